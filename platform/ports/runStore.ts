@@ -1,0 +1,114 @@
+import type { StoredArtifact } from './artifactStore';
+import type { CloudEvent } from './eventBus';
+
+export type RunStatus =
+  | 'Pending'
+  | 'Running'
+  | 'WaitingForApproval'
+  | 'Completed'
+  | 'Failed'
+  | 'Rejected'
+  | 'Terminated';
+
+export interface GateCriterion {
+  name: string;
+  value: number | string | boolean;
+  threshold: number | string | boolean;
+  passed: boolean;
+  findings: string[];
+}
+
+export interface GateRecord {
+  phase: string;
+  iteration: number;
+  attempt: number;
+  passed: boolean;
+  criteria: GateCriterion[];
+  reportPath: string;
+  at: string;
+}
+
+export interface PhaseRecord {
+  phase: string;
+  iteration: number;
+  attempt: number;
+  status: 'Running' | 'Completed' | 'Failed' | 'WaitingForApproval' | 'Rejected';
+  startedAt: string;
+  endedAt?: string;
+  feedback?: string[];
+}
+
+export interface ApprovalRecord {
+  gate: string;
+  iteration: number;
+  attempt: number;
+  requestedAt: string;
+  decision?: 'approve' | 'reject' | 'timeout';
+  reason?: string;
+  by?: string;
+  decidedAt?: string;
+}
+
+export interface RunCounters {
+  agentCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  estimatedCost: number;
+}
+
+export interface RunOptions {
+  approvals: string[];
+  iterations: number;
+  model: string;
+  budget?: { maxAgentCalls?: number; maxTokens?: number; maxCost?: number };
+  approvalTimeoutHours?: number;
+}
+
+/** One document per run (Cosmos DB container `runs`, partition key `/tenantId`). */
+export interface RunDocument {
+  id: string;
+  tenantId: string;
+  name: string;
+  visionTitle: string;
+  visionPath: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  options: RunOptions;
+  iteration: number;
+  currentPhase?: string;
+  phases: PhaseRecord[];
+  gates: GateRecord[];
+  approvals: ApprovalRecord[];
+  artifacts: StoredArtifact[];
+  counters: RunCounters;
+  failure?: { reason: string; message: string };
+  /** Idempotency key and body hash the run was started with, if any. */
+  idempotency?: { key: string; bodySha256: string };
+}
+
+export interface RunPage {
+  items: RunDocument[];
+  continuationToken?: string;
+}
+
+/**
+ * Run state (Cosmos DB in Azure, SQLite locally). `update` is read-modify-write with optimistic concurrency:
+ * the mutation may be called more than once and must be a pure function of the document it is given.
+ */
+export interface RunStore {
+  readonly adapter: string;
+  /** Creates the run unless one with this id exists; returns the stored document either way. */
+  create(doc: RunDocument): Promise<{ doc: RunDocument; created: boolean }>;
+  get(tenantId: string, runId: string): Promise<RunDocument | undefined>;
+  update(tenantId: string, runId: string, mutate: (doc: RunDocument) => void): Promise<RunDocument>;
+  list(
+    tenantId: string,
+    query: { status?: RunStatus; limit?: number; continuationToken?: string },
+  ): Promise<RunPage>;
+  /** Event outbox: appending the same event id twice keeps one. */
+  appendEvent(tenantId: string, runId: string, event: CloudEvent): Promise<void>;
+  markEventPublished(tenantId: string, runId: string, eventId: string): Promise<void>;
+  listEvents(tenantId: string, runId: string): Promise<Array<CloudEvent & { published: boolean }>>;
+}
