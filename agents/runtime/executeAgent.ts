@@ -1,0 +1,45 @@
+import type { AgentDefinition, AgentResult } from '../agent';
+import type { RecordingAgentContext } from './agentContext';
+
+/** Produces an agent's structured output: the blueprint engine or a language model. */
+export interface ModelProvider {
+  readonly name: string;
+  generate<O>(agent: AgentDefinition<O>, ctx: RecordingAgentContext): Promise<unknown>;
+}
+
+/** The deterministic, offline provider: each agent's own rules. It is not a language model. */
+export const blueprintProvider: ModelProvider = {
+  name: 'blueprint',
+  generate: (agent, ctx) => agent.blueprint(ctx),
+};
+
+export class AgentOutputError extends Error {
+  constructor(agent: string, issues: string[]) {
+    super(`agent ${agent} produced output that does not match its schema: ${issues.join('; ')}`);
+    this.name = 'AgentOutputError';
+  }
+}
+
+/**
+ * Runs one agent: generate, validate against the output schema, write the artifacts. Idempotent: the same
+ * inputs write the same paths with the same content, and the artifact store treats that as a no-op.
+ */
+export async function executeAgent<O>(
+  agent: AgentDefinition<O>,
+  ctx: RecordingAgentContext,
+  provider: ModelProvider = blueprintProvider,
+): Promise<AgentResult> {
+  const raw = await provider.generate(agent, ctx);
+  const parsed = agent.output.safeParse(raw);
+  if (!parsed.success) {
+    throw new AgentOutputError(
+      agent.name,
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  for (const file of await agent.artifacts(parsed.data, ctx)) {
+    await ctx.write(file);
+  }
+  const artifacts = ctx.written().map(({ path, sha256, kind }) => ({ path, sha256, kind }));
+  return { agent: agent.name, artifacts, summary: `${agent.role} wrote ${artifacts.length} artifact(s)` };
+}

@@ -1,0 +1,120 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  ArtifactConflictError,
+  ArtifactCorruptError,
+  ArtifactNotFoundError,
+  type ArtifactMeta,
+  type ArtifactStore,
+  type StoredArtifact,
+} from '../ports/artifactStore';
+import { sha256, validateArtifactPath, validateSegment } from './artifactPath';
+
+const manifestName = '.manifest.json';
+
+/**
+ * Artifacts as plain files under `<root>/<tenantId>/<runId>/`, so a person can open them, with a manifest
+ * beside them that records kind, content type and sha256 per path. Writes go to a temp file and are renamed,
+ * so a crash never leaves a half-written artifact behind.
+ */
+export class FilesystemArtifactStore implements ArtifactStore {
+  readonly adapter = 'filesystem';
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly root: string) {}
+
+  runFolder(tenantId: string, runId: string): string {
+    return join(this.root, validateSegment('tenantId', tenantId), validateSegment('runId', runId));
+  }
+
+  describeLocation(tenantId: string, runId: string): string {
+    return this.runFolder(tenantId, runId);
+  }
+
+  async put(
+    tenantId: string,
+    runId: string,
+    path: string,
+    content: Buffer | string,
+    meta: ArtifactMeta,
+  ): Promise<StoredArtifact> {
+    validateArtifactPath(path);
+    const folder = this.runFolder(tenantId, runId);
+    const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const entry: StoredArtifact = { path, bytes: body.length, sha256: sha256(body), ...pickMeta(meta) };
+    return this.serialized(folder, async () => {
+      const manifest = await this.readManifest(folder);
+      const existing = manifest[path];
+      if (existing) {
+        if (existing.sha256 !== entry.sha256) throw new ArtifactConflictError(path);
+        return existing;
+      }
+      const file = join(folder, path);
+      await fs.mkdir(dirname(file), { recursive: true });
+      await writeAtomically(file, body);
+      manifest[path] = entry;
+      await writeAtomically(join(folder, manifestName), Buffer.from(JSON.stringify(manifest)));
+      return entry;
+    });
+  }
+
+  async head(tenantId: string, runId: string, path: string): Promise<StoredArtifact | undefined> {
+    validateArtifactPath(path);
+    return (await this.readManifest(this.runFolder(tenantId, runId)))[path];
+  }
+
+  async get(tenantId: string, runId: string, path: string): Promise<Buffer> {
+    const entry = await this.require(tenantId, runId, path);
+    const body = await fs.readFile(join(this.runFolder(tenantId, runId), path));
+    const actual = sha256(body);
+    if (actual !== entry.sha256) throw new ArtifactCorruptError(path, entry.sha256, actual);
+    return body;
+  }
+
+  async stream(tenantId: string, runId: string, path: string): Promise<{ entry: StoredArtifact; body: Readable }> {
+    const entry = await this.require(tenantId, runId, path);
+    return { entry, body: createReadStream(join(this.runFolder(tenantId, runId), path)) };
+  }
+
+  async list(tenantId: string, runId: string): Promise<StoredArtifact[]> {
+    const manifest = await this.readManifest(this.runFolder(tenantId, runId));
+    return Object.values(manifest).sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  private async require(tenantId: string, runId: string, path: string): Promise<StoredArtifact> {
+    const entry = await this.head(tenantId, runId, path);
+    if (!entry) throw new ArtifactNotFoundError(path);
+    return entry;
+  }
+
+  private async readManifest(folder: string): Promise<Record<string, StoredArtifact>> {
+    try {
+      return JSON.parse(await fs.readFile(join(folder, manifestName), 'utf8')) as Record<string, StoredArtifact>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+  }
+
+  /** Manifest updates of one run are serialized within the process (activities run concurrently). */
+  private serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.locks.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+}
+
+function pickMeta(meta: ArtifactMeta): ArtifactMeta {
+  return { kind: meta.kind, phase: meta.phase, agent: meta.agent, contentType: meta.contentType };
+}
+
+async function writeAtomically(file: string, body: Buffer): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temp, body);
+  await fs.rename(temp, file);
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentDefinition, AgentResult, ArtifactRef } from '../../agents/agent';
+import { createAgentContext } from '../../agents/runtime/agentContext';
+import { executeAgent } from '../../agents/runtime/executeAgent';
+import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
+import type { PhaseId } from '../../orchestrations/phases';
+
+export interface HarnessRun {
+  store: FilesystemArtifactStore;
+  tenantId: string;
+  runId: string;
+  refs: ArtifactRef[];
+  results: AgentResult[];
+  /** Reads the newest artifact of a kind. */
+  text(kind: string): Promise<string>;
+  json<T = unknown>(kind: string): Promise<T>;
+  all(kind: string): ArtifactRef[];
+}
+
+/**
+ * Runs agents one after another outside any orchestrator, each seeing every artifact written before it,
+ * the way a phase passes references along. The vision text is the first input (kind `vision-text`).
+ */
+export async function runAgents(
+  agents: Array<AgentDefinition<unknown>>,
+  options: { visionText: string; phase?: PhaseId; inputs?: ArtifactRef[]; store?: FilesystemArtifactStore; runId?: string; feedback?: string[] },
+): Promise<HarnessRun> {
+  const store = options.store ?? new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'factory-agents-')));
+  const tenantId = 'test';
+  const runId = options.runId ?? 'run-1';
+  const vision = await store.put(tenantId, runId, 'vision.md', options.visionText, {
+    kind: 'vision-text',
+    phase: 'input',
+    agent: 'user',
+    contentType: 'text/markdown',
+  });
+  const refs: ArtifactRef[] = [{ path: vision.path, sha256: vision.sha256, kind: vision.kind }, ...(options.inputs ?? [])];
+  const results: AgentResult[] = [];
+  for (const agent of agents) {
+    const ctx = createAgentContext({
+      store,
+      runId,
+      tenantId,
+      iteration: 1,
+      attempt: 1,
+      phase: options.phase ?? agent.phase,
+      agent: agent.name,
+      inputs: refs,
+      feedback: options.feedback,
+    });
+    const result = await executeAgent(agent, ctx);
+    results.push(result);
+    refs.push(...result.artifacts);
+  }
+  const newest = (kind: string) => {
+    const found = refs.filter((ref) => ref.kind === kind);
+    if (found.length === 0) throw new Error(`no artifact of kind ${kind}`);
+    return found[found.length - 1];
+  };
+  return {
+    store,
+    tenantId,
+    runId,
+    refs,
+    results,
+    text: async (kind) => (await store.get(tenantId, runId, newest(kind).path)).toString('utf8'),
+    json: async <T>(kind: string) => JSON.parse((await store.get(tenantId, runId, newest(kind).path)).toString('utf8')) as T,
+    all: (kind) => refs.filter((ref) => ref.kind === kind),
+  };
+}
