@@ -16,6 +16,26 @@ export interface ArtifactFile {
   content: string | Buffer;
 }
 
+/**
+ * A folder of files (generated source code, say), stored file by file under `<phase folder>/<folder>/` with an
+ * index (`<folder>/.folder.json`, content type `application/vnd.factory.folder+json`) whose reference is
+ * the one the orchestrator sees. Each file is registered with kind `<kind>-file`.
+ */
+export interface ArtifactFolder {
+  folder: string;
+  kind: string;
+  files: Array<{ path: string; content: string | Buffer }>;
+}
+
+/** The index of an `ArtifactFolder`. */
+export interface FolderIndex {
+  folder: string;
+  kind: string;
+  /** Full artifact path of the folder inside the run. */
+  root: string;
+  files: Array<{ path: string; bytes: number; sha256: string }>;
+}
+
 /** What an agent sees while it works. Nothing here knows about Azure or Durable Functions. */
 export interface AgentContext {
   runId: string;
@@ -33,6 +53,10 @@ export interface AgentContext {
   inputText(kind: string): Promise<string>;
   /** Writes an artifact now (for agents that produce files while working, e.g. code executed in a sandbox). */
   write(file: ArtifactFile): Promise<ArtifactRef>;
+  /** Writes a folder of files and its index; returns the index's reference. */
+  writeFolder(folder: ArtifactFolder): Promise<ArtifactRef>;
+  /** Reads every file of a folder artifact given the reference to its index. */
+  readFolder(ref: ArtifactRef): Promise<Array<{ path: string; content: Buffer }>>;
   log(message: string): void;
 }
 
@@ -57,7 +81,7 @@ export interface AgentDefinition<O = unknown> {
   /** The deterministic, offline implementation. */
   blueprint(ctx: AgentContext): Promise<O>;
   /** Turns the validated output into artifact files. */
-  artifacts(output: O, ctx: AgentContext): ArtifactFile[] | Promise<ArtifactFile[]>;
+  artifacts(output: O, ctx: AgentContext): Array<ArtifactFile | ArtifactFolder> | Promise<Array<ArtifactFile | ArtifactFolder>>;
 }
 
 /** What an agent activity returns to its orchestrator. */

@@ -1,6 +1,7 @@
 import type { ArtifactStore, StoredArtifact } from '../../platform/ports/artifactStore';
 import type { PhaseId } from '../../orchestrations/phases';
-import type { AgentContext, ArtifactFile, ArtifactRef } from '../agent';
+import type { AgentContext, ArtifactFile, ArtifactFolder, ArtifactRef, FolderIndex } from '../agent';
+import { contentTypeOf } from './contentTypes';
 
 export interface AgentContextOptions {
   store: ArtifactStore;
@@ -50,6 +51,17 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
     return found[found.length - 1];
   };
 
+  const write = async (file: ArtifactFile): Promise<ArtifactRef> => {
+    const entry = await store.put(tenantId, runId, `${folder}/${file.path}`, file.content, {
+      kind: file.kind,
+      phase,
+      agent,
+      contentType: file.contentType,
+    });
+    written.push(entry);
+    return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
+  };
+
   return {
     runId,
     tenantId,
@@ -60,15 +72,33 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
     inputs,
     inputText: (kind) => one(kind).text(),
     inputJson: <T>(kind: string) => one(kind).json<T>(),
-    async write(file: ArtifactFile): Promise<ArtifactRef> {
-      const entry = await store.put(tenantId, runId, `${folder}/${file.path}`, file.content, {
-        kind: file.kind,
-        phase,
-        agent,
-        contentType: file.contentType,
+    write,
+    async writeFolder(target: ArtifactFolder): Promise<ArtifactRef> {
+      const index: FolderIndex = { folder: target.folder, kind: target.kind, root: `${folder}/${target.folder}`, files: [] };
+      for (const file of [...target.files].sort((a, b) => a.path.localeCompare(b.path))) {
+        const entry = await store.put(tenantId, runId, `${index.root}/${file.path}`, file.content, {
+          kind: `${target.kind}-file`,
+          phase,
+          agent,
+          contentType: contentTypeOf(file.path),
+        });
+        index.files.push({ path: file.path, bytes: entry.bytes, sha256: entry.sha256 });
+      }
+      return write({
+        path: `${target.folder}/.folder.json`,
+        kind: target.kind,
+        contentType: 'application/vnd.factory.folder+json',
+        content: JSON.stringify(index, null, 2),
       });
-      written.push(entry);
-      return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
+    },
+    async readFolder(ref: ArtifactRef) {
+      const index = JSON.parse(await read(ref)) as FolderIndex;
+      return Promise.all(
+        index.files.map(async (file) => ({
+          path: file.path,
+          content: await store.get(tenantId, runId, `${index.root}/${file.path}`),
+        })),
+      );
     },
     log: options.log ?? (() => undefined),
     written: () => [...written],

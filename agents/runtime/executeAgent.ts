@@ -37,9 +37,14 @@ export async function executeAgent<O>(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
     );
   }
-  for (const file of await agent.artifacts(parsed.data, ctx)) {
-    await ctx.write(file);
+  for (const item of await agent.artifacts(parsed.data, ctx)) {
+    if ('folder' in item) await ctx.writeFolder(item);
+    else await ctx.write(item);
   }
-  const artifacts = ctx.written().map(({ path, sha256, kind }) => ({ path, sha256, kind }));
+  // Files inside folders are reachable through their folder's index; the orchestrator gets the index only.
+  const artifacts = ctx
+    .written()
+    .filter((entry) => !entry.kind.endsWith('-file'))
+    .map(({ path, sha256, kind }) => ({ path, sha256, kind }));
   return { agent: agent.name, artifacts, summary: `${agent.role} wrote ${artifacts.length} artifact(s)` };
 }
