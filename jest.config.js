@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type checking is done once by `npm run build`; tests are only transpiled.
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  // The embedded host provides the Functions worker's core API module (see local/durableHost/functionsCore.ts).
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/local/durableHost/functionsCoreModule.ts' },
   testTimeout: 60000,
   maxWorkers: 2,
 };

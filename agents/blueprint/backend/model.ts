@@ -1,0 +1,108 @@
+import type { Attribute, BoundedContext, Command, Entity } from '../../schemas/domainModel';
+import { camel, collectionPath, commandPath, contextOperations, itemPath, kebab, type Operation } from '../apiConventions';
+
+/**
+ * The view of a bounded context the service templates work from: names resolved once, relation keys turned
+ * into uuid attributes, commands attached to their entities. Every template reads this, never the raw model.
+ */
+export interface ServiceAttribute extends Attribute {
+  /** The attribute holds the id of another aggregate (a belongsTo key). */
+  uuid: boolean;
+}
+
+export interface ServiceCommand {
+  command: Command;
+  /** camelCase function and operation id, e.g. `approveLoan`. */
+  fn: string;
+  path: string;
+  transitionTo?: string;
+  allowedFrom: string[];
+}
+
+export interface ServiceEntity {
+  entity: Entity;
+  name: string;
+  /** camelCase singular, e.g. `loanRequest`. */
+  var: string;
+  /** camelCase plural, the application property, e.g. `loanRequests`. */
+  plural: string;
+  /** kebab-case file stem, e.g. `loan-request`. */
+  file: string;
+  collectionPath: string;
+  itemPath: string;
+  attributes: ServiceAttribute[];
+  states: string[];
+  commands: ServiceCommand[];
+}
+
+export interface ServiceModel {
+  context: BoundedContext;
+  slug: string;
+  packageName: string;
+  entities: ServiceEntity[];
+  operations: Operation[];
+}
+
+export function serviceModel(context: BoundedContext, productSlug: string): ServiceModel {
+  const entities = context.entities.map((entity): ServiceEntity => {
+    const attributes: ServiceAttribute[] = entity.attributes.map((attribute) => ({
+      ...attribute,
+      uuid: entity.relations.some((relation) => relation.kind === 'belongsTo' && relation.via === attribute.name),
+    }));
+    // A belongsTo key the model did not list as an attribute still has to be stored and validated.
+    for (const relation of entity.relations) {
+      if (relation.kind === 'belongsTo' && !attributes.some((a) => a.name === relation.via)) {
+        attributes.push({
+          name: relation.via,
+          type: 'string',
+          required: true,
+          description: `Id of the ${relation.target}`,
+          uuid: true,
+        });
+      }
+    }
+    return {
+      entity,
+      name: entity.name,
+      var: camel(entity.name),
+      plural: camel(entity.plural),
+      file: kebab(entity.name),
+      collectionPath: collectionPath(entity),
+      itemPath: itemPath(entity),
+      attributes,
+      states: entity.states ?? [],
+      commands: context.commands
+        .filter((command) => command.entity === entity.name)
+        .map((command) => ({
+          command,
+          fn: camel(command.name),
+          path: commandPath(entity, command),
+          transitionTo: entity.states?.length ? command.transitionTo : undefined,
+          allowedFrom: entity.states?.length ? (command.allowedFrom ?? []) : [],
+        })),
+    };
+  });
+  return {
+    context,
+    slug: context.slug,
+    packageName: `${productSlug}-${context.slug}-service`,
+    entities,
+    operations: contextOperations(context),
+  };
+}
+
+/** The TypeScript type of an attribute's value. */
+export function tsType(attribute: ServiceAttribute): string {
+  switch (attribute.type) {
+    case 'integer':
+    case 'number':
+    case 'money':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'enum':
+      return (attribute.enumValues ?? []).map((value) => JSON.stringify(value)).join(' | ') || 'string';
+    default:
+      return 'string';
+  }
+}

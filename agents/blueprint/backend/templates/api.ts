@@ -1,0 +1,264 @@
+import type { ServiceModel } from '../model';
+
+const q = JSON.stringify;
+
+export const httpSource = `import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FieldError } from '../domain/errors';
+import type { PageQuery } from '../application/dto';
+
+/** An error that already knows its HTTP status (RFC 9457 problem details). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+    this.name = 'HttpError';
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, headers);
+  res.end();
+}
+
+export function sendProblem(res: ServerResponse, status: number, title: string, detail: string, errors?: FieldError[]): void {
+  const body = { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads a JSON body: 415 for another media type, 413 past the size limit, 400 for malformed JSON. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new HttpError(415, 'Unsupported Media Type', 'the request body must be application/json');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new HttpError(413, 'Content Too Large', 'the request body exceeds ' + maxBytes + ' bytes');
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'Bad Request', 'the request body is not valid JSON');
+  }
+}
+
+function integerParam(url: URL, name: string, fallback: number, min: number, max: number, errors: FieldError[]): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!/^\\d+$/.test(raw) || value < min || value > max) {
+    errors.push({ field: name, message: 'must be an integer between ' + min + ' and ' + max });
+    return fallback;
+  }
+  return value;
+}
+
+/** \`limit\` 1..100 (default 20) and \`offset\` >= 0 (default 0). */
+export function parsePaging(url: URL): PageQuery {
+  const errors: FieldError[] = [];
+  const limit = integerParam(url, 'limit', 20, 1, 100, errors);
+  const offset = integerParam(url, 'offset', 0, 0, Number.MAX_SAFE_INTEGER, errors);
+  if (errors.length > 0) throw new HttpError(400, 'Bad Request', 'invalid query parameters', errors);
+  return { limit, offset };
+}
+`;
+
+/** The route table: one entry per OpenAPI operation, each with its handler. */
+export function routesSource(model: ServiceModel): string {
+  const lines: string[] = [];
+  lines.push(`import type { Application } from '../application/application';`);
+  lines.push(`import { parsePaging } from './http';`);
+  lines.push('');
+  lines.push('export interface RouteRequest {\n  params: Record<string, string>;\n  url: URL;\n  body(): Promise<unknown>;\n}');
+  lines.push('');
+  lines.push('export interface RouteResponse {\n  status: number;\n  body?: unknown;\n  headers?: Record<string, string>;\n}');
+  lines.push('');
+  lines.push(`export interface Route {\n  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';\n  path: string;\n  operationId: string;\n  handler(request: RouteRequest): Promise<RouteResponse>;\n}`);
+  lines.push('');
+  lines.push('/** Every operation of the OpenAPI document, by method and path template. */');
+  lines.push('export function buildRoutes(app: Application): Route[] {');
+  lines.push('  return [');
+  lines.push(`    { method: 'GET', path: '/health', operationId: 'health', handler: async () => ({ status: 200, body: { status: 'ok' } }) },`);
+  for (const e of model.entities) {
+    const uc = `app.${e.plural}`;
+    lines.push(`    {\n      method: 'GET',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`list${e.entity.plural}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.list(parsePaging(request.url)) }),\n    },`);
+    lines.push(`    {\n      method: 'POST',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`create${e.name}`)},\n      handler: async (request) => {\n        const created = await ${uc}.create(await request.body());\n        return { status: 201, body: created, headers: { location: ${q(e.collectionPath + '/')} + created.id } };\n      },\n    },`);
+    lines.push(`    {\n      method: 'GET',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`get${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.get(request.params.id) }),\n    },`);
+    lines.push(`    {\n      method: 'PATCH',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`update${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.update(request.params.id, await request.body()) }),\n    },`);
+    lines.push(`    {\n      method: 'DELETE',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`delete${e.name}`)},\n      handler: async (request) => {\n        await ${uc}.delete(request.params.id);\n        return { status: 204 };\n      },\n    },`);
+    for (const c of e.commands) {
+      lines.push(`    {\n      method: 'POST',\n      path: ${q(c.path)},\n      operationId: ${q(c.fn)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.${c.fn}(request.params.id) }),\n    },`);
+    }
+  }
+  lines.push('  ];');
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+export const serverSource = `import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Application } from '../application/application';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { isUuid } from '../domain/rules';
+import { RepositoryUnavailableError } from '../infrastructure/faultyRepository';
+import { HttpError, readJsonBody, sendEmpty, sendJson, sendProblem } from './http';
+import { buildRoutes, type Route } from './routes';
+
+export interface ServerOptions {
+  /** Largest accepted request body. */
+  maxBodyBytes?: number;
+}
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/\\{([A-Za-z]+)\\}/g, (_match, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp('^' + source + '$'), names };
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof HttpError) return sendProblem(res, error.status, error.title, error.message, error.errors);
+  if (error instanceof ValidationError) return sendProblem(res, 400, 'Bad Request', error.message, error.errors);
+  if (error instanceof NotFoundError) return sendProblem(res, 404, 'Not Found', error.message);
+  if (error instanceof ConflictError) return sendProblem(res, 409, 'Conflict', error.message);
+  if (error instanceof RepositoryUnavailableError) {
+    return sendProblem(res, 503, 'Service Unavailable', 'the data store is unavailable, retry later');
+  }
+  // Unknown failures never leak internals to the caller.
+  return sendProblem(res, 500, 'Internal Server Error', 'an unexpected error occurred');
+}
+
+/** The HTTP adapter: routing, parameter checks, JSON in and out, problem+json errors. */
+export function createHttpServer(app: Application, options: ServerOptions = {}): Server {
+  const routes = buildRoutes(app).map(compile);
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const matching = routes
+      .map((candidate) => ({ candidate, match: candidate.pattern.exec(url.pathname) }))
+      .filter((found) => found.match !== null);
+    if (matching.length === 0) return sendProblem(res, 404, 'Not Found', 'no resource at ' + url.pathname);
+    const chosen = matching.find((found) => found.candidate.route.method === req.method);
+    if (!chosen || !chosen.match) {
+      res.setHeader('allow', matching.map((found) => found.candidate.route.method).join(', '));
+      return sendProblem(res, 405, 'Method Not Allowed', req.method + ' is not supported on ' + url.pathname);
+    }
+    const params: Record<string, string> = {};
+    chosen.candidate.names.forEach((name, index) => {
+      params[name] = decodeURIComponent(chosen.match?.[index + 1] ?? '');
+    });
+    if (params.id !== undefined && !isUuid(params.id)) {
+      throw new HttpError(400, 'Bad Request', 'the id must be a uuid', [{ field: 'id', message: 'must be a uuid' }]);
+    }
+    const result = await chosen.candidate.route.handler({ params, url, body: () => readJsonBody(req, maxBodyBytes) });
+    if (result.body === undefined) return sendEmpty(res, result.status, result.headers);
+    return sendJson(res, result.status, result.body, result.headers);
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendError(res, error);
+      else res.destroy();
+      // A refused oversized body is not read to the end; closing the connection keeps it from being drained.
+      if (error instanceof HttpError && error.status === 413) req.destroy();
+    });
+  });
+}
+`;
+
+export function mainSource(model: ServiceModel): string {
+  const repos = model.entities.map((e) => `      ${e.plural}: repository<${e.name}>(env),`).join('\n');
+  const imports = model.entities.map((e) => `import type { ${e.name} } from './domain/${e.file}';`).join('\n');
+  return `import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApplication, type Application } from './application/application';
+import type { Repository } from './application/ports';
+import { createHttpServer } from './api/server';
+${imports}
+import { FailingRepository, SlowRepository } from './infrastructure/faultyRepository';
+import { InMemoryRepository } from './infrastructure/inMemoryRepository';
+import { InMemoryEventPublisher, randomIds, systemClock } from './infrastructure/system';
+
+export interface RunningService {
+  server: Server;
+  port: number;
+  app: Application;
+  stop(): Promise<void>;
+}
+
+/**
+ * The repository for one entity. CHAOS_REPOSITORY=slow|failing injects faults for resilience tests; it is read
+ * here only, so no other layer knows about it.
+ */
+function repository<T extends { id: string }>(env: NodeJS.ProcessEnv): Repository<T> {
+  const store = new InMemoryRepository<T>();
+  if (env.CHAOS_REPOSITORY === 'failing') return new FailingRepository<T>();
+  if (env.CHAOS_REPOSITORY === 'slow') return new SlowRepository<T>(store, Number(env.CHAOS_DELAY_MS ?? 200));
+  return store;
+}
+
+/** Starts the ${model.context.name} service on PORT (default 8080) and stops gracefully on SIGTERM. */
+export function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+  const app = createApplication({
+    repositories: {
+${repos}
+    },
+    clock: systemClock,
+    ids: randomIds,
+    events: new InMemoryEventPublisher(),
+  });
+  const server = createHttpServer(app);
+  const port = env.PORT === undefined ? 8080 : Number(env.PORT);
+  const host = env.HOST ?? '0.0.0.0';
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const stop = () =>
+        new Promise<void>((done) => {
+          process.removeListener('SIGTERM', onSignal);
+          server.close(() => done());
+          server.closeIdleConnections();
+        });
+      const onSignal = () => {
+        void stop().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', onSignal);
+      resolve({ server, port: (server.address() as AddressInfo).port, app, stop });
+    });
+  });
+}
+
+if (require.main === module) {
+  main().then(
+    (running) => process.stdout.write('${model.context.slug} service listening on port ' + running.port + '\\n'),
+    (error: unknown) => {
+      process.stderr.write('failed to start: ' + String(error) + '\\n');
+      process.exit(1);
+    },
+  );
+}
+`;
+}

@@ -1,0 +1,140 @@
+import type { ServiceEntity, ServiceModel } from '../model';
+
+const q = JSON.stringify;
+
+export const portsSource = `/** What the application needs from the outside world; infrastructure implements these. */
+export interface Repository<T extends { id: string }> {
+  list(offset: number, limit: number): Promise<{ items: T[]; total: number }>;
+  get(id: string): Promise<T | undefined>;
+  /** The first entity whose field equals the value (for unique attributes). */
+  findBy(field: string, value: unknown): Promise<T | undefined>;
+  save(entity: T): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  next(): string;
+}
+
+export interface DomainEventRecord {
+  name: string;
+  entityId: string;
+  occurredAt: string;
+  payload: Record<string, unknown>;
+}
+
+export interface EventPublisher {
+  publish(event: DomainEventRecord): Promise<void>;
+}
+`;
+
+export const dtoSource = `/** Shapes crossing the application boundary. */
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+`;
+
+export function useCasesSource(entity: ServiceEntity, model: ServiceModel): string {
+  const { name, var: v } = entity;
+  const unique = entity.attributes.filter((a) => a.unique).map((a) => a.name);
+  const events = new Map(model.context.events.map((event) => [event.name, event]));
+  const lines: string[] = [];
+  const commandImports = entity.commands.map((c) => c.fn);
+  lines.push(`import { ConflictError, NotFoundError } from '../domain/errors';`);
+  lines.push(`import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`);
+  lines.push(`import type { Page, PageQuery } from './dto';`);
+  lines.push(`import type { Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
+  lines.push('');
+  lines.push(`export interface ${name}UseCaseDeps {`);
+  lines.push(`  repository: Repository<${name}>;\n  clock: Clock;\n  ids: IdGenerator;\n  events: EventPublisher;\n}`);
+  lines.push('');
+  lines.push(`/** Every operation on ${entity.entity.plural}: one method per API operation. */`);
+  lines.push(`export class ${name}UseCases {`);
+  lines.push(`  constructor(private readonly deps: ${name}UseCaseDeps) {}`);
+  lines.push('');
+  lines.push(`  list(query: PageQuery): Promise<Page<${name}>> {`);
+  lines.push('    return this.deps.repository.list(query.offset, query.limit);\n  }');
+  lines.push('');
+  lines.push(`  async create(input: unknown): Promise<${name}> {`);
+  lines.push(`    const created = create${name}(input, this.deps.ids.next(), this.deps.clock.now());`);
+  lines.push('    await this.ensureUnique(created);');
+  lines.push('    await this.deps.repository.save(created);');
+  lines.push('    return created;\n  }');
+  lines.push('');
+  lines.push(`  async get(id: string): Promise<${name}> {`);
+  lines.push('    const found = await this.deps.repository.get(id);');
+  lines.push(`    if (!found) throw new NotFoundError(${q(name)}, id);`);
+  lines.push('    return found;\n  }');
+  lines.push('');
+  lines.push(`  async update(id: string, input: unknown): Promise<${name}> {`);
+  lines.push(`    const updated = update${name}(await this.get(id), input, this.deps.clock.now());`);
+  lines.push('    await this.ensureUnique(updated);');
+  lines.push('    await this.deps.repository.save(updated);');
+  lines.push('    return updated;\n  }');
+  lines.push('');
+  lines.push('  async delete(id: string): Promise<void> {');
+  lines.push(`    if (!(await this.deps.repository.delete(id))) throw new NotFoundError(${q(name)}, id);`);
+  lines.push('  }');
+  for (const command of entity.commands) {
+    const event = events.get(command.command.emits);
+    const payload = (event?.payload ?? []).filter((field) => entity.attributes.some((a) => a.name === field));
+    lines.push('');
+    lines.push(`  async ${command.fn}(id: string): Promise<${name}> {`);
+    lines.push(`    const changed = ${command.fn}(await this.get(id), this.deps.clock.now());`);
+    lines.push('    await this.deps.repository.save(changed);');
+    lines.push('    await this.deps.events.publish({');
+    lines.push(`      name: ${q(command.command.emits)},`);
+    lines.push('      entityId: changed.id,');
+    lines.push('      occurredAt: changed.updatedAt,');
+    lines.push(`      payload: { ${payload.map((field) => `${field}: changed.${field}`).join(', ')} },`);
+    lines.push('    });');
+    lines.push('    return changed;\n  }');
+  }
+  lines.push('');
+  lines.push(`  private async ensureUnique(${unique.length ? 'candidate' : '_candidate'}: ${name}): Promise<void> {`);
+  for (const field of unique) {
+    lines.push(`    if (candidate.${field} !== undefined) {`);
+    lines.push(`      const other = await this.deps.repository.findBy(${q(field)}, candidate.${field});`);
+    lines.push(`      if (other && other.id !== candidate.id) throw new ConflictError(${q(`${field} is already used by another ${name}`)});`);
+    lines.push('    }');
+  }
+  lines.push('  }');
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+/** The composition of all use cases of the context. */
+export function applicationSource(model: ServiceModel): string {
+  const lines: string[] = [];
+  for (const e of model.entities) {
+    lines.push(`import type { ${e.name} } from '../domain/${e.file}';`);
+    lines.push(`import { ${e.name}UseCases } from './${e.var}UseCases';`);
+  }
+  lines.push(`import type { Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
+  lines.push('');
+  lines.push('export interface Repositories {');
+  for (const e of model.entities) lines.push(`  ${e.plural}: Repository<${e.name}>;`);
+  lines.push('}');
+  lines.push('');
+  lines.push('export interface Application {');
+  for (const e of model.entities) lines.push(`  ${e.plural}: ${e.name}UseCases;`);
+  lines.push('}');
+  lines.push('');
+  lines.push('export function createApplication(deps: { repositories: Repositories; clock: Clock; ids: IdGenerator; events: EventPublisher }): Application {');
+  lines.push('  const shared = { clock: deps.clock, ids: deps.ids, events: deps.events };');
+  lines.push('  return {');
+  for (const e of model.entities) lines.push(`    ${e.plural}: new ${e.name}UseCases({ ...shared, repository: deps.repositories.${e.plural} }),`);
+  lines.push('  };');
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}

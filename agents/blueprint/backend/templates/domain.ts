@@ -1,0 +1,210 @@
+import type { ServiceEntity } from '../model';
+import { tsType } from '../model';
+
+const q = JSON.stringify;
+
+export const errorsSource = `/** Errors the domain raises; the API layer maps each to one HTTP status. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that breaks an attribute rule; lists every offending field. */
+export class ValidationError extends DomainError {
+  constructor(readonly errors: FieldError[]) {
+    super('invalid input: ' + errors.map((error) => error.field + ' ' + error.message).join('; '));
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(entity: string, id: string) {
+    super(entity + ' ' + id + ' does not exist');
+  }
+}
+
+/** The request is valid but conflicts with the current state (lifecycle or unique values). */
+export class ConflictError extends DomainError {}
+
+export class TransitionError extends ConflictError {
+  constructor(entity: string, command: string, state: string, allowedFrom: readonly string[]) {
+    super(command + ' is not allowed for a ' + entity + ' in state ' + state + ' (allowed from: ' + allowedFrom.join(', ') + ')');
+  }
+}
+`;
+
+export const rulesSource = `import { ValidationError, type FieldError } from './errors';
+
+/** How one attribute is checked: the domain model's attribute rules, as data. */
+export interface AttributeRule {
+  name: string;
+  type: 'string' | 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'email' | 'money' | 'enum';
+  required: boolean;
+  enumValues?: readonly string[];
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  uuid?: boolean;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const emailPattern = /^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$/;
+const datePattern = /^(\\d{4})-(\\d{2})-(\\d{2})$/;
+const dateTimePattern = /^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$/;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
+function isCalendarDate(value: string): boolean {
+  const match = datePattern.exec(value);
+  if (!match) return false;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return date.toISOString().slice(0, 10) === value;
+}
+
+function checkText(rule: AttributeRule, value: string): string | undefined {
+  if (rule.required && value.trim() === '') return 'must not be empty';
+  if (rule.maxLength !== undefined && value.length > rule.maxLength) return 'must be at most ' + rule.maxLength + ' characters';
+  if (rule.uuid && !isUuid(value)) return 'must be a uuid';
+  if (rule.type === 'email' && !emailPattern.test(value)) return 'must be an email address';
+  if (rule.type === 'date' && !isCalendarDate(value)) return 'must be a date (YYYY-MM-DD)';
+  if (rule.type === 'datetime' && (!dateTimePattern.test(value) || Number.isNaN(Date.parse(value)))) {
+    return 'must be a date-time (RFC 3339)';
+  }
+  if (rule.type === 'enum' && !(rule.enumValues ?? []).includes(value)) {
+    return 'must be one of: ' + (rule.enumValues ?? []).join(', ');
+  }
+  return undefined;
+}
+
+function checkNumber(rule: AttributeRule, value: number): string | undefined {
+  if (!Number.isFinite(value)) return 'must be a finite number';
+  if (rule.type === 'integer' && !Number.isInteger(value)) return 'must be an integer';
+  if (rule.type === 'money' && Math.round(value * 100) !== value * 100) return 'must have at most two decimals';
+  if (rule.minimum !== undefined && value < rule.minimum) return 'must be at least ' + rule.minimum;
+  if (rule.maximum !== undefined && value > rule.maximum) return 'must be at most ' + rule.maximum;
+  return undefined;
+}
+
+/** Why a value breaks its rule, or undefined when it is valid. */
+export function checkValue(rule: AttributeRule, value: unknown): string | undefined {
+  switch (rule.type) {
+    case 'integer':
+    case 'number':
+    case 'money':
+      return typeof value === 'number' ? checkNumber(rule, value) : 'must be a number';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be a boolean';
+    default:
+      return typeof value === 'string' ? checkText(rule, value) : 'must be a string';
+  }
+}
+
+/**
+ * Checks a request body against the rules: unknown fields are refused, required ones must be present on
+ * create; on update every field is optional. Returns the body narrowed to known fields.
+ */
+export function validateInput(input: unknown, rules: readonly AttributeRule[], mode: 'create' | 'update'): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }]);
+  }
+  const body = input as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  const known = new Set(rules.map((rule) => rule.name));
+  for (const field of Object.keys(body)) {
+    if (!known.has(field)) errors.push({ field, message: 'is not a writable field' });
+  }
+  const accepted: Record<string, unknown> = {};
+  for (const rule of rules) {
+    const value = body[rule.name];
+    if (value === undefined) {
+      if (mode === 'create' && rule.required) errors.push({ field: rule.name, message: 'is required' });
+      continue;
+    }
+    const problem = checkValue(rule, value);
+    if (problem) errors.push({ field: rule.name, message: problem });
+    else accepted[rule.name] = value;
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+  return accepted;
+}
+`;
+
+function ruleLiteral(entity: ServiceEntity): string {
+  return entity.attributes
+    .map((attribute) => {
+      const parts = [`name: ${q(attribute.name)}`, `type: ${q(attribute.type)}`, `required: ${attribute.required}`];
+      if (attribute.enumValues) parts.push(`enumValues: ${q(attribute.enumValues)}`);
+      if (attribute.minimum !== undefined) parts.push(`minimum: ${attribute.minimum}`);
+      if (attribute.maximum !== undefined) parts.push(`maximum: ${attribute.maximum}`);
+      if (attribute.maxLength !== undefined) parts.push(`maxLength: ${attribute.maxLength}`);
+      if (attribute.uuid) parts.push('uuid: true');
+      return `  { ${parts.join(', ')} },`;
+    })
+    .join('\n');
+}
+
+/** One entity: its props, rules, factory, update and lifecycle transitions. */
+export function entitySource(entity: ServiceEntity): string {
+  const { name, var: v } = entity;
+  const hasStates = entity.states.length > 0;
+  const props = entity.attributes
+    .map((a) => `  /** ${a.description.replace(/\*\//g, '')} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`)
+    .join('\n');
+  const invariants = entity.entity.invariants.map((line) => ` * - ${line.replace(/\*\//g, '')}`).join('\n');
+  const lines: string[] = [];
+  lines.push(`import { ${hasStates ? 'TransitionError' : ''}${hasStates ? ', ' : ''}ValidationError } from './errors';`);
+  lines.push(`import { validateInput, type AttributeRule } from './rules';`);
+  lines.push('');
+  if (hasStates) {
+    lines.push(`export const ${v}States = ${q(entity.states)} as const;`);
+    lines.push(`export type ${name}Status = (typeof ${v}States)[number];`);
+    lines.push('');
+  }
+  lines.push(`export interface ${name}Props {\n${props}\n}`);
+  lines.push('');
+  lines.push(`/**\n * ${entity.entity.description.replace(/\*\//g, '')}${invariants ? `\n * Invariants:\n${invariants}` : ''}\n */`);
+  lines.push(`export interface ${name} extends ${name}Props {`);
+  lines.push('  id: string;');
+  if (hasStates) lines.push(`  status: ${name}Status;`);
+  lines.push('  createdAt: string;\n  updatedAt: string;\n}');
+  lines.push('');
+  lines.push(`export const ${v}Rules: readonly AttributeRule[] = [\n${ruleLiteral(entity)}\n];`);
+  lines.push('');
+  lines.push(`export function create${name}(input: unknown, id: string, now: Date): ${name} {`);
+  lines.push(`  const props = validateInput(input, ${v}Rules, 'create') as unknown as ${name}Props;`);
+  lines.push('  const at = now.toISOString();');
+  lines.push(`  return { ...props, id${hasStates ? `, status: ${q(entity.states[0])}` : ''}, createdAt: at, updatedAt: at };`);
+  lines.push('}');
+  lines.push('');
+  lines.push(`export function update${name}(current: ${name}, input: unknown, now: Date): ${name} {`);
+  lines.push(`  const changes = validateInput(input, ${v}Rules, 'update') as Partial<${name}Props>;`);
+  lines.push(`  if (Object.keys(changes).length === 0) {`);
+  lines.push(`    throw new ValidationError([{ field: '(body)', message: 'must change at least one field' }]);`);
+  lines.push('  }');
+  lines.push('  return { ...current, ...changes, updatedAt: now.toISOString() };');
+  lines.push('}');
+  for (const command of entity.commands) {
+    lines.push('');
+    lines.push(`/** ${command.command.description.replace(/\*\//g, '')} (emits ${command.command.emits}). */`);
+    lines.push(`export function ${command.fn}(current: ${name}, now: Date): ${name} {`);
+    if (command.transitionTo) {
+      lines.push(`  const allowedFrom: readonly ${name}Status[] = ${q(command.allowedFrom)};`);
+      lines.push('  if (allowedFrom.length > 0 && !allowedFrom.includes(current.status)) {');
+      lines.push(`    throw new TransitionError(${q(name)}, ${q(command.command.name)}, current.status, allowedFrom);`);
+      lines.push('  }');
+      lines.push(`  return { ...current, status: ${q(command.transitionTo)}, updatedAt: now.toISOString() };`);
+    } else {
+      lines.push('  return { ...current, updatedAt: now.toISOString() };');
+    }
+    lines.push('}');
+  }
+  return lines.join('\n') + '\n';
+}

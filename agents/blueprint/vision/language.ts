@@ -1,0 +1,104 @@
+import nlp from 'compromise';
+
+/**
+ * Word-level language helpers on top of compromise: inflection (singular, plural, past participle) and the
+ * casing rules of the domain model. Compromise works on phrases, so single words are tagged explicitly first;
+ * a plain suffix rule is the fallback when it returns nothing (it does for some uncountable-looking words).
+ */
+
+const invariantNouns = new Set(['staff', 'equipment', 'information', 'feedback', 'inventory', 'stock', 'data']);
+
+export function singular(word: string): string {
+  const lower = word.toLowerCase();
+  if (invariantNouns.has(lower)) return lower;
+  const viaNlp = nlp(lower).tag('Plural').nouns().toSingular().text().trim().toLowerCase();
+  if (viaNlp && viaNlp !== lower && !viaNlp.includes(' ')) return viaNlp;
+  if (/(ches|shes|sses|xes|zes)$/.test(lower)) return lower.slice(0, -2);
+  if (/[^aeiou]ies$/.test(lower)) return `${lower.slice(0, -3)}y`;
+  if (/[^su]s$/.test(lower) && lower.length > 3) return lower.slice(0, -1);
+  return lower;
+}
+
+export function plural(word: string): string {
+  const lower = word.toLowerCase();
+  if (invariantNouns.has(lower)) return lower;
+  const viaNlp = nlp(lower).tag('Singular').nouns().toPlural().text().trim().toLowerCase();
+  if (viaNlp && viaNlp !== lower && !viaNlp.includes(' ')) return viaNlp;
+  if (/(ch|sh|s|x|z)$/.test(lower)) return `${lower}es`;
+  if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
+  return `${lower}s`;
+}
+
+/** Base form of a verb (`reserves` → `reserve`, `signed up` → `sign up`). */
+export function infinitive(verb: string): string {
+  const lower = verb.toLowerCase().trim();
+  const viaNlp = nlp(lower).tag('Verb').verbs().toInfinitive().text().trim().toLowerCase();
+  return viaNlp || lower;
+}
+
+/** Past participle used for event names and states (`reserve` → `reserved`, `sign up` → `signed up`). */
+export function pastTense(verb: string): string {
+  const lower = verb.toLowerCase().trim();
+  const viaNlp = nlp(lower).tag('Verb').verbs().toPastTense().text().trim().toLowerCase();
+  if (viaNlp && viaNlp !== lower) return viaNlp;
+  if (lower.endsWith('e')) return `${lower}d`;
+  return `${lower}ed`;
+}
+
+function words(text: string): string[] {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+}
+
+export function pascalCase(text: string): string {
+  const result = words(text)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())
+    .join('');
+  return /^[A-Z]/.test(result) ? result : `X${result}`;
+}
+
+export function camelCase(text: string): string {
+  const p = pascalCase(text);
+  return p.charAt(0).toLowerCase() + p.slice(1);
+}
+
+export function snakeCase(text: string): string {
+  const result = words(text)
+    .map((w) => w.toLowerCase())
+    .join('_');
+  return /^[a-z]/.test(result) ? result : `s_${result}`;
+}
+
+export function kebabCase(text: string): string {
+  const result = words(text)
+    .map((w) => w.toLowerCase())
+    .join('-');
+  return /^[a-z]/.test(result) ? result : `x-${result}`;
+}
+
+/** `RepairJob` → `repair job`. */
+export function labelOf(pascal: string): string {
+  return words(pascal)
+    .map((w) => w.toLowerCase())
+    .join(' ');
+}
+
+/** Noun phrase (possibly compound, possibly plural) → singular PascalCase entity name: `repair jobs` → `RepairJob`. */
+export function entityNameOf(phrase: string): string {
+  const parts = phrase.toLowerCase().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return '';
+  parts[parts.length - 1] = singular(parts[parts.length - 1]);
+  return pascalCase(parts.join(' '));
+}
+
+export function pluralNameOf(name: string): string {
+  const parts = labelOf(name).split(' ');
+  parts[parts.length - 1] = plural(parts[parts.length - 1]);
+  return pascalCase(parts.join(' '));
+}
+
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

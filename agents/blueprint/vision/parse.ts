@@ -1,0 +1,345 @@
+import nlp from 'compromise';
+import { infinitive, singular } from './language';
+
+/**
+ * Sentence parsing on compromise's part-of-speech tags: tokens are grouped into noun phrases and verb groups,
+ * and each verb group gets a subject and objects. This is a shallow parser, good enough for the plain
+ * declarative sentences visions are written in ("coordinators publish shifts for each site").
+ */
+
+export interface Token {
+  text: string;
+  lower: string;
+  tags: Set<string>;
+  pre: string;
+  post: string;
+}
+
+export interface NounPhrase {
+  kind: 'np';
+  /** Nouns only, lower case, as written (`repair jobs`). */
+  phrase: string;
+  head: string;
+  /** Adjectives and other modifiers before it (`due` in `due date`). */
+  modifiers: string[];
+  determiner: string;
+  /** Text in parentheses right after it (`new, good, worn`). */
+  parenthetical?: string;
+  /** Punctuation right after the phrase (`,` breaks coordination). */
+  post: string;
+  /** The preposition right before it, if any. */
+  preposition?: string;
+  possessive: boolean;
+  index: number;
+}
+
+export interface VerbGroup {
+  kind: 'vp';
+  /** Base form of the main verb, with its particle (`sign up`). */
+  verb: string;
+  text: string;
+  negated: boolean;
+  passive: boolean;
+  modal: string;
+  /** A bare past participle after a noun (`bikes brought in by customers`): a description, not an action. */
+  reducedRelative: boolean;
+  post: string;
+  index: number;
+}
+
+export interface Word {
+  kind: 'word';
+  lower: string;
+  tags: Set<string>;
+  post: string;
+  index: number;
+}
+
+export type Chunk = NounPhrase | VerbGroup | Word;
+
+export interface Clause {
+  verb: VerbGroup;
+  subject?: NounPhrase;
+  /** The subject came through `that`/`which`: a thing, not a person. */
+  relativeSubject: boolean;
+  objects: NounPhrase[];
+  /** `<preposition> <noun phrase>` complements after the objects (`for each site`, `with tasks and parts`). */
+  complements: Array<{ preposition: string; phrase: NounPhrase }>;
+}
+
+export interface ParsedSentence {
+  text: string;
+  chunks: Chunk[];
+  clauses: Clause[];
+  nounPhrases: NounPhrase[];
+}
+
+const punctuation = /[,;:()]/;
+
+interface RawTerm {
+  text: string;
+  normal: string;
+  pre: string;
+  post: string;
+  tags: string[];
+}
+
+function termsOf(text: string, lexicon: Record<string, string>): RawTerm[][] {
+  const doc = nlp(text, lexicon);
+  return (doc.json({ terms: { tags: true } }) as Array<{ terms: RawTerm[] }>).map((s) => s.terms);
+}
+
+/**
+ * Compromise tags some plural nouns as present-tense verbs ("volunteers", "batches") when it lacks context.
+ * A word is re-tagged as a plural noun when its position says so: after a determiner, preposition or
+ * adjective; at the start of a clause before another verb; or when its singular is used as a noun elsewhere.
+ */
+export function correctionLexicon(text: string): Record<string, string> {
+  const sentences = termsOf(text, {});
+  const nounWords = new Set<string>();
+  for (const terms of sentences) for (const t of terms) if (t.tags.includes('Noun')) nounWords.add(t.normal);
+  const lexicon: Record<string, string> = {};
+  for (const terms of sentences) {
+    terms.forEach((t, i) => {
+      if (!t.tags.includes('Verb') || t.tags.includes('Noun') || !/[^s]s$/.test(t.normal) || t.normal.length < 4) return;
+      const prev = terms[i - 1];
+      const next = terms[i + 1];
+      const has = (term: RawTerm | undefined, tag: string) => !!term && term.tags.includes(tag);
+      const clauseStart = !prev || /[,;:]/.test(prev.post);
+      const nextIsVerb = has(next, 'Verb') && !has(next, 'Noun');
+      let noun = false;
+      if (prev && ['Determiner', 'Preposition', 'Adjective', 'Possessive', 'Value'].some((tag) => has(prev, tag))) noun = true;
+      else if (clauseStart && nextIsVerb) noun = true;
+      else if (has(prev, 'Noun') && next && ['Noun', 'Determiner', 'Possessive', 'Adjective'].some((tag) => has(next, tag)) && !/[,;:]/.test(prev.post))
+        noun = false;
+      else if (nounWords.has(singular(t.normal)) || nounWords.has(t.normal)) noun = !nextIsVerb || clauseStart;
+      if (noun) lexicon[t.normal] = 'Plural';
+    });
+    // A capitalised sentence opener tagged as a verb and followed by nouns is a noun modifier ("Bike repair shops").
+    const [first, second, third] = terms;
+    if (first && second && third && first.tags.includes('Verb') && !first.tags.includes('Noun') && second.tags.includes('Noun') && (third.tags.includes('Noun') || third.tags.includes('Verb')) && !/[,;:]/.test(first.post))
+      lexicon[first.normal] = 'Singular';
+  }
+  return lexicon;
+}
+
+function toTokens(terms: RawTerm[], lexicon: Record<string, string>): Token[] {
+  // Compromise's later passes can override a lexicon entry from context; the correction wins here.
+  return terms.map((t) => {
+    const lower = t.normal || t.text.toLowerCase();
+    const forced = lexicon[lower];
+    return { text: t.text, lower, tags: forced ? new Set(['Noun', forced]) : new Set(t.tags), pre: t.pre, post: t.post };
+  });
+}
+
+const isNoun = (t: Token) => t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
+const isVerb = (t: Token) => t.tags.has('Verb') && !isNoun(t);
+
+function chunk(tokens: Token[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  let i = 0;
+  let determiner = '';
+  let modifiers: string[] = [];
+  let possessive = false;
+  while (i < tokens.length) {
+    const t = tokens[i];
+    if (t.tags.has('Determiner')) {
+      determiner = t.lower;
+      i++;
+      continue;
+    }
+    if (t.tags.has('Possessive') && t.tags.has('Pronoun')) {
+      possessive = true;
+      i++;
+      continue;
+    }
+    if (t.tags.has('Adjective') && !isNoun(t) && i + 1 < tokens.length && isNoun(tokens[i + 1]) && !punctuation.test(t.post)) {
+      modifiers.push(t.lower);
+      i++;
+      continue;
+    }
+    if (isNoun(t)) {
+      const words: string[] = [];
+      let j = i;
+      while (j < tokens.length && isNoun(tokens[j])) {
+        words.push(tokens[j].lower.replace(/'s$/, ''));
+        if (punctuation.test(tokens[j].post) || /'s$/.test(tokens[j].lower)) {
+          j++;
+          break;
+        }
+        j++;
+      }
+      const last = tokens[j - 1];
+      let parenthetical: string | undefined;
+      let post = last.post;
+      if (last.post.includes('(')) {
+        const inner: string[] = [];
+        let k = j;
+        while (k < tokens.length) {
+          inner.push(tokens[k].text);
+          if (tokens[k].post.includes(')')) break;
+          inner.push(tokens[k].post.replace(/[()]/g, '').trim() === ',' ? ',' : '');
+          k++;
+        }
+        parenthetical = inner.join(' ').replace(/\s+,/g, ',').replace(/\s+/g, ' ').trim();
+        post = k < tokens.length ? tokens[k].post.replace(')', '') : '';
+        j = k + 1;
+      }
+      const prevChunk = chunks[chunks.length - 1];
+      chunks.push({
+        kind: 'np',
+        phrase: words.join(' '),
+        head: words[words.length - 1],
+        modifiers,
+        determiner,
+        parenthetical,
+        post,
+        preposition: prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Preposition') ? prevChunk.lower : undefined,
+        possessive,
+        index: chunks.length,
+      });
+      determiner = '';
+      modifiers = [];
+      possessive = false;
+      i = j;
+      continue;
+    }
+    if (isVerb(t)) {
+      const group: Token[] = [];
+      let j = i;
+      while (j < tokens.length && (isVerb(tokens[j]) || (tokens[j].tags.has('Adverb') && j + 1 < tokens.length && isVerb(tokens[j + 1])) || tokens[j].lower === 'not')) {
+        group.push(tokens[j]);
+        if (punctuation.test(tokens[j].post)) {
+          j++;
+          break;
+        }
+        j++;
+      }
+      const mains = group.filter((g) => !g.tags.has('Auxiliary') && !g.tags.has('Modal') && !g.tags.has('Particle') && !g.tags.has('Adverb') && g.lower !== 'not');
+      const main = mains[mains.length - 1] ?? group[group.length - 1];
+      const particle = group.find((g) => g.tags.has('Particle'));
+      const base = infinitive(main.lower);
+      const verb = particle && particle !== main ? `${base} ${particle.lower}` : base;
+      const hasCopula = group.some((g) => g.tags.has('Copula') || g.tags.has('Auxiliary'));
+      const prevChunk = chunks[chunks.length - 1];
+      chunks.push({
+        kind: 'vp',
+        verb,
+        text: group.map((g) => g.text).join(' '),
+        negated: group.some((g) => g.lower === 'not' || /n't$/.test(g.lower) || g.lower === 'cannot' || g.lower === 'never'),
+        passive: hasCopula && main.tags.has('PastTense') && main !== group[0],
+        modal: group.filter((g) => g.tags.has('Modal') || g.tags.has('Auxiliary')).map((g) => g.lower).join(' '),
+        reducedRelative:
+          group.length <= 2 && main.tags.has('PastTense') && !!prevChunk && prevChunk.kind === 'np' && !punctuation.test(prevChunk.post),
+        post: group[group.length - 1].post,
+        index: chunks.length,
+      });
+      i = j;
+      continue;
+    }
+    chunks.push({ kind: 'word', lower: t.lower, tags: t.tags, post: t.post, index: chunks.length });
+    determiner = '';
+    modifiers = [];
+    possessive = false;
+    i++;
+  }
+  return chunks;
+}
+
+function clauses(chunks: Chunk[]): Clause[] {
+  const result: Clause[] = [];
+  let lastSubject: NounPhrase | undefined;
+  let lastRelative = false;
+  let controller: NounPhrase | undefined;
+  for (const c of chunks) {
+    if (c.kind !== 'vp') continue;
+    const prev = chunks[c.index - 1];
+    const before = chunks[c.index - 2];
+    let subject: NounPhrase | undefined;
+    let relative = false;
+    if (prev && prev.kind === 'word' && prev.lower === 'to' && controller) subject = controller;
+    else if (prev && prev.kind === 'np' && !prev.preposition && !punctuation.test(prev.post)) subject = prev;
+    else if (prev && prev.kind === 'np' && !prev.preposition && punctuation.test(prev.post) && !lastSubject) subject = prev;
+    else if (prev && prev.kind === 'word' && ['who', 'that', 'which'].includes(prev.lower) && before && before.kind === 'np') {
+      subject = before;
+      relative = prev.lower !== 'who';
+    } else if (lastSubject) {
+      subject = lastSubject;
+      relative = lastRelative;
+    }
+    // Descriptions ("bikes brought in by customers") and passives do not change who is acting.
+    if (subject && !c.reducedRelative && !c.passive) {
+      lastSubject = subject;
+      lastRelative = relative;
+      if (!relative) controller = subject;
+    }
+    const objects: NounPhrase[] = [];
+    const complements: Clause['complements'] = [];
+    let k = c.index + 1;
+    // Direct objects, coordinated with "and"/"or"/","; a phrasal verb takes its object after a preposition.
+    let expectObject = true;
+    while (k < chunks.length) {
+      const next = chunks[k];
+      if (next.kind === 'np' && expectObject && (!next.preposition || objects.length === 0)) {
+        const viaPreposition = !!next.preposition;
+        if (viaPreposition && objects.length === 0 && !['for', 'on', 'to', 'into', 'up', 'out'].includes(next.preposition ?? '')) break;
+        objects.push(next);
+        expectObject = false;
+        k++;
+        continue;
+      }
+      if (next.kind === 'word' && ['and', 'or'].includes(next.lower) && chunks[k + 1]?.kind === 'np' && chunks[k + 2]?.kind !== 'vp') {
+        expectObject = true;
+        k++;
+        continue;
+      }
+      // A comma list of objects: "manage plant varieties, greenhouse batches and their growth stage".
+      const last = objects[objects.length - 1];
+      if (next.kind === 'np' && !expectObject && last && last === chunks[k - 1] && /,/.test(last.post) && !next.preposition) {
+        const after = chunks[k + 1];
+        if (after?.kind !== 'vp' && !(after?.kind === 'word' && ['who', 'that', 'which'].includes(after.lower))) {
+          objects.push(next);
+          k++;
+          continue;
+        }
+      }
+      if (next.kind === 'word' && next.tags.has('Preposition') && objects.length === 0) {
+        k++;
+        continue;
+      }
+      break;
+    }
+    // Prepositional complements until the next verb.
+    let preposition = '';
+    for (; k < chunks.length; k++) {
+      const next = chunks[k];
+      if (next.kind === 'vp') break;
+      if (next.kind === 'word' && (next.tags.has('Preposition') || ['per', 'for', 'from', 'with', 'of', 'at', 'in', 'to', 'by'].includes(next.lower)))
+        preposition = next.lower;
+      else if (next.kind === 'np' && preposition) {
+        complements.push({ preposition: next.preposition ?? preposition, phrase: next });
+        if (/[,;]/.test(next.post)) break;
+      } else if (next.kind === 'np' && /[,;]/.test(next.post)) break;
+      else if (next.kind === 'word' && ['who', 'that', 'which', 'when', 'so', 'because'].includes(next.lower)) break;
+    }
+    result.push({ verb: c, subject, relativeSubject: relative, objects, complements });
+  }
+  return result;
+}
+
+export function parseSentence(text: string, lexicon: Record<string, string>): ParsedSentence[] {
+  return termsOf(text, lexicon).map((terms) => {
+    const tokens = toTokens(terms, lexicon);
+    const chunks = chunk(tokens);
+    return {
+      text: tokens.map((t) => `${t.pre}${t.text}${t.post}`).join('').trim(),
+      chunks,
+      clauses: clauses(chunks),
+      nounPhrases: chunks.filter((c): c is NounPhrase => c.kind === 'np'),
+    };
+  });
+}
+
+export function splitSentences(paragraph: string): string[] {
+  return (nlp(paragraph).sentences().out('array') as string[]).map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,109 @@
+import type { Attribute } from '../../schemas/domainModel';
+
+/**
+ * General English knowledge the analysis relies on: which verbs describe states of mind rather than actions,
+ * which nouns are units of time or measures, and how data-field words are typed. None of it names a domain.
+ */
+
+/** Verbs that describe a state, a wish or a causation rather than an action a user performs in the product. */
+export const stativeVerbs = new Set([
+  'be', 'have', 'want', 'need', 'like', 'love', 'hate', 'know', 'seem', 'become', 'depend', 'belong', 'mean', 'let',
+  'help', 'allow', 'enable', 'lose', 'struggle', 'fail', 'miss', 'forget', 'waste', 'spend', 'use', 'get', 'keep',
+  'make', 'go', 'come', 'take', 'give', 'try', 'wish', 'hope', 'prefer', 'expect', 'include', 'contain', 'consist',
+  'sell', 'buy', 'live', 'work', 'run', 'happen', 'depend on', 'rely', 'rely on', 'deserve', 'match', 'fit', 'cost',
+  'say', 'think', 'feel', 'look', 'stay', 'remain', 'grow', 'end', 'start', 'begin', 'lack', 'own', 'care',
+]);
+
+/** Verbs whose object comes into existence: they map to the create operation, not to a command. */
+export const creationVerbs = new Set([
+  'create', 'add', 'place', 'submit', 'enter', 'register', 'log', 'record', 'raise', 'file', 'post', 'upload',
+  'open', 'list', 'write', 'set up', 'sign up', 'join', 'make', 'capture', 'donate', 'leave',
+]);
+
+/** Verbs that read or watch data. */
+export const viewVerbs = new Set([
+  'see', 'view', 'browse', 'search', 'find', 'track', 'know', 'spot', 'check', 'monitor', 'watch', 'read', 'compare',
+  'filter', 'look up', 'follow', 'discover', 'explore', 'analyse', 'analyze', 'report', 'export', 'print', 'sort',
+]);
+
+/** Verbs that send a message to someone. */
+export const notifyVerbs = new Set(['notify', 'remind', 'alert', 'email', 'message', 'tell', 'inform', 'text', 'contact', 'receive', 'send']);
+
+/** Transition verbs that end a lifecycle early: allowed from any earlier state. */
+export const terminatingVerbs = new Set([
+  'cancel', 'reject', 'decline', 'withdraw', 'abandon', 'void', 'revoke', 'close', 'archive', 'expire', 'refuse',
+]);
+
+/** Nouns that are units of time or generic words, never entities. */
+export const nonEntityNouns = new Set([
+  'second', 'minute', 'hour', 'day', 'week', 'month', 'year', 'quarter', 'time', 'today', 'tomorrow', 'weekend',
+  'morning', 'evening', 'night', 'lot', 'way', 'thing', 'kind', 'type', 'part of', 'track', 'system', 'app',
+  'application', 'platform', 'product', 'tool kit', 'paper', 'spreadsheet', 'email', 'phone', 'whatsapp', 'excel',
+  'everyone', 'anyone', 'someone', 'people', 'person', 'goal', 'metric', 'success', 'problem', 'opportunity',
+  'vision', 'feature', 'percent', 'share', 'rate', 'number', 'amount', 'total', 'first', 'end', 'start', 'use',
+  'access', 'place', 'area', 'information', 'data', 'list', 'overview', 'history', 'need', 'hand', 'side', 'top',
+  'front', 'back', 'bottom', 'mind', 'chance', 'fact', 'idea', 'reason', 'result', 'case', 'point', 'sense',
+]);
+
+/** Measures: nouns that describe a quantity of something else (`parts stock`, `revenue per mechanic`). */
+export const measureNouns = new Set([
+  'stock', 'revenue', 'count', 'quantity', 'total', 'level', 'balance', 'hours', 'hour', 'volume', 'turnover',
+  'income', 'spend', 'usage', 'utilisation', 'utilization', 'occupancy', 'capacity', 'average', 'sum',
+]);
+
+/** Data-field words: when one follows an entity ("with a due date") it is an attribute, not another entity. */
+const fieldTyping: Array<{ pattern: RegExp; type: Attribute['type'] }> = [
+  { pattern: /(^|\s)(e-?mail|email address)$/, type: 'email' },
+  { pattern: /(^|\s)(datetime|timestamp|time slot|start time|end time|time)$/, type: 'datetime' },
+  { pattern: /(^|\s)(date|deadline|due|birthday|day|dob|due date|expiry|expiration)$/, type: 'date' },
+  { pattern: /(^|\s)(price|fee|cost|deposit|fine|amount|charge|rate|salary|payment|budget|revenue|value|total price|penalty|wage)$/, type: 'money' },
+  { pattern: /(^|\s)(count|quantity|number of|number|stock|capacity|size|age|rating|score|stars|hours|minutes|days|duration|weight|limit|level|seats|slots|spaces|copies|units|points|rank|position|year)$/, type: 'integer' },
+  { pattern: /(^|\s)(percentage|ratio|latitude|longitude|distance|area|length|height|width)$/, type: 'number' },
+  { pattern: /(^|\s)(notes?|description|comment|comments|review|bio|summary|details|instructions|message|reason|feedback|remarks)$/, type: 'text' },
+];
+
+const booleanPattern = /^(is|has|can|allows?|needs?|requires?)\s|(^|\s)(flag|active|enabled|verified|approved|available|paid|confirmed|archived)$/;
+
+export const fieldWords = new Set([
+  'name', 'title', 'label', 'email', 'phone', 'address', 'postcode', 'description', 'note', 'notes', 'date',
+  'deadline', 'price', 'fee', 'cost', 'deposit', 'fine', 'amount', 'quantity', 'count', 'status', 'condition',
+  'category', 'rating', 'score', 'comment', 'photo', 'picture', 'image', 'code', 'size', 'colour', 'color', 'brand',
+  'model', 'serial', 'age', 'capacity', 'location', 'time', 'duration', 'reason', 'stars', 'level', 'stage', 'type',
+  'priority', 'weight', 'expiry', 'deadline', 'url', 'website', 'skill', 'skills', 'hours', 'number', 'start',
+  'end', 'slot', 'language', 'gender', 'birthday', 'allergies', 'instructions', 'summary', 'id', 'reference',
+]);
+
+export function typeOfField(phrase: string): Attribute['type'] {
+  const lower = phrase.toLowerCase().trim();
+  if (booleanPattern.test(lower)) return 'boolean';
+  for (const { pattern, type } of fieldTyping) if (pattern.test(lower)) return type;
+  return 'string';
+}
+
+export function isFieldPhrase(phrase: string): boolean {
+  const words = phrase.toLowerCase().trim().split(/\s+/);
+  const head = words[words.length - 1];
+  return fieldWords.has(head) || typeOfField(phrase) !== 'string';
+}
+
+/** Suffixes that turn a verb into the noun for its occurrence (`reserve` → `reservation`, `book` → `booking`). */
+export function nominalisations(verb: string): string[] {
+  const v = verb.toLowerCase().replace(/\s+/g, '');
+  const stem = v.endsWith('e') ? v.slice(0, -1) : v;
+  const candidates = [
+    v,
+    `${stem}ation`,
+    `${stem}ion`,
+    `${v}ment`,
+    `${stem}ing`,
+    `${v}ing`,
+    `${stem}al`,
+    `${v}al`,
+    `${stem}ance`,
+    `${v}ance`,
+    `${v}y`,
+    `${stem}y`,
+    v.endsWith('y') ? `${v.slice(0, -1)}ication` : `${stem}ication`,
+  ];
+  return [...new Set(candidates)];
+}

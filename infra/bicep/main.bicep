@@ -1,0 +1,293 @@
+// The software factory on Azure: one resource group per azd environment, one module per concern.
+// Subscription scope so that `azd up` (and the pipeline) create the resource group too.
+targetScope = 'subscription'
+
+import { modelDeployment, eventSubscription } from 'modules/types.bicep'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; it names the resource group and seeds resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Primary region for all resources.')
+param location string
+
+@description('Region for Azure OpenAI, where the chosen models have quota; defaults to the primary region.')
+param openAiLocation string = location
+
+@minLength(36)
+@maxLength(36)
+@description('Client id of the Entra ID app registration that represents the factory API (App Service Authentication).')
+param apiClientId string
+
+@description('Object id of a developer to grant the same data-plane roles as the app (azd sets AZURE_PRINCIPAL_ID); empty for none.')
+param principalId string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+@description('Cheaper model, for the text-heavy roles (AZURE_OPENAI_DEPLOYMENT_SIMPLE).')
+param simpleModel modelDeployment = {
+  name: 'gpt-4o-mini'
+  model: 'gpt-4o-mini'
+  version: '2024-07-18'
+  sku: 'GlobalStandard'
+  capacity: 50
+}
+
+@description('Stronger model, for code generation and review (AZURE_OPENAI_DEPLOYMENT_CODE).')
+param codeModel modelDeployment = {
+  name: 'gpt-4.1'
+  model: 'gpt-4.1'
+  version: '2025-04-14'
+  sku: 'GlobalStandard'
+  capacity: 50
+}
+
+@description('Azure OpenAI data-plane API version the app uses.')
+param openAiApiVersion string = '2024-10-21'
+
+@description('Event subscriptions on factory-events, each with a SQL filter on the `type` application property.')
+param eventSubscriptions eventSubscription[] = [
+  {
+    name: 'deployments'
+    sqlFilter: 'type IN (\'factory.DeploymentSuccessful\', \'factory.DeploymentFailed\')'
+  }
+  {
+    name: 'approvals'
+    sqlFilter: 'type = \'factory.ApprovalRequested\''
+  }
+  {
+    name: 'run-outcomes'
+    sqlFilter: 'type IN (\'factory.RunCompleted\', \'factory.RunFailed\')'
+  }
+]
+
+@description('Upper bound on Function App instances (bounds concurrent model calls together with host.json).')
+param functionMaximumInstanceCount int = 10
+
+@description('Artifacts move to the cool tier after this many days without change.')
+param artifactsCoolAfterDays int = 30
+
+@description('Artifacts are deleted after this many days without change.')
+param artifactsDeleteAfterDays int = 365
+
+@description('E-mail address for alerts; empty for none.')
+param alertEmail string = ''
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+// Names are computed here, not read from module outputs, so that What-If can predict every resource id.
+var names = {
+  resourceGroup: '${abbrs.resourcesResourceGroups}${environmentName}'
+  identity: '${abbrs.managedIdentityUserAssignedIdentities}factory-${resourceToken}'
+  logAnalytics: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+  applicationInsights: '${abbrs.insightsComponents}${resourceToken}'
+  storage: '${abbrs.storageStorageAccounts}${resourceToken}'
+  serviceBus: '${abbrs.serviceBusNamespaces}${resourceToken}'
+  cosmos: '${abbrs.documentDBDatabaseAccounts}${resourceToken}'
+  openAi: '${abbrs.cognitiveServicesAccounts}${resourceToken}'
+  functionApp: '${abbrs.webSitesFunctions}${resourceToken}'
+  plan: '${abbrs.webServerFarms}${resourceToken}'
+}
+var tags = {
+  'azd-env-name': environmentName
+  application: 'software-factory'
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    artifactsContainerName: 'artifacts'
+    artifactsCoolAfterDays: artifactsCoolAfterDays
+    artifactsDeleteAfterDays: artifactsDeleteAfterDays
+  }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  scope: rg
+  params: {
+    name: names.serviceBus
+    location: location
+    tags: tags
+    eventsTopicName: 'factory-events'
+    commandsQueueName: 'factory-commands'
+    subscriptions: eventSubscriptions
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  scope: rg
+  params: {
+    name: names.cosmos
+    location: location
+    tags: tags
+    databaseName: 'factory'
+    runsContainerName: 'runs'
+  }
+}
+
+module openAi 'modules/openai.bicep' = {
+  scope: rg
+  params: {
+    name: names.openAi
+    location: openAiLocation
+    tags: tags
+    deployments: [
+      simpleModel
+      codeModel
+    ]
+  }
+}
+
+module appAccess 'modules/access.bicep' = {
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    principalKey: '${subscription().id}/resourceGroups/${names.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${names.identity}'
+    storageAccountName: names.storage
+    serviceBusNamespaceName: names.serviceBus
+    cosmosAccountName: names.cosmos
+    openAiAccountName: names.openAi
+    applicationInsightsName: names.applicationInsights
+  }
+  dependsOn: [
+    storage
+    serviceBus
+    cosmos
+    openAi
+    monitoring
+  ]
+}
+
+// Lets a developer run the factory locally against the provisioned resources with `az login`.
+module developerAccess 'modules/access.bicep' = if (!empty(principalId)) {
+  scope: rg
+  params: {
+    principalId: principalId
+    principalType: principalType
+    principalKey: principalId
+    storageAccountName: names.storage
+    serviceBusNamespaceName: names.serviceBus
+    cosmosAccountName: names.cosmos
+    openAiAccountName: names.openAi
+    applicationInsightsName: names.applicationInsights
+  }
+  dependsOn: [
+    storage
+    serviceBus
+    cosmos
+    openAi
+    monitoring
+  ]
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  scope: rg
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: names.storage
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    artifactsContainerName: storage.outputs.artifactsContainerName
+    applicationInsightsName: names.applicationInsights
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    eventsTopicName: serviceBus.outputs.eventsTopicName
+    commandsQueueName: serviceBus.outputs.commandsQueueName
+    openAiEndpoint: openAi.outputs.endpoint
+    openAiDeploymentSimple: simpleModel.name
+    openAiDeploymentCode: codeModel.name
+    openAiApiVersion: openAiApiVersion
+    apiClientId: apiClientId
+    maximumInstanceCount: functionMaximumInstanceCount
+  }
+  // The host starts as soon as the site exists; its identity must already be able to reach storage.
+  dependsOn: [
+    appAccess
+    monitoring
+  ]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  scope: rg
+  params: {
+    namePrefix: resourceToken
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+    commandsQueueName: serviceBus.outputs.commandsQueueName
+    alertEmail: alertEmail
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  scope: rg
+  params: {
+    displayName: 'Software factory (${environmentName})'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+  }
+}
+
+// Names and endpoints only; no keys or connection strings (azd stores outputs in its .env file).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_CLIENT_ID string = identity.outputs.clientId
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FACTORY_API_URL string = functionApp.outputs.url
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output ArtifactStorage__blobServiceUri string = storage.outputs.blobEndpoint
+output ARTIFACTS_CONTAINER string = storage.outputs.artifactsContainerName
+output CosmosConnection__accountEndpoint string = cosmos.outputs.endpoint
+output COSMOS_DATABASE string = cosmos.outputs.databaseName
+output ServiceBusConnection__fullyQualifiedNamespace string = serviceBus.outputs.fullyQualifiedNamespace
+output FACTORY_EVENTS_TOPIC string = serviceBus.outputs.eventsTopicName
+output FACTORY_COMMANDS_QUEUE string = serviceBus.outputs.commandsQueueName
+output AZURE_OPENAI_ENDPOINT string = openAi.outputs.endpoint
+output AZURE_OPENAI_DEPLOYMENT_SIMPLE string = simpleModel.name
+output AZURE_OPENAI_DEPLOYMENT_CODE string = codeModel.name
+output AZURE_OPENAI_API_VERSION string = openAiApiVersion
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

@@ -1,0 +1,57 @@
+/**
+ * The sandbox port: runs untrusted generated code (tests, services, load and chaos drivers) with limits.
+ * Adapters: `LocalProcessSandbox` (a child process on this machine) and, in Azure, a Container Apps dynamic
+ * sessions adapter (see docs/adr/0030-sandbox.md). Requests carry argv only: no shell, no interpolation.
+ */
+export interface SandboxFile {
+  /** Relative path inside the sandbox working directory; never absolute, never containing `..`. */
+  path: string;
+  content: string | Buffer;
+}
+
+export interface SandboxRequest {
+  /** Files copied into a fresh working directory before the command runs. */
+  files?: SandboxFile[];
+  /** Or an existing directory to copy from (its content is copied, the original is never written). */
+  workdir?: string;
+  /**
+   * argv; the first element is the program. The token `{workdir}` inside any argument is replaced by the
+   * absolute working directory (the caller cannot know it in advance, e.g. for `--allow-fs-write`).
+   */
+  command: string[];
+  /** Wall-clock limit: the whole process tree is killed when it expires. */
+  timeoutMs: number;
+  /** CPU-time limit in seconds for the process (RLIMIT_CPU). */
+  cpuSeconds: number;
+  /** stdout and stderr are each cut at this many bytes. */
+  maxOutputBytes: number;
+  /** Extra environment variables; the same scrubbing rules apply to them as to the parent's. */
+  env?: Record<string, string>;
+}
+
+export interface SandboxResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  outputTruncated: boolean;
+}
+
+export interface Sandbox {
+  /** Adapter name for diagnostics: `local-process` or `aca-sessions`. */
+  readonly adapter: string;
+  run(request: SandboxRequest): Promise<SandboxResult>;
+}
+
+/** Names of variables that never reach sandboxed code, whoever sets them. */
+export function isSecretName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return (
+    upper.startsWith('FACTORY_') ||
+    upper.startsWith('AZURE_') ||
+    upper.startsWith('NPM_CONFIG_') ||
+    ['KEY', 'SECRET', 'TOKEN', 'CONNECTION', 'PASSWORD', 'CREDENTIAL'].some((word) => upper.includes(word))
+  );
+}
