@@ -17,6 +17,8 @@ export interface DurableHostOptions {
   /** Largest input or result a history event may carry. */
   maxPayloadBytes?: number;
   log?: (level: string, message: string) => void;
+  /** How often to look for work written by other processes (e.g. `factory approve`), in ms. */
+  pollIntervalMs?: number;
 }
 
 export interface InstanceStatus {
@@ -70,6 +72,8 @@ export class DurableHost {
   private pumpAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
+  private poller: NodeJS.Timeout | undefined;
+  private readonly pollIntervalMs: number;
 
   constructor(options: DurableHostOptions) {
     this.registry = options.registry;
@@ -78,6 +82,7 @@ export class DurableHost {
     this.maxConcurrentActivities = options.maxConcurrentActivities ?? 10;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
     this.log = options.log ?? (() => undefined);
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.events.setMaxListeners(0);
     this.clock.onAdvance?.(() => this.wake());
   }
@@ -85,6 +90,8 @@ export class DurableHost {
   /** Starts processing; every unfinished instance in the store continues. */
   start(): void {
     this.stopped = false;
+    this.poller = setInterval(() => this.wake(), this.pollIntervalMs);
+    this.poller.unref();
     this.wake();
   }
 
@@ -92,6 +99,7 @@ export class DurableHost {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.poller) clearInterval(this.poller);
     await Promise.allSettled([...this.running.values()]);
     while (this.pumping) await new Promise((resolve) => setTimeout(resolve, 5));
   }

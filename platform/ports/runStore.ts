@@ -62,7 +62,10 @@ export interface RunOptions {
   iterations: number;
   model: string;
   budget?: { maxAgentCalls?: number; maxTokens?: number; maxCost?: number };
+  /** Hours an approval may wait before the run ends as Rejected (default 72). */
   approvalTimeoutHours?: number;
+  /** Feedback loops (failed gates sent back, rejections rerun) allowed per iteration (default 3). */
+  maxReworks?: number;
 }
 
 /** One document per run (Cosmos DB container `runs`, partition key `/tenantId`). */

@@ -1,0 +1,80 @@
+import * as df from 'durable-functions';
+import { createAgentContext, phaseFolder } from '../../agents/runtime/agentContext';
+import { gateFor } from '../../gates/catalog';
+import type { GateActivityInput, GateActivityResult } from '../../orchestrations/contracts';
+import type { GateCriterion } from '../../platform/ports/runStore';
+import { ports } from '../../platform/runtime';
+import { readManifest } from '../../runs/manifest';
+import { indexArtifacts } from '../../runs/runState';
+
+const maxFindings = 25;
+
+/** Evaluates a phase's quality gate, stores the report as an artifact and records it in the run document. */
+export async function evaluateGate(input: GateActivityInput, evaluatedAt = new Date()): Promise<GateActivityResult> {
+  const { artifacts, runs } = ports();
+  const gate = gateFor(input.phase);
+  const fromManifest = await readManifest(artifacts, input.tenantId, input.runId, input.manifest);
+  const ctx = createAgentContext({
+    store: artifacts,
+    runId: input.runId,
+    tenantId: input.tenantId,
+    iteration: input.iteration,
+    attempt: input.attempt,
+    phase: input.phase,
+    agent: 'quality-gate',
+    inputs: [...fromManifest, ...input.inputs],
+  });
+  const criteria = await gate.evaluate(ctx);
+  const passed = criteria.length > 0 && criteria.every((c) => c.passed);
+  const report = await ctx.write({
+    path: 'gate/report.json',
+    kind: 'gate-report',
+    contentType: 'application/json',
+    content: JSON.stringify({ phase: input.phase, iteration: input.iteration, attempt: input.attempt, passed, criteria }, null, 2),
+  });
+  await ctx.write({ path: 'gate/report.md', kind: 'gate-report', contentType: 'text/markdown', content: renderReport(input, passed, criteria) });
+  await runs.update(input.tenantId, input.runId, (doc) => {
+    indexArtifacts(doc, ctx.written());
+    const key = (g: { phase: string; iteration: number; attempt: number }) => `${g.phase}:${g.iteration}:${g.attempt}`;
+    if (!doc.gates.some((g) => key(g) === key(input))) {
+      doc.gates.push({
+        phase: input.phase,
+        iteration: input.iteration,
+        attempt: input.attempt,
+        passed,
+        criteria,
+        reportPath: report.path,
+        at: evaluatedAt.toISOString(),
+      });
+    }
+  });
+  const findings = criteria
+    .filter((c) => !c.passed)
+    .flatMap((c) => (c.findings.length ? c.findings.map((f) => `${c.name}: ${f}`) : [`${c.name}: ${String(c.value)} (threshold ${String(c.threshold)})`]))
+    .slice(0, maxFindings);
+  return { passed, criteria: criteria.map(({ name, passed: ok }) => ({ name, passed: ok })), findings, report };
+}
+
+function renderReport(input: GateActivityInput, passed: boolean, criteria: GateCriterion[]): string {
+  const rows = criteria.map(
+    (c) => `| ${c.passed ? 'pass' : 'FAIL'} | ${c.name} | ${String(c.value)} | ${String(c.threshold)} | ${c.findings.length} |`,
+  );
+  const details = criteria
+    .filter((c) => c.findings.length)
+    .map((c) => `### ${c.name}\n\n${c.findings.map((f) => `- ${f}`).join('\n')}`);
+  return [
+    `# Quality gate: ${input.phase} (iteration ${input.iteration}, attempt ${input.attempt})`,
+    '',
+    `Result: **${passed ? 'passed' : 'failed'}**`,
+    '',
+    '| result | criterion | value | threshold | findings |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...details,
+    '',
+    `Folder: ${phaseFolder(input.iteration, input.phase, input.attempt)}`,
+  ].join('\n');
+}
+
+df.app.activity('evaluateGate', { handler: (input: unknown) => evaluateGate(input as GateActivityInput) });

@@ -1,0 +1,24 @@
+import * as df from 'durable-functions';
+import type { PublishEventInput } from '../../orchestrations/contracts';
+import { ports } from '../../platform/runtime';
+import { toCloudEvent } from '../../runs/cloudEvents';
+
+/**
+ * Publishes a phase event through the outbox: the event is first appended to the run store (idempotent by
+ * id), then sent, then marked published. A crash between any two steps neither loses nor doubles it: the
+ * activity runs again, the append keeps one copy, and the bus drops the repeated message id.
+ */
+export async function publishEvent(input: PublishEventInput): Promise<{ id: string }> {
+  const { runs, events } = ports();
+  const event = toCloudEvent(input);
+  await runs.appendEvent(input.tenantId, input.runId, event);
+  const stored = (await runs.listEvents(input.tenantId, input.runId)).find((e) => e.id === event.id);
+  if (!stored?.published) {
+    const { published: _published, ...original } = stored ?? { ...event, published: false };
+    await events.publish(original);
+    await runs.markEventPublished(input.tenantId, input.runId, event.id);
+  }
+  return { id: event.id };
+}
+
+df.app.activity('publishEvent', { handler: (input: unknown) => publishEvent(input as PublishEventInput) });

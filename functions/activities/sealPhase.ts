@@ -1,0 +1,21 @@
+import * as df from 'durable-functions';
+import type { ArtifactRef } from '../../agents/agent';
+import type { SealPhaseInput } from '../../orchestrations/contracts';
+import { ports } from '../../platform/runtime';
+import { mergeRefs, readManifest, writeManifest } from '../../runs/manifest';
+
+/** Writes the manifest a phase hands on: what it started from plus what it produced. */
+export async function sealPhase(input: SealPhaseInput): Promise<ArtifactRef> {
+  const { artifacts } = ports();
+  const base = await readManifest(artifacts, input.tenantId, input.runId, input.manifest);
+  return writeManifest(
+    artifacts,
+    input.tenantId,
+    input.runId,
+    `iteration-${input.iteration}/manifests/${input.phase}-attempt-${input.attempt}.json`,
+    mergeRefs(base, input.outputs),
+    input.phase,
+  );
+}
+
+df.app.activity('sealPhase', { handler: (input: unknown) => sealPhase(input as SealPhaseInput) });

@@ -1,0 +1,11 @@
+// The Functions app: importing this module registers every function with @azure/functions, in Azure and on
+// the embedded host alike.
+import './activities/agents';
+import './activities/evaluateGate';
+import './activities/publishEvent';
+import './activities/recordRunState';
+import './activities/sealPhase';
+import '../orchestrations/factoryRun';
+import '../orchestrations/visionToArchitecture';
+import '../orchestrations/architectureToDevelopment';
+import '../orchestrations/developmentToTesting';

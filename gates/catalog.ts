@@ -1,0 +1,12 @@
+import type { GateDefinition } from './gate';
+import { architectureToDevelopmentGate } from './architecture-to-development';
+import { developmentToTestingGate } from './development-to-testing';
+import { visionToArchitectureGate } from './vision-to-architecture';
+
+const gates: GateDefinition[] = [visionToArchitectureGate, architectureToDevelopmentGate, developmentToTestingGate];
+
+export function gateFor(phase: string): GateDefinition {
+  const gate = gates.find((g) => g.phase === phase);
+  if (!gate) throw new Error(`no quality gate is defined for phase '${phase}'`);
+  return gate;
+}

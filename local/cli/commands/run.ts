@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { approvalGates } from '../../../orchestrations/phases';
+import { parseRunOptions } from '../../../runs/runOptions';
+import { startRun } from '../../../runs/startRun';
+import { effectiveStatus, phaseSummary } from '../../../runs/runView';
+import { parse, positiveInt, UsageError } from '../args';
+import { Output } from '../output';
+import { followRun } from '../progress';
+import { openSession } from '../session';
+
+export const runUsage = `factory run (--vision-file FILE | --vision TEXT) [--approve auto|manual] [--approvals G1,G2]
+              [--iterations N] [--model blueprint] [--max-agent-calls N] [--run-id ID] [--name NAME] [--json]`;
+
+/** Starts a run and follows it to its end. Exit code 0 only when the run completed. */
+export async function runCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    'vision-file': { type: 'string' },
+    vision: { type: 'string' },
+    approve: { type: 'string' },
+    approvals: { type: 'string' },
+    iterations: { type: 'string' },
+    model: { type: 'string' },
+    'max-agent-calls': { type: 'string' },
+    'run-id': { type: 'string' },
+    name: { type: 'string' },
+    verbose: { type: 'boolean' },
+  });
+  const out = new Output(Boolean(values.json));
+  if (Boolean(values['vision-file']) === Boolean(values.vision)) throw new UsageError('give exactly one of --vision-file FILE or --vision TEXT');
+  let vision: string;
+  if (values['vision-file']) {
+    try {
+      vision = readFileSync(String(values['vision-file']), 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read the vision file: ${(error as Error).message}`);
+    }
+  } else {
+    vision = String(values.vision);
+  }
+  if (values.approve && !['auto', 'manual'].includes(String(values.approve))) throw new UsageError('--approve must be auto or manual');
+  const approvals = values.approvals
+    ? String(values.approvals).split(',').map((g) => g.trim()).filter(Boolean)
+    : values.approve === 'manual'
+      ? approvalGates.filter((g) => g === 'architecture' || g === 'production')
+      : [];
+  let options;
+  try {
+    options = parseRunOptions({
+      approvals,
+      iterations: positiveInt('iterations', values.iterations) ?? 1,
+      model: values.model ?? 'blueprint',
+      budget: values['max-agent-calls'] ? { maxAgentCalls: positiveInt('max-agent-calls', values['max-agent-calls']) } : undefined,
+    });
+  } catch (error) {
+    throw new UsageError(`invalid run options: ${(error as Error).message}`);
+  }
+
+  const session = await openSession({ process: true, verbose: Boolean(values.verbose) });
+  try {
+    for (const [port, adapter] of Object.entries(session.ports.describe())) out.line(`${port.padEnd(10)} ${adapter}`);
+    const { doc } = await startRun(session.ports, session.factory.client(), {
+      tenantId: session.tenantId,
+      vision,
+      name: values.name ? String(values.name) : undefined,
+      runId: values['run-id'] ? String(values['run-id']) : undefined,
+      options,
+    });
+    out.line(`run ${doc.id}: ${doc.visionTitle}  (model: ${options.model}${options.model === 'blueprint' ? ', the deterministic offline engine, not a language model' : ''})`);
+    const { code, summary } = await finish(session, doc.id, out);
+    printSummary(out, summary);
+    return code;
+  } finally {
+    await session.close();
+  }
+}
+
+export type RunSummary = Awaited<ReturnType<typeof finish>>['summary'];
+
+/** Follows a run to its end, printing progress, and sums up where it ended and where its artifacts are. */
+export async function finish(session: Awaited<ReturnType<typeof openSession>>, runId: string, out: Output, tenantId = session.tenantId) {
+  const doc = await followRun(session, runId, (line) => out.line(line), undefined, tenantId);
+  const runtime = session.factory.host.getStatus(runId);
+  const { status, failure } = effectiveStatus(doc, runtime);
+  const location = session.ports.artifacts.describeLocation(doc.tenantId, doc.id);
+  const summary = {
+    runId: doc.id,
+    status,
+    failure,
+    iteration: doc.iteration,
+    phases: phaseSummary(doc),
+    artifacts: { location, count: doc.artifacts.length },
+    counters: doc.counters,
+  };
+  return { code: status === 'Completed' ? 0 : 1, summary };
+}
+
+export function printSummary(out: Output, summary: RunSummary): void {
+  out.result(summary, () => {
+    const { runId, status, failure, artifacts } = summary;
+    out.line();
+    out.line(`run ${runId} ${status}${failure ? `: ${failure.reason}: ${failure.message}` : ''}`);
+    out.line(`artifacts (${artifacts.count}): ${artifacts.location}`);
+    out.line(`details: factory status ${runId} | factory artifacts ${runId} | factory events ${runId} | factory trace ${runId}`);
+  });
+}

@@ -1,0 +1,64 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleClientApi, readBody, webhookPrefix } from '../../durableHost/clientApi';
+import { HttpDispatcher } from '../../httpDispatcher';
+import { parse, positiveInt } from '../args';
+import { Output } from '../output';
+import { openSession, type Session } from '../session';
+
+export interface Serving {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the Functions app's HTTP triggers and the durable webhooks on loopback, as `func start` would. */
+export async function serve(session: Session, port: number, host = '127.0.0.1'): Promise<Serving> {
+  const dispatcher = new HttpDispatcher(session.factory.registry.all(), session.factory.fillInputs);
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const body = await readBody(req, 1024 * 1024);
+        const path = req.url ?? '/';
+        if (path.startsWith(webhookPrefix)) return handleClientApi(session.factory.host, req, res, path.slice(webhookPrefix.length - 1), body.toString('utf8'));
+        if (await dispatcher.dispatch(req, res, body, `http://${req.headers.host ?? `${host}:${port}`}`)) return;
+        res.writeHead(404, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no function serves ${req.method} ${path.split('?')[0]}` }));
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 400;
+        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'about:blank', title: status === 413 ? 'Payload Too Large' : 'Bad Request', status, detail: (error as Error).message }));
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** `factory serve [--port N] [--host 127.0.0.1]`: runs until interrupted. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, verbose: { type: 'boolean' } });
+  const out = new Output(Boolean(values.json));
+  const session = await openSession({ process: true, verbose: Boolean(values.verbose) });
+  const serving = await serve(session, positiveInt('port', values.port) ?? 7071, values.host ? String(values.host) : '127.0.0.1');
+  for (const [port, adapter] of Object.entries(session.ports.describe())) out.line(`${port.padEnd(10)} ${adapter}`);
+  out.line(`factory serving on ${serving.url}/api (durable webhooks under ${serving.url}${webhookPrefix})`);
+  out.result({ url: serving.url }, () => undefined);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await serving.close();
+  await session.close();
+  return 0;
+}

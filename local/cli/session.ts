@@ -1,0 +1,41 @@
+import { createPorts, type Ports } from '../../platform/config';
+import { factoryHome, usePorts } from '../../platform/runtime';
+import { EmbeddedFactory } from '../embeddedFactory';
+
+export interface Session {
+  factory: EmbeddedFactory;
+  ports: Ports;
+  tenantId: string;
+  home: string;
+  close(): Promise<void>;
+}
+
+/** The tenant local commands act for. */
+export const localTenant = (): string => process.env.FACTORY_TENANT ?? 'local';
+
+/**
+ * Opens FACTORY_HOME: the adapters chosen from settings and the embedded host. `process: false` for commands
+ * that only read or signal, so they can run beside a `factory run` or `factory serve` that does the work.
+ */
+export async function openSession(options: { process: boolean; verbose?: boolean }): Promise<Session> {
+  const home = factoryHome();
+  const ports = createPorts(process.env, home);
+  usePorts(ports);
+  const factory = await EmbeddedFactory.start({
+    factoryHome: home,
+    process: options.process,
+    log: (level, message) => {
+      if (options.verbose || process.env.FACTORY_VERBOSE) process.stderr.write(`[${level}] ${message}\n`);
+    },
+  });
+  return {
+    factory,
+    ports,
+    tenantId: localTenant(),
+    home,
+    async close() {
+      await factory.stop();
+      await ports.events.close();
+    },
+  };
+}

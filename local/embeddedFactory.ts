@@ -1,0 +1,127 @@
+import * as df from 'durable-functions';
+import { InvocationContext } from '@azure/functions';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import type { Clock } from './durableHost/clock';
+import { durableClientBindingData, startClientApiServer } from './durableHost/clientApi';
+import { DurableHost } from './durableHost/durableHost';
+import { installFunctionsCore } from './durableHost/functionsCore';
+import type { FunctionRegistration, FunctionRegistry } from './durableHost/registry';
+
+export interface EmbeddedFactoryOptions {
+  factoryHome: string;
+  clock?: Clock;
+  maxConcurrentActivities?: number;
+  maxPayloadBytes?: number;
+  log?: (level: string, message: string) => void;
+  /** False for commands that only read or signal (status, approve, cancel): no work is processed. */
+  process?: boolean;
+}
+
+export class HomeLockedError extends Error {
+  override name = 'HomeLockedError';
+}
+
+/** One processing host per FACTORY_HOME: a second one would run the same activities twice. */
+function lockHome(factoryHome: string): () => void {
+  const file = join(factoryHome, 'host.lock');
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch {
+    const holder = Number(readFileSync(file, 'utf8'));
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new HomeLockedError(`another factory process (pid ${holder}) is processing runs in ${factoryHome}; use it, or stop it first`);
+    }
+    writeFileSync(file, String(process.pid));
+  }
+  return () => {
+    try {
+      if (Number(readFileSync(file, 'utf8')) === process.pid) unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** host.json's activity concurrency, the embedded host's default as the Functions host's. */
+export function hostJsonActivityConcurrency(): number | undefined {
+  const file = resolve(__dirname, '..', existsSync(resolve(__dirname, '..', 'host.json')) ? '' : '..', 'host.json');
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { extensions?: { durableTask?: { maxConcurrentActivityFunctions?: number } } };
+    return json.extensions?.durableTask?.maxConcurrentActivityFunctions;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The factory's Functions app on the embedded durable host: registrations captured through
+ * `@azure/functions-core`, the durable client API served on loopback, durable state under FACTORY_HOME.
+ */
+export class EmbeddedFactory {
+  private constructor(
+    readonly registry: FunctionRegistry,
+    readonly host: DurableHost,
+    private readonly clientApi: { server: Server; baseUrl: string },
+    private readonly unlock: () => void,
+  ) {}
+
+  static async start(options: EmbeddedFactoryOptions): Promise<EmbeddedFactory> {
+    const registry = installFunctionsCore();
+    // Loading the app registers every trigger, orchestrator and activity into the registry.
+    require('../functions');
+    mkdirSync(options.factoryHome, { recursive: true });
+    const processing = options.process !== false;
+    const unlock = processing ? lockHome(options.factoryHome) : () => undefined;
+    const host = new DurableHost({
+      registry,
+      databaseFile: join(options.factoryHome, 'durable.db'),
+      clock: options.clock,
+      maxConcurrentActivities: options.maxConcurrentActivities ?? hostJsonActivityConcurrency() ?? 10,
+      maxPayloadBytes: options.maxPayloadBytes,
+      log: options.log,
+    });
+    const clientApi = await startClientApiServer(host);
+    if (processing) host.start();
+    return new EmbeddedFactory(registry, host, clientApi, unlock);
+  }
+
+  /** Binding data of a `durableClient` input, as the Functions host provides it. */
+  clientBindingData() {
+    return durableClientBindingData(this.clientApi.baseUrl);
+  }
+
+  /** Fills a function's `durableClient` inputs before it is invoked. */
+  fillInputs = (registration: FunctionRegistration, context: InvocationContext): void => {
+    for (const input of context.options.extraInputs) {
+      if (input.type === 'durableClient' || input.type === 'orchestrationClient') context.extraInputs.set(input, this.clientBindingData());
+    }
+    void registration;
+  };
+
+  /** The durable client, obtained exactly as a function obtains it (`df.getClient(context)`). */
+  client(): df.DurableClient {
+    const input = df.input.durableClient();
+    const context = new InvocationContext({ functionName: 'factory-cli', options: { trigger: { name: 'cli', type: 'cli' }, extraInputs: [input], extraOutputs: [] } });
+    context.extraInputs.set(input, this.clientBindingData());
+    return df.getClient(context);
+  }
+
+  async stop(): Promise<void> {
+    await this.host.stop();
+    await new Promise<void>((resolveClose) => this.clientApi.server.close(() => resolveClose()));
+    this.clientApi.server.closeAllConnections?.();
+    this.host.close();
+    this.unlock();
+  }
+}

@@ -1,0 +1,177 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type {
+  ApprovalDecision,
+  FactoryEventName,
+  PhaseInput,
+  PhaseResult,
+  PublishEventInput,
+  RunInput,
+  RunStateChange,
+} from './contracts';
+import { phases, type Phase } from './phases';
+import { activityRetry } from './retryPolicy';
+
+type Step<T = void> = Generator<Task, T, unknown>;
+
+export const approvalEventName = (gate: string) => `approval-${gate}`;
+export const phaseInstanceId = (runId: string, phase: string, iteration: number, attempt: number) =>
+  `${runId}:${phase}:${iteration}:${attempt}`;
+
+/**
+ * A factory run: the phases in order, each a sub-orchestration; a failed gate sends the work back to its
+ * rework phase with the findings; an approval gate waits for a person between phases; the next iteration
+ * starts over from Vision with `continueAsNew`, so the history never grows across iterations.
+ */
+export function* factoryRun(context: OrchestrationContext): Step<unknown> {
+  const run = new RunScope(context);
+  const { options, iteration } = run.input;
+  yield* run.publish(iteration === 1 ? 'RunStarted' : 'IterationStarted', 'start', { model: options.model, iterations: options.iterations });
+  yield* run.record({ kind: 'run-status', status: 'Running', iteration });
+
+  let manifest = run.input.manifest;
+  const attempts: Record<string, number> = {};
+  const feedback: Record<string, string[]> = {};
+  let reworks = 0;
+  const maxReworks = options.maxReworks ?? 3;
+
+  for (let index = 0; index < phases.length; ) {
+    const phase = phases[index];
+    const attempt = (attempts[phase.id] = (attempts[phase.id] ?? 0) + 1);
+    run.status(phase, attempt, 'running');
+    let result: PhaseResult;
+    try {
+      result = (yield context.df.callSubOrchestrator(
+        phase.orchestrator,
+        run.phaseInput(phase, attempt, manifest, feedback[phase.id] ?? []),
+        phaseInstanceId(run.input.runId, phase.id, iteration, attempt),
+      )) as PhaseResult;
+    } catch (error) {
+      return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);
+    }
+    manifest = result.manifest;
+
+    if (result.outcome === 'budget-exceeded') {
+      return yield* run.fail('budget-exceeded', result.reason ?? 'the run budget is exhausted', phase);
+    }
+    if (result.outcome === 'failed') {
+      if (reworks >= maxReworks) {
+        const findings = result.findings.slice(0, 5).join('; ');
+        return yield* run.fail('gate-failed', `${phase.title} did not pass its gate after ${reworks} feedback loop(s): ${findings}`, phase);
+      }
+      reworks++;
+      const target = phases.findIndex((p) => p.id === phase.reworkPhase);
+      feedback[phase.reworkPhase] = result.findings;
+      yield* run.publish('FeedbackLoop', `${phase.id}:${attempt}:rework`, { from: phase.id, to: phase.reworkPhase, findings: result.findings.slice(0, 5) }, phase);
+      index = target;
+      continue;
+    }
+    delete feedback[phase.id];
+
+    if (options.approvals.includes(phase.approvalGate)) {
+      const decision = yield* run.approval(phase, attempt);
+      if (decision.decision !== 'approve') {
+        if (decision.decision === 'timeout' || decision.onReject === 'end') {
+          return yield* run.reject(phase, decision.decision === 'timeout' ? 'approval timed out' : (decision.reason ?? 'rejected by reviewer'));
+        }
+        if (reworks >= maxReworks) return yield* run.reject(phase, `rejected again after ${reworks} feedback loop(s): ${decision.reason ?? ''}`);
+        reworks++;
+        feedback[phase.id] = [`Reviewer rejected ${phase.title}${decision.by ? ` (${decision.by})` : ''}: ${decision.reason ?? 'no reason given'}`];
+        continue;
+      }
+    }
+    index++;
+  }
+
+  if (iteration < options.iterations) {
+    context.df.continueAsNew({ ...run.input, iteration: iteration + 1, manifest } satisfies RunInput);
+    return undefined;
+  }
+  yield* run.record({ kind: 'run-status', status: 'Completed', iteration });
+  yield* run.publish('RunCompleted', 'end', { manifest });
+  context.df.setCustomStatus({ step: 'completed', iteration });
+  return { status: 'Completed', iteration, manifest };
+}
+
+class RunScope {
+  readonly input: RunInput;
+  constructor(private readonly context: OrchestrationContext) {
+    this.input = context.df.getInput() as RunInput;
+  }
+
+  status(phase: Phase, attempt: number, step: string, extra: Record<string, unknown> = {}): void {
+    this.context.df.setCustomStatus({ phase: phase.id, phaseTitle: phase.title, step, iteration: this.input.iteration, attempt, ...extra });
+  }
+
+  phaseInput(phase: Phase, attempt: number, manifest: RunInput['manifest'], feedback: string[]): PhaseInput {
+    const { runId, tenantId, iteration, options } = this.input;
+    return { runId, tenantId, phase: phase.id, iteration, attempt, model: options.model, manifest, feedback };
+  }
+
+  *publish(name: FactoryEventName, occurrence: string, data: Record<string, unknown> = {}, phase?: Phase): Step {
+    const event: PublishEventInput = {
+      runId: this.input.runId,
+      tenantId: this.input.tenantId,
+      name,
+      phase: phase?.id,
+      occurrence: `${this.input.iteration}:${occurrence}:${name}`,
+      data: { iteration: this.input.iteration, ...data },
+      at: this.context.df.currentUtcDateTime.toISOString(),
+      traceparent: this.input.traceparent,
+    };
+    yield this.context.df.callActivityWithRetry('publishEvent', activityRetry(), event);
+  }
+
+  *record(change: RunStateChange): Step {
+    yield this.context.df.callActivityWithRetry('recordRunState', activityRetry(), {
+      runId: this.input.runId,
+      tenantId: this.input.tenantId,
+      at: this.context.df.currentUtcDateTime.toISOString(),
+      change,
+    });
+  }
+
+  /** ApprovalRequested, then the first of the reviewer's decision and the deadline. */
+  *approval(phase: Phase, attempt: number): Step<{ decision: 'approve' | 'reject' | 'timeout'; reason?: string; by?: string; onReject?: 'rerun' | 'end' }> {
+    const { iteration } = this.input;
+    const gate = phase.approvalGate;
+    yield* this.record({ kind: 'approval-requested', gate, iteration, attempt });
+    yield* this.record({ kind: 'run-status', status: 'WaitingForApproval', iteration, phase: phase.id });
+    yield* this.publish('ApprovalRequested', `${phase.id}:${attempt}`, { gate, event: approvalEventName(gate) }, phase);
+    this.status(phase, attempt, 'waiting for approval', { waitingFor: `approval of '${gate}'`, approvalGate: gate });
+
+    const hours = this.input.options.approvalTimeoutHours ?? 72;
+    const deadline = new Date(this.context.df.currentUtcDateTime.getTime() + hours * 3600 * 1000);
+    const timer = this.context.df.createTimer(deadline);
+    const event = this.context.df.waitForExternalEvent(approvalEventName(gate));
+    const winner = yield this.context.df.Task.any([event, timer]);
+    let decision: { decision: 'approve' | 'reject' | 'timeout'; reason?: string; by?: string; onReject?: 'rerun' | 'end' };
+    if (winner === event) {
+      timer.cancel();
+      const raised = (event.result ?? {}) as ApprovalDecision;
+      decision = { decision: raised.decision === 'approve' ? 'approve' : 'reject', reason: raised.reason, by: raised.by, onReject: raised.onReject };
+    } else {
+      decision = { decision: 'timeout', reason: `no decision within ${hours} h` };
+    }
+    yield* this.record({ kind: 'approval-decided', gate, iteration, attempt, decision: decision.decision, reason: decision.reason, by: decision.by });
+    yield* this.publish(decision.decision === 'approve' ? 'ApprovalGranted' : 'ApprovalRejected', `${phase.id}:${attempt}`, { gate, reason: decision.reason, by: decision.by }, phase);
+    yield* this.record({ kind: 'run-status', status: 'Running', iteration });
+    return decision;
+  }
+
+  *fail(reason: string, message: string, phase?: Phase): Step<unknown> {
+    yield* this.record({ kind: 'run-status', status: 'Failed', reason, message, iteration: this.input.iteration, phase: phase?.id });
+    yield* this.publish('RunFailed', 'end', { reason, message }, phase);
+    this.context.df.setCustomStatus({ step: 'failed', reason, message, iteration: this.input.iteration });
+    return { status: 'Failed', reason, message };
+  }
+
+  *reject(phase: Phase, reason: string): Step<unknown> {
+    yield* this.record({ kind: 'run-status', status: 'Rejected', reason: 'rejected', message: reason, iteration: this.input.iteration, phase: phase.id });
+    yield* this.publish('RunFailed', 'end', { reason: 'rejected', message: reason }, phase);
+    this.context.df.setCustomStatus({ step: 'rejected', reason, iteration: this.input.iteration });
+    return { status: 'Rejected', reason };
+  }
+}
+
+df.app.orchestration('factoryRun', factoryRun);

@@ -1,0 +1,168 @@
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { AgentDefinition, ArtifactRef } from '../agents/agent';
+import type {
+  AgentActivityInput,
+  AgentActivityResult,
+  FactoryEventName,
+  GateActivityResult,
+  PhaseInput,
+  PhaseResult,
+  PublishEventInput,
+  RunStateChange,
+  SealPhaseInput,
+} from './contracts';
+import { phaseById } from './phases';
+import { activityRetry } from './retryPolicy';
+
+export class BudgetExceeded extends Error {
+  override name = 'BudgetExceeded';
+}
+
+type Step<T = void> = Generator<Task, T, unknown>;
+
+const maxFindings = 25;
+const maxFindingLength = 400;
+
+/**
+ * The mechanics every phase orchestrator shares: calling agents (one by one or in parallel) with retries,
+ * the quality gate, events, run-state records and custom status. Phase orchestrators only say which agents
+ * run in which order, like the seed's sequence diagrams.
+ */
+export class PhaseScope {
+  readonly input: PhaseInput;
+  /** This attempt's outputs so far, in order. */
+  readonly outputs: ArtifactRef[] = [];
+  lastGate: GateActivityResult | undefined;
+
+  constructor(readonly context: OrchestrationContext) {
+    this.input = context.df.getInput() as PhaseInput;
+  }
+
+  get title(): string {
+    return phaseById(this.input.phase).title;
+  }
+
+  status(step: string, extra: Record<string, unknown> = {}): void {
+    const { phase, iteration, attempt } = this.input;
+    this.context.df.setCustomStatus({ phase, phaseTitle: this.title, step, iteration, attempt, ...extra });
+  }
+
+  *begin(): Step {
+    this.status('starting');
+    yield* this.record({ kind: 'phase-started', phase: this.input.phase, iteration: this.input.iteration, attempt: this.input.attempt, feedback: this.input.feedback });
+    yield* this.publish('PhaseStarted', { title: this.title, attempt: this.input.attempt, feedback: this.input.feedback.length });
+  }
+
+  /** One agent, then its outputs join the phase's. */
+  *agent(agent: AgentDefinition<unknown>): Step<ArtifactRef[]> {
+    this.status(agent.role, { agents: [agent.name] });
+    const result = (yield this.callAgent(agent)) as AgentActivityResult;
+    return this.accept(result);
+  }
+
+  /** Agents that work at the same time (the seed's `par`): one Task.all. */
+  *parallel(agents: Array<AgentDefinition<unknown>>): Step<ArtifactRef[]> {
+    this.status(agents.map((a) => a.role).join(' | '), { agents: agents.map((a) => a.name) });
+    const results = (yield this.context.df.Task.all(agents.map((agent) => this.callAgent(agent)))) as AgentActivityResult[];
+    return results.flatMap((result) => this.accept(result));
+  }
+
+  /** The phase's quality gate; publishes QualityGatePassed or QualityGateFailed. */
+  *gate(): Step<GateActivityResult> {
+    this.status('quality gate');
+    const gate = (yield this.context.df.callActivityWithRetry('evaluateGate', activityRetry(), {
+      ...this.activityBase(),
+      inputs: this.outputs,
+    })) as GateActivityResult;
+    this.lastGate = gate;
+    yield* this.publish(gate.passed ? 'QualityGatePassed' : 'QualityGateFailed', {
+      report: gate.report,
+      criteria: gate.criteria,
+      findings: gate.findings.slice(0, 5),
+    });
+    return gate;
+  }
+
+  *publish(name: FactoryEventName, data: Record<string, unknown> = {}): Step {
+    const { runId, tenantId, phase, iteration, attempt } = this.input;
+    const event: PublishEventInput = {
+      runId,
+      tenantId,
+      name,
+      phase,
+      occurrence: `${iteration}:${phase}:${attempt}:${name}`,
+      data: { iteration, attempt, ...data },
+      at: this.context.df.currentUtcDateTime.toISOString(),
+    };
+    yield this.context.df.callActivityWithRetry('publishEvent', activityRetry(), event);
+  }
+
+  *record(change: RunStateChange): Step {
+    yield this.context.df.callActivityWithRetry('recordRunState', activityRetry(), {
+      runId: this.input.runId,
+      tenantId: this.input.tenantId,
+      at: this.context.df.currentUtcDateTime.toISOString(),
+      change,
+    });
+  }
+
+  /** Seals the phase: writes the manifest with its outputs, records the end and publishes PhaseCompleted. */
+  *end(outcome: PhaseResult['outcome'], reason?: string): Step<PhaseResult> {
+    const { runId, tenantId, phase, iteration, attempt, manifest } = this.input;
+    this.status(outcome === 'passed' ? 'completed' : outcome);
+    const sealed: SealPhaseInput = { runId, tenantId, phase, iteration, attempt, manifest, outputs: this.outputs };
+    const next = (yield this.context.df.callActivityWithRetry('sealPhase', activityRetry(), sealed)) as ArtifactRef;
+    yield* this.record({ kind: 'phase-ended', phase, iteration, attempt, status: outcome === 'passed' ? 'Completed' : 'Failed' });
+    yield* this.publish('PhaseCompleted', { outcome, manifest: next, ...(reason ? { reason } : {}) });
+    const gate = this.lastGate;
+    return {
+      phase,
+      outcome,
+      manifest: next,
+      reason,
+      findings: (gate?.passed === false ? gate.findings : reason ? [reason] : [])
+        .slice(0, maxFindings)
+        .map((f) => (f.length > maxFindingLength ? `${f.slice(0, maxFindingLength)}…` : f)),
+      gate: gate && { passed: gate.passed, criteria: gate.criteria, report: gate.report },
+    };
+  }
+
+  private activityBase(): Omit<AgentActivityInput, 'inputs' | 'feedback'> {
+    const { runId, tenantId, phase, iteration, attempt, model, manifest } = this.input;
+    return { runId, tenantId, phase, iteration, attempt, model, manifest };
+  }
+
+  private callAgent(agent: AgentDefinition<unknown>): Task {
+    const input: AgentActivityInput = {
+      ...this.activityBase(),
+      inputs: this.outputs.filter((ref) => agent.reads.includes(ref.kind)),
+      feedback: this.input.feedback,
+    };
+    return this.context.df.callActivityWithRetry(agent.name, activityRetry(), input);
+  }
+
+  private accept(result: AgentActivityResult): ArtifactRef[] {
+    if (result.status === 'budget-exceeded') throw new BudgetExceeded(result.reason);
+    this.outputs.push(...result.artifacts);
+    return result.artifacts;
+  }
+}
+
+/**
+ * Wraps a phase's steps into an orchestrator: PhaseStarted, the steps, the gate's verdict, PhaseCompleted.
+ * A budget stop ends the phase cleanly with outcome `budget-exceeded`.
+ */
+export function phaseOrchestrator(steps: (phase: PhaseScope) => Step) {
+  return function* (context: OrchestrationContext): Step<PhaseResult> {
+    const phase = new PhaseScope(context);
+    yield* phase.begin();
+    try {
+      yield* steps(phase);
+    } catch (error) {
+      if (error instanceof BudgetExceeded) return yield* phase.end('budget-exceeded', error.message);
+      throw error;
+    }
+    const passed = phase.lastGate ? phase.lastGate.passed : true;
+    return yield* phase.end(passed ? 'passed' : 'failed');
+  };
+}
