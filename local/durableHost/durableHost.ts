@@ -246,6 +246,8 @@ export class DurableHost {
         for (const instanceId of this.store.instancesWithVisibleMessages(this.clock.now())) {
           if (this.stopped) return;
           await this.processInstance(instanceId);
+          // An episode can queue work for another instance (a parent, a child): look again.
+          this.pumpAgain = true;
         }
         this.startActivities();
       } while (this.pumpAgain && !this.stopped);
