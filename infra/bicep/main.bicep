@@ -13,8 +13,8 @@ param environmentName string
 @description('Primary region for all resources.')
 param location string
 
-@description('Region for Azure OpenAI, where the chosen models have quota; defaults to the primary region.')
-param openAiLocation string = location
+@description('Region for Azure OpenAI, where the chosen models have quota; empty for the primary region.')
+param openAiLocation string = ''
 
 @minLength(36)
 @maxLength(36)
@@ -164,7 +164,7 @@ module openAi 'modules/openai.bicep' = {
   scope: rg
   params: {
     name: names.openAi
-    location: openAiLocation
+    location: empty(openAiLocation) ? location : openAiLocation
     tags: tags
     deployments: [
       simpleModel

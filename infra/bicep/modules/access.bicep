@@ -98,7 +98,10 @@ resource openAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   properties: {
     principalId: principalId
     principalType: principalType
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesOpenAiUser)
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roles.cognitiveServicesOpenAiUser
+    )
   }
 }
 
@@ -109,7 +112,10 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   properties: {
     principalId: principalId
     principalType: principalType
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roles.monitoringMetricsPublisher
+    )
   }
 }
 
