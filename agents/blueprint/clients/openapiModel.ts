@@ -59,12 +59,23 @@ const methods = ['get', 'post', 'put', 'patch', 'delete'] as const;
 type Doc = {
   info?: { title?: string; version?: string };
   paths?: Record<string, Record<string, unknown>>;
-  components?: { schemas?: Record<string, JsonSchema>; parameters?: Record<string, unknown>; requestBodies?: Record<string, unknown>; responses?: Record<string, unknown> };
+  components?: {
+    schemas?: Record<string, JsonSchema>;
+    parameters?: Record<string, unknown>;
+    requestBodies?: Record<string, unknown>;
+    responses?: Record<string, unknown>;
+  };
 };
 
 export function identifier(name: string): string {
   const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
-  const joined = words.map((word, index) => (index === 0 ? word.charAt(0).toLowerCase() + word.slice(1) : word.charAt(0).toUpperCase() + word.slice(1))).join('');
+  const joined = words
+    .map((word, index) =>
+      index === 0
+        ? word.charAt(0).toLowerCase() + word.slice(1)
+        : word.charAt(0).toUpperCase() + word.slice(1),
+    )
+    .join('');
   const safe = /^[0-9]/.test(joined) ? `_${joined}` : joined || '_';
   return reserved.has(safe) ? `${safe}_` : safe;
 }
@@ -74,14 +85,55 @@ export function typeName(name: string): string {
   return id.charAt(0).toUpperCase() + id.slice(1);
 }
 
-const reserved = new Set(['delete', 'new', 'function', 'class', 'default', 'return', 'switch', 'case', 'var', 'let', 'const', 'import', 'export', 'in', 'for', 'while', 'do', 'if', 'else', 'this', 'typeof', 'void', 'with', 'yield', 'enum', 'await', 'try', 'catch', 'finally', 'throw', 'super', 'extends', 'instanceof', 'null', 'true', 'false', 'debugger', 'continue', 'break']);
+const reserved = new Set([
+  'delete',
+  'new',
+  'function',
+  'class',
+  'default',
+  'return',
+  'switch',
+  'case',
+  'var',
+  'let',
+  'const',
+  'import',
+  'export',
+  'in',
+  'for',
+  'while',
+  'do',
+  'if',
+  'else',
+  'this',
+  'typeof',
+  'void',
+  'with',
+  'yield',
+  'enum',
+  'await',
+  'try',
+  'catch',
+  'finally',
+  'throw',
+  'super',
+  'extends',
+  'instanceof',
+  'null',
+  'true',
+  'false',
+  'debugger',
+  'continue',
+  'break',
+]);
 
 /** Follows a local `$ref` (`#/components/<section>/<name>`) to the object it names. */
 function resolve<T>(doc: Doc, value: unknown): T {
   let current = value as { $ref?: string } | undefined;
   for (let hops = 0; current && typeof current.$ref === 'string' && hops < 16; hops++) {
     const match = /^#\/components\/([^/]+)\/(.+)$/.exec(current.$ref);
-    if (!match) throw new Error(`unsupported $ref ${current.$ref}: only local component references are followed`);
+    if (!match)
+      throw new Error(`unsupported $ref ${current.$ref}: only local component references are followed`);
     const section = (doc.components as Record<string, Record<string, unknown>> | undefined)?.[match[1]];
     const next = section?.[match[2]];
     if (!next) throw new Error(`$ref ${current.$ref} does not exist in the document`);
@@ -97,7 +149,9 @@ export function readClientModel(document: unknown): ClientModel {
   const operations: ClientOperation[] = [];
   const taken = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths)) {
-    const shared = ((item.parameters as unknown[]) ?? []).map((p) => resolve<Record<string, unknown>>(doc, p));
+    const shared = ((item.parameters as unknown[]) ?? []).map((p) =>
+      resolve<Record<string, unknown>>(doc, p),
+    );
     for (const method of methods) {
       const raw = item[method] as Record<string, unknown> | undefined;
       if (!raw) continue;
@@ -106,7 +160,10 @@ export function readClientModel(document: unknown): ClientModel {
       while (taken.has(functionName)) functionName = `${functionName}_`;
       taken.add(functionName);
       const own = ((raw.parameters as unknown[]) ?? []).map((p) => resolve<Record<string, unknown>>(doc, p));
-      const parameters = [...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)), ...own];
+      const parameters = [
+        ...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)),
+        ...own,
+      ];
       const param = (p: Record<string, unknown>): ClientParameter => ({
         name: String(p.name),
         identifier: identifier(String(p.name)),
@@ -121,7 +178,10 @@ export function readClientModel(document: unknown): ClientModel {
       const queryParams = parameters.filter((p) => p.in === 'query').map(param);
       let body: ClientOperation['body'];
       if (raw.requestBody) {
-        const requestBody = resolve<{ required?: boolean; content?: Record<string, { schema?: JsonSchema }> }>(doc, raw.requestBody);
+        const requestBody = resolve<{
+          required?: boolean;
+          content?: Record<string, { schema?: JsonSchema }>;
+        }>(doc, raw.requestBody);
         const json = Object.entries(requestBody.content ?? {}).find(([type]) => /json/.test(type));
         if (json) body = { required: Boolean(requestBody.required), schema: json[1].schema ?? {} };
       }
@@ -131,7 +191,10 @@ export function readClientModel(document: unknown): ClientModel {
         .sort()[0];
       let success: ClientOperation['success'] = { status: 204 };
       if (successCode) {
-        const response = resolve<{ content?: Record<string, { schema?: JsonSchema }> }>(doc, responses[successCode]);
+        const response = resolve<{ content?: Record<string, { schema?: JsonSchema }> }>(
+          doc,
+          responses[successCode],
+        );
         const json = Object.entries(response.content ?? {}).find(([type]) => /json/.test(type));
         success = { status: Number(successCode), schema: json ? (json[1].schema ?? {}) : undefined };
       }

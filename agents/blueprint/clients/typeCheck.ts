@@ -33,7 +33,13 @@ const libFolder = dirname(ts.getDefaultLibFilePath({ target: ts.ScriptTarget.ES2
 const libCache = new Map<string, ts.SourceFile>();
 
 function category(value: ts.DiagnosticCategory): TypeCheckDiagnostic['category'] {
-  return value === ts.DiagnosticCategory.Error ? 'error' : value === ts.DiagnosticCategory.Warning ? 'warning' : value === ts.DiagnosticCategory.Suggestion ? 'suggestion' : 'message';
+  return value === ts.DiagnosticCategory.Error
+    ? 'error'
+    : value === ts.DiagnosticCategory.Warning
+      ? 'warning'
+      : value === ts.DiagnosticCategory.Suggestion
+        ? 'suggestion'
+        : 'message';
 }
 
 /**
@@ -42,16 +48,23 @@ function category(value: ts.DiagnosticCategory): TypeCheckDiagnostic['category']
  * TypeScript standard library comes from the installed compiler. Plain `.js` files (a service worker, say)
  * get syntax checking only.
  */
-export function typeCheckFolder(files: Array<{ path: string; content: string | Buffer }>, options: TypeCheckOptions = {}): TypeCheckResult {
+export function typeCheckFolder(
+  files: Array<{ path: string; content: string | Buffer }>,
+  options: TypeCheckOptions = {},
+): TypeCheckResult {
   const prefix = options.project ? `${options.project.replace(/\/+$/, '')}/` : '';
   const virtual = new Map<string, string>();
   for (const file of files) {
     if (!file.path.startsWith(prefix)) continue;
-    virtual.set(posix.join(root, file.path.slice(prefix.length)), typeof file.content === 'string' ? file.content : file.content.toString('utf8'));
+    virtual.set(
+      posix.join(root, file.path.slice(prefix.length)),
+      typeof file.content === 'string' ? file.content : file.content.toString('utf8'),
+    );
   }
   const directories = new Set<string>();
   for (const path of virtual.keys()) {
-    for (let dir = posix.dirname(path); dir !== '/' && !directories.has(dir); dir = posix.dirname(dir)) directories.add(dir);
+    for (let dir = posix.dirname(path); dir !== '/' && !directories.has(dir); dir = posix.dirname(dir))
+      directories.add(dir);
   }
   const isLib = (path: string) => path.startsWith(libFolder);
   const fileExists = (path: string) => virtual.has(path) || (isLib(path) && ts.sys.fileExists(path));
@@ -64,15 +77,29 @@ export function typeCheckFolder(files: Array<{ path: string; content: string | B
     readDirectory: (dir, extensions, excludes, includes, depth) => {
       // `matchFiles` (include/exclude globs over a directory listing) is not in the public typings of the compiler.
       const matchFiles = (ts as unknown as { matchFiles?: (...args: unknown[]) => string[] }).matchFiles;
-      if (matchFiles) return matchFiles(dir, extensions, excludes, includes, true, root, depth, listing, (path: string) => path);
-      return [...virtual.keys()].filter((path) => path.startsWith(dir) && (extensions ?? []).some((ext) => path.endsWith(ext)));
+      if (matchFiles)
+        return matchFiles(
+          dir,
+          extensions,
+          excludes,
+          includes,
+          true,
+          root,
+          depth,
+          listing,
+          (path: string) => path,
+        );
+      return [...virtual.keys()].filter(
+        (path) => path.startsWith(dir) && (extensions ?? []).some((ext) => path.endsWith(ext)),
+      );
     },
   };
   const listing = (dir: string) => {
     const filesIn: string[] = [];
     const dirsIn: string[] = [];
     for (const path of virtual.keys()) if (posix.dirname(path) === dir) filesIn.push(posix.basename(path));
-    for (const candidate of directories) if (posix.dirname(candidate) === dir) dirsIn.push(posix.basename(candidate));
+    for (const candidate of directories)
+      if (posix.dirname(candidate) === dir) dirsIn.push(posix.basename(candidate));
     return { files: filesIn, directories: dirsIn };
   };
 
@@ -80,20 +107,34 @@ export function typeCheckFolder(files: Array<{ path: string; content: string | B
   let compilerOptions: ts.CompilerOptions;
   let rootNames: string[];
   const tsconfigPath = posix.join(root, 'tsconfig.json');
-  const sourceFiles = [...virtual.keys()].filter((path) => /\.(ts|tsx)$/.test(path) && !path.endsWith('.d.ts.map'));
+  const sourceFiles = [...virtual.keys()].filter(
+    (path) => /\.(ts|tsx)$/.test(path) && !path.endsWith('.d.ts.map'),
+  );
   if (virtual.has(tsconfigPath)) {
     const json = ts.parseConfigFileTextToJson(tsconfigPath, virtual.get(tsconfigPath)!);
     if (json.error) diagnostics.push(toDiagnostic(json.error, prefix));
     const parsed = ts.parseJsonConfigFileContent(json.config ?? {}, parseHost, root, undefined, tsconfigPath);
-    for (const error of parsed.errors) if (error.code !== 18003) diagnostics.push(toDiagnostic(error, prefix));
+    for (const error of parsed.errors)
+      if (error.code !== 18003) diagnostics.push(toDiagnostic(error, prefix));
     compilerOptions = parsed.options;
     rootNames = parsed.fileNames.length ? parsed.fileNames : sourceFiles;
   } else {
-    compilerOptions = { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler };
+    compilerOptions = {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ES2022,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+    };
     rootNames = sourceFiles;
   }
   if (options.lib) compilerOptions.lib = options.lib.map((name) => `lib.${name.toLowerCase()}.d.ts`);
-  compilerOptions = { ...compilerOptions, ...options.compilerOptions, noEmit: true, types: [], skipLibCheck: true };
+  compilerOptions = {
+    ...compilerOptions,
+    ...options.compilerOptions,
+    noEmit: true,
+    types: [],
+    skipLibCheck: true,
+  };
 
   const host: ts.CompilerHost = {
     fileExists,
@@ -116,7 +157,8 @@ export function typeCheckFolder(files: Array<{ path: string; content: string | B
     writeFile: () => undefined,
     getCurrentDirectory: () => root,
     getDirectories: (path) => listing(path).directories,
-    directoryExists: (path) => path === root || directories.has(path) || (isLib(path) && ts.sys.directoryExists(path)),
+    directoryExists: (path) =>
+      path === root || directories.has(path) || (isLib(path) && ts.sys.directoryExists(path)),
     getCanonicalFileName: (name) => name,
     useCaseSensitiveFileNames: () => true,
     getNewLine: () => '\n',
@@ -128,7 +170,8 @@ export function typeCheckFolder(files: Array<{ path: string; content: string | B
   for (const [path, text] of virtual) {
     if (!/\.(js|mjs)$/.test(path)) continue;
     const source = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
-    const parseDiagnostics = (source as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
+    const parseDiagnostics =
+      (source as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
     diagnostics.push(...parseDiagnostics.map((d) => toDiagnostic(d, prefix)));
   }
 
@@ -148,13 +191,22 @@ function toDiagnostic(diagnostic: ts.Diagnostic, prefix: string): TypeCheckDiagn
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
   if (diagnostic.file && diagnostic.start !== undefined) {
     const position = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
-    return { file: relative(diagnostic.file.fileName, prefix), line: position.line + 1, column: position.character + 1, code: diagnostic.code, category: category(diagnostic.category), message };
+    return {
+      file: relative(diagnostic.file.fileName, prefix),
+      line: position.line + 1,
+      column: position.character + 1,
+      code: diagnostic.code,
+      category: category(diagnostic.category),
+      message,
+    };
   }
   return { code: diagnostic.code, category: category(diagnostic.category), message };
 }
 
 /** `web/src/main.ts:12:5 TS2322 Type 'string' is not assignable ...`: a finding a developer can act on. */
 export function formatDiagnostic(diagnostic: TypeCheckDiagnostic): string {
-  const where = diagnostic.file ? `${diagnostic.file}${diagnostic.line ? `:${diagnostic.line}:${diagnostic.column}` : ''} ` : '';
+  const where = diagnostic.file
+    ? `${diagnostic.file}${diagnostic.line ? `:${diagnostic.line}:${diagnostic.column}` : ''} `
+    : '';
   return `${where}TS${diagnostic.code} ${diagnostic.message}`;
 }

@@ -1,4 +1,11 @@
-import { type ClientModel, type ClientOperation, type JsonSchema, readClientModel, refName, typeName } from './openapiModel';
+import {
+  type ClientModel,
+  type ClientOperation,
+  type JsonSchema,
+  readClientModel,
+  refName,
+  typeName,
+} from './openapiModel';
 
 /**
  * The typed API client shared by the web and mobile apps: `http.ts` (configuration, `ApiError`, one `request`
@@ -51,10 +58,12 @@ export interface ClientConfig {
   fetch?: typeof fetch;
 }
 
-const config: ClientConfig = { baseUrl: '', headers: {} };
+/** Each service has its own base URL, so each context module keeps its own configuration. */
+export function createConfig(): ClientConfig {
+  return { baseUrl: '', headers: {} };
+}
 
-/** Sets the base URL, default headers (e.g. Authorization) or the fetch implementation for every call. */
-export function configure(next: Partial<ClientConfig>): void {
+export function applyConfig(config: ClientConfig, next: Partial<ClientConfig>): void {
   if (next.baseUrl !== undefined) config.baseUrl = next.baseUrl.replace(/\\/+$/, '');
   if (next.headers !== undefined) config.headers = { ...next.headers };
   if (next.fetch !== undefined) config.fetch = next.fetch;
@@ -99,7 +108,7 @@ async function toProblem(response: Response): Promise<ProblemDetails> {
   }
 }
 
-export async function request<T>(spec: RequestSpec, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(config: ClientConfig, spec: RequestSpec, options: RequestOptions = {}): Promise<T> {
   const send = config.fetch ?? fetch;
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...config.headers, ...options.headers };
   if (spec.body !== undefined) headers['content-type'] = 'application/json';
@@ -131,8 +140,15 @@ export function schemaType(schema: JsonSchema | undefined, indent = ''): string 
   if (schema.const !== undefined) return literal(schema.const);
   if (schema.enum) return schema.enum.map(literal).join(' | ') || 'never';
   if (schema.allOf) return schema.allOf.map((s) => schemaType(s, indent)).join(' & ');
-  if (schema.oneOf || schema.anyOf) return (schema.oneOf ?? schema.anyOf ?? []).map((s) => schemaType(s, indent)).join(' | ');
-  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : schema.properties ? ['object'] : [];
+  if (schema.oneOf || schema.anyOf)
+    return (schema.oneOf ?? schema.anyOf ?? []).map((s) => schemaType(s, indent)).join(' | ');
+  const types = Array.isArray(schema.type)
+    ? schema.type
+    : schema.type
+      ? [schema.type]
+      : schema.properties
+        ? ['object']
+        : [];
   if (types.length === 0) return 'unknown';
   const parts = types.map((type) => {
     switch (type) {
@@ -162,27 +178,43 @@ function propertyKey(name: string): string {
 }
 
 function docComment(schema: JsonSchema, indent: string): string {
-  const notes = [schema.description, schema.format ? `format: ${schema.format}` : undefined, schema.minimum !== undefined ? `minimum: ${schema.minimum}` : undefined, schema.maximum !== undefined ? `maximum: ${schema.maximum}` : undefined, schema.maxLength !== undefined ? `maxLength: ${schema.maxLength}` : undefined].filter(Boolean);
+  const notes = [
+    schema.description,
+    schema.format ? `format: ${schema.format}` : undefined,
+    schema.minimum !== undefined ? `minimum: ${schema.minimum}` : undefined,
+    schema.maximum !== undefined ? `maximum: ${schema.maximum}` : undefined,
+    schema.maxLength !== undefined ? `maxLength: ${schema.maxLength}` : undefined,
+  ].filter(Boolean);
   return notes.length ? `${indent}/** ${notes.join('; ').replace(/\*\//g, '* /')} */\n` : '';
 }
 
 function objectBody(schema: JsonSchema, indent: string): string {
   const required = new Set(schema.required ?? []);
   const inner = `${indent}  `;
-  const lines = Object.entries(schema.properties ?? {}).map(([name, property]) => `${docComment(property, inner)}${inner}${property.readOnly ? 'readonly ' : ''}${propertyKey(name)}${required.has(name) ? '' : '?'}: ${schemaType(property, inner)};`);
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') lines.push(`${inner}[key: string]: ${schemaType(schema.additionalProperties, inner)} | undefined;`);
+  const lines = Object.entries(schema.properties ?? {}).map(
+    ([name, property]) =>
+      `${docComment(property, inner)}${inner}${property.readOnly ? 'readonly ' : ''}${propertyKey(name)}${required.has(name) ? '' : '?'}: ${schemaType(property, inner)};`,
+  );
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    lines.push(`${inner}[key: string]: ${schemaType(schema.additionalProperties, inner)} | undefined;`);
   return lines.length ? `{\n${lines.join('\n')}\n${indent}}` : 'Record<string, never>';
 }
 
 function objectType(schema: JsonSchema, indent: string): string {
-  if (!schema.properties && schema.additionalProperties && typeof schema.additionalProperties === 'object') return `Record<string, ${schemaType(schema.additionalProperties, indent)}>`;
+  if (!schema.properties && schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    return `Record<string, ${schemaType(schema.additionalProperties, indent)}>`;
   if (!schema.properties) return 'Record<string, unknown>';
   return objectBody(schema, indent);
 }
 
 function declaration(name: string, schema: JsonSchema): string {
   const id = typeName(name);
-  const isPlainObject = (schema.type === 'object' || (!schema.type && schema.properties)) && schema.properties && !schema.allOf && !schema.oneOf && !schema.anyOf;
+  const isPlainObject =
+    (schema.type === 'object' || (!schema.type && schema.properties)) &&
+    schema.properties &&
+    !schema.allOf &&
+    !schema.oneOf &&
+    !schema.anyOf;
   const comment = schema.description ? `/** ${schema.description.replace(/\*\//g, '* /')} */\n` : '';
   if (isPlainObject) return `${comment}export interface ${id} ${objectBody(schema, '')}`;
   return `${comment}export type ${id} = ${schemaType(schema)};`;
@@ -199,20 +231,28 @@ export function bodyType(operation: ClientOperation): string {
 }
 
 function operationFunction(operation: ClientOperation): string {
-  const args: string[] = operation.pathParams.map((p) => `${p.identifier}: ${p.schema.type === 'integer' || p.schema.type === 'number' ? 'number' : 'string'}`);
+  const args: string[] = operation.pathParams.map(
+    (p) =>
+      `${p.identifier}: ${p.schema.type === 'integer' || p.schema.type === 'number' ? 'number' : 'string'}`,
+  );
   if (operation.body) args.push(`body${operation.body.required ? '' : '?'}: ${bodyType(operation)}`);
   if (operation.queryParams.length) {
-    const fields = operation.queryParams.map((p) => `${propertyKey(p.name)}${p.required ? '' : '?'}: ${schemaType(p.schema)}`).join('; ');
+    const fields = operation.queryParams
+      .map((p) => `${propertyKey(p.name)}${p.required ? '' : '?'}: ${schemaType(p.schema)}`)
+      .join('; ');
     const anyRequired = operation.queryParams.some((p) => p.required);
     args.push(`query: { ${fields} }${anyRequired ? '' : ' = {}'}`);
   }
   args.push('options: RequestOptions = {}');
   let path = JSON.stringify(operation.path);
   if (operation.pathParams.length) {
-    path = '`' + operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-      const param = operation.pathParams.find((p) => p.name === name);
-      return param ? `\${encodeURIComponent(String(${param.identifier}))}` : `{${name}}`;
-    }) + '`';
+    path =
+      '`' +
+      operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+        const param = operation.pathParams.find((p) => p.name === name);
+        return param ? `\${encodeURIComponent(String(${param.identifier}))}` : `{${name}}`;
+      }) +
+      '`';
   }
   const spec = [`method: '${operation.method}'`, `path: ${path}`];
   if (operation.queryParams.length) spec.push('query');
@@ -221,7 +261,7 @@ function operationFunction(operation: ClientOperation): string {
   const summary = operation.summary ? `${operation.summary.replace(/\*\//g, '* /')} ` : '';
   return `/** ${summary}\`${operation.method} ${operation.path}\` (operation \`${operation.operationId}\`; ${operation.success.status} on success). */
 export function ${operation.functionName}(${args.join(', ')}): Promise<${responseType(operation)}> {
-  return request<${responseType(operation)}>({ ${spec.join(', ')} }, options);
+  return request<${responseType(operation)}>(config, { ${spec.join(', ')} }, options);
 }`;
 }
 
@@ -234,9 +274,16 @@ export function generateClientModule(slug: string, document: unknown): Generated
  * Typed client for ${model.title} ${model.version}, generated from its OpenAPI document.
  * Every function throws \`ApiError\` (with the problem+json body) for answers outside 2xx.
  */
-import { request, type RequestOptions } from './http';
+import { applyConfig, createConfig, request, type ClientConfig, type RequestOptions } from './http.js';
 
-export { ApiError, configure } from './http';
+export { ApiError } from './http.js';
+
+const config = createConfig();
+
+/** Sets this service's base URL, default headers (e.g. Authorization) or fetch implementation. */
+export function configure(next: Partial<ClientConfig>): void {
+  applyConfig(config, next);
+}
 
 ${schemas.join('\n\n')}
 
@@ -247,5 +294,8 @@ ${functions.join('\n\n')}
 
 /** The files of the client, relative to the folder it is placed in (`src/api/` in the apps). */
 export function clientFiles(clients: GeneratedClient[]): Array<{ path: string; content: string }> {
-  return [{ path: 'http.ts', content: httpModule }, ...clients.map((client) => ({ path: `${client.slug}.ts`, content: client.source }))];
+  return [
+    { path: 'http.ts', content: httpModule },
+    ...clients.map((client) => ({ path: `${client.slug}.ts`, content: client.source })),
+  ];
 }

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { generateMigrations } from '../blueprint/database/postgresMigrations';
+import { domainModelSchema } from '../schemas/domainModel';
+
+const outputSchema = z.object({
+  /** All foreign keys in a final migration, chosen when a previous attempt's migrations failed to apply. */
+  deferForeignKeys: z.boolean(),
+  databases: z
+    .array(
+      z.object({
+        context: z.string(),
+        folder: z.string().regex(/^db\/[a-z0-9-]+$/),
+        tables: z.array(z.string()).min(1),
+        files: z.array(z.object({ path: z.string(), content: z.string() })).min(1),
+      }),
+    )
+    .min(1),
+  feedbackAddressed: z.array(z.object({ feedback: z.string(), action: z.string() })),
+});
+
+/** Findings from a failed apply (`db/<slug>/002_x.sql line 3: ... (SQLSTATE 42P01)`). */
+const applyFailure = (finding: string) => /db\/[a-z0-9-]+\/\S+\.sql|SQLSTATE|migration/i.test(finding);
+
+export const databaseArchitect: AgentDefinition<z.infer<typeof outputSchema>> = {
+  name: 'databaseArchitect',
+  role: 'Database Architect',
+  phase: 'architecture-to-development',
+  purpose:
+    'Designs one PostgreSQL database per service: ordered migration scripts from the domain model, constraints that enforce it, and seed data.',
+  reads: ['domain-model', 'development-plan'],
+  writes: ['migration'],
+  output: outputSchema,
+  prompt: {
+    version: '1.0.0',
+    system: [
+      'You are the Database Architect of a software factory. For each bounded context (one service, one PostgreSQL',
+      'database) write ordered migrations db/<context-slug>/NNN_create_<table>.sql: a table per entity (snake_case',
+      'plural), id uuid primary key default gen_random_uuid(), created_at/updated_at timestamptz; columns typed from',
+      'attributes (string -> varchar(maxLength) or text, money -> numeric(12,2), integer, number -> double precision,',
+      'boolean, date, datetime -> timestamptz, email -> text with a format CHECK, enum -> text with CHECK IN values);',
+      'NOT NULL for required, UNIQUE for unique, CHECK for minimum/maximum; status text NOT NULL with a CHECK of the',
+      'lifecycle states, default the first state; foreign keys for belongsTo inside the context, cross-context references',
+      'as plain uuid columns with a COMMENT and a README note (another service owns that row); indexes on every foreign',
+      'key and on status; parents created before children. Add seed.sql with three realistic rows per table that satisfy',
+      'every constraint. When feedback reports a failing script, fix that script and say how.',
+    ].join(' '),
+    user: 'Domain model:\n{{domain-model}}\n\nDevelopment plan:\n{{development-plan}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { deferForeignKeys, databases: [{ context, folder, tables, files: [{ path, content }] }], feedbackAddressed: [{ feedback, action }] }.',
+  },
+  async blueprint(ctx) {
+    const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
+    const failures = ctx.feedback.filter(applyFailure);
+    // A failed apply is most often an ordering problem between tables: moving every foreign key into a last
+    // migration removes that whole class of failure.
+    const deferForeignKeys = failures.length > 0;
+    const databases = model.contexts.map((context) => {
+      const folder = generateMigrations(model, context, {
+        deferForeignKeys,
+        feedback: failures.filter((f) => f.includes(`db/${context.slug}/`)),
+      });
+      return { context: context.name, folder: folder.folder, tables: folder.tables, files: folder.files };
+    });
+    return {
+      deferForeignKeys,
+      databases,
+      feedbackAddressed: failures.map((feedback) => ({
+        feedback,
+        action:
+          'Foreign keys now live in a final NNN_add_foreign_keys.sql migration, after every table exists; the scripts were regenerated.',
+      })),
+    };
+  },
+  artifacts(output) {
+    return output.databases.map((database) => ({
+      folder: database.folder,
+      kind: 'migration',
+      files: database.files,
+    }));
+  },
+};

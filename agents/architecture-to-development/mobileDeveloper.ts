@@ -1,0 +1,51 @@
+import type { AgentDefinition } from '../agent';
+import { generateApp } from '../blueprint/clients/apps';
+import { feedbackFor, readOpenApiInputs } from '../blueprint/clients/inputs';
+import { domainModelSchema } from '../schemas/domainModel';
+import { clientAppOutputSchema, type ClientAppOutput } from './frontendDeveloper';
+
+export const mobileDeveloper: AgentDefinition<ClientAppOutput> = {
+  name: 'mobileDeveloper',
+  role: 'Mobile Developer',
+  phase: 'architecture-to-development',
+  purpose:
+    'Writes an installable progressive web app, mobile-first and with an offline app shell, on the same typed API client as the web client.',
+  reads: ['domain-model', 'openapi', 'backlog', 'development-plan'],
+  writes: ['mobile-source'],
+  output: clientAppOutputSchema,
+  prompt: {
+    version: '1.0.0',
+    system: [
+      'You are the Mobile Developer of a software factory. Write an installable progressive web app under mobile/:',
+      'manifest.webmanifest (name, short_name, start_url, display standalone, theme and background colours, icons),',
+      'sw.js (a service worker that precaches the app shell at install, deletes old caches at activate, serves',
+      'navigations network-first with the cached shell as the offline fallback, and never caches API calls under /v1/),',
+      'index.html with a viewport meta, theme-color and the manifest link, a mobile-first stylesheet (one column, 44px',
+      'touch targets, bottom tab navigation, wider layouts only from a min-width media query), and src/ in plain',
+      'TypeScript reusing the same generated API client as the web app (src/api/, ApiError with problem+json): card',
+      'lists with paging, create forms from <Entity>Create, detail views with one button per command, enabled only in',
+      "the command's allowedFrom states. It must type-check under strict with lib DOM. When feedback names type errors",
+      'or files, fix exactly those and say what you changed.',
+    ].join(' '),
+    user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nUser stories:\n{{backlog}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { folder: "mobile", files: [{ path, content }], screens: [...], missing: [], feedbackAddressed: [{ feedback, action }] }.',
+  },
+  async blueprint(ctx) {
+    const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
+    const relevant = feedbackFor(ctx.feedback, 'mobile');
+    const app = generateApp(model, await readOpenApiInputs(ctx), 'mobile', { feedback: relevant });
+    return {
+      folder: 'mobile',
+      files: app.files,
+      screens: app.screens,
+      missing: app.missing,
+      feedbackAddressed: relevant.map((feedback) => ({
+        feedback,
+        action:
+          'Regenerated the mobile app from the current OpenAPI documents; the finding is listed in mobile/README.md for review.',
+      })),
+    };
+  },
+  artifacts(output) {
+    return [{ folder: output.folder, kind: 'mobile-source', files: output.files }];
+  },
+};

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import type { AgentContext, AgentDefinition } from '../agent';
+import { LocalGitRepository } from '../../platform/git/localGitRepository';
+import type { SourceRepository } from '../../platform/git/sourceRepository';
+import { backlogSchema } from '../schemas/backlog';
+import { domainModelSchema } from '../schemas/domainModel';
+import type { CommitRecord } from './codeCommitter';
+
+const fileSchema = z.object({
+  path: z.string(),
+  added: z.number().int().nonnegative().nullable(),
+  removed: z.number().int().nonnegative().nullable(),
+  binary: z.boolean(),
+});
+
+const outputSchema = z.object({
+  title: z.string().min(1).max(120),
+  repository: z.string(),
+  sourceBranch: z.string(),
+  targetBranch: z.string(),
+  base: z.string().nullable(),
+  head: z.string(),
+  stories: z.array(z.object({ id: z.string(), title: z.string(), context: z.string().optional() })),
+  commits: z.array(
+    z.object({ stream: z.string(), sha: z.string(), subject: z.string(), changed: z.boolean() }),
+  ),
+  files: z.array(fileSchema),
+  totals: z.object({ files: z.number().int(), added: z.number().int(), removed: z.number().int() }),
+  description: z.string(),
+});
+
+export type PullRequest = z.infer<typeof outputSchema>;
+
+export interface PullRequestCreatorOptions {
+  /** Opens the repository named in the commit record; default the local bare git repository at that path. */
+  openRepository?: (location: string) => Promise<SourceRepository>;
+}
+
+/** Stories from the backlog; a backlog in another shape still yields every `{ id, title }` it holds. */
+async function readStories(
+  ctx: AgentContext,
+): Promise<Array<{ id: string; title: string; entity?: string }>> {
+  if (ctx.inputs('backlog').length === 0) return [];
+  const raw = await ctx.inputJson('backlog').catch(() => undefined);
+  const parsed = backlogSchema.safeParse(raw);
+  if (parsed.success) return parsed.data.stories.map((s) => ({ id: s.id, title: s.title, entity: s.entity }));
+  const stories = (raw as { stories?: Array<{ id?: unknown; title?: unknown }> } | undefined)?.stories ?? [];
+  return stories
+    .filter((s) => typeof s.id === 'string')
+    .map((s) => ({ id: String(s.id), title: String(s.title ?? '') }));
+}
+
+function describe(pr: Omit<PullRequest, 'description'>, iteration: number, feedback: string[]): string {
+  const byContext = new Map<string, PullRequest['stories']>();
+  for (const story of pr.stories)
+    byContext.set(story.context ?? 'Other', [...(byContext.get(story.context ?? 'Other') ?? []), story]);
+  return [
+    `## What`,
+    '',
+    `Iteration ${iteration} of the generated product, committed on \`${pr.sourceBranch}\` (${pr.commits.filter((c) => c.changed).length} commit(s)).`,
+    '',
+    ...pr.commits.map((c) => `- \`${c.sha.slice(0, 10)}\` ${c.subject}${c.changed ? '' : ' (unchanged)'}`),
+    '',
+    `## User stories`,
+    '',
+    ...(pr.stories.length
+      ? [...byContext].flatMap(([context, stories]) => [
+          `### ${context}`,
+          '',
+          ...stories.map((s) => `- ${s.id}: ${s.title}`),
+          '',
+        ])
+      : ['No backlog was given.', '']),
+    `## Changes`,
+    '',
+    `${pr.totals.files} file(s), +${pr.totals.added} −${pr.totals.removed}`,
+    '',
+    '| File | Added | Removed |',
+    '| --- | ---: | ---: |',
+    ...pr.files.map(
+      (f) => `| \`${f.path}\` | ${f.binary ? 'binary' : f.added} | ${f.binary ? 'binary' : f.removed} |`,
+    ),
+    ...(feedback.length ? ['', '## Review findings addressed', '', ...feedback.map((f) => `- ${f}`)] : []),
+    '',
+  ].join('\n');
+}
+
+export function createPullRequestCreator(
+  options: PullRequestCreatorOptions = {},
+): AgentDefinition<PullRequest> {
+  const open = options.openRepository ?? ((location: string) => LocalGitRepository.at(location));
+  return {
+    name: 'pullRequestCreator',
+    role: 'Pull Request Creator',
+    phase: 'architecture-to-development',
+    purpose:
+      "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
+    reads: ['commit', 'backlog', 'domain-model', 'development-plan'],
+    writes: ['pull-request'],
+    output: outputSchema,
+    prompt: {
+      version: '1.0.0',
+      system: [
+        'You are the Pull Request Creator of a software factory. From the commit record, the diff statistics (per file:',
+        'lines added and removed, from git diff --numstat) and the backlog, write a pull request: a title under 72',
+        'characters naming the product and iteration, and a Markdown description with what was built per stream (one',
+        'line per commit), the user stories it implements listed by id and title and grouped by bounded context, a table',
+        'of changed files with added/removed lines and the totals, and, when feedback is given, the findings this change',
+        'addresses. Use only the numbers given; never estimate them.',
+      ].join(' '),
+      user: 'Commit record:\n{{commit}}\n\nDiff statistics:\n{{numstat}}\n\nBacklog:\n{{backlog}}\n\nFeedback (may be empty):\n{{feedback}}\n\nReturn JSON: { title, repository, sourceBranch, targetBranch, base, head, stories, commits, files, totals, description }.',
+    },
+    async blueprint(ctx) {
+      const record = await ctx.inputJson<CommitRecord>('commit');
+      const repository = await open(record.repository);
+      const changes = await repository.diffStat(record.base ?? undefined, record.head);
+      const files = changes.map((c) => ({
+        path: c.path,
+        added: c.added ?? null,
+        removed: c.removed ?? null,
+        binary: c.binary,
+      }));
+      const totals = {
+        files: files.length,
+        added: files.reduce((n, f) => n + (f.added ?? 0), 0),
+        removed: files.reduce((n, f) => n + (f.removed ?? 0), 0),
+      };
+      const model = ctx.inputs('domain-model').length
+        ? domainModelSchema.safeParse(await ctx.inputJson('domain-model'))
+        : undefined;
+      const contextOf = (entity?: string) =>
+        model?.success
+          ? model.data.contexts.find((c) => c.entities.some((e) => e.name === entity))?.name
+          : undefined;
+      const stories = (await readStories(ctx)).map((s) => ({
+        id: s.id,
+        title: s.title,
+        ...(contextOf(s.entity) ? { context: contextOf(s.entity) } : {}),
+      }));
+      const product = model?.success ? model.data.product.name : record.branch;
+      const draft = {
+        title:
+          `${product}: iteration ${record.iteration}${record.attempt > 1 ? ` (attempt ${record.attempt})` : ''}, ${stories.length} user stories`.slice(
+            0,
+            120,
+          ),
+        repository: record.repository,
+        sourceBranch: record.branch,
+        targetBranch: 'main',
+        base: record.base,
+        head: record.head,
+        stories,
+        commits: record.commits.map((c) => ({
+          stream: c.stream,
+          sha: c.sha,
+          subject: c.subject,
+          changed: c.changed,
+        })),
+        files,
+        totals,
+      };
+      return { ...draft, description: describe(draft, record.iteration, ctx.feedback) };
+    },
+    artifacts(pr) {
+      return [
+        {
+          path: 'pull-request/pull-request.md',
+          kind: 'pull-request',
+          contentType: 'text/markdown',
+          content: `# ${pr.title}\n\n${pr.description}`,
+        },
+        {
+          path: 'pull-request/pull-request.json',
+          kind: 'pull-request',
+          contentType: 'application/json',
+          content: `${JSON.stringify(pr, null, 2)}\n`,
+        },
+      ];
+    },
+  };
+}
+
+export const pullRequestCreator = createPullRequestCreator();

@@ -1,0 +1,411 @@
+import { createHash } from 'node:crypto';
+import type { Attribute, BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
+
+/**
+ * PostgreSQL migrations per service (one database per bounded context): a table per entity, columns typed from
+ * the attributes, constraints from the model (NOT NULL, UNIQUE, CHECK for ranges, enums and states), foreign
+ * keys between tables of the same context, indexes on foreign keys and status, and a seed of valid rows.
+ * References to another context are plain uuid columns: that row lives in another service's database.
+ */
+export interface MigrationFolder {
+  context: string;
+  /** `db/<context-slug>` */
+  folder: string;
+  files: Array<{ path: string; content: string }>;
+  tables: string[];
+  crossContextReferences: Array<{ table: string; column: string; target: string; context: string }>;
+}
+
+export interface MigrationOptions {
+  /**
+   * Put every foreign key in a final migration of its own instead of in the CREATE TABLE statements: the
+   * tables then never depend on each other's creation order (chosen after a failed apply).
+   */
+  deferForeignKeys?: boolean;
+  feedback?: string[];
+}
+
+export function snake(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toLowerCase();
+}
+
+export const tableName = (entity: Entity) => snake(entity.plural);
+
+const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+interface Column {
+  name: string;
+  attribute?: Attribute;
+  sqlType: string;
+  notNull: boolean;
+  unique: boolean;
+  checks: string[];
+  default?: string;
+  references?: { table?: string; entity: string; context: string; sameContext: boolean };
+  comment: string;
+}
+
+function sqlType(attribute: Attribute): string {
+  switch (attribute.type) {
+    case 'string':
+      return attribute.maxLength ? `varchar(${attribute.maxLength})` : 'text';
+    case 'text':
+    case 'email':
+    case 'enum':
+      return 'text';
+    case 'integer':
+      return 'integer';
+    case 'number':
+      return 'double precision';
+    case 'money':
+      return 'numeric(12,2)';
+    case 'boolean':
+      return 'boolean';
+    case 'date':
+      return 'date';
+    case 'datetime':
+      return 'timestamptz';
+  }
+}
+
+function findEntity(
+  model: DomainModel,
+  name: string,
+): { entity: Entity; context: BoundedContext } | undefined {
+  for (const context of model.contexts) {
+    const entity = context.entities.find((e) => e.name === name);
+    if (entity) return { entity, context };
+  }
+  return undefined;
+}
+
+/** Foreign key columns of an entity: its belongsTo relations and the hasMany relations that point at it. */
+function foreignKeys(
+  model: DomainModel,
+  context: BoundedContext,
+  entity: Entity,
+): Array<{ via: string; target: string }> {
+  const keys = entity.relations
+    .filter((r) => r.kind === 'belongsTo')
+    .map((r) => ({ via: r.via, target: r.target }));
+  for (const other of context.entities) {
+    for (const relation of other.relations) {
+      if (
+        relation.kind === 'hasMany' &&
+        relation.target === entity.name &&
+        !keys.some((k) => k.via === relation.via)
+      )
+        keys.push({ via: relation.via, target: other.name });
+    }
+  }
+  return keys.filter((key) => findEntity(model, key.target));
+}
+
+function columns(model: DomainModel, context: BoundedContext, entity: Entity): Column[] {
+  const keys = foreignKeys(model, context, entity);
+  const result: Column[] = [
+    {
+      name: 'id',
+      sqlType: 'uuid',
+      notNull: true,
+      unique: false,
+      checks: [],
+      default: 'gen_random_uuid()',
+      comment: 'Server-assigned identifier',
+    },
+  ];
+  const keyColumn = (via: string, target: string, attribute?: Attribute): Column => {
+    const found = findEntity(model, target)!;
+    const same = found.context.slug === context.slug;
+    return {
+      name: snake(via),
+      attribute,
+      sqlType: 'uuid',
+      notNull: attribute ? attribute.required : true,
+      unique: false,
+      checks: [],
+      references: {
+        table: same ? tableName(found.entity) : undefined,
+        entity: target,
+        context: found.context.name,
+        sameContext: same,
+      },
+      comment: same
+        ? `${attribute?.description ?? `The ${target}`} (references ${tableName(found.entity)})`
+        : `${attribute?.description ?? `The ${target}`}: id of a ${target} in the ${found.context.name} service; no foreign key, that row lives in another database`,
+    };
+  };
+  for (const attribute of entity.attributes) {
+    const key = keys.find((k) => k.via === attribute.name);
+    if (key) {
+      result.push(keyColumn(attribute.name, key.target, attribute));
+      continue;
+    }
+    const name = snake(attribute.name);
+    const checks: string[] = [];
+    if (attribute.type === 'enum' && attribute.enumValues?.length)
+      checks.push(`${name} IN (${attribute.enumValues.map(quote).join(', ')})`);
+    if (attribute.type === 'email') checks.push(`${name} ~* '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'`);
+    if (['integer', 'number', 'money'].includes(attribute.type)) {
+      if (attribute.minimum !== undefined) checks.push(`${name} >= ${attribute.minimum}`);
+      if (attribute.maximum !== undefined) checks.push(`${name} <= ${attribute.maximum}`);
+    }
+    if (attribute.type === 'text' && attribute.maxLength)
+      checks.push(`char_length(${name}) <= ${attribute.maxLength}`);
+    result.push({
+      name,
+      attribute,
+      sqlType: sqlType(attribute),
+      notNull: attribute.required,
+      unique: Boolean(attribute.unique),
+      checks,
+      comment: attribute.description,
+    });
+  }
+  for (const key of keys)
+    if (!entity.attributes.some((a) => a.name === key.via)) result.push(keyColumn(key.via, key.target));
+  if (entity.states?.length) {
+    result.push({
+      name: 'status',
+      sqlType: 'text',
+      notNull: true,
+      unique: false,
+      checks: [`status IN (${entity.states.map(quote).join(', ')})`],
+      default: quote(entity.states[0]),
+      comment: `Lifecycle state: ${entity.states.join(' → ')}`,
+    });
+  }
+  result.push(
+    {
+      name: 'created_at',
+      sqlType: 'timestamptz',
+      notNull: true,
+      unique: false,
+      checks: [],
+      default: 'now()',
+      comment: 'When the row was created',
+    },
+    {
+      name: 'updated_at',
+      sqlType: 'timestamptz',
+      notNull: true,
+      unique: false,
+      checks: [],
+      default: 'now()',
+      comment: 'When the row last changed',
+    },
+  );
+  return result;
+}
+
+/** Tables in an order where every referenced table comes first; references inside a cycle are deferred. */
+function creationOrder(
+  model: DomainModel,
+  context: BoundedContext,
+): { order: Entity[]; deferred: Set<string> } {
+  const order: Entity[] = [];
+  const deferred = new Set<string>();
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (entity: Entity) => {
+    if (state.get(entity.name) === 'done') return;
+    state.set(entity.name, 'visiting');
+    for (const key of foreignKeys(model, context, entity)) {
+      const target = context.entities.find((e) => e.name === key.target);
+      if (!target || target.name === entity.name) continue;
+      if (state.get(target.name) === 'visiting') deferred.add(`${entity.name}.${key.via}`);
+      else visit(target);
+    }
+    state.set(entity.name, 'done');
+    order.push(entity);
+  };
+  context.entities.forEach(visit);
+  return { order, deferred };
+}
+
+const pad = (n: number) => String(n).padStart(3, '0');
+
+function constraintName(table: string, suffix: string): string {
+  // PostgreSQL truncates identifiers at 63 bytes; a hash keeps long names unique and stable.
+  const name = `${table}_${suffix}`;
+  return name.length <= 63
+    ? name
+    : `${name.slice(0, 54)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+export function generateMigrations(
+  model: DomainModel,
+  context: BoundedContext,
+  options: MigrationOptions = {},
+): MigrationFolder {
+  const { order, deferred } = creationOrder(model, context);
+  const files: Array<{ path: string; content: string }> = [];
+  const laterKeys: string[] = [];
+  const crossContextReferences: MigrationFolder['crossContextReferences'] = [];
+  order.forEach((entity, index) => {
+    const table = tableName(entity);
+    const cols = columns(model, context, entity);
+    const lines: string[] = [];
+    for (const col of cols) {
+      let line = `  ${col.name} ${col.sqlType}`;
+      if (col.name === 'id') line += ' PRIMARY KEY';
+      if (col.notNull && col.name !== 'id') line += ' NOT NULL';
+      if (col.default) line += ` DEFAULT ${col.default}`;
+      if (col.unique) line += ' UNIQUE';
+      lines.push(line);
+    }
+    for (const col of cols)
+      col.checks.forEach((check, i) =>
+        lines.push(
+          `  CONSTRAINT ${constraintName(table, `${col.name}_check${i ? i + 1 : ''}`)} CHECK (${check})`,
+        ),
+      );
+    const indexes: string[] = [];
+    for (const col of cols) {
+      if (!col.references) continue;
+      indexes.push(`CREATE INDEX ${constraintName(table, `${col.name}_idx`)} ON ${table} (${col.name});`);
+      if (!col.references.sameContext) {
+        crossContextReferences.push({
+          table,
+          column: col.name,
+          target: col.references.entity,
+          context: col.references.context,
+        });
+        continue;
+      }
+      const fk = `CONSTRAINT ${constraintName(table, `${col.name}_fkey`)} FOREIGN KEY (${col.name}) REFERENCES ${col.references.table} (id) ON DELETE RESTRICT`;
+      const via = cols.find((c) => c === col)!.attribute?.name ?? col.name;
+      if (
+        options.deferForeignKeys ||
+        deferred.has(`${entity.name}.${via}`) ||
+        deferred.has(`${entity.name}.${col.name}`)
+      )
+        laterKeys.push(`ALTER TABLE ${table} ADD ${fk};`);
+      else lines.push(`  ${fk}`);
+    }
+    if (cols.some((c) => c.name === 'status'))
+      indexes.push(`CREATE INDEX ${constraintName(table, 'status_idx')} ON ${table} (status);`);
+    const comments = [
+      `COMMENT ON TABLE ${table} IS ${quote(entity.description)};`,
+      ...cols.map((col) => `COMMENT ON COLUMN ${table}.${col.name} IS ${quote(col.comment)};`),
+    ];
+    const invariants = entity.invariants.length
+      ? `-- Business rules kept by the service (not expressible as constraints here):\n${entity.invariants.map((rule) => `--   ${rule}`).join('\n')}\n`
+      : '';
+    files.push({
+      path: `${pad(index + 1)}_create_${table}.sql`,
+      content: `-- ${entity.name}: ${entity.description}\n${invariants}CREATE TABLE ${table} (\n${lines.join(',\n')}\n);\n\n${indexes.join('\n')}${indexes.length ? '\n\n' : ''}${comments.join('\n')}\n`,
+    });
+  });
+  if (laterKeys.length)
+    files.push({
+      path: `${pad(order.length + 1)}_add_foreign_keys.sql`,
+      content: `-- Foreign keys added once every table exists.\n${laterKeys.join('\n')}\n`,
+    });
+  files.push({ path: 'seed.sql', content: seedSql(model, context, order) });
+  const tables = order.map(tableName);
+  files.push({
+    path: 'README.md',
+    content: readme(context, tables, crossContextReferences, files, options.feedback ?? []),
+  });
+  return { context: context.slug, folder: `db/${context.slug}`, files, tables, crossContextReferences };
+}
+
+/** A stable uuid (version 4 layout) for seed row `index` of an entity, the same in every service that refers to it. */
+export function seedId(entityName: string, index: number): string {
+  const hex = createHash('sha256').update(`${entityName}:${index}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${(8 + (parseInt(hex[16], 16) % 4)).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const people = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Katherine Johnson'];
+const words = ['Oak', 'Maple', 'Birch', 'Cedar'];
+
+function seedValue(entity: Entity, attribute: Attribute, row: number): string {
+  const name = attribute.name.toLowerCase();
+  const clampNumber = (value: number) =>
+    Math.min(attribute.maximum ?? value, Math.max(attribute.minimum ?? value, value));
+  switch (attribute.type) {
+    case 'email':
+      return quote(`${people[row % people.length].toLowerCase().replace(/\s+/g, '.')}${row}@example.org`);
+    case 'enum':
+      return quote(attribute.enumValues?.[row % (attribute.enumValues.length || 1)] ?? 'unknown');
+    case 'integer':
+      return String(Math.round(clampNumber(row + 2)));
+    case 'number':
+      return String(clampNumber(Number(((attribute.maximum ?? 10) * (row + 1)) / 4)));
+    case 'money':
+      return clampNumber(Math.round((12.5 + row * 17.25) * 100) / 100).toFixed(2);
+    case 'boolean':
+      return row % 2 === 0 ? 'true' : 'false';
+    case 'date':
+      return quote(`2026-0${(row % 9) + 1}-1${row % 10}`);
+    case 'datetime':
+      return quote(`2026-0${(row % 9) + 1}-1${row % 10}T09:30:00Z`);
+    case 'string':
+    case 'text': {
+      let text: string;
+      if (
+        /name$/.test(name) &&
+        /(full|first|last|person|contact|^name)/.test(name) &&
+        !/botanical|common/.test(name)
+      )
+        text = people[row % people.length];
+      else if (/phone/.test(name)) text = `+44 20 7946 01${row}${row}`;
+      else if (/code|sku|reference/.test(name))
+        text = `${entity.name.slice(0, 3).toUpperCase()}-${1000 + row}`;
+      else
+        text = `${words[row % words.length]} ${entity.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${attribute.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${row + 1}`;
+      return quote(attribute.maxLength ? text.slice(0, attribute.maxLength) : text);
+    }
+  }
+}
+
+const seedRows = 3;
+
+function seedSql(model: DomainModel, context: BoundedContext, order: Entity[]): string {
+  const statements = order.map((entity) => {
+    const cols = columns(model, context, entity);
+    const insertable = cols.filter((col) => !['created_at', 'updated_at'].includes(col.name));
+    const rows = Array.from({ length: seedRows }, (_, row) =>
+      insertable.map((col) => {
+        if (col.name === 'id') return quote(seedId(entity.name, row));
+        if (col.references) return quote(seedId(col.references.entity, row));
+        if (col.name === 'status') return quote(entity.states![row % entity.states!.length]);
+        return seedValue(entity, col.attribute!, row);
+      }),
+    );
+    return `INSERT INTO ${tableName(entity)} (${insertable.map((c) => c.name).join(', ')}) VALUES\n${rows.map((values) => `  (${values.join(', ')})`).join(',\n')};`;
+  });
+  return `-- Sample rows for development and demos; ids are stable so other services' seeds can refer to them.\n${statements.join('\n\n')}\n`;
+}
+
+function readme(
+  context: BoundedContext,
+  tables: string[],
+  cross: MigrationFolder['crossContextReferences'],
+  files: Array<{ path: string }>,
+  feedback: string[],
+): string {
+  return `# ${context.name} database
+
+PostgreSQL schema of the ${context.name} service (${context.description}). Apply the numbered scripts in order, then \`seed.sql\` for sample data.
+
+Tables: ${tables.map((t) => `\`${t}\``).join(', ')}.
+
+Migrations:
+${files
+  .filter((f) => /^\d{3}_/.test(f.path))
+  .map((f) => `- \`${f.path}\``)
+  .join('\n')}
+
+## References to other services
+
+${
+  cross.length
+    ? `Each service owns its database, so these columns hold ids of rows in another service and have no foreign key; the service checks them through the other service's API or events.\n\n${cross.map((c) => `- \`${c.table}.${c.column}\` → ${c.target} (${c.context})`).join('\n')}`
+    : 'None.'
+}
+${feedback.length ? `\n## Review findings considered in this revision\n\n${feedback.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
+}

@@ -1,0 +1,136 @@
+import { runInNewContext } from 'node:vm';
+import ts from 'typescript';
+import { generateApp } from '../../../agents/blueprint/clients/apps';
+import { typeCheckFolder, formatDiagnostic } from '../../../agents/blueprint/clients/typeCheck';
+import { generateClientModule, httpModule } from '../../../agents/blueprint/clients/typescriptClient';
+import { domainModelSchema } from '../../../agents/schemas/domainModel';
+import { openApiDocuments } from './fixtures/openapi';
+import { plantNurseryModel } from './fixtures/plantNursery';
+import { toolLibraryModel } from './fixtures/toolLibrary';
+
+const domains = [
+  { name: 'tool library', model: toolLibraryModel, docs: openApiDocuments(toolLibraryModel) },
+  {
+    name: 'plant nursery',
+    model: plantNurseryModel,
+    docs: openApiDocuments(plantNurseryModel, {
+      CancelOrder: { required: true },
+      ShipOrder: { required: false },
+    }),
+  },
+];
+
+describe.each(domains)('generated clients for the $name', ({ model, docs }) => {
+  it('uses a valid domain model fixture', () => {
+    expect(domainModelSchema.safeParse(model).success).toBe(true);
+  });
+
+  it.each(['web', 'mobile'] as const)('%s app type-checks with lib DOM and strict', (variant) => {
+    const app = generateApp(model, docs, variant);
+    const result = typeCheckFolder(app.files);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.checkedFiles).toEqual(
+      expect.arrayContaining([
+        'src/main.ts',
+        'src/ui.ts',
+        'src/api/http.ts',
+        ...model.contexts.map((c) => `src/api/${c.slug}.ts`),
+      ]),
+    );
+    expect(app.missing).toEqual([]);
+    const commands = model.contexts.flatMap((c) => c.commands.map((command) => command.name)).sort();
+    expect(app.screens.flatMap((s) => s.commands).sort()).toEqual(commands);
+    expect(app.screens.every((s) => s.list && s.create && s.detail)).toBe(true);
+  });
+
+  it('fails the type check on a deliberately broken file, naming file and line', () => {
+    const app = generateApp(model, docs, 'web');
+    const context = model.contexts[0];
+    const entity = context.entities[0];
+    const broken = app.files.map((file) =>
+      file.path === 'src/main.ts'
+        ? {
+            ...file,
+            content: `${file.content}\nimport { create${entity.name} } from './api/${context.slug}.js';\nvoid create${entity.name}({ notAField: 1 });\n`,
+          }
+        : file,
+    );
+    const result = typeCheckFolder(broken);
+    expect(result.ok).toBe(false);
+    const messages = result.diagnostics.map(formatDiagnostic);
+    expect(messages.some((m) => m.startsWith('src/main.ts:') && m.includes('notAField'))).toBe(true);
+  });
+});
+
+describe('typed client module', () => {
+  const doc = openApiDocuments(toolLibraryModel)[1];
+  const client = generateClientModule(doc.slug, doc.document);
+
+  it('has one function per operation id and interfaces for the schemas', () => {
+    const ids = Object.values(
+      (doc.document as { paths: Record<string, Record<string, { operationId: string }>> }).paths,
+    ).flatMap((item) => Object.values(item).map((op) => op.operationId));
+    for (const id of ids) expect(client.source).toContain(`export function ${id}(`);
+    for (const name of ['Tool', 'ToolCreate', 'ToolUpdate', 'ToolPage', 'Loan', 'Problem'])
+      expect(client.source).toContain(`export interface ${name} `);
+    expect(client.source).toContain(`category: "power_tool" | "hand_tool" | "garden" | "ladder";`);
+  });
+
+  it('sends requests to the configured base URL and throws ApiError with the problem body', async () => {
+    const modules: Record<string, Record<string, unknown>> = {};
+    const load = (name: string, source: string) => {
+      const js = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+      }).outputText;
+      const exports: Record<string, unknown> = {};
+      runInNewContext(js, {
+        exports,
+        require: (spec: string) => modules[spec.replace(/^\.\/|\.js$/g, '')],
+        URLSearchParams,
+        fetch: undefined,
+      });
+      modules[name] = exports;
+      return exports;
+    };
+    load('http', httpModule);
+    const lending = load('lending', client.source) as Record<
+      string,
+      (...args: unknown[]) => Promise<unknown>
+    > & { configure(c: unknown): void };
+    const calls: Array<{
+      url: string;
+      init: { method: string; body?: string; headers: Record<string, string> };
+    }> = [];
+    const answers = [
+      new Response(JSON.stringify({ items: [], total: 0 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      }),
+      new Response(
+        JSON.stringify({
+          type: 'https://example.org/conflict',
+          title: 'Not allowed',
+          status: 409,
+          detail: 'loan is returned',
+        }),
+        { status: 409, headers: { 'content-type': 'application/problem+json' } },
+      ),
+    ];
+    lending.configure({
+      baseUrl: 'https://lending.example.org/',
+      fetch: async (url: string, init: never) => (calls.push({ url, init }), answers.shift()!),
+    });
+    await expect(lending.listTools({ limit: 5, offset: 10 })).resolves.toEqual({ items: [], total: 0 });
+    expect(calls[0].url).toBe('https://lending.example.org/v1/tools?limit=5&offset=10');
+    const failure = lending
+      .approveLoan('3f1c2a4e-0000-4000-8000-000000000001')
+      .catch((error: unknown) => error);
+    const error = (await failure) as { name: string; status: number; problem: { detail: string } };
+    expect(calls[1]).toMatchObject({
+      url: 'https://lending.example.org/v1/loans/3f1c2a4e-0000-4000-8000-000000000001/approve',
+      init: { method: 'POST' },
+    });
+    expect(error).toMatchObject({ name: 'ApiError', status: 409, problem: { detail: 'loan is returned' } });
+  });
+});
