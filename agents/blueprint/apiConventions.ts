@@ -50,11 +50,35 @@ export function contextOperations(context: BoundedContext): Operation[] {
   for (const entity of context.entities) {
     const base = { entity: entity.name };
     operations.push(
-      { ...base, action: 'list', method: 'get', path: collectionPath(entity), operationId: `list${entity.plural}` },
-      { ...base, action: 'create', method: 'post', path: collectionPath(entity), operationId: `create${entity.name}` },
+      {
+        ...base,
+        action: 'list',
+        method: 'get',
+        path: collectionPath(entity),
+        operationId: `list${entity.plural}`,
+      },
+      {
+        ...base,
+        action: 'create',
+        method: 'post',
+        path: collectionPath(entity),
+        operationId: `create${entity.name}`,
+      },
       { ...base, action: 'get', method: 'get', path: itemPath(entity), operationId: `get${entity.name}` },
-      { ...base, action: 'update', method: 'patch', path: itemPath(entity), operationId: `update${entity.name}` },
-      { ...base, action: 'delete', method: 'delete', path: itemPath(entity), operationId: `delete${entity.name}` },
+      {
+        ...base,
+        action: 'update',
+        method: 'patch',
+        path: itemPath(entity),
+        operationId: `update${entity.name}`,
+      },
+      {
+        ...base,
+        action: 'delete',
+        method: 'delete',
+        path: itemPath(entity),
+        operationId: `delete${entity.name}`,
+      },
     );
     for (const command of context.commands.filter((c) => c.entity === entity.name)) {
       operations.push({

@@ -85,7 +85,12 @@ export function renderAdr(adr: Adr): string {
 }
 
 export function adrFiles(adrs: Adr[]): ArtifactFile[] {
-  return adrs.map((adr) => ({ path: adrPath(adr), kind: 'adr', contentType: 'text/markdown', content: renderAdr(adr) }));
+  return adrs.map((adr) => ({
+    path: adrPath(adr),
+    kind: 'adr',
+    contentType: 'text/markdown',
+    content: renderAdr(adr),
+  }));
 }
 
 /** A feedback item recorded in an ADR, so a reviewer sees where their comment landed. */

@@ -29,12 +29,19 @@ export function eventSchemaPath(event: DomainEvent): string {
 
 function eventEntity(context: BoundedContext, event: DomainEvent): Entity {
   const entity = context.entities.find((e) => e.name === event.entity);
-  if (!entity) throw new Error(`event ${event.name} names entity ${event.entity}, which is not in context ${context.name}`);
+  if (!entity)
+    throw new Error(
+      `event ${event.name} names entity ${event.entity}, which is not in context ${context.name}`,
+    );
   return entity;
 }
 
 /** The `data` of a domain event: the entity id (required) and the payload fields, typed, nothing else. */
-export function eventDataSchema(context: BoundedContext, event: DomainEvent, options: EventOptions): JsonSchema {
+export function eventDataSchema(
+  context: BoundedContext,
+  event: DomainEvent,
+  options: EventOptions,
+): JsonSchema {
   const entity = eventEntity(context, event);
   const fields = entityFields(entity, options.money).filter((f) => f.name !== 'id');
   const subject = eventSubjectField(entity);
@@ -49,13 +56,18 @@ export function eventDataSchema(context: BoundedContext, event: DomainEvent, opt
           return field;
         });
   const properties: Record<string, JsonSchema> = {
-    [subject]: { type: 'string', format: 'uuid', description: `Id of the ${words(entity.name).toLowerCase()} the event is about.` },
+    [subject]: {
+      type: 'string',
+      format: 'uuid',
+      description: `Id of the ${words(entity.name).toLowerCase()} the event is about.`,
+    },
   };
   const required = [subject];
   for (const field of chosen) {
     if (field.name === subject) continue;
     properties[field.name] = field.schema;
-    if (field.required || field.name === 'status' || field.name === 'createdAt' || field.name === 'updatedAt') required.push(field.name);
+    if (field.required || field.name === 'status' || field.name === 'createdAt' || field.name === 'updatedAt')
+      required.push(field.name);
   }
   return { type: 'object', properties, required, additionalProperties: false };
 }
@@ -64,17 +76,34 @@ export function eventDataSchema(context: BoundedContext, event: DomainEvent, opt
  * The CloudEvents 1.0 envelope (structured JSON mode) of a domain event. The envelope stays open for CloudEvents
  * extension attributes such as `traceparent`; the `data` is closed.
  */
-export function eventEnvelopeSchema(model: DomainModel, context: BoundedContext, event: DomainEvent, options: EventOptions): JsonSchema {
+export function eventEnvelopeSchema(
+  model: DomainModel,
+  context: BoundedContext,
+  event: DomainEvent,
+  options: EventOptions,
+): JsonSchema {
   return {
     title: event.name,
     description: event.description,
     type: 'object',
     properties: {
       specversion: { type: 'string', const: '1.0' },
-      id: { type: 'string', minLength: 1, description: 'Unique per event; consumers use it to drop duplicates.' },
-      source: { type: 'string', format: 'uri-reference', description: `The publishing service, e.g. /${model.product.slug}/${context.slug}.` },
+      id: {
+        type: 'string',
+        minLength: 1,
+        description: 'Unique per event; consumers use it to drop duplicates.',
+      },
+      source: {
+        type: 'string',
+        format: 'uri-reference',
+        description: `The publishing service, e.g. /${model.product.slug}/${context.slug}.`,
+      },
       type: { type: 'string', const: cloudEventType(model, context, event) },
-      subject: { type: 'string', format: 'uuid', description: 'The entity id, repeated for routing and filtering.' },
+      subject: {
+        type: 'string',
+        format: 'uuid',
+        description: 'The entity id, repeated for routing and filtering.',
+      },
       time: { type: 'string', format: 'date-time' },
       datacontenttype: { type: 'string', const: 'application/json' },
       data: eventDataSchema(context, event, options),
@@ -84,7 +113,12 @@ export function eventEnvelopeSchema(model: DomainModel, context: BoundedContext,
 }
 
 /** A standalone JSON Schema (draft 2020-12) of one domain event. */
-export function buildEventSchema(model: DomainModel, context: BoundedContext, event: DomainEvent, options: EventOptions = defaultEventOptions): JsonSchema {
+export function buildEventSchema(
+  model: DomainModel,
+  context: BoundedContext,
+  event: DomainEvent,
+  options: EventOptions = defaultEventOptions,
+): JsonSchema {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: `urn:${model.product.slug}:events:${event.name}`,
@@ -92,9 +126,30 @@ export function buildEventSchema(model: DomainModel, context: BoundedContext, ev
   };
 }
 
-/** Which contexts receive a context's events: those that depend on it (downstream in the context map). */
+/**
+ * The events of `producer` that `consumer` subscribes to: all of them when the consumer depends on the producer
+ * (downstream in the context map), and otherwise those that carry an id of one of the consumer's entities, so
+ * the owner of a record learns what happens to it elsewhere (a returned loan, a booked appointment).
+ */
+export function eventsFor(
+  model: DomainModel,
+  producer: BoundedContext,
+  consumer: BoundedContext,
+): DomainEvent[] {
+  if (producer === consumer) return [];
+  if (consumer.dependsOn.includes(producer.name)) return [...producer.events];
+  const owned = new Set(consumer.entities.map((e) => e.name));
+  return producer.events.filter((event) => {
+    const entity = producer.entities.find((e) => e.name === event.entity);
+    return (entity?.relations ?? []).some(
+      (r) => r.kind === 'belongsTo' && owned.has(r.target) && event.payload.includes(r.via),
+    );
+  });
+}
+
+/** The contexts that subscribe to some of a context's events. */
 export function consumersOf(model: DomainModel, context: BoundedContext): BoundedContext[] {
-  return model.contexts.filter((c) => c !== context && c.dependsOn.includes(context.name));
+  return model.contexts.filter((c) => eventsFor(model, context, c).length > 0);
 }
 
 /** The AsyncAPI 3.0 document of the product's domain events: one channel (Service Bus topic) per context. */
@@ -110,7 +165,9 @@ export function buildAsyncApi(model: DomainModel, options: EventOptions = defaul
       address: topicName(model, context),
       title: `${words(context.name)} events`,
       description: `Service Bus topic carrying every domain event of the ${words(context.name).toLowerCase()} context.`,
-      messages: Object.fromEntries(context.events.map((e) => [e.name, { $ref: `#/components/messages/${e.name}` }])),
+      messages: Object.fromEntries(
+        context.events.map((e) => [e.name, { $ref: `#/components/messages/${e.name}` }]),
+      ),
     };
     for (const event of context.events) {
       schemas[event.name] = eventEnvelopeSchema(model, context, event, options);
@@ -134,7 +191,9 @@ export function buildAsyncApi(model: DomainModel, options: EventOptions = defaul
         title: `${words(consumer.name)} receives ${words(context.name).toLowerCase()} events`,
         description: `Subscription '${consumer.slug}' on topic ${topicName(model, context)}.`,
         channel: { $ref: `#/channels/${channelId}` },
-        messages: context.events.map((e) => ({ $ref: `#/channels/${channelId}/messages/${e.name}` })),
+        messages: eventsFor(model, context, consumer).map((e) => ({
+          $ref: `#/channels/${channelId}/messages/${e.name}`,
+        })),
       };
     }
   }
@@ -143,7 +202,8 @@ export function buildAsyncApi(model: DomainModel, options: EventOptions = defaul
     info: {
       title: `${model.product.name} domain events`,
       version: '1.0.0',
-      description: 'Domain events of every bounded context, as CloudEvents 1.0 in structured JSON mode on Azure Service Bus topics.',
+      description:
+        'Domain events of every bounded context, as CloudEvents 1.0 in structured JSON mode on Azure Service Bus topics.',
     },
     defaultContentType: 'application/cloudevents+json',
     servers: {
@@ -151,7 +211,8 @@ export function buildAsyncApi(model: DomainModel, options: EventOptions = defaul
         host: `${model.product.slug}.servicebus.windows.net`,
         protocol: 'amqp',
         protocolVersion: '1.0',
-        description: 'Azure Service Bus namespace (AMQP 1.0 over TLS); services authenticate with managed identities.',
+        description:
+          'Azure Service Bus namespace (AMQP 1.0 over TLS); services authenticate with managed identities.',
       },
     },
     channels,

@@ -1,6 +1,6 @@
 import type { DomainModel } from '../../schemas/domainModel';
 import { collectionPath } from '../apiConventions';
-import { topicName } from './asyncapi';
+import { eventsFor, topicName } from './asyncapi';
 import { allEntities, words } from './model';
 import { openApiPath } from './openapi';
 
@@ -17,14 +17,20 @@ export function renderContextMap(model: DomainModel): string {
   const lines = ['flowchart LR'];
   for (const context of model.contexts) {
     const entities = context.entities.map((e) => e.name).join(', ');
-    lines.push(`  ${node(context.name)}["${label(`${words(context.name)} context`)}<br/>${label(entities)}"]`);
+    lines.push(
+      `  ${node(context.name)}["${label(`${words(context.name)} context`)}<br/>${label(entities)}"]`,
+    );
   }
   for (const downstream of model.contexts) {
     for (const upstreamName of downstream.dependsOn) {
       const upstream = model.contexts.find((c) => c.name === upstreamName);
       if (!upstream) continue;
       const references = downstream.entities
-        .flatMap((e) => e.relations.filter((r) => r.kind === 'belongsTo' && upstream.entities.some((u) => u.name === r.target)))
+        .flatMap((e) =>
+          e.relations.filter(
+            (r) => r.kind === 'belongsTo' && upstream.entities.some((u) => u.name === r.target),
+          ),
+        )
         .map((r) => r.via);
       const parts = [
         'U/D',
@@ -44,7 +50,10 @@ export interface QualityAttribute {
 }
 
 /** Quality attributes every product of the factory gets, plus one per stated success metric. */
-export function qualityAttributes(model: DomainModel, metrics: Array<{ name: string; target: string }>): QualityAttribute[] {
+export function qualityAttributes(
+  model: DomainModel,
+  metrics: Array<{ name: string; target: string }>,
+): QualityAttribute[] {
   const list: QualityAttribute[] = [
     {
       name: 'Availability',
@@ -59,12 +68,14 @@ export function qualityAttributes(model: DomainModel, metrics: Array<{ name: str
     {
       name: 'Security',
       scenario: 'An anonymous or wrongly-scoped caller tries to read or change data and is refused.',
-      tactic: 'Entra ID bearer tokens validated by every service, app roles per actor, managed identities, TLS only.',
+      tactic:
+        'Entra ID bearer tokens validated by every service, app roles per actor, managed identities, TLS only.',
     },
     {
       name: 'Modifiability',
       scenario: `A new attribute on one entity of ${model.product.name} ships by changing one service.`,
-      tactic: 'One service and one database per bounded context; contracts in OpenAPI and AsyncAPI; versioned paths.',
+      tactic:
+        'One service and one database per bounded context; contracts in OpenAPI and AsyncAPI; versioned paths.',
     },
     {
       name: 'Observability',
@@ -74,9 +85,10 @@ export function qualityAttributes(model: DomainModel, metrics: Array<{ name: str
   ];
   for (const metric of metrics) {
     list.push({
-      name: `Business metric: ${metric.name}`,
-      scenario: `The product reaches ${metric.target}.`,
-      tactic: 'The domain events that measure it are published and counted in Application Insights dashboards.',
+      name: 'Success metric',
+      scenario: `${metric.name} (target: ${metric.target}).`,
+      tactic:
+        'The domain events that measure it are published and counted in Application Insights dashboards.',
     });
   }
   return list;
@@ -93,19 +105,39 @@ export interface BlueprintInput {
 /** The architecture blueprint (Markdown): landscape, contexts, integration style, quality attributes. */
 export function renderArchitectureBlueprint(input: BlueprintInput): string {
   const { model } = input;
-  const lines: string[] = [`# ${input.title}: architecture blueprint`, '', input.summary, '', '## System landscape', '', '```mermaid', 'flowchart TB'];
+  const lines: string[] = [
+    `# ${input.title}: architecture blueprint`,
+    '',
+    input.summary,
+    '',
+    '## System landscape',
+    '',
+    '```mermaid',
+    'flowchart TB',
+  ];
   for (const actor of model.actors) lines.push(`  actor_${node(actor.name)}(["${label(actor.name)}"])`);
   lines.push('  web["Web front end"]');
   for (const actor of model.actors) lines.push(`  actor_${node(actor.name)} --> web`);
   lines.push('  entra["Microsoft Entra ID"]', '  bus[("Azure Service Bus")]', '  web -. sign-in .-> entra');
   for (const context of model.contexts) {
     const id = node(context.name);
-    lines.push(`  svc_${id}["${label(`${words(context.name)} service`)}"]`, `  db_${id}[("${label(`${context.slug} database`)}")]`);
+    lines.push(
+      `  svc_${id}["${label(`${words(context.name)} service`)}"]`,
+      `  db_${id}[("${label(`${context.slug} database`)}")]`,
+    );
     lines.push(`  web -->|HTTPS /v1| svc_${id}`, `  svc_${id} --> db_${id}`);
     if (context.events.length) lines.push(`  svc_${id} -->|publishes| bus`);
-    if (context.dependsOn.length) lines.push(`  bus -->|delivers| svc_${id}`);
+    if (model.contexts.some((producer) => eventsFor(model, producer, context).length > 0))
+      lines.push(`  bus -->|delivers| svc_${id}`);
   }
-  lines.push('```', '', '## Bounded contexts', '', '| Context | Responsibility | Entities | Commands | Events | Upstream |', '| --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '```',
+    '',
+    '## Bounded contexts',
+    '',
+    '| Context | Responsibility | Entities | Commands | Events | Upstream |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
   for (const c of model.contexts) {
     lines.push(
       `| ${c.name} | ${c.description} | ${c.entities.map((e) => e.name).join(', ')} | ${c.commands.map((x) => x.name).join(', ') || '-'} | ${c.events.map((e) => e.name).join(', ') || '-'} | ${c.dependsOn.join(', ') || '-'} |`,
@@ -113,8 +145,12 @@ export function renderArchitectureBlueprint(input: BlueprintInput): string {
   }
   lines.push('', '### Entities', '');
   for (const { context, entity } of allEntities(model)) {
-    const attrs = entity.attributes.map((a) => `${a.name} (${a.type}${a.required ? ', required' : ''})`).join(', ');
-    lines.push(`- **${entity.name}** (${context.name}, \`${collectionPath(entity)}\`): ${entity.description} Attributes: ${attrs}.`);
+    const attrs = entity.attributes
+      .map((a) => `${a.name} (${a.type}${a.required ? ', required' : ''})`)
+      .join(', ');
+    lines.push(
+      `- **${entity.name}** (${context.name}, \`${collectionPath(entity)}\`): ${entity.description} Attributes: ${attrs}.`,
+    );
     if (entity.states?.length) lines.push(`  Lifecycle: ${entity.states.join(' → ')}.`);
     for (const invariant of entity.invariants) lines.push(`  Rule: ${invariant}`);
   }
@@ -124,14 +160,17 @@ export function renderArchitectureBlueprint(input: BlueprintInput): string {
     '',
     '- Synchronous: each context exposes a REST API over HTTPS, JSON bodies, versioned in the path (`/v1`), described in OpenAPI 3.1; the web front end calls them with an Entra ID bearer token.',
     '- Asynchronous: contexts never call each other to react to a change; they publish domain events as CloudEvents on their own Service Bus topic (described in AsyncAPI 3.0) and downstream contexts subscribe.',
-    '- Data: each context owns a PostgreSQL database; ids of other contexts\' entities are kept as plain references.',
+    "- Data: each context owns a PostgreSQL database; ids of other contexts' entities are kept as plain references.",
     '',
   );
   for (const context of model.contexts) {
-    lines.push(`- ${context.name}: API \`${openApiPath(context)}\`${context.events.length ? `, topic \`${topicName(model, context)}\`` : ''}.`);
+    lines.push(
+      `- ${context.name}: API \`${openApiPath(context)}\`${context.events.length ? `, topic \`${topicName(model, context)}\`` : ''}.`,
+    );
   }
   lines.push('', '## Quality attributes', '', '| Attribute | Scenario | Tactic |', '| --- | --- | --- |');
-  for (const q of qualityAttributes(model, input.metrics)) lines.push(`| ${q.name} | ${q.scenario} | ${q.tactic} |`);
+  for (const q of qualityAttributes(model, input.metrics))
+    lines.push(`| ${q.name} | ${q.scenario} | ${q.tactic} |`);
   if (input.feedback.length) {
     lines.push('', '## Review feedback addressed', '');
     for (const item of input.feedback) lines.push(`- ${item.feedback}: ${item.outcome}`);

@@ -94,7 +94,11 @@ export function attributeValueSchema(attribute: Attribute, money: MoneyFormat): 
       schema.enum = [...(attribute.enumValues ?? [])];
       break;
   }
-  if (attribute.type === 'integer' || attribute.type === 'number' || (attribute.type === 'money' && money === 'number')) {
+  if (
+    attribute.type === 'integer' ||
+    attribute.type === 'number' ||
+    (attribute.type === 'money' && money === 'number')
+  ) {
     if (attribute.minimum !== undefined) schema.minimum = attribute.minimum;
     if (attribute.maximum !== undefined) schema.maximum = attribute.maximum;
   }
@@ -120,9 +124,16 @@ const uuid = (description: string): JsonSchema => ({ type: 'string', format: 'uu
  */
 export function entityFields(entity: Entity, money: MoneyFormat): Field[] {
   const fields: Field[] = [
-    { name: 'id', schema: uuid(`Server-assigned identifier of the ${words(entity.name).toLowerCase()}.`), required: false, readOnly: true },
+    {
+      name: 'id',
+      schema: uuid(`Server-assigned identifier of the ${words(entity.name).toLowerCase()}.`),
+      required: false,
+      readOnly: true,
+    },
   ];
-  const foreignKeys = new Map(entity.relations.filter((r) => r.kind === 'belongsTo').map((r) => [r.via, r.target]));
+  const foreignKeys = new Map(
+    entity.relations.filter((r) => r.kind === 'belongsTo').map((r) => [r.via, r.target]),
+  );
   for (const attribute of entity.attributes) {
     const schema = attributeValueSchema(attribute, money);
     const target = foreignKeys.get(attribute.name);
@@ -132,19 +143,38 @@ export function entityFields(entity: Entity, money: MoneyFormat): Field[] {
   for (const [via, target] of foreignKeys) {
     if (entity.attributes.some((a) => a.name === via)) continue;
     // A belongsTo key is part of the record even when the model lists it only as a relation.
-    fields.push({ name: via, schema: uuid(`Identifier of the ${words(target).toLowerCase()} this belongs to.`), required: true, readOnly: false });
+    fields.push({
+      name: via,
+      schema: uuid(`Identifier of the ${words(target).toLowerCase()} this belongs to.`),
+      required: true,
+      readOnly: false,
+    });
   }
   if (entity.states && entity.states.length > 0) {
     fields.push({
       name: 'status',
-      schema: { type: 'string', enum: [...entity.states], description: `Lifecycle state; starts as '${entity.states[0]}' and changes only through commands.` },
+      schema: {
+        type: 'string',
+        enum: [...entity.states],
+        description: `Lifecycle state; starts as '${entity.states[0]}' and changes only through commands.`,
+      },
       required: false,
       readOnly: true,
     });
   }
   fields.push(
-    { name: 'createdAt', schema: { type: 'string', format: 'date-time', description: 'When the record was created.' }, required: false, readOnly: true },
-    { name: 'updatedAt', schema: { type: 'string', format: 'date-time', description: 'When the record last changed.' }, required: false, readOnly: true },
+    {
+      name: 'createdAt',
+      schema: { type: 'string', format: 'date-time', description: 'When the record was created.' },
+      required: false,
+      readOnly: true,
+    },
+    {
+      name: 'updatedAt',
+      schema: { type: 'string', format: 'date-time', description: 'When the record last changed.' },
+      required: false,
+      readOnly: true,
+    },
   );
   return fields;
 }

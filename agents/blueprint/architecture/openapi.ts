@@ -1,5 +1,12 @@
 import type { BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
-import { apiVersion, collectionPath, contextOperations, healthPath, itemPath, type Operation } from '../apiConventions';
+import {
+  apiVersion,
+  collectionPath,
+  contextOperations,
+  healthPath,
+  itemPath,
+  type Operation,
+} from '../apiConventions';
 import { entityFields, type JsonSchema, type MoneyFormat, words } from './model';
 
 export interface OpenApiOptions {
@@ -17,7 +24,10 @@ const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
 
 /** The RFC 9457 error responses, shared by every operation. */
 const problemResponses: Record<string, { status: number; description: string }> = {
-  BadRequest: { status: 400, description: 'The body or a parameter is invalid; `errors` names each offending field.' },
+  BadRequest: {
+    status: 400,
+    description: 'The body or a parameter is invalid; `errors` names each offending field.',
+  },
   Unauthorized: { status: 401, description: 'No valid bearer token was presented.' },
   NotFound: { status: 404, description: 'No record with this id exists.' },
   Conflict: {
@@ -32,14 +42,17 @@ function entitySchemas(entity: Entity, money: MoneyFormat): Record<string, JsonS
   const writable = fields.filter((f) => !f.readOnly);
   const label = words(entity.name).toLowerCase();
   const properties = (list: typeof fields, markReadOnly: boolean) =>
-    Object.fromEntries(list.map((f) => [f.name, markReadOnly && f.readOnly ? { ...f.schema, readOnly: true } : f.schema]));
+    Object.fromEntries(
+      list.map((f) => [f.name, markReadOnly && f.readOnly ? { ...f.schema, readOnly: true } : f.schema]),
+    );
   // Server-set fields are always present in a representation; client fields when the model requires them.
   const required = fields.filter((f) => f.readOnly || f.required).map((f) => f.name);
   const unique = entity.attributes.filter((a) => a.unique).map((a) => a.name);
   return {
     [entity.name]: {
       type: 'object',
-      description: entity.description + (entity.invariants.length ? ` Rules: ${entity.invariants.join(' ')}` : ''),
+      description:
+        entity.description + (entity.invariants.length ? ` Rules: ${entity.invariants.join(' ')}` : ''),
       properties: properties(fields, true),
       required,
       ...(unique.length ? { 'x-unique': unique } : {}),
@@ -74,14 +87,21 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
   const hasUnique = entity.attributes.some((a) => a.unique);
   const base = { operationId: op.operationId, tags: [entity.plural] };
   const body = (schema: string) => ({ required: true, content: { [json]: { schema: ref(schema) } } });
-  const ok = (schema: string, description: string) => ({ description, content: { [json]: { schema: ref(schema) } } });
+  const ok = (schema: string, description: string) => ({
+    description,
+    content: { [json]: { schema: ref(schema) } },
+  });
   switch (op.action) {
     case 'list':
       return {
         ...base,
         summary: `List ${words(entity.plural).toLowerCase()}`,
         parameters: [{ $ref: '#/components/parameters/Limit' }, { $ref: '#/components/parameters/Offset' }],
-        responses: { '200': ok(`${entity.name}Page`, `A page of ${words(entity.plural).toLowerCase()}.`), '400': response('BadRequest'), '401': response('Unauthorized') },
+        responses: {
+          '200': ok(`${entity.name}Page`, `A page of ${words(entity.plural).toLowerCase()}.`),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+        },
       };
     case 'create':
       return {
@@ -91,7 +111,12 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
         responses: {
           '201': {
             ...ok(entity.name, `The ${label} was created.`),
-            headers: { Location: { description: `The URL of the new ${label}.`, schema: { type: 'string', format: 'uri-reference' } } },
+            headers: {
+              Location: {
+                description: `The URL of the new ${label}.`,
+                schema: { type: 'string', format: 'uri-reference' },
+              },
+            },
           },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
@@ -103,7 +128,12 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
       return {
         ...base,
         summary: `Get a ${label}`,
-        responses: { '200': ok(entity.name, `The ${label}.`), '400': response('BadRequest'), '401': response('Unauthorized'), '404': response('NotFound') },
+        responses: {
+          '200': ok(entity.name, `The ${label}.`),
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+        },
       };
     case 'update':
       return {
@@ -123,12 +153,19 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
       return {
         ...base,
         summary: `Delete a ${label}`,
-        responses: { '204': { description: `The ${label} was deleted.` }, '400': response('BadRequest'), '401': response('Unauthorized'), '404': response('NotFound') },
+        responses: {
+          '204': { description: `The ${label} was deleted.` },
+          '400': response('BadRequest'),
+          '401': response('Unauthorized'),
+          '404': response('NotFound'),
+        },
       };
     case 'command': {
       const command = context.commands.find((c) => c.name === op.command);
       if (!command) throw new Error(`operation ${op.operationId} names unknown command ${op.command}`);
-      const allowed = command.allowedFrom?.length ? ` Allowed only when the ${label} is ${command.allowedFrom.join(' or ')}.` : '';
+      const allowed = command.allowedFrom?.length
+        ? ` Allowed only when the ${label} is ${command.allowedFrom.join(' or ')}.`
+        : '';
       const moves = command.transitionTo ? ` Moves it to '${command.transitionTo}'.` : '';
       return {
         ...base,
@@ -152,7 +189,11 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
  * The OpenAPI 3.1 document of one bounded context, following `apiConventions` (paths, operation ids) and the
  * shared HTTP semantics (pagination, problem+json errors, status codes).
  */
-export function buildOpenApi(model: DomainModel, context: BoundedContext, options: OpenApiOptions = defaultOpenApiOptions): JsonSchema {
+export function buildOpenApi(
+  model: DomainModel,
+  context: BoundedContext,
+  options: OpenApiOptions = defaultOpenApiOptions,
+): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {
     [healthPath]: {
       get: {
@@ -163,7 +204,15 @@ export function buildOpenApi(model: DomainModel, context: BoundedContext, option
         responses: {
           '200': {
             description: 'The service is up.',
-            content: { [json]: { schema: { type: 'object', properties: { status: { type: 'string', const: 'ok' } }, required: ['status'] } } },
+            content: {
+              [json]: {
+                schema: {
+                  type: 'object',
+                  properties: { status: { type: 'string', const: 'ok' } },
+                  required: ['status'],
+                },
+              },
+            },
           },
         },
       },
@@ -190,7 +239,11 @@ export function buildOpenApi(model: DomainModel, context: BoundedContext, option
       detail: { type: 'string' },
       errors: {
         type: 'array',
-        items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } }, required: ['field', 'message'] },
+        items: {
+          type: 'object',
+          properties: { field: { type: 'string' }, message: { type: 'string' } },
+          required: ['field', 'message'],
+        },
       },
     },
     required: ['type', 'title', 'status'],
@@ -216,16 +269,42 @@ export function buildOpenApi(model: DomainModel, context: BoundedContext, option
       },
     ],
     security: [{ bearerAuth: [] }],
-    tags: [...context.entities.map((e) => ({ name: e.plural, description: e.description })), { name: 'Health', description: 'Service health.' }],
+    tags: [
+      ...context.entities.map((e) => ({ name: e.plural, description: e.description })),
+      { name: 'Health', description: 'Service health.' },
+    ],
     paths,
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Microsoft Entra ID access token.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A Microsoft Entra ID access token.',
+        },
       },
       parameters: {
-        Id: { name: 'id', in: 'path', required: true, description: 'The record id.', schema: { type: 'string', format: 'uuid' } },
-        Limit: { name: 'limit', in: 'query', required: false, description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-        Offset: { name: 'offset', in: 'query', required: false, description: 'How many records to skip.', schema: { type: 'integer', minimum: 0, default: 0 } },
+        Id: {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: 'The record id.',
+          schema: { type: 'string', format: 'uuid' },
+        },
+        Limit: {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          description: 'Page size.',
+          schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+        },
+        Offset: {
+          name: 'offset',
+          in: 'query',
+          required: false,
+          description: 'How many records to skip.',
+          schema: { type: 'integer', minimum: 0, default: 0 },
+        },
       },
       responses,
       schemas,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Attribute, BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
 import { camel, contextOperations } from '../apiConventions';
-import { consumersOf, topicName } from './asyncapi';
-import { findEntity, snake, words } from './model';
+import { consumersOf, eventsFor, topicName } from './asyncapi';
+import { findEntity, snake } from './model';
 import { openApiPath } from './openapi';
 
 export const hostingOptions = ['azure-container-apps', 'azure-functions'] as const;
@@ -55,7 +55,14 @@ export const solutionArchitectureSchema = z.object({
   }),
   security: z.object({
     authentication: z.string(),
-    roles: z.array(z.object({ name: z.string(), appRole: z.string(), description: z.string(), operations: z.array(z.string()) })),
+    roles: z.array(
+      z.object({
+        name: z.string(),
+        appRole: z.string(),
+        description: z.string(),
+        operations: z.array(z.string()),
+      }),
+    ),
     managedIdentities: z.array(z.object({ service: z.string(), grants: z.array(z.string()) })),
     transport: z.string(),
     secrets: z.string(),
@@ -63,7 +70,14 @@ export const solutionArchitectureSchema = z.object({
   integration: z.object({
     broker: z.string(),
     format: z.string(),
-    topics: z.array(z.object({ name: z.string(), publisher: z.string(), events: z.array(z.string()), subscriptions: z.array(z.object({ name: z.string(), consumer: z.string() })) })),
+    topics: z.array(
+      z.object({
+        name: z.string(),
+        publisher: z.string(),
+        events: z.array(z.string()),
+        subscriptions: z.array(z.object({ name: z.string(), consumer: z.string() })),
+      }),
+    ),
   }),
   feedbackAddressed: z.array(z.object({ feedback: z.string(), outcome: z.string() })),
 });
@@ -115,13 +129,20 @@ export function chooseHosting(context: BoundedContext): { hosting: Hosting; reas
       reason: `${context.entities.length} entit${context.entities.length === 1 ? 'y' : 'ies'} and ${context.commands.length} command(s): steady interactive traffic and a warm connection pool.`,
     };
   }
-  return { hosting: 'azure-functions', reason: 'Reference data with no commands: bursty, low traffic, scales to zero.' };
+  return {
+    hosting: 'azure-functions',
+    reason: 'Reference data with no commands: bursty, low traffic, scales to zero.',
+  };
 }
 
 function tableOf(model: DomainModel, context: BoundedContext, entity: Entity) {
-  const columns: z.infer<typeof columnSchema>[] = [{ name: 'id', type: 'uuid', nullable: false, unique: true }];
+  const columns: z.infer<typeof columnSchema>[] = [
+    { name: 'id', type: 'uuid', nullable: false, unique: true },
+  ];
   const crossService: string[] = [];
-  const foreignKeys = new Map(entity.relations.filter((r) => r.kind === 'belongsTo').map((r) => [r.via, r.target]));
+  const foreignKeys = new Map(
+    entity.relations.filter((r) => r.kind === 'belongsTo').map((r) => [r.via, r.target]),
+  );
   const referenceColumn = (via: string, target: string) => {
     const owner = findEntity(model, target);
     if (owner && owner.context === context) return `${snake(owner.entity.plural)}(id)`;
@@ -148,7 +169,12 @@ function tableOf(model: DomainModel, context: BoundedContext, entity: Entity) {
   }
   for (const [via, target] of foreignKeys) {
     if (entity.attributes.some((a) => a.name === via)) continue;
-    const column: z.infer<typeof columnSchema> = { name: snake(via), type: 'uuid', nullable: false, unique: false };
+    const column: z.infer<typeof columnSchema> = {
+      name: snake(via),
+      type: 'uuid',
+      nullable: false,
+      unique: false,
+    };
     const references = referenceColumn(via, target);
     if (references) column.references = references;
     columns.push(column);
@@ -166,7 +192,13 @@ function tableOf(model: DomainModel, context: BoundedContext, entity: Entity) {
     { name: 'created_at', type: 'timestamptz', nullable: false, unique: false },
     { name: 'updated_at', type: 'timestamptz', nullable: false, unique: false },
   );
-  return { name: snake(entity.plural), entity: entity.name, primaryKey: 'id' as const, columns, crossServiceReferences: crossService };
+  return {
+    name: snake(entity.plural),
+    entity: entity.name,
+    primaryKey: 'id' as const,
+    columns,
+    crossServiceReferences: crossService,
+  };
 }
 
 export interface SolutionOptions {
@@ -189,16 +221,20 @@ export function buildSolutionArchitecture(
       hosting: override ?? rule.hosting,
       hostingReason: override ? 'Chosen in review.' : rule.reason,
       api: openApiPath(context),
-      basePaths: [...new Set(contextOperations(context).map((op) => op.path.split('/').slice(0, 3).join('/')))],
+      basePaths: [
+        ...new Set(contextOperations(context).map((op) => op.path.split('/').slice(0, 3).join('/'))),
+      ],
       database: databaseName(context),
       publishes: context.events.map((e) => e.name),
-      subscribesTo: model.contexts
-        .filter((upstream) => context.dependsOn.includes(upstream.name))
-        .flatMap((upstream) => upstream.events.map((e) => e.name)),
+      subscribesTo: model.contexts.flatMap((producer) =>
+        eventsFor(model, producer, context).map((e) => e.name),
+      ),
     };
   });
   const actorOperations = (actor: string) =>
-    model.contexts.flatMap((context) => context.commands.filter((c) => c.actor === actor).map((c) => camel(c.name)));
+    model.contexts.flatMap((context) =>
+      context.commands.filter((c) => c.actor === actor).map((c) => camel(c.name)),
+    );
   return {
     product: { ...model.product },
     services,
@@ -224,17 +260,24 @@ export function buildSolutionArchitecture(
         service: service.name,
         grants: [
           `PostgreSQL: Entra ID login to ${service.database} only`,
-          ...(service.publishes.length ? ['Service Bus: Azure Service Bus Data Sender on its own topic'] : []),
-          ...(service.subscribesTo.length ? ['Service Bus: Azure Service Bus Data Receiver on its subscriptions'] : []),
+          ...(service.publishes.length
+            ? ['Service Bus: Azure Service Bus Data Sender on its own topic']
+            : []),
+          ...(service.subscribesTo.length
+            ? ['Service Bus: Azure Service Bus Data Receiver on its subscriptions']
+            : []),
           'Key Vault: Key Vault Secrets User',
           'Application Insights: telemetry through the connection string (no key)',
         ],
       })),
-      transport: 'TLS 1.2 or later on every hop: HTTPS ingress only, PostgreSQL with sslmode=require, AMQP over TLS to Service Bus.',
-      secrets: 'Azure Key Vault holds the few secrets that remain (third-party keys); services read them through Key Vault references with their managed identity; no secret in code, images or app settings.',
+      transport:
+        'TLS 1.2 or later on every hop: HTTPS ingress only, PostgreSQL with sslmode=require, AMQP over TLS to Service Bus.',
+      secrets:
+        'Azure Key Vault holds the few secrets that remain (third-party keys); services read them through Key Vault references with their managed identity; no secret in code, images or app settings.',
     },
     integration: {
-      broker: 'Azure Service Bus (Standard), one topic per bounded context, one subscription per consuming service',
+      broker:
+        'Azure Service Bus (Standard), one topic per bounded context, one subscription per consuming service',
       format: 'CloudEvents 1.0, structured JSON mode (application/cloudevents+json)',
       topics: model.contexts
         .filter((context) => context.events.length > 0)
@@ -242,7 +285,10 @@ export function buildSolutionArchitecture(
           name: topicName(model, context),
           publisher: serviceName(model, context),
           events: context.events.map((e) => e.name),
-          subscriptions: consumersOf(model, context).map((consumer) => ({ name: consumer.slug, consumer: serviceName(model, consumer) })),
+          subscriptions: consumersOf(model, context).map((consumer) => ({
+            name: consumer.slug,
+            consumer: serviceName(model, consumer),
+          })),
         })),
     },
     feedbackAddressed: options.feedbackAddressed,
@@ -255,42 +301,89 @@ function pascalOf(name: string): string {
 
 export function renderSolutionArchitecture(model: DomainModel, solution: SolutionArchitecture): string {
   const lines: string[] = [`# ${model.product.name}: solution architecture`, '', '## Services', ''];
-  lines.push('| Service | Bounded context | Hosting | Runtime | API | Database |', '| --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| Service | Bounded context | Hosting | Runtime | API | Database |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
   for (const s of solution.services) {
-    lines.push(`| ${s.name} | ${s.context} | ${s.hosting} | ${s.runtime} | \`${s.api}\` | \`${s.database}\` |`);
+    lines.push(
+      `| ${s.name} | ${s.context} | ${s.hosting} | ${s.runtime} | \`${s.api}\` | \`${s.database}\` |`,
+    );
   }
   lines.push('');
   for (const s of solution.services) {
-    lines.push(`- **${s.name}**: ${s.hostingReason} Publishes ${s.publishes.join(', ') || 'no events'}; subscribes to ${s.subscribesTo.join(', ') || 'no events'}.`);
+    lines.push(
+      `- **${s.name}**: ${s.hostingReason} Publishes ${s.publishes.join(', ') || 'no events'}; subscribes to ${s.subscribesTo.join(', ') || 'no events'}.`,
+    );
   }
-  lines.push('', '## Data architecture', '', `${solution.data.engine}. Each service owns its database; no service reads another's tables.`, '');
+  lines.push(
+    '',
+    '## Data architecture',
+    '',
+    `${solution.data.engine}. Each service owns its database; no service reads another's tables.`,
+    '',
+  );
   for (const db of solution.data.databases) {
     lines.push(`### ${db.name} (${db.service})`, '');
     for (const table of db.tables) {
-      lines.push(`#### ${table.name} (${table.entity})`, '', '| Column | Type | Null | Unique | Constraint |', '| --- | --- | --- | --- | --- |');
+      lines.push(
+        `#### ${table.name} (${table.entity})`,
+        '',
+        '| Column | Type | Null | Unique | Constraint |',
+        '| --- | --- | --- | --- | --- |',
+      );
       for (const c of table.columns) {
-        const constraint = [c.name === 'id' ? 'primary key' : '', c.references ? `references ${c.references}` : '', c.check ? `check (${c.check})` : '']
+        const constraint = [
+          c.name === 'id' ? 'primary key' : '',
+          c.references ? `references ${c.references}` : '',
+          c.check ? `check (${c.check})` : '',
+        ]
           .filter(Boolean)
           .join('; ');
-        lines.push(`| ${c.name} | ${c.type} | ${c.nullable ? 'yes' : 'no'} | ${c.unique ? 'yes' : 'no'} | ${constraint} |`);
+        lines.push(
+          `| ${c.name} | ${c.type} | ${c.nullable ? 'yes' : 'no'} | ${c.unique ? 'yes' : 'no'} | ${constraint} |`,
+        );
       }
       if (table.crossServiceReferences.length) {
-        lines.push('', `Ids owned by other services (no database constraint, checked through events): ${table.crossServiceReferences.join(', ')}.`);
+        lines.push(
+          '',
+          `Ids owned by other services (no database constraint, checked through events): ${table.crossServiceReferences.join(', ')}.`,
+        );
       }
       lines.push('');
     }
   }
-  lines.push('## Security architecture', '', `- Authentication: ${solution.security.authentication}`, `- Transport: ${solution.security.transport}`, `- Secrets: ${solution.security.secrets}`, '', '### Roles (Entra ID app roles)', '');
+  lines.push(
+    '## Security architecture',
+    '',
+    `- Authentication: ${solution.security.authentication}`,
+    `- Transport: ${solution.security.transport}`,
+    `- Secrets: ${solution.security.secrets}`,
+    '',
+    '### Roles (Entra ID app roles)',
+    '',
+  );
   lines.push('| Role | App role | Commands it may issue |', '| --- | --- | --- |');
   for (const role of solution.security.roles) {
-    lines.push(`| ${role.name} | \`${role.appRole}\` | ${role.operations.map((o) => `\`${o}\``).join(', ') || 'read and maintain records'} |`);
+    lines.push(
+      `| ${role.name} | \`${role.appRole}\` | ${role.operations.map((o) => `\`${o}\``).join(', ') || 'read and maintain records'} |`,
+    );
   }
   lines.push('', '### Managed identities', '');
-  for (const identity of solution.security.managedIdentities) lines.push(`- ${identity.service}: ${identity.grants.join('; ')}`);
-  lines.push('', '## Integration', '', `${solution.integration.broker}; messages are ${solution.integration.format}.`, '');
+  for (const identity of solution.security.managedIdentities)
+    lines.push(`- ${identity.service}: ${identity.grants.join('; ')}`);
+  lines.push(
+    '',
+    '## Integration',
+    '',
+    `${solution.integration.broker}; messages are ${solution.integration.format}.`,
+    '',
+  );
   for (const topic of solution.integration.topics) {
     const subs = topic.subscriptions.map((s) => `${s.name} (${s.consumer})`).join(', ') || 'none yet';
-    lines.push(`- Topic \`${topic.name}\` from ${topic.publisher}: ${topic.events.join(', ')}. Subscriptions: ${subs}.`);
+    lines.push(
+      `- Topic \`${topic.name}\` from ${topic.publisher}: ${topic.events.join(', ')}. Subscriptions: ${subs}.`,
+    );
   }
   if (solution.integration.topics.length === 0) lines.push('- No context publishes domain events.');
   if (solution.feedbackAddressed.length) {

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { adrFiles, adrSchema, feedbackNotes } from '../blueprint/architecture/adr';
+import { solutionDecisions } from '../blueprint/architecture/decisions';
+import { jsonInput } from '../blueprint/architecture/inputs';
+import {
+  buildSolutionArchitecture,
+  renderSolutionArchitecture,
+  solutionArchitectureSchema,
+  type Hosting,
+} from '../blueprint/architecture/solution';
+import { domainModelSchema, type DomainModel } from '../schemas/domainModel';
+
+export const solutionDesignSchema = z.object({
+  model: domainModelSchema,
+  solution: solutionArchitectureSchema,
+  adrs: z.array(adrSchema).min(1),
+});
+
+export type SolutionDesign = z.infer<typeof solutionDesignSchema>;
+
+/**
+ * Hosting a reviewer asks for, per context: a feedback item that names a context (by name or slug) and a
+ * hosting model ("Functions", "Container Apps") moves that context's service.
+ */
+function hostingOverrides(model: DomainModel, feedback: string[]) {
+  const overrides: Record<string, Hosting> = {};
+  const addressed: Array<{ feedback: string; outcome: string }> = [];
+  for (const item of feedback) {
+    const hosting: Hosting | undefined = /container\s*apps?/i.test(item)
+      ? 'azure-container-apps'
+      : /\bfunctions?\b/i.test(item)
+        ? 'azure-functions'
+        : undefined;
+    const named = model.contexts.filter((c) => new RegExp(`\\b(${c.name}|${c.slug})\\b`, 'i').test(item));
+    if (hosting && named.length > 0) {
+      for (const context of named) overrides[context.name] = hosting;
+      addressed.push({
+        feedback: item,
+        outcome: `${named.map((c) => c.name).join(', ')} now hosted on ${hosting}.`,
+      });
+    } else {
+      addressed.push({
+        feedback: item,
+        outcome: 'Recorded. The architecture is regenerated from the current domain model.',
+      });
+    }
+  }
+  return { overrides, addressed };
+}
+
+export const solutionArchitect: AgentDefinition<SolutionDesign> = {
+  name: 'solutionArchitect',
+  role: 'Solution Architect',
+  phase: 'vision-to-architecture',
+  purpose: 'Turns the domain model into services, data, security and integration architecture on Azure.',
+  reads: ['domain-model'],
+  writes: ['solution-architecture', 'adr'],
+  output: solutionDesignSchema,
+  prompt: {
+    version: '1.0.0',
+    system: [
+      'You are the Solution Architect of a software factory. From a domain model you design the solution on Azure:',
+      'one Node.js/TypeScript service per bounded context, hosted on Azure Container Apps (contexts with commands,',
+      'lifecycles or several entities) or Azure Functions (small command-free reference data); a PostgreSQL database per',
+      'service with a table per entity (uuid id, typed columns, foreign keys only inside a database, status checks);',
+      'security with Microsoft Entra ID (bearer JWT, one app role per actor, commands allowed per actor), user-assigned',
+      'managed identities per service with least-privilege grants, TLS everywhere and the remaining secrets in Key Vault;',
+      'integration through one Service Bus topic per context with a subscription per consuming service. Record the',
+      'significant decisions as MADR ADRs. Apply every review finding you are given.',
+    ].join(' '),
+    user: [
+      'Domain model (JSON):',
+      '{{domain-model}}',
+      '',
+      'Review feedback to address (may be empty):',
+      '{{feedback}}',
+      '',
+      'Return JSON: { model, solution: { product, services, data, security, integration, feedbackAddressed }, adrs }.',
+    ].join('\n'),
+  },
+  async blueprint(ctx) {
+    const model = await jsonInput(ctx, 'domain-model', domainModelSchema);
+    const { overrides, addressed } = hostingOverrides(model, ctx.feedback);
+    const solution = buildSolutionArchitecture(model, {
+      hostingOverrides: overrides,
+      feedbackAddressed: addressed,
+    });
+    const applied = addressed.filter((a) => !a.outcome.startsWith('Recorded')).map((a) => a.outcome);
+    return {
+      model,
+      solution,
+      adrs: solutionDecisions(model, solution, feedbackNotes(ctx.feedback, applied)),
+    };
+  },
+  // The JSON goes last: readers that take the newest artifact of a kind get the machine-readable one.
+  artifacts(output) {
+    return [
+      {
+        path: 'architecture/solution-architecture.md',
+        kind: 'solution-architecture',
+        contentType: 'text/markdown',
+        content: renderSolutionArchitecture(output.model, output.solution),
+      },
+      {
+        path: 'architecture/solution-architecture.json',
+        kind: 'solution-architecture',
+        contentType: 'application/json',
+        content: `${JSON.stringify(output.solution, null, 2)}\n`,
+      },
+      ...adrFiles(output.adrs),
+    ];
+  },
+};
