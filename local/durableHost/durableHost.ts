@@ -400,7 +400,7 @@ export class DurableHost {
           status === 'Completed'
             ? historyEvent(EventType.SubOrchestrationInstanceCompleted, now, {
                 TaskScheduledId: instance.parent_task_id,
-                Result: output ?? undefined,
+                Result: output ?? 'null',
               })
             : historyEvent(EventType.SubOrchestrationInstanceFailed, now, {
                 TaskScheduledId: instance.parent_task_id,
@@ -557,7 +557,8 @@ export class DurableHost {
       const result = await registration.handler(input, context);
       const encoded = result === undefined ? undefined : JSON.stringify(result);
       this.checkPayload(`result of ${row.name}`, encoded ?? null);
-      event = historyEvent(EventType.TaskCompleted, new Date(this.clock.now()), { TaskScheduledId: row.task_id, Result: encoded });
+      // The library parses every result; "no result" travels as JSON null.
+      event = historyEvent(EventType.TaskCompleted, new Date(this.clock.now()), { TaskScheduledId: row.task_id, Result: encoded ?? 'null' });
     } catch (error) {
       event = historyEvent(EventType.TaskFailed, new Date(this.clock.now()), { TaskScheduledId: row.task_id, ...failureOf(error) });
     }
