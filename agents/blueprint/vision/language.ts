@@ -1,49 +1,78 @@
 import nlp from 'compromise';
 
 /**
- * Word-level language helpers on top of compromise: inflection (singular, plural, past participle) and the
+ * Word-level language functions on top of compromise: inflection (singular, plural, past participle) and the
  * casing rules of the domain model. Compromise works on phrases, so single words are tagged explicitly first;
  * a plain suffix rule is the fallback when it returns nothing (it does for some uncountable-looking words).
  */
 
-const invariantNouns = new Set(['staff', 'equipment', 'information', 'feedback', 'inventory', 'stock', 'data']);
+/** Compromise builds a document per call; the analysis asks about the same few words many times. */
+function memo(fn: (word: string) => string): (word: string) => string {
+  const cache = new Map<string, string>();
+  return (word) => {
+    let hit = cache.get(word);
+    if (hit === undefined) {
+      hit = fn(word);
+      cache.set(word, hit);
+    }
+    return hit;
+  };
+}
 
-export function singular(word: string): string {
+const invariantNouns = new Set([
+  'staff',
+  'equipment',
+  'information',
+  'feedback',
+  'inventory',
+  'stock',
+  'data',
+]);
+
+export const singular = memo(function singular(word: string): string {
   const lower = word.toLowerCase();
   if (invariantNouns.has(lower)) return lower;
-  const viaNlp = nlp(lower).tag('Plural').nouns().toSingular().text().trim().toLowerCase();
+  const doc = nlp(lower);
+  doc.tag('Plural');
+  const viaNlp = doc.nouns().toSingular().text().trim().toLowerCase();
   if (viaNlp && viaNlp !== lower && !viaNlp.includes(' ')) return viaNlp;
   if (/(ches|shes|sses|xes|zes)$/.test(lower)) return lower.slice(0, -2);
   if (/[^aeiou]ies$/.test(lower)) return `${lower.slice(0, -3)}y`;
   if (/[^su]s$/.test(lower) && lower.length > 3) return lower.slice(0, -1);
   return lower;
-}
+});
 
-export function plural(word: string): string {
+export const plural = memo(function plural(word: string): string {
   const lower = word.toLowerCase();
   if (invariantNouns.has(lower)) return lower;
-  const viaNlp = nlp(lower).tag('Singular').nouns().toPlural().text().trim().toLowerCase();
+  const doc = nlp(lower);
+  doc.tag('Singular');
+  const viaNlp = doc.nouns().toPlural().text().trim().toLowerCase();
   if (viaNlp && viaNlp !== lower && !viaNlp.includes(' ')) return viaNlp;
   if (/(ch|sh|s|x|z)$/.test(lower)) return `${lower}es`;
   if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
   return `${lower}s`;
-}
+});
 
 /** Base form of a verb (`reserves` → `reserve`, `signed up` → `sign up`). */
-export function infinitive(verb: string): string {
+export const infinitive = memo(function infinitive(verb: string): string {
   const lower = verb.toLowerCase().trim();
-  const viaNlp = nlp(lower).tag('Verb').verbs().toInfinitive().text().trim().toLowerCase();
+  const doc = nlp(lower);
+  doc.tag('Verb');
+  const viaNlp = doc.verbs().toInfinitive().text().trim().toLowerCase();
   return viaNlp || lower;
-}
+});
 
 /** Past participle used for event names and states (`reserve` → `reserved`, `sign up` → `signed up`). */
-export function pastTense(verb: string): string {
+export const pastTense = memo(function pastTense(verb: string): string {
   const lower = verb.toLowerCase().trim();
-  const viaNlp = nlp(lower).tag('Verb').verbs().toPastTense().text().trim().toLowerCase();
+  const doc = nlp(lower);
+  doc.tag('Verb');
+  const viaNlp = doc.verbs().toPastTense().text().trim().toLowerCase();
   if (viaNlp && viaNlp !== lower) return viaNlp;
   if (lower.endsWith('e')) return `${lower}d`;
   return `${lower}ed`;
-}
+});
 
 function words(text: string): string[] {
   return text
@@ -101,4 +130,11 @@ export function pluralNameOf(name: string): string {
 
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The thing an action is done to, in words: `ReserveTool` with verb `reserve` → `tool`. */
+export function actionObject(action: { name: string; verb: string; entity: string }): string {
+  const verbPart = pascalCase(action.verb.replace(/-/g, ' '));
+  const rest = action.name.startsWith(verbPart) ? action.name.slice(verbPart.length) : '';
+  return labelOf(rest || action.entity);
 }

@@ -25,7 +25,8 @@ function splitFrontMatter(text: string): { data: Record<string, unknown>; body: 
   } catch (error) {
     throw new Error(`the vision's front matter is not valid YAML: ${(error as Error).message}`);
   }
-  const record = data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  const record =
+    data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
   return { data: record, body: text.slice(match[0].length) };
 }
 
@@ -56,7 +57,8 @@ export function parseVisionDocument(text: string): VisionDocument {
     if (heading) {
       flush();
       if (heading[1].length === 1 && !title) title = stripInline(heading[2]);
-      else if (heading[1].length > 1) sections.push({ heading: stripInline(heading[2]).toLowerCase(), paragraphs: [], items: [] });
+      else if (heading[1].length > 1)
+        sections.push({ heading: stripInline(heading[2]).toLowerCase(), paragraphs: [], items: [] });
       continue;
     }
     const item = /^(?:[-*+]|\d+[.)])\s+(.*)$/.exec(line);
@@ -69,7 +71,11 @@ export function parseVisionDocument(text: string): VisionDocument {
     else paragraph.push(line);
   }
   flush();
-  return { frontMatter: data, title: title || 'Untitled Product', sections: sections.filter((s) => s.paragraphs.length + s.items.length > 0) };
+  return {
+    frontMatter: data,
+    title: title || 'Untitled Product',
+    sections: sections.filter((s) => s.paragraphs.length + s.items.length > 0),
+  };
 }
 
 /** Every sentence of the document in reading order; list items count as sentences. */

@@ -30,6 +30,8 @@ export interface NounPhrase {
   /** The preposition right before it, if any. */
   preposition?: string;
   possessive: boolean;
+  /** Preceded by a number ("2 euros"): a quantity, not a thing. */
+  quantified: boolean;
   index: number;
 }
 
@@ -101,23 +103,81 @@ export function correctionLexicon(text: string): Record<string, string> {
   const lexicon: Record<string, string> = {};
   for (const terms of sentences) {
     terms.forEach((t, i) => {
-      if (!t.tags.includes('Verb') || t.tags.includes('Noun') || !/[^s]s$/.test(t.normal) || t.normal.length < 4) return;
+      if (
+        !t.tags.includes('Verb') ||
+        t.tags.includes('Noun') ||
+        !/[^s]s$/.test(t.normal) ||
+        t.normal.length < 4
+      )
+        return;
       const prev = terms[i - 1];
       const next = terms[i + 1];
       const has = (term: RawTerm | undefined, tag: string) => !!term && term.tags.includes(tag);
       const clauseStart = !prev || /[,;:]/.test(prev.post);
       const nextIsVerb = has(next, 'Verb') && !has(next, 'Noun');
       let noun = false;
-      if (prev && ['Determiner', 'Preposition', 'Adjective', 'Possessive', 'Value'].some((tag) => has(prev, tag))) noun = true;
+      if (
+        prev &&
+        ['Determiner', 'Preposition', 'Adjective', 'Possessive', 'Value'].some((tag) => has(prev, tag))
+      )
+        noun = true;
       else if (clauseStart && nextIsVerb) noun = true;
-      else if (has(prev, 'Noun') && next && ['Noun', 'Determiner', 'Possessive', 'Adjective'].some((tag) => has(next, tag)) && !/[,;:]/.test(prev.post))
+      // "lets neighbours lend": between a causative and a verb stands the one who acts.
+      else if (has(prev, 'Auxiliary') && nextIsVerb) noun = true;
+      else if (
+        has(prev, 'Noun') &&
+        next &&
+        ['Noun', 'Determiner', 'Possessive', 'Adjective'].some((tag) => has(next, tag)) &&
+        !/[,;:]/.test(prev.post)
+      )
         noun = false;
-      else if (nounWords.has(singular(t.normal)) || nounWords.has(t.normal)) noun = !nextIsVerb || clauseStart;
+      else if (nounWords.has(singular(t.normal)) || nounWords.has(t.normal))
+        noun = !nextIsVerb || clauseStart;
       if (noun) lexicon[t.normal] = 'Plural';
+    });
+    // "Members browse the catalogue": a singular noun between a plural subject and a determiner is the verb.
+    terms.forEach((t, i) => {
+      const prev = terms[i - 1];
+      const next = terms[i + 1];
+      if (
+        prev &&
+        next &&
+        prev.tags.includes('Plural') &&
+        t.tags.includes('Noun') &&
+        !t.tags.includes('Plural') &&
+        !/[,;:]/.test(prev.post) &&
+        (next.tags.includes('Determiner') || next.tags.includes('Possessive')) &&
+        (i === 1 || /[,;:]/.test(terms[i - 2]?.post ?? ''))
+      )
+        lexicon[t.normal] = 'Verb';
+    });
+    // "leave a rating": an -ing form after a determiner or adjective is a noun.
+    terms.forEach((t, i) => {
+      const prev = terms[i - 1];
+      if (
+        prev &&
+        /ing$/.test(t.normal) &&
+        t.tags.includes('Verb') &&
+        (prev.tags.includes('Determiner') || prev.tags.includes('Adjective')) &&
+        !/[,;:]/.test(prev.post)
+      )
+        lexicon[t.normal] = 'Singular';
+      // "2 upcoming appointments": after a number it describes the noun that follows.
+      else if (prev && /ing$/.test(t.normal) && t.tags.includes('Verb') && prev.tags.includes('Value'))
+        lexicon[t.normal] = 'Adjective';
     });
     // A capitalised sentence opener tagged as a verb and followed by nouns is a noun modifier ("Bike repair shops").
     const [first, second, third] = terms;
-    if (first && second && third && first.tags.includes('Verb') && !first.tags.includes('Noun') && second.tags.includes('Noun') && (third.tags.includes('Noun') || third.tags.includes('Verb')) && !/[,;:]/.test(first.post))
+    if (
+      first &&
+      second &&
+      third &&
+      first.tags.includes('Verb') &&
+      !first.tags.includes('Noun') &&
+      second.tags.includes('Noun') &&
+      (third.tags.includes('Noun') || third.tags.includes('Verb')) &&
+      !/[,;:]/.test(first.post)
+    )
       lexicon[first.normal] = 'Singular';
   }
   return lexicon;
@@ -128,11 +188,20 @@ function toTokens(terms: RawTerm[], lexicon: Record<string, string>): Token[] {
   return terms.map((t) => {
     const lower = t.normal || t.text.toLowerCase();
     const forced = lexicon[lower];
-    return { text: t.text, lower, tags: forced ? new Set(['Noun', forced]) : new Set(t.tags), pre: t.pre, post: t.post };
+    const tags =
+      forced === 'Adjective'
+        ? new Set(['Adjective'])
+        : forced === 'Verb'
+          ? new Set(['Verb', 'PresentTense', 'Infinitive'])
+          : forced
+            ? new Set(['Noun', forced])
+            : new Set(t.tags);
+    return { text: t.text, lower, tags, pre: t.pre, post: t.post };
   });
 }
 
-const isNoun = (t: Token) => t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
+const isNoun = (t: Token) =>
+  t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
 const isVerb = (t: Token) => t.tags.has('Verb') && !isNoun(t);
 
 function chunk(tokens: Token[]): Chunk[] {
@@ -153,7 +222,13 @@ function chunk(tokens: Token[]): Chunk[] {
       i++;
       continue;
     }
-    if (t.tags.has('Adjective') && !isNoun(t) && i + 1 < tokens.length && isNoun(tokens[i + 1]) && !punctuation.test(t.post)) {
+    if (
+      t.tags.has('Adjective') &&
+      !isNoun(t) &&
+      i + 1 < tokens.length &&
+      isNoun(tokens[i + 1]) &&
+      !punctuation.test(t.post)
+    ) {
       modifiers.push(t.lower);
       i++;
       continue;
@@ -172,13 +247,14 @@ function chunk(tokens: Token[]): Chunk[] {
       const last = tokens[j - 1];
       let parenthetical: string | undefined;
       let post = last.post;
-      if (last.post.includes('(')) {
+      // Compromise puts "(" in the next term's `pre`: "a condition (new, good, worn)".
+      if (last.post.includes('(') || tokens[j]?.pre.includes('(')) {
         const inner: string[] = [];
         let k = j;
         while (k < tokens.length) {
           inner.push(tokens[k].text);
           if (tokens[k].post.includes(')')) break;
-          inner.push(tokens[k].post.replace(/[()]/g, '').trim() === ',' ? ',' : '');
+          if (tokens[k].post.includes(',')) inner.push(',');
           k++;
         }
         parenthetical = inner.join(' ').replace(/\s+,/g, ',').replace(/\s+/g, ' ').trim();
@@ -194,8 +270,12 @@ function chunk(tokens: Token[]): Chunk[] {
         determiner,
         parenthetical,
         post,
-        preposition: prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Preposition') ? prevChunk.lower : undefined,
+        preposition:
+          prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Preposition')
+            ? prevChunk.lower
+            : undefined,
         possessive,
+        quantified: !!prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Value'),
         index: chunks.length,
       });
       determiner = '';
@@ -207,7 +287,12 @@ function chunk(tokens: Token[]): Chunk[] {
     if (isVerb(t)) {
       const group: Token[] = [];
       let j = i;
-      while (j < tokens.length && (isVerb(tokens[j]) || (tokens[j].tags.has('Adverb') && j + 1 < tokens.length && isVerb(tokens[j + 1])) || tokens[j].lower === 'not')) {
+      while (
+        j < tokens.length &&
+        (isVerb(tokens[j]) ||
+          (tokens[j].tags.has('Adverb') && j + 1 < tokens.length && isVerb(tokens[j + 1])) ||
+          tokens[j].lower === 'not')
+      ) {
         group.push(tokens[j]);
         if (punctuation.test(tokens[j].post)) {
           j++;
@@ -215,7 +300,14 @@ function chunk(tokens: Token[]): Chunk[] {
         }
         j++;
       }
-      const mains = group.filter((g) => !g.tags.has('Auxiliary') && !g.tags.has('Modal') && !g.tags.has('Particle') && !g.tags.has('Adverb') && g.lower !== 'not');
+      const mains = group.filter(
+        (g) =>
+          !g.tags.has('Auxiliary') &&
+          !g.tags.has('Modal') &&
+          !g.tags.has('Particle') &&
+          !g.tags.has('Adverb') &&
+          g.lower !== 'not',
+      );
       const main = mains[mains.length - 1] ?? group[group.length - 1];
       const particle = group.find((g) => g.tags.has('Particle'));
       const base = infinitive(main.lower);
@@ -226,11 +318,20 @@ function chunk(tokens: Token[]): Chunk[] {
         kind: 'vp',
         verb,
         text: group.map((g) => g.text).join(' '),
-        negated: group.some((g) => g.lower === 'not' || /n't$/.test(g.lower) || g.lower === 'cannot' || g.lower === 'never'),
+        negated: group.some(
+          (g) => g.lower === 'not' || /n't$/.test(g.lower) || g.lower === 'cannot' || g.lower === 'never',
+        ),
         passive: hasCopula && main.tags.has('PastTense') && main !== group[0],
-        modal: group.filter((g) => g.tags.has('Modal') || g.tags.has('Auxiliary')).map((g) => g.lower).join(' '),
+        modal: group
+          .filter((g) => g.tags.has('Modal') || g.tags.has('Auxiliary'))
+          .map((g) => g.lower)
+          .join(' '),
         reducedRelative:
-          group.length <= 2 && main.tags.has('PastTense') && !!prevChunk && prevChunk.kind === 'np' && !punctuation.test(prevChunk.post),
+          group.length <= 2 &&
+          main.tags.has('PastTense') &&
+          !!prevChunk &&
+          prevChunk.kind === 'np' &&
+          !punctuation.test(prevChunk.post),
         post: group[group.length - 1].post,
         index: chunks.length,
       });
@@ -251,23 +352,44 @@ function clauses(chunks: Chunk[]): Clause[] {
   let lastSubject: NounPhrase | undefined;
   let lastRelative = false;
   let controller: NounPhrase | undefined;
+  let lastObject: NounPhrase | undefined;
   for (const c of chunks) {
     if (c.kind !== 'vp') continue;
-    const prev = chunks[c.index - 1];
-    const before = chunks[c.index - 2];
+    // Adverbs in front of a verb ("who repeatedly return") do not change its subject.
+    let back = c.index - 1;
+    while (back >= 0 && chunks[back].kind === 'word' && (chunks[back] as Word).tags.has('Adverb')) back--;
+    const prev = chunks[back];
+    const before = chunks[back - 1];
     let subject: NounPhrase | undefined;
     let relative = false;
     if (prev && prev.kind === 'word' && prev.lower === 'to' && controller) subject = controller;
     else if (prev && prev.kind === 'np' && !prev.preposition && !punctuation.test(prev.post)) subject = prev;
-    else if (prev && prev.kind === 'np' && !prev.preposition && punctuation.test(prev.post) && !lastSubject) subject = prev;
-    else if (prev && prev.kind === 'word' && ['who', 'that', 'which'].includes(prev.lower) && before && before.kind === 'np') {
+    else if (prev && prev.kind === 'np' && !prev.preposition && punctuation.test(prev.post) && !lastSubject)
+      subject = prev;
+    else if (
+      prev &&
+      prev.kind === 'word' &&
+      ['who', 'that', 'which'].includes(prev.lower) &&
+      before &&
+      before.kind === 'np'
+    ) {
       subject = before;
       relative = prev.lower !== 'who';
+    } else if (
+      prev &&
+      prev.kind === 'word' &&
+      prev.tags.has('Pronoun') &&
+      !['who', 'that', 'which'].includes(prev.lower)
+    ) {
+      // "when they arrive": a pronoun subject is left unresolved rather than guessed.
+      subject = undefined;
     } else if (lastSubject) {
       subject = lastSubject;
       relative = lastRelative;
     }
     // Descriptions ("bikes brought in by customers") and passives do not change who is acting.
+    // "which varieties sell out": an indirect question names a thing, not someone acting.
+    if (subject && ['which', 'what', 'whose'].includes(subject.determiner)) relative = true;
     if (subject && !c.reducedRelative && !c.passive) {
       lastSubject = subject;
       lastRelative = relative;
@@ -282,22 +404,42 @@ function clauses(chunks: Chunk[]): Clause[] {
       const next = chunks[k];
       if (next.kind === 'np' && expectObject && (!next.preposition || objects.length === 0)) {
         const viaPreposition = !!next.preposition;
-        if (viaPreposition && objects.length === 0 && !['for', 'on', 'to', 'into', 'up', 'out'].includes(next.preposition ?? '')) break;
+        if (
+          viaPreposition &&
+          objects.length === 0 &&
+          !['for', 'on', 'to', 'into', 'up', 'out'].includes(next.preposition ?? '')
+        )
+          break;
         objects.push(next);
         expectObject = false;
         k++;
         continue;
       }
-      if (next.kind === 'word' && ['and', 'or'].includes(next.lower) && chunks[k + 1]?.kind === 'np' && chunks[k + 2]?.kind !== 'vp') {
+      if (
+        next.kind === 'word' &&
+        ['and', 'or'].includes(next.lower) &&
+        chunks[k + 1]?.kind === 'np' &&
+        chunks[k + 2]?.kind !== 'vp'
+      ) {
         expectObject = true;
         k++;
         continue;
       }
       // A comma list of objects: "manage plant varieties, greenhouse batches and their growth stage".
       const last = objects[objects.length - 1];
-      if (next.kind === 'np' && !expectObject && last && last === chunks[k - 1] && /,/.test(last.post) && !next.preposition) {
+      if (
+        next.kind === 'np' &&
+        !expectObject &&
+        last &&
+        last === chunks[k - 1] &&
+        /,/.test(last.post) &&
+        !next.preposition
+      ) {
         const after = chunks[k + 1];
-        if (after?.kind !== 'vp' && !(after?.kind === 'word' && ['who', 'that', 'which'].includes(after.lower))) {
+        if (
+          after?.kind !== 'vp' &&
+          !(after?.kind === 'word' && ['who', 'that', 'which'].includes(after.lower))
+        ) {
           objects.push(next);
           k++;
           continue;
@@ -309,20 +451,53 @@ function clauses(chunks: Chunk[]): Clause[] {
       }
       break;
     }
+    // "pick up the reservation … and return it": a pronoun object is the last thing named in the sentence.
+    const pronoun = chunks[c.index + 1];
+    if (
+      objects.length === 0 &&
+      pronoun?.kind === 'word' &&
+      ['it', 'them'].includes(pronoun.lower) &&
+      lastObject
+    ) {
+      objects.push(lastObject);
+      k = c.index + 2;
+    }
     // Prepositional complements until the next verb.
     let preposition = '';
     for (; k < chunks.length; k++) {
       const next = chunks[k];
       if (next.kind === 'vp') break;
-      if (next.kind === 'word' && (next.tags.has('Preposition') || ['per', 'for', 'from', 'with', 'of', 'at', 'in', 'to', 'by'].includes(next.lower)))
+      if (
+        next.kind === 'word' &&
+        (next.tags.has('Preposition') ||
+          ['per', 'for', 'from', 'with', 'of', 'at', 'in', 'to', 'by'].includes(next.lower))
+      )
         preposition = next.lower;
       else if (next.kind === 'np' && preposition) {
         complements.push({ preposition: next.preposition ?? preposition, phrase: next });
         if (/[,;]/.test(next.post)) break;
       } else if (next.kind === 'np' && /[,;]/.test(next.post)) break;
-      else if (next.kind === 'word' && ['who', 'that', 'which', 'when', 'so', 'because'].includes(next.lower)) break;
+      else if (next.kind === 'word' && ['who', 'that', 'which', 'when', 'so', 'because'].includes(next.lower))
+        break;
     }
+    if (objects.length > 0) lastObject = objects[objects.length - 1];
     result.push({ verb: c, subject, relativeSubject: relative, objects, complements });
+  }
+  // "approves or declines the reservation": a verb without an object shares the next coordinated verb's.
+  for (let i = result.length - 2; i >= 0; i--) {
+    const here = result[i];
+    const next = result[i + 1];
+    const between = chunks[here.verb.index + 1];
+    if (
+      here.objects.length === 0 &&
+      here.subject &&
+      next.verb.index === here.verb.index + 2 &&
+      between?.kind === 'word' &&
+      ['and', 'or'].includes(between.lower)
+    ) {
+      here.objects = next.objects;
+      here.complements = next.complements;
+    }
   }
   return result;
 }
@@ -332,7 +507,10 @@ export function parseSentence(text: string, lexicon: Record<string, string>): Pa
     const tokens = toTokens(terms, lexicon);
     const chunks = chunk(tokens);
     return {
-      text: tokens.map((t) => `${t.pre}${t.text}${t.post}`).join('').trim(),
+      text: tokens
+        .map((t) => `${t.pre}${t.text}${t.post}`)
+        .join('')
+        .trim(),
       chunks,
       clauses: clauses(chunks),
       nounPhrases: chunks.filter((c): c is NounPhrase => c.kind === 'np'),

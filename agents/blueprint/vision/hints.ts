@@ -1,0 +1,187 @@
+import type { Attribute } from '../../schemas/domainModel';
+import { attributeTypes } from '../../schemas/domainModel';
+import { camelCase, entityNameOf, snakeCase } from './language';
+import { typeOfField } from './vocabulary';
+
+/**
+ * Structured hints from a vision's YAML front matter. Every key is optional; what is given is used over
+ * inference. Accepted shapes are deliberately loose (a list of names, or a map of name to details) because
+ * people write front matter by hand.
+ */
+export interface AttributeHint {
+  name: string;
+  type: Attribute['type'];
+  required: boolean;
+  enumValues?: string[];
+  description?: string;
+}
+
+export interface EntityHint {
+  name: string;
+  description?: string;
+  attributes: AttributeHint[];
+  states?: string[];
+}
+
+export interface Hints {
+  title?: string;
+  problem?: string;
+  actors?: Array<{ name: string; description?: string }>;
+  entities?: EntityHint[];
+  metrics?: Array<{ name: string; target: string }>;
+  goals?: string[];
+  outOfScope?: string[];
+  keys: string[];
+}
+
+const asString = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim()
+    ? value.trim()
+    : typeof value === 'number'
+      ? String(value)
+      : undefined;
+
+function attributeHint(name: string, spec: unknown): AttributeHint {
+  const attrName = camelCase(name);
+  let declared: string | undefined;
+  let required = false;
+  let enumValues: string[] | undefined;
+  let description: string | undefined;
+  if (typeof spec === 'string') declared = spec;
+  else if (Array.isArray(spec)) enumValues = spec.map((v) => snakeCase(String(v)));
+  else if (spec && typeof spec === 'object') {
+    const o = spec as Record<string, unknown>;
+    declared = asString(o.type);
+    required = o.required === true;
+    description = asString(o.description);
+    const values = o.values ?? o.enum ?? o.enumValues;
+    if (Array.isArray(values)) enumValues = values.map((v) => snakeCase(String(v)));
+  }
+  // `type: date, required` and `string!` are both common shorthands for required.
+  if (declared && /!$|\brequired\b/.test(declared)) {
+    required = true;
+    declared = declared
+      .replace(/!$/, '')
+      .replace(/,?\s*required\b/, '')
+      .trim();
+  }
+  const enumInline = declared
+    ? (/^enum\s*\(([^)]*)\)$/.exec(declared) ?? /^\(([^)]*)\)$/.exec(declared))
+    : null;
+  if (enumInline) {
+    enumValues = enumInline[1]
+      .split(/[,|]/)
+      .map((v) => snakeCase(v.trim()))
+      .filter(Boolean);
+    declared = 'enum';
+  }
+  const type = (attributeTypes as readonly string[]).includes(declared ?? '')
+    ? (declared as Attribute['type'])
+    : enumValues
+      ? 'enum'
+      : typeOfField(name);
+  return { name: attrName, type: enumValues && !declared ? 'enum' : type, required, enumValues, description };
+}
+
+function attributesOf(value: unknown): AttributeHint[] {
+  if (Array.isArray(value)) {
+    return value.flatMap((item) => {
+      if (typeof item === 'string') {
+        const [name, type] = item.split(':').map((s) => s.trim());
+        return [attributeHint(name, type)];
+      }
+      if (item && typeof item === 'object') {
+        const o = item as Record<string, unknown>;
+        if (typeof o.name === 'string') return [attributeHint(o.name, o)];
+        return Object.entries(o).map(([k, v]) => attributeHint(k, v));
+      }
+      return [];
+    });
+  }
+  if (value && typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => attributeHint(k, v));
+  return [];
+}
+
+function entityHint(name: string, spec: unknown): EntityHint {
+  const hint: EntityHint = { name: entityNameOf(name), attributes: [] };
+  if (Array.isArray(spec)) hint.attributes = attributesOf(spec);
+  else if (spec && typeof spec === 'object') {
+    const o = spec as Record<string, unknown>;
+    hint.description = asString(o.description);
+    hint.attributes = attributesOf(o.attributes ?? o.fields ?? {});
+    const states = o.states ?? o.lifecycle;
+    if (Array.isArray(states)) hint.states = states.map((s) => snakeCase(String(s)));
+    else if (typeof states === 'string')
+      hint.states = states
+        .split(/\s*(?:->|→|,|=>)\s*/)
+        .map(snakeCase)
+        .filter(Boolean);
+  }
+  return hint;
+}
+
+function listOf<T>(value: unknown, map: (name: string, spec: unknown) => T): T[] | undefined {
+  if (Array.isArray(value)) {
+    return value.flatMap((item) => {
+      if (typeof item === 'string') return [map(item, undefined)];
+      if (item && typeof item === 'object') {
+        const o = item as Record<string, unknown>;
+        if (typeof o.name === 'string') return [map(o.name, o)];
+        return Object.entries(o).map(([k, v]) => map(k, v));
+      }
+      return [];
+    });
+  }
+  if (value && typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>).map(([k, v]) => map(k, v));
+  return undefined;
+}
+
+export function readHints(frontMatter: Record<string, unknown>): Hints {
+  const hints: Hints = { keys: [] };
+  const use = (key: string) => hints.keys.push(key);
+  if (asString(frontMatter.title)) {
+    hints.title = asString(frontMatter.title);
+    use('title');
+  }
+  if (asString(frontMatter.problem)) {
+    hints.problem = asString(frontMatter.problem);
+    use('problem');
+  }
+  const actors = listOf(frontMatter.actors ?? frontMatter.personas, (name, spec) => ({
+    name,
+    description:
+      typeof spec === 'string' ? spec : asString((spec as Record<string, unknown> | undefined)?.description),
+  }));
+  if (actors && actors.length > 0) {
+    hints.actors = actors;
+    use(frontMatter.actors ? 'actors' : 'personas');
+  }
+  const entities = listOf(frontMatter.entities, entityHint);
+  if (entities && entities.length > 0) {
+    hints.entities = entities;
+    use('entities');
+  }
+  const metrics = listOf(frontMatter.metrics ?? frontMatter.successMetrics, (name, spec) => ({
+    name,
+    target:
+      typeof spec === 'string' || typeof spec === 'number'
+        ? String(spec)
+        : (asString((spec as Record<string, unknown> | undefined)?.target) ?? ''),
+  }));
+  if (metrics && metrics.length > 0) {
+    hints.metrics = metrics;
+    use(frontMatter.metrics ? 'metrics' : 'successMetrics');
+  }
+  if (Array.isArray(frontMatter.goals)) {
+    hints.goals = frontMatter.goals.map(String);
+    use('goals');
+  }
+  const out = frontMatter.outOfScope ?? frontMatter['out-of-scope'];
+  if (Array.isArray(out)) {
+    hints.outOfScope = out.map(String);
+    use('outOfScope');
+  }
+  return hints;
+}

@@ -1,0 +1,51 @@
+import type { AgentDefinition, ArtifactFile } from '../agent';
+import { backlogSchema, type Backlog } from '../schemas/backlog';
+import type { Vision } from '../schemas/vision';
+import type { Roadmap } from '../blueprint/vision/roadmap';
+import { buildBacklog, renderBacklog, renderFeatureFile } from '../blueprint/vision/backlogBuilder';
+
+export const productOwner: AgentDefinition<Backlog> = {
+  name: 'productOwner',
+  role: 'Product Owner',
+  phase: 'vision-to-architecture',
+  purpose:
+    'Breaks the roadmap into epics and user stories with Gherkin acceptance criteria, each story tied to a domain entity.',
+  reads: ['vision', 'roadmap'],
+  writes: ['backlog'],
+  output: backlogSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are a Product Owner. Write one epic per feature of the roadmap and user stories in the form "As a <persona>, I want <action>, so that <benefit>", using only personas and entities of the vision. Every story names the entity it is about and the operation it exercises, has a priority (must/should/could from its feature), an estimate in Fibonacci story points and at least one Gherkin scenario (Given/When/Then); every story that changes data also has a negative scenario, taken from the vision\'s rules or lifecycle when one applies. Answer with JSON matching the schema.',
+    user: 'Vision (JSON):\n{{vision}}\n\nRoadmap (JSON):\n{{roadmap}}',
+  },
+  async blueprint(ctx) {
+    return buildBacklog(await ctx.inputJson<Vision>('vision'), await ctx.inputJson<Roadmap>('roadmap'));
+  },
+  artifacts: (backlog) => {
+    const features: ArtifactFile[] = backlog.epics.map((epic) => ({
+      path: epic.featureFile,
+      kind: 'backlog',
+      contentType: 'text/x-gherkin',
+      content: renderFeatureFile(
+        epic,
+        backlog.stories.filter((s) => s.epic === epic.id),
+      ),
+    }));
+    return [
+      ...features,
+      {
+        path: 'backlog/backlog.md',
+        kind: 'backlog',
+        contentType: 'text/markdown',
+        content: renderBacklog(backlog),
+      },
+      {
+        path: 'backlog/backlog.json',
+        kind: 'backlog',
+        contentType: 'application/json',
+        content: `${JSON.stringify(backlog, null, 2)}\n`,
+      },
+    ];
+  },
+};

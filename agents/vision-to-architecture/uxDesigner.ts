@@ -1,0 +1,73 @@
+import type { AgentDefinition, ArtifactFile } from '../agent';
+import type { Backlog } from '../schemas/backlog';
+import type { Vision } from '../schemas/vision';
+import { buildJourneys, renderMockup, uxJourneysSchema, type UxJourneys } from '../blueprint/vision/ux';
+
+type UxOutput = UxJourneys;
+
+function renderJourneys(ux: UxJourneys): string {
+  const lines = [`# ${ux.product}: user journeys`, ''];
+  for (const j of ux.journeys) {
+    lines.push(
+      `## ${j.persona}`,
+      '',
+      j.goal,
+      '',
+      '| Step | Action | Screen | Story |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const s of j.steps)
+      lines.push(`| ${s.step} | ${s.action} | [${s.screen}](mockups/${s.screen}.html) | ${s.story ?? ''} |`);
+    lines.push('');
+  }
+  lines.push(
+    '## Screens',
+    '',
+    ...ux.screens.map((s) => `- [${s.title}](mockups/${s.id}.html) (${s.kind} of ${s.entity})`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export const uxDesigner: AgentDefinition<UxOutput> = {
+  name: 'uxDesigner',
+  role: 'UX Designer',
+  phase: 'vision-to-architecture',
+  purpose:
+    'Designs each persona’s journey through the product’s screens and a static HTML mockup of every main screen.',
+  reads: ['vision', 'backlog'],
+  writes: ['ux-journeys', 'ux-mockup'],
+  output: uxJourneysSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      "You are a UX Designer. For every persona with stories in the backlog, describe their journey as numbered steps, each on a named screen and linked to the story it serves. Main screens are a list and a detail screen per entity in the backlog. For each screen write a complete standalone HTML5 page with inline CSS and no external resources: fields from the entity's attributes with matching input types and labels, buttons for the commands allowed on the entity, accessible markup. Answer with JSON matching the schema.",
+    user: 'Vision (JSON):\n{{vision}}\n\nBacklog (JSON):\n{{backlog}}',
+  },
+  async blueprint(ctx) {
+    return buildJourneys(await ctx.inputJson<Vision>('vision'), await ctx.inputJson<Backlog>('backlog'));
+  },
+  async artifacts(ux, ctx) {
+    const vision = await ctx.inputJson<Vision>('vision');
+    const mockups: ArtifactFile[] = ux.screens.map((s) => ({
+      path: s.mockup,
+      kind: 'ux-mockup',
+      contentType: 'text/html',
+      content: renderMockup(vision, ux, s.id),
+    }));
+    return [
+      ...mockups,
+      {
+        path: 'ux/journeys.md',
+        kind: 'ux-journeys',
+        contentType: 'text/markdown',
+        content: renderJourneys(ux),
+      },
+      {
+        path: 'ux/journeys.json',
+        kind: 'ux-journeys',
+        contentType: 'application/json',
+        content: `${JSON.stringify(ux, null, 2)}\n`,
+      },
+    ];
+  },
+};

@@ -1,0 +1,37 @@
+import type { AgentDefinition } from '../agent';
+import { visionSchema, type Vision } from '../schemas/vision';
+import { analyseVision } from '../blueprint/vision/analyse';
+import { applyFeedback } from '../blueprint/vision/feedback';
+import { renderVision } from '../blueprint/vision/visionDocument';
+
+export const visionArchitect: AgentDefinition<Vision> = {
+  name: 'visionArchitect',
+  role: 'Vision Architect',
+  phase: 'vision-to-architecture',
+  purpose:
+    'Turns the product vision text into a structured vision: problem, goals, metrics, personas, features, scope and the analysed domain.',
+  reads: ['vision-text'],
+  writes: ['vision'],
+  output: visionSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are a Vision Architect. From a product vision you produce a precise, testable vision document. Quote success metrics exactly as stated (name, target with its number and unit, source "stated"); propose metrics only when none are stated and mark them "derived". Personas are the roles that act in the product. Entities are the things the product stores, singular PascalCase, each with typed attributes (string, text, integer, number, boolean, date, datetime, email, money, enum with values), references to other entities and lifecycle states when the vision implies them. Actions are verb + entity performed by a persona. Rules ("at most", "must", "cannot", "only") become rules on an entity. When reviewer feedback is given, apply it and list each item with what you did. Use front-matter hints over your own inference. Answer with JSON matching the schema.',
+    user: 'Vision text:\n{{vision-text}}\n\nReviewer feedback (may be empty):\n{{feedback}}',
+  },
+  async blueprint(ctx) {
+    const text = await ctx.inputText('vision-text');
+    const vision = analyseVision(text);
+    return ctx.feedback.length > 0 ? applyFeedback(vision, ctx.feedback) : vision;
+  },
+  // The JSON is written last: readers of kind `vision` take the newest artifact of that kind.
+  artifacts: (vision) => [
+    { path: 'vision/vision.md', kind: 'vision', contentType: 'text/markdown', content: renderVision(vision) },
+    {
+      path: 'vision/vision.json',
+      kind: 'vision',
+      contentType: 'application/json',
+      content: `${JSON.stringify(vision, null, 2)}\n`,
+    },
+  ],
+};
