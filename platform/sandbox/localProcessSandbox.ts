@@ -160,3 +160,11 @@ export function nodePermissionArgs(options: { allowChildProcess?: boolean } = {}
     '--no-warnings',
   ];
 }
+
+/**
+ * Bounds the V8 heap of a Node command: the local adapter sets no memory limit of its own (RLIMIT_AS breaks V8's
+ * address-space reservation), so Node programs carry this flag instead. It does not bound native allocations.
+ */
+export function nodeHeapLimitArgs(megabytes = 512): string[] {
+  return [`--max-old-space-size=${megabytes}`];
+}

@@ -1,5 +1,13 @@
 import type { Attribute, BoundedContext, Command, Entity } from '../../schemas/domainModel';
-import { camel, collectionPath, commandPath, contextOperations, itemPath, kebab, type Operation } from '../apiConventions';
+import {
+  camel,
+  collectionPath,
+  commandPath,
+  contextOperations,
+  itemPath,
+  kebab,
+  type Operation,
+} from '../apiConventions';
 
 /**
  * The view of a bounded context the service templates work from: names resolved once, relation keys turned
@@ -8,6 +16,8 @@ import { camel, collectionPath, commandPath, contextOperations, itemPath, kebab,
 export interface ServiceAttribute extends Attribute {
   /** The attribute holds the id of another aggregate (a belongsTo key). */
   uuid: boolean;
+  /** A money attribute carried as a decimal string, as the OpenAPI document declares. */
+  decimal: boolean;
 }
 
 export interface ServiceCommand {
@@ -43,11 +53,21 @@ export interface ServiceModel {
   operations: Operation[];
 }
 
-export function serviceModel(context: BoundedContext, productSlug: string): ServiceModel {
+/** How the OpenAPI document carries money: JSON numbers (multipleOf 0.01) or decimal strings. */
+export type MoneyFormat = 'number' | 'decimal-string';
+
+export function serviceModel(
+  context: BoundedContext,
+  productSlug: string,
+  money: MoneyFormat = 'number',
+): ServiceModel {
   const entities = context.entities.map((entity): ServiceEntity => {
     const attributes: ServiceAttribute[] = entity.attributes.map((attribute) => ({
       ...attribute,
-      uuid: entity.relations.some((relation) => relation.kind === 'belongsTo' && relation.via === attribute.name),
+      uuid: entity.relations.some(
+        (relation) => relation.kind === 'belongsTo' && relation.via === attribute.name,
+      ),
+      decimal: attribute.type === 'money' && money === 'decimal-string',
     }));
     // A belongsTo key the model did not list as an attribute still has to be stored and validated.
     for (const relation of entity.relations) {
@@ -58,6 +78,7 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
           required: true,
           description: `Id of the ${relation.target}`,
           uuid: true,
+          decimal: false,
         });
       }
     }
@@ -94,9 +115,10 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
 /** The TypeScript type of an attribute's value. */
 export function tsType(attribute: ServiceAttribute): string {
   switch (attribute.type) {
+    case 'money':
+      return attribute.decimal ? 'string' : 'number';
     case 'integer':
     case 'number':
-    case 'money':
       return 'number';
     case 'boolean':
       return 'boolean';
@@ -105,4 +127,20 @@ export function tsType(attribute: ServiceAttribute): string {
     default:
       return 'string';
   }
+}
+
+/**
+ * The money format an OpenAPI document uses: decimal strings when a money attribute's schema is a string with a
+ * pattern, JSON numbers otherwise (the API Designer's default).
+ */
+export function moneyFormatOf(doc: unknown, context: BoundedContext): MoneyFormat {
+  const schemas = ((
+    doc as { components?: { schemas?: Record<string, { properties?: Record<string, { type?: unknown }> }> } }
+  )?.components?.schemas ?? {}) as Record<string, { properties?: Record<string, { type?: unknown }> }>;
+  for (const entity of context.entities) {
+    for (const attribute of entity.attributes.filter((a) => a.type === 'money')) {
+      if (schemas[entity.name]?.properties?.[attribute.name]?.type === 'string') return 'decimal-string';
+    }
+  }
+  return 'number';
 }

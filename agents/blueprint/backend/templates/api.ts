@@ -84,25 +84,45 @@ export function routesSource(model: ServiceModel): string {
   lines.push(`import type { Application } from '../application/application';`);
   lines.push(`import { parsePaging } from './http';`);
   lines.push('');
-  lines.push('export interface RouteRequest {\n  params: Record<string, string>;\n  url: URL;\n  body(): Promise<unknown>;\n}');
+  lines.push(
+    'export interface RouteRequest {\n  params: Record<string, string>;\n  url: URL;\n  body(): Promise<unknown>;\n}',
+  );
   lines.push('');
-  lines.push('export interface RouteResponse {\n  status: number;\n  body?: unknown;\n  headers?: Record<string, string>;\n}');
+  lines.push(
+    'export interface RouteResponse {\n  status: number;\n  body?: unknown;\n  headers?: Record<string, string>;\n}',
+  );
   lines.push('');
-  lines.push(`export interface Route {\n  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';\n  path: string;\n  operationId: string;\n  handler(request: RouteRequest): Promise<RouteResponse>;\n}`);
+  lines.push(
+    `export interface Route {\n  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';\n  path: string;\n  operationId: string;\n  handler(request: RouteRequest): Promise<RouteResponse>;\n}`,
+  );
   lines.push('');
   lines.push('/** Every operation of the OpenAPI document, by method and path template. */');
   lines.push('export function buildRoutes(app: Application): Route[] {');
   lines.push('  return [');
-  lines.push(`    { method: 'GET', path: '/health', operationId: 'health', handler: async () => ({ status: 200, body: { status: 'ok' } }) },`);
+  lines.push(
+    `    { method: 'GET', path: '/health', operationId: 'health', handler: async () => ({ status: 200, body: { status: 'ok' } }) },`,
+  );
   for (const e of model.entities) {
     const uc = `app.${e.plural}`;
-    lines.push(`    {\n      method: 'GET',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`list${e.entity.plural}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.list(parsePaging(request.url)) }),\n    },`);
-    lines.push(`    {\n      method: 'POST',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`create${e.name}`)},\n      handler: async (request) => {\n        const created = await ${uc}.create(await request.body());\n        return { status: 201, body: created, headers: { location: ${q(e.collectionPath + '/')} + created.id } };\n      },\n    },`);
-    lines.push(`    {\n      method: 'GET',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`get${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.get(request.params.id) }),\n    },`);
-    lines.push(`    {\n      method: 'PATCH',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`update${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.update(request.params.id, await request.body()) }),\n    },`);
-    lines.push(`    {\n      method: 'DELETE',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`delete${e.name}`)},\n      handler: async (request) => {\n        await ${uc}.delete(request.params.id);\n        return { status: 204 };\n      },\n    },`);
+    lines.push(
+      `    {\n      method: 'GET',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`list${e.entity.plural}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.list(parsePaging(request.url)) }),\n    },`,
+    );
+    lines.push(
+      `    {\n      method: 'POST',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`create${e.name}`)},\n      handler: async (request) => {\n        const created = await ${uc}.create(await request.body());\n        return { status: 201, body: created, headers: { location: ${q(e.collectionPath + '/')} + created.id } };\n      },\n    },`,
+    );
+    lines.push(
+      `    {\n      method: 'GET',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`get${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.get(request.params.id) }),\n    },`,
+    );
+    lines.push(
+      `    {\n      method: 'PATCH',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`update${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.update(request.params.id, await request.body()) }),\n    },`,
+    );
+    lines.push(
+      `    {\n      method: 'DELETE',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`delete${e.name}`)},\n      handler: async (request) => {\n        await ${uc}.delete(request.params.id);\n        return { status: 204 };\n      },\n    },`,
+    );
     for (const c of e.commands) {
-      lines.push(`    {\n      method: 'POST',\n      path: ${q(c.path)},\n      operationId: ${q(c.fn)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.${c.fn}(request.params.id) }),\n    },`);
+      lines.push(
+        `    {\n      method: 'POST',\n      path: ${q(c.path)},\n      operationId: ${q(c.fn)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.${c.fn}(request.params.id) }),\n    },`,
+      );
     }
   }
   lines.push('  ];');
@@ -191,7 +211,9 @@ export function createHttpServer(app: Application, options: ServerOptions = {}):
 
 export function mainSource(model: ServiceModel): string {
   const repos = model.entities.map((e) => `      ${e.plural}: repository<${e.name}>(env),`).join('\n');
-  const imports = model.entities.map((e) => `import type { ${e.name} } from './domain/${e.file}';`).join('\n');
+  const imports = model.entities
+    .map((e) => `import type { ${e.name} } from './domain/${e.file}';`)
+    .join('\n');
   return `import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApplication, type Application } from './application/application';

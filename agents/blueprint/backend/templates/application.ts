@@ -45,18 +45,22 @@ export interface Page<T> {
 `;
 
 export function useCasesSource(entity: ServiceEntity, model: ServiceModel): string {
-  const { name, var: v } = entity;
+  const { name } = entity;
   const unique = entity.attributes.filter((a) => a.unique).map((a) => a.name);
   const events = new Map(model.context.events.map((event) => [event.name, event]));
   const lines: string[] = [];
   const commandImports = entity.commands.map((c) => c.fn);
-  lines.push(`import { ConflictError, NotFoundError } from '../domain/errors';`);
-  lines.push(`import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`);
+  lines.push(`import { ${unique.length ? 'ConflictError, ' : ''}NotFoundError } from '../domain/errors';`);
+  lines.push(
+    `import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`,
+  );
   lines.push(`import type { Page, PageQuery } from './dto';`);
   lines.push(`import type { Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
   lines.push('');
   lines.push(`export interface ${name}UseCaseDeps {`);
-  lines.push(`  repository: Repository<${name}>;\n  clock: Clock;\n  ids: IdGenerator;\n  events: EventPublisher;\n}`);
+  lines.push(
+    `  repository: Repository<${name}>;\n  clock: Clock;\n  ids: IdGenerator;\n  events: EventPublisher;\n}`,
+  );
   lines.push('');
   lines.push(`/** Every operation on ${entity.entity.plural}: one method per API operation. */`);
   lines.push(`export class ${name}UseCases {`);
@@ -101,11 +105,15 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push('    return changed;\n  }');
   }
   lines.push('');
-  lines.push(`  private async ensureUnique(${unique.length ? 'candidate' : '_candidate'}: ${name}): Promise<void> {`);
+  lines.push(
+    `  private async ensureUnique(${unique.length ? 'candidate' : '_candidate'}: ${name}): Promise<void> {`,
+  );
   for (const field of unique) {
     lines.push(`    if (candidate.${field} !== undefined) {`);
     lines.push(`      const other = await this.deps.repository.findBy(${q(field)}, candidate.${field});`);
-    lines.push(`      if (other && other.id !== candidate.id) throw new ConflictError(${q(`${field} is already used by another ${name}`)});`);
+    lines.push(
+      `      if (other && other.id !== candidate.id) throw new ConflictError(${q(`${field} is already used by another ${name}`)});`,
+    );
     lines.push('    }');
   }
   lines.push('  }');
@@ -130,10 +138,15 @@ export function applicationSource(model: ServiceModel): string {
   for (const e of model.entities) lines.push(`  ${e.plural}: ${e.name}UseCases;`);
   lines.push('}');
   lines.push('');
-  lines.push('export function createApplication(deps: { repositories: Repositories; clock: Clock; ids: IdGenerator; events: EventPublisher }): Application {');
+  lines.push(
+    'export function createApplication(deps: { repositories: Repositories; clock: Clock; ids: IdGenerator; events: EventPublisher }): Application {',
+  );
   lines.push('  const shared = { clock: deps.clock, ids: deps.ids, events: deps.events };');
   lines.push('  return {');
-  for (const e of model.entities) lines.push(`    ${e.plural}: new ${e.name}UseCases({ ...shared, repository: deps.repositories.${e.plural} }),`);
+  for (const e of model.entities)
+    lines.push(
+      `    ${e.plural}: new ${e.name}UseCases({ ...shared, repository: deps.repositories.${e.plural} }),`,
+    );
   lines.push('  };');
   lines.push('}');
   return lines.join('\n') + '\n';

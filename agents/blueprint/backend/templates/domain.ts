@@ -51,6 +51,8 @@ export interface AttributeRule {
   maximum?: number;
   maxLength?: number;
   uuid?: boolean;
+  /** Money travels as a decimal string ("12.50") instead of a JSON number. */
+  decimal?: boolean;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -69,32 +71,42 @@ function isCalendarDate(value: string): boolean {
   return date.toISOString().slice(0, 10) === value;
 }
 
+/** Format checks by attribute type; each returns the problem or undefined. */
+const formatChecks: Partial<Record<AttributeRule['type'], (value: string, rule: AttributeRule) => string | undefined>> = {
+  email: (value) => (emailPattern.test(value) ? undefined : 'must be an email address'),
+  date: (value) => (isCalendarDate(value) ? undefined : 'must be a date (YYYY-MM-DD)'),
+  datetime: (value) =>
+    dateTimePattern.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'must be a date-time (RFC 3339)',
+  enum: (value, rule) =>
+    (rule.enumValues ?? []).includes(value) ? undefined : 'must be one of: ' + (rule.enumValues ?? []).join(', '),
+};
+
 function checkText(rule: AttributeRule, value: string): string | undefined {
   if (rule.required && value.trim() === '') return 'must not be empty';
   if (rule.maxLength !== undefined && value.length > rule.maxLength) return 'must be at most ' + rule.maxLength + ' characters';
   if (rule.uuid && !isUuid(value)) return 'must be a uuid';
-  if (rule.type === 'email' && !emailPattern.test(value)) return 'must be an email address';
-  if (rule.type === 'date' && !isCalendarDate(value)) return 'must be a date (YYYY-MM-DD)';
-  if (rule.type === 'datetime' && (!dateTimePattern.test(value) || Number.isNaN(Date.parse(value)))) {
-    return 'must be a date-time (RFC 3339)';
-  }
-  if (rule.type === 'enum' && !(rule.enumValues ?? []).includes(value)) {
-    return 'must be one of: ' + (rule.enumValues ?? []).join(', ');
-  }
-  return undefined;
+  return formatChecks[rule.type]?.(value, rule);
 }
 
 function checkNumber(rule: AttributeRule, value: number): string | undefined {
   if (!Number.isFinite(value)) return 'must be a finite number';
   if (rule.type === 'integer' && !Number.isInteger(value)) return 'must be an integer';
-  if (rule.type === 'money' && Math.round(value * 100) !== value * 100) return 'must have at most two decimals';
+  if (rule.type === 'money' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return 'must have at most two decimals';
   if (rule.minimum !== undefined && value < rule.minimum) return 'must be at least ' + rule.minimum;
   if (rule.maximum !== undefined && value > rule.maximum) return 'must be at most ' + rule.maximum;
   return undefined;
 }
 
+const decimalPattern = /^-?\\d+(\\.\\d{1,2})?$/;
+
+function checkDecimal(rule: AttributeRule, value: unknown): string | undefined {
+  if (typeof value !== 'string' || !decimalPattern.test(value)) return 'must be a decimal string with at most two decimals';
+  return checkNumber(rule, Number(value));
+}
+
 /** Why a value breaks its rule, or undefined when it is valid. */
 export function checkValue(rule: AttributeRule, value: unknown): string | undefined {
+  if (rule.decimal) return checkDecimal(rule, value);
   switch (rule.type) {
     case 'integer':
     case 'number':
@@ -116,36 +128,40 @@ export function validateInput(input: unknown, rules: readonly AttributeRule[], m
     throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }]);
   }
   const body = input as Record<string, unknown>;
-  const errors: FieldError[] = [];
   const known = new Set(rules.map((rule) => rule.name));
-  for (const field of Object.keys(body)) {
-    if (!known.has(field)) errors.push({ field, message: 'is not a writable field' });
-  }
+  const errors: FieldError[] = Object.keys(body)
+    .filter((field) => !known.has(field))
+    .map((field) => ({ field, message: 'is not a writable field' }));
   const accepted: Record<string, unknown> = {};
   for (const rule of rules) {
-    const value = body[rule.name];
-    if (value === undefined) {
-      if (mode === 'create' && rule.required) errors.push({ field: rule.name, message: 'is required' });
-      continue;
-    }
-    const problem = checkValue(rule, value);
+    const problem = checkField(rule, body[rule.name], mode);
     if (problem) errors.push({ field: rule.name, message: problem });
-    else accepted[rule.name] = value;
+    else if (body[rule.name] !== undefined) accepted[rule.name] = body[rule.name];
   }
   if (errors.length > 0) throw new ValidationError(errors);
   return accepted;
+}
+
+function checkField(rule: AttributeRule, value: unknown, mode: 'create' | 'update'): string | undefined {
+  if (value === undefined) return mode === 'create' && rule.required ? 'is required' : undefined;
+  return checkValue(rule, value);
 }
 `;
 
 function ruleLiteral(entity: ServiceEntity): string {
   return entity.attributes
     .map((attribute) => {
-      const parts = [`name: ${q(attribute.name)}`, `type: ${q(attribute.type)}`, `required: ${attribute.required}`];
+      const parts = [
+        `name: ${q(attribute.name)}`,
+        `type: ${q(attribute.type)}`,
+        `required: ${attribute.required}`,
+      ];
       if (attribute.enumValues) parts.push(`enumValues: ${q(attribute.enumValues)}`);
       if (attribute.minimum !== undefined) parts.push(`minimum: ${attribute.minimum}`);
       if (attribute.maximum !== undefined) parts.push(`maximum: ${attribute.maximum}`);
       if (attribute.maxLength !== undefined) parts.push(`maxLength: ${attribute.maxLength}`);
       if (attribute.uuid) parts.push('uuid: true');
+      if (attribute.decimal) parts.push('decimal: true');
       return `  { ${parts.join(', ')} },`;
     })
     .join('\n');
@@ -156,11 +172,16 @@ export function entitySource(entity: ServiceEntity): string {
   const { name, var: v } = entity;
   const hasStates = entity.states.length > 0;
   const props = entity.attributes
-    .map((a) => `  /** ${a.description.replace(/\*\//g, '')} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`)
+    .map(
+      (a) =>
+        `  /** ${a.description.replace(/\*\//g, '')} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`,
+    )
     .join('\n');
   const invariants = entity.entity.invariants.map((line) => ` * - ${line.replace(/\*\//g, '')}`).join('\n');
   const lines: string[] = [];
-  lines.push(`import { ${hasStates ? 'TransitionError' : ''}${hasStates ? ', ' : ''}ValidationError } from './errors';`);
+  lines.push(
+    `import { ${hasStates ? 'TransitionError' : ''}${hasStates ? ', ' : ''}ValidationError } from './errors';`,
+  );
   lines.push(`import { validateInput, type AttributeRule } from './rules';`);
   lines.push('');
   if (hasStates) {
@@ -170,7 +191,9 @@ export function entitySource(entity: ServiceEntity): string {
   }
   lines.push(`export interface ${name}Props {\n${props}\n}`);
   lines.push('');
-  lines.push(`/**\n * ${entity.entity.description.replace(/\*\//g, '')}${invariants ? `\n * Invariants:\n${invariants}` : ''}\n */`);
+  lines.push(
+    `/**\n * ${entity.entity.description.replace(/\*\//g, '')}${invariants ? `\n * Invariants:\n${invariants}` : ''}\n */`,
+  );
   lines.push(`export interface ${name} extends ${name}Props {`);
   lines.push('  id: string;');
   if (hasStates) lines.push(`  status: ${name}Status;`);
@@ -181,26 +204,36 @@ export function entitySource(entity: ServiceEntity): string {
   lines.push(`export function create${name}(input: unknown, id: string, now: Date): ${name} {`);
   lines.push(`  const props = validateInput(input, ${v}Rules, 'create') as unknown as ${name}Props;`);
   lines.push('  const at = now.toISOString();');
-  lines.push(`  return { ...props, id${hasStates ? `, status: ${q(entity.states[0])}` : ''}, createdAt: at, updatedAt: at };`);
+  lines.push(
+    `  return { ...props, id${hasStates ? `, status: ${q(entity.states[0])}` : ''}, createdAt: at, updatedAt: at };`,
+  );
   lines.push('}');
   lines.push('');
   lines.push(`export function update${name}(current: ${name}, input: unknown, now: Date): ${name} {`);
   lines.push(`  const changes = validateInput(input, ${v}Rules, 'update') as Partial<${name}Props>;`);
   lines.push(`  if (Object.keys(changes).length === 0) {`);
-  lines.push(`    throw new ValidationError([{ field: '(body)', message: 'must change at least one field' }]);`);
+  lines.push(
+    `    throw new ValidationError([{ field: '(body)', message: 'must change at least one field' }]);`,
+  );
   lines.push('  }');
   lines.push('  return { ...current, ...changes, updatedAt: now.toISOString() };');
   lines.push('}');
   for (const command of entity.commands) {
     lines.push('');
-    lines.push(`/** ${command.command.description.replace(/\*\//g, '')} (emits ${command.command.emits}). */`);
+    lines.push(
+      `/** ${command.command.description.replace(/\*\//g, '')} (emits ${command.command.emits}). */`,
+    );
     lines.push(`export function ${command.fn}(current: ${name}, now: Date): ${name} {`);
     if (command.transitionTo) {
       lines.push(`  const allowedFrom: readonly ${name}Status[] = ${q(command.allowedFrom)};`);
       lines.push('  if (allowedFrom.length > 0 && !allowedFrom.includes(current.status)) {');
-      lines.push(`    throw new TransitionError(${q(name)}, ${q(command.command.name)}, current.status, allowedFrom);`);
+      lines.push(
+        `    throw new TransitionError(${q(name)}, ${q(command.command.name)}, current.status, allowedFrom);`,
+      );
       lines.push('  }');
-      lines.push(`  return { ...current, status: ${q(command.transitionTo)}, updatedAt: now.toISOString() };`);
+      lines.push(
+        `  return { ...current, status: ${q(command.transitionTo)}, updatedAt: now.toISOString() };`,
+      );
     } else {
       lines.push('  return { ...current, updatedAt: now.toISOString() };');
     }

@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { contextOperations } from '../blueprint/apiConventions';
+import { domainModelSchema, type DomainModel } from '../schemas/domainModel';
+
+const taskSchema = z.object({
+  id: z.string(),
+  stream: z.enum(['backend', 'frontend', 'mobile', 'infrastructure', 'database']),
+  context: z.string().optional(),
+  title: z.string(),
+  description: z.string(),
+  dependsOn: z.array(z.string()),
+  estimate: z.enum(['S', 'M', 'L']),
+});
+
+export const developmentPlanSchema = z.object({
+  product: z.string(),
+  streams: z.array(
+    z.object({ stream: taskSchema.shape.stream, owner: z.string(), tasks: z.array(taskSchema) }),
+  ),
+  codingStandards: z.array(z.string()).min(1),
+  definitionOfDone: z.array(z.string()).min(1),
+  notes: z.array(z.string()),
+});
+
+export type DevelopmentPlan = z.infer<typeof developmentPlanSchema>;
+type Task = z.infer<typeof taskSchema>;
+
+const owners = {
+  backend: 'Backend Developer',
+  frontend: 'Frontend Developer',
+  mobile: 'Mobile Developer',
+  infrastructure: 'Infrastructure Engineer',
+  database: 'Database Architect',
+} as const;
+
+function planFor(model: DomainModel, hasArchitecture: boolean): DevelopmentPlan {
+  const tasks: Task[] = [
+    {
+      id: 'infra-1',
+      stream: 'infrastructure',
+      title: 'Provision the runtime',
+      description:
+        'Bicep modules for the container apps environment, identity, monitoring and one app per service.',
+      dependsOn: [],
+      estimate: 'M',
+    },
+  ];
+  for (const context of model.contexts) {
+    const ops = contextOperations(context);
+    const dependsOnContexts = context.dependsOn
+      .map((name) => model.contexts.find((c) => c.name === name)?.slug)
+      .filter(Boolean);
+    tasks.push(
+      {
+        id: `db-${context.slug}`,
+        stream: 'database',
+        context: context.name,
+        title: `Schema for ${context.name}`,
+        description: `Tables, constraints and migrations for ${context.entities.map((e) => e.name).join(', ')}.`,
+        dependsOn: [],
+        estimate: 'S',
+      },
+      {
+        id: `be-${context.slug}-domain`,
+        stream: 'backend',
+        context: context.name,
+        title: `${context.name} domain and use cases`,
+        description: `Entities with invariants and lifecycles (${context.commands.map((c) => c.name).join(', ') || 'no commands'}), use cases per operation, unit tests.`,
+        dependsOn: [],
+        estimate: context.entities.length > 2 ? 'L' : 'M',
+      },
+      {
+        id: `be-${context.slug}-api`,
+        stream: 'backend',
+        context: context.name,
+        title: `${context.name} HTTP API`,
+        description: `Implement the ${ops.length} operations of api/${context.slug}.openapi.json with problem+json errors, plus integration tests.`,
+        dependsOn: [`be-${context.slug}-domain`, ...dependsOnContexts.map((slug) => `be-${slug}-api`)],
+        estimate: 'M',
+      },
+      {
+        id: `fe-${context.slug}`,
+        stream: 'frontend',
+        context: context.name,
+        title: `${context.name} screens`,
+        description: `List, detail and form views for ${context.entities.map((e) => e.plural).join(', ')} on the generated API client.`,
+        dependsOn: [`be-${context.slug}-api`],
+        estimate: 'M',
+      },
+      {
+        id: `mob-${context.slug}`,
+        stream: 'mobile',
+        context: context.name,
+        title: `${context.name} mobile flows`,
+        description: 'The same flows for the mobile app, offline-tolerant reads.',
+        dependsOn: [`be-${context.slug}-api`],
+        estimate: 'M',
+      },
+    );
+  }
+  const streams = (Object.keys(owners) as Array<keyof typeof owners>).map((stream) => ({
+    stream,
+    owner: owners[stream],
+    tasks: tasks.filter((t) => t.stream === stream),
+  }));
+  return {
+    product: model.product.name,
+    streams,
+    codingStandards: [
+      'TypeScript strict mode; no `any`; no unused locals.',
+      'Clean Architecture layers: domain imports nothing; application imports domain only; api and infrastructure are adapters.',
+      'Services use Node.js built-ins only at runtime (node:http, node:crypto); no third-party runtime packages.',
+      'HTTP follows the OpenAPI documents exactly: paths, operation ids, status codes, problem+json errors.',
+      'Every function stays under cyclomatic complexity 10; no secrets in source, configuration comes from the environment.',
+      'Tests with node:test and node:assert: unit tests for domain and use cases, integration tests over loopback HTTP; at least 80% line coverage.',
+    ],
+    definitionOfDone: [
+      'Type-checks with zero diagnostics.',
+      'Every OpenAPI operation has a handler.',
+      'All tests pass in the sandbox and line coverage is at least 80%.',
+    ],
+    notes: hasArchitecture
+      ? ['Deployment topology follows the solution architecture.']
+      : ['No solution architecture was given; one service per bounded context is assumed.'],
+  };
+}
+
+function markdown(plan: DevelopmentPlan): string {
+  const lines = [`# Development plan: ${plan.product}`, ''];
+  for (const stream of plan.streams) {
+    lines.push(
+      `## ${stream.stream} (${stream.owner})`,
+      '',
+      '| Task | Title | Depends on | Size |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const task of stream.tasks)
+      lines.push(`| ${task.id} | ${task.title} | ${task.dependsOn.join(', ') || '-'} | ${task.estimate} |`);
+    lines.push('');
+  }
+  lines.push(
+    '## Coding standards',
+    '',
+    ...plan.codingStandards.map((s) => `- ${s}`),
+    '',
+    '## Definition of done',
+    '',
+  );
+  lines.push(...plan.definitionOfDone.map((s) => `- ${s}`), '', ...plan.notes.map((n) => `> ${n}`), '');
+  return lines.join('\n');
+}
+
+export const techLead: AgentDefinition<DevelopmentPlan> = {
+  name: 'techLead',
+  role: 'Tech Lead',
+  phase: 'architecture-to-development',
+  purpose:
+    'Splits the architecture into work streams with tasks per bounded context, dependencies and coding standards.',
+  reads: ['domain-model', 'openapi', 'solution-architecture'],
+  writes: ['development-plan'],
+  output: developmentPlanSchema,
+  prompt: {
+    version: '1.0.0',
+    system: [
+      'You are the Tech Lead of a software factory. From a domain model, one OpenAPI document per bounded context and',
+      'the solution architecture, write the development plan: streams backend, frontend, mobile, infrastructure and',
+      'database, each with tasks per bounded context (id, title, description, dependsOn task ids, estimate S/M/L);',
+      'backend API tasks depend on their domain tasks and on the APIs of upstream contexts; frontend and mobile tasks',
+      'depend on the API they call. State coding standards (strict TypeScript, Clean Architecture dependency rule, Node',
+      'built-ins only, OpenAPI conformance, complexity under 10, no secrets, 80% coverage) and a definition of done.',
+    ].join(' '),
+    user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nSolution architecture (optional):\n{{solution-architecture}}\n\nReturn the plan as JSON.',
+  },
+  async blueprint(ctx) {
+    const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
+    return planFor(model, ctx.inputs('solution-architecture').length > 0);
+  },
+  artifacts(plan) {
+    return [
+      // The JSON comes last: readers asking for the newest `development-plan` get the structured plan.
+      {
+        path: 'plan/development-plan.md',
+        kind: 'development-plan',
+        contentType: 'text/markdown',
+        content: markdown(plan),
+      },
+      {
+        path: 'plan/development-plan.json',
+        kind: 'development-plan',
+        contentType: 'application/json',
+        content: JSON.stringify(plan, null, 2) + '\n',
+      },
+    ];
+  },
+};

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import { serviceCompilerOptions } from './generateService';
+
+export interface SourceFile {
+  path: string;
+  content: string | Buffer;
+}
+
+export interface Diagnostic {
+  file?: string;
+  line?: number;
+  code: number;
+  message: string;
+}
+
+export interface CompileResult {
+  diagnostics: Diagnostic[];
+  /** Folder holding the emitted JavaScript (`src/**` and `test/**` as `.js` + source maps), when emitted. */
+  outDir?: string;
+}
+
+/** @types/node of the factory itself: generated services type-check against the same Node typings. */
+function typeRoots(): string[] {
+  return [join(dirname(require.resolve('@types/node/package.json')), '..')];
+}
+
+function compilerOptions(root: string, outDir?: string): ts.CompilerOptions {
+  const converted = ts.convertCompilerOptionsFromJson(
+    { ...serviceCompilerOptions, outDir: outDir ?? 'dist', rootDir: root },
+    root,
+  );
+  return { ...converted.options, typeRoots: typeRoots(), noEmit: outDir === undefined };
+}
+
+/**
+ * Parsed library files (lib.*.d.ts, @types/node) are the bulk of a compile and never change, so they are
+ * parsed once per process and shared by every compile.
+ */
+const sharedSourceFiles = new Map<string, ts.SourceFile>();
+
+function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const original = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!fileName.includes('node_modules')) return original(fileName, languageVersion, onError, shouldCreate);
+    const key = `${fileName}|${JSON.stringify(languageVersion)}`;
+    let cached = sharedSourceFiles.get(key);
+    if (!cached) {
+      cached = original(fileName, languageVersion, onError, shouldCreate);
+      if (cached) sharedSourceFiles.set(key, cached);
+    }
+    return cached;
+  };
+  return host;
+}
+
+function format(diagnostic: ts.Diagnostic, root: string): Diagnostic {
+  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+  if (!diagnostic.file || diagnostic.start === undefined) return { code: diagnostic.code, message };
+  const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
+  return { file: relative(root, diagnostic.file.fileName), line: line + 1, code: diagnostic.code, message };
+}
+
+/**
+ * Type-checks (and optionally emits) a service held in memory: files are written to a scratch folder so the
+ * compiler resolves them like a checkout, then checked with the service's own strict options.
+ */
+export function compileService(files: SourceFile[], options: { emit?: boolean } = {}): CompileResult {
+  const hash = createHash('sha256');
+  for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path)))
+    hash.update(file.path).update('\0').update(file.content);
+  const key = hash.digest('hex').slice(0, 24);
+  const base = join(tmpdir(), 'factory-service-builds');
+  const outDir = join(base, `${key}-dist`);
+  // Same sources compile to the same output: agents of one phase share a build instead of repeating it.
+  if (options.emit && existsSync(join(outDir, '.complete'))) return { diagnostics: [], outDir };
+  const root = join(base, `${key}-${process.pid}-${Date.now()}`);
+  for (const file of files) {
+    const target = join(root, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.content);
+  }
+  const tsFiles = files.filter(
+    (f) => f.path.endsWith('.ts') && (f.path.startsWith('src/') || f.path.startsWith('test/')),
+  );
+  const stagingOut = options.emit ? join(root, '.out') : undefined;
+  try {
+    const compileOptions = compilerOptions(root, stagingOut);
+    const program = ts.createProgram(
+      tsFiles.map((f) => join(root, f.path)),
+      compileOptions,
+      cachingHost(compileOptions),
+    );
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => format(d, root));
+    if (!options.emit || diagnostics.length > 0) return { diagnostics };
+    const emitted = program.emit();
+    const emitDiagnostics = emitted.diagnostics.map((d) => format(d, root));
+    if (emitDiagnostics.length > 0 || !stagingOut) return { diagnostics: emitDiagnostics };
+    writeFileSync(join(stagingOut, '.complete'), key);
+    try {
+      rmSync(outDir, { recursive: true, force: true });
+      renameSync(stagingOut, outDir);
+    } catch (error) {
+      // Another process finished the same build first; its output is identical.
+      if (!existsSync(join(outDir, '.complete'))) throw error;
+    }
+    return { diagnostics: [], outDir };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Relative paths of every file under a folder, `/`-separated. */
+export function listFiles(folder: string, prefix = ''): string[] {
+  return readdirSync(join(folder, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listFiles(folder, path) : [path];
+  });
+}

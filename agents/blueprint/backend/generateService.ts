@@ -1,0 +1,123 @@
+import type { BoundedContext, DomainModel } from '../../schemas/domainModel';
+import { serviceModel, type MoneyFormat, type ServiceModel } from './model';
+import { applicationSource, dtoSource, portsSource, useCasesSource } from './templates/application';
+import { httpSource, mainSource, routesSource, serverSource } from './templates/api';
+import { errorsSource, entitySource, rulesSource } from './templates/domain';
+import { faultyRepositorySource, inMemoryRepositorySource, systemSource } from './templates/infrastructure';
+import { apiTestSource, domainTestSource, testClientSource, useCaseTestSource } from './templates/tests';
+
+export interface GeneratedFile {
+  path: string;
+  content: string;
+}
+
+export interface GeneratedService {
+  slug: string;
+  context: string;
+  /** `services/<context-slug>`: the folder artifact name. */
+  folder: string;
+  files: GeneratedFile[];
+}
+
+/** The compiler options every generated service uses, written to its tsconfig.json and used by the gate. */
+export const serviceCompilerOptions = {
+  target: 'ES2022',
+  module: 'commonjs',
+  moduleResolution: 'node',
+  lib: ['ES2022'],
+  types: ['node'],
+  strict: true,
+  noImplicitOverride: true,
+  noFallthroughCasesInSwitch: true,
+  noUnusedLocals: true,
+  forceConsistentCasingInFileNames: true,
+  skipLibCheck: true,
+  sourceMap: true,
+  outDir: 'dist',
+  rootDir: '.',
+} as const;
+
+function projectFiles(model: ServiceModel): GeneratedFile[] {
+  const packageJson = {
+    name: model.packageName,
+    version: '0.1.0',
+    private: true,
+    description: `${model.context.name} service: ${model.context.description}`,
+    main: 'dist/src/main.js',
+    engines: { node: '>=20' },
+    scripts: {
+      build: 'tsc -p tsconfig.json',
+      test: 'npm run build && node --test dist/test/',
+      start: 'node dist/src/main.js',
+    },
+    devDependencies: { typescript: '~5.9', '@types/node': '^20' },
+  };
+  const readme = [
+    `# ${model.context.name} service`,
+    '',
+    model.context.description,
+    '',
+    'Node.js only (no runtime packages). `npm run build`, `npm test`, `npm start` (PORT, default 8080).',
+    '',
+    '## Layers',
+    '- `src/domain/`: entities, attribute rules, lifecycle transitions, domain errors. Imports nothing else.',
+    '- `src/application/`: one use-case class per entity, ports (repository, clock, ids, events), DTOs.',
+    '- `src/infrastructure/`: in-memory repository, fault-injecting repositories, system clock and ids.',
+    '- `src/api/`: the node:http adapter; `routes.ts` is the route table, one entry per OpenAPI operation.',
+    '- `src/main.ts`: composition root; `CHAOS_REPOSITORY=slow|failing` injects repository faults.',
+    '',
+    '## Operations',
+    '',
+    '| Method | Path | Operation |',
+    '| --- | --- | --- |',
+    '| GET | /health | health |',
+    ...model.operations.map((op) => `| ${op.method.toUpperCase()} | ${op.path} | ${op.operationId} |`),
+    '',
+  ].join('\n');
+  return [
+    { path: 'package.json', content: JSON.stringify(packageJson, null, 2) + '\n' },
+    {
+      path: 'tsconfig.json',
+      content:
+        JSON.stringify({ compilerOptions: serviceCompilerOptions, include: ['src', 'test'] }, null, 2) + '\n',
+    },
+    { path: 'README.md', content: readme },
+  ];
+}
+
+/** Every file of one bounded context's service, deterministic for a given model. */
+export function generateService(
+  model: DomainModel,
+  context: BoundedContext,
+  options: { money?: MoneyFormat } = {},
+): GeneratedService {
+  const service = serviceModel(context, model.product.slug, options.money);
+  const files: GeneratedFile[] = [
+    ...projectFiles(service),
+    { path: 'src/domain/errors.ts', content: errorsSource },
+    { path: 'src/domain/rules.ts', content: rulesSource },
+    ...service.entities.map((e) => ({ path: `src/domain/${e.file}.ts`, content: entitySource(e) })),
+    { path: 'src/application/ports.ts', content: portsSource },
+    { path: 'src/application/dto.ts', content: dtoSource },
+    ...service.entities.map((e) => ({
+      path: `src/application/${e.var}UseCases.ts`,
+      content: useCasesSource(e, service),
+    })),
+    { path: 'src/application/application.ts', content: applicationSource(service) },
+    { path: 'src/infrastructure/inMemoryRepository.ts', content: inMemoryRepositorySource },
+    { path: 'src/infrastructure/faultyRepository.ts', content: faultyRepositorySource },
+    { path: 'src/infrastructure/system.ts', content: systemSource },
+    { path: 'src/api/http.ts', content: httpSource },
+    { path: 'src/api/routes.ts', content: routesSource(service) },
+    { path: 'src/api/server.ts', content: serverSource },
+    { path: 'src/main.ts', content: mainSource(service) },
+    { path: 'test/client.ts', content: testClientSource },
+    ...service.entities.map((e) => ({ path: `test/${e.file}.domain.test.ts`, content: domainTestSource(e) })),
+    ...service.entities.map((e) => ({
+      path: `test/${e.file}.use-cases.test.ts`,
+      content: useCaseTestSource(e),
+    })),
+    { path: 'test/api.test.ts', content: apiTestSource(service) },
+  ];
+  return { slug: context.slug, context: context.name, folder: `services/${context.slug}`, files };
+}

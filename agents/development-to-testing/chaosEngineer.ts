@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { compileService } from '../blueprint/backend/compileService';
+import { driverTargets, runChaos } from '../blueprint/testing/drive';
+import { loadServices, moneyFormatFor } from '../blueprint/testing/services';
+import { domainModelSchema } from '../schemas/domainModel';
+import { getSandbox } from '../../platform/sandbox';
+
+export const chaosTestSchema = z.object({
+  services: z.array(
+    z.object({
+      service: z.string(),
+      experiments: z.array(
+        z.object({
+          name: z.string(),
+          category: z.enum(['malformed-request', 'repository', 'process']),
+          survived: z.boolean(),
+          observations: z.array(z.string()),
+        }),
+      ),
+      survived: z.number().int(),
+      total: z.number().int(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
+export type ChaosTestReport = z.infer<typeof chaosTestSchema>;
+
+export const chaosEngineer: AgentDefinition<ChaosTestReport> = {
+  name: 'chaosEngineer',
+  role: 'Resiliency & Chaos Engineer',
+  phase: 'development-to-testing',
+  purpose:
+    'Injects faults into each running service (malformed requests, slow and failing repository, kill and restart) and reports what it survived.',
+  reads: ['service-source', 'domain-model', 'openapi'],
+  writes: ['chaos-test'],
+  output: chaosTestSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Resiliency & Chaos Engineer of a software factory. Against each running service in the sandbox, inject faults: malformed JSON, a wrong content type, a huge body, unknown routes, invalid ids, unsupported methods; a slow and a failing repository (CHAOS_REPOSITORY=slow|failing); SIGKILL and restart; SIGTERM. For each experiment report whether the service survived (answered the documented 4xx/503 problem+json, stayed healthy, restarted, shut down cleanly) and what you observed.',
+    user: 'Service sources:\n{{service-source}}\n\nDomain model:\n{{domain-model}}',
+  },
+  async blueprint(ctx) {
+    const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
+    const services: ChaosTestReport['services'] = [];
+    for (const service of await loadServices(ctx)) {
+      const { outDir } = compileService(service.files, { emit: true });
+      if (!outDir) {
+        services.push({
+          service: service.slug,
+          experiments: [],
+          survived: 0,
+          total: 0,
+          error: 'the service does not compile',
+        });
+        continue;
+      }
+      const { experiments, error } = await runChaos(
+        getSandbox(),
+        outDir,
+        driverTargets(model, service.slug, await moneyFormatFor(ctx, model, service.slug)),
+      );
+      services.push({
+        service: service.slug,
+        experiments,
+        survived: experiments.filter((e) => e.survived).length,
+        total: experiments.length,
+        error,
+      });
+    }
+    return { services };
+  },
+  artifacts(output) {
+    return output.services.map((service) => ({
+      path: `testing/chaos/${service.service}.json`,
+      kind: 'chaos-test',
+      contentType: 'application/json',
+      content: JSON.stringify(service, null, 2) + '\n',
+    }));
+  },
+};

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { defaultLoad, driverTargets, runLoad } from '../blueprint/testing/drive';
+import { compileService } from '../blueprint/backend/compileService';
+import { loadServices, moneyFormatFor } from '../blueprint/testing/services';
+import { domainModelSchema } from '../schemas/domainModel';
+import { getSandbox } from '../../platform/sandbox';
+import { defaultExitCriteria } from './qaEngineer';
+
+export const loadTestSchema = z.object({
+  services: z.array(
+    z.object({
+      service: z.string(),
+      profile: z.object({ requests: z.number(), durationMs: z.number(), concurrency: z.number() }),
+      p95LimitMs: z.number(),
+      result: z
+        .object({
+          requests: z.number(),
+          durationMs: z.number(),
+          throughputRps: z.number(),
+          errors: z.number(),
+          errorRate: z.number(),
+          latencyMs: z.object({ p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }),
+          statusCounts: z.record(z.string(), z.number()),
+        })
+        .optional(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
+export type LoadTestReport = z.infer<typeof loadTestSchema>;
+
+export const loadTester: AgentDefinition<LoadTestReport> = {
+  name: 'loadTester',
+  role: 'Load & Performance Tester',
+  phase: 'development-to-testing',
+  purpose:
+    'Starts each compiled service in the sandbox and drives a bounded load, reporting throughput, latency percentiles and errors.',
+  reads: ['service-source', 'domain-model', 'openapi', 'test-plan'],
+  writes: ['load-test'],
+  output: loadTestSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Load & Performance Tester of a software factory. Start each service on a loopback port inside the sandbox and drive a bounded load (at most 2,000 requests or 5 seconds at concurrency 10) mixing create, get and list; report requests, throughput, p50/p95/p99 latency and error rate as measured, and the p95 limit from the test plan.',
+    user: 'Service sources:\n{{service-source}}\n\nDomain model:\n{{domain-model}}\n\nTest plan:\n{{test-plan}}',
+  },
+  async blueprint(ctx) {
+    const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
+    const plan = ctx.inputs('test-plan').length
+      ? await ctx.inputJson<{ exitCriteria?: { p95LatencyMs?: number } }>('test-plan')
+      : undefined;
+    const p95LimitMs = plan?.exitCriteria?.p95LatencyMs ?? defaultExitCriteria.p95LatencyMs;
+    const services: LoadTestReport['services'] = [];
+    for (const service of await loadServices(ctx)) {
+      const { outDir } = compileService(service.files, { emit: true });
+      if (!outDir) {
+        services.push({
+          service: service.slug,
+          profile: defaultLoad,
+          p95LimitMs,
+          error: 'the service does not compile',
+        });
+        continue;
+      }
+      const { report, error } = await runLoad(
+        getSandbox(),
+        outDir,
+        driverTargets(model, service.slug, await moneyFormatFor(ctx, model, service.slug)),
+      );
+      services.push({
+        service: service.slug,
+        profile: defaultLoad,
+        p95LimitMs,
+        result: report && {
+          requests: report.requests,
+          durationMs: report.durationMs,
+          throughputRps: Math.round(report.throughputRps),
+          errors: report.errors,
+          errorRate: report.errorRate,
+          latencyMs: report.latencyMs,
+          statusCounts: report.statusCounts,
+        },
+        error,
+      });
+    }
+    return { services };
+  },
+  artifacts(output) {
+    return output.services.map((service) => ({
+      path: `testing/load/${service.service}.json`,
+      kind: 'load-test',
+      contentType: 'application/json',
+      content: JSON.stringify(service, null, 2) + '\n',
+    }));
+  },
+};

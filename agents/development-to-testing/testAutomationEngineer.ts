@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { runNodeTests } from '../blueprint/testing/runTests';
+import { buildWithTestCases, describeDiagnostics, loadServices } from '../blueprint/testing/services';
+import { getSandbox } from '../../platform/sandbox';
+
+const caseSchema = z.object({
+  name: z.string(),
+  file: z.string().nullable(),
+  status: z.enum(['pass', 'fail', 'skip']),
+  durationMs: z.number(),
+  message: z.string().optional(),
+  location: z.string().optional(),
+});
+
+export const testResultsSchema = z.object({
+  services: z.array(
+    z.object({
+      service: z.string(),
+      source: z.string(),
+      compiled: z.boolean(),
+      diagnostics: z.array(z.string()),
+      addedTests: z.array(z.string()),
+      tests: z.number().int(),
+      passed: z.number().int(),
+      failed: z.number().int(),
+      skipped: z.number().int(),
+      durationMs: z.number(),
+      failures: z.array(caseSchema),
+      cases: z.array(caseSchema),
+    }),
+  ),
+});
+
+export type TestResults = z.infer<typeof testResultsSchema>;
+export type ServiceTestResults = TestResults['services'][number];
+
+export const testAutomationEngineer: AgentDefinition<TestResults> = {
+  name: 'testAutomationEngineer',
+  role: 'Test Automation Engineer',
+  phase: 'development-to-testing',
+  purpose:
+    'Compiles each service with its generated tests and executes them in the sandbox, reporting the real results.',
+  reads: ['service-source', 'test-case'],
+  writes: ['test-results'],
+  output: testResultsSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Test Automation Engineer of a software factory. You do not guess results: you compile each service together with the generated contract tests (TypeScript compiler, CommonJS), execute node:test in the sandbox and report what the test runner reported: counts of tests, passed, failed and skipped, each failure with its full test name, file, location and message, and the duration.',
+    user: 'Service sources:\n{{service-source}}\n\nGenerated test cases:\n{{test-case}}\n\nReturn the parsed results as JSON.',
+  },
+  async blueprint(ctx) {
+    const services: TestResults['services'] = [];
+    for (const service of await loadServices(ctx)) {
+      const built = await buildWithTestCases(ctx, service);
+      const base = {
+        service: service.slug,
+        source: service.source,
+        addedTests: built.addedTests,
+        diagnostics: describeDiagnostics(built.diagnostics),
+      };
+      if (!built.outDir) {
+        const failure = {
+          name: 'compile',
+          file: null,
+          status: 'fail' as const,
+          durationMs: 0,
+          message: base.diagnostics.slice(0, 20).join('\n'),
+        };
+        services.push({
+          ...base,
+          compiled: false,
+          tests: 0,
+          passed: 0,
+          failed: 1,
+          skipped: 0,
+          durationMs: 0,
+          failures: [failure],
+          cases: [failure],
+        });
+        continue;
+      }
+      const run = await runNodeTests(getSandbox(), built.outDir);
+      ctx.log(`${service.slug}: ${run.passed}/${run.tests} passed in ${run.durationMs} ms`);
+      services.push({
+        ...base,
+        compiled: true,
+        tests: run.tests,
+        passed: run.passed,
+        failed: run.failed,
+        skipped: run.skipped,
+        durationMs: run.durationMs,
+        failures: run.cases.filter((c) => c.status === 'fail'),
+        cases: run.cases,
+      });
+    }
+    return { services };
+  },
+  artifacts(output) {
+    return output.services.map((service) => ({
+      path: `testing/results/${service.service}.json`,
+      kind: 'test-results',
+      contentType: 'application/json',
+      content: JSON.stringify(service, null, 2) + '\n',
+    }));
+  },
+};

@@ -1,0 +1,106 @@
+import type { AgentContext } from '../agents/agent';
+import type { ChaosTestReport } from '../agents/development-to-testing/chaosEngineer';
+import type { CodeReview } from '../agents/development-to-testing/codeReviewer';
+import type { CoverageReport } from '../agents/development-to-testing/testCoverageValidator';
+import type { LoadTestReport } from '../agents/development-to-testing/loadTester';
+import { defaultExitCriteria } from '../agents/development-to-testing/qaEngineer';
+import type { ServiceTestResults } from '../agents/development-to-testing/testAutomationEngineer';
+import { noFindings, type GateCriterion, type GateDefinition } from './gate';
+
+async function all<T>(ctx: AgentContext, kind: string): Promise<T[]> {
+  const out: T[] = [];
+  for (const input of ctx.inputs(kind)) if (input.ref.path.endsWith('.json')) out.push(await input.json<T>());
+  return out;
+}
+
+/** The testing gate: every criterion lists specific findings a developer can act on. */
+export const developmentToTestingGate: GateDefinition = {
+  phase: 'development-to-testing',
+  reads: ['test-results', 'coverage', 'code-review', 'load-test', 'chaos-test', 'test-plan'],
+  async evaluate(ctx) {
+    const plan = ctx.inputs('test-plan').length
+      ? await ctx.inputJson<{ exitCriteria?: typeof defaultExitCriteria }>('test-plan')
+      : undefined;
+    const exit = { ...defaultExitCriteria, ...(plan?.exitCriteria ?? {}) };
+    const results = await all<ServiceTestResults>(ctx, 'test-results');
+    const coverage = await all<CoverageReport['services'][number]>(ctx, 'coverage');
+    const reviews = await all<CodeReview['services'][number]>(ctx, 'code-review');
+    const loads = await all<LoadTestReport['services'][number]>(ctx, 'load-test');
+    const chaos = await all<ChaosTestReport['services'][number]>(ctx, 'chaos-test');
+    const criteria: GateCriterion[] = [];
+
+    const testFindings = results.flatMap((r) => [
+      ...(r.tests === 0 && r.compiled ? [`${r.service}: no tests were run`] : []),
+      ...r.failures.map(
+        (f) =>
+          `${r.service}: test "${f.name}" failed in ${f.file ?? 'n/a'}${f.location ? ` (${f.location})` : ''}: ${(f.message ?? '').split('\n')[0]}`,
+      ),
+    ]);
+    if (results.length === 0) testFindings.push('no test results were produced');
+    criteria.push(noFindings('failing tests', testFindings));
+
+    const coverageFindings = coverage
+      .filter((c) => !(c.lines.percent >= exit.lineCoverage))
+      .map(
+        (c) =>
+          `${c.service}: line coverage ${c.lines.percent}% is below ${exit.lineCoverage}%${c.error ? ` (${c.error})` : ''}; least covered: ${[
+            ...c.files,
+          ]
+            .sort((a, b) => a.linePercent - b.linePercent)
+            .slice(0, 3)
+            .map((f) => `${f.path} ${f.linePercent}%`)
+            .join(', ')}`,
+      );
+    if (coverage.length === 0) coverageFindings.push('no coverage was measured');
+    const lowest = coverage.length ? Math.min(...coverage.map((c) => c.lines.percent)) : 0;
+    criteria.push({
+      name: 'line coverage per service (lowest, %)',
+      value: lowest,
+      threshold: exit.lineCoverage,
+      passed: coverageFindings.length === 0,
+      findings: coverageFindings,
+    });
+
+    criteria.push(
+      noFindings(
+        'blocking review findings',
+        reviews.flatMap((r) =>
+          r.findings
+            .filter((f) => f.blocking)
+            .map((f) => `${r.service}: ${f.file}:${f.line} ${f.rule}: ${f.message}`),
+        ),
+      ),
+    );
+
+    const loadFindings = loads.flatMap((l) => {
+      if (!l.result) return [`${l.service}: the load test did not complete: ${l.error ?? 'no result'}`];
+      const found: string[] = [];
+      if (l.result.errorRate > exit.maxErrorRate)
+        found.push(
+          `${l.service}: error rate ${(l.result.errorRate * 100).toFixed(2)}% under load exceeds ${exit.maxErrorRate * 100}% (statuses ${JSON.stringify(l.result.statusCounts)})`,
+        );
+      if (l.result.latencyMs.p95 > exit.p95LatencyMs)
+        found.push(
+          `${l.service}: p95 latency ${l.result.latencyMs.p95.toFixed(1)} ms exceeds ${exit.p95LatencyMs} ms`,
+        );
+      return found;
+    });
+    if (loads.length === 0) loadFindings.push('no load test was run');
+    criteria.push(
+      noFindings(
+        `load: error rate <= ${exit.maxErrorRate * 100}% and p95 <= ${exit.p95LatencyMs} ms`,
+        loadFindings,
+      ),
+    );
+
+    const chaosFindings = chaos.flatMap((c) => [
+      ...(c.error ? [`${c.service}: chaos run failed: ${c.error}`] : []),
+      ...c.experiments
+        .filter((e) => exit.chaos.includes(e.category) && !e.survived)
+        .map((e) => `${c.service}: did not survive "${e.name}": ${e.observations.join('; ')}`),
+    ]);
+    if (chaos.length === 0) chaosFindings.push('no chaos test was run');
+    criteria.push(noFindings('chaos: malformed requests and repository faults survived', chaosFindings));
+    return criteria;
+  },
+};

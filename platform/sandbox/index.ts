@@ -1,0 +1,16 @@
+import { LocalProcessSandbox } from './localProcessSandbox';
+import type { Sandbox } from './sandbox';
+
+export type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from './sandbox';
+export { LocalProcessSandbox, nodeHeapLimitArgs, nodePermissionArgs } from './localProcessSandbox';
+
+let current: Sandbox | undefined;
+
+/** The sandbox agents execute generated code in; chosen once at start-up (local process unless set). */
+export function getSandbox(): Sandbox {
+  return (current ??= new LocalProcessSandbox());
+}
+
+export function setSandbox(sandbox: Sandbox): void {
+  current = sandbox;
+}

@@ -1,0 +1,246 @@
+import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
+import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import { bugFeedback, type BugReport } from '../../../agents/development-to-testing/bugInvestigator';
+import {
+  developmentToTestingAgents,
+  developmentToTestingSteps,
+} from '../../../agents/development-to-testing';
+import { createAgentContext } from '../../../agents/runtime/agentContext';
+import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
+import { developmentToTestingGate } from '../../../gates/development-to-testing';
+import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import {
+  backlogInput,
+  domainModelInput,
+  toolLibraryBacklog,
+  toolLibraryModel,
+} from '../development/fixtures';
+
+const phase1 = [
+  domainModelInput(toolLibraryModel),
+  backlogInput(toolLibraryBacklog),
+  apiDesigner,
+  backendDeveloper,
+] as Array<AgentDefinition<unknown>>;
+
+function gate(run: HarnessRun, refs: ArtifactRef[]) {
+  return developmentToTestingGate.evaluate(
+    createAgentContext({
+      store: run.store,
+      runId: run.runId,
+      tenantId: run.tenantId,
+      iteration: 1,
+      attempt: 1,
+      phase: 'development-to-testing',
+      agent: 'gate',
+      inputs: refs,
+    }),
+  );
+}
+
+describe('Development to Testing', () => {
+  let built: HarnessRun;
+  let tested: HarnessRun;
+
+  beforeAll(async () => {
+    built = await runAgents(phase1, { visionText: 'tool library' });
+    tested = await runAgents(developmentToTestingAgents, {
+      visionText: 'tool library',
+      store: built.store,
+      inputs: built.refs.slice(1),
+    });
+  }, 300_000);
+
+  it('declares the seed order with load and chaos in parallel', () => {
+    expect(developmentToTestingSteps.map((s) => (Array.isArray(s) ? s.map((a) => a.name) : s.name))).toEqual([
+      'qaEngineer',
+      'testGenerator',
+      'testAutomationEngineer',
+      'testCoverageValidator',
+      ['loadTester', 'chaosEngineer'],
+      'bugInvestigator',
+      'codeReviewer',
+    ]);
+  });
+
+  it('executes the service tests and the generated contract tests, all passing', async () => {
+    const results = await tested.json<{
+      tests: number;
+      passed: number;
+      failed: number;
+      addedTests: string[];
+      cases: Array<{ file: string }>;
+    }>('test-results');
+    expect(results.failed).toBe(0);
+    expect(results.passed).toBe(results.tests);
+    expect(results.tests).toBeGreaterThan(80);
+    expect(results.addedTests).toEqual(['test/contract/lending.contract.test.ts']);
+    expect(results.cases.some((c) => c.file === 'test/contract/lending.contract.test.ts')).toBe(true);
+  });
+
+  it("writes BDD features from the stories' acceptance scenarios", async () => {
+    const index = await tested.json<{ root: string; files: Array<{ path: string }> }>('test-case');
+    expect(index.files.map((f) => f.path).sort()).toEqual([
+      'features/loan.feature',
+      'features/member.feature',
+      'features/tool.feature',
+      'test/contract/lending.contract.test.ts',
+    ]);
+    const feature = (
+      await tested.store.get('test', 'run-1', `${index.root}/features/loan.feature`)
+    ).toString();
+    expect(feature).toContain(
+      '  @US-002 @negative\n  Scenario: A returned loan cannot be approved\n    Given a returned loan\n    When I approve it\n    Then the request is refused as a conflict',
+    );
+    expect(feature).toContain('    Given I am a registered member\n    And the drill is available');
+    expect(feature).toContain('  Scenario: ApproveLoan\n    Given a loan in state requested');
+  });
+
+  it('measures at least 80% line coverage of src/', async () => {
+    const coverage = await tested.json<{
+      lines: { percent: number };
+      branches: { percent: number };
+      files: Array<{ path: string }>;
+    }>('coverage');
+    expect(coverage.lines.percent).toBeGreaterThanOrEqual(80);
+    expect(coverage.branches.percent).toBeGreaterThan(0);
+    expect(coverage.files.map((f) => f.path)).toContain('src/api/server.js');
+  });
+
+  it('reports load and chaos results, a clean review, an empty bug report, and passes the gate', async () => {
+    const load = await tested.json<{
+      result: { requests: number; errorRate: number; latencyMs: { p95: number } };
+    }>('load-test');
+    expect(load.result.requests).toBeGreaterThan(100);
+    expect(load.result.errorRate).toBe(0);
+    const chaos = await tested.json<{
+      experiments: Array<{ name: string; survived: boolean }>;
+      survived: number;
+      total: number;
+    }>('chaos-test');
+    expect(chaos.total).toBe(11);
+    expect(chaos.experiments.filter((e) => !e.survived)).toEqual([]);
+    expect((await tested.json<BugReport>('bug-report')).bugs).toEqual([]);
+    expect(await tested.text('quality-report')).toContain('"verdict": "pass"');
+    const criteria = await gate(tested, tested.refs);
+    expect(criteria.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('closes the loop: a defect fails tests and the gate, the bug report names it, the rerun fixes it', async () => {
+    // Corrupt the create handler (201 becomes 200) in a copy of the service, as a faulty attempt would.
+    const ref = built.all('service-source')[0];
+    const ctx = createAgentContext({
+      store: built.store,
+      runId: built.runId,
+      tenantId: built.tenantId,
+      iteration: 1,
+      attempt: 2,
+      phase: 'architecture-to-development',
+      agent: 'backendDeveloper',
+      inputs: [],
+    });
+    const files = (await ctx.readFolder(ref)).map((f) =>
+      f.path === 'src/api/routes.ts'
+        ? {
+            path: f.path,
+            content: f.content
+              .toString()
+              .replace('return { status: 201, body: created', 'return { status: 200, body: created'),
+          }
+        : f,
+    );
+    const defective = await ctx.writeFolder({ folder: 'services/lending', kind: 'service-source', files });
+    const base = built.refs.slice(1).filter((r) => r.kind !== 'service-source');
+    const testing = developmentToTestingAgents.filter((a) =>
+      ['testGenerator', 'testAutomationEngineer', 'bugInvestigator'].includes(a.name),
+    );
+    const copied = await copyInto(built, 'run-defect', [...base, defective]);
+    const run = await runAgents(testing, {
+      visionText: 'tool library',
+      store: built.store,
+      runId: 'run-defect',
+      inputs: copied,
+    });
+    const results = await run.json<{
+      failed: number;
+      failures: Array<{ name: string; file: string; message: string }>;
+    }>('test-results');
+    expect(results.failed).toBeGreaterThan(0);
+    expect(results.failures.map((f) => f.name)).toContain(
+      'Lending service HTTP API > /v1/members > create, get, list, update and delete a Member',
+    );
+    expect(results.failures.find((f) => f.file === 'test/api.test.ts')?.message).toMatch(/200 !== 201/);
+    const criteria = await gate(run, run.refs);
+    const tests = criteria.find((c) => c.name === 'failing tests')!;
+    expect(tests.passed).toBe(false);
+    expect(tests.findings.join('\n')).toContain(
+      'test "Lending service HTTP API > /v1/members > create, get, list, update and delete a Member" failed in test/api.test.ts',
+    );
+    const report = await run.json<BugReport>('bug-report');
+    const bug = report.bugs.find((b) => b.file === 'test/api.test.ts')!;
+    expect(bug.suspectFiles).toContain('src/api/routes.ts');
+
+    // The Backend Developer reruns with the bug report as feedback; the new code passes the same tests.
+    const feedback = bugFeedback(report);
+    const rerun = await runAgents(
+      [domainModelInput(toolLibraryModel), apiDesigner, backendDeveloper] as Array<AgentDefinition<unknown>>,
+      {
+        visionText: 'tool library',
+        store: built.store,
+        runId: 'run-fixed',
+        feedback,
+      },
+    );
+    const fixedFiles = await createAgentContext({
+      store: built.store,
+      runId: 'run-fixed',
+      tenantId: 'test',
+      iteration: 1,
+      attempt: 1,
+      phase: 'architecture-to-development',
+      agent: 'x',
+      inputs: [],
+    }).readFolder(rerun.all('service-source')[0]);
+    expect(fixedFiles.find((f) => f.path === 'FEEDBACK.md')?.content.toString()).toContain(
+      'src/api/routes.ts',
+    );
+    const retest = await runAgents(testing, {
+      visionText: 'tool library',
+      store: built.store,
+      runId: 'run-fixed',
+      inputs: rerun.refs.slice(1),
+    });
+    const fixed = await retest.json<{ failed: number; passed: number; tests: number }>('test-results');
+    expect(fixed.failed).toBe(0);
+    expect(fixed.passed).toBe(fixed.tests);
+  }, 300_000);
+});
+
+/** Copies artifacts of one run into another (the harness keeps runs apart), returning the new references. */
+async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRef[]): Promise<ArtifactRef[]> {
+  const out: ArtifactRef[] = [];
+  for (const ref of refs) {
+    const body = await from.store.get(from.tenantId, from.runId, ref.path);
+    const head = await from.store.head(from.tenantId, from.runId, ref.path);
+    if (ref.path.endsWith('.folder.json')) {
+      const index = JSON.parse(body.toString()) as { root: string; files: Array<{ path: string }> };
+      for (const file of index.files) {
+        const content = await from.store.get(from.tenantId, from.runId, `${index.root}/${file.path}`);
+        await from.store.put(from.tenantId, runId, `${index.root}/${file.path}`, content, {
+          kind: `${ref.kind}-file`,
+          phase: 'copy',
+          agent: 'test',
+          contentType: 'text/plain',
+        });
+      }
+    }
+    const entry = await from.store.put(from.tenantId, runId, ref.path, body, {
+      kind: ref.kind,
+      phase: head?.phase ?? 'copy',
+      agent: head?.agent ?? 'test',
+      contentType: head?.contentType ?? 'application/json',
+    });
+    out.push({ path: entry.path, sha256: entry.sha256, kind: entry.kind });
+  }
+  return out;
+}

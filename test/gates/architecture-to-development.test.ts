@@ -1,0 +1,94 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateService } from '../../agents/blueprint/backend/generateService';
+import { createAgentContext } from '../../agents/runtime/agentContext';
+import { buildOpenApi } from '../../agents/blueprint/architecture/openapi';
+import {
+  architectureToDevelopmentCriteria,
+  architectureToDevelopmentGate,
+} from '../../gates/architecture-to-development';
+import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
+import { clinicModel } from '../agents/development/fixtures';
+
+describe('architectureToDevelopmentGate', () => {
+  it('evaluates every criterion in its list, so adding one is one line', async () => {
+    const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-')));
+    const ctx = createAgentContext({
+      store,
+      runId: 'r',
+      tenantId: 't',
+      iteration: 1,
+      attempt: 1,
+      phase: 'architecture-to-development',
+      agent: 'gate',
+      inputs: [],
+    });
+    const extra = async () => ({
+      name: 'extra criterion',
+      value: 1,
+      threshold: 1,
+      passed: true,
+      findings: [],
+    });
+    architectureToDevelopmentCriteria.push(extra);
+    try {
+      const criteria = await architectureToDevelopmentGate.evaluate(ctx);
+      expect(criteria.map((c) => c.name).slice(-1)).toEqual(['extra criterion']);
+      expect(criteria.find((c) => c.name === 'backend services generated')).toMatchObject({
+        passed: false,
+        findings: ['no service-source artifact was produced'],
+      });
+    } finally {
+      architectureToDevelopmentCriteria.pop();
+    }
+  });
+
+  it('names every OpenAPI operation of a context that has no generated service', async () => {
+    const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-')));
+    const ctx0 = createAgentContext({
+      store,
+      runId: 'r',
+      tenantId: 't',
+      iteration: 1,
+      attempt: 1,
+      phase: 'architecture-to-development',
+      agent: 'x',
+      inputs: [],
+    });
+    const billing = clinicModel.contexts[1];
+    const service = generateService(clinicModel, billing);
+    const serviceRef = await ctx0.writeFolder({
+      folder: service.folder,
+      kind: 'service-source',
+      files: service.files,
+    });
+    const docs = [];
+    for (const context of clinicModel.contexts) {
+      docs.push(
+        await ctx0.write({
+          path: `api/${context.slug}.openapi.json`,
+          kind: 'openapi',
+          contentType: 'application/json',
+          content: JSON.stringify(buildOpenApi(clinicModel, context)),
+        }),
+      );
+    }
+    const ctx = createAgentContext({
+      store,
+      runId: 'r',
+      tenantId: 't',
+      iteration: 1,
+      attempt: 1,
+      phase: 'architecture-to-development',
+      agent: 'gate',
+      inputs: [serviceRef, ...docs],
+    });
+    const criteria = await architectureToDevelopmentGate.evaluate(ctx);
+    const handlers = criteria.find((c) => c.name === 'OpenAPI operations without a handler')!;
+    expect(handlers.findings).toEqual([
+      'no service was generated for iteration-1/architecture-to-development/attempt-1/api/scheduling.openapi.json (expected services/scheduling)',
+    ]);
+    expect(criteria.find((c) => c.name === 'service type-check diagnostics')?.passed).toBe(true);
+  });
+});

@@ -1,0 +1,159 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAgentContext } from '../../agents/runtime/agentContext';
+import { developmentToTestingGate } from '../../gates/development-to-testing';
+import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
+
+async function evaluate(artifacts: Array<{ path: string; kind: string; value: unknown }>) {
+  const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-')));
+  const refs = [];
+  for (const a of artifacts) {
+    const entry = await store.put('t', 'r', a.path, JSON.stringify(a.value), {
+      kind: a.kind,
+      phase: 'development-to-testing',
+      agent: 'x',
+      contentType: 'application/json',
+    });
+    refs.push({ path: entry.path, sha256: entry.sha256, kind: entry.kind });
+  }
+  const ctx = createAgentContext({
+    store,
+    runId: 'r',
+    tenantId: 't',
+    iteration: 1,
+    attempt: 1,
+    phase: 'development-to-testing',
+    agent: 'gate',
+    inputs: refs,
+  });
+  return developmentToTestingGate.evaluate(ctx);
+}
+
+const good = [
+  {
+    path: 'results/a.json',
+    kind: 'test-results',
+    value: { service: 'a', compiled: true, tests: 10, passed: 10, failed: 0, failures: [] },
+  },
+  { path: 'coverage/a.json', kind: 'coverage', value: { service: 'a', lines: { percent: 91 }, files: [] } },
+  {
+    path: 'review/a.json',
+    kind: 'code-review',
+    value: {
+      service: 'a',
+      findings: [{ rule: 'max-complexity', blocking: false, file: 'src/x.ts', line: 1, message: 'm' }],
+    },
+  },
+  {
+    path: 'load/a.json',
+    kind: 'load-test',
+    value: { service: 'a', result: { errorRate: 0.001, latencyMs: { p95: 30 }, statusCounts: {} } },
+  },
+  {
+    path: 'chaos/a.json',
+    kind: 'chaos-test',
+    value: {
+      service: 'a',
+      experiments: [{ name: 'kill', category: 'process', survived: false, observations: [] }],
+    },
+  },
+];
+
+describe('developmentToTestingGate', () => {
+  it('passes when tests pass, coverage, review, load and chaos meet the thresholds (process faults are informative)', async () => {
+    const criteria = await evaluate(good);
+    expect(criteria.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('fails each criterion with specific findings', async () => {
+    const criteria = await evaluate([
+      {
+        path: 'results/a.json',
+        kind: 'test-results',
+        value: {
+          service: 'a',
+          compiled: true,
+          tests: 2,
+          passed: 1,
+          failed: 1,
+          failures: [
+            {
+              name: 'suite > creates',
+              file: 'test/api.test.ts',
+              location: 'test/api.test.ts:40',
+              message: '200 !== 201\nmore',
+            },
+          ],
+        },
+      },
+      {
+        path: 'coverage/a.json',
+        kind: 'coverage',
+        value: {
+          service: 'a',
+          lines: { percent: 61.5 },
+          files: [{ path: 'src/api/server.js', linePercent: 40 }],
+        },
+      },
+      {
+        path: 'review/a.json',
+        kind: 'code-review',
+        value: {
+          service: 'a',
+          findings: [
+            {
+              rule: 'no-secrets',
+              blocking: true,
+              file: 'src/main.ts',
+              line: 3,
+              message: 'possible private key',
+            },
+          ],
+        },
+      },
+      {
+        path: 'load/a.json',
+        kind: 'load-test',
+        value: {
+          service: 'a',
+          result: { errorRate: 0.2, latencyMs: { p95: 900 }, statusCounts: { 500: 20 } },
+        },
+      },
+      {
+        path: 'chaos/a.json',
+        kind: 'chaos-test',
+        value: {
+          service: 'a',
+          experiments: [
+            {
+              name: 'failing repository',
+              category: 'repository',
+              survived: false,
+              observations: ['list 500'],
+            },
+          ],
+        },
+      },
+    ]);
+    const by = Object.fromEntries(criteria.map((c) => [c.name, c]));
+    expect(criteria.every((c) => !c.passed)).toBe(true);
+    expect(by['failing tests'].findings).toEqual([
+      'a: test "suite > creates" failed in test/api.test.ts (test/api.test.ts:40): 200 !== 201',
+    ]);
+    expect(by['line coverage per service (lowest, %)'].value).toBe(61.5);
+    expect(by['line coverage per service (lowest, %)'].findings[0]).toContain('src/api/server.js 40%');
+    expect(by['blocking review findings'].findings).toEqual([
+      'a: src/main.ts:3 no-secrets: possible private key',
+    ]);
+    expect(by['load: error rate <= 1% and p95 <= 250 ms'].findings).toHaveLength(2);
+    expect(by['chaos: malformed requests and repository faults survived'].findings).toEqual([
+      'a: did not survive "failing repository": list 500',
+    ]);
+  });
+
+  it('fails when nothing was measured', async () => {
+    const criteria = await evaluate([]);
+    expect(criteria.filter((c) => c.passed).map((c) => c.name)).toEqual(['blocking review findings']);
+  });
+});
