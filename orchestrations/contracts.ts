@@ -26,6 +26,8 @@ export interface PhaseInput {
   model: string;
   manifest: ArtifactRef;
   feedback: string[];
+  /** The run's W3C trace context, handed on so every activity records into the run's trace. */
+  traceparent?: string;
 }
 
 export type PhaseOutcome = 'passed' | 'failed' | 'budget-exceeded';
@@ -54,6 +56,7 @@ export interface AgentActivityInput {
   /** Outputs of earlier agents in this phase attempt that this agent reads. */
   inputs: ArtifactRef[];
   feedback: string[];
+  traceparent?: string;
 }
 
 export type AgentActivityResult =

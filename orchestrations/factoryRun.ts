@@ -29,7 +29,9 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
   yield* run.publish(iteration === 1 ? 'RunStarted' : 'IterationStarted', 'start', { model: options.model, iterations: options.iterations });
   yield* run.record({ kind: 'run-status', status: 'Running', iteration });
 
-  let manifest = run.input.manifest;
+  // The manifest each phase starts from: a rerun sees what the first attempt saw (plus feedback), never the
+  // outputs of the attempt it replaces.
+  const entry = [run.input.manifest];
   const attempts: Record<string, number> = {};
   const feedback: Record<string, string[]> = {};
   let reworks = 0;
@@ -43,14 +45,12 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
     try {
       result = (yield context.df.callSubOrchestrator(
         phase.orchestrator,
-        run.phaseInput(phase, attempt, manifest, feedback[phase.id] ?? []),
+        run.phaseInput(phase, attempt, entry[index], feedback[phase.id] ?? []),
         phaseInstanceId(run.input.runId, phase.id, iteration, attempt),
       )) as PhaseResult;
     } catch (error) {
       return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);
     }
-    manifest = result.manifest;
-
     if (result.outcome === 'budget-exceeded') {
       return yield* run.fail('budget-exceeded', result.reason ?? 'the run budget is exhausted', phase);
     }
@@ -80,9 +80,10 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
         continue;
       }
     }
-    index++;
+    entry[++index] = result.manifest;
   }
 
+  const manifest = entry[phases.length];
   if (iteration < options.iterations) {
     context.df.continueAsNew({ ...run.input, iteration: iteration + 1, manifest } satisfies RunInput);
     return undefined;
@@ -104,8 +105,8 @@ class RunScope {
   }
 
   phaseInput(phase: Phase, attempt: number, manifest: RunInput['manifest'], feedback: string[]): PhaseInput {
-    const { runId, tenantId, iteration, options } = this.input;
-    return { runId, tenantId, phase: phase.id, iteration, attempt, model: options.model, manifest, feedback };
+    const { runId, tenantId, iteration, options, traceparent } = this.input;
+    return { runId, tenantId, phase: phase.id, iteration, attempt, model: options.model, manifest, feedback, traceparent };
   }
 
   *publish(name: FactoryEventName, occurrence: string, data: Record<string, unknown> = {}, phase?: Phase): Step {
@@ -135,10 +136,10 @@ class RunScope {
   *approval(phase: Phase, attempt: number): Step<{ decision: 'approve' | 'reject' | 'timeout'; reason?: string; by?: string; onReject?: 'rerun' | 'end' }> {
     const { iteration } = this.input;
     const gate = phase.approvalGate;
-    yield* this.record({ kind: 'approval-requested', gate, iteration, attempt });
-    yield* this.record({ kind: 'run-status', status: 'WaitingForApproval', iteration, phase: phase.id });
-    yield* this.publish('ApprovalRequested', `${phase.id}:${attempt}`, { gate, event: approvalEventName(gate) }, phase);
     this.status(phase, attempt, 'waiting for approval', { waitingFor: `approval of '${gate}'`, approvalGate: gate });
+    yield* this.record({ kind: 'approval-requested', gate, iteration, attempt });
+    yield* this.publish('ApprovalRequested', `${phase.id}:${attempt}`, { gate, event: approvalEventName(gate) }, phase);
+    yield* this.record({ kind: 'run-status', status: 'WaitingForApproval', iteration, phase: phase.id });
 
     const hours = this.input.options.approvalTimeoutHours ?? 72;
     const deadline = new Date(this.context.df.currentUtcDateTime.getTime() + hours * 3600 * 1000);

@@ -93,6 +93,7 @@ export class PhaseScope {
       occurrence: `${iteration}:${phase}:${attempt}:${name}`,
       data: { iteration, attempt, ...data },
       at: this.context.df.currentUtcDateTime.toISOString(),
+      traceparent: this.input.traceparent,
     };
     yield this.context.df.callActivityWithRetry('publishEvent', activityRetry(), event);
   }
@@ -128,8 +129,8 @@ export class PhaseScope {
   }
 
   private activityBase(): Omit<AgentActivityInput, 'inputs' | 'feedback'> {
-    const { runId, tenantId, phase, iteration, attempt, model, manifest } = this.input;
-    return { runId, tenantId, phase, iteration, attempt, model, manifest };
+    const { runId, tenantId, phase, iteration, attempt, model, manifest, traceparent } = this.input;
+    return { runId, tenantId, phase, iteration, attempt, model, manifest, traceparent };
   }
 
   private callAgent(agent: AgentDefinition<unknown>): Task {

@@ -1,0 +1,50 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedFactory } from '../../local/embeddedFactory';
+import { createPorts, type Ports } from '../../platform/config';
+import { usePorts } from '../../platform/runtime';
+import { parseRunOptions, type RunOptionsInput } from '../../runs/runOptions';
+import { startRun } from '../../runs/startRun';
+
+export interface TestFactory {
+  factory: EmbeddedFactory;
+  ports: Ports;
+  home: string;
+  start(vision: string, options?: RunOptionsInput, runId?: string): Promise<string>;
+  waitFor(runId: string, predicate: (status: string) => boolean, timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The whole factory app on an embedded host in a temp FACTORY_HOME, with the embedded adapters. */
+export async function startTestFactory(options: { maxPayloadBytes?: number } = {}): Promise<TestFactory> {
+  const home = mkdtempSync(join(tmpdir(), 'factory-test-'));
+  const ports = createPorts({}, home);
+  usePorts(ports);
+  const factory = await EmbeddedFactory.start({ factoryHome: home, maxPayloadBytes: options.maxPayloadBytes });
+  return {
+    factory,
+    ports,
+    home,
+    async start(vision, runOptions = {}, runId) {
+      const { doc } = await startRun(ports, factory.client(), { tenantId: 'test', vision, options: parseRunOptions(runOptions), runId });
+      return doc.id;
+    },
+    async waitFor(runId, predicate, timeoutMs = 240000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const doc = await ports.runs.get('test', runId);
+        const runtime = factory.host.getStatus(runId)?.runtimeStatus;
+        const status = runtime === 'Failed' || runtime === 'Terminated' ? runtime : (doc?.status ?? 'missing');
+        if (predicate(status)) return status;
+        if (Date.now() > deadline) throw new Error(`run ${runId} still ${status} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async close() {
+      await factory.stop();
+      await ports.events.close();
+      usePorts(undefined);
+    },
+  };
+}
