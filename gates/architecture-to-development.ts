@@ -2,6 +2,9 @@ import type { AgentContext } from '../agents/agent';
 import { compileService } from '../agents/blueprint/backend/compileService';
 import { implementedRoutes, missingOperations } from '../agents/blueprint/backend/routeTable';
 import { describeDiagnostics, loadServices, type ServiceSources } from '../agents/blueprint/testing/services';
+import { clientsTypeCheckCriterion } from '../agents/blueprint/clients/criteria';
+import { migrationsApplyCriterion } from '../agents/blueprint/database/criteria';
+import { productBicepCriterion } from '../agents/blueprint/infrastructure/criteria';
 import { atLeast, noFindings, type GateCriterion, type GateDefinition } from './gate';
 
 /**
@@ -63,11 +66,14 @@ export const architectureToDevelopmentCriteria: DevelopmentCriterion[] = [
   atLeastOneService,
   servicesTypeCheck,
   everyOperationHasHandler,
+  migrationsApplyCriterion,
+  clientsTypeCheckCriterion,
+  (ctx) => productBicepCriterion(ctx),
 ];
 
 export const architectureToDevelopmentGate: GateDefinition = {
   phase: 'architecture-to-development',
-  reads: ['service-source', 'openapi'],
+  reads: ['service-source', 'openapi', 'migration', 'frontend-source', 'mobile-source', 'product-bicep'],
   async evaluate(ctx) {
     const results: GateCriterion[] = [];
     for (const criterion of architectureToDevelopmentCriteria) results.push(await criterion(ctx));
