@@ -421,7 +421,7 @@ export class DurableHost {
           name: schedule.name,
           input: schedule.input ?? null,
         });
-        return historyEvent(EventType.TaskScheduled, now, { EventId: schedule.id, Name: schedule.name, Input: schedule.input });
+        return historyEvent(EventType.TaskScheduled, now, { EventId: schedule.id, Name: schedule.name, Input: schedule.input, ...(schedule.retry ? { Retry: true } : {}) });
       case 'timer': {
         const fireAt = schedule.fireAt.toISOString();
         this.store.enqueueMessage(
@@ -430,7 +430,7 @@ export class DurableHost {
           historyEvent(EventType.TimerFired, schedule.fireAt, { TimerId: schedule.id, FireAt: fireAt }),
           schedule.fireAt.getTime(),
         );
-        return historyEvent(EventType.TimerCreated, now, { EventId: schedule.id, FireAt: fireAt });
+        return historyEvent(EventType.TimerCreated, now, { EventId: schedule.id, FireAt: fireAt, ...(schedule.retry ? { Retry: true } : {}) });
       }
       case 'subOrchestration': {
         const childId = schedule.instanceId || `${instance.instance_id}:${String(schedule.id).padStart(4, '0')}`;
@@ -457,6 +457,7 @@ export class DurableHost {
           });
         }
         return historyEvent(EventType.SubOrchestrationInstanceCreated, now, {
+          ...(schedule.retry ? { Retry: true } : {}),
           EventId: schedule.id,
           Name: schedule.name,
           InstanceId: childId,

@@ -39,6 +39,8 @@ export interface HistoryEvent {
   Reason?: string;
   Details?: string;
   FailureDetails?: FailureDetails;
+  /** The host's mark on events a retry policy scheduled (ignored by the library). */
+  Retry?: boolean;
 }
 
 export function historyEvent(type: EventType, at: Date, fields: Partial<HistoryEvent> = {}): HistoryEvent {

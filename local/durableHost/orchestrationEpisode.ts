@@ -48,10 +48,14 @@ interface LibraryExecutor {
 }
 
 /** What the host must do after an episode; the host commits all of it in one transaction. */
-export type Schedule =
+export type Schedule = (
   | { kind: 'activity'; id: number; name: string; input: string | undefined }
   | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: string | undefined }
-  | { kind: 'timer'; id: number; fireAt: Date };
+  | { kind: 'timer'; id: number; fireAt: Date }
+) & {
+  /** Scheduled by a retry policy (a back-off timer or a re-attempt), not by an action of the orchestrator. */
+  retry?: boolean;
+};
 
 export type EpisodeOutcome =
   | { kind: 'running'; schedules: Schedule[]; customStatus: unknown }
@@ -109,6 +113,11 @@ export async function runEpisode(episode: EpisodeInput): Promise<EpisodeOutcome>
   const customStatus = state.customStatus;
   const actions = flatten(state.actions as unknown[]);
   const continueAsNew = actions.find((a) => a.actionType === ActionType.ContinueAsNew);
+  try {
+    checkReplay(actions, history);
+  } catch (error) {
+    return { kind: 'failed', error: error as Error, customStatus };
+  }
   if (continueAsNew) return { kind: 'continuedAsNew', input: continueAsNew.input, customStatus };
   if (state.isDone) return { kind: 'completed', output: state.output, customStatus };
 
@@ -118,6 +127,42 @@ export async function runEpisode(episode: EpisodeInput): Promise<EpisodeOutcome>
     return { kind: 'running', schedules: newSchedules(executor, history, now), customStatus };
   } catch (error) {
     return { kind: 'failed', error: error as Error, customStatus };
+  }
+}
+
+const callActions: number[] = [
+  ActionType.CallActivity,
+  ActionType.CallActivityWithRetry,
+  ActionType.CallSubOrchestrator,
+  ActionType.CallSubOrchestratorWithRetry,
+  ActionType.CreateTimer,
+];
+
+/**
+ * What DTFx checks in Azure: replaying the orchestrator must schedule, in order, what its history says it
+ * scheduled. Retry follow-ups are the host's own and are left out of the comparison.
+ */
+function checkReplay(actions: ProtocolAction[], history: HistoryEvent[]): void {
+  const replayed = actions
+    .filter((a) => callActions.includes(a.actionType))
+    .map((a) => (a.actionType === ActionType.CreateTimer ? '(timer)' : (a.functionName ?? '')));
+  const recorded = history
+    .filter(
+      (e) =>
+        !e.Retry &&
+        (e.EventType === EventType.TaskScheduled ||
+          e.EventType === EventType.TimerCreated ||
+          e.EventType === EventType.SubOrchestrationInstanceCreated),
+    )
+    .sort((a, b) => a.EventId - b.EventId)
+    .map((e) => (e.EventType === EventType.TimerCreated ? '(timer)' : (e.Name ?? '')));
+  for (let i = 0; i < recorded.length; i++) {
+    if (replayed[i] !== recorded[i]) {
+      throw new NonDeterministicOrchestrationError(
+        `non-deterministic orchestration: step ${i + 1} was '${recorded[i]}' in history but is '${replayed[i] ?? 'nothing'}' on replay; ` +
+          'orchestrator code must not change while runs are in flight',
+      );
+    }
   }
 }
 
@@ -173,9 +218,10 @@ function scheduleFor(id: number, task: LibraryTask, now: Date): Schedule | undef
   if (task.actionObj === 'noOp' && parent?.retryOptions && parent.actionObj && parent.actionObj !== 'noOp') {
     if (parent.isWaitingOnTimer) {
       const exhausted = (parent.attemptNumber ?? 1) > parent.retryOptions.maxNumberOfAttempts;
-      return { kind: 'timer', id, fireAt: new Date(now.getTime() + (exhausted ? 0 : retryDelay(parent.retryOptions, parent.attemptNumber ?? 2))) };
+      return { kind: 'timer', id, retry: true, fireAt: new Date(now.getTime() + (exhausted ? 0 : retryDelay(parent.retryOptions, parent.attemptNumber ?? 2))) };
     }
-    return callFor(id, parent.actionObj);
+    const call = callFor(id, parent.actionObj);
+    return call && { ...call, retry: true };
   }
   if (!task.actionObj || task.actionObj === 'noOp') return undefined;
   return callFor(id, task.actionObj);

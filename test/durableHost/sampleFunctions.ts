@@ -1,3 +1,4 @@
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 
@@ -79,4 +80,57 @@ df.app.orchestration('callsUnknown', function* (context: OrchestrationContext) {
 df.app.orchestration('timerOnly', function* (context: OrchestrationContext) {
   yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 5 * 60 * 1000));
   return 'fired';
+});
+
+/** Switches the 'changing' orchestrator's code between two versions, to provoke a non-deterministic replay. */
+export const behaviour = { variant: 'v1' as 'v1' | 'v2' };
+df.app.orchestration('changing', function* (context: OrchestrationContext) {
+  yield context.df.callActivity(behaviour.variant === 'v1' ? 'hello' : 'double', 1);
+  yield context.df.waitForExternalEvent('go');
+  return 'done';
+});
+
+df.app.activity('huge', { handler: () => 'x'.repeat(300 * 1024) });
+df.app.orchestration('callsHuge', function* (context: OrchestrationContext) {
+  return yield context.df.callActivity('huge');
+});
+
+// An HTTP starter as an app would write it: the durable client comes from the input binding.
+app.http('startOrchestration', {
+  route: 'orchestrators/{name}',
+  methods: ['POST'],
+  extraInputs: [df.input.durableClient()],
+  handler: async (request: HttpRequest, context: InvocationContext) => {
+    const client = df.getClient(context);
+    const body = await request.text();
+    const id = await client.startNew(request.params.name, { input: body ? JSON.parse(body) : undefined });
+    return client.createCheckStatusResponse(request, id);
+  },
+});
+app.http('orchestrationStatus', {
+  route: 'orchestrators/{id}/status',
+  methods: ['GET'],
+  extraInputs: [df.input.durableClient()],
+  handler: async (request: HttpRequest, context: InvocationContext) => {
+    const status = await df.getClient(context).getStatus(request.params.id);
+    return { jsonBody: status };
+  },
+});
+app.http('raiseOrchestrationEvent', {
+  route: 'orchestrators/{id}/events/{event}',
+  methods: ['POST'],
+  extraInputs: [df.input.durableClient()],
+  handler: async (request: HttpRequest, context: InvocationContext) => {
+    await df.getClient(context).raiseEvent(request.params.id, request.params.event, await request.json());
+    return { status: 202 };
+  },
+});
+app.http('terminateOrchestration', {
+  route: 'orchestrators/{id}/terminate',
+  methods: ['POST'],
+  extraInputs: [df.input.durableClient()],
+  handler: async (request: HttpRequest, context: InvocationContext) => {
+    await df.getClient(context).terminate(request.params.id, 'stopped over HTTP');
+    return { status: 202 };
+  },
 });

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { authMode, ensureLocalApiToken } from '../../../platform/auth';
 import { handleClientApi, readBody, webhookPrefix } from '../../durableHost/clientApi';
 import { HttpDispatcher } from '../../httpDispatcher';
 import { parse, positiveInt } from '../args';
@@ -53,6 +54,16 @@ export async function serveCommand(args: string[]): Promise<number> {
   const serving = await serve(session, positiveInt('port', values.port) ?? 7071, values.host ? String(values.host) : '127.0.0.1');
   for (const [port, adapter] of Object.entries(session.ports.describe())) out.line(`${port.padEnd(10)} ${adapter}`);
   out.line(`factory serving on ${serving.url}/api (durable webhooks under ${serving.url}${webhookPrefix})`);
+  if (authMode() === 'token') {
+    // The token is never printed: it stays in its 0600 file, and the hint reads it from there.
+    const token = ensureLocalApiToken(session.home);
+    if (token.source === 'file') {
+      out.line(`API token for tenant '${token.tenant}' (all roles) ${token.created ? 'created in' : 'in'} ${token.path}; call the API with`);
+      out.line(`  curl -H "Authorization: Bearer $(cat ${token.path})" ${serving.url}/api/runs`);
+    } else {
+      out.line('API tokens: FACTORY_API_TOKENS');
+    }
+  }
   out.result({ url: serving.url }, () => undefined);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
