@@ -1,5 +1,6 @@
 import { createPorts, type Ports } from '../../platform/config';
 import { factoryHome, usePorts } from '../../platform/runtime';
+import { flushTelemetry } from '../../platform/telemetry';
 import { EmbeddedFactory } from '../embeddedFactory';
 
 export interface Session {
@@ -35,7 +36,9 @@ export async function openSession(options: { process: boolean; verbose?: boolean
     home,
     async close() {
       await factory.stop();
-      await ports.events.close();
+      await ports.close();
+      // Telemetry recorded by this process is sent before it exits.
+      await flushTelemetry();
     },
   };
 }

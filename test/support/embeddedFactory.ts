@@ -12,7 +12,7 @@ export interface TestFactory {
   ports: Ports;
   home: string;
   start(vision: string, options?: RunOptionsInput, runId?: string): Promise<string>;
-  waitFor(runId: string, predicate: (status: string) => boolean, timeoutMs?: number): Promise<string>;
+  waitFor(runId: string, predicate: (status: string) => boolean, timeoutMs?: number, tenantId?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -30,10 +30,10 @@ export async function startTestFactory(options: { maxPayloadBytes?: number } = {
       const { doc } = await startRun(ports, factory.client(), { tenantId: 'test', vision, options: parseRunOptions(runOptions), runId });
       return doc.id;
     },
-    async waitFor(runId, predicate, timeoutMs = 240000) {
+    async waitFor(runId, predicate, timeoutMs = 240000, tenantId = 'test') {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const doc = await ports.runs.get('test', runId);
+        const doc = await ports.runs.get(tenantId, runId);
         const runtime = factory.host.getStatus(runId)?.runtimeStatus;
         const status = runtime === 'Failed' || runtime === 'Terminated' ? runtime : (doc?.status ?? 'missing');
         if (predicate(status)) return status;
@@ -43,7 +43,7 @@ export async function startTestFactory(options: { maxPayloadBytes?: number } = {
     },
     async close() {
       await factory.stop();
-      await ports.events.close();
+      await ports.close();
       usePorts(undefined);
     },
   };

@@ -1,0 +1,35 @@
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { ports } from '../../platform/runtime';
+import { CommandValidationError } from '../../platform/commands';
+import { executeCommand } from '../../runs/commandHandler';
+
+/**
+ * Commands from other systems (StartRun, ApproveGate, CancelRun) on the `factory-commands` queue.
+ *
+ * An invalid message throws `CommandValidationError`. In Azure the Functions host then abandons it and Service
+ * Bus dead-letters it after the queue's max delivery count (5, set in Bicep) with reason
+ * MaxDeliveryCountExceeded; the validation reason is logged with the message id. Locally the command
+ * listener dead-letters it at once with reason `invalid-command` and the validation errors.
+ */
+export async function factoryCommands(message: unknown, context: InvocationContext): Promise<void> {
+  const meta = context.triggerMetadata ?? {};
+  try {
+    const outcome = await executeCommand(ports(), df.getClient(context), message, {
+      messageId: typeof meta.messageId === 'string' ? meta.messageId : undefined,
+      applicationProperties: (meta.applicationProperties ?? {}) as Record<string, unknown>,
+      traceparent: typeof (meta.applicationProperties as Record<string, unknown> | undefined)?.traceparent === 'string' ? String((meta.applicationProperties as Record<string, unknown>).traceparent) : undefined,
+    });
+    context.log(`command ${outcome.type} for run ${outcome.runId}: ${outcome.result}`);
+  } catch (error) {
+    if (error instanceof CommandValidationError) context.error(`rejected command ${String(meta.messageId ?? '')}: ${error.message}`);
+    throw error;
+  }
+}
+
+app.serviceBusQueue('factoryCommands', {
+  connection: 'ServiceBusConnection',
+  queueName: '%FACTORY_COMMANDS_QUEUE%',
+  extraInputs: [df.input.durableClient()],
+  handler: factoryCommands,
+});

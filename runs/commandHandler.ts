@@ -1,0 +1,52 @@
+import type { Ports } from '../platform/config';
+import { parseCommand, type Command } from '../platform/commands';
+import { cancelRun, decideApproval } from './runCommands';
+import { parseRunOptions } from './runOptions';
+import { startRun, type RunsClient } from './startRun';
+
+/** Tenant of commands that name none: commands come from systems inside the namespace, not from end users. */
+export const defaultCommandTenant = 'default';
+
+export interface CommandOutcome {
+  type: Command['type'];
+  runId: string;
+  result: string;
+}
+
+/**
+ * Carries out one command message. Invalid messages throw `CommandValidationError` (never retried usefully:
+ * dead-letter them); StartRun is idempotent, the run id being the message's `runId` or its `messageId`, so a
+ * redelivered or duplicated message never starts a second run.
+ */
+export async function executeCommand(
+  ports: Ports,
+  client: RunsClient,
+  body: unknown,
+  meta: { messageId?: string; applicationProperties?: Record<string, unknown>; traceparent?: string },
+): Promise<CommandOutcome> {
+  const parsed = parseCommand(body, meta.applicationProperties ?? {});
+  if (!parsed.ok) throw parsed.error;
+  const command = parsed.command;
+  const tenantId = command.tenantId ?? defaultCommandTenant;
+  switch (command.type) {
+    case 'StartRun': {
+      const runId = command.runId ?? (meta.messageId ? `cmd-${meta.messageId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 56)}` : undefined);
+      const { doc, created } = await startRun(ports, client, {
+        tenantId,
+        vision: command.vision,
+        name: command.name,
+        runId,
+        options: parseRunOptions(command.options ?? {}),
+        traceparent: meta.traceparent,
+      });
+      return { type: command.type, runId: doc.id, result: created ? 'started' : 'already started' };
+    }
+    case 'ApproveGate':
+      await decideApproval(ports, client, { tenantId, runId: command.runId, gate: command.gate, decision: command.decision, reason: command.reason, by: 'service-bus' });
+      return { type: command.type, runId: command.runId, result: command.decision };
+    case 'CancelRun': {
+      const doc = await cancelRun(ports, client, tenantId, command.runId, command.reason ?? 'cancelled by command');
+      return { type: command.type, runId: doc.id, result: doc.status };
+    }
+  }
+}
