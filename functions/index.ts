@@ -2,6 +2,7 @@
 // the embedded host alike.
 import './activities/agents';
 import './commands/factoryCommands';
+import './http';
 import './activities/evaluateGate';
 import './activities/publishEvent';
 import './activities/recordRunState';

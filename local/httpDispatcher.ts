@@ -38,6 +38,7 @@ export class HttpDispatcher {
   constructor(
     registrations: FunctionRegistration[],
     private readonly fillInputs: (registration: FunctionRegistration, context: InvocationContext) => void,
+    private readonly log: (level: string, message: string) => void = () => undefined,
     private readonly routePrefix = 'api',
   ) {
     this.routes = registrations
@@ -81,7 +82,7 @@ export class HttpDispatcher {
       body: body.length ? { bytes: body } : undefined,
     });
     const registration = route.registration;
-    const context = invocationContextFor(registration);
+    const context = invocationContextFor(registration, this.log);
     this.fillInputs(registration, context);
     let result: unknown;
     try {

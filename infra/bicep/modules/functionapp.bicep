@@ -158,6 +158,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
       unauthenticatedClientAction: 'Return401'
       excludedPaths: [
         '/api/health'
+        '/api/openapi.json'
       ]
     }
     httpSettings: {

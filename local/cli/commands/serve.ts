@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authMode, ensureLocalApiToken } from '../../../platform/auth';
-import { handleClientApi, readBody, webhookPrefix } from '../../durableHost/clientApi';
+import { readBody } from '../../durableHost/clientApi';
+import { listenForCommands } from '../../commandListener';
+import { reportResponse } from '../../../runs/report';
 import { HttpDispatcher } from '../../httpDispatcher';
 import { parse, positiveInt } from '../args';
 import { Output } from '../output';
@@ -12,15 +14,19 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-/** Serves the Functions app's HTTP triggers and the durable webhooks on loopback, as `func start` would. */
+/** Serves the Functions app's HTTP triggers on loopback, as `func start` would. */
 export async function serve(session: Session, port: number, host = '127.0.0.1'): Promise<Serving> {
-  const dispatcher = new HttpDispatcher(session.factory.registry.all(), session.factory.fillInputs);
+  // The durable webhooks stay on the host's internal loopback server: they carry no tenant checks.
+  const dispatcher = new HttpDispatcher(session.factory.registry.all(), session.factory.fillInputs, (level, message) => {
+    if (level === 'error' || level === 'warning' || process.env.FACTORY_VERBOSE) process.stderr.write(`[${level}] ${message}\n`);
+  });
   const server = createServer((req, res) => {
     void (async () => {
       try {
         const body = await readBody(req, 1024 * 1024);
         const path = req.url ?? '/';
-        if (path.startsWith(webhookPrefix)) return handleClientApi(session.factory.host, req, res, path.slice(webhookPrefix.length - 1), body.toString('utf8'));
+        const report = await reportResponse(req.method ?? 'GET', path, { ports: session.ports, tenantId: session.tenantId, host: session.factory.host });
+        if (report) return void res.writeHead(report.status, { 'content-type': report.contentType }).end(req.method === 'HEAD' ? undefined : report.body);
         if (await dispatcher.dispatch(req, res, body, `http://${req.headers.host ?? `${host}:${port}`}`)) return;
         res.writeHead(404, { 'content-type': 'application/problem+json' });
         res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no function serves ${req.method} ${path.split('?')[0]}` }));
@@ -52,8 +58,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   const out = new Output(Boolean(values.json));
   const session = await openSession({ process: true, verbose: Boolean(values.verbose) });
   const serving = await serve(session, positiveInt('port', values.port) ?? 7071, values.host ? String(values.host) : '127.0.0.1');
+  // Commands from other systems (the factory-commands queue) are taken while the server runs.
+  const commands = listenForCommands(session.factory, session.ports, (message) => out.line(message));
   for (const [port, adapter] of Object.entries(session.ports.describe())) out.line(`${port.padEnd(10)} ${adapter}`);
-  out.line(`factory serving on ${serving.url}/api (durable webhooks under ${serving.url}${webhookPrefix})`);
+  out.line(`factory serving on ${serving.url}/api (run reports under ${serving.url}/reports/)`);
   if (authMode() === 'token') {
     // The token is never printed: it stays in its 0600 file, and the hint reads it from there.
     const token = ensureLocalApiToken(session.home);
@@ -69,6 +77,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await commands.stop();
   await serving.close();
   await session.close();
   return 0;

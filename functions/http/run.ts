@@ -1,0 +1,99 @@
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { phaseInstanceId } from '../../orchestrations/factoryRun';
+import { ports } from '../../platform/runtime';
+import { effectiveStatus, phaseSummary } from '../../runs/runView';
+import { handle } from './handle';
+import { validationProblem } from './problem';
+import { callersRun, instanceStatus, jsonResponse, runLinks, runUrl, type InstanceStatus } from './runAccess';
+
+/** Endpoints of this group take no query parameters; a typo should not pass silently. */
+function noQuery(query: URLSearchParams): void {
+  const keys = [...query.keys()];
+  if (keys.length)
+    throw validationProblem(keys.map((key) => ({ field: `query.${key}`, message: 'unknown parameter' })));
+}
+
+const tenantOf = (status: InstanceStatus | undefined) =>
+  (status?.input as { tenantId?: unknown } | null | undefined)?.tenantId;
+
+/** GET /api/runs/{runId}: the run document with the orchestration's runtime status and progress. */
+export const getRunHandler = handle('Runs.Read', async (call) => {
+  noQuery(call.request.query);
+  const doc = await callersRun(call);
+  const client = call.client();
+  let runtime = await instanceStatus(client, doc.id, { showInput: true });
+  // A durable instance of another tenant under the same id is not this run's.
+  if (runtime && tenantOf(runtime) !== doc.tenantId) runtime = undefined;
+  const { status, failure } = effectiveStatus(
+    doc,
+    runtime ? { runtimeStatus: String(runtime.runtimeStatus), output: runtime.output } : undefined,
+  );
+  const running = [...doc.phases].reverse().find((p) => p.status === 'Running');
+  let progress: unknown = runtime?.customStatus ?? null;
+  if (running && runtime && String(runtime.runtimeStatus) === 'Running') {
+    const child = await instanceStatus(
+      client,
+      phaseInstanceId(doc.id, running.phase, running.iteration, running.attempt),
+      { showInput: true },
+    );
+    if (child && tenantOf(child) === doc.tenantId && child.customStatus) progress = child.customStatus;
+  }
+  return jsonResponse(200, {
+    runId: doc.id,
+    name: doc.name,
+    visionTitle: doc.visionTitle,
+    status,
+    failure: failure ?? null,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    options: doc.options,
+    iteration: doc.iteration,
+    currentPhase: doc.currentPhase ?? null,
+    progress,
+    durable: runtime
+      ? {
+          runtimeStatus: String(runtime.runtimeStatus),
+          customStatus: runtime.customStatus ?? null,
+          createdTime: runtime.createdTime,
+          lastUpdatedTime: runtime.lastUpdatedTime,
+        }
+      : null,
+    phases: phaseSummary(doc),
+    phaseAttempts: doc.phases,
+    gates: doc.gates,
+    approvals: doc.approvals.map((a) => ({
+      ...a,
+      waiting: !a.decision && status === 'WaitingForApproval',
+      ...(!a.decision
+        ? { decide: runUrl(call.origin, doc.id, `/approvals/${encodeURIComponent(a.gate)}`) }
+        : {}),
+    })),
+    counters: doc.counters,
+    artifactCount: doc.artifacts.length,
+    links: runLinks(call.origin, doc.id),
+  });
+});
+
+/** GET /api/runs/{runId}/events: the run's CloudEvents in order, with whether each was published. */
+export const runEventsHandler = handle('Runs.Read', async (call) => {
+  noQuery(call.request.query);
+  const doc = await callersRun(call);
+  const events = await ports().runs.listEvents(doc.tenantId, doc.id);
+  return jsonResponse(200, { runId: doc.id, events });
+});
+
+app.http('apiGetRun', {
+  route: 'runs/{runId}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  extraInputs: [df.input.durableClient()],
+  handler: getRunHandler,
+});
+
+app.http('apiRunEvents', {
+  route: 'runs/{runId}/events',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: runEventsHandler,
+});

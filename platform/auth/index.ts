@@ -1,0 +1,4 @@
+export * from './principal';
+export * from './apiTokens';
+export * from './appServicePrincipal';
+export * from './resolvePrincipal';
