@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Type checking is done once by `npm run build`; tests are only transpiled.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // The embedded host provides the Functions worker's core API module (see local/durableHost/functionsCore.ts).
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/local/durableHost/functionsCoreModule.ts' },
   testTimeout: 60000,
