@@ -1,5 +1,6 @@
 import type { Ports } from '../platform/config';
-import { parseCommand, type Command } from '../platform/commands';
+import { checkModelConfiguration } from '../agents/runtime/modelProviders';
+import { CommandValidationError, parseCommand, type Command } from '../platform/commands';
 import { cancelRun, decideApproval } from './runCommands';
 import { parseRunOptions } from './runOptions';
 import { startRun, type RunsClient } from './startRun';
@@ -30,6 +31,11 @@ export async function executeCommand(
   const tenantId = command.tenantId ?? defaultCommandTenant;
   switch (command.type) {
     case 'StartRun': {
+      try {
+        checkModelConfiguration(command.options?.model ?? 'blueprint');
+      } catch (error) {
+        throw new CommandValidationError([{ field: 'options.model', message: (error as Error).message }]);
+      }
       const runId = command.runId ?? (meta.messageId ? `cmd-${meta.messageId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 56)}` : undefined);
       const { doc, created } = await startRun(ports, client, {
         tenantId,

@@ -1,16 +1,46 @@
 import type { AgentDefinition, AgentResult } from '../agent';
 import type { RecordingAgentContext } from './agentContext';
 
+/** What a language model cost for one agent run (all zero for the blueprint engine). */
+export interface ModelUsage {
+  /** Model calls made, schema retries included; a cache hit makes none. */
+  calls: number;
+  cacheHits: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Prompt tokens the service served from its prompt cache (part of `promptTokens`). */
+  cachedTokens: number;
+  estimatedCost: number;
+  deployment?: string;
+}
+
+/** An agent's raw structured output, and what producing it cost when a model was involved. */
+export interface Generation {
+  output: unknown;
+  usage?: ModelUsage;
+}
+
 /** Produces an agent's structured output: the blueprint engine or a language model. */
 export interface ModelProvider {
   readonly name: string;
-  generate<O>(agent: AgentDefinition<O>, ctx: RecordingAgentContext): Promise<unknown>;
+  generate<O>(agent: AgentDefinition<O>, ctx: RecordingAgentContext): Promise<Generation>;
+}
+
+/** A provider failure after tokens were spent: the usage is still the run's to account for. */
+export class ModelCallError extends Error {
+  constructor(
+    message: string,
+    readonly usage: ModelUsage,
+  ) {
+    super(message);
+    this.name = 'ModelCallError';
+  }
 }
 
 /** The deterministic, offline provider: each agent's own rules. It is not a language model. */
 export const blueprintProvider: ModelProvider = {
   name: 'blueprint',
-  generate: (agent, ctx) => agent.blueprint(ctx),
+  generate: async (agent, ctx) => ({ output: await agent.blueprint(ctx) }),
 };
 
 export class AgentOutputError extends Error {
@@ -28,8 +58,8 @@ export async function executeAgent<O>(
   agent: AgentDefinition<O>,
   ctx: RecordingAgentContext,
   provider: ModelProvider = blueprintProvider,
-): Promise<AgentResult> {
-  const raw = await provider.generate(agent, ctx);
+): Promise<AgentResult & { usage?: ModelUsage }> {
+  const { output: raw, usage } = await provider.generate(agent, ctx);
   const parsed = agent.output.safeParse(raw);
   if (!parsed.success) {
     throw new AgentOutputError(
@@ -46,5 +76,10 @@ export async function executeAgent<O>(
     .written()
     .filter((entry) => !entry.kind.endsWith('-file'))
     .map(({ path, sha256, kind }) => ({ path, sha256, kind }));
-  return { agent: agent.name, artifacts, summary: `${agent.role} wrote ${artifacts.length} artifact(s)` };
+  return {
+    agent: agent.name,
+    artifacts,
+    summary: `${agent.role} wrote ${artifacts.length} artifact(s)`,
+    ...(usage ? { usage } : {}),
+  };
 }

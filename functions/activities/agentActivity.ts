@@ -1,11 +1,12 @@
 import type { InvocationContext } from '@azure/functions';
 import type { AgentDefinition } from '../../agents/agent';
 import { createAgentContext } from '../../agents/runtime/agentContext';
-import { executeAgent } from '../../agents/runtime/executeAgent';
+import { executeAgent, ModelCallError, type ModelUsage } from '../../agents/runtime/executeAgent';
 import { modelProvider } from '../../agents/runtime/modelProviders';
 import type { AgentActivityInput, AgentActivityResult } from '../../orchestrations/contracts';
-import type { RunDocument } from '../../platform/ports/runStore';
+import type { RunDocument, UsageTotals } from '../../platform/ports/runStore';
 import { ports } from '../../platform/runtime';
+import { recordModelUsage, traceAgent } from '../../platform/telemetry';
 import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
 
@@ -27,11 +28,52 @@ export function budgetStop(doc: RunDocument): string | undefined {
   return undefined;
 }
 
+const addTotals = (into: UsageTotals | undefined, usage: ModelUsage): UsageTotals => ({
+  calls: (into?.calls ?? 0) + usage.calls,
+  cacheHits: (into?.cacheHits ?? 0) + usage.cacheHits,
+  promptTokens: (into?.promptTokens ?? 0) + usage.promptTokens,
+  completionTokens: (into?.completionTokens ?? 0) + usage.completionTokens,
+  cachedTokens: (into?.cachedTokens ?? 0) + usage.cachedTokens,
+  estimatedCost: Math.round(((into?.estimatedCost ?? 0) + usage.estimatedCost) * 1e6) / 1e6,
+});
+
+/** The figures telemetry measures (the usage also names its deployment, which is not a measurement). */
+const tokensOf = ({ promptTokens, completionTokens, estimatedCost }: ModelUsage) => ({
+  promptTokens,
+  completionTokens,
+  estimatedCost,
+});
+
+/** Adds one agent run's model use to the run's counters and to its per-agent and per-phase totals. */
+export function recordUsage(doc: RunDocument, agent: string, phase: string, usage: ModelUsage): void {
+  const c = doc.counters;
+  c.promptTokens += usage.promptTokens;
+  c.completionTokens += usage.completionTokens;
+  c.cachedTokens += usage.cachedTokens;
+  c.estimatedCost = Math.round((c.estimatedCost + usage.estimatedCost) * 1e6) / 1e6;
+  const totals = (doc.usage ??= { byAgent: {}, byPhase: {} });
+  totals.byAgent[agent] = addTotals(totals.byAgent[agent], usage);
+  totals.byPhase[phase] = addTotals(totals.byPhase[phase], usage);
+}
+
 /**
  * The activity around every agent: budget check before the call, inputs resolved from the manifest, the
  * agent run through the chosen model provider, its artifacts indexed in the run document.
  */
 export async function runAgentActivity(
+  agent: AgentDefinition<unknown>,
+  input: AgentActivityInput,
+  context?: InvocationContext,
+): Promise<AgentActivityResult> {
+  return traceAgent(
+    agent.name,
+    input,
+    () => runAgent(agent, input, context),
+    (result) => result.status === 'done',
+  );
+}
+
+async function runAgent(
   agent: AgentDefinition<unknown>,
   input: AgentActivityInput,
   context?: InvocationContext,
@@ -55,10 +97,25 @@ export async function runAgentActivity(
     feedback: input.feedback,
     log: (message) => context?.log(`[${agent.name}] ${message}`),
   });
-  const result = await executeAgent(agent, ctx, modelProvider(input.model));
+  const provider = modelProvider(input.model, { artifacts });
+  let result: Awaited<ReturnType<typeof executeAgent>>;
+  try {
+    result = await executeAgent(agent, ctx, provider);
+  } catch (error) {
+    // Tokens spent on a failed answer (refused, filtered, cut off, schema-invalid) still count against the budget.
+    if (error instanceof ModelCallError) {
+      recordModelUsage(tokensOf(error.usage));
+      await runs.update(input.tenantId, input.runId, (doc) =>
+        recordUsage(doc, agent.name, input.phase, error.usage),
+      );
+    }
+    throw error;
+  }
+  if (result.usage) recordModelUsage(tokensOf(result.usage));
   await runs.update(input.tenantId, input.runId, (doc) => {
     indexArtifacts(doc, ctx.written());
     doc.counters.agentCalls += 1;
+    if (result.usage) recordUsage(doc, agent.name, input.phase, result.usage);
   });
   return { status: 'done', agent: agent.name, artifacts: result.artifacts };
 }

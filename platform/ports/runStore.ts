@@ -57,6 +57,16 @@ export interface RunCounters {
   estimatedCost: number;
 }
 
+/** Language-model use of one agent or phase, summed over its calls. */
+export interface UsageTotals {
+  calls: number;
+  cacheHits: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  estimatedCost: number;
+}
+
 export interface RunOptions {
   approvals: string[];
   iterations: number;
@@ -86,6 +96,8 @@ export interface RunDocument {
   approvals: ApprovalRecord[];
   artifacts: StoredArtifact[];
   counters: RunCounters;
+  /** Model use per agent and per phase (runs on the blueprint engine have none). */
+  usage?: { byAgent: Record<string, UsageTotals>; byPhase: Record<string, UsageTotals> };
   failure?: { reason: string; message: string };
   /** Idempotency key and body hash the run was started with, if any. */
   idempotency?: { key: string; bodySha256: string };

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { checkModelConfiguration } from '../../../agents/runtime/modelProviders';
 import { approvalGates } from '../../../orchestrations/phases';
 import { parseRunOptions } from '../../../runs/runOptions';
 import { startRun } from '../../../runs/startRun';
 import { effectiveStatus, phaseSummary } from '../../../runs/runView';
 import { parse, positiveInt, UsageError } from '../args';
 import { Output } from '../output';
-import { followRun } from '../progress';
+import { followRun, saveLocalRunReport } from '../progress';
 import { openSession } from '../session';
 
 export const runUsage = `factory run (--vision-file FILE | --vision TEXT) [--approve auto|manual] [--approvals G1,G2]
@@ -55,6 +56,12 @@ export async function runCommand(args: string[]): Promise<number> {
     throw new UsageError(`invalid run options: ${(error as Error).message}`);
   }
 
+  try {
+    checkModelConfiguration(options.model);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
   const session = await openSession({ process: true, verbose: Boolean(values.verbose) });
   try {
     for (const [port, adapter] of Object.entries(session.ports.describe())) out.line(`${port.padEnd(10)} ${adapter}`);
@@ -78,8 +85,9 @@ export type RunSummary = Awaited<ReturnType<typeof finish>>['summary'];
 
 /** Follows a run to its end, printing progress, and sums up where it ended and where its artifacts are. */
 export async function finish(session: Awaited<ReturnType<typeof openSession>>, runId: string, out: Output, tenantId = session.tenantId) {
-  const doc = await followRun(session, runId, (line) => out.line(line), undefined, tenantId);
+  const doc = await followRun(session, runId, (line) => out.line(line), undefined, tenantId, out.json ? process.stderr : process.stdout);
   const runtime = session.factory.host.getStatus(runId);
+  const report = await saveLocalRunReport(session, doc.tenantId, runId);
   const { status, failure } = effectiveStatus(doc, runtime);
   const location = session.ports.artifacts.describeLocation(doc.tenantId, doc.id);
   const summary = {
@@ -90,6 +98,7 @@ export async function finish(session: Awaited<ReturnType<typeof openSession>>, r
     phases: phaseSummary(doc),
     artifacts: { location, count: doc.artifacts.length },
     counters: doc.counters,
+    report,
   };
   return { code: status === 'Completed' ? 0 : 1, summary };
 }
@@ -100,6 +109,7 @@ export function printSummary(out: Output, summary: RunSummary): void {
     out.line();
     out.line(`run ${runId} ${status}${failure ? `: ${failure.reason}: ${failure.message}` : ''}`);
     out.line(`artifacts (${artifacts.count}): ${artifacts.location}`);
+    out.line(`report: ${summary.report.file}`);
     out.line(`details: factory status ${runId} | factory artifacts ${runId} | factory events ${runId} | factory trace ${runId}`);
   });
 }

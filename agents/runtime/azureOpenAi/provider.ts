@@ -1,0 +1,209 @@
+import type { AgentDefinition } from '../../agent';
+import type { ArtifactStore } from '../../../platform/ports/artifactStore';
+import type { RecordingAgentContext } from '../agentContext';
+import { ModelCallError, type Generation, type ModelProvider, type ModelUsage } from '../executeAgent';
+import { ArtifactResponseCache, cacheKey, sha256Of, type CacheKeyParts, type ResponseCache } from './cache';
+import { ContentFilteredError, ModelOutputError, ModelRefusalError, TruncatedOutputError } from './errors';
+import { dropNullOptionals, responseFormatFor, type ResponseFormat } from './jsonSchema';
+import { estimateCost, priceOf } from './prices';
+import { renderPrompt, tokensOf, type ChatMessage } from './prompt';
+import { readAzureOpenAiSettings, type AzureOpenAiSettings } from './settings';
+import { completeChat, type TransportOptions } from './transport';
+
+/**
+ * Kinds whose content is measured by running tools (compiler, test runner, load and chaos drivers in the
+ * sandbox). A model asked for them would invent numbers, so agents writing them run their own implementation
+ * under every provider and cost no tokens.
+ */
+export const measuredKinds = new Set(['test-results', 'coverage', 'load-test', 'chaos-test']);
+
+/** Kinds that are source code: agents writing them get the stronger `code` deployment. */
+export const codeKinds = new Set([
+  'service-source',
+  'frontend-source',
+  'mobile-source',
+  'product-bicep',
+  'migration',
+  'test-case',
+]);
+
+export type ModelRole = 'measured' | 'code' | 'simple';
+
+/** Which deployment an agent uses, decided by what it writes. */
+export function modelRoleOf(agent: Pick<AgentDefinition<unknown>, 'writes'>): ModelRole {
+  if (agent.writes.some((kind) => measuredKinds.has(kind))) return 'measured';
+  if (agent.writes.some((kind) => codeKinds.has(kind))) return 'code';
+  return 'simple';
+}
+
+export const zeroUsage = (deployment?: string): ModelUsage => ({
+  calls: 0,
+  cacheHits: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  cachedTokens: 0,
+  estimatedCost: 0,
+  ...(deployment ? { deployment } : {}),
+});
+
+export interface AzureOpenAiProviderOptions {
+  env?: NodeJS.ProcessEnv;
+  settings?: AzureOpenAiSettings;
+  /** Where responses are cached (by AZURE_OPENAI_CACHE); without it nothing is cached. */
+  artifacts?: ArtifactStore;
+  cache?: ResponseCache;
+  transport?: TransportOptions;
+}
+
+// The previous answer is shown again with its validation errors unless it would crowd the prompt.
+const maxRepeatedAnswerShare = 0.25;
+const maxIssuesShown = 30;
+
+// Converted once per agent: agents may share one zod schema (the Frontend and Mobile Developers do), but
+// each gets its own schema name.
+const formats = new WeakMap<object, Map<string, ResponseFormat>>();
+function formatOf(agent: AgentDefinition<unknown>): ResponseFormat {
+  let byAgent = formats.get(agent.output);
+  if (!byAgent) formats.set(agent.output, (byAgent = new Map()));
+  let format = byAgent.get(agent.name);
+  if (!format) {
+    format = responseFormatFor(agent.name, agent.output);
+    byAgent.set(agent.name, format);
+  }
+  return format;
+}
+
+/**
+ * The `azure-openai` provider: renders the agent's prompt with its inputs (trimmed to a token budget), asks
+ * the agent's deployment for structured output against the agent's schema, retries schema failures with the
+ * errors, caches answers, and reports tokens and estimated cost. Settings are read when it is created, so a
+ * missing endpoint fails the first agent with a clear message.
+ */
+export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = {}): ModelProvider {
+  const settings = options.settings ?? readAzureOpenAiSettings(options.env ?? process.env);
+  const cache =
+    options.cache ??
+    (options.artifacts && settings.cache !== 'off'
+      ? new ArtifactResponseCache(options.artifacts, settings.cache)
+      : undefined);
+
+  return {
+    name: 'azure-openai',
+    async generate<O>(definition: AgentDefinition<O>, ctx: RecordingAgentContext): Promise<Generation> {
+      const agent = definition as AgentDefinition<unknown>;
+      const role = modelRoleOf(agent);
+      if (role === 'measured') {
+        ctx.log(`${agent.role} reports what its tools measured; no model is asked`);
+        return { output: await agent.blueprint(ctx), usage: zeroUsage() };
+      }
+      const deployment = settings.deployments[role];
+      const format = formatOf(agent);
+      if (!format.strict)
+        ctx.log(`response schema sent with strict: false (${format.notStrict.slice(0, 3).join('; ')})`);
+      const prompt = await renderPrompt(agent, ctx, {
+        maxPromptTokens: settings.maxPromptTokens,
+        schemaTokens: tokensOf(JSON.stringify(format.schema)),
+        schemaName: format.name,
+      });
+      for (const t of prompt.trimmed)
+        ctx.log(`input ${t.label} trimmed to ${t.keptTokens} of ${t.totalTokens} tokens`);
+
+      const parts: CacheKeyParts = {
+        agent: agent.name,
+        promptVersion: agent.prompt.version,
+        deployment,
+        schemaSha256: format.sha256,
+        messagesSha256: sha256Of(prompt.messages),
+        inputs: prompt.inputs.map(({ kind, name, sha256 }) => ({ kind, name, sha256 })),
+        feedback: ctx.feedback,
+        iteration: ctx.iteration,
+        attempt: ctx.attempt,
+      };
+      const key = cacheKey(parts);
+      const hit = await cache?.get(ctx.tenantId, ctx.runId, key);
+      if (hit && agent.output.safeParse(hit.output).success) {
+        ctx.log(`cache hit ${key.slice(0, 12)}: no tokens spent`);
+        return { output: hit.output, usage: { ...zeroUsage(deployment), cacheHits: 1 } };
+      }
+
+      const usage = zeroUsage(deployment);
+      const price = priceOf(settings.prices, deployment);
+      const fail = (error: unknown): never => {
+        if (error instanceof ModelCallError || usage.calls === 0) throw error;
+        throw new ModelCallError(`agent ${agent.name}: ${(error as Error).message}`, { ...usage });
+      };
+      const messages: ChatMessage[] = [...prompt.messages];
+      let issues: string[] = [];
+      for (let round = 0; round <= settings.schemaRetries; round++) {
+        const reply = await completeChat(settings, { deployment, messages, format }, options.transport).catch(
+          fail,
+        );
+        usage.calls += 1;
+        usage.promptTokens += reply.usage.promptTokens;
+        usage.completionTokens += reply.usage.completionTokens;
+        usage.cachedTokens += reply.usage.cachedTokens;
+        usage.estimatedCost = estimateCost(price, usage);
+        const where = `agent ${agent.name} (deployment ${deployment})`;
+        if (reply.refusal)
+          throw new ModelRefusalError(`${where}: the model refused: ${reply.refusal}`, { ...usage });
+        if (reply.finishReason === 'content_filter') {
+          throw new ContentFilteredError(
+            `${where}: the answer was stopped by the Azure OpenAI content filter`,
+            { ...usage },
+          );
+        }
+        if (reply.finishReason === 'length') {
+          throw new TruncatedOutputError(
+            `${where}: the answer was cut off at ${reply.usage.completionTokens} completion tokens (AZURE_OPENAI_MAX_COMPLETION_TOKENS is ${settings.maxCompletionTokens}), so its JSON is incomplete`,
+            { ...usage },
+          );
+        }
+        const content = reply.content ?? '';
+        let data: unknown;
+        try {
+          data = dropNullOptionals(JSON.parse(content), format.original);
+          const parsed = agent.output.safeParse(data);
+          issues = parsed.success
+            ? []
+            : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+        } catch (error) {
+          issues = [`the answer is not JSON: ${(error as Error).message}`];
+        }
+        if (issues.length === 0) {
+          await cache?.put(ctx.tenantId, ctx.runId, {
+            key,
+            parts,
+            createdAt: new Date().toISOString(),
+            usage: { ...usage },
+            output: data,
+            messages: prompt.messages,
+          });
+          return { output: data, usage };
+        }
+        ctx.log(`answer ${round + 1} does not match the schema (${issues.length} issue(s))`);
+        const repeat = tokensOf(content) <= settings.maxPromptTokens * maxRepeatedAnswerShare;
+        messages.push(
+          {
+            role: 'assistant',
+            content: repeat
+              ? content
+              : `(previous answer of ${reply.usage.completionTokens} tokens, not repeated)`,
+          },
+          {
+            role: 'user',
+            content: `That answer does not match the required schema:\n${issues
+              .slice(0, maxIssuesShown)
+              .map((i) => `- ${i}`)
+              .join(
+                '\n',
+              )}${issues.length > maxIssuesShown ? `\n- ... and ${issues.length - maxIssuesShown} more` : ''}\nAnswer again with the complete, corrected JSON object.`,
+          },
+        );
+      }
+      throw new ModelOutputError(
+        `agent ${agent.name} produced output that does not match its schema after ${settings.schemaRetries + 1} attempt(s): ${issues.slice(0, maxIssuesShown).join('; ')}`,
+        { ...usage },
+      );
+    },
+  };
+}

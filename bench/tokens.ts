@@ -1,0 +1,167 @@
+// `node dist/bench/tokens.js [vision.md]`: the prompt tokens each agent would send to Azure OpenAI for a
+// vision, measured with the tokenizer on the rendered prompts. No network: the agents' inputs come from the
+// blueprint engine, which also gives the size of the answer a model would have to write.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ArtifactRef } from '../agents/agent';
+import { agentCatalog } from '../agents/catalog';
+import { createAgentContext } from '../agents/runtime/agentContext';
+import { responseFormatFor } from '../agents/runtime/azureOpenAi/jsonSchema';
+import { defaultPrices, estimateCost } from '../agents/runtime/azureOpenAi/prices';
+import { modelRoleOf } from '../agents/runtime/azureOpenAi/provider';
+import { renderPrompt, tokensOf } from '../agents/runtime/azureOpenAi/prompt';
+import { executeAgent } from '../agents/runtime/executeAgent';
+import { FilesystemArtifactStore } from '../platform/artifacts/filesystemArtifactStore';
+
+/** MetaGPT's published average tokens per generated project (their paper's statistics, not measured here). */
+export const metaGptPublishedTokensPerProject = 31_255;
+
+export interface AgentTokens {
+  agent: string;
+  phase: string;
+  role: string;
+  promptTokens: number;
+  /** Input tokens before trimming to the prompt budget. */
+  untrimmedInputTokens: number;
+  trimmed: number;
+  /** Tokens of the blueprint's answer: what a model would have to write. */
+  answerTokens: number;
+}
+
+export async function benchTokens(visionPath: string, maxPromptTokens = 48_000): Promise<AgentTokens[]> {
+  const home = mkdtempSync(join(tmpdir(), 'factory-bench-tokens-'));
+  const previousHome = process.env.FACTORY_HOME;
+  process.env.FACTORY_HOME = home;
+  try {
+    const store = new FilesystemArtifactStore(join(home, 'artifacts'));
+    const [tenantId, runId] = ['bench', 'tokens'];
+    const vision = await store.put(tenantId, runId, 'input/vision.md', readFileSync(visionPath, 'utf8'), {
+      kind: 'vision-text',
+      phase: 'input',
+      agent: 'user',
+      contentType: 'text/markdown',
+    });
+    const refs: ArtifactRef[] = [{ path: vision.path, sha256: vision.sha256, kind: vision.kind }];
+    const rows: AgentTokens[] = [];
+    for (const agent of agentCatalog) {
+      const ctx = createAgentContext({
+        store,
+        tenantId,
+        runId,
+        iteration: 1,
+        attempt: 1,
+        phase: agent.phase,
+        agent: agent.name,
+        inputs: [...refs],
+      });
+      const role = modelRoleOf(agent);
+      const format = responseFormatFor(agent.name, agent.output);
+      let answer: unknown;
+      const recording = { ...agent, blueprint: async (c: typeof ctx) => (answer = await agent.blueprint(c)) };
+      if (role === 'measured') {
+        const result = await executeAgent(recording, ctx);
+        refs.push(...result.artifacts);
+        rows.push({
+          agent: agent.name,
+          phase: agent.phase,
+          role,
+          promptTokens: 0,
+          untrimmedInputTokens: 0,
+          trimmed: 0,
+          answerTokens: 0,
+        });
+        continue;
+      }
+      const prompt = await renderPrompt(agent, ctx, {
+        maxPromptTokens,
+        schemaTokens: tokensOf(JSON.stringify(format.schema)),
+        schemaName: format.name,
+      });
+      const untrimmed = await renderPrompt(agent, ctx, {
+        maxPromptTokens: 10_000_000,
+        schemaTokens: 0,
+        schemaName: format.name,
+      });
+      const result = await executeAgent(recording, ctx);
+      refs.push(...result.artifacts);
+      rows.push({
+        agent: agent.name,
+        phase: agent.phase,
+        role,
+        promptTokens: prompt.estimatedPromptTokens,
+        untrimmedInputTokens: untrimmed.estimatedPromptTokens,
+        trimmed: prompt.trimmed.length,
+        answerTokens: tokensOf(JSON.stringify(answer)),
+      });
+    }
+    return rows;
+  } finally {
+    if (previousHome === undefined) delete process.env.FACTORY_HOME;
+    else process.env.FACTORY_HOME = previousHome;
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function report(rows: AgentTokens[], visionPath: string, maxPromptTokens: number): string {
+  const pad = (value: string | number, width: number) => String(value).padStart(width);
+  const lines = [
+    `prompt tokens per agent for ${visionPath} (tokenizer o200k_base, prompt budget ${maxPromptTokens}, one pass: no reworks, no schema retries)`,
+    '',
+    `${'agent'.padEnd(24)}${'phase'.padEnd(30)}${'deployment'.padEnd(12)}${pad('prompt', 9)}${pad('untrimmed', 11)}${pad('answer', 9)}`,
+  ];
+  for (const r of rows) {
+    const untrimmed = r.trimmed ? `${r.untrimmedInputTokens}` : '';
+    lines.push(
+      `${r.agent.padEnd(24)}${r.phase.padEnd(30)}${(r.role === 'measured' ? 'tools' : r.role).padEnd(12)}${pad(r.promptTokens, 9)}${pad(untrimmed, 11)}${pad(r.answerTokens, 9)}`,
+    );
+  }
+  lines.push('');
+  const phases = [...new Set(rows.map((r) => r.phase))];
+  for (const phase of phases) {
+    const of = rows.filter((r) => r.phase === phase);
+    lines.push(
+      `${phase.padEnd(36)} prompt ${pad(
+        of.reduce((s, r) => s + r.promptTokens, 0),
+        8,
+      )}   answer ${pad(
+        of.reduce((s, r) => s + r.answerTokens, 0),
+        8,
+      )}`,
+    );
+  }
+  const prompt = rows.reduce((s, r) => s + r.promptTokens, 0);
+  const answer = rows.reduce((s, r) => s + r.answerTokens, 0);
+  const cost = estimateCost(defaultPrices['gpt-4o'], {
+    promptTokens: prompt,
+    completionTokens: answer,
+    cachedTokens: 0,
+  });
+  lines.push(
+    `${'run'.padEnd(36)} prompt ${pad(prompt, 8)}   answer ${pad(answer, 8)}   total ${prompt + answer}`,
+    '',
+    `estimated cost at gpt-4o list prices (2.50 / 10.00 USD per 1M tokens, no prompt caching): ${cost.toFixed(2)} USD`,
+    `agents that exceed a 16,384-token answer limit: ${
+      rows
+        .filter((r) => r.answerTokens > 16_384)
+        .map((r) => `${r.agent} (${r.answerTokens})`)
+        .join(', ') || 'none'
+    }`,
+    '',
+    `MetaGPT's published figure: ${metaGptPublishedTokensPerProject.toLocaleString('en-US')} tokens per project (from their paper, not measured here;`,
+    'their projects are single programs, a factory run writes services, clients, infrastructure and tests).',
+  );
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  const visionPath = resolve(process.argv[2] ?? 'examples/visions/neighbourhood-tool-library.md');
+  const maxPromptTokens = Number(process.env.AZURE_OPENAI_MAX_PROMPT_TOKENS ?? 48_000);
+  benchTokens(visionPath, maxPromptTokens).then(
+    (rows) => process.stdout.write(`${report(rows, visionPath, maxPromptTokens)}\n`),
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

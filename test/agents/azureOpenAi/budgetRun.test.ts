@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentDefinition } from '../../../agents/agent';
+import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
+import '../../../functions';
+import type { RunDocument } from '../../../platform/ports/runStore';
+import { runAgents } from '../../support/agentHarness';
+import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
+import { completion, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
+import { asStrictAnswer, fakeEnv } from './support';
+
+const vision = readFileSync(
+  join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
+  'utf8',
+);
+const phaseAgents = visionToArchitectureAgents.length;
+
+describe('factory runs with --model azure-openai against the fake service', () => {
+  let fake: FakeAzureOpenAi;
+  let test: TestFactory;
+  const saved = { ...process.env };
+  const outputs = new Map<string, unknown>();
+
+  beforeAll(async () => {
+    // What each Vision-to-Architecture agent's blueprint produces for this vision: the fake's answers.
+    const recording = visionToArchitectureAgents.map((agent): AgentDefinition<unknown> => ({
+      ...agent,
+      blueprint: async (ctx) => {
+        const output = await agent.blueprint(ctx);
+        outputs.set(agent.name, JSON.parse(JSON.stringify(output)));
+        return output;
+      },
+    }));
+    await runAgents(recording, { visionText: vision });
+    fake = await FakeAzureOpenAi.start((request) => {
+      const format = request.body.response_format!.json_schema!;
+      if (!outputs.has(format.name)) throw new Error(`no answer for ${format.name}`);
+      return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
+    });
+    Object.assign(process.env, fakeEnv(fake));
+    test = await startTestFactory();
+  }, 120_000);
+
+  afterAll(async () => {
+    await test?.close();
+    await fake?.close();
+    process.env = saved;
+  });
+
+  const finished = async (runId: string): Promise<RunDocument> => {
+    await test.waitFor(runId, (status) => ['Completed', 'Failed', 'Rejected', 'Terminated'].includes(status));
+    return (await test.ports.runs.get('test', runId))!;
+  };
+
+  it('stops cleanly at the budget with RunFailed budget-exceeded, keeping artifacts and the token accounting', async () => {
+    const runId = await test.start(
+      vision,
+      { model: 'azure-openai', budget: { maxAgentCalls: phaseAgents } },
+      'budget-run-1',
+    );
+    const doc = await finished(runId);
+    expect(doc.status).toBe('Failed');
+    expect(doc.failure?.reason).toBe('budget-exceeded');
+    expect(doc.failure?.message).toMatch(/agent calls made, the budget allows/);
+    // The whole first phase ran on the model and passed its gate; its artifacts are kept.
+    expect(fake.requests).toHaveLength(phaseAgents);
+    expect(doc.gates[0]).toMatchObject({ phase: 'vision-to-architecture', passed: true });
+    expect(doc.artifacts.some((a) => a.kind === 'openapi')).toBe(true);
+    expect(doc.counters.promptTokens).toBeGreaterThan(1000);
+    expect(doc.counters.completionTokens).toBeGreaterThan(1000);
+    expect(doc.counters.estimatedCost).toBeGreaterThan(0);
+    expect(Object.keys(doc.usage!.byAgent).sort()).toEqual(
+      visionToArchitectureAgents.map((a) => a.name).sort(),
+    );
+    expect(doc.usage!.byPhase['vision-to-architecture']).toMatchObject({
+      calls: phaseAgents,
+      promptTokens: doc.counters.promptTokens,
+      completionTokens: doc.counters.completionTokens,
+    });
+    const events = (await test.ports.runs.listEvents('test', runId)).map((e) => e.type);
+    expect(events).toContain('factory.RunFailed');
+  });
+
+  it('a new run of the same vision reuses every cached answer: no tokens for the work already done', async () => {
+    const before = fake.requests.length;
+    const runId = await test.start(
+      vision,
+      { model: 'azure-openai', budget: { maxAgentCalls: phaseAgents } },
+      'budget-run-2',
+    );
+    const doc = await finished(runId);
+    expect(doc.failure?.reason).toBe('budget-exceeded');
+    expect(fake.requests.length).toBe(before);
+    expect(doc.counters.promptTokens).toBe(0);
+    expect(doc.usage!.byPhase['vision-to-architecture']).toMatchObject({ calls: 0, cacheHits: phaseAgents });
+  });
+
+  it('stops at a token budget after the call that crossed it', async () => {
+    // Run-scoped cache, so this run pays for its answers instead of reusing the tenant's.
+    process.env.AZURE_OPENAI_CACHE = 'run';
+    const before = fake.requests.length;
+    const runId = await test.start(
+      vision,
+      { model: 'azure-openai', budget: { maxTokens: 3000 } },
+      'budget-run-3',
+    );
+    const doc = await finished(runId);
+    delete process.env.AZURE_OPENAI_CACHE;
+    expect(doc.failure?.reason).toBe('budget-exceeded');
+    expect(doc.failure?.message).toMatch(/tokens used, the budget allows 3000/);
+    const made = fake.requests.length - before;
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThan(phaseAgents);
+    expect(doc.counters.promptTokens + doc.counters.completionTokens).toBeGreaterThanOrEqual(3000);
+    expect(doc.usage!.byPhase['vision-to-architecture'].calls).toBe(made);
+  });
+});

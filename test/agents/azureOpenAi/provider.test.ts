@@ -1,0 +1,330 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import { testAutomationEngineer } from '../../../agents/development-to-testing/testAutomationEngineer';
+import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
+import { ArtifactResponseCache, tenantCacheRun } from '../../../agents/runtime/azureOpenAi/cache';
+import {
+  ContentFilteredError,
+  ModelOutputError,
+  ModelRefusalError,
+  TruncatedOutputError,
+} from '../../../agents/runtime/azureOpenAi/errors';
+import { createAzureOpenAiProvider } from '../../../agents/runtime/azureOpenAi/provider';
+import { ModelServiceError, PromptFilteredError } from '../../../agents/runtime/azureOpenAi/transport';
+import { executeAgent } from '../../../agents/runtime/executeAgent';
+import {
+  checkModelConfiguration,
+  modelProvider,
+  ModelConfigurationError,
+} from '../../../agents/runtime/modelProviders';
+import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
+import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { completion, failure, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
+import { asStrictAnswer, blueprintAnswers, contextIn, deployments, fakeEnv, fakeSettings } from './support';
+
+const vision = readFileSync(
+  join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
+  'utf8',
+);
+const byName = (name: string) => visionToArchitectureAgents.find((a) => a.name === name)!;
+const chain = ['visionArchitect', 'productManager', 'productOwner', 'enterpriseArchitect', 'apiDesigner'].map(
+  byName,
+);
+
+describe('azure-openai provider against a local fake Azure OpenAI', () => {
+  let fake: FakeAzureOpenAi;
+  let run: HarnessRun;
+  /** The references each agent of the chain saw when the blueprint ran it. */
+  const seen = new Map<string, ArtifactRef[]>();
+
+  beforeAll(async () => {
+    fake = await FakeAzureOpenAi.start();
+    run = await runAgents(chain, { visionText: vision });
+    let refs = run.refs.slice(0, 1);
+    for (const [i, agent] of chain.entries()) {
+      seen.set(agent.name, refs);
+      refs = [...refs, ...run.results[i].artifacts];
+    }
+  });
+  afterAll(() => fake.close());
+  beforeEach(() => fake.reset());
+
+  const ctxFor = (agent: AgentDefinition<unknown>, options: Parameters<typeof contextIn>[3] = {}) =>
+    contextIn(run, agent, seen.get(agent.name) ?? run.refs, options);
+
+  it('drives several agents with structured outputs and writes exactly what their schemas describe', async () => {
+    const targets = ['visionArchitect', 'productManager', 'enterpriseArchitect', 'apiDesigner'].map(byName);
+    fake.handle(blueprintAnswers(targets.map((agent) => ({ agent, ctx: () => ctxFor(agent) }))));
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    for (const [i, agent] of targets.entries()) {
+      const result = await executeAgent(agent, ctxFor(agent), provider);
+      // Same output as the blueprint, so the same artifact content at the same paths.
+      const blueprint = run.results[chain.indexOf(agent)].artifacts;
+      expect(result.artifacts).toEqual(blueprint);
+      expect(result.usage).toMatchObject({ calls: 1, cacheHits: 0, deployment: deployments.simple });
+      expect(result.usage!.promptTokens).toBeGreaterThan(100);
+      expect(result.usage!.estimatedCost).toBeGreaterThan(0);
+      const request = fake.requests[i];
+      expect(request.deployment).toBe(deployments.simple);
+      expect(request.apiVersion).toBe('2024-10-21');
+      expect(request.headers['api-key']).toBe('test-key');
+      expect(request.body.response_format?.type).toBe('json_schema');
+      expect(request.body.response_format?.json_schema?.name).toBe(agent.name);
+      expect(request.body.messages[0]).toMatchObject({ role: 'system' });
+      expect(request.body.messages[0].content).toContain(agent.prompt.system.slice(0, 60));
+    }
+    // The Vision Architect's prompt carries the vision itself.
+    expect(fake.requests[0].body.messages[1].content).toContain(
+      'A member may borrow at most 3 tools at the same time.',
+    );
+    expect(fake.requests[0].body.response_format?.json_schema?.strict).toBe(true);
+    // The API Designer's output has free-form keys (records): sent non-strict, still validated by zod.
+    expect(fake.requests[3].body.response_format?.json_schema?.strict).toBe(false);
+  });
+
+  it('retries an answer that fails the schema with the validation errors, then accepts the valid one', async () => {
+    const agent = byName('productManager');
+    const good = await agent.blueprint(ctxFor(agent));
+    fake.script(
+      (request) => completion(request, { roadmap: 'not what the schema says' }),
+      (request) =>
+        completion(request, asStrictAnswer(good, request.body.response_format!.json_schema!.schema)),
+    );
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    const result = await executeAgent(agent, ctxFor(agent), provider);
+    expect(result.usage?.calls).toBe(2);
+    expect(fake.requests).toHaveLength(2);
+    const retry = fake.requests[1].body.messages;
+    expect(retry).toHaveLength(4);
+    expect(retry[2]).toEqual({
+      role: 'assistant',
+      content: JSON.stringify({ roadmap: 'not what the schema says' }),
+    });
+    expect(retry[3].content).toMatch(/does not match the required schema/);
+    expect(retry[3].content).toMatch(/^- /m);
+  });
+
+  it('gives up after the bounded schema retries with the errors, keeping the usage', async () => {
+    const agent = byName('productManager');
+    fake.handle((request) => completion(request, { nothing: true }));
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { AZURE_OPENAI_SCHEMA_RETRIES: '1' }),
+    });
+    const error = await executeAgent(agent, ctxFor(agent), provider).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelOutputError);
+    expect((error as ModelOutputError).message).toMatch(/does not match its schema after 2 attempt\(s\)/);
+    expect((error as ModelOutputError).usage.calls).toBe(2);
+    expect((error as ModelOutputError).usage.promptTokens).toBeGreaterThan(0);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('waits as long as retry-after-ms asks after a 429, then succeeds', async () => {
+    const agent = byName('visionArchitect');
+    const good = await agent.blueprint(ctxFor(agent));
+    fake.script(failure(429, 'Rate limit is exceeded.', { 'retry-after-ms': '300' }), (request) =>
+      completion(request, asStrictAnswer(good, request.body.response_format!.json_schema!.schema)),
+    );
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    const started = Date.now();
+    const result = await executeAgent(agent, ctxFor(agent), provider);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(fake.requests).toHaveLength(2);
+    expect(result.usage?.calls).toBe(1);
+  });
+
+  it('backs off exponentially on 5xx, honours retry-after in seconds, caps the wait and stops after maxRetries', async () => {
+    const agent = byName('visionArchitect');
+    const waits: number[] = [];
+    const transport = { sleep: async (ms: number) => void waits.push(ms), random: () => 0 };
+    fake.handle(() => failure(503, 'busy'));
+    fake.script(
+      failure(429, 'slow down', { 'retry-after': '7' }),
+      failure(429, 'slow down', { 'retry-after': '120' }),
+    );
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, {
+        AZURE_OPENAI_MAX_RETRIES: '3',
+        AZURE_OPENAI_MAX_RETRY_DELAY_MS: '20000',
+      }),
+      transport,
+    });
+    const error = await executeAgent(agent, ctxFor(agent), provider).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelServiceError);
+    expect((error as Error).message).toMatch(/still failing after 4 attempt\(s\) \(HTTP 503\)/);
+    // retry-after 7 s, retry-after 120 s capped at 20 s, then exponential backoff for the 503 (third retry: 4 s).
+    expect(waits).toEqual([7000, 20000, 4000]);
+    expect(fake.requests).toHaveLength(4);
+  });
+
+  it('reports content-filter stops, refusals, truncated answers and blocked prompts with clear errors', async () => {
+    const agent = byName('visionArchitect');
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    const attempt = async (): Promise<Error> => {
+      try {
+        await executeAgent(agent, ctxFor(agent), provider);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('the call was expected to fail');
+    };
+
+    fake.script((request) => completion(request, '{"product":', { finishReason: 'content_filter' }));
+    const filtered = await attempt();
+    expect(filtered).toBeInstanceOf(ContentFilteredError);
+    expect(filtered.message).toMatch(/stopped by the Azure OpenAI content filter/);
+    expect((filtered as ContentFilteredError).usage.calls).toBe(1);
+
+    fake.script((request) => completion(request, null, { refusal: 'I cannot help with that.' }));
+    const refused = await attempt();
+    expect(refused).toBeInstanceOf(ModelRefusalError);
+    expect(refused.message).toMatch(/the model refused: I cannot help with that/);
+
+    fake.script((request) =>
+      completion(request, '{"product": {"name": "Tool', { finishReason: 'length', completionTokens: 16384 }),
+    );
+    const truncated = await attempt();
+    expect(truncated).toBeInstanceOf(TruncatedOutputError);
+    expect(truncated.message).toMatch(
+      /cut off at 16384 completion tokens \(AZURE_OPENAI_MAX_COMPLETION_TOKENS is 16384\)/,
+    );
+
+    fake.script(
+      failure(
+        400,
+        'The response was filtered due to the prompt triggering content management policy.',
+        {},
+        'content_filter',
+      ),
+    );
+    const blocked = await attempt();
+    expect(blocked).toBeInstanceOf(PromptFilteredError);
+    expect(fake.requests).toHaveLength(4);
+  });
+
+  it('answers a rerun of an unchanged agent from the cache without a call, in another run of the tenant', async () => {
+    const agent = byName('visionArchitect');
+    fake.handle(blueprintAnswers([{ agent, ctx: () => ctxFor(agent) }]));
+    const cache = new ArtifactResponseCache(run.store, 'tenant');
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake), cache });
+    const first = await executeAgent(agent, ctxFor(agent), provider);
+    expect(fake.requests).toHaveLength(1);
+    expect(first.usage?.calls).toBe(1);
+    expect(await run.store.list(run.tenantId, tenantCacheRun)).toHaveLength(1);
+
+    // A second run with the same vision: its vision artifact has the same content, hence the same hash.
+    const rerun = await runAgents([], { visionText: vision, store: run.store, runId: 'run-2' });
+    const again = await executeAgent(agent, contextIn(rerun, agent, rerun.refs), provider);
+    expect(fake.requests).toHaveLength(1);
+    expect(again.usage).toMatchObject({ calls: 0, cacheHits: 1, promptTokens: 0, completionTokens: 0 });
+    expect(again.artifacts.map((a) => a.sha256)).toEqual(first.artifacts.map((a) => a.sha256));
+
+    // Feedback or a new attempt is a different question.
+    await executeAgent(
+      agent,
+      contextIn(rerun, agent, rerun.refs, { attempt: 2, feedback: ['name the product ToolShed Plus'] }),
+      provider,
+    );
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[1].body.messages[1].content).toContain('- name the product ToolShed Plus');
+  });
+
+  it('limits concurrent calls per deployment', async () => {
+    const agent = byName('visionArchitect');
+    const good = await agent.blueprint(ctxFor(agent));
+    fake.handle((request) => ({
+      ...completion(request, asStrictAnswer(good, request.body.response_format!.json_schema!.schema)),
+      delayMs: 150,
+    }));
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { AZURE_OPENAI_MAX_CONCURRENCY: '2' }),
+    });
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => provider.generate(agent, ctxFor(agent, { attempt: i + 1 }))),
+    );
+    expect(fake.requests).toHaveLength(5);
+    expect(fake.maxInFlight).toBe(2);
+  });
+
+  it('sends code-writing agents to the code deployment and lets measuring agents run their tools', async () => {
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    fake.handle((request) => completion(request, { services: [], feedbackAddressed: [] }));
+    await expect(
+      executeAgent(
+        backendDeveloper as AgentDefinition<unknown>,
+        ctxFor(backendDeveloper as AgentDefinition<unknown>),
+        provider,
+      ),
+    ).rejects.toThrow(ModelOutputError);
+    expect(fake.requests.every((r) => r.deployment === deployments.code)).toBe(true);
+    fake.reset();
+    const measured = await provider.generate(
+      testAutomationEngineer,
+      ctxFor(testAutomationEngineer as AgentDefinition<unknown>),
+    );
+    expect(measured.usage).toMatchObject({ calls: 0, promptTokens: 0 });
+    expect(measured.output).toEqual({ services: [] });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('counts cached prompt tokens and prices them from FACTORY_MODEL_PRICES', async () => {
+    const agent = byName('visionArchitect');
+    const good = await agent.blueprint(ctxFor(agent));
+    fake.script((request) =>
+      completion(request, asStrictAnswer(good, request.body.response_format!.json_schema!.schema), {
+        promptTokens: 2000,
+        completionTokens: 500,
+        cachedTokens: 1000,
+      }),
+    );
+    const prices = JSON.stringify({ [deployments.simple]: { input: 1, cachedInput: 0.5, output: 4 } });
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { FACTORY_MODEL_PRICES: prices }),
+    });
+    const result = await executeAgent(agent, ctxFor(agent, { attempt: 9 }), provider);
+    // 1000 uncached * 1 + 1000 cached * 0.5 + 500 completion * 4, per million tokens.
+    expect(result.usage).toMatchObject({
+      promptTokens: 2000,
+      completionTokens: 500,
+      cachedTokens: 1000,
+      estimatedCost: 0.0035,
+    });
+  });
+});
+
+describe('azure-openai configuration', () => {
+  it('is a clear error when the endpoint and deployments are not set, never a fallback', () => {
+    expect(() => modelProvider('azure-openai', { env: {} })).toThrow(ModelConfigurationError);
+    expect(() => checkModelConfiguration('azure-openai', {})).toThrow(
+      /AZURE_OPENAI_ENDPOINT is not set.*AZURE_OPENAI_DEPLOYMENT_SIMPLE is not set.*AZURE_OPENAI_DEPLOYMENT_CODE is not set/,
+    );
+    expect(() => checkModelConfiguration('gpt-7', {})).toThrow(
+      /unknown model provider 'gpt-7' \(available: blueprint, azure-openai\)/,
+    );
+    expect(() => checkModelConfiguration('blueprint', {})).not.toThrow();
+  });
+
+  it('rejects malformed settings with the setting named', () => {
+    const env = {
+      AZURE_OPENAI_ENDPOINT: 'not a url',
+      AZURE_OPENAI_DEPLOYMENT_SIMPLE: 'a',
+      AZURE_OPENAI_DEPLOYMENT_CODE: 'b',
+      AZURE_OPENAI_MAX_CONCURRENCY: '0',
+      AZURE_OPENAI_CACHE: 'sometimes',
+      FACTORY_MODEL_PRICES: '{"a": {"input": -1, "output": 2}}',
+    };
+    expect(() => checkModelConfiguration('azure-openai', env)).toThrow(
+      /AZURE_OPENAI_ENDPOINT must be an http\(s\) URL.*AZURE_OPENAI_CACHE must be tenant, run or off.*FACTORY_MODEL_PRICES must map.*AZURE_OPENAI_MAX_CONCURRENCY must be an integer from 1 to 64/,
+    );
+  });
+
+  it('accepts a configured environment', async () => {
+    const fake = await FakeAzureOpenAi.start();
+    try {
+      expect(() => checkModelConfiguration('azure-openai', fakeEnv(fake))).not.toThrow();
+      expect(modelProvider('azure-openai', { env: fakeEnv(fake) }).name).toBe('azure-openai');
+    } finally {
+      await fake.close();
+    }
+  });
+});
