@@ -11,3 +11,6 @@ import '../orchestrations/factoryRun';
 import '../orchestrations/visionToArchitecture';
 import '../orchestrations/architectureToDevelopment';
 import '../orchestrations/developmentToTesting';
+import '../orchestrations/testingToDeployment';
+import '../orchestrations/deploymentToProduction';
+import '../orchestrations/productionToOptimization';

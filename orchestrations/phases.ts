@@ -25,6 +25,27 @@ export const phases = [
     approvalGate: 'testing',
     reworkPhase: 'architecture-to-development',
   },
+  {
+    id: 'testing-to-deployment',
+    title: 'Testing to Deployment',
+    orchestrator: 'testingToDeployment',
+    approvalGate: 'release',
+    reworkPhase: 'architecture-to-development',
+  },
+  {
+    id: 'deployment-to-production',
+    title: 'Deployment to Production',
+    orchestrator: 'deploymentToProduction',
+    approvalGate: 'production',
+    reworkPhase: 'development-to-testing',
+  },
+  {
+    id: 'production-to-optimization',
+    title: 'Production to Optimization',
+    orchestrator: 'productionToOptimization',
+    approvalGate: 'optimization',
+    reworkPhase: 'deployment-to-production',
+  },
 ] as const;
 
 export type Phase = (typeof phases)[number];

@@ -10,19 +10,23 @@ export const visionArchitect: AgentDefinition<Vision> = {
   phase: 'vision-to-architecture',
   purpose:
     'Turns the product vision text into a structured vision: problem, goals, metrics, personas, features, scope and the analysed domain.',
-  reads: ['vision-text'],
+  // From the second iteration on, the previous iteration's evolution plan steers the vision.
+  reads: ['vision-text', 'evolution-plan'],
   writes: ['vision'],
   output: visionSchema,
   prompt: {
     version: '1.0.0',
     system:
       'You are a Vision Architect. From a product vision you produce a precise, testable vision document. Quote success metrics exactly as stated (name, target with its number and unit, source "stated"); propose metrics only when none are stated and mark them "derived". Personas are the roles that act in the product. Entities are the things the product stores, singular PascalCase, each with typed attributes (string, text, integer, number, boolean, date, datetime, email, money, enum with values), references to other entities and lifecycle states when the vision implies them. Actions are verb + entity performed by a persona. Rules ("at most", "must", "cannot", "only") become rules on an entity. When reviewer feedback is given, apply it and list each item with what you did. Use front-matter hints over your own inference. Answer with JSON matching the schema.',
-    user: 'Vision text:\n{{vision-text}}\n\nReviewer feedback (may be empty):\n{{feedback}}',
+    user: 'Vision text:\n{{vision-text}}\n\nEvolution plan of the previous iteration (may be empty):\n{{evolution-plan}}\n\nReviewer feedback (may be empty):\n{{feedback}}',
   },
   async blueprint(ctx) {
     const text = await ctx.inputText('vision-text');
     const vision = analyseVision(text);
-    return ctx.feedback.length > 0 ? applyFeedback(vision, ctx.feedback) : vision;
+    const plans = ctx.inputs('evolution-plan').filter((input) => input.ref.path.endsWith('.json'));
+    const evolution = plans.length ? ((await plans[plans.length - 1].json<{ visionFeedback?: string[] }>()).visionFeedback ?? []) : [];
+    const feedback = [...evolution.map((item) => `Evolution plan: ${item}`), ...ctx.feedback];
+    return feedback.length > 0 ? applyFeedback(vision, feedback) : vision;
   },
   // The JSON is written last: readers of kind `vision` take the newest artifact of that kind.
   artifacts: (vision) => [

@@ -17,6 +17,8 @@ const usage = `factory: the software factory on the embedded durable host (data 
   factory approve RUN_ID GATE [--reject --reason TEXT [--end]]
   factory cancel RUN_ID [--reason TEXT]
   factory serve [--port N]             the HTTP API on loopback
+  factory undeploy RUN_ID              stop the run's deployed product
+  factory feedback RUN_ID --file F     store user feedback (JSON array, JSON Lines or text lines)
 
 Every command takes --json: one JSON document on stdout and nothing else.`;
 
@@ -33,6 +35,8 @@ const commands: Record<string, () => Command> = {
   approve: () => require('./commands/signal').approveCommand,
   cancel: () => require('./commands/signal').cancelCommand,
   serve: () => require('./commands/serve').serveCommand,
+  undeploy: () => require('./commands/deployments').undeployCommand,
+  feedback: () => require('./commands/deployments').feedbackCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

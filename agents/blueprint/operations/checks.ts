@@ -1,0 +1,33 @@
+import type { AgentContext } from '../../agent';
+import type { SmokeCheck } from '../../../platform/deployment';
+import { domainModelSchema } from '../../schemas/domainModel';
+import { driverTargets } from '../testing/drive';
+import { moneyFormatFor } from '../testing/services';
+import type { DriverTarget } from '../testing/drivers';
+
+/**
+ * Smoke checks for each service: every parameterless GET of its OpenAPI document (the health endpoint and the
+ * collection lists), expecting 200. Without a document, the health endpoint alone.
+ */
+export async function smokeChecks(ctx: AgentContext, services: string[]): Promise<SmokeCheck[]> {
+  const checks: SmokeCheck[] = [];
+  for (const service of services) {
+    const doc = ctx.inputs('openapi').find((i) => i.ref.path.endsWith(`/${service}.openapi.json`));
+    const paths = doc
+      ? Object.entries((await doc.json<{ paths?: Record<string, Record<string, unknown>> }>()).paths ?? {})
+      : [];
+    const gets = paths
+      .filter(([path, ops]) => !path.includes('{') && ops && 'get' in ops)
+      .map(([path]) => path);
+    for (const path of gets.length ? gets : ['/health'])
+      checks.push({ service, method: 'GET', path, expect: [200] });
+  }
+  return checks;
+}
+
+/** Create-then-read targets per service for integration tests against the deployed product. */
+export async function integrationTargets(ctx: AgentContext, service: string): Promise<DriverTarget[]> {
+  if (!ctx.inputs('domain-model').length) return [];
+  const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
+  return driverTargets(model, service, await moneyFormatFor(ctx, model, service));
+}

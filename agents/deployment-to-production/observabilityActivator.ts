@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { deploymentTarget } from '../blueprint/operations/target';
+import { deploymentToProduction } from '../blueprint/release/phaseIds';
+import { newestJson } from '../blueprint/release/productFiles';
+import type { ObservabilityConfig } from '../testing-to-deployment/observabilityEngineer';
+
+export const observabilityActivationSchema = z.object({
+  version: z.string().optional(),
+  target: z.string(),
+  monitors: z.array(
+    z.object({
+      alert: z.string(),
+      service: z.string(),
+      endpoint: z.string().optional(),
+      signal: z.string(),
+      threshold: z.number(),
+      active: z.boolean(),
+      note: z.string(),
+    }),
+  ),
+});
+export type ObservabilityActivation = z.infer<typeof observabilityActivationSchema>;
+
+export const observabilityActivator: AgentDefinition<ObservabilityActivation> = {
+  name: 'observabilityActivator',
+  role: 'Observability Engineer',
+  phase: deploymentToProduction,
+  purpose:
+    'Binds the alert rules of the observability configuration to the live deployment, so phase 6 measures against them.',
+  reads: ['observability-config', 'deployment-report'],
+  writes: ['observability-activation'],
+  output: observabilityActivationSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Observability Engineer activating monitoring after a deployment: bind every alert rule to the endpoint of its deployed service and say which are active.',
+    user: 'Observability configuration:\n{{observability-config}}\n\nDeployment:\n{{deployment-report}}',
+  },
+  async blueprint(ctx) {
+    const config = await newestJson<ObservabilityConfig>(ctx, 'observability-config');
+    const target = deploymentTarget();
+    const current = await target.current(ctx.tenantId, ctx.runId);
+    const live = current?.status === 'live' ? current : undefined;
+    return {
+      version: live?.version,
+      target: target.adapter,
+      monitors: (config?.alerts ?? []).map((alert) => {
+        const service = live?.services.find((s) => s.service === alert.service);
+        return {
+          alert: alert.name,
+          service: alert.service,
+          endpoint: service?.url,
+          signal: alert.signal,
+          threshold: alert.threshold,
+          active: Boolean(service),
+          note: !service
+            ? 'the service is not live'
+            : target.adapter === 'azure-arm'
+              ? 'evaluated by Azure Monitor over Application Insights'
+              : 'evaluated by the factory against probe measurements (Production to Optimization); there is no alerting daemon locally',
+        };
+      }),
+    };
+  },
+  artifacts(output) {
+    return [
+      {
+        path: 'production/observability-activation.json',
+        kind: 'observability-activation',
+        contentType: 'application/json',
+        content: JSON.stringify(output, null, 2) + '\n',
+      },
+    ];
+  },
+};

@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import type { AgentDefinition } from '../agent';
+import {
+  deploymentReportSchema,
+  renderDeploymentReport,
+  type DeploymentReport,
+} from '../blueprint/operations/reports';
+import { deploymentTarget } from '../blueprint/operations/target';
+import { deploymentToProduction } from '../blueprint/release/phaseIds';
+import { loadReleasePackage, newestJson } from '../blueprint/release/productFiles';
+import { LocalBlueGreenTarget, type SmokeCheck } from '../../platform/deployment';
+import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
+import type { PreDeploymentCheck } from './preDeploymentValidator';
+import type { ProvisioningRecord } from './productionProvisioner';
+
+export const productionDeployer: AgentDefinition<DeploymentReport> = {
+  name: 'productionDeployer',
+  role: 'Deployment Orchestrator',
+  phase: deploymentToProduction,
+  purpose:
+    'Deploys the release blue/green: the new version starts beside the serving one, passes health and smoke checks, then takes the traffic; otherwise it is stopped and the old one keeps serving.',
+  reads: ['release-package', 'deployment-plan', 'pre-deployment-check', 'provisioning-record'],
+  writes: ['deployment-report', 'health-check'],
+  output: deploymentReportSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      "You are the Deployment Orchestrator deploying to production with a blue/green strategy. Report every step with its duration, the health and smoke results, and the rollback if one happened. The deployment itself is performed by the factory's deployment target.",
+    user: 'Deployment plan:\n{{deployment-plan}}',
+  },
+  async blueprint(ctx) {
+    const release = await loadReleasePackage(ctx);
+    const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
+    const pre = await newestJson<PreDeploymentCheck>(ctx, 'pre-deployment-check');
+    const provisioning = await newestJson<ProvisioningRecord>(ctx, 'provisioning-record');
+    const target = deploymentTarget();
+    const routingFile =
+      target instanceof LocalBlueGreenTarget
+        ? join(target.root(ctx.tenantId, ctx.runId), 'current.json')
+        : undefined;
+    if (pre && !pre.passed) {
+      const reason = `pre-deployment validation failed: ${pre.checks
+        .filter((c) => !c.passed)
+        .map((c) => `${c.name} (${c.detail})`)
+        .join('; ')}`;
+      return {
+        runId: ctx.runId,
+        adapter: target.adapter,
+        version: release.manifest.version,
+        status: 'failed',
+        services: [],
+        steps: [],
+        health: [],
+        smoke: [],
+        rollback: { reason, detail: 'nothing was deployed' },
+        routingFile,
+      };
+    }
+    const smoke: SmokeCheck[] = (plan?.services ?? []).flatMap((s) =>
+      s.smoke.map((line) => ({
+        service: s.service,
+        method: 'GET' as const,
+        path: line.replace(/^GET\s+/, ''),
+        expect: [200],
+      })),
+    );
+    const outcome = await target.deploy({
+      tenantId: ctx.tenantId,
+      runId: ctx.runId,
+      version: release.manifest.version,
+      archive: release.archive,
+      services: release.manifest.services,
+      smoke,
+      infrastructure: provisioning?.template
+        ? { template: provisioning.template, parameters: provisioning.parameters ?? {} }
+        : undefined,
+      healthTimeoutMs: plan?.healthChecks.timeoutMs,
+    });
+    ctx.log(`deployment of ${outcome.version}: ${outcome.status}`);
+    return { ...outcome, runId: ctx.runId, routingFile };
+  },
+  artifacts(report) {
+    return [
+      {
+        path: 'production/deployment-report.md',
+        kind: 'deployment-report',
+        contentType: 'text/markdown',
+        content: renderDeploymentReport('Deployment', report),
+      },
+      {
+        path: 'production/deployment-report.json',
+        kind: 'deployment-report',
+        contentType: 'application/json',
+        content: JSON.stringify(report, null, 2) + '\n',
+      },
+      {
+        path: 'production/health-check-deploy.json',
+        kind: 'health-check',
+        contentType: 'application/json',
+        content:
+          JSON.stringify(
+            { stage: 'deployment', version: report.version, checks: [...report.health, ...report.smoke] },
+            null,
+            2,
+          ) + '\n',
+      },
+    ];
+  },
+};

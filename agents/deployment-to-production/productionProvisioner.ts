@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { buildArmTemplate } from '../blueprint/operations/armTemplate';
+import { deploymentTarget } from '../blueprint/operations/target';
+import { deploymentToProduction } from '../blueprint/release/phaseIds';
+import { loadReleasePackage, newestJson } from '../blueprint/release/productFiles';
+import { readTarGz } from '../../platform/deployment/tarball';
+import type { ProvisioningPlan } from '../testing-to-deployment/cloudProvisioner';
+
+export const provisioningRecordSchema = z.object({
+  target: z.string(),
+  environment: z.string(),
+  status: z.enum(['template-built', 'not-applicable', 'skipped']),
+  detail: z.string(),
+  resources: z.number(),
+  template: z.record(z.string(), z.unknown()).optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+export type ProvisioningRecord = z.infer<typeof provisioningRecordSchema>;
+
+export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
+  name: 'productionProvisioner',
+  role: 'Cloud Provisioner',
+  phase: deploymentToProduction,
+  purpose:
+    "Prepares the production environment: for Azure, builds the product's Bicep to the ARM template the deployment applies; locally, records that no cloud resources are created.",
+  reads: ['release-package', 'provisioning-plan', 'pre-deployment-check'],
+  writes: ['provisioning-record'],
+  output: provisioningRecordSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Cloud Provisioner at production time. Prepare the infrastructure the provisioning plan lists for the production environment, and say plainly what was and was not provisioned.',
+    user: 'Provisioning plan:\n{{provisioning-plan}}',
+  },
+  async blueprint(ctx) {
+    const target = deploymentTarget().adapter;
+    const plan = await newestJson<ProvisioningPlan>(ctx, 'provisioning-plan');
+    const env = plan?.environments.find((e) => e.name === 'prod') ?? plan?.environments[0];
+    const resources =
+      env?.resources.filter((r) => r.action !== 'Reference existing').reduce((n, r) => n + r.count, 0) ?? 0;
+    if (target !== 'azure-arm') {
+      return {
+        target,
+        environment: env?.name ?? 'prod',
+        status: 'not-applicable',
+        detail: `the ${target} target runs the services as local processes; the ${resources} Azure resources of the plan are not created on this machine`,
+        resources,
+      };
+    }
+    const release = await loadReleasePackage(ctx);
+    const infra = readTarGz(release.archive)
+      .filter((e) => e.path.startsWith('infra/'))
+      .map((e) => ({ path: e.path.slice('infra/'.length), content: e.content }));
+    const built = await buildArmTemplate(infra, env?.name ?? 'prod');
+    if ('skipped' in built)
+      return {
+        target,
+        environment: env?.name ?? 'prod',
+        status: 'skipped',
+        detail: built.skipped,
+        resources,
+      };
+    return {
+      target,
+      environment: env?.name ?? 'prod',
+      status: 'template-built',
+      detail: 'infra/main.bicep built to an ARM template',
+      resources,
+      ...built,
+    };
+  },
+  artifacts(output) {
+    return [
+      {
+        path: 'production/provisioning.json',
+        kind: 'provisioning-record',
+        contentType: 'application/json',
+        content: JSON.stringify(output, null, 2) + '\n',
+      },
+    ];
+  },
+};

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { deploymentOutcomeSchema, type DeploymentReport } from '../blueprint/operations/reports';
+import { deploymentTarget } from '../blueprint/operations/target';
+import { deploymentToProduction } from '../blueprint/release/phaseIds';
+import { newestJson } from '../blueprint/release/productFiles';
+import type { PostDeploymentCheck } from './postDeploymentValidator';
+
+export const rollbackReportSchema = z.object({
+  action: z.enum(['rolled-back', 'already-rolled-back', 'nothing-deployed', 'rollback-failed']),
+  reason: z.string(),
+  outcome: deploymentOutcomeSchema.optional(),
+});
+export type RollbackReport = z.infer<typeof rollbackReportSchema>;
+
+/** Runs only when the production gate fails: puts the previous version back if the failed one took traffic. */
+export const rollbackCoordinator: AgentDefinition<RollbackReport> = {
+  name: 'rollbackCoordinator',
+  role: 'Release Manager',
+  phase: deploymentToProduction,
+  purpose:
+    'After a failed production gate, switches traffic back to the previous version when the failed one was serving, and records why.',
+  reads: ['deployment-report', 'health-check'],
+  writes: ['rollback-report'],
+  output: rollbackReportSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Release Manager after a failed production deployment. If the failed version serves traffic, roll back to the previous version; state what was done and why.',
+    user: 'Deployment report:\n{{deployment-report}}\n\nPost-deployment checks:\n{{health-check}}',
+  },
+  async blueprint(ctx) {
+    const report = await newestJson<DeploymentReport>(ctx, 'deployment-report');
+    const post = (
+      await Promise.all(ctx.inputs('health-check').map((i) => i.json<Partial<PostDeploymentCheck>>()))
+    )
+      .filter((c) => c.stage === 'post-deployment')
+      .pop();
+    if (!report || (report.status === 'failed' && !report.services.length))
+      return { action: 'nothing-deployed', reason: report?.rollback?.reason ?? 'no deployment report' };
+    if (report.status !== 'deployed')
+      return { action: 'already-rolled-back', reason: report.rollback?.reason ?? report.status };
+    const failed = [...(post?.health ?? []), ...(post?.smoke ?? []), ...(post?.integration ?? [])].filter(
+      (c) => !c.passed,
+    );
+    const reason = failed.length
+      ? `post-deployment validation failed: ${failed
+          .slice(0, 5)
+          .map((c) => `${c.service} ${c.name}: ${c.status ?? c.error}`)
+          .join('; ')}`
+      : 'the production gate failed';
+    const target = deploymentTarget();
+    const current = await target.current(ctx.tenantId, ctx.runId);
+    if (current?.status !== 'live' || current.version !== report.version)
+      return {
+        action: 'already-rolled-back',
+        reason:
+          `${report.version} no longer serves (${current?.status ?? 'nothing'} ${current?.version ?? ''})`.trim(),
+      };
+    const outcome = await target.rollback(ctx.tenantId, ctx.runId, reason);
+    return { action: outcome.status === 'rolled-back' ? 'rolled-back' : 'rollback-failed', reason, outcome };
+  },
+  artifacts(output) {
+    return [
+      {
+        path: 'production/rollback.json',
+        kind: 'rollback-report',
+        contentType: 'application/json',
+        content: JSON.stringify(output, null, 2) + '\n',
+      },
+    ];
+  },
+};

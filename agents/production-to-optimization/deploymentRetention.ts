@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { deploymentTarget } from '../blueprint/operations/target';
+import { productionToOptimization } from '../blueprint/release/phaseIds';
+import { keepDeployed } from '../../platform/deployment';
+import { ports } from '../../platform/runtime';
+
+export const retentionSchema = z.object({
+  decision: z.enum(['kept', 'stopped', 'nothing-deployed', 'kept-for-next-iteration']),
+  reason: z.string(),
+  version: z.string().optional(),
+  urls: z.array(z.object({ service: z.string(), url: z.string() })),
+  stopped: z.number(),
+});
+export type Retention = z.infer<typeof retentionSchema>;
+
+/** The run's planned iterations, from the run document; 1 when it cannot be read (agents run outside a run). */
+async function plannedIterations(tenantId: string, runId: string): Promise<number> {
+  try {
+    const doc = await ports().runs.get(tenantId, runId);
+    return doc?.options.iterations ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * The last step of the run's last iteration: the deployed product keeps running (so people can use it and
+ * `factory status` shows its URLs) unless `FACTORY_KEEP_DEPLOYED=false`, then it is stopped. Earlier
+ * iterations always keep it: the next deployment is blue/green against it.
+ */
+export const deploymentRetention: AgentDefinition<Retention> = {
+  name: 'deploymentRetention',
+  role: 'Release Manager',
+  phase: productionToOptimization,
+  purpose:
+    'Keeps the deployed product running after the run, or stops it when FACTORY_KEEP_DEPLOYED=false, and records which.',
+  reads: ['evolution-plan'],
+  writes: ['deployment-retention'],
+  output: retentionSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Release Manager at the end of an iteration. Record whether the deployed product keeps running and at which URLs. The decision follows the factory setting FACTORY_KEEP_DEPLOYED.',
+    user: 'Iteration {{iteration}}',
+  },
+  async blueprint(ctx) {
+    const target = deploymentTarget();
+    const current = await target.current(ctx.tenantId, ctx.runId);
+    if (!current || current.status !== 'live')
+      return {
+        decision: 'nothing-deployed',
+        reason: 'no version of the product is live',
+        urls: [],
+        stopped: 0,
+      };
+    const urls = current.services.map((s) => ({ service: s.service, url: s.url }));
+    const keep = keepDeployed();
+    if (keep)
+      return {
+        decision: 'kept',
+        reason: `FACTORY_KEEP_DEPLOYED is not false: stop it with factory undeploy ${ctx.runId}`,
+        version: current.version,
+        urls,
+        stopped: 0,
+      };
+    const iterations = await plannedIterations(ctx.tenantId, ctx.runId);
+    if (ctx.iteration < iterations)
+      return {
+        decision: 'kept-for-next-iteration',
+        reason: `iteration ${ctx.iteration} of ${iterations}: the next deployment replaces it blue/green`,
+        version: current.version,
+        urls,
+        stopped: 0,
+      };
+    const { stopped } = await target.undeploy(ctx.tenantId, ctx.runId);
+    return {
+      decision: 'stopped',
+      reason: 'FACTORY_KEEP_DEPLOYED=false: the product is stopped at the end of the run',
+      version: current.version,
+      urls,
+      stopped,
+    };
+  },
+  artifacts(output) {
+    return [
+      {
+        path: 'optimization/deployment-retention.json',
+        kind: 'deployment-retention',
+        contentType: 'application/json',
+        content: JSON.stringify(output, null, 2) + '\n',
+      },
+    ];
+  },
+};

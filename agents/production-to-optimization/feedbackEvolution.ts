@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { productionToOptimization } from '../blueprint/release/phaseIds';
+import { newestJson } from '../blueprint/release/productFiles';
+import type { SecurityReport } from '../testing-to-deployment/securityEngineer';
+import type { CostReport } from './costOptimizer';
+import type { CustomerInsights } from './customerSuccess';
+import type { GrowthReport } from './growthStrategist';
+import type { PerformanceReport } from './productionObserver';
+
+const item = z.object({
+  id: z.string().regex(/^EV-\d{3}$/),
+  title: z.string(),
+  rationale: z.string(),
+  priority: z.enum(['must', 'should', 'could']),
+  source: z.enum(['performance', 'customer', 'growth', 'cost', 'security']),
+});
+
+export const evolutionPlanSchema = z.object({
+  fromIteration: z.number(),
+  nextIteration: z.number(),
+  recommendations: z.array(z.string()),
+  backlog: z.array(item),
+  /** What the Vision Architect applies to the vision of the next iteration, like reviewer feedback. */
+  visionFeedback: z.array(z.string()),
+});
+export type EvolutionPlan = z.infer<typeof evolutionPlanSchema>;
+
+const rank = { must: 0, should: 1, could: 2 } as const;
+
+export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
+  name: 'feedbackEvolution',
+  role: 'Feedback & Evolution',
+  phase: productionToOptimization,
+  purpose:
+    'Turns performance, customer, growth, cost and security findings into evolution recommendations and a prioritised backlog for the next iteration.',
+  reads: ['performance-report', 'customer-insights', 'growth-report', 'cost-report', 'security-report'],
+  writes: ['evolution-plan'],
+  output: evolutionPlanSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are Feedback & Evolution. From the reports of this phase, recommend how the product should evolve and write a prioritised backlog for the next iteration (must: failing alerts, errors users hit; should: pain points, unmet metrics; could: instrumentation and cost). Each item names its source and rationale. Also write the feedback the Vision Architect applies to the next vision.',
+    user: 'Performance:\n{{performance-report}}\n\nCustomer insights:\n{{customer-insights}}\n\nGrowth:\n{{growth-report}}\n\nCost:\n{{cost-report}}',
+  },
+  async blueprint(ctx) {
+    const perf = await newestJson<PerformanceReport>(ctx, 'performance-report');
+    const insights = await newestJson<CustomerInsights>(ctx, 'customer-insights');
+    const growth = await newestJson<GrowthReport>(ctx, 'growth-report');
+    const cost = await newestJson<CostReport>(ctx, 'cost-report');
+    const security = await newestJson<SecurityReport>(ctx, 'security-report');
+    const items: Array<Omit<z.infer<typeof item>, 'id'>> = [];
+    for (const alert of perf?.alerts.filter((a) => a.firing) ?? [])
+      items.push({
+        title: `Bring ${alert.service} ${alert.signal} within ${alert.threshold}`,
+        rationale: `alert ${alert.alert} fires: observed ${alert.observed}`,
+        priority: 'must',
+        source: 'performance',
+      });
+    if (perf && !perf.measured)
+      items.push({
+        title: 'Keep the product deployed while it is measured',
+        rationale: perf.note,
+        priority: 'should',
+        source: 'performance',
+      });
+    for (const pain of insights?.painPoints ?? [])
+      items.push({
+        title: `Address "${pain.theme}"${pain.entities.length ? ` around ${pain.entities.join(', ')}` : ''}`,
+        rationale: `${pain.mentions} user report(s), e.g. "${pain.examples[0] ?? ''}"`,
+        priority: pain.theme === 'errors and failures' ? 'must' : 'should',
+        source: 'customer',
+      });
+    for (const metric of growth?.metrics ?? []) {
+      if (metric.status === 'not-met')
+        items.push({
+          title: `Move "${metric.name}" towards ${metric.target}`,
+          rationale: `observed ${metric.observed ?? 'below target'}`,
+          priority: 'should',
+          source: 'growth',
+        });
+      if (metric.status === 'not-measurable-yet')
+        items.push({
+          title: `Instrument "${metric.name}"`,
+          rationale: metric.instrumentation ?? metric.evidence,
+          priority: 'could',
+          source: 'growth',
+        });
+    }
+    for (const rec of cost?.recommendations ?? [])
+      items.push({
+        title: `${rec.environment}: ${rec.resource.split('/').pop()} ${rec.change}`,
+        rationale: `saves about ${rec.monthlySaving} USD/month; ${rec.rationale}`,
+        priority: 'could',
+        source: 'cost',
+      });
+    const medium = security
+      ? [
+          ...security.secrets,
+          ...security.dependencies.findings,
+          ...security.infrastructure,
+          ...security.accessControl.findings,
+        ].filter((f) => f.severity === 'medium')
+      : [];
+    for (const f of medium.slice(0, 5))
+      items.push({
+        title: `Security: ${f.rule} in ${f.file}`,
+        rationale: f.message,
+        priority: 'should',
+        source: 'security',
+      });
+    const backlog = items
+      .map((x, i) => ({ x, i }))
+      .sort((a, b) => rank[a.x.priority] - rank[b.x.priority] || a.i - b.i)
+      .map(({ x }, i) => ({ id: `EV-${String(i + 1).padStart(3, '0')}`, ...x }));
+    const recommendations = [
+      ...(backlog.some((b) => b.priority === 'must')
+        ? [
+            `Fix the ${backlog.filter((b) => b.priority === 'must').length} must-have item(s) before adding features.`,
+          ]
+        : []),
+      ...(insights?.painPoints.length
+        ? [`Users report: ${insights.painPoints.map((p) => p.theme).join(', ')}.`]
+        : ['No user pain points were reported; gather feedback with `factory feedback`.']),
+      ...(growth && growth.summary.notMeasurable
+        ? [
+            `${growth.summary.notMeasurable} success metric(s) cannot be measured yet: add the product events named in the growth report.`,
+          ]
+        : []),
+      ...(cost?.recommendations.length
+        ? [
+            `Right-sizing could save about ${cost.recommendations.reduce((s, r) => s + r.monthlySaving, 0).toFixed(2)} USD/month.`,
+          ]
+        : []),
+    ];
+    return {
+      fromIteration: ctx.iteration,
+      nextIteration: ctx.iteration + 1,
+      recommendations,
+      backlog,
+      visionFeedback: backlog
+        // What changes the product's scope or behaviour; security and cost items go to the infrastructure.
+        .filter((b) => b.priority !== 'could' && ['customer', 'performance', 'growth'].includes(b.source))
+        .map((b) => `${b.id} (${b.priority}, ${b.source}): ${b.title}. ${b.rationale}`),
+    };
+  },
+  artifacts(plan) {
+    const md = [
+      `# Evolution plan for iteration ${plan.nextIteration}`,
+      '',
+      ...plan.recommendations.map((r) => `- ${r}`),
+      '',
+      '| id | priority | source | item | rationale |',
+      '| --- | --- | --- | --- | --- |',
+      ...plan.backlog.map(
+        (b) => `| ${b.id} | ${b.priority} | ${b.source} | ${b.title} | ${b.rationale.replace(/\|/g, '/')} |`,
+      ),
+      '',
+    ].join('\n');
+    return [
+      {
+        path: 'optimization/evolution-plan.md',
+        kind: 'evolution-plan',
+        contentType: 'text/markdown',
+        content: md,
+      },
+      {
+        path: 'optimization/evolution-plan.json',
+        kind: 'evolution-plan',
+        contentType: 'application/json',
+        content: JSON.stringify(plan, null, 2) + '\n',
+      },
+    ];
+  },
+};

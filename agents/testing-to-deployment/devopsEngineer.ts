@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { AgentDefinition } from '../agent';
+import { testingToDeployment } from '../blueprint/release/phaseIds';
+import { pipelineYaml, validatePipeline } from '../blueprint/release/pipeline';
+import { loadProductFiles, productSlug, serviceSlugs } from '../blueprint/release/productFiles';
+
+export const pipelineSchema = z.object({
+  product: z.string(),
+  services: z.array(z.string()),
+  environments: z.array(z.string()),
+  yaml: z.string().min(1),
+  validation: z.object({
+    stages: z.array(z.string()),
+    checkedReferences: z.number(),
+    findings: z.array(z.string()),
+  }),
+});
+export type PipelineReport = z.infer<typeof pipelineSchema>;
+
+export const devopsEngineer: AgentDefinition<PipelineReport> = {
+  name: 'devopsEngineer',
+  role: 'DevOps Engineer',
+  phase: testingToDeployment,
+  purpose:
+    "Writes the product's CI/CD pipeline (build, test, package, deploy stages) and validates it against the product tree.",
+  reads: ['service-source', 'frontend-source', 'mobile-source', 'product-bicep', 'migration', 'domain-model'],
+  writes: ['pipeline'],
+  output: pipelineSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the DevOps Engineer of a software factory. Write an azure-pipelines.yml for the product with stages build, test, package and one deploy stage per environment. Use only folders, files and npm scripts that exist in the product tree you are given; the factory parses the YAML and rejects any reference that does not exist.',
+    user: 'Product tree (paths):\n{{files}}\n\nService package.json scripts:\n{{scripts}}',
+  },
+  async blueprint(ctx) {
+    const files = await loadProductFiles(ctx);
+    if (files.length === 0)
+      throw new Error(
+        'no product files were given: the pipeline needs the sources of Architecture to Development',
+      );
+    const product = await productSlug(ctx, files);
+    const services = serviceSlugs(files);
+    const environments = ['dev', 'prod'].filter((env) =>
+      files.some((f) => f.path === `infra/main.${env}.bicepparam`),
+    );
+    const yaml = pipelineYaml(product, services, environments.length ? environments : ['dev']);
+    return { product, services, environments, yaml, validation: validatePipeline(yaml, files) };
+  },
+  artifacts(output) {
+    return [
+      {
+        path: 'pipeline/azure-pipelines.yml',
+        kind: 'pipeline',
+        contentType: 'application/yaml',
+        content: output.yaml,
+      },
+      {
+        path: 'pipeline/pipeline.json',
+        kind: 'pipeline',
+        contentType: 'application/json',
+        content: JSON.stringify(output, null, 2) + '\n',
+      },
+    ];
+  },
+};

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import type { AgentContext, AgentDefinition } from '../agent';
+import { testingToDeployment } from '../blueprint/release/phaseIds';
+import {
+  loadProductFiles,
+  newestJson,
+  productSlug,
+  serviceSlugs,
+  verifyPackage,
+  type ReleaseManifest,
+} from '../blueprint/release/productFiles';
+import { sha256, writeTarGz } from '../../platform/deployment/tarball';
+import type { Backlog } from '../schemas/backlog';
+
+export const releaseSchema = z.object({
+  product: z.string(),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/),
+  iteration: z.number(),
+  commits: z.array(z.object({ sha: z.string(), subject: z.string() })),
+  stories: z.array(z.object({ id: z.string(), title: z.string(), priority: z.string() })),
+  services: z.array(z.string()),
+  fileCount: z.number(),
+});
+export type ReleaseNotes = z.infer<typeof releaseSchema>;
+
+/** 1.0.0 for the first iteration, then a minor bump per iteration: each iteration adds to the same product. */
+export function releaseVersion(iteration: number): string {
+  if (!Number.isInteger(iteration) || iteration < 1)
+    throw new Error(`iteration must be a positive whole number, not ${iteration}`);
+  return `1.${iteration - 1}.0`;
+}
+
+async function packageFiles(ctx: AgentContext): Promise<Array<{ path: string; content: Buffer }>> {
+  const files = (await loadProductFiles(ctx)).map((f) => ({ path: f.path, content: f.content }));
+  const pipeline = ctx.inputs('pipeline').filter((i) => i.ref.path.endsWith('.yml'));
+  if (pipeline.length)
+    files.push({
+      path: 'azure-pipelines.yml',
+      content: Buffer.from(await pipeline[pipeline.length - 1].text()),
+    });
+  return files;
+}
+
+export const releaseManager: AgentDefinition<ReleaseNotes> = {
+  name: 'releaseManager',
+  role: 'Release Manager',
+  phase: testingToDeployment,
+  purpose:
+    'Versions the release, writes release notes from the commits and stories, and builds a verified release package (.tgz with a manifest of file hashes).',
+  reads: [
+    'service-source',
+    'frontend-source',
+    'mobile-source',
+    'product-bicep',
+    'migration',
+    'commit',
+    'backlog',
+    'domain-model',
+    'pipeline',
+  ],
+  writes: ['release-notes', 'release-package'],
+  output: releaseSchema,
+  prompt: {
+    version: '1.0.0',
+    system:
+      'You are the Release Manager of a software factory. Version the release semantically (1.0.0 for the first iteration, a minor bump per iteration), and write release notes that list the commits of this release and the user stories it delivers, grouped by priority. The package itself is built and verified by the factory.',
+    user: 'Commits:\n{{commit}}\n\nBacklog:\n{{backlog}}\n\nIteration {{iteration}}',
+  },
+  async blueprint(ctx) {
+    const files = await packageFiles(ctx);
+    if (files.length === 0) throw new Error('nothing to release: no product files were given');
+    const commit = await newestJson<{ commits?: Array<{ sha: string; subject: string }> }>(ctx, 'commit');
+    const backlog = await newestJson<Backlog>(ctx, 'backlog');
+    return {
+      product: await productSlug(ctx, files),
+      version: releaseVersion(ctx.iteration),
+      iteration: ctx.iteration,
+      commits: (commit?.commits ?? []).filter((c) => c.sha).map((c) => ({ sha: c.sha, subject: c.subject })),
+      stories: (backlog?.stories ?? []).map((s) => ({ id: s.id, title: s.title, priority: s.priority })),
+      services: serviceSlugs(files),
+      fileCount: files.length,
+    };
+  },
+  async artifacts(notes, ctx) {
+    const files = await packageFiles(ctx);
+    const archiveName = `${notes.product}-${notes.version}.tgz`;
+    const listed = files.map((f) => ({ path: f.path, bytes: f.content.length, sha256: sha256(f.content) }));
+    const withoutArchiveHash = {
+      product: notes.product,
+      version: notes.version,
+      iteration: notes.iteration,
+      archive: archiveName,
+      services: notes.services,
+      files: listed,
+    };
+    // The manifest travels inside the archive too, so an unpacked release can be checked on its own.
+    const archive = writeTarGz([
+      ...files,
+      { path: 'release-manifest.json', content: Buffer.from(JSON.stringify(withoutArchiveHash, null, 2)) },
+    ]);
+    const manifest: ReleaseManifest = { ...withoutArchiveHash, archiveSha256: sha256(archive) };
+    const check = verifyPackage(archive, manifest);
+    if (!check.verified)
+      throw new Error(`the release package does not verify: ${check.problems.slice(0, 5).join('; ')}`);
+    const byPriority = (p: string) =>
+      notes.stories.filter((s) => s.priority === p).map((s) => `- ${s.id} ${s.title}`);
+    const md = [
+      `# ${notes.product} ${notes.version}`,
+      '',
+      `Iteration ${notes.iteration}. Services: ${notes.services.join(', ') || 'none'}. ${notes.fileCount} files; package \`${archiveName}\` (sha256 ${manifest.archiveSha256}).`,
+      '',
+      '## Changes',
+      '',
+      ...(notes.commits.length
+        ? notes.commits.map((c) => `- ${c.subject} (${c.sha.slice(0, 10)})`)
+        : ['- no commit record was given']),
+      '',
+      '## Stories delivered',
+      '',
+      ...(['must', 'should', 'could'] as const).flatMap((p) =>
+        byPriority(p).length ? [`### ${p}`, '', ...byPriority(p), ''] : [],
+      ),
+    ].join('\n');
+    return [
+      {
+        path: 'release/release-notes.md',
+        kind: 'release-notes',
+        contentType: 'text/markdown',
+        content: md + '\n',
+      },
+      {
+        path: 'release/release-notes.json',
+        kind: 'release-notes',
+        contentType: 'application/json',
+        content: JSON.stringify(notes, null, 2) + '\n',
+      },
+      {
+        folder: 'release/package',
+        kind: 'release-package',
+        files: [
+          { path: archiveName, content: archive },
+          { path: 'manifest.json', content: JSON.stringify(manifest, null, 2) + '\n' },
+        ],
+      },
+    ];
+  },
+};

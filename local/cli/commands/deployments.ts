@@ -1,0 +1,100 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseFeedback, storeFeedback } from '../../../agents/blueprint/operations/feedbackInbox';
+import { compileForDeployment } from '../../../agents/blueprint/operations/target';
+import {
+  assertSafeSegment,
+  createDeploymentTarget,
+  type CurrentDeployment,
+} from '../../../platform/deployment';
+import { requireRun } from '../../../runs/runCommands';
+import { parse, UsageError } from '../args';
+import { Output } from '../output';
+import { openSession, localTenant } from '../session';
+import { factoryHome } from '../../../platform/runtime';
+
+const maxFeedbackBytes = 2 * 1024 * 1024;
+
+/** The routing entry of a run's local deployment (`deployments/<tenant>/<runId>/current.json`), if any. */
+export function readCurrentDeployment(
+  home: string,
+  tenantId: string,
+  runId: string,
+): CurrentDeployment | undefined {
+  const path = join(
+    resolve(home),
+    'deployments',
+    assertSafeSegment(tenantId, 'tenant id'),
+    assertSafeSegment(runId, 'run id'),
+    'current.json',
+  );
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as CurrentDeployment;
+}
+
+/** Lines for `factory status`: where the deployed product answers, or that it is stopped. */
+export function describeDeployment(current: CurrentDeployment | undefined): string[] {
+  if (!current) return [];
+  if (current.status !== 'live') return [`deployment: ${current.version} stopped`];
+  return [
+    `deployment: ${current.version} live (${current.adapter})`,
+    ...current.services.map((s) => `  ${s.service}: ${s.url}`),
+  ];
+}
+
+/** `factory undeploy RUN_ID`: stops every process of the run's local deployment. */
+export async function undeployCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {}, ['RUN_ID']);
+  const out = new Output(Boolean(values.json));
+  const runId = positionals[0];
+  try {
+    assertSafeSegment(runId, 'run id');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const home = factoryHome();
+  const tenantId = localTenant();
+  const before = readCurrentDeployment(home, tenantId, runId);
+  if (!before) throw new Error(`run ${runId} has no deployment under ${join(home, 'deployments', tenantId)}`);
+  const result = await createDeploymentTarget(process.env, home, compileForDeployment).undeploy(
+    tenantId,
+    runId,
+  );
+  out.result({ runId, ...result }, () =>
+    out.line(
+      result.stopped
+        ? `${runId}: stopped ${result.stopped} process(es) of ${result.versions.join(', ')}`
+        : `${runId}: nothing was running`,
+    ),
+  );
+  return 0;
+}
+
+/** `factory feedback RUN_ID --file F`: stores user feedback for the run's next optimization phase. */
+export async function feedbackCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { file: { type: 'string' } }, ['RUN_ID']);
+  if (!values.file || typeof values.file !== 'string')
+    throw new UsageError('--file F is required: a JSON array, JSON Lines or one entry per line of text');
+  const out = new Output(Boolean(values.json));
+  const file = resolve(values.file);
+  if (!existsSync(file)) throw new UsageError(`--file ${values.file}: no such file`);
+  if (statSync(file).size > maxFeedbackBytes)
+    throw new UsageError(`--file ${values.file}: larger than ${maxFeedbackBytes} bytes`);
+  const entries = parseFeedback(readFileSync(file, 'utf8'), values.file);
+  const runId = positionals[0];
+  const session = await openSession({ process: false });
+  try {
+    await requireRun(session.ports, session.tenantId, runId);
+    const stored = storeFeedback(session.home, session.tenantId, runId, entries);
+    out.result({ runId, ...stored }, () =>
+      out.line(
+        stored.duplicate
+          ? `${runId}: this feedback was already stored (${stored.path})`
+          : `${runId}: stored ${stored.entries} feedback entr${stored.entries === 1 ? 'y' : 'ies'}; the next Production to Optimization phase reads them`,
+      ),
+    );
+    return 0;
+  } finally {
+    await session.close();
+  }
+}

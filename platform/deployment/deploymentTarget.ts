@@ -1,0 +1,136 @@
+/**
+ * The deployment target port: where a release package goes live. Adapters: `LocalBlueGreenTarget` (services as
+ * processes on loopback under FACTORY_HOME, blue/green with a routing file) and `ArmDeploymentTarget` (the
+ * product's Bicep, compiled to an ARM template, deployed through the ARM REST API). See
+ * docs/adr/0051-deployment-target.md.
+ */
+
+/** One request a smoke test makes against a deployed service. */
+export interface SmokeCheck {
+  service: string;
+  method: 'GET';
+  path: string;
+  expect: number[];
+}
+
+export interface CheckResult {
+  service: string;
+  name: string;
+  url: string;
+  status?: number;
+  passed: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+export interface DeployedService {
+  service: string;
+  url: string;
+  port?: number;
+  pid?: number;
+}
+
+export interface DeploymentStep {
+  name: string;
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DeployRequest {
+  tenantId: string;
+  runId: string;
+  version: string;
+  /** The release package (`.tgz` written by the Release Manager). */
+  archive: Buffer;
+  /** Services in the package to run (`services/<slug>/`). */
+  services: string[];
+  smoke: SmokeCheck[];
+  /** Compiled ARM template and parameters: required by the ARM adapter, ignored by the local one. */
+  infrastructure?: { template: Record<string, unknown>; parameters: Record<string, unknown> };
+  /** How long a new version has to answer its health check. */
+  healthTimeoutMs?: number;
+}
+
+export interface DeploymentOutcome {
+  adapter: string;
+  version: string;
+  /** `deployed`: live and switched; `rolled-back`: the new version failed and the previous one still serves. */
+  status: 'deployed' | 'rolled-back' | 'failed';
+  previousVersion?: string;
+  services: DeployedService[];
+  steps: DeploymentStep[];
+  health: CheckResult[];
+  smoke: CheckResult[];
+  rollback?: { reason: string; restored?: string; detail: string };
+}
+
+/** What is live for a run: the routing entry `factory status` reads. */
+export interface CurrentDeployment {
+  tenantId: string;
+  runId: string;
+  adapter: string;
+  version: string;
+  status: 'live' | 'stopped';
+  switchedAt: string;
+  services: DeployedService[];
+  previousVersion?: string;
+  history: Array<{
+    version: string;
+    at: string;
+    event: 'switched' | 'rolled-back' | 'stopped';
+    detail?: string;
+  }>;
+}
+
+export interface DeploymentTarget {
+  readonly adapter: string;
+  deploy(request: DeployRequest): Promise<DeploymentOutcome>;
+  /** What serves now, if anything. */
+  current(tenantId: string, runId: string): Promise<CurrentDeployment | undefined>;
+  /** Switches back to the version that served before the current one (after a failed post-deployment check). */
+  rollback(tenantId: string, runId: string, reason: string): Promise<DeploymentOutcome>;
+  /** Stops everything deployed for the run; returns how many processes or deployments it stopped. */
+  undeploy(tenantId: string, runId: string): Promise<{ stopped: number; versions: string[] }>;
+  /** Recent log lines of the live services (empty when the target keeps none). */
+  logs(tenantId: string, runId: string, maxLines?: number): Promise<Array<{ service: string; line: string }>>;
+}
+
+/** Runs checks over HTTP (health and smoke), each with its own timeout; never throws. */
+export async function httpCheck(
+  service: string,
+  name: string,
+  url: string,
+  expect: number[],
+  timeoutMs = 3000,
+): Promise<CheckResult> {
+  const started = Date.now();
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.arrayBuffer();
+    return {
+      service,
+      name,
+      url,
+      status: response.status,
+      passed: expect.includes(response.status),
+      durationMs: Date.now() - started,
+    };
+  } catch (error) {
+    return {
+      service,
+      name,
+      url,
+      passed: false,
+      durationMs: Date.now() - started,
+      error: (error as Error).message,
+    };
+  }
+}
+
+export function assertSafeSegment(value: string, what: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value))
+    throw new Error(`${what} '${value}' is not a safe path segment`);
+  return value;
+}

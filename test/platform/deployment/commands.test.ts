@@ -1,0 +1,129 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  loadFeedback,
+  parseFeedback,
+  storeFeedback,
+} from '../../../agents/blueprint/operations/feedbackInbox';
+import { compileForDeployment } from '../../../agents/blueprint/operations/target';
+import {
+  describeDeployment,
+  feedbackCommand,
+  readCurrentDeployment,
+  undeployCommand,
+} from '../../../local/cli/commands/deployments';
+import { LocalBlueGreenTarget } from '../../../platform/deployment';
+import { writeTarGz } from '../../../platform/deployment/tarball';
+
+const service = `import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+const server = createServer((_req, res) => res.end('{}'));
+server.listen(0, '127.0.0.1', () => process.stdout.write('svc listening on port ' + (server.address() as AddressInfo).port + '\\n'));
+`;
+
+describe('feedback inbox', () => {
+  const home = mkdtempSync(join(tmpdir(), 'factory-feedback-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('accepts a JSON array, an entries object, JSON Lines and plain lines', () => {
+    expect(parseFeedback('[{"text":"slow","rating":2}]')).toEqual([{ text: 'slow', rating: 2 }]);
+    expect(parseFeedback('{"entries":[{"text":"ok"}]}')).toEqual([{ text: 'ok' }]);
+    expect(parseFeedback('{"text":"a"}\n{"text":"b","user":"kim"}\n')).toEqual([
+      { text: 'a' },
+      { text: 'b', user: 'kim' },
+    ]);
+    expect(parseFeedback('first thought\n\n  second thought  ')).toEqual([
+      { text: 'first thought' },
+      { text: 'second thought' },
+    ]);
+  });
+
+  it('names the entry that is wrong', () => {
+    expect(() => parseFeedback('[{"text":"x","rating":9}]', 'f.json')).toThrow(
+      'f.json entry 1: rating Too big',
+    );
+    expect(() => parseFeedback('{"text":"a"}\n{oops', 'f.jsonl')).toThrow(/f.jsonl line 2 is not valid JSON/);
+    expect(() => parseFeedback('   ', 'empty.txt')).toThrow('empty.txt is empty');
+    expect(() => parseFeedback('[{"rating":3}]')).toThrow(/entry 1: text/);
+  });
+
+  it('stores the same feedback once and loads everything stored for a run', () => {
+    const entries = parseFeedback('[{"text":"love it","rating":5}]');
+    const first = storeFeedback(home, 'local', 'run-1', entries);
+    const again = storeFeedback(home, 'local', 'run-1', entries);
+    expect(again).toEqual({ ...first, duplicate: true });
+    storeFeedback(home, 'local', 'run-1', parseFeedback('too slow'));
+    expect(loadFeedback(home, 'local', 'run-1')).toHaveLength(2);
+    expect(readdirSync(join(home, 'feedback/local/run-1'))).toHaveLength(2);
+    expect(() => storeFeedback(home, '../x', 'run-1', entries)).toThrow(/not a safe path segment/);
+  });
+
+  it('refuses a feedback command without a file before touching the run', async () => {
+    await expect(feedbackCommand(['run-1'])).rejects.toThrow('--file F is required');
+    await expect(feedbackCommand(['run-1', '--file', join(home, 'missing.json')])).rejects.toThrow(
+      'no such file',
+    );
+    const bad = join(home, 'bad.json');
+    writeFileSync(bad, '[{"text":""}]');
+    await expect(feedbackCommand(['run-1', '--file', bad])).rejects.toThrow(/entry 1: text/);
+  });
+});
+
+describe('factory undeploy', () => {
+  const home = mkdtempSync(join(tmpdir(), 'factory-undeploy-'));
+  const saved = { home: process.env.FACTORY_HOME, tenant: process.env.FACTORY_TENANT };
+  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
+  beforeAll(() => {
+    process.env.FACTORY_HOME = home;
+    process.env.FACTORY_TENANT = 'local';
+  });
+  afterAll(async () => {
+    await target.undeploy('local', 'run-cli');
+    for (const [key, value] of [
+      ['FACTORY_HOME', saved.home],
+      ['FACTORY_TENANT', saved.tenant],
+    ] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('stops a run deployment that factory status showed as live', async () => {
+    const archive = writeTarGz([
+      { path: 'services/svc/package.json', content: Buffer.from('{}') },
+      { path: 'services/svc/src/main.ts', content: Buffer.from(service) },
+    ]);
+    const outcome = await target.deploy({
+      tenantId: 'local',
+      runId: 'run-cli',
+      version: '1.0.0',
+      archive,
+      services: ['svc'],
+      smoke: [],
+    });
+    expect(outcome.status).toBe('deployed');
+    const lines = describeDeployment(readCurrentDeployment(home, 'local', 'run-cli'));
+    expect(lines).toEqual(['deployment: 1.0.0 live (local-blue-green)', `  svc: ${outcome.services[0].url}`]);
+
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await undeployCommand(['run-cli', '--json'])).toBe(0);
+      expect(JSON.parse(String(write.mock.calls[0][0]))).toEqual({
+        runId: 'run-cli',
+        stopped: 1,
+        versions: ['1.0.0'],
+      });
+    } finally {
+      write.mockRestore();
+    }
+    expect(describeDeployment(readCurrentDeployment(home, 'local', 'run-cli'))).toEqual([
+      'deployment: 1.0.0 stopped',
+    ]);
+    await expect(
+      fetch(`${outcome.services[0].url}/`, { signal: AbortSignal.timeout(1000) }),
+    ).rejects.toThrow();
+    await expect(undeployCommand(['run-none'])).rejects.toThrow(/run run-none has no deployment/);
+  }, 30_000);
+});

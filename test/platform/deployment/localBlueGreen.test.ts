@@ -1,0 +1,124 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileForDeployment } from '../../../agents/blueprint/operations/target';
+import { LocalBlueGreenTarget, type CurrentDeployment } from '../../../platform/deployment';
+import { writeTarGz } from '../../../platform/deployment/tarball';
+
+/** A small service in the shape the factory generates: `src/main.ts` on PORT, prints its port, GET /health. */
+function release(healthStatus: number, marker: string): Buffer {
+  const main = `import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+const server = createServer((req, res) => {
+  const status = req.url === '/health' ? ${healthStatus} : req.url === '/v1/items' ? 200 : 404;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ marker: '${marker}' }));
+});
+server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
+  process.stdout.write('items service listening on port ' + (server.address() as AddressInfo).port + '\\n');
+});
+process.once('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+  return writeTarGz([
+    {
+      path: 'services/items/package.json',
+      content: Buffer.from(JSON.stringify({ name: 'items', private: true })),
+    },
+    { path: 'services/items/src/main.ts', content: Buffer.from(main) },
+  ]);
+}
+
+const get = async (url: string) => {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return { status: response.status, body: (await response.json()) as { marker: string } };
+};
+
+describe('local blue/green deployment target', () => {
+  const home = mkdtempSync(join(tmpdir(), 'factory-deploy-'));
+  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
+  const request = (version: string, archive: Buffer) => ({
+    tenantId: 'test',
+    runId: 'run-bg',
+    version,
+    archive,
+    services: ['items'],
+    smoke: [{ service: 'items', method: 'GET' as const, path: '/v1/items', expect: [200] }],
+    healthTimeoutMs: 1500,
+  });
+
+  afterAll(async () => {
+    await target.undeploy('test', 'run-bg');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('deploys the first version and writes the routing entry', async () => {
+    const outcome = await target.deploy(request('1.0.0', release(200, 'blue')));
+    expect(outcome.status).toBe('deployed');
+    expect(outcome.steps.map((s) => s.name)).toEqual([
+      'unpack',
+      'build items',
+      'start (green beside blue)',
+      'health checks',
+      'smoke tests',
+      'switch traffic',
+    ]);
+    const current = JSON.parse(
+      readFileSync(join(home, 'deployments/test/run-bg/current.json'), 'utf8'),
+    ) as CurrentDeployment;
+    expect(current).toMatchObject({ version: '1.0.0', status: 'live' });
+    expect((await get(`${current.services[0].url}/health`)).body.marker).toBe('blue');
+  }, 30_000);
+
+  it('keeps the previous version serving when the new one fails its health check', async () => {
+    const before = (await target.current('test', 'run-bg'))!;
+    const outcome = await target.deploy(request('1.1.0', release(500, 'broken')));
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.health[0]).toMatchObject({ passed: false, status: 500 });
+    expect(outcome.rollback).toMatchObject({ restored: '1.0.0' });
+    const after = (await target.current('test', 'run-bg'))!;
+    expect(after.version).toBe('1.0.0');
+    expect(after.services).toEqual(before.services);
+    expect((await get(`${after.services[0].url}/health`)).body.marker).toBe('blue');
+    // The failed green was stopped.
+    await expect(
+      fetch(`${outcome.services[0].url}/health`, { signal: AbortSignal.timeout(1000) }),
+    ).rejects.toThrow();
+    expect(after.history.map((h) => h.event)).toEqual(['switched', 'rolled-back']);
+  }, 30_000);
+
+  it('switches to a healthy new version, stops the old one, and rolls back on request', async () => {
+    const blue = (await target.current('test', 'run-bg'))!;
+    const outcome = await target.deploy(request('1.2.0', release(200, 'green')));
+    expect(outcome).toMatchObject({ status: 'deployed', previousVersion: '1.0.0' });
+    expect((await get(`${outcome.services[0].url}/health`)).body.marker).toBe('green');
+    await expect(
+      fetch(`${blue.services[0].url}/health`, { signal: AbortSignal.timeout(1000) }),
+    ).rejects.toThrow();
+
+    const rolled = await target.rollback('test', 'run-bg', 'post-deployment validation failed');
+    expect(rolled).toMatchObject({ status: 'rolled-back', rollback: { restored: '1.0.0' } });
+    const current = (await target.current('test', 'run-bg'))!;
+    expect(current.version).toBe('1.0.0');
+    expect((await get(`${current.services[0].url}/health`)).body.marker).toBe('blue');
+    await expect(
+      fetch(`${outcome.services[0].url}/health`, { signal: AbortSignal.timeout(1000) }),
+    ).rejects.toThrow();
+  }, 30_000);
+
+  it('undeploys: every process stops and the routing entry says so', async () => {
+    const current = (await target.current('test', 'run-bg'))!;
+    const result = await target.undeploy('test', 'run-bg');
+    expect(result.stopped).toBe(1);
+    expect((await target.current('test', 'run-bg'))!.status).toBe('stopped');
+    await expect(
+      fetch(`${current.services[0].url}/health`, { signal: AbortSignal.timeout(1000) }),
+    ).rejects.toThrow();
+    expect(existsSync(join(home, 'deployments/test/run-bg/1.0.0/logs/items.log'))).toBe(true);
+  }, 30_000);
+
+  it('refuses unsafe names', async () => {
+    await expect(target.deploy(request('../x', release(200, 'x')))).rejects.toThrow(
+      "version '../x' is not a safe path segment",
+    );
+  });
+});
