@@ -7,6 +7,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // The embedded host provides the Functions worker's core API module (see local/durableHost/functionsCore.ts).
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/local/durableHost/functionsCoreModule.ts' },
+  setupFiles: ['<rootDir>/test/support/environment.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
