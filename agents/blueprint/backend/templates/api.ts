@@ -81,7 +81,7 @@ export function parsePaging(url: URL): PageQuery {
 /** The route table: one entry per OpenAPI operation, each with its handler. */
 export function routesSource(model: ServiceModel): string {
   const lines: string[] = [];
-  lines.push(`import type { Application } from '../application/application';`);
+  lines.push(`import type { ServiceApplication } from '../application/application';`);
   lines.push(`import { parsePaging } from './http';`);
   lines.push('');
   lines.push(
@@ -97,7 +97,7 @@ export function routesSource(model: ServiceModel): string {
   );
   lines.push('');
   lines.push('/** Every operation of the OpenAPI document, by method and path template. */');
-  lines.push('export function buildRoutes(app: Application): Route[] {');
+  lines.push('export function buildRoutes(app: ServiceApplication): Route[] {');
   lines.push('  return [');
   lines.push(
     `    { method: 'GET', path: '/health', operationId: 'health', handler: async () => ({ status: 200, body: { status: 'ok' } }) },`,
@@ -131,7 +131,7 @@ export function routesSource(model: ServiceModel): string {
 }
 
 export const serverSource = `import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Application } from '../application/application';
+import type { ServiceApplication } from '../application/application';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import { isUuid } from '../domain/rules';
 import { RepositoryUnavailableError } from '../infrastructure/faultyRepository';
@@ -171,7 +171,7 @@ function sendError(res: ServerResponse, error: unknown): void {
 }
 
 /** The HTTP adapter: routing, parameter checks, JSON in and out, problem+json errors. */
-export function createHttpServer(app: Application, options: ServerOptions = {}): Server {
+export function createHttpServer(app: ServiceApplication, options: ServerOptions = {}): Server {
   const routes = buildRoutes(app).map(compile);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
 
@@ -216,7 +216,7 @@ export function mainSource(model: ServiceModel): string {
     .join('\n');
   return `import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApplication, type Application } from './application/application';
+import { createServiceApplication, type ServiceApplication } from './application/application';
 import type { Repository } from './application/ports';
 import { createHttpServer } from './api/server';
 ${imports}
@@ -227,7 +227,7 @@ import { InMemoryEventPublisher, randomIds, systemClock } from './infrastructure
 export interface RunningService {
   server: Server;
   port: number;
-  app: Application;
+  app: ServiceApplication;
   stop(): Promise<void>;
 }
 
@@ -244,7 +244,7 @@ function repository<T extends { id: string }>(env: NodeJS.ProcessEnv): Repositor
 
 /** Starts the ${model.context.name} service on PORT (default 8080) and stops gracefully on SIGTERM. */
 export function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
-  const app = createApplication({
+  const app = createServiceApplication({
     repositories: {
 ${repos}
     },

@@ -134,12 +134,12 @@ export function applicationSource(model: ServiceModel): string {
   for (const e of model.entities) lines.push(`  ${e.plural}: Repository<${e.name}>;`);
   lines.push('}');
   lines.push('');
-  lines.push('export interface Application {');
+  lines.push('export interface ServiceApplication {');
   for (const e of model.entities) lines.push(`  ${e.plural}: ${e.name}UseCases;`);
   lines.push('}');
   lines.push('');
   lines.push(
-    'export function createApplication(deps: { repositories: Repositories; clock: Clock; ids: IdGenerator; events: EventPublisher }): Application {',
+    'export function createServiceApplication(deps: { repositories: Repositories; clock: Clock; ids: IdGenerator; events: EventPublisher }): ServiceApplication {',
   );
   lines.push('  const shared = { clock: deps.clock, ids: deps.ids, events: deps.events };');
   lines.push('  return {');

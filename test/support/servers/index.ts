@@ -1,0 +1,9 @@
+export { startAzurite, type AzuriteServer } from './azurite';
+export { startCosmos, type CosmosServer } from './cosmos';
+export {
+  startServiceBusBroker,
+  type BrokerMessage,
+  type BrokerOptions,
+  type ServiceBusBroker,
+  type SubscriptionOptions,
+} from './serviceBusBroker';
