@@ -7,6 +7,7 @@ import './activities/evaluateGate';
 import './activities/publishEvent';
 import './activities/recordRunState';
 import './activities/sealPhase';
+import './activities/writeRunReport';
 import '../orchestrations/factoryRun';
 import '../orchestrations/visionToArchitecture';
 import '../orchestrations/architectureToDevelopment';

@@ -1,6 +1,7 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
 import type { Ports } from '../platform/config';
 import { CommandValidationError } from '../platform/commands';
+import { trackCommandDeadLettered } from '../platform/telemetry/factoryTelemetry';
 import type { FunctionRegistration } from './durableHost/registry';
 import { invocationContextFor } from './httpDispatcher';
 import type { EmbeddedFactory } from './embeddedFactory';
@@ -36,8 +37,10 @@ export function listenForCommands(factory: EmbeddedFactory, ports: Ports, log: (
           await invoke(message.body, { messageId: message.messageId, deliveryCount: message.deliveryCount, applicationProperties: message.applicationProperties });
           queue.bus.complete(message.lockToken);
         } catch (error) {
-          if (error instanceof CommandValidationError) queue.bus.deadLetter(message.lockToken, 'invalid-command', error.message);
-          else {
+          if (error instanceof CommandValidationError) {
+            queue.bus.deadLetter(message.lockToken, 'invalid-command', error.message);
+            trackCommandDeadLettered({ reason: 'invalid-command', description: error.message });
+          } else {
             log(`command ${message.messageId} failed, will be retried: ${(error as Error).message}`);
             queue.bus.abandon(message.lockToken);
           }
@@ -61,6 +64,7 @@ export function listenForCommands(factory: EmbeddedFactory, ports: Ports, log: (
         } catch (error) {
           if (error instanceof CommandValidationError) {
             await receiver.deadLetterMessage(message, { deadLetterReason: 'invalid-command', deadLetterErrorDescription: error.message.slice(0, 1024) });
+            trackCommandDeadLettered({ reason: 'invalid-command', description: error.message });
           } else {
             log(`command ${String(message.messageId)} failed, will be retried: ${(error as Error).message}`);
             await receiver.abandonMessage(message);

@@ -89,6 +89,7 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
     return undefined;
   }
   yield* run.record({ kind: 'run-status', status: 'Completed', iteration });
+  yield* run.writeReport();
   yield* run.publish('RunCompleted', 'end', { manifest });
   context.df.setCustomStatus({ step: 'completed', iteration });
   return { status: 'Completed', iteration, manifest };
@@ -160,8 +161,18 @@ class RunScope {
     return decision;
   }
 
+  /** The run report (an artifact of kind `run-report`), written when the run ends. */
+  *writeReport(): Step {
+    yield this.context.df.callActivityWithRetry('writeRunReport', activityRetry(), {
+      runId: this.input.runId,
+      tenantId: this.input.tenantId,
+      at: this.context.df.currentUtcDateTime.toISOString(),
+    });
+  }
+
   *fail(reason: string, message: string, phase?: Phase): Step<unknown> {
     yield* this.record({ kind: 'run-status', status: 'Failed', reason, message, iteration: this.input.iteration, phase: phase?.id });
+    yield* this.writeReport();
     yield* this.publish('RunFailed', 'end', { reason, message }, phase);
     this.context.df.setCustomStatus({ step: 'failed', reason, message, iteration: this.input.iteration });
     return { status: 'Failed', reason, message };
@@ -169,6 +180,7 @@ class RunScope {
 
   *reject(phase: Phase, reason: string): Step<unknown> {
     yield* this.record({ kind: 'run-status', status: 'Rejected', reason: 'rejected', message: reason, iteration: this.input.iteration, phase: phase.id });
+    yield* this.writeReport();
     yield* this.publish('RunFailed', 'end', { reason: 'rejected', message: reason }, phase);
     this.context.df.setCustomStatus({ step: 'rejected', reason, iteration: this.input.iteration });
     return { status: 'Rejected', reason };

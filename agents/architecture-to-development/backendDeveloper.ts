@@ -1,3 +1,4 @@
+import { releaseVersion } from '../blueprint/release/version';
 import { z } from 'zod';
 import type { AgentDefinition } from '../agent';
 import { generateService } from '../blueprint/backend/generateService';
@@ -62,7 +63,8 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
     }
     // The service follows its OpenAPI document where the document has a choice (money as number or string).
     const services = model.contexts.map((context) =>
-      generateService(model, context, { money: moneyFormatOf(docs.get(context.slug), context) }),
+      // The service's version is the release it ships in: each iteration's product is the next minor version.
+      generateService(model, context, { money: moneyFormatOf(docs.get(context.slug), context), version: releaseVersion(ctx.iteration) }),
     );
     // The blueprint regenerates every file from the model and its templates, so a defect found in a previous
     // attempt's files (a hand edit, a corrupted artifact) is replaced by the template's version. It cannot

@@ -1,3 +1,4 @@
+import { releaseVersion } from '../blueprint/release/version';
 import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../agent';
 import { testingToDeployment } from '../blueprint/release/phaseIds';
@@ -22,13 +23,6 @@ export const releaseSchema = z.object({
   fileCount: z.number(),
 });
 export type ReleaseNotes = z.infer<typeof releaseSchema>;
-
-/** 1.0.0 for the first iteration, then a minor bump per iteration: each iteration adds to the same product. */
-export function releaseVersion(iteration: number): string {
-  if (!Number.isInteger(iteration) || iteration < 1)
-    throw new Error(`iteration must be a positive whole number, not ${iteration}`);
-  return `1.${iteration - 1}.0`;
-}
 
 async function packageFiles(ctx: AgentContext): Promise<Array<{ path: string; content: Buffer }>> {
   const files = (await loadProductFiles(ctx)).map((f) => ({ path: f.path, content: f.content }));

@@ -4,6 +4,7 @@ import { gateFor } from '../../gates/catalog';
 import type { GateActivityInput, GateActivityResult } from '../../orchestrations/contracts';
 import type { GateCriterion } from '../../platform/ports/runStore';
 import { ports } from '../../platform/runtime';
+import { traceGate } from '../../platform/telemetry';
 import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
 
@@ -11,6 +12,10 @@ const maxFindings = 25;
 
 /** Evaluates a phase's quality gate, stores the report as an artifact and records it in the run document. */
 export async function evaluateGate(input: GateActivityInput, evaluatedAt = new Date()): Promise<GateActivityResult> {
+  return traceGate(input, () => evaluate(input, evaluatedAt));
+}
+
+async function evaluate(input: GateActivityInput, evaluatedAt: Date): Promise<GateActivityResult> {
   const { artifacts, runs } = ports();
   const gate = gateFor(input.phase);
   const fromManifest = await readManifest(artifacts, input.tenantId, input.runId, input.manifest);

@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import type { PublishEventInput } from '../../orchestrations/contracts';
 import { ports } from '../../platform/runtime';
+import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../platform/telemetry';
 import { toCloudEvent } from '../../runs/cloudEvents';
 
 /**
@@ -10,13 +11,16 @@ import { toCloudEvent } from '../../runs/cloudEvents';
  */
 export async function publishEvent(input: PublishEventInput): Promise<{ id: string }> {
   const { runs, events } = ports();
-  const event = toCloudEvent(input);
+  // The event carries its publishing span's traceparent, so subscribers continue the run's trace.
+  const event = toCloudEvent({ ...input, traceparent: eventTraceparent(input) });
   await runs.appendEvent(input.tenantId, input.runId, event);
   const stored = (await runs.listEvents(input.tenantId, input.runId)).find((e) => e.id === event.id);
   if (!stored?.published) {
     const { published: _published, ...original } = stored ?? { ...event, published: false };
-    await events.publish(original);
+    await tracePublish(input, events.adapter, () => events.publish(original));
     await runs.markEventPublished(input.tenantId, input.runId, event.id);
+    // Only the invocation that sent the event records it, so a re-run activity does not count it twice.
+    await recordFactoryEvent(input, () => runs.get(input.tenantId, input.runId));
   }
   return { id: event.id };
 }

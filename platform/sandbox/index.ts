@@ -1,3 +1,4 @@
+import { instrumentSandbox } from '../telemetry/factoryTelemetry';
 import { LocalProcessSandbox } from './localProcessSandbox';
 import type { Sandbox } from './sandbox';
 
@@ -8,7 +9,8 @@ let current: Sandbox | undefined;
 
 /** The sandbox agents execute generated code in; chosen once at start-up (local process unless set). */
 export function getSandbox(): Sandbox {
-  return (current ??= new LocalProcessSandbox());
+  // Every execution is counted in telemetry (metric SandboxExecutions).
+  return (current ??= instrumentSandbox(new LocalProcessSandbox()));
 }
 
 export function setSandbox(sandbox: Sandbox): void {

@@ -37,10 +37,10 @@ export const serviceCompilerOptions = {
   rootDir: '.',
 } as const;
 
-function projectFiles(model: ServiceModel): GeneratedFile[] {
+function projectFiles(model: ServiceModel, version: string): GeneratedFile[] {
   const packageJson = {
     name: model.packageName,
-    version: '0.1.0',
+    version,
     private: true,
     description: `${model.context.name} service: ${model.context.description}`,
     main: 'dist/src/main.js',
@@ -89,11 +89,11 @@ function projectFiles(model: ServiceModel): GeneratedFile[] {
 export function generateService(
   model: DomainModel,
   context: BoundedContext,
-  options: { money?: MoneyFormat } = {},
+  options: { money?: MoneyFormat; version?: string } = {},
 ): GeneratedService {
   const service = serviceModel(context, model.product.slug, options.money);
   const files: GeneratedFile[] = [
-    ...projectFiles(service),
+    ...projectFiles(service, options.version ?? '1.0.0'),
     { path: 'src/domain/errors.ts', content: errorsSource },
     { path: 'src/domain/rules.ts', content: rulesSource },
     ...service.entities.map((e) => ({ path: `src/domain/${e.file}.ts`, content: entitySource(e) })),

@@ -2,6 +2,7 @@ import { phaseSummary, effectiveStatus } from '../../../runs/runView';
 import { requireRun } from '../../../runs/runCommands';
 import { parse, UsageError } from '../args';
 import { Output, table } from '../output';
+import { renderRunView, runSnapshot } from '../liveView';
 import { openSession, type Session } from '../session';
 
 /** Read-only commands share one shape: open without processing, read, print. */
@@ -53,13 +54,11 @@ export const statusCommand = (args: string[]) =>
       artifacts: { count: doc.artifacts.length, location: session.ports.artifacts.describeLocation(doc.tenantId, runId) },
     };
     out.result(view, () => {
-      out.line(`${runId}  ${status}  ${doc.visionTitle}`);
-      if (failure) out.line(`  ${failure.reason}: ${failure.message}`);
+      // The same view `factory run` draws live.
+      for (const line of renderRunView(runSnapshot(doc, session.factory.host.trace(runId), runtime), { color: Boolean(process.stdout.isTTY) })) out.line(line);
       const progress = view.progress as { phaseTitle?: string; step?: string; waitingFor?: string } | null;
-      if (progress && status !== 'Completed') out.line(`  now: ${progress.phaseTitle ?? ''} — ${progress.step ?? ''}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`);
-      out.line(table(view.phases.map((p) => [`  ${p.title}`, p.status, p.attempts ? `${p.attempts} attempt(s)` : '', p.gate ? (p.gate.passed ? 'gate passed' : `gate failed: ${p.gate.failed.join(', ')}`) : ''])));
-      for (const a of doc.approvals.filter((x) => !x.decision)) out.line(`  waiting for approval of '${a.gate}': factory approve ${runId} ${a.gate}`);
-      out.line(`  agent calls: ${doc.counters.agentCalls}; artifacts: ${view.artifacts.count} in ${view.artifacts.location}`);
+      if (progress && !['Completed', 'Failed', 'Rejected', 'Terminated'].includes(status)) out.line(`now: ${progress.phaseTitle ?? ''} — ${progress.step ?? ''}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`);
+      out.line(`artifacts: ${view.artifacts.count} in ${view.artifacts.location}`);
     });
   });
 

@@ -5,7 +5,8 @@ import { compileForDeployment, useDeploymentTarget } from '../../../agents/bluep
 import { loadReleasePackage } from '../../../agents/blueprint/release/productFiles';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { testingToDeploymentAgents, testingToDeploymentSteps } from '../../../agents/testing-to-deployment';
-import { releaseVersion, type ReleaseNotes } from '../../../agents/testing-to-deployment/releaseManager';
+import { releaseVersion } from '../../../agents/blueprint/release/version';
+import type { ReleaseNotes } from '../../../agents/testing-to-deployment/releaseManager';
 import type { SecurityReport } from '../../../agents/testing-to-deployment/securityEngineer';
 import { testingToDeploymentGate } from '../../../gates/testing-to-deployment';
 import { LocalBlueGreenTarget } from '../../../platform/deployment';

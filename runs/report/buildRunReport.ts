@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArtifactStore, StoredArtifact } from '../../platform/ports/artifactStore';
+import type { RunStore } from '../../platform/ports/runStore';
+import { runOperationId } from '../../platform/telemetry';
+import { effectiveStatus } from '../runView';
+import { renderRunReport, type ReportData, type ReportTraceEntry } from './renderReport';
+
+export interface ReportOptions {
+  /** Activity executions from the durable host, for the timeline of agents. */
+  trace?: ReportTraceEntry[];
+  /** The orchestration's runtime status, so an orchestrator error or a termination shows. */
+  runtime?: { runtimeStatus: string; output?: unknown };
+  generatedAt?: Date;
+  /** Bytes of artifact content embedded at most; later artifacts are listed without their content. */
+  maxEmbeddedBytes?: number;
+}
+
+export class RunReportNotFoundError extends Error {
+  override name = 'RunReportNotFoundError';
+}
+
+const inlineTypes = /^(text\/|application\/(json|yaml|x-yaml|vnd\.factory\.folder\+json|vnd\.oai\.openapi))/;
+
+/** Reads what a report shows from the run store and the artifact store. */
+export async function collectReportData(
+  stores: { runs: RunStore; artifacts: ArtifactStore },
+  tenantId: string,
+  runId: string,
+  options: ReportOptions = {},
+): Promise<ReportData> {
+  const doc = await stores.runs.get(tenantId, runId);
+  if (!doc) throw new RunReportNotFoundError(`run ${runId} of tenant ${tenantId} does not exist`);
+  const [events, listed] = await Promise.all([
+    stores.runs.listEvents(tenantId, runId),
+    stores.artifacts.list(tenantId, runId),
+  ]);
+  // Earlier reports are not part of a report.
+  const artifacts = listed.filter((a) => a.kind !== 'run-report');
+  const contents = new Map<string, Buffer>();
+  let budget = options.maxEmbeddedBytes ?? 4 * 1024 * 1024;
+  for (const artifact of artifacts) {
+    if (
+      artifact.kind.endsWith('-file') ||
+      !inlineTypes.test(artifact.contentType) ||
+      artifact.bytes > 200 * 1024 ||
+      artifact.bytes > budget
+    )
+      continue;
+    try {
+      contents.set(artifact.path, await stores.artifacts.get(tenantId, runId, artifact.path));
+      budget -= artifact.bytes;
+    } catch {
+      // A missing or corrupt artifact is listed without content rather than failing the whole report.
+    }
+  }
+  const { status, failure } = effectiveStatus(doc, options.runtime);
+  const traced = events.find((e) => e.traceparent)?.traceparent?.split('-')[1];
+  return {
+    doc,
+    status,
+    failure,
+    events,
+    artifacts,
+    contents,
+    trace: options.trace,
+    generatedAt: options.generatedAt ?? new Date(),
+    operationId: traced ?? runOperationId(runId),
+    location: stores.artifacts.describeLocation(tenantId, runId),
+  };
+}
+
+export async function buildRunReport(
+  stores: { runs: RunStore; artifacts: ArtifactStore },
+  tenantId: string,
+  runId: string,
+  options: ReportOptions = {},
+): Promise<string> {
+  return renderRunReport(await collectReportData(stores, tenantId, runId, options));
+}
+
+/**
+ * Stores a report as the run's `run-report` artifact. Artifact paths are immutable, so each distinct report
+ * gets its own path (named by its content hash); writing the same report again is a no-op.
+ */
+export async function storeRunReport(
+  artifacts: ArtifactStore,
+  tenantId: string,
+  runId: string,
+  page: string,
+): Promise<StoredArtifact> {
+  const hash = createHash('sha256').update(page).digest('hex').slice(0, 12);
+  return artifacts.put(tenantId, runId, `report/run-report-${hash}.html`, page, {
+    kind: 'run-report',
+    phase: 'report',
+    agent: 'factory',
+    contentType: 'text/html',
+  });
+}
+
+/** Writes `<factoryHome>/reports/<runId>.html` (replaced atomically) and returns its path. */
+export function writeReportFile(factoryHome: string, runId: string, page: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(runId)) throw new Error(`invalid run id '${runId}'`);
+  const dir = join(factoryHome, 'reports');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${runId}.html`);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, page);
+  renameSync(temp, file);
+  return file;
+}

@@ -1,0 +1,183 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeRunReport } from '../../functions/activities/writeRunReport';
+import { EmbeddedFactory } from '../../local/embeddedFactory';
+import { phases } from '../../orchestrations/phases';
+import { createPorts, type Ports } from '../../platform/config';
+import { usePorts } from '../../platform/runtime';
+import { buildRunReport, reportResponse, writeReportFile } from '../../runs/report';
+import { startRun } from '../../runs/startRun';
+
+const vision = `# PlotShare
+
+Our community garden has 48 raised beds and a waiting list kept in a notebook. PlotShare helps the garden
+committee allocate plots fairly. Gardeners apply for a plot each season. Each plot has a number, a size in
+square metres and an annual fee. Coordinators review applications and offer plots to applicants in the order
+they applied. Gardeners accept or decline an offer within 7 days.
+
+A gardener may hold at most one plot per season.
+
+We want every plot allocated within 2 weeks of the season opening.
+`;
+
+const outputDir = resolve(__dirname, '..', '..', 'test-output');
+const chromiumCandidates = [
+  process.env.CHROMIUM_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+].filter(Boolean) as string[];
+const chromiumPath = chromiumCandidates.find((p) => existsSync(p));
+
+describe('the HTML run report of a real run', () => {
+  let home: string;
+  let ports: Ports;
+  let factory: EmbeddedFactory;
+  let runId: string;
+  let page: string;
+  let file: string;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'factory-report-'));
+    ports = createPorts({}, home);
+    usePorts(ports);
+    factory = await EmbeddedFactory.start({ factoryHome: home });
+    const { doc } = await startRun(ports, factory.client(), {
+      tenantId: 'acme',
+      vision,
+      options: { approvals: [], iterations: 1, model: 'blueprint', maxReworks: 1 },
+    });
+    runId = doc.id;
+    await factory.host.waitForCompletion(runId, 240_000);
+    page = await buildRunReport(ports, 'acme', runId, {
+      trace: factory.host.trace(runId),
+      runtime: factory.host.getStatus(runId),
+    });
+    file = writeReportFile(home, runId, page);
+  }, 300_000);
+
+  afterAll(async () => {
+    await factory?.stop();
+    await ports?.close();
+    usePorts(undefined);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('shows the phase flow, the gates with their criteria, the events and a link to every artifact', async () => {
+    const doc = (await ports.runs.get('acme', runId))!;
+    for (const phase of phases) expect(page).toContain(phase.title);
+    for (const gate of doc.gates)
+      for (const criterion of gate.criteria)
+        expect(page).toContain(
+          criterion.name
+            .replace(/&/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/>/g, '&gt;')
+            .replace(/"/g, '&quot;')
+            .replace(/'/g, '&#39;'),
+        );
+    const events = await ports.runs.listEvents('acme', runId);
+    expect(events.length).toBeGreaterThan(5);
+    expect((page.match(/<td class="nowrap">/g) ?? []).length).toBe(events.length);
+    const listed = (await ports.artifacts.list('acme', runId)).filter(
+      (a) => !a.kind.endsWith('-file') && a.kind !== 'run-report',
+    );
+    for (const artifact of listed)
+      expect(page).toContain(`id="artifact-${artifact.path.replace(/[^A-Za-z0-9_-]/g, '-')}"`);
+    expect(page).toContain('<svg');
+    expect(page).toContain('class="operations"');
+    // Agents from the durable trace are on the timeline.
+    expect(page).toContain('Vision Architect');
+    expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/);
+    expect(readFileSync(file, 'utf8')).toBe(page);
+    expect(file).toBe(join(home, 'reports', `${runId}.html`));
+  });
+
+  it('is stored as a run-report artifact by the writeRunReport activity', async () => {
+    const ref = await writeRunReport({ runId, tenantId: 'acme', at: '2026-11-25T12:00:00.000Z' });
+    expect(ref.kind).toBe('run-report');
+    const again = await writeRunReport({ runId, tenantId: 'acme', at: '2026-11-25T12:00:00.000Z' });
+    expect(again).toEqual(ref);
+    const stored = (await ports.artifacts.get('acme', runId, ref.path)).toString('utf8');
+    expect(stored).toContain('<!doctype html>');
+    expect(stored).toContain('Phases and approvals from the run document');
+    await expect(writeRunReport({ runId, tenantId: '' })).rejects.toThrow(
+      /tenantId must be a non-empty string; at must be an ISO date-time/,
+    );
+  });
+
+  it('is served with the runs list by factory serve', async () => {
+    const source = { ports, tenantId: 'acme', host: factory.host };
+    const list = await reportResponse('GET', '/reports/', source);
+    expect(list).toMatchObject({ status: 200, contentType: 'text/html; charset=utf-8' });
+    expect(list!.body).toContain(`href="${runId}.html"`);
+    const one = await reportResponse('GET', `/reports/${runId}.html`, source);
+    expect(one!.status).toBe(200);
+    expect(one!.body).toContain(runId);
+    expect((await reportResponse('GET', '/reports/nope.html', source))!.status).toBe(404);
+    expect((await reportResponse('GET', '/reports/../etc/passwd', source))!.status).toBe(404);
+    expect((await reportResponse('POST', '/reports/', source))!.status).toBe(405);
+    expect(await reportResponse('GET', '/api/runs', source)).toBeUndefined();
+  });
+
+  const browserTest = chromiumPath || process.env.CI ? it : it.skip;
+  if (!chromiumPath && !process.env.CI) {
+    process.stderr.write(
+      'run report browser check skipped: no Chromium found (install it with .ci/install-chromium.sh or set CHROMIUM_PATH)\n',
+    );
+  }
+
+  browserTest(
+    'opens in headless Chromium offline, without console errors, and is saved as a screenshot',
+    async () => {
+      if (!chromiumPath) throw new Error('CI is set but no Chromium was found: run .ci/install-chromium.sh');
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+      try {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
+        const tab = await context.newPage();
+        const problems: string[] = [];
+        const requests: string[] = [];
+        tab.on('console', (message) => {
+          if (message.type() === 'error' || message.type() === 'warning')
+            problems.push(`${message.type()}: ${message.text()}`);
+        });
+        tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+        tab.on('request', (request) => requests.push(request.url()));
+        await tab.goto(pathToFileURL(file).href);
+        await tab.waitForLoadState('load');
+
+        expect(await tab.title()).toContain(runId);
+        expect(await tab.locator('.flow .phase').count()).toBe(phases.length);
+        expect(await tab.locator('.gantt-bar.agent').count()).toBeGreaterThan(5);
+        // The script works: filtering hides artifacts, expanding opens the visible ones.
+        const all = await tab.locator('details.artifact').count();
+        await tab.fill('#artifact-filter', 'openapi');
+        const visible = await tab.locator('details.artifact:visible').count();
+        expect(visible).toBeGreaterThan(0);
+        expect(visible).toBeLessThan(all);
+        await tab.click('#expand-all');
+        expect(await tab.locator('details.artifact[open]').count()).toBe(visible);
+        expect(await tab.locator('details.artifact[open] table.operations').count()).toBeGreaterThan(0);
+        await tab.fill('#artifact-filter', '');
+        await tab.click('#collapse-all');
+        await tab.evaluate('window.scrollTo(0, 0)');
+
+        mkdirSync(outputDir, { recursive: true });
+        await tab.screenshot({ path: join(outputDir, 'run-report.png') });
+        await tab.screenshot({ path: join(outputDir, 'run-report-full.png'), fullPage: true });
+        const diagram = tab.locator('details.artifact', { has: tab.locator('svg.flowchart') }).first();
+        await diagram.evaluate((element) => element.setAttribute('open', ''));
+        await diagram.screenshot({ path: join(outputDir, 'run-report-diagram.png') });
+
+        expect(problems).toEqual([]);
+        expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
+        expect(existsSync(join(outputDir, 'run-report.png'))).toBe(true);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+});
