@@ -81,7 +81,10 @@ export interface AgentDefinition<O = unknown> {
   /** The deterministic, offline implementation. */
   blueprint(ctx: AgentContext): Promise<O>;
   /** Turns the validated output into artifact files. */
-  artifacts(output: O, ctx: AgentContext): Array<ArtifactFile | ArtifactFolder> | Promise<Array<ArtifactFile | ArtifactFolder>>;
+  artifacts(
+    output: O,
+    ctx: AgentContext,
+  ): Array<ArtifactFile | ArtifactFolder> | Promise<Array<ArtifactFile | ArtifactFolder>>;
 }
 
 /** What an agent activity returns to its orchestrator. */

@@ -17,7 +17,9 @@ df.app.orchestration('benchSequential', function* (context: OrchestrationContext
 });
 df.app.orchestration('benchFanOut', function* (context: OrchestrationContext) {
   const n = context.df.getInput() as number;
-  const results = (yield context.df.Task.all(Array.from({ length: n }, (_, i) => context.df.callActivity('benchNoop', i)))) as number[];
+  const results = (yield context.df.Task.all(
+    Array.from({ length: n }, (_, i) => context.df.callActivity('benchNoop', i)),
+  )) as number[];
   return results.length;
 });
 
@@ -25,13 +27,18 @@ async function timed(host: DurableHost, name: string, input: number): Promise<nu
   const started = performance.now();
   const id = host.startNew(name, { input });
   const status = await host.waitForCompletion(id);
-  if (status?.runtimeStatus !== 'Completed') throw new Error(`${name} ended ${status?.runtimeStatus}: ${JSON.stringify(status?.output)}`);
+  if (status?.runtimeStatus !== 'Completed')
+    throw new Error(`${name} ended ${status?.runtimeStatus}: ${JSON.stringify(status?.output)}`);
   return performance.now() - started;
 }
 
 export async function benchDurableHost(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-durable-'));
-  const host = new DurableHost({ registry, databaseFile: join(dir, 'durable.db'), maxConcurrentActivities: 10 });
+  const host = new DurableHost({
+    registry,
+    databaseFile: join(dir, 'durable.db'),
+    maxConcurrentActivities: 10,
+  });
   host.start();
   const results: Record<string, unknown> = {};
   try {
@@ -52,11 +59,22 @@ export async function benchDurableHost(): Promise<Record<string, unknown>> {
       const history = host.getStatus(id, { showHistory: true })!.history!.length;
       const registration = registry.require('benchSequential', 'orchestrationTrigger');
       const { runEpisode } = await import('../local/durableHost/orchestrationEpisode');
-      const past = host.store.history(id).filter((e) => e.EventType !== 1).map((e) => ({ ...e, IsPlayed: true }));
+      const past = host.store
+        .history(id)
+        .filter((e) => e.EventType !== 1)
+        .map((e) => ({ ...e, IsPlayed: true }));
       const rounds = 5;
       const started = performance.now();
       for (let i = 0; i < rounds; i++) {
-        await runEpisode({ registration, instanceId: id, parentInstanceId: null, input: steps, history: past, now: new Date(), log: () => undefined });
+        await runEpisode({
+          registration,
+          instanceId: id,
+          parentInstanceId: null,
+          input: steps,
+          history: past,
+          now: new Date(),
+          log: () => undefined,
+        });
       }
       replay[`${history} events`] = Number(((performance.now() - started) / rounds).toFixed(2));
     }
@@ -70,7 +88,9 @@ export async function benchDurableHost(): Promise<Record<string, unknown>> {
 
 if (require.main === module) {
   void benchDurableHost().then((results) => {
-    process.stdout.write(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`);
+    process.stdout.write(
+      `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`,
+    );
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   });
 }

@@ -3,7 +3,9 @@ import { cpus, totalmem } from 'node:os';
 import { benchDurableHost } from './durableHost';
 
 async function main(): Promise<void> {
-  process.stdout.write(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}\n\n`);
+  process.stdout.write(
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}\n\n`,
+  );
   process.stdout.write('embedded durable host\n');
   process.stdout.write(`${JSON.stringify(await benchDurableHost(), null, 2)}\n`);
 }

@@ -17,7 +17,12 @@ export interface GateDefinition {
 }
 
 /** A criterion that passes when `value >= threshold`. */
-export function atLeast(name: string, value: number, threshold: number, findings: string[] = []): GateCriterion {
+export function atLeast(
+  name: string,
+  value: number,
+  threshold: number,
+  findings: string[] = [],
+): GateCriterion {
   return { name, value, threshold, passed: value >= threshold, findings };
 }
 

@@ -15,7 +15,11 @@ export interface CommandListener {
  * the registered `factoryCommands` trigger, completes on success, dead-letters invalid commands with their
  * validation errors, abandons on other failures (the queue's max delivery count then dead-letters them).
  */
-export function listenForCommands(factory: EmbeddedFactory, ports: Ports, log: (message: string) => void = () => undefined): CommandListener {
+export function listenForCommands(
+  factory: EmbeddedFactory,
+  ports: Ports,
+  log: (message: string) => void = () => undefined,
+): CommandListener {
   const registration = factory.registry.require('factoryCommands', 'serviceBusTrigger');
   const invoke = async (body: unknown, metadata: Record<string, unknown>) => {
     const context = invocationContextFor(registration, (level, message) => log(`${level}: ${message}`));
@@ -34,7 +38,11 @@ export function listenForCommands(factory: EmbeddedFactory, ports: Ports, log: (
           continue;
         }
         try {
-          await invoke(message.body, { messageId: message.messageId, deliveryCount: message.deliveryCount, applicationProperties: message.applicationProperties });
+          await invoke(message.body, {
+            messageId: message.messageId,
+            deliveryCount: message.deliveryCount,
+            applicationProperties: message.applicationProperties,
+          });
           queue.bus.complete(message.lockToken);
         } catch (error) {
           if (error instanceof CommandValidationError) {
@@ -59,11 +67,18 @@ export function listenForCommands(factory: EmbeddedFactory, ports: Ports, log: (
     {
       processMessage: async (message: ServiceBusReceivedMessage) => {
         try {
-          await invoke(message.body, { messageId: message.messageId, deliveryCount: message.deliveryCount, applicationProperties: message.applicationProperties ?? {} });
+          await invoke(message.body, {
+            messageId: message.messageId,
+            deliveryCount: message.deliveryCount,
+            applicationProperties: message.applicationProperties ?? {},
+          });
           await receiver.completeMessage(message);
         } catch (error) {
           if (error instanceof CommandValidationError) {
-            await receiver.deadLetterMessage(message, { deadLetterReason: 'invalid-command', deadLetterErrorDescription: error.message.slice(0, 1024) });
+            await receiver.deadLetterMessage(message, {
+              deadLetterReason: 'invalid-command',
+              deadLetterErrorDescription: error.message.slice(0, 1024),
+            });
             trackCommandDeadLettered({ reason: 'invalid-command', description: error.message });
           } else {
             log(`command ${String(message.messageId)} failed, will be retried: ${(error as Error).message}`);

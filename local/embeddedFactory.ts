@@ -31,7 +31,9 @@ function lockHome(factoryHome: string): () => void {
   } catch {
     const holder = Number(readFileSync(file, 'utf8'));
     if (holder && holder !== process.pid && isAlive(holder)) {
-      throw new HomeLockedError(`another factory process (pid ${holder}) is processing runs in ${factoryHome}; use it, or stop it first`);
+      throw new HomeLockedError(
+        `another factory process (pid ${holder}) is processing runs in ${factoryHome}; use it, or stop it first`,
+      );
     }
     writeFileSync(file, String(process.pid));
   }
@@ -55,9 +57,16 @@ function isAlive(pid: number): boolean {
 
 /** host.json's activity concurrency, the embedded host's default as the Functions host's. */
 export function hostJsonActivityConcurrency(): number | undefined {
-  const file = resolve(__dirname, '..', existsSync(resolve(__dirname, '..', 'host.json')) ? '' : '..', 'host.json');
+  const file = resolve(
+    __dirname,
+    '..',
+    existsSync(resolve(__dirname, '..', 'host.json')) ? '' : '..',
+    'host.json',
+  );
   try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as { extensions?: { durableTask?: { maxConcurrentActivityFunctions?: number } } };
+    const json = JSON.parse(readFileSync(file, 'utf8')) as {
+      extensions?: { durableTask?: { maxConcurrentActivityFunctions?: number } };
+    };
     return json.extensions?.durableTask?.maxConcurrentActivityFunctions;
   } catch {
     return undefined;
@@ -104,7 +113,8 @@ export class EmbeddedFactory {
   /** Fills a function's `durableClient` inputs before it is invoked. */
   fillInputs = (registration: FunctionRegistration, context: InvocationContext): void => {
     for (const input of context.options.extraInputs) {
-      if (input.type === 'durableClient' || input.type === 'orchestrationClient') context.extraInputs.set(input, this.clientBindingData());
+      if (input.type === 'durableClient' || input.type === 'orchestrationClient')
+        context.extraInputs.set(input, this.clientBindingData());
     }
     void registration;
   };
@@ -112,7 +122,10 @@ export class EmbeddedFactory {
   /** The durable client, obtained exactly as a function obtains it (`df.getClient(context)`). */
   client(): df.DurableClient {
     const input = df.input.durableClient();
-    const context = new InvocationContext({ functionName: 'factory-cli', options: { trigger: { name: 'cli', type: 'cli' }, extraInputs: [input], extraOutputs: [] } });
+    const context = new InvocationContext({
+      functionName: 'factory-cli',
+      options: { trigger: { name: 'cli', type: 'cli' }, extraInputs: [input], extraOutputs: [] },
+    });
     context.extraInputs.set(input, this.clientBindingData());
     return df.getClient(context);
   }

@@ -44,9 +44,16 @@ export class HttpDispatcher {
     this.routes = registrations
       .filter((r) => r.triggerType === 'httpTrigger')
       .map((registration) => {
-        const trigger = registration.bindings[registration.triggerName] as { route?: string; methods?: string[] };
+        const trigger = registration.bindings[registration.triggerName] as {
+          route?: string;
+          methods?: string[];
+        };
         const template = `${this.routePrefix}/${trigger.route ?? registration.name}`;
-        return { registration, methods: (trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()), ...compileRoute(template) };
+        return {
+          registration,
+          methods: (trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+          ...compileRoute(template),
+        };
       })
       // Literal routes win over parameterised ones, as in the Functions host.
       .sort((a, b) => a.names.length - b.names.length);
@@ -60,8 +67,18 @@ export class HttpDispatcher {
     if (candidates.length === 0) return false;
     const route = candidates.find((r) => r.methods.includes(req.method ?? 'GET'));
     if (!route) {
-      res.writeHead(405, { 'content-type': 'application/problem+json', allow: [...new Set(candidates.flatMap((c) => c.methods))].join(', ') });
-      res.end(JSON.stringify({ type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: `${req.method} is not allowed on ${url.pathname}` }));
+      res.writeHead(405, {
+        'content-type': 'application/problem+json',
+        allow: [...new Set(candidates.flatMap((c) => c.methods))].join(', '),
+      });
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Method Not Allowed',
+          status: 405,
+          detail: `${req.method} is not allowed on ${url.pathname}`,
+        }),
+      );
       return true;
     }
     const match = route.pattern.exec(path)!;
@@ -91,15 +108,28 @@ export class HttpDispatcher {
       // The Functions host answers an unhandled exception with a bare 500; handlers are expected to catch.
       context.error(`unhandled error in ${registration.name}:`, error);
       res.writeHead(500, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, instance: context.invocationId }));
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          instance: context.invocationId,
+        }),
+      );
       return true;
     }
-    await writeResponse(res, result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit));
+    await writeResponse(
+      res,
+      result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit),
+    );
     return true;
   }
 }
 
-export function invocationContextFor(registration: FunctionRegistration, log?: (level: string, message: string) => void): InvocationContext {
+export function invocationContextFor(
+  registration: FunctionRegistration,
+  log?: (level: string, message: string) => void,
+): InvocationContext {
   const trigger = registration.bindings[registration.triggerName];
   const extraInputs = Object.entries(registration.bindings)
     .filter(([name, b]) => name !== registration.triggerName && b.direction === 'in')
@@ -111,7 +141,11 @@ export function invocationContextFor(registration: FunctionRegistration, log?: (
     invocationId: randomUUID(),
     functionName: registration.name,
     logHandler: (level, ...args) => log?.(level, `[${registration.name}] ${args.map(String).join(' ')}`),
-    options: { trigger: { ...trigger, name: registration.triggerName, type: registration.triggerType }, extraInputs, extraOutputs },
+    options: {
+      trigger: { ...trigger, name: registration.triggerName, type: registration.triggerType },
+      extraInputs,
+      extraOutputs,
+    },
   });
 }
 

@@ -118,11 +118,32 @@ export interface PublishEventInput {
 
 /** Changes the orchestrators make to the run document, one small record each. */
 export type RunStateChange =
-  | { kind: 'run-status'; status: 'Running' | 'WaitingForApproval' | 'Completed' | 'Failed' | 'Rejected'; reason?: string; message?: string; iteration: number; phase?: PhaseId }
+  | {
+      kind: 'run-status';
+      status: 'Running' | 'WaitingForApproval' | 'Completed' | 'Failed' | 'Rejected';
+      reason?: string;
+      message?: string;
+      iteration: number;
+      phase?: PhaseId;
+    }
   | { kind: 'phase-started'; phase: PhaseId; iteration: number; attempt: number; feedback: string[] }
-  | { kind: 'phase-ended'; phase: PhaseId; iteration: number; attempt: number; status: 'Completed' | 'Failed' | 'Rejected' }
+  | {
+      kind: 'phase-ended';
+      phase: PhaseId;
+      iteration: number;
+      attempt: number;
+      status: 'Completed' | 'Failed' | 'Rejected';
+    }
   | { kind: 'approval-requested'; gate: string; iteration: number; attempt: number }
-  | { kind: 'approval-decided'; gate: string; iteration: number; attempt: number; decision: 'approve' | 'reject' | 'timeout'; reason?: string; by?: string };
+  | {
+      kind: 'approval-decided';
+      gate: string;
+      iteration: number;
+      attempt: number;
+      decision: 'approve' | 'reject' | 'timeout';
+      reason?: string;
+      by?: string;
+    };
 
 export interface RunStateInput {
   runId: string;

@@ -26,7 +26,10 @@ export const phaseInstanceId = (runId: string, phase: string, iteration: number,
 export function* factoryRun(context: OrchestrationContext): Step<unknown> {
   const run = new RunScope(context);
   const { options, iteration } = run.input;
-  yield* run.publish(iteration === 1 ? 'RunStarted' : 'IterationStarted', 'start', { model: options.model, iterations: options.iterations });
+  yield* run.publish(iteration === 1 ? 'RunStarted' : 'IterationStarted', 'start', {
+    model: options.model,
+    iterations: options.iterations,
+  });
   yield* run.record({ kind: 'run-status', status: 'Running', iteration });
 
   // The manifest each phase starts from: a rerun sees what the first attempt saw (plus feedback), never the
@@ -37,7 +40,7 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
   let reworks = 0;
   const maxReworks = options.maxReworks ?? 3;
 
-  for (let index = 0; index < phases.length; ) {
+  for (let index = 0; index < phases.length;) {
     const phase = phases[index];
     const attempt = (attempts[phase.id] = (attempts[phase.id] ?? 0) + 1);
     run.status(phase, attempt, 'running');
@@ -57,12 +60,21 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
     if (result.outcome === 'failed') {
       if (reworks >= maxReworks) {
         const findings = result.findings.slice(0, 5).join('; ');
-        return yield* run.fail('gate-failed', `${phase.title} did not pass its gate after ${reworks} feedback loop(s): ${findings}`, phase);
+        return yield* run.fail(
+          'gate-failed',
+          `${phase.title} did not pass its gate after ${reworks} feedback loop(s): ${findings}`,
+          phase,
+        );
       }
       reworks++;
       const target = phases.findIndex((p) => p.id === phase.reworkPhase);
       feedback[phase.reworkPhase] = result.findings;
-      yield* run.publish('FeedbackLoop', `${phase.id}:${attempt}:rework`, { from: phase.id, to: phase.reworkPhase, findings: result.findings.slice(0, 5) }, phase);
+      yield* run.publish(
+        'FeedbackLoop',
+        `${phase.id}:${attempt}:rework`,
+        { from: phase.id, to: phase.reworkPhase, findings: result.findings.slice(0, 5) },
+        phase,
+      );
       index = target;
       continue;
     }
@@ -72,11 +84,22 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
       const decision = yield* run.approval(phase, attempt);
       if (decision.decision !== 'approve') {
         if (decision.decision === 'timeout' || decision.onReject === 'end') {
-          return yield* run.reject(phase, decision.decision === 'timeout' ? 'approval timed out' : (decision.reason ?? 'rejected by reviewer'));
+          return yield* run.reject(
+            phase,
+            decision.decision === 'timeout'
+              ? 'approval timed out'
+              : (decision.reason ?? 'rejected by reviewer'),
+          );
         }
-        if (reworks >= maxReworks) return yield* run.reject(phase, `rejected again after ${reworks} feedback loop(s): ${decision.reason ?? ''}`);
+        if (reworks >= maxReworks)
+          return yield* run.reject(
+            phase,
+            `rejected again after ${reworks} feedback loop(s): ${decision.reason ?? ''}`,
+          );
         reworks++;
-        feedback[phase.id] = [`Reviewer rejected ${phase.title}${decision.by ? ` (${decision.by})` : ''}: ${decision.reason ?? 'no reason given'}`];
+        feedback[phase.id] = [
+          `Reviewer rejected ${phase.title}${decision.by ? ` (${decision.by})` : ''}: ${decision.reason ?? 'no reason given'}`,
+        ];
         continue;
       }
     }
@@ -102,15 +125,37 @@ class RunScope {
   }
 
   status(phase: Phase, attempt: number, step: string, extra: Record<string, unknown> = {}): void {
-    this.context.df.setCustomStatus({ phase: phase.id, phaseTitle: phase.title, step, iteration: this.input.iteration, attempt, ...extra });
+    this.context.df.setCustomStatus({
+      phase: phase.id,
+      phaseTitle: phase.title,
+      step,
+      iteration: this.input.iteration,
+      attempt,
+      ...extra,
+    });
   }
 
   phaseInput(phase: Phase, attempt: number, manifest: RunInput['manifest'], feedback: string[]): PhaseInput {
     const { runId, tenantId, iteration, options, traceparent } = this.input;
-    return { runId, tenantId, phase: phase.id, iteration, attempt, model: options.model, manifest, feedback, traceparent };
+    return {
+      runId,
+      tenantId,
+      phase: phase.id,
+      iteration,
+      attempt,
+      model: options.model,
+      manifest,
+      feedback,
+      traceparent,
+    };
   }
 
-  *publish(name: FactoryEventName, occurrence: string, data: Record<string, unknown> = {}, phase?: Phase): Step {
+  *publish(
+    name: FactoryEventName,
+    occurrence: string,
+    data: Record<string, unknown> = {},
+    phase?: Phase,
+  ): Step {
     const event: PublishEventInput = {
       runId: this.input.runId,
       tenantId: this.input.tenantId,
@@ -134,12 +179,28 @@ class RunScope {
   }
 
   /** ApprovalRequested, then the first of the reviewer's decision and the deadline. */
-  *approval(phase: Phase, attempt: number): Step<{ decision: 'approve' | 'reject' | 'timeout'; reason?: string; by?: string; onReject?: 'rerun' | 'end' }> {
+  *approval(
+    phase: Phase,
+    attempt: number,
+  ): Step<{
+    decision: 'approve' | 'reject' | 'timeout';
+    reason?: string;
+    by?: string;
+    onReject?: 'rerun' | 'end';
+  }> {
     const { iteration } = this.input;
     const gate = phase.approvalGate;
-    this.status(phase, attempt, 'waiting for approval', { waitingFor: `approval of '${gate}'`, approvalGate: gate });
+    this.status(phase, attempt, 'waiting for approval', {
+      waitingFor: `approval of '${gate}'`,
+      approvalGate: gate,
+    });
     yield* this.record({ kind: 'approval-requested', gate, iteration, attempt });
-    yield* this.publish('ApprovalRequested', `${phase.id}:${attempt}`, { gate, event: approvalEventName(gate) }, phase);
+    yield* this.publish(
+      'ApprovalRequested',
+      `${phase.id}:${attempt}`,
+      { gate, event: approvalEventName(gate) },
+      phase,
+    );
     yield* this.record({ kind: 'run-status', status: 'WaitingForApproval', iteration, phase: phase.id });
 
     const hours = this.input.options.approvalTimeoutHours ?? 72;
@@ -147,16 +208,39 @@ class RunScope {
     const timer = this.context.df.createTimer(deadline);
     const event = this.context.df.waitForExternalEvent(approvalEventName(gate));
     const winner = yield this.context.df.Task.any([event, timer]);
-    let decision: { decision: 'approve' | 'reject' | 'timeout'; reason?: string; by?: string; onReject?: 'rerun' | 'end' };
+    let decision: {
+      decision: 'approve' | 'reject' | 'timeout';
+      reason?: string;
+      by?: string;
+      onReject?: 'rerun' | 'end';
+    };
     if (winner === event) {
       timer.cancel();
       const raised = (event.result ?? {}) as ApprovalDecision;
-      decision = { decision: raised.decision === 'approve' ? 'approve' : 'reject', reason: raised.reason, by: raised.by, onReject: raised.onReject };
+      decision = {
+        decision: raised.decision === 'approve' ? 'approve' : 'reject',
+        reason: raised.reason,
+        by: raised.by,
+        onReject: raised.onReject,
+      };
     } else {
       decision = { decision: 'timeout', reason: `no decision within ${hours} h` };
     }
-    yield* this.record({ kind: 'approval-decided', gate, iteration, attempt, decision: decision.decision, reason: decision.reason, by: decision.by });
-    yield* this.publish(decision.decision === 'approve' ? 'ApprovalGranted' : 'ApprovalRejected', `${phase.id}:${attempt}`, { gate, reason: decision.reason, by: decision.by }, phase);
+    yield* this.record({
+      kind: 'approval-decided',
+      gate,
+      iteration,
+      attempt,
+      decision: decision.decision,
+      reason: decision.reason,
+      by: decision.by,
+    });
+    yield* this.publish(
+      decision.decision === 'approve' ? 'ApprovalGranted' : 'ApprovalRejected',
+      `${phase.id}:${attempt}`,
+      { gate, reason: decision.reason, by: decision.by },
+      phase,
+    );
     yield* this.record({ kind: 'run-status', status: 'Running', iteration });
     return decision;
   }
@@ -171,7 +255,14 @@ class RunScope {
   }
 
   *fail(reason: string, message: string, phase?: Phase): Step<unknown> {
-    yield* this.record({ kind: 'run-status', status: 'Failed', reason, message, iteration: this.input.iteration, phase: phase?.id });
+    yield* this.record({
+      kind: 'run-status',
+      status: 'Failed',
+      reason,
+      message,
+      iteration: this.input.iteration,
+      phase: phase?.id,
+    });
     yield* this.writeReport();
     yield* this.publish('RunFailed', 'end', { reason, message }, phase);
     this.context.df.setCustomStatus({ step: 'failed', reason, message, iteration: this.input.iteration });
@@ -179,7 +270,14 @@ class RunScope {
   }
 
   *reject(phase: Phase, reason: string): Step<unknown> {
-    yield* this.record({ kind: 'run-status', status: 'Rejected', reason: 'rejected', message: reason, iteration: this.input.iteration, phase: phase.id });
+    yield* this.record({
+      kind: 'run-status',
+      status: 'Rejected',
+      reason: 'rejected',
+      message: reason,
+      iteration: this.input.iteration,
+      phase: phase.id,
+    });
     yield* this.writeReport();
     yield* this.publish('RunFailed', 'end', { reason: 'rejected', message: reason }, phase);
     this.context.df.setCustomStatus({ step: 'rejected', reason, iteration: this.input.iteration });

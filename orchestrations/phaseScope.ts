@@ -49,8 +49,18 @@ export class PhaseScope {
 
   *begin(): Step {
     this.status('starting');
-    yield* this.record({ kind: 'phase-started', phase: this.input.phase, iteration: this.input.iteration, attempt: this.input.attempt, feedback: this.input.feedback });
-    yield* this.publish('PhaseStarted', { title: this.title, attempt: this.input.attempt, feedback: this.input.feedback.length });
+    yield* this.record({
+      kind: 'phase-started',
+      phase: this.input.phase,
+      iteration: this.input.iteration,
+      attempt: this.input.attempt,
+      feedback: this.input.feedback,
+    });
+    yield* this.publish('PhaseStarted', {
+      title: this.title,
+      attempt: this.input.attempt,
+      feedback: this.input.feedback.length,
+    });
   }
 
   /** One agent, then its outputs join the phase's. */
@@ -63,7 +73,9 @@ export class PhaseScope {
   /** Agents that work at the same time (the seed's `par`): one Task.all. */
   *parallel(agents: Array<AgentDefinition<unknown>>): Step<ArtifactRef[]> {
     this.status(agents.map((a) => a.role).join(' | '), { agents: agents.map((a) => a.name) });
-    const results = (yield this.context.df.Task.all(agents.map((agent) => this.callAgent(agent)))) as AgentActivityResult[];
+    const results = (yield this.context.df.Task.all(
+      agents.map((agent) => this.callAgent(agent)),
+    )) as AgentActivityResult[];
     return results.flatMap((result) => this.accept(result));
   }
 
@@ -111,9 +123,27 @@ export class PhaseScope {
   *end(outcome: PhaseResult['outcome'], reason?: string): Step<PhaseResult> {
     const { runId, tenantId, phase, iteration, attempt, manifest } = this.input;
     this.status(outcome === 'passed' ? 'completed' : outcome);
-    const sealed: SealPhaseInput = { runId, tenantId, phase, iteration, attempt, manifest, outputs: this.outputs };
-    const next = (yield this.context.df.callActivityWithRetry('sealPhase', activityRetry(), sealed)) as ArtifactRef;
-    yield* this.record({ kind: 'phase-ended', phase, iteration, attempt, status: outcome === 'passed' ? 'Completed' : 'Failed' });
+    const sealed: SealPhaseInput = {
+      runId,
+      tenantId,
+      phase,
+      iteration,
+      attempt,
+      manifest,
+      outputs: this.outputs,
+    };
+    const next = (yield this.context.df.callActivityWithRetry(
+      'sealPhase',
+      activityRetry(),
+      sealed,
+    )) as ArtifactRef;
+    yield* this.record({
+      kind: 'phase-ended',
+      phase,
+      iteration,
+      attempt,
+      status: outcome === 'passed' ? 'Completed' : 'Failed',
+    });
     yield* this.publish('PhaseCompleted', { outcome, manifest: next, ...(reason ? { reason } : {}) });
     const gate = this.lastGate;
     return {

@@ -10,7 +10,10 @@ import { phaseOrchestrator } from './phaseScope';
 export const visionToArchitecture = phaseOrchestrator(function* (phase) {
   for (const agent of visionToArchitectureAgents) yield* phase.agent(agent);
   const gate = yield* phase.gate();
-  if (gate.passed) yield* phase.publish('ArchitectureReady', { manifest: phase.outputs.filter((r) => r.kind === 'openapi' || r.kind === 'domain-model') });
+  if (gate.passed)
+    yield* phase.publish('ArchitectureReady', {
+      manifest: phase.outputs.filter((r) => r.kind === 'openapi' || r.kind === 'domain-model'),
+    });
 });
 
 df.app.orchestration('visionToArchitecture', visionToArchitecture);

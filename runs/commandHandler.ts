@@ -36,7 +36,9 @@ export async function executeCommand(
       } catch (error) {
         throw new CommandValidationError([{ field: 'options.model', message: (error as Error).message }]);
       }
-      const runId = command.runId ?? (meta.messageId ? `cmd-${meta.messageId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 56)}` : undefined);
+      const runId =
+        command.runId ??
+        (meta.messageId ? `cmd-${meta.messageId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 56)}` : undefined);
       const { doc, created } = await startRun(ports, client, {
         tenantId,
         vision: command.vision,
@@ -48,10 +50,23 @@ export async function executeCommand(
       return { type: command.type, runId: doc.id, result: created ? 'started' : 'already started' };
     }
     case 'ApproveGate':
-      await decideApproval(ports, client, { tenantId, runId: command.runId, gate: command.gate, decision: command.decision, reason: command.reason, by: 'service-bus' });
+      await decideApproval(ports, client, {
+        tenantId,
+        runId: command.runId,
+        gate: command.gate,
+        decision: command.decision,
+        reason: command.reason,
+        by: 'service-bus',
+      });
       return { type: command.type, runId: command.runId, result: command.decision };
     case 'CancelRun': {
-      const doc = await cancelRun(ports, client, tenantId, command.runId, command.reason ?? 'cancelled by command');
+      const doc = await cancelRun(
+        ports,
+        client,
+        tenantId,
+        command.runId,
+        command.reason ?? 'cancelled by command',
+      );
       return { type: command.type, runId: doc.id, result: doc.status };
     }
   }

@@ -9,7 +9,12 @@ export interface ContextManifest {
   refs: ArtifactRef[];
 }
 
-export async function readManifest(store: ArtifactStore, tenantId: string, runId: string, ref: ArtifactRef): Promise<ArtifactRef[]> {
+export async function readManifest(
+  store: ArtifactStore,
+  tenantId: string,
+  runId: string,
+  ref: ArtifactRef,
+): Promise<ArtifactRef[]> {
   const body = await store.get(tenantId, runId, ref.path);
   return (JSON.parse(body.toString('utf8')) as ContextManifest).refs;
 }
@@ -28,11 +33,17 @@ export async function writeManifest(
   refs: ArtifactRef[],
   phase: string,
 ): Promise<ArtifactRef> {
-  const entry = await store.put(tenantId, runId, path, JSON.stringify({ refs } satisfies ContextManifest, null, 1), {
-    kind: 'context-manifest',
-    phase,
-    agent: 'orchestrator',
-    contentType: 'application/json',
-  });
+  const entry = await store.put(
+    tenantId,
+    runId,
+    path,
+    JSON.stringify({ refs } satisfies ContextManifest, null, 1),
+    {
+      kind: 'context-manifest',
+      phase,
+      agent: 'orchestrator',
+      contentType: 'application/json',
+    },
+  );
   return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
 }

@@ -30,9 +30,15 @@ export interface ApprovalRequest {
 }
 
 /** Delivers a reviewer's decision to a run waiting at that approval gate. */
-export async function decideApproval(ports: Ports, client: RunsClient, request: ApprovalRequest): Promise<void> {
+export async function decideApproval(
+  ports: Ports,
+  client: RunsClient,
+  request: ApprovalRequest,
+): Promise<void> {
   if (!approvalGates.includes(request.gate)) {
-    throw new GateNotWaitingError(`unknown approval gate '${request.gate}' (gates: ${approvalGates.join(', ')})`);
+    throw new GateNotWaitingError(
+      `unknown approval gate '${request.gate}' (gates: ${approvalGates.join(', ')})`,
+    );
   }
   const doc = await requireRun(ports, request.tenantId, request.runId);
   const waiting = doc.approvals.find((a) => a.gate === request.gate && !a.decision);
@@ -50,7 +56,14 @@ export async function decideApproval(ports: Ports, client: RunsClient, request: 
 const finished = ['Completed', 'Failed', 'Rejected', 'Terminated'];
 
 /** Cancels a run: terminates its orchestration (and its phases) and records it in the run document. */
-export async function cancelRun(ports: Ports, client: RunsClient, tenantId: string, runId: string, reason = 'cancelled by user', now = new Date()): Promise<RunDocument> {
+export async function cancelRun(
+  ports: Ports,
+  client: RunsClient,
+  tenantId: string,
+  runId: string,
+  reason = 'cancelled by user',
+  now = new Date(),
+): Promise<RunDocument> {
   const doc = await requireRun(ports, tenantId, runId);
   if (finished.includes(doc.status)) return doc;
   await client.terminate(runId, reason);

@@ -8,7 +8,10 @@ export const maxIterations = 5;
 
 export const runOptionsSchema = z
   .object({
-    approvals: z.array(z.enum(approvalGates as [string, ...string[]])).max(approvalGates.length).default([]),
+    approvals: z
+      .array(z.enum(approvalGates as [string, ...string[]]))
+      .max(approvalGates.length)
+      .default([]),
     iterations: z.number().int().min(1).max(maxIterations).default(1),
     model: z.string().min(1).max(40).default('blueprint'),
     budget: z
@@ -19,7 +22,11 @@ export const runOptionsSchema = z
       })
       .strict()
       .optional(),
-    approvalTimeoutHours: z.number().positive().max(24 * 30).optional(),
+    approvalTimeoutHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .optional(),
     maxReworks: z.number().int().min(0).max(10).optional(),
   })
   .strict();

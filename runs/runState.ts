@@ -44,12 +44,22 @@ export function applyRunStateChange(doc: RunDocument, change: RunStateChange, at
       return;
     }
     case 'approval-requested': {
-      const found = doc.approvals.find((a) => a.gate === change.gate && a.iteration === change.iteration && a.attempt === change.attempt);
-      if (!found) doc.approvals.push({ gate: change.gate, iteration: change.iteration, attempt: change.attempt, requestedAt: at });
+      const found = doc.approvals.find(
+        (a) => a.gate === change.gate && a.iteration === change.iteration && a.attempt === change.attempt,
+      );
+      if (!found)
+        doc.approvals.push({
+          gate: change.gate,
+          iteration: change.iteration,
+          attempt: change.attempt,
+          requestedAt: at,
+        });
       return;
     }
     case 'approval-decided': {
-      const found = doc.approvals.find((a) => a.gate === change.gate && a.iteration === change.iteration && a.attempt === change.attempt);
+      const found = doc.approvals.find(
+        (a) => a.gate === change.gate && a.iteration === change.iteration && a.attempt === change.attempt,
+      );
       if (found && !found.decision) {
         found.decision = change.decision;
         found.reason = change.reason;
@@ -62,7 +72,9 @@ export function applyRunStateChange(doc: RunDocument, change: RunStateChange, at
 }
 
 function findPhase(doc: RunDocument, key: { phase: string; iteration: number; attempt: number }) {
-  return doc.phases.find((p) => p.phase === key.phase && p.iteration === key.iteration && p.attempt === key.attempt);
+  return doc.phases.find(
+    (p) => p.phase === key.phase && p.iteration === key.iteration && p.attempt === key.attempt,
+  );
 }
 
 /** Adds artifacts to the run's index, once per path. */

@@ -5,9 +5,15 @@ import type { RunDocument, RunStatus } from '../platform/ports/runStore';
  * The status a person should see: the run document's, unless the orchestration ended in a way the document
  * could not record (an orchestrator error, a termination), in which case the durable runtime status wins.
  */
-export function effectiveStatus(doc: RunDocument, runtime?: { runtimeStatus: string; output?: unknown }): { status: RunStatus; failure?: RunDocument['failure'] } {
+export function effectiveStatus(
+  doc: RunDocument,
+  runtime?: { runtimeStatus: string; output?: unknown },
+): { status: RunStatus; failure?: RunDocument['failure'] } {
   if (runtime?.runtimeStatus === 'Failed' && !['Failed', 'Rejected'].includes(doc.status)) {
-    return { status: 'Failed', failure: { reason: 'orchestration-failed', message: String(runtime.output ?? '') } };
+    return {
+      status: 'Failed',
+      failure: { reason: 'orchestration-failed', message: String(runtime.output ?? '') },
+    };
   }
   if (runtime?.runtimeStatus === 'Terminated' && doc.status !== 'Terminated') {
     return { status: 'Terminated', failure: { reason: 'cancelled', message: String(runtime.output ?? '') } };
@@ -27,7 +33,9 @@ export function phaseSummary(doc: RunDocument) {
       status: last?.status ?? 'NotStarted',
       attempts: records.length,
       iteration: last?.iteration,
-      gate: gate ? { passed: gate.passed, failed: gate.criteria.filter((c) => !c.passed).map((c) => c.name) } : undefined,
+      gate: gate
+        ? { passed: gate.passed, failed: gate.criteria.filter((c) => !c.passed).map((c) => c.name) }
+        : undefined,
     };
   });
 }

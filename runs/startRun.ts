@@ -10,7 +10,9 @@ import { maxVisionBytes } from './runOptions';
 /** The part of the durable client that run operations use (df.DurableClient satisfies it). */
 export interface RunsClient {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown; output?: unknown } | undefined>;
+  getStatus(
+    instanceId: string,
+  ): Promise<{ runtimeStatus: string; customStatus?: unknown; output?: unknown } | undefined>;
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
   terminate(instanceId: string, reason: string): Promise<void>;
 }
@@ -48,7 +50,8 @@ export function runIdForKey(tenantId: string, key: string): string {
 
 export function visionTitle(vision: string): string {
   const heading = /^#\s+(.+)$/m.exec(vision);
-  const line = heading?.[1] ?? vision.split('\n').find((l) => l.trim() && !l.startsWith('---')) ?? 'Untitled vision';
+  const line =
+    heading?.[1] ?? vision.split('\n').find((l) => l.trim() && !l.startsWith('---')) ?? 'Untitled vision';
   return line.trim().slice(0, 120);
 }
 
@@ -57,15 +60,24 @@ export function visionTitle(vision: string): string {
  * the run id as its instance id. Idempotent: the same id (or idempotency key) with the same request returns
  * the existing run; with a different request it is a conflict.
  */
-export async function startRun(ports: Ports, client: RunsClient, request: StartRunRequest): Promise<{ doc: RunDocument; created: boolean }> {
+export async function startRun(
+  ports: Ports,
+  client: RunsClient,
+  request: StartRunRequest,
+): Promise<{ doc: RunDocument; created: boolean }> {
   const now = request.now ?? new Date();
   if (!request.vision.trim()) throw new InvalidRunRequestError('the vision is empty');
   if (Buffer.byteLength(request.vision) > maxVisionBytes) {
     throw new InvalidRunRequestError(`the vision is over ${maxVisionBytes} bytes`);
   }
-  const runId = request.runId ?? (request.idempotencyKey ? runIdForKey(request.tenantId, request.idempotencyKey) : newRunId(now));
-  if (!runIdPattern.test(runId)) throw new InvalidRunRequestError(`invalid run id '${runId}': 3-64 letters, digits, - or _`);
-  const bodySha256 = createHash('sha256').update(JSON.stringify({ vision: request.vision, name: request.name ?? null, options: request.options })).digest('hex');
+  const runId =
+    request.runId ??
+    (request.idempotencyKey ? runIdForKey(request.tenantId, request.idempotencyKey) : newRunId(now));
+  if (!runIdPattern.test(runId))
+    throw new InvalidRunRequestError(`invalid run id '${runId}': 3-64 letters, digits, - or _`);
+  const bodySha256 = createHash('sha256')
+    .update(JSON.stringify({ vision: request.vision, name: request.name ?? null, options: request.options }))
+    .digest('hex');
 
   let visionRef: ArtifactRef;
   try {
@@ -77,10 +89,18 @@ export async function startRun(ports: Ports, client: RunsClient, request: StartR
     });
     visionRef = { path: stored.path, sha256: stored.sha256, kind: stored.kind };
   } catch (error) {
-    if (error instanceof ArtifactConflictError) throw new RunConflictError(`run ${runId} already exists with a different vision`);
+    if (error instanceof ArtifactConflictError)
+      throw new RunConflictError(`run ${runId} already exists with a different vision`);
     throw error;
   }
-  const manifest = await writeManifest(ports.artifacts, request.tenantId, runId, 'input/manifest.json', [visionRef], 'input');
+  const manifest = await writeManifest(
+    ports.artifacts,
+    request.tenantId,
+    runId,
+    'input/manifest.json',
+    [visionRef],
+    'input',
+  );
   const { doc, created } = await ports.runs.create({
     id: runId,
     tenantId: request.tenantId,

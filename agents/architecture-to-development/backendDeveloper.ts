@@ -64,7 +64,10 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
     // The service follows its OpenAPI document where the document has a choice (money as number or string).
     const services = model.contexts.map((context) =>
       // The service's version is the release it ships in: each iteration's product is the next minor version.
-      generateService(model, context, { money: moneyFormatOf(docs.get(context.slug), context), version: releaseVersion(ctx.iteration) }),
+      generateService(model, context, {
+        money: moneyFormatOf(docs.get(context.slug), context),
+        version: releaseVersion(ctx.iteration),
+      }),
     );
     // The blueprint regenerates every file from the model and its templates, so a defect found in a previous
     // attempt's files (a hand edit, a corrupted artifact) is replaced by the template's version. It cannot

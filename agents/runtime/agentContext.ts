@@ -74,7 +74,12 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
     inputJson: <T>(kind: string) => one(kind).json<T>(),
     write,
     async writeFolder(target: ArtifactFolder): Promise<ArtifactRef> {
-      const index: FolderIndex = { folder: target.folder, kind: target.kind, root: `${folder}/${target.folder}`, files: [] };
+      const index: FolderIndex = {
+        folder: target.folder,
+        kind: target.kind,
+        root: `${folder}/${target.folder}`,
+        files: [],
+      };
       for (const file of [...target.files].sort((a, b) => a.path.localeCompare(b.path))) {
         const entry = await store.put(tenantId, runId, `${index.root}/${file.path}`, file.content, {
           kind: `${target.kind}-file`,

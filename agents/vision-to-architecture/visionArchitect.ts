@@ -24,7 +24,9 @@ export const visionArchitect: AgentDefinition<Vision> = {
     const text = await ctx.inputText('vision-text');
     const vision = analyseVision(text);
     const plans = ctx.inputs('evolution-plan').filter((input) => input.ref.path.endsWith('.json'));
-    const evolution = plans.length ? ((await plans[plans.length - 1].json<{ visionFeedback?: string[] }>()).visionFeedback ?? []) : [];
+    const evolution = plans.length
+      ? ((await plans[plans.length - 1].json<{ visionFeedback?: string[] }>()).visionFeedback ?? [])
+      : [];
     const feedback = [...evolution.map((item) => `Evolution plan: ${item}`), ...ctx.feedback];
     return feedback.length > 0 ? applyFeedback(vision, feedback) : vision;
   },

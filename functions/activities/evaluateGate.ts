@@ -11,7 +11,10 @@ import { indexArtifacts } from '../../runs/runState';
 const maxFindings = 25;
 
 /** Evaluates a phase's quality gate, stores the report as an artifact and records it in the run document. */
-export async function evaluateGate(input: GateActivityInput, evaluatedAt = new Date()): Promise<GateActivityResult> {
+export async function evaluateGate(
+  input: GateActivityInput,
+  evaluatedAt = new Date(),
+): Promise<GateActivityResult> {
   return traceGate(input, () => evaluate(input, evaluatedAt));
 }
 
@@ -35,12 +38,22 @@ async function evaluate(input: GateActivityInput, evaluatedAt: Date): Promise<Ga
     path: 'gate/report.json',
     kind: 'gate-report',
     contentType: 'application/json',
-    content: JSON.stringify({ phase: input.phase, iteration: input.iteration, attempt: input.attempt, passed, criteria }, null, 2),
+    content: JSON.stringify(
+      { phase: input.phase, iteration: input.iteration, attempt: input.attempt, passed, criteria },
+      null,
+      2,
+    ),
   });
-  await ctx.write({ path: 'gate/report.md', kind: 'gate-report', contentType: 'text/markdown', content: renderReport(input, passed, criteria) });
+  await ctx.write({
+    path: 'gate/report.md',
+    kind: 'gate-report',
+    contentType: 'text/markdown',
+    content: renderReport(input, passed, criteria),
+  });
   await runs.update(input.tenantId, input.runId, (doc) => {
     indexArtifacts(doc, ctx.written());
-    const key = (g: { phase: string; iteration: number; attempt: number }) => `${g.phase}:${g.iteration}:${g.attempt}`;
+    const key = (g: { phase: string; iteration: number; attempt: number }) =>
+      `${g.phase}:${g.iteration}:${g.attempt}`;
     if (!doc.gates.some((g) => key(g) === key(input))) {
       doc.gates.push({
         phase: input.phase,
@@ -55,14 +68,24 @@ async function evaluate(input: GateActivityInput, evaluatedAt: Date): Promise<Ga
   });
   const findings = criteria
     .filter((c) => !c.passed)
-    .flatMap((c) => (c.findings.length ? c.findings.map((f) => `${c.name}: ${f}`) : [`${c.name}: ${String(c.value)} (threshold ${String(c.threshold)})`]))
+    .flatMap((c) =>
+      c.findings.length
+        ? c.findings.map((f) => `${c.name}: ${f}`)
+        : [`${c.name}: ${String(c.value)} (threshold ${String(c.threshold)})`],
+    )
     .slice(0, maxFindings);
-  return { passed, criteria: criteria.map(({ name, passed: ok }) => ({ name, passed: ok })), findings, report };
+  return {
+    passed,
+    criteria: criteria.map(({ name, passed: ok }) => ({ name, passed: ok })),
+    findings,
+    report,
+  };
 }
 
 function renderReport(input: GateActivityInput, passed: boolean, criteria: GateCriterion[]): string {
   const rows = criteria.map(
-    (c) => `| ${c.passed ? 'pass' : 'FAIL'} | ${c.name} | ${String(c.value)} | ${String(c.threshold)} | ${c.findings.length} |`,
+    (c) =>
+      `| ${c.passed ? 'pass' : 'FAIL'} | ${c.name} | ${String(c.value)} | ${String(c.threshold)} | ${c.findings.length} |`,
   );
   const details = criteria
     .filter((c) => c.findings.length)

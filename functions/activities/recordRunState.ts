@@ -5,7 +5,9 @@ import { applyRunStateChange } from '../../runs/runState';
 
 /** Records an orchestrator's change (status, phase, approval) in the run document. */
 export async function recordRunState(input: RunStateInput): Promise<void> {
-  await ports().runs.update(input.tenantId, input.runId, (doc) => applyRunStateChange(doc, input.change, input.at));
+  await ports().runs.update(input.tenantId, input.runId, (doc) =>
+    applyRunStateChange(doc, input.change, input.at),
+  );
 }
 
 df.app.activity('recordRunState', { handler: (input: unknown) => recordRunState(input as RunStateInput) });

@@ -18,11 +18,15 @@ export async function factoryCommands(message: unknown, context: InvocationConte
     const outcome = await executeCommand(ports(), df.getClient(context), message, {
       messageId: typeof meta.messageId === 'string' ? meta.messageId : undefined,
       applicationProperties: (meta.applicationProperties ?? {}) as Record<string, unknown>,
-      traceparent: typeof (meta.applicationProperties as Record<string, unknown> | undefined)?.traceparent === 'string' ? String((meta.applicationProperties as Record<string, unknown>).traceparent) : undefined,
+      traceparent:
+        typeof (meta.applicationProperties as Record<string, unknown> | undefined)?.traceparent === 'string'
+          ? String((meta.applicationProperties as Record<string, unknown>).traceparent)
+          : undefined,
     });
     context.log(`command ${outcome.type} for run ${outcome.runId}: ${outcome.result}`);
   } catch (error) {
-    if (error instanceof CommandValidationError) context.error(`rejected command ${String(meta.messageId ?? '')}: ${error.message}`);
+    if (error instanceof CommandValidationError)
+      context.error(`rejected command ${String(meta.messageId ?? '')}: ${error.message}`);
     throw error;
   }
 }

@@ -5,10 +5,19 @@ export class UsageError extends Error {
 }
 
 /** Parses a command's arguments strictly: unknown flags and missing values are usage errors. */
-export function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>, positionals: string[] = []) {
+export function parse(
+  args: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  positionals: string[] = [],
+) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { json: { type: 'boolean' }, ...options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -18,7 +27,10 @@ export function parse(args: string[], options: NonNullable<ParseArgsConfig['opti
   if (parsed.positionals.length > positionals.length) {
     throw new UsageError(`unexpected argument '${parsed.positionals[positionals.length]}'`);
   }
-  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+  return {
+    values: parsed.values as Record<string, string | boolean | undefined>,
+    positionals: parsed.positionals,
+  };
 }
 
 export function positiveInt(name: string, value: string | boolean | undefined): number | undefined {

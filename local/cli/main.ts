@@ -58,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const err = error as Error;
-    process.stderr.write(`factory ${name}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`);
+    process.stderr.write(
+      `factory ${name}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`,
+    );
     if (process.env.FACTORY_VERBOSE) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

@@ -11,7 +11,13 @@ const webhookPrefix = '/runtime/webhooks/durabletask/';
  * `rpcBaseUrl`, and the `statusQueryGetUri` family that `createCheckStatusResponse` hands out), served by the
  * embedded host, so the durable client behaves as it does in Azure.
  */
-export function handleClientApi(host: DurableHost, req: IncomingMessage, res: ServerResponse, path: string, body: string): void {
+export function handleClientApi(
+  host: DurableHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  body: string,
+): void {
   const url = new URL(path, 'http://localhost');
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
@@ -37,11 +43,14 @@ export function handleClientApi(host: DurableHost, req: IncomingMessage, res: Se
     }
     if (req.method === 'GET') {
       const statuses = url.searchParams.get('runtimeStatus')?.split(',').filter(Boolean);
-      return send(200, host.listInstances({
-        statuses,
-        createdFrom: url.searchParams.get('createdTimeFrom') ?? undefined,
-        createdTo: url.searchParams.get('createdTimeTo') ?? undefined,
-      }));
+      return send(
+        200,
+        host.listInstances({
+          statuses,
+          createdFrom: url.searchParams.get('createdTimeFrom') ?? undefined,
+          createdTo: url.searchParams.get('createdTimeTo') ?? undefined,
+        }),
+      );
     }
     if (req.method === 'POST' && id && parts[2] === 'raiseEvent' && parts[3]) {
       const outcome = host.raiseEvent(id, parts[3], body ? JSON.parse(body) : undefined);
@@ -58,7 +67,15 @@ export function handleClientApi(host: DurableHost, req: IncomingMessage, res: Se
     return send(405, { message: `${req.method} ${url.pathname} is not supported` });
   } catch (error) {
     const status =
-      error instanceof UnknownFunctionError ? 404 : error instanceof InstanceExistsError ? 409 : error instanceof PayloadTooLargeError ? 413 : error instanceof SyntaxError ? 400 : 500;
+      error instanceof UnknownFunctionError
+        ? 404
+        : error instanceof InstanceExistsError
+          ? 409
+          : error instanceof PayloadTooLargeError
+            ? 413
+            : error instanceof SyntaxError
+              ? 400
+              : 500;
     return send(status, { message: (error as Error).message });
   }
 }
@@ -82,11 +99,16 @@ export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buf
 }
 
 /** A loopback server for the durable client API alone. */
-export async function startClientApiServer(host: DurableHost, port = 0): Promise<{ server: Server; baseUrl: string }> {
+export async function startClientApiServer(
+  host: DurableHost,
+  port = 0,
+): Promise<{ server: Server; baseUrl: string }> {
   const server = createServer((req, res) => {
     readBody(req)
       .then((body) => {
-        const path = (req.url ?? '/').startsWith(webhookPrefix) ? (req.url ?? '/').slice(webhookPrefix.length - 1) : (req.url ?? '/');
+        const path = (req.url ?? '/').startsWith(webhookPrefix)
+          ? (req.url ?? '/').slice(webhookPrefix.length - 1)
+          : (req.url ?? '/');
         handleClientApi(host, req, res, path, body.toString('utf8'));
       })
       .catch((error: Error & { status?: number }) => {

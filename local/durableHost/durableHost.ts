@@ -5,7 +5,13 @@ import { systemClock, type Clock } from './clock';
 import { EventType, failureOf, historyEvent, payloadBytes, type HistoryEvent } from './historyEvents';
 import { runEpisode, type EpisodeOutcome, type Schedule } from './orchestrationEpisode';
 import { UnknownFunctionError, type FunctionRegistry } from './registry';
-import { DurableStore, terminalStatuses, type ActivityRow, type InstanceRow, type RuntimeStatus } from './store';
+import {
+  DurableStore,
+  terminalStatuses,
+  type ActivityRow,
+  type InstanceRow,
+  type RuntimeStatus,
+} from './store';
 
 export interface DurableHostOptions {
   registry: FunctionRegistry;
@@ -118,7 +124,9 @@ export class DurableHost {
     this.store.transaction(() => {
       const existing = this.store.getInstance(instanceId);
       if (existing && !terminalStatuses.includes(existing.status)) {
-        throw new InstanceExistsError(`an instance with id '${instanceId}' already exists and is ${existing.status}`);
+        throw new InstanceExistsError(
+          `an instance with id '${instanceId}' already exists and is ${existing.status}`,
+        );
       }
       if (existing) this.store.purge(instanceId);
       this.createInstance({ instanceId, name, input, parentInstanceId: null, parentTaskId: null });
@@ -159,20 +167,27 @@ export class DurableHost {
     const instance = this.store.getInstance(instanceId);
     if (!instance) return 0;
     if (!terminalStatuses.includes(instance.status)) {
-      throw new Error(`instance '${instanceId}' is ${instance.status}; only finished instances can be purged`);
+      throw new Error(
+        `instance '${instanceId}' is ${instance.status}; only finished instances can be purged`,
+      );
     }
     let purged = 0;
     for (const child of this.store.children(instanceId)) purged += this.purge(child.instance_id);
     return purged + this.store.purge(instanceId);
   }
 
-  getStatus(instanceId: string, options: { showHistory?: boolean; showInput?: boolean } = {}): InstanceStatus | undefined {
+  getStatus(
+    instanceId: string,
+    options: { showHistory?: boolean; showInput?: boolean } = {},
+  ): InstanceStatus | undefined {
     const row = this.store.getInstance(instanceId);
     if (!row) return undefined;
     return this.toStatus(row, options);
   }
 
-  listInstances(filter: { statuses?: string[]; createdFrom?: string; createdTo?: string; prefix?: string } = {}): InstanceStatus[] {
+  listInstances(
+    filter: { statuses?: string[]; createdFrom?: string; createdTo?: string; prefix?: string } = {},
+  ): InstanceStatus[] {
     return this.store.listInstances(filter).map((row) => this.toStatus(row, { showInput: true }));
   }
 
@@ -186,7 +201,8 @@ export class DurableHost {
       attempt: row.attempt,
       startedAt: row.started_at,
       endedAt: row.ended_at,
-      outcome: row.outcome ?? (this.isActivityRunning(row.instance_id, row.task_id) ? 'running' : 'interrupted'),
+      outcome:
+        row.outcome ?? (this.isActivityRunning(row.instance_id, row.task_id) ? 'running' : 'interrupted'),
       error: row.error,
     }));
   }
@@ -223,7 +239,11 @@ export class DurableHost {
 
   /** True when nothing is queued, running or waiting on a timer. */
   isIdle(): boolean {
-    return this.running.size === 0 && this.store.nextMessageTime() === undefined && this.store.readyActivities(new Set(), 1).length === 0;
+    return (
+      this.running.size === 0 &&
+      this.store.nextMessageTime() === undefined &&
+      this.store.readyActivities(new Set(), 1).length === 0
+    );
   }
 
   // ---- processing ----------------------------------------------------------------------------------------------
@@ -287,7 +307,11 @@ export class DurableHost {
       return;
     }
     const incoming = fresh.map((m) => JSON.parse(m.event) as HistoryEvent);
-    incoming.sort((a, b) => Number(b.EventType === EventType.ExecutionStarted) - Number(a.EventType === EventType.ExecutionStarted));
+    incoming.sort(
+      (a, b) =>
+        Number(b.EventType === EventType.ExecutionStarted) -
+        Number(a.EventType === EventType.ExecutionStarted),
+    );
     const started = historyEvent(EventType.OrchestratorStarted, now);
     const past = this.store.history(instanceId).map((e) => ({ ...e, IsPlayed: true }));
     const history = [...past, started, ...incoming];
@@ -314,17 +338,27 @@ export class DurableHost {
 
     this.store.transaction(() => {
       const current = this.store.getInstance(instanceId);
-      if (!current || current.execution_id !== instance.execution_id || terminalStatuses.includes(current.status)) return;
+      if (
+        !current ||
+        current.execution_id !== instance.execution_id ||
+        terminalStatuses.includes(current.status)
+      )
+        return;
       this.store.deleteMessages(messages.map((m) => m.id));
       const newEvents: HistoryEvent[] = [started, ...incoming];
       const at = now.toISOString();
       const customStatus = outcome.customStatus === undefined ? null : JSON.stringify(outcome.customStatus);
       switch (outcome.kind) {
         case 'running': {
-          for (const schedule of outcome.schedules) newEvents.push(this.applySchedule(instance, schedule, now));
+          for (const schedule of outcome.schedules)
+            newEvents.push(this.applySchedule(instance, schedule, now));
           newEvents.push(historyEvent(EventType.OrchestratorCompleted, now));
           this.store.appendHistory(instanceId, newEvents);
-          this.store.updateInstance(instanceId, { status: 'Running', custom_status: customStatus, updated_at: at });
+          this.store.updateInstance(instanceId, {
+            status: 'Running',
+            custom_status: customStatus,
+            updated_at: at,
+          });
           break;
         }
         case 'completed': {
@@ -332,7 +366,15 @@ export class DurableHost {
           try {
             this.checkPayload(`output of ${instance.name}`, output);
           } catch (error) {
-            this.finish(instance, newEvents, now, 'Failed', JSON.stringify((error as Error).message), customStatus, error as Error);
+            this.finish(
+              instance,
+              newEvents,
+              now,
+              'Failed',
+              JSON.stringify((error as Error).message),
+              customStatus,
+              error as Error,
+            );
             break;
           }
           this.finish(instance, newEvents, now, 'Completed', output, customStatus);
@@ -340,8 +382,19 @@ export class DurableHost {
           break;
         }
         case 'failed':
-          this.log('warning', `orchestration ${instance.name} (${instanceId}) failed: ${outcome.error.message}`);
-          this.finish(instance, newEvents, now, 'Failed', JSON.stringify(outcome.error.message), customStatus, outcome.error);
+          this.log(
+            'warning',
+            `orchestration ${instance.name} (${instanceId}) failed: ${outcome.error.message}`,
+          );
+          this.finish(
+            instance,
+            newEvents,
+            now,
+            'Failed',
+            JSON.stringify(outcome.error.message),
+            customStatus,
+            outcome.error,
+          );
           break;
         case 'continuedAsNew': {
           const input = outcome.input === undefined ? null : JSON.stringify(outcome.input);
@@ -421,7 +474,12 @@ export class DurableHost {
           name: schedule.name,
           input: schedule.input ?? null,
         });
-        return historyEvent(EventType.TaskScheduled, now, { EventId: schedule.id, Name: schedule.name, Input: schedule.input, ...(schedule.retry ? { Retry: true } : {}) });
+        return historyEvent(EventType.TaskScheduled, now, {
+          EventId: schedule.id,
+          Name: schedule.name,
+          Input: schedule.input,
+          ...(schedule.retry ? { Retry: true } : {}),
+        });
       case 'timer': {
         const fireAt = schedule.fireAt.toISOString();
         this.store.enqueueMessage(
@@ -430,20 +488,35 @@ export class DurableHost {
           historyEvent(EventType.TimerFired, schedule.fireAt, { TimerId: schedule.id, FireAt: fireAt }),
           schedule.fireAt.getTime(),
         );
-        return historyEvent(EventType.TimerCreated, now, { EventId: schedule.id, FireAt: fireAt, ...(schedule.retry ? { Retry: true } : {}) });
+        return historyEvent(EventType.TimerCreated, now, {
+          EventId: schedule.id,
+          FireAt: fireAt,
+          ...(schedule.retry ? { Retry: true } : {}),
+        });
       }
       case 'subOrchestration': {
-        const childId = schedule.instanceId || `${instance.instance_id}:${String(schedule.id).padStart(4, '0')}`;
+        const childId =
+          schedule.instanceId || `${instance.instance_id}:${String(schedule.id).padStart(4, '0')}`;
         const existing = this.store.getInstance(childId);
         const known = this.registry.get(schedule.name);
-        if ((existing && !terminalStatuses.includes(existing.status)) || !known || known.triggerType !== 'orchestrationTrigger') {
-          const reason = !known || known.triggerType !== 'orchestrationTrigger'
-            ? new UnknownFunctionError(`no orchestrator function named '${schedule.name}' is registered`)
-            : new InstanceExistsError(`sub-orchestration instance '${childId}' already exists and is ${existing?.status}`);
+        if (
+          (existing && !terminalStatuses.includes(existing.status)) ||
+          !known ||
+          known.triggerType !== 'orchestrationTrigger'
+        ) {
+          const reason =
+            !known || known.triggerType !== 'orchestrationTrigger'
+              ? new UnknownFunctionError(`no orchestrator function named '${schedule.name}' is registered`)
+              : new InstanceExistsError(
+                  `sub-orchestration instance '${childId}' already exists and is ${existing?.status}`,
+                );
           this.store.enqueueMessage(
             instance.instance_id,
             instance.execution_id,
-            historyEvent(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: schedule.id, ...failureOf(reason) }),
+            historyEvent(EventType.SubOrchestrationInstanceFailed, now, {
+              TaskScheduledId: schedule.id,
+              ...failureOf(reason),
+            }),
             now.getTime(),
           );
         } else {
@@ -548,7 +621,11 @@ export class DurableHost {
         functionName: row.name,
         logHandler: (level, ...args) => this.log(level, `[${row.name}] ${args.map(String).join(' ')}`),
         options: {
-          trigger: { ...bindings.find(([name]) => name === registration.triggerName)![1], name: registration.triggerName, type: registration.triggerType },
+          trigger: {
+            ...bindings.find(([name]) => name === registration.triggerName)![1],
+            name: registration.triggerName,
+            type: registration.triggerType,
+          },
           extraInputs: [],
           extraOutputs: [],
         },
@@ -559,16 +636,26 @@ export class DurableHost {
       const encoded = result === undefined ? undefined : JSON.stringify(result);
       this.checkPayload(`result of ${row.name}`, encoded ?? null);
       // The library parses every result; "no result" travels as JSON null.
-      event = historyEvent(EventType.TaskCompleted, new Date(this.clock.now()), { TaskScheduledId: row.task_id, Result: encoded ?? 'null' });
+      event = historyEvent(EventType.TaskCompleted, new Date(this.clock.now()), {
+        TaskScheduledId: row.task_id,
+        Result: encoded ?? 'null',
+      });
     } catch (error) {
-      event = historyEvent(EventType.TaskFailed, new Date(this.clock.now()), { TaskScheduledId: row.task_id, ...failureOf(error) });
+      event = historyEvent(EventType.TaskFailed, new Date(this.clock.now()), {
+        TaskScheduledId: row.task_id,
+        ...failureOf(error),
+      });
     }
     const endedAt = new Date(this.clock.now()).toISOString();
     this.store.transaction(() => {
       if (!this.store.getActivity(row.id)) return; // terminated meanwhile
       this.store.deleteActivity(row.id);
       const instance = this.store.getInstance(row.instance_id);
-      if (instance && instance.execution_id === row.execution_id && !terminalStatuses.includes(instance.status)) {
+      if (
+        instance &&
+        instance.execution_id === row.execution_id &&
+        !terminalStatuses.includes(instance.status)
+      ) {
         this.store.enqueueMessage(row.instance_id, row.execution_id, event, this.clock.now());
       }
       this.store.endExecution(
@@ -590,7 +677,10 @@ export class DurableHost {
     }
   }
 
-  private toStatus(row: InstanceRow, options: { showHistory?: boolean; showInput?: boolean }): InstanceStatus {
+  private toStatus(
+    row: InstanceRow,
+    options: { showHistory?: boolean; showInput?: boolean },
+  ): InstanceStatus {
     return {
       name: row.name,
       instanceId: row.instance_id,

@@ -29,7 +29,9 @@ let installed = false;
 export function installFunctionsCore(): FunctionRegistry {
   if (installed) return registry;
   installed = true;
-  const internals = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const internals = Module as unknown as {
+    _resolveFilename: (request: string, ...rest: unknown[]) => string;
+  };
   const resolve = internals._resolveFilename;
   const target = require.resolve('./functionsCoreModule');
   internals._resolveFilename = function (request: string, ...rest: unknown[]) {

@@ -47,12 +47,21 @@ export function historyEvent(type: EventType, at: Date, fields: Partial<HistoryE
   return { EventType: type, EventId: -1, IsPlayed: false, Timestamp: at.toISOString(), ...fields };
 }
 
-export function failureOf(error: unknown): { Reason: string; Details: string; FailureDetails: FailureDetails } {
+export function failureOf(error: unknown): {
+  Reason: string;
+  Details: string;
+  FailureDetails: FailureDetails;
+} {
   const err = error instanceof Error ? error : new Error(String(error));
   return {
     Reason: err.message,
     Details: err.stack ?? '',
-    FailureDetails: { ErrorType: err.name, ErrorMessage: err.message, StackTrace: err.stack, IsNonRetriable: false },
+    FailureDetails: {
+      ErrorType: err.name,
+      ErrorMessage: err.message,
+      StackTrace: err.stack,
+      IsNonRetriable: false,
+    },
   };
 }
 

@@ -39,7 +39,12 @@ interface LibraryTask {
   id: number | string | false;
   /** A placeholder the library tracks for retry timers and re-attempts carries the string `noOp`. */
   actionObj?: ProtocolAction | 'noOp';
-  parent?: Omit<LibraryTask, 'actionObj'> & { actionObj?: ProtocolAction | 'noOp'; retryOptions?: RetryOptionsShape; attemptNumber?: number; isWaitingOnTimer?: boolean };
+  parent?: Omit<LibraryTask, 'actionObj'> & {
+    actionObj?: ProtocolAction | 'noOp';
+    retryOptions?: RetryOptionsShape;
+    attemptNumber?: number;
+    isWaitingOnTimer?: boolean;
+  };
 }
 
 interface LibraryExecutor {
@@ -218,7 +223,14 @@ function scheduleFor(id: number, task: LibraryTask, now: Date): Schedule | undef
   if (task.actionObj === 'noOp' && parent?.retryOptions && parent.actionObj && parent.actionObj !== 'noOp') {
     if (parent.isWaitingOnTimer) {
       const exhausted = (parent.attemptNumber ?? 1) > parent.retryOptions.maxNumberOfAttempts;
-      return { kind: 'timer', id, retry: true, fireAt: new Date(now.getTime() + (exhausted ? 0 : retryDelay(parent.retryOptions, parent.attemptNumber ?? 2))) };
+      return {
+        kind: 'timer',
+        id,
+        retry: true,
+        fireAt: new Date(
+          now.getTime() + (exhausted ? 0 : retryDelay(parent.retryOptions, parent.attemptNumber ?? 2)),
+        ),
+      };
     }
     const call = callFor(id, parent.actionObj);
     return call && { ...call, retry: true };
@@ -253,8 +265,12 @@ function callFor(id: number, action: ProtocolAction): Schedule | undefined {
 /** RetryOptions semantics: first interval, times the backoff coefficient per further attempt, capped. */
 export function retryDelay(options: RetryOptionsShape, attemptNumber: number): number {
   const coefficient = options.backoffCoefficient ?? 1;
-  const delay = options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, Math.max(0, attemptNumber - 2));
-  const cap = options.maxRetryIntervalInMilliseconds && options.maxRetryIntervalInMilliseconds > 0 ? options.maxRetryIntervalInMilliseconds : Infinity;
+  const delay =
+    options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, Math.max(0, attemptNumber - 2));
+  const cap =
+    options.maxRetryIntervalInMilliseconds && options.maxRetryIntervalInMilliseconds > 0
+      ? options.maxRetryIntervalInMilliseconds
+      : Infinity;
   return Math.min(delay, cap);
 }
 

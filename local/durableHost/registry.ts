@@ -18,14 +18,25 @@ export interface FunctionRegistration {
 export class FunctionRegistry {
   private readonly functions = new Map<string, FunctionRegistration>();
 
-  register(metadata: { name?: string; bindings?: Record<string, RpcBinding> }, handler: FunctionRegistration['handler']): void {
+  register(
+    metadata: { name?: string; bindings?: Record<string, RpcBinding> },
+    handler: FunctionRegistration['handler'],
+  ): void {
     const name = metadata.name;
     if (!name) throw new Error('a function registration has no name');
     if (this.functions.has(name)) throw new Error(`function '${name}' is registered twice`);
     const bindings = metadata.bindings ?? {};
-    const trigger = Object.entries(bindings).find(([, binding]) => binding.direction === 'in' && /trigger$/i.test(binding.type));
+    const trigger = Object.entries(bindings).find(
+      ([, binding]) => binding.direction === 'in' && /trigger$/i.test(binding.type),
+    );
     if (!trigger) throw new Error(`function '${name}' has no trigger binding`);
-    this.functions.set(name, { name, bindings, handler, triggerName: trigger[0], triggerType: trigger[1].type });
+    this.functions.set(name, {
+      name,
+      bindings,
+      handler,
+      triggerName: trigger[0],
+      triggerType: trigger[1].type,
+    });
   }
 
   get(name: string): FunctionRegistration | undefined {

@@ -117,7 +117,10 @@ CREATE INDEX IF NOT EXISTS executions_instance ON executions(instance_id);
 export class DurableStore {
   readonly db: Database.Database;
 
-  constructor(readonly file: string, options: { synchronous?: 'NORMAL' | 'FULL' } = {}) {
+  constructor(
+    readonly file: string,
+    options: { synchronous?: 'NORMAL' | 'FULL' } = {},
+  ) {
     const existed = file !== ':memory:' && existsSync(file);
     try {
       this.db = new Database(file);
@@ -146,10 +149,13 @@ export class DurableStore {
   }
 
   getInstance(instanceId: string): InstanceRow | undefined {
-    return this.db.prepare('SELECT * FROM instances WHERE instance_id = ?').get(instanceId) as InstanceRow | undefined;
+    return this.db.prepare('SELECT * FROM instances WHERE instance_id = ?').get(instanceId) as
+      InstanceRow | undefined;
   }
 
-  listInstances(filter: { statuses?: string[]; createdFrom?: string; createdTo?: string; prefix?: string } = {}): InstanceRow[] {
+  listInstances(
+    filter: { statuses?: string[]; createdFrom?: string; createdTo?: string; prefix?: string } = {},
+  ): InstanceRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.statuses?.length) {
@@ -173,7 +179,9 @@ export class DurableStore {
   }
 
   children(instanceId: string): InstanceRow[] {
-    return this.db.prepare('SELECT * FROM instances WHERE parent_instance_id = ?').all(instanceId) as InstanceRow[];
+    return this.db
+      .prepare('SELECT * FROM instances WHERE parent_instance_id = ?')
+      .all(instanceId) as InstanceRow[];
   }
 
   insertInstance(row: InstanceRow): void {
@@ -191,12 +199,16 @@ export class DurableStore {
     const keys = Object.keys(fields);
     if (keys.length === 0) return;
     this.db
-      .prepare(`UPDATE instances SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE instance_id = @instance_id`)
+      .prepare(
+        `UPDATE instances SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE instance_id = @instance_id`,
+      )
       .run({ ...fields, instance_id: instanceId });
   }
 
   history(instanceId: string): HistoryEvent[] {
-    const rows = this.db.prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY seq').all(instanceId) as Array<{
+    const rows = this.db
+      .prepare('SELECT event FROM history WHERE instance_id = ? ORDER BY seq')
+      .all(instanceId) as Array<{
       event: string;
     }>;
     return rows.map((row) => JSON.parse(row.event) as HistoryEvent);
@@ -204,12 +216,16 @@ export class DurableStore {
 
   appendHistory(instanceId: string, events: HistoryEvent[]): void {
     const next = (
-      this.db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS next FROM history WHERE instance_id = ?').get(instanceId) as {
+      this.db
+        .prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS next FROM history WHERE instance_id = ?')
+        .get(instanceId) as {
         next: number;
       }
     ).next;
     const insert = this.db.prepare('INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)');
-    events.forEach((event, i) => insert.run(instanceId, next + i, JSON.stringify({ ...event, IsPlayed: false })));
+    events.forEach((event, i) =>
+      insert.run(instanceId, next + i, JSON.stringify({ ...event, IsPlayed: false })),
+    );
   }
 
   clearHistory(instanceId: string): void {
@@ -230,7 +246,9 @@ export class DurableStore {
 
   instancesWithVisibleMessages(now: number): string[] {
     const rows = this.db
-      .prepare('SELECT instance_id, MIN(id) AS first FROM messages WHERE visible_at <= ? GROUP BY instance_id ORDER BY first')
+      .prepare(
+        'SELECT instance_id, MIN(id) AS first FROM messages WHERE visible_at <= ? GROUP BY instance_id ORDER BY first',
+      )
       .all(now) as Array<{ instance_id: string }>;
     return rows.map((row) => row.instance_id);
   }
@@ -248,7 +266,9 @@ export class DurableStore {
   deleteInstanceWork(instanceId: string, keepRaisedEvents = false): void {
     this.db.prepare('DELETE FROM activities WHERE instance_id = ?').run(instanceId);
     if (keepRaisedEvents) {
-      this.db.prepare('DELETE FROM messages WHERE instance_id = ? AND execution_id IS NOT NULL').run(instanceId);
+      this.db
+        .prepare('DELETE FROM messages WHERE instance_id = ? AND execution_id IS NOT NULL')
+        .run(instanceId);
     } else {
       this.db.prepare('DELETE FROM messages WHERE instance_id = ?').run(instanceId);
     }
@@ -256,12 +276,16 @@ export class DurableStore {
 
   enqueueActivity(row: Omit<ActivityRow, 'id'>): void {
     this.db
-      .prepare('INSERT INTO activities (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO activities (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(row.instance_id, row.execution_id, row.task_id, row.name, row.input);
   }
 
   readyActivities(excluding: Set<number>, limit: number): ActivityRow[] {
-    const rows = this.db.prepare('SELECT * FROM activities ORDER BY id LIMIT ?').all(limit + excluding.size) as ActivityRow[];
+    const rows = this.db
+      .prepare('SELECT * FROM activities ORDER BY id LIMIT ?')
+      .all(limit + excluding.size) as ActivityRow[];
     return rows.filter((row) => !excluding.has(row.id)).slice(0, limit);
   }
 
@@ -277,7 +301,9 @@ export class DurableStore {
     const attempt =
       (
         this.db
-          .prepare('SELECT COUNT(*) AS n FROM executions WHERE instance_id = ? AND task_id = ? AND function_name = ?')
+          .prepare(
+            'SELECT COUNT(*) AS n FROM executions WHERE instance_id = ? AND task_id = ? AND function_name = ?',
+          )
           .get(instanceId, taskId, functionName) as { n: number }
       ).n + 1;
     const info = this.db
@@ -297,7 +323,9 @@ export class DurableStore {
   executions(instanceIds: string[]): ExecutionRow[] {
     if (instanceIds.length === 0) return [];
     return this.db
-      .prepare(`SELECT * FROM executions WHERE instance_id IN (${instanceIds.map(() => '?').join(',')}) ORDER BY id`)
+      .prepare(
+        `SELECT * FROM executions WHERE instance_id IN (${instanceIds.map(() => '?').join(',')}) ORDER BY id`,
+      )
       .all(...instanceIds) as ExecutionRow[];
   }
 

@@ -72,7 +72,11 @@ export class FilesystemArtifactStore implements ArtifactStore {
     return body;
   }
 
-  async stream(tenantId: string, runId: string, path: string): Promise<{ entry: StoredArtifact; body: Readable }> {
+  async stream(
+    tenantId: string,
+    runId: string,
+    path: string,
+  ): Promise<{ entry: StoredArtifact; body: Readable }> {
     const entry = await this.require(tenantId, runId, path);
     return { entry, body: createReadStream(join(this.runFolder(tenantId, runId), path)) };
   }
@@ -90,7 +94,10 @@ export class FilesystemArtifactStore implements ArtifactStore {
 
   private async readManifest(folder: string): Promise<Record<string, StoredArtifact>> {
     try {
-      return JSON.parse(await fs.readFile(join(folder, manifestName), 'utf8')) as Record<string, StoredArtifact>;
+      return JSON.parse(await fs.readFile(join(folder, manifestName), 'utf8')) as Record<
+        string,
+        StoredArtifact
+      >;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw error;

@@ -24,7 +24,13 @@ export interface StoredArtifact extends ArtifactMeta {
 export interface ArtifactStore {
   /** Adapter name for diagnostics: `filesystem` or `blob`. */
   readonly adapter: string;
-  put(tenantId: string, runId: string, path: string, content: Buffer | string, meta: ArtifactMeta): Promise<StoredArtifact>;
+  put(
+    tenantId: string,
+    runId: string,
+    path: string,
+    content: Buffer | string,
+    meta: ArtifactMeta,
+  ): Promise<StoredArtifact>;
   get(tenantId: string, runId: string, path: string): Promise<Buffer>;
   stream(tenantId: string, runId: string, path: string): Promise<{ entry: StoredArtifact; body: Readable }>;
   head(tenantId: string, runId: string, path: string): Promise<StoredArtifact | undefined>;

@@ -2,13 +2,7 @@ import type { StoredArtifact } from './artifactStore';
 import type { CloudEvent } from './eventBus';
 
 export type RunStatus =
-  | 'Pending'
-  | 'Running'
-  | 'WaitingForApproval'
-  | 'Completed'
-  | 'Failed'
-  | 'Rejected'
-  | 'Terminated';
+  'Pending' | 'Running' | 'WaitingForApproval' | 'Completed' | 'Failed' | 'Rejected' | 'Terminated';
 
 export interface GateCriterion {
   name: string;

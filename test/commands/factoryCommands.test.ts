@@ -39,27 +39,45 @@ describe('commands on the factory-commands queue (embedded bus, the registered S
     send({ type: 'StartRun', vision: 'x'.repeat(300 * 1024) }, 'oversized');
     send({ type: 'ApproveGate', runId: '../etc', gate: 'architecture', decision: 'maybe' }, 'bad-approval');
     const letters = await deadLettered(5);
-    expect(letters.map((m) => m.messageId).sort()).toEqual(['bad-approval', 'bad-json', 'empty-vision', 'oversized', 'unknown-type']);
+    expect(letters.map((m) => m.messageId).sort()).toEqual([
+      'bad-approval',
+      'bad-json',
+      'empty-vision',
+      'oversized',
+      'unknown-type',
+    ]);
     for (const letter of letters) {
       expect(letter.reason).toBe('invalid-command');
       expect(letter.description).toMatch(/invalid command: /);
     }
-    expect(letters.find((m) => m.messageId === 'bad-approval')?.description).toMatch(/runId.*decision|decision.*runId/s);
+    expect(letters.find((m) => m.messageId === 'bad-approval')?.description).toMatch(
+      /runId.*decision|decision.*runId/s,
+    );
     expect((await t.ports.runs.list('default', {})).items).toHaveLength(0);
   });
 
   it('starts a run once however often StartRun arrives, then cancels it by command', async () => {
-    const command = { type: 'StartRun', runId: 'cmd-run-1', vision, options: { approvals: ['architecture'] } };
+    const command = {
+      type: 'StartRun',
+      runId: 'cmd-run-1',
+      vision,
+      options: { approvals: ['architecture'] },
+    };
     send(command, 'start-1');
     send(command, 'start-1'); // duplicate message id: dropped by duplicate detection
     send(command, 'start-2'); // same run id in another message: the existing run stands
-    expect(await t.waitFor('cmd-run-1', (s) => s === 'WaitingForApproval' || s === 'Failed', 240000, 'default')).toBe('WaitingForApproval');
+    expect(
+      await t.waitFor('cmd-run-1', (s) => s === 'WaitingForApproval' || s === 'Failed', 240000, 'default'),
+    ).toBe('WaitingForApproval');
     const runs = await t.ports.runs.list('default', {});
     expect(runs.items.map((r) => r.id)).toEqual(['cmd-run-1']);
     expect(t.factory.host.listInstances().filter((i) => i.name === 'factoryRun')).toHaveLength(1);
 
     send({ type: 'CancelRun', runId: 'cmd-run-1', reason: 'not needed' }, 'cancel-1');
     expect(await t.waitFor('cmd-run-1', (s) => s === 'Terminated', 30000, 'default')).toBe('Terminated');
-    expect((await t.ports.runs.get('default', 'cmd-run-1'))?.failure).toMatchObject({ reason: 'cancelled', message: 'not needed' });
+    expect((await t.ports.runs.get('default', 'cmd-run-1'))?.failure).toMatchObject({
+      reason: 'cancelled',
+      message: 'not needed',
+    });
   }, 300000);
 });

@@ -8,14 +8,20 @@ import { DurableHost } from '../../local/durableHost/durableHost';
 const worker = resolve(__dirname, '../../dist/test/durableHost/crashWorker.js');
 
 /** Runs the worker; kills it with SIGKILL after `killAfterMs` unless it finishes first. */
-function runWorker(mode: 'start' | 'resume', db: string, journal: string, killAfterMs?: number): Promise<{ finished: boolean; output: string }> {
+function runWorker(
+  mode: 'start' | 'resume',
+  db: string,
+  journal: string,
+  killAfterMs?: number,
+): Promise<{ finished: boolean; output: string }> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [worker, mode, db, journal], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('error', fail);
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
@@ -28,7 +34,8 @@ function runWorker(mode: 'start' | 'resume', db: string, journal: string, killAf
 
 describe('a host process killed with SIGKILL at any moment', () => {
   beforeAll(() => {
-    if (!existsSync(worker)) throw new Error(`${worker} is missing: run \`npm run build\` first (npm test does)`);
+    if (!existsSync(worker))
+      throw new Error(`${worker} is missing: run \`npm run build\` first (npm test does)`);
   });
 
   it('loses nothing: resume finishes the run and no completed activity runs again', async () => {
@@ -64,7 +71,8 @@ describe('a host process killed with SIGKILL at any moment', () => {
       }
       expect(byTask.size).toBe(12);
       const journalCounts = new Map<string, number>();
-      for (const line of readFileSync(journal, 'utf8').trim().split('\n')) journalCounts.set(line, (journalCounts.get(line) ?? 0) + 1);
+      for (const line of readFileSync(journal, 'utf8').trim().split('\n'))
+        journalCounts.set(line, (journalCounts.get(line) ?? 0) + 1);
       for (const executions of byTask.values()) {
         // Exactly one execution completed; every other one was cut off by a kill, never run after completion.
         expect(executions.filter((e) => e.outcome === 'completed')).toHaveLength(1);
@@ -72,7 +80,20 @@ describe('a host process killed with SIGKILL at any moment', () => {
         expect(executions.slice(0, -1).every((e) => e.outcome === 'interrupted')).toBe(true);
       }
       // Every step's body ran; in total once per step plus at most once per execution a kill cut off.
-      expect([...journalCounts.keys()].sort()).toEqual(['c1', 'c2', 'f1', 'f2', 'f3', 'f4', 's1', 's2', 's3', 's4', 's5', 's6']);
+      expect([...journalCounts.keys()].sort()).toEqual([
+        'c1',
+        'c2',
+        'f1',
+        'f2',
+        'f3',
+        'f4',
+        's1',
+        's2',
+        's3',
+        's4',
+        's5',
+        's6',
+      ]);
       const interrupted = trace.filter((e) => e.outcome === 'interrupted').length;
       const totalJournal = [...journalCounts.values()].reduce((a, b) => a + b, 0);
       expect(totalJournal).toBeGreaterThanOrEqual(12);

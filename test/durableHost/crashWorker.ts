@@ -21,10 +21,15 @@ df.app.activity('step', {
 
 df.app.orchestration('crashSequence', function* (context: OrchestrationContext) {
   const done: string[] = [];
-  for (let i = 1; i <= 6; i++) done.push((yield context.df.callActivity('step', { name: `s${i}` })) as string);
+  for (let i = 1; i <= 6; i++)
+    done.push((yield context.df.callActivity('step', { name: `s${i}` })) as string);
   const fan = [1, 2, 3, 4].map((i) => context.df.callActivity('step', { name: `f${i}` }));
   done.push(...((yield context.df.Task.all(fan)) as string[]));
-  const child = (yield context.df.callSubOrchestrator('crashChild', {}, `${context.df.instanceId}:child`)) as string[];
+  const child = (yield context.df.callSubOrchestrator(
+    'crashChild',
+    {},
+    `${context.df.instanceId}:child`,
+  )) as string[];
   done.push(...child);
   return done;
 });

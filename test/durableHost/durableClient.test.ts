@@ -17,12 +17,18 @@ describe('the durable client API and HTTP starters on the embedded host', () => 
   let base: string;
 
   beforeAll(async () => {
-    host = new DurableHost({ registry, databaseFile: join(mkdtempSync(join(tmpdir(), 'client-')), 'durable.db'), clock: new ManualClock(), maxPayloadBytes: 64 * 1024 });
+    host = new DurableHost({
+      registry,
+      databaseFile: join(mkdtempSync(join(tmpdir(), 'client-')), 'durable.db'),
+      clock: new ManualClock(),
+      maxPayloadBytes: 64 * 1024,
+    });
     host.start();
     clientApi = await startClientApiServer(host);
     const dispatcher = new HttpDispatcher(registry.all(), (_registration, context) => {
       for (const input of context.options.extraInputs) {
-        if (input.type === 'durableClient') context.extraInputs.set(input, durableClientBindingData(clientApi.baseUrl));
+        if (input.type === 'durableClient')
+          context.extraInputs.set(input, durableClientBindingData(clientApi.baseUrl));
       }
     });
     app = createServer((req, res) => {
@@ -55,20 +61,38 @@ describe('the durable client API and HTTP starters on the embedded host', () => 
   it('starts through df.getClient, answers createCheckStatusResponse, reads status, raises events, terminates', async () => {
     const started = await fetch(`${base}/api/orchestrators/approval`, { method: 'POST', body: '' });
     expect(started.status).toBe(202);
-    const links = (await started.json()) as { id: string; statusQueryGetUri: string; sendEventPostUri: string };
+    const links = (await started.json()) as {
+      id: string;
+      statusQueryGetUri: string;
+      sendEventPostUri: string;
+    };
     expect(started.headers.get('location')).toBe(links.statusQueryGetUri);
     expect(links.statusQueryGetUri.startsWith(base)).toBe(true);
     await waitForStatus(links.id, 'Running');
 
-    const status = (await (await fetch(`${base}/api/orchestrators/${links.id}/status`)).json()) as { runtimeStatus: string; customStatus: unknown };
+    const status = (await (await fetch(`${base}/api/orchestrators/${links.id}/status`)).json()) as {
+      runtimeStatus: string;
+      customStatus: unknown;
+    };
     expect(status).toMatchObject({ runtimeStatus: 'Running', customStatus: { waiting: 'Approval' } });
 
-    expect((await fetch(`${base}/api/orchestrators/${links.id}/events/Approval`, { method: 'POST', body: '"granted"' })).status).toBe(202);
+    expect(
+      (
+        await fetch(`${base}/api/orchestrators/${links.id}/events/Approval`, {
+          method: 'POST',
+          body: '"granted"',
+        })
+      ).status,
+    ).toBe(202);
     expect((await waitForStatus(links.id, 'Completed')).output).toEqual({ decision: 'granted' });
 
-    const second = (await (await fetch(`${base}/api/orchestrators/timerOnly`, { method: 'POST' })).json()) as { id: string };
+    const second = (await (
+      await fetch(`${base}/api/orchestrators/timerOnly`, { method: 'POST' })
+    ).json()) as { id: string };
     await waitForStatus(second.id, 'Running');
-    expect((await fetch(`${base}/api/orchestrators/${second.id}/terminate`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${base}/api/orchestrators/${second.id}/terminate`, { method: 'POST' })).status).toBe(
+      202,
+    );
     expect((await waitForStatus(second.id, 'Terminated')).output).toBe('stopped over HTTP');
   });
 
@@ -76,17 +100,22 @@ describe('the durable client API and HTTP starters on the embedded host', () => 
     behaviour.variant = 'v1';
     const id = host.startNew('changing');
     await waitForStatus(id, 'Running');
-    for (let i = 0; i < 100 && host.store.history(id).filter((e) => e.EventType === 5).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && host.store.history(id).filter((e) => e.EventType === 5).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     behaviour.variant = 'v2';
     host.raiseEvent(id, 'go', null);
     const status = await waitForStatus(id, 'Failed');
-    expect(status.output).toMatch(/non-deterministic orchestration: step 1 was 'hello' in history but is 'double' on replay/);
+    expect(status.output).toMatch(
+      /non-deterministic orchestration: step 1 was 'hello' in history but is 'double' on replay/,
+    );
   });
 
   it('refuses payloads over the configured size with a clear error', async () => {
     const id = host.startNew('callsHuge');
     const status = await waitForStatus(id, 'Failed');
     expect(status.output).toMatch(/result of huge is \d+ bytes, over the 65536-byte limit/);
-    expect(() => host.startNew('sequence', { input: 'y'.repeat(70 * 1024) })).toThrow(/over the 65536-byte limit/);
+    expect(() => host.startNew('sequence', { input: 'y'.repeat(70 * 1024) })).toThrow(
+      /over the 65536-byte limit/,
+    );
   });
 });

@@ -134,7 +134,9 @@ describe('embedded durable host', () => {
 
   it('reports unknown functions clearly', async () => {
     const host = make();
-    expect(() => host.startNew('noSuchOrchestrator')).toThrow(/no orchestration function named 'noSuchOrchestrator'/);
+    expect(() => host.startNew('noSuchOrchestrator')).toThrow(
+      /no orchestration function named 'noSuchOrchestrator'/,
+    );
     const id = host.startNew('callsUnknown');
     const status = await host.waitForCompletion(id, 10000);
     expect(status?.runtimeStatus).toBe('Failed');

@@ -7,8 +7,18 @@ export const calls: Record<string, number> = {};
 const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
 export const failures: Record<string, number> = {};
 
-df.app.activity('hello', { handler: (name: unknown) => { count('hello'); return `Hello ${String(name)}`; } });
-df.app.activity('double', { handler: (n: unknown) => { count('double'); return (n as number) * 2; } });
+df.app.activity('hello', {
+  handler: (name: unknown) => {
+    count('hello');
+    return `Hello ${String(name)}`;
+  },
+});
+df.app.activity('double', {
+  handler: (n: unknown) => {
+    count('double');
+    return (n as number) * 2;
+  },
+});
 df.app.activity('flaky', {
   handler: (input: unknown) => {
     const { key, failTimes } = input as { key: string; failTimes: number };
@@ -17,7 +27,11 @@ df.app.activity('flaky', {
     return `ok after ${failures[key]}`;
   },
 });
-df.app.activity('boom', { handler: () => { throw new TypeError('the real reason'); } });
+df.app.activity('boom', {
+  handler: () => {
+    throw new TypeError('the real reason');
+  },
+});
 
 const sequence: OrchestrationHandler = function* (context: OrchestrationContext) {
   const a: string = yield context.df.callActivity('hello', 'Tokyo');
@@ -39,11 +53,16 @@ df.app.orchestration('retrying', function* (context: OrchestrationContext) {
   const input = context.df.getInput() as { key: string; failTimes: number; attempts: number };
   const retry = new df.RetryOptions(1000, input.attempts);
   retry.backoffCoefficient = 2;
-  return yield context.df.callActivityWithRetry('flaky', retry, { key: input.key, failTimes: input.failTimes });
+  return yield context.df.callActivityWithRetry('flaky', retry, {
+    key: input.key,
+    failTimes: input.failTimes,
+  });
 });
 
 df.app.orchestration('parent', function* (context: OrchestrationContext) {
-  const children = [1, 2, 3].map((i) => context.df.callSubOrchestrator('fanOut', i, `${context.df.instanceId}:child:${i}`));
+  const children = [1, 2, 3].map((i) =>
+    context.df.callSubOrchestrator('fanOut', i, `${context.df.instanceId}:child:${i}`),
+  );
   const sums: number[] = yield context.df.Task.all(children);
   return sums;
 });

@@ -21,10 +21,15 @@ describe('the factory run orchestration (phase 1 on the embedded host)', () => {
 
   it('waits at the architecture approval, reruns the phase with a rejection reason, and is deterministic on replay', async () => {
     const runId = await t.start(vision, { approvals: ['architecture'] }, 'run-approval');
-    expect(await t.waitFor(runId, (s) => s === 'WaitingForApproval' || s === 'Failed')).toBe('WaitingForApproval');
+    expect(await t.waitFor(runId, (s) => s === 'WaitingForApproval' || s === 'Failed')).toBe(
+      'WaitingForApproval',
+    );
 
     const status = t.factory.host.getStatus(runId)!;
-    expect(status.customStatus).toMatchObject({ phase: 'vision-to-architecture', waitingFor: "approval of 'architecture'" });
+    expect(status.customStatus).toMatchObject({
+      phase: 'vision-to-architecture',
+      waitingFor: "approval of 'architecture'",
+    });
 
     const events = await t.ports.runs.listEvents('test', runId);
     expect(events.map((e) => e.type)).toEqual([
@@ -39,7 +44,23 @@ describe('the factory run orchestration (phase 1 on the embedded host)', () => {
     expect(events.every((e) => e.subject === runId && e.specversion === '1.0')).toBe(true);
 
     const kinds = new Set((await t.ports.artifacts.list('test', runId)).map((a) => a.kind));
-    for (const kind of ['vision', 'roadmap', 'backlog', 'process-model', 'ux-journeys', 'ux-mockup', 'architecture-blueprint', 'context-map', 'domain-model', 'solution-architecture', 'asyncapi', 'event-schema', 'openapi', 'adr', 'gate-report']) {
+    for (const kind of [
+      'vision',
+      'roadmap',
+      'backlog',
+      'process-model',
+      'ux-journeys',
+      'ux-mockup',
+      'architecture-blueprint',
+      'context-map',
+      'domain-model',
+      'solution-architecture',
+      'asyncapi',
+      'event-schema',
+      'openapi',
+      'adr',
+      'gate-report',
+    ]) {
       expect(kinds).toContain(kind);
     }
 
@@ -47,23 +68,47 @@ describe('the factory run orchestration (phase 1 on the embedded host)', () => {
     expect(largestPayload(t.factory.host, instances).bytes).toBeLessThan(historyLimit);
     for (const id of instances) {
       for (const episode of await replayEpisodes(t.factory.host, registry, id)) {
-        expect({ id, episode: episode.episode, actions: episode.replayed }).toEqual({ id, episode: episode.episode, actions: episode.recorded });
+        expect({ id, episode: episode.episode, actions: episode.replayed }).toEqual({
+          id,
+          episode: episode.episode,
+          actions: episode.recorded,
+        });
       }
     }
 
-    await decideApproval(t.ports, t.factory.client(), { tenantId: 'test', runId, gate: 'architecture', decision: 'reject', reason: 'Add entity Workshop for repair sessions', by: 'reviewer' });
+    await decideApproval(t.ports, t.factory.client(), {
+      tenantId: 'test',
+      runId,
+      gate: 'architecture',
+      decision: 'reject',
+      reason: 'Add entity Workshop for repair sessions',
+      by: 'reviewer',
+    });
     await t.waitFor(runId, (s) => s === 'Running');
-    expect(await t.waitFor(runId, (s) => s === 'WaitingForApproval' || s === 'Failed')).toBe('WaitingForApproval');
+    expect(await t.waitFor(runId, (s) => s === 'WaitingForApproval' || s === 'Failed')).toBe(
+      'WaitingForApproval',
+    );
     const doc = (await t.ports.runs.get('test', runId))!;
     const attempts = doc.phases.filter((p) => p.phase === 'vision-to-architecture');
     expect(attempts.map((p) => p.attempt)).toEqual([1, 2]);
     expect(attempts[1].feedback?.join(' ')).toContain('Add entity Workshop');
-    const secondVision = (await t.ports.artifacts.list('test', runId)).find((a) => a.kind === 'vision' && a.path.includes('attempt-2') && a.path.endsWith('.md'))!;
-    expect((await t.ports.artifacts.get('test', runId, secondVision.path)).toString()).toContain('Add entity Workshop');
+    const secondVision = (await t.ports.artifacts.list('test', runId)).find(
+      (a) => a.kind === 'vision' && a.path.includes('attempt-2') && a.path.endsWith('.md'),
+    )!;
+    expect((await t.ports.artifacts.get('test', runId, secondVision.path)).toString()).toContain(
+      'Add entity Workshop',
+    );
     expect(doc.approvals.map((a) => a.decision)).toEqual(['reject', undefined]);
 
     // A decision for a gate that is not waiting is refused.
-    await expect(decideApproval(t.ports, t.factory.client(), { tenantId: 'test', runId, gate: 'testing', decision: 'approve' })).rejects.toThrow(/not waiting/);
+    await expect(
+      decideApproval(t.ports, t.factory.client(), {
+        tenantId: 'test',
+        runId,
+        gate: 'testing',
+        decision: 'approve',
+      }),
+    ).rejects.toThrow(/not waiting/);
     const terminated = t.factory.host.terminate(runId, 'test over');
     expect(terminated).toBe('terminated');
   }, 300000);
@@ -74,14 +119,27 @@ describe('the factory run orchestration (phase 1 on the embedded host)', () => {
     const doc = (await t.ports.runs.get('test', runId))!;
     expect(doc.failure?.reason).toBe('budget-exceeded');
     expect(doc.counters.agentCalls).toBe(3);
-    expect(doc.artifacts.map((a) => a.kind)).toEqual(expect.arrayContaining(['vision', 'roadmap', 'backlog']));
+    expect(doc.artifacts.map((a) => a.kind)).toEqual(
+      expect.arrayContaining(['vision', 'roadmap', 'backlog']),
+    );
     const events = await t.ports.runs.listEvents('test', runId);
-    expect(events[events.length - 1]).toMatchObject({ type: 'factory.RunFailed', data: expect.objectContaining({ reason: 'budget-exceeded' }) });
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'factory.RunFailed',
+      data: expect.objectContaining({ reason: 'budget-exceeded' }),
+    });
   });
 
   it('sends a failed gate back with its findings, bounded by the rework limit', async () => {
     const evaluate = jest.spyOn(visionToArchitectureGate, 'evaluate');
-    evaluate.mockImplementation(async () => [{ name: 'forced failure', value: 1, threshold: 0, passed: false, findings: ['entity Widget is in no bounded context'] }]);
+    evaluate.mockImplementation(async () => [
+      {
+        name: 'forced failure',
+        value: 1,
+        threshold: 0,
+        passed: false,
+        findings: ['entity Widget is in no bounded context'],
+      },
+    ]);
     try {
       const runId = await t.start(vision, { maxReworks: 1 }, 'run-rework');
       expect(await t.waitFor(runId, (s) => ['Completed', 'Failed'].includes(s))).toBe('Failed');

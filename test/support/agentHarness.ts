@@ -25,7 +25,14 @@ export interface HarnessRun {
  */
 export async function runAgents(
   agents: Array<AgentDefinition<unknown>>,
-  options: { visionText: string; phase?: PhaseId; inputs?: ArtifactRef[]; store?: FilesystemArtifactStore; runId?: string; feedback?: string[] },
+  options: {
+    visionText: string;
+    phase?: PhaseId;
+    inputs?: ArtifactRef[];
+    store?: FilesystemArtifactStore;
+    runId?: string;
+    feedback?: string[];
+  },
 ): Promise<HarnessRun> {
   const store = options.store ?? new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'factory-agents-')));
   const tenantId = 'test';
@@ -36,7 +43,10 @@ export async function runAgents(
     agent: 'user',
     contentType: 'text/markdown',
   });
-  const refs: ArtifactRef[] = [{ path: vision.path, sha256: vision.sha256, kind: vision.kind }, ...(options.inputs ?? [])];
+  const refs: ArtifactRef[] = [
+    { path: vision.path, sha256: vision.sha256, kind: vision.kind },
+    ...(options.inputs ?? []),
+  ];
   const results: AgentResult[] = [];
   for (const agent of agents) {
     const ctx = createAgentContext({
@@ -66,7 +76,8 @@ export async function runAgents(
     refs,
     results,
     text: async (kind) => (await store.get(tenantId, runId, newest(kind).path)).toString('utf8'),
-    json: async <T>(kind: string) => JSON.parse((await store.get(tenantId, runId, newest(kind).path)).toString('utf8')) as T,
+    json: async <T>(kind: string) =>
+      JSON.parse((await store.get(tenantId, runId, newest(kind).path)).toString('utf8')) as T,
     all: (kind) => refs.filter((ref) => ref.kind === kind),
   };
 }

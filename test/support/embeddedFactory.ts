@@ -12,7 +12,12 @@ export interface TestFactory {
   ports: Ports;
   home: string;
   start(vision: string, options?: RunOptionsInput, runId?: string): Promise<string>;
-  waitFor(runId: string, predicate: (status: string) => boolean, timeoutMs?: number, tenantId?: string): Promise<string>;
+  waitFor(
+    runId: string,
+    predicate: (status: string) => boolean,
+    timeoutMs?: number,
+    tenantId?: string,
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -21,13 +26,21 @@ export async function startTestFactory(options: { maxPayloadBytes?: number } = {
   const home = mkdtempSync(join(tmpdir(), 'factory-test-'));
   const ports = createPorts({}, home);
   usePorts(ports);
-  const factory = await EmbeddedFactory.start({ factoryHome: home, maxPayloadBytes: options.maxPayloadBytes });
+  const factory = await EmbeddedFactory.start({
+    factoryHome: home,
+    maxPayloadBytes: options.maxPayloadBytes,
+  });
   return {
     factory,
     ports,
     home,
     async start(vision, runOptions = {}, runId) {
-      const { doc } = await startRun(ports, factory.client(), { tenantId: 'test', vision, options: parseRunOptions(runOptions), runId });
+      const { doc } = await startRun(ports, factory.client(), {
+        tenantId: 'test',
+        vision,
+        options: parseRunOptions(runOptions),
+        runId,
+      });
       return doc.id;
     },
     async waitFor(runId, predicate, timeoutMs = 240000, tenantId = 'test') {
@@ -35,7 +48,8 @@ export async function startTestFactory(options: { maxPayloadBytes?: number } = {
       for (;;) {
         const doc = await ports.runs.get(tenantId, runId);
         const runtime = factory.host.getStatus(runId)?.runtimeStatus;
-        const status = runtime === 'Failed' || runtime === 'Terminated' ? runtime : (doc?.status ?? 'missing');
+        const status =
+          runtime === 'Failed' || runtime === 'Terminated' ? runtime : (doc?.status ?? 'missing');
         if (predicate(status)) return status;
         if (Date.now() > deadline) throw new Error(`run ${runId} still ${status} after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -3,7 +3,11 @@ import { runEpisode } from '../../local/durableHost/orchestrationEpisode';
 import type { FunctionRegistry } from '../../local/durableHost/registry';
 import type { DurableHost } from '../../local/durableHost/durableHost';
 
-const scheduling = [EventType.TaskScheduled, EventType.TimerCreated, EventType.SubOrchestrationInstanceCreated];
+const scheduling = [
+  EventType.TaskScheduled,
+  EventType.TimerCreated,
+  EventType.SubOrchestrationInstanceCreated,
+];
 
 /**
  * Replays a recorded history episode by episode through the registered orchestrator and returns, per
@@ -13,13 +17,21 @@ export async function replayEpisodes(host: DurableHost, registry: FunctionRegist
   const status = host.getStatus(instanceId, { showInput: true })!;
   const history = host.store.history(instanceId);
   const registration = registry.require(status.name, 'orchestrationTrigger');
-  const starts = history.map((e, i) => (e.EventType === EventType.OrchestratorStarted ? i : -1)).filter((i) => i >= 0);
+  const starts = history
+    .map((e, i) => (e.EventType === EventType.OrchestratorStarted ? i : -1))
+    .filter((i) => i >= 0);
   const results: Array<{ episode: number; recorded: string[]; replayed: string[] }> = [];
   for (let n = 0; n < starts.length; n++) {
     const end = n + 1 < starts.length ? starts[n + 1] : history.length;
     const episode = history.slice(starts[n], end);
     const recorded = episode.filter((e) => scheduling.includes(e.EventType)).map(describe);
-    const inputs = episode.filter((e) => !scheduling.includes(e.EventType) && e.EventType !== EventType.OrchestratorCompleted && e.EventType !== EventType.ExecutionCompleted && e.EventType !== EventType.ExecutionFailed);
+    const inputs = episode.filter(
+      (e) =>
+        !scheduling.includes(e.EventType) &&
+        e.EventType !== EventType.OrchestratorCompleted &&
+        e.EventType !== EventType.ExecutionCompleted &&
+        e.EventType !== EventType.ExecutionFailed,
+    );
     const past = history.slice(0, starts[n]).map((e) => ({ ...e, IsPlayed: true }));
     const outcome = await runEpisode({
       registration,
@@ -40,7 +52,9 @@ export async function replayEpisodes(host: DurableHost, registry: FunctionRegist
 }
 
 function describe(event: HistoryEvent): string {
-  return event.EventType === EventType.TimerCreated ? `#${event.EventId} timer` : `#${event.EventId} ${event.Name}`;
+  return event.EventType === EventType.TimerCreated
+    ? `#${event.EventId} timer`
+    : `#${event.EventId} ${event.Name}`;
 }
 
 /** Every history event's payload size in bytes, for the payload limit. */
@@ -49,7 +63,8 @@ export function largestPayload(host: DurableHost, instanceIds: string[]): { byte
   for (const id of instanceIds) {
     for (const event of host.store.history(id)) {
       const bytes = Buffer.byteLength(event.Input ?? '') + Buffer.byteLength(event.Result ?? '');
-      if (bytes > largest.bytes) largest = { bytes, where: `${id} ${EventType[event.EventType]} ${event.Name ?? ''}` };
+      if (bytes > largest.bytes)
+        largest = { bytes, where: `${id} ${EventType[event.EventType]} ${event.Name ?? ''}` };
     }
   }
   return largest;

@@ -6,7 +6,17 @@ import { renderRunView, runSnapshot } from '../liveView';
 import { openSession, type Session } from '../session';
 
 /** Read-only commands share one shape: open without processing, read, print. */
-async function readOnly(args: string[], positionals: string[], work: (session: Session, out: Output, positionals: string[], values: Record<string, string | boolean | undefined>) => Promise<number | void>, options = {}) {
+async function readOnly(
+  args: string[],
+  positionals: string[],
+  work: (
+    session: Session,
+    out: Output,
+    positionals: string[],
+    values: Record<string, string | boolean | undefined>,
+  ) => Promise<number | void>,
+  options = {},
+) {
   const { values, positionals: given } = parse(args, options, positionals);
   const out = new Output(Boolean(values.json));
   const session = await openSession({ process: false });
@@ -18,26 +28,44 @@ async function readOnly(args: string[], positionals: string[], work: (session: S
 }
 
 export const listCommand = (args: string[]) =>
-  readOnly(args, [], async (session, out, _p, values) => {
-    const page = await session.ports.runs.list(session.tenantId, { status: values.status as never, limit: 100 });
-    const runs = page.items.map((doc) => ({
-      runId: doc.id,
-      status: effectiveStatus(doc, session.factory.host.getStatus(doc.id)).status,
-      title: doc.visionTitle,
-      created: doc.createdAt,
-      iteration: doc.iteration,
-    }));
-    out.result({ runs }, () => {
-      if (runs.length === 0) return out.line('no runs yet: factory run --vision-file FILE');
-      out.line(table([['RUN', 'STATUS', 'CREATED', 'TITLE'], ...runs.map((r) => [r.runId, r.status, r.created, r.title])]));
-    });
-  }, { status: { type: 'string' } });
+  readOnly(
+    args,
+    [],
+    async (session, out, _p, values) => {
+      const page = await session.ports.runs.list(session.tenantId, {
+        status: values.status as never,
+        limit: 100,
+      });
+      const runs = page.items.map((doc) => ({
+        runId: doc.id,
+        status: effectiveStatus(doc, session.factory.host.getStatus(doc.id)).status,
+        title: doc.visionTitle,
+        created: doc.createdAt,
+        iteration: doc.iteration,
+      }));
+      out.result({ runs }, () => {
+        if (runs.length === 0) return out.line('no runs yet: factory run --vision-file FILE');
+        out.line(
+          table([
+            ['RUN', 'STATUS', 'CREATED', 'TITLE'],
+            ...runs.map((r) => [r.runId, r.status, r.created, r.title]),
+          ]),
+        );
+      });
+    },
+    { status: { type: 'string' } },
+  );
 
 export const statusCommand = (args: string[]) =>
   readOnly(args, ['RUN_ID'], async (session, out, [runId]) => {
     const doc = await requireRun(session.ports, session.tenantId, runId);
     const runtime = session.factory.host.getStatus(runId);
-    const child = runtime && session.factory.host.instanceTree(runId).map((id) => session.factory.host.getStatus(id)).find((s) => s && s.instanceId !== runId && s.runtimeStatus === 'Running');
+    const child =
+      runtime &&
+      session.factory.host
+        .instanceTree(runId)
+        .map((id) => session.factory.host.getStatus(id))
+        .find((s) => s && s.instanceId !== runId && s.runtimeStatus === 'Running');
     const { status, failure } = effectiveStatus(doc, runtime);
     const view = {
       runId,
@@ -47,17 +75,32 @@ export const statusCommand = (args: string[]) =>
       iteration: doc.iteration,
       currentPhase: doc.currentPhase,
       progress: child?.customStatus ?? runtime?.customStatus ?? null,
-      durable: runtime ? { runtimeStatus: runtime.runtimeStatus, customStatus: runtime.customStatus, lastUpdated: runtime.lastUpdatedTime } : null,
+      durable: runtime
+        ? {
+            runtimeStatus: runtime.runtimeStatus,
+            customStatus: runtime.customStatus,
+            lastUpdated: runtime.lastUpdatedTime,
+          }
+        : null,
       phases: phaseSummary(doc),
       approvals: doc.approvals,
       counters: doc.counters,
-      artifacts: { count: doc.artifacts.length, location: session.ports.artifacts.describeLocation(doc.tenantId, runId) },
+      artifacts: {
+        count: doc.artifacts.length,
+        location: session.ports.artifacts.describeLocation(doc.tenantId, runId),
+      },
     };
     out.result(view, () => {
       // The same view `factory run` draws live.
-      for (const line of renderRunView(runSnapshot(doc, session.factory.host.trace(runId), runtime), { color: Boolean(process.stdout.isTTY) })) out.line(line);
+      for (const line of renderRunView(runSnapshot(doc, session.factory.host.trace(runId), runtime), {
+        color: Boolean(process.stdout.isTTY),
+      }))
+        out.line(line);
       const progress = view.progress as { phaseTitle?: string; step?: string; waitingFor?: string } | null;
-      if (progress && !['Completed', 'Failed', 'Rejected', 'Terminated'].includes(status)) out.line(`now: ${progress.phaseTitle ?? ''} — ${progress.step ?? ''}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`);
+      if (progress && !['Completed', 'Failed', 'Rejected', 'Terminated'].includes(status))
+        out.line(
+          `now: ${progress.phaseTitle ?? ''} — ${progress.step ?? ''}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`,
+        );
       out.line(`artifacts: ${view.artifacts.count} in ${view.artifacts.location}`);
     });
   });
@@ -67,7 +110,9 @@ export const eventsCommand = (args: string[]) =>
     await requireRun(session.ports, session.tenantId, runId);
     const events = await session.ports.runs.listEvents(session.tenantId, runId);
     out.result({ runId, events }, () =>
-      out.line(table(events.map((e) => [e.time, e.type, e.phase ?? '', e.id, e.published ? 'sent' : 'pending']))),
+      out.line(
+        table(events.map((e) => [e.time, e.type, e.phase ?? '', e.id, e.published ? 'sent' : 'pending'])),
+      ),
     );
   });
 
@@ -77,20 +122,50 @@ export const traceCommand = (args: string[]) =>
     const host = session.factory.host;
     const orchestrations = host.instanceTree(runId).map((id) => {
       const s = host.getStatus(id)!;
-      return { instanceId: id, name: s.name, runtimeStatus: s.runtimeStatus, createdTime: s.createdTime, lastUpdatedTime: s.lastUpdatedTime, parentInstanceId: s.parentInstanceId ?? null };
+      return {
+        instanceId: id,
+        name: s.name,
+        runtimeStatus: s.runtimeStatus,
+        createdTime: s.createdTime,
+        lastUpdatedTime: s.lastUpdatedTime,
+        parentInstanceId: s.parentInstanceId ?? null,
+      };
     });
     const activities = host.trace(runId);
     out.result({ runId, orchestrations, activities }, () => {
-      out.line(table(orchestrations.map((o) => [o.instanceId, o.name, o.runtimeStatus, o.createdTime, o.lastUpdatedTime])));
+      out.line(
+        table(
+          orchestrations.map((o) => [
+            o.instanceId,
+            o.name,
+            o.runtimeStatus,
+            o.createdTime,
+            o.lastUpdatedTime,
+          ]),
+        ),
+      );
       out.line();
-      out.line(table(activities.map((a) => [a.startedAt, a.functionName, `#${a.taskId}`, `attempt ${a.attempt}`, a.outcome, a.instanceId])));
+      out.line(
+        table(
+          activities.map((a) => [
+            a.startedAt,
+            a.functionName,
+            `#${a.taskId}`,
+            `attempt ${a.attempt}`,
+            a.outcome,
+            a.instanceId,
+          ]),
+        ),
+      );
     });
   });
 
 export const artifactsCommand = (args: string[]) =>
   readOnly(args, ['RUN_ID'], async (session, out, [runId]) => {
     const doc = await requireRun(session.ports, session.tenantId, runId);
-    const artifacts = (await session.ports.artifacts.list(doc.tenantId, runId)).filter((a) => !a.kind.endsWith('-file'));
+    const artifacts = (await session.ports.artifacts.list(doc.tenantId, runId)).filter(
+      (a) => !a.kind.endsWith('-file'),
+    );
     const location = session.ports.artifacts.describeLocation(doc.tenantId, runId);
     out.result({ runId, location, artifacts }, () => {
       out.line(location);

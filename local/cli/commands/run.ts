@@ -27,7 +27,8 @@ export async function runCommand(args: string[]): Promise<number> {
     verbose: { type: 'boolean' },
   });
   const out = new Output(Boolean(values.json));
-  if (Boolean(values['vision-file']) === Boolean(values.vision)) throw new UsageError('give exactly one of --vision-file FILE or --vision TEXT');
+  if (Boolean(values['vision-file']) === Boolean(values.vision))
+    throw new UsageError('give exactly one of --vision-file FILE or --vision TEXT');
   let vision: string;
   if (values['vision-file']) {
     try {
@@ -38,9 +39,13 @@ export async function runCommand(args: string[]): Promise<number> {
   } else {
     vision = String(values.vision);
   }
-  if (values.approve && !['auto', 'manual'].includes(String(values.approve))) throw new UsageError('--approve must be auto or manual');
+  if (values.approve && !['auto', 'manual'].includes(String(values.approve)))
+    throw new UsageError('--approve must be auto or manual');
   const approvals = values.approvals
-    ? String(values.approvals).split(',').map((g) => g.trim()).filter(Boolean)
+    ? String(values.approvals)
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean)
     : values.approve === 'manual'
       ? approvalGates.filter((g) => g === 'architecture' || g === 'production')
       : [];
@@ -50,7 +55,9 @@ export async function runCommand(args: string[]): Promise<number> {
       approvals,
       iterations: positiveInt('iterations', values.iterations) ?? 1,
       model: values.model ?? 'blueprint',
-      budget: values['max-agent-calls'] ? { maxAgentCalls: positiveInt('max-agent-calls', values['max-agent-calls']) } : undefined,
+      budget: values['max-agent-calls']
+        ? { maxAgentCalls: positiveInt('max-agent-calls', values['max-agent-calls']) }
+        : undefined,
     });
   } catch (error) {
     throw new UsageError(`invalid run options: ${(error as Error).message}`);
@@ -64,7 +71,8 @@ export async function runCommand(args: string[]): Promise<number> {
 
   const session = await openSession({ process: true, verbose: Boolean(values.verbose) });
   try {
-    for (const [port, adapter] of Object.entries(session.ports.describe())) out.line(`${port.padEnd(10)} ${adapter}`);
+    for (const [port, adapter] of Object.entries(session.ports.describe()))
+      out.line(`${port.padEnd(10)} ${adapter}`);
     const { doc } = await startRun(session.ports, session.factory.client(), {
       tenantId: session.tenantId,
       vision,
@@ -72,7 +80,9 @@ export async function runCommand(args: string[]): Promise<number> {
       runId: values['run-id'] ? String(values['run-id']) : undefined,
       options,
     });
-    out.line(`run ${doc.id}: ${doc.visionTitle}  (model: ${options.model}${options.model === 'blueprint' ? ', the deterministic offline engine, not a language model' : ''})`);
+    out.line(
+      `run ${doc.id}: ${doc.visionTitle}  (model: ${options.model}${options.model === 'blueprint' ? ', the deterministic offline engine, not a language model' : ''})`,
+    );
     const { code, summary } = await finish(session, doc.id, out);
     printSummary(out, summary);
     return code;
@@ -84,8 +94,20 @@ export async function runCommand(args: string[]): Promise<number> {
 export type RunSummary = Awaited<ReturnType<typeof finish>>['summary'];
 
 /** Follows a run to its end, printing progress, and sums up where it ended and where its artifacts are. */
-export async function finish(session: Awaited<ReturnType<typeof openSession>>, runId: string, out: Output, tenantId = session.tenantId) {
-  const doc = await followRun(session, runId, (line) => out.line(line), undefined, tenantId, out.json ? process.stderr : process.stdout);
+export async function finish(
+  session: Awaited<ReturnType<typeof openSession>>,
+  runId: string,
+  out: Output,
+  tenantId = session.tenantId,
+) {
+  const doc = await followRun(
+    session,
+    runId,
+    (line) => out.line(line),
+    undefined,
+    tenantId,
+    out.json ? process.stderr : process.stdout,
+  );
   const runtime = session.factory.host.getStatus(runId);
   const report = await saveLocalRunReport(session, doc.tenantId, runId);
   const { status, failure } = effectiveStatus(doc, runtime);
@@ -110,6 +132,8 @@ export function printSummary(out: Output, summary: RunSummary): void {
     out.line(`run ${runId} ${status}${failure ? `: ${failure.reason}: ${failure.message}` : ''}`);
     out.line(`artifacts (${artifacts.count}): ${artifacts.location}`);
     out.line(`report: ${summary.report.file}`);
-    out.line(`details: factory status ${runId} | factory artifacts ${runId} | factory events ${runId} | factory trace ${runId}`);
+    out.line(
+      `details: factory status ${runId} | factory artifacts ${runId} | factory events ${runId} | factory trace ${runId}`,
+    );
   });
 }
