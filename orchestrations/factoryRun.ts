@@ -112,8 +112,8 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
     return undefined;
   }
   yield* run.record({ kind: 'run-status', status: 'Completed', iteration });
-  yield* run.writeReport();
   yield* run.publish('RunCompleted', 'end', { manifest });
+  yield* run.writeReport();
   context.df.setCustomStatus({ step: 'completed', iteration });
   return { status: 'Completed', iteration, manifest };
 }
@@ -263,8 +263,8 @@ class RunScope {
       iteration: this.input.iteration,
       phase: phase?.id,
     });
-    yield* this.writeReport();
     yield* this.publish('RunFailed', 'end', { reason, message }, phase);
+    yield* this.writeReport();
     this.context.df.setCustomStatus({ step: 'failed', reason, message, iteration: this.input.iteration });
     return { status: 'Failed', reason, message };
   }
@@ -278,8 +278,8 @@ class RunScope {
       iteration: this.input.iteration,
       phase: phase.id,
     });
-    yield* this.writeReport();
     yield* this.publish('RunFailed', 'end', { reason: 'rejected', message: reason }, phase);
+    yield* this.writeReport();
     this.context.df.setCustomStatus({ step: 'rejected', reason, iteration: this.input.iteration });
     return { status: 'Rejected', reason };
   }

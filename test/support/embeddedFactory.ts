@@ -50,7 +50,11 @@ export async function startTestFactory(options: { maxPayloadBytes?: number } = {
         const runtime = factory.host.getStatus(runId)?.runtimeStatus;
         const status =
           runtime === 'Failed' || runtime === 'Terminated' ? runtime : (doc?.status ?? 'missing');
-        if (predicate(status)) return status;
+        // A finished run document is final only once its orchestration has finished too (events, report).
+        const settling =
+          ['Completed', 'Failed', 'Rejected'].includes(status) &&
+          (runtime === 'Running' || runtime === 'Pending');
+        if (!settling && predicate(status)) return status;
         if (Date.now() > deadline) throw new Error(`run ${runId} still ${status} after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -12,10 +12,25 @@ import { completeChat, type TransportOptions } from './transport';
 
 /**
  * Kinds whose content is measured by running tools (compiler, test runner, load and chaos drivers in the
- * sandbox). A model asked for them would invent numbers, so agents writing them run their own implementation
+ * sandbox, the deployment target, probes). A model asked for them would invent numbers, so agents writing them run their own implementation
  * under every provider and cost no tokens.
  */
-export const measuredKinds = new Set(['test-results', 'coverage', 'load-test', 'chaos-test']);
+export const measuredKinds = new Set([
+  'test-results',
+  'coverage',
+  'load-test',
+  'chaos-test',
+  // Scans, deployments and probes act on the product or the machine; their reports are what happened.
+  'security-report',
+  'pre-deployment-check',
+  'provisioning-record',
+  'deployment-report',
+  'health-check',
+  'observability-activation',
+  'rollback-report',
+  'performance-report',
+  'deployment-retention',
+]);
 
 /** Kinds that are source code: agents writing them get the stronger `code` deployment. */
 export const codeKinds = new Set([

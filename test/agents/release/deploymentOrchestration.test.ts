@@ -17,69 +17,7 @@ import { startTestFactory, type TestFactory } from '../../support/embeddedFactor
 import { builtProduct, patchService } from './fixtures';
 import { runPhase } from './phaseRunner';
 
-// The phase list and the catalogs as they are once phases 4-6 are listed there.
-jest.mock('../../../orchestrations/phases', () => {
-  const actual = jest.requireActual('../../../orchestrations/phases');
-  const phases = [
-    ...actual.phases,
-    {
-      id: 'testing-to-deployment',
-      title: 'Testing to Deployment',
-      orchestrator: 'testingToDeployment',
-      approvalGate: 'release',
-      reworkPhase: 'development-to-testing',
-    },
-    {
-      id: 'deployment-to-production',
-      title: 'Deployment to Production',
-      orchestrator: 'deploymentToProduction',
-      approvalGate: 'production',
-      reworkPhase: 'development-to-testing',
-    },
-    {
-      id: 'production-to-optimization',
-      title: 'Production to Optimization',
-      orchestrator: 'productionToOptimization',
-      approvalGate: 'optimization',
-      reworkPhase: 'deployment-to-production',
-    },
-  ];
-  return {
-    ...actual,
-    phases,
-    approvalGates: phases.map((p: { approvalGate: string }) => p.approvalGate),
-    phaseById: (id: string) => {
-      const found = phases.find((p: { id: string }) => p.id === id);
-      if (!found) throw new Error(`unknown phase '${id}'`);
-      return found;
-    },
-  };
-});
-jest.mock('../../../agents/catalog', () => ({
-  agentCatalog: [
-    ...jest.requireActual('../../../agents/catalog').agentCatalog,
-    ...jest.requireActual('../../../agents/testing-to-deployment').testingToDeploymentAgents,
-    ...jest.requireActual('../../../agents/deployment-to-production').deploymentToProductionAgents,
-    ...jest.requireActual('../../../agents/production-to-optimization').productionToOptimizationAgents,
-  ],
-}));
-jest.mock('../../../gates/catalog', () => {
-  const gates = [
-    jest.requireActual('../../../gates/testing-to-deployment').testingToDeploymentGate,
-    jest.requireActual('../../../gates/deployment-to-production').deploymentToProductionGate,
-    jest.requireActual('../../../gates/production-to-optimization').productionToOptimizationGate,
-  ];
-  const actual = jest.requireActual('../../../gates/catalog');
-  return {
-    gateFor: (phase: string) =>
-      gates.find((g: { phase: string }) => g.phase === phase) ?? actual.gateFor(phase),
-  };
-});
-
 import '../../../functions';
-import '../../../orchestrations/testingToDeployment';
-import '../../../orchestrations/deploymentToProduction';
-import '../../../orchestrations/productionToOptimization';
 
 describe('phases 4 to 6 as orchestrations on the embedded host', () => {
   let t: TestFactory;
