@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../agent';
-import { generateApp } from '../blueprint/clients/apps';
-import { feedbackFor, readOpenApiInputs } from '../blueprint/clients/inputs';
-import { domainModelSchema } from '../schemas/domainModel';
+import { clientAppBlueprint } from '../blueprint/clients/clientAppBlueprint';
 
 export const clientAppOutputSchema = z.object({
   folder: z.string(),
@@ -50,24 +48,7 @@ export const frontendDeveloper: AgentDefinition<ClientAppOutput> = {
     ].join(' '),
     user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nUser stories:\n{{backlog}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { folder: "web", files: [{ path, content }], screens: [{ context, entity, list, create, detail, commands }], missing: [], feedbackAddressed: [{ feedback, action }] }.',
   },
-  async blueprint(ctx) {
-    const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
-    const relevant = feedbackFor(ctx.feedback, 'web');
-    const app = generateApp(model, await readOpenApiInputs(ctx), 'web', { feedback: relevant });
-    return {
-      folder: 'web',
-      files: app.files,
-      screens: app.screens,
-      missing: app.missing,
-      // Every file is regenerated from the OpenAPI documents, so a finding against an earlier attempt's file is
-      // answered by the current contract; a defect in the generator itself stays listed in the README.
-      feedbackAddressed: relevant.map((feedback) => ({
-        feedback,
-        action:
-          'Regenerated the web client from the current OpenAPI documents; the finding is listed in web/README.md for review.',
-      })),
-    };
-  },
+  blueprint: (ctx) => clientAppBlueprint(ctx, 'web'),
   artifacts(output) {
     return [{ folder: output.folder, kind: 'frontend-source', files: output.files }];
   },

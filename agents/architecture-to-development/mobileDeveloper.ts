@@ -1,7 +1,5 @@
 import type { AgentDefinition } from '../agent';
-import { generateApp } from '../blueprint/clients/apps';
-import { feedbackFor, readOpenApiInputs } from '../blueprint/clients/inputs';
-import { domainModelSchema } from '../schemas/domainModel';
+import { clientAppBlueprint } from '../blueprint/clients/clientAppBlueprint';
 import { clientAppOutputSchema, type ClientAppOutput } from './frontendDeveloper';
 
 export const mobileDeveloper: AgentDefinition<ClientAppOutput> = {
@@ -29,22 +27,7 @@ export const mobileDeveloper: AgentDefinition<ClientAppOutput> = {
     ].join(' '),
     user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nUser stories:\n{{backlog}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { folder: "mobile", files: [{ path, content }], screens: [...], missing: [], feedbackAddressed: [{ feedback, action }] }.',
   },
-  async blueprint(ctx) {
-    const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
-    const relevant = feedbackFor(ctx.feedback, 'mobile');
-    const app = generateApp(model, await readOpenApiInputs(ctx), 'mobile', { feedback: relevant });
-    return {
-      folder: 'mobile',
-      files: app.files,
-      screens: app.screens,
-      missing: app.missing,
-      feedbackAddressed: relevant.map((feedback) => ({
-        feedback,
-        action:
-          'Regenerated the mobile app from the current OpenAPI documents; the finding is listed in mobile/README.md for review.',
-      })),
-    };
-  },
+  blueprint: (ctx) => clientAppBlueprint(ctx, 'mobile'),
   artifacts(output) {
     return [{ folder: output.folder, kind: 'mobile-source', files: output.files }];
   },
