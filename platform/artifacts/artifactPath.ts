@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { ArtifactCorruptError, type StoredArtifact } from '../ports/artifactStore';
 
 /** Artifact paths are relative, `/`-separated and cannot climb out of their run. */
 export function validateArtifactPath(path: string): string {
@@ -24,4 +26,28 @@ export function validateSegment(name: string, value: string): string {
 
 export function sha256(content: Buffer | string): string {
   return createHash('sha256').update(content).digest('hex');
+}
+
+/** The content, or `ArtifactCorruptError` when it no longer matches the sha256 recorded at write time. */
+export function verified(entry: StoredArtifact, content: Buffer): Buffer {
+  const actual = sha256(content);
+  if (actual !== entry.sha256) throw new ArtifactCorruptError(entry.path, entry.sha256, actual);
+  return content;
+}
+
+/** The stream fails with `ArtifactCorruptError` at its end if the content does not match its hash. */
+export function verifiedStream(entry: StoredArtifact, body: Readable): Readable {
+  const hash = createHash('sha256');
+  const verifier = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      const actual = hash.digest('hex');
+      done(actual === entry.sha256 ? null : new ArtifactCorruptError(entry.path, entry.sha256, actual));
+    },
+  });
+  body.on('error', (error) => verifier.destroy(error));
+  return body.pipe(verifier);
 }

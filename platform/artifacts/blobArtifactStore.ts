@@ -1,15 +1,13 @@
-import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { RestError, type ContainerClient } from '@azure/storage-blob';
 import {
   ArtifactConflictError,
-  ArtifactCorruptError,
   ArtifactNotFoundError,
   type ArtifactMeta,
   type ArtifactStore,
   type StoredArtifact,
 } from '../ports/artifactStore';
-import { sha256, validateArtifactPath, validateSegment } from './artifactPath';
+import { sha256, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 /**
  * Artifacts as block blobs named `<tenantId>/<runId>/<path>`, one blob per file (generated folders are stored
@@ -82,10 +80,7 @@ export class BlobArtifactStore implements ArtifactStore {
     const { entry, body } = await this.download(tenantId, runId, path);
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    const content = Buffer.concat(chunks);
-    const actual = sha256(content);
-    if (actual !== entry.sha256) throw new ArtifactCorruptError(path, entry.sha256, actual);
-    return content;
+    return verified(entry, Buffer.concat(chunks));
   }
 
   /** The stream fails with `ArtifactCorruptError` at its end if the content does not match its hash. */
@@ -95,19 +90,7 @@ export class BlobArtifactStore implements ArtifactStore {
     path: string,
   ): Promise<{ entry: StoredArtifact; body: Readable }> {
     const { entry, body } = await this.download(tenantId, runId, path);
-    const hash = createHash('sha256');
-    const verifier = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-      flush(done) {
-        const actual = hash.digest('hex');
-        done(actual === entry.sha256 ? null : new ArtifactCorruptError(path, entry.sha256, actual));
-      },
-    });
-    body.on('error', (error) => verifier.destroy(error));
-    return { entry, body: body.pipe(verifier) };
+    return { entry, body: verifiedStream(entry, body) };
   }
 
   async list(tenantId: string, runId: string): Promise<StoredArtifact[]> {

@@ -3,13 +3,12 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   ArtifactConflictError,
-  ArtifactCorruptError,
   ArtifactNotFoundError,
   type ArtifactMeta,
   type ArtifactStore,
   type StoredArtifact,
 } from '../ports/artifactStore';
-import { sha256, validateArtifactPath, validateSegment } from './artifactPath';
+import { sha256, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 const manifestName = '.manifest.json';
 
@@ -66,10 +65,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
 
   async get(tenantId: string, runId: string, path: string): Promise<Buffer> {
     const entry = await this.require(tenantId, runId, path);
-    const body = await fs.readFile(join(this.runFolder(tenantId, runId), path));
-    const actual = sha256(body);
-    if (actual !== entry.sha256) throw new ArtifactCorruptError(path, entry.sha256, actual);
-    return body;
+    return verified(entry, await fs.readFile(join(this.runFolder(tenantId, runId), path)));
   }
 
   async stream(
@@ -78,7 +74,10 @@ export class FilesystemArtifactStore implements ArtifactStore {
     path: string,
   ): Promise<{ entry: StoredArtifact; body: Readable }> {
     const entry = await this.require(tenantId, runId, path);
-    return { entry, body: createReadStream(join(this.runFolder(tenantId, runId), path)) };
+    return {
+      entry,
+      body: verifiedStream(entry, createReadStream(join(this.runFolder(tenantId, runId), path))),
+    };
   }
 
   async list(tenantId: string, runId: string): Promise<StoredArtifact[]> {
