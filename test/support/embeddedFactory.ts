@@ -22,9 +22,12 @@ export interface TestFactory {
 }
 
 /** The whole factory app on an embedded host in a temp FACTORY_HOME, with the embedded adapters. */
-export async function startTestFactory(options: { maxPayloadBytes?: number } = {}): Promise<TestFactory> {
+export async function startTestFactory(
+  options: { maxPayloadBytes?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestFactory> {
   const home = mkdtempSync(join(tmpdir(), 'factory-test-'));
-  const ports = createPorts({}, home);
+  // Settings as the app reads them (connection strings of local servers); none means the embedded adapters.
+  const ports = createPorts(options.env ?? {}, home);
   usePorts(ports);
   const factory = await EmbeddedFactory.start({
     factoryHome: home,
