@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Attribute, BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
+// One mapping from attribute types to PostgreSQL types, shared with the solution architecture it implements.
+import { sqlType } from '../architecture/solution';
 
 /**
  * PostgreSQL migrations per service (one database per bounded context): a table per entity, columns typed from
@@ -46,29 +48,6 @@ interface Column {
   default?: string;
   references?: { table?: string; entity: string; context: string; sameContext: boolean };
   comment: string;
-}
-
-function sqlType(attribute: Attribute): string {
-  switch (attribute.type) {
-    case 'string':
-      return attribute.maxLength ? `varchar(${attribute.maxLength})` : 'text';
-    case 'text':
-    case 'email':
-    case 'enum':
-      return 'text';
-    case 'integer':
-      return 'integer';
-    case 'number':
-      return 'double precision';
-    case 'money':
-      return 'numeric(12,2)';
-    case 'boolean':
-      return 'boolean';
-    case 'date':
-      return 'date';
-    case 'datetime':
-      return 'timestamptz';
-  }
 }
 
 function findEntity(
