@@ -72,6 +72,23 @@ interface Candidate {
   states?: string[];
 }
 
+/** A candidate entity not yet seen acting, acted on or described. */
+function newCandidate(name: string, firstSeen: number): Candidate {
+  return {
+    name,
+    label: labelOf(name),
+    firstSeen,
+    mentions: 0,
+    actorVerbs: 0,
+    objectOf: 0,
+    complementOf: 0,
+    attributeSubject: 0,
+    personSignal: false,
+    attributes: new Map(),
+    references: new Set(),
+  };
+}
+
 interface RawAction {
   verb: string;
   kind: ActionKind;
@@ -123,19 +140,7 @@ class Registry {
     if (!name) return undefined;
     let c = this.candidates.get(name);
     if (!c) {
-      c = {
-        name,
-        label: labelOf(name),
-        firstSeen: order,
-        mentions: 0,
-        actorVerbs: 0,
-        objectOf: 0,
-        complementOf: 0,
-        attributeSubject: 0,
-        personSignal: false,
-        attributes: new Map(),
-        references: new Set(),
-      };
+      c = newCandidate(name, order);
       this.candidates.set(name, c);
     }
     c.mentions++;
@@ -547,19 +552,7 @@ export function analyseVision(text: string): Vision {
     const byName = new Map(chosen.map((c) => [c.name, c]));
     chosen = hints.entities.map((h) => {
       const inferred = byName.get(h.name) ?? registry.candidates.get(h.name);
-      const c: Candidate = inferred ?? {
-        name: h.name,
-        label: labelOf(h.name),
-        firstSeen: 0,
-        mentions: 0,
-        actorVerbs: 0,
-        objectOf: 0,
-        complementOf: 0,
-        attributeSubject: 0,
-        personSignal: false,
-        attributes: new Map(),
-        references: new Set(),
-      };
+      const c: Candidate = inferred ?? newCandidate(h.name, 0);
       if (h.attributes.length > 0) {
         c.attributes = new Map(
           h.attributes.map((a) => [
@@ -592,21 +585,7 @@ export function analyseVision(text: string): Vision {
       chosen = fallback.slice(0, 1);
     }
     if (chosen.length === 0) {
-      chosen = [
-        {
-          name: 'Item',
-          label: 'item',
-          firstSeen: 0,
-          mentions: 0,
-          actorVerbs: 0,
-          objectOf: 0,
-          complementOf: 0,
-          attributeSubject: 0,
-          personSignal: false,
-          attributes: new Map(),
-          references: new Set(),
-        },
-      ];
+      chosen = [newCandidate('Item', 0)];
     }
   }
   chosen.sort((a, b) => a.firstSeen - b.firstSeen || a.name.localeCompare(b.name));
