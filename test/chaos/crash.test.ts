@@ -2,34 +2,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { bin, deterministicDigest, root, seeded, type Artifact } from './support';
 
-const root = resolve(__dirname, '../..');
-const bin = join(root, 'bin/factory.js');
 const large = process.env.CHAOS_SCALE === 'large';
 const visions = large
   ? ['clinic-appointments', 'food-bank-donations', 'neighbourhood-tool-library', 'community-garden-plots']
   : ['clinic-appointments', 'food-bank-donations'];
-
-/**
- * Artifact kinds whose content legitimately differs between two uninterrupted runs of the same vision: they record
- * timings, timestamps, measured latencies or health-probe results of the running product, and the context manifests
- * list their hashes. Observed by diffing two uninterrupted runs; only these are excluded from the sha256 comparison.
- */
-const NONDETERMINISTIC_KINDS = new Set([
-  'commit',
-  'pull-request',
-  'deployment-report',
-  'health-check',
-  'observability-activation',
-  'chaos-test',
-  'load-test',
-  'quality-report',
-  'test-results',
-  'context-manifest',
-  'deployment-retention',
-  'performance-report',
-]);
 
 /** Kill points: a progress line to wait for, then a seeded random delay up to maxDelayMs. */
 const KILL_POINTS: Array<{ during: string; marker: string; maxDelayMs: number }> = [
@@ -40,18 +19,6 @@ const KILL_POINTS: Array<{ during: string; marker: string; maxDelayMs: number }>
   { during: 'phase 5 deployment', marker: '▶ Deployment to Production', maxDelayMs: 800 },
   { during: 'phase 6 optimization', marker: '▶ Production to Optimization', maxDelayMs: 800 },
 ];
-
-/** mulberry32: a small seeded generator so every failure can be replayed with the same CHAOS_SEED. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const env = (home: string) => ({ ...process.env, FACTORY_HOME: home, FACTORY_KEEP_DEPLOYED: 'false' });
 
@@ -90,8 +57,6 @@ function runUntilKilled(
     child.on('exit', (code, signal) => done({ killed: signal === 'SIGKILL', code, stdout }));
   });
 }
-
-type Artifact = { path: string; sha256: string; kind: string };
 
 function manifest(home: string, runId: string): Artifact[] {
   return (json(home, ['artifacts', runId]).artifacts as Artifact[]).sort((a, b) =>
@@ -153,12 +118,8 @@ describe('crash: SIGKILL at random moments, resume, same result', () => {
       expect(actual.filter((a) => a.path.startsWith('report/')).length).toBe(
         expected.filter((a) => a.path.startsWith('report/')).length,
       );
-      const sha = (list: Artifact[]) =>
-        comparable(list)
-          .filter((a) => !NONDETERMINISTIC_KINDS.has(a.kind))
-          .map((a) => `${a.path} ${a.sha256}`);
-      expect(sha(actual)).toEqual(sha(expected));
-      expect(sha(actual).length).toBeGreaterThan(50);
+      expect(deterministicDigest(actual)).toEqual(deterministicDigest(expected));
+      expect(deterministicDigest(actual).length).toBeGreaterThan(50);
 
       const events = json(home, ['events', runId]).events as Array<{ id: string; type: string }>;
       expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
