@@ -1,6 +1,6 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
 import type { Ports } from '../platform/config';
-import { CommandValidationError } from '../platform/commands';
+import { CommandRejectedError } from '../platform/commands';
 import { trackCommandDeadLettered } from '../platform/telemetry/factoryTelemetry';
 import type { FunctionRegistration } from './durableHost/registry';
 import { invocationContextFor } from './httpDispatcher';
@@ -12,8 +12,9 @@ export interface CommandListener {
 
 /**
  * Plays the Functions host's Service Bus extension for the command queue: receives in peek-lock mode, invokes
- * the registered `factoryCommands` trigger, completes on success, dead-letters invalid commands with their
- * validation errors, abandons on other failures (the queue's max delivery count then dead-letters them).
+ * the registered `factoryCommands` trigger, completes on success, dead-letters commands that can never succeed
+ * (invalid, unknown run, conflict, gate not waiting) with their reason, abandons on other failures (a dependency
+ * down: redelivered, and the queue's max delivery count dead-letters them in the end).
  */
 export function listenForCommands(
   factory: EmbeddedFactory,
@@ -21,11 +22,30 @@ export function listenForCommands(
   log: (message: string) => void = () => undefined,
 ): CommandListener {
   const registration = factory.registry.require('factoryCommands', 'serviceBusTrigger');
-  const invoke = async (body: unknown, metadata: Record<string, unknown>) => {
-    const context = invocationContextFor(registration, (level, message) => log(`${level}: ${message}`));
-    Object.assign(context, { triggerMetadata: metadata });
+  /** Invokes the trigger, then settles the message the way the outcome calls for. */
+  const handle = async (message: ReceivedCommand, settle: Settlement) => {
+    const context = invocationContextFor(registration, (level, text) => log(`${level}: ${text}`));
+    Object.assign(context, {
+      triggerMetadata: {
+        messageId: message.messageId,
+        deliveryCount: message.deliveryCount,
+        applicationProperties: message.applicationProperties,
+      },
+    });
     factory.fillInputs(registration as FunctionRegistration, context);
-    await registration.handler(body, context);
+    try {
+      await registration.handler(message.body, context);
+      await settle.complete();
+    } catch (error) {
+      if (error instanceof CommandRejectedError) {
+        const description = error.message.slice(0, 1024);
+        await settle.deadLetter(error.reason, description);
+        trackCommandDeadLettered({ reason: error.reason, description });
+      } else {
+        log(`command ${String(message.messageId)} failed, will be retried: ${(error as Error).message}`);
+        await settle.abandon();
+      }
+    }
   };
   const queue = ports.commands;
   if (queue.adapter === 'embedded') {
@@ -37,22 +57,12 @@ export function listenForCommands(
           await queue.bus.waitForMessage(queue.queue, 500);
           continue;
         }
-        try {
-          await invoke(message.body, {
-            messageId: message.messageId,
-            deliveryCount: message.deliveryCount,
-            applicationProperties: message.applicationProperties,
-          });
-          queue.bus.complete(message.lockToken);
-        } catch (error) {
-          if (error instanceof CommandValidationError) {
-            queue.bus.deadLetter(message.lockToken, 'invalid-command', error.message);
-            trackCommandDeadLettered({ reason: 'invalid-command', description: error.message });
-          } else {
-            log(`command ${message.messageId} failed, will be retried: ${(error as Error).message}`);
-            queue.bus.abandon(message.lockToken);
-          }
-        }
+        await handle(message, {
+          complete: async () => queue.bus.complete(message.lockToken),
+          deadLetter: async (reason, description) =>
+            queue.bus.deadLetter(message.lockToken, reason, description),
+          abandon: async () => queue.bus.abandon(message.lockToken),
+        });
       }
     })();
     return {
@@ -65,27 +75,21 @@ export function listenForCommands(
   const receiver: ServiceBusReceiver = queue.client.createReceiver(queue.queue, { receiveMode: 'peekLock' });
   const subscription = receiver.subscribe(
     {
-      processMessage: async (message: ServiceBusReceivedMessage) => {
-        try {
-          await invoke(message.body, {
+      processMessage: (message: ServiceBusReceivedMessage) =>
+        handle(
+          {
+            body: message.body,
             messageId: message.messageId,
             deliveryCount: message.deliveryCount,
             applicationProperties: message.applicationProperties ?? {},
-          });
-          await receiver.completeMessage(message);
-        } catch (error) {
-          if (error instanceof CommandValidationError) {
-            await receiver.deadLetterMessage(message, {
-              deadLetterReason: 'invalid-command',
-              deadLetterErrorDescription: error.message.slice(0, 1024),
-            });
-            trackCommandDeadLettered({ reason: 'invalid-command', description: error.message });
-          } else {
-            log(`command ${String(message.messageId)} failed, will be retried: ${(error as Error).message}`);
-            await receiver.abandonMessage(message);
-          }
-        }
-      },
+          },
+          {
+            complete: () => receiver.completeMessage(message),
+            deadLetter: (deadLetterReason, deadLetterErrorDescription) =>
+              receiver.deadLetterMessage(message, { deadLetterReason, deadLetterErrorDescription }),
+            abandon: () => receiver.abandonMessage(message),
+          },
+        ),
       processError: async (args) => log(`command receiver: ${args.error.message}`),
     },
     { autoCompleteMessages: false, maxConcurrentCalls: 2 },
@@ -96,4 +100,17 @@ export function listenForCommands(
       await receiver.close();
     },
   };
+}
+
+interface ReceivedCommand {
+  body: unknown;
+  messageId?: string | number | Buffer;
+  deliveryCount?: number;
+  applicationProperties?: Record<string, unknown>;
+}
+
+interface Settlement {
+  complete(): Promise<void>;
+  deadLetter(reason: string, description: string): Promise<void>;
+  abandon(): Promise<void>;
 }

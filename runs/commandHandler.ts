@@ -1,9 +1,14 @@
 import type { Ports } from '../platform/config';
 import { checkModelConfiguration } from '../agents/runtime/modelProviders';
-import { CommandValidationError, parseCommand, type Command } from '../platform/commands';
-import { cancelRun, decideApproval } from './runCommands';
+import {
+  CommandRejectedError,
+  CommandValidationError,
+  parseCommand,
+  type Command,
+} from '../platform/commands';
+import { cancelRun, decideApproval, GateNotWaitingError, RunNotFoundError } from './runCommands';
 import { parseRunOptions } from './runOptions';
-import { startRun, type RunsClient } from './startRun';
+import { InvalidRunRequestError, RunConflictError, startRun, type RunsClient } from './startRun';
 
 /** Tenant of commands that name none: commands come from systems inside the namespace, not from end users. */
 export const defaultCommandTenant = 'default';
@@ -14,16 +19,43 @@ export interface CommandOutcome {
   result: string;
 }
 
+interface CommandMeta {
+  messageId?: string;
+  applicationProperties?: Record<string, unknown>;
+  traceparent?: string;
+}
+
 /**
- * Carries out one command message. Invalid messages throw `CommandValidationError` (never retried usefully:
- * dead-letter them); StartRun is idempotent, the run id being the message's `runId` or its `messageId`, so a
- * redelivered or duplicated message never starts a second run.
+ * Carries out one command message. A command that can never succeed (invalid, naming an unknown run, conflicting
+ * with the run it names, approving a gate that is not waiting) throws `CommandRejectedError`: redelivery would not
+ * help, so consumers dead-letter it. Other errors (a dependency down) are worth retrying. StartRun is idempotent,
+ * the run id being the message's `runId` or its `messageId`, so a redelivered or duplicated message never starts
+ * a second run.
  */
 export async function executeCommand(
   ports: Ports,
   client: RunsClient,
   body: unknown,
-  meta: { messageId?: string; applicationProperties?: Record<string, unknown>; traceparent?: string },
+  meta: CommandMeta,
+): Promise<CommandOutcome> {
+  try {
+    return await execute(ports, client, body, meta);
+  } catch (error) {
+    if (error instanceof InvalidRunRequestError)
+      throw new CommandRejectedError('invalid-command', `invalid command: ${error.message}`);
+    if (error instanceof RunNotFoundError) throw new CommandRejectedError('run-not-found', error.message);
+    if (error instanceof RunConflictError) throw new CommandRejectedError('run-conflict', error.message);
+    if (error instanceof GateNotWaitingError)
+      throw new CommandRejectedError('gate-not-waiting', error.message);
+    throw error;
+  }
+}
+
+async function execute(
+  ports: Ports,
+  client: RunsClient,
+  body: unknown,
+  meta: CommandMeta,
 ): Promise<CommandOutcome> {
   const parsed = parseCommand(body, meta.applicationProperties ?? {});
   if (!parsed.ok) throw parsed.error;

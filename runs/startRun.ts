@@ -4,6 +4,7 @@ import type { RunInput } from '../orchestrations/contracts';
 import { ArtifactConflictError } from '../platform/ports/artifactStore';
 import type { RunDocument, RunOptions } from '../platform/ports/runStore';
 import type { Ports } from '../platform/config';
+import { runIdPattern, runIdRule } from '../platform/runs/runChecks';
 import { writeManifest } from './manifest';
 import { maxVisionBytes } from './runOptions';
 
@@ -35,8 +36,6 @@ export class RunConflictError extends Error {
 export class InvalidRunRequestError extends Error {
   override name = 'InvalidRunRequestError';
 }
-
-const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
 
 export function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
@@ -73,8 +72,7 @@ export async function startRun(
   const runId =
     request.runId ??
     (request.idempotencyKey ? runIdForKey(request.tenantId, request.idempotencyKey) : newRunId(now));
-  if (!runIdPattern.test(runId))
-    throw new InvalidRunRequestError(`invalid run id '${runId}': 3-64 letters, digits, - or _`);
+  if (!runIdPattern.test(runId)) throw new InvalidRunRequestError(`invalid run id '${runId}': ${runIdRule}`);
   const bodySha256 = createHash('sha256')
     .update(JSON.stringify({ vision: request.vision, name: request.name ?? null, options: request.options }))
     .digest('hex');

@@ -1,16 +1,17 @@
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { ports } from '../../platform/runtime';
-import { CommandValidationError } from '../../platform/commands';
+import { CommandRejectedError } from '../../platform/commands';
 import { executeCommand } from '../../runs/commandHandler';
 
 /**
  * Commands from other systems (StartRun, ApproveGate, CancelRun) on the `factory-commands` queue.
  *
- * An invalid message throws `CommandValidationError`. In Azure the Functions host then abandons it and Service
- * Bus dead-letters it after the queue's max delivery count (5, set in Bicep) with reason
- * MaxDeliveryCountExceeded; the validation reason is logged with the message id. Locally the command
- * listener dead-letters it at once with reason `invalid-command` and the validation errors.
+ * A command that can never succeed (invalid, unknown run, conflicting, gate not waiting) throws
+ * `CommandRejectedError`. In Azure the Functions host then abandons it and Service Bus dead-letters it after the
+ * queue's max delivery count (5, set in Bicep) with reason MaxDeliveryCountExceeded; the rejection reason is
+ * logged with the message id. Locally the command listener dead-letters it at once with the rejection reason
+ * (`invalid-command`, `run-not-found`, `run-conflict`, `gate-not-waiting`) and description.
  */
 export async function factoryCommands(message: unknown, context: InvocationContext): Promise<void> {
   const meta = context.triggerMetadata ?? {};
@@ -25,8 +26,8 @@ export async function factoryCommands(message: unknown, context: InvocationConte
     });
     context.log(`command ${outcome.type} for run ${outcome.runId}: ${outcome.result}`);
   } catch (error) {
-    if (error instanceof CommandValidationError)
-      context.error(`rejected command ${String(meta.messageId ?? '')}: ${error.message}`);
+    if (error instanceof CommandRejectedError)
+      context.error(`rejected command ${String(meta.messageId ?? '')} (${error.reason}): ${error.message}`);
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 import { z } from 'zod';
 import { maxVisionBytes } from '../../runs/runOptions';
 import { apiRoles } from '../../platform/auth/principal';
-import { maxPageSize, runStatuses } from '../../platform/runs/runChecks';
+import { maxPageSize, runIdPattern, runStatuses } from '../../platform/runs/runChecks';
 import { approvalGates } from '../../orchestrations/phases';
 import { approvalBodySchema } from './control';
 import { handle } from './handle';
@@ -32,7 +32,7 @@ const runIdParameter = {
   name: 'runId',
   in: 'path',
   required: true,
-  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$' },
+  schema: { type: 'string', pattern: runIdPattern.source },
 };
 const commonErrors = (...statuses: number[]) =>
   Object.fromEntries(

@@ -1,12 +1,10 @@
 import type * as df from 'durable-functions';
 import type { RunDocument } from '../../platform/ports/runStore';
+import { runIdPattern } from '../../platform/runs/runChecks';
 import { ports } from '../../platform/runtime';
 import { requireRun } from '../../runs/runCommands';
 import type { ApiCall } from './handle';
 import { ProblemError } from './problem';
-
-/** Run ids as `startRun` makes and accepts them; anything else cannot name a run. */
-export const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
 
 /** The `{runId}` route parameter; a malformed one names no run, so it is a 404 like an unknown one. */
 export function runIdParam(call: ApiCall): string {

@@ -6,7 +6,13 @@ import {
   ModelConfigurationError,
   modelNames,
 } from '../../agents/runtime/modelProviders';
-import { defaultPageSize, maxPageSize, runStatuses } from '../../platform/runs/runChecks';
+import {
+  defaultPageSize,
+  maxPageSize,
+  runIdPattern,
+  runIdRule,
+  runStatuses,
+} from '../../platform/runs/runChecks';
 import type { RunDocument, RunOptions, RunStatus } from '../../platform/ports/runStore';
 import { ports } from '../../platform/runtime';
 import { maxVisionBytes, runOptionsSchema } from '../../runs/runOptions';
@@ -14,7 +20,7 @@ import { startRun } from '../../runs/startRun';
 import { maxJsonBytes, parseJson, readBody, validate } from './body';
 import { handle, type ApiCall } from './handle';
 import { ProblemError, validationProblem, type FieldError } from './problem';
-import { instanceTenant, jsonResponse, runIdPattern, runLinks } from './runAccess';
+import { instanceTenant, jsonResponse, runLinks } from './runAccess';
 
 /** Text bodies (`text/markdown`, `text/plain`) are the vision itself; these query parameters carry the rest. */
 const textQueryKeys = ['name', 'approvals', 'iterations', 'model'] as const;
@@ -28,10 +34,7 @@ export const startRunBodySchema = z
   .object({
     vision: visionSchema,
     name: z.string().trim().min(1).max(200).optional(),
-    runId: z
-      .string()
-      .regex(runIdPattern, '3-64 letters, digits, - or _, starting with a letter or digit')
-      .optional(),
+    runId: z.string().regex(runIdPattern, runIdRule).optional(),
     options: runOptionsSchema.optional(),
   })
   .strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runIdPattern, runIdRule } from '../runs/runChecks';
 
 /** Service Bus Standard's message size limit; a command is a few kilobytes, a vision at most this. */
 export const maxCommandBytes = 256 * 1024;
@@ -7,6 +8,8 @@ const segment = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - only, up to 128 characters')
   .refine((value) => !value.includes('..'), 'must not contain ..');
+
+const runId = z.string().regex(runIdPattern, runIdRule);
 
 const runOptions = z
   .object({
@@ -32,7 +35,7 @@ const runOptions = z
 export const startRunSchema = z
   .object({
     type: z.literal('StartRun'),
-    runId: segment.optional(),
+    runId: runId.optional(),
     tenantId: segment.optional(),
     vision: z.string().trim().min(1, 'must not be empty').max(200_000),
     name: z.string().trim().min(1).max(200).optional(),
@@ -43,7 +46,7 @@ export const startRunSchema = z
 export const approveGateSchema = z
   .object({
     type: z.literal('ApproveGate'),
-    runId: segment,
+    runId,
     tenantId: segment.optional(),
     gate: z.string().min(1).max(64),
     decision: z.enum(['approve', 'reject']),
@@ -54,7 +57,7 @@ export const approveGateSchema = z
 export const cancelRunSchema = z
   .object({
     type: z.literal('CancelRun'),
-    runId: segment,
+    runId,
     tenantId: segment.optional(),
     reason: z.string().max(2000).optional(),
   })
@@ -79,10 +82,27 @@ export interface CommandIssue {
   message: string;
 }
 
-/** A command message that cannot be processed; a consumer dead-letters it with this description. */
-export class CommandValidationError extends Error {
+/**
+ * A command that can never succeed as sent (redelivering it changes nothing): a consumer dead-letters it at once,
+ * with `reason` as the dead-letter reason and the message as its description.
+ */
+export class CommandRejectedError extends Error {
+  constructor(
+    readonly reason: 'invalid-command' | 'run-not-found' | 'run-conflict' | 'gate-not-waiting',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandRejectedError';
+  }
+}
+
+/** A command message that does not parse or validate. */
+export class CommandValidationError extends CommandRejectedError {
   constructor(readonly issues: CommandIssue[]) {
-    super(`invalid command: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`);
+    super(
+      'invalid-command',
+      `invalid command: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`,
+    );
     this.name = 'CommandValidationError';
   }
 }

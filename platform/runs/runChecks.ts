@@ -2,6 +2,10 @@ import { validateSegment } from '../artifacts/artifactPath';
 import type { CloudEvent } from '../ports/eventBus';
 import type { RunDocument, RunStatus } from '../ports/runStore';
 
+/** Run ids as runs are started with them (also the durable instance id, so never `:`, which phase ids use). */
+export const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
+export const runIdRule = '3-64 letters, digits, - or _, starting with a letter or digit';
+
 export const runStatuses: readonly RunStatus[] = [
   'Pending',
   'Running',

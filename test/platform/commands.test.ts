@@ -47,13 +47,24 @@ describe('parseCommand', () => {
 
   it('rejects an approval with a bad decision and unknown top-level fields', () => {
     const result = parseCommand(
-      { type: 'ApproveGate', runId: 'r', gate: 'g', decision: 'maybe', extra: 1 },
+      { type: 'ApproveGate', runId: 'run-1', gate: 'g', decision: 'maybe', extra: 1 },
       {},
     );
     expect(!result.ok && result.error.issues.map((issue) => issue.field).sort()).toEqual([
       'body',
       'decision',
     ]);
+  });
+
+  it('accepts run ids only as runs are started with them (never a phase instance id)', () => {
+    for (const runId of ['ab', 'x1:vision-to-architecture:1:1', 'a.b.c', '-lead', 'x'.repeat(65)]) {
+      const result = parseCommand({ type: 'CancelRun', runId }, {});
+      expect({ runId, fields: !result.ok && result.error.issues.map((i) => i.field) }).toEqual({
+        runId,
+        fields: ['runId'],
+      });
+    }
+    expect(parseCommand({ type: 'CancelRun', runId: 'run-20261126-abc_1' }, {}).ok).toBe(true);
   });
 
   it('rejects unknown and conflicting types', () => {

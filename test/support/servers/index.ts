@@ -7,3 +7,4 @@ export {
   type ServiceBusBroker,
   type SubscriptionOptions,
 } from './serviceBusBroker';
+export { startFaultProxy, type FaultProxy } from './faultProxy';
