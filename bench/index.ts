@@ -1,16 +1,37 @@
-// `npm run bench`: every benchmark, one after another, with the machine they ran on.
-import { cpus, totalmem } from 'node:os';
+// `npm run bench [-- host run parallel concurrency]`: the chosen benchmarks (default all), one after another,
+// with the machine they ran on.
+import { cpus, loadavg, totalmem } from 'node:os';
+import { benchConcurrency } from './concurrency';
 import { benchDurableHost } from './durableHost';
+import { benchParallelEfficiency } from './parallelEfficiency';
 import { benchRun } from './run';
 
+const benches: Record<string, { title: string; run: () => Promise<unknown> }> = {
+  host: { title: 'embedded durable host', run: () => benchDurableHost() },
+  run: { title: 'one full run of the sample vision (blueprint, embedded adapters)', run: () => benchRun() },
+  parallel: {
+    title: 'parallel efficiency: 1 s simulated model latency per agent, wall time / critical path',
+    run: () => benchParallelEfficiency(1000),
+  },
+  concurrency: { title: 'concurrent runs on one host: 1, 4 and 16 at once', run: () => benchConcurrency() },
+};
+
 async function main(): Promise<void> {
+  const chosen = process.argv.slice(2);
+  const unknown = chosen.filter((name) => !benches[name]);
+  if (unknown.length) {
+    process.stderr.write(
+      `unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benches).join(', ')}\n`,
+    );
+    process.exit(2);
+  }
   process.stdout.write(
-    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}\n\n`,
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load ${loadavg()[0].toFixed(1)}\n\n`,
   );
-  process.stdout.write('embedded durable host\n');
-  process.stdout.write(`${JSON.stringify(await benchDurableHost(), null, 2)}\n\n`);
-  process.stdout.write('one full run of the sample vision (blueprint, embedded adapters)\n');
-  process.stdout.write(`${JSON.stringify(await benchRun(), null, 2)}\n`);
+  for (const name of chosen.length ? chosen : Object.keys(benches)) {
+    process.stdout.write(`${benches[name].title}\n`);
+    process.stdout.write(`${JSON.stringify(await benches[name].run(), null, 2)}\n\n`);
+  }
 }
 
 void main();

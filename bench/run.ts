@@ -3,12 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-// Compiled to dist/bench, so the project root is two levels up.
-const root = existsSync(resolve(__dirname, '../bin/factory.js'))
-  ? resolve(__dirname, '..')
-  : resolve(__dirname, '../..');
+import { projectRoot as root } from './benchFactory';
 const bin = join(root, 'bin/factory.js');
 // Activities that are not agents: their time counts as orchestration overhead.
 const PLATFORM_ACTIVITIES = new Set(['evaluateGate', 'publishEvent', 'recordRunState', 'sealPhase']);

@@ -17,6 +17,18 @@ const providers: Record<string, (deps: ProviderDependencies) => ModelProvider> =
 
 export const modelNames = (): string[] => Object.keys(providers);
 
+/**
+ * Adds a provider under a new name (the benchmarks' simulated-latency provider uses this). Registered in the
+ * process that runs the agents, before runs name it; an existing name is never replaced.
+ */
+export function registerModelProvider(
+  name: string,
+  make: (deps: ProviderDependencies) => ModelProvider,
+): void {
+  if (providers[name]) throw new ModelConfigurationError(`model provider '${name}' is already registered`);
+  providers[name] = make;
+}
+
 /** The provider a run asked for; an unknown or unconfigured one is an error, never a silent fallback. */
 export function modelProvider(name: string, deps: ProviderDependencies = {}): ModelProvider {
   const make = providers[name];

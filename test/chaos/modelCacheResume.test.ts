@@ -1,0 +1,125 @@
+// A run on the Azure OpenAI provider (the real `openai` client against the fake service), killed with SIGKILL just
+// after the model answered a code agent, then resumed: no answer the run already had is bought again.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentDefinition } from '../../agents/agent';
+import { agentCatalog } from '../../agents/catalog';
+import { tenantCacheRun } from '../../agents/runtime/azureOpenAi';
+import { modelRoleOf } from '../../agents/runtime/azureOpenAi/provider';
+import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
+import { asStrictAnswer, fakeEnv } from '../agents/azureOpenAi/support';
+import { runAgents } from '../support/agentHarness';
+import { completion, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
+import { bin, root } from './support';
+
+const vision = 'neighbourhood-tool-library';
+const runId = 'cache-resume';
+const tenant = 'local'; // the CLI's tenant
+/** The kill comes this long after the fake has answered this agent (its files are still being written). */
+const killAgent = 'backendDeveloper';
+const killDelayMs = Number(process.env.CHAOS_CACHE_KILL_DELAY_MS ?? 150);
+
+describe('model answers survive a crash: a resumed run asks the model nothing it had already stored', () => {
+  let fake: FakeAzureOpenAi;
+  const outputs = new Map<string, unknown>();
+  const asked: Array<{ agent: string; phase: 'first' | 'resumed' }> = [];
+  let phase: 'first' | 'resumed' = 'first';
+  let onAnswered: (agent: string) => void = () => undefined;
+
+  beforeAll(async () => {
+    // The answers: every agent's blueprint output for this vision and run id, computed once beforehand.
+    const answersHome = mkdtempSync(join(tmpdir(), 'chaos-answers-'));
+    const saved = process.env.FACTORY_HOME;
+    process.env.FACTORY_HOME = answersHome;
+    await runAgents(
+      agentCatalog.map((agent): AgentDefinition<unknown> => ({
+        ...agent,
+        blueprint: async (ctx) => {
+          const output = await agent.blueprint(ctx);
+          outputs.set(agent.name, JSON.parse(JSON.stringify(output)));
+          return output;
+        },
+      })),
+      {
+        visionText: readFileSync(join(root, 'examples/visions', `${vision}.md`), 'utf8'),
+        runId,
+        store: new FilesystemArtifactStore(join(answersHome, 'artifacts')),
+      },
+    );
+    process.env.FACTORY_HOME = saved;
+    fake = await FakeAzureOpenAi.start((request) => {
+      const format = request.body.response_format!.json_schema!;
+      asked.push({ agent: format.name, phase });
+      setImmediate(() => onAnswered(format.name));
+      return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
+    });
+  }, 300000);
+
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  it(`killed ${killDelayMs} ms after the model answered ${killAgent}, resumed: cached answers are used, only answers in flight are bought again`, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'chaos-cache-'));
+    const env = { ...process.env, ...fakeEnv(fake), FACTORY_HOME: home, FACTORY_KEEP_DEPLOYED: 'false' };
+    const args = ['run', '--vision-file', join(root, 'examples/visions', `${vision}.md`), '--run-id', runId];
+
+    const first = spawn(process.execPath, [bin, ...args, '--model', 'azure-openai'], { cwd: root, env });
+    first.stdout.resume();
+    first.stderr.resume();
+    onAnswered = (agent) => {
+      if (agent === killAgent) setTimeout(() => first.kill('SIGKILL'), killDelayMs);
+    };
+    const killed = await new Promise<string | null>((done) =>
+      first.on('exit', (_code, signal) => done(signal)),
+    );
+    expect(killed).toBe('SIGKILL');
+    onAnswered = () => undefined;
+
+    // What the run had when it died: answers in the response cache, agents whose activities had completed.
+    const cache = new FilesystemArtifactStore(join(home, 'artifacts'));
+    const cachedAgents = new Set((await cache.list(tenant, tenantCacheRun)).map((e) => e.agent));
+    const json = (command: string[]) =>
+      JSON.parse(
+        spawnSync(process.execPath, [bin, ...command, '--json'], { cwd: root, env, encoding: 'utf8' }).stdout,
+      );
+    const completedBefore = new Set(
+      (json(['trace', runId]).activities as Array<{ functionName: string; outcome: string }>)
+        .filter((a) => a.outcome === 'completed')
+        .map((a) => a.functionName),
+    );
+    const askedBefore = asked.map((a) => a.agent);
+
+    phase = 'resumed';
+    // Not spawnSync: the fake answering the resumed run lives in this process's event loop.
+    const resumed = spawn(process.execPath, [bin, 'resume'], { cwd: root, env });
+    resumed.stdout.resume();
+    resumed.stderr.resume();
+    expect(await new Promise((done) => resumed.on('exit', done))).toBe(0);
+    expect(json(['status', runId]).status).toBe('Completed');
+
+    const askedAfter = asked.filter((a) => a.phase === 'resumed').map((a) => a.agent);
+    const modelAgents = agentCatalog.filter((a) => modelRoleOf(a) !== 'measured').map((a) => a.name);
+    // Re-executed on resume with an answer already in the cache: these must be cache hits.
+    const rerunWithAnswer = [...cachedAgents].filter((agent) => !completedBefore.has(agent));
+    const hits = rerunWithAnswer.filter((agent) => !askedAfter.includes(agent));
+    console.log(
+      `killed after ${askedBefore.length} of ${modelAgents.length} model calls; ${completedBefore.size} activities ` +
+        `had completed, ${cachedAgents.size} answers were cached; on resume ${askedAfter.length} calls ` +
+        `(${askedAfter.join(', ')}); re-executed agents with a cached answer: ${rerunWithAnswer.join(', ') || 'none'}; ` +
+        `cache hit rate for them ${hits.length}/${rerunWithAnswer.length}; answered but not yet stored at the ` +
+        `kill: ${askedAfter.filter((agent) => askedBefore.includes(agent)).join(', ') || 'none'}`,
+    );
+    expect(rerunWithAnswer.length).toBeGreaterThan(0);
+    expect(hits).toEqual(rerunWithAnswer);
+    // Completed agents are never asked again (their results are in the durable history); an agent is asked a
+    // second time only if its answer had arrived but was not yet stored when the process died.
+    expect(askedAfter.filter((agent) => completedBefore.has(agent))).toEqual([]);
+    expect(askedAfter.filter((agent) => cachedAgents.has(agent))).toEqual([]);
+    expect(new Set(asked.map((a) => a.agent))).toEqual(new Set(modelAgents));
+    const inFlight = askedAfter.filter((agent) => askedBefore.includes(agent));
+    expect(asked.length).toBe(modelAgents.length + inFlight.length);
+  }, 600000);
+});
