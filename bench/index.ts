@@ -1,10 +1,13 @@
-// `npm run bench [-- host run parallel concurrency]`: the chosen benchmarks (default all), one after another,
+// `npm run bench [-- host run parallel tokens concurrency]`: the chosen benchmarks (default all), one after another,
 // with the machine they ran on.
 import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from './benchFactory';
 import { benchConcurrency } from './concurrency';
 import { benchDurableHost } from './durableHost';
 import { benchParallelEfficiency } from './parallelEfficiency';
 import { benchRun } from './run';
+import { benchTokens, tokenReport } from './tokens';
 
 const benches: Record<string, { title: string; run: () => Promise<unknown> }> = {
   host: { title: 'embedded durable host', run: () => benchDurableHost() },
@@ -12,6 +15,14 @@ const benches: Record<string, { title: string; run: () => Promise<unknown> }> = 
   parallel: {
     title: 'parallel efficiency: 1 s simulated model latency per agent, wall time / critical path',
     run: () => benchParallelEfficiency(1000),
+  },
+  tokens: {
+    title:
+      'prompt tokens per agent for the sample vision (Azure OpenAI prompts, measured with the tokenizer)',
+    run: async () => {
+      const vision = join(projectRoot, 'examples/visions/neighbourhood-tool-library.md');
+      return tokenReport(await benchTokens(vision), vision, 48_000);
+    },
   },
   concurrency: { title: 'concurrent runs on one host: 1, 4 and 16 at once', run: () => benchConcurrency() },
 };
@@ -30,7 +41,8 @@ async function main(): Promise<void> {
   );
   for (const name of chosen.length ? chosen : Object.keys(benches)) {
     process.stdout.write(`${benches[name].title}\n`);
-    process.stdout.write(`${JSON.stringify(await benches[name].run(), null, 2)}\n\n`);
+    const result = await benches[name].run();
+    process.stdout.write(`${typeof result === 'string' ? result : JSON.stringify(result, null, 2)}\n\n`);
   }
 }
 

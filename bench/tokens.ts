@@ -103,7 +103,7 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
   }
 }
 
-function report(rows: AgentTokens[], visionPath: string, maxPromptTokens: number): string {
+export function tokenReport(rows: AgentTokens[], visionPath: string, maxPromptTokens: number): string {
   const pad = (value: string | number, width: number) => String(value).padStart(width);
   const lines = [
     `prompt tokens per agent for ${visionPath} (tokenizer o200k_base, prompt budget ${maxPromptTokens}, one pass: no reworks, no schema retries)`,
@@ -158,7 +158,7 @@ if (require.main === module) {
   const visionPath = resolve(process.argv[2] ?? 'examples/visions/neighbourhood-tool-library.md');
   const maxPromptTokens = Number(process.env.AZURE_OPENAI_MAX_PROMPT_TOKENS ?? 48_000);
   benchTokens(visionPath, maxPromptTokens).then(
-    (rows) => process.stdout.write(`${report(rows, visionPath, maxPromptTokens)}\n`),
+    (rows) => process.stdout.write(`${tokenReport(rows, visionPath, maxPromptTokens)}\n`),
     (error: unknown) => {
       process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 1;
