@@ -17,9 +17,8 @@ import { bin, root } from './support';
 const vision = 'neighbourhood-tool-library';
 const runId = 'cache-resume';
 const tenant = 'local'; // the CLI's tenant
-/** The kill comes this long after the fake has answered this agent (its files are still being written). */
+/** The process is killed once this agent's answer is stored, while it writes the files of its answer. */
 const killAgent = 'backendDeveloper';
-const killDelayMs = Number(process.env.CHAOS_CACHE_KILL_DELAY_MS ?? 150);
 
 describe('model answers survive a crash: a resumed run asks the model nothing it had already stored', () => {
   let fake: FakeAzureOpenAi;
@@ -61,7 +60,7 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
     await fake?.close();
   });
 
-  it(`killed ${killDelayMs} ms after the model answered ${killAgent}, resumed: cached answers are used, only answers in flight are bought again`, async () => {
+  it(`killed once the model's answer to ${killAgent} is stored, resumed: cached answers are used, only answers in flight are bought again`, async () => {
     const home = mkdtempSync(join(tmpdir(), 'chaos-cache-'));
     const env = { ...process.env, ...fakeEnv(fake), FACTORY_HOME: home, FACTORY_KEEP_DEPLOYED: 'false' };
     const args = ['run', '--vision-file', join(root, 'examples/visions', `${vision}.md`), '--run-id', runId];
@@ -69,8 +68,17 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
     const first = spawn(process.execPath, [bin, ...args, '--model', 'azure-openai'], { cwd: root, env });
     first.stdout.resume();
     first.stderr.resume();
+    // Killed as soon as that answer is in the response cache: the agent is still writing its files.
+    const cache = new FilesystemArtifactStore(join(home, 'artifacts'));
     onAnswered = (agent) => {
-      if (agent === killAgent) setTimeout(() => first.kill('SIGKILL'), killDelayMs);
+      if (agent !== killAgent) return;
+      const poll = setInterval(() => {
+        void cache.list(tenant, tenantCacheRun).then((entries) => {
+          if (!entries.some((e) => e.agent === killAgent)) return;
+          clearInterval(poll);
+          first.kill('SIGKILL');
+        });
+      }, 10);
     };
     const killed = await new Promise<string | null>((done) =>
       first.on('exit', (_code, signal) => done(signal)),
@@ -79,7 +87,6 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
     onAnswered = () => undefined;
 
     // What the run had when it died: answers in the response cache, agents whose activities had completed.
-    const cache = new FilesystemArtifactStore(join(home, 'artifacts'));
     const cachedAgents = new Set((await cache.list(tenant, tenantCacheRun)).map((e) => e.agent));
     const json = (command: string[]) =>
       JSON.parse(
