@@ -6,14 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunDocument } from '../../platform/ports/runStore';
-import {
-  startAzurite,
-  startCosmos,
-  startServiceBusBroker,
-  type AzuriteServer,
-  type CosmosServer,
-  type ServiceBusBroker,
-} from '../support/servers';
+import { startAzureServers, type AzureServers } from '../support/servers';
 import { deterministicDigest, root, serveFactory, type Artifact, type ServingFactory } from './support';
 
 const runCount = Number(process.env.CHAOS_CONCURRENT_RUNS ?? 20);
@@ -35,9 +28,7 @@ interface Started {
 }
 
 describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP API`, () => {
-  let blob: AzuriteServer;
-  let cosmos: CosmosServer;
-  let bus: ServiceBusBroker;
+  let servers: AzureServers;
   let factory: ServingFactory;
   const started: Started[] = [];
 
@@ -62,30 +53,21 @@ describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP 
   };
 
   beforeAll(async () => {
-    [blob, cosmos, bus] = await Promise.all([
-      startAzurite(),
-      startCosmos(),
-      startServiceBusBroker({
-        queues: ['factory-commands'],
-        topics: { 'factory-events': { subscriptions: { all: {} } } },
-      }),
-    ]);
+    servers = await startAzureServers();
     factory = await serveFactory({
       FACTORY_HOME: mkdtempSync(join(tmpdir(), 'chaos-concurrency-')),
       FACTORY_API_TOKENS: JSON.stringify({
         [tokens.alpha]: { tenant: 'alpha', roles: ['Runs.Start', 'Runs.Read', 'Gates.Approve'] },
         [tokens.beta]: { tenant: 'beta', roles: ['Runs.Start', 'Runs.Read', 'Gates.Approve'] },
       }),
-      ArtifactStorage: blob.connectionString,
-      CosmosConnection: cosmos.connectionString,
-      ServiceBusConnection: bus.connectionString,
+      ...servers.settings,
     });
   }, 60000);
 
   afterAll(async () => {
     const code = await factory?.stop();
     if (code !== 0) console.log(`factory serve exited ${code}:\n${factory?.stderr()}`);
-    await Promise.all([blob?.stop(), cosmos?.stop(), bus?.stop()]);
+    await servers?.stop();
   });
 
   it(
@@ -166,15 +148,15 @@ describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP 
 
   it('keeps every run document consistent with its artifacts, events and executed agents (no lost updates)', async () => {
     const container = new CosmosClient({
-      connectionString: cosmos.connectionString,
+      connectionString: servers.cosmos.connectionString,
       connectionPolicy: { enableEndpointDiscovery: false },
     })
       .database('factory')
       .container('runs');
-    const blobs = BlobServiceClient.fromConnectionString(blob.connectionString).getContainerClient(
+    const blobs = BlobServiceClient.fromConnectionString(servers.blob.connectionString).getContainerClient(
       'artifacts',
     );
-    const topicMessages = bus.peek('factory-events/subscriptions/all');
+    const topicMessages = servers.bus.peek('factory-events/subscriptions/all');
     const digests = new Map<string, string[]>();
     let eventTotal = 0;
 

@@ -3,16 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
-import {
-  startAzurite,
-  startCosmos,
-  startFaultProxy,
-  startServiceBusBroker,
-  type AzuriteServer,
-  type CosmosServer,
-  type FaultProxy,
-  type ServiceBusBroker,
-} from '../support/servers';
+import { startAzureServers, startFaultProxy, type AzureServers, type FaultProxy } from '../support/servers';
 import { root } from './support';
 
 const outageMs = Number(process.env.CHAOS_OUTAGE_MS ?? 4000);
@@ -20,21 +11,13 @@ const vision = readFileSync(join(root, 'examples/visions/community-garden-plots.
 const portOf = (url: string) => Number(new URL(url).port);
 
 describe(`faults in dependencies: each server unreachable for ${outageMs} ms mid-run`, () => {
-  let blob: AzuriteServer;
-  let cosmos: CosmosServer;
-  let bus: ServiceBusBroker;
+  let servers: AzureServers;
   let proxies: Record<'blob' | 'cosmos' | 'bus', FaultProxy>;
   let t: TestFactory;
 
   beforeAll(async () => {
-    [blob, cosmos, bus] = await Promise.all([
-      startAzurite(),
-      startCosmos(),
-      startServiceBusBroker({
-        queues: ['factory-commands'],
-        topics: { 'factory-events': { subscriptions: { all: {} } } },
-      }),
-    ]);
+    servers = await startAzureServers();
+    const { blob, cosmos, bus } = servers;
     proxies = {
       blob: await startFaultProxy(portOf(blob.blobEndpoint)),
       cosmos: await startFaultProxy(portOf(cosmos.endpoint)),
@@ -52,7 +35,7 @@ describe(`faults in dependencies: each server unreachable for ${outageMs} ms mid
   afterAll(async () => {
     await t?.close();
     await Promise.all(Object.values(proxies ?? {}).map((p) => p.stop()));
-    await Promise.all([blob?.stop(), cosmos?.stop(), bus?.stop()]);
+    await servers?.stop();
   });
 
   /** Resolves once the run's orchestration for `phase` exists, or the run has ended. */
@@ -107,7 +90,7 @@ describe(`faults in dependencies: each server unreachable for ${outageMs} ms mid
       for (const artifact of artifacts) await t.ports.artifacts.get('test', runId, artifact.path);
       const events = await t.ports.runs.listEvents('test', runId);
       expect(events.every((e) => e.published)).toBe(true);
-      const onTopic = bus
+      const onTopic = servers.bus
         .peek('factory-events/subscriptions/all')
         .filter((m) => m.message.subject === runId)
         .map((m) => m.message.message_id);

@@ -2,44 +2,22 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { CosmosClient } from '@azure/cosmos';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  startAzurite,
-  startCosmos,
-  startServiceBusBroker,
-  type AzuriteServer,
-  type CosmosServer,
-  type ServiceBusBroker,
-} from '../support/servers';
+import { startAzureServers, type AzureServers } from '../support/servers';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 
 const vision = readFileSync(join(__dirname, '../../examples/visions/neighbourhood-tool-library.md'), 'utf8');
 
 describe('a whole factory run on the Azure adapters (Cosmos DB, Blob Storage, Service Bus on local servers)', () => {
-  let blob: AzuriteServer;
-  let cosmos: CosmosServer;
-  let bus: ServiceBusBroker;
+  let servers: AzureServers;
   let t: TestFactory;
 
   beforeAll(async () => {
-    [blob, cosmos, bus] = await Promise.all([
-      startAzurite(),
-      startCosmos(),
-      startServiceBusBroker({
-        queues: ['factory-commands'],
-        topics: { 'factory-events': { subscriptions: { all: {} } } },
-      }),
-    ]);
-    t = await startTestFactory({
-      env: {
-        ArtifactStorage: blob.connectionString,
-        CosmosConnection: cosmos.connectionString,
-        ServiceBusConnection: bus.connectionString,
-      },
-    });
+    servers = await startAzureServers();
+    t = await startTestFactory({ env: servers.settings });
   });
   afterAll(async () => {
     await t?.close();
-    await Promise.all([blob?.stop(), cosmos?.stop(), bus?.stop()]);
+    await servers?.stop();
   });
 
   it('keeps the run document in Cosmos DB, the artifacts in Blob Storage and sends every event to the topic', async () => {
@@ -53,7 +31,7 @@ describe('a whole factory run on the Azure adapters (Cosmos DB, Blob Storage, Se
 
     // The run document, read with the SDK straight from the Cosmos DB server.
     const client = new CosmosClient({
-      connectionString: cosmos.connectionString,
+      connectionString: servers.cosmos.connectionString,
       connectionPolicy: { enableEndpointDiscovery: false },
     });
     const { resource: doc } = await client.database('factory').container('runs').item(runId, 'test').read();
@@ -62,9 +40,9 @@ describe('a whole factory run on the Azure adapters (Cosmos DB, Blob Storage, Se
     expect(doc.gates.every((g: { passed: boolean }) => g.passed)).toBe(true);
 
     // The artifacts, as blobs named <tenant>/<run>/<path> with their metadata.
-    const container = BlobServiceClient.fromConnectionString(blob.connectionString).getContainerClient(
-      'artifacts',
-    );
+    const container = BlobServiceClient.fromConnectionString(
+      servers.blob.connectionString,
+    ).getContainerClient('artifacts');
     const blobs: Array<{ name: string; metadata?: Record<string, string> }> = [];
     for await (const item of container.listBlobsFlat({ prefix: `test/${runId}/`, includeMetadata: true }))
       blobs.push(item);
@@ -77,7 +55,7 @@ describe('a whole factory run on the Azure adapters (Cosmos DB, Blob Storage, Se
     expect(blobs.length).toBeGreaterThanOrEqual(doc.artifacts.length);
 
     // The events, as CloudEvents messages on the topic's subscription, once each, in order.
-    const messages = bus.peek('factory-events/subscriptions/all');
+    const messages = servers.bus.peek('factory-events/subscriptions/all');
     const events = await t.ports.runs.listEvents('test', runId);
     expect(events.every((e) => e.published)).toBe(true);
     expect(messages.map((m) => m.message.message_id)).toEqual(events.map((e) => e.id));

@@ -8,3 +8,4 @@ export {
   type SubscriptionOptions,
 } from './serviceBusBroker';
 export { startFaultProxy, type FaultProxy } from './faultProxy';
+export { startAzureServers, type AzureServers } from './azureServers';
