@@ -1,5 +1,5 @@
 // A run on the Azure OpenAI provider (the real `openai` client against the fake service), killed with SIGKILL just
-// after the model answered a code agent, then resumed: no answer the run already had is bought again.
+// after an answer was stored, then resumed: no answer the run already had is bought again.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +17,11 @@ import { bin, root } from './support';
 const vision = 'neighbourhood-tool-library';
 const runId = 'cache-resume';
 const tenant = 'local'; // the CLI's tenant
-/** The process is killed once this agent's answer is stored, while it writes the files of its answer. */
-const killAgent = 'backendDeveloper';
+/**
+ * The process is killed once this agent's answer is stored: the Code Committer then makes the git commits its
+ * answer describes (git processes, hundreds of milliseconds), so its activity cannot have completed yet.
+ */
+const killAgent = 'codeCommitter';
 
 describe('model answers survive a crash: a resumed run asks the model nothing it had already stored', () => {
   let fake: FakeAzureOpenAi;
@@ -68,7 +71,7 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
     const first = spawn(process.execPath, [bin, ...args, '--model', 'azure-openai'], { cwd: root, env });
     first.stdout.resume();
     first.stderr.resume();
-    // Killed as soon as that answer is in the response cache: the agent is still writing its files.
+    // Killed as soon as that answer is in the response cache, while the agent acts on it.
     const cache = new FilesystemArtifactStore(join(home, 'artifacts'));
     onAnswered = (agent) => {
       if (agent !== killAgent) return;
