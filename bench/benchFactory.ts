@@ -19,16 +19,21 @@ export interface BenchFactory {
   close(): Promise<void>;
 }
 
-export async function openBenchFactory(root: string, prefix: string): Promise<BenchFactory> {
-  process.env.FACTORY_HOME = mkdtempSync(join(tmpdir(), `bench-${prefix}-`));
+/** A session on `home` in this process; `process: false` only reads (the run was made by another process). */
+export async function openBenchSession(home: string, options: { process: boolean }): Promise<Session> {
+  process.env.FACTORY_HOME = home;
   process.env.FACTORY_KEEP_DEPLOYED = 'false';
   // Loaded here so the Functions core module is in place before the app registers (see local/cli/main).
   const { installFunctionsCore } = await import('../local/durableHost/functionsCore');
   installFunctionsCore();
   const { openSession } = await import('../local/cli/session');
+  return openSession(options);
+}
+
+export async function openBenchFactory(root: string, prefix: string): Promise<BenchFactory> {
+  const session = await openBenchSession(mkdtempSync(join(tmpdir(), `bench-${prefix}-`)), { process: true });
   const { startRun } = await import('../runs/startRun');
   const { parseRunOptions } = await import('../runs/runOptions');
-  const session = await openSession({ process: true });
   return {
     session,
     async start(vision, runId, options = {}) {

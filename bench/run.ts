@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { projectRoot as root } from './benchFactory';
+import { openBenchSession, projectRoot as root } from './benchFactory';
 const bin = join(root, 'bin/factory.js');
 // Activities that are not agents: their time counts as orchestration overhead.
 const PLATFORM_ACTIVITIES = new Set(['evaluateGate', 'publishEvent', 'recordRunState', 'sealPhase']);
@@ -107,14 +107,8 @@ export async function benchRun(vision = 'neighbourhood-tool-library'): Promise<R
  * from the embedded host's store in FACTORY_HOME after the run ended.
  */
 async function durableCounts(home: string, runId: string): Promise<Record<string, unknown>> {
-  process.env.FACTORY_HOME = home;
-  process.env.FACTORY_KEEP_DEPLOYED = 'false';
-  // Loaded here so the Functions core module is in place before the app registers (see local/cli/main).
-  const { installFunctionsCore } = await import('../local/durableHost/functionsCore');
-  installFunctionsCore();
-  const { openSession } = await import('../local/cli/session');
+  const session = await openBenchSession(home, { process: false });
   const { EventType } = await import('../local/durableHost/historyEvents');
-  const session = await openSession({ process: false });
   try {
     const host = session.factory.host;
     const ids = host.instanceTree(runId);

@@ -1,9 +1,9 @@
 // Crash suite: full runs killed with SIGKILL at seeded random moments and resumed until they complete.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, deterministicDigest, root, seeded, type Artifact } from './support';
+import { bin, cliJson, deterministicDigest, root, seeded, type Artifact } from './support';
 
 const large = process.env.CHAOS_SCALE === 'large';
 const visions = large
@@ -22,19 +22,7 @@ const KILL_POINTS: Array<{ during: string; marker: string; maxDelayMs: number }>
 
 const env = (home: string) => ({ ...process.env, FACTORY_HOME: home, FACTORY_KEEP_DEPLOYED: 'false' });
 
-function json(home: string, args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--json'], {
-    cwd: root,
-    env: env(home),
-    encoding: 'utf8',
-    timeout: 600000,
-  });
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new Error(`not one JSON document (exit ${result.status}): ${result.stdout}\n${result.stderr}`);
-  }
-}
+const json = (home: string, args: string[]) => cliJson(env(home), args);
 
 /** Runs the CLI; kills it with SIGKILL `delayMs` after `marker` first appears on its stdout. */
 function runUntilKilled(

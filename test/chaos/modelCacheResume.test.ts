@@ -1,6 +1,6 @@
 // A run on the Azure OpenAI provider (the real `openai` client against the fake service), killed with SIGKILL just
 // after an answer was stored, then resumed: no answer the run already had is bought again.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArti
 import { asStrictAnswer, fakeEnv } from '../agents/azureOpenAi/support';
 import { runAgents } from '../support/agentHarness';
 import { completion, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
-import { bin, root } from './support';
+import { bin, cliJson, root } from './support';
 
 const vision = 'neighbourhood-tool-library';
 const runId = 'cache-resume';
@@ -91,10 +91,7 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
 
     // What the run had when it died: answers in the response cache, agents whose activities had completed.
     const cachedAgents = new Set((await cache.list(tenant, tenantCacheRun)).map((e) => e.agent));
-    const json = (command: string[]) =>
-      JSON.parse(
-        spawnSync(process.execPath, [bin, ...command, '--json'], { cwd: root, env, encoding: 'utf8' }).stdout,
-      );
+    const json = (command: string[]) => cliJson(env, command);
     const completedBefore = new Set(
       (json(['trace', runId]).activities as Array<{ functionName: string; outcome: string }>)
         .filter((a) => a.outcome === 'completed')

@@ -1,5 +1,5 @@
 // Shared by the stress suites: the CLI as a child process, `factory serve`, and what two runs may differ in.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -56,6 +56,21 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** `factory <args> --json` in a child process with `env`: its one JSON document. */
+export function cliJson(env: NodeJS.ProcessEnv, args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args, '--json'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 600000,
+  });
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`not one JSON document (exit ${result.status}): ${result.stdout}\n${result.stderr}`);
+  }
 }
 
 export async function freePort(): Promise<number> {
