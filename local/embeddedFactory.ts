@@ -3,6 +3,7 @@ import { InvocationContext } from '@azure/functions';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { useActivityTrace } from '../platform/runtime';
 import type { Clock } from './durableHost/clock';
 import { durableClientBindingData, startClientApiServer } from './durableHost/clientApi';
 import { DurableHost } from './durableHost/durableHost';
@@ -102,6 +103,8 @@ export class EmbeddedFactory {
     });
     const clientApi = await startClientApiServer(host);
     if (processing) host.start();
+    // Run reports written by the activities this host runs show every agent execution on their timeline.
+    useActivityTrace((runId) => host.trace(runId));
     return new EmbeddedFactory(registry, host, clientApi, unlock);
   }
 
@@ -132,6 +135,7 @@ export class EmbeddedFactory {
 
   async stop(): Promise<void> {
     await this.host.stop();
+    useActivityTrace(undefined);
     await new Promise<void>((resolveClose) => this.clientApi.server.close(() => resolveClose()));
     this.clientApi.server.closeAllConnections?.();
     this.host.close();

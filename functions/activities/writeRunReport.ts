@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { ArtifactRef } from '../../agents/agent';
-import { ports } from '../../platform/runtime';
+import { activityTrace, ports } from '../../platform/runtime';
 import { buildRunReport, storeRunReport } from '../../runs/report';
 
 export interface WriteRunReportInput {
@@ -25,14 +25,19 @@ function validate(input: unknown): WriteRunReportInput {
 }
 
 /**
- * Writes the run's HTML report as its `run-report` artifact, from the run document, the event outbox and the
- * artifacts. In Azure there is no activity trace to read here, so the timeline shows phases and approvals;
- * the local CLI writes a fuller report (agents on the timeline) from the embedded host's trace.
+ * Writes the run's HTML report as its `run-report` artifact, from the run document, the event outbox, the
+ * artifacts and, where the host keeps one, the activity trace (agents on the timeline; on the Functions host the
+ * timeline shows phases and approvals). This step is the one place a finished run's report is stored, so a crash
+ * at any moment leaves the same single report once the run is resumed; a re-execution writes the same page
+ * (its time is the orchestrator's, and every agent and gate execution it shows has ended).
  */
 export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
   const { runId, tenantId, at } = validate(input);
   const { artifacts, runs } = ports();
-  const page = await buildRunReport({ artifacts, runs }, tenantId, runId, { generatedAt: new Date(at) });
+  const page = await buildRunReport({ artifacts, runs }, tenantId, runId, {
+    generatedAt: new Date(at),
+    trace: activityTrace()?.(runId),
+  });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
   return { path: stored.path, sha256: stored.sha256, kind: stored.kind };
 }

@@ -163,19 +163,26 @@ class LineLog {
 }
 
 /**
- * Writes the run's HTML report with the embedded host's activity trace (agents on the timeline): as the run's
- * `run-report` artifact and as `<FACTORY_HOME>/reports/<runId>.html`, the file a person opens.
+ * Writes `<FACTORY_HOME>/reports/<runId>.html`, the file a person opens: the report the workflow stored when the
+ * run ended. A run that ended without reaching that step (cancelled, or its orchestrator failed) has none; then
+ * the report is built here, with the host's status and trace, and stored as the run's `run-report` artifact.
  */
 export async function saveLocalRunReport(
   session: Session,
   tenantId: string,
   runId: string,
 ): Promise<{ file: string; artifact: string }> {
+  const { artifacts } = session.ports;
+  const written = (await artifacts.list(tenantId, runId)).find((a) => a.kind === 'run-report');
+  if (written) {
+    const page = (await artifacts.get(tenantId, runId, written.path)).toString('utf8');
+    return { file: writeReportFile(session.home, runId, page), artifact: written.path };
+  }
   const host = session.factory.host;
   const page = await buildRunReport(session.ports, tenantId, runId, {
     trace: host.trace(runId),
     runtime: host.getStatus(runId),
   });
-  const stored = await storeRunReport(session.ports.artifacts, tenantId, runId, page);
+  const stored = await storeRunReport(artifacts, tenantId, runId, page);
   return { file: writeReportFile(session.home, runId, page), artifact: stored.path };
 }

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ActivityExecution } from '../../platform/ports/activityTrace';
 import type { ArtifactStore, StoredArtifact } from '../../platform/ports/artifactStore';
 import type { RunStore } from '../../platform/ports/runStore';
 import { runOperationId } from '../../platform/telemetry';
 import { effectiveStatus } from '../runView';
-import { renderRunReport, type ReportData, type ReportTraceEntry } from './renderReport';
+import { renderRunReport, type ReportData } from './renderReport';
 
 export interface ReportOptions {
   /** Activity executions from the durable host, for the timeline of agents. */
-  trace?: ReportTraceEntry[];
+  trace?: ActivityExecution[];
   /** The orchestration's runtime status, so an orchestrator error or a termination shows. */
   runtime?: { runtimeStatus: string; output?: unknown };
   generatedAt?: Date;

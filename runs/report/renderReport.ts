@@ -1,5 +1,6 @@
 import { agentCatalog } from '../../agents/catalog';
 import { phases } from '../../orchestrations/phases';
+import type { ActivityExecution } from '../../platform/ports/activityTrace';
 import type { StoredArtifact } from '../../platform/ports/artifactStore';
 import type { CloudEvent } from '../../platform/ports/eventBus';
 import type { RunDocument, RunStatus } from '../../platform/ports/runStore';
@@ -8,17 +9,6 @@ import { renderMarkdown } from './markdown';
 import { renderMermaid } from './mermaid';
 import { renderOpenApi } from './openapi';
 import { reportCss, reportScript } from './style';
-
-/** One activity execution, as the durable host's trace records it (`DurableHost.trace`). */
-export interface ReportTraceEntry {
-  instanceId: string;
-  functionName: string;
-  attempt: number;
-  startedAt: string;
-  endedAt: string | null;
-  outcome: string;
-  error?: string | null;
-}
 
 /** Everything a report shows, gathered beforehand so rendering is a pure function. */
 export interface ReportData {
@@ -30,7 +20,7 @@ export interface ReportData {
   /** Artifact bodies to show inline, by path (absent: listed only). */
   contents: Map<string, Buffer>;
   /** Activity executions with start and end, when the host that ran the run keeps them. */
-  trace?: ReportTraceEntry[];
+  trace?: ActivityExecution[];
   generatedAt: Date;
   /** The Application Insights operation id (trace id) of the run. */
   operationId?: string;

@@ -2,7 +2,7 @@ import type { ArtifactStore } from '../../platform/ports/artifactStore';
 import type { RunStore } from '../../platform/ports/runStore';
 import { effectiveStatus } from '../runView';
 import { buildRunReport } from './buildRunReport';
-import type { ReportTraceEntry } from './renderReport';
+import type { ActivityExecution } from '../../platform/ports/activityTrace';
 import { renderRunsIndex } from './runsIndex';
 
 /** What serving reports needs: the stores, the tenant, and (locally) the durable host for traces and status. */
@@ -10,7 +10,7 @@ export interface ReportSource {
   ports: { runs: RunStore; artifacts: ArtifactStore };
   tenantId: string;
   host?: {
-    trace(runId: string): ReportTraceEntry[];
+    trace(runId: string): ActivityExecution[];
     getStatus(runId: string): { runtimeStatus: string; output?: unknown } | undefined;
   };
 }

@@ -6,7 +6,7 @@ import { writeRunReport } from '../../functions/activities/writeRunReport';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { phases } from '../../orchestrations/phases';
 import { createPorts, type Ports } from '../../platform/config';
-import { usePorts } from '../../platform/runtime';
+import { useActivityTrace, usePorts } from '../../platform/runtime';
 import { buildRunReport, reportResponse, writeReportFile } from '../../runs/report';
 import { startRun } from '../../runs/startRun';
 
@@ -95,17 +95,35 @@ describe('the HTML run report of a real run', () => {
     expect(file).toBe(join(home, 'reports', `${runId}.html`));
   });
 
-  it('is stored as a run-report artifact by the writeRunReport activity', async () => {
+  it('is stored once, by the workflow, with the agents from the host trace on its timeline', async () => {
+    const reports = (await ports.artifacts.list('acme', runId)).filter((a) => a.kind === 'run-report');
+    expect(reports).toHaveLength(1);
+    const stored = (await ports.artifacts.get('acme', runId, reports[0].path)).toString('utf8');
+    expect(stored).toContain('<!doctype html>');
+    expect(stored).toContain('Each agent and gate execution from the durable trace');
+    expect(stored).toContain('class="gantt-row agent"');
+  });
+
+  it('is written by the writeRunReport activity, the same page again when it re-runs', async () => {
     const ref = await writeRunReport({ runId, tenantId: 'acme', at: '2026-11-25T12:00:00.000Z' });
     expect(ref.kind).toBe('run-report');
     const again = await writeRunReport({ runId, tenantId: 'acme', at: '2026-11-25T12:00:00.000Z' });
     expect(again).toEqual(ref);
-    const stored = (await ports.artifacts.get('acme', runId, ref.path)).toString('utf8');
-    expect(stored).toContain('<!doctype html>');
-    expect(stored).toContain('Phases and approvals from the run document');
     await expect(writeRunReport({ runId, tenantId: '' })).rejects.toThrow(
       /tenantId must be a non-empty string; at must be an ISO date-time/,
     );
+  });
+
+  it('shows phases and approvals where the host keeps no activity trace (the Functions host)', async () => {
+    useActivityTrace(undefined);
+    try {
+      const ref = await writeRunReport({ runId, tenantId: 'acme', at: '2026-11-25T13:00:00.000Z' });
+      const stored = (await ports.artifacts.get('acme', runId, ref.path)).toString('utf8');
+      expect(stored).toContain('Phases and approvals from the run document');
+      expect(stored).not.toContain('class="gantt-row agent"');
+    } finally {
+      useActivityTrace((id) => factory.host.trace(id));
+    }
   });
 
   it('is served with the runs list by factory serve', async () => {
