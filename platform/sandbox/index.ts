@@ -1,16 +1,58 @@
 import { instrumentSandbox } from '../telemetry/factoryTelemetry';
 import { LocalProcessSandbox } from './localProcessSandbox';
+import { namespaceConfinement, namespaceSupport } from './namespaceConfinement';
+import { processConfinement } from './processConfinement';
 import type { Sandbox } from './sandbox';
 
 export type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from './sandbox';
 export { LocalProcessSandbox, nodeHeapLimitArgs, nodePermissionArgs } from './localProcessSandbox';
 
+/** Generated code cannot be run with the isolation the settings ask for. */
+export class SandboxUnavailableError extends Error {
+  override name = 'SandboxUnavailableError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The local sandbox the settings ask for: `FACTORY_SANDBOX=namespaces` (the default) or `process`, the weaker
+ * mode a user must opt into on a host without namespaces. Never silently weaker than asked.
+ */
+export function localSandbox(env: Env = process.env): LocalProcessSandbox {
+  const mode = (env.FACTORY_SANDBOX ?? 'namespaces').toLowerCase();
+  if (mode === 'process') {
+    process.stderr.write(
+      'WARNING: FACTORY_SANDBOX=process: generated code runs WITHOUT isolation, as this user, with its files, processes and network reachable\n',
+    );
+    return new LocalProcessSandbox({ confinement: processConfinement });
+  }
+  if (mode !== 'namespaces')
+    throw new SandboxUnavailableError(
+      `FACTORY_SANDBOX must be namespaces or process, not '${env.FACTORY_SANDBOX}'`,
+    );
+  const support = namespaceSupport();
+  if (!support.available)
+    throw new SandboxUnavailableError(
+      `generated code cannot be isolated on this machine: ${support.reason}. Install bubblewrap (apt-get install bubblewrap), or set FACTORY_SANDBOX=process to run generated code without isolation`,
+    );
+  return new LocalProcessSandbox({ confinement: namespaceConfinement(support) });
+}
+
 let current: Sandbox | undefined;
 
-/** The sandbox agents execute generated code in; chosen once at start-up (local process unless set). */
+/** The sandbox agents execute generated code in; chosen once, from settings, on first use. */
 export function getSandbox(): Sandbox {
   // Every execution is counted in telemetry (metric SandboxExecutions).
-  return (current ??= instrumentSandbox(new LocalProcessSandbox()));
+  return (current ??= instrumentSandbox(localSandbox()));
+}
+
+/** How this host runs generated code, in a sentence (for run reports); says so when it cannot. */
+export function sandboxIsolation(): string {
+  try {
+    return getSandbox().isolation;
+  } catch (error) {
+    return `unavailable: ${(error as Error).message}`;
+  }
 }
 
 export function setSandbox(sandbox: Sandbox): void {

@@ -1,7 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
+import type { Confinement } from './confinement';
+import { processConfinement } from './processConfinement';
 import { isSecretName, type Sandbox, type SandboxRequest, type SandboxResult } from './sandbox';
 
 export interface LocalProcessSandboxOptions {
@@ -11,19 +13,12 @@ export interface LocalProcessSandboxOptions {
   keep?: boolean;
   /** Environment the scrubbed environment is built from (default: process.env). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** How commands are confined (default: `processConfinement`, the weaker mode; `getSandbox` chooses). */
+  confinement?: Confinement;
 }
 
-let prlimitPath: string | null | undefined;
-
-/** util-linux `prlimit`, when installed: it sets RLIMIT_CPU without a shell. */
-function findPrlimit(): string | null {
-  if (prlimitPath !== undefined) return prlimitPath;
-  for (const candidate of ['/usr/bin/prlimit', '/bin/prlimit']) {
-    const probe = spawnSync(candidate, ['--version'], { stdio: 'ignore' });
-    if (probe.status === 0) return (prlimitPath = candidate);
-  }
-  return (prlimitPath = null);
-}
+/** Memory and process limits when a request names none. */
+export const defaultExecutionLimits = { memoryMiB: 1024, maxProcesses: 256 };
 
 function safeRelative(path: string): string {
   const normal = normalize(path);
@@ -34,17 +29,24 @@ function safeRelative(path: string): string {
 }
 
 /**
- * Runs a command in a child process: its own temp working directory, its own process group, a scrubbed
- * environment (PATH, LANG, HOME and TMPDIR inside the working directory; nothing secret-looking), a CPU-time
- * limit, a wall-clock limit that kills the whole group, and capped output. It confines what the process can
- * see and how long it runs; it does not confine the filesystem by itself: a Node command confines writes with
- * the permission model (`nodePermissionArgs`). It is not a container: network and reads of world-readable
- * files stay possible unless the command restricts them.
+ * Runs a command in a child process on this machine: its own temp working directory, a scrubbed environment
+ * (PATH, LANG, HOME and TMPDIR inside the working directory; nothing secret-looking), a CPU-time limit, a
+ * wall-clock limit that ends everything it started, and capped output. What else confines it is the
+ * confinement's: namespaces and a control group (`namespaceConfinement`), or nothing more (`processConfinement`).
  */
 export class LocalProcessSandbox implements Sandbox {
-  readonly adapter = 'local-process';
+  readonly adapter: 'local-namespaces' | 'local-process';
+  private readonly confinement: Confinement;
 
-  constructor(private readonly options: LocalProcessSandboxOptions = {}) {}
+  constructor(private readonly options: LocalProcessSandboxOptions = {}) {
+    this.confinement = options.confinement ?? processConfinement;
+    this.adapter = this.confinement.name === 'namespaces' ? 'local-namespaces' : 'local-process';
+  }
+
+  /** What confines the commands, for run reports. */
+  get isolation(): string {
+    return this.confinement.description;
+  }
 
   scrubbedEnv(workdir: string, extra: Record<string, string> = {}): Record<string, string> {
     const parent = this.options.parentEnv ?? process.env;
@@ -80,13 +82,13 @@ export class LocalProcessSandbox implements Sandbox {
 
   private spawnLimited(request: SandboxRequest, workdir: string): Promise<SandboxResult> {
     if (request.command.length === 0) throw new Error('sandbox command is empty');
-    const argv = request.command.map((arg) => arg.split('{workdir}').join(workdir));
-    const cpu = String(Math.max(1, Math.ceil(request.cpuSeconds)));
-    const prlimit = findPrlimit();
-    // Both wrappers pass argv through untouched: prlimit execs it, and sh only expands "$@".
-    const [program, ...args] = prlimit
-      ? [prlimit, `--cpu=${cpu}`, '--', ...argv]
-      : ['/bin/sh', '-c', `ulimit -t ${cpu}; exec "$@"`, 'sandbox', ...argv];
+    const command = request.command.map((arg) => arg.split('{workdir}').join(workdir));
+    const execution = this.confinement.prepare(command, workdir, {
+      cpuSeconds: request.cpuSeconds,
+      memoryMiB: request.memoryMiB ?? defaultExecutionLimits.memoryMiB,
+      maxProcesses: request.maxProcesses ?? defaultExecutionLimits.maxProcesses,
+    });
+    const [program, ...args] = execution.argv;
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const child = spawn(program, args, {
@@ -123,24 +125,40 @@ export class LocalProcessSandbox implements Sandbox {
       const timer = setTimeout(() => {
         timedOut = true;
         killGroup();
+        void execution.release();
       }, request.timeoutMs);
+      // A descendant that keeps stdout open (a `setsid` grandchild) must not hold the run past its command's end.
+      let held: NodeJS.Timeout | undefined;
+      child.on('exit', () => {
+        held = setTimeout(() => {
+          killGroup();
+          void execution.release();
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, 1000);
+      });
       child.on('error', (error) => {
         clearTimeout(timer);
+        void execution.release();
         reject(error);
       });
       child.on('close', (exitCode, signal) => {
         clearTimeout(timer);
-        // Grandchildren left behind in the group (a server the tests forgot to close) do not outlive the run.
+        clearTimeout(held);
+        // Grandchildren left behind (a server the tests forgot to close) do not outlive the run.
         killGroup();
-        resolve({
-          exitCode,
-          signal,
-          timedOut,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-          outputTruncated: truncated,
-        });
+        const note = execution.limitNote();
+        void execution.release().then(() =>
+          resolve({
+            exitCode,
+            signal,
+            timedOut,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8') + (note ? `\n${note}\n` : ''),
+            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+            outputTruncated: truncated,
+          }),
+        );
       });
     });
   }

@@ -27,6 +27,10 @@ export interface SandboxRequest {
   maxOutputBytes: number;
   /** Extra environment variables; the same scrubbing rules apply to them as to the parent's. */
   env?: Record<string, string>;
+  /** Memory of the whole process tree in MiB, where the adapter can bound it (default 1024). */
+  memoryMiB?: number;
+  /** Processes and threads of the whole tree at the most, where the adapter can bound it (default 256). */
+  maxProcesses?: number;
 }
 
 export interface SandboxResult {
@@ -40,8 +44,10 @@ export interface SandboxResult {
 }
 
 export interface Sandbox {
-  /** Adapter name for diagnostics: `local-process` or `aca-sessions`. */
+  /** Adapter name for diagnostics: `local-namespaces`, `local-process` or `aca-sessions`. */
   readonly adapter: string;
+  /** What confines the code it runs, in a sentence, for run reports. */
+  readonly isolation: string;
   run(request: SandboxRequest): Promise<SandboxResult>;
 }
 

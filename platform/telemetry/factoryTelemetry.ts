@@ -337,10 +337,12 @@ export function instrumentSandbox<
   T extends { exitCode: number | null; timedOut: boolean; durationMs: number },
 >(sandbox: {
   readonly adapter: string;
+  readonly isolation: string;
   run(request: R): Promise<T>;
-}): { readonly adapter: string; run(request: R): Promise<T> } {
+}): { readonly adapter: string; readonly isolation: string; run(request: R): Promise<T> } {
   return {
     adapter: sandbox.adapter,
+    isolation: sandbox.isolation,
     run: async (request: R) => {
       const result = await sandbox.run(request);
       trackSandboxExecution(result, { sandbox: sandbox.adapter });

@@ -1,0 +1,27 @@
+/** What a sandboxed execution may use at most, beyond wall-clock time. */
+export interface ExecutionLimits {
+  cpuSeconds: number;
+  memoryMiB: number;
+  maxProcesses: number;
+}
+
+/** One execution prepared by a confinement: the argv to spawn, and how to end and clean up what it started. */
+export interface ConfinedExecution {
+  /** The wrapper's argv, ending with the command's own argv. */
+  argv: string[];
+  /** Ends every process the execution started (called at the limit and after it exits), then frees resources. */
+  release(): Promise<void>;
+  /** A note for the result when a limit of the confinement (not the command) ended the execution. */
+  limitNote(): string | undefined;
+}
+
+/**
+ * How the local sandbox confines a command: `namespaces` (user, PID, network, mount namespaces, a control group
+ * and another user) or `process` (a scrubbed environment, CPU time and a process group only).
+ */
+export interface Confinement {
+  readonly name: 'namespaces' | 'process';
+  /** What it confines, in a sentence, for run reports and `factory` output. */
+  readonly description: string;
+  prepare(command: string[], workdir: string, limits: ExecutionLimits): ConfinedExecution;
+}

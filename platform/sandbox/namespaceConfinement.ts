@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Cgroup } from './cgroup';
+import type { Confinement } from './confinement';
+import { withCpuLimit } from './processConfinement';
+
+/** The user generated code runs as when the factory runs as root: nobody owns nothing of the factory's. */
+export const sandboxUid = 65534;
+
+const bwrapCandidates = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'];
+const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
+
+/** Joins the control group (every `cgroup.procs` given before `--`), then execs the rest: argv only, no interpolation. */
+const joinGroupScript = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+
+const find = (candidates: string[]) => candidates.find((path) => existsSync(path));
+
+/**
+ * bubblewrap's mounts: the system read-only (`/usr` and the merged-usr links, or the folders themselves), the
+ * Node.js installation that runs generated code, a fresh /proc, /dev and /tmp, and the working directory, the
+ * only writable place. FACTORY_HOME, the project, /home, /root, /etc (but the dynamic loader's cache) and the
+ * factory's sockets are not mounted, so they do not exist inside.
+ */
+function bwrapArgs(workdir: string, uid: number): string[] {
+  const args = [
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--hostname',
+    'sandbox',
+    '--uid',
+    String(uid),
+    '--gid',
+    String(uid),
+    '--ro-bind',
+    '/usr',
+    '/usr',
+  ];
+  for (const top of ['/bin', '/lib', '/lib64', '/sbin']) {
+    if (!existsSync(top)) continue;
+    if (lstatSync(top).isSymbolicLink()) args.push('--symlink', readlinkRelative(top), top);
+    else args.push('--ro-bind', top, top);
+  }
+  args.push('--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache');
+  const node = realpathSync(process.execPath);
+  if (!node.startsWith('/usr/')) {
+    // Node installed outside /usr (nvm, a tarball): its prefix, read-only.
+    const prefix = dirname(dirname(node));
+    args.push('--ro-bind', prefix, prefix);
+  }
+  args.push(
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--tmpfs',
+    '/tmp',
+    '--bind',
+    workdir,
+    workdir,
+    '--chdir',
+    workdir,
+  );
+  return args;
+}
+
+function readlinkRelative(link: string): string {
+  return realpathSync(link).replace(/^\//, '');
+}
+
+function chownTree(path: string, uid: number): void {
+  chownSync(path, uid, uid);
+  if (lstatSync(path).isDirectory()) for (const entry of readdirSync(path)) chownTree(join(path, entry), uid);
+}
+
+export type NamespaceSupport =
+  | { available: true; bwrap: string; setpriv?: string; cgroups: boolean; note?: string }
+  | { available: false; reason: string };
+
+let support: NamespaceSupport | undefined;
+
+/**
+ * Whether this host can run generated code in namespaces: bubblewrap present and able to create user, PID,
+ * network and mount namespaces (tried once, with a trivial command, the way every execution will use it).
+ */
+export function namespaceSupport(): NamespaceSupport {
+  if (support) return support;
+  const bwrap = find(bwrapCandidates);
+  if (!bwrap) return (support = { available: false, reason: 'bubblewrap (bwrap) is not installed' });
+  const root = process.getuid?.() === 0;
+  const setpriv = root ? find(setprivCandidates) : undefined;
+  if (root && !setpriv)
+    return (support = { available: false, reason: 'setpriv (util-linux) is needed to drop root' });
+  const probeDir = mkdtempSync(join(tmpdir(), 'sandbox-probe-'));
+  if (setpriv) chownTree(probeDir, sandboxUid);
+  const argv = [
+    ...(setpriv ? [setpriv, `--reuid=${sandboxUid}`, `--regid=${sandboxUid}`, '--clear-groups', '--'] : []),
+    bwrap,
+    ...bwrapArgs(probeDir, sandboxUid),
+    '--',
+    '/usr/bin/env',
+    'true',
+  ];
+  const probe = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
+  rmSync(probeDir, { recursive: true, force: true });
+  if (probe.status !== 0)
+    return (support = {
+      available: false,
+      reason: `bubblewrap cannot create namespaces here: ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`,
+    });
+  let why = '';
+  const probeGroup = root
+    ? Cgroup.create(
+        `factory-probe-${process.pid}-${randomBytes(4).toString('hex')}`,
+        { memoryBytes: 64 << 20, maxProcesses: 8, cpus: 1 },
+        (r) => (why = r),
+      )
+    : undefined;
+  if (probeGroup) void probeGroup.destroy();
+  return (support = {
+    available: true,
+    bwrap,
+    setpriv,
+    cgroups: Boolean(probeGroup),
+    note: probeGroup ? undefined : root ? why : 'not root: no control group (memory, process and CPU limits)',
+  });
+}
+
+/**
+ * Generated code in its own user, PID, network, mount, IPC and UTS namespaces (bubblewrap), as another user than
+ * the factory's (nobody, when the factory runs as root), in a control group that bounds memory, processes and CPU
+ * and is killed whole at the end. Inside, only the working directory is writable, only loopback exists (a service
+ * and its tests talk there; the factory's ports and the outside are unreachable), and PID 1 of the namespace is
+ * bubblewrap's: when it dies the kernel kills everything left, a `setsid` grandchild too.
+ */
+export function namespaceConfinement(found: Extract<NamespaceSupport, { available: true }>): Confinement {
+  return {
+    name: 'namespaces',
+    description: `isolated: own user${found.setpriv ? ' (nobody)' : ''}, PID, network (loopback only) and mount namespaces${found.cgroups ? ', control group limits on memory, processes and CPU' : ''}`,
+    prepare(command, workdir, limits) {
+      const group = found.cgroups
+        ? Cgroup.create(`factory-sandbox-${randomBytes(8).toString('hex')}`, {
+            memoryBytes: limits.memoryMiB * 1024 * 1024,
+            maxProcesses: limits.maxProcesses,
+            cpus: 1,
+          })
+        : undefined;
+      if (found.cgroups && !group)
+        throw new Error('cannot create the control group for a sandboxed execution');
+      if (found.setpriv) chownTree(workdir, sandboxUid);
+      const inner = [
+        found.bwrap,
+        ...bwrapArgs(workdir, sandboxUid),
+        '--',
+        ...withCpuLimit(command, limits.cpuSeconds),
+      ];
+      const dropped = found.setpriv
+        ? [found.setpriv, `--reuid=${sandboxUid}`, `--regid=${sandboxUid}`, '--clear-groups', '--', ...inner]
+        : inner;
+      const argv = group
+        ? ['/bin/sh', '-c', joinGroupScript, 'sandbox', ...group.procsFiles(), '--', ...dropped]
+        : dropped;
+      return {
+        argv,
+        release: async () => group?.destroy(),
+        limitNote: () =>
+          group?.memoryLimitHit() ? `sandbox: memory limit of ${limits.memoryMiB} MiB reached` : undefined,
+      };
+    },
+  };
+}
