@@ -116,6 +116,9 @@ export async function startClientApiServer(
         res.end(JSON.stringify({ message: error.message }));
       });
   });
+  // As `factory serve`: the client's idle connections expire before the server's, never the other way round.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: actual } = server.address() as AddressInfo;
   return { server, baseUrl: `http://127.0.0.1:${actual}` };

@@ -1,4 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
+import { localConfinement } from '../sandbox';
 import { ArmDeploymentTarget } from './armDeploymentTarget';
 import type { DeploymentTarget } from './deploymentTarget';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
@@ -31,7 +32,7 @@ export function createDeploymentTarget(
     });
   }
   if (kind !== 'local') throw new Error(`FACTORY_DEPLOYMENT_TARGET '${kind}' is not one of: local, arm`);
-  return new LocalBlueGreenTarget({ home, build });
+  return new LocalBlueGreenTarget({ home, build, confinement: () => localConfinement(env) });
 }
 
 /** `FACTORY_KEEP_DEPLOYED=false` stops the deployed product when the run ends; anything else keeps it running. */

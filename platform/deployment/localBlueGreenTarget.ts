@@ -3,6 +3,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   closeSync,
   readFileSync,
@@ -11,7 +12,11 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Cgroup } from '../sandbox/cgroup';
+import type { Confinement } from '../sandbox/confinement';
+import { processConfinement } from '../sandbox/processConfinement';
 import { readTarGz } from './tarball';
 import {
   assertSafeSegment,
@@ -38,13 +43,26 @@ export interface LocalBlueGreenOptions {
   build: ServiceBuilder;
   /** How long a started service has to print `listening on port N`. */
   startTimeoutMs?: number;
+  /**
+   * How services are confined (default: `processConfinement`, Node's permission model only). With namespaces a
+   * service runs as another user, sees only its folder, and is bounded by a control group; it shares the host's
+   * network, since people and the health checks reach it there.
+   */
+  confinement?: () => Confinement;
 }
+
+/** Memory and processes of one deployed service at the most. */
+export const serviceLimits = { memoryMiB: 512, maxProcesses: 64 };
 
 interface ProcessRecord {
   service: string;
   pid: number;
   port: number;
   dir: string;
+  /** The service's control group, released when it stops. */
+  cgroup?: string[];
+  /** `dir` is a copy made to start it (removed when it stops), not the version's build folder. */
+  staged?: boolean;
 }
 
 const listening = /listening on port (\d+)/;
@@ -71,24 +89,29 @@ function ours(record: ProcessRecord): boolean {
 }
 
 async function stopProcess(record: ProcessRecord): Promise<boolean> {
-  if (!ours(record)) return false;
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      // Detached: the pid leads its own process group.
-      process.kill(-record.pid, s);
-    } catch {
+  const running = ours(record);
+  if (running) {
+    const signal = (s: NodeJS.Signals) => {
       try {
-        process.kill(record.pid, s);
+        // Detached: the pid leads its own process group.
+        process.kill(-record.pid, s);
       } catch {
-        /* already gone */
+        try {
+          process.kill(record.pid, s);
+        } catch {
+          /* already gone */
+        }
       }
-    }
-  };
-  signal('SIGTERM');
-  for (let i = 0; i < 30 && alive(record.pid); i++) await sleep(100);
-  if (alive(record.pid)) signal('SIGKILL');
-  for (let i = 0; i < 20 && alive(record.pid); i++) await sleep(50);
-  return true;
+    };
+    signal('SIGTERM');
+    for (let i = 0; i < 30 && alive(record.pid); i++) await sleep(100);
+    if (alive(record.pid)) signal('SIGKILL');
+    for (let i = 0; i < 20 && alive(record.pid); i++) await sleep(50);
+  }
+  // Whatever is left in the service's control group (it may have been started by another factory process).
+  if (record.cgroup?.length) await Cgroup.at(record.cgroup).destroy();
+  if (record.staged) rmSync(record.dir, { recursive: true, force: true });
+  return running;
 }
 
 function writeJsonAtomic(path: string, value: unknown): void {
@@ -486,41 +509,56 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       );
   }
 
-  /** Starts one compiled service detached, confined by Node's permission model to its own folder. */
+  /**
+   * Starts one compiled service detached, confined by Node's permission model to its own folder and by the
+   * confinement. Under namespaces the service runs from a copy outside FACTORY_HOME, which its user cannot reach.
+   */
   private async start(versionDir: string, service: string, version: string): Promise<ProcessRecord> {
-    const dir = join(versionDir, 'build', service);
-    if (!existsSync(join(dir, 'src', 'main.js')))
-      throw new Error(`${service}: no compiled src/main.js in ${dir}`);
+    const built = join(versionDir, 'build', service);
+    if (!existsSync(join(built, 'src', 'main.js')))
+      throw new Error(`${service}: no compiled src/main.js in ${built}`);
+    const confinement = this.options.confinement?.() ?? processConfinement;
+    const dir = confinement.needsReachableFolder
+      ? mkdtempSync(join(tmpdir(), `factory-service-${service}-`))
+      : built;
+    if (dir !== built) cpSync(built, dir, { recursive: true });
     const logPath = join(versionDir, 'logs', `${service}.log`);
     mkdirSync(dirname(logPath), { recursive: true });
     writeFileSync(logPath, '');
     const fd = openSync(logPath, 'a');
     let exited: string | undefined;
     let child;
-    try {
-      child = spawn(
+    const execution = confinement.prepare(
+      [
         process.execPath,
-        [
-          '--experimental-permission',
-          `--allow-fs-read=${dir}`,
-          `--allow-fs-write=${dir}`,
-          '--no-warnings',
-          'src/main.js',
-        ],
-        {
-          cwd: dir,
-          detached: true,
-          stdio: ['ignore', fd, fd],
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: dir,
-            PORT: '0',
-            HOST: '127.0.0.1',
-            NODE_ENV: 'production',
-            SERVICE_VERSION: version,
-          },
+        '--experimental-permission',
+        `--allow-fs-read=${dir}`,
+        `--allow-fs-write=${dir}`,
+        '--no-warnings',
+        'src/main.js',
+      ],
+      dir,
+      serviceLimits,
+      { network: 'host' },
+    );
+    try {
+      const [program, ...args] = execution.argv;
+      child = spawn(program, args, {
+        cwd: dir,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          NODE_ENV: 'production',
+          SERVICE_VERSION: version,
         },
-      );
+      });
+    } catch (error) {
+      await execution.release();
+      throw error;
     } finally {
       closeSync(fd);
     }
@@ -531,14 +569,15 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
     while (Date.now() < deadline) {
       const match = listening.exec(readFileSync(logPath, 'utf8'));
-      if (match) return { service, pid, port: Number(match[1]), dir };
+      if (match)
+        return { service, pid, port: Number(match[1]), dir, cgroup: execution.cgroup, staged: dir !== built };
       if (exited)
         throw new Error(
           `${service} ${exited} before listening: ${readFileSync(logPath, 'utf8').slice(-400)}`,
         );
       await sleep(50);
     }
-    await stopProcess({ service, pid, port: 0, dir });
+    await stopProcess({ service, pid, port: 0, dir, cgroup: execution.cgroup, staged: dir !== built });
     throw new Error(
       `${service} did not report a listening port within ${this.options.startTimeoutMs ?? 15_000} ms`,
     );

@@ -24,6 +24,11 @@ export class Cgroup {
     readonly version: 1 | 2,
   ) {}
 
+  /** A group created earlier, possibly by another process (a deployed service's, at undeploy). */
+  static at(folders: string[]): Cgroup {
+    return new Cgroup(folders, folders.length === 1 ? 2 : 1);
+  }
+
   /** Creates the group with its limits; undefined where this process may not (the reason in `why`). */
   static create(
     name: string,

@@ -1,6 +1,7 @@
 /** What a sandboxed execution may use at most, beyond wall-clock time. */
 export interface ExecutionLimits {
-  cpuSeconds: number;
+  /** CPU time of the command itself (RLIMIT_CPU); none for a server that runs until it is stopped. */
+  cpuSeconds?: number;
   memoryMiB: number;
   maxProcesses: number;
 }
@@ -9,6 +10,8 @@ export interface ExecutionLimits {
 export interface ConfinedExecution {
   /** The wrapper's argv, ending with the command's own argv. */
   argv: string[];
+  /** Folders of the control group, for a process that must release it later (a deployed service). */
+  cgroup: string[];
   /** Ends every process the execution started (called at the limit and after it exits), then frees resources. */
   release(): Promise<void>;
   /** A note for the result when a limit of the confinement (not the command) ended the execution. */
@@ -23,5 +26,19 @@ export interface Confinement {
   readonly name: 'namespaces' | 'process';
   /** What it confines, in a sentence, for run reports and `factory` output. */
   readonly description: string;
-  prepare(command: string[], workdir: string, limits: ExecutionLimits): ConfinedExecution;
+  /**
+   * The working directory must be reachable by the sandbox's user along its whole path (bubblewrap binds it by
+   * path, as that user): true for namespaces, where a folder inside FACTORY_HOME is not.
+   */
+  readonly needsReachableFolder: boolean;
+  /**
+   * `network: 'own'` (default): only the execution's own loopback. `'host'`: the host's network, for a deployed
+   * service that people and health checks must reach.
+   */
+  prepare(
+    command: string[],
+    workdir: string,
+    limits: ExecutionLimits,
+    options?: { network?: 'own' | 'host' },
+  ): ConfinedExecution;
 }

@@ -2,6 +2,7 @@ import { instrumentSandbox } from '../telemetry/factoryTelemetry';
 import { LocalProcessSandbox } from './localProcessSandbox';
 import { namespaceConfinement, namespaceSupport } from './namespaceConfinement';
 import { processConfinement } from './processConfinement';
+import type { Confinement } from './confinement';
 import type { Sandbox } from './sandbox';
 
 export type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from './sandbox';
@@ -15,16 +16,14 @@ export class SandboxUnavailableError extends Error {
 type Env = Record<string, string | undefined>;
 
 /**
- * The local sandbox the settings ask for: `FACTORY_SANDBOX=namespaces` (the default) or `process`, the weaker
- * mode a user must opt into on a host without namespaces. Never silently weaker than asked.
+ * How generated code is confined on this machine, from `FACTORY_SANDBOX`: `namespaces` (the default) or
+ * `process`, the weaker mode a user must opt into on a host without namespaces. Never silently weaker than asked.
  */
-export function localSandbox(env: Env = process.env): LocalProcessSandbox {
+export function localConfinement(env: Env = process.env): Confinement {
   const mode = (env.FACTORY_SANDBOX ?? 'namespaces').toLowerCase();
   if (mode === 'process') {
-    process.stderr.write(
-      'WARNING: FACTORY_SANDBOX=process: generated code runs WITHOUT isolation, as this user, with its files, processes and network reachable\n',
-    );
-    return new LocalProcessSandbox({ confinement: processConfinement });
+    warnUnconfined();
+    return processConfinement;
   }
   if (mode !== 'namespaces')
     throw new SandboxUnavailableError(
@@ -35,7 +34,21 @@ export function localSandbox(env: Env = process.env): LocalProcessSandbox {
     throw new SandboxUnavailableError(
       `generated code cannot be isolated on this machine: ${support.reason}. Install bubblewrap (apt-get install bubblewrap), or set FACTORY_SANDBOX=process to run generated code without isolation`,
     );
-  return new LocalProcessSandbox({ confinement: namespaceConfinement(support) });
+  return namespaceConfinement(support);
+}
+
+let warned = false;
+function warnUnconfined(): void {
+  if (warned) return;
+  warned = true;
+  process.stderr.write(
+    'WARNING: FACTORY_SANDBOX=process: generated code runs WITHOUT isolation, as this user, with its files, processes and network reachable\n',
+  );
+}
+
+/** The local sandbox the settings ask for (see `localConfinement`). */
+export function localSandbox(env: Env = process.env): LocalProcessSandbox {
+  return new LocalProcessSandbox({ confinement: localConfinement(env) });
 }
 
 let current: Sandbox | undefined;

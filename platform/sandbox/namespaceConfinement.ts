@@ -24,9 +24,13 @@ const find = (candidates: string[]) => candidates.find((path) => existsSync(path
  * only writable place. FACTORY_HOME, the project, /home, /root, /etc (but the dynamic loader's cache) and the
  * factory's sockets are not mounted, so they do not exist inside.
  */
-function bwrapArgs(workdir: string, uid: number): string[] {
+function bwrapArgs(workdir: string, uid: number, network: 'own' | 'host' = 'own'): string[] {
   const args = [
     '--unshare-all',
+    '--unshare-user',
+    ...(network === 'host' ? ['--share-net'] : []),
+    // No namespaces of its own inside: nothing to build another escape attempt on.
+    '--disable-userns',
     '--die-with-parent',
     '--new-session',
     '--hostname',
@@ -139,8 +143,9 @@ export function namespaceSupport(): NamespaceSupport {
 export function namespaceConfinement(found: Extract<NamespaceSupport, { available: true }>): Confinement {
   return {
     name: 'namespaces',
+    needsReachableFolder: true,
     description: `isolated: own user${found.setpriv ? ' (nobody)' : ''}, PID, network (loopback only) and mount namespaces${found.cgroups ? ', control group limits on memory, processes and CPU' : ''}`,
-    prepare(command, workdir, limits) {
+    prepare(command, workdir, limits, options = {}) {
       const group = found.cgroups
         ? Cgroup.create(`factory-sandbox-${randomBytes(8).toString('hex')}`, {
             memoryBytes: limits.memoryMiB * 1024 * 1024,
@@ -153,7 +158,7 @@ export function namespaceConfinement(found: Extract<NamespaceSupport, { availabl
       if (found.setpriv) chownTree(workdir, sandboxUid);
       const inner = [
         found.bwrap,
-        ...bwrapArgs(workdir, sandboxUid),
+        ...bwrapArgs(workdir, sandboxUid, options.network),
         '--',
         ...withCpuLimit(command, limits.cpuSeconds),
       ];
@@ -165,6 +170,7 @@ export function namespaceConfinement(found: Extract<NamespaceSupport, { availabl
         : dropped;
       return {
         argv,
+        cgroup: group?.folders ?? [],
         release: async () => group?.destroy(),
         limitNote: () =>
           group?.memoryLimitHit() ? `sandbox: memory limit of ${limits.memoryMiB} MiB reached` : undefined,

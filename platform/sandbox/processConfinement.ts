@@ -14,7 +14,8 @@ export function findPrlimit(): string | null {
 }
 
 /** argv that runs `command` with RLIMIT_CPU; both wrappers pass argv through untouched. */
-export function withCpuLimit(command: string[], cpuSeconds: number): string[] {
+export function withCpuLimit(command: string[], cpuSeconds: number | undefined): string[] {
+  if (cpuSeconds === undefined) return command;
   const cpu = String(Math.max(1, Math.ceil(cpuSeconds)));
   const prlimit = findPrlimit();
   // prlimit execs argv; sh only expands "$@" (argv is never interpolated into the script).
@@ -30,11 +31,13 @@ export function withCpuLimit(command: string[], cpuSeconds: number): string[] {
  */
 export const processConfinement: Confinement = {
   name: 'process',
+  needsReachableFolder: false,
   description:
     'NOT ISOLATED: generated code runs as the factory user with its files, processes and network visible (scrubbed environment, CPU and time limits only)',
   prepare(command, _workdir, limits) {
     return {
       argv: withCpuLimit(command, limits.cpuSeconds),
+      cgroup: [],
       release: async () => undefined,
       limitNote: () => undefined,
     };

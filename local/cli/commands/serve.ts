@@ -64,6 +64,10 @@ export async function serve(session: Session, port: number, host = '127.0.0.1'):
       }
     })();
   });
+  // Idle keep-alive connections stay open longer than clients keep them (undici: 4 s, proxies: up to 60 s), so a
+  // client never sends a request on a connection the server is closing at that moment (a reset under load).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileForDeployment } from '../../../agents/blueprint/operations/target';
 import { LocalBlueGreenTarget, type CurrentDeployment } from '../../../platform/deployment';
+import { localConfinement } from '../../../platform/sandbox';
+import type { Confinement } from '../../../platform/sandbox/confinement';
+import { namespaceSupport } from '../../../platform/sandbox/namespaceConfinement';
 import { writeTarGz } from '../../../platform/deployment/tarball';
 
 /** A small service in the shape the factory generates: `src/main.ts` on PORT, prints its port, GET /health. */
@@ -33,9 +36,23 @@ const get = async (url: string) => {
   return { status: response.status, body: (await response.json()) as { marker: string } };
 };
 
-describe('local blue/green deployment target', () => {
+const namespaces = namespaceSupport().available || process.env.CI;
+
+const confinements: Array<[string, (() => Confinement) | undefined]> = [
+  ['Node permission model only', undefined],
+  ...(namespaces
+    ? [
+        ['namespaces', () => localConfinement({ FACTORY_SANDBOX: 'namespaces' })] as [
+          string,
+          () => Confinement,
+        ],
+      ]
+    : []),
+];
+
+describe.each(confinements)('local blue/green deployment target (%s)', (_name, confinement) => {
   const home = mkdtempSync(join(tmpdir(), 'factory-deploy-'));
-  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
+  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment, confinement });
   const request = (version: string, archive: Buffer) => ({
     tenantId: 'test',
     runId: 'run-bg',
@@ -105,8 +122,28 @@ describe('local blue/green deployment target', () => {
     ).rejects.toThrow();
   }, 30_000);
 
+  it('runs each service as the sandbox user in its own control group when confined by namespaces', async () => {
+    const current = (await target.current('test', 'run-bg'))!;
+    const records = JSON.parse(
+      readFileSync(join(home, 'deployments/test/run-bg', current.version, 'processes.json'), 'utf8'),
+    ) as Array<{ pid: number; cgroup?: string[] }>;
+    expect(records).toHaveLength(1);
+    const confined = confinement !== undefined;
+    expect((records[0].cgroup ?? []).length > 0).toBe(confined && process.getuid?.() === 0);
+    const children = readFileSync(`/proc/${records[0].pid}/task/${records[0].pid}/children`, 'utf8');
+    // bubblewrap leads the service: the service itself is its descendant, as another user.
+    if (confined) {
+      const service = children.trim().split(' ')[0];
+      const status = readFileSync(`/proc/${service}/status`, 'utf8');
+      if (process.getuid?.() === 0) expect(status).toMatch(/^Uid:\s+65534\s/m);
+    }
+  });
+
   it('undeploys: every process stops and the routing entry says so', async () => {
     const current = (await target.current('test', 'run-bg'))!;
+    const records = JSON.parse(
+      readFileSync(join(home, 'deployments/test/run-bg', current.version, 'processes.json'), 'utf8'),
+    ) as Array<{ cgroup?: string[] }>;
     const result = await target.undeploy('test', 'run-bg');
     expect(result.stopped).toBe(1);
     expect((await target.current('test', 'run-bg'))!.status).toBe('stopped');
@@ -114,6 +151,7 @@ describe('local blue/green deployment target', () => {
       fetch(`${current.services[0].url}/health`, { signal: AbortSignal.timeout(1000) }),
     ).rejects.toThrow();
     expect(existsSync(join(home, 'deployments/test/run-bg/1.0.0/logs/items.log'))).toBe(true);
+    for (const folder of records[0].cgroup ?? []) expect(existsSync(folder)).toBe(false);
   }, 30_000);
 
   it('refuses unsafe names', async () => {
