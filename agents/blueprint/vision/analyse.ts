@@ -10,6 +10,7 @@ import type {
   VisionRule,
 } from '../../schemas/vision';
 import { visionSchema } from '../../schemas/vision';
+import { productSlugOf } from '../../schemas/productSlug';
 import { readHints, type Hints } from './hints';
 import {
   camelCase,
@@ -781,7 +782,7 @@ export function analyseVision(text: string): Vision {
   const features = featuresOf(entities, finalActions, actionKinds, personas, story.goals);
   const vision: Vision = {
     title,
-    slug: kebabCase(title),
+    slug: productSlugOf(title),
     summary: story.opportunity || story.problem,
     problem: story.problem,
     opportunity: story.opportunity,
