@@ -7,11 +7,11 @@ import {
   closeSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite';
 import { readTarGz } from './tarball';
 import {
   assertSafeSegment,
@@ -91,11 +91,9 @@ async function stopProcess(record: ProcessRecord): Promise<boolean> {
   return true;
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(temp, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 /**
@@ -238,7 +236,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           for (const service of request.services)
             records.push(await this.start(versionDir, service, version));
         } finally {
-          writeJsonAtomic(join(versionDir, 'processes.json'), records);
+          await writeJsonAtomic(join(versionDir, 'processes.json'), records);
         }
         return {
           value: records,
@@ -247,7 +245,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       });
     } catch (error) {
       for (const record of started.length ? started : this.processes(versionDir)) await stopProcess(record);
-      this.appendHistory(tenantId, runId, before, version, 'rolled-back', (error as Error).message);
+      await this.appendHistory(tenantId, runId, before, version, 'rolled-back', (error as Error).message);
       return outcome(before?.status === 'live' ? 'rolled-back' : 'failed', {
         rollback: {
           reason: (error as Error).message,
@@ -291,7 +289,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         for (const record of started) await stopProcess(record);
         return { value: undefined, detail: `stopped ${started.length} process(es) of ${version}` };
       });
-      this.appendHistory(tenantId, runId, before, version, 'rolled-back', reason);
+      await this.appendHistory(tenantId, runId, before, version, 'rolled-back', reason);
       return outcome(before?.status === 'live' ? 'rolled-back' : 'failed', {
         services,
         health,
@@ -321,7 +319,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           before?.status === 'live' && before.version !== version ? before.version : before?.previousVersion,
         history: [...(before?.history ?? []), { version, at: now, event: 'switched' }],
       };
-      writeJsonAtomic(this.currentPath(tenantId, runId), next);
+      await writeJsonAtomic(this.currentPath(tenantId, runId), next);
       return { value: undefined, detail: `current.json now routes to ${version}` };
     });
     if (before?.status === 'live' && before.version !== version) {
@@ -356,7 +354,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const previous = current.previousVersion;
     if (!previous || !existsSync(join(base, previous, 'build'))) {
       for (const record of failing) await stopProcess(record);
-      this.appendHistory(
+      await this.appendHistory(
         tenantId,
         runId,
         current,
@@ -364,7 +362,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         'stopped',
         `rollback with no earlier version: ${reason}`,
       );
-      writeJsonAtomic(this.currentPath(tenantId, runId), {
+      await writeJsonAtomic(this.currentPath(tenantId, runId), {
         ...(await this.current(tenantId, runId)),
         status: 'stopped',
       });
@@ -390,7 +388,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const services = readdirSync(join(versionDir, 'build'));
     const records: ProcessRecord[] = [];
     for (const service of services) records.push(await this.start(versionDir, service, previous));
-    writeJsonAtomic(join(versionDir, 'processes.json'), records);
+    await writeJsonAtomic(join(versionDir, 'processes.json'), records);
     const restored: DeployedService[] = records.map((r) => ({
       service: r.service,
       url: `http://127.0.0.1:${r.port}`,
@@ -406,7 +404,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       detail: restored.map((s) => `${s.service} ${s.url}`).join(', '),
     });
     const now = new Date().toISOString();
-    writeJsonAtomic(this.currentPath(tenantId, runId), {
+    await writeJsonAtomic(this.currentPath(tenantId, runId), {
       ...current,
       version: previous,
       services: restored,
@@ -457,7 +455,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const current = await this.current(tenantId, runId);
     if (current && current.status !== 'stopped') {
       const now = new Date().toISOString();
-      writeJsonAtomic(this.currentPath(tenantId, runId), {
+      await writeJsonAtomic(this.currentPath(tenantId, runId), {
         ...current,
         status: 'stopped',
         history: [...current.history, { version: current.version, at: now, event: 'stopped' }],
@@ -589,16 +587,16 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     return results;
   }
 
-  private appendHistory(
+  private async appendHistory(
     tenantId: string,
     runId: string,
     current: CurrentDeployment | undefined,
     version: string,
     event: 'rolled-back' | 'stopped',
     detail: string,
-  ): void {
+  ): Promise<void> {
     if (!current) return;
-    writeJsonAtomic(this.currentPath(tenantId, runId), {
+    await writeJsonAtomic(this.currentPath(tenantId, runId), {
       ...current,
       history: [
         ...current.history,
