@@ -5,15 +5,9 @@ import { dirname } from 'node:path';
 
 /** The file operations an atomic write uses; tests pass one that fails to see what is left on disk. */
 export interface AtomicWriteFs {
-  open(path: string, flags: string, mode?: number): Promise<FileHandle>;
+  open(path: string, flags: string): Promise<FileHandle>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options: { force: boolean }): Promise<void>;
-}
-
-export interface AtomicWriteOptions {
-  /** Permission bits of a newly created file (default 0o666 before the umask). */
-  mode?: number;
-  fs?: AtomicWriteFs;
 }
 
 /**
@@ -25,13 +19,12 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(
   file: string,
   body: Buffer | string,
-  options: AtomicWriteOptions = {},
+  fs: AtomicWriteFs = nodeFs,
 ): Promise<void> {
-  const fs = options.fs ?? nodeFs;
   // Unique per write: two writers of one file (two processes, or two calls in one) never share a temp file.
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const handle = await fs.open(temp, 'wx', options.mode);
+    const handle = await fs.open(temp, 'wx');
     try {
       await handle.writeFile(body);
       await handle.sync();
