@@ -166,7 +166,7 @@ function domainCriterion(visions: Loaded[]): GateCriterion {
   const findings =
     entities.length > 0 && unnamed.length === entities.length
       ? [
-          `The vision names nothing the product would store: no entity of its analysis is mentioned in the text (${unnamed.map((e) => String(e.name)).join(', ')} is a placeholder). Describe who does what with which things, e.g. "members reserve tools; each tool has a name and a condition".`,
+          `The vision names nothing the product would store: no entity of its analysis is mentioned in the text (${unnamed.map((e) => String(e.name)).join(', ')}: mentioned 0 times). Describe who does what with which things, e.g. "members reserve tools; each tool has a name and a condition".`,
         ]
       : [];
   return noFindings('The vision names what the product stores', findings);

@@ -44,9 +44,23 @@ describe('the Vision to Architecture phase on text that is not a vision', () => 
     expect(failed.map((c) => [c.name, c.findings])).toEqual([
       [
         'The vision names what the product stores',
-        [expect.stringMatching(/^The vision names nothing the product would store: .*Item is a placeholder/)],
+        [
+          expect.stringMatching(
+            /^The vision names nothing the product would store: .*\(Item: mentioned 0 times\)/,
+          ),
+        ],
       ],
     ]);
+  }, 120000);
+
+  it('counts entities given only in front matter as named', async () => {
+    const run = await runAgents(visionToArchitectureAgents, {
+      visionText: '---\nentities: [Tool, Loan]\n---\n',
+    });
+    const criterion = (await evaluateGate(run)).find(
+      (c) => c.name === 'The vision names what the product stores',
+    );
+    expect(criterion).toMatchObject({ passed: true, findings: [] });
   }, 120000);
 
   it('runs every agent on TypeScript source and lets the gate judge the result', async () => {
