@@ -1,3 +1,4 @@
+import { InvalidRunRequestError } from '../../runs/startRun';
 import { codeLikeVisions } from '../support/codeLikeVisions';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 
@@ -29,5 +30,13 @@ describe('a factory run on text that is not a product vision (embedded host)', (
     expect(doc.failure?.message).toMatch(
       /^Vision to Architecture did not pass its gate .*The vision names what the product stores: The vision names nothing the product would store/,
     );
+  });
+
+  it('refuses a vision whose front matter is not YAML before starting anything', async () => {
+    const start = t.start('---\n: : :\n---\n# Tools\n\nMembers reserve tools.\n', {}, 'run-bad-yaml');
+    await expect(start).rejects.toThrow(InvalidRunRequestError);
+    await expect(start).rejects.toThrow(/^the vision's front matter is not valid YAML: /);
+    expect(await t.ports.runs.get('test', 'run-bad-yaml')).toBeUndefined();
+    expect(t.factory.host.getStatus('run-bad-yaml')).toBeUndefined();
   });
 });
