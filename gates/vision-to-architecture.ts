@@ -137,14 +137,39 @@ function backlogStories(backlogs: Loaded[]): StoryRef[] {
   return json.length ? storiesOf(parseJson(json[json.length - 1]).value) : [];
 }
 
-/** Entity names the vision's analysis found, to tell a dropped entity from one the vision never had. */
-function visionEntities(visions: Loaded[]): Set<string> {
+/** The entities of the vision's analysis (the newest vision JSON), as written. */
+function analysedEntities(visions: Loaded[]): Json[] {
   const json = visions.filter((v) => v.name.endsWith('.json'));
   const domain = json.length
     ? (parseJson(json[json.length - 1]).value?.domain as Json | undefined)
     : undefined;
-  const entities = Array.isArray(domain?.entities) ? (domain.entities as Json[]) : [];
-  return new Set(entities.map((e) => (typeof e?.name === 'string' ? e.name : '')).filter(Boolean));
+  return Array.isArray(domain?.entities) ? (domain.entities as Json[]) : [];
+}
+
+/** Entity names the vision's analysis found, to tell a dropped entity from one the vision never had. */
+function visionEntities(visions: Loaded[]): Set<string> {
+  return new Set(
+    analysedEntities(visions)
+      .map((e) => (typeof e?.name === 'string' ? e.name : ''))
+      .filter(Boolean),
+  );
+}
+
+/**
+ * A text that names nothing to store (source code, markup, a single word) still gets a placeholder entity from
+ * the analysis so that the later agents can run; the product built on it would be made up. An entity counts
+ * when the text mentions it or a front-matter hint gives it.
+ */
+function domainCriterion(visions: Loaded[]): GateCriterion {
+  const entities = analysedEntities(visions);
+  const unnamed = entities.filter((e) => e?.mentions === 0 && e?.source !== 'hint');
+  const findings =
+    entities.length > 0 && unnamed.length === entities.length
+      ? [
+          `The vision names nothing the product would store: no entity of its analysis is mentioned in the text (${unnamed.map((e) => String(e.name)).join(', ')}: mentioned 0 times). Describe who does what with which things, e.g. "members reserve tools; each tool has a name and a condition".`,
+        ]
+      : [];
+  return noFindings('The vision names what the product stores', findings);
 }
 
 function storiesCriterion(
@@ -357,6 +382,7 @@ export const visionToArchitectureGate: GateDefinition = {
       load(ctx, 'vision'),
     ]);
     return [
+      domainCriterion(vision),
       await openApiCriterion(openapi),
       await asyncApiCriterion(asyncapi),
       eventSchemaCriterion(eventSchemas, model),

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ArtifactRef } from '../agents/agent';
 import type { RunInput } from '../orchestrations/contracts';
+import { splitFrontMatter, VisionFrontMatterError } from '../agents/blueprint/vision/markdown';
 import { ArtifactConflictError } from '../platform/ports/artifactStore';
 import type { RunDocument, RunOptions } from '../platform/ports/runStore';
 import type { Ports } from '../platform/config';
@@ -68,6 +69,13 @@ export async function startRun(
   if (!request.vision.trim()) throw new InvalidRunRequestError('the vision is empty');
   if (Buffer.byteLength(request.vision) > maxVisionBytes) {
     throw new InvalidRunRequestError(`the vision is over ${maxVisionBytes} bytes`);
+  }
+  // Refused here rather than by the Vision Architect after the run has started and retried.
+  try {
+    splitFrontMatter(request.vision);
+  } catch (error) {
+    if (error instanceof VisionFrontMatterError) throw new InvalidRunRequestError(error.message);
+    throw error;
   }
   const runId =
     request.runId ??

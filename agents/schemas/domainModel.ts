@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { productSlugSchema } from './productSlug';
 
 /**
  * The domain model (artifact kind `domain-model`): the contract between the architecture agents of phase 1
@@ -84,7 +85,7 @@ export const boundedContextSchema = z.object({
 });
 
 export const domainModelSchema = z.object({
-  product: z.object({ name: z.string(), slug: z.string().regex(/^[a-z][a-z0-9-]*$/) }),
+  product: z.object({ name: z.string(), slug: productSlugSchema }),
   actors: z.array(z.object({ name: z.string(), description: z.string() })),
   contexts: z.array(boundedContextSchema).min(1),
 });

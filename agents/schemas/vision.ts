@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { attributeTypes } from './domainModel';
+import { productSlugSchema } from './productSlug';
 
 /**
  * The vision document (artifact kind `vision`, JSON part): what the Vision Architect understood from the
@@ -106,7 +107,7 @@ export const featureSchema = z.object({
 
 export const visionSchema = z.object({
   title: z.string().min(1),
-  slug: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  slug: productSlugSchema,
   summary: z.string(),
   problem: z.string(),
   opportunity: z.string(),

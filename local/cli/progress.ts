@@ -176,7 +176,7 @@ export async function saveLocalRunReport(
   const written = (await artifacts.list(tenantId, runId)).find((a) => a.kind === 'run-report');
   if (written) {
     const page = (await artifacts.get(tenantId, runId, written.path)).toString('utf8');
-    return { file: writeReportFile(session.home, runId, page), artifact: written.path };
+    return { file: await writeReportFile(session.home, runId, page), artifact: written.path };
   }
   const host = session.factory.host;
   const page = await buildRunReport(session.ports, tenantId, runId, {
@@ -184,5 +184,5 @@ export async function saveLocalRunReport(
     runtime: host.getStatus(runId),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
-  return { file: writeReportFile(session.home, runId, page), artifact: stored.path };
+  return { file: await writeReportFile(session.home, runId, page), artifact: stored.path };
 }

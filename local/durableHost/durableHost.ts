@@ -25,6 +25,8 @@ export interface DurableHostOptions {
   log?: (level: string, message: string) => void;
   /** How often to look for work written by other processes (e.g. `factory approve`), in ms. */
   pollIntervalMs?: number;
+  /** How long an activity whose start or end could not be recorded (a full disk) waits to run again, in ms. */
+  recordRetryDelayMs?: number;
 }
 
 export interface InstanceStatus {
@@ -80,6 +82,9 @@ export class DurableHost {
   private stopped = true;
   private poller: NodeJS.Timeout | undefined;
   private readonly pollIntervalMs: number;
+  private readonly recordRetryDelayMs: number;
+  /** Activities whose start or end could not be recorded, waiting to run again. */
+  private readonly deferred = new Set<number>();
 
   constructor(options: DurableHostOptions) {
     this.registry = options.registry;
@@ -89,6 +94,7 @@ export class DurableHost {
     this.maxPayloadBytes = options.maxPayloadBytes ?? 256 * 1024;
     this.log = options.log ?? (() => undefined);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.recordRetryDelayMs = options.recordRetryDelayMs ?? 5000;
     this.events.setMaxListeners(0);
     this.clock.onAdvance?.(() => this.wake());
   }
@@ -592,13 +598,34 @@ export class DurableHost {
     if (this.stopped) return;
     const free = this.maxConcurrentActivities - this.running.size;
     if (free <= 0) return;
-    for (const row of this.store.readyActivities(new Set(this.running.keys()), free)) {
-      const work = this.runActivity(row).finally(() => {
-        this.running.delete(row.id);
-        this.wake();
-      });
+    const busy = new Set([...this.running.keys(), ...this.deferred]);
+    for (const row of this.store.readyActivities(busy, free)) {
+      const work = this.runActivity(row)
+        .catch((error: unknown) => this.deferActivity(row, error))
+        .finally(() => {
+          this.running.delete(row.id);
+          this.wake();
+        });
       this.running.set(row.id, work);
     }
+  }
+
+  /**
+   * The store refused to record an activity's start or end (a full disk): its transaction rolled back, so the
+   * activity is still queued. It runs again after a pause (at-least-once, as after a crash) rather than at once,
+   * which would spin while the disk stays full.
+   */
+  private deferActivity(row: ActivityRow, error: unknown): void {
+    this.log(
+      'error',
+      `durable host: could not record activity ${row.name} (task ${row.task_id} of ${row.instance_id}); it runs again in ${this.recordRetryDelayMs} ms: ${(error as Error).message ?? error}`,
+    );
+    this.deferred.add(row.id);
+    const timer = setTimeout(() => {
+      this.deferred.delete(row.id);
+      this.wake();
+    }, this.recordRetryDelayMs);
+    timer.unref();
   }
 
   private isActivityRunning(instanceId: string, taskId: number): boolean {

@@ -8,14 +8,15 @@ import {
   type ArtifactStore,
   type StoredArtifact,
 } from '../ports/artifactStore';
+import { writeFileAtomic } from '../files/atomicWrite';
 import { sha256, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 const manifestName = '.manifest.json';
 
 /**
  * Artifacts as plain files under `<root>/<tenantId>/<runId>/`, so a person can open them, with a manifest
- * beside them that records kind, content type and sha256 per path. Writes go to a temp file and are renamed,
- * so a crash never leaves a half-written artifact behind.
+ * beside them that records kind, content type and sha256 per path. Files and manifest are replaced atomically
+ * (`writeFileAtomic`), so neither a crash nor a power loss leaves a half-written artifact or an empty manifest.
  */
 export class FilesystemArtifactStore implements ArtifactStore {
   readonly adapter = 'filesystem';
@@ -51,9 +52,9 @@ export class FilesystemArtifactStore implements ArtifactStore {
       }
       const file = join(folder, path);
       await fs.mkdir(dirname(file), { recursive: true });
-      await writeAtomically(file, body);
+      await writeFileAtomic(file, body);
       manifest[path] = entry;
-      await writeAtomically(join(folder, manifestName), Buffer.from(JSON.stringify(manifest)));
+      await writeFileAtomic(join(folder, manifestName), Buffer.from(JSON.stringify(manifest)));
       return entry;
     });
   }
@@ -117,10 +118,4 @@ export class FilesystemArtifactStore implements ArtifactStore {
 
 function pickMeta(meta: ArtifactMeta): ArtifactMeta {
   return { kind: meta.kind, phase: meta.phase, agent: meta.agent, contentType: meta.contentType };
-}
-
-async function writeAtomically(file: string, body: Buffer): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, body);
-  await fs.rename(temp, file);
 }

@@ -8,12 +8,12 @@ import {
   closeSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite';
 import { Cgroup } from '../sandbox/cgroup';
 import type { Confinement } from '../sandbox/confinement';
 import { processConfinement } from '../sandbox/processConfinement';
@@ -114,11 +114,9 @@ async function stopProcess(record: ProcessRecord): Promise<boolean> {
   return running;
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(temp, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 /**
@@ -261,7 +259,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           for (const service of request.services)
             records.push(await this.start(versionDir, service, version));
         } finally {
-          writeJsonAtomic(join(versionDir, 'processes.json'), records);
+          await writeJsonAtomic(join(versionDir, 'processes.json'), records);
         }
         return {
           value: records,
@@ -270,7 +268,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       });
     } catch (error) {
       for (const record of started.length ? started : this.processes(versionDir)) await stopProcess(record);
-      this.appendHistory(tenantId, runId, before, version, 'rolled-back', (error as Error).message);
+      await this.appendHistory(tenantId, runId, before, version, 'rolled-back', (error as Error).message);
       return outcome(before?.status === 'live' ? 'rolled-back' : 'failed', {
         rollback: {
           reason: (error as Error).message,
@@ -314,7 +312,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         for (const record of started) await stopProcess(record);
         return { value: undefined, detail: `stopped ${started.length} process(es) of ${version}` };
       });
-      this.appendHistory(tenantId, runId, before, version, 'rolled-back', reason);
+      await this.appendHistory(tenantId, runId, before, version, 'rolled-back', reason);
       return outcome(before?.status === 'live' ? 'rolled-back' : 'failed', {
         services,
         health,
@@ -344,7 +342,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           before?.status === 'live' && before.version !== version ? before.version : before?.previousVersion,
         history: [...(before?.history ?? []), { version, at: now, event: 'switched' }],
       };
-      writeJsonAtomic(this.currentPath(tenantId, runId), next);
+      await writeJsonAtomic(this.currentPath(tenantId, runId), next);
       return { value: undefined, detail: `current.json now routes to ${version}` };
     });
     if (before?.status === 'live' && before.version !== version) {
@@ -379,7 +377,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const previous = current.previousVersion;
     if (!previous || !existsSync(join(base, previous, 'build'))) {
       for (const record of failing) await stopProcess(record);
-      this.appendHistory(
+      await this.appendHistory(
         tenantId,
         runId,
         current,
@@ -387,7 +385,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         'stopped',
         `rollback with no earlier version: ${reason}`,
       );
-      writeJsonAtomic(this.currentPath(tenantId, runId), {
+      await writeJsonAtomic(this.currentPath(tenantId, runId), {
         ...(await this.current(tenantId, runId)),
         status: 'stopped',
       });
@@ -413,7 +411,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const services = readdirSync(join(versionDir, 'build'));
     const records: ProcessRecord[] = [];
     for (const service of services) records.push(await this.start(versionDir, service, previous));
-    writeJsonAtomic(join(versionDir, 'processes.json'), records);
+    await writeJsonAtomic(join(versionDir, 'processes.json'), records);
     const restored: DeployedService[] = records.map((r) => ({
       service: r.service,
       url: `http://127.0.0.1:${r.port}`,
@@ -429,7 +427,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       detail: restored.map((s) => `${s.service} ${s.url}`).join(', '),
     });
     const now = new Date().toISOString();
-    writeJsonAtomic(this.currentPath(tenantId, runId), {
+    await writeJsonAtomic(this.currentPath(tenantId, runId), {
       ...current,
       version: previous,
       services: restored,
@@ -480,7 +478,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const current = await this.current(tenantId, runId);
     if (current && current.status !== 'stopped') {
       const now = new Date().toISOString();
-      writeJsonAtomic(this.currentPath(tenantId, runId), {
+      await writeJsonAtomic(this.currentPath(tenantId, runId), {
         ...current,
         status: 'stopped',
         history: [...current.history, { version: current.version, at: now, event: 'stopped' }],
@@ -628,16 +626,16 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     return results;
   }
 
-  private appendHistory(
+  private async appendHistory(
     tenantId: string,
     runId: string,
     current: CurrentDeployment | undefined,
     version: string,
     event: 'rolled-back' | 'stopped',
     detail: string,
-  ): void {
+  ): Promise<void> {
     if (!current) return;
-    writeJsonAtomic(this.currentPath(tenantId, runId), {
+    await writeJsonAtomic(this.currentPath(tenantId, runId), {
       ...current,
       history: [
         ...current.history,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../platform/files/atomicWrite';
 import type { ActivityExecution } from '../../platform/ports/activityTrace';
 import type { ArtifactStore, StoredArtifact } from '../../platform/ports/artifactStore';
 import type { RunStore } from '../../platform/ports/runStore';
@@ -101,13 +102,11 @@ export async function storeRunReport(
 }
 
 /** Writes `<factoryHome>/reports/<runId>.html` (replaced atomically) and returns its path. */
-export function writeReportFile(factoryHome: string, runId: string, page: string): string {
+export async function writeReportFile(factoryHome: string, runId: string, page: string): Promise<string> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(runId)) throw new Error(`invalid run id '${runId}'`);
   const dir = join(factoryHome, 'reports');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${runId}.html`);
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, page);
-  renameSync(temp, file);
+  await writeFileAtomic(file, page);
   return file;
 }

@@ -55,7 +55,7 @@ describe('the HTML run report of a real run', () => {
       trace: factory.host.trace(runId),
       runtime: factory.host.getStatus(runId),
     });
-    file = writeReportFile(home, runId, page);
+    file = await writeReportFile(home, runId, page);
   }, 300_000);
 
   afterAll(async () => {

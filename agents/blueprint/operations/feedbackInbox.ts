@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { assertSafeSegment } from '../../../platform/deployment/deploymentTarget';
+import { writeFileAtomic } from '../../../platform/files/atomicWrite';
 
 /**
  * User feedback on a deployed product, given with `factory feedback RUN_ID --file F` and stored under
@@ -76,13 +77,13 @@ function folder(home: string, tenantId: string, runId: string): string {
 }
 
 /** Stores entries as one file named by their hash: giving the same file twice stores it once. */
-export function storeFeedback(
+export async function storeFeedback(
   home: string,
   tenantId: string,
   runId: string,
   entries: FeedbackEntry[],
   receivedAt = new Date(),
-): { path: string; entries: number; duplicate: boolean } {
+): Promise<{ path: string; entries: number; duplicate: boolean }> {
   const body = JSON.stringify({ receivedAt: receivedAt.toISOString(), entries }, null, 2);
   const hash = createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
   const dir = folder(home, tenantId, runId);
@@ -90,8 +91,7 @@ export function storeFeedback(
   const existing = readdirSync(dir).find((f) => f.endsWith(`-${hash}.json`));
   if (existing) return { path: join(dir, existing), entries: entries.length, duplicate: true };
   const path = join(dir, `${receivedAt.toISOString().replace(/[:.]/g, '-')}-${hash}.json`);
-  writeFileSync(`${path}.tmp`, body);
-  renameSync(`${path}.tmp`, path);
+  await writeFileAtomic(path, body);
   return { path, entries: entries.length, duplicate: false };
 }
 

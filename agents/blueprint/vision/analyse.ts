@@ -9,7 +9,8 @@ import type {
   VisionEntity,
   VisionRule,
 } from '../../schemas/vision';
-import { visionSchema } from '../../schemas/vision';
+import { visionActionSchema, visionSchema } from '../../schemas/vision';
+import { productSlugOf } from '../../schemas/productSlug';
 import { readHints, type Hints } from './hints';
 import {
   camelCase,
@@ -676,15 +677,17 @@ export function analyseVision(text: string): Vision {
     if (!c.states) continue;
     c.states.slice(1).forEach((state, i) => {
       if (finalActions.some((a) => a.entity === c.name && a.transitionTo === state)) return;
-      const verb = infinitive(state.replace(/_/g, ' '));
+      const stateVerb = kebabCase(infinitive(state.replace(/_/g, ' ')));
+      // A state that is not words (`s_1` from a status list "1, 2, 3") names no verb: the step moves to it.
+      const named = visionActionSchema.shape.verb.safeParse(stateVerb).success;
       const previous = finalActions.find((a) => a.entity === c.name && a.transitionTo === c.states![i]);
       const actor =
         previous?.actor ?? finalActions.find((a) => a.entity === c.name)?.actor ?? personas[0].name;
-      const name = pascalCase(`${verb} ${c.label}`);
+      const name = pascalCase(named ? `${stateVerb} ${c.label}` : `move ${c.label} to ${state}`);
       if (finalActions.some((a) => a.name === name)) return;
       finalActions.push({
         name,
-        verb: kebabCase(verb),
+        verb: named ? stateVerb : 'move',
         actor,
         entity: c.name,
         transitionTo: state,
@@ -781,7 +784,7 @@ export function analyseVision(text: string): Vision {
   const features = featuresOf(entities, finalActions, actionKinds, personas, story.goals);
   const vision: Vision = {
     title,
-    slug: kebabCase(title),
+    slug: productSlugOf(title),
     summary: story.opportunity || story.problem,
     problem: story.problem,
     opportunity: story.opportunity,

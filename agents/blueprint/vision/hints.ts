@@ -103,6 +103,11 @@ function attributesOf(value: unknown): AttributeHint[] {
   return [];
 }
 
+/** Lifecycle states as written: each once, and only those with a letter or digit (`""`, `{}` name no state). */
+function stateNames(values: string[]): string[] {
+  return [...new Set(values.filter((v) => /[A-Za-z0-9]/.test(v)).map(snakeCase))];
+}
+
 function entityHint(name: string, spec: unknown): EntityHint {
   const hint: EntityHint = { name: entityNameOf(name), attributes: [] };
   if (Array.isArray(spec)) hint.attributes = attributesOf(spec);
@@ -111,30 +116,34 @@ function entityHint(name: string, spec: unknown): EntityHint {
     hint.description = asString(o.description);
     hint.attributes = attributesOf(o.attributes ?? o.fields ?? {});
     const states = o.states ?? o.lifecycle;
-    if (Array.isArray(states)) hint.states = states.map((s) => snakeCase(String(s)));
-    else if (typeof states === 'string')
-      hint.states = states
-        .split(/\s*(?:->|→|,|=>)\s*/)
-        .map(snakeCase)
-        .filter(Boolean);
+    const named = stateNames(
+      Array.isArray(states)
+        ? states.map(String)
+        : typeof states === 'string'
+          ? states.split(/\s*(?:->|→|,|=>)\s*/)
+          : [],
+    );
+    if (named.length > 0) hint.states = named;
   }
   return hint;
 }
 
 function listOf<T>(value: unknown, map: (name: string, spec: unknown) => T): T[] | undefined {
+  // A blank name (`"": x`, `- ""`) names nothing; it is left out rather than becoming an empty name.
+  const named = (name: string, spec: unknown): T[] => (name.trim() ? [map(name.trim(), spec)] : []);
   if (Array.isArray(value)) {
     return value.flatMap((item) => {
-      if (typeof item === 'string') return [map(item, undefined)];
+      if (typeof item === 'string') return named(item, undefined);
       if (item && typeof item === 'object') {
         const o = item as Record<string, unknown>;
-        if (typeof o.name === 'string') return [map(o.name, o)];
-        return Object.entries(o).map(([k, v]) => map(k, v));
+        if (typeof o.name === 'string') return named(o.name, o);
+        return Object.entries(o).flatMap(([k, v]) => named(k, v));
       }
       return [];
     });
   }
   if (value && typeof value === 'object')
-    return Object.entries(value as Record<string, unknown>).map(([k, v]) => map(k, v));
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => named(k, v));
   return undefined;
 }
 

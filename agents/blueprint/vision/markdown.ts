@@ -15,15 +15,22 @@ export interface VisionSentence {
   item: boolean;
 }
 
+/** A vision whose front matter is not YAML: it cannot be read as written, whoever reads it. */
+export class VisionFrontMatterError extends Error {
+  override name = 'VisionFrontMatterError';
+}
+
 /** Front matter is optional; invalid YAML is reported rather than silently ignored. */
-function splitFrontMatter(text: string): { data: Record<string, unknown>; body: string } {
+export function splitFrontMatter(text: string): { data: Record<string, unknown>; body: string } {
   const match = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
   if (!match) return { data: {}, body: text };
   let data: unknown;
   try {
     data = parseYaml(match[1]);
   } catch (error) {
-    throw new Error(`the vision's front matter is not valid YAML: ${(error as Error).message}`);
+    throw new VisionFrontMatterError(
+      `the vision's front matter is not valid YAML: ${(error as Error).message}`,
+    );
   }
   const record =
     data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};

@@ -77,6 +77,8 @@ export interface ParsedSentence {
 }
 
 const punctuation = /[,;:()]/;
+/** A verb as actions are named by: words of letters (`reserve`, `sign up`, `double-book`). */
+const verbWords = /^[a-z]+(?:[ -][a-z]+)*$/;
 
 interface RawTerm {
   text: string;
@@ -312,31 +314,35 @@ function chunk(tokens: Token[]): Chunk[] {
       const particle = group.find((g) => g.tags.has('Particle'));
       const base = infinitive(main.lower);
       const verb = particle && particle !== main ? `${base} ${particle.lower}` : base;
-      const hasCopula = group.some((g) => g.tags.has('Copula') || g.tags.has('Auxiliary'));
-      const prevChunk = chunks[chunks.length - 1];
-      chunks.push({
-        kind: 'vp',
-        verb,
-        text: group.map((g) => g.text).join(' '),
-        negated: group.some(
-          (g) => g.lower === 'not' || /n't$/.test(g.lower) || g.lower === 'cannot' || g.lower === 'never',
-        ),
-        passive: hasCopula && main.tags.has('PastTense') && main !== group[0],
-        modal: group
-          .filter((g) => g.tags.has('Modal') || g.tags.has('Auxiliary'))
-          .map((g) => g.lower)
-          .join(' '),
-        reducedRelative:
-          group.length <= 2 &&
-          main.tags.has('PastTense') &&
-          !!prevChunk &&
-          prevChunk.kind === 'np' &&
-          !punctuation.test(prevChunk.post),
-        post: group[group.length - 1].post,
-        index: chunks.length,
-      });
-      i = j;
-      continue;
+      // Code in a vision ("JSON.stringify(x)", "FACTORY_HOME") gets verb tags too; only words name an action,
+      // so anything else is read as a plain word.
+      if (verbWords.test(verb)) {
+        const hasCopula = group.some((g) => g.tags.has('Copula') || g.tags.has('Auxiliary'));
+        const prevChunk = chunks[chunks.length - 1];
+        chunks.push({
+          kind: 'vp',
+          verb,
+          text: group.map((g) => g.text).join(' '),
+          negated: group.some(
+            (g) => g.lower === 'not' || /n't$/.test(g.lower) || g.lower === 'cannot' || g.lower === 'never',
+          ),
+          passive: hasCopula && main.tags.has('PastTense') && main !== group[0],
+          modal: group
+            .filter((g) => g.tags.has('Modal') || g.tags.has('Auxiliary'))
+            .map((g) => g.lower)
+            .join(' '),
+          reducedRelative:
+            group.length <= 2 &&
+            main.tags.has('PastTense') &&
+            !!prevChunk &&
+            prevChunk.kind === 'np' &&
+            !punctuation.test(prevChunk.post),
+          post: group[group.length - 1].post,
+          index: chunks.length,
+        });
+        i = j;
+        continue;
+      }
     }
     chunks.push({ kind: 'word', lower: t.lower, tags: t.tags, post: t.post, index: chunks.length });
     determiner = '';

@@ -92,7 +92,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
   });
 
   it('learns from the live product and the users, and plans the next iteration', async () => {
-    storeFeedback(
+    await storeFeedback(
       home,
       'test',
       'run-1',

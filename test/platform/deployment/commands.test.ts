@@ -48,15 +48,15 @@ describe('feedback inbox', () => {
     expect(() => parseFeedback('[{"rating":3}]')).toThrow(/entry 1: text/);
   });
 
-  it('stores the same feedback once and loads everything stored for a run', () => {
+  it('stores the same feedback once and loads everything stored for a run', async () => {
     const entries = parseFeedback('[{"text":"love it","rating":5}]');
-    const first = storeFeedback(home, 'local', 'run-1', entries);
-    const again = storeFeedback(home, 'local', 'run-1', entries);
+    const first = await storeFeedback(home, 'local', 'run-1', entries);
+    const again = await storeFeedback(home, 'local', 'run-1', entries);
     expect(again).toEqual({ ...first, duplicate: true });
-    storeFeedback(home, 'local', 'run-1', parseFeedback('too slow'));
+    await storeFeedback(home, 'local', 'run-1', parseFeedback('too slow'));
     expect(loadFeedback(home, 'local', 'run-1')).toHaveLength(2);
     expect(readdirSync(join(home, 'feedback/local/run-1'))).toHaveLength(2);
-    expect(() => storeFeedback(home, '../x', 'run-1', entries)).toThrow(/not a safe path segment/);
+    await expect(storeFeedback(home, '../x', 'run-1', entries)).rejects.toThrow(/not a safe path segment/);
   });
 
   it('refuses a feedback command without a file before touching the run', async () => {
