@@ -25,7 +25,8 @@ function findPrlimit(): string | null {
   return (prlimitPath = null);
 }
 
-function safeRelative(path: string): string {
+/** A sandbox file path made relative and checked to stay inside the working directory. */
+export function safeRelative(path: string): string {
   const normal = normalize(path);
   if (isAbsolute(normal) || normal.startsWith('..') || normal.split(/[\\/]/).includes('..')) {
     throw new Error(`sandbox file path ${path} must stay inside the working directory`);
