@@ -1,5 +1,5 @@
 import { instrumentSandbox } from '../telemetry/factoryTelemetry';
-import { LocalProcessSandbox } from './localProcessSandbox';
+import { createSandbox } from './sandboxFromSettings';
 import type { Sandbox } from './sandbox';
 
 export type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from './sandbox';
@@ -7,10 +7,14 @@ export { LocalProcessSandbox, nodeHeapLimitArgs, nodePermissionArgs } from './lo
 
 let current: Sandbox | undefined;
 
-/** The sandbox agents execute generated code in; chosen once at start-up (local process unless set). */
+/**
+ * The sandbox agents execute generated code in; chosen once from the settings (docs/adr/0033): a Container
+ * Apps session pool when configured, the local process otherwise, and an error inside the Functions host
+ * without a pool.
+ */
 export function getSandbox(): Sandbox {
   // Every execution is counted in telemetry (metric SandboxExecutions).
-  return (current ??= instrumentSandbox(new LocalProcessSandbox()));
+  return (current ??= instrumentSandbox(createSandbox(process.env)));
 }
 
 export function setSandbox(sandbox: Sandbox): void {
