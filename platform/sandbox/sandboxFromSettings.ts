@@ -10,9 +10,11 @@ export const sessionPoolSetting = 'SANDBOX_SESSION_POOL_ENDPOINT';
 export type SandboxSettings =
   { kind: 'local-process' } | { kind: 'aca-sessions'; endpoint: string; clientId?: string };
 
-/** Set by the Functions host (App Service sets WEBSITE_INSTANCE_ID, the host FUNCTIONS_WORKER_RUNTIME). */
+/** Variables the platform sets for the Functions host and its worker: any one of them means Azure. */
+const functionsHostSignals = ['WEBSITE_INSTANCE_ID', 'WEBSITE_SITE_NAME', 'FUNCTIONS_WORKER_RUNTIME'];
+
 function insideFunctionsHost(env: Env): boolean {
-  return Boolean(env.WEBSITE_INSTANCE_ID?.trim() || env.FUNCTIONS_WORKER_RUNTIME?.trim());
+  return functionsHostSignals.some((name) => Boolean(env[name]?.trim()));
 }
 
 /**

@@ -14,6 +14,7 @@ describe('sandbox selection from settings', () => {
 
   it.each([
     ['WEBSITE_INSTANCE_ID', 'a1b2c3'],
+    ['WEBSITE_SITE_NAME', 'func-abc'],
     ['FUNCTIONS_WORKER_RUNTIME', 'node'],
   ])('refuses to run generated code in the Functions host (%s set) without a pool', (name, value) => {
     const read = () => readSandboxSettings({ [name]: value });
