@@ -24,6 +24,8 @@ export interface ContainerAppsSessionsSandboxOptions {
   uploadConcurrency?: number;
   /** Time the execution request may take beyond the command's own limit (allocation, upload of the result). */
   graceMs?: number;
+  /** Limit for each upload and for the delete, so that a pool that stops answering cannot hold a run forever. */
+  requestTimeoutMs?: number;
 }
 
 /** A response of the sessions API that is not a success; carries the documented error code. */
@@ -192,7 +194,7 @@ export class ContainerAppsSessionsSandbox implements Sandbox {
         ...(init.contentType ? { 'content-type': init.contentType } : {}),
       },
       body: init.body,
-      signal: init.signal,
+      signal: init.signal ?? AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000),
       redirect: 'error',
     });
     const text = await response.text();

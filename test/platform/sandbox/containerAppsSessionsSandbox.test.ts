@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ContainerAppsSessionsSandbox,
   SessionsApiError,
@@ -75,18 +77,38 @@ describe('ContainerAppsSessionsSandbox', () => {
   });
 
   it('reports a timeout when the pool does not answer within the limit and the grace period', async () => {
-    const sandbox = new ContainerAppsSessionsSandbox({
-      endpoint: pool.endpoint,
-      credential: fakeEntraCredential(),
-      graceMs: 1,
-    });
-    // The session's own limit is later than the adapter's wait: the adapter gives up first.
-    const result = await sandbox.run({
-      files: [{ path: 'slow.js', content: 'setTimeout(() => {}, 5000)' }],
-      command: [process.execPath, 'slow.js'],
-      ...limits,
-      timeoutMs: 500,
-    });
-    expect(result).toMatchObject({ timedOut: true, exitCode: null });
+    const slow = await startSessionPool({ executionDelayMs: 3000 });
+    try {
+      const sandbox = new ContainerAppsSessionsSandbox({
+        endpoint: slow.endpoint,
+        credential: fakeEntraCredential(),
+        graceMs: 100,
+      });
+      const started = Date.now();
+      const result = await sandbox.run({ ...hello, timeoutMs: 500 });
+      // Given up by the adapter (no signal), not by the session's own limit (which would report SIGKILL).
+      expect(result).toMatchObject({ timedOut: true, exitCode: null, signal: null, stdout: '' });
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(slow.requests.map((r) => `${r.method} ${r.path}`)).toContain('DELETE /session');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('gives up on a pool that stops answering an upload', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const sandbox = new ContainerAppsSessionsSandbox({
+        endpoint: `http://127.0.0.1:${port}`,
+        credential: fakeEntraCredential(),
+        requestTimeoutMs: 300,
+      });
+      await expect(sandbox.run(hello)).rejects.toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

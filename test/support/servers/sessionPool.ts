@@ -72,9 +72,14 @@ function audienceOf(req: IncomingMessage): string | undefined {
  * /session` ending it, and every other path forwarded to the session's container. The container here is the
  * real session server over a temp folder, so commands actually run (with the local sandbox's limits).
  */
-export async function startSessionPool(): Promise<SessionPoolFake> {
+export async function startSessionPool(
+  options: {
+    /** Holds each execution back this long, like a slow session allocation. */ executionDelayMs?: number;
+  } = {},
+): Promise<SessionPoolFake> {
   const sessions = new Map<string, { folder: string; handle: ReturnType<typeof createSessionHandler> }>();
   const requests: SessionPoolRequest[] = [];
+  const delayed = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://pool');
     const identifier = url.searchParams.get('identifier');
@@ -102,7 +107,16 @@ export async function startSessionPool(): Promise<SessionPoolFake> {
       session = { folder, handle: createSessionHandler({ dataFolder: folder }) };
       sessions.set(identifier, session);
     }
-    void session.handle(req, res);
+    const forward = session.handle;
+    if (url.pathname === '/executions' && options.executionDelayMs) {
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        void forward(req, res);
+      }, options.executionDelayMs);
+      delayed.add(timer);
+    } else {
+      void forward(req, res);
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -111,6 +125,8 @@ export async function startSessionPool(): Promise<SessionPoolFake> {
     requests,
     liveSessions: () => [...sessions.keys()],
     close: async () => {
+      for (const timer of delayed) clearTimeout(timer);
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const { folder } of sessions.values()) rmSync(folder, { recursive: true, force: true });
     },
