@@ -80,6 +80,9 @@ param artifactsDeleteAfterDays int = 365
 @description('E-mail address for alerts; empty for none.')
 param alertEmail string = ''
 
+@description('Image of the session pool that runs generated code: Node.js 20 and the session server, built from infra/sessions/Dockerfile (ADR 0033). The default is only its Node.js base: without the session server, sandbox runs fail until a built image is set.')
+param sessionImage string = 'docker.io/library/node:20-bookworm-slim'
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 // Names are computed here, not read from module outputs, so that What-If can predict every resource id.
@@ -94,6 +97,9 @@ var names = {
   openAi: '${abbrs.cognitiveServicesAccounts}${resourceToken}'
   functionApp: '${abbrs.webSitesFunctions}${resourceToken}'
   plan: '${abbrs.webServerFarms}${resourceToken}'
+  containerAppsEnvironment: '${abbrs.appManagedEnvironments}${resourceToken}'
+  // Session pool names allow lower-case letters and digits only.
+  sessionPool: 'sessions${resourceToken}'
 }
 var tags = {
   'azd-env-name': environmentName
@@ -173,6 +179,21 @@ module openAi 'modules/openai.bicep' = {
   }
 }
 
+module sessions 'modules/sessions.bicep' = {
+  scope: rg
+  params: {
+    environmentName: names.containerAppsEnvironment
+    poolName: names.sessionPool
+    location: location
+    tags: tags
+    logAnalyticsName: names.logAnalytics
+    image: sessionImage
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
 module appAccess 'modules/access.bicep' = {
   scope: rg
   params: {
@@ -184,6 +205,7 @@ module appAccess 'modules/access.bicep' = {
     cosmosAccountName: names.cosmos
     openAiAccountName: names.openAi
     applicationInsightsName: names.applicationInsights
+    sessionPoolName: names.sessionPool
   }
   dependsOn: [
     storage
@@ -191,6 +213,7 @@ module appAccess 'modules/access.bicep' = {
     cosmos
     openAi
     monitoring
+    sessions
   ]
 }
 
@@ -206,6 +229,7 @@ module developerAccess 'modules/access.bicep' = if (!empty(principalId)) {
     cosmosAccountName: names.cosmos
     openAiAccountName: names.openAi
     applicationInsightsName: names.applicationInsights
+    sessionPoolName: names.sessionPool
   }
   dependsOn: [
     storage
@@ -213,6 +237,7 @@ module developerAccess 'modules/access.bicep' = if (!empty(principalId)) {
     cosmos
     openAi
     monitoring
+    sessions
   ]
 }
 
@@ -238,6 +263,7 @@ module functionApp 'modules/functionapp.bicep' = {
     openAiDeploymentSimple: simpleModel.name
     openAiDeploymentCode: codeModel.name
     openAiApiVersion: openAiApiVersion
+    sessionPoolManagementEndpoint: sessions.outputs.poolManagementEndpoint
     apiClientId: apiClientId
     maximumInstanceCount: functionMaximumInstanceCount
   }
@@ -291,3 +317,4 @@ output AZURE_OPENAI_DEPLOYMENT_SIMPLE string = simpleModel.name
 output AZURE_OPENAI_DEPLOYMENT_CODE string = codeModel.name
 output AZURE_OPENAI_API_VERSION string = openAiApiVersion
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output SANDBOX_SESSION_POOL_ENDPOINT string = sessions.outputs.poolManagementEndpoint

@@ -14,6 +14,11 @@ export interface ConfinedExecution {
   cgroup: string[];
   /** Ends every process the execution started (called at the limit and after it exits), then frees resources. */
   release(): Promise<void>;
+  /** The command's own end, from the wrapper's (bubblewrap reports a signal as exit code 128 + its number). */
+  outcome(
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+  ): { exitCode: number | null; signal: string | null };
   /** A note for the result when a limit of the confinement (not the command) ended the execution. */
   limitNote(): string | undefined;
 }

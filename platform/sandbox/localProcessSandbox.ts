@@ -20,7 +20,8 @@ export interface LocalProcessSandboxOptions {
 /** Memory and process limits when a request names none. */
 export const defaultExecutionLimits = { memoryMiB: 1024, maxProcesses: 256 };
 
-function safeRelative(path: string): string {
+/** A sandbox file path made relative and checked to stay inside the working directory. */
+export function safeRelative(path: string): string {
   const normal = normalize(path);
   if (isAbsolute(normal) || normal.startsWith('..') || normal.split(/[\\/]/).includes('..')) {
     throw new Error(`sandbox file path ${path} must stay inside the working directory`);
@@ -150,8 +151,7 @@ export class LocalProcessSandbox implements Sandbox {
         const note = execution.limitNote();
         void execution.release().then(() =>
           resolve({
-            exitCode,
-            signal,
+            ...execution.outcome(exitCode, signal),
             timedOut,
             stdout: Buffer.concat(out).toString('utf8'),
             stderr: Buffer.concat(err).toString('utf8') + (note ? `\n${note}\n` : ''),

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Cgroup } from './cgroup';
 import type { Confinement } from './confinement';
@@ -15,6 +15,8 @@ const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 /** Joins the control group (every `cgroup.procs` given before `--`), then execs the rest: argv only, no interpolation. */
 const joinGroupScript = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+
+const signalNames = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
 
 const find = (candidates: string[]) => candidates.find((path) => existsSync(path));
 
@@ -171,6 +173,10 @@ export function namespaceConfinement(found: Extract<NamespaceSupport, { availabl
       return {
         argv,
         cgroup: group?.folders ?? [],
+        outcome: (exitCode, signal) => {
+          const name = exitCode !== null && exitCode > 128 ? signalNames.get(exitCode - 128) : undefined;
+          return name ? { exitCode: null, signal: name } : { exitCode, signal };
+        },
         release: async () => group?.destroy(),
         limitNote: () =>
           group?.memoryLimitHit() ? `sandbox: memory limit of ${limits.memoryMiB} MiB reached` : undefined,

@@ -38,6 +38,7 @@ export const processConfinement: Confinement = {
     return {
       argv: withCpuLimit(command, limits.cpuSeconds),
       cgroup: [],
+      outcome: (exitCode, signal) => ({ exitCode, signal }),
       release: async () => undefined,
       limitNote: () => undefined,
     };

@@ -1,7 +1,8 @@
 /**
  * The sandbox port: runs untrusted generated code (tests, services, load and chaos drivers) with limits.
- * Adapters: `LocalProcessSandbox` (a child process on this machine) and, in Azure, a Container Apps dynamic
- * sessions adapter (see docs/adr/0030-sandbox.md). Requests carry argv only: no shell, no interpolation.
+ * Adapters: `LocalProcessSandbox` (a child process on this machine) and, in Azure,
+ * `ContainerAppsSessionsSandbox` (a Container Apps dynamic session; docs/adr/0030-sandbox.md, 0033).
+ * Requests carry argv only: no shell, no interpolation.
  */
 export interface SandboxFile {
   /** Relative path inside the sandbox working directory; never absolute, never containing `..`. */

@@ -3,6 +3,7 @@ import {
   ArmResource,
   ArmTemplate,
   REQUIRED_APP_SETTINGS,
+  SESSION_EXECUTOR_ROLE,
   checkSecurityBaseline,
   collectResources,
   guidsInExpression,
@@ -21,6 +22,7 @@ function compliantTemplate(): ArmTemplate {
       roles: {
         blobOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
         sender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
+        sessionExecutor: SESSION_EXECUTOR_ROLE,
       },
       storageRoles: ["[variables('roles').blobOwner]"],
     },
@@ -100,6 +102,23 @@ function compliantTemplate(): ArmTemplate {
         properties: {
           roleDefinitionId:
             "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('roles').sender)]",
+        },
+      },
+      {
+        type: 'Microsoft.App/sessionPools',
+        name: 'sessions',
+        properties: {
+          containerType: 'CustomContainer',
+          sessionNetworkConfiguration: { status: 'EgressDisabled' },
+        },
+      },
+      {
+        type: 'Microsoft.Authorization/roleAssignments',
+        scope: "[resourceId('Microsoft.App/sessionPools', 'sessions')]",
+        name: "[guid('sessions', 'app', variables('roles').sessionExecutor)]",
+        properties: {
+          roleDefinitionId:
+            "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('roles').sessionExecutor)]",
         },
       },
       {
@@ -292,6 +311,50 @@ describe('security baseline checker', () => {
       'authentication not required',
       (t) => (props(t, 'Microsoft.Web/sites/config', 1).globalValidation = { requireAuthentication: false }),
       /requireAuthentication/,
+    ],
+    [
+      'no session pool',
+      (t) =>
+        (moduleOf(t).resources = moduleResources(t).filter((r) => r.type !== 'Microsoft.App/sessionPools')),
+      /no resource of type Microsoft.App\/sessionPools/,
+    ],
+    [
+      'a session pool with egress',
+      (t) =>
+        (props(t, 'Microsoft.App/sessionPools').sessionNetworkConfiguration = { status: 'EgressEnabled' }),
+      /sessionNetworkConfiguration.status must be "EgressDisabled"/,
+    ],
+    [
+      'a session pool of another kind',
+      (t) => (props(t, 'Microsoft.App/sessionPools').containerType = 'PythonLTS'),
+      /containerType must be "CustomContainer"/,
+    ],
+    [
+      'a session pool with a managed identity',
+      (t) => {
+        const pool = moduleResources(t).find((r) => r.type === 'Microsoft.App/sessionPools');
+        pool!.identity = { type: 'SystemAssigned' };
+      },
+      /must have no managed identity/,
+    ],
+    [
+      'a session pool exposing an identity to sessions',
+      (t) =>
+        (props(t, 'Microsoft.App/sessionPools').managedIdentitySettings = [
+          { identity: 'id', lifecycle: 'Main' },
+        ]),
+      /managedIdentitySettings would expose an identity/,
+    ],
+    [
+      'no Session Executor role on the pool',
+      (t) =>
+        (moduleOf(t).resources = moduleResources(t).filter((r) => !String(r.scope).includes('sessionPools'))),
+      /no Azure ContainerApps Session Executor role assignment scoped to a session pool/,
+    ],
+    [
+      'no session pool endpoint setting',
+      (t) => delete props(t, 'Microsoft.Web/sites/config').SANDBOX_SESSION_POOL_ENDPOINT,
+      /app setting SANDBOX_SESSION_POOL_ENDPOINT is missing/,
     ],
     [
       'a required resource type missing',

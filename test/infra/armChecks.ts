@@ -28,6 +28,9 @@ export interface LocatedResource {
   moduleParameters: JsonObject;
 }
 
+/** Built-in "Azure ContainerApps Session Executor": runs sessions in a pool, nothing on the resource itself. */
+export const SESSION_EXECUTOR_ROLE = '0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0';
+
 /** Built-in role definitions the factory's identities may hold (Azure RBAC and Cosmos DB data-plane RBAC). */
 export const ALLOWED_ROLE_DEFINITIONS: Record<string, string> = {
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
@@ -38,6 +41,7 @@ export const ALLOWED_ROLE_DEFINITIONS: Record<string, string> = {
   '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd': 'Cognitive Services OpenAI User',
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
   '00000000-0000-0000-0000-000000000002': 'Cosmos DB Built-in Data Contributor',
+  [SESSION_EXECUTOR_ROLE]: 'Azure ContainerApps Session Executor',
 };
 
 /** App settings the factory reads; all must be set on the Function App. */
@@ -67,6 +71,7 @@ export const REQUIRED_APP_SETTINGS = [
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'FACTORY_AUTH_MODE',
   'FACTORY_MODEL',
+  'SANDBOX_SESSION_POOL_ENDPOINT',
 ];
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
@@ -204,6 +209,7 @@ const REQUIRED_TYPES = [
   'Microsoft.Web/sites',
   'Microsoft.Authorization/roleAssignments',
   'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
+  'Microsoft.App/sessionPools',
 ];
 
 export function checkRequiredResources(resources: LocatedResource[]): string[] {
@@ -382,6 +388,42 @@ export function checkAppSettingsAndAuth(resources: LocatedResource[]): string[] 
   return violations;
 }
 
+/**
+ * Generated code runs in the session pool (ADR 0033): custom containers with egress disabled and no managed
+ * identity a session could use, and the factory allowed to execute sessions there.
+ */
+export function checkSessionPool(resources: LocatedResource[]): string[] {
+  const violations: string[] = [];
+  for (const at of ofType(resources, 'Microsoft.App/sessionPools')) {
+    expectProperties(
+      at,
+      [
+        ['containerType', 'CustomContainer'],
+        ['sessionNetworkConfiguration.status', 'EgressDisabled'],
+      ],
+      violations,
+    );
+    if (at.resource.identity !== undefined) {
+      violations.push(`${describe(at)}: a session pool must have no managed identity`);
+    }
+    if (at.resource.properties?.managedIdentitySettings !== undefined) {
+      violations.push(`${describe(at)}: managedIdentitySettings would expose an identity to sessions`);
+    }
+  }
+  const executors = ofType(resources, 'Microsoft.Authorization/roleAssignments').filter(
+    (at) =>
+      /Microsoft\.App\/sessionPools/.test(String(at.resource.scope)) &&
+      guidsInExpression(
+        String(at.resource.properties?.roleDefinitionId),
+        at.template.variables ?? {},
+      ).includes(SESSION_EXECUTOR_ROLE),
+  );
+  if (executors.length === 0) {
+    violations.push('no Azure ContainerApps Session Executor role assignment scoped to a session pool');
+  }
+  return violations;
+}
+
 /** All checks; an empty list means the template meets the baseline. */
 export function checkSecurityBaseline(template: ArmTemplate): string[] {
   const resources = collectResources(template);
@@ -394,5 +436,6 @@ export function checkSecurityBaseline(template: ArmTemplate): string[] {
     ...checkRoleAssignments(resources),
     ...checkMessaging(resources),
     ...checkAppSettingsAndAuth(resources),
+    ...checkSessionPool(resources),
   ];
 }

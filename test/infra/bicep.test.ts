@@ -15,7 +15,9 @@ import {
   checkSecurityBaseline,
   collectResources,
   grantedRoles,
+  guidsInExpression,
   ALLOWED_ROLE_DEFINITIONS,
+  SESSION_EXECUTOR_ROLE,
 } from './armChecks';
 import { BicepRun, findBicep, formatDiagnostics, runBicep } from './bicepCli';
 
@@ -169,5 +171,53 @@ describeWithBicep('Bicep templates', () => {
     expect(JSON.stringify(of('Microsoft.Insights/metricAlerts'))).toContain('DeadletteredMessages');
     expect(of('Microsoft.Insights/workbooks')).toHaveLength(1);
     expect(of('Microsoft.KeyVault/vaults')).toHaveLength(0);
+  });
+
+  it('runs generated code in a session pool the app can execute sessions in, never in the worker', () => {
+    const main = requireMain();
+    const resources = collectResources(main);
+    const pools = resources.filter((r) => r.resource.type === 'Microsoft.App/sessionPools');
+    expect(pools).toHaveLength(1);
+    const [pool] = pools;
+    expect(pool.resource.identity).toBeUndefined();
+    expect(pool.resource.properties).toMatchObject({
+      poolManagementType: 'Dynamic',
+      containerType: 'CustomContainer',
+      sessionNetworkConfiguration: { status: 'EgressDisabled' },
+      customContainerTemplate: { ingress: { targetPort: "[parameters('targetPort')]" } },
+    });
+    expect(JSON.stringify(pool.resource.properties?.customContainerTemplate)).toContain(
+      "[parameters('image')]",
+    );
+    expect(main.parameters?.sessionImage?.defaultValue).toMatch(/node:20/);
+
+    const [environment] = resources.filter((r) => r.resource.type === 'Microsoft.App/managedEnvironments');
+    expect(JSON.stringify(environment.resource.properties?.workloadProfiles)).toContain('Consumption');
+
+    // The app's identity (and the optional developer's) holds Session Executor on the pool, nothing more there.
+    const onPool = resources.filter(
+      (r) =>
+        r.resource.type === 'Microsoft.Authorization/roleAssignments' &&
+        String(r.resource.scope).includes('Microsoft.App/sessionPools'),
+    );
+    expect(onPool).toHaveLength(2);
+    for (const at of onPool) {
+      expect(
+        guidsInExpression(String(at.resource.properties?.roleDefinitionId), at.template.variables ?? {}),
+      ).toEqual([SESSION_EXECUTOR_ROLE]);
+    }
+
+    const [settings] = resources.filter(
+      (r) =>
+        r.resource.type === 'Microsoft.Web/sites/config' && String(r.resource.name).includes('appsettings'),
+    );
+    expect(settings.resource.properties?.SANDBOX_SESSION_POOL_ENDPOINT).toBe(
+      "[parameters('sessionPoolManagementEndpoint')]",
+    );
+    const functionApp = (main.resources as Record<string, ArmResource>).functionApp;
+    expect(JSON.stringify(functionApp.properties?.parameters)).toMatch(
+      /sessionPoolManagementEndpoint[^}]*poolManagementEndpoint/,
+    );
+    expect(JSON.stringify(main.outputs?.SANDBOX_SESSION_POOL_ENDPOINT)).toContain('poolManagementEndpoint');
   });
 });

@@ -21,6 +21,9 @@ param cosmosAccountName string
 param openAiAccountName string
 param applicationInsightsName string
 
+@description('Session pool that runs generated code (ADR 0033).')
+param sessionPoolName string
+
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -30,6 +33,8 @@ var roles = {
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  // Azure ContainerApps Session Executor: calls the pool management endpoint, nothing on the pool resource.
+  containerAppsSessionExecutor: '0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0'
   // Cosmos DB's own data-plane RBAC, not Azure RBAC.
   cosmosBuiltInDataContributor: '00000000-0000-0000-0000-000000000002'
 }
@@ -66,6 +71,10 @@ resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = {
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
+}
+
+resource sessionPool 'Microsoft.App/sessionPools@2025-01-01' existing = {
+  name: sessionPoolName
 }
 
 resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
@@ -115,6 +124,20 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     roleDefinitionId: subscriptionResourceId(
       'Microsoft.Authorization/roleDefinitions',
       roles.monitoringMetricsPublisher
+    )
+  }
+}
+
+// Scoped to the one pool: executing sessions there is all the factory does with it.
+resource sessionExecutor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(sessionPool.id, principalKey, roles.containerAppsSessionExecutor)
+  scope: sessionPool
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roles.containerAppsSessionExecutor
     )
   }
 }

@@ -23,6 +23,9 @@ param openAiDeploymentSimple string
 param openAiDeploymentCode string
 param openAiApiVersion string
 
+@description('Management endpoint of the session pool that runs generated code (ADR 0033).')
+param sessionPoolManagementEndpoint string
+
 @description('Client id of the Entra ID app registration that represents the factory API.')
 param apiClientId string
 
@@ -138,6 +141,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // that the authentication string tells the SDK to get for this identity.
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
+    // Generated code runs in the session pool, never in this worker; without it the sandbox refuses to start.
+    SANDBOX_SESSION_POOL_ENDPOINT: sessionPoolManagementEndpoint
     FACTORY_AUTH_MODE: 'appservice'
     FACTORY_MODEL: 'azure-openai'
   }

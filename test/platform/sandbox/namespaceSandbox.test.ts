@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localSandbox, SandboxUnavailableError } from '../../../platform/sandbox';
 import { namespaceSupport } from '../../../platform/sandbox/namespaceConfinement';
+import { sandboxContract } from './sandboxContract';
 
 const node = process.execPath;
 const limits = { timeoutMs: 20_000, cpuSeconds: 20, maxOutputBytes: 64 * 1024 };
@@ -27,6 +28,9 @@ function hostProcessesWith(marker: string): number[] {
   }
   return found;
 }
+
+if (support.available || process.env.CI)
+  sandboxContract('local namespaces', async () => localSandbox({ FACTORY_SANDBOX: 'namespaces' }));
 
 suite('the namespace sandbox confines generated code', () => {
   const canary = `canary-${randomBytes(12).toString('hex')}`;
