@@ -66,7 +66,8 @@ export async function cancelRun(
 ): Promise<RunDocument> {
   const doc = await requireRun(ports, tenantId, runId);
   if (finished.includes(doc.status)) return doc;
-  await client.terminate(runId, reason);
+  // The durable client puts the reason into the terminate URL as it is; encoded, `&` or `#` in it stay text.
+  await client.terminate(runId, encodeURIComponent(reason));
   return ports.runs.update(tenantId, runId, (d) => {
     d.status = 'Terminated';
     d.failure = { reason: 'cancelled', message: reason };
