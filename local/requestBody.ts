@@ -7,6 +7,20 @@ export const maxRequestBytes = 1024 * 1024;
 const drainBytes = 16 * 1024 * 1024;
 const drainMs = 5000;
 
+const continued = new WeakSet<IncomingMessage>();
+const expectsContinue = (req: IncomingMessage) => /^100-continue$/i.test(req.headers.expect ?? '');
+const awaitingContinue = (req: IncomingMessage) => expectsContinue(req) && !continued.has(req);
+
+/**
+ * Lets a client that sent `Expect: 100-continue` send its body. Servers that handle `checkContinue` call this once
+ * the request's headers passed their checks, so a refused client never sends its body at all.
+ */
+export function continueRequest(req: IncomingMessage, res: ServerResponse): void {
+  if (!awaitingContinue(req)) return;
+  continued.add(req);
+  res.writeContinue();
+}
+
 /** An RFC 9457 problem; `type` defaults to about:blank. */
 export interface Problem {
   status: number;
@@ -35,6 +49,8 @@ export function refuseRequest(
     ...headers,
   });
   res.write(body);
+  // A client waiting for 100 Continue sends no body when refused: there is nothing to drain.
+  if (awaitingContinue(req)) return void res.end();
   let drained = 0;
   const finish = () => {
     clearTimeout(timer);
@@ -65,7 +81,7 @@ const tooLarge = (req: IncomingMessage, res: ServerResponse, limit: number) =>
 
 /**
  * The request body, or undefined when it was over `limit` and a 413 problem has been sent. A declared
- * Content-Length over the limit is refused before anything is read.
+ * Content-Length over the limit is refused before anything is read (and before 100 Continue).
  */
 export function readBody(
   req: IncomingMessage,
@@ -77,6 +93,7 @@ export function readBody(
     tooLarge(req, res, limit);
     return Promise.resolve(undefined);
   }
+  continueRequest(req, res);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

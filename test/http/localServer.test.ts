@@ -224,6 +224,35 @@ describe('request bodies', () => {
     expect(chunked.status).toBe(401);
   });
 
+  test('Expect: 100-continue is answered only when the request may send its body', async () => {
+    const expecting = (length: number, token?: string) => [...head(length, token), 'Expect: 100-continue'];
+    // Refused: the final answer comes instead of 100 Continue, so the client never sends the body.
+    const anonymous = await rawRequest(expecting(5000), Buffer.alloc(0));
+    expect(anonymous.status).toBe(401);
+    const oversized = await rawRequest(expecting(50 * 1024 * 1024, tokens.a), Buffer.alloc(0));
+    expect(oversized.status).toBe(413);
+    // Accepted: 100 Continue first, then the body is read and the run started.
+    const url = new URL(api.url);
+    const socket = connect(Number(url.port), url.hostname);
+    const body = Buffer.from(shortVision);
+    let received = '';
+    const waitFor = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => (pattern.test(received) ? resolve() : undefined);
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('utf8');
+          check();
+        });
+        socket.once('error', reject);
+        check();
+      });
+    socket.write(`${expecting(body.length, tokens.a).join('\r\n')}\r\n\r\n`);
+    await waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
+    socket.write(body);
+    await waitFor(/HTTP\/1\.1 202 /);
+    socket.destroy();
+  });
+
   test('a declared length over the limit: 413 problem at once, without reading the body', async () => {
     const reply = await rawRequest(head(50 * 1024 * 1024, tokens.a), Buffer.alloc(1000, 'x'));
     expect(reply.status).toBe(413);

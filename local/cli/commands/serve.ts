@@ -98,7 +98,7 @@ export async function serve(session: Session, port: number, host = '127.0.0.1'):
     );
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     answer(req, res).catch((error: unknown) => {
       const status = error instanceof URIError ? 400 : 500;
       if (status === 500)
@@ -117,7 +117,11 @@ export async function serve(session: Session, port: number, host = '127.0.0.1'):
         }),
       );
     });
-  });
+  };
+  const server = createServer(onRequest);
+  // Expect: 100-continue is answered only after the Host and credential checks (readBody sends it), so a refused
+  // client never sends its body.
+  server.on('checkContinue', onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
