@@ -96,7 +96,7 @@ export interface ClientApiServer {
  */
 export async function startClientApiServer(host: DurableHost, port = 0): Promise<ClientApiServer> {
   const systemKey = newSystemKey();
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const keyed = pathAfterSystemKey(req.url ?? '/', systemKey, webhookPrefix);
     if (!keyed.ok) {
       return refuseRequest(req, res, {
@@ -115,7 +115,10 @@ export async function startClientApiServer(host: DurableHost, port = 0): Promise
       })
       // The client went away mid-body: there is no one to answer.
       .catch(() => req.destroy());
-  });
+  };
+  const server = createServer(onRequest);
+  // 100 Continue only once the key was shown (readBody sends it).
+  server.on('checkContinue', onRequest);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: actual } = server.address() as AddressInfo;
   return { server, baseUrl: `http://127.0.0.1:${actual}`, systemKey };
