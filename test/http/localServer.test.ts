@@ -122,6 +122,22 @@ describe('links and Location', () => {
     expect(list.json.next).toMatch(new RegExp(`^${origin}/api/runs\\?`));
   });
 
+  test('an absolute-form or protocol-relative request target does not change the origin of links', async () => {
+    await withEnv({ FACTORY_PUBLIC_ORIGIN: undefined }, async () => {
+      for (const target of [
+        'http://attacker.example/api/runs?limit=1',
+        '//attacker.example/api/runs?limit=1',
+      ]) {
+        // The path is sent as given, so the request line carries the target unchanged.
+        const reply = await send(api.url, 'GET', target, { token: tokens.a });
+        expect([target, reply.status]).toEqual([target, 200]);
+        const links = reply.json as { items: Array<{ links: { self: string } }>; next: string };
+        expect(links.items[0].links.self).toMatch(new RegExp(`^${origin}/api/runs/`));
+        expect(links.next).toMatch(new RegExp(`^${origin}/api/runs\\?`));
+      }
+    });
+  });
+
   test('FACTORY_PUBLIC_ORIGIN must be an http(s) origin', () => {
     for (const value of [
       'factory.example.org',
