@@ -1,11 +1,14 @@
 import * as df from 'durable-functions';
 import { InvocationContext } from '@azure/functions';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { useActivityTrace } from '../platform/runtime';
 import type { Clock } from './durableHost/clock';
-import { durableClientBindingData, startClientApiServer } from './durableHost/clientApi';
+import {
+  durableClientBindingData,
+  startClientApiServer,
+  type ClientApiServer,
+} from './durableHost/clientApi';
 import { DurableHost } from './durableHost/durableHost';
 import { installFunctionsCore } from './durableHost/functionsCore';
 import type { FunctionRegistration, FunctionRegistry } from './durableHost/registry';
@@ -82,7 +85,7 @@ export class EmbeddedFactory {
   private constructor(
     readonly registry: FunctionRegistry,
     readonly host: DurableHost,
-    private readonly clientApi: { server: Server; baseUrl: string },
+    private readonly clientApi: ClientApiServer,
     private readonly unlock: () => void,
   ) {}
 
@@ -110,7 +113,7 @@ export class EmbeddedFactory {
 
   /** Binding data of a `durableClient` input, as the Functions host provides it. */
   clientBindingData() {
-    return durableClientBindingData(this.clientApi.baseUrl);
+    return durableClientBindingData(this.clientApi.baseUrl, this.clientApi.systemKey);
   }
 
   /** Fills a function's `durableClient` inputs before it is invoked. */

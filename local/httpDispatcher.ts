@@ -59,9 +59,15 @@ export class HttpDispatcher {
       .sort((a, b) => a.names.length - b.names.length);
   }
 
-  /** Returns false when no function matches the path, so the caller can serve something else. */
+  /**
+   * Returns false when no function matches the path, so the caller can serve something else. `origin` is the
+   * server's own (configured, or the address it listens on), never taken from the request.
+   */
   async dispatch(req: IncomingMessage, res: ServerResponse, body: Buffer, origin: string): Promise<boolean> {
-    const url = new URL(req.url ?? '/', origin);
+    // Only the path and query come from the request target: an absolute-form (`http://other/...`) or
+    // protocol-relative (`//other/...`) target must not put another origin into the request URL handlers see.
+    const target = new URL(req.url ?? '/', 'http://request-target.invalid');
+    const url = new URL(`${origin}${target.pathname}${target.search}`);
     const path = decodeURIComponentSafe(url.pathname);
     const candidates = this.routes.filter((route) => route.pattern.test(path));
     if (candidates.length === 0) return false;

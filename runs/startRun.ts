@@ -6,6 +6,7 @@ import { ArtifactConflictError } from '../platform/ports/artifactStore';
 import type { RunDocument, RunOptions } from '../platform/ports/runStore';
 import type { Ports } from '../platform/config';
 import { runIdPattern, runIdRule } from '../platform/runs/runChecks';
+import { instanceTenant } from './instanceStatus';
 import { writeManifest } from './manifest';
 import { maxVisionBytes } from './runOptions';
 
@@ -14,7 +15,10 @@ export interface RunsClient {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
   getStatus(
     instanceId: string,
-  ): Promise<{ runtimeStatus: string; customStatus?: unknown; output?: unknown } | undefined>;
+    options?: { showInput?: boolean },
+  ): Promise<
+    { runtimeStatus: string; customStatus?: unknown; output?: unknown; input?: unknown } | undefined
+  >;
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
   terminate(instanceId: string, reason: string): Promise<void>;
 }
@@ -81,6 +85,12 @@ export async function startRun(
     request.runId ??
     (request.idempotencyKey ? runIdForKey(request.tenantId, request.idempotencyKey) : newRunId(now));
   if (!runIdPattern.test(runId)) throw new InvalidRunRequestError(`invalid run id '${runId}': ${runIdRule}`);
+  // A run id is global to the durable store: one another tenant's instance has is not available, and nothing is
+  // written under it.
+  const owner = await instanceTenant(client, runId);
+  if (owner.exists && owner.tenantId !== request.tenantId) {
+    throw new RunConflictError(`run id ${runId} is not available; choose another or let the server choose`);
+  }
   const bodySha256 = createHash('sha256')
     .update(JSON.stringify({ vision: request.vision, name: request.name ?? null, options: request.options }))
     .digest('hex');

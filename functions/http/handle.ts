@@ -2,11 +2,14 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
+import { SettingsError } from '../../platform/config';
 import { ArtifactCorruptError, ArtifactNotFoundError } from '../../platform/ports/artifactStore';
+import { publicOrigin } from '../../platform/publicOrigin';
 import { factoryHome } from '../../platform/runtime';
 import {
   AuthConfigurationError,
   AuthenticationError,
+  bearerChallenge,
   hasRole,
   resolvePrincipal,
   type ApiRole,
@@ -14,7 +17,14 @@ import {
 } from '../../platform/auth';
 import { GateNotWaitingError, RunNotFoundError } from '../../runs/runCommands';
 import { InvalidRunRequestError, RunConflictError } from '../../runs/startRun';
-import { problemResponse, ProblemError, validationProblem, zodErrors, type ProblemSlug } from './problem';
+import {
+  problemResponse,
+  ProblemError,
+  serverConfigurationDetail,
+  validationProblem,
+  zodErrors,
+  type ProblemSlug,
+} from './problem';
 
 /** One API request as a handler sees it: already authenticated and authorized. */
 export interface ApiCall {
@@ -22,7 +32,7 @@ export interface ApiCall {
   context: InvocationContext;
   /** Echoed as `x-correlation-id` and in every problem; logged with unexpected errors. */
   correlationId: string;
-  /** Scheme, host and port the caller used, for the URLs in responses. */
+  /** Scheme, host and port of the URLs in responses: FACTORY_PUBLIC_ORIGIN, else the host's request URL. */
   origin: string;
   /** The caller (throws on anonymous endpoints, which have none). */
   readonly principal: Principal;
@@ -77,7 +87,7 @@ export function handle(access: ApiRole | 'anonymous', handler: ApiHandler) {
         request,
         context,
         correlationId,
-        origin: new URL(request.url).origin,
+        origin: publicOrigin(process.env) ?? new URL(request.url).origin,
         get principal(): Principal {
           if (!principal) throw new Error('an anonymous endpoint has no principal');
           return principal;
@@ -97,10 +107,9 @@ export function handle(access: ApiRole | 'anonymous', handler: ApiHandler) {
       if (error instanceof ProblemError)
         return problemResponse(error.slug, error.message, { ...meta, ...error.extra });
       if (error instanceof AuthenticationError) {
-        const challenge = `Bearer realm="software-factory"${error.invalidCredentials ? ', error="invalid_token"' : ''}`;
         return problemResponse('unauthenticated', error.message, {
           ...meta,
-          headers: { 'www-authenticate': challenge },
+          headers: { 'www-authenticate': bearerChallenge(error) },
         });
       }
       if (error instanceof ZodError) {
@@ -117,12 +126,8 @@ export function handle(access: ApiRole | 'anonymous', handler: ApiHandler) {
         if (error instanceof type) return problemResponse(slug, error.message, meta);
       }
       context.error(`[${correlationId}] ${request.method} ${instance} failed:`, error);
-      if (error instanceof AuthConfigurationError) {
-        return problemResponse(
-          'server-configuration',
-          'the server cannot authenticate requests until its settings are fixed; the log has the details',
-          meta,
-        );
+      if (error instanceof AuthConfigurationError || error instanceof SettingsError) {
+        return problemResponse('server-configuration', serverConfigurationDetail, meta);
       }
       if (error instanceof ArtifactCorruptError) {
         return problemResponse(

@@ -25,6 +25,10 @@ export const problemTypes = {
 
 export type ProblemSlug = keyof typeof problemTypes;
 
+/** What a caller learns of a server configuration error: where to look, not what is wrong. */
+export const serverConfigurationDetail =
+  'the server cannot answer requests until its settings are fixed; the log has the details';
+
 export const problemTypeUri = (slug: ProblemSlug) => `urn:software-factory:problem:${slug}`;
 
 /** An error that is already the answer: thrown by handlers, turned into problem+json by `handle()`. */

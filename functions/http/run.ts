@@ -5,7 +5,8 @@ import { ports } from '../../platform/runtime';
 import { effectiveStatus, phaseSummary } from '../../runs/runView';
 import { handle } from './handle';
 import { validationProblem } from './problem';
-import { callersRun, instanceStatus, jsonResponse, runLinks, runUrl, type InstanceStatus } from './runAccess';
+import { instanceStatus } from '../../runs/instanceStatus';
+import { callersRun, jsonResponse, runLinks, runUrl, type InstanceStatus } from './runAccess';
 
 /** Endpoints of this group take no query parameters; a typo should not pass silently. */
 function noQuery(query: URLSearchParams): void {

@@ -21,43 +21,6 @@ export async function callersRun(call: ApiCall): Promise<RunDocument> {
 
 export type InstanceStatus = Awaited<ReturnType<df.DurableClient['getStatus']>>;
 
-/** The durable status of an instance, or undefined when the durable store has no such instance. */
-export async function instanceStatus(
-  client: df.DurableClient,
-  instanceId: string,
-  options: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean } = {},
-): Promise<InstanceStatus | undefined> {
-  try {
-    return await client.getStatus(instanceId, options);
-  } catch (error) {
-    // The client reports a missing instance as an error mentioning the extension's 404.
-    if (/HTTP 404/.test((error as Error).message)) return undefined;
-    throw error;
-  }
-}
-
-/** The tenant an orchestration instance was started for (its input's `tenantId`), if it exists. */
-export async function instanceTenant(
-  client: df.DurableClient,
-  instanceId: string,
-): Promise<{ exists: boolean; tenantId?: string }> {
-  const status = await instanceStatus(client, instanceId, { showInput: true });
-  if (!status) return { exists: false };
-  const input = status.input as { tenantId?: unknown } | null | undefined;
-  return { exists: true, tenantId: typeof input?.tenantId === 'string' ? input.tenantId : undefined };
-}
-
-/**
- * Durable instance ids are global while runs are per tenant: before acting on an instance, make sure it
- * belongs to the caller's tenant, so a run id chosen to match another tenant's run reaches nothing.
- */
-export async function requireOwnInstance(call: ApiCall, runId: string): Promise<void> {
-  const owner = await instanceTenant(call.client(), runId);
-  if (owner.exists && owner.tenantId !== call.principal.tenantId) {
-    throw new ProblemError('not-found', `run ${runId} not found`);
-  }
-}
-
 export function runUrl(origin: string, runId: string, suffix = ''): string {
   return `${origin}/api/runs/${encodeURIComponent(runId)}${suffix}`;
 }

@@ -20,7 +20,7 @@ import { startRun } from '../../runs/startRun';
 import { maxJsonBytes, parseJson, readBody, validate } from './body';
 import { handle, type ApiCall } from './handle';
 import { ProblemError, validationProblem, type FieldError } from './problem';
-import { instanceTenant, jsonResponse, runLinks } from './runAccess';
+import { jsonResponse, runLinks } from './runAccess';
 
 /** Text bodies (`text/markdown`, `text/plain`) are the vision itself; these query parameters carry the rest. */
 const textQueryKeys = ['name', 'approvals', 'iterations', 'model'] as const;
@@ -159,18 +159,7 @@ export const startRunHandler = handle('Runs.Start', async (call) => {
   const traceparent = call.request.headers.get('traceparent') ?? undefined;
   const request = await startRequest(call);
   checkModel(call, request.options);
-  const client = call.client();
-  if (request.runId) {
-    // A run id is global to the durable store: one another tenant already uses is not available.
-    const owner = await instanceTenant(client, request.runId);
-    if (owner.exists && owner.tenantId !== tenantId) {
-      throw new ProblemError(
-        'conflict',
-        `run id ${request.runId} is not available; choose another or let the server choose`,
-      );
-    }
-  }
-  const { doc, created } = await startRun(ports(), client, {
+  const { doc, created } = await startRun(ports(), call.client(), {
     tenantId,
     vision: request.vision,
     name: request.name,

@@ -3,7 +3,8 @@ import * as df from 'durable-functions';
 import { phaseInstanceId } from '../../orchestrations/factoryRun';
 import { handle } from './handle';
 import { validationProblem } from './problem';
-import { callersRun, instanceStatus, jsonResponse } from './runAccess';
+import { instanceStatus } from '../../runs/instanceStatus';
+import { callersRun, jsonResponse } from './runAccess';
 import { summarizeHistory, type ActivityExecution, type RaisedEvent } from './traceSummary';
 
 /** Bounds the work one trace request can cause (phases × attempts × iterations stays far below this). */

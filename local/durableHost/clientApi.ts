@@ -1,15 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, refuseRequest } from '../requestBody';
 import { InstanceExistsError, PayloadTooLargeError, type DurableHost } from './durableHost';
 import { UnknownFunctionError } from './registry';
+import { newSystemKey, pathAfterSystemKey } from './systemKey';
 
 export const taskHubName = 'FactoryHub';
 const webhookPrefix = '/runtime/webhooks/durabletask/';
 
 /**
  * The Durable Functions extension's HTTP API (the one `df.getClient()`'s DurableClient calls through
- * `rpcBaseUrl`, and the `statusQueryGetUri` family that `createCheckStatusResponse` hands out), served by the
- * embedded host, so the durable client behaves as it does in Azure.
+ * `rpcBaseUrl`), served by the embedded host, so the durable client behaves as it does in Azure. The caller has
+ * already shown the system key.
  */
 export function handleClientApi(
   host: DurableHost,
@@ -18,13 +20,13 @@ export function handleClientApi(
   path: string,
   body: string,
 ): void {
-  const url = new URL(path, 'http://localhost');
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(data === undefined ? '' : JSON.stringify(data));
   };
   try {
+    const url = new URL(path, 'http://localhost');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (req.method === 'POST' && parts[0] === 'orchestrators' && parts[1]) {
       const input = body ? JSON.parse(body) : undefined;
       const id = host.startNew(parts[1], { instanceId: parts[2], input });
@@ -73,59 +75,65 @@ export function handleClientApi(
           ? 409
           : error instanceof PayloadTooLargeError
             ? 413
-            : error instanceof SyntaxError
+            : error instanceof SyntaxError || error instanceof URIError
               ? 400
               : 500;
     return send(status, { message: (error as Error).message });
   }
 }
 
-export function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(Object.assign(new Error(`request body over ${limit} bytes`), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+export interface ClientApiServer {
+  server: Server;
+  baseUrl: string;
+  /** The key every request's path starts with; only binding data built from it reaches the API. */
+  systemKey: string;
 }
 
-/** A loopback server for the durable client API alone. */
-export async function startClientApiServer(
-  host: DurableHost,
-  port = 0,
-): Promise<{ server: Server; baseUrl: string }> {
-  const server = createServer((req, res) => {
-    readBody(req)
+/**
+ * A loopback server for the durable client API alone. Loopback is not a boundary on a shared machine (the port
+ * is listed in /proc/net/tcp), so a request without this process's system key is refused before its body is
+ * read: 401 without a key, 403 with a wrong one.
+ */
+export async function startClientApiServer(host: DurableHost, port = 0): Promise<ClientApiServer> {
+  const systemKey = newSystemKey();
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const keyed = pathAfterSystemKey(req.url ?? '/', systemKey, webhookPrefix);
+    if (!keyed.ok) {
+      return refuseRequest(req, res, {
+        status: keyed.reason === 'missing' ? 401 : 403,
+        title: keyed.reason === 'missing' ? 'Unauthorized' : 'Forbidden',
+        detail: "the durable API answers only requests made with this host's binding data",
+      });
+    }
+    readBody(req, res)
       .then((body) => {
-        const path = (req.url ?? '/').startsWith(webhookPrefix)
-          ? (req.url ?? '/').slice(webhookPrefix.length - 1)
-          : (req.url ?? '/');
+        if (!body) return;
+        const path = keyed.path.startsWith(webhookPrefix)
+          ? keyed.path.slice(webhookPrefix.length - 1)
+          : keyed.path;
         handleClientApi(host, req, res, path, body.toString('utf8'));
       })
-      .catch((error: Error & { status?: number }) => {
-        res.writeHead(error.status ?? 400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ message: error.message }));
-      });
-  });
+      // The client went away mid-body: there is no one to answer.
+      .catch(() => req.destroy());
+  };
+  const server = createServer(onRequest);
+  // 100 Continue only once the key was shown (readBody sends it).
+  server.on('checkContinue', onRequest);
   // As `factory serve`: the client's idle connections expire before the server's, never the other way round.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: actual } = server.address() as AddressInfo;
-  return { server, baseUrl: `http://127.0.0.1:${actual}` };
+  return { server, baseUrl: `http://127.0.0.1:${actual}`, systemKey };
 }
 
-/** The durable client binding data the Functions host gives a `durableClient` input, pointing at `origin`. */
-export function durableClientBindingData(origin: string) {
+/**
+ * The durable client binding data the Functions host gives a `durableClient` input, pointing at `origin`. The
+ * client makes every call through `rpcBaseUrl`, which carries the system key. The management URLs are the links
+ * `createCheckStatusResponse` hands to HTTP callers, so they carry no key (off Azure the client points them at
+ * localhost:7071 anyway).
+ */
+export function durableClientBindingData(origin: string, systemKey: string) {
   const webhook = `${origin}${webhookPrefix}`;
   const query = `taskHub=${taskHubName}&connection=Storage`;
   return {
@@ -147,7 +155,7 @@ export function durableClientBindingData(origin: string) {
     },
     baseUrl: `${origin}/runtime/webhooks/durabletask`,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: webhook,
+    rpcBaseUrl: `${origin}/${systemKey}${webhookPrefix}`,
   };
 }
 

@@ -45,7 +45,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
     const entry: StoredArtifact = { path, bytes: body.length, sha256: sha256(body), ...pickMeta(meta) };
     return this.serialized(folder, async () => {
       const manifest = await this.readManifest(folder);
-      const existing = manifest[path];
+      const existing = manifest.get(path);
       if (existing) {
         if (existing.sha256 !== entry.sha256) throw new ArtifactConflictError(path);
         return existing;
@@ -53,15 +53,18 @@ export class FilesystemArtifactStore implements ArtifactStore {
       const file = join(folder, path);
       await fs.mkdir(dirname(file), { recursive: true });
       await writeFileAtomic(file, body);
-      manifest[path] = entry;
-      await writeFileAtomic(join(folder, manifestName), Buffer.from(JSON.stringify(manifest)));
+      manifest.set(path, entry);
+      await writeFileAtomic(
+        join(folder, manifestName),
+        Buffer.from(JSON.stringify(Object.fromEntries(manifest))),
+      );
       return entry;
     });
   }
 
   async head(tenantId: string, runId: string, path: string): Promise<StoredArtifact | undefined> {
     validateArtifactPath(path);
-    return (await this.readManifest(this.runFolder(tenantId, runId)))[path];
+    return (await this.readManifest(this.runFolder(tenantId, runId))).get(path);
   }
 
   async get(tenantId: string, runId: string, path: string): Promise<Buffer> {
@@ -83,7 +86,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
 
   async list(tenantId: string, runId: string): Promise<StoredArtifact[]> {
     const manifest = await this.readManifest(this.runFolder(tenantId, runId));
-    return Object.values(manifest).sort((a, b) => a.path.localeCompare(b.path));
+    return [...manifest.values()].sort((a, b) => a.path.localeCompare(b.path));
   }
 
   private async require(tenantId: string, runId: string, path: string): Promise<StoredArtifact> {
@@ -92,16 +95,20 @@ export class FilesystemArtifactStore implements ArtifactStore {
     return entry;
   }
 
-  private async readManifest(folder: string): Promise<Record<string, StoredArtifact>> {
+  /**
+   * Path → entry. A Map, not a plain object: artifact paths are chosen by generated code and callers, and as keys
+   * of an object `__proto__` or `constructor` would name Object.prototype's members instead of an artifact.
+   */
+  private async readManifest(folder: string): Promise<Map<string, StoredArtifact>> {
+    let text: string;
     try {
-      return JSON.parse(await fs.readFile(join(folder, manifestName), 'utf8')) as Record<
-        string,
-        StoredArtifact
-      >;
+      text = await fs.readFile(join(folder, manifestName), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw error;
     }
+    // JSON.parse makes every key an own property, `__proto__` included, so entries() sees them all.
+    return new Map(Object.entries(JSON.parse(text) as Record<string, StoredArtifact>));
   }
 
   /** Manifest updates of one run are serialized within the process (activities run concurrently). */

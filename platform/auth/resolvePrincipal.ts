@@ -34,3 +34,8 @@ export function resolvePrincipal(
   if (!grant) throw new AuthenticationError('the bearer token is not valid', true);
   return { ...grant, source: 'token' };
 }
+
+/** The `WWW-Authenticate` challenge that answers an authentication failure (RFC 6750). */
+export function bearerChallenge(error: AuthenticationError): string {
+  return `Bearer realm="software-factory"${error.invalidCredentials ? ', error="invalid_token"' : ''}`;
+}

@@ -73,6 +73,37 @@ describe('commands on the factory-commands queue (embedded bus, the registered S
     expect(runs.items.map((r) => r.id)).toEqual(['cmd-run-1']);
     expect(t.factory.host.listInstances().filter((i) => i.name === 'factoryRun')).toHaveLength(1);
 
+    // Another tenant naming this run reaches nothing: its commands are dead-lettered and the run waits on.
+    send({ ...command, tenantId: 'mallory', vision: 'Mine now' }, 'steal-start');
+    send({ type: 'CancelRun', runId: 'cmd-run-1', tenantId: 'mallory' }, 'steal-cancel');
+    send(
+      {
+        type: 'ApproveGate',
+        runId: 'cmd-run-1',
+        tenantId: 'mallory',
+        gate: 'architecture',
+        decision: 'reject',
+      },
+      'steal-approve',
+    );
+    const refused = (await deadLettered(8)).filter((m) => String(m.messageId).startsWith('steal-'));
+    expect(refused.map((m) => [m.messageId, m.reason]).sort()).toEqual([
+      ['steal-approve', 'run-not-found'],
+      ['steal-cancel', 'run-not-found'],
+      ['steal-start', 'run-conflict'],
+    ]);
+    expect(await t.ports.runs.get('mallory', 'cmd-run-1')).toBeUndefined();
+    expect(await t.ports.artifacts.list('mallory', 'cmd-run-1')).toEqual([]);
+    // Even a run document of that tenant under the same id (one written before run ids were checked against
+    // the durable store) does not lead to the other tenant's orchestration.
+    const own = (await t.ports.runs.get('default', 'cmd-run-1'))!;
+    await t.ports.runs.create({ ...own, tenantId: 'mallory', status: 'Running' });
+    send({ type: 'CancelRun', runId: 'cmd-run-1', tenantId: 'mallory' }, 'steal-cancel-2');
+    const again = (await deadLettered(9)).find((m) => m.messageId === 'steal-cancel-2');
+    expect(again?.reason).toBe('run-not-found');
+    expect(t.factory.host.getStatus('cmd-run-1')?.runtimeStatus).toBe('Running');
+    expect((await t.ports.runs.get('default', 'cmd-run-1'))?.status).toBe('WaitingForApproval');
+
     send({ type: 'CancelRun', runId: 'cmd-run-1', reason: 'not needed' }, 'cancel-1');
     expect(await t.waitFor('cmd-run-1', (s) => s === 'Terminated', 30000, 'default')).toBe('Terminated');
     expect((await t.ports.runs.get('default', 'cmd-run-1'))?.failure).toMatchObject({

@@ -371,6 +371,26 @@ describe('listing, paging and artifact integrity (seeded runs)', () => {
     expect(bad.text).not.toContain('tampered');
   });
 
+  test('artifacts named like Object.prototype members are listed and served like any other', async () => {
+    const store = api.session.ports.artifacts;
+    const names = ['__proto__', 'constructor', 'docs/__proto__'];
+    const note = { kind: 'note', phase: 'input', agent: 'test', contentType: 'text/plain' };
+    // Before they exist, asking for them is a plain 404.
+    expectProblem(
+      await send(api.url, 'GET', '/api/runs/run-seed-3/artifacts/constructor', { token: tokens.b }),
+      404,
+      'not-found',
+    );
+    for (const name of names) await store.put('tenant-b', 'run-seed-3', name, `text of ${name}`, note);
+    const list = await send(api.url, 'GET', '/api/runs/run-seed-3/artifacts', { token: tokens.b });
+    expect(list.status).toBe(200);
+    expect(list.json.artifacts.map((a: { path: string }) => a.path)).toEqual(expect.arrayContaining(names));
+    for (const name of names) {
+      const one = await send(api.url, 'GET', `/api/runs/run-seed-3/artifacts/${name}`, { token: tokens.b });
+      expect([name, one.status, one.text]).toEqual([name, 200, `text of ${name}`]);
+    }
+  });
+
   test('a large artifact is streamed and matches its hash', async () => {
     const big = Buffer.alloc(9 * 1024 * 1024, 7);
     await api.session.ports.artifacts.put('tenant-b', 'run-seed-2', 'big/blob.bin', big, {

@@ -3,7 +3,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApiDocument } from '../../functions/http/openapi';
 import { ensureLocalApiToken } from '../../platform/auth';
-import { send, sendJson, shortVision, startApi, tokenSetting, tokens, type Api, type Reply } from './support';
+import {
+  send,
+  sendJson,
+  shortVision,
+  startApi,
+  tokenSetting,
+  tokens,
+  withEnv,
+  type Api,
+  type Reply,
+} from './support';
 
 // Runs are accepted but not executed here: these tests are about the API surface, not the phases.
 let api: Api;
@@ -18,23 +28,6 @@ beforeAll(async () => {
   ).json.runId;
 }, 120_000);
 afterAll(async () => api?.close());
-
-/** Sets settings for one test and puts them back afterwards, whatever happens. */
-async function withEnv(values: Record<string, string | undefined>, work: () => Promise<void>): Promise<void> {
-  const saved = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, value] of Object.entries(v)) {
-      if (value === undefined) delete process.env[k];
-      else process.env[k] = value;
-    }
-  };
-  apply(values);
-  try {
-    await work();
-  } finally {
-    apply(saved);
-  }
-}
 
 const isProblem = (reply: Reply) =>
   /^application\/problem\+json/.test(String(reply.headers['content-type'])) &&

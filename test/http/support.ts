@@ -30,7 +30,14 @@ export interface Api {
   close(): Promise<void>;
 }
 
-const managedEnv = ['FACTORY_HOME', 'FACTORY_API_TOKENS', 'FACTORY_AUTH_MODE', 'FACTORY_TENANT'] as const;
+const managedEnv = [
+  'FACTORY_HOME',
+  'FACTORY_API_TOKENS',
+  'FACTORY_AUTH_MODE',
+  'FACTORY_TENANT',
+  'FACTORY_PUBLIC_ORIGIN',
+  'WEBSITE_AUTH_ENABLED',
+] as const;
 
 /**
  * The app on the embedded host in a fresh FACTORY_HOME, served on a loopback port as `factory serve` does.
@@ -156,3 +163,23 @@ Neighbours lend and borrow tools. A member lists a tool with a name and a condit
 reserves the tool for a date range; the owner approves or declines the reservation. When the tool is
 returned, the owner records its condition.
 `;
+
+/** Sets settings for one test and puts them back afterwards, whatever happens. */
+export async function withEnv(
+  values: Record<string, string | undefined>,
+  work: () => Promise<void>,
+): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, value] of Object.entries(v)) {
+      if (value === undefined) delete process.env[k];
+      else process.env[k] = value;
+    }
+  };
+  apply(values);
+  try {
+    await work();
+  } finally {
+    apply(saved);
+  }
+}

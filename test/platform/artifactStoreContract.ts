@@ -121,6 +121,29 @@ export function artifactStoreContract(
       expect(await fixture.store.head('tenant-b', runId, 'src/a.ts')).toBeUndefined();
     });
 
+    it('treats names of Object.prototype members as ordinary artifact paths', async () => {
+      const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'docs/__proto__'];
+      // Before anything is stored, none of them exists.
+      for (const path of names) {
+        expect([path, await fixture.store.head(tenantId, runId, path)]).toEqual([path, undefined]);
+        await expect(fixture.store.get(tenantId, runId, path)).rejects.toThrow(ArtifactNotFoundError);
+      }
+      for (const path of names) await fixture.store.put(tenantId, runId, path, `content of ${path}`, meta);
+      await fixture.store.put(tenantId, runId, 'plain.md', 'plain', meta);
+      expect((await fixture.store.list(tenantId, runId)).map((a) => a.path)).toEqual(
+        [...names, 'plain.md'].sort((a, b) => a.localeCompare(b)),
+      );
+      for (const path of names) {
+        expect((await fixture.store.get(tenantId, runId, path)).toString()).toBe(`content of ${path}`);
+        expect(await fixture.store.head(tenantId, runId, path)).toMatchObject({ path, kind: meta.kind });
+      }
+      // Writing them again is idempotent, and different content is a conflict, as for any path.
+      await fixture.store.put(tenantId, runId, '__proto__', 'content of __proto__', meta);
+      await expect(fixture.store.put(tenantId, runId, 'constructor', 'other', meta)).rejects.toThrow(
+        ArtifactConflictError,
+      );
+    });
+
     it('reports missing artifacts', async () => {
       expect(await fixture.store.head(tenantId, runId, 'missing.md')).toBeUndefined();
       await expect(fixture.store.get(tenantId, runId, 'missing.md')).rejects.toBeInstanceOf(
