@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Backlog } from '../../schemas/backlog';
 import type { Vision, VisionAttribute, VisionEntity } from '../../schemas/vision';
 import { kebabCase, labelOf, plural } from './language';
+import { html } from '../escaping/html';
 
 /** User journeys per persona and one static HTML mockup per main screen. */
 export const uxJourneysSchema = z.object({
@@ -38,8 +39,7 @@ export const uxJourneysSchema = z.object({
 });
 export type UxJourneys = z.infer<typeof uxJourneysSchema>;
 
-const escape = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = html;
 const title = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function mockupPath(screen: string): string {
