@@ -248,7 +248,9 @@ export function generateMigrations(
     const indexes: string[] = [];
     for (const col of cols) {
       if (!col.references) continue;
-      indexes.push(`CREATE INDEX ${constraintName(table, `${col.name}_idx`)} ON ${id(table)} (${id(col.name)});`);
+      indexes.push(
+        `CREATE INDEX ${constraintName(table, `${col.name}_idx`)} ON ${id(table)} (${id(col.name)});`,
+      );
       if (!col.references.sameContext) {
         crossContextReferences.push({
           table,

@@ -30,7 +30,9 @@ const abbreviations = {
   serviceBusNamespaces: 'sb-',
 };
 
-const mainBicep = (product: string) => `// ${commentText(product)}: the product's Azure resources. Deploy with:
+const mainBicep = (
+  product: string,
+) => `// ${commentText(product)}: the product's Azure resources. Deploy with:
 //   az deployment group create -g <resource-group> -f main.bicep -p main.dev.bicepparam
 targetScope = 'resourceGroup'
 

@@ -174,10 +174,7 @@ export function entitySource(entity: ServiceEntity): string {
   const { name, var: v } = entity;
   const hasStates = entity.states.length > 0;
   const props = entity.attributes
-    .map(
-      (a) =>
-        `  /** ${commentText(a.description)} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`,
-    )
+    .map((a) => `  /** ${commentText(a.description)} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`)
     .join('\n');
   const invariants = entity.entity.invariants.map((line) => ` * - ${commentText(line)}`).join('\n');
   const lines: string[] = [];
@@ -222,9 +219,7 @@ export function entitySource(entity: ServiceEntity): string {
   lines.push('}');
   for (const command of entity.commands) {
     lines.push('');
-    lines.push(
-      `/** ${commentText(`${command.command.description} (emits ${command.command.emits}).`)} */`,
-    );
+    lines.push(`/** ${commentText(`${command.command.description} (emits ${command.command.emits}).`)} */`);
     lines.push(`export function ${command.fn}(current: ${name}, now: Date): ${name} {`);
     if (command.transitionTo) {
       lines.push(`  const allowedFrom: readonly ${name}Status[] = ${q(command.allowedFrom)};`);
