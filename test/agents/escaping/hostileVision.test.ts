@@ -12,12 +12,11 @@ import { applyMigrations } from '../../../agents/blueprint/database/applyMigrati
 import { commentText } from '../../../agents/blueprint/escaping/commentText';
 import { html } from '../../../agents/blueprint/escaping/html';
 import { yamlString } from '../../../agents/blueprint/escaping/yamlString';
-import { createAgentContext } from '../../../agents/runtime/agentContext';
 import type { DomainModel } from '../../../agents/schemas/domainModel';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { architectureToDevelopmentGate } from '../../../gates/architecture-to-development';
-import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { gateContext, runAgents, type HarnessRun } from '../../support/agentHarness';
 import { domainModelInput } from '../development/fixtures';
 import { toolLibraryModel } from '../development/fixtures/toolLibrary';
 import { hostileStrings, injectionMarker } from './hostileStrings';
@@ -116,19 +115,8 @@ async function generatedFiles(run: HarnessRun): Promise<Array<{ path: string; co
   return files;
 }
 
-async function gate(run: HarnessRun) {
-  const ctx = createAgentContext({
-    store: run.store,
-    runId: run.runId,
-    tenantId: run.tenantId,
-    iteration: 1,
-    attempt: 1,
-    phase: 'architecture-to-development',
-    agent: 'gate',
-    inputs: run.refs,
-  });
-  return architectureToDevelopmentGate.evaluate(ctx);
-}
+const gate = (run: HarnessRun) =>
+  architectureToDevelopmentGate.evaluate(gateContext(run, 'architecture-to-development'));
 
 /** Identifiers of a TypeScript file: text that the compiler reads as code, not as a comment or a string. */
 function identifiers(path: string, content: string): string[] {
