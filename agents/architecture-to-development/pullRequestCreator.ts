@@ -5,6 +5,7 @@ import type { SourceRepository } from '../../platform/git/sourceRepository';
 import { backlogSchema } from '../schemas/backlog';
 import { domainModelSchema } from '../schemas/domainModel';
 import type { CommitRecord } from './codeCommitter';
+import { markdownText } from '../blueprint/escaping/markdownText';
 
 const fileSchema = z.object({
   path: z.string(),
@@ -59,15 +60,17 @@ function describe(pr: Omit<PullRequest, 'description'>, iteration: number, feedb
     '',
     `Iteration ${iteration} of the generated product, committed on \`${pr.sourceBranch}\` (${pr.commits.filter((c) => c.changed).length} commit(s)).`,
     '',
-    ...pr.commits.map((c) => `- \`${c.sha.slice(0, 10)}\` ${c.subject}${c.changed ? '' : ' (unchanged)'}`),
+    ...pr.commits.map(
+      (c) => `- \`${c.sha.slice(0, 10)}\` ${markdownText(c.subject)}${c.changed ? '' : ' (unchanged)'}`,
+    ),
     '',
     `## User stories`,
     '',
     ...(pr.stories.length
       ? [...byContext].flatMap(([context, stories]) => [
-          `### ${context}`,
+          `### ${markdownText(context)}`,
           '',
-          ...stories.map((s) => `- ${s.id}: ${s.title}`),
+          ...stories.map((s) => `- ${markdownText(s.id)}: ${markdownText(s.title)}`),
           '',
         ])
       : ['No backlog was given.', '']),
@@ -167,7 +170,7 @@ export function createPullRequestCreator(
           path: 'pull-request/pull-request.md',
           kind: 'pull-request',
           contentType: 'text/markdown',
-          content: `# ${pr.title}\n\n${pr.description}`,
+          content: `# ${markdownText(pr.title)}\n\n${pr.description}`,
         },
         {
           path: 'pull-request/pull-request.json',

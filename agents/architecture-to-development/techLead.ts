@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../agent';
 import { contextOperations } from '../blueprint/apiConventions';
 import { domainModelSchema, type DomainModel } from '../schemas/domainModel';
+import { markdownText } from '../blueprint/escaping/markdownText';
 
 const taskSchema = z.object({
   id: z.string(),
@@ -127,7 +128,7 @@ function planFor(model: DomainModel, hasArchitecture: boolean): DevelopmentPlan 
 }
 
 function markdown(plan: DevelopmentPlan): string {
-  const lines = [`# Development plan: ${plan.product}`, ''];
+  const lines = [`# Development plan: ${markdownText(plan.product)}`, ''];
   for (const stream of plan.streams) {
     lines.push(
       `## ${stream.stream} (${stream.owner})`,

@@ -7,6 +7,7 @@ import type { CostReport } from './costOptimizer';
 import type { CustomerInsights } from './customerSuccess';
 import type { GrowthReport } from './growthStrategist';
 import type { PerformanceReport } from './productionObserver';
+import { markdownText } from '../blueprint/escaping/markdownText';
 
 const item = z.object({
   id: z.string().regex(/^EV-\d{3}$/),
@@ -148,12 +149,13 @@ export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
     const md = [
       `# Evolution plan for iteration ${plan.nextIteration}`,
       '',
-      ...plan.recommendations.map((r) => `- ${r}`),
+      ...plan.recommendations.map((r) => `- ${markdownText(r)}`),
       '',
       '| id | priority | source | item | rationale |',
       '| --- | --- | --- | --- | --- |',
       ...plan.backlog.map(
-        (b) => `| ${b.id} | ${b.priority} | ${b.source} | ${b.title} | ${b.rationale.replace(/\|/g, '/')} |`,
+        (b) =>
+          `| ${b.id} | ${b.priority} | ${b.source} | ${markdownText(b.title)} | ${markdownText(b.rationale)} |`,
       ),
       '',
     ].join('\n');

@@ -12,6 +12,7 @@ import {
 } from '../blueprint/release/productFiles';
 import { sha256, writeTarGz } from '../../platform/deployment/tarball';
 import type { Backlog } from '../schemas/backlog';
+import { markdownText } from '../blueprint/escaping/markdownText';
 
 export const releaseSchema = z.object({
   product: z.string(),
@@ -97,16 +98,18 @@ export const releaseManager: AgentDefinition<ReleaseNotes> = {
     if (!check.verified)
       throw new Error(`the release package does not verify: ${check.problems.slice(0, 5).join('; ')}`);
     const byPriority = (p: string) =>
-      notes.stories.filter((s) => s.priority === p).map((s) => `- ${s.id} ${s.title}`);
+      notes.stories
+        .filter((s) => s.priority === p)
+        .map((s) => `- ${markdownText(s.id)} ${markdownText(s.title)}`);
     const md = [
-      `# ${notes.product} ${notes.version}`,
+      `# ${markdownText(notes.product)} ${notes.version}`,
       '',
       `Iteration ${notes.iteration}. Services: ${notes.services.join(', ') || 'none'}. ${notes.fileCount} files; package \`${archiveName}\` (sha256 ${manifest.archiveSha256}).`,
       '',
       '## Changes',
       '',
       ...(notes.commits.length
-        ? notes.commits.map((c) => `- ${c.subject} (${c.sha.slice(0, 10)})`)
+        ? notes.commits.map((c) => `- ${markdownText(c.subject)} (${c.sha.slice(0, 10)})`)
         : ['- no commit record was given']),
       '',
       '## Stories delivered',

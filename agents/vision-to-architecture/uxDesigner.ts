@@ -2,28 +2,31 @@ import type { AgentDefinition, ArtifactFile } from '../agent';
 import type { Backlog } from '../schemas/backlog';
 import type { Vision } from '../schemas/vision';
 import { buildJourneys, renderMockup, uxJourneysSchema, type UxJourneys } from '../blueprint/vision/ux';
+import { markdownText } from '../blueprint/escaping/markdownText';
 
 type UxOutput = UxJourneys;
 
 function renderJourneys(ux: UxJourneys): string {
-  const lines = [`# ${ux.product}: user journeys`, ''];
+  const lines = [`# ${markdownText(ux.product)}: user journeys`, ''];
   for (const j of ux.journeys) {
     lines.push(
-      `## ${j.persona}`,
+      `## ${markdownText(j.persona)}`,
       '',
-      j.goal,
+      markdownText(j.goal),
       '',
       '| Step | Action | Screen | Story |',
       '| --- | --- | --- | --- |',
     );
     for (const s of j.steps)
-      lines.push(`| ${s.step} | ${s.action} | [${s.screen}](mockups/${s.screen}.html) | ${s.story ?? ''} |`);
+      lines.push(
+        `| ${s.step} | ${markdownText(s.action)} | [${s.screen}](mockups/${s.screen}.html) | ${s.story ?? ''} |`,
+      );
     lines.push('');
   }
   lines.push(
     '## Screens',
     '',
-    ...ux.screens.map((s) => `- [${s.title}](mockups/${s.id}.html) (${s.kind} of ${s.entity})`),
+    ...ux.screens.map((s) => `- [${markdownText(s.title)}](mockups/${s.id}.html) (${s.kind} of ${s.entity})`),
   );
   return `${lines.join('\n')}\n`;
 }

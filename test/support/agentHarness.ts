@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentDefinition, AgentResult, ArtifactRef } from '../../agents/agent';
+import type { AgentContext, AgentDefinition, AgentResult, ArtifactRef } from '../../agents/agent';
 import { createAgentContext } from '../../agents/runtime/agentContext';
 import { executeAgent } from '../../agents/runtime/executeAgent';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
@@ -80,4 +80,18 @@ export async function runAgents(
       JSON.parse((await store.get(tenantId, runId, newest(kind).path)).toString('utf8')) as T,
     all: (kind) => refs.filter((ref) => ref.kind === kind),
   };
+}
+
+/** The context a phase gate evaluates in: the run's artifacts (or the given references) as its inputs. */
+export function gateContext(run: HarnessRun, phase: PhaseId, refs: ArtifactRef[] = run.refs): AgentContext {
+  return createAgentContext({
+    store: run.store,
+    runId: run.runId,
+    tenantId: run.tenantId,
+    iteration: 1,
+    attempt: 1,
+    phase,
+    agent: 'gate',
+    inputs: refs,
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ArtifactFile } from '../../agent';
+import { markdownText } from '../escaping/markdownText';
 
 /** An architecture decision record, rendered in MADR (Markdown Architectural Decision Records) format. */
 export const adrSchema = z.object({
@@ -48,7 +49,7 @@ export function renderAdr(adr: Adr): string {
     `status: ${adr.status}`,
     '---',
     '',
-    `# ${String(adr.number).padStart(4, '0')}. ${adr.title}`,
+    `# ${String(adr.number).padStart(4, '0')}. ${markdownText(adr.title)}`,
     '',
     '## Context and Problem Statement',
     '',

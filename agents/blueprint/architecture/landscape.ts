@@ -3,6 +3,7 @@ import { collectionPath } from '../apiConventions';
 import { eventsFor, topicName } from './asyncapi';
 import { allEntities, words } from './model';
 import { openApiPath } from './openapi';
+import { markdownText } from '../escaping/markdownText';
 
 /** Mermaid node ids must be plain identifiers. */
 const node = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
@@ -106,9 +107,9 @@ export interface BlueprintInput {
 export function renderArchitectureBlueprint(input: BlueprintInput): string {
   const { model } = input;
   const lines: string[] = [
-    `# ${input.title}: architecture blueprint`,
+    `# ${markdownText(input.title)}: architecture blueprint`,
     '',
-    input.summary,
+    markdownText(input.summary),
     '',
     '## System landscape',
     '',
@@ -140,7 +141,7 @@ export function renderArchitectureBlueprint(input: BlueprintInput): string {
   );
   for (const c of model.contexts) {
     lines.push(
-      `| ${c.name} | ${c.description} | ${c.entities.map((e) => e.name).join(', ')} | ${c.commands.map((x) => x.name).join(', ') || '-'} | ${c.events.map((e) => e.name).join(', ') || '-'} | ${c.dependsOn.join(', ') || '-'} |`,
+      `| ${c.name} | ${markdownText(c.description)} | ${c.entities.map((e) => e.name).join(', ')} | ${c.commands.map((x) => x.name).join(', ') || '-'} | ${c.events.map((e) => e.name).join(', ') || '-'} | ${c.dependsOn.join(', ') || '-'} |`,
     );
   }
   lines.push('', '### Entities', '');
@@ -149,10 +150,10 @@ export function renderArchitectureBlueprint(input: BlueprintInput): string {
       .map((a) => `${a.name} (${a.type}${a.required ? ', required' : ''})`)
       .join(', ');
     lines.push(
-      `- **${entity.name}** (${context.name}, \`${collectionPath(entity)}\`): ${entity.description} Attributes: ${attrs}.`,
+      `- **${entity.name}** (${context.name}, \`${collectionPath(entity)}\`): ${markdownText(entity.description)} Attributes: ${attrs}.`,
     );
     if (entity.states?.length) lines.push(`  Lifecycle: ${entity.states.join(' → ')}.`);
-    for (const invariant of entity.invariants) lines.push(`  Rule: ${invariant}`);
+    for (const invariant of entity.invariants) lines.push(`  Rule: ${markdownText(invariant)}`);
   }
   lines.push(
     '',
@@ -170,10 +171,11 @@ export function renderArchitectureBlueprint(input: BlueprintInput): string {
   }
   lines.push('', '## Quality attributes', '', '| Attribute | Scenario | Tactic |', '| --- | --- | --- |');
   for (const q of qualityAttributes(model, input.metrics))
-    lines.push(`| ${q.name} | ${q.scenario} | ${q.tactic} |`);
+    lines.push(`| ${q.name} | ${markdownText(q.scenario)} | ${q.tactic} |`);
   if (input.feedback.length) {
     lines.push('', '## Review feedback addressed', '');
-    for (const item of input.feedback) lines.push(`- ${item.feedback}: ${item.outcome}`);
+    for (const item of input.feedback)
+      lines.push(`- ${markdownText(item.feedback)}: ${markdownText(item.outcome)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@ import { camel, contextOperations } from '../apiConventions';
 import { consumersOf, eventsFor, topicName } from './asyncapi';
 import { findEntity, snake } from './model';
 import { openApiPath } from './openapi';
+import { markdownText } from '../escaping/markdownText';
 
 export const hostingOptions = ['azure-container-apps', 'azure-functions'] as const;
 export type Hosting = (typeof hostingOptions)[number];
@@ -300,7 +301,12 @@ function pascalOf(name: string): string {
 }
 
 export function renderSolutionArchitecture(model: DomainModel, solution: SolutionArchitecture): string {
-  const lines: string[] = [`# ${model.product.name}: solution architecture`, '', '## Services', ''];
+  const lines: string[] = [
+    `# ${markdownText(model.product.name)}: solution architecture`,
+    '',
+    '## Services',
+    '',
+  ];
   lines.push(
     '| Service | Bounded context | Hosting | Runtime | API | Database |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -388,7 +394,8 @@ export function renderSolutionArchitecture(model: DomainModel, solution: Solutio
   if (solution.integration.topics.length === 0) lines.push('- No context publishes domain events.');
   if (solution.feedbackAddressed.length) {
     lines.push('', '## Review feedback addressed', '');
-    for (const item of solution.feedbackAddressed) lines.push(`- ${item.feedback}: ${item.outcome}`);
+    for (const item of solution.feedbackAddressed)
+      lines.push(`- ${markdownText(item.feedback)}: ${markdownText(item.outcome)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import type { BoundedContext, DomainModel } from '../../schemas/domainModel';
+import { markdownText } from '../escaping/markdownText';
 import { serviceModel, type MoneyFormat, type ServiceModel } from './model';
 import { applicationSource, dtoSource, portsSource, useCasesSource } from './templates/application';
 import { httpSource, mainSource, routesSource, serverSource } from './templates/api';
@@ -55,7 +56,7 @@ function projectFiles(model: ServiceModel, version: string): GeneratedFile[] {
   const readme = [
     `# ${model.context.name} service`,
     '',
-    model.context.description,
+    markdownText(model.context.description),
     '',
     'Node.js only (no runtime packages). `npm run build`, `npm test`, `npm start` (PORT, default 8080).',
     '',

@@ -8,6 +8,7 @@ import {
   kebab,
   type Operation,
 } from '../apiConventions';
+import { tsLiteral } from '../escaping/tsLiteral';
 
 /**
  * The view of a bounded context the service templates work from: names resolved once, relation keys turned
@@ -123,7 +124,7 @@ export function tsType(attribute: ServiceAttribute): string {
     case 'boolean':
       return 'boolean';
     case 'enum':
-      return (attribute.enumValues ?? []).map((value) => JSON.stringify(value)).join(' | ') || 'string';
+      return (attribute.enumValues ?? []).map((value) => tsLiteral(value)).join(' | ') || 'string';
     default:
       return 'string';
   }

@@ -1,5 +1,6 @@
 import { contextOperations, type Operation } from '../apiConventions';
 import type { BoundedContext, Command, Entity } from '../../schemas/domainModel';
+import { tsLiteral } from '../escaping/tsLiteral';
 import { type ClientModel, type ClientOperation, type JsonSchema, refName, typeName } from './openapiModel';
 import { schemaType, type GeneratedClient } from './typescriptClient';
 
@@ -46,8 +47,8 @@ function baseType(schema: JsonSchema): string | undefined {
 }
 
 const accessor = (object: string, key: string) =>
-  /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${object}.${key}` : `${object}[${JSON.stringify(key)}]`;
-const keyOf = (key: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key));
+  /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${object}.${key}` : `${object}[${tsLiteral(key)}]`;
+const keyOf = (key: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : tsLiteral(key));
 
 /** One form field and the expression that reads it back with the type the client expects. */
 function field(
@@ -57,12 +58,12 @@ function field(
   required: boolean,
 ): { spec: string; read: string } {
   const schema = resolved(model, property) ?? {};
-  const q = JSON.stringify(name);
+  const q = tsLiteral(name);
   const spec = (input: string, extra: Record<string, unknown> = {}) =>
-    JSON.stringify({ name, required, input, ...extra });
+    tsLiteral({ name, required, input, ...extra });
   const opt = required ? '' : 'Optional';
   if (schema.enum && schema.enum.every((value) => typeof value === 'string')) {
-    const options = JSON.stringify(schema.enum);
+    const options = tsLiteral(schema.enum);
     return {
       spec: spec('select', { options: schema.enum }),
       read: `read${opt}Choice(form, ${q}, ${options} as const)`,
@@ -177,7 +178,7 @@ function entityCode(
         : `el('li', { class: 'card' }, el('a', { href: \`${base}/\${item.id}\` }, ${columns.map((key, index) => `el('${index === 0 ? 'strong' : 'span'}', {${key === 'status' ? " class: 'badge'" : ''} }, display(${accessor('item', key)}))`).join(', ')}))`;
     const container =
       variant === 'web'
-        ? `el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ${columns.map((key) => `el('th', {}, label(${JSON.stringify(key)}))`).join(', ')}, el('th', {}))), el('tbody', {}, ...page.items.map((item) => ${row})))`
+        ? `el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ${columns.map((key) => `el('th', {}, label(${tsLiteral(key)}))`).join(', ')}, el('th', {}))), el('tbody', {}, ...page.items.map((item) => ${row})))`
         : `el('ul', { class: 'cards' }, ...page.items.map((item) => ${row}))`;
     parts.push(`/** ${entity.plural}: one page at a time, newest first as the service returns them. */
 export async function ${v}ListView(root: HTMLElement, offset = 0): Promise<void> {
@@ -185,7 +186,7 @@ export async function ${v}ListView(root: HTMLElement, offset = 0): Promise<void>
   const page = await ${list.functionName}(${list.queryParams.some((p) => p.name === 'limit') ? '{ limit, offset }' : ''});
   clear(
     root,
-    el('header', { class: 'view-header' }, el('h1', {}, ${JSON.stringify(labelOf(entity.plural))}), ${create ? `el('a', { class: 'button primary', href: '${base}/new' }, 'New ${labelOf(entity.name).toLowerCase()}')` : 'null'}),
+    el('header', { class: 'view-header' }, el('h1', {}, ${tsLiteral(labelOf(entity.plural))}), ${create ? `el('a', { class: 'button primary', href: '${base}/new' }, 'New ${labelOf(entity.name).toLowerCase()}')` : 'null'}),
     page.items.length === 0 ? el('p', { class: 'empty' }, 'Nothing here yet.') : ${container},
     el('nav', { class: 'pager' },
       offset > 0 ? el('a', { class: 'button', href: \`${base}?offset=\${Math.max(0, offset - limit)}\` }, 'Previous') : null,
@@ -217,7 +218,7 @@ export async function ${v}ListView(root: HTMLElement, offset = 0): Promise<void>
       }
     })();
   });
-  clear(root, el('header', { class: 'view-header' }, el('h1', {}, ${JSON.stringify(`New ${labelOf(entity.name).toLowerCase()}`)}), el('a', { href: '${base}' }, 'Back')), form);
+  clear(root, el('header', { class: 'view-header' }, el('h1', {}, ${tsLiteral(`New ${labelOf(entity.name).toLowerCase()}`)}), el('a', { href: '${base}' }, 'Back')), form);
 }`);
       routes.push(`{ pattern: /^${escape(base)}\\/new$/, render: (root) => ${v}CreateView(root) }`);
     }
@@ -231,7 +232,7 @@ export async function ${v}ListView(root: HTMLElement, offset = 0): Promise<void>
       imports.add(operation.functionName);
       const allowed =
         hasStatus && command.allowedFrom?.length
-          ? `(${JSON.stringify(command.allowedFrom)} as readonly string[]).includes(item.status)`
+          ? `(${tsLiteral(command.allowedFrom)} as readonly string[]).includes(item.status)`
           : 'true';
       const bodyForm = operation.body?.required
         ? formCode(client.model, `${v}${command.name}`, operation.body.schema)
@@ -239,14 +240,14 @@ export async function ${v}ListView(root: HTMLElement, offset = 0): Promise<void>
       if (bodyForm) {
         parts.push(bodyForm.fieldsConst, bodyForm.reader);
         const reader = `read${v.charAt(0).toUpperCase()}${v.slice(1)}${command.name}`;
-        commandParts.push(`commandForm(${JSON.stringify(labelOf(command.verb))}, ${allowed}, ${v}${command.name}Fields, async (form) => {
+        commandParts.push(`commandForm(${tsLiteral(labelOf(command.verb))}, ${allowed}, ${v}${command.name}Fields, async (form) => {
         await ${operation.functionName}(item.id, ${reader}(form));
       })`);
       } else {
         const call = operation.body?.required
           ? `${operation.functionName}(item.id, {})`
           : `${operation.functionName}(item.id)`;
-        commandParts.push(`commandButton(${JSON.stringify(labelOf(command.verb))}, ${JSON.stringify(command.description)}, ${allowed}, async () => {
+        commandParts.push(`commandButton(${tsLiteral(labelOf(command.verb))}, ${tsLiteral(command.description)}, ${allowed}, async () => {
         await ${call};
       })`);
       }
@@ -293,7 +294,7 @@ ${
   );
   clear(
     root,
-    el('header', { class: 'view-header' }, el('h1', {}, ${JSON.stringify(labelOf(entity.name))}), ${hasStatus ? `el('span', { class: 'badge' }, display(item.status)), ` : ''}el('a', { href: '${list ? base : '#/'}' }, 'Back')),
+    el('header', { class: 'view-header' }, el('h1', {}, ${tsLiteral(labelOf(entity.name))}), ${hasStatus ? `el('span', { class: 'badge' }, display(item.status)), ` : ''}el('a', { href: '${list ? base : '#/'}' }, 'Back')),
     el('dl', { class: 'details' }, ...Object.entries(item).flatMap(([key, value]) => [el('dt', {}, label(key)), el('dd', {}, display(value))])),
     actions,
   );

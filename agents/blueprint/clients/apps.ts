@@ -1,4 +1,7 @@
 import type { DomainModel } from '../../schemas/domainModel';
+import { html } from '../escaping/html';
+import { markdownText } from '../escaping/markdownText';
+import { tsLiteral } from '../escaping/tsLiteral';
 import { labelOf, routerModule, viewModule, type AppVariant, type EntityScreens } from './appViews';
 import { clientFiles, generateClientModule, type GeneratedClient } from './typescriptClient';
 import { uiModule } from './uiModule';
@@ -112,7 +115,7 @@ function apiBase(service: string): string {
 ${contexts.map((c) => `${alias(c.slug)}({ baseUrl: apiBase('${c.slug}') });`).join('\n')}
 
 const links: Array<[string, string]> = [
-${links.map((link) => `  ['#/${link.context}/${link.entity.slug}', ${JSON.stringify(labelOf(link.entity.plural))}],`).join('\n')}
+${links.map((link) => `  ['#/${link.context}/${link.entity.slug}', ${tsLiteral(labelOf(link.entity.plural))}],`).join('\n')}
 ];
 
 const nav = document.getElementById('nav');
@@ -160,9 +163,9 @@ function indexHtml(model: DomainModel, clients: GeneratedClient[], variant: AppV
       : '';
   const layout =
     variant === 'web'
-      ? `    <header class="top"><strong>${model.product.name}</strong><nav id="nav"></nav></header>
+      ? `    <header class="top"><strong>${html(model.product.name)}</strong><nav id="nav"></nav></header>
     <main id="app" class="content"><p>Loading…</p></main>`
-      : `    <header class="top"><strong>${model.product.name}</strong></header>
+      : `    <header class="top"><strong>${html(model.product.name)}</strong></header>
     <main id="app" class="content"><p>Loading…</p></main>
     <nav id="nav" class="tabs"></nav>`;
   return `<!doctype html>
@@ -170,7 +173,7 @@ function indexHtml(model: DomainModel, clients: GeneratedClient[], variant: AppV
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1${variant === 'mobile' ? ', viewport-fit=cover' : ''}" />
-    <title>${model.product.name}</title>
+    <title>${html(model.product.name)}</title>
     <!-- Base URL of each service's API; empty = same origin (behind a gateway or reverse proxy). -->
 ${metas}${mobileHead}
     <link rel="stylesheet" href="styles.css" />
@@ -235,7 +238,7 @@ function serviceWorker(model: DomainModel, clients: GeneratedClient[]): string {
   const version = `${model.product.slug}-shell-v1`;
   return `// Service worker: caches the app shell at install so the app starts offline. API calls always go to the
 // network (stale business data is worse than a clear "offline" error).
-const CACHE = ${JSON.stringify(version)};
+const CACHE = ${tsLiteral(version)};
 const SHELL = ['./', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './dist/main.js', './dist/router.js', './dist/ui.js', './dist/api/http.js', ${clients.map((c) => `'./dist/api/${c.slug}.js', './dist/views/${c.slug}.js'`).join(', ')}];
 
 self.addEventListener('install', (event) => {
@@ -298,7 +301,7 @@ function readme(
   feedback: string[],
 ): string {
   const title = variant === 'web' ? 'Web client' : 'Mobile app (PWA)';
-  return `# ${model.product.name}: ${title.toLowerCase()}
+  return `# ${markdownText(model.product.name)}: ${title.toLowerCase()}
 
 ${variant === 'web' ? 'A browser client for the main user journeys' : 'An installable progressive web app (mobile-first layout, offline app shell)'}, in plain TypeScript and the DOM, built on the typed API client in \`src/api/\` (generated from the OpenAPI documents).
 

@@ -6,6 +6,8 @@ import {
   refName,
   typeName,
 } from './openapiModel';
+import { commentText } from '../escaping/commentText';
+import { tsLiteral } from '../escaping/tsLiteral';
 
 /**
  * The typed API client shared by the web and mobile apps: `http.ts` (configuration, `ApiError`, one `request`
@@ -130,15 +132,13 @@ export async function request<T>(config: ClientConfig, spec: RequestSpec, option
 }
 `;
 
-const literal = (value: unknown): string => JSON.stringify(value);
-
 /** A TypeScript type for a JSON Schema; references become the interface names of the components. */
 export function schemaType(schema: JsonSchema | undefined, indent = ''): string {
   if (!schema) return 'unknown';
   const ref = refName(schema);
   if (ref) return typeName(ref);
-  if (schema.const !== undefined) return literal(schema.const);
-  if (schema.enum) return schema.enum.map(literal).join(' | ') || 'never';
+  if (schema.const !== undefined) return tsLiteral(schema.const);
+  if (schema.enum) return schema.enum.map((value) => tsLiteral(value)).join(' | ') || 'never';
   if (schema.allOf) return schema.allOf.map((s) => schemaType(s, indent)).join(' & ');
   if (schema.oneOf || schema.anyOf)
     return (schema.oneOf ?? schema.anyOf ?? []).map((s) => schemaType(s, indent)).join(' | ');
@@ -174,7 +174,7 @@ export function schemaType(schema: JsonSchema | undefined, indent = ''): string 
 }
 
 function propertyKey(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : tsLiteral(name);
 }
 
 function docComment(schema: JsonSchema, indent: string): string {
@@ -185,7 +185,7 @@ function docComment(schema: JsonSchema, indent: string): string {
     schema.maximum !== undefined ? `maximum: ${schema.maximum}` : undefined,
     schema.maxLength !== undefined ? `maxLength: ${schema.maxLength}` : undefined,
   ].filter(Boolean);
-  return notes.length ? `${indent}/** ${notes.join('; ').replace(/\*\//g, '* /')} */\n` : '';
+  return notes.length ? `${indent}/** ${commentText(notes.join('; '))} */\n` : '';
 }
 
 function objectBody(schema: JsonSchema, indent: string): string {
@@ -215,7 +215,7 @@ function declaration(name: string, schema: JsonSchema): string {
     !schema.allOf &&
     !schema.oneOf &&
     !schema.anyOf;
-  const comment = schema.description ? `/** ${schema.description.replace(/\*\//g, '* /')} */\n` : '';
+  const comment = schema.description ? `/** ${commentText(schema.description)} */\n` : '';
   if (isPlainObject) return `${comment}export interface ${id} ${objectBody(schema, '')}`;
   return `${comment}export type ${id} = ${schemaType(schema)};`;
 }
@@ -244,22 +244,22 @@ function operationFunction(operation: ClientOperation): string {
     args.push(`query: { ${fields} }${anyRequired ? '' : ' = {}'}`);
   }
   args.push('options: RequestOptions = {}');
-  let path = JSON.stringify(operation.path);
-  if (operation.pathParams.length) {
-    path =
-      '`' +
-      operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-        const param = operation.pathParams.find((p) => p.name === name);
-        return param ? `\${encodeURIComponent(String(${param.identifier}))}` : `{${name}}`;
-      }) +
-      '`';
-  }
+  // Literal parts of the path are string literals joined to the encoded parameters, never template text.
+  const path = operation.path
+    .split(/(\{[^}]+\})/)
+    .map((part) => {
+      const param = operation.pathParams.find((p) => `{${p.name}}` === part);
+      return param ? `encodeURIComponent(String(${param.identifier}))` : part && tsLiteral(part);
+    })
+    .filter(Boolean)
+    .join(' + ');
   const spec = [`method: '${operation.method}'`, `path: ${path}`];
   if (operation.queryParams.length) spec.push('query');
   if (operation.body) spec.push('body');
   spec.push(`expectBody: ${operation.success.schema ? 'true' : 'false'}`);
-  const summary = operation.summary ? `${operation.summary.replace(/\*\//g, '* /')} ` : '';
-  return `/** ${summary}\`${operation.method} ${operation.path}\` (operation \`${operation.operationId}\`; ${operation.success.status} on success). */
+  const summary = operation.summary ? `${operation.summary} ` : '';
+  const comment = `${summary}\`${operation.method} ${operation.path}\` (operation \`${operation.operationId}\`; ${operation.success.status} on success).`;
+  return `/** ${commentText(comment)} */
 export function ${operation.functionName}(${args.join(', ')}): Promise<${responseType(operation)}> {
   return request<${responseType(operation)}>(config, { ${spec.join(', ')} }, options);
 }`;
@@ -271,7 +271,7 @@ export function generateClientModule(slug: string, document: unknown): Generated
   const schemas = Object.entries(model.schemas).map(([name, schema]) => declaration(name, schema));
   const functions = model.operations.map(operationFunction);
   const source = `/**
- * Typed client for ${model.title} ${model.version}, generated from its OpenAPI document.
+ * Typed client for ${commentText(`${model.title} ${model.version}`)}, generated from its OpenAPI document.
  * Every function throws \`ApiError\` (with the problem+json body) for answers outside 2xx.
  */
 import { applyConfig, createConfig, request, type ClientConfig, type RequestOptions } from './http.js';

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Attribute, BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
 // One mapping from attribute types to PostgreSQL types, shared with the solution architecture it implements.
 import { sqlType } from '../architecture/solution';
+import { commentText } from '../escaping/commentText';
+import { markdownText } from '../escaping/markdownText';
+import { sqlIdentifier, sqlString } from '../escaping/sql';
 
 /**
  * PostgreSQL migrations per service (one database per bounded context): a table per entity, columns typed from
@@ -36,7 +39,8 @@ export function snake(name: string): string {
 
 export const tableName = (entity: Entity) => snake(entity.plural);
 
-const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const quote = sqlString;
+const id = sqlIdentifier;
 
 interface Column {
   name: string;
@@ -126,14 +130,14 @@ function columns(model: DomainModel, context: BoundedContext, entity: Entity): C
     const name = snake(attribute.name);
     const checks: string[] = [];
     if (attribute.type === 'enum' && attribute.enumValues?.length)
-      checks.push(`${name} IN (${attribute.enumValues.map(quote).join(', ')})`);
-    if (attribute.type === 'email') checks.push(`${name} ~* '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'`);
+      checks.push(`${id(name)} IN (${attribute.enumValues.map(quote).join(', ')})`);
+    if (attribute.type === 'email') checks.push(`${id(name)} ~* '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'`);
     if (['integer', 'number', 'money'].includes(attribute.type)) {
-      if (attribute.minimum !== undefined) checks.push(`${name} >= ${attribute.minimum}`);
-      if (attribute.maximum !== undefined) checks.push(`${name} <= ${attribute.maximum}`);
+      if (attribute.minimum !== undefined) checks.push(`${id(name)} >= ${attribute.minimum}`);
+      if (attribute.maximum !== undefined) checks.push(`${id(name)} <= ${attribute.maximum}`);
     }
     if (attribute.type === 'text' && attribute.maxLength)
-      checks.push(`char_length(${name}) <= ${attribute.maxLength}`);
+      checks.push(`char_length(${id(name)}) <= ${attribute.maxLength}`);
     result.push({
       name,
       attribute,
@@ -228,7 +232,7 @@ export function generateMigrations(
     const cols = columns(model, context, entity);
     const lines: string[] = [];
     for (const col of cols) {
-      let line = `  ${col.name} ${col.sqlType}`;
+      let line = `  ${id(col.name)} ${col.sqlType}`;
       if (col.name === 'id') line += ' PRIMARY KEY';
       if (col.notNull && col.name !== 'id') line += ' NOT NULL';
       if (col.default) line += ` DEFAULT ${col.default}`;
@@ -244,7 +248,9 @@ export function generateMigrations(
     const indexes: string[] = [];
     for (const col of cols) {
       if (!col.references) continue;
-      indexes.push(`CREATE INDEX ${constraintName(table, `${col.name}_idx`)} ON ${table} (${col.name});`);
+      indexes.push(
+        `CREATE INDEX ${constraintName(table, `${col.name}_idx`)} ON ${id(table)} (${id(col.name)});`,
+      );
       if (!col.references.sameContext) {
         crossContextReferences.push({
           table,
@@ -254,28 +260,28 @@ export function generateMigrations(
         });
         continue;
       }
-      const fk = `CONSTRAINT ${constraintName(table, `${col.name}_fkey`)} FOREIGN KEY (${col.name}) REFERENCES ${col.references.table} (id) ON DELETE RESTRICT`;
+      const fk = `CONSTRAINT ${constraintName(table, `${col.name}_fkey`)} FOREIGN KEY (${id(col.name)}) REFERENCES ${id(col.references.table!)} (id) ON DELETE RESTRICT`;
       const via = cols.find((c) => c === col)!.attribute?.name ?? col.name;
       if (
         options.deferForeignKeys ||
         deferred.has(`${entity.name}.${via}`) ||
         deferred.has(`${entity.name}.${col.name}`)
       )
-        laterKeys.push(`ALTER TABLE ${table} ADD ${fk};`);
+        laterKeys.push(`ALTER TABLE ${id(table)} ADD ${fk};`);
       else lines.push(`  ${fk}`);
     }
     if (cols.some((c) => c.name === 'status'))
-      indexes.push(`CREATE INDEX ${constraintName(table, 'status_idx')} ON ${table} (status);`);
+      indexes.push(`CREATE INDEX ${constraintName(table, 'status_idx')} ON ${id(table)} (status);`);
     const comments = [
-      `COMMENT ON TABLE ${table} IS ${quote(entity.description)};`,
-      ...cols.map((col) => `COMMENT ON COLUMN ${table}.${col.name} IS ${quote(col.comment)};`),
+      `COMMENT ON TABLE ${id(table)} IS ${quote(entity.description)};`,
+      ...cols.map((col) => `COMMENT ON COLUMN ${id(table)}.${id(col.name)} IS ${quote(col.comment)};`),
     ];
     const invariants = entity.invariants.length
-      ? `-- Business rules kept by the service (not expressible as constraints here):\n${entity.invariants.map((rule) => `--   ${rule}`).join('\n')}\n`
+      ? `-- Business rules kept by the service (not expressible as constraints here):\n${entity.invariants.map((rule) => `--   ${commentText(rule)}`).join('\n')}\n`
       : '';
     files.push({
       path: `${pad(index + 1)}_create_${table}.sql`,
-      content: `-- ${entity.name}: ${entity.description}\n${invariants}CREATE TABLE ${table} (\n${lines.join(',\n')}\n);\n\n${indexes.join('\n')}${indexes.length ? '\n\n' : ''}${comments.join('\n')}\n`,
+      content: `-- ${entity.name}: ${commentText(entity.description)}\n${invariants}CREATE TABLE ${id(table)} (\n${lines.join(',\n')}\n);\n\n${indexes.join('\n')}${indexes.length ? '\n\n' : ''}${comments.join('\n')}\n`,
     });
   });
   if (laterKeys.length)
@@ -355,7 +361,7 @@ function seedSql(model: DomainModel, context: BoundedContext, order: Entity[]): 
         return seedValue(entity, col.attribute!, row);
       }),
     );
-    return `INSERT INTO ${tableName(entity)} (${insertable.map((c) => c.name).join(', ')}) VALUES\n${rows.map((values) => `  (${values.join(', ')})`).join(',\n')};`;
+    return `INSERT INTO ${id(tableName(entity))} (${insertable.map((c) => id(c.name)).join(', ')}) VALUES\n${rows.map((values) => `  (${values.join(', ')})`).join(',\n')};`;
   });
   return `-- Sample rows for development and demos; ids are stable so other services' seeds can refer to them.\n${statements.join('\n\n')}\n`;
 }
@@ -369,7 +375,7 @@ function readme(
 ): string {
   return `# ${context.name} database
 
-PostgreSQL schema of the ${context.name} service (${context.description}). Apply the numbered scripts in order, then \`seed.sql\` for sample data.
+PostgreSQL schema of the ${context.name} service (${markdownText(context.description)}). Apply the numbered scripts in order, then \`seed.sql\` for sample data.
 
 Tables: ${tables.map((t) => `\`${t}\``).join(', ')}.
 

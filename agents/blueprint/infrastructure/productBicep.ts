@@ -1,4 +1,7 @@
 import type { DomainModel } from '../../schemas/domainModel';
+import { bicepString } from '../escaping/bicepString';
+import { commentText } from '../escaping/commentText';
+import { markdownText } from '../escaping/markdownText';
 
 /**
  * Bicep for the generated product (`infra/`): one Azure Container App per service (one service per bounded
@@ -27,7 +30,9 @@ const abbreviations = {
   serviceBusNamespaces: 'sb-',
 };
 
-const mainBicep = (product: string) => `// ${product}: the product's Azure resources. Deploy with:
+const mainBicep = (
+  product: string,
+) => `// ${commentText(product)}: the product's Azure resources. Deploy with:
 //   az deployment group create -g <resource-group> -f main.bicep -p main.dev.bicepparam
 targetScope = 'resourceGroup'
 
@@ -67,7 +72,7 @@ param postgresAdminPrincipalName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
-var tags = { 'azd-env-name': environmentName, product: '${product}' }
+var tags = { 'azd-env-name': environmentName, product: ${bicepString(product)} }
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -439,7 +444,7 @@ function params(environment: 'dev' | 'prod', services: string[]): string {
 
 param environmentName = '${environment}'
 param services = [
-${services.map((s) => `  '${s}'`).join('\n')}
+${services.map((s) => `  ${bicepString(s)}`).join('\n')}
 ]
 param imageTag = '${prod ? 'stable' : 'latest'}'
 param minReplicas = ${prod ? 1 : 0}
@@ -458,7 +463,7 @@ export function generateProductInfrastructure(
   const product = model.product.slug;
   const services = model.contexts.map((c) => c.slug);
   const feedback = options.feedback ?? [];
-  const readme = `# ${model.product.name}: infrastructure
+  const readme = `# ${markdownText(model.product.name)}: infrastructure
 
 \`main.bicep\` provisions the product in one resource group:
 

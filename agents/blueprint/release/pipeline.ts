@@ -1,11 +1,16 @@
 import { parse } from 'yaml';
 import type { ProductFile } from './productFiles';
+import { yamlString } from '../escaping/yamlString';
 
 /**
  * The product's Azure Pipelines definition: build and test every service with its own npm scripts, package the
  * release, deploy the Bicep per environment. Generated from the product tree, then validated against it.
  */
 export function pipelineYaml(product: string, services: string[], environments: string[]): string {
+  // The names also become job ids, paths and parts of shell commands: only slugs are accepted.
+  for (const name of [product, ...services, ...environments])
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+      throw new Error(`pipeline names must be slugs (a-z, 0-9, -): ${JSON.stringify(name)}`);
   const lines: string[] = [
     `# ${product}: build, test, package and deploy. Generated from the product tree.`,
     'trigger:',
@@ -16,7 +21,7 @@ export function pipelineYaml(product: string, services: string[], environments: 
     '  vmImage: ubuntu-latest',
     '',
     'variables:',
-    `  product: ${product}`,
+    `  product: ${yamlString(product)}`,
     "  nodeVersion: '20.x'",
     '',
     'stages:',
@@ -73,7 +78,7 @@ export function pipelineYaml(product: string, services: string[], environments: 
       `    dependsOn: ${env === environments[0] ? 'package' : `deploy_${environments[environments.indexOf(env) - 1]}`}`,
       '    jobs:',
       `      - deployment: deploy_${env}`,
-      `        environment: ${product}-${env}`,
+      `        environment: ${yamlString(`${product}-${env}`)}`,
       '        strategy:',
       '          runOnce:',
       '            deploy:',

@@ -1,3 +1,5 @@
+import { tsLiteral } from '../escaping/tsLiteral';
+
 type Json = Record<string, unknown>;
 
 interface OpenApiOperation {
@@ -140,7 +142,7 @@ function shapeErrors(schema: Schema | undefined, value: unknown, at = '$'): stri
  */
 export function contractTestSource(doc: Json, serviceTitle: string): string {
   const operations = operationsOf(doc);
-  const q = (value: unknown) => JSON.stringify(value);
+  const q = tsLiteral;
   const createFor = (collection: string) =>
     operations.find((op) => op.method === 'POST' && op.path === collection && op.responses['201']);
   const lines: string[] = [];

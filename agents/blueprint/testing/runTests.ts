@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../../platform/sandbox/localProcessSandbox';
 import type { Sandbox, SandboxFile } from '../../../platform/sandbox/sandbox';
 import { listFiles } from '../backend/compileService';
+import { tsLiteral } from '../escaping/tsLiteral';
 import { reporterSource, reportMarker } from './reporterSource';
 
 export interface TestCaseResult {
@@ -77,7 +78,7 @@ export async function runNodeTests(
     .map((f) => f.path)
     .filter((path) => /^test\/.*\.test\.js$/.test(path))
     .sort();
-  const entry = tests.map((path) => `require(${JSON.stringify('../' + path)});`).join('\n') + '\n';
+  const entry = tests.map((path) => `require(${tsLiteral('../' + path)});`).join('\n') + '\n';
   const result = await sandbox.run({
     files: [
       ...files,

@@ -6,6 +6,8 @@ import { allowedStates } from './domainDerivation';
 import { actionObject, kebabCase, labelOf, pastTense, plural } from './language';
 import type { Roadmap } from './roadmap';
 import { notifyVerbs, viewVerbs } from './vocabulary';
+import { markdownText } from '../escaping/markdownText';
+import { singleLine } from '../escaping/lineTerminators';
 
 /** Epics (one per feature) and user stories (one per action, plus finding and reading records) with Gherkin. */
 
@@ -254,14 +256,15 @@ export function buildBacklog(vision: Vision, roadmap: Roadmap): Backlog {
 }
 
 export function renderFeatureFile(epic: Epic, stories: Story[]): string {
-  const lines = [`Feature: ${epic.name}`, `  ${epic.description}`, ''];
+  // Gherkin is line-based: one line per text, so no text can start a step or a scenario of its own.
+  const lines = [`Feature: ${singleLine(epic.name)}`, `  ${singleLine(epic.description)}`, ''];
   for (const story of stories) {
-    lines.push(`  # ${story.id}: ${story.text}`);
+    lines.push(`  # ${story.id}: ${singleLine(story.text)}`);
     for (const s of story.acceptanceCriteria) {
-      lines.push(`  @${story.id} @${s.kind}`, `  Scenario: ${s.name}`);
-      s.given.forEach((g, i) => lines.push(`    ${i === 0 ? 'Given' : 'And'} ${g}`));
-      s.when.forEach((w, i) => lines.push(`    ${i === 0 ? 'When' : 'And'} ${w}`));
-      s.then.forEach((t, i) => lines.push(`    ${i === 0 ? 'Then' : 'And'} ${t}`));
+      lines.push(`  @${story.id} @${s.kind}`, `  Scenario: ${singleLine(s.name)}`);
+      s.given.forEach((g, i) => lines.push(`    ${i === 0 ? 'Given' : 'And'} ${singleLine(g)}`));
+      s.when.forEach((w, i) => lines.push(`    ${i === 0 ? 'When' : 'And'} ${singleLine(w)}`));
+      s.then.forEach((t, i) => lines.push(`    ${i === 0 ? 'Then' : 'And'} ${singleLine(t)}`));
       lines.push('');
     }
   }
@@ -269,12 +272,12 @@ export function renderFeatureFile(epic: Epic, stories: Story[]): string {
 }
 
 export function renderBacklog(backlog: Backlog): string {
-  const lines = [`# ${backlog.product}: product backlog`, ''];
+  const lines = [`# ${markdownText(backlog.product)}: product backlog`, ''];
   for (const epic of backlog.epics) {
     lines.push(
-      `## ${epic.id} ${epic.name}`,
+      `## ${epic.id} ${markdownText(epic.name)}`,
       '',
-      epic.description,
+      markdownText(epic.description),
       '',
       `Gherkin: \`${epic.featureFile}\``,
       '',
@@ -285,7 +288,7 @@ export function renderBacklog(backlog: Backlog): string {
     );
     for (const s of backlog.stories.filter((x) => x.epic === epic.id))
       lines.push(
-        `| ${s.id} ${s.text} | ${s.persona} | ${s.entity} | ${s.priority} | ${s.estimate} | ${s.release} |`,
+        `| ${s.id} ${markdownText(s.text)} | ${s.persona} | ${s.entity} | ${s.priority} | ${s.estimate} | ${markdownText(s.release)} |`,
       );
     lines.push('');
   }

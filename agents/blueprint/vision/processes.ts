@@ -1,6 +1,8 @@
 import type { Vision, VisionEntity } from '../../schemas/vision';
 import { allowedStates } from './domainDerivation';
 import { actionObject, kebabCase, labelOf, pastTense, plural } from './language';
+import { markdownText } from '../escaping/markdownText';
+import { singleLine } from '../escaping/lineTerminators';
 
 /**
  * One Mermaid diagram per main business process: a sequence diagram of who does what for each entity that has
@@ -15,7 +17,8 @@ export interface ProcessModel {
 }
 
 const id = (name: string) => name.replace(/[^A-Za-z0-9]/g, '');
-const text = (s: string) => s.replace(/[";#]/g, '').replace(/_/g, ' ');
+// Mermaid reads a line per statement and `;` or `#` as syntax; a label keeps to one line without them.
+const text = (s: string) => singleLine(s).replace(/[";#]/g, '').replace(/_/g, ' ');
 
 function sequence(vision: Vision, entity: VisionEntity): ProcessModel {
   const actions = vision.domain.actions.filter((a) => a.entity === entity.name);
@@ -105,7 +108,7 @@ export function renderProcessIndex(
   path: (m: ProcessModel) => string,
 ): string {
   const lines = [
-    `# ${vision.title}: business processes`,
+    `# ${markdownText(vision.title)}: business processes`,
     '',
     '| Process | Entity | Diagram |',
     '| --- | --- | --- |',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Feature, Vision } from '../../schemas/vision';
+import { markdownText } from '../escaping/markdownText';
 
 /** The roadmap (artifact kind `roadmap`): releases ordered by value, the MVP first, with relative weeks. */
 export const roadmapSchema = z.object({
@@ -86,18 +87,19 @@ export function buildRoadmap(vision: Vision): Roadmap {
 }
 
 export function renderRoadmap(roadmap: Roadmap): string {
-  const lines = [`# ${roadmap.product}: roadmap`, ''];
+  const lines = [`# ${markdownText(roadmap.product)}: roadmap`, ''];
   for (const r of roadmap.releases) {
     lines.push(
-      `## ${r.id} ${r.name} (${r.weeks})`,
+      `## ${r.id} ${markdownText(r.name)} (${r.weeks})`,
       '',
-      r.goal,
+      markdownText(r.goal),
       '',
       '| Feature | Priority | Value |',
       '| --- | --- | --- |',
     );
-    for (const f of r.features) lines.push(`| ${f.id} ${f.name} | ${f.priority} | ${f.value} |`);
-    lines.push('', '**Milestones**', '', ...r.milestones.map((m) => `- ${m}`), '');
+    for (const f of r.features)
+      lines.push(`| ${f.id} ${markdownText(f.name)} | ${f.priority} | ${f.value} |`);
+    lines.push('', '**Milestones**', '', ...r.milestones.map((m) => `- ${markdownText(m)}`), '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

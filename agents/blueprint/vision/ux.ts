@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Backlog } from '../../schemas/backlog';
 import type { Vision, VisionAttribute, VisionEntity } from '../../schemas/vision';
 import { kebabCase, labelOf, plural } from './language';
+import { html } from '../escaping/html';
 
 /** User journeys per persona and one static HTML mockup per main screen. */
 export const uxJourneysSchema = z.object({
@@ -38,8 +39,6 @@ export const uxJourneysSchema = z.object({
 });
 export type UxJourneys = z.infer<typeof uxJourneysSchema>;
 
-const escape = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const title = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function mockupPath(screen: string): string {
@@ -103,15 +102,15 @@ export function buildJourneys(vision: Vision, backlog: Backlog): UxJourneys {
 
 function input(a: VisionAttribute): string {
   const id = `f-${kebabCase(a.name)}`;
-  const label = `<label for="${id}">${escape(title(labelOf(a.name)))}${a.required ? ' *' : ''}</label>`;
+  const label = `<label for="${id}">${html(title(labelOf(a.name)))}${a.required ? ' *' : ''}</label>`;
   const req = a.required ? ' required' : '';
   switch (a.type) {
     case 'enum':
-      return `${label}\n        <select id="${id}" name="${a.name}"${req}>${(a.enumValues ?? []).map((v) => `<option value="${v}">${escape(title(v.replace(/_/g, ' ')))}</option>`).join('')}</select>`;
+      return `${label}\n        <select id="${id}" name="${a.name}"${req}>${(a.enumValues ?? []).map((v) => `<option value="${v}">${html(title(v.replace(/_/g, ' ')))}</option>`).join('')}</select>`;
     case 'text':
       return `${label}\n        <textarea id="${id}" name="${a.name}" rows="3"${req}></textarea>`;
     case 'boolean':
-      return `<label for="${id}"><input type="checkbox" id="${id}" name="${a.name}"> ${escape(title(labelOf(a.name)))}</label>`;
+      return `<label for="${id}"><input type="checkbox" id="${id}" name="${a.name}"> ${html(title(labelOf(a.name)))}</label>`;
     default: {
       const type =
         {
@@ -143,14 +142,14 @@ function page(vision: Vision, heading: string, body: string, nav: string[]): str
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${escape(heading)} · ${escape(vision.title)}</title>
+  <title>${html(heading)} · ${html(vision.title)}</title>
   <style>
     ${styles}
   </style>
 </head>
 <body>
   <header>
-    <strong>${escape(vision.title)}</strong>
+    <strong>${html(vision.title)}</strong>
     <nav>${nav.join('')}</nav>
   </header>
   <main>
@@ -166,7 +165,7 @@ export function renderMockup(vision: Vision, journeys: UxJourneys, screenId: str
   const entity = vision.domain.entities.find((e) => e.name === screen.entity)!;
   const nav = journeys.screens
     .filter((s) => s.kind === 'list')
-    .map((s) => `<a href="${s.id}.html">${escape(s.title)}</a>`);
+    .map((s) => `<a href="${s.id}.html">${html(s.title)}</a>`);
   const visible = entity.attributes.slice(0, 5);
   if (screen.kind === 'list') {
     const cells = (i: number) =>
@@ -184,37 +183,37 @@ export function renderMockup(vision: Vision, journeys: UxJourneys, screenId: str
                     : a.type === 'email'
                       ? `person${i + 1}@example.org`
                       : `${title(entity.label)} ${i + 1}`;
-          return `<td>${escape(sample)}</td>`;
+          return `<td>${html(sample)}</td>`;
         })
         .join('');
     const status = (i: number) =>
       entity.states
-        ? `<td><span class="status">${escape(entity.states[i % entity.states.length].replace(/_/g, ' '))}</span></td>`
+        ? `<td><span class="status">${html(entity.states[i % entity.states.length].replace(/_/g, ' '))}</span></td>`
         : '';
-    const body = `    <h1>${escape(screen.title)}</h1>
-    <form role="search" action="#" method="get"><label for="q">Search ${escape(plural(entity.label))}</label><input type="search" id="q" name="q"></form>
+    const body = `    <h1>${html(screen.title)}</h1>
+    <form role="search" action="#" method="get"><label for="q">Search ${html(plural(entity.label))}</label><input type="search" id="q" name="q"></form>
     <table>
-      <thead><tr>${visible.map((a) => `<th scope="col">${escape(title(labelOf(a.name)))}</th>`).join('')}${entity.states ? '<th scope="col">Status</th>' : ''}<th scope="col">Actions</th></tr></thead>
+      <thead><tr>${visible.map((a) => `<th scope="col">${html(title(labelOf(a.name)))}</th>`).join('')}${entity.states ? '<th scope="col">Status</th>' : ''}<th scope="col">Actions</th></tr></thead>
       <tbody>
 ${[0, 1, 2].map((i) => `        <tr>${cells(i)}${status(i)}<td><a href="${kebabCase(entity.name)}-detail.html">Open</a></td></tr>`).join('\n')}
       </tbody>
     </table>
-    <div class="actions"><a href="${kebabCase(entity.name)}-detail.html"><button type="button">New ${escape(entity.label)}</button></a></div>`;
+    <div class="actions"><a href="${kebabCase(entity.name)}-detail.html"><button type="button">New ${html(entity.label)}</button></a></div>`;
     return page(vision, screen.title, body, nav);
   }
   const commands = vision.domain.actions.filter((a) => a.entity === entity.name && a.transitionTo);
   const references = entity.references.map((r) => {
     const target = vision.domain.entities.find((e) => e.name === r);
     const id = `f-${kebabCase(r)}-id`;
-    return `<label for="${id}">${escape(title(target?.label ?? labelOf(r)))} *</label>\n        <select id="${id}" name="${r.charAt(0).toLowerCase()}${r.slice(1)}Id" required><option value="">Choose ${escape(target?.label ?? labelOf(r))}</option></select>`;
+    return `<label for="${id}">${html(title(target?.label ?? labelOf(r)))} *</label>\n        <select id="${id}" name="${r.charAt(0).toLowerCase()}${r.slice(1)}Id" required><option value="">Choose ${html(target?.label ?? labelOf(r))}</option></select>`;
   });
-  const body = `    <h1>${escape(screen.title)}</h1>
-    ${entity.states ? `<p>Status: <span class="status">${escape(entity.states[0].replace(/_/g, ' '))}</span></p>` : ''}
+  const body = `    <h1>${html(screen.title)}</h1>
+    ${entity.states ? `<p>Status: <span class="status">${html(entity.states[0].replace(/_/g, ' '))}</span></p>` : ''}
     <form action="#" method="post">
         ${[...entity.attributes.map(input), ...references].join('\n        ')}
       <div class="actions">
         <button type="submit">Save</button>
-        ${commands.map((c) => `<button type="button" class="secondary" data-command="${c.name}">${escape(title(c.verb.replace(/-/g, ' ')))}</button>`).join('\n        ')}
+        ${commands.map((c) => `<button type="button" class="secondary" data-command="${c.name}">${html(title(c.verb.replace(/-/g, ' ')))}</button>`).join('\n        ')}
         <button type="button" class="secondary">Delete</button>
       </div>
     </form>`;

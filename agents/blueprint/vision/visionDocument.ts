@@ -1,30 +1,38 @@
 import type { Vision } from '../../schemas/vision';
+import { markdownText } from '../escaping/markdownText';
 
 /** The vision as a Markdown document for people; the JSON next to it is what agents read. */
 export function renderVision(vision: Vision): string {
-  const lines: string[] = [`# ${vision.title}: product vision`, ''];
+  const lines: string[] = [`# ${markdownText(vision.title)}: product vision`, ''];
   lines.push(
     '## Problem',
     '',
-    vision.problem || '_Not stated._',
+    markdownText(vision.problem) || '_Not stated._',
     '',
     '## Opportunity',
     '',
-    vision.opportunity || '_Not stated._',
+    markdownText(vision.opportunity) || '_Not stated._',
     '',
   );
   lines.push(
     '## Goals',
     '',
-    ...(vision.goals.length > 0 ? vision.goals.map((g) => `- ${g}`) : ['_No goals stated._']),
+    ...(vision.goals.length > 0 ? vision.goals.map((g) => `- ${markdownText(g)}`) : ['_No goals stated._']),
     '',
   );
   lines.push('## Success metrics', '', '| Metric | Target | Source |', '| --- | --- | --- |');
-  for (const m of vision.successMetrics) lines.push(`| ${m.name} | ${m.target} | ${m.source} |`);
+  for (const m of vision.successMetrics)
+    lines.push(`| ${markdownText(m.name)} | ${markdownText(m.target)} | ${m.source} |`);
   lines.push('', '## Personas', '');
   for (const p of vision.personas) {
-    lines.push(`### ${p.label.charAt(0).toUpperCase()}${p.label.slice(1)}`, '', p.description, '');
-    if (p.responsibilities.length > 0) lines.push(...p.responsibilities.map((r) => `- ${r}`), '');
+    lines.push(
+      `### ${markdownText(p.label.charAt(0).toUpperCase() + p.label.slice(1))}`,
+      '',
+      markdownText(p.description),
+      '',
+    );
+    if (p.responsibilities.length > 0)
+      lines.push(...p.responsibilities.map((r) => `- ${markdownText(r)}`), '');
   }
   lines.push(
     '## Initial feature set',
@@ -33,23 +41,25 @@ export function renderVision(vision: Vision): string {
     '| --- | --- | --- | --- | --- |',
   );
   for (const f of vision.features)
-    lines.push(`| ${f.id} | ${f.name} | ${f.persona} | ${f.priority} | ${f.description} |`);
+    lines.push(
+      `| ${f.id} | ${markdownText(f.name)} | ${f.persona} | ${f.priority} | ${markdownText(f.description)} |`,
+    );
   lines.push(
     '',
     '## Scope',
     '',
     '**In scope**',
     '',
-    ...vision.scope.in.map((s) => `- ${s}`),
+    ...vision.scope.in.map((s) => `- ${markdownText(s)}`),
     '',
     '**Out of scope**',
     '',
-    ...vision.scope.out.map((s) => `- ${s}`),
+    ...vision.scope.out.map((s) => `- ${markdownText(s)}`),
     '',
   );
   lines.push('## Domain', '');
   for (const e of vision.domain.entities) {
-    lines.push(`### ${e.name}`, '', e.description, '');
+    lines.push(`### ${e.name}`, '', markdownText(e.description), '');
     lines.push('| Attribute | Type | Required |', '| --- | --- | --- |');
     for (const a of e.attributes)
       lines.push(
@@ -65,7 +75,7 @@ export function renderVision(vision: Vision): string {
   lines.push('', '### Rules', '');
   lines.push(
     ...(vision.domain.rules.length > 0
-      ? vision.domain.rules.map((r) => `- **${r.entity}** (${r.kind}): ${r.text}`)
+      ? vision.domain.rules.map((r) => `- **${r.entity}** (${r.kind}): ${markdownText(r.text)}`)
       : ['_No rules stated._']),
     '',
   );
@@ -73,7 +83,8 @@ export function renderVision(vision: Vision): string {
     lines.push('## Hints used', '', `Front matter used over inference: ${vision.hintsUsed.join(', ')}.`, '');
   if (vision.feedbackAddressed.length > 0) {
     lines.push('## Review feedback addressed', '');
-    for (const f of vision.feedbackAddressed) lines.push(`- "${f.feedback}": ${f.outcome}`);
+    for (const f of vision.feedbackAddressed)
+      lines.push(`- "${markdownText(f.feedback)}": ${markdownText(f.outcome)}`);
     lines.push('');
   }
   return `${lines.join('\n').trimEnd()}\n`;

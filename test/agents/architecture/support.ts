@@ -6,7 +6,6 @@ import { adrFiles } from '../../../agents/blueprint/architecture/adr';
 import { enterpriseDecisions } from '../../../agents/blueprint/architecture/decisions';
 import { renderContextMap } from '../../../agents/blueprint/architecture/landscape';
 import { allEntities, words } from '../../../agents/blueprint/architecture/model';
-import { createAgentContext } from '../../../agents/runtime/agentContext';
 import type { DomainModel } from '../../../agents/schemas/domainModel';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { eventDrivenArchitect } from '../../../agents/vision-to-architecture/eventDrivenArchitect';
@@ -14,7 +13,7 @@ import { solutionArchitect } from '../../../agents/vision-to-architecture/soluti
 import type { GateCriterion } from '../../../gates/gate';
 import { visionToArchitectureGate } from '../../../gates/vision-to-architecture';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
-import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { gateContext, runAgents, type HarnessRun } from '../../support/agentHarness';
 
 export const designAgents = [solutionArchitect, eventDrivenArchitect, apiDesigner] as Array<
   AgentDefinition<unknown>
@@ -87,17 +86,8 @@ export async function evaluateGate(
   run: HarnessRun,
   refs: ArtifactRef[] = run.refs,
 ): Promise<GateCriterion[]> {
-  const ctx = createAgentContext({
-    store: run.store,
-    runId: run.runId,
-    tenantId: run.tenantId,
-    iteration: 1,
-    attempt: 1,
-    phase: 'vision-to-architecture',
-    agent: 'gate',
-    inputs: refs.filter((r) => visionToArchitectureGate.reads.includes(r.kind)),
-  });
-  return visionToArchitectureGate.evaluate(ctx);
+  const inputs = refs.filter((r) => visionToArchitectureGate.reads.includes(r.kind));
+  return visionToArchitectureGate.evaluate(gateContext(run, 'vision-to-architecture', inputs));
 }
 
 /** Every artifact of a run as path → content, without the attempt folder, for byte comparisons. */

@@ -4,24 +4,14 @@ import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner'
 import type { AgentDefinition, FolderIndex } from '../../../agents/agent';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { architectureToDevelopmentGate } from '../../../gates/architecture-to-development';
-import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { gateContext as phaseGateContext, runAgents, type HarnessRun } from '../../support/agentHarness';
 import { clinicModel, domainModelInput, toolLibraryModel } from './fixtures';
 
 const agents = (model: typeof toolLibraryModel) =>
   [domainModelInput(model), apiDesigner, techLead, backendDeveloper] as Array<AgentDefinition<unknown>>;
 
-function gateContext(run: HarnessRun, refs = run.refs) {
-  return createAgentContext({
-    store: run.store,
-    runId: run.runId,
-    tenantId: run.tenantId,
-    iteration: 1,
-    attempt: 1,
-    phase: 'architecture-to-development',
-    agent: 'gate',
-    inputs: refs,
-  });
-}
+const gateContext = (run: HarnessRun, refs = run.refs) =>
+  phaseGateContext(run, 'architecture-to-development', refs);
 
 const backendCriteria = [
   'backend services generated',

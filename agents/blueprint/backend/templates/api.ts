@@ -1,6 +1,7 @@
 import type { ServiceModel } from '../model';
+import { tsLiteral } from '../../escaping/tsLiteral';
 
-const q = JSON.stringify;
+const q = tsLiteral;
 
 export const httpSource = `import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldError } from '../domain/errors';

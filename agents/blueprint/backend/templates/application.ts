@@ -1,6 +1,7 @@
 import type { ServiceEntity, ServiceModel } from '../model';
+import { tsLiteral } from '../../escaping/tsLiteral';
 
-const q = JSON.stringify;
+const q = tsLiteral;
 
 export const portsSource = `/** What the application needs from the outside world; infrastructure implements these. */
 export interface Repository<T extends { id: string }> {

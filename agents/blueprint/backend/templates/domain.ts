@@ -1,7 +1,9 @@
 import type { ServiceEntity } from '../model';
 import { tsType } from '../model';
+import { commentText } from '../../escaping/commentText';
+import { tsLiteral } from '../../escaping/tsLiteral';
 
-const q = JSON.stringify;
+const q = tsLiteral;
 
 export const errorsSource = `/** Errors the domain raises; the API layer maps each to one HTTP status. */
 export interface FieldError {
@@ -172,12 +174,9 @@ export function entitySource(entity: ServiceEntity): string {
   const { name, var: v } = entity;
   const hasStates = entity.states.length > 0;
   const props = entity.attributes
-    .map(
-      (a) =>
-        `  /** ${a.description.replace(/\*\//g, '')} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`,
-    )
+    .map((a) => `  /** ${commentText(a.description)} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`)
     .join('\n');
-  const invariants = entity.entity.invariants.map((line) => ` * - ${line.replace(/\*\//g, '')}`).join('\n');
+  const invariants = entity.entity.invariants.map((line) => ` * - ${commentText(line)}`).join('\n');
   const lines: string[] = [];
   lines.push(
     `import { ${hasStates ? 'TransitionError' : ''}${hasStates ? ', ' : ''}ValidationError } from './errors';`,
@@ -192,7 +191,7 @@ export function entitySource(entity: ServiceEntity): string {
   lines.push(`export interface ${name}Props {\n${props}\n}`);
   lines.push('');
   lines.push(
-    `/**\n * ${entity.entity.description.replace(/\*\//g, '')}${invariants ? `\n * Invariants:\n${invariants}` : ''}\n */`,
+    `/**\n * ${commentText(entity.entity.description)}${invariants ? `\n * Invariants:\n${invariants}` : ''}\n */`,
   );
   lines.push(`export interface ${name} extends ${name}Props {`);
   lines.push('  id: string;');
@@ -220,9 +219,7 @@ export function entitySource(entity: ServiceEntity): string {
   lines.push('}');
   for (const command of entity.commands) {
     lines.push('');
-    lines.push(
-      `/** ${command.command.description.replace(/\*\//g, '')} (emits ${command.command.emits}). */`,
-    );
+    lines.push(`/** ${commentText(`${command.command.description} (emits ${command.command.emits}).`)} */`);
     lines.push(`export function ${command.fn}(current: ${name}, now: Date): ${name} {`);
     if (command.transitionTo) {
       lines.push(`  const allowedFrom: readonly ${name}Status[] = ${q(command.allowedFrom)};`);

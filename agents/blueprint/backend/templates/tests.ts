@@ -1,7 +1,8 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { invalidSamples, refusedState, validBody } from '../samples';
+import { tsLiteral } from '../../escaping/tsLiteral';
 
-const q = (value: unknown) => JSON.stringify(value);
+const q = tsLiteral;
 
 /** A loopback HTTP client for generated tests: node:http only, no keep-alive so servers close promptly. */
 export const testClientSource = `import { request as httpRequest } from 'node:http';
