@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import type { ArtifactRef } from '../../agents/agent';
 import { activityTrace, ports } from '../../platform/runtime';
+import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, storeRunReport } from '../../runs/report';
 
 export interface WriteRunReportInput {
@@ -37,6 +38,7 @@ export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
   const page = await buildRunReport({ artifacts, runs }, tenantId, runId, {
     generatedAt: new Date(at),
     trace: activityTrace()?.(runId),
+    isolation: sandboxIsolation(),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
   return { path: stored.path, sha256: stored.sha256, kind: stored.kind };

@@ -1,5 +1,6 @@
 import { createPorts, type Ports } from '../../platform/config';
 import { factoryHome, usePorts } from '../../platform/runtime';
+import { getSandbox } from '../../platform/sandbox';
 import { flushTelemetry } from '../../platform/telemetry';
 import { EmbeddedFactory } from '../embeddedFactory';
 
@@ -20,6 +21,8 @@ export const localTenant = (): string => process.env.FACTORY_TENANT ?? 'local';
  */
 export async function openSession(options: { process: boolean; verbose?: boolean }): Promise<Session> {
   const home = factoryHome();
+  // A processing host runs generated code: refuse at once, saying why, when it could not be confined as asked.
+  if (options.process) getSandbox();
   const ports = createPorts(process.env, home);
   usePorts(ports);
   const factory = await EmbeddedFactory.start({

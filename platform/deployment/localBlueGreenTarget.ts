@@ -537,7 +537,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       ],
       dir,
       serviceLimits,
-      { network: 'host' },
+      { network: 'host', service: true },
     );
     try {
       const [program, ...args] = execution.argv;

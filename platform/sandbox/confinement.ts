@@ -38,12 +38,13 @@ export interface Confinement {
   readonly needsReachableFolder: boolean;
   /**
    * `network: 'own'` (default): only the execution's own loopback. `'host'`: the host's network, for a deployed
-   * service that people and health checks must reach.
+   * service that people and health checks must reach. `service: true`: it outlives the factory process that
+   * started it (a deployed product), and ends when its process group is signalled.
    */
   prepare(
     command: string[],
     workdir: string,
     limits: ExecutionLimits,
-    options?: { network?: 'own' | 'host' },
+    options?: { network?: 'own' | 'host'; service?: boolean },
   ): ConfinedExecution;
 }

@@ -13,8 +13,13 @@ export const sandboxUid = 65534;
 const bwrapCandidates = ['/usr/bin/bwrap', '/bin/bwrap', '/usr/local/bin/bwrap'];
 const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
 
-/** Joins the control group (every `cgroup.procs` given before `--`), then execs the rest: argv only, no interpolation. */
-const joinGroupScript = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+/**
+ * Joins the control group (every `cgroup.procs` given before `--`), then runs the rest: argv only, no
+ * interpolation. `exec` for an execution (bubblewrap's parent is the factory, whose death ends it); for a service,
+ * the shell stays as bubblewrap's parent and leads the process group that stopping it signals.
+ */
+const joinGroupScript = (service: boolean) =>
+  `while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; ${service ? '"$@"' : 'exec "$@"'}`;
 
 const signalNames = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
 
@@ -168,8 +173,18 @@ export function namespaceConfinement(found: Extract<NamespaceSupport, { availabl
         ? [found.setpriv, `--reuid=${sandboxUid}`, `--regid=${sandboxUid}`, '--clear-groups', '--', ...inner]
         : inner;
       const argv = group
-        ? ['/bin/sh', '-c', joinGroupScript, 'sandbox', ...group.procsFiles(), '--', ...dropped]
-        : dropped;
+        ? [
+            '/bin/sh',
+            '-c',
+            joinGroupScript(Boolean(options.service)),
+            'sandbox',
+            ...group.procsFiles(),
+            '--',
+            ...dropped,
+          ]
+        : options.service
+          ? ['/bin/sh', '-c', joinGroupScript(true), 'sandbox', '--', ...dropped]
+          : dropped;
       return {
         argv,
         cgroup: group?.folders ?? [],

@@ -17,6 +17,8 @@ export interface ReportOptions {
   generatedAt?: Date;
   /** Bytes of artifact content embedded at most; later artifacts are listed without their content. */
   maxEmbeddedBytes?: number;
+  /** How generated code was confined on the host that ran the run's agents. */
+  isolation?: string;
 }
 
 export class RunReportNotFoundError extends Error {
@@ -70,6 +72,7 @@ export async function collectReportData(
     generatedAt: options.generatedAt ?? new Date(),
     operationId: traced ?? runOperationId(runId),
     location: stores.artifacts.describeLocation(tenantId, runId),
+    isolation: options.isolation,
   };
 }
 

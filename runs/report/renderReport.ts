@@ -26,6 +26,8 @@ export interface ReportData {
   operationId?: string;
   /** Where the artifacts are stored, for people who want the files. */
   location?: string;
+  /** How the host that wrote the report confines generated code (the sandbox's own sentence). */
+  isolation?: string;
 }
 
 const roleOf = new Map(agentCatalog.map((a) => [a.name, a.role]));
@@ -117,9 +119,20 @@ function summary(data: ReportData, endTime: number): Html {
     ['Estimated cost', `$${c.estimatedCost.toFixed(4)}`],
     ['Artifacts', String(data.artifacts.filter((a) => !a.kind.endsWith('-file')).length)],
   ];
+  const confined = data.isolation?.startsWith('isolated');
   return html`<section class="tiles">
-    ${tiles.map(([k, v]) => html`<div class="tile"><span class="muted">${k}</span><strong>${v}</strong></div>`)}
-  </section>`;
+      ${tiles.map(([k, v]) => html`<div class="tile"><span class="muted">${k}</span><strong>${v}</strong></div>`)}
+    </section>
+    ${
+      data.isolation
+        ? html`<p
+            class="isolation ${confined ? 'muted small' : 'warning'}"
+            role="${confined ? 'note' : 'alert'}"
+          >
+            Generated code: ${data.isolation}
+          </p>`
+        : ''
+    }`;
 }
 
 function flow(data: ReportData): Html {

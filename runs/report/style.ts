@@ -14,6 +14,7 @@ pre{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:
 .badge.big{font-size:15px;padding:4px 14px}
 .ok{--tone:var(--ok);--tone-bg:var(--ok-bg)}.bad{--tone:var(--bad);--tone-bg:var(--bad-bg)}.waiting{--tone:var(--wait);--tone-bg:var(--wait-bg)}.running{--tone:var(--run);--tone-bg:var(--run-bg)}.pending{--tone:var(--pend);--tone-bg:var(--pend-bg)}
 .badge.ok,.badge.bad,.badge.waiting,.badge.running,.badge.pending{background:var(--tone-bg);color:var(--tone)}
+.isolation.warning{background:var(--bad-bg);color:var(--bad);padding:8px 12px;border-radius:6px;font-weight:600}
 .ok-text{color:var(--ok)}.bad-text{color:var(--bad)}
 .alert{background:var(--bad-bg);color:var(--bad);border-radius:8px;padding:10px 14px;margin:12px 0;max-height:9.5em;overflow:auto;overflow-wrap:anywhere}
 .toc{display:flex;gap:14px;flex-wrap:wrap;margin:14px 0 4px}.toc a{text-decoration:none;font-weight:600}

@@ -66,6 +66,18 @@ describe('the factory CLI', () => {
     expect(json(home, ['list']).body).toEqual({ runs: [] });
   });
 
+  it('refuses to start a run whose generated code could not be confined as the settings ask', () => {
+    const home = mkdtempSync(join(tmpdir(), 'cli-'));
+    const result = spawnSync(process.execPath, [bin, 'run', '--vision-file', vision], {
+      cwd: root,
+      env: { ...process.env, FACTORY_HOME: home, FACTORY_SANDBOX: 'container' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("FACTORY_SANDBOX must be namespaces or process, not 'container'");
+    expect(existsSync(join(home, 'state.db'))).toBe(false);
+  });
+
   it('waits for a manual approval that another process gives, and stops at the budget', async () => {
     const home = mkdtempSync(join(tmpdir(), 'cli-'));
     let stdout = '';

@@ -7,6 +7,7 @@ import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { phases } from '../../orchestrations/phases';
 import { createPorts, type Ports } from '../../platform/config';
 import { useActivityTrace, usePorts } from '../../platform/runtime';
+import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, reportResponse, writeReportFile } from '../../runs/report';
 import { startRun } from '../../runs/startRun';
 
@@ -102,6 +103,19 @@ describe('the HTML run report of a real run', () => {
     expect(stored).toContain('<!doctype html>');
     expect(stored).toContain('Each agent and gate execution from the durable trace');
     expect(stored).toContain('class="gantt-row agent"');
+    // The run says how its generated code was confined.
+    expect(stored).toContain(`Generated code: ${sandboxIsolation()}`);
+  });
+
+  it('warns, as an alert, when generated code ran without isolation', async () => {
+    const weak = await buildRunReport(ports, 'acme', runId, {
+      isolation: 'NOT ISOLATED: as the factory user',
+    });
+    expect(weak).toMatch(
+      /<p class="isolation warning" role="alert">\s*Generated code: NOT ISOLATED: as the factory user/,
+    );
+    const confined = await buildRunReport(ports, 'acme', runId, { isolation: 'isolated: own user' });
+    expect(confined).toMatch(/<p class="isolation muted small" role="note">/);
   });
 
   it('is written by the writeRunReport activity, the same page again when it re-runs', async () => {

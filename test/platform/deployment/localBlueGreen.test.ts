@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileForDeployment } from '../../../agents/blueprint/operations/target';
@@ -159,4 +160,49 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
       "version '../x' is not a safe path segment",
     );
   });
+});
+
+(namespaces ? describe : describe.skip)('a confined deployed service and the factory process', () => {
+  it('keeps serving after the process that deployed it is killed, and stops whole when undeployed', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'factory-deploy-'));
+    const archive = join(home, 'release.tgz');
+    writeFileSync(archive, release(200, 'survivor'));
+    const dist = join(__dirname, '../../../dist');
+    // Another process deploys, prints the routing entry, and is killed with SIGKILL as a crash would.
+    const deployer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { LocalBlueGreenTarget } = require(${JSON.stringify(join(dist, 'platform/deployment'))});
+         const { localConfinement } = require(${JSON.stringify(join(dist, 'platform/sandbox'))});
+         const { compileForDeployment } = require(${JSON.stringify(join(dist, 'agents/blueprint/operations/target'))});
+         const target = new LocalBlueGreenTarget({ home: process.argv[1], build: compileForDeployment, confinement: () => localConfinement({}) });
+         target.deploy({ tenantId: 'test', runId: 'run-crash', version: '1.0.0', archive: require('node:fs').readFileSync(process.argv[2]),
+           services: ['items'], smoke: [], healthTimeoutMs: 5000 })
+           .then((o) => { console.log(JSON.stringify(o.services)); setInterval(() => {}, 1000); });`,
+        home,
+        archive,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const services = await new Promise<Array<{ url: string }>>((done) => {
+      let out = '';
+      deployer.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('\n')) done(JSON.parse(out) as Array<{ url: string }>);
+      });
+    });
+    deployer.kill('SIGKILL');
+    await new Promise((done) => deployer.on('exit', done));
+    expect((await get(`${services[0].url}/health`)).body.marker).toBe('survivor');
+
+    const target = new LocalBlueGreenTarget({
+      home,
+      build: compileForDeployment,
+      confinement: () => localConfinement({ FACTORY_SANDBOX: 'namespaces' }),
+    });
+    expect((await target.undeploy('test', 'run-crash')).stopped).toBe(1);
+    await expect(fetch(`${services[0].url}/health`, { signal: AbortSignal.timeout(1000) })).rejects.toThrow();
+    rmSync(home, { recursive: true, force: true });
+  }, 60_000);
 });
