@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** Limits of one sandboxed execution, enforced by the kernel for the whole process tree. */
@@ -71,6 +79,36 @@ export class Cgroup {
       why(`cannot create a control group: ${(error as Error).message}`);
       return undefined;
     }
+  }
+
+  /**
+   * Removes empty groups whose name starts with `prefix` and that are older than `minAgeMs`: those of executions
+   * whose factory process was killed before it could remove them. A group with members (a deployed service) is
+   * kept, as the kernel refuses to remove it; a group just created is younger than `minAgeMs`.
+   */
+  static sweep(prefix: string, minAgeMs: number): number {
+    let removed = 0;
+    const parents = unifiedParentIfPresent() ?? ['memory', 'pids', 'cpu'].map((c) => v1Parent(c));
+    for (const parent of [parents].flat()) {
+      if (!parent) continue;
+      let entries: string[];
+      try {
+        entries = readdirSync(parent).filter((name) => name.startsWith(prefix));
+      } catch {
+        continue;
+      }
+      for (const name of entries) {
+        const folder = join(parent, name);
+        try {
+          if (Date.now() - statSync(folder).mtimeMs < minAgeMs) continue;
+          rmdirSync(folder);
+          removed++;
+        } catch {
+          // In use, or already gone.
+        }
+      }
+    }
+    return removed;
   }
 
   /** The `cgroup.procs` files a process writes its pid to, to join the group before it starts anything. */
@@ -151,6 +189,14 @@ function ownGroup(match: (controllers: string[]) => boolean): string | undefined
     if (path !== undefined && match(controllers ? controllers.split(',') : [])) return path;
   }
   return undefined;
+}
+
+/** The v2 parent of the factory's groups if it exists already (never creates it). */
+function unifiedParentIfPresent(): string | undefined {
+  if (!existsSync(join(root, 'cgroup.controllers'))) return undefined;
+  const own = ownGroup((c) => c.length === 0);
+  const parent = own === undefined ? undefined : join(root, own, 'factory-sandboxes');
+  return parent && existsSync(parent) ? parent : undefined;
 }
 
 function unifiedParent(): string | undefined {

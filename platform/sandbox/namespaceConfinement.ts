@@ -21,6 +21,9 @@ const setprivCandidates = ['/usr/bin/setpriv', '/bin/setpriv'];
 const joinGroupScript = (service: boolean) =>
   `while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; ${service ? '"$@"' : 'exec "$@"'}`;
 
+/** Every execution's and service's control group is named so. */
+const groupPrefix = 'factory-sandbox-';
+
 const signalNames = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
 
 const find = (candidates: string[]) => candidates.find((path) => existsSync(path));
@@ -130,7 +133,11 @@ export function namespaceSupport(): NamespaceSupport {
         (r) => (why = r),
       )
     : undefined;
-  if (probeGroup) void probeGroup.destroy();
+  if (probeGroup) {
+    void probeGroup.destroy();
+    // Groups left by factory processes that were killed mid-execution.
+    Cgroup.sweep(groupPrefix, 60_000);
+  }
   return (support = {
     available: true,
     bwrap,
@@ -154,7 +161,7 @@ export function namespaceConfinement(found: Extract<NamespaceSupport, { availabl
     description: `isolated: own user${found.setpriv ? ' (nobody)' : ''}, PID, network (loopback only) and mount namespaces${found.cgroups ? ', control group limits on memory, processes and CPU' : ''}`,
     prepare(command, workdir, limits, options = {}) {
       const group = found.cgroups
-        ? Cgroup.create(`factory-sandbox-${randomBytes(8).toString('hex')}`, {
+        ? Cgroup.create(`${groupPrefix}${randomBytes(8).toString('hex')}`, {
             memoryBytes: limits.memoryMiB * 1024 * 1024,
             maxProcesses: limits.maxProcesses,
             cpus: 1,

@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localSandbox, SandboxUnavailableError } from '../../../platform/sandbox';
+import { Cgroup } from '../../../platform/sandbox/cgroup';
 import { namespaceSupport } from '../../../platform/sandbox/namespaceConfinement';
 import { sandboxContract } from './sandboxContract';
 
@@ -176,6 +178,27 @@ suite('the namespace sandbox confines generated code', () => {
     expect(Date.now() - started).toBeLessThan(8_000);
     await new Promise((done) => setTimeout(done, 300));
     expect(hostProcessesWith(marker)).toEqual([]);
+  });
+});
+
+(support.available && support.cgroups ? describe : describe.skip)('control groups left behind', () => {
+  it('are swept when empty, and kept while a process is in them', async () => {
+    const limits = { memoryBytes: 64 << 20, maxProcesses: 8, cpus: 1 };
+    const empty = Cgroup.create(`factory-sweeptest-empty-${process.pid}`, limits)!;
+    const busy = Cgroup.create(`factory-sweeptest-busy-${process.pid}`, limits)!;
+    const sleeper = spawn('/bin/sh', [
+      '-c',
+      'for f in "$@"; do echo $$ > "$f"; done; exec sleep 30',
+      'sh',
+      ...busy.procsFiles(),
+    ]);
+    await new Promise((done) => setTimeout(done, 200));
+    expect(busy.members()).toContain(sleeper.pid);
+    expect(Cgroup.sweep('factory-sweeptest-', 0)).toBe(empty.folders.length);
+    for (const folder of empty.folders) expect(existsSync(folder)).toBe(false);
+    for (const folder of busy.folders) expect(existsSync(folder)).toBe(true);
+    await busy.destroy();
+    for (const folder of busy.folders) expect(existsSync(folder)).toBe(false);
   });
 });
 
