@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The crash suite runs on its own (`npm run test:chaos`): several full runs killed and resumed.
-  testPathIgnorePatterns: ['/node_modules/', '/test/chaos/'],
+  // The crash and security suites run on their own (`npm run test:chaos`, `npm run test:security`): full runs.
+  testPathIgnorePatterns: ['/node_modules/', '/test/chaos/', '/test/security/'],
   // Type checking is done once by `npm run build`; tests are only transpiled.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // The embedded host provides the Functions worker's core API module (see local/durableHost/functionsCore.ts).
