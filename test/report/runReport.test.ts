@@ -112,10 +112,10 @@ describe('the HTML run report of a real run', () => {
       isolation: 'NOT ISOLATED: as the factory user',
     });
     expect(weak).toMatch(
-      /<p class="isolation warning" role="alert">\s*Generated code: NOT ISOLATED: as the factory user/,
+      /<p\s+class="isolation warning"\s+role="alert"\s*>\s*Generated code: NOT ISOLATED: as the factory user/,
     );
     const confined = await buildRunReport(ports, 'acme', runId, { isolation: 'isolated: own user' });
-    expect(confined).toMatch(/<p class="isolation muted small" role="note">/);
+    expect(confined).toMatch(/<p\s+class="isolation muted small"\s+role="note"\s*>/);
   });
 
   it('is written by the writeRunReport activity, the same page again when it re-runs', async () => {

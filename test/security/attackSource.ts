@@ -9,6 +9,7 @@ export interface AttackTargets {
   otherTenantFile: string;
   listenerPort: number;
   durableApiPort: number;
+  factoryApiPort: number;
   exfilFile: string;
   survivorMarker: string;
 }
@@ -19,6 +20,7 @@ export const attackNames = [
   "read another tenant's artifact",
   "reach a listener on the host's loopback",
   "reach the factory's durable client API",
+  "reach the factory's HTTP API",
   'write outside its folder',
   'fork without end',
   'allocate 4 GiB',
@@ -33,7 +35,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 const targets = ${t} as {
-  factoryHome: string; otherTenantFile: string; listenerPort: number; durableApiPort: number;
+  factoryHome: string; otherTenantFile: string; listenerPort: number; durableApiPort: number; factoryApiPort: number;
   exfilFile: string; survivorMarker: string;
 };
 
@@ -90,14 +92,18 @@ test(${JSON.stringify(`attack: ${attackNames[4]}`)}, async () => {
   if (await reachable(targets.durableApiPort)) await exfiltrate('durable client API reached');
 });
 
-test(${JSON.stringify(`attack: ${attackNames[5]}`)}, () => {
+test(${JSON.stringify(`attack: ${attackNames[5]}`)}, async () => {
+  if (await reachable(targets.factoryApiPort)) await exfiltrate('factory HTTP API reached');
+});
+
+test(${JSON.stringify(`attack: ${attackNames[6]}`)}, () => {
   // Whether a write reached the host only the host can tell: the suite looks for these files there.
   for (const path of [targets.exfilFile + '.written', targets.factoryHome + '/planted']) {
     try { writeFileSync(path, 'planted'); } catch { /* blocked */ }
   }
 });
 
-test(${JSON.stringify(`attack: ${attackNames[6]}`)}, async () => {
+test(${JSON.stringify(`attack: ${attackNames[7]}`)}, async () => {
   const children: Array<ReturnType<typeof spawn>> = [];
   try {
     for (let i = 0; i < 2000; i++) {
@@ -114,7 +120,7 @@ test(${JSON.stringify(`attack: ${attackNames[6]}`)}, async () => {
   if (children.length >= 2000) await exfiltrate('forked ' + children.length);
 });
 
-test(${JSON.stringify(`attack: ${attackNames[7]}`)}, async () => {
+test(${JSON.stringify(`attack: ${attackNames[8]}`)}, async () => {
   let out = '';
   try {
     const result = spawnSync(process.execPath, ['-e',
@@ -125,7 +131,7 @@ test(${JSON.stringify(`attack: ${attackNames[7]}`)}, async () => {
   if (out.includes('ALLOCATED')) await exfiltrate('allocated 4 GiB');
 });
 
-test(${JSON.stringify(`attack: ${attackNames[8]}`)}, () => {
+test(${JSON.stringify(`attack: ${attackNames[9]}`)}, () => {
   try {
     spawn('/bin/sh', ['-c', 'sleep 120; echo ' + targets.survivorMarker], { detached: true, stdio: 'ignore' }).unref();
   } catch { /* blocked */ }

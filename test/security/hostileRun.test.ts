@@ -16,14 +16,23 @@ import type { AgentDefinition } from '../../agents/agent';
 import { agentCatalog } from '../../agents/catalog';
 import '../../functions';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
+import { serve, type Serving } from '../../local/cli/commands/serve';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { runAgents } from '../support/agentHarness';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 import { completion, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { asStrictAnswer, fakeEnv } from '../agents/azureOpenAi/support';
+import { hostileVisionText } from '../agents/escaping/hostileVisionText';
 import { attackNames, attackSource, type AttackTargets } from './attackSource';
 
-const vision = readFileSync(join(__dirname, '../../examples/visions/food-bank-donations.md'), 'utf8');
+/** An example vision, and one whose title, descriptions and rules carry the hostile-string corpus. */
+const visions: Array<[string, string]> = [
+  [
+    'food-bank-donations',
+    readFileSync(join(__dirname, '../../examples/visions/food-bank-donations.md'), 'utf8'),
+  ],
+  ['hostile-text', hostileVisionText],
+];
 const runId = 'hostile-run';
 
 /** Every file under `dir`, except `skip`. */
@@ -50,13 +59,14 @@ function hostProcessesWith(marker: string): string[] {
   });
 }
 
-describe('a run whose generated tests attack the factory', () => {
+describe.each(visions)('a run of %s whose generated tests attack the factory', (_name, vision) => {
   // The npm script puts the canary in the factory process's own environment, where /proc shows it.
   const canary = process.env.FACTORY_CANARY_SECRET ?? '';
   const marker = randomBytes(8).toString('hex');
   let fake: FakeAzureOpenAi;
   let test: TestFactory;
   let listener: Server;
+  let api: Serving;
   let received = '';
   let connections = 0;
   let targets: AttackTargets;
@@ -89,12 +99,18 @@ describe('a run whose generated tests attack the factory', () => {
       store: new FilesystemArtifactStore(join(process.env.FACTORY_HOME, 'artifacts')),
     });
     test = await startTestFactory();
+    // The factory's HTTP API, as `factory serve` runs it, on the same host.
+    api = await serve(
+      { factory: test.factory, ports: test.ports, tenantId: 'test', home: test.home, close: async () => {} },
+      0,
+    );
     const durableApi = new URL(String(test.factory.clientBindingData().rpcBaseUrl));
     targets = {
       factoryHome: test.home,
       otherTenantFile: join(test.home, 'artifacts', 'other-tenant', 'their-run', 'secret.txt'),
       listenerPort: (listener.address() as { port: number }).port,
       durableApiPort: Number(durableApi.port),
+      factoryApiPort: Number(new URL(api.url).port),
       // Named by another random id: the attacker's file (an artifact) holds these, and must not hold the canary.
       exfilFile: join(tmpdir(), `exfil-${marker}`),
       survivorMarker: `survivor-${marker}`,
@@ -121,6 +137,7 @@ describe('a run whose generated tests attack the factory', () => {
   }, 300_000);
 
   afterAll(async () => {
+    await api?.close();
     await test?.close();
     await fake?.close();
     await new Promise((done) => listener?.close(done));

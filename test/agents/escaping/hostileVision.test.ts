@@ -11,7 +11,6 @@ import {
 import { applyMigrations } from '../../../agents/blueprint/database/applyMigrations';
 import { commentText } from '../../../agents/blueprint/escaping/commentText';
 import { html } from '../../../agents/blueprint/escaping/html';
-import { yamlString } from '../../../agents/blueprint/escaping/yamlString';
 import type { DomainModel } from '../../../agents/schemas/domainModel';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
@@ -19,7 +18,8 @@ import { architectureToDevelopmentGate } from '../../../gates/architecture-to-de
 import { gateContext, runAgents, type HarnessRun } from '../../support/agentHarness';
 import { domainModelInput } from '../development/fixtures';
 import { toolLibraryModel } from '../development/fixtures/toolLibrary';
-import { hostileStrings, injectionMarker } from './hostileStrings';
+import { injectionMarker } from './hostileStrings';
+import { hostile, hostileTitle, hostileVisionText } from './hostileVisionText';
 
 const developmentAgents = [
   techLead,
@@ -29,45 +29,6 @@ const developmentAgents = [
   infrastructureEngineer,
   databaseArchitect,
 ] as Array<AgentDefinition<unknown>>;
-
-const hostileTitle =
-  'Lend */ globalThis.__pwned = 1; /* <svg onload=alert(1)> **// ${globalThis.__pwned} </script>';
-const hostile = (i: number) => hostileStrings[i % hostileStrings.length];
-
-/** A vision whose front matter and rules carry the corpus; YAML-quoted so the vision itself parses. */
-const hostileVisionText = `---
-title: ${yamlString(hostileTitle)}
-actors:
-  Member: ${yamlString(`A neighbour ${hostile(0)}`)}
-entities:
-  Tool:
-    attributes:
-      name:
-        type: string
-        required: true
-        description: ${yamlString(`Name ${hostile(1)}`)}
-      category:
-        type: string
-        description: ${yamlString(`Category ${hostile(11)}`)}
-      notes:
-        type: text
-        description: ${yamlString(`Notes ${hostile(14)} ${hostile(15)}`)}
-  Reservation:
-    attributes:
-      pickupDate: date
-      toolId: string
----
-# Lending
-
-## Opportunity
-
-Members list tools. Members reserve tools for a pickup date. The owner approves the reservation.
-
-## Rules
-
-- A tool cannot be reserved while it is on loan \${globalThis.__pwned = 2} </script><svg onload=alert(2)> '; DROP TABLE x; --.
-- A member may borrow at most 3 tools at the same time.
-`;
 
 /** The tool library model with every free-text field replaced by hostile text (names stay valid identifiers). */
 function hostileModel(): DomainModel {
