@@ -18,28 +18,7 @@ if find_chromium; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-chromium: no Chromium found and apt-get is not available; set CHROMIUM_PATH" >&2
-  exit 1
-fi
-
-as_root=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-  else
-    echo "install-chromium: installing chromium needs root (or sudo)" >&2
-    exit 1
-  fi
-fi
-
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-if ! { "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends chromium fonts-liberation; } >"$log" 2>&1; then
-  echo "install-chromium: apt-get failed:" >&2
-  tail -n 20 "$log" >&2
-  exit 1
-fi
+bash "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" chromium fonts-liberation
 
 find_chromium || {
   echo "install-chromium: chromium was installed but no executable was found" >&2

@@ -12,16 +12,13 @@ import {
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentDefinition } from '../../agents/agent';
 import { agentCatalog } from '../../agents/catalog';
 import '../../functions';
-import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
 import { serve, type Serving } from '../../local/cli/commands/serve';
 import { sandboxIsolation } from '../../platform/sandbox';
-import { runAgents } from '../support/agentHarness';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
-import { completion, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
-import { asStrictAnswer, fakeEnv } from '../agents/azureOpenAi/support';
+import { FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
+import { answerFrom, fakeEnv, recordBlueprintAnswers } from '../agents/azureOpenAi/support';
 import { hostileVisionText } from '../agents/escaping/hostileVisionText';
 import { attackNames, attackSource, type AttackTargets } from './attackSource';
 
@@ -84,19 +81,9 @@ describe.each(visions)('a run of %s whose generated tests attack the factory', (
 
     // The blueprint's answers for this vision, computed once; the Test Generator's get the attacker's file.
     process.env.FACTORY_HOME = mkdtempSync(join(tmpdir(), 'factory-answers-'));
-    const outputs = new Map<string, unknown>();
-    const recording = agentCatalog.map((agent): AgentDefinition<unknown> => ({
-      ...agent,
-      blueprint: async (ctx) => {
-        const output = await agent.blueprint(ctx);
-        outputs.set(agent.name, JSON.parse(JSON.stringify(output)));
-        return output;
-      },
-    }));
-    await runAgents(recording, {
-      visionText: vision,
+    const outputs = await recordBlueprintAnswers(agentCatalog, vision, {
       runId,
-      store: new FilesystemArtifactStore(join(process.env.FACTORY_HOME, 'artifacts')),
+      home: process.env.FACTORY_HOME,
     });
     test = await startTestFactory();
     // The factory's HTTP API, as `factory serve` runs it, on the same host.
@@ -119,11 +106,7 @@ describe.each(visions)('a run of %s whose generated tests attack the factory', (
     for (const service of tests.services)
       service.files.push({ path: 'test/contract/zz-attack.test.ts', content: attackSource(targets) });
 
-    fake = await FakeAzureOpenAi.start((request) => {
-      const format = request.body.response_format!.json_schema!;
-      if (!outputs.has(format.name)) throw new Error(`no answer for ${format.name}`);
-      return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
-    });
+    fake = await FakeAzureOpenAi.start(answerFrom(outputs));
     Object.assign(process.env, fakeEnv(fake));
     process.env.FACTORY_HOME = test.home;
     for (const [path, content] of [

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentDefinition } from '../../../agents/agent';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import '../../../functions';
 import type { RunDocument } from '../../../platform/ports/runStore';
-import { runAgents } from '../../support/agentHarness';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
-import { completion, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
-import { asStrictAnswer, fakeEnv } from './support';
+import { FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
+import { answerFrom, fakeEnv, recordBlueprintAnswers } from './support';
 
 const vision = readFileSync(
   join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
@@ -23,20 +21,9 @@ describe('factory runs with --model azure-openai against the fake service', () =
 
   beforeAll(async () => {
     // What each Vision-to-Architecture agent's blueprint produces for this vision: the fake's answers.
-    const recording = visionToArchitectureAgents.map((agent): AgentDefinition<unknown> => ({
-      ...agent,
-      blueprint: async (ctx) => {
-        const output = await agent.blueprint(ctx);
-        outputs.set(agent.name, JSON.parse(JSON.stringify(output)));
-        return output;
-      },
-    }));
-    await runAgents(recording, { visionText: vision });
-    fake = await FakeAzureOpenAi.start((request) => {
-      const format = request.body.response_format!.json_schema!;
-      if (!outputs.has(format.name)) throw new Error(`no answer for ${format.name}`);
-      return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
-    });
+    for (const [name, output] of await recordBlueprintAnswers(visionToArchitectureAgents, vision))
+      outputs.set(name, output);
+    fake = await FakeAzureOpenAi.start(answerFrom(outputs));
     Object.assign(process.env, fakeEnv(fake));
     test = await startTestFactory();
   }, 120_000);

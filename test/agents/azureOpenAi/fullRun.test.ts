@@ -1,16 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentDefinition } from '../../../agents/agent';
 import { phases } from '../../../orchestrations/phases';
 import { agentCatalog } from '../../../agents/catalog';
 import { modelRoleOf } from '../../../agents/runtime/azureOpenAi/provider';
 import '../../../functions';
-import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
-import { runAgents } from '../../support/agentHarness';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
-import { completion, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
-import { asStrictAnswer, fakeEnv } from './support';
+import { FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
+import { answerFrom, fakeEnv, recordBlueprintAnswers } from './support';
 
 const vision = readFileSync(
   join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
@@ -28,24 +25,12 @@ describe('a whole factory run with --model azure-openai against the fake service
     // The answers: every agent's blueprint output for this vision, computed once in a separate home with the
     // same run id (the Code Committer's branch is named after it).
     process.env.FACTORY_HOME = mkdtempSync(join(tmpdir(), 'factory-answers-'));
-    const recording = agentCatalog.map((agent): AgentDefinition<unknown> => ({
-      ...agent,
-      blueprint: async (ctx) => {
-        const output = await agent.blueprint(ctx);
-        outputs.set(agent.name, JSON.parse(JSON.stringify(output)));
-        return output;
-      },
-    }));
-    await runAgents(recording, {
-      visionText: vision,
+    const recorded = await recordBlueprintAnswers(agentCatalog, vision, {
       runId,
-      store: new FilesystemArtifactStore(join(process.env.FACTORY_HOME, 'artifacts')),
+      home: process.env.FACTORY_HOME,
     });
-    fake = await FakeAzureOpenAi.start((request) => {
-      const format = request.body.response_format!.json_schema!;
-      if (!outputs.has(format.name)) throw new Error(`no answer for ${format.name}`);
-      return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
-    });
+    for (const [name, output] of recorded) outputs.set(name, output);
+    fake = await FakeAzureOpenAi.start(answerFrom(outputs));
     Object.assign(process.env, fakeEnv(fake));
     test = await startTestFactory();
     process.env.FACTORY_HOME = test.home;

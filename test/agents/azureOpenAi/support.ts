@@ -4,7 +4,9 @@ import {
   readAzureOpenAiSettings,
   type AzureOpenAiSettings,
 } from '../../../agents/runtime/azureOpenAi/settings';
-import type { HarnessRun } from '../../support/agentHarness';
+import { join } from 'node:path';
+import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
+import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { completion, type FakeAzureOpenAi, type FakeHandler } from '../../support/fakeAzureOpenAi';
 
 type Json = Record<string, unknown>;
@@ -99,5 +101,40 @@ export function blueprintAnswers(
       request,
       asStrictAnswer(JSON.parse(JSON.stringify(output)), request.body.response_format!.json_schema!.schema),
     );
+  };
+}
+
+/**
+ * What each of `agents` produces with the blueprint for `vision`: the answers a fake model gives. With
+ * `home`, computed there (a run with the same id elsewhere then matches, e.g. the Code Committer's branch).
+ */
+export async function recordBlueprintAnswers(
+  agents: Array<AgentDefinition<unknown>>,
+  vision: string,
+  options: { runId?: string; home?: string } = {},
+): Promise<Map<string, unknown>> {
+  const outputs = new Map<string, unknown>();
+  const recording = agents.map((agent): AgentDefinition<unknown> => ({
+    ...agent,
+    blueprint: async (ctx) => {
+      const output = await agent.blueprint(ctx);
+      outputs.set(agent.name, JSON.parse(JSON.stringify(output)));
+      return output;
+    },
+  }));
+  await runAgents(recording, {
+    visionText: vision,
+    runId: options.runId,
+    store: options.home ? new FilesystemArtifactStore(join(options.home, 'artifacts')) : undefined,
+  });
+  return outputs;
+}
+
+/** A fake model's handler answering each agent (its schema's name) with the recorded output. */
+export function answerFrom(outputs: Map<string, unknown>): FakeHandler {
+  return (request) => {
+    const format = request.body.response_format!.json_schema!;
+    if (!outputs.has(format.name)) throw new Error(`no answer for ${format.name}`);
+    return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
   };
 }
