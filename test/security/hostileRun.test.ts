@@ -168,7 +168,7 @@ describe.each(visions)('a run of %s whose generated tests attack the factory', (
     expect(hostProcessesWith(targets.survivorMarker)).toEqual([]);
     expect(succeeded).toBe(0);
     console.log(
-      `${attempts} attack attempts in ${results.length} services' test runs (each also run again for coverage), ${succeeded} succeeded; generated code: ${sandboxIsolation()}`,
+      `run ${status}${doc.failure ? ` (${doc.failure.reason})` : ''}: ${attempts} attack attempts in ${results.length} services' test runs (each also run again for coverage), ${succeeded} succeeded; generated code: ${sandboxIsolation()}`,
     );
   }, 900_000);
 });
