@@ -108,6 +108,8 @@ describe.each(visions)('a run of %s whose generated tests attack the factory', (
 
     fake = await FakeAzureOpenAi.start(answerFrom(outputs));
     Object.assign(process.env, fakeEnv(fake));
+    // The products these runs deploy are stopped when the runs end.
+    process.env.FACTORY_KEEP_DEPLOYED = 'false';
     process.env.FACTORY_HOME = test.home;
     for (const [path, content] of [
       [join(test.home, 'canary-secret'), canary],
