@@ -1,4 +1,4 @@
-import type { AgentDefinition } from './agent';
+import type { AgentDefinition } from '../core/agent';
 import { architectureToDevelopmentSteps } from './architecture-to-development';
 import { deploymentToProductionAgents } from './deployment-to-production';
 import { developmentToTestingSteps } from './development-to-testing';

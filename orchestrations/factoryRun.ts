@@ -8,8 +8,8 @@ import type {
   PublishEventInput,
   RunInput,
   RunStateChange,
-} from './contracts';
-import { phases, type Phase } from './phases';
+} from '../core/workflowContracts';
+import { phases, type Phase } from '../core/phases';
 import { activityRetry } from './retryPolicy';
 
 type Step<T = void> = Generator<Task, T, unknown>;

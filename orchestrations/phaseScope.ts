@@ -1,5 +1,5 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { AgentDefinition, ArtifactRef } from '../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../core/agent';
 import type {
   AgentActivityInput,
   AgentActivityResult,
@@ -10,8 +10,8 @@ import type {
   PublishEventInput,
   RunStateChange,
   SealPhaseInput,
-} from './contracts';
-import { phaseById } from './phases';
+} from '../core/workflowContracts';
+import { phaseById } from '../core/phases';
 import { activityRetry } from './retryPolicy';
 
 export class BudgetExceeded extends Error {

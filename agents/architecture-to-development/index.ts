@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { backendDeveloper } from './backendDeveloper';
 import { codeCommitter } from './codeCommitter';
 import { databaseArchitect } from './databaseArchitect';

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { observabilityActivator } from './observabilityActivator';
 import { postDeploymentValidator } from './postDeploymentValidator';
 import { preDeploymentValidator } from './preDeploymentValidator';

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { bugInvestigator } from './bugInvestigator';
 import { chaosEngineer } from './chaosEngineer';
 import { codeReviewer } from './codeReviewer';

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { costOptimizer } from './costOptimizer';
 import { customerSuccess } from './customerSuccess';
 import { deploymentRetention } from './deploymentRetention';

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { cloudProvisioner } from './cloudProvisioner';
 import { deploymentOrchestrator } from './deploymentOrchestrator';
 import { devopsEngineer } from './devopsEngineer';

@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import { agentCatalog } from '../../agents/catalog';
-import type { AgentActivityInput } from '../../orchestrations/contracts';
+import type { AgentActivityInput } from '../../core/workflowContracts';
 import { runAgentActivity } from './agentActivity';
 
 // One activity function per agent, all registered the same way.

@@ -1,8 +1,8 @@
 import * as df from 'durable-functions';
 import { createAgentContext, phaseFolder } from '../../agents/runtime/agentContext';
 import { gateFor } from '../../gates/catalog';
-import type { GateActivityInput, GateActivityResult } from '../../orchestrations/contracts';
-import type { GateCriterion } from '../../platform/ports/runStore';
+import type { GateActivityInput, GateActivityResult } from '../../core/workflowContracts';
+import type { GateCriterion } from '../../core/ports/runStore';
 import { ports } from '../../platform/runtime';
 import { traceGate } from '../../platform/telemetry';
 import { readManifest } from '../../runs/manifest';

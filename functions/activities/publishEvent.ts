@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import type { PublishEventInput } from '../../orchestrations/contracts';
+import type { PublishEventInput } from '../../core/workflowContracts';
 import { ports } from '../../platform/runtime';
 import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../platform/telemetry';
 import { toCloudEvent } from '../../runs/cloudEvents';

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import type { RunStateInput } from '../../orchestrations/contracts';
+import type { RunStateInput } from '../../core/workflowContracts';
 import { ports } from '../../platform/runtime';
 import { applyRunStateChange } from '../../runs/runState';
 

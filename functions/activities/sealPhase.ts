@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
-import type { ArtifactRef } from '../../agents/agent';
-import type { SealPhaseInput } from '../../orchestrations/contracts';
+import type { ArtifactRef } from '../../core/agent';
+import type { SealPhaseInput } from '../../core/workflowContracts';
 import { ports } from '../../platform/runtime';
 import { mergeRefs, readManifest, writeManifest } from '../../runs/manifest';
 

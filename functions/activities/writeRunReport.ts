@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import type { ArtifactRef } from '../../agents/agent';
+import type { ArtifactRef } from '../../core/agent';
 import { activityTrace, ports } from '../../platform/runtime';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, storeRunReport } from '../../runs/report';

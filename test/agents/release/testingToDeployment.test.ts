@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
-import { loadReleasePackage } from '../../../agents/blueprint/release/productFiles';
+import { loadReleasePackage } from '../../../toolchain/release/productFiles';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { testingToDeploymentAgents, testingToDeploymentSteps } from '../../../agents/testing-to-deployment';
-import { releaseVersion } from '../../../agents/blueprint/release/version';
+import { releaseVersion } from '../../../core/version';
 import type { ReleaseNotes } from '../../../agents/testing-to-deployment/releaseManager';
 import type { SecurityReport } from '../../../agents/testing-to-deployment/securityEngineer';
 import { testingToDeploymentGate } from '../../../gates/testing-to-deployment';
@@ -165,7 +165,7 @@ describe('Testing to Deployment', () => {
       inputs: released.refs,
     });
     const { archive, manifest } = await loadReleasePackage(ctx);
-    const { verifyPackage } = await import('../../../agents/blueprint/release/productFiles');
+    const { verifyPackage } = await import('../../../toolchain/release/productFiles');
     const tampered = {
       ...manifest,
       files: manifest.files.map((f) =>

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { architectureToDevelopmentSteps } from '../../../agents/architecture-to-development';
 import {
   createCodeCommitter,
@@ -16,13 +16,13 @@ import {
   pullRequestCreator,
   type PullRequest,
 } from '../../../agents/architecture-to-development/pullRequestCreator';
-import { clientsTypeCheckCriterion } from '../../../agents/blueprint/clients/criteria';
-import { migrationsApplyCriterion } from '../../../agents/blueprint/database/criteria';
-import { productBicepCriterion } from '../../../agents/blueprint/infrastructure/criteria';
+import { clientsTypeCheckCriterion } from '../../../toolchain/clients/criteria';
+import { migrationsApplyCriterion } from '../../../toolchain/database/criteria';
+import { productBicepCriterion } from '../../../toolchain/infrastructure/criteria';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { executeAgent } from '../../../agents/runtime/executeAgent';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
-import type { DomainModel } from '../../../agents/schemas/domainModel';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';

@@ -1,5 +1,5 @@
-import type { ArtifactRef } from '../agents/agent';
-import type { GateCriterion, RunOptions } from '../platform/ports/runStore';
+import type { ArtifactRef } from './agent';
+import type { GateCriterion, RunOptions } from './ports/runStore';
 import type { PhaseId } from './phases';
 
 /**
