@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ProviderFactory } from '../agents/runtime/modelProviders';
 import type { Session } from '../local/cli/session';
 import type { RunOptionsInput } from '../runs/runOptions';
 
@@ -20,7 +21,10 @@ export interface BenchFactory {
 }
 
 /** A session on `home` in this process; `process: false` only reads (the run was made by another process). */
-export async function openBenchSession(home: string, options: { process: boolean }): Promise<Session> {
+export async function openBenchSession(
+  home: string,
+  options: { process: boolean; models?: Record<string, ProviderFactory> },
+): Promise<Session> {
   process.env.FACTORY_HOME = home;
   process.env.FACTORY_KEEP_DEPLOYED = 'false';
   // Loaded here so the Functions core module is in place before the app registers (see local/cli/main).
@@ -30,8 +34,16 @@ export async function openBenchSession(home: string, options: { process: boolean
   return openSession(options);
 }
 
-export async function openBenchFactory(root: string, prefix: string): Promise<BenchFactory> {
-  const session = await openBenchSession(mkdtempSync(join(tmpdir(), `bench-${prefix}-`)), { process: true });
+/** The factory on a fresh home, processing runs; `models` adds providers runs may name. */
+export async function openBenchFactory(
+  root: string,
+  prefix: string,
+  models?: Record<string, ProviderFactory>,
+): Promise<BenchFactory> {
+  const session = await openBenchSession(mkdtempSync(join(tmpdir(), `bench-${prefix}-`)), {
+    process: true,
+    models,
+  });
   const { startRun } = await import('../runs/startRun');
   const { parseRunOptions } = await import('../runs/runOptions');
   return {

@@ -6,7 +6,7 @@ import { developmentToTestingSteps } from '../agents/development-to-testing';
 import { productionToOptimizationSteps } from '../agents/production-to-optimization';
 import { testingToDeploymentSteps } from '../agents/testing-to-deployment';
 import { modelRoleOf } from '../agents/runtime/azureOpenAi/provider';
-import { registerModelProvider } from '../agents/runtime/modelProviders';
+import type { ProviderFactory } from '../agents/runtime/modelProviders';
 import { openBenchFactory, projectRoot } from './benchFactory';
 
 /** Agents the phase orchestrators run side by side, one set per parallel step. */
@@ -17,24 +17,18 @@ const parallelSteps: string[][] = [
   productionToOptimizationSteps,
 ].flatMap((steps) => steps.filter((step) => Array.isArray(step)).map((step) => step.map((a) => a.name)));
 
-let registeredLatencyMs: number | undefined;
-
 /**
  * The `latency` provider: the blueprint's answer after a fixed wait, for every agent a model would answer
  * (deployments, scans and probes are measured, never asked of a model, so they do not wait).
  */
-function useLatencyProvider(latencyMs: number): string {
-  const name = `latency-${latencyMs}`;
-  if (registeredLatencyMs === latencyMs) return name;
-  registerModelProvider(name, () => ({
+function latencyProvider(name: string, latencyMs: number): ProviderFactory {
+  return () => ({
     name,
     async generate(agent, ctx) {
       if (modelRoleOf(agent) !== 'measured') await sleep(latencyMs);
       return { output: await agent.blueprint(ctx) };
     },
-  }));
-  registeredLatencyMs = latencyMs;
-  return name;
+  });
 }
 
 export interface ParallelEfficiency {
@@ -53,8 +47,10 @@ export async function benchParallelEfficiency(
   latencyMs = 1000,
   vision = 'neighbourhood-tool-library',
 ): Promise<ParallelEfficiency> {
-  const model = useLatencyProvider(latencyMs);
-  const bench = await openBenchFactory(projectRoot, 'parallel');
+  const model = `latency-${latencyMs}`;
+  const bench = await openBenchFactory(projectRoot, 'parallel', {
+    [model]: latencyProvider(model, latencyMs),
+  });
   try {
     const runId = await bench.start(vision, 'parallel', { model });
     await bench.complete([runId]);

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
 import type { PhaseId } from './phases';
+import type { DeploymentTarget } from './ports/deploymentTarget';
+import type { FeedbackEntry } from './ports/feedbackInbox';
+import type { RunDocument } from './ports/runStore';
+import type { Sandbox } from './ports/sandbox';
+import type { SourceRepository } from './ports/sourceRepository';
 
 /** A reference to an artifact: all an orchestrator ever holds. */
 export interface ArtifactRef {
@@ -58,6 +63,18 @@ export interface AgentContext {
   /** Reads every file of a folder artifact given the reference to its index. */
   readFolder(ref: ArtifactRef): Promise<Array<{ path: string; content: Buffer }>>;
   log(message: string): void;
+  // The adapters an agent works through, chosen by the host that runs it. Each is reached on first use, so a host
+  // without a sandbox or a deployment target still runs the agents that need neither; an absent one throws.
+  /** Where generated code runs; throws, saying why, when this host may not run it. */
+  sandbox(): Sandbox;
+  /** Where the product is deployed, and what of it serves now. */
+  deploymentTarget(): DeploymentTarget;
+  /** The run's source repository, created on first use. */
+  sourceRepository(): Promise<SourceRepository>;
+  /** Feedback users gave on the run's deployed product. */
+  userFeedback(): Promise<FeedbackEntry[]>;
+  /** The run's document (its options and history). */
+  run(): Promise<RunDocument | undefined>;
 }
 
 /**

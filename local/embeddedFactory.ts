@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import { InvocationContext } from '@azure/functions';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { useActivityTrace } from '../platform/runtime';
+import { useComposition, type Composition } from '../functions/compositionRoot';
 import type { Clock } from './durableHost/clock';
 import {
   durableClientBindingData,
@@ -14,7 +14,8 @@ import { installFunctionsCore } from './durableHost/functionsCore';
 import type { FunctionRegistration, FunctionRegistry } from './durableHost/registry';
 
 export interface EmbeddedFactoryOptions {
-  factoryHome: string;
+  /** The adapters the app's functions work with; durable state and the host lock live in its home. */
+  composition: Composition;
   clock?: Clock;
   maxConcurrentActivities?: number;
   maxPayloadBytes?: number;
@@ -93,21 +94,23 @@ export class EmbeddedFactory {
     const registry = installFunctionsCore();
     // Loading the app registers every trigger, orchestrator and activity into the registry.
     require('../functions');
-    mkdirSync(options.factoryHome, { recursive: true });
+    const home = options.composition.home;
+    mkdirSync(home, { recursive: true });
     const processing = options.process !== false;
-    const unlock = processing ? lockHome(options.factoryHome) : () => undefined;
+    const unlock = processing ? lockHome(home) : () => undefined;
     const host = new DurableHost({
       registry,
-      databaseFile: join(options.factoryHome, 'durable.db'),
+      databaseFile: join(home, 'durable.db'),
       clock: options.clock,
       maxConcurrentActivities: options.maxConcurrentActivities ?? hostJsonActivityConcurrency() ?? 10,
       maxPayloadBytes: options.maxPayloadBytes,
       log: options.log,
     });
+    // The functions this host runs work with its adapters; the run reports they write show every agent execution
+    // on their timeline.
+    useComposition({ ...options.composition, activityTrace: (runId) => host.trace(runId) });
     const clientApi = await startClientApiServer(host);
     if (processing) host.start();
-    // Run reports written by the activities this host runs show every agent execution on their timeline.
-    useActivityTrace((runId) => host.trace(runId));
     return new EmbeddedFactory(registry, host, clientApi, unlock);
   }
 
@@ -138,7 +141,7 @@ export class EmbeddedFactory {
 
   async stop(): Promise<void> {
     await this.host.stop();
-    useActivityTrace(undefined);
+    useComposition(undefined);
     await new Promise<void>((resolveClose) => this.clientApi.server.close(() => resolveClose()));
     this.clientApi.server.closeAllConnections?.();
     this.host.close();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { problemTypes, problemTypeUri, serverConfigurationDetail } from '../functions/http/problem';
-import { SettingsError } from '../platform/config';
+import { factoryHome, SettingsError } from '../platform/config';
 import {
   AuthConfigurationError,
   AuthenticationError,
@@ -8,7 +8,6 @@ import {
   resolvePrincipal,
   type Principal,
 } from '../platform/auth';
-import { factoryHome } from '../platform/runtime';
 import type { Problem } from './requestBody';
 
 /** The caller of a raw request, by the same rules as the API's (`resolvePrincipal`). */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { ServiceBusClient } from '@azure/service-bus';
 import { FilesystemArtifactStore } from './artifacts/filesystemArtifactStore';
@@ -63,6 +63,11 @@ export class SettingsError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Where local state lives: `FACTORY_HOME`, by default `./.factory`. */
+export function factoryHome(env: Env = process.env): string {
+  return resolve(env.FACTORY_HOME ?? '.factory');
+}
 
 /**
  * Reads and validates the settings of the three ports, following the Azure Functions convention for

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../../core/agent';
-import { LocalGitRepository } from '../../platform/git/localGitRepository';
-import type { SourceRepository } from '../../core/ports/sourceRepository';
 
 /** The generated product's streams, in commit order, and the folder artifact kinds each one owns. */
 export const streams = [
@@ -41,13 +39,6 @@ export interface CommitRecord {
   commits: Array<{ stream: string; sha: string; changed: boolean; files: number; subject: string }>;
 }
 
-export interface CodeCommitterOptions {
-  /** The factory home (repositories live under `<home>/repos`); default `FACTORY_HOME` or `./.factory`. */
-  home?: () => string;
-  /** Opens the run's repository; default a local bare git repository. */
-  openRepository?: (ctx: AgentContext, home: string) => Promise<SourceRepository>;
-}
-
 /**
  * Commit dates come from the run's position, not the clock: iteration (days), attempt (hours) and stream
  * order (minutes) after a fixed epoch, so the same generated content always yields the same commit ids.
@@ -72,12 +63,7 @@ async function folderInputs(ctx: AgentContext, kinds: readonly string[]) {
   return found;
 }
 
-export function createCodeCommitter(options: CodeCommitterOptions = {}): AgentDefinition<CommitPlan> {
-  const home = options.home ?? (() => process.env.FACTORY_HOME ?? './.factory');
-  const open =
-    options.openRepository ??
-    ((ctx: AgentContext, root: string) =>
-      LocalGitRepository.open({ home: root, tenantId: ctx.tenantId, runId: ctx.runId }));
+export function createCodeCommitter(): AgentDefinition<CommitPlan> {
   return {
     name: 'codeCommitter',
     role: 'Code Committer',
@@ -136,7 +122,7 @@ export function createCodeCommitter(options: CodeCommitterOptions = {}): AgentDe
       return { branch: `factory/${ctx.runId}`, streams: planned };
     },
     async artifacts(plan, ctx) {
-      const repository = await open(ctx, home());
+      const repository = await ctx.sourceRepository();
       const tag = attemptTrailer(ctx);
       for (const [index, entry] of plan.streams.entries()) {
         const spec = streams.find((s) => s.stream === entry.stream)!;

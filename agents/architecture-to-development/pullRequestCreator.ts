@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../../core/agent';
-import { LocalGitRepository } from '../../platform/git/localGitRepository';
-import type { SourceRepository } from '../../core/ports/sourceRepository';
 import { backlogSchema } from '../../toolchain/schemas/backlog';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import type { CommitRecord } from './codeCommitter';
@@ -31,11 +29,6 @@ const outputSchema = z.object({
 });
 
 export type PullRequest = z.infer<typeof outputSchema>;
-
-export interface PullRequestCreatorOptions {
-  /** Opens the repository named in the commit record; default the local bare git repository at that path. */
-  openRepository?: (location: string) => Promise<SourceRepository>;
-}
 
 /** Stories from the backlog; a backlog in another shape still yields every `{ id, title }` it holds. */
 async function readStories(
@@ -88,10 +81,7 @@ function describe(pr: Omit<PullRequest, 'description'>, iteration: number, feedb
   ].join('\n');
 }
 
-export function createPullRequestCreator(
-  options: PullRequestCreatorOptions = {},
-): AgentDefinition<PullRequest> {
-  const open = options.openRepository ?? ((location: string) => LocalGitRepository.at(location));
+export function createPullRequestCreator(): AgentDefinition<PullRequest> {
   return {
     name: 'pullRequestCreator',
     role: 'Pull Request Creator',
@@ -115,7 +105,8 @@ export function createPullRequestCreator(
     },
     async blueprint(ctx) {
       const record = await ctx.inputJson<CommitRecord>('commit');
-      const repository = await open(record.repository);
+      // The run's repository: the one the Code Committer wrote the record from.
+      const repository = await ctx.sourceRepository();
       const changes = await repository.diffStat(record.base ?? undefined, record.head);
       const files = changes.map((c) => ({
         path: c.path,

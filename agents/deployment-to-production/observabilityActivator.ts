@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { newestJson } from '../../toolchain/release/productFiles';
 import type { ObservabilityConfig } from '../testing-to-deployment/observabilityEngineer';
 
@@ -38,7 +37,7 @@ export const observabilityActivator: AgentDefinition<ObservabilityActivation> = 
   },
   async blueprint(ctx) {
     const config = await newestJson<ObservabilityConfig>(ctx, 'observability-config');
-    const target = deploymentTarget();
+    const target = ctx.deploymentTarget();
     const current = await target.current(ctx.tenantId, ctx.runId);
     const live = current?.status === 'live' ? current : undefined;
     return {

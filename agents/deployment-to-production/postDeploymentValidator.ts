@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { integrationTargets } from '../blueprint/operations/checks';
 import { checkResultSchema, type DeploymentReport } from '../blueprint/operations/reports';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { newestJson } from '../../toolchain/release/productFiles';
 import { httpCheck, type CheckResult } from '../../platform/deployment';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
@@ -89,7 +88,7 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     const report = await newestJson<DeploymentReport>(ctx, 'deployment-report');
     if (!report) throw new Error('no deployment-report was given: the Production Deployer writes it');
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
-    const current = await deploymentTarget().current(ctx.tenantId, ctx.runId);
+    const current = await ctx.deploymentTarget().current(ctx.tenantId, ctx.runId);
     const live = current?.status === 'live' ? current.services : [];
     const health = await Promise.all(
       live.map((s) => httpCheck(s.service, 'GET /health', `${s.url}/health`, [200], 5000)),

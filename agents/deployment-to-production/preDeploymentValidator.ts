@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { loadReleasePackage, newestJson, verifyPackage } from '../../toolchain/release/productFiles';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 
@@ -32,7 +31,7 @@ export const preDeploymentValidator: AgentDefinition<PreDeploymentCheck> = {
     const release = await loadReleasePackage(ctx);
     const verification = verifyPackage(release.archive, release.manifest);
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
-    const target = deploymentTarget();
+    const target = ctx.deploymentTarget();
     let live: string | undefined;
     let reachable = { passed: true, detail: '' };
     try {

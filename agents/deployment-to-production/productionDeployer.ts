@@ -1,13 +1,11 @@
-import { join } from 'node:path';
 import type { AgentDefinition } from '../../core/agent';
 import {
   deploymentReportSchema,
   renderDeploymentReport,
   type DeploymentReport,
 } from '../blueprint/operations/reports';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { loadReleasePackage, newestJson } from '../../toolchain/release/productFiles';
-import { LocalBlueGreenTarget, type SmokeCheck } from '../../platform/deployment';
+import type { SmokeCheck } from '../../core/ports/deploymentTarget';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 import type { PreDeploymentCheck } from './preDeploymentValidator';
 import type { ProvisioningRecord } from './productionProvisioner';
@@ -32,11 +30,8 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
     const pre = await newestJson<PreDeploymentCheck>(ctx, 'pre-deployment-check');
     const provisioning = await newestJson<ProvisioningRecord>(ctx, 'provisioning-record');
-    const target = deploymentTarget();
-    const routingFile =
-      target instanceof LocalBlueGreenTarget
-        ? join(target.root(ctx.tenantId, ctx.runId), 'current.json')
-        : undefined;
+    const target = ctx.deploymentTarget();
+    const routingFile = target.routingFile?.(ctx.tenantId, ctx.runId);
     if (pre && !pre.passed) {
       const reason = `pre-deployment validation failed: ${pre.checks
         .filter((c) => !c.passed)

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { buildArmTemplate } from '../blueprint/operations/armTemplate';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { loadReleasePackage, newestJson } from '../../toolchain/release/productFiles';
 import { readTarGz } from '../../platform/deployment/tarball';
 import type { ProvisioningPlan } from '../testing-to-deployment/cloudProvisioner';
@@ -33,7 +32,7 @@ export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
     user: 'Provisioning plan:\n{{provisioning-plan}}',
   },
   async blueprint(ctx) {
-    const target = deploymentTarget().adapter;
+    const target = ctx.deploymentTarget().adapter;
     const plan = await newestJson<ProvisioningPlan>(ctx, 'provisioning-plan');
     const env = plan?.environments.find((e) => e.name === 'prod') ?? plan?.environments[0];
     const resources =

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { deploymentOutcomeSchema, type DeploymentReport } from '../blueprint/operations/reports';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { newestJson } from '../../toolchain/release/productFiles';
 import type { PostDeploymentCheck } from './postDeploymentValidator';
 
@@ -48,7 +47,7 @@ export const rollbackCoordinator: AgentDefinition<RollbackReport> = {
           .map((c) => `${c.service} ${c.name}: ${c.status ?? c.error}`)
           .join('; ')}`
       : 'the production gate failed';
-    const target = deploymentTarget();
+    const target = ctx.deploymentTarget();
     const current = await target.current(ctx.tenantId, ctx.runId);
     if (current?.status !== 'live' || current.version !== report.version)
       return {

@@ -4,7 +4,6 @@ import { defaultLoad, driverTargets, runLoad } from '../../toolchain/testing/dri
 import { compileService } from '../../toolchain/backend/compileService';
 import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
-import { getSandbox } from '../../platform/sandbox';
 import { defaultExitCriteria } from './qaEngineer';
 
 export const loadTestSchema = z.object({
@@ -65,7 +64,7 @@ export const loadTester: AgentDefinition<LoadTestReport> = {
         continue;
       }
       const { report, error } = await runLoad(
-        getSandbox(),
+        ctx.sandbox(),
         outDir,
         driverTargets(model, service.slug, await moneyFormatFor(ctx, model, service.slug)),
       );

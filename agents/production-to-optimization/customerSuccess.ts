@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
-import { loadFeedback, parseFeedback, type FeedbackEntry } from '../blueprint/operations/feedbackInbox';
-import { deploymentTarget } from '../blueprint/operations/target';
+import { parseFeedback } from '../blueprint/operations/feedbackInbox';
+import type { FeedbackEntry } from '../../core/ports/feedbackInbox';
 import { newestJson } from '../../toolchain/release/productFiles';
-import { factoryHome } from '../../platform/runtime';
 
 export const customerInsightsSchema = z.object({
   sources: z.object({ feedbackEntries: z.number(), logLines: z.number() }),
@@ -53,7 +52,7 @@ export const customerSuccess: AgentDefinition<CustomerInsights> = {
     user: 'Feedback:\n{{feedback}}\n\nLog excerpt:\n{{logs}}',
   },
   async blueprint(ctx) {
-    const entries: FeedbackEntry[] = [...loadFeedback(factoryHome(), ctx.tenantId, ctx.runId)];
+    const entries: FeedbackEntry[] = [...(await ctx.userFeedback())];
     for (const input of ctx.inputs('feedback')) {
       // Feedback artifacts use the same formats as `factory feedback --file`; one that does not parse is logged.
       try {
@@ -62,7 +61,7 @@ export const customerSuccess: AgentDefinition<CustomerInsights> = {
         ctx.log(`skipped feedback artifact: ${(error as Error).message}`);
       }
     }
-    const logs = await deploymentTarget().logs(ctx.tenantId, ctx.runId);
+    const logs = await ctx.deploymentTarget().logs(ctx.tenantId, ctx.runId);
     const byService: Record<string, number> = {};
     let requests = 0;
     let errorsLogged = 0;

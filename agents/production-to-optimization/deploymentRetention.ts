@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
-import { deploymentTarget } from '../blueprint/operations/target';
+import type { AgentContext, AgentDefinition } from '../../core/agent';
 import { keepDeployed } from '../../platform/deployment';
-import { ports } from '../../platform/runtime';
 
 export const retentionSchema = z.object({
   decision: z.enum(['kept', 'stopped', 'nothing-deployed', 'kept-for-next-iteration']),
@@ -14,9 +12,9 @@ export const retentionSchema = z.object({
 export type Retention = z.infer<typeof retentionSchema>;
 
 /** The run's planned iterations, from the run document; 1 when it cannot be read (agents run outside a run). */
-async function plannedIterations(tenantId: string, runId: string): Promise<number> {
+async function plannedIterations(ctx: AgentContext): Promise<number> {
   try {
-    const doc = await ports().runs.get(tenantId, runId);
+    const doc = await ctx.run();
     return doc?.options.iterations ?? 1;
   } catch {
     return 1;
@@ -44,7 +42,7 @@ export const deploymentRetention: AgentDefinition<Retention> = {
     user: 'Iteration {{iteration}}',
   },
   async blueprint(ctx) {
-    const target = deploymentTarget();
+    const target = ctx.deploymentTarget();
     const current = await target.current(ctx.tenantId, ctx.runId);
     if (!current || current.status !== 'live')
       return {
@@ -63,7 +61,7 @@ export const deploymentRetention: AgentDefinition<Retention> = {
         urls,
         stopped: 0,
       };
-    const iterations = await plannedIterations(ctx.tenantId, ctx.runId);
+    const iterations = await plannedIterations(ctx);
     if (ctx.iteration < iterations)
       return {
         decision: 'kept-for-next-iteration',

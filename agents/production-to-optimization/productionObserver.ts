@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { probe } from '../blueprint/operations/probe';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { newestJson } from '../../toolchain/release/productFiles';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 import type { ObservabilityConfig } from '../testing-to-deployment/observabilityEngineer';
@@ -53,7 +52,7 @@ export const productionObserver: AgentDefinition<PerformanceReport> = {
     user: 'Telemetry:\n{{telemetry}}\n\nAlert rules:\n{{observability-config}}',
   },
   async blueprint(ctx) {
-    const current = await deploymentTarget().current(ctx.tenantId, ctx.runId);
+    const current = await ctx.deploymentTarget().current(ctx.tenantId, ctx.runId);
     if (!current || current.status !== 'live') {
       return {
         measured: false,

@@ -1,7 +1,26 @@
 import type { ArtifactStore, StoredArtifact } from '../../core/ports/artifactStore';
+import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
+import type { FeedbackInbox } from '../../core/ports/feedbackInbox';
+import type { RunStore } from '../../core/ports/runStore';
+import type { Sandbox } from '../../core/ports/sandbox';
+import type { SourceRepository } from '../../core/ports/sourceRepository';
 import type { PhaseId } from '../../core/phases';
 import type { AgentContext, ArtifactFile, ArtifactFolder, ArtifactRef, FolderIndex } from '../../core/agent';
 import { contentTypeOf } from './contentTypes';
+
+/**
+ * The adapters agents work through, as the composition root chooses them from settings (tests pass their own).
+ * Reached on first use: choosing one may fail (no sandbox inside the Functions host without a session pool), and
+ * only the agents that need it fail then.
+ */
+export interface AgentPorts {
+  sandbox: () => Sandbox;
+  deploymentTarget: () => DeploymentTarget;
+  /** Opens, creating when missing, the repository a run's code is committed to. */
+  sourceRepository: (tenantId: string, runId: string) => Promise<SourceRepository>;
+  feedbackInbox: FeedbackInbox;
+  runs: Pick<RunStore, 'get'>;
+}
 
 export interface AgentContextOptions {
   store: ArtifactStore;
@@ -14,6 +33,8 @@ export interface AgentContextOptions {
   inputs: ArtifactRef[];
   feedback?: string[];
   log?: (message: string) => void;
+  /** What the agent may work through; one it is not given throws when the agent reaches for it. */
+  ports?: Partial<AgentPorts>;
 }
 
 /** Where a phase attempt's artifacts live inside a run: paths are immutable, so attempts get their own folder. */
@@ -30,6 +51,11 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
   const { store, runId, tenantId, iteration, attempt, phase, agent } = options;
   const written: StoredArtifact[] = [];
   const folder = phaseFolder(iteration, phase, attempt);
+  const port = <K extends keyof AgentPorts>(name: K): AgentPorts[K] => {
+    const found = options.ports?.[name];
+    if (!found) throw new Error(`agent ${agent} was given no ${name}`);
+    return found as AgentPorts[K];
+  };
 
   const read = async (ref: ArtifactRef): Promise<string> => {
     const body = await store.get(tenantId, runId, ref.path);
@@ -106,6 +132,11 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
       );
     },
     log: options.log ?? (() => undefined),
+    sandbox: () => port('sandbox')(),
+    deploymentTarget: () => port('deploymentTarget')(),
+    sourceRepository: async () => port('sourceRepository')(tenantId, runId),
+    userFeedback: async () => port('feedbackInbox').read(tenantId, runId),
+    run: async () => port('runs').get(tenantId, runId),
     written: () => [...written],
   };
 }

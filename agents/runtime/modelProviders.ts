@@ -9,7 +9,10 @@ export interface ProviderDependencies {
   artifacts?: ArtifactStore;
 }
 
-const providers: Record<string, (deps: ProviderDependencies) => ModelProvider> = {
+/** Makes a provider from what the process gives it. */
+export type ProviderFactory = (deps: ProviderDependencies) => ModelProvider;
+
+const providers: Readonly<Record<string, ProviderFactory>> = {
   blueprint: () => blueprintProvider,
   'azure-openai': (deps) =>
     createAzureOpenAiProvider({ env: deps.env ?? process.env, artifacts: deps.artifacts }),
@@ -18,25 +21,24 @@ const providers: Record<string, (deps: ProviderDependencies) => ModelProvider> =
 export const modelNames = (): string[] => Object.keys(providers);
 
 /**
- * Adds a provider under a new name (the benchmarks' simulated-latency provider uses this). Registered in the
- * process that runs the agents, before runs name it; an existing name is never replaced.
+ * The providers a host offers by name: the built-in ones and any it adds (the benchmarks' simulated-latency
+ * provider); an existing name is never replaced. An unknown or unconfigured one is an error, never a silent
+ * fallback.
  */
-export function registerModelProvider(
-  name: string,
-  make: (deps: ProviderDependencies) => ModelProvider,
-): void {
-  if (providers[name]) throw new ModelConfigurationError(`model provider '${name}' is already registered`);
-  providers[name] = make;
-}
-
-/** The provider a run asked for; an unknown or unconfigured one is an error, never a silent fallback. */
-export function modelProvider(name: string, deps: ProviderDependencies = {}): ModelProvider {
-  const make = providers[name];
-  if (!make)
-    throw new ModelConfigurationError(
-      `unknown model provider '${name}' (available: ${modelNames().join(', ')})`,
-    );
-  return make(deps);
+export function modelProviders(
+  extra: Record<string, ProviderFactory> = {},
+): (name: string, deps?: ProviderDependencies) => ModelProvider {
+  const taken = Object.keys(extra).find((name) => providers[name]);
+  if (taken) throw new ModelConfigurationError(`model provider '${taken}' is already registered`);
+  const all: Record<string, ProviderFactory> = { ...providers, ...extra };
+  return (name, deps = {}) => {
+    const make = all[name];
+    if (!make)
+      throw new ModelConfigurationError(
+        `unknown model provider '${name}' (available: ${Object.keys(all).join(', ')})`,
+      );
+    return make(deps);
+  };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { smokeChecks } from '../blueprint/operations/checks';
-import { deploymentTarget } from '../blueprint/operations/target';
 import { loadReleasePackage, newestJson, verifyPackage } from '../../toolchain/release/productFiles';
 import type { ProvisioningPlan } from './cloudProvisioner';
 import type { SecurityReport } from './securityEngineer';
@@ -76,7 +75,7 @@ export const deploymentOrchestrator: AgentDefinition<DeploymentPlan> = {
           (JSON.parse(settings.content.toString('utf8')) as { settings?: string[] }).settings ?? []
         ).map((name) => ({ name, source: 'deployment output (infra/main.bicep)' }));
     }
-    const target = deploymentTarget().adapter;
+    const target = ctx.deploymentTarget().adapter;
     const readiness = [
       {
         name: 'package verified',

@@ -95,6 +95,11 @@ export interface DeploymentTarget {
   undeploy(tenantId: string, runId: string): Promise<{ stopped: number; versions: string[] }>;
   /** Recent log lines of the live services (empty when the target keeps none). */
   logs(tenantId: string, runId: string, maxLines?: number): Promise<Array<{ service: string; line: string }>>;
+  /**
+   * The file that says what serves, for targets that keep one a person can open (the local target's routing
+   * entry, `current.json`); absent where what serves lives elsewhere (ARM keeps its deployments).
+   */
+  routingFile?(tenantId: string, runId: string): string;
 }
 
 /** Runs checks over HTTP (health and smoke), each with its own timeout; never throws. */

@@ -2,13 +2,12 @@ import type { InvocationContext } from '@azure/functions';
 import type { AgentDefinition } from '../../core/agent';
 import { createAgentContext } from '../../agents/runtime/agentContext';
 import { executeAgent, ModelCallError, type ModelUsage } from '../../agents/runtime/executeAgent';
-import { modelProvider } from '../../agents/runtime/modelProviders';
 import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
 import type { RunDocument, UsageTotals } from '../../core/ports/runStore';
-import { ports } from '../../platform/runtime';
 import { recordModelUsage, traceAgent } from '../../platform/telemetry';
 import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
+import { composition } from '../compositionRoot';
 
 /** Why the run's budget forbids another agent call, if it does. */
 export function budgetStop(doc: RunDocument): string | undefined {
@@ -58,7 +57,8 @@ export function recordUsage(doc: RunDocument, agent: string, phase: string, usag
 
 /**
  * The activity around every agent: budget check before the call, inputs resolved from the manifest, the
- * agent run through the chosen model provider, its artifacts indexed in the run document.
+ * agent run through the chosen model provider with the composition's adapters in its context, its artifacts
+ * indexed in the run document.
  */
 export async function runAgentActivity(
   agent: AgentDefinition<unknown>,
@@ -78,7 +78,8 @@ async function runAgent(
   input: AgentActivityInput,
   context?: InvocationContext,
 ): Promise<AgentActivityResult> {
-  const { artifacts, runs } = ports();
+  const { ports, agents, modelProvider } = composition();
+  const { artifacts, runs } = ports;
   const run = await runs.get(input.tenantId, input.runId);
   if (!run) throw new Error(`run ${input.runId} of tenant ${input.tenantId} does not exist`);
   const stop = budgetStop(run);
@@ -96,8 +97,9 @@ async function runAgent(
     inputs: [...fromManifest, ...input.inputs],
     feedback: input.feedback,
     log: (message) => context?.log(`[${agent.name}] ${message}`),
+    ports: agents,
   });
-  const provider = modelProvider(input.model, { artifacts });
+  const provider = modelProvider(input.model);
   let result: Awaited<ReturnType<typeof executeAgent>>;
   try {
     result = await executeAgent(agent, ctx, provider);

@@ -3,7 +3,7 @@ import { createAgentContext, phaseFolder } from '../../agents/runtime/agentConte
 import { gateFor } from '../../gates/catalog';
 import type { GateActivityInput, GateActivityResult } from '../../core/workflowContracts';
 import type { GateCriterion } from '../../core/ports/runStore';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { traceGate } from '../../platform/telemetry';
 import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
@@ -19,7 +19,7 @@ export async function evaluateGate(
 }
 
 async function evaluate(input: GateActivityInput, evaluatedAt: Date): Promise<GateActivityResult> {
-  const { artifacts, runs } = ports();
+  const { artifacts, runs } = composition().ports;
   const gate = gateFor(input.phase);
   const fromManifest = await readManifest(artifacts, input.tenantId, input.runId, input.manifest);
   const ctx = createAgentContext({

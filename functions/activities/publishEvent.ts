@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { PublishEventInput } from '../../core/workflowContracts';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../platform/telemetry';
 import { toCloudEvent } from '../../runs/cloudEvents';
 
@@ -10,7 +10,7 @@ import { toCloudEvent } from '../../runs/cloudEvents';
  * activity runs again, the append keeps one copy, and the bus drops the repeated message id.
  */
 export async function publishEvent(input: PublishEventInput): Promise<{ id: string }> {
-  const { runs, events } = ports();
+  const { runs, events } = composition().ports;
   // The event carries its publishing span's traceparent, so subscribers continue the run's trace.
   const event = toCloudEvent({ ...input, traceparent: eventTraceparent(input) });
   await runs.appendEvent(input.tenantId, input.runId, event);

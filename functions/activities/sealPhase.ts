@@ -1,12 +1,12 @@
 import * as df from 'durable-functions';
 import type { ArtifactRef } from '../../core/agent';
 import type { SealPhaseInput } from '../../core/workflowContracts';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { mergeRefs, readManifest, writeManifest } from '../../runs/manifest';
 
 /** Writes the manifest a phase hands on: what it started from plus what it produced. */
 export async function sealPhase(input: SealPhaseInput): Promise<ArtifactRef> {
-  const { artifacts } = ports();
+  const { artifacts } = composition().ports;
   const base = await readManifest(artifacts, input.tenantId, input.runId, input.manifest);
   return writeManifest(
     artifacts,

@@ -1,8 +1,8 @@
 import * as df from 'durable-functions';
 import type { ArtifactRef } from '../../core/agent';
-import { activityTrace, ports } from '../../platform/runtime';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, storeRunReport } from '../../runs/report';
+import { composition } from '../compositionRoot';
 
 export interface WriteRunReportInput {
   runId: string;
@@ -34,11 +34,12 @@ function validate(input: unknown): WriteRunReportInput {
  */
 export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
   const { runId, tenantId, at } = validate(input);
-  const { artifacts, runs } = ports();
+  const { ports, agents, activityTrace } = composition();
+  const { artifacts, runs } = ports;
   const page = await buildRunReport({ artifacts, runs }, tenantId, runId, {
     generatedAt: new Date(at),
-    trace: activityTrace()?.(runId),
-    isolation: sandboxIsolation(),
+    trace: activityTrace?.(runId),
+    isolation: sandboxIsolation(agents.sandbox),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
   return { path: stored.path, sha256: stored.sha256, kind: stored.kind };

@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { CommandRejectedError } from '../../platform/commands';
 import { executeCommand } from '../../runs/commandHandler';
 
@@ -16,7 +16,7 @@ import { executeCommand } from '../../runs/commandHandler';
 export async function factoryCommands(message: unknown, context: InvocationContext): Promise<void> {
   const meta = context.triggerMetadata ?? {};
   try {
-    const outcome = await executeCommand(ports(), df.getClient(context), message, {
+    const outcome = await executeCommand(composition().ports, df.getClient(context), message, {
       messageId: typeof meta.messageId === 'string' ? meta.messageId : undefined,
       applicationProperties: (meta.applicationProperties ?? {}) as Record<string, unknown>,
       traceparent:

@@ -8,7 +8,7 @@ import {
   ArtifactNotFoundError,
   type StoredArtifact,
 } from '../../core/ports/artifactStore';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { validate } from './body';
 import { handle, type ApiCall } from './handle';
 import { ProblemError } from './problem';
@@ -74,7 +74,7 @@ const listQuerySchema = z
 export const listArtifactsHandler = handle('Runs.Read', async (call) => {
   const query = validate(listQuerySchema, Object.fromEntries(call.request.query.entries()));
   const doc = await callersRun(call);
-  const entries = (await ports().artifacts.list(doc.tenantId, doc.id)).filter(
+  const entries = (await composition().ports.artifacts.list(doc.tenantId, doc.id)).filter(
     (a) => (!query.kind || a.kind === query.kind) && (!query.phase || a.phase === query.phase),
   );
   return jsonResponse(200, {
@@ -122,7 +122,7 @@ function matchesEtag(call: ApiCall, etag: string): boolean {
 export const downloadArtifactHandler = handle('Runs.Read', async (call): Promise<HttpResponseInit> => {
   const path = artifactPathParam(call.request.params.path);
   const doc = await callersRun(call);
-  const store = ports().artifacts;
+  const store = composition().ports.artifacts;
   const entry = await store.head(doc.tenantId, doc.id, path);
   if (!entry) throw new ArtifactNotFoundError(path);
   const etag = etagOf(entry);

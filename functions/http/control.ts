@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { cancelRun, decideApproval } from '../../runs/runCommands';
 import type { RunsClient } from '../../runs/startRun';
 import { readJson } from './body';
@@ -26,7 +26,7 @@ export const approvalHandler = handle('Gates.Approve', async (call) => {
   }
   const doc = await callersRun(call);
   const gate = (call.request.params.gate ?? '').slice(0, 100);
-  await decideApproval(ports(), call.client(), {
+  await decideApproval(composition().ports, call.client(), {
     tenantId: doc.tenantId,
     runId: doc.id,
     gate,
@@ -76,7 +76,7 @@ export const cancelHandler = handle('Runs.Start', async (call) => {
   const body = await readJson(call.request, cancelBodySchema, { optional: true });
   const doc = await callersRun(call);
   const after = await cancelRun(
-    ports(),
+    composition().ports,
     cancellingClient(call),
     doc.tenantId,
     doc.id,

@@ -2,10 +2,9 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
-import { SettingsError } from '../../platform/config';
+import { factoryHome, SettingsError } from '../../platform/config';
 import { ArtifactCorruptError, ArtifactNotFoundError } from '../../core/ports/artifactStore';
 import { publicOrigin } from '../../platform/publicOrigin';
-import { factoryHome } from '../../platform/runtime';
 import {
   AuthConfigurationError,
   AuthenticationError,

@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ports } from '../../platform/runtime';
+import { composition, type Composition } from '../compositionRoot';
 import { handle } from './handle';
 import { jsonResponse } from './runAccess';
 
@@ -53,10 +53,10 @@ async function probe(
  * probed with it, otherwise only its adapter name is reported (`probe: "none"`).
  */
 export const healthHandler = handle('anonymous', async (call) => {
-  let chosen: ReturnType<typeof ports> | undefined;
+  let chosen: Composition['ports'] | undefined;
   let setupError: string | undefined;
   try {
-    chosen = ports();
+    chosen = composition().ports;
   } catch (error) {
     setupError = `${(error as Error).name}: ${String((error as Error).message)
       .split('\n')[0]

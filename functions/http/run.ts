@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { phaseInstanceId } from '../../orchestrations/factoryRun';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { effectiveStatus, phaseSummary } from '../../runs/runView';
 import { handle } from './handle';
 import { validationProblem } from './problem';
@@ -80,7 +80,7 @@ export const getRunHandler = handle('Runs.Read', async (call) => {
 export const runEventsHandler = handle('Runs.Read', async (call) => {
   noQuery(call.request.query);
   const doc = await callersRun(call);
-  const events = await ports().runs.listEvents(doc.tenantId, doc.id);
+  const events = await composition().ports.runs.listEvents(doc.tenantId, doc.id);
   return jsonResponse(200, { runId: doc.id, events });
 });
 

@@ -1,7 +1,7 @@
 import type * as df from 'durable-functions';
 import type { RunDocument } from '../../core/ports/runStore';
 import { runIdPattern } from '../../platform/runs/runChecks';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { requireRun } from '../../runs/runCommands';
 import type { ApiCall } from './handle';
 import { ProblemError } from './problem';
@@ -16,7 +16,7 @@ export function runIdParam(call: ApiCall): string {
 
 /** The caller's run: another tenant's run does not exist for them (404, never 403). */
 export async function callersRun(call: ApiCall): Promise<RunDocument> {
-  return requireRun(ports(), call.principal.tenantId, runIdParam(call));
+  return requireRun(composition().ports, call.principal.tenantId, runIdParam(call));
 }
 
 export type InstanceStatus = Awaited<ReturnType<df.DurableClient['getStatus']>>;

@@ -14,7 +14,7 @@ import {
   runStatuses,
 } from '../../platform/runs/runChecks';
 import type { RunDocument, RunOptions, RunStatus } from '../../core/ports/runStore';
-import { ports } from '../../platform/runtime';
+import { composition } from '../compositionRoot';
 import { maxVisionBytes, runOptionsSchema } from '../../runs/runOptions';
 import { startRun } from '../../runs/startRun';
 import { maxJsonBytes, parseJson, readBody, validate } from './body';
@@ -159,7 +159,7 @@ export const startRunHandler = handle('Runs.Start', async (call) => {
   const traceparent = call.request.headers.get('traceparent') ?? undefined;
   const request = await startRequest(call);
   checkModel(call, request.options);
-  const { doc, created } = await startRun(ports(), call.client(), {
+  const { doc, created } = await startRun(composition().ports, call.client(), {
     tenantId,
     vision: request.vision,
     name: request.name,
@@ -205,7 +205,7 @@ export const listRunsHandler = handle('Runs.Read', async (call) => {
   const limit = query.limit ?? defaultPageSize;
   let page;
   try {
-    page = await ports().runs.list(call.principal.tenantId, {
+    page = await composition().ports.runs.list(call.principal.tenantId, {
       status: query.status,
       limit,
       continuationToken,

@@ -1,6 +1,6 @@
-import { createPorts, type Ports } from '../../platform/config';
-import { factoryHome, usePorts } from '../../platform/runtime';
-import { getSandbox } from '../../platform/sandbox';
+import type { ProviderFactory } from '../../agents/runtime/modelProviders';
+import { agentPortsFromSettings, composeFromSettings } from '../../functions/compositionRoot';
+import { factoryHome, type Ports } from '../../platform/config';
 import { flushTelemetry } from '../../platform/telemetry';
 import { EmbeddedFactory } from '../embeddedFactory';
 
@@ -19,14 +19,20 @@ export const localTenant = (): string => process.env.FACTORY_TENANT ?? 'local';
  * Opens FACTORY_HOME: the adapters chosen from settings and the embedded host. `process: false` for commands
  * that only read or signal, so they can run beside a `factory run` or `factory serve` that does the work.
  */
-export async function openSession(options: { process: boolean; verbose?: boolean }): Promise<Session> {
+export async function openSession(options: {
+  process: boolean;
+  verbose?: boolean;
+  /** Model providers offered besides the built-in ones. */
+  models?: Record<string, ProviderFactory>;
+}): Promise<Session> {
   const home = factoryHome();
+  const agents = agentPortsFromSettings(process.env, home);
   // A processing host runs generated code: refuse at once, saying why, when it could not be confined as asked.
-  if (options.process) getSandbox();
-  const ports = createPorts(process.env, home);
-  usePorts(ports);
+  if (options.process) agents.sandbox();
+  const composition = composeFromSettings(process.env, home, { agents, models: options.models });
+  const { ports } = composition;
   const factory = await EmbeddedFactory.start({
-    factoryHome: home,
+    composition,
     process: options.process,
     log: (level, message) => {
       if (options.verbose || process.env.FACTORY_VERBOSE) process.stderr.write(`[${level}] ${message}\n`);

@@ -141,12 +141,12 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     );
   }
 
-  private currentPath(tenantId: string, runId: string): string {
+  routingFile(tenantId: string, runId: string): string {
     return join(this.root(tenantId, runId), 'current.json');
   }
 
   async current(tenantId: string, runId: string): Promise<CurrentDeployment | undefined> {
-    const path = this.currentPath(tenantId, runId);
+    const path = this.routingFile(tenantId, runId);
     if (!existsSync(path)) return undefined;
     return JSON.parse(readFileSync(path, 'utf8')) as CurrentDeployment;
   }
@@ -342,7 +342,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           before?.status === 'live' && before.version !== version ? before.version : before?.previousVersion,
         history: [...(before?.history ?? []), { version, at: now, event: 'switched' }],
       };
-      await writeJsonAtomic(this.currentPath(tenantId, runId), next);
+      await writeJsonAtomic(this.routingFile(tenantId, runId), next);
       return { value: undefined, detail: `current.json now routes to ${version}` };
     });
     if (before?.status === 'live' && before.version !== version) {
@@ -385,7 +385,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         'stopped',
         `rollback with no earlier version: ${reason}`,
       );
-      await writeJsonAtomic(this.currentPath(tenantId, runId), {
+      await writeJsonAtomic(this.routingFile(tenantId, runId), {
         ...(await this.current(tenantId, runId)),
         status: 'stopped',
       });
@@ -427,7 +427,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       detail: restored.map((s) => `${s.service} ${s.url}`).join(', '),
     });
     const now = new Date().toISOString();
-    await writeJsonAtomic(this.currentPath(tenantId, runId), {
+    await writeJsonAtomic(this.routingFile(tenantId, runId), {
       ...current,
       version: previous,
       services: restored,
@@ -478,7 +478,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const current = await this.current(tenantId, runId);
     if (current && current.status !== 'stopped') {
       const now = new Date().toISOString();
-      await writeJsonAtomic(this.currentPath(tenantId, runId), {
+      await writeJsonAtomic(this.routingFile(tenantId, runId), {
         ...current,
         status: 'stopped',
         history: [...current.history, { version: current.version, at: now, event: 'stopped' }],
@@ -635,7 +635,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     detail: string,
   ): Promise<void> {
     if (!current) return;
-    await writeJsonAtomic(this.currentPath(tenantId, runId), {
+    await writeJsonAtomic(this.routingFile(tenantId, runId), {
       ...current,
       history: [
         ...current.history,

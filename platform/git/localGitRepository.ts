@@ -14,7 +14,7 @@ import type {
 const emptyTree = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 export interface LocalRepositoryOptions {
-  /** The factory's home folder; callers pass `process.env.FACTORY_HOME ?? './.factory'`. */
+  /** The factory's home folder (FACTORY_HOME, as the composition root reads it). */
   home: string;
   tenantId: string;
   runId: string;

@@ -1,32 +1,15 @@
-import { instrumentSandbox } from '../telemetry/factoryTelemetry';
-import { createSandbox } from './sandboxFromSettings';
 import type { Sandbox } from '../../core/ports/sandbox';
 
 export type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from '../../core/ports/sandbox';
 export { LocalProcessSandbox, nodeHeapLimitArgs, nodePermissionArgs } from './localProcessSandbox';
 export { localConfinement, localSandbox, SandboxUnavailableError } from './localSandbox';
+export { createSandbox } from './sandboxFromSettings';
 
-let current: Sandbox | undefined;
-
-/**
- * The sandbox agents execute generated code in; chosen once from the settings (docs/adr/0033, 0034): a Container
- * Apps session pool when configured, namespaces on this machine otherwise (or, when asked for, the unconfined
- * process mode), and an error inside the Functions host without a pool.
- */
-export function getSandbox(): Sandbox {
-  // Every execution is counted in telemetry (metric SandboxExecutions).
-  return (current ??= instrumentSandbox(createSandbox(process.env)));
-}
-
-/** How this host runs generated code, in a sentence (for run reports); says so when it cannot. */
-export function sandboxIsolation(): string {
+/** How a host runs generated code, in a sentence (for run reports); says so when it cannot. */
+export function sandboxIsolation(sandbox: () => Sandbox): string {
   try {
-    return getSandbox().isolation;
+    return sandbox().isolation;
   } catch (error) {
     return `unavailable: ${(error as Error).message}`;
   }
-}
-
-export function setSandbox(sandbox: Sandbox): void {
-  current = sandbox;
 }

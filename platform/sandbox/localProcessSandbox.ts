@@ -18,7 +18,10 @@ export interface LocalProcessSandboxOptions {
   keep?: boolean;
   /** Environment the scrubbed environment is built from (default: process.env). */
   parentEnv?: NodeJS.ProcessEnv;
-  /** How commands are confined (default: `processConfinement`, the weaker mode; `getSandbox` chooses). */
+  /**
+   * How commands are confined (default: `processConfinement`, the weaker mode; the composition root chooses from
+   * settings).
+   */
   confinement?: Confinement;
 }
 

@@ -10,7 +10,7 @@ import { tenantCacheRun } from '../../agents/runtime/azureOpenAi';
 import { modelRoleOf } from '../../agents/runtime/azureOpenAi/provider';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
 import { asStrictAnswer, fakeEnv } from '../agents/azureOpenAi/support';
-import { runAgents } from '../support/agentHarness';
+import { runAgents, testAgentPorts } from '../support/agentHarness';
 import { completion, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { bin, cliJson, root } from './support';
 
@@ -33,8 +33,6 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
   beforeAll(async () => {
     // The answers: every agent's blueprint output for this vision and run id, computed once beforehand.
     const answersHome = mkdtempSync(join(tmpdir(), 'chaos-answers-'));
-    const saved = process.env.FACTORY_HOME;
-    process.env.FACTORY_HOME = answersHome;
     await runAgents(
       agentCatalog.map((agent): AgentDefinition<unknown> => ({
         ...agent,
@@ -48,9 +46,9 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
         visionText: readFileSync(join(root, 'examples/visions', `${vision}.md`), 'utf8'),
         runId,
         store: new FilesystemArtifactStore(join(answersHome, 'artifacts')),
+        ports: testAgentPorts(answersHome),
       },
     );
-    process.env.FACTORY_HOME = saved;
     fake = await FakeAzureOpenAi.start((request) => {
       const format = request.body.response_format!.json_schema!;
       asked.push({ agent: format.name, phase });

@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeRunReport } from '../../functions/activities/writeRunReport';
+import {
+  composeFromSettings,
+  composition,
+  useComposition,
+  type Composition,
+} from '../../functions/compositionRoot';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { phases } from '../../core/phases';
 import { createPorts, type Ports } from '../../platform/config';
-import { useActivityTrace, usePorts } from '../../platform/runtime';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, reportResponse, writeReportFile } from '../../runs/report';
 import { startRun } from '../../runs/startRun';
@@ -35,6 +40,7 @@ const chromiumPath = chromiumCandidates.find((p) => existsSync(p));
 describe('the HTML run report of a real run', () => {
   let home: string;
   let ports: Ports;
+  let chosen: Composition;
   let factory: EmbeddedFactory;
   let runId: string;
   let page: string;
@@ -43,8 +49,8 @@ describe('the HTML run report of a real run', () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'factory-report-'));
     ports = createPorts({}, home);
-    usePorts(ports);
-    factory = await EmbeddedFactory.start({ factoryHome: home });
+    chosen = composeFromSettings(process.env, home, { ports });
+    factory = await EmbeddedFactory.start({ composition: chosen });
     const { doc } = await startRun(ports, factory.client(), {
       tenantId: 'acme',
       vision,
@@ -62,7 +68,6 @@ describe('the HTML run report of a real run', () => {
   afterAll(async () => {
     await factory?.stop();
     await ports?.close();
-    usePorts(undefined);
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -104,7 +109,7 @@ describe('the HTML run report of a real run', () => {
     expect(stored).toContain('Each agent and gate execution from the durable trace');
     expect(stored).toContain('class="gantt-row agent"');
     // The run says how its generated code was confined.
-    expect(stored).toContain(`Generated code: ${sandboxIsolation()}`);
+    expect(stored).toContain(`Generated code: ${sandboxIsolation(chosen.agents.sandbox)}`);
   });
 
   it('warns, as an alert, when generated code ran without isolation', async () => {
@@ -129,14 +134,15 @@ describe('the HTML run report of a real run', () => {
   });
 
   it('shows phases and approvals where the host keeps no activity trace (the Functions host)', async () => {
-    useActivityTrace(undefined);
+    const embedded = composition();
+    useComposition({ ...embedded, activityTrace: undefined });
     try {
       const ref = await writeRunReport({ runId, tenantId: 'acme', at: '2026-11-25T13:00:00.000Z' });
       const stored = (await ports.artifacts.get('acme', runId, ref.path)).toString('utf8');
       expect(stored).toContain('Phases and approvals from the run document');
       expect(stored).not.toContain('class="gantt-row agent"');
     } finally {
-      useActivityTrace((id) => factory.host.trace(id));
+      useComposition(embedded);
     }
   });
 

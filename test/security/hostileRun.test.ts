@@ -80,10 +80,9 @@ describe.each(visions)('a run of %s whose generated tests attack the factory', (
     await new Promise<void>((done) => listener.listen(0, '127.0.0.1', done));
 
     // The blueprint's answers for this vision, computed once; the Test Generator's get the attacker's file.
-    process.env.FACTORY_HOME = mkdtempSync(join(tmpdir(), 'factory-answers-'));
     const outputs = await recordBlueprintAnswers(agentCatalog, vision, {
       runId,
-      home: process.env.FACTORY_HOME,
+      home: mkdtempSync(join(tmpdir(), 'factory-answers-')),
     });
     test = await startTestFactory();
     // The factory's HTTP API, as `factory serve` runs it, on the same host.
@@ -170,7 +169,7 @@ describe.each(visions)('a run of %s whose generated tests attack the factory', (
     expect(hostProcessesWith(targets.survivorMarker)).toEqual([]);
     expect(succeeded).toBe(0);
     console.log(
-      `run ${status}${doc.failure ? ` (${doc.failure.reason})` : ''}: ${attempts} attack attempts in ${results.length} services' test runs (each also run again for coverage), ${succeeded} succeeded; generated code: ${sandboxIsolation()}`,
+      `run ${status}${doc.failure ? ` (${doc.failure.reason})` : ''}: ${attempts} attack attempts in ${results.length} services' test runs (each also run again for coverage), ${succeeded} succeeded; generated code: ${sandboxIsolation(test.composition.agents.sandbox)}`,
     );
   }, 900_000);
 });

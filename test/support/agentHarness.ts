@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentContext, AgentDefinition, AgentResult, ArtifactRef } from '../../core/agent';
-import { createAgentContext } from '../../agents/runtime/agentContext';
+import { createAgentContext, type AgentPorts } from '../../agents/runtime/agentContext';
 import { executeAgent } from '../../agents/runtime/executeAgent';
+import { agentPortsFromSettings } from '../../functions/compositionRoot';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
 import type { PhaseId } from '../../core/phases';
 
@@ -11,6 +12,8 @@ export interface HarnessRun {
   store: FilesystemArtifactStore;
   tenantId: string;
   runId: string;
+  /** What the agents worked through. */
+  ports: Partial<AgentPorts>;
   refs: ArtifactRef[];
   results: AgentResult[];
   /** Reads the newest artifact of a kind. */
@@ -19,9 +22,17 @@ export interface HarnessRun {
   all(kind: string): ArtifactRef[];
 }
 
+/** The adapters agents get outside the factory: the settings' choice, keeping local state in `home`. */
+export function testAgentPorts(
+  home = mkdtempSync(join(tmpdir(), 'factory-home-')),
+): Omit<AgentPorts, 'runs'> {
+  return agentPortsFromSettings(process.env, home);
+}
+
 /**
  * Runs agents one after another outside any orchestrator, each seeing every artifact written before it,
- * the way a phase passes references along. The vision text is the first input (kind `vision-text`).
+ * the way a phase passes references along. The vision text is the first input (kind `vision-text`). Agents work
+ * through `ports`, by default `testAgentPorts()`.
  */
 export async function runAgents(
   agents: Array<AgentDefinition<unknown>>,
@@ -32,8 +43,10 @@ export async function runAgents(
     store?: FilesystemArtifactStore;
     runId?: string;
     feedback?: string[];
+    ports?: Partial<AgentPorts>;
   },
 ): Promise<HarnessRun> {
+  const ports = options.ports ?? testAgentPorts();
   const store = options.store ?? new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'factory-agents-')));
   const tenantId = 'test';
   const runId = options.runId ?? 'run-1';
@@ -59,6 +72,7 @@ export async function runAgents(
       agent: agent.name,
       inputs: refs,
       feedback: options.feedback,
+      ports,
     });
     const result = await executeAgent(agent, ctx);
     results.push(result);
@@ -73,6 +87,7 @@ export async function runAgents(
     store,
     tenantId,
     runId,
+    ports,
     refs,
     results,
     text: async (kind) => (await store.get(tenantId, runId, newest(kind).path)).toString('utf8'),

@@ -1,14 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AgentPorts } from '../../agents/runtime/agentContext';
+import { composeFromSettings, type Composition } from '../../functions/compositionRoot';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { createPorts, type Ports } from '../../platform/config';
-import { usePorts } from '../../platform/runtime';
 import { parseRunOptions, type RunOptionsInput } from '../../runs/runOptions';
 import { startRun } from '../../runs/startRun';
 
 export interface TestFactory {
   factory: EmbeddedFactory;
+  composition: Composition;
   ports: Ports;
   home: string;
   start(vision: string, options?: RunOptionsInput, runId?: string): Promise<string>;
@@ -21,20 +23,29 @@ export interface TestFactory {
   close(): Promise<void>;
 }
 
-/** The whole factory app on an embedded host in a temp FACTORY_HOME, with the embedded adapters. */
+/**
+ * The whole factory app on an embedded host in a FACTORY_HOME of its own (a temporary one unless given), with the
+ * embedded adapters; agents get the adapters the process's settings ask for, or those given in `agents`.
+ */
 export async function startTestFactory(
-  options: { maxPayloadBytes?: number; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    maxPayloadBytes?: number;
+    env?: NodeJS.ProcessEnv;
+    home?: string;
+    agents?: Partial<AgentPorts>;
+  } = {},
 ): Promise<TestFactory> {
-  const home = mkdtempSync(join(tmpdir(), 'factory-test-'));
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'factory-test-'));
   // Settings as the app reads them (connection strings of local servers); none means the embedded adapters.
   const ports = createPorts(options.env ?? {}, home);
-  usePorts(ports);
+  const composition = composeFromSettings(process.env, home, { ports, agents: options.agents });
   const factory = await EmbeddedFactory.start({
-    factoryHome: home,
+    composition,
     maxPayloadBytes: options.maxPayloadBytes,
   });
   return {
     factory,
+    composition,
     ports,
     home,
     async start(vision, runOptions = {}, runId) {
@@ -65,7 +76,6 @@ export async function startTestFactory(
     async close() {
       await factory.stop();
       await ports.close();
-      usePorts(undefined);
     },
   };
 }

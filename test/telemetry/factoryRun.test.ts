@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeFromSettings } from '../../functions/compositionRoot';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { createPorts, type Ports } from '../../platform/config';
-import { usePorts } from '../../platform/runtime';
 import {
   createTelemetry,
   flushTelemetry,
@@ -55,8 +55,7 @@ describe('telemetry of a factory run, end to end', () => {
       ),
     );
     ports = createPorts({}, home);
-    usePorts(ports);
-    factory = await EmbeddedFactory.start({ factoryHome: home });
+    factory = await EmbeddedFactory.start({ composition: composeFromSettings(process.env, home, { ports }) });
     const { doc } = await startRun(ports, factory.client(), {
       tenantId: 'acme',
       vision,
@@ -72,7 +71,6 @@ describe('telemetry of a factory run, end to end', () => {
   afterAll(async () => {
     await factory?.stop();
     await ports?.close();
-    usePorts(undefined);
     await flushTelemetry();
     useTelemetry(undefined);
     await ingestion?.close();

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { assertSafeSegment } from '../../../core/ports/deploymentTarget';
+import type { FeedbackEntry, FeedbackInbox } from '../../../core/ports/feedbackInbox';
 import { writeFileAtomic } from '../../../platform/files/atomicWrite';
 
 /**
@@ -15,8 +16,7 @@ export const feedbackEntrySchema = z.object({
   rating: z.number().int().min(1).max(5).optional(),
   user: z.string().max(200).optional(),
   at: z.string().datetime({ offset: true }).optional(),
-});
-export type FeedbackEntry = z.infer<typeof feedbackEntrySchema>;
+}) satisfies z.ZodType<FeedbackEntry>;
 
 const maxEntries = 5000;
 
@@ -106,4 +106,9 @@ export function loadFeedback(home: string, tenantId: string, runId: string): Fee
         feedbackEntrySchema.parse(e),
       ),
     );
+}
+
+/** The inbox under a factory home, as agents read it. */
+export function localFeedbackInbox(home: string): FeedbackInbox {
+  return { read: async (tenantId, runId) => loadFeedback(home, tenantId, runId) };
 }

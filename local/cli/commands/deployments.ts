@@ -1,17 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseFeedback, storeFeedback } from '../../../agents/blueprint/operations/feedbackInbox';
-import { compileForDeployment } from '../../../agents/blueprint/operations/target';
-import {
-  assertSafeSegment,
-  createDeploymentTarget,
-  type CurrentDeployment,
-} from '../../../platform/deployment';
+import { deploymentTargetFromSettings } from '../../../functions/compositionRoot';
+import { factoryHome } from '../../../platform/config';
+import { assertSafeSegment, type CurrentDeployment } from '../../../platform/deployment';
 import { requireRun } from '../../../runs/runCommands';
 import { parse, UsageError } from '../args';
 import { Output } from '../output';
 import { openSession, localTenant } from '../session';
-import { factoryHome } from '../../../platform/runtime';
 
 const maxFeedbackBytes = 2 * 1024 * 1024;
 
@@ -56,10 +52,7 @@ export async function undeployCommand(args: string[]): Promise<number> {
   const tenantId = localTenant();
   const before = readCurrentDeployment(home, tenantId, runId);
   if (!before) throw new Error(`run ${runId} has no deployment under ${join(home, 'deployments', tenantId)}`);
-  const result = await createDeploymentTarget(process.env, home, compileForDeployment).undeploy(
-    tenantId,
-    runId,
-  );
+  const result = await deploymentTargetFromSettings(process.env, home).undeploy(tenantId, runId);
   out.result({ runId, ...result }, () =>
     out.line(
       result.stopped

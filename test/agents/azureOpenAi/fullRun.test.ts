@@ -24,16 +24,14 @@ describe('a whole factory run with --model azure-openai against the fake service
   beforeAll(async () => {
     // The answers: every agent's blueprint output for this vision, computed once in a separate home with the
     // same run id (the Code Committer's branch is named after it).
-    process.env.FACTORY_HOME = mkdtempSync(join(tmpdir(), 'factory-answers-'));
     const recorded = await recordBlueprintAnswers(agentCatalog, vision, {
       runId,
-      home: process.env.FACTORY_HOME,
+      home: mkdtempSync(join(tmpdir(), 'factory-answers-')),
     });
     for (const [name, output] of recorded) outputs.set(name, output);
     fake = await FakeAzureOpenAi.start(answerFrom(outputs));
     Object.assign(process.env, fakeEnv(fake));
     test = await startTestFactory();
-    process.env.FACTORY_HOME = test.home;
   }, 300_000);
 
   afterAll(async () => {

@@ -15,7 +15,7 @@ import { ModelServiceError, PromptFilteredError } from '../../../agents/runtime/
 import { executeAgent } from '../../../agents/runtime/executeAgent';
 import {
   checkModelConfiguration,
-  modelProvider,
+  modelProviders,
   ModelConfigurationError,
 } from '../../../agents/runtime/modelProviders';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
@@ -294,7 +294,7 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
 
 describe('azure-openai configuration', () => {
   it('is a clear error when the endpoint and deployments are not set, never a fallback', () => {
-    expect(() => modelProvider('azure-openai', { env: {} })).toThrow(ModelConfigurationError);
+    expect(() => modelProviders()('azure-openai', { env: {} })).toThrow(ModelConfigurationError);
     expect(() => checkModelConfiguration('azure-openai', {})).toThrow(
       /AZURE_OPENAI_ENDPOINT is not set.*AZURE_OPENAI_DEPLOYMENT_SIMPLE is not set.*AZURE_OPENAI_DEPLOYMENT_CODE is not set/,
     );
@@ -322,7 +322,7 @@ describe('azure-openai configuration', () => {
     const fake = await FakeAzureOpenAi.start();
     try {
       expect(() => checkModelConfiguration('azure-openai', fakeEnv(fake))).not.toThrow();
-      expect(modelProvider('azure-openai', { env: fakeEnv(fake) }).name).toBe('azure-openai');
+      expect(modelProviders()('azure-openai', { env: fakeEnv(fake) }).name).toBe('azure-openai');
     } finally {
       await fake.close();
     }

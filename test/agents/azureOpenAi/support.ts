@@ -6,7 +6,7 @@ import {
 } from '../../../agents/runtime/azureOpenAi/settings';
 import { join } from 'node:path';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
-import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { completion, type FakeAzureOpenAi, type FakeHandler } from '../../support/fakeAzureOpenAi';
 
 type Json = Record<string, unknown>;
@@ -36,7 +36,7 @@ export function fakeEnv(fake: FakeAzureOpenAi, env: Record<string, string> = {})
 
 /** A context for `agent` in the harness's run, seeing the given references. */
 export function contextIn(
-  run: Pick<HarnessRun, 'store' | 'tenantId' | 'runId'>,
+  run: Pick<HarnessRun, 'store' | 'tenantId' | 'runId' | 'ports'>,
   agent: AgentDefinition<unknown>,
   refs: ArtifactRef[],
   options: { feedback?: string[]; attempt?: number; runId?: string } = {},
@@ -51,6 +51,7 @@ export function contextIn(
     agent: agent.name,
     inputs: refs,
     feedback: options.feedback,
+    ports: run.ports,
   });
 }
 
@@ -126,6 +127,7 @@ export async function recordBlueprintAnswers(
     visionText: vision,
     runId: options.runId,
     store: options.home ? new FilesystemArtifactStore(join(options.home, 'artifacts')) : undefined,
+    ports: testAgentPorts(options.home),
   });
   return outputs;
 }

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
-import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
 import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
 import type { PhaseInput, PhaseResult } from '../../../core/workflowContracts';
 import type { PhaseId } from '../../../core/phases';
 import { LocalBlueGreenTarget } from '../../../platform/deployment';
 import { readManifest, writeManifest } from '../../../runs/manifest';
+import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
 import { builtProduct, patchService } from './fixtures';
 import { runPhase } from './phaseRunner';
@@ -60,9 +61,9 @@ describe('phases 4 to 6 as orchestrations on the embedded host', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestFactory();
-    target = new LocalBlueGreenTarget({ home: t.home, build: compileForDeployment });
-    useDeploymentTarget(target);
+    const home = mkdtempSync(join(tmpdir(), 'factory-test-'));
+    target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
+    t = await startTestFactory({ home, agents: { deploymentTarget: () => target } });
     const now = new Date().toISOString();
     await t.ports.runs.create({
       id: runId,
@@ -84,7 +85,6 @@ describe('phases 4 to 6 as orchestrations on the embedded host', () => {
   });
 
   afterAll(async () => {
-    useDeploymentTarget(undefined);
     await target.undeploy('test', runId);
     await t.close();
   });
@@ -94,7 +94,12 @@ describe('phases 4 to 6 as orchestrations on the embedded host', () => {
       join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
       'utf8',
     );
-    const opts = (iteration: number, phase: PhaseId) => ({ iteration, phase, runId });
+    const opts = (iteration: number, phase: PhaseId) => ({
+      iteration,
+      phase,
+      runId,
+      ports: t.composition.agents,
+    });
     const stored = await t.ports.artifacts.put('test', runId, 'vision.md', visionText, {
       kind: 'vision-text',
       phase: 'input',

@@ -1,16 +1,25 @@
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
-import { createAgentContext } from '../../../agents/runtime/agentContext';
+import { createAgentContext, type AgentPorts } from '../../../agents/runtime/agentContext';
 import { executeAgent } from '../../../agents/runtime/executeAgent';
 import type { GateDefinition } from '../../../core/gate';
 import type { ArtifactStore } from '../../../core/ports/artifactStore';
 import type { PhaseId } from '../../../core/phases';
 
-/** Runs a phase's agents in order at a given iteration (the shared harness always runs iteration 1). */
+/**
+ * Runs a phase's agents in order at a given iteration (the shared harness always runs iteration 1), working
+ * through `ports`.
+ */
 export async function runPhase(
   store: ArtifactStore,
   agents: Array<AgentDefinition<unknown>>,
   refs: ArtifactRef[],
-  options: { iteration: number; phase: PhaseId; tenantId?: string; runId?: string },
+  options: {
+    iteration: number;
+    phase: PhaseId;
+    ports: Partial<AgentPorts>;
+    tenantId?: string;
+    runId?: string;
+  },
 ): Promise<ArtifactRef[]> {
   const all = [...refs];
   for (const agent of agents) {
@@ -23,6 +32,7 @@ export async function runPhase(
       phase: options.phase,
       agent: agent.name,
       inputs: all,
+      ports: options.ports,
     });
     all.push(...(await executeAgent(agent, ctx)).artifacts);
   }

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { storeFeedback, parseFeedback } from '../../../agents/blueprint/operations/feedbackInbox';
-import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
 import type { DeploymentReport } from '../../../agents/blueprint/operations/reports';
 import { deploymentToProductionSteps, rollbackCoordinator } from '../../../agents/deployment-to-production';
 import type { PostDeploymentCheck } from '../../../agents/deployment-to-production/postDeploymentValidator';
@@ -23,7 +22,8 @@ import { visionArchitect } from '../../../agents/vision-to-architecture/visionAr
 import { deploymentToProductionGate } from '../../../gates/deployment-to-production';
 import { productionToOptimizationGate } from '../../../gates/production-to-optimization';
 import { LocalBlueGreenTarget, type CurrentDeployment } from '../../../platform/deployment';
-import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
+import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
 import { evaluate, readJson, runPhase } from './phaseRunner';
 
@@ -33,38 +33,38 @@ const phase6 = productionToOptimizationAgents as Array<AgentDefinition<unknown>>
 describe('Deployment to Production and Production to Optimization (tool library, local blue/green)', () => {
   const home = mkdtempSync(join(tmpdir(), 'factory-production-'));
   const target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
-  const saved = { home: process.env.FACTORY_HOME, keep: process.env.FACTORY_KEEP_DEPLOYED };
+  const ports = { ...testAgentPorts(home), deploymentTarget: () => target };
+  const saved = { keep: process.env.FACTORY_KEEP_DEPLOYED };
   let built: HarnessRun;
   let first: ArtifactRef[];
   let live: CurrentDeployment;
 
   beforeAll(async () => {
-    process.env.FACTORY_HOME = home;
     delete process.env.FACTORY_KEEP_DEPLOYED;
-    useDeploymentTarget(target);
     const visionText = readFileSync(
       join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
       'utf8',
     );
-    built = await runAgents([visionArchitect as AgentDefinition<unknown>, ...builtProduct], { visionText });
+    built = await runAgents([visionArchitect as AgentDefinition<unknown>, ...builtProduct], {
+      visionText,
+      ports,
+    });
     const released = await runPhase(
       built.store,
       testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
       built.refs,
-      { iteration: 1, phase: 'testing-to-deployment' },
+      { iteration: 1, phase: 'testing-to-deployment', ports },
     );
     first = await runPhase(built.store, phase5, released, {
       iteration: 1,
       phase: 'deployment-to-production',
+      ports,
     });
     live = (await target.current('test', 'run-1'))!;
   }, 120_000);
 
   afterAll(async () => {
-    useDeploymentTarget(undefined);
     await target.undeploy('test', 'run-1');
-    if (saved.home === undefined) delete process.env.FACTORY_HOME;
-    else process.env.FACTORY_HOME = saved.home;
     if (saved.keep !== undefined) process.env.FACTORY_KEEP_DEPLOYED = saved.keep;
     rmSync(home, { recursive: true, force: true });
   });
@@ -101,6 +101,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
     const learned = await runPhase(built.store, phase6, first, {
       iteration: 1,
       phase: 'production-to-optimization',
+      ports,
     });
     const perf = await readJson<PerformanceReport>(built.store, learned, 'performance-report');
     expect(perf.measured).toBe(true);
@@ -138,16 +139,18 @@ describe('Deployment to Production and Production to Optimization (tool library,
     const refs = await runPhase(built.store, [broken], built.refs, {
       iteration: 2,
       phase: 'architecture-to-development',
+      ports,
     });
     const released = await runPhase(
       built.store,
       testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
       refs,
-      { iteration: 2, phase: 'testing-to-deployment' },
+      { iteration: 2, phase: 'testing-to-deployment', ports },
     );
     const second = await runPhase(built.store, phase5, released, {
       iteration: 2,
       phase: 'deployment-to-production',
+      ports,
     });
     const report = await readJson<DeploymentReport>(built.store, second, 'deployment-report');
     expect(report).toMatchObject({
@@ -171,6 +174,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
     const afterGate = await runPhase(built.store, [rollbackCoordinator as AgentDefinition<unknown>], second, {
       iteration: 2,
       phase: 'deployment-to-production',
+      ports,
     });
     expect(await readJson<RollbackReport>(built.store, afterGate, 'rollback-report')).toMatchObject({
       action: 'already-rolled-back',
@@ -184,6 +188,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
       const refs = await runPhase(built.store, [deploymentRetention as AgentDefinition<unknown>], [], {
         iteration: 3,
         phase: 'production-to-optimization',
+        ports,
       });
       expect(await readJson<Retention>(built.store, refs, 'deployment-retention')).toMatchObject({
         decision: 'stopped',

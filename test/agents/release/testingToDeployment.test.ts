@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
 import { loadReleasePackage } from '../../../toolchain/release/productFiles';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { testingToDeploymentAgents, testingToDeploymentSteps } from '../../../agents/testing-to-deployment';
@@ -11,7 +10,8 @@ import type { SecurityReport } from '../../../agents/testing-to-deployment/secur
 import { testingToDeploymentGate } from '../../../gates/testing-to-deployment';
 import { LocalBlueGreenTarget } from '../../../platform/deployment';
 import { readTarGz, sha256 } from '../../../platform/deployment/tarball';
-import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
+import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
 
 function gate(run: HarnessRun) {
@@ -31,16 +31,18 @@ function gate(run: HarnessRun) {
 
 describe('Testing to Deployment', () => {
   const home = mkdtempSync(join(tmpdir(), 'factory-release-'));
+  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
+  const ports = { ...testAgentPorts(home), deploymentTarget: () => target };
   let released: HarnessRun;
   let leaky: HarnessRun;
 
   beforeAll(async () => {
-    useDeploymentTarget(new LocalBlueGreenTarget({ home, build: compileForDeployment }));
-    const built = await runAgents(builtProduct, { visionText: 'tool library' });
+    const built = await runAgents(builtProduct, { visionText: 'tool library', ports });
     released = await runAgents(testingToDeploymentAgents, {
       visionText: 'tool library',
       store: built.store,
       inputs: built.refs.slice(1),
+      ports,
     });
     const planted = await runAgents(
       [
@@ -58,13 +60,13 @@ describe('Testing to Deployment', () => {
         store: built.store,
         phase: 'development-to-testing',
         inputs: built.refs.slice(1),
+        ports,
       },
     );
     leaky = planted;
   }, 120_000);
 
   afterAll(() => {
-    useDeploymentTarget(undefined);
     rmSync(home, { recursive: true, force: true });
   });
 

@@ -4,10 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { architectureToDevelopmentSteps } from '../../../agents/architecture-to-development';
-import {
-  createCodeCommitter,
-  type CommitRecord,
-} from '../../../agents/architecture-to-development/codeCommitter';
+import { codeCommitter, type CommitRecord } from '../../../agents/architecture-to-development/codeCommitter';
 import { databaseArchitect } from '../../../agents/architecture-to-development/databaseArchitect';
 import { frontendDeveloper } from '../../../agents/architecture-to-development/frontendDeveloper';
 import { infrastructureEngineer } from '../../../agents/architecture-to-development/infrastructureEngineer';
@@ -24,6 +21,7 @@ import { executeAgent } from '../../../agents/runtime/executeAgent';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
+import { testAgentPorts } from '../../support/agentHarness';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';
 
@@ -70,6 +68,7 @@ const backlog = {
 async function setUp(model: DomainModel) {
   const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'factory-streams-')));
   const home = mkdtempSync(join(tmpdir(), 'factory-home-'));
+  const ports = testAgentPorts(home);
   const put = async (path: string, kind: string, content: unknown): Promise<ArtifactRef> => {
     const entry = await store.put('test', 'run-1', path, JSON.stringify(content), {
       kind,
@@ -99,6 +98,7 @@ async function setUp(model: DomainModel) {
       agent: agent.name,
       inputs: [...refs],
       feedback,
+      ports,
     });
     const result = await executeAgent(agent, ctx);
     refs.push(...result.artifacts);
@@ -185,7 +185,7 @@ describe('phase 2 streams', () => {
 
   it('commits each stream on factory/<runId>, stacks a second iteration, reruns idempotently, and the PR matches git diff', async () => {
     const setup = await setUp(toolLibraryModel);
-    const committer = createCodeCommitter({ home: () => setup.home }) as AgentDefinition<unknown>;
+    const committer = codeCommitter as AgentDefinition<unknown>;
     await setup.run(apiDesigner as AgentDefinition<unknown>);
     for (const agent of streamAgents) await setup.run(agent);
     await setup.run(committer);

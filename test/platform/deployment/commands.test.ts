@@ -6,7 +6,7 @@ import {
   parseFeedback,
   storeFeedback,
 } from '../../../agents/blueprint/operations/feedbackInbox';
-import { compileForDeployment } from '../../../agents/blueprint/operations/target';
+import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
 import {
   describeDeployment,
   feedbackCommand,

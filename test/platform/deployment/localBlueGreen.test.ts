@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileForDeployment } from '../../../agents/blueprint/operations/target';
+import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
 import { LocalBlueGreenTarget, type CurrentDeployment } from '../../../platform/deployment';
 import { localConfinement } from '../../../platform/sandbox';
 import type { Confinement } from '../../../platform/sandbox/confinement';
@@ -175,7 +175,7 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
         '-e',
         `const { LocalBlueGreenTarget } = require(${JSON.stringify(join(dist, 'platform/deployment'))});
          const { localConfinement } = require(${JSON.stringify(join(dist, 'platform/sandbox'))});
-         const { compileForDeployment } = require(${JSON.stringify(join(dist, 'agents/blueprint/operations/target'))});
+         const { compileForDeployment } = require(${JSON.stringify(join(dist, 'toolchain/backend/compileForDeployment'))});
          const target = new LocalBlueGreenTarget({ home: process.argv[1], build: compileForDeployment, confinement: () => localConfinement({}) });
          target.deploy({ tenantId: 'test', runId: 'run-crash', version: '1.0.0', archive: require('node:fs').readFileSync(process.argv[2]),
            services: ['items'], smoke: [], healthTimeoutMs: 5000 })
