@@ -5,7 +5,6 @@ import { architectureToDevelopmentSteps } from '../agents/architecture-to-develo
 import { developmentToTestingSteps } from '../agents/development-to-testing';
 import { productionToOptimizationSteps } from '../agents/production-to-optimization';
 import { testingToDeploymentSteps } from '../agents/testing-to-deployment';
-import { modelRoleOf } from '../agents/runtime/azureOpenAi/provider';
 import { registerModelProvider } from '../agents/runtime/modelProviders';
 import { openBenchFactory, projectRoot } from './benchFactory';
 
@@ -29,7 +28,7 @@ function useLatencyProvider(latencyMs: number): string {
   registerModelProvider(name, () => ({
     name,
     async generate(agent, ctx) {
-      if (modelRoleOf(agent) !== 'measured') await sleep(latencyMs);
+      if (agent.uses === 'model') await sleep(latencyMs);
       return { output: await agent.blueprint(ctx) };
     },
   }));

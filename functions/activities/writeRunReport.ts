@@ -41,7 +41,7 @@ export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
     isolation: sandboxIsolation(),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
-  return { path: stored.path, sha256: stored.sha256, kind: stored.kind };
+  return { path: stored.path, sha256: stored.sha256, kind: 'run-report' };
 }
 
 df.app.activity('writeRunReport', { handler: (input: unknown) => writeRunReport(input) });
