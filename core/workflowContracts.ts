@@ -153,6 +153,13 @@ export interface RunStateInput {
   change: RunStateChange;
 }
 
+export interface WriteRunReportInput {
+  runId: string;
+  tenantId: string;
+  /** The orchestrator's current time: the report's "generated" time, so a re-run writes the same page. */
+  at: string;
+}
+
 export interface ApprovalDecision {
   decision: 'approve' | 'reject';
   reason?: string;

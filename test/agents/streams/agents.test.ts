@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
-import { architectureToDevelopmentSteps } from '../../../agents/architecture-to-development';
 import {
   createCodeCommitter,
   type CommitRecord,
@@ -26,6 +25,8 @@ import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';
+import { architectureToDevelopment } from '../../../orchestrations/architectureToDevelopment';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 const backlog = {
   product: 'Neighbourhood Tool Library',
@@ -128,11 +129,7 @@ const streamAgents = [frontendDeveloper, mobileDeveloper, infrastructureEngineer
 
 describe('phase 2 streams', () => {
   it('lists the phase in order with the five streams as one parallel group', () => {
-    expect(
-      architectureToDevelopmentSteps.map((step) =>
-        Array.isArray(step) ? step.map((a) => a.name) : step.name,
-      ),
-    ).toEqual([
+    expect(phaseSteps(architectureToDevelopment, 'architecture-to-development')).toEqual([
       'techLead',
       [
         'backendDeveloper',
