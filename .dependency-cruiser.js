@@ -32,7 +32,8 @@ module.exports = {
     ...upward,
     {
       name: 'generator-below-agents',
-      comment: 'agents/blueprint (the offline generator) and agents/runtime serve the agents; they never import one',
+      comment:
+        'agents/blueprint (the offline generator) and agents/runtime serve the agents; they never import one',
       severity: 'error',
       from: { path: '^agents/(blueprint|runtime)/' },
       to: { path: '^agents/(?!blueprint/|runtime/)' },
