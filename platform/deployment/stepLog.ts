@@ -1,4 +1,4 @@
-import type { DeploymentStep } from './deploymentTarget';
+import type { DeploymentStep } from '../../core/ports/deploymentTarget';
 
 /** The steps of one deployment or rollback as its outcome reports them: when each started, how long it took. */
 export class StepLog {

@@ -1,7 +1,7 @@
-import type { VisionAction } from '../../schemas/vision';
+import type { VisionAction } from '../../../toolchain/schemas/vision';
 import type { ActionKind, WithActions, WithEntities } from './analysisState';
 import type { Candidate } from './candidates';
-import { labelOf, pascalCase } from './language';
+import { labelOf, pascalCase } from '../../../toolchain/vision/language';
 import { nominalisations } from './vocabulary';
 
 /** The chosen entity that names the occurrence of a verb, if any: "reserve" → Reservation. */

@@ -1,6 +1,6 @@
-import type { Vision, VisionAction, VisionAttribute, VisionEntity } from '../../schemas/vision';
-import { visionSchema } from '../../schemas/vision';
-import { productSlugOf } from '../../schemas/productSlug';
+import type { Vision, VisionAction, VisionAttribute, VisionEntity } from '../../../toolchain/schemas/vision';
+import { visionSchema } from '../../../toolchain/schemas/vision';
+import { productSlugOf } from '../../../toolchain/schemas/productSlug';
 import { mapActions } from './actionMapping';
 import type {
   ReadVision,
@@ -16,7 +16,7 @@ import { readClauses } from './clauseReading';
 import { chooseEntities } from './entityChoice';
 import { featuresOf } from './features';
 import { readHints } from './hints';
-import { entityNameOf, labelOf, pluralNameOf } from './language';
+import { entityNameOf, labelOf, pluralNameOf } from '../../../toolchain/vision/language';
 import { addLifecycles } from './lifecycles';
 import { parseVisionDocument, sentencesOf } from './markdown';
 import { tellStory } from './narrative';

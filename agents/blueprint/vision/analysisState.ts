@@ -1,4 +1,4 @@
-import type { Persona, VisionAction, VisionEntity, VisionRule } from '../../schemas/vision';
+import type { Persona, VisionAction, VisionEntity, VisionRule } from '../../../toolchain/schemas/vision';
 import type { Candidate, Registry } from './candidates';
 import type { Hints } from './hints';
 import type { VisionSentence } from './markdown';

@@ -1,6 +1,13 @@
-import type { Attribute } from '../../schemas/domainModel';
-import type { VisionAttribute } from '../../schemas/vision';
-import { camelCase, capitalise, entityNameOf, labelOf, singular, snakeCase } from './language';
+import type { Attribute } from '../../../toolchain/schemas/domainModel';
+import type { VisionAttribute } from '../../../toolchain/schemas/vision';
+import {
+  camelCase,
+  capitalise,
+  entityNameOf,
+  labelOf,
+  singular,
+  snakeCase,
+} from '../../../toolchain/vision/language';
 import type { NounPhrase } from './parse';
 import { measureNouns, nonEntityNouns, typeOfField } from './vocabulary';
 

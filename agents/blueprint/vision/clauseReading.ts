@@ -1,6 +1,6 @@
 import type { ActionKind, Sentence, WithClauses, WithStory } from './analysisState';
 import { addAttribute, Registry } from './candidates';
-import { pascalCase, singular } from './language';
+import { pascalCase, singular } from '../../../toolchain/vision/language';
 import type { Clause, NounPhrase, ParsedSentence } from './parse';
 import {
   creationVerbs,

@@ -1,7 +1,7 @@
 import type { RawAction, Relation, WithEntities, WithPersonas } from './analysisState';
 import { newCandidate, type Candidate } from './candidates';
 import type { EntityHint } from './hints';
-import { capitalise, labelOf, pascalCase } from './language';
+import { capitalise, labelOf, pascalCase } from '../../../toolchain/vision/language';
 import { isFieldPhrase, nominalisations, typeOfField } from './vocabulary';
 
 /**

@@ -1,6 +1,6 @@
-import type { Feature, Persona, VisionAction, VisionEntity } from '../../schemas/vision';
+import type { Feature, Persona, VisionAction, VisionEntity } from '../../../toolchain/schemas/vision';
 import type { ActionKind } from './analysisState';
-import { capitalise, labelOf, pascalCase, plural } from './language';
+import { capitalise, labelOf, pascalCase, plural } from '../../../toolchain/vision/language';
 
 /**
  * One feature per entity, ranked by how much the vision does with it: a lifecycle, a register or management,

@@ -1,8 +1,8 @@
-import { visionActionSchema } from '../../schemas/vision';
+import { visionActionSchema } from '../../../toolchain/schemas/vision';
 import { nominalFor } from './actionMapping';
 import type { WithActions } from './analysisState';
 import type { Candidate } from './candidates';
-import { infinitive, kebabCase, pascalCase, pastTense, snakeCase } from './language';
+import { infinitive, kebabCase, pascalCase, pastTense, snakeCase } from '../../../toolchain/vision/language';
 import { terminatingVerbs } from './vocabulary';
 
 /**

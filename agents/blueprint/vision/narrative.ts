@@ -1,6 +1,6 @@
 import type { ReadVision, Sentence, Story, WithStory } from './analysisState';
 import type { Hints } from './hints';
-import { capitalise } from './language';
+import { capitalise } from '../../../toolchain/vision/language';
 import { metricsInSentence } from './metrics';
 
 /**

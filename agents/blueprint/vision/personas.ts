@@ -1,7 +1,7 @@
-import type { Persona } from '../../schemas/vision';
+import type { Persona } from '../../../toolchain/schemas/vision';
 import type { WithAliases, WithPersonas } from './analysisState';
 import type { Hints } from './hints';
-import { capitalise, entityNameOf, labelOf, plural } from './language';
+import { capitalise, entityNameOf, labelOf, plural } from '../../../toolchain/vision/language';
 
 /** The persona pass: subjects of actions that read as people; the hints' actors win. */
 export function choosePersonas(state: WithAliases): WithPersonas {

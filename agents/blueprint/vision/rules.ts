@@ -1,4 +1,4 @@
-import type { VisionRule } from '../../schemas/vision';
+import type { VisionRule } from '../../../toolchain/schemas/vision';
 import type { Sentence, WithRules, WithVisionEntities } from './analysisState';
 import { metricsInSentence } from './metrics';
 import type { ParsedSentence } from './parse';

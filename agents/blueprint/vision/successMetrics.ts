@@ -1,7 +1,7 @@
-import type { SuccessMetric, VisionAction, VisionEntity } from '../../schemas/vision';
+import type { SuccessMetric, VisionAction, VisionEntity } from '../../../toolchain/schemas/vision';
 import type { Sentence } from './analysisState';
 import type { Hints } from './hints';
-import { capitalise, labelOf, plural } from './language';
+import { capitalise, labelOf, plural } from '../../../toolchain/vision/language';
 import { metricsInSentence } from './metrics';
 
 /**
