@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
-import { architectureToDevelopmentSteps } from '../../../agents/architecture-to-development';
 import {
   createCodeCommitter,
   type CommitRecord,
@@ -27,6 +26,8 @@ import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemA
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';
 import type { ArtifactKind } from '../../../core/artifactKinds';
+import { architectureToDevelopment } from '../../../orchestrations/architectureToDevelopment';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 const backlog = {
   product: 'Neighbourhood Tool Library',
@@ -129,11 +130,7 @@ const streamAgents = [frontendDeveloper, mobileDeveloper, infrastructureEngineer
 
 describe('phase 2 streams', () => {
   it('lists the phase in order with the five streams as one parallel group', () => {
-    expect(
-      architectureToDevelopmentSteps.map((step) =>
-        Array.isArray(step) ? step.map((a) => a.name) : step.name,
-      ),
-    ).toEqual([
+    expect(phaseSteps(architectureToDevelopment, 'architecture-to-development')).toEqual([
       'techLead',
       [
         'backendDeveloper',
