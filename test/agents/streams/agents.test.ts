@@ -25,7 +25,7 @@ import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner'
 import type { DomainModel } from '../../../agents/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { plantNurseryModel } from './fixtures/plantNursery';
-import { toolLibraryModel } from './fixtures/toolLibrary';
+import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
 
 const backlog = {
   product: 'Neighbourhood Tool Library',
