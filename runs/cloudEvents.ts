@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CloudEvent } from '../platform/ports/eventBus';
-import type { PublishEventInput } from '../orchestrations/contracts';
+import type { CloudEvent } from '../core/ports/eventBus';
+import type { PublishEventInput } from '../core/workflowContracts';
 
 /** A deterministic id per (run, occurrence), formatted as a UUID: the same event always gets the same id. */
 export function eventId(runId: string, occurrence: string): string {

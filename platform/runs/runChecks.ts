@@ -1,6 +1,6 @@
 import { validateSegment } from '../artifacts/artifactPath';
-import type { CloudEvent } from '../ports/eventBus';
-import type { RunDocument, RunStatus } from '../ports/runStore';
+import type { CloudEvent } from '../../core/ports/eventBus';
+import type { RunDocument, RunStatus } from '../../core/ports/runStore';
 
 /** Run ids as runs are started with them (also the durable instance id, so never `:`, which phase ids use). */
 export const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunDocument } from '../../platform/ports/runStore';
+import type { RunDocument } from '../../core/ports/runStore';
 import { maxVisionBytes } from '../../runs/runOptions';
 import { eventually, send, sendJson, shortVision, startApi, tokens, type Api, type Reply } from './support';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { agentCatalog } from '../../agents/catalog';
 import { registerInto, registry } from '../../local/durableHost/functionsCore';
 import { FunctionRegistry } from '../../local/durableHost/registry';
-import type { AgentActivityInput, AgentActivityResult } from '../../orchestrations/contracts';
+import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 
 const vision = readFileSync(join(__dirname, '../../examples/visions/neighbourhood-tool-library.md'), 'utf8');
