@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentPorts } from '../../agents/runtime/agentContext';
 import { composeFromSettings, type Composition } from '../../functions/compositionRoot';
+import type { Clock } from '../../local/durableHost/clock';
+import type { FunctionRegistry } from '../../local/durableHost/registry';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { createPorts, type Ports } from '../../platform/config';
 import { parseRunOptions, type RunOptionsInput } from '../../runs/runOptions';
@@ -33,6 +35,10 @@ export async function startTestFactory(
     env?: NodeJS.ProcessEnv;
     home?: string;
     agents?: Partial<AgentPorts>;
+    /** A manual clock lets a test move durable time (timers, approval deadlines) forward. */
+    clock?: Clock;
+    /** The test's own registrations (fake agents) over the app's; see `registerInto`. */
+    registry?: FunctionRegistry;
   } = {},
 ): Promise<TestFactory> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'factory-test-'));
@@ -42,6 +48,8 @@ export async function startTestFactory(
   const factory = await EmbeddedFactory.start({
     composition,
     maxPayloadBytes: options.maxPayloadBytes,
+    clock: options.clock,
+    registry: options.registry,
   });
   return {
     factory,
