@@ -9,14 +9,13 @@ import type {
   RunInput,
   RunStateChange,
 } from './contracts';
+import { phaseInstanceId } from '../platform/runs/instanceIds';
 import { phases, type Phase } from './phases';
 import { activityRetry } from './retryPolicy';
 
 type Step<T = void> = Generator<Task, T, unknown>;
 
 export const approvalEventName = (gate: string) => `approval-${gate}`;
-export const phaseInstanceId = (runId: string, phase: string, iteration: number, attempt: number) =>
-  `${runId}:${phase}:${iteration}:${attempt}`;
 
 /**
  * A factory run: the phases in order, each a sub-orchestration; a failed gate sends the work back to its
@@ -49,7 +48,8 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
       result = (yield context.df.callSubOrchestrator(
         phase.orchestrator,
         run.phaseInput(phase, attempt, entry[index], feedback[phase.id] ?? []),
-        phaseInstanceId(run.input.runId, phase.id, iteration, attempt),
+        // Derived from this instance's own id, so the phases are as tenant-scoped as the run.
+        phaseInstanceId(context.df.instanceId, phase.id, iteration, attempt),
       )) as PhaseResult;
     } catch (error) {
       return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);
