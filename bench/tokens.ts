@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ArtifactRef } from '../agents/agent';
+import type { ArtifactRef } from '../core/agent';
 import { agentCatalog } from '../agents/catalog';
 import { createAgentContext } from '../agents/runtime/agentContext';
 import { responseFormatFor } from '../agents/runtime/azureOpenAi/jsonSchema';

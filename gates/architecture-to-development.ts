@@ -1,11 +1,11 @@
-import type { AgentContext } from '../agents/agent';
-import { compileService } from '../agents/blueprint/backend/compileService';
-import { implementedRoutes, missingOperations } from '../agents/blueprint/backend/routeTable';
-import { describeDiagnostics, loadServices, type ServiceSources } from '../agents/blueprint/testing/services';
-import { clientsTypeCheckCriterion } from '../agents/blueprint/clients/criteria';
-import { migrationsApplyCriterion } from '../agents/blueprint/database/criteria';
-import { productBicepCriterion } from '../agents/blueprint/infrastructure/criteria';
-import { atLeast, noFindings, type GateCriterion, type GateDefinition } from './gate';
+import type { AgentContext } from '../core/agent';
+import { compileService } from '../toolchain/backend/compileService';
+import { implementedRoutes, missingOperations } from '../toolchain/backend/routeTable';
+import { describeDiagnostics, loadServices, type ServiceSources } from '../toolchain/testing/services';
+import { clientsTypeCheckCriterion } from '../toolchain/clients/criteria';
+import { migrationsApplyCriterion } from '../toolchain/database/criteria';
+import { productBicepCriterion } from '../toolchain/infrastructure/criteria';
+import { atLeast, noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 
 /**
  * One criterion of the gate. The same shape as `migrationsApplyCriterion` (agents/blueprint/database) and

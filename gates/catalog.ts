@@ -1,4 +1,4 @@
-import type { GateDefinition } from './gate';
+import type { GateDefinition } from '../core/gate';
 import { architectureToDevelopmentGate } from './architecture-to-development';
 import { deploymentToProductionGate } from './deployment-to-production';
 import { developmentToTestingGate } from './development-to-testing';

@@ -1,16 +1,15 @@
 import type { PostDeploymentCheck } from '../agents/deployment-to-production/postDeploymentValidator';
 import type { PreDeploymentCheck } from '../agents/deployment-to-production/preDeploymentValidator';
 import type { DeploymentReport } from '../agents/blueprint/operations/reports';
-import { deploymentToProduction } from '../agents/blueprint/release/phaseIds';
-import { allJson, newestJson } from '../agents/blueprint/release/productFiles';
-import { noFindings, type GateCriterion, type GateDefinition } from './gate';
+import { allJson, newestJson } from '../toolchain/release/productFiles';
+import { noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 
 const describe = (c: { service: string; name: string; status?: number; error?: string }) =>
   `${c.service} ${c.name}: ${c.status ?? c.error ?? 'failed'}`;
 
 /** The production gate: the new version took the traffic and answers its health, smoke and integration checks. */
 export const deploymentToProductionGate: GateDefinition = {
-  phase: deploymentToProduction,
+  phase: 'deployment-to-production',
   reads: ['pre-deployment-check', 'deployment-report', 'health-check'],
   async evaluate(ctx) {
     const criteria: GateCriterion[] = [];

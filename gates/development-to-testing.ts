@@ -1,11 +1,11 @@
-import type { AgentContext } from '../agents/agent';
+import type { AgentContext } from '../core/agent';
 import type { ChaosTestReport } from '../agents/development-to-testing/chaosEngineer';
 import type { CodeReview } from '../agents/development-to-testing/codeReviewer';
 import type { CoverageReport } from '../agents/development-to-testing/testCoverageValidator';
 import type { LoadTestReport } from '../agents/development-to-testing/loadTester';
 import { defaultExitCriteria } from '../agents/development-to-testing/qaEngineer';
 import type { ServiceTestResults } from '../agents/development-to-testing/testAutomationEngineer';
-import { noFindings, type GateCriterion, type GateDefinition } from './gate';
+import { noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 
 async function all<T>(ctx: AgentContext, kind: string): Promise<T[]> {
   const out: T[] = [];

@@ -2,16 +2,15 @@ import type { CostReport } from '../agents/production-to-optimization/costOptimi
 import type { EvolutionPlan } from '../agents/production-to-optimization/feedbackEvolution';
 import type { GrowthReport } from '../agents/production-to-optimization/growthStrategist';
 import type { PerformanceReport } from '../agents/production-to-optimization/productionObserver';
-import { productionToOptimization } from '../agents/blueprint/release/phaseIds';
-import { newestJson } from '../agents/blueprint/release/productFiles';
-import { noFindings, type GateCriterion, type GateDefinition } from './gate';
+import { newestJson } from '../toolchain/release/productFiles';
+import { noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 
 /**
  * The optimization gate checks that the learning loop has what it needs: a measurement of the live product,
  * every success metric assessed, a cost model, and an evolution plan whose firing alerts are in its backlog.
  */
 export const productionToOptimizationGate: GateDefinition = {
-  phase: productionToOptimization,
+  phase: 'production-to-optimization',
   reads: ['performance-report', 'growth-report', 'cost-report', 'evolution-plan'],
   async evaluate(ctx) {
     const criteria: GateCriterion[] = [];

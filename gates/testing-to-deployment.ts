@@ -1,13 +1,12 @@
 import type { DeploymentPlan } from '../agents/testing-to-deployment/deploymentOrchestrator';
 import type { PipelineReport } from '../agents/testing-to-deployment/devopsEngineer';
 import type { SecurityReport } from '../agents/testing-to-deployment/securityEngineer';
-import { testingToDeployment } from '../agents/blueprint/release/phaseIds';
-import { loadReleasePackage, newestJson, verifyPackage } from '../agents/blueprint/release/productFiles';
-import { noFindings, type GateCriterion, type GateDefinition } from './gate';
+import { loadReleasePackage, newestJson, verifyPackage } from '../toolchain/release/productFiles';
+import { noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 
 /** The release gate: no high-severity security finding, the package re-read and verified, a complete plan. */
 export const testingToDeploymentGate: GateDefinition = {
-  phase: testingToDeployment,
+  phase: 'testing-to-deployment',
   reads: ['security-report', 'release-package', 'deployment-plan', 'pipeline'],
   async evaluate(ctx) {
     const criteria: GateCriterion[] = [];

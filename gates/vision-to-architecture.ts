@@ -1,15 +1,11 @@
-import type { AgentContext, ArtifactRef } from '../agents/agent';
-import { camel, collectionPath, commandPath, kebab } from '../agents/blueprint/apiConventions';
-import { missingMadrSections } from '../agents/blueprint/architecture/adr';
-import { allEntities, words } from '../agents/blueprint/architecture/model';
-import { storiesOf, type StoryRef } from '../agents/blueprint/architecture/stories';
-import {
-  asyncApiProblems,
-  jsonSchemaProblems,
-  openApiProblems,
-} from '../agents/blueprint/architecture/validation';
-import { domainModelSchema, type DomainModel, type Entity } from '../agents/schemas/domainModel';
-import { atLeast, noFindings, type GateCriterion, type GateDefinition } from './gate';
+import type { AgentContext, ArtifactRef } from '../core/agent';
+import { camel, collectionPath, commandPath, kebab } from '../toolchain/apiConventions';
+import { missingMadrSections } from '../toolchain/architecture/adr';
+import { allEntities, words } from '../toolchain/architecture/model';
+import { storiesOf, type StoryRef } from '../toolchain/architecture/stories';
+import { asyncApiProblems, jsonSchemaProblems, openApiProblems } from '../toolchain/architecture/validation';
+import { domainModelSchema, type DomainModel, type Entity } from '../toolchain/schemas/domainModel';
+import { atLeast, noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 
 interface Loaded {
   ref: ArtifactRef;

@@ -1,5 +1,14 @@
 import * as df from 'durable-functions';
-import { architectureToDevelopmentSteps } from '../agents/architecture-to-development';
+import {
+  backendDeveloper,
+  codeCommitter,
+  databaseArchitect,
+  frontendDeveloper,
+  infrastructureEngineer,
+  mobileDeveloper,
+  pullRequestCreator,
+  techLead,
+} from '../agents/architecture-to-development';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -7,10 +16,16 @@ import { phaseOrchestrator } from './phaseScope';
  * Committer and Pull Request Creator; then the gate.
  */
 export const architectureToDevelopment = phaseOrchestrator(function* (phase) {
-  for (const step of architectureToDevelopmentSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(techLead);
+  yield* phase.parallel([
+    backendDeveloper,
+    frontendDeveloper,
+    mobileDeveloper,
+    infrastructureEngineer,
+    databaseArchitect,
+  ]);
+  yield* phase.agent(codeCommitter);
+  yield* phase.agent(pullRequestCreator);
   yield* phase.gate();
 });
 

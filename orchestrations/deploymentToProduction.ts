@@ -1,5 +1,12 @@
 import * as df from 'durable-functions';
-import { deploymentToProductionSteps, rollbackCoordinator } from '../agents/deployment-to-production';
+import {
+  observabilityActivator,
+  postDeploymentValidator,
+  preDeploymentValidator,
+  productionDeployer,
+  productionProvisioner,
+  rollbackCoordinator,
+} from '../agents/deployment-to-production';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -9,10 +16,11 @@ import { phaseOrchestrator } from './phaseScope';
  * DeploymentFailed; the run then returns to Testing with the findings.
  */
 export const deploymentToProduction = phaseOrchestrator(function* (phase) {
-  for (const step of deploymentToProductionSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(preDeploymentValidator);
+  yield* phase.agent(productionProvisioner);
+  yield* phase.agent(productionDeployer);
+  yield* phase.agent(observabilityActivator);
+  yield* phase.agent(postDeploymentValidator);
   const gate = yield* phase.gate();
   const report = phase.outputs.find((ref) => ref.kind === 'deployment-report' && ref.path.endsWith('.json'));
   if (gate.passed) {

@@ -1,5 +1,14 @@
 import * as df from 'durable-functions';
-import { developmentToTestingSteps } from '../agents/development-to-testing';
+import {
+  bugInvestigator,
+  chaosEngineer,
+  codeReviewer,
+  loadTester,
+  qaEngineer,
+  testAutomationEngineer,
+  testCoverageValidator,
+  testGenerator,
+} from '../agents/development-to-testing';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -8,10 +17,13 @@ import { phaseOrchestrator } from './phaseScope';
  * bug reports back to Development.
  */
 export const developmentToTesting = phaseOrchestrator(function* (phase) {
-  for (const step of developmentToTestingSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(qaEngineer);
+  yield* phase.agent(testGenerator);
+  yield* phase.agent(testAutomationEngineer);
+  yield* phase.agent(testCoverageValidator);
+  yield* phase.parallel([loadTester, chaosEngineer]);
+  yield* phase.agent(bugInvestigator);
+  yield* phase.agent(codeReviewer);
   yield* phase.gate();
 });
 

@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
-import type { OrchestrationContext, Task } from 'durable-functions';
+import type { OrchestrationContext } from 'durable-functions';
+import { activities } from '../core/activities';
 import type {
   ApprovalDecision,
   FactoryEventName,
@@ -8,12 +9,10 @@ import type {
   PublishEventInput,
   RunInput,
   RunStateChange,
-} from './contracts';
+} from '../core/workflowContracts';
+import { phases, type Phase } from '../core/phases';
 import { phaseInstanceId } from '../platform/runs/instanceIds';
-import { phases, type Phase } from './phases';
-import { activityRetry } from './retryPolicy';
-
-type Step<T = void> = Generator<Task, T, unknown>;
+import { callActivity, type Step } from './callActivity';
 
 export const approvalEventName = (gate: string) => `approval-${gate}`;
 
@@ -166,11 +165,11 @@ class RunScope {
       at: this.context.df.currentUtcDateTime.toISOString(),
       traceparent: this.input.traceparent,
     };
-    yield this.context.df.callActivityWithRetry('publishEvent', activityRetry(), event);
+    yield* callActivity(this.context, activities.publishEvent, event);
   }
 
   *record(change: RunStateChange): Step {
-    yield this.context.df.callActivityWithRetry('recordRunState', activityRetry(), {
+    yield* callActivity(this.context, activities.recordRunState, {
       runId: this.input.runId,
       tenantId: this.input.tenantId,
       at: this.context.df.currentUtcDateTime.toISOString(),
@@ -247,7 +246,7 @@ class RunScope {
 
   /** The run report (an artifact of kind `run-report`), written when the run ends. */
   *writeReport(): Step {
-    yield this.context.df.callActivityWithRetry('writeRunReport', activityRetry(), {
+    yield* callActivity(this.context, activities.writeRunReport, {
       runId: this.input.runId,
       tenantId: this.input.tenantId,
       at: this.context.df.currentUtcDateTime.toISOString(),

@@ -1,5 +1,6 @@
-import type { OrchestrationContext, Task } from 'durable-functions';
-import type { AgentDefinition, ArtifactRef } from '../agents/agent';
+import type { OrchestrationContext } from 'durable-functions';
+import { activities, agentActivity, type Activity } from '../core/activities';
+import type { AgentDefinition, ArtifactRef } from '../core/agent';
 import type {
   AgentActivityInput,
   AgentActivityResult,
@@ -10,15 +11,13 @@ import type {
   PublishEventInput,
   RunStateChange,
   SealPhaseInput,
-} from './contracts';
-import { phaseById } from './phases';
-import { activityRetry } from './retryPolicy';
+} from '../core/workflowContracts';
+import { phaseById } from '../core/phases';
+import { callActivities, callActivity, type Step } from './callActivity';
 
 export class BudgetExceeded extends Error {
   override name = 'BudgetExceeded';
 }
-
-type Step<T = void> = Generator<Task, T, unknown>;
 
 const maxFindings = 25;
 const maxFindingLength = 400;
@@ -66,26 +65,30 @@ export class PhaseScope {
   /** One agent, then its outputs join the phase's. */
   *agent(agent: AgentDefinition<unknown>): Step<ArtifactRef[]> {
     this.status(agent.role, { agents: [agent.name] });
-    const result = (yield this.callAgent(agent)) as AgentActivityResult;
+    const result = yield* callActivity(this.context, agentActivity(agent), this.agentInput(agent));
     return this.accept(result);
   }
 
   /** Agents that work at the same time (the seed's `par`): one Task.all. */
   *parallel(agents: Array<AgentDefinition<unknown>>): Step<ArtifactRef[]> {
     this.status(agents.map((a) => a.role).join(' | '), { agents: agents.map((a) => a.name) });
-    const results = (yield this.context.df.Task.all(
-      agents.map((agent) => this.callAgent(agent)),
-    )) as AgentActivityResult[];
+    const calls = agents.map(
+      (agent): [Activity<AgentActivityInput, AgentActivityResult>, AgentActivityInput] => [
+        agentActivity(agent),
+        this.agentInput(agent),
+      ],
+    );
+    const results = yield* callActivities(this.context, calls);
     return results.flatMap((result) => this.accept(result));
   }
 
   /** The phase's quality gate; publishes QualityGatePassed or QualityGateFailed. */
   *gate(): Step<GateActivityResult> {
     this.status('quality gate');
-    const gate = (yield this.context.df.callActivityWithRetry('evaluateGate', activityRetry(), {
+    const gate = yield* callActivity(this.context, activities.evaluateGate, {
       ...this.activityBase(),
       inputs: this.outputs,
-    })) as GateActivityResult;
+    });
     this.lastGate = gate;
     yield* this.publish(gate.passed ? 'QualityGatePassed' : 'QualityGateFailed', {
       report: gate.report,
@@ -107,11 +110,11 @@ export class PhaseScope {
       at: this.context.df.currentUtcDateTime.toISOString(),
       traceparent: this.input.traceparent,
     };
-    yield this.context.df.callActivityWithRetry('publishEvent', activityRetry(), event);
+    yield* callActivity(this.context, activities.publishEvent, event);
   }
 
   *record(change: RunStateChange): Step {
-    yield this.context.df.callActivityWithRetry('recordRunState', activityRetry(), {
+    yield* callActivity(this.context, activities.recordRunState, {
       runId: this.input.runId,
       tenantId: this.input.tenantId,
       at: this.context.df.currentUtcDateTime.toISOString(),
@@ -132,11 +135,7 @@ export class PhaseScope {
       manifest,
       outputs: this.outputs,
     };
-    const next = (yield this.context.df.callActivityWithRetry(
-      'sealPhase',
-      activityRetry(),
-      sealed,
-    )) as ArtifactRef;
+    const next = yield* callActivity(this.context, activities.sealPhase, sealed);
     yield* this.record({
       kind: 'phase-ended',
       phase,
@@ -163,13 +162,12 @@ export class PhaseScope {
     return { runId, tenantId, phase, iteration, attempt, model, manifest, traceparent };
   }
 
-  private callAgent(agent: AgentDefinition<unknown>): Task {
-    const input: AgentActivityInput = {
+  private agentInput(agent: AgentDefinition<unknown>): AgentActivityInput {
+    return {
       ...this.activityBase(),
       inputs: this.outputs.filter((ref) => agent.reads.includes(ref.kind)),
       feedback: this.input.feedback,
     };
-    return this.context.df.callActivityWithRetry(agent.name, activityRetry(), input);
   }
 
   private accept(result: AgentActivityResult): ArtifactRef[] {

@@ -1,5 +1,12 @@
 import * as df from 'durable-functions';
-import { productionToOptimizationSteps } from '../agents/production-to-optimization';
+import {
+  costOptimizer,
+  customerSuccess,
+  deploymentRetention,
+  feedbackEvolution,
+  growthStrategist,
+  productionObserver,
+} from '../agents/production-to-optimization';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -8,10 +15,11 @@ import { phaseOrchestrator } from './phaseScope';
  * evolution plan) into the next iteration.
  */
 export const productionToOptimization = phaseOrchestrator(function* (phase) {
-  for (const step of productionToOptimizationSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(productionObserver);
+  yield* phase.agent(customerSuccess);
+  yield* phase.parallel([growthStrategist, costOptimizer]);
+  yield* phase.agent(feedbackEvolution);
+  yield* phase.agent(deploymentRetention);
   yield* phase.gate();
 });
 

@@ -1,5 +1,12 @@
 import * as df from 'durable-functions';
-import { testingToDeploymentSteps } from '../agents/testing-to-deployment';
+import {
+  cloudProvisioner,
+  deploymentOrchestrator,
+  devopsEngineer,
+  observabilityEngineer,
+  releaseManager,
+  securityEngineer,
+} from '../agents/testing-to-deployment';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -7,10 +14,10 @@ import { phaseOrchestrator } from './phaseScope';
  * Manager; Deployment Orchestrator; then the release gate. DeploymentReady is published once the gate passes.
  */
 export const testingToDeployment = phaseOrchestrator(function* (phase) {
-  for (const step of testingToDeploymentSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(devopsEngineer);
+  yield* phase.parallel([cloudProvisioner, securityEngineer, observabilityEngineer]);
+  yield* phase.agent(releaseManager);
+  yield* phase.agent(deploymentOrchestrator);
   const gate = yield* phase.gate();
   if (gate.passed) {
     const release = phase.outputs.find((ref) => ref.kind === 'release-package');

@@ -1,5 +1,15 @@
 import * as df from 'durable-functions';
-import { visionToArchitectureAgents } from '../agents/vision-to-architecture';
+import {
+  apiDesigner,
+  businessAnalyst,
+  enterpriseArchitect,
+  eventDrivenArchitect,
+  productManager,
+  productOwner,
+  solutionArchitect,
+  uxDesigner,
+  visionArchitect,
+} from '../agents/vision-to-architecture';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -8,7 +18,15 @@ import { phaseOrchestrator } from './phaseScope';
  * ArchitectureReady.
  */
 export const visionToArchitecture = phaseOrchestrator(function* (phase) {
-  for (const agent of visionToArchitectureAgents) yield* phase.agent(agent);
+  yield* phase.agent(visionArchitect);
+  yield* phase.agent(productManager);
+  yield* phase.agent(productOwner);
+  yield* phase.agent(businessAnalyst);
+  yield* phase.agent(uxDesigner);
+  yield* phase.agent(enterpriseArchitect);
+  yield* phase.agent(solutionArchitect);
+  yield* phase.agent(eventDrivenArchitect);
+  yield* phase.agent(apiDesigner);
   const gate = yield* phase.gate();
   if (gate.passed)
     yield* phase.publish('ArchitectureReady', {

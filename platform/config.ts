@@ -3,9 +3,9 @@ import type { TokenCredential } from '@azure/identity';
 import type { ServiceBusClient } from '@azure/service-bus';
 import { FilesystemArtifactStore } from './artifacts/filesystemArtifactStore';
 import type { EmbeddedEventBus } from './events/embeddedEventBus';
-import type { ArtifactStore } from './ports/artifactStore';
-import type { EventBus } from './ports/eventBus';
-import type { RunStore } from './ports/runStore';
+import type { ArtifactStore } from '../core/ports/artifactStore';
+import type { EventBus } from '../core/ports/eventBus';
+import type { RunStore } from '../core/ports/runStore';
 
 // Adapters and Azure SDKs are loaded only for the ports that use them: the CLI starts faster, and the
 // native SQLite module is never loaded in Azure.

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createPorts, type Ports } from './config';
-import type { ActivityTrace } from './ports/activityTrace';
+import type { ActivityTrace } from '../core/ports/activityTrace';
 
 /** Where local state lives: `FACTORY_HOME`, by default `./.factory`. */
 export function factoryHome(env: NodeJS.ProcessEnv = process.env): string {

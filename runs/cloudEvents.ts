@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CloudEvent } from '../platform/ports/eventBus';
-import type { PublishEventInput } from '../orchestrations/contracts';
+import type { CloudEvent } from '../core/ports/eventBus';
+import type { PublishEventInput } from '../core/workflowContracts';
 import { runInstanceId } from '../platform/runs/instanceIds';
 
 /**

@@ -1,5 +1,5 @@
-import type { ArtifactRef } from '../agents/agent';
-import type { ArtifactStore } from '../platform/ports/artifactStore';
+import type { ArtifactRef } from '../core/agent';
+import type { ArtifactStore } from '../core/ports/artifactStore';
 
 /**
  * A context manifest: every artifact reference a phase starts from. Orchestrators pass one reference to it

@@ -1,7 +1,7 @@
 import { approvalEventName } from '../orchestrations/factoryRun';
-import { approvalGates } from '../orchestrations/phases';
+import { approvalGates } from '../core/phases';
 import type { Ports } from '../platform/config';
-import type { RunDocument } from '../platform/ports/runStore';
+import type { RunDocument } from '../core/ports/runStore';
 import { runInstanceId } from '../platform/runs/instanceIds';
 import type { RunsClient } from './startRun';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { approvalGates } from '../orchestrations/phases';
-import type { RunOptions } from '../platform/ports/runStore';
+import { approvalGates } from '../core/phases';
+import type { RunOptions } from '../core/ports/runStore';
 
 /** Limits on what a person may ask for in one run. */
 export const maxVisionBytes = 64 * 1024;

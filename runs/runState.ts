@@ -1,6 +1,6 @@
-import type { StoredArtifact } from '../platform/ports/artifactStore';
-import type { RunDocument } from '../platform/ports/runStore';
-import type { RunStateChange } from '../orchestrations/contracts';
+import type { StoredArtifact } from '../core/ports/artifactStore';
+import type { RunDocument } from '../core/ports/runStore';
+import type { RunStateChange } from '../core/workflowContracts';
 
 /**
  * Applies one orchestrator change to the run document. Idempotent: applying the same change twice (an

@@ -1,5 +1,5 @@
-import { phases } from '../orchestrations/phases';
-import type { RunDocument, RunStatus } from '../platform/ports/runStore';
+import { phases } from '../core/phases';
+import type { RunDocument, RunStatus } from '../core/ports/runStore';
 
 /**
  * The status a person should see: the run document's, unless the orchestration ended in a way the document

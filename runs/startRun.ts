@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ArtifactRef } from '../agents/agent';
-import type { RunInput } from '../orchestrations/contracts';
+import type { ArtifactRef } from '../core/agent';
+import type { RunInput } from '../core/workflowContracts';
 import { splitFrontMatter, VisionFrontMatterError } from '../agents/blueprint/vision/markdown';
-import type { RunDocument, RunOptions } from '../platform/ports/runStore';
+import type { RunDocument, RunOptions } from '../core/ports/runStore';
 import type { Ports } from '../platform/config';
 import { runInstanceId } from '../platform/runs/instanceIds';
 import { runIdPattern, runIdRule } from '../platform/runs/runChecks';

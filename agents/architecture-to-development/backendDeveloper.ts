@@ -1,9 +1,9 @@
-import { releaseVersion } from '../blueprint/release/version';
+import { releaseVersion } from '../../core/version';
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { generateService } from '../blueprint/backend/generateService';
-import { moneyFormatOf } from '../blueprint/backend/model';
-import { domainModelSchema } from '../schemas/domainModel';
+import type { AgentDefinition } from '../../core/agent';
+import { generateService } from '../../toolchain/backend/generateService';
+import { moneyFormatOf } from '../../toolchain/backend/model';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 const serviceSchema = z.object({
   context: z.string(),

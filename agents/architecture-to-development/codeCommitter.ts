@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AgentContext, AgentDefinition } from '../agent';
+import type { AgentContext, AgentDefinition } from '../../core/agent';
 import { LocalGitRepository } from '../../platform/git/localGitRepository';
-import type { SourceRepository } from '../../platform/git/sourceRepository';
+import type { SourceRepository } from '../../core/ports/sourceRepository';
 
 /** The generated product's streams, in commit order, and the folder artifact kinds each one owns. */
 export const streams = [

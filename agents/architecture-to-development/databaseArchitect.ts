@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { generateMigrations } from '../blueprint/database/postgresMigrations';
-import { domainModelSchema } from '../schemas/domainModel';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 const outputSchema = z.object({
   /** All foreign keys in a final migration, chosen when a previous attempt's migrations failed to apply. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { clientAppBlueprint } from '../blueprint/clients/clientAppBlueprint';
 
 export const clientAppOutputSchema = z.object({

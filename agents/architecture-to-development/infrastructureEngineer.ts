@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { feedbackFor } from '../blueprint/clients/inputs';
 import { generateProductInfrastructure } from '../blueprint/infrastructure/productBicep';
-import { domainModelSchema } from '../schemas/domainModel';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 const outputSchema = z.object({
   folder: z.literal('infra'),

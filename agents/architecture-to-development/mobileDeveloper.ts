@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { clientAppBlueprint } from '../blueprint/clients/clientAppBlueprint';
 import { clientAppOutputSchema, type ClientAppOutput } from './frontendDeveloper';
 

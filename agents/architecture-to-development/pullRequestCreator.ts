@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { AgentContext, AgentDefinition } from '../agent';
+import type { AgentContext, AgentDefinition } from '../../core/agent';
 import { LocalGitRepository } from '../../platform/git/localGitRepository';
-import type { SourceRepository } from '../../platform/git/sourceRepository';
-import { backlogSchema } from '../schemas/backlog';
-import { domainModelSchema } from '../schemas/domainModel';
+import type { SourceRepository } from '../../core/ports/sourceRepository';
+import { backlogSchema } from '../../toolchain/schemas/backlog';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import type { CommitRecord } from './codeCommitter';
-import { markdownText } from '../blueprint/escaping/markdownText';
+import { markdownText } from '../../toolchain/escaping/markdownText';
 
 const fileSchema = z.object({
   path: z.string(),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { contextOperations } from '../blueprint/apiConventions';
-import { domainModelSchema, type DomainModel } from '../schemas/domainModel';
-import { markdownText } from '../blueprint/escaping/markdownText';
+import type { AgentDefinition } from '../../core/agent';
+import { contextOperations } from '../../toolchain/apiConventions';
+import { domainModelSchema, type DomainModel } from '../../toolchain/schemas/domainModel';
+import { markdownText } from '../../toolchain/escaping/markdownText';
 
 const taskSchema = z.object({
   id: z.string(),

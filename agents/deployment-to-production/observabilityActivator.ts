@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { deploymentToProduction } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
+import { newestJson } from '../../toolchain/release/productFiles';
 import type { ObservabilityConfig } from '../testing-to-deployment/observabilityEngineer';
 
 export const observabilityActivationSchema = z.object({
@@ -25,7 +24,7 @@ export type ObservabilityActivation = z.infer<typeof observabilityActivationSche
 export const observabilityActivator: AgentDefinition<ObservabilityActivation> = {
   name: 'observabilityActivator',
   role: 'Observability Engineer',
-  phase: deploymentToProduction,
+  phase: 'deployment-to-production',
   purpose:
     'Binds the alert rules of the observability configuration to the live deployment, so phase 6 measures against them.',
   reads: ['observability-config', 'deployment-report'],

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { integrationTargets } from '../blueprint/operations/checks';
 import { checkResultSchema, type DeploymentReport } from '../blueprint/operations/reports';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { deploymentToProduction } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
+import { newestJson } from '../../toolchain/release/productFiles';
 import { httpCheck, type CheckResult } from '../../platform/deployment';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 
@@ -74,7 +73,7 @@ async function createAndRead(
 export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
   name: 'postDeploymentValidator',
   role: 'QA Engineer',
-  phase: deploymentToProduction,
+  phase: 'deployment-to-production',
   purpose:
     'Validates what serves after the deployment: health checks, smoke tests and create-then-read integration tests against the deployed URLs.',
   reads: ['deployment-report', 'deployment-plan', 'domain-model', 'openapi'],

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { deploymentToProduction } from '../blueprint/release/phaseIds';
-import { loadReleasePackage, newestJson, verifyPackage } from '../blueprint/release/productFiles';
+import { loadReleasePackage, newestJson, verifyPackage } from '../../toolchain/release/productFiles';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 
 export const preDeploymentSchema = z.object({
@@ -17,7 +16,7 @@ export type PreDeploymentCheck = z.infer<typeof preDeploymentSchema>;
 export const preDeploymentValidator: AgentDefinition<PreDeploymentCheck> = {
   name: 'preDeploymentValidator',
   role: 'Deployment Orchestrator',
-  phase: deploymentToProduction,
+  phase: 'deployment-to-production',
   purpose:
     'Validates, right before deploying, that the package read from storage still verifies, the plan was ready and the target answers.',
   reads: ['release-package', 'deployment-plan'],

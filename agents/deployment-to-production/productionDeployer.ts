@@ -1,13 +1,12 @@
 import { join } from 'node:path';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import {
   deploymentReportSchema,
   renderDeploymentReport,
   type DeploymentReport,
 } from '../blueprint/operations/reports';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { deploymentToProduction } from '../blueprint/release/phaseIds';
-import { loadReleasePackage, newestJson } from '../blueprint/release/productFiles';
+import { loadReleasePackage, newestJson } from '../../toolchain/release/productFiles';
 import { LocalBlueGreenTarget, type SmokeCheck } from '../../platform/deployment';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 import type { PreDeploymentCheck } from './preDeploymentValidator';
@@ -16,7 +15,7 @@ import type { ProvisioningRecord } from './productionProvisioner';
 export const productionDeployer: AgentDefinition<DeploymentReport> = {
   name: 'productionDeployer',
   role: 'Deployment Orchestrator',
-  phase: deploymentToProduction,
+  phase: 'deployment-to-production',
   purpose:
     'Deploys the release blue/green: the new version starts beside the serving one, passes health and smoke checks, then takes the traffic; otherwise it is stopped and the old one keeps serving.',
   reads: ['release-package', 'deployment-plan', 'pre-deployment-check', 'provisioning-record'],

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { buildArmTemplate } from '../blueprint/operations/armTemplate';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { deploymentToProduction } from '../blueprint/release/phaseIds';
-import { loadReleasePackage, newestJson } from '../blueprint/release/productFiles';
+import { loadReleasePackage, newestJson } from '../../toolchain/release/productFiles';
 import { readTarGz } from '../../platform/deployment/tarball';
 import type { ProvisioningPlan } from '../testing-to-deployment/cloudProvisioner';
 
@@ -21,7 +20,7 @@ export type ProvisioningRecord = z.infer<typeof provisioningRecordSchema>;
 export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
   name: 'productionProvisioner',
   role: 'Cloud Provisioner',
-  phase: deploymentToProduction,
+  phase: 'deployment-to-production',
   purpose:
     "Prepares the production environment: for Azure, builds the product's Bicep to the ARM template the deployment applies; locally, records that no cloud resources are created.",
   reads: ['release-package', 'provisioning-plan', 'pre-deployment-check'],

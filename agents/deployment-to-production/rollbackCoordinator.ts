@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { deploymentOutcomeSchema, type DeploymentReport } from '../blueprint/operations/reports';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { deploymentToProduction } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
+import { newestJson } from '../../toolchain/release/productFiles';
 import type { PostDeploymentCheck } from './postDeploymentValidator';
 
 export const rollbackReportSchema = z.object({
@@ -17,7 +16,7 @@ export type RollbackReport = z.infer<typeof rollbackReportSchema>;
 export const rollbackCoordinator: AgentDefinition<RollbackReport> = {
   name: 'rollbackCoordinator',
   role: 'Release Manager',
-  phase: deploymentToProduction,
+  phase: 'deployment-to-production',
   purpose:
     'After a failed production gate, switches traffic back to the previous version when the failed one was serving, and records why.',
   reads: ['deployment-report', 'health-check'],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import type { ServiceTestResults } from './testAutomationEngineer';
 
 export const bugReportSchema = z.object({

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { compileService } from '../blueprint/backend/compileService';
-import { driverTargets, runChaos } from '../blueprint/testing/drive';
-import { loadServices, moneyFormatFor } from '../blueprint/testing/services';
-import { domainModelSchema } from '../schemas/domainModel';
+import type { AgentDefinition } from '../../core/agent';
+import { compileService } from '../../toolchain/backend/compileService';
+import { driverTargets, runChaos } from '../../toolchain/testing/drive';
+import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import { getSandbox } from '../../platform/sandbox';
 
 export const chaosTestSchema = z.object({

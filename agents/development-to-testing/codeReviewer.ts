@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { reviewSources } from '../blueprint/testing/codeReview';
-import { loadServices } from '../blueprint/testing/services';
+import { loadServices } from '../../toolchain/testing/services';
 
 const findingSchema = z.object({
   rule: z.string(),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { defaultLoad, driverTargets, runLoad } from '../blueprint/testing/drive';
-import { compileService } from '../blueprint/backend/compileService';
-import { loadServices, moneyFormatFor } from '../blueprint/testing/services';
-import { domainModelSchema } from '../schemas/domainModel';
+import type { AgentDefinition } from '../../core/agent';
+import { defaultLoad, driverTargets, runLoad } from '../../toolchain/testing/drive';
+import { compileService } from '../../toolchain/backend/compileService';
+import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import { getSandbox } from '../../platform/sandbox';
 import { defaultExitCriteria } from './qaEngineer';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { contextOperations } from '../blueprint/apiConventions';
-import { domainModelSchema } from '../schemas/domainModel';
+import type { AgentDefinition } from '../../core/agent';
+import { contextOperations } from '../../toolchain/apiConventions';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 export const testPlanSchema = z.object({
   product: z.string(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { runNodeTests } from '../blueprint/testing/runTests';
-import { buildWithTestCases, describeDiagnostics, loadServices } from '../blueprint/testing/services';
+import type { AgentDefinition } from '../../core/agent';
+import { runNodeTests } from '../../toolchain/testing/runTests';
+import { buildWithTestCases, describeDiagnostics, loadServices } from '../../toolchain/testing/services';
 import { getSandbox } from '../../platform/sandbox';
 
 const caseSchema = z.object({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AgentContext, AgentDefinition } from '../agent';
+import type { AgentContext, AgentDefinition } from '../../core/agent';
 import { contractTestSource, operationsOf } from '../blueprint/testing/contractTests';
-import { backlogSchema, type Story } from '../schemas/backlog';
-import { domainModelSchema } from '../schemas/domainModel';
+import { backlogSchema, type Story } from '../../toolchain/schemas/backlog';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 export const testCasesSchema = z.object({
   services: z.array(

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { productionToOptimization } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
+import type { AgentDefinition } from '../../core/agent';
+import { newestJson } from '../../toolchain/release/productFiles';
 import type { ProvisioningPlan } from '../testing-to-deployment/cloudProvisioner';
 import type { CustomerInsights } from './customerSuccess';
 import type { PerformanceReport } from './productionObserver';
@@ -58,7 +57,7 @@ const num = (v: string | undefined, fallback: number) =>
 export const costOptimizer: AgentDefinition<CostReport> = {
   name: 'costOptimizer',
   role: 'Platform Cost Optimization',
-  phase: productionToOptimization,
+  phase: 'production-to-optimization',
   purpose:
     "Models the monthly cost of the product's Azure resources per environment from the provisioning plan and recommends right-sizing from the measured load and the user demand.",
   reads: ['provisioning-plan', 'performance-report', 'customer-insights'],

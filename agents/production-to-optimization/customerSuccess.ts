@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { loadFeedback, parseFeedback, type FeedbackEntry } from '../blueprint/operations/feedbackInbox';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { productionToOptimization } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
+import { newestJson } from '../../toolchain/release/productFiles';
 import { factoryHome } from '../../platform/runtime';
 
 export const customerInsightsSchema = z.object({
@@ -42,7 +41,7 @@ const themes: Array<{ theme: string; words: RegExp }> = [
 export const customerSuccess: AgentDefinition<CustomerInsights> = {
   name: 'customerSuccess',
   role: 'Customer Success',
-  phase: productionToOptimization,
+  phase: 'production-to-optimization',
   purpose: "Finds user activity and pain points in the product's logs and in the users' feedback.",
   reads: ['feedback', 'domain-model', 'performance-report'],
   writes: ['customer-insights'],

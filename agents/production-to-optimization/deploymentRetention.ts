@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { productionToOptimization } from '../blueprint/release/phaseIds';
 import { keepDeployed } from '../../platform/deployment';
 import { ports } from '../../platform/runtime';
 
@@ -32,7 +31,7 @@ async function plannedIterations(tenantId: string, runId: string): Promise<numbe
 export const deploymentRetention: AgentDefinition<Retention> = {
   name: 'deploymentRetention',
   role: 'Release Manager',
-  phase: productionToOptimization,
+  phase: 'production-to-optimization',
   purpose:
     'Keeps the deployed product running after the run, or stops it when FACTORY_KEEP_DEPLOYED=false, and records which.',
   reads: ['evolution-plan'],

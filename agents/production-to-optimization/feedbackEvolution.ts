@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { productionToOptimization } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
+import type { AgentDefinition } from '../../core/agent';
+import { newestJson } from '../../toolchain/release/productFiles';
 import type { SecurityReport } from '../testing-to-deployment/securityEngineer';
 import type { CostReport } from './costOptimizer';
 import type { CustomerInsights } from './customerSuccess';
 import type { GrowthReport } from './growthStrategist';
 import type { PerformanceReport } from './productionObserver';
-import { markdownText } from '../blueprint/escaping/markdownText';
+import { markdownText } from '../../toolchain/escaping/markdownText';
 
 const item = z.object({
   id: z.string().regex(/^EV-\d{3}$/),
@@ -32,7 +31,7 @@ const rank = { must: 0, should: 1, could: 2 } as const;
 export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
   name: 'feedbackEvolution',
   role: 'Feedback & Evolution',
-  phase: productionToOptimization,
+  phase: 'production-to-optimization',
   purpose:
     'Turns performance, customer, growth, cost and security findings into evolution recommendations and a prioritised backlog for the next iteration.',
   reads: ['performance-report', 'customer-insights', 'growth-report', 'cost-report', 'security-report'],

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { productionToOptimization } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
-import type { SuccessMetric, Vision } from '../schemas/vision';
+import type { AgentDefinition } from '../../core/agent';
+import { newestJson } from '../../toolchain/release/productFiles';
+import type { SuccessMetric, Vision } from '../../toolchain/schemas/vision';
 import type { CustomerInsights } from './customerSuccess';
 import type { PerformanceReport } from './productionObserver';
 
@@ -83,7 +82,7 @@ function assess(
 export const growthStrategist: AgentDefinition<GrowthReport> = {
   name: 'growthStrategist',
   role: 'Growth Strategist',
-  phase: productionToOptimization,
+  phase: 'production-to-optimization',
   purpose:
     "Measures the product against the vision's success metrics where the telemetry allows, and names the instrumentation the others need.",
   reads: ['vision', 'performance-report', 'customer-insights'],

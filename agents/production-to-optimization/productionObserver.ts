@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { probe } from '../blueprint/operations/probe';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { productionToOptimization } from '../blueprint/release/phaseIds';
-import { newestJson } from '../blueprint/release/productFiles';
+import { newestJson } from '../../toolchain/release/productFiles';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 import type { ObservabilityConfig } from '../testing-to-deployment/observabilityEngineer';
 
@@ -41,7 +40,7 @@ export type PerformanceReport = z.infer<typeof performanceReportSchema>;
 export const productionObserver: AgentDefinition<PerformanceReport> = {
   name: 'productionObserver',
   role: 'Observability Engineer',
-  phase: productionToOptimization,
+  phase: 'production-to-optimization',
   purpose:
     'Measures the live product under a bounded probe load: latency percentiles, error rate and resource use, evaluated against the alert rules.',
   reads: ['deployment-plan', 'observability-config', 'deployment-report'],

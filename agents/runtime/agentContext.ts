@@ -1,6 +1,6 @@
-import type { ArtifactStore, StoredArtifact } from '../../platform/ports/artifactStore';
-import type { PhaseId } from '../../orchestrations/phases';
-import type { AgentContext, ArtifactFile, ArtifactFolder, ArtifactRef, FolderIndex } from '../agent';
+import type { ArtifactStore, StoredArtifact } from '../../core/ports/artifactStore';
+import type { PhaseId } from '../../core/phases';
+import type { AgentContext, ArtifactFile, ArtifactFolder, ArtifactRef, FolderIndex } from '../../core/agent';
 import { contentTypeOf } from './contentTypes';
 
 export interface AgentContextOptions {

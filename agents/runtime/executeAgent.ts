@@ -1,4 +1,4 @@
-import type { AgentDefinition, AgentResult } from '../agent';
+import type { AgentDefinition, AgentResult } from '../../core/agent';
 import type { RecordingAgentContext } from './agentContext';
 
 /** What a language model cost for one agent run (all zero for the blueprint engine). */

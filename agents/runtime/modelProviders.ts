@@ -1,4 +1,4 @@
-import type { ArtifactStore } from '../../platform/ports/artifactStore';
+import type { ArtifactStore } from '../../core/ports/artifactStore';
 import { createAzureOpenAiProvider } from './azureOpenAi/provider';
 import { ModelConfigurationError, readAzureOpenAiSettings } from './azureOpenAi/settings';
 import { blueprintProvider, type ModelProvider } from './executeAgent';

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { compileBicep } from '../blueprint/infrastructure/compileBicep';
+import type { AgentDefinition } from '../../core/agent';
+import { compileBicep } from '../../toolchain/infrastructure/compileBicep';
 import { bicepModules, bicepParams, bicepResources, paramString } from '../blueprint/release/bicepModel';
-import { testingToDeployment } from '../blueprint/release/phaseIds';
-import { loadProductFiles, serviceSlugs } from '../blueprint/release/productFiles';
+import { loadProductFiles, serviceSlugs } from '../../toolchain/release/productFiles';
 
 const plannedResource = z.object({
   type: z.string(),
@@ -43,7 +42,7 @@ const shapedBy: Record<string, string[]> = {
 export const cloudProvisioner: AgentDefinition<ProvisioningPlan> = {
   name: 'cloudProvisioner',
   role: 'Cloud Provisioner',
-  phase: testingToDeployment,
+  phase: 'testing-to-deployment',
   purpose:
     'Plans the Azure resources the product Bicep creates per environment (a what-if-like report) and compiles the Bicep when a CLI is available.',
   reads: ['product-bicep', 'service-source'],

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { smokeChecks } from '../blueprint/operations/checks';
 import { deploymentTarget } from '../blueprint/operations/target';
-import { testingToDeployment } from '../blueprint/release/phaseIds';
-import { loadReleasePackage, newestJson, verifyPackage } from '../blueprint/release/productFiles';
+import { loadReleasePackage, newestJson, verifyPackage } from '../../toolchain/release/productFiles';
 import type { ProvisioningPlan } from './cloudProvisioner';
 import type { SecurityReport } from './securityEngineer';
 import type { ObservabilityConfig } from './observabilityEngineer';
@@ -32,7 +31,7 @@ export type DeploymentPlan = z.infer<typeof deploymentPlanSchema>;
 export const deploymentOrchestrator: AgentDefinition<DeploymentPlan> = {
   name: 'deploymentOrchestrator',
   role: 'Deployment Orchestrator',
-  phase: testingToDeployment,
+  phase: 'testing-to-deployment',
   purpose:
     'Checks deployment readiness (environment, dependencies, configuration, health checks, rollback plan) and writes the deployment plan.',
   reads: [

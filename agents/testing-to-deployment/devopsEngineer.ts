@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { testingToDeployment } from '../blueprint/release/phaseIds';
+import type { AgentDefinition } from '../../core/agent';
 import { pipelineYaml, validatePipeline } from '../blueprint/release/pipeline';
-import { loadProductFiles, productSlug, serviceSlugs } from '../blueprint/release/productFiles';
+import { loadProductFiles, productSlug, serviceSlugs } from '../../toolchain/release/productFiles';
 
 export const pipelineSchema = z.object({
   product: z.string(),
@@ -20,7 +19,7 @@ export type PipelineReport = z.infer<typeof pipelineSchema>;
 export const devopsEngineer: AgentDefinition<PipelineReport> = {
   name: 'devopsEngineer',
   role: 'DevOps Engineer',
-  phase: testingToDeployment,
+  phase: 'testing-to-deployment',
   purpose:
     "Writes the product's CI/CD pipeline (build, test, package, deploy stages) and validates it against the product tree.",
   reads: ['service-source', 'frontend-source', 'mobile-source', 'product-bicep', 'migration', 'domain-model'],

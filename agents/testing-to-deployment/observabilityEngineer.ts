@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { testingToDeployment } from '../blueprint/release/phaseIds';
-import { loadProductFiles, newestJson, productSlug, serviceSlugs } from '../blueprint/release/productFiles';
+import type { AgentDefinition } from '../../core/agent';
+import {
+  loadProductFiles,
+  newestJson,
+  productSlug,
+  serviceSlugs,
+} from '../../toolchain/release/productFiles';
 
 const alertRule = z.object({
   name: z.string(),
@@ -37,7 +41,7 @@ export type AlertRule = z.infer<typeof alertRule>;
 export const observabilityEngineer: AgentDefinition<ObservabilityConfig> = {
   name: 'observabilityEngineer',
   role: 'Observability Engineer',
-  phase: testingToDeployment,
+  phase: 'testing-to-deployment',
   purpose:
     'Defines logging, metrics, tracing, alert rules and a dashboard for the product, with thresholds from the test plan.',
   reads: ['service-source', 'product-bicep', 'test-plan', 'domain-model'],

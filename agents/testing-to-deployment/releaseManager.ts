@@ -1,7 +1,6 @@
-import { releaseVersion } from '../blueprint/release/version';
+import { releaseVersion } from '../../core/version';
 import { z } from 'zod';
-import type { AgentContext, AgentDefinition } from '../agent';
-import { testingToDeployment } from '../blueprint/release/phaseIds';
+import type { AgentContext, AgentDefinition } from '../../core/agent';
 import {
   loadProductFiles,
   newestJson,
@@ -9,10 +8,10 @@ import {
   serviceSlugs,
   verifyPackage,
   type ReleaseManifest,
-} from '../blueprint/release/productFiles';
+} from '../../toolchain/release/productFiles';
 import { sha256, writeTarGz } from '../../platform/deployment/tarball';
-import type { Backlog } from '../schemas/backlog';
-import { markdownText } from '../blueprint/escaping/markdownText';
+import type { Backlog } from '../../toolchain/schemas/backlog';
+import { markdownText } from '../../toolchain/escaping/markdownText';
 
 export const releaseSchema = z.object({
   product: z.string(),
@@ -39,7 +38,7 @@ async function packageFiles(ctx: AgentContext): Promise<Array<{ path: string; co
 export const releaseManager: AgentDefinition<ReleaseNotes> = {
   name: 'releaseManager',
   role: 'Release Manager',
-  phase: testingToDeployment,
+  phase: 'testing-to-deployment',
   purpose:
     'Versions the release, writes release notes from the commits and stories, and builds a verified release package (.tgz with a manifest of file hashes).',
   reads: [

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { bicepResources } from '../blueprint/release/bicepModel';
-import { testingToDeployment } from '../blueprint/release/phaseIds';
-import { loadProductFiles } from '../blueprint/release/productFiles';
+import { loadProductFiles } from '../../toolchain/release/productFiles';
 import {
   accessControl,
   bicepRules,
@@ -43,7 +42,7 @@ export type SecurityReport = z.infer<typeof securityReportSchema>;
 export const securityEngineer: AgentDefinition<SecurityReport> = {
   name: 'securityEngineer',
   role: 'Security Engineer',
-  phase: testingToDeployment,
+  phase: 'testing-to-deployment',
   purpose:
     "Scans the product for committed secrets, inventories each service's dependencies, checks the Bicep against platform security rules and reviews role assignments.",
   reads: ['service-source', 'frontend-source', 'mobile-source', 'product-bicep', 'migration', 'pipeline'],

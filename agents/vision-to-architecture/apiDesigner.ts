@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { adrFiles, adrSchema, feedbackNotes } from '../blueprint/architecture/adr';
+import type { AgentDefinition } from '../../core/agent';
+import { adrFiles, adrSchema, feedbackNotes } from '../../toolchain/architecture/adr';
 import { apiDecisions } from '../blueprint/architecture/decisions';
 import { feedbackMentioning, jsonInput } from '../blueprint/architecture/inputs';
-import type { MoneyFormat } from '../blueprint/architecture/model';
+import type { MoneyFormat } from '../../toolchain/architecture/model';
 import { buildOpenApi, openApiPath } from '../blueprint/architecture/openapi';
-import { domainModelSchema } from '../schemas/domainModel';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 const openApiDocumentSchema = z.looseObject({
   openapi: z.literal('3.1.0'),

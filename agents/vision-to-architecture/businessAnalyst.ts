@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import type { Vision } from '../schemas/vision';
+import type { AgentDefinition } from '../../core/agent';
+import type { Vision } from '../../toolchain/schemas/vision';
 import { processModels, renderProcessIndex } from '../blueprint/vision/processes';
 
 const outputSchema = z.object({

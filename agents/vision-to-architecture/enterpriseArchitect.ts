@@ -1,14 +1,14 @@
-import type { AgentDefinition } from '../agent';
-import { adrFiles } from '../blueprint/architecture/adr';
+import type { AgentDefinition } from '../../core/agent';
+import { adrFiles } from '../../toolchain/architecture/adr';
 import { enterpriseDecisions } from '../blueprint/architecture/decisions';
 import { jsonInput } from '../blueprint/architecture/inputs';
 import { renderArchitectureBlueprint, renderContextMap } from '../blueprint/architecture/landscape';
-import { findEntity } from '../blueprint/architecture/model';
+import { findEntity } from '../../toolchain/architecture/model';
 import { refineDomainModel } from '../blueprint/architecture/refinement';
 import { deriveDomainModel } from '../blueprint/vision/domainDerivation';
-import { backlogSchema } from '../schemas/backlog';
-import { domainModelSchema, type DomainModel } from '../schemas/domainModel';
-import { visionSchema } from '../schemas/vision';
+import { backlogSchema } from '../../toolchain/schemas/backlog';
+import { domainModelSchema, type DomainModel } from '../../toolchain/schemas/domainModel';
+import { visionSchema } from '../../toolchain/schemas/vision';
 
 /**
  * What each feedback item did to the model, judged from the output alone (so it also holds when a language

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { adrFiles, adrSchema, feedbackNotes } from '../blueprint/architecture/adr';
+import type { AgentDefinition } from '../../core/agent';
+import { adrFiles, adrSchema, feedbackNotes } from '../../toolchain/architecture/adr';
 import {
   buildAsyncApi,
   buildEventSchema,
@@ -9,7 +9,7 @@ import {
 } from '../blueprint/architecture/asyncapi';
 import { eventDecisions } from '../blueprint/architecture/decisions';
 import { feedbackMentioning, jsonInput } from '../blueprint/architecture/inputs';
-import { domainModelSchema } from '../schemas/domainModel';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 const asyncApiDocumentSchema = z.looseObject({
   asyncapi: z.literal('3.0.0'),

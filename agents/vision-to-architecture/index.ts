@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agent';
+import type { AgentDefinition } from '../../core/agent';
 import { apiDesigner } from './apiDesigner';
 import { businessAnalyst } from './businessAnalyst';
 import { enterpriseArchitect } from './enterpriseArchitect';

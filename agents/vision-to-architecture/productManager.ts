@@ -1,5 +1,5 @@
-import type { AgentDefinition } from '../agent';
-import type { Vision } from '../schemas/vision';
+import type { AgentDefinition } from '../../core/agent';
+import type { Vision } from '../../toolchain/schemas/vision';
 import { buildRoadmap, renderRoadmap, roadmapSchema, type Roadmap } from '../blueprint/vision/roadmap';
 
 export const productManager: AgentDefinition<Roadmap> = {

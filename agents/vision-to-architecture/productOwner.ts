@@ -1,6 +1,6 @@
-import type { AgentDefinition, ArtifactFile } from '../agent';
-import { backlogSchema, type Backlog } from '../schemas/backlog';
-import type { Vision } from '../schemas/vision';
+import type { AgentDefinition, ArtifactFile } from '../../core/agent';
+import { backlogSchema, type Backlog } from '../../toolchain/schemas/backlog';
+import type { Vision } from '../../toolchain/schemas/vision';
 import type { Roadmap } from '../blueprint/vision/roadmap';
 import { buildBacklog, renderBacklog, renderFeatureFile } from '../blueprint/vision/backlogBuilder';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../agent';
-import { adrFiles, adrSchema, feedbackNotes } from '../blueprint/architecture/adr';
+import type { AgentDefinition } from '../../core/agent';
+import { adrFiles, adrSchema, feedbackNotes } from '../../toolchain/architecture/adr';
 import { solutionDecisions } from '../blueprint/architecture/decisions';
 import { jsonInput } from '../blueprint/architecture/inputs';
 import {
@@ -9,7 +9,7 @@ import {
   solutionArchitectureSchema,
   type Hosting,
 } from '../blueprint/architecture/solution';
-import { domainModelSchema, type DomainModel } from '../schemas/domainModel';
+import { domainModelSchema, type DomainModel } from '../../toolchain/schemas/domainModel';
 
 export const solutionDesignSchema = z.object({
   model: domainModelSchema,

@@ -1,8 +1,8 @@
-import type { AgentDefinition, ArtifactFile } from '../agent';
-import type { Backlog } from '../schemas/backlog';
-import type { Vision } from '../schemas/vision';
+import type { AgentDefinition, ArtifactFile } from '../../core/agent';
+import type { Backlog } from '../../toolchain/schemas/backlog';
+import type { Vision } from '../../toolchain/schemas/vision';
 import { buildJourneys, renderMockup, uxJourneysSchema, type UxJourneys } from '../blueprint/vision/ux';
-import { markdownText } from '../blueprint/escaping/markdownText';
+import { markdownText } from '../../toolchain/escaping/markdownText';
 
 type UxOutput = UxJourneys;
 

@@ -1,5 +1,5 @@
-import type { AgentDefinition } from '../agent';
-import { visionSchema, type Vision } from '../schemas/vision';
+import type { AgentDefinition } from '../../core/agent';
+import { visionSchema, type Vision } from '../../toolchain/schemas/vision';
 import { analyseVision } from '../blueprint/vision/analyse';
 import { applyFeedback } from '../blueprint/vision/feedback';
 import { renderVision } from '../blueprint/vision/visionDocument';

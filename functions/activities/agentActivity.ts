@@ -1,10 +1,10 @@
 import type { InvocationContext } from '@azure/functions';
-import type { AgentDefinition } from '../../agents/agent';
+import type { AgentDefinition } from '../../core/agent';
 import { createAgentContext } from '../../agents/runtime/agentContext';
 import { executeAgent, ModelCallError, type ModelUsage } from '../../agents/runtime/executeAgent';
 import { modelProvider } from '../../agents/runtime/modelProviders';
-import type { AgentActivityInput, AgentActivityResult } from '../../orchestrations/contracts';
-import type { RunDocument, UsageTotals } from '../../platform/ports/runStore';
+import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
+import type { RunDocument, UsageTotals } from '../../core/ports/runStore';
 import { ports } from '../../platform/runtime';
 import { recordModelUsage, traceAgent } from '../../platform/telemetry';
 import { readManifest } from '../../runs/manifest';

@@ -1,15 +1,10 @@
-import * as df from 'durable-functions';
-import type { ArtifactRef } from '../../agents/agent';
+import { activities } from '../../core/activities';
+import { registerActivity } from './registerActivity';
+import type { ArtifactRef } from '../../core/agent';
+import type { WriteRunReportInput } from '../../core/workflowContracts';
 import { activityTrace, ports } from '../../platform/runtime';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, storeRunReport } from '../../runs/report';
-
-export interface WriteRunReportInput {
-  runId: string;
-  tenantId: string;
-  /** The orchestrator's current time: the report's "generated" time, so a re-run writes the same page. */
-  at: string;
-}
 
 function validate(input: unknown): WriteRunReportInput {
   const value = input as Partial<WriteRunReportInput> | null;
@@ -44,4 +39,4 @@ export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
   return { path: stored.path, sha256: stored.sha256, kind: stored.kind };
 }
 
-df.app.activity('writeRunReport', { handler: (input: unknown) => writeRunReport(input) });
+registerActivity(activities.writeRunReport, writeRunReport);

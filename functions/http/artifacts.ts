@@ -7,7 +7,7 @@ import {
   ArtifactCorruptError,
   ArtifactNotFoundError,
   type StoredArtifact,
-} from '../../platform/ports/artifactStore';
+} from '../../core/ports/artifactStore';
 import { ports } from '../../platform/runtime';
 import { validate } from './body';
 import { handle, type ApiCall } from './handle';

@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
 import { SettingsError } from '../../platform/config';
-import { ArtifactCorruptError, ArtifactNotFoundError } from '../../platform/ports/artifactStore';
+import { ArtifactCorruptError, ArtifactNotFoundError } from '../../core/ports/artifactStore';
 import { publicOrigin } from '../../platform/publicOrigin';
 import { factoryHome } from '../../platform/runtime';
 import {

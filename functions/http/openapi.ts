@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { maxVisionBytes } from '../../runs/runOptions';
 import { apiRoles } from '../../platform/auth/principal';
 import { maxPageSize, runIdPattern, runStatuses } from '../../platform/runs/runChecks';
-import { approvalGates } from '../../orchestrations/phases';
+import { approvalGates } from '../../core/phases';
 import { approvalBodySchema } from './control';
 import { handle } from './handle';
 import { problemTypes, problemTypeUri } from './problem';

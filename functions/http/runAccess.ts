@@ -1,4 +1,4 @@
-import type { RunDocument } from '../../platform/ports/runStore';
+import type { RunDocument } from '../../core/ports/runStore';
 import { runIdPattern } from '../../platform/runs/runChecks';
 import { ports } from '../../platform/runtime';
 import { requireRun } from '../../runs/runCommands';

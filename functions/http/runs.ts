@@ -13,7 +13,7 @@ import {
   runIdRule,
   runStatuses,
 } from '../../platform/runs/runChecks';
-import type { RunDocument, RunOptions, RunStatus } from '../../platform/ports/runStore';
+import type { RunDocument, RunOptions, RunStatus } from '../../core/ports/runStore';
 import { ports } from '../../platform/runtime';
 import { maxVisionBytes, runOptionsSchema } from '../../runs/runOptions';
 import { startRun } from '../../runs/startRun';

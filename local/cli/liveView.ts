@@ -1,6 +1,6 @@
 import { agentCatalog } from '../../agents/catalog';
-import { phases } from '../../orchestrations/phases';
-import type { RunDocument } from '../../platform/ports/runStore';
+import { phases } from '../../core/phases';
+import type { RunDocument } from '../../core/ports/runStore';
 import { effectiveStatus } from '../../runs/runView';
 import type { TraceEntry } from '../durableHost/durableHost';
 

@@ -1,6 +1,6 @@
 import { agentCatalog } from '../../agents/catalog';
-import { phases } from '../../orchestrations/phases';
-import type { RunDocument } from '../../platform/ports/runStore';
+import { phases } from '../../core/phases';
+import type { RunDocument } from '../../core/ports/runStore';
 import { buildRunReport, storeRunReport, writeReportFile } from '../../runs/report';
 import { renderRunView, runSnapshot } from './liveView';
 import type { Session } from './session';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { ArtifactCorruptError, type StoredArtifact } from '../ports/artifactStore';
+import { ArtifactCorruptError, type StoredArtifact } from '../../core/ports/artifactStore';
 
 /** Artifact paths are relative, `/`-separated and cannot climb out of their run. */
 export function validateArtifactPath(path: string): string {

@@ -6,7 +6,7 @@ import {
   type ArtifactMeta,
   type ArtifactStore,
   type StoredArtifact,
-} from '../ports/artifactStore';
+} from '../../core/ports/artifactStore';
 import { sha256, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 /**

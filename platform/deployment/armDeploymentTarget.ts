@@ -9,7 +9,7 @@ import {
   type DeploymentStep,
   type DeploymentTarget,
   type DeployRequest,
-} from './deploymentTarget';
+} from '../../core/ports/deploymentTarget';
 
 export interface ArmTargetOptions {
   subscriptionId: string;

@@ -1,10 +1,10 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { localConfinement } from '../sandbox';
 import { ArmDeploymentTarget } from './armDeploymentTarget';
-import type { DeploymentTarget } from './deploymentTarget';
+import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
-export * from './deploymentTarget';
+export * from '../../core/ports/deploymentTarget';
 export { ArmDeploymentTarget, deploymentName } from './armDeploymentTarget';
 export { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 

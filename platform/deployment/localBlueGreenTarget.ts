@@ -29,7 +29,7 @@ import {
   type DeploymentTarget,
   type DeployRequest,
   type SmokeCheck,
-} from './deploymentTarget';
+} from '../../core/ports/deploymentTarget';
 
 /** Compiles one service's files (paths relative to the service folder) to a folder holding `src/main.js`. */
 export type ServiceBuilder = (files: Array<{ path: string; content: Buffer }>) => {

@@ -1,4 +1,4 @@
-import type { CloudEvent } from '../ports/eventBus';
+import type { CloudEvent } from '../../core/ports/eventBus';
 
 /** Service Bus Standard's message size limit; the embedded bus keeps the same limit so local runs catch it. */
 export const maxEventBytes = 256 * 1024;

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CloudEvent, EventBus } from '../ports/eventBus';
+import type { CloudEvent, EventBus } from '../../core/ports/eventBus';
 import { serializeCloudEvent } from './cloudEvents';
 
 export interface StoredEvent {

@@ -1,5 +1,5 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
-import type { CloudEvent, EventBus } from '../ports/eventBus';
+import type { CloudEvent, EventBus } from '../../core/ports/eventBus';
 import { serializeCloudEvent } from './cloudEvents';
 
 export const cloudEventsContentType = 'application/cloudevents+json; charset=utf-8';

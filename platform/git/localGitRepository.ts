@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CommitRequest, CommitResult, FileChange, LogEntry, SourceRepository } from './sourceRepository';
+import type {
+  CommitRequest,
+  CommitResult,
+  FileChange,
+  LogEntry,
+  SourceRepository,
+} from '../../core/ports/sourceRepository';
 
 /** The tree of an empty repository: git's well-known empty tree object. */
 const emptyTree = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';

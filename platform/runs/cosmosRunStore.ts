@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorResponse, type Container } from '@azure/cosmos';
-import type { CloudEvent } from '../ports/eventBus';
-import type { RunDocument, RunPage, RunStatus, RunStore } from '../ports/runStore';
+import type { CloudEvent } from '../../core/ports/eventBus';
+import type { RunDocument, RunPage, RunStatus, RunStore } from '../../core/ports/runStore';
 import { backoff, checkDocument, checkEvent, checkKeys, checkListQuery } from './runChecks';
 
 /** Stored shape: the run document plus a discriminator, since outbox entries share the partition. */

@@ -1,6 +1,6 @@
 import { validateSegment } from '../artifacts/artifactPath';
-import type { CloudEvent } from '../ports/eventBus';
-import type { RunDocument, RunStatus } from '../ports/runStore';
+import type { CloudEvent } from '../../core/ports/eventBus';
+import type { RunDocument, RunStatus } from '../../core/ports/runStore';
 
 /**
  * Run ids as runs are started with them. They begin their run's durable instance id (`instanceIds.ts`), so never

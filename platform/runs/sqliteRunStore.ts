@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { validateSegment } from '../artifacts/artifactPath';
-import type { CloudEvent } from '../ports/eventBus';
-import type { RunDocument, RunPage, RunStatus, RunStore } from '../ports/runStore';
+import type { CloudEvent } from '../../core/ports/eventBus';
+import type { RunDocument, RunPage, RunStatus, RunStore } from '../../core/ports/runStore';
 import { checkDocument, checkEvent, checkKeys, checkListQuery } from './runChecks';
 
 interface Cursor {

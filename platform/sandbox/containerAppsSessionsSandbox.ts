@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { safeRelative } from './localProcessSandbox';
-import type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from './sandbox';
+import type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from '../../core/ports/sandbox';
 import {
   sessionsApiVersion,
   sessionsTokenScope,

@@ -1,8 +1,8 @@
 import { instrumentSandbox } from '../telemetry/factoryTelemetry';
 import { createSandbox } from './sandboxFromSettings';
-import type { Sandbox } from './sandbox';
+import type { Sandbox } from '../../core/ports/sandbox';
 
-export type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from './sandbox';
+export type { Sandbox, SandboxFile, SandboxRequest, SandboxResult } from '../../core/ports/sandbox';
 export { LocalProcessSandbox, nodeHeapLimitArgs, nodePermissionArgs } from './localProcessSandbox';
 export { localConfinement, localSandbox, SandboxUnavailableError } from './localSandbox';
 

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { Confinement } from './confinement';
 import { processConfinement } from './processConfinement';
-import { isSecretName, type Sandbox, type SandboxRequest, type SandboxResult } from './sandbox';
+import {
+  isSecretName,
+  type Sandbox,
+  type SandboxRequest,
+  type SandboxResult,
+} from '../../core/ports/sandbox';
 
 export interface LocalProcessSandboxOptions {
   /** Parent folder of the per-run working directories (default: the OS temp folder). */

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { SettingsError } from '../config';
 import { localSandbox } from './localSandbox';
-import type { Sandbox } from './sandbox';
+import type { Sandbox } from '../../core/ports/sandbox';
 
 type Env = Record<string, string | undefined>;
 

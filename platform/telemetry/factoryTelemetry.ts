@@ -1,10 +1,6 @@
-import type {
-  AgentActivityInput,
-  GateActivityInput,
-  PublishEventInput,
-} from '../../orchestrations/contracts';
-import { phases } from '../../orchestrations/phases';
-import type { RunDocument } from '../ports/runStore';
+import type { AgentActivityInput, GateActivityInput, PublishEventInput } from '../../core/workflowContracts';
+import { phases } from '../../core/phases';
+import type { RunDocument } from '../../core/ports/runStore';
 import { runInstanceId } from '../runs/instanceIds';
 import { deterministicSpanId, formatTraceparent, RunTrace, type SpanContext } from './traceContext';
 import { telemetry, type Dimensions, type Scope, type Telemetry } from './telemetry';

@@ -1,9 +1,9 @@
 import { agentCatalog } from '../../agents/catalog';
-import { phases } from '../../orchestrations/phases';
-import type { ActivityExecution } from '../../platform/ports/activityTrace';
-import type { StoredArtifact } from '../../platform/ports/artifactStore';
-import type { CloudEvent } from '../../platform/ports/eventBus';
-import type { RunDocument, RunStatus } from '../../platform/ports/runStore';
+import { phases } from '../../core/phases';
+import type { ActivityExecution } from '../../core/ports/activityTrace';
+import type { StoredArtifact } from '../../core/ports/artifactStore';
+import type { CloudEvent } from '../../core/ports/eventBus';
+import type { RunDocument, RunStatus } from '../../core/ports/runStore';
 import { html, raw, type Html } from './html';
 import { renderMarkdown } from './markdown';
 import { renderMermaid } from './mermaid';

@@ -1,4 +1,4 @@
-import type { RunDocument } from '../../platform/ports/runStore';
+import type { RunDocument } from '../../core/ports/runStore';
 import { html } from './html';
 import { reportCss } from './style';
 

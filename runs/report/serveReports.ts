@@ -1,8 +1,8 @@
-import type { ArtifactStore } from '../../platform/ports/artifactStore';
-import type { RunStore } from '../../platform/ports/runStore';
+import type { ArtifactStore } from '../../core/ports/artifactStore';
+import type { RunStore } from '../../core/ports/runStore';
 import { effectiveStatus } from '../runView';
 import { buildRunReport } from './buildRunReport';
-import type { ActivityExecution } from '../../platform/ports/activityTrace';
+import type { ActivityExecution } from '../../core/ports/activityTrace';
 import { renderRunsIndex } from './runsIndex';
 
 /** What serving reports needs: the stores, the tenant, and (locally) the embedded host's run traces and status. */

@@ -5,7 +5,7 @@ import { CosmosClient } from '@azure/cosmos';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunDocument } from '../../platform/ports/runStore';
+import type { RunDocument } from '../../core/ports/runStore';
 import { startAzureServers, type AzureServers } from '../support/servers';
 import { deterministicDigest, root, serveFactory, type Artifact, type ServingFactory } from './support';
 

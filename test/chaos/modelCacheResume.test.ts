@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentDefinition } from '../../agents/agent';
+import type { AgentDefinition } from '../../core/agent';
 import { agentCatalog } from '../../agents/catalog';
 import { tenantCacheRun } from '../../agents/runtime/azureOpenAi';
 import { modelRoleOf } from '../../agents/runtime/azureOpenAi/provider';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateService } from '../../agents/blueprint/backend/generateService';
+import { generateService } from '../../toolchain/backend/generateService';
 import { createAgentContext } from '../../agents/runtime/agentContext';
 import { buildOpenApi } from '../../agents/blueprint/architecture/openapi';
 import {

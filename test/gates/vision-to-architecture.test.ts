@@ -1,6 +1,6 @@
-import type { ArtifactRef } from '../../agents/agent';
+import type { ArtifactRef } from '../../core/agent';
 import { refineDomainModel } from '../../agents/blueprint/architecture/refinement';
-import type { GateCriterion } from '../../gates/gate';
+import type { GateCriterion } from '../../core/gate';
 import { visionToArchitectureGate } from '../../gates/vision-to-architecture';
 import type { HarnessRun } from '../support/agentHarness';
 import { fixtures } from '../agents/architecture/fixtures';

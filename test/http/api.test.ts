@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunInput } from '../../orchestrations/contracts';
-import type { RunDocument } from '../../platform/ports/runStore';
+import type { RunDocument } from '../../core/ports/runStore';
+import type { RunInput } from '../../core/workflowContracts';
 import { runInstanceId } from '../../platform/runs/instanceIds';
 import { maxVisionBytes } from '../../runs/runOptions';
 import { eventually, send, sendJson, shortVision, startApi, tokens, type Api, type Reply } from './support';

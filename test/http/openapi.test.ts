@@ -1,6 +1,6 @@
 import '../../functions';
 import '../../functions/http';
-import { openApiProblems } from '../../agents/blueprint/architecture/validation';
+import { openApiProblems } from '../../toolchain/architecture/validation';
 import { openApiDocument } from '../../functions/http/openapi';
 import { registry } from '../../local/durableHost/functionsCore';
 

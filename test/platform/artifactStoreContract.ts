@@ -6,7 +6,7 @@ import {
   ArtifactNotFoundError,
   type ArtifactMeta,
   type ArtifactStore,
-} from '../../platform/ports/artifactStore';
+} from '../../core/ports/artifactStore';
 
 export interface ArtifactStoreFixture {
   store: ArtifactStore;

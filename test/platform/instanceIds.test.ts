@@ -1,4 +1,4 @@
-import { phases } from '../../orchestrations/phases';
+import { phases } from '../../core/phases';
 import { maxIterations } from '../../runs/runOptions';
 import { phaseInstanceId, runInstanceId } from '../../platform/runs/instanceIds';
 

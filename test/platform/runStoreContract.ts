@@ -1,5 +1,5 @@
-import type { CloudEvent } from '../../platform/ports/eventBus';
-import type { RunDocument, RunStore } from '../../platform/ports/runStore';
+import type { CloudEvent } from '../../core/ports/eventBus';
+import type { RunDocument, RunStore } from '../../core/ports/runStore';
 
 export function makeRun(
   tenantId: string,

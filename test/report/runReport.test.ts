@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeRunReport } from '../../functions/activities/writeRunReport';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
-import { phases } from '../../orchestrations/phases';
+import { phases } from '../../core/phases';
 import { createPorts, type Ports } from '../../platform/config';
 import { runInstanceId } from '../../platform/runs/instanceIds';
 import { useActivityTrace, usePorts } from '../../platform/runtime';

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentContext, AgentDefinition, AgentResult, ArtifactRef } from '../../agents/agent';
+import type { AgentContext, AgentDefinition, AgentResult, ArtifactRef } from '../../core/agent';
 import { createAgentContext } from '../../agents/runtime/agentContext';
 import { executeAgent } from '../../agents/runtime/executeAgent';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
-import type { PhaseId } from '../../orchestrations/phases';
+import type { PhaseId } from '../../core/phases';
 
 export interface HarnessRun {
   store: FilesystemArtifactStore;

@@ -6,7 +6,7 @@ const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 // Every factory event is recorded as a custom event of the same name (publishEvent records what it sends).
-const eventNames = [...read('orchestrations/contracts.ts').matchAll(/\| '([A-Za-z]+)'/g)].map((m) => m[1]);
+const eventNames = [...read('core/workflowContracts.ts').matchAll(/\| '([A-Za-z]+)'/g)].map((m) => m[1]);
 const metrics = new Set<string>(Object.values(metricNames));
 
 /** Names a Kusto text filters on: `name == "X"` and `name in ("X", "Y")`. */

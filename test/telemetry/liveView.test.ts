@@ -2,7 +2,7 @@ import { cut, renderRunView, runSnapshot } from '../../local/cli/liveView';
 import { followRun } from '../../local/cli/progress';
 import type { Session } from '../../local/cli/session';
 import type { TraceEntry } from '../../local/durableHost/durableHost';
-import type { RunDocument } from '../../platform/ports/runStore';
+import type { RunDocument } from '../../core/ports/runStore';
 
 const esc = String.fromCharCode(27);
 const stripAnsi = (s: string) =>

@@ -1,6 +1,17 @@
-import type { BoundedContext, DomainEvent, DomainModel, Entity } from '../../schemas/domainModel';
-import { camel } from '../apiConventions';
-import { entityFields, eventSubjectField, type JsonSchema, type MoneyFormat, words } from './model';
+import type {
+  BoundedContext,
+  DomainEvent,
+  DomainModel,
+  Entity,
+} from '../../../toolchain/schemas/domainModel';
+import { camel } from '../../../toolchain/apiConventions';
+import {
+  entityFields,
+  eventSubjectField,
+  type JsonSchema,
+  type MoneyFormat,
+  words,
+} from '../../../toolchain/architecture/model';
 
 export interface EventOptions {
   money: MoneyFormat;

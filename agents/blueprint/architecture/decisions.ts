@@ -1,8 +1,8 @@
-import type { DomainModel } from '../../schemas/domainModel';
-import { apiVersion, collectionPath } from '../apiConventions';
-import { adrNumbers, type Adr, type AdrKey } from './adr';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
+import { apiVersion, collectionPath } from '../../../toolchain/apiConventions';
+import { adrNumbers, type Adr, type AdrKey } from '../../../toolchain/architecture/adr';
 import { topicName } from './asyncapi';
-import { allEntities } from './model';
+import { allEntities } from '../../../toolchain/architecture/model';
 import { type SolutionArchitecture } from './solution';
 
 const list = (items: string[]) => (items.length ? items.join(', ') : 'none');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AgentContext } from '../../agent';
+import type { AgentContext } from '../../../core/agent';
 
 /**
  * The newest JSON artifact of a kind. Several kinds hold a Markdown and a JSON file under the same kind (the

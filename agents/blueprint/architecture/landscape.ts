@@ -1,9 +1,9 @@
-import type { DomainModel } from '../../schemas/domainModel';
-import { collectionPath } from '../apiConventions';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
+import { collectionPath } from '../../../toolchain/apiConventions';
 import { eventsFor, topicName } from './asyncapi';
-import { allEntities, words } from './model';
+import { allEntities, words } from '../../../toolchain/architecture/model';
 import { openApiPath } from './openapi';
-import { markdownText } from '../escaping/markdownText';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
 
 /** Mermaid node ids must be plain identifiers. */
 const node = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');

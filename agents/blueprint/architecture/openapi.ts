@@ -1,4 +1,4 @@
-import type { BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
+import type { BoundedContext, DomainModel, Entity } from '../../../toolchain/schemas/domainModel';
 import {
   apiVersion,
   collectionPath,
@@ -6,8 +6,13 @@ import {
   healthPath,
   itemPath,
   type Operation,
-} from '../apiConventions';
-import { entityFields, type JsonSchema, type MoneyFormat, words } from './model';
+} from '../../../toolchain/apiConventions';
+import {
+  entityFields,
+  type JsonSchema,
+  type MoneyFormat,
+  words,
+} from '../../../toolchain/architecture/model';
 
 export interface OpenApiOptions {
   money: MoneyFormat;

@@ -1,7 +1,7 @@
-import type { BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
-import { domainModelSchema } from '../../schemas/domainModel';
-import { kebabCase, labelOf, pluralNameOf } from '../vision/language';
-import { contextBySlugOrName, findEntity } from './model';
+import type { BoundedContext, DomainModel, Entity } from '../../../toolchain/schemas/domainModel';
+import { domainModelSchema } from '../../../toolchain/schemas/domainModel';
+import { kebabCase, labelOf, pluralNameOf } from '../../../toolchain/vision/language';
+import { contextBySlugOrName, findEntity } from '../../../toolchain/architecture/model';
 
 /** What a story says about the domain: which entity it is about, and its epic (stories of an epic stay together). */
 export interface StoryEntity {

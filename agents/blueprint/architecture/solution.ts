@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Attribute, BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
-import { camel, contextOperations } from '../apiConventions';
+import type { Attribute, BoundedContext, DomainModel, Entity } from '../../../toolchain/schemas/domainModel';
+import { camel, contextOperations } from '../../../toolchain/apiConventions';
 import { consumersOf, eventsFor, topicName } from './asyncapi';
-import { findEntity, snake } from './model';
+import { findEntity, snake } from '../../../toolchain/architecture/model';
 import { openApiPath } from './openapi';
-import { markdownText } from '../escaping/markdownText';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
 
 export const hostingOptions = ['azure-container-apps', 'azure-functions'] as const;
 export type Hosting = (typeof hostingOptions)[number];

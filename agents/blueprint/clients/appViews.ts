@@ -1,6 +1,6 @@
-import { contextOperations, type Operation } from '../apiConventions';
-import type { BoundedContext, Command, Entity } from '../../schemas/domainModel';
-import { tsLiteral } from '../escaping/tsLiteral';
+import { contextOperations, type Operation } from '../../../toolchain/apiConventions';
+import type { BoundedContext, Command, Entity } from '../../../toolchain/schemas/domainModel';
+import { tsLiteral } from '../../../toolchain/escaping/tsLiteral';
 import { type ClientModel, type ClientOperation, type JsonSchema, refName, typeName } from './openapiModel';
 import { schemaType, type GeneratedClient } from './typescriptClient';
 

@@ -1,7 +1,7 @@
-import type { DomainModel } from '../../schemas/domainModel';
-import { html } from '../escaping/html';
-import { markdownText } from '../escaping/markdownText';
-import { tsLiteral } from '../escaping/tsLiteral';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
+import { html } from '../../../toolchain/escaping/html';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
+import { tsLiteral } from '../../../toolchain/escaping/tsLiteral';
 import { labelOf, routerModule, viewModule, type AppVariant, type EntityScreens } from './appViews';
 import { clientFiles, generateClientModule, type GeneratedClient } from './typescriptClient';
 import { uiModule } from './uiModule';

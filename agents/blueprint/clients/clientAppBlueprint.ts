@@ -1,5 +1,5 @@
-import type { AgentContext } from '../../agent';
-import { domainModelSchema } from '../../schemas/domainModel';
+import type { AgentContext } from '../../../core/agent';
+import { domainModelSchema } from '../../../toolchain/schemas/domainModel';
 import { generateApp } from './apps';
 import { feedbackFor, readOpenApiInputs } from './inputs';
 

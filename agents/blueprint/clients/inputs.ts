@@ -1,4 +1,4 @@
-import type { AgentContext } from '../../agent';
+import type { AgentContext } from '../../../core/agent';
 import type { OpenApiInput } from './apps';
 
 /** The OpenAPI documents given to an agent, keyed by the context slug in their path (`api/<slug>.openapi.json`). */

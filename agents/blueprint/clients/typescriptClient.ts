@@ -6,8 +6,8 @@ import {
   refName,
   typeName,
 } from './openapiModel';
-import { commentText } from '../escaping/commentText';
-import { tsLiteral } from '../escaping/tsLiteral';
+import { commentText } from '../../../toolchain/escaping/commentText';
+import { tsLiteral } from '../../../toolchain/escaping/tsLiteral';
 
 /**
  * The typed API client shared by the web and mobile apps: `http.ts` (configuration, `ApiError`, one `request`

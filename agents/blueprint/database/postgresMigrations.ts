@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Attribute, BoundedContext, DomainModel, Entity } from '../../schemas/domainModel';
+import type { Attribute, BoundedContext, DomainModel, Entity } from '../../../toolchain/schemas/domainModel';
 // One mapping from attribute types to PostgreSQL types, shared with the solution architecture it implements.
 import { sqlType } from '../architecture/solution';
-import { commentText } from '../escaping/commentText';
-import { markdownText } from '../escaping/markdownText';
-import { sqlIdentifier, sqlString } from '../escaping/sql';
+import { commentText } from '../../../toolchain/escaping/commentText';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
+import { sqlIdentifier, sqlString } from '../../../toolchain/escaping/sql';
 
 /**
  * PostgreSQL migrations per service (one database per bounded context): a table per entity, columns typed from

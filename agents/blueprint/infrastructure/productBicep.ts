@@ -1,7 +1,7 @@
-import type { DomainModel } from '../../schemas/domainModel';
-import { bicepString } from '../escaping/bicepString';
-import { commentText } from '../escaping/commentText';
-import { markdownText } from '../escaping/markdownText';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
+import { bicepString } from '../../../toolchain/escaping/bicepString';
+import { commentText } from '../../../toolchain/escaping/commentText';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
 
 /**
  * Bicep for the generated product (`infra/`): one Azure Container App per service (one service per bounded

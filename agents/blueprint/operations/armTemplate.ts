@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findBicep } from '../infrastructure/compileBicep';
+import { findBicep } from '../../../toolchain/infrastructure/compileBicep';
 
 /**
  * Builds `main.bicep` and a `.bicepparam` to ARM JSON with the Bicep CLI (`bicep build --stdout`,

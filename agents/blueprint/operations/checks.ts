@@ -1,9 +1,9 @@
-import type { AgentContext } from '../../agent';
+import type { AgentContext } from '../../../core/agent';
 import type { SmokeCheck } from '../../../platform/deployment';
-import { domainModelSchema } from '../../schemas/domainModel';
-import { driverTargets } from '../testing/drive';
-import { moneyFormatFor } from '../testing/services';
-import type { DriverTarget } from '../testing/drivers';
+import { domainModelSchema } from '../../../toolchain/schemas/domainModel';
+import { driverTargets } from '../../../toolchain/testing/drive';
+import { moneyFormatFor } from '../../../toolchain/testing/services';
+import type { DriverTarget } from '../../../toolchain/testing/drivers';
 
 /**
  * Smoke checks for each service: every parameterless GET of its OpenAPI document (the health endpoint and the

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { assertSafeSegment } from '../../../platform/deployment/deploymentTarget';
+import { assertSafeSegment } from '../../../core/ports/deploymentTarget';
 import { writeFileAtomic } from '../../../platform/files/atomicWrite';
 
 /**

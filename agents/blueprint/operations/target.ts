@@ -1,5 +1,5 @@
-import { compileService } from '../backend/compileService';
-import { describeDiagnostics } from '../testing/services';
+import { compileService } from '../../../toolchain/backend/compileService';
+import { describeDiagnostics } from '../../../toolchain/testing/services';
 import {
   createDeploymentTarget,
   type DeploymentTarget,

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
-import type { ProductFile } from './productFiles';
-import { yamlString } from '../escaping/yamlString';
+import type { ProductFile } from '../../../toolchain/release/productFiles';
+import { yamlString } from '../../../toolchain/escaping/yamlString';
 
 /**
  * The product's Azure Pipelines definition: build and test every service with its own npm scripts, package the

@@ -1,4 +1,4 @@
-import { tsLiteral } from '../escaping/tsLiteral';
+import { tsLiteral } from '../../../toolchain/escaping/tsLiteral';
 
 type Json = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import type { Attribute } from '../../schemas/domainModel';
+import type { Attribute } from '../../../toolchain/schemas/domainModel';
 import type {
   Feature,
   Persona,
@@ -8,9 +8,9 @@ import type {
   VisionAttribute,
   VisionEntity,
   VisionRule,
-} from '../../schemas/vision';
-import { visionActionSchema, visionSchema } from '../../schemas/vision';
-import { productSlugOf } from '../../schemas/productSlug';
+} from '../../../toolchain/schemas/vision';
+import { visionActionSchema, visionSchema } from '../../../toolchain/schemas/vision';
+import { productSlugOf } from '../../../toolchain/schemas/productSlug';
 import { readHints, type Hints } from './hints';
 import {
   camelCase,
@@ -25,7 +25,7 @@ import {
   pluralNameOf,
   singular,
   snakeCase,
-} from './language';
+} from '../../../toolchain/vision/language';
 import { parseVisionDocument, sentencesOf, type VisionSentence } from './markdown';
 import { metricsInSentence } from './metrics';
 import {

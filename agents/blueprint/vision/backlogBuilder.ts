@@ -1,13 +1,13 @@
-import type { Backlog, Epic, Scenario, Story } from '../../schemas/backlog';
-import { backlogSchema } from '../../schemas/backlog';
-import type { Vision, VisionAction, VisionEntity, VisionRule } from '../../schemas/vision';
+import type { Backlog, Epic, Scenario, Story } from '../../../toolchain/schemas/backlog';
+import { backlogSchema } from '../../../toolchain/schemas/backlog';
+import type { Vision, VisionAction, VisionEntity, VisionRule } from '../../../toolchain/schemas/vision';
 import nlp from 'compromise';
 import { allowedStates } from './domainDerivation';
-import { actionObject, kebabCase, labelOf, pastTense, plural } from './language';
+import { actionObject, kebabCase, labelOf, pastTense, plural } from '../../../toolchain/vision/language';
 import type { Roadmap } from './roadmap';
 import { notifyVerbs, viewVerbs } from './vocabulary';
-import { markdownText } from '../escaping/markdownText';
-import { singleLine } from '../escaping/lineTerminators';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
+import { singleLine } from '../../../toolchain/escaping/lineTerminators';
 
 /** Epics (one per feature) and user stories (one per action, plus finding and reading records) with Gherkin. */
 

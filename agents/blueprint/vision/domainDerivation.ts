@@ -5,10 +5,18 @@ import type {
   DomainEvent,
   DomainModel,
   Entity,
-} from '../../schemas/domainModel';
-import { domainModelSchema } from '../../schemas/domainModel';
-import type { Vision, VisionEntity } from '../../schemas/vision';
-import { camelCase, capitalise, kebabCase, labelOf, pascalCase, pastTense, plural } from './language';
+} from '../../../toolchain/schemas/domainModel';
+import { domainModelSchema } from '../../../toolchain/schemas/domainModel';
+import type { Vision, VisionEntity } from '../../../toolchain/schemas/vision';
+import {
+  camelCase,
+  capitalise,
+  kebabCase,
+  labelOf,
+  pascalCase,
+  pastTense,
+  plural,
+} from '../../../toolchain/vision/language';
 import { terminatingVerbs } from './vocabulary';
 
 /**

@@ -1,6 +1,6 @@
-import type { Vision } from '../../schemas/vision';
-import { visionSchema } from '../../schemas/vision';
-import { entityNameOf, labelOf, pluralNameOf } from './language';
+import type { Vision } from '../../../toolchain/schemas/vision';
+import { visionSchema } from '../../../toolchain/schemas/vision';
+import { entityNameOf, labelOf, pluralNameOf } from '../../../toolchain/vision/language';
 
 /**
  * Applies reviewer or gate feedback to a vision. Simple instructions are carried out ("add entity Deposit",

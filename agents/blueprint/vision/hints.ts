@@ -1,6 +1,6 @@
-import type { Attribute } from '../../schemas/domainModel';
-import { attributeTypes } from '../../schemas/domainModel';
-import { camelCase, entityNameOf, snakeCase } from './language';
+import type { Attribute } from '../../../toolchain/schemas/domainModel';
+import { attributeTypes } from '../../../toolchain/schemas/domainModel';
+import { camelCase, entityNameOf, snakeCase } from '../../../toolchain/vision/language';
 import { typeOfField } from './vocabulary';
 
 /**

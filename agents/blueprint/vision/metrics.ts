@@ -1,5 +1,5 @@
-import type { SuccessMetric } from '../../schemas/vision';
-import { capitalise } from './language';
+import type { SuccessMetric } from '../../../toolchain/schemas/vision';
+import { capitalise } from '../../../toolchain/vision/language';
 
 /**
  * Success metrics stated in a sentence: a number with a unit or a percentage next to a measurable verb

@@ -1,5 +1,5 @@
 import nlp from 'compromise';
-import { infinitive, singular } from './language';
+import { infinitive, singular } from '../../../toolchain/vision/language';
 
 /**
  * Sentence parsing on compromise's part-of-speech tags: tokens are grouped into noun phrases and verb groups,

@@ -1,8 +1,8 @@
-import type { Vision, VisionEntity } from '../../schemas/vision';
+import type { Vision, VisionEntity } from '../../../toolchain/schemas/vision';
 import { allowedStates } from './domainDerivation';
-import { actionObject, kebabCase, labelOf, pastTense, plural } from './language';
-import { markdownText } from '../escaping/markdownText';
-import { singleLine } from '../escaping/lineTerminators';
+import { actionObject, kebabCase, labelOf, pastTense, plural } from '../../../toolchain/vision/language';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
+import { singleLine } from '../../../toolchain/escaping/lineTerminators';
 
 /**
  * One Mermaid diagram per main business process: a sequence diagram of who does what for each entity that has

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Feature, Vision } from '../../schemas/vision';
-import { markdownText } from '../escaping/markdownText';
+import type { Feature, Vision } from '../../../toolchain/schemas/vision';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
 
 /** The roadmap (artifact kind `roadmap`): releases ordered by value, the MVP first, with relative weeks. */
 export const roadmapSchema = z.object({

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Backlog } from '../../schemas/backlog';
-import type { Vision, VisionAttribute, VisionEntity } from '../../schemas/vision';
-import { kebabCase, labelOf, plural } from './language';
-import { html } from '../escaping/html';
+import type { Backlog } from '../../../toolchain/schemas/backlog';
+import type { Vision, VisionAttribute, VisionEntity } from '../../../toolchain/schemas/vision';
+import { kebabCase, labelOf, plural } from '../../../toolchain/vision/language';
+import { html } from '../../../toolchain/escaping/html';
 
 /** User journeys per persona and one static HTML mockup per main screen. */
 export const uxJourneysSchema = z.object({

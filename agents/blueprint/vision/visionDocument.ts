@@ -1,5 +1,5 @@
-import type { Vision } from '../../schemas/vision';
-import { markdownText } from '../escaping/markdownText';
+import type { Vision } from '../../../toolchain/schemas/vision';
+import { markdownText } from '../../../toolchain/escaping/markdownText';
 
 /** The vision as a Markdown document for people; the JSON next to it is what agents read. */
 export function renderVision(vision: Vision): string {

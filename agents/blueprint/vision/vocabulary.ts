@@ -1,4 +1,4 @@
-import type { Attribute } from '../../schemas/domainModel';
+import type { Attribute } from '../../../toolchain/schemas/domainModel';
 
 /**
  * General English knowledge the analysis relies on: which verbs describe states of mind rather than actions,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ArtifactConflictError, type ArtifactStore } from '../../../platform/ports/artifactStore';
+import { ArtifactConflictError, type ArtifactStore } from '../../../core/ports/artifactStore';
 import type { ModelUsage } from '../executeAgent';
 import type { ChatMessage, RenderedInput } from './prompt';
 import type { CacheScope } from './settings';

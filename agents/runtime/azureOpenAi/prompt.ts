@@ -1,5 +1,5 @@
 import { countTokens, decode, encode } from 'gpt-tokenizer';
-import type { AgentContext, AgentDefinition, FolderIndex } from '../../agent';
+import type { AgentContext, AgentDefinition, FolderIndex } from '../../../core/agent';
 
 /** Counts as plain text: agent inputs may contain strings that look like the tokenizer's special tokens. */
 const plain = { disallowedSpecial: new Set<string>() };

@@ -1,5 +1,5 @@
-import type { AgentDefinition } from '../../agent';
-import type { ArtifactStore } from '../../../platform/ports/artifactStore';
+import type { AgentDefinition } from '../../../core/agent';
+import type { ArtifactStore } from '../../../core/ports/artifactStore';
 import type { RecordingAgentContext } from '../agentContext';
 import { ModelCallError, type Generation, type ModelProvider, type ModelUsage } from '../executeAgent';
 import { ArtifactResponseCache, cacheKey, sha256Of, type CacheKeyParts, type ResponseCache } from './cache';

@@ -1,4 +1,4 @@
-import type { RunInput } from '../../../orchestrations/contracts';
+import type { RunInput } from '../../../core/workflowContracts';
 import { parse } from '../args';
 import { Output } from '../output';
 import { openSession } from '../session';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { checkModelConfiguration } from '../../../agents/runtime/modelProviders';
-import { approvalGates } from '../../../orchestrations/phases';
+import { approvalGates } from '../../../core/phases';
 import { parseRunOptions } from '../../../runs/runOptions';
 import { startRun } from '../../../runs/startRun';
 import { effectiveStatus, phaseSummary } from '../../../runs/runView';

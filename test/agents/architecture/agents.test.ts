@@ -1,4 +1,4 @@
-import { missingMadrSections } from '../../../agents/blueprint/architecture/adr';
+import { missingMadrSections } from '../../../toolchain/architecture/adr';
 import { fixtures } from './fixtures';
 import { contents, designRun } from './support';
 

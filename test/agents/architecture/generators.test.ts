@@ -4,8 +4,8 @@ import {
   commandPath,
   itemPath,
   camel,
-} from '../../../agents/blueprint/apiConventions';
-import { adrFiles, missingMadrSections } from '../../../agents/blueprint/architecture/adr';
+} from '../../../toolchain/apiConventions';
+import { adrFiles, missingMadrSections } from '../../../toolchain/architecture/adr';
 import { buildAsyncApi, buildEventSchema, topicName } from '../../../agents/blueprint/architecture/asyncapi';
 import {
   apiDecisions,
@@ -27,8 +27,8 @@ import {
   asyncApiProblems,
   jsonSchemaProblems,
   openApiProblems,
-} from '../../../agents/blueprint/architecture/validation';
-import { domainModelSchema, type DomainModel } from '../../../agents/schemas/domainModel';
+} from '../../../toolchain/architecture/validation';
+import { domainModelSchema, type DomainModel } from '../../../toolchain/schemas/domainModel';
 import { fixtures } from './fixtures';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

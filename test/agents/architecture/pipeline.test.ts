@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contextOperations, collectionPath } from '../../../agents/blueprint/apiConventions';
-import { domainModelSchema, type DomainModel } from '../../../agents/schemas/domainModel';
+import { contextOperations, collectionPath } from '../../../toolchain/apiConventions';
+import { domainModelSchema, type DomainModel } from '../../../toolchain/schemas/domainModel';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import { runAgents } from '../../support/agentHarness';
 import { evaluateGate } from './support';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { refineDomainModel } from '../../../agents/blueprint/architecture/refinement';
-import type { DomainModel } from '../../../agents/schemas/domainModel';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import { runAgents } from '../../support/agentHarness';
 import { fixtures } from './fixtures';

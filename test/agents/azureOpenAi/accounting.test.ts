@@ -1,6 +1,6 @@
 import { estimateCost, parsePriceTable, priceOf } from '../../../agents/runtime/azureOpenAi/prices';
 import { budgetStop, recordUsage } from '../../../functions/activities/agentActivity';
-import type { RunDocument } from '../../../platform/ports/runStore';
+import type { RunDocument } from '../../../core/ports/runStore';
 
 function runDoc(budget: RunDocument['options']['budget']): RunDocument {
   return {

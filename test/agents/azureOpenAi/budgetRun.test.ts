@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import '../../../functions';
-import type { RunDocument } from '../../../platform/ports/runStore';
+import type { RunDocument } from '../../../core/ports/runStore';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
 import { FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
 import { answerFrom, fakeEnv, recordBlueprintAnswers } from './support';

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../../../agents/agent';
+import type { AgentDefinition } from '../../../core/agent';
 import {
   backendDeveloper,
   type BackendOutput,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { phases } from '../../../orchestrations/phases';
+import { phases } from '../../../core/phases';
 import { agentCatalog } from '../../../agents/catalog';
 import { modelRoleOf } from '../../../agents/runtime/azureOpenAi/provider';
 import '../../../functions';

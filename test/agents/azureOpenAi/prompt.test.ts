@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AgentDefinition } from '../../../agents/agent';
+import type { AgentDefinition } from '../../../core/agent';
 import { agentCatalog } from '../../../agents/catalog';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { dropNullOptionals, responseFormatFor } from '../../../agents/runtime/azureOpenAi/jsonSchema';

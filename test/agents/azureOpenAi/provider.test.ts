@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { testAutomationEngineer } from '../../../agents/development-to-testing/testAutomationEngineer';
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
 import { ArtifactResponseCache, tenantCacheRun } from '../../../agents/runtime/azureOpenAi/cache';

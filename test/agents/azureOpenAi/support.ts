@@ -1,4 +1,4 @@
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { createAgentContext, type RecordingAgentContext } from '../../../agents/runtime/agentContext';
 import {
   readAzureOpenAiSettings,

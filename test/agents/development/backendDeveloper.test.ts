@@ -1,7 +1,7 @@
 import { techLead } from '../../../agents/architecture-to-development/techLead';
 import { backendDeveloper, filesNamedIn } from '../../../agents/architecture-to-development/backendDeveloper';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
-import type { AgentDefinition, FolderIndex } from '../../../agents/agent';
+import type { AgentDefinition, FolderIndex } from '../../../core/agent';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { architectureToDevelopmentGate } from '../../../gates/architecture-to-development';
 import { gateContext as phaseGateContext, runAgents, type HarnessRun } from '../../support/agentHarness';

@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../core/agent';
 import {
   backendDeveloper,
   databaseArchitect,
@@ -8,10 +8,10 @@ import {
   mobileDeveloper,
   techLead,
 } from '../../../agents/architecture-to-development';
-import { applyMigrations } from '../../../agents/blueprint/database/applyMigrations';
-import { commentText } from '../../../agents/blueprint/escaping/commentText';
-import { html } from '../../../agents/blueprint/escaping/html';
-import type { DomainModel } from '../../../agents/schemas/domainModel';
+import { applyMigrations } from '../../../toolchain/database/applyMigrations';
+import { commentText } from '../../../toolchain/escaping/commentText';
+import { html } from '../../../toolchain/escaping/html';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { architectureToDevelopmentGate } from '../../../gates/architecture-to-development';

@@ -1,4 +1,4 @@
-import { yamlString } from '../../../agents/blueprint/escaping/yamlString';
+import { yamlString } from '../../../toolchain/escaping/yamlString';
 import { hostileStrings } from './hostileStrings';
 
 /** Vision text that carries the hostile corpus in its title, descriptions and rules. */

@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
-import {
-  deploymentToProduction,
-  productionToOptimization,
-  testingToDeployment,
-} from '../../../agents/blueprint/release/phaseIds';
 import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
-import type { PhaseInput, PhaseResult } from '../../../orchestrations/contracts';
-import type { PhaseId } from '../../../orchestrations/phases';
+import type { PhaseInput, PhaseResult } from '../../../core/workflowContracts';
+import type { PhaseId } from '../../../core/phases';
 import { LocalBlueGreenTarget } from '../../../platform/deployment';
 import { readManifest, writeManifest } from '../../../runs/manifest';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
@@ -113,15 +108,15 @@ describe('phases 4 to 6 as orchestrations on the embedded host', () => {
       [vision],
       opts(1, 'vision-to-architecture'),
     );
-    const released = await orchestrate('testingToDeployment', testingToDeployment, 1, built);
+    const released = await orchestrate('testingToDeployment', 'testing-to-deployment', 1, built);
     expect(released.result.outcome).toBe('passed');
 
-    const good = await orchestrate('deploymentToProduction', deploymentToProduction, 1, released.refs);
+    const good = await orchestrate('deploymentToProduction', 'deployment-to-production', 1, released.refs);
     expect(good.result.outcome).toBe('passed');
     const live = (await target.current('test', runId))!;
     expect(live.version).toBe('1.0.0');
 
-    const learned = await orchestrate('productionToOptimization', productionToOptimization, 1, good.refs);
+    const learned = await orchestrate('productionToOptimization', 'production-to-optimization', 1, good.refs);
     expect(learned.result.outcome).toBe('passed');
     expect(learned.refs.some((r) => r.kind === 'evolution-plan')).toBe(true);
 
@@ -142,9 +137,10 @@ describe('phases 4 to 6 as orchestrations on the embedded host', () => {
       t.ports.artifacts,
       testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
       broken,
-      opts(2, testingToDeployment),
+      opts(2, 'testing-to-deployment'),
     );
-    const bad = (await orchestrate('deploymentToProduction', deploymentToProduction, 2, rereleased)).result;
+    const bad = (await orchestrate('deploymentToProduction', 'deployment-to-production', 2, rereleased))
+      .result;
     expect(bad.outcome).toBe('failed');
     expect(bad.findings.join('\n')).toContain('new version deployed and switched: 1.1.0 rolled-back');
 

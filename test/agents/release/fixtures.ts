@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
 import { infrastructureEngineer } from '../../../agents/architecture-to-development/infrastructureEngineer';
-import type { AgentDefinition, FolderIndex } from '../../../agents/agent';
+import type { AgentDefinition, FolderIndex } from '../../../core/agent';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import {
   backlogInput,

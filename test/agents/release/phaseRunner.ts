@@ -1,9 +1,9 @@
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { executeAgent } from '../../../agents/runtime/executeAgent';
-import type { GateDefinition } from '../../../gates/gate';
-import type { ArtifactStore } from '../../../platform/ports/artifactStore';
-import type { PhaseId } from '../../../orchestrations/phases';
+import type { GateDefinition } from '../../../core/gate';
+import type { ArtifactStore } from '../../../core/ports/artifactStore';
+import type { PhaseId } from '../../../core/phases';
 
 /** Runs a phase's agents in order at a given iteration (the shared harness always runs iteration 1). */
 export async function runPhase(

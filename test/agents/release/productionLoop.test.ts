@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { storeFeedback, parseFeedback } from '../../../agents/blueprint/operations/feedbackInbox';
 import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
 import type { DeploymentReport } from '../../../agents/blueprint/operations/reports';
-import { deploymentToProductionSteps, rollbackCoordinator } from '../../../agents/deployment-to-production';
+import { deploymentToProductionAgents, rollbackCoordinator } from '../../../agents/deployment-to-production';
 import type { PostDeploymentCheck } from '../../../agents/deployment-to-production/postDeploymentValidator';
 import type { RollbackReport } from '../../../agents/deployment-to-production/rollbackCoordinator';
 import { productionToOptimizationAgents } from '../../../agents/production-to-optimization';
@@ -18,11 +18,6 @@ import {
 import type { EvolutionPlan } from '../../../agents/production-to-optimization/feedbackEvolution';
 import type { GrowthReport } from '../../../agents/production-to-optimization/growthStrategist';
 import type { PerformanceReport } from '../../../agents/production-to-optimization/productionObserver';
-import {
-  deploymentToProduction,
-  productionToOptimization,
-  testingToDeployment,
-} from '../../../agents/blueprint/release/phaseIds';
 import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
 import { deploymentToProductionGate } from '../../../gates/deployment-to-production';
@@ -32,7 +27,8 @@ import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
 import { evaluate, readJson, runPhase } from './phaseRunner';
 
-const phase5 = deploymentToProductionSteps.flat() as Array<AgentDefinition<unknown>>;
+// The rollback runs only after a failed gate; the test calls it on its own.
+const phase5 = deploymentToProductionAgents.filter((agent) => agent.name !== rollbackCoordinator.name);
 const phase6 = productionToOptimizationAgents as Array<AgentDefinition<unknown>>;
 
 describe('Deployment to Production and Production to Optimization (tool library, local blue/green)', () => {
@@ -56,9 +52,12 @@ describe('Deployment to Production and Production to Optimization (tool library,
       built.store,
       testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
       built.refs,
-      { iteration: 1, phase: testingToDeployment },
+      { iteration: 1, phase: 'testing-to-deployment' },
     );
-    first = await runPhase(built.store, phase5, released, { iteration: 1, phase: deploymentToProduction });
+    first = await runPhase(built.store, phase5, released, {
+      iteration: 1,
+      phase: 'deployment-to-production',
+    });
     live = (await target.current('test', 'run-1'))!;
   }, 120_000);
 
@@ -102,7 +101,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
     );
     const learned = await runPhase(built.store, phase6, first, {
       iteration: 1,
-      phase: productionToOptimization,
+      phase: 'production-to-optimization',
     });
     const perf = await readJson<PerformanceReport>(built.store, learned, 'performance-report');
     expect(perf.measured).toBe(true);
@@ -145,11 +144,11 @@ describe('Deployment to Production and Production to Optimization (tool library,
       built.store,
       testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
       refs,
-      { iteration: 2, phase: testingToDeployment },
+      { iteration: 2, phase: 'testing-to-deployment' },
     );
     const second = await runPhase(built.store, phase5, released, {
       iteration: 2,
-      phase: deploymentToProduction,
+      phase: 'deployment-to-production',
     });
     const report = await readJson<DeploymentReport>(built.store, second, 'deployment-report');
     expect(report).toMatchObject({
@@ -172,7 +171,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
     ]);
     const afterGate = await runPhase(built.store, [rollbackCoordinator as AgentDefinition<unknown>], second, {
       iteration: 2,
-      phase: deploymentToProduction,
+      phase: 'deployment-to-production',
     });
     expect(await readJson<RollbackReport>(built.store, afterGate, 'rollback-report')).toMatchObject({
       action: 'already-rolled-back',
@@ -185,7 +184,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
       const url = (await target.current('test', 'run-1'))!.services[0].url;
       const refs = await runPhase(built.store, [deploymentRetention as AgentDefinition<unknown>], [], {
         iteration: 3,
-        phase: productionToOptimization,
+        phase: 'production-to-optimization',
       });
       expect(await readJson<Retention>(built.store, refs, 'deployment-retention')).toMatchObject({
         decision: 'stopped',

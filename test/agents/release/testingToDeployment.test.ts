@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
-import { loadReleasePackage } from '../../../agents/blueprint/release/productFiles';
+import { loadReleasePackage } from '../../../toolchain/release/productFiles';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
-import { testingToDeploymentAgents, testingToDeploymentSteps } from '../../../agents/testing-to-deployment';
-import { releaseVersion } from '../../../agents/blueprint/release/version';
+import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
+import { releaseVersion } from '../../../core/version';
 import type { ReleaseNotes } from '../../../agents/testing-to-deployment/releaseManager';
 import type { SecurityReport } from '../../../agents/testing-to-deployment/securityEngineer';
 import { testingToDeploymentGate } from '../../../gates/testing-to-deployment';
@@ -13,6 +13,8 @@ import { LocalBlueGreenTarget } from '../../../platform/deployment';
 import { readTarGz, sha256 } from '../../../platform/deployment/tarball';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
+import { testingToDeployment } from '../../../orchestrations/testingToDeployment';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 function gate(run: HarnessRun) {
   return testingToDeploymentGate.evaluate(
@@ -69,7 +71,7 @@ describe('Testing to Deployment', () => {
   });
 
   it('declares the steps with provisioning, security and observability in parallel', () => {
-    expect(testingToDeploymentSteps.map((s) => (Array.isArray(s) ? s.map((a) => a.name) : s.name))).toEqual([
+    expect(phaseSteps(testingToDeployment, 'testing-to-deployment')).toEqual([
       'devopsEngineer',
       ['cloudProvisioner', 'securityEngineer', 'observabilityEngineer'],
       'releaseManager',
@@ -165,7 +167,7 @@ describe('Testing to Deployment', () => {
       inputs: released.refs,
     });
     const { archive, manifest } = await loadReleasePackage(ctx);
-    const { verifyPackage } = await import('../../../agents/blueprint/release/productFiles');
+    const { verifyPackage } = await import('../../../toolchain/release/productFiles');
     const tampered = {
       ...manifest,
       files: manifest.files.map((f) =>

@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
-import { architectureToDevelopmentSteps } from '../../../agents/architecture-to-development';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import {
   createCodeCommitter,
   type CommitRecord,
@@ -16,16 +15,18 @@ import {
   pullRequestCreator,
   type PullRequest,
 } from '../../../agents/architecture-to-development/pullRequestCreator';
-import { clientsTypeCheckCriterion } from '../../../agents/blueprint/clients/criteria';
-import { migrationsApplyCriterion } from '../../../agents/blueprint/database/criteria';
-import { productBicepCriterion } from '../../../agents/blueprint/infrastructure/criteria';
+import { clientsTypeCheckCriterion } from '../../../toolchain/clients/criteria';
+import { migrationsApplyCriterion } from '../../../toolchain/database/criteria';
+import { productBicepCriterion } from '../../../toolchain/infrastructure/criteria';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { executeAgent } from '../../../agents/runtime/executeAgent';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
-import type { DomainModel } from '../../../agents/schemas/domainModel';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';
+import { architectureToDevelopment } from '../../../orchestrations/architectureToDevelopment';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 const backlog = {
   product: 'Neighbourhood Tool Library',
@@ -128,11 +129,7 @@ const streamAgents = [frontendDeveloper, mobileDeveloper, infrastructureEngineer
 
 describe('phase 2 streams', () => {
   it('lists the phase in order with the five streams as one parallel group', () => {
-    expect(
-      architectureToDevelopmentSteps.map((step) =>
-        Array.isArray(step) ? step.map((a) => a.name) : step.name,
-      ),
-    ).toEqual([
+    expect(phaseSteps(architectureToDevelopment, 'architecture-to-development')).toEqual([
       'techLead',
       [
         'backendDeveloper',

@@ -1,9 +1,9 @@
 import { runInNewContext } from 'node:vm';
 import ts from 'typescript';
 import { generateApp } from '../../../agents/blueprint/clients/apps';
-import { typeCheckFolder, formatDiagnostic } from '../../../agents/blueprint/clients/typeCheck';
+import { typeCheckFolder, formatDiagnostic } from '../../../toolchain/clients/typeCheck';
 import { generateClientModule, httpModule } from '../../../agents/blueprint/clients/typescriptClient';
-import { domainModelSchema } from '../../../agents/schemas/domainModel';
+import { domainModelSchema } from '../../../toolchain/schemas/domainModel';
 import { openApiDocuments } from './fixtures/openapi';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';

@@ -1,4 +1,4 @@
-import { applyMigrations } from '../../../agents/blueprint/database/applyMigrations';
+import { applyMigrations } from '../../../toolchain/database/applyMigrations';
 import { generateMigrations, seedId } from '../../../agents/blueprint/database/postgresMigrations';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { compileBicep, findBicep } from '../../../agents/blueprint/infrastructure/compileBicep';
+import { compileBicep, findBicep } from '../../../toolchain/infrastructure/compileBicep';
 import { generateProductInfrastructure } from '../../../agents/blueprint/infrastructure/productBicep';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';

@@ -1,5 +1,5 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
-import type { AgentDefinition } from '../../../agents/agent';
+import type { AgentDefinition } from '../../../core/agent';
 import { chaosEngineer, type ChaosTestReport } from '../../../agents/development-to-testing/chaosEngineer';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';

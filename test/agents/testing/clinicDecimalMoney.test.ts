@@ -1,5 +1,5 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
-import type { AgentDefinition } from '../../../agents/agent';
+import type { AgentDefinition } from '../../../core/agent';
 import { developmentToTestingAgents } from '../../../agents/development-to-testing';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';

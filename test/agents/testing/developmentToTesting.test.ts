@@ -1,10 +1,7 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
-import type { AgentDefinition, ArtifactRef } from '../../../agents/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { bugFeedback, type BugReport } from '../../../agents/development-to-testing/bugInvestigator';
-import {
-  developmentToTestingAgents,
-  developmentToTestingSteps,
-} from '../../../agents/development-to-testing';
+import { developmentToTestingAgents } from '../../../agents/development-to-testing';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
@@ -15,6 +12,8 @@ import {
   toolLibraryBacklog,
   toolLibraryModel,
 } from '../development/fixtures';
+import { developmentToTesting } from '../../../orchestrations/developmentToTesting';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 const phase1 = [
   domainModelInput(toolLibraryModel),
@@ -52,7 +51,7 @@ describe('Development to Testing', () => {
   }, 300_000);
 
   it('declares the seed order with load and chaos in parallel', () => {
-    expect(developmentToTestingSteps.map((s) => (Array.isArray(s) ? s.map((a) => a.name) : s.name))).toEqual([
+    expect(phaseSteps(developmentToTesting, 'development-to-testing')).toEqual([
       'qaEngineer',
       'testGenerator',
       'testAutomationEngineer',

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentDefinition } from '../../../agents/agent';
+import type { AgentDefinition } from '../../../core/agent';
 import { businessAnalyst } from '../../../agents/vision-to-architecture/businessAnalyst';
 import { productManager } from '../../../agents/vision-to-architecture/productManager';
 import { productOwner } from '../../../agents/vision-to-architecture/productOwner';
 import { uxDesigner } from '../../../agents/vision-to-architecture/uxDesigner';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
 import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDerivation';
-import { backlogSchema, type Backlog } from '../../../agents/schemas/backlog';
-import { visionSchema, type Vision } from '../../../agents/schemas/vision';
+import { backlogSchema, type Backlog } from '../../../toolchain/schemas/backlog';
+import { visionSchema, type Vision } from '../../../toolchain/schemas/vision';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
 
 const agents = [visionArchitect, productManager, productOwner, businessAnalyst, uxDesigner] as Array<

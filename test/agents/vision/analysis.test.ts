@@ -4,8 +4,8 @@ import { analyseVision } from '../../../agents/blueprint/vision/analyse';
 import { applyFeedback } from '../../../agents/blueprint/vision/feedback';
 import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDerivation';
 import { metricsInSentence } from '../../../agents/blueprint/vision/metrics';
-import { domainModelSchema, type DomainModel } from '../../../agents/schemas/domainModel';
-import { visionSchema } from '../../../agents/schemas/vision';
+import { domainModelSchema, type DomainModel } from '../../../toolchain/schemas/domainModel';
+import { visionSchema } from '../../../toolchain/schemas/vision';
 
 const root = join(__dirname, '../../..');
 const examples = readdirSync(join(root, 'examples/visions'))

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseVision } from '../../../agents/blueprint/vision/analyse';
-import { visionSchema } from '../../../agents/schemas/vision';
+import { visionSchema } from '../../../toolchain/schemas/vision';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import { runAgents } from '../../support/agentHarness';
 import { codeLikeVisions } from '../../support/codeLikeVisions';

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEventSchema } from '../../../agents/blueprint/architecture/asyncapi';
-import { jsonSchemaProblems } from '../../../agents/blueprint/architecture/validation';
+import { jsonSchemaProblems } from '../../../toolchain/architecture/validation';
 import { analyseVision } from '../../../agents/blueprint/vision/analyse';
 import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDerivation';
-import { maxProductSlugLength, productSlugOf, productSlugSchema } from '../../../agents/schemas/productSlug';
+import {
+  maxProductSlugLength,
+  productSlugOf,
+  productSlugSchema,
+} from '../../../toolchain/schemas/productSlug';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import { runAgents } from '../../support/agentHarness';
 import { evaluateGate } from '../architecture/support';

@@ -1,5 +1,5 @@
 import { LocalProcessSandbox } from '../../../platform/sandbox';
-import { isSecretName } from '../../../platform/sandbox/sandbox';
+import { isSecretName } from '../../../core/ports/sandbox';
 import { limits, sandboxContract } from './sandboxContract';
 
 sandboxContract('local process', async () => new LocalProcessSandbox());

@@ -1,6 +1,6 @@
 // `npm run local-servers`: Azurite (Blob), a Cosmos DB server and the AMQP test broker on loopback, for trying
 // the Azure adapters by hand. Prints the settings to export in another shell; stops on Ctrl-C.
-import { startAzureServers } from '.';
+import { startAzureServers } from './';
 
 async function main(): Promise<void> {
   const servers = await startAzureServers();

@@ -1,5 +1,5 @@
-import type { AgentContext } from '../../agent';
-import type { GateCriterion } from '../../../gates/gate';
+import type { AgentContext } from '../../core/agent';
+import type { GateCriterion } from '../../core/gate';
 import { compileBicep, type CompileOptions } from './compileBicep';
 
 /**

@@ -1,6 +1,6 @@
-import type { AgentContext } from '../agents/agent';
-import type { GateCriterion } from '../platform/ports/runStore';
-import type { PhaseId } from '../orchestrations/phases';
+import type { AgentContext } from './agent';
+import type { GateCriterion } from './ports/runStore';
+import type { PhaseId } from './phases';
 
 export type { GateCriterion };
 

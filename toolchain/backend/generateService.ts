@@ -1,4 +1,4 @@
-import type { BoundedContext, DomainModel } from '../../schemas/domainModel';
+import type { BoundedContext, DomainModel } from '../schemas/domainModel';
 import { markdownText } from '../escaping/markdownText';
 import { serviceModel, type MoneyFormat, type ServiceModel } from './model';
 import { applicationSource, dtoSource, portsSource, useCasesSource } from './templates/application';

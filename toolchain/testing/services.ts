@@ -1,7 +1,7 @@
-import type { AgentContext, FolderIndex } from '../../agent';
+import type { AgentContext, FolderIndex } from '../../core/agent';
 import { compileService, type Diagnostic } from '../backend/compileService';
 import { moneyFormatOf, type MoneyFormat } from '../backend/model';
-import type { DomainModel } from '../../schemas/domainModel';
+import type { DomainModel } from '../schemas/domainModel';
 
 export interface ServiceSources {
   slug: string;

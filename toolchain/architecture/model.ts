@@ -1,4 +1,4 @@
-import type { Attribute, BoundedContext, DomainEvent, DomainModel, Entity } from '../../schemas/domainModel';
+import type { Attribute, BoundedContext, DomainEvent, DomainModel, Entity } from '../schemas/domainModel';
 import { camel } from '../apiConventions';
 
 /** A JSON Schema fragment; plain data so it serialises unchanged into OpenAPI, AsyncAPI and standalone schemas. */

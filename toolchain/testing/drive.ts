@@ -1,6 +1,6 @@
-import type { Sandbox } from '../../../platform/sandbox/sandbox';
-import { nodeHeapLimitArgs, nodePermissionArgs } from '../../../platform/sandbox/localProcessSandbox';
-import type { DomainModel } from '../../schemas/domainModel';
+import type { Sandbox } from '../../core/ports/sandbox';
+import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
+import type { DomainModel } from '../schemas/domainModel';
 import { serviceModel, type MoneyFormat } from '../backend/model';
 import { validBody } from '../backend/samples';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeHeapLimitArgs, nodePermissionArgs } from '../../../platform/sandbox/localProcessSandbox';
-import type { Sandbox, SandboxFile } from '../../../platform/sandbox/sandbox';
+import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
+import type { Sandbox, SandboxFile } from '../../core/ports/sandbox';
 import { listFiles } from '../backend/compileService';
 import { tsLiteral } from '../escaping/tsLiteral';
 import { reporterSource, reportMarker } from './reporterSource';

@@ -1,4 +1,4 @@
-import type { BoundedContext, Command, Entity } from '../schemas/domainModel';
+import type { BoundedContext, Command, Entity } from './schemas/domainModel';
 
 /**
  * The one place that decides how a domain model becomes HTTP: the API Designer writes OpenAPI documents with

@@ -1,5 +1,5 @@
-import type { AgentContext, FolderIndex } from '../../agent';
-import { readTarGz, sha256 } from '../../../platform/deployment/tarball';
+import type { AgentContext, FolderIndex } from '../../core/agent';
+import { readTarGz, sha256 } from '../../platform/deployment/tarball';
 
 /** The folder artifacts that together are the product's source tree. */
 export const productKinds = [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { kebabCase } from '../blueprint/vision/language';
+import { kebabCase } from '../vision/language';
 
 /**
  * The product slug names the product's topics, packages and hosts, and is the namespace of its event schema ids

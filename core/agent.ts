@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PhaseId } from '../orchestrations/phases';
+import type { PhaseId } from './phases';
 
 /** A reference to an artifact: all an orchestrator ever holds. */
 export interface ArtifactRef {

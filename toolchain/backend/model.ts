@@ -1,4 +1,4 @@
-import type { Attribute, BoundedContext, Command, Entity } from '../../schemas/domainModel';
+import type { Attribute, BoundedContext, Command, Entity } from '../schemas/domainModel';
 import {
   camel,
   collectionPath,

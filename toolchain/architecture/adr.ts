@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ArtifactFile } from '../../agent';
+import type { ArtifactFile } from '../../core/agent';
 import { markdownText } from '../escaping/markdownText';
 
 /** An architecture decision record, rendered in MADR (Markdown Architectural Decision Records) format. */

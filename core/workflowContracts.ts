@@ -1,5 +1,5 @@
-import type { ArtifactRef } from '../agents/agent';
-import type { GateCriterion, RunOptions } from '../platform/ports/runStore';
+import type { ArtifactRef } from './agent';
+import type { GateCriterion, RunOptions } from './ports/runStore';
 import type { PhaseId } from './phases';
 
 /**
@@ -151,6 +151,13 @@ export interface RunStateInput {
   /** The orchestrator's current time, so the record does not depend on when the activity runs. */
   at: string;
   change: RunStateChange;
+}
+
+export interface WriteRunReportInput {
+  runId: string;
+  tenantId: string;
+  /** The orchestrator's current time: the report's "generated" time, so a re-run writes the same page. */
+  at: string;
 }
 
 export interface ApprovalDecision {
