@@ -1,14 +1,5 @@
 import * as df from 'durable-functions';
-import {
-  backendDeveloper,
-  codeCommitter,
-  databaseArchitect,
-  frontendDeveloper,
-  infrastructureEngineer,
-  mobileDeveloper,
-  pullRequestCreator,
-  techLead,
-} from '../agents/architecture-to-development';
+import * as agents from '../agents/architecture-to-development';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -16,16 +7,16 @@ import { phaseOrchestrator } from './phaseScope';
  * Committer and Pull Request Creator; then the gate.
  */
 export const architectureToDevelopment = phaseOrchestrator(function* (phase) {
-  yield* phase.agent(techLead);
+  yield* phase.agent(agents.techLead);
   yield* phase.parallel([
-    backendDeveloper,
-    frontendDeveloper,
-    mobileDeveloper,
-    infrastructureEngineer,
-    databaseArchitect,
+    agents.backendDeveloper,
+    agents.frontendDeveloper,
+    agents.mobileDeveloper,
+    agents.infrastructureEngineer,
+    agents.databaseArchitect,
   ]);
-  yield* phase.agent(codeCommitter);
-  yield* phase.agent(pullRequestCreator);
+  yield* phase.agent(agents.codeCommitter);
+  yield* phase.agent(agents.pullRequestCreator);
   yield* phase.gate();
 });
 

@@ -1,12 +1,5 @@
 import * as df from 'durable-functions';
-import {
-  observabilityActivator,
-  postDeploymentValidator,
-  preDeploymentValidator,
-  productionDeployer,
-  productionProvisioner,
-  rollbackCoordinator,
-} from '../agents/deployment-to-production';
+import * as agents from '../agents/deployment-to-production';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -16,18 +9,18 @@ import { phaseOrchestrator } from './phaseScope';
  * DeploymentFailed; the run then returns to Testing with the findings.
  */
 export const deploymentToProduction = phaseOrchestrator(function* (phase) {
-  yield* phase.agent(preDeploymentValidator);
-  yield* phase.agent(productionProvisioner);
-  yield* phase.agent(productionDeployer);
-  yield* phase.agent(observabilityActivator);
-  yield* phase.agent(postDeploymentValidator);
+  yield* phase.agent(agents.preDeploymentValidator);
+  yield* phase.agent(agents.productionProvisioner);
+  yield* phase.agent(agents.productionDeployer);
+  yield* phase.agent(agents.observabilityActivator);
+  yield* phase.agent(agents.postDeploymentValidator);
   const gate = yield* phase.gate();
   const report = phase.outputs.find((ref) => ref.kind === 'deployment-report' && ref.path.endsWith('.json'));
   if (gate.passed) {
     yield* phase.publish('DeploymentSuccessful', { deploymentReport: report?.path });
     return;
   }
-  const [rollback] = yield* phase.agent(rollbackCoordinator);
+  const [rollback] = yield* phase.agent(agents.rollbackCoordinator);
   yield* phase.publish('DeploymentFailed', {
     deploymentReport: report?.path,
     rollbackReport: rollback?.path,

@@ -1,14 +1,5 @@
 import * as df from 'durable-functions';
-import {
-  bugInvestigator,
-  chaosEngineer,
-  codeReviewer,
-  loadTester,
-  qaEngineer,
-  testAutomationEngineer,
-  testCoverageValidator,
-  testGenerator,
-} from '../agents/development-to-testing';
+import * as agents from '../agents/development-to-testing';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -17,13 +8,13 @@ import { phaseOrchestrator } from './phaseScope';
  * bug reports back to Development.
  */
 export const developmentToTesting = phaseOrchestrator(function* (phase) {
-  yield* phase.agent(qaEngineer);
-  yield* phase.agent(testGenerator);
-  yield* phase.agent(testAutomationEngineer);
-  yield* phase.agent(testCoverageValidator);
-  yield* phase.parallel([loadTester, chaosEngineer]);
-  yield* phase.agent(bugInvestigator);
-  yield* phase.agent(codeReviewer);
+  yield* phase.agent(agents.qaEngineer);
+  yield* phase.agent(agents.testGenerator);
+  yield* phase.agent(agents.testAutomationEngineer);
+  yield* phase.agent(agents.testCoverageValidator);
+  yield* phase.parallel([agents.loadTester, agents.chaosEngineer]);
+  yield* phase.agent(agents.bugInvestigator);
+  yield* phase.agent(agents.codeReviewer);
   yield* phase.gate();
 });
 

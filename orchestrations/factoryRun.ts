@@ -6,13 +6,13 @@ import type {
   FactoryEventName,
   PhaseInput,
   PhaseResult,
-  PublishEventInput,
   RunInput,
   RunStateChange,
 } from '../core/workflowContracts';
 import { phases, type Phase } from '../core/phases';
 import { phaseInstanceId } from '../platform/runs/instanceIds';
 import { callActivity, type Step } from './callActivity';
+import { publishRunEvent, recordRunState } from './runRecords';
 
 export const approvalEventName = (gate: string) => `approval-${gate}`;
 
@@ -155,26 +155,16 @@ class RunScope {
     data: Record<string, unknown> = {},
     phase?: Phase,
   ): Step {
-    const event: PublishEventInput = {
-      runId: this.input.runId,
-      tenantId: this.input.tenantId,
+    yield* publishRunEvent(this.context, this.input, {
       name,
       phase: phase?.id,
       occurrence: `${this.input.iteration}:${occurrence}:${name}`,
       data: { iteration: this.input.iteration, ...data },
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      traceparent: this.input.traceparent,
-    };
-    yield* callActivity(this.context, activities.publishEvent, event);
+    });
   }
 
   *record(change: RunStateChange): Step {
-    yield* callActivity(this.context, activities.recordRunState, {
-      runId: this.input.runId,
-      tenantId: this.input.tenantId,
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      change,
-    });
+    yield* recordRunState(this.context, this.input, change);
   }
 
   /** ApprovalRequested, then the first of the reviewer's decision and the deadline. */

@@ -8,12 +8,12 @@ import type {
   GateActivityResult,
   PhaseInput,
   PhaseResult,
-  PublishEventInput,
   RunStateChange,
   SealPhaseInput,
 } from '../core/workflowContracts';
 import { phaseById } from '../core/phases';
 import { callActivities, callActivity, type Step } from './callActivity';
+import { publishRunEvent, recordRunState } from './runRecords';
 
 export class BudgetExceeded extends Error {
   override name = 'BudgetExceeded';
@@ -99,27 +99,17 @@ export class PhaseScope {
   }
 
   *publish(name: FactoryEventName, data: Record<string, unknown> = {}): Step {
-    const { runId, tenantId, phase, iteration, attempt } = this.input;
-    const event: PublishEventInput = {
-      runId,
-      tenantId,
+    const { phase, iteration, attempt } = this.input;
+    yield* publishRunEvent(this.context, this.input, {
       name,
       phase,
       occurrence: `${iteration}:${phase}:${attempt}:${name}`,
       data: { iteration, attempt, ...data },
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      traceparent: this.input.traceparent,
-    };
-    yield* callActivity(this.context, activities.publishEvent, event);
+    });
   }
 
   *record(change: RunStateChange): Step {
-    yield* callActivity(this.context, activities.recordRunState, {
-      runId: this.input.runId,
-      tenantId: this.input.tenantId,
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      change,
-    });
+    yield* recordRunState(this.context, this.input, change);
   }
 
   /** Seals the phase: writes the manifest with its outputs, records the end and publishes PhaseCompleted. */

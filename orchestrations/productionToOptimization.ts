@@ -1,12 +1,5 @@
 import * as df from 'durable-functions';
-import {
-  costOptimizer,
-  customerSuccess,
-  deploymentRetention,
-  feedbackEvolution,
-  growthStrategist,
-  productionObserver,
-} from '../agents/production-to-optimization';
+import * as agents from '../agents/production-to-optimization';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -15,11 +8,11 @@ import { phaseOrchestrator } from './phaseScope';
  * evolution plan) into the next iteration.
  */
 export const productionToOptimization = phaseOrchestrator(function* (phase) {
-  yield* phase.agent(productionObserver);
-  yield* phase.agent(customerSuccess);
-  yield* phase.parallel([growthStrategist, costOptimizer]);
-  yield* phase.agent(feedbackEvolution);
-  yield* phase.agent(deploymentRetention);
+  yield* phase.agent(agents.productionObserver);
+  yield* phase.agent(agents.customerSuccess);
+  yield* phase.parallel([agents.growthStrategist, agents.costOptimizer]);
+  yield* phase.agent(agents.feedbackEvolution);
+  yield* phase.agent(agents.deploymentRetention);
   yield* phase.gate();
 });
 

@@ -1,15 +1,5 @@
 import * as df from 'durable-functions';
-import {
-  apiDesigner,
-  businessAnalyst,
-  enterpriseArchitect,
-  eventDrivenArchitect,
-  productManager,
-  productOwner,
-  solutionArchitect,
-  uxDesigner,
-  visionArchitect,
-} from '../agents/vision-to-architecture';
+import * as agents from '../agents/vision-to-architecture';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -18,15 +8,15 @@ import { phaseOrchestrator } from './phaseScope';
  * ArchitectureReady.
  */
 export const visionToArchitecture = phaseOrchestrator(function* (phase) {
-  yield* phase.agent(visionArchitect);
-  yield* phase.agent(productManager);
-  yield* phase.agent(productOwner);
-  yield* phase.agent(businessAnalyst);
-  yield* phase.agent(uxDesigner);
-  yield* phase.agent(enterpriseArchitect);
-  yield* phase.agent(solutionArchitect);
-  yield* phase.agent(eventDrivenArchitect);
-  yield* phase.agent(apiDesigner);
+  yield* phase.agent(agents.visionArchitect);
+  yield* phase.agent(agents.productManager);
+  yield* phase.agent(agents.productOwner);
+  yield* phase.agent(agents.businessAnalyst);
+  yield* phase.agent(agents.uxDesigner);
+  yield* phase.agent(agents.enterpriseArchitect);
+  yield* phase.agent(agents.solutionArchitect);
+  yield* phase.agent(agents.eventDrivenArchitect);
+  yield* phase.agent(agents.apiDesigner);
   const gate = yield* phase.gate();
   if (gate.passed)
     yield* phase.publish('ArchitectureReady', {
