@@ -6,7 +6,6 @@ import { developmentToTesting } from '../orchestrations/developmentToTesting';
 import { phaseSteps } from '../orchestrations/phaseSteps';
 import { productionToOptimization } from '../orchestrations/productionToOptimization';
 import { testingToDeployment } from '../orchestrations/testingToDeployment';
-import { modelRoleOf } from '../agents/runtime/azureOpenAi/provider';
 import { registerModelProvider } from '../agents/runtime/modelProviders';
 import { openBenchFactory, projectRoot } from './benchFactory';
 
@@ -30,7 +29,7 @@ function useLatencyProvider(latencyMs: number): string {
   registerModelProvider(name, () => ({
     name,
     async generate(agent, ctx) {
-      if (modelRoleOf(agent) !== 'measured') await sleep(latencyMs);
+      if (agent.uses === 'model') await sleep(latencyMs);
       return { output: await agent.blueprint(ctx) };
     },
   }));

@@ -11,7 +11,7 @@ export type PhaseStep = string | string[];
 type PlannedTask = { call: string } | { all: PlannedTask[] };
 
 const shared = new Set(Object.values(activities).map((activity) => activity.name));
-const ref: ArtifactRef = { path: 'planned', sha256: '', kind: 'manifest' };
+const ref: ArtifactRef = { path: 'planned', sha256: '', kind: 'context-manifest' };
 
 function answer(task: PlannedTask): unknown {
   if ('all' in task) return task.all.map(answer);

@@ -127,7 +127,7 @@ export async function startRun(
     agent: 'user',
     contentType: 'text/markdown',
   });
-  const visionRef: ArtifactRef = { path: stored.path, sha256: stored.sha256, kind: stored.kind };
+  const visionRef: ArtifactRef = { path: stored.path, sha256: stored.sha256, kind: 'vision-text' };
   const manifest = await writeManifest(
     ports.artifacts,
     request.tenantId,

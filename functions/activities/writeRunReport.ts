@@ -36,7 +36,7 @@ export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
     isolation: sandboxIsolation(),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
-  return { path: stored.path, sha256: stored.sha256, kind: stored.kind };
+  return { path: stored.path, sha256: stored.sha256, kind: 'run-report' };
 }
 
 registerActivity(activities.writeRunReport, writeRunReport);

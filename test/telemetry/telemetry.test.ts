@@ -256,7 +256,7 @@ describe('telemetry API', () => {
         iteration: 1,
         attempt: 1,
         model: 'azure-openai',
-        manifest: { path: 'm', sha256: 's', kind: 'k' },
+        manifest: { path: 'm', sha256: 's', kind: 'context-manifest' as const },
         inputs: [],
         feedback: [],
       };

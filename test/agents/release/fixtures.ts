@@ -30,10 +30,10 @@ export function patchService(
     role: 'Fixture',
     phase: 'architecture-to-development',
     purpose: 'Changes one file of a generated service.',
+    uses: 'tools',
     reads: ['service-source'],
     writes: ['service-source'],
     output: z.unknown(),
-    prompt: { version: '0', system: '', user: '' },
     async blueprint(ctx) {
       const input = ctx.inputs('service-source').find((i) => i.ref.path.includes(`services/${slug}/`));
       if (!input) throw new Error(`no service ${slug}`);

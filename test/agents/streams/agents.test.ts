@@ -25,6 +25,7 @@ import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { plantNurseryModel } from './fixtures/plantNursery';
 import { toolLibraryModel } from './fixtures/toolLibrary';
+import type { ArtifactKind } from '../../../core/artifactKinds';
 import { architectureToDevelopment } from '../../../orchestrations/architectureToDevelopment';
 import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
@@ -71,14 +72,14 @@ const backlog = {
 async function setUp(model: DomainModel) {
   const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'factory-streams-')));
   const home = mkdtempSync(join(tmpdir(), 'factory-home-'));
-  const put = async (path: string, kind: string, content: unknown): Promise<ArtifactRef> => {
+  const put = async (path: string, kind: ArtifactKind, content: unknown): Promise<ArtifactRef> => {
     const entry = await store.put('test', 'run-1', path, JSON.stringify(content), {
       kind,
       phase: 'input',
       agent: 'test',
       contentType: 'application/json',
     });
-    return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
+    return { path: entry.path, sha256: entry.sha256, kind };
   };
   const refs: ArtifactRef[] = [
     await put('inputs/domain-model.json', 'domain-model', model),

@@ -1,5 +1,5 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
-import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../core/agent';
 import { bugFeedback, type BugReport } from '../../../agents/development-to-testing/bugInvestigator';
 import { developmentToTestingAgents } from '../../../agents/development-to-testing';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
@@ -12,6 +12,7 @@ import {
   toolLibraryBacklog,
   toolLibraryModel,
 } from '../development/fixtures';
+import { folderFileKind } from '../../../core/artifactKinds';
 import { developmentToTesting } from '../../../orchestrations/developmentToTesting';
 import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
@@ -222,11 +223,11 @@ async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRef[]): P
     const body = await from.store.get(from.tenantId, from.runId, ref.path);
     const head = await from.store.head(from.tenantId, from.runId, ref.path);
     if (ref.path.endsWith('.folder.json')) {
-      const index = JSON.parse(body.toString()) as { root: string; files: Array<{ path: string }> };
+      const index = JSON.parse(body.toString()) as FolderIndex;
       for (const file of index.files) {
         const content = await from.store.get(from.tenantId, from.runId, `${index.root}/${file.path}`);
         await from.store.put(from.tenantId, runId, `${index.root}/${file.path}`, content, {
-          kind: `${ref.kind}-file`,
+          kind: folderFileKind(index.kind),
           phase: 'copy',
           agent: 'test',
           contentType: 'text/plain',
@@ -239,7 +240,7 @@ async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRef[]): P
       agent: head?.agent ?? 'test',
       contentType: head?.contentType ?? 'application/json',
     });
-    out.push({ path: entry.path, sha256: entry.sha256, kind: entry.kind });
+    out.push({ path: entry.path, sha256: entry.sha256, kind: ref.kind });
   }
   return out;
 }
