@@ -24,7 +24,7 @@ import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner'
 import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { plantNurseryModel } from './fixtures/plantNursery';
-import { toolLibraryModel } from './fixtures/toolLibrary';
+import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
 import type { ArtifactKind } from '../../../core/artifactKinds';
 import { architectureToDevelopment } from '../../../orchestrations/architectureToDevelopment';
 import { phaseSteps } from '../../../orchestrations/phaseSteps';

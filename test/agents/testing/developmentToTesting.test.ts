@@ -6,18 +6,15 @@ import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
-import {
-  backlogInput,
-  domainModelInput,
-  toolLibraryBacklog,
-  toolLibraryModel,
-} from '../development/fixtures';
+import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
+import { toolLibraryBacklog } from '../../support/fixtures/toolLibraryBacklog';
+import { backlogInput, domainModelInput } from '../development/fixtures';
 import { folderFileKind } from '../../../core/artifactKinds';
 import { developmentToTesting } from '../../../orchestrations/developmentToTesting';
 import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 const phase1 = [
-  domainModelInput(toolLibraryModel),
+  domainModelInput(toolLibraryInOneContext),
   backlogInput(toolLibraryBacklog),
   apiDesigner,
   backendDeveloper,
@@ -183,7 +180,9 @@ describe('Development to Testing', () => {
     // The Backend Developer reruns with the bug report as feedback; the new code passes the same tests.
     const feedback = bugFeedback(report);
     const rerun = await runAgents(
-      [domainModelInput(toolLibraryModel), apiDesigner, backendDeveloper] as Array<AgentDefinition<unknown>>,
+      [domainModelInput(toolLibraryInOneContext), apiDesigner, backendDeveloper] as Array<
+        AgentDefinition<unknown>
+      >,
       {
         visionText: 'tool library',
         store: built.store,
