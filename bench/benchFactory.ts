@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProviderFactory } from '../agents/runtime/modelProviders';
 import type { Session } from '../local/cli/session';
+import { runInstanceId } from '../platform/runs/instanceIds';
 import type { RunOptionsInput } from '../runs/runOptions';
 
 // Compiled to dist/bench, so the project root is two levels up.
@@ -58,7 +59,9 @@ export async function openBenchFactory(
       return doc.id;
     },
     async complete(runIds) {
-      const outcomes = await Promise.all(runIds.map((id) => session.factory.host.waitForCompletion(id)));
+      const outcomes = await Promise.all(
+        runIds.map((id) => session.factory.host.waitForCompletion(runInstanceId(session.tenantId, id))),
+      );
       const failed = outcomes.filter((o) => o?.runtimeStatus !== 'Completed');
       if (failed.length)
         throw new Error(

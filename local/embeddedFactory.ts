@@ -3,13 +3,14 @@ import { InvocationContext } from '@azure/functions';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { useComposition, type Composition } from '../functions/compositionRoot';
+import { runInstanceId } from '../platform/runs/instanceIds';
 import type { Clock } from './durableHost/clock';
 import {
   durableClientBindingData,
   startClientApiServer,
   type ClientApiServer,
 } from './durableHost/clientApi';
-import { DurableHost } from './durableHost/durableHost';
+import { DurableHost, type InstanceStatus, type TraceEntry } from './durableHost/durableHost';
 import { installFunctionsCore } from './durableHost/functionsCore';
 import type { FunctionRegistration, FunctionRegistry } from './durableHost/registry';
 
@@ -109,12 +110,26 @@ export class EmbeddedFactory {
       maxPayloadBytes: options.maxPayloadBytes,
       log: options.log,
     });
+    const clientApi = await startClientApiServer(host);
+    const factory = new EmbeddedFactory(registry, host, clientApi, unlock);
     // The functions this host runs work with its adapters; the run reports they write show every agent execution
     // on their timeline.
-    useComposition({ ...options.composition, activityTrace: (runId) => host.trace(runId) });
-    const clientApi = await startClientApiServer(host);
+    useComposition({
+      ...options.composition,
+      activityTrace: (tenantId, runId) => factory.runTrace(tenantId, runId),
+    });
     if (processing) host.start();
-    return new EmbeddedFactory(registry, host, clientApi, unlock);
+    return factory;
+  }
+
+  /** The durable status of a tenant's run: its orchestration's, found by the run's instance id. */
+  runStatus(tenantId: string, runId: string): InstanceStatus | undefined {
+    return this.host.getStatus(runInstanceId(tenantId, runId));
+  }
+
+  /** The activity executions of a tenant's run and its phases, in start order. */
+  runTrace(tenantId: string, runId: string): TraceEntry[] {
+    return this.host.trace(runInstanceId(tenantId, runId));
   }
 
   /** Binding data of a `durableClient` input, as the Functions host provides it. */

@@ -1,6 +1,7 @@
 import type { AgentActivityInput, GateActivityInput, PublishEventInput } from '../../core/workflowContracts';
 import { phases } from '../../core/phases';
 import type { RunDocument } from '../../core/ports/runStore';
+import { runInstanceId } from '../runs/instanceIds';
 import { deterministicSpanId, formatTraceparent, RunTrace, type SpanContext } from './traceContext';
 import { telemetry, type Dimensions, type Scope, type Telemetry } from './telemetry';
 
@@ -30,20 +31,26 @@ function runDims(runId: string, tenantId: string, phase?: string): Dimensions {
   return { runId, tenantId, ...(phase ? { phase } : {}) };
 }
 
+/** The trace of a tenant's run, keyed by the run's instance id. */
+function runTrace(input: { tenantId: string; runId: string; traceparent?: string }): RunTrace {
+  return new RunTrace(runInstanceId(input.tenantId, input.runId), input.traceparent);
+}
+
 /** The span of one phase attempt, as every activity of that attempt computes it. */
 export function phaseSpan(input: {
+  tenantId: string;
   runId: string;
   phase: string;
   iteration: number;
   attempt: number;
   traceparent?: string;
 }): SpanContext {
-  return new RunTrace(input.runId, input.traceparent).phase(input.phase, input.iteration, input.attempt);
+  return runTrace(input).phase(input.phase, input.iteration, input.attempt);
 }
 
 /** The run's trace id: the Application Insights `operation_Id` of everything the run records. */
-export function runOperationId(runId: string, traceparent?: string): string {
-  return new RunTrace(runId, traceparent).traceId;
+export function runOperationId(tenantId: string, runId: string, traceparent?: string): string {
+  return runTrace({ tenantId, runId, traceparent }).traceId;
 }
 
 /**
@@ -57,7 +64,7 @@ export async function traceAgent<T>(
   succeeded: (result: T) => boolean = () => true,
 ): Promise<T> {
   const t = telemetry();
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   const span = trace.child(trace.phase(input.phase, input.iteration, input.attempt));
   const dims: Dimensions = {
     ...runDims(input.runId, input.tenantId, input.phase),
@@ -127,7 +134,7 @@ export async function traceGate<T extends { passed: boolean }>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const t = telemetry();
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   const span = trace.child(trace.phase(input.phase, input.iteration, input.attempt));
   const dims: Dimensions = {
     ...runDims(input.runId, input.tenantId, input.phase),
@@ -153,7 +160,7 @@ export async function traceGate<T extends { passed: boolean }>(
 
 /** The span a published event hangs under: its phase attempt's, or the run's. */
 function eventParent(input: PublishEventInput): SpanContext {
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   const iteration = Number(input.data.iteration ?? 1);
   const attempt = Number(input.data.attempt ?? 0);
   return input.phase && attempt > 0 ? trace.phase(input.phase, iteration, attempt) : trace.run();
@@ -161,10 +168,10 @@ function eventParent(input: PublishEventInput): SpanContext {
 
 /** The span of publishing one event: deterministic per occurrence, so the stored CloudEvent and the span agree. */
 function publishSpan(input: PublishEventInput): SpanContext {
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   return trace.child(
     eventParent(input),
-    deterministicSpanId(input.runId, 'event', input.occurrence, input.name),
+    deterministicSpanId(trace.instanceId, 'event', input.occurrence, input.name),
   );
 }
 
@@ -243,7 +250,7 @@ async function recordEvent(
     );
   }
   const at = new Date(input.at);
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   const parent = eventParent(input);
   const dims: Dimensions = {
     ...runDims(input.runId, input.tenantId, input.phase),
@@ -347,6 +354,20 @@ export function instrumentSandbox<
   };
 }
 
+/** The trace of the run a command names; none when it names no run, or one too malformed to have an instance. */
+function commandRunTrace(command: {
+  runId?: string;
+  tenantId?: string;
+  traceparent?: string;
+}): RunTrace | undefined {
+  if (!command.runId || !command.tenantId) return undefined;
+  try {
+    return runTrace({ tenantId: command.tenantId, runId: command.runId, traceparent: command.traceparent });
+  } catch {
+    return undefined;
+  }
+}
+
 /** A command message that was dead-lettered (invalid, or failed too often): counted and described. */
 export function trackCommandDeadLettered(command: {
   type?: string;
@@ -357,10 +378,10 @@ export function trackCommandDeadLettered(command: {
   traceparent?: string;
 }): void {
   const t = telemetry();
-  const trace = command.runId ? new RunTrace(command.runId, command.traceparent) : undefined;
+  const trace = commandRunTrace(command);
   const scope: Scope | undefined = trace && {
     span: trace.run(),
-    dims: runDims(command.runId!, command.tenantId ?? ''),
+    dims: runDims(command.runId!, command.tenantId!),
   };
   const dims: Dimensions = {
     commandType: command.type ?? 'unknown',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { composeFromSettings } from '../../functions/compositionRoot';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { createPorts, type Ports } from '../../platform/config';
+import { runInstanceId } from '../../platform/runs/instanceIds';
 import {
   createTelemetry,
   flushTelemetry,
@@ -63,7 +64,7 @@ describe('telemetry of a factory run, end to end', () => {
       traceparent: `00-${traceId}-${callerSpan}-01`,
     });
     runId = doc.id;
-    outcome = (await factory.host.waitForCompletion(runId, 240_000))?.runtimeStatus;
+    outcome = (await factory.host.waitForCompletion(runInstanceId('acme', runId), 240_000))?.runtimeStatus;
     runStatus = (await ports.runs.get('acme', runId))?.status;
     await flushTelemetry();
   }, 300_000);

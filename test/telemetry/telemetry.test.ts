@@ -5,6 +5,7 @@ import {
   parseTraceparent,
   readIngestionSettings,
   recordModelUsage,
+  runOperationId,
   RunTrace,
   Telemetry,
   traceAgent,
@@ -108,6 +109,8 @@ describe('trace context', () => {
     });
     // A malformed value in a durable input cannot be refused any more: the run still gets one trace.
     expect(new RunTrace('run-1', 'garbage').traceId).toBe(a.traceId);
+    // Runs are traced by their instance id: two tenants' runs of one run id are two traces.
+    expect(runOperationId('tenant-a', 'run-1')).not.toBe(runOperationId('tenant-b', 'run-1'));
   });
 });
 
@@ -289,7 +292,7 @@ describe('telemetry API', () => {
       });
       const dead = sent.filter((e) => JSON.stringify(e).includes('CommandsDeadLettered'));
       expect(dead).toHaveLength(1);
-      expect(dead[0].tags['ai.operation.id']).toBe(new RunTrace('run-3').traceId);
+      expect(dead[0].tags['ai.operation.id']).toBe(runOperationId('t', 'run-3'));
       await expect(
         traceAgent('x', input, async () => {
           recordModelUsage({ promptTokens: -1, completionTokens: 0 });
