@@ -4,7 +4,7 @@ import { compileService } from '../../toolchain/backend/compileService';
 import { driverTargets, runChaos } from '../../toolchain/testing/drive';
 import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
-import { getSandbox } from '../../platform/sandbox';
+import { agentSandbox } from '../runtime/sandbox';
 
 export const chaosTestSchema = z.object({
   services: z.array(
@@ -58,7 +58,7 @@ export const chaosEngineer: AgentDefinition<ChaosTestReport> = {
         continue;
       }
       const { experiments, error } = await runChaos(
-        getSandbox(),
+        agentSandbox(),
         outDir,
         driverTargets(model, service.slug, await moneyFormatFor(ctx, model, service.slug)),
       );

@@ -4,7 +4,7 @@ import { defaultLoad, driverTargets, runLoad } from '../../toolchain/testing/dri
 import { compileService } from '../../toolchain/backend/compileService';
 import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
-import { getSandbox } from '../../platform/sandbox';
+import { agentSandbox } from '../runtime/sandbox';
 import { defaultExitCriteria } from './qaEngineer';
 
 export const loadTestSchema = z.object({
@@ -65,7 +65,7 @@ export const loadTester: AgentDefinition<LoadTestReport> = {
         continue;
       }
       const { report, error } = await runLoad(
-        getSandbox(),
+        agentSandbox(),
         outDir,
         driverTargets(model, service.slug, await moneyFormatFor(ctx, model, service.slug)),
       );

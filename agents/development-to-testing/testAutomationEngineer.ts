@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { runNodeTests } from '../../toolchain/testing/runTests';
 import { buildWithTestCases, describeDiagnostics, loadServices } from '../../toolchain/testing/services';
-import { getSandbox } from '../../platform/sandbox';
+import { agentSandbox } from '../runtime/sandbox';
 
 const caseSchema = z.object({
   name: z.string(),
@@ -81,7 +81,7 @@ export const testAutomationEngineer: AgentDefinition<TestResults> = {
         });
         continue;
       }
-      const run = await runNodeTests(getSandbox(), built.outDir);
+      const run = await runNodeTests(agentSandbox(), built.outDir);
       ctx.log(`${service.slug}: ${run.passed}/${run.tests} passed in ${run.durationMs} ms`);
       services.push({
         ...base,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { runNodeTests } from '../../toolchain/testing/runTests';
 import { buildWithTestCases, loadServices } from '../../toolchain/testing/services';
-import { getSandbox } from '../../platform/sandbox';
+import { agentSandbox } from '../runtime/sandbox';
 import { defaultExitCriteria } from './qaEngineer';
 
 export const coverageSchema = z.object({
@@ -57,7 +57,7 @@ export const testCoverageValidator: AgentDefinition<CoverageReport> = {
       const built = await buildWithTestCases(ctx, service);
       const empty = { total: 0, covered: 0, percent: 0 };
       const run = built.outDir
-        ? await runNodeTests(getSandbox(), built.outDir, { coverage: true })
+        ? await runNodeTests(agentSandbox(), built.outDir, { coverage: true })
         : undefined;
       if (!run?.coverage) {
         services.push({

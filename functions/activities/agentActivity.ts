@@ -6,7 +6,7 @@ import { modelProvider } from '../../agents/runtime/modelProviders';
 import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
 import type { RunDocument, UsageTotals } from '../../core/ports/runStore';
 import { ports } from '../../platform/runtime';
-import { recordModelUsage, traceAgent } from '../../platform/telemetry';
+import { recordModelUsage, traceAgent } from '../../telemetry';
 import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
 

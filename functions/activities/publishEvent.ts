@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { PublishEventInput } from '../../core/workflowContracts';
 import { ports } from '../../platform/runtime';
-import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../platform/telemetry';
+import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../telemetry';
 import { toCloudEvent } from '../../runs/cloudEvents';
 
 /**

@@ -1,4 +1,3 @@
-import { instrumentSandbox } from '../telemetry/factoryTelemetry';
 import { createSandbox } from './sandboxFromSettings';
 import type { Sandbox } from '../../core/ports/sandbox';
 
@@ -14,8 +13,7 @@ let current: Sandbox | undefined;
  * process mode), and an error inside the Functions host without a pool.
  */
 export function getSandbox(): Sandbox {
-  // Every execution is counted in telemetry (metric SandboxExecutions).
-  return (current ??= instrumentSandbox(createSandbox(process.env)));
+  return (current ??= createSandbox(process.env));
 }
 
 /** How this host runs generated code, in a sentence (for run reports); says so when it cannot. */
