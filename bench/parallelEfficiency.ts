@@ -1,21 +1,21 @@
 // Parallel efficiency: a run whose agents each wait a fixed time per model call (a simulated model), its wall
 // time divided by the critical-path time of the phase graph. Run with `node dist/bench/parallelEfficiency.js [ms]`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { architectureToDevelopmentSteps } from '../agents/architecture-to-development';
-import { developmentToTestingSteps } from '../agents/development-to-testing';
-import { productionToOptimizationSteps } from '../agents/production-to-optimization';
-import { testingToDeploymentSteps } from '../agents/testing-to-deployment';
-import { modelRoleOf } from '../agents/runtime/azureOpenAi/provider';
+import { architectureToDevelopment } from '../orchestrations/architectureToDevelopment';
+import { developmentToTesting } from '../orchestrations/developmentToTesting';
+import { phaseSteps } from '../orchestrations/phaseSteps';
+import { productionToOptimization } from '../orchestrations/productionToOptimization';
+import { testingToDeployment } from '../orchestrations/testingToDeployment';
 import { registerModelProvider } from '../agents/runtime/modelProviders';
 import { openBenchFactory, projectRoot } from './benchFactory';
 
 /** Agents the phase orchestrators run side by side, one set per parallel step. */
 const parallelSteps: string[][] = [
-  architectureToDevelopmentSteps,
-  developmentToTestingSteps,
-  testingToDeploymentSteps,
-  productionToOptimizationSteps,
-].flatMap((steps) => steps.filter((step) => Array.isArray(step)).map((step) => step.map((a) => a.name)));
+  phaseSteps(architectureToDevelopment, 'architecture-to-development'),
+  phaseSteps(developmentToTesting, 'development-to-testing'),
+  phaseSteps(testingToDeployment, 'testing-to-deployment'),
+  phaseSteps(productionToOptimization, 'production-to-optimization'),
+].flatMap((steps) => steps.filter((step) => Array.isArray(step)));
 
 let registeredLatencyMs: number | undefined;
 
@@ -29,7 +29,7 @@ function useLatencyProvider(latencyMs: number): string {
   registerModelProvider(name, () => ({
     name,
     async generate(agent, ctx) {
-      if (modelRoleOf(agent) !== 'measured') await sleep(latencyMs);
+      if (agent.uses === 'model') await sleep(latencyMs);
       return { output: await agent.blueprint(ctx) };
     },
   }));

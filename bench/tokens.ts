@@ -4,12 +4,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ArtifactRef } from '../core/agent';
+import type { ArtifactRef, ModelDeployment } from '../core/agent';
 import { agentCatalog } from '../agents/catalog';
 import { createAgentContext } from '../agents/runtime/agentContext';
 import { responseFormatFor } from '../agents/runtime/azureOpenAi/jsonSchema';
 import { defaultPrices, estimateCost } from '../agents/runtime/azureOpenAi/prices';
-import { modelRoleOf } from '../agents/runtime/azureOpenAi/provider';
 import { renderPrompt, tokensOf } from '../agents/runtime/azureOpenAi/prompt';
 import { executeAgent } from '../agents/runtime/executeAgent';
 import { FilesystemArtifactStore } from '../platform/artifacts/filesystemArtifactStore';
@@ -20,7 +19,8 @@ export const metaGptPublishedTokensPerProject = 31_255;
 export interface AgentTokens {
   agent: string;
   phase: string;
-  role: string;
+  /** The deployment that would answer, or `tools` for an agent no model answers. */
+  deployment: ModelDeployment | 'tools';
   promptTokens: number;
   /** Input tokens before trimming to the prompt budget. */
   untrimmedInputTokens: number;
@@ -42,7 +42,7 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
       agent: 'user',
       contentType: 'text/markdown',
     });
-    const refs: ArtifactRef[] = [{ path: vision.path, sha256: vision.sha256, kind: vision.kind }];
+    const refs: ArtifactRef[] = [{ path: vision.path, sha256: vision.sha256, kind: 'vision-text' }];
     const rows: AgentTokens[] = [];
     for (const agent of agentCatalog) {
       const ctx = createAgentContext({
@@ -55,17 +55,16 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
         agent: agent.name,
         inputs: [...refs],
       });
-      const role = modelRoleOf(agent);
       const format = responseFormatFor(agent.name, agent.output);
       let answer: unknown;
       const recording = { ...agent, blueprint: async (c: typeof ctx) => (answer = await agent.blueprint(c)) };
-      if (role === 'measured') {
+      if (agent.uses === 'tools') {
         const result = await executeAgent(recording, ctx);
         refs.push(...result.artifacts);
         rows.push({
           agent: agent.name,
           phase: agent.phase,
-          role,
+          deployment: 'tools',
           promptTokens: 0,
           untrimmedInputTokens: 0,
           trimmed: 0,
@@ -88,7 +87,7 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
       rows.push({
         agent: agent.name,
         phase: agent.phase,
-        role,
+        deployment: agent.deployment,
         promptTokens: prompt.estimatedPromptTokens,
         untrimmedInputTokens: untrimmed.estimatedPromptTokens,
         trimmed: prompt.trimmed.length,
@@ -113,7 +112,7 @@ export function tokenReport(rows: AgentTokens[], visionPath: string, maxPromptTo
   for (const r of rows) {
     const untrimmed = r.trimmed ? `${r.untrimmedInputTokens}` : '';
     lines.push(
-      `${r.agent.padEnd(24)}${r.phase.padEnd(30)}${(r.role === 'measured' ? 'tools' : r.role).padEnd(12)}${pad(r.promptTokens, 9)}${pad(untrimmed, 11)}${pad(r.answerTokens, 9)}`,
+      `${r.agent.padEnd(24)}${r.phase.padEnd(30)}${r.deployment.padEnd(12)}${pad(r.promptTokens, 9)}${pad(untrimmed, 11)}${pad(r.answerTokens, 9)}`,
     );
   }
   lines.push('');

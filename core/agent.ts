@@ -1,17 +1,18 @@
 import type { z } from 'zod';
+import type { ArtifactKind, FolderKind } from './artifactKinds';
 import type { PhaseId } from './phases';
 
 /** A reference to an artifact: all an orchestrator ever holds. */
 export interface ArtifactRef {
   path: string;
   sha256: string;
-  kind: string;
+  kind: ArtifactKind;
 }
 
 /** A file an agent writes; `path` is relative to the agent's phase folder. */
 export interface ArtifactFile {
   path: string;
-  kind: string;
+  kind: ArtifactKind;
   contentType: string;
   content: string | Buffer;
 }
@@ -23,14 +24,14 @@ export interface ArtifactFile {
  */
 export interface ArtifactFolder {
   folder: string;
-  kind: string;
+  kind: FolderKind;
   files: Array<{ path: string; content: string | Buffer }>;
 }
 
 /** The index of an `ArtifactFolder`. */
 export interface FolderIndex {
   folder: string;
-  kind: string;
+  kind: FolderKind;
   /** Full artifact path of the folder inside the run. */
   root: string;
   files: Array<{ path: string; bytes: number; sha256: string }>;
@@ -46,11 +47,13 @@ export interface AgentContext {
   /** Findings from a failed gate or a reviewer's rejection, for a rerun. */
   feedback: string[];
   /** Artifacts given to the agent, by kind, in the order the orchestrator passed them. */
-  inputs(kind: string): Array<{ ref: ArtifactRef; text(): Promise<string>; json<T = unknown>(): Promise<T> }>;
+  inputs(
+    kind: ArtifactKind,
+  ): Array<{ ref: ArtifactRef; text(): Promise<string>; json<T = unknown>(): Promise<T> }>;
   /** Reads one input artifact of a kind as JSON; throws a clear error when absent. */
-  inputJson<T = unknown>(kind: string): Promise<T>;
+  inputJson<T = unknown>(kind: ArtifactKind): Promise<T>;
   /** Reads one input artifact of a kind as text; throws a clear error when absent. */
-  inputText(kind: string): Promise<string>;
+  inputText(kind: ArtifactKind): Promise<string>;
   /** Writes an artifact now (for agents that produce files while working, e.g. code executed in a sandbox). */
   write(file: ArtifactFile): Promise<ArtifactRef>;
   /** Writes a folder of files and its index; returns the index's reference. */
@@ -60,11 +63,8 @@ export interface AgentContext {
   log(message: string): void;
 }
 
-/**
- * One agent, declared in one file: role, inputs, output schema, the prompt a language model would get, the
- * deterministic `blueprint` implementation, and how its structured output becomes artifacts.
- */
-export interface AgentDefinition<O = unknown> {
+/** What is common to every agent, declared in one file: role, inputs, output schema, implementation, artifacts. */
+interface AgentBase<O> {
   /** The activity function name, camelCase, e.g. `visionArchitect`. */
   name: string;
   /** The seed's role name, e.g. `Vision Architect`. */
@@ -73,12 +73,11 @@ export interface AgentDefinition<O = unknown> {
   /** What the agent is for, in one sentence. */
   purpose: string;
   /** Artifact kinds it reads. */
-  reads: string[];
+  reads: ArtifactKind[];
   /** Artifact kinds it writes. */
-  writes: string[];
+  writes: ArtifactKind[];
   output: z.ZodType<O>;
-  prompt: { version: string; system: string; user: string };
-  /** The deterministic, offline implementation. */
+  /** The deterministic, offline implementation; a tool agent's only one. */
   blueprint(ctx: AgentContext): Promise<O>;
   /** Turns the validated output into artifact files. */
   artifacts(
@@ -86,6 +85,34 @@ export interface AgentDefinition<O = unknown> {
     ctx: AgentContext,
   ): Array<ArtifactFile | ArtifactFolder> | Promise<Array<ArtifactFile | ArtifactFolder>>;
 }
+
+/** Which configured model deployment answers an agent: `code` for source code (long outputs), `simple` for documents. */
+export type ModelDeployment = 'code' | 'simple';
+
+/** The prompt a language model gets; `{{<kind>}}` placeholders become the inputs of that kind. */
+export interface AgentPrompt {
+  /** Part of the response cache key: raise it when the prompt changes. */
+  version: string;
+  system: string;
+  user: string;
+}
+
+/** An agent a language model can answer; under the blueprint provider its `blueprint` rules answer instead. */
+export interface ModelAgentDefinition<O = unknown> extends AgentBase<O> {
+  uses: 'model';
+  deployment: ModelDeployment;
+  prompt: AgentPrompt;
+}
+
+/**
+ * An agent that measures or acts with tools (test runners, load and chaos drivers, scanners, deployers, probes).
+ * Its report is what happened, which a model would invent, so it runs `blueprint` under every provider.
+ */
+export interface ToolAgentDefinition<O = unknown> extends AgentBase<O> {
+  uses: 'tools';
+}
+
+export type AgentDefinition<O = unknown> = ModelAgentDefinition<O> | ToolAgentDefinition<O>;
 
 /** What an agent activity returns to its orchestrator. */
 export interface AgentResult {

@@ -1,4 +1,5 @@
 import type { AgentContext } from './agent';
+import type { ArtifactKind } from './artifactKinds';
 import type { GateCriterion } from './ports/runStore';
 import type { PhaseId } from './phases';
 
@@ -12,7 +13,7 @@ export type { GateCriterion };
 export interface GateDefinition {
   phase: PhaseId;
   /** Artifact kinds the criteria read. */
-  reads: string[];
+  reads: ArtifactKind[];
   evaluate(ctx: AgentContext): Promise<GateCriterion[]>;
 }
 

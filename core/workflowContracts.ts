@@ -13,7 +13,7 @@ export interface RunInput {
   iteration: number;
   /** The artifact manifest every phase starts from (the vision at first, then all earlier outputs). */
   manifest: ArtifactRef;
-  /** Feedback loops used so far in this iteration. */
+  /** The starter's W3C trace context (or none: the trace id then derives from the run id). */
   traceparent?: string;
 }
 
@@ -45,18 +45,9 @@ export interface PhaseResult {
 }
 
 /** Input of every agent activity. */
-export interface AgentActivityInput {
-  runId: string;
-  tenantId: string;
-  phase: PhaseId;
-  iteration: number;
-  attempt: number;
-  model: string;
-  manifest: ArtifactRef;
+export interface AgentActivityInput extends PhaseInput {
   /** Outputs of earlier agents in this phase attempt that this agent reads. */
   inputs: ArtifactRef[];
-  feedback: string[];
-  traceparent?: string;
 }
 
 export type AgentActivityResult =
@@ -151,6 +142,13 @@ export interface RunStateInput {
   /** The orchestrator's current time, so the record does not depend on when the activity runs. */
   at: string;
   change: RunStateChange;
+}
+
+export interface WriteRunReportInput {
+  runId: string;
+  tenantId: string;
+  /** The orchestrator's current time: the report's "generated" time, so a re-run writes the same page. */
+  at: string;
 }
 
 export interface ApprovalDecision {

@@ -6,8 +6,9 @@ import type { LoadTestReport } from '../agents/development-to-testing/loadTester
 import { defaultExitCriteria } from '../agents/development-to-testing/qaEngineer';
 import type { ServiceTestResults } from '../agents/development-to-testing/testAutomationEngineer';
 import { noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
+import type { ArtifactKind } from '../core/artifactKinds';
 
-async function all<T>(ctx: AgentContext, kind: string): Promise<T[]> {
+async function all<T>(ctx: AgentContext, kind: ArtifactKind): Promise<T[]> {
   const out: T[] = [];
   for (const input of ctx.inputs(kind)) if (input.ref.path.endsWith('.json')) out.push(await input.json<T>());
   return out;

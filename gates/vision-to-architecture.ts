@@ -6,6 +6,7 @@ import { storiesOf, type StoryRef } from '../toolchain/architecture/stories';
 import { asyncApiProblems, jsonSchemaProblems, openApiProblems } from '../toolchain/architecture/validation';
 import { domainModelSchema, type DomainModel, type Entity } from '../toolchain/schemas/domainModel';
 import { atLeast, noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
+import type { ArtifactKind } from '../core/artifactKinds';
 
 interface Loaded {
   ref: ArtifactRef;
@@ -18,7 +19,7 @@ type Json = Record<string, unknown>;
 
 const shortName = (path: string) => path.replace(/^iteration-\d+\/[^/]+\/attempt-\d+\//, '');
 
-async function load(ctx: AgentContext, kind: string): Promise<Loaded[]> {
+async function load(ctx: AgentContext, kind: ArtifactKind): Promise<Loaded[]> {
   const loaded: Loaded[] = [];
   for (const input of ctx.inputs(kind)) {
     if (input.ref.path.endsWith('.folder.json')) {

@@ -15,6 +15,8 @@ import type { FunctionRegistration, FunctionRegistry } from './durableHost/regis
 
 export interface EmbeddedFactoryOptions {
   factoryHome: string;
+  /** The functions the host runs: by default the process-wide registry the app registers into. */
+  registry?: FunctionRegistry;
   clock?: Clock;
   maxConcurrentActivities?: number;
   maxPayloadBytes?: number;
@@ -90,9 +92,10 @@ export class EmbeddedFactory {
   ) {}
 
   static async start(options: EmbeddedFactoryOptions): Promise<EmbeddedFactory> {
-    const registry = installFunctionsCore();
-    // Loading the app registers every trigger, orchestrator and activity into the registry.
+    const appRegistry = installFunctionsCore();
+    // Loading the app registers every trigger, orchestrator and activity into the process-wide registry.
     require('../functions');
+    const registry = options.registry ?? appRegistry;
     mkdirSync(options.factoryHome, { recursive: true });
     const processing = options.process !== false;
     const unlock = processing ? lockHome(options.factoryHome) : () => undefined;

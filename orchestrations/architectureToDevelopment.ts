@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { architectureToDevelopmentSteps } from '../agents/architecture-to-development';
+import * as agents from '../agents/architecture-to-development';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -7,10 +7,16 @@ import { phaseOrchestrator } from './phaseScope';
  * Committer and Pull Request Creator; then the gate.
  */
 export const architectureToDevelopment = phaseOrchestrator(function* (phase) {
-  for (const step of architectureToDevelopmentSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(agents.techLead);
+  yield* phase.parallel([
+    agents.backendDeveloper,
+    agents.frontendDeveloper,
+    agents.mobileDeveloper,
+    agents.infrastructureEngineer,
+    agents.databaseArchitect,
+  ]);
+  yield* phase.agent(agents.codeCommitter);
+  yield* phase.agent(agents.pullRequestCreator);
   yield* phase.gate();
 });
 

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { deploymentToProductionSteps, rollbackCoordinator } from '../agents/deployment-to-production';
+import * as agents from '../agents/deployment-to-production';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -9,17 +9,18 @@ import { phaseOrchestrator } from './phaseScope';
  * DeploymentFailed; the run then returns to Testing with the findings.
  */
 export const deploymentToProduction = phaseOrchestrator(function* (phase) {
-  for (const step of deploymentToProductionSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(agents.preDeploymentValidator);
+  yield* phase.agent(agents.productionProvisioner);
+  yield* phase.agent(agents.productionDeployer);
+  yield* phase.agent(agents.observabilityActivator);
+  yield* phase.agent(agents.postDeploymentValidator);
   const gate = yield* phase.gate();
   const report = phase.outputs.find((ref) => ref.kind === 'deployment-report' && ref.path.endsWith('.json'));
   if (gate.passed) {
     yield* phase.publish('DeploymentSuccessful', { deploymentReport: report?.path });
     return;
   }
-  const [rollback] = yield* phase.agent(rollbackCoordinator);
+  const [rollback] = yield* phase.agent(agents.rollbackCoordinator);
   yield* phase.publish('DeploymentFailed', {
     deploymentReport: report?.path,
     rollbackReport: rollback?.path,

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { developmentToTestingSteps } from '../agents/development-to-testing';
+import * as agents from '../agents/development-to-testing';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -8,10 +8,13 @@ import { phaseOrchestrator } from './phaseScope';
  * bug reports back to Development.
  */
 export const developmentToTesting = phaseOrchestrator(function* (phase) {
-  for (const step of developmentToTestingSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(agents.qaEngineer);
+  yield* phase.agent(agents.testGenerator);
+  yield* phase.agent(agents.testAutomationEngineer);
+  yield* phase.agent(agents.testCoverageValidator);
+  yield* phase.parallel([agents.loadTester, agents.chaosEngineer]);
+  yield* phase.agent(agents.bugInvestigator);
+  yield* phase.agent(agents.codeReviewer);
   yield* phase.gate();
 });
 

@@ -1,18 +1,17 @@
 import * as df from 'durable-functions';
-import type { OrchestrationContext, Task } from 'durable-functions';
+import type { OrchestrationContext } from 'durable-functions';
+import { activities } from '../core/activities';
 import type {
   ApprovalDecision,
   FactoryEventName,
   PhaseInput,
   PhaseResult,
-  PublishEventInput,
   RunInput,
   RunStateChange,
 } from '../core/workflowContracts';
 import { phases, type Phase } from '../core/phases';
-import { activityRetry } from './retryPolicy';
-
-type Step<T = void> = Generator<Task, T, unknown>;
+import { callActivity, type Step } from './callActivity';
+import { publishRunEvent, recordRunState } from './runRecords';
 
 export const approvalEventName = (gate: string) => `approval-${gate}`;
 export const phaseInstanceId = (runId: string, phase: string, iteration: number, attempt: number) =>
@@ -156,26 +155,16 @@ class RunScope {
     data: Record<string, unknown> = {},
     phase?: Phase,
   ): Step {
-    const event: PublishEventInput = {
-      runId: this.input.runId,
-      tenantId: this.input.tenantId,
+    yield* publishRunEvent(this.context, this.input, {
       name,
       phase: phase?.id,
       occurrence: `${this.input.iteration}:${occurrence}:${name}`,
       data: { iteration: this.input.iteration, ...data },
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      traceparent: this.input.traceparent,
-    };
-    yield this.context.df.callActivityWithRetry('publishEvent', activityRetry(), event);
+    });
   }
 
   *record(change: RunStateChange): Step {
-    yield this.context.df.callActivityWithRetry('recordRunState', activityRetry(), {
-      runId: this.input.runId,
-      tenantId: this.input.tenantId,
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      change,
-    });
+    yield* recordRunState(this.context, this.input, change);
   }
 
   /** ApprovalRequested, then the first of the reviewer's decision and the deadline. */
@@ -247,7 +236,7 @@ class RunScope {
 
   /** The run report (an artifact of kind `run-report`), written when the run ends. */
   *writeReport(): Step {
-    yield this.context.df.callActivityWithRetry('writeRunReport', activityRetry(), {
+    yield* callActivity(this.context, activities.writeRunReport, {
       runId: this.input.runId,
       tenantId: this.input.tenantId,
       at: this.context.df.currentUtcDateTime.toISOString(),

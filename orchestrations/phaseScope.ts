@@ -1,4 +1,5 @@
-import type { OrchestrationContext, Task } from 'durable-functions';
+import type { OrchestrationContext } from 'durable-functions';
+import { activities, agentActivity, type Activity } from '../core/activities';
 import type { AgentDefinition, ArtifactRef } from '../core/agent';
 import type {
   AgentActivityInput,
@@ -7,18 +8,16 @@ import type {
   GateActivityResult,
   PhaseInput,
   PhaseResult,
-  PublishEventInput,
   RunStateChange,
   SealPhaseInput,
 } from '../core/workflowContracts';
 import { phaseById } from '../core/phases';
-import { activityRetry } from './retryPolicy';
+import { callActivities, callActivity, type Step } from './callActivity';
+import { publishRunEvent, recordRunState } from './runRecords';
 
 export class BudgetExceeded extends Error {
   override name = 'BudgetExceeded';
 }
-
-type Step<T = void> = Generator<Task, T, unknown>;
 
 const maxFindings = 25;
 const maxFindingLength = 400;
@@ -66,26 +65,30 @@ export class PhaseScope {
   /** One agent, then its outputs join the phase's. */
   *agent(agent: AgentDefinition<unknown>): Step<ArtifactRef[]> {
     this.status(agent.role, { agents: [agent.name] });
-    const result = (yield this.callAgent(agent)) as AgentActivityResult;
+    const result = yield* callActivity(this.context, agentActivity(agent), this.agentInput(agent));
     return this.accept(result);
   }
 
   /** Agents that work at the same time (the seed's `par`): one Task.all. */
   *parallel(agents: Array<AgentDefinition<unknown>>): Step<ArtifactRef[]> {
     this.status(agents.map((a) => a.role).join(' | '), { agents: agents.map((a) => a.name) });
-    const results = (yield this.context.df.Task.all(
-      agents.map((agent) => this.callAgent(agent)),
-    )) as AgentActivityResult[];
+    const calls = agents.map(
+      (agent): [Activity<AgentActivityInput, AgentActivityResult>, AgentActivityInput] => [
+        agentActivity(agent),
+        this.agentInput(agent),
+      ],
+    );
+    const results = yield* callActivities(this.context, calls);
     return results.flatMap((result) => this.accept(result));
   }
 
   /** The phase's quality gate; publishes QualityGatePassed or QualityGateFailed. */
   *gate(): Step<GateActivityResult> {
     this.status('quality gate');
-    const gate = (yield this.context.df.callActivityWithRetry('evaluateGate', activityRetry(), {
+    const gate = yield* callActivity(this.context, activities.evaluateGate, {
       ...this.activityBase(),
       inputs: this.outputs,
-    })) as GateActivityResult;
+    });
     this.lastGate = gate;
     yield* this.publish(gate.passed ? 'QualityGatePassed' : 'QualityGateFailed', {
       report: gate.report,
@@ -96,27 +99,17 @@ export class PhaseScope {
   }
 
   *publish(name: FactoryEventName, data: Record<string, unknown> = {}): Step {
-    const { runId, tenantId, phase, iteration, attempt } = this.input;
-    const event: PublishEventInput = {
-      runId,
-      tenantId,
+    const { phase, iteration, attempt } = this.input;
+    yield* publishRunEvent(this.context, this.input, {
       name,
       phase,
       occurrence: `${iteration}:${phase}:${attempt}:${name}`,
       data: { iteration, attempt, ...data },
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      traceparent: this.input.traceparent,
-    };
-    yield this.context.df.callActivityWithRetry('publishEvent', activityRetry(), event);
+    });
   }
 
   *record(change: RunStateChange): Step {
-    yield this.context.df.callActivityWithRetry('recordRunState', activityRetry(), {
-      runId: this.input.runId,
-      tenantId: this.input.tenantId,
-      at: this.context.df.currentUtcDateTime.toISOString(),
-      change,
-    });
+    yield* recordRunState(this.context, this.input, change);
   }
 
   /** Seals the phase: writes the manifest with its outputs, records the end and publishes PhaseCompleted. */
@@ -132,11 +125,7 @@ export class PhaseScope {
       manifest,
       outputs: this.outputs,
     };
-    const next = (yield this.context.df.callActivityWithRetry(
-      'sealPhase',
-      activityRetry(),
-      sealed,
-    )) as ArtifactRef;
+    const next = yield* callActivity(this.context, activities.sealPhase, sealed);
     yield* this.record({
       kind: 'phase-ended',
       phase,
@@ -163,13 +152,12 @@ export class PhaseScope {
     return { runId, tenantId, phase, iteration, attempt, model, manifest, traceparent };
   }
 
-  private callAgent(agent: AgentDefinition<unknown>): Task {
-    const input: AgentActivityInput = {
+  private agentInput(agent: AgentDefinition<unknown>): AgentActivityInput {
+    return {
       ...this.activityBase(),
       inputs: this.outputs.filter((ref) => agent.reads.includes(ref.kind)),
       feedback: this.input.feedback,
     };
-    return this.context.df.callActivityWithRetry(agent.name, activityRetry(), input);
   }
 
   private accept(result: AgentActivityResult): ArtifactRef[] {

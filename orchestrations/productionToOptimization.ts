@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { productionToOptimizationSteps } from '../agents/production-to-optimization';
+import * as agents from '../agents/production-to-optimization';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -8,10 +8,11 @@ import { phaseOrchestrator } from './phaseScope';
  * evolution plan) into the next iteration.
  */
 export const productionToOptimization = phaseOrchestrator(function* (phase) {
-  for (const step of productionToOptimizationSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(agents.productionObserver);
+  yield* phase.agent(agents.customerSuccess);
+  yield* phase.parallel([agents.growthStrategist, agents.costOptimizer]);
+  yield* phase.agent(agents.feedbackEvolution);
+  yield* phase.agent(agents.deploymentRetention);
   yield* phase.gate();
 });
 

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { testingToDeploymentSteps } from '../agents/testing-to-deployment';
+import * as agents from '../agents/testing-to-deployment';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -7,10 +7,10 @@ import { phaseOrchestrator } from './phaseScope';
  * Manager; Deployment Orchestrator; then the release gate. DeploymentReady is published once the gate passes.
  */
 export const testingToDeployment = phaseOrchestrator(function* (phase) {
-  for (const step of testingToDeploymentSteps) {
-    if (Array.isArray(step)) yield* phase.parallel(step);
-    else yield* phase.agent(step);
-  }
+  yield* phase.agent(agents.devopsEngineer);
+  yield* phase.parallel([agents.cloudProvisioner, agents.securityEngineer, agents.observabilityEngineer]);
+  yield* phase.agent(agents.releaseManager);
+  yield* phase.agent(agents.deploymentOrchestrator);
   const gate = yield* phase.gate();
   if (gate.passed) {
     const release = phase.outputs.find((ref) => ref.kind === 'release-package');

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { visionToArchitectureAgents } from '../agents/vision-to-architecture';
+import * as agents from '../agents/vision-to-architecture';
 import { phaseOrchestrator } from './phaseScope';
 
 /**
@@ -8,7 +8,15 @@ import { phaseOrchestrator } from './phaseScope';
  * ArchitectureReady.
  */
 export const visionToArchitecture = phaseOrchestrator(function* (phase) {
-  for (const agent of visionToArchitectureAgents) yield* phase.agent(agent);
+  yield* phase.agent(agents.visionArchitect);
+  yield* phase.agent(agents.productManager);
+  yield* phase.agent(agents.productOwner);
+  yield* phase.agent(agents.businessAnalyst);
+  yield* phase.agent(agents.uxDesigner);
+  yield* phase.agent(agents.enterpriseArchitect);
+  yield* phase.agent(agents.solutionArchitect);
+  yield* phase.agent(agents.eventDrivenArchitect);
+  yield* phase.agent(agents.apiDesigner);
   const gate = yield* phase.gate();
   if (gate.passed)
     yield* phase.publish('ArchitectureReady', {

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ArtifactRef } from '../core/agent';
+import { isArtifactKind, type ArtifactKind } from '../core/artifactKinds';
 import type { ArtifactStore } from '../core/ports/artifactStore';
 
 /**
@@ -9,6 +11,20 @@ export interface ContextManifest {
   refs: ArtifactRef[];
 }
 
+// A manifest is read back from storage, where another version of the factory may have written it: a kind this
+// version does not know fails here, by name, rather than as an input an agent never receives.
+const contextManifestSchema = z.object({
+  refs: z.array(
+    z.object({
+      path: z.string(),
+      sha256: z.string(),
+      kind: z.custom<ArtifactKind>((value) => typeof value === 'string' && isArtifactKind(value), {
+        error: (issue) => `unknown artifact kind ${JSON.stringify(issue.input)}`,
+      }),
+    }),
+  ),
+});
+
 export async function readManifest(
   store: ArtifactStore,
   tenantId: string,
@@ -16,7 +32,12 @@ export async function readManifest(
   ref: ArtifactRef,
 ): Promise<ArtifactRef[]> {
   const body = await store.get(tenantId, runId, ref.path);
-  return (JSON.parse(body.toString('utf8')) as ContextManifest).refs;
+  const parsed = contextManifestSchema.safeParse(JSON.parse(body.toString('utf8')));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`context manifest ${ref.path} cannot be read: ${issues.slice(0, 5).join('; ')}`);
+  }
+  return parsed.data.refs;
 }
 
 /** Later outputs replace earlier ones of the same path; order is kept so "newest of a kind" is last. */
@@ -45,5 +66,5 @@ export async function writeManifest(
       contentType: 'application/json',
     },
   );
-  return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
+  return { path: entry.path, sha256: entry.sha256, kind: 'context-manifest' };
 }

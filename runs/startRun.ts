@@ -103,7 +103,7 @@ export async function startRun(
       agent: 'user',
       contentType: 'text/markdown',
     });
-    visionRef = { path: stored.path, sha256: stored.sha256, kind: stored.kind };
+    visionRef = { path: stored.path, sha256: stored.sha256, kind: 'vision-text' };
   } catch (error) {
     if (error instanceof ArtifactConflictError)
       throw new RunConflictError(`run ${runId} already exists with a different vision`);

@@ -32,6 +32,8 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
   phase: 'architecture-to-development',
   purpose:
     'Writes one Clean Architecture TypeScript service per bounded context that implements its OpenAPI document, with tests.',
+  uses: 'model',
+  deployment: 'code',
   reads: ['domain-model', 'openapi', 'development-plan'],
   writes: ['service-source'],
   output: backendOutputSchema,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../../core/agent';
 import { LocalGitRepository } from '../../platform/git/localGitRepository';
 import type { SourceRepository } from '../../core/ports/sourceRepository';
+import type { ArtifactKind } from '../../core/artifactKinds';
 
 /** The generated product's streams, in commit order, and the folder artifact kinds each one owns. */
 export const streams = [
@@ -61,7 +62,7 @@ export function commitDate(iteration: number, attempt: number, streamIndex: numb
 
 const attemptTrailer = (ctx: AgentContext) => `Factory-Attempt: ${ctx.runId}/${ctx.iteration}.${ctx.attempt}`;
 
-async function folderInputs(ctx: AgentContext, kinds: readonly string[]) {
+async function folderInputs(ctx: AgentContext, kinds: readonly ArtifactKind[]) {
   const found = [];
   for (const kind of kinds) {
     for (const input of ctx.inputs(kind)) {
@@ -84,6 +85,8 @@ export function createCodeCommitter(options: CodeCommitterOptions = {}): AgentDe
     phase: 'architecture-to-development',
     purpose:
       "Commits the generated product to the run's git repository on branch factory/<runId>, one meaningful commit per stream.",
+    uses: 'model',
+    deployment: 'simple',
     reads: [
       'service-source',
       'frontend-source',

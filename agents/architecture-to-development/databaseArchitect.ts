@@ -28,6 +28,8 @@ export const databaseArchitect: AgentDefinition<z.infer<typeof outputSchema>> = 
   phase: 'architecture-to-development',
   purpose:
     'Designs one PostgreSQL database per service: ordered migration scripts from the domain model, constraints that enforce it, and seed data.',
+  uses: 'model',
+  deployment: 'code',
   reads: ['domain-model', 'development-plan'],
   writes: ['migration'],
   output: outputSchema,

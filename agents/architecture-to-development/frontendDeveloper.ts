@@ -28,6 +28,8 @@ export const frontendDeveloper: AgentDefinition<ClientAppOutput> = {
   phase: 'architecture-to-development',
   purpose:
     'Writes the web client (plain TypeScript and the DOM) for the main user journeys on top of a typed API client generated from the OpenAPI documents.',
+  uses: 'model',
+  deployment: 'code',
   reads: ['domain-model', 'openapi', 'backlog', 'development-plan'],
   writes: ['frontend-source'],
   output: clientAppOutputSchema,

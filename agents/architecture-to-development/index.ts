@@ -19,19 +19,17 @@ export {
   techLead,
 };
 
-/** Phase 2 in order; an inner array is a group whose agents run in parallel (the five development streams). */
-export const architectureToDevelopmentSteps: Array<AgentDefinition | AgentDefinition[]> = [
-  techLead as AgentDefinition,
-  [
-    backendDeveloper,
-    frontendDeveloper,
-    mobileDeveloper,
-    infrastructureEngineer,
-    databaseArchitect,
-  ] as AgentDefinition[],
-  codeCommitter as AgentDefinition,
-  pullRequestCreator as AgentDefinition,
-];
-
-/** The same agents flattened, in order. */
-export const architectureToDevelopmentAgents: AgentDefinition[] = architectureToDevelopmentSteps.flat();
+/**
+ * Every agent of the phase in the seed's order, each registered as one activity. The order in which they run,
+ * and which run side by side, is written in the phase's orchestrator (orchestrations/architectureToDevelopment.ts).
+ */
+export const architectureToDevelopmentAgents = [
+  techLead,
+  backendDeveloper,
+  frontendDeveloper,
+  mobileDeveloper,
+  infrastructureEngineer,
+  databaseArchitect,
+  codeCommitter,
+  pullRequestCreator,
+] as Array<AgentDefinition<unknown>>;

@@ -17,6 +17,8 @@ export const infrastructureEngineer: AgentDefinition<z.infer<typeof outputSchema
   phase: 'architecture-to-development',
   purpose:
     "Writes the product's Bicep: container hosting per service, PostgreSQL with a database per service, Service Bus for domain events, monitoring and a keyless identity.",
+  uses: 'model',
+  deployment: 'code',
   reads: ['domain-model', 'development-plan'],
   writes: ['product-bicep'],
   output: outputSchema,

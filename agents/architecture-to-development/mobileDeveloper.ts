@@ -8,6 +8,8 @@ export const mobileDeveloper: AgentDefinition<ClientAppOutput> = {
   phase: 'architecture-to-development',
   purpose:
     'Writes an installable progressive web app, mobile-first and with an offline app shell, on the same typed API client as the web client.',
+  uses: 'model',
+  deployment: 'code',
   reads: ['domain-model', 'openapi', 'backlog', 'development-plan'],
   writes: ['mobile-source'],
   output: clientAppOutputSchema,

@@ -98,6 +98,8 @@ export function createPullRequestCreator(
     phase: 'architecture-to-development',
     purpose:
       "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
+    uses: 'model',
+    deployment: 'simple',
     reads: ['commit', 'backlog', 'domain-model', 'development-plan'],
     writes: ['pull-request'],
     output: outputSchema,

@@ -158,6 +158,8 @@ export const techLead: AgentDefinition<DevelopmentPlan> = {
   phase: 'architecture-to-development',
   purpose:
     'Splits the architecture into work streams with tasks per bounded context, dependencies and coding standards.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['domain-model', 'openapi', 'solution-architecture'],
   writes: ['development-plan'],
   output: developmentPlanSchema,

@@ -15,17 +15,15 @@ export {
   rollbackCoordinator,
 };
 
-/** Phase 5 in the seed's order: pre-deployment validation, provisioning, deployment, observability, post-deployment validation. */
-export const deploymentToProductionSteps: Array<AgentDefinition | AgentDefinition[]> = [
-  preDeploymentValidator as AgentDefinition,
-  productionProvisioner as AgentDefinition,
-  productionDeployer as AgentDefinition,
-  observabilityActivator as AgentDefinition,
-  postDeploymentValidator as AgentDefinition,
-];
-
-/** Every agent of the phase, the conditional rollback included (each is registered as an activity). */
-export const deploymentToProductionAgents: AgentDefinition[] = [
-  ...deploymentToProductionSteps.flat(),
-  rollbackCoordinator as AgentDefinition,
-];
+/**
+ * Every agent of the phase in the seed's order, each registered as one activity. The order in which they run,
+ * and which run side by side, is written in the phase's orchestrator (orchestrations/deploymentToProduction.ts).
+ */
+export const deploymentToProductionAgents = [
+  preDeploymentValidator,
+  productionProvisioner,
+  productionDeployer,
+  observabilityActivator,
+  postDeploymentValidator,
+  rollbackCoordinator,
+] as Array<AgentDefinition<unknown>>;

@@ -27,15 +27,10 @@ export const observabilityActivator: AgentDefinition<ObservabilityActivation> = 
   phase: 'deployment-to-production',
   purpose:
     'Binds the alert rules of the observability configuration to the live deployment, so phase 6 measures against them.',
+  uses: 'tools',
   reads: ['observability-config', 'deployment-report'],
   writes: ['observability-activation'],
   output: observabilityActivationSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Observability Engineer activating monitoring after a deployment: bind every alert rule to the endpoint of its deployed service and say which are active.',
-    user: 'Observability configuration:\n{{observability-config}}\n\nDeployment:\n{{deployment-report}}',
-  },
   async blueprint(ctx) {
     const config = await newestJson<ObservabilityConfig>(ctx, 'observability-config');
     const target = deploymentTarget();

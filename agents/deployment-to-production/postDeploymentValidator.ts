@@ -76,15 +76,10 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
   phase: 'deployment-to-production',
   purpose:
     'Validates what serves after the deployment: health checks, smoke tests and create-then-read integration tests against the deployed URLs.',
+  uses: 'tools',
   reads: ['deployment-report', 'deployment-plan', 'domain-model', 'openapi'],
   writes: ['health-check'],
   output: postDeploymentSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the QA Engineer validating a production deployment. Against the live URLs run the health check, the smoke tests of the plan and an integration test per entity (create, then read back by id), and report each with its status and duration.',
-    user: 'Deployment report:\n{{deployment-report}}',
-  },
   async blueprint(ctx) {
     const report = await newestJson<DeploymentReport>(ctx, 'deployment-report');
     if (!report) throw new Error('no deployment-report was given: the Production Deployer writes it');

@@ -19,15 +19,10 @@ export const preDeploymentValidator: AgentDefinition<PreDeploymentCheck> = {
   phase: 'deployment-to-production',
   purpose:
     'Validates, right before deploying, that the package read from storage still verifies, the plan was ready and the target answers.',
+  uses: 'tools',
   reads: ['release-package', 'deployment-plan'],
   writes: ['pre-deployment-check'],
   output: preDeploymentSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Deployment Orchestrator before a production deployment. Confirm the release package verifies, the deployment plan is ready, and the deployment target is reachable; list each check with passed and a detail.',
-    user: 'Deployment plan:\n{{deployment-plan}}',
-  },
   async blueprint(ctx) {
     const release = await loadReleasePackage(ctx);
     const verification = verifyPackage(release.archive, release.manifest);

@@ -18,15 +18,10 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
   phase: 'deployment-to-production',
   purpose:
     'Deploys the release blue/green: the new version starts beside the serving one, passes health and smoke checks, then takes the traffic; otherwise it is stopped and the old one keeps serving.',
+  uses: 'tools',
   reads: ['release-package', 'deployment-plan', 'pre-deployment-check', 'provisioning-record'],
   writes: ['deployment-report', 'health-check'],
   output: deploymentReportSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      "You are the Deployment Orchestrator deploying to production with a blue/green strategy. Report every step with its duration, the health and smoke results, and the rollback if one happened. The deployment itself is performed by the factory's deployment target.",
-    user: 'Deployment plan:\n{{deployment-plan}}',
-  },
   async blueprint(ctx) {
     const release = await loadReleasePackage(ctx);
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');

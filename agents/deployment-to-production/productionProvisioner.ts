@@ -23,15 +23,10 @@ export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
   phase: 'deployment-to-production',
   purpose:
     "Prepares the production environment: for Azure, builds the product's Bicep to the ARM template the deployment applies; locally, records that no cloud resources are created.",
+  uses: 'tools',
   reads: ['release-package', 'provisioning-plan', 'pre-deployment-check'],
   writes: ['provisioning-record'],
   output: provisioningRecordSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Cloud Provisioner at production time. Prepare the infrastructure the provisioning plan lists for the production environment, and say plainly what was and was not provisioned.',
-    user: 'Provisioning plan:\n{{provisioning-plan}}',
-  },
   async blueprint(ctx) {
     const target = deploymentTarget().adapter;
     const plan = await newestJson<ProvisioningPlan>(ctx, 'provisioning-plan');

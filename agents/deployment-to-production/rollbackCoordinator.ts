@@ -19,15 +19,10 @@ export const rollbackCoordinator: AgentDefinition<RollbackReport> = {
   phase: 'deployment-to-production',
   purpose:
     'After a failed production gate, switches traffic back to the previous version when the failed one was serving, and records why.',
+  uses: 'tools',
   reads: ['deployment-report', 'health-check'],
   writes: ['rollback-report'],
   output: rollbackReportSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Release Manager after a failed production deployment. If the failed version serves traffic, roll back to the previous version; state what was done and why.',
-    user: 'Deployment report:\n{{deployment-report}}\n\nPost-deployment checks:\n{{health-check}}',
-  },
   async blueprint(ctx) {
     const report = await newestJson<DeploymentReport>(ctx, 'deployment-report');
     const post = (

@@ -68,6 +68,8 @@ export const bugInvestigator: AgentDefinition<BugReport> = {
   phase: 'development-to-testing',
   purpose:
     'Turns failing tests into bug reports with the likely root cause and a fix recommendation; empty when everything passed.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['test-results', 'service-source'],
   writes: ['bug-report'],
   output: bugReportSchema,

@@ -33,15 +33,10 @@ export const chaosEngineer: AgentDefinition<ChaosTestReport> = {
   phase: 'development-to-testing',
   purpose:
     'Injects faults into each running service (malformed requests, slow and failing repository, kill and restart) and reports what it survived.',
+  uses: 'tools',
   reads: ['service-source', 'domain-model', 'openapi'],
   writes: ['chaos-test'],
   output: chaosTestSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Resiliency & Chaos Engineer of a software factory. Against each running service in the sandbox, inject faults: malformed JSON, a wrong content type, a huge body, unknown routes, invalid ids, unsupported methods; a slow and a failing repository (CHAOS_REPOSITORY=slow|failing); SIGKILL and restart; SIGTERM. For each experiment report whether the service survived (answered the documented 4xx/503 problem+json, stayed healthy, restarted, shut down cleanly) and what you observed.',
-    user: 'Service sources:\n{{service-source}}\n\nDomain model:\n{{domain-model}}',
-  },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     const services: ChaosTestReport['services'] = [];

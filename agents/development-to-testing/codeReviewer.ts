@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import type { AgentDefinition, ArtifactFile } from '../../core/agent';
 import { reviewSources } from '../blueprint/testing/codeReview';
 import { loadServices } from '../../toolchain/testing/services';
+import type { ArtifactKind } from '../../core/artifactKinds';
 
 const findingSchema = z.object({
   rule: z.string(),
@@ -46,7 +47,7 @@ interface Keyed {
 
 async function byService<T extends Keyed>(
   ctx: Parameters<AgentDefinition['blueprint']>[0],
-  kind: string,
+  kind: ArtifactKind,
 ): Promise<Map<string, T>> {
   const map = new Map<string, T>();
   for (const input of ctx.inputs(kind)) {
@@ -63,6 +64,8 @@ export const codeReviewer: AgentDefinition<CodeReview> = {
   phase: 'development-to-testing',
   purpose:
     'Reviews each service statically (complexity, lint rules, secrets, architecture) and writes the phase quality report.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['service-source', 'test-results', 'coverage', 'load-test', 'chaos-test', 'bug-report'],
   writes: ['code-review', 'quality-report'],
   output: codeReviewSchema,
@@ -159,7 +162,7 @@ export const codeReviewer: AgentDefinition<CodeReview> = {
       '',
     ].join('\n');
     return [
-      ...output.services.map((s) => ({
+      ...output.services.map((s): ArtifactFile => ({
         path: `testing/review/${s.service}.json`,
         kind: 'code-review',
         contentType: 'application/json',

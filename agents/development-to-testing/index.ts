@@ -8,16 +8,28 @@ import { testAutomationEngineer } from './testAutomationEngineer';
 import { testCoverageValidator } from './testCoverageValidator';
 import { testGenerator } from './testGenerator';
 
-/** The phase's steps in the seed's order; an inner array is a group that runs in parallel (Task.all). */
-export const developmentToTestingSteps: Array<AgentDefinition<never> | Array<AgentDefinition<never>>> = [
-  qaEngineer as AgentDefinition<never>,
-  testGenerator as AgentDefinition<never>,
-  testAutomationEngineer as AgentDefinition<never>,
-  testCoverageValidator as AgentDefinition<never>,
-  [loadTester as AgentDefinition<never>, chaosEngineer as AgentDefinition<never>],
-  bugInvestigator as AgentDefinition<never>,
-  codeReviewer as AgentDefinition<never>,
-];
+export {
+  bugInvestigator,
+  chaosEngineer,
+  codeReviewer,
+  loadTester,
+  qaEngineer,
+  testAutomationEngineer,
+  testCoverageValidator,
+  testGenerator,
+};
 
-/** The same agents, flattened in order. */
-export const developmentToTestingAgents = developmentToTestingSteps.flat() as Array<AgentDefinition<unknown>>;
+/**
+ * Every agent of the phase in the seed's order, each registered as one activity. The order in which they run,
+ * and which run side by side, is written in the phase's orchestrator (orchestrations/developmentToTesting.ts).
+ */
+export const developmentToTestingAgents = [
+  qaEngineer,
+  testGenerator,
+  testAutomationEngineer,
+  testCoverageValidator,
+  loadTester,
+  chaosEngineer,
+  bugInvestigator,
+  codeReviewer,
+] as Array<AgentDefinition<unknown>>;

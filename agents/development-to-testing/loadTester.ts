@@ -37,15 +37,10 @@ export const loadTester: AgentDefinition<LoadTestReport> = {
   phase: 'development-to-testing',
   purpose:
     'Starts each compiled service in the sandbox and drives a bounded load, reporting throughput, latency percentiles and errors.',
+  uses: 'tools',
   reads: ['service-source', 'domain-model', 'openapi', 'test-plan'],
   writes: ['load-test'],
   output: loadTestSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Load & Performance Tester of a software factory. Start each service on a loopback port inside the sandbox and drive a bounded load (at most 2,000 requests or 5 seconds at concurrency 10) mixing create, get and list; report requests, throughput, p50/p95/p99 latency and error rate as measured, and the p95 limit from the test plan.',
-    user: 'Service sources:\n{{service-source}}\n\nDomain model:\n{{domain-model}}\n\nTest plan:\n{{test-plan}}',
-  },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     const plan = ctx.inputs('test-plan').length

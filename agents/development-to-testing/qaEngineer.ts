@@ -40,6 +40,8 @@ export const qaEngineer: AgentDefinition<TestPlan> = {
   phase: 'development-to-testing',
   purpose:
     'Writes the test plan: levels, scope per service, risks and the exit criteria of the testing gate.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['domain-model', 'openapi', 'backlog'],
   writes: ['test-plan'],
   output: testPlanSchema,

@@ -41,15 +41,10 @@ export const testAutomationEngineer: AgentDefinition<TestResults> = {
   phase: 'development-to-testing',
   purpose:
     'Compiles each service with its generated tests and executes them in the sandbox, reporting the real results.',
+  uses: 'tools',
   reads: ['service-source', 'test-case'],
   writes: ['test-results'],
   output: testResultsSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Test Automation Engineer of a software factory. You do not guess results: you compile each service together with the generated contract tests (TypeScript compiler, CommonJS), execute node:test in the sandbox and report what the test runner reported: counts of tests, passed, failed and skipped, each failure with its full test name, file, location and message, and the duration.',
-    user: 'Service sources:\n{{service-source}}\n\nGenerated test cases:\n{{test-case}}\n\nReturn the parsed results as JSON.',
-  },
   async blueprint(ctx) {
     const services: TestResults['services'] = [];
     for (const service of await loadServices(ctx)) {

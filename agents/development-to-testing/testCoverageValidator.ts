@@ -38,15 +38,10 @@ export const testCoverageValidator: AgentDefinition<CoverageReport> = {
   phase: 'development-to-testing',
   purpose:
     'Measures line and branch coverage of each service from a real test run and checks it against the threshold.',
+  uses: 'tools',
   reads: ['service-source', 'test-case', 'test-plan'],
   writes: ['coverage'],
   output: coverageSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      "You are the Test Coverage Validator of a software factory. Run each service's tests with coverage enabled (Node test runner coverage, V8), report line and branch coverage per service and per file of src/ with the uncovered lines, and compare line coverage with the threshold from the test plan (80% by default). Never estimate: report only measured numbers.",
-    user: 'Service sources:\n{{service-source}}\n\nTest plan:\n{{test-plan}}\n\nReturn the coverage as JSON.',
-  },
   async blueprint(ctx) {
     const plan = ctx.inputs('test-plan').length
       ? await ctx.inputJson<{ exitCriteria?: { lineCoverage?: number } }>('test-plan')

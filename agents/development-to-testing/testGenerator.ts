@@ -81,6 +81,8 @@ export const testGenerator: AgentDefinition<TestCases> = {
   phase: 'development-to-testing',
   purpose:
     'Derives API contract tests from the OpenAPI documents and BDD features from the user stories, to run with each service.',
+  uses: 'model',
+  deployment: 'code',
   reads: ['domain-model', 'openapi', 'service-source', 'backlog', 'test-plan'],
   writes: ['test-case'],
   output: testCasesSchema,

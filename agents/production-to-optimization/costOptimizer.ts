@@ -60,6 +60,8 @@ export const costOptimizer: AgentDefinition<CostReport> = {
   phase: 'production-to-optimization',
   purpose:
     "Models the monthly cost of the product's Azure resources per environment from the provisioning plan and recommends right-sizing from the measured load and the user demand.",
+  uses: 'model',
+  deployment: 'simple',
   reads: ['provisioning-plan', 'performance-report', 'customer-insights'],
   writes: ['cost-report'],
   output: costReportSchema,

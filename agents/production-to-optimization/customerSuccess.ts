@@ -43,6 +43,8 @@ export const customerSuccess: AgentDefinition<CustomerInsights> = {
   role: 'Customer Success',
   phase: 'production-to-optimization',
   purpose: "Finds user activity and pain points in the product's logs and in the users' feedback.",
+  uses: 'model',
+  deployment: 'simple',
   reads: ['feedback', 'domain-model', 'performance-report'],
   writes: ['customer-insights'],
   output: customerInsightsSchema,

@@ -34,15 +34,10 @@ export const deploymentRetention: AgentDefinition<Retention> = {
   phase: 'production-to-optimization',
   purpose:
     'Keeps the deployed product running after the run, or stops it when FACTORY_KEEP_DEPLOYED=false, and records which.',
+  uses: 'tools',
   reads: ['evolution-plan'],
   writes: ['deployment-retention'],
   output: retentionSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Release Manager at the end of an iteration. Record whether the deployed product keeps running and at which URLs. The decision follows the factory setting FACTORY_KEEP_DEPLOYED.',
-    user: 'Iteration {{iteration}}',
-  },
   async blueprint(ctx) {
     const target = deploymentTarget();
     const current = await target.current(ctx.tenantId, ctx.runId);

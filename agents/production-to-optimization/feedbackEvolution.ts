@@ -34,6 +34,8 @@ export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
   phase: 'production-to-optimization',
   purpose:
     'Turns performance, customer, growth, cost and security findings into evolution recommendations and a prioritised backlog for the next iteration.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['performance-report', 'customer-insights', 'growth-report', 'cost-report', 'security-report'],
   writes: ['evolution-plan'],
   output: evolutionPlanSchema,

@@ -85,6 +85,8 @@ export const growthStrategist: AgentDefinition<GrowthReport> = {
   phase: 'production-to-optimization',
   purpose:
     "Measures the product against the vision's success metrics where the telemetry allows, and names the instrumentation the others need.",
+  uses: 'model',
+  deployment: 'simple',
   reads: ['vision', 'performance-report', 'customer-insights'],
   writes: ['growth-report'],
   output: growthReportSchema,

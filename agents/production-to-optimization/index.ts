@@ -16,16 +16,14 @@ export {
 };
 
 /**
- * Phase 6: the Observability Engineer measures first and Customer Success reads the users (the others read both
- * reports); Growth and Cost run in parallel; Feedback & Evolution closes the loop; the Release Manager decides
- * whether the product keeps running.
+ * Every agent of the phase in the seed's order, each registered as one activity. The order in which they run,
+ * and which run side by side, is written in the phase's orchestrator (orchestrations/productionToOptimization.ts).
  */
-export const productionToOptimizationSteps: Array<AgentDefinition | AgentDefinition[]> = [
-  productionObserver as AgentDefinition,
-  customerSuccess as AgentDefinition,
-  [growthStrategist, costOptimizer] as AgentDefinition[],
-  feedbackEvolution as AgentDefinition,
-  deploymentRetention as AgentDefinition,
-];
-
-export const productionToOptimizationAgents: AgentDefinition[] = productionToOptimizationSteps.flat();
+export const productionToOptimizationAgents = [
+  productionObserver,
+  customerSuccess,
+  growthStrategist,
+  costOptimizer,
+  feedbackEvolution,
+  deploymentRetention,
+] as Array<AgentDefinition<unknown>>;

@@ -43,15 +43,10 @@ export const productionObserver: AgentDefinition<PerformanceReport> = {
   phase: 'production-to-optimization',
   purpose:
     'Measures the live product under a bounded probe load: latency percentiles, error rate and resource use, evaluated against the alert rules.',
+  uses: 'tools',
   reads: ['deployment-plan', 'observability-config', 'deployment-report'],
   writes: ['performance-report'],
   output: performanceReportSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Observability Engineer in production. From the telemetry of the live product report latency percentiles, error rate, throughput and resource use per service, and which alert rules would fire.',
-    user: 'Telemetry:\n{{telemetry}}\n\nAlert rules:\n{{observability-config}}',
-  },
   async blueprint(ctx) {
     const current = await deploymentTarget().current(ctx.tenantId, ctx.runId);
     if (!current || current.status !== 'live') {

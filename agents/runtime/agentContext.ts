@@ -1,6 +1,7 @@
 import type { ArtifactStore, StoredArtifact } from '../../core/ports/artifactStore';
 import type { PhaseId } from '../../core/phases';
 import type { AgentContext, ArtifactFile, ArtifactFolder, ArtifactRef, FolderIndex } from '../../core/agent';
+import { folderFileKind, type ArtifactKind } from '../../core/artifactKinds';
 import { contentTypeOf } from './contentTypes';
 
 export interface AgentContextOptions {
@@ -21,21 +22,24 @@ export function phaseFolder(iteration: number, phase: string, attempt: number): 
   return `iteration-${iteration}/${phase}/attempt-${attempt}`;
 }
 
+/** A manifest entry this context wrote, with the kind it was written as. */
+export type WrittenArtifact = StoredArtifact & { kind: ArtifactKind };
+
 export interface RecordingAgentContext extends AgentContext {
   /** Everything written through this context, in order (what the agent returns to its orchestrator). */
-  written(): StoredArtifact[];
+  written(): WrittenArtifact[];
 }
 
 export function createAgentContext(options: AgentContextOptions): RecordingAgentContext {
   const { store, runId, tenantId, iteration, attempt, phase, agent } = options;
-  const written: StoredArtifact[] = [];
+  const written: WrittenArtifact[] = [];
   const folder = phaseFolder(iteration, phase, attempt);
 
   const read = async (ref: ArtifactRef): Promise<string> => {
     const body = await store.get(tenantId, runId, ref.path);
     return body.toString('utf8');
   };
-  const inputs = (kind: string) =>
+  const inputs = (kind: ArtifactKind) =>
     options.inputs
       .filter((ref) => ref.kind === kind)
       .map((ref) => ({
@@ -43,7 +47,7 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
         text: () => read(ref),
         json: async <T>() => JSON.parse(await read(ref)) as T,
       }));
-  const one = (kind: string) => {
+  const one = (kind: ArtifactKind) => {
     const found = inputs(kind);
     if (found.length === 0) {
       throw new Error(`agent ${agent} needs an input artifact of kind '${kind}', but none was given`);
@@ -58,8 +62,8 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
       agent,
       contentType: file.contentType,
     });
-    written.push(entry);
-    return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
+    written.push({ ...entry, kind: file.kind });
+    return { path: entry.path, sha256: entry.sha256, kind: file.kind };
   };
 
   return {
@@ -71,7 +75,7 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
     feedback: options.feedback ?? [],
     inputs,
     inputText: (kind) => one(kind).text(),
-    inputJson: <T>(kind: string) => one(kind).json<T>(),
+    inputJson: <T>(kind: ArtifactKind) => one(kind).json<T>(),
     write,
     async writeFolder(target: ArtifactFolder): Promise<ArtifactRef> {
       const index: FolderIndex = {
@@ -82,7 +86,7 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
       };
       for (const file of [...target.files].sort((a, b) => a.path.localeCompare(b.path))) {
         const entry = await store.put(tenantId, runId, `${index.root}/${file.path}`, file.content, {
-          kind: `${target.kind}-file`,
+          kind: folderFileKind(target.kind),
           phase,
           agent,
           contentType: contentTypeOf(file.path),

@@ -45,6 +45,8 @@ export const cloudProvisioner: AgentDefinition<ProvisioningPlan> = {
   phase: 'testing-to-deployment',
   purpose:
     'Plans the Azure resources the product Bicep creates per environment (a what-if-like report) and compiles the Bicep when a CLI is available.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['product-bicep', 'service-source'],
   writes: ['provisioning-plan'],
   output: provisioningPlanSchema,

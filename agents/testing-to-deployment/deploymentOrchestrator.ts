@@ -34,6 +34,8 @@ export const deploymentOrchestrator: AgentDefinition<DeploymentPlan> = {
   phase: 'testing-to-deployment',
   purpose:
     'Checks deployment readiness (environment, dependencies, configuration, health checks, rollback plan) and writes the deployment plan.',
+  uses: 'model',
+  deployment: 'simple',
   reads: [
     'release-package',
     'release-notes',

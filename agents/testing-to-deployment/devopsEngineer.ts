@@ -22,6 +22,8 @@ export const devopsEngineer: AgentDefinition<PipelineReport> = {
   phase: 'testing-to-deployment',
   purpose:
     "Writes the product's CI/CD pipeline (build, test, package, deploy stages) and validates it against the product tree.",
+  uses: 'model',
+  deployment: 'simple',
   reads: ['service-source', 'frontend-source', 'mobile-source', 'product-bicep', 'migration', 'domain-model'],
   writes: ['pipeline'],
   output: pipelineSchema,

@@ -16,14 +16,14 @@ export {
 };
 
 /**
- * Phase 4 in order: the pipeline first (the Security Engineer scans it too), then provisioning, security and
- * observability in parallel, then the release (package and notes), then the readiness check.
+ * Every agent of the phase in the seed's order, each registered as one activity. The order in which they run,
+ * and which run side by side, is written in the phase's orchestrator (orchestrations/testingToDeployment.ts).
  */
-export const testingToDeploymentSteps: Array<AgentDefinition | AgentDefinition[]> = [
-  devopsEngineer as AgentDefinition,
-  [cloudProvisioner, securityEngineer, observabilityEngineer] as AgentDefinition[],
-  releaseManager as AgentDefinition,
-  deploymentOrchestrator as AgentDefinition,
-];
-
-export const testingToDeploymentAgents: AgentDefinition[] = testingToDeploymentSteps.flat();
+export const testingToDeploymentAgents = [
+  devopsEngineer,
+  cloudProvisioner,
+  securityEngineer,
+  observabilityEngineer,
+  releaseManager,
+  deploymentOrchestrator,
+] as Array<AgentDefinition<unknown>>;

@@ -44,6 +44,8 @@ export const observabilityEngineer: AgentDefinition<ObservabilityConfig> = {
   phase: 'testing-to-deployment',
   purpose:
     'Defines logging, metrics, tracing, alert rules and a dashboard for the product, with thresholds from the test plan.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['service-source', 'product-bicep', 'test-plan', 'domain-model'],
   writes: ['observability-config'],
   output: observabilityConfigSchema,

@@ -41,6 +41,8 @@ export const releaseManager: AgentDefinition<ReleaseNotes> = {
   phase: 'testing-to-deployment',
   purpose:
     'Versions the release, writes release notes from the commits and stories, and builds a verified release package (.tgz with a manifest of file hashes).',
+  uses: 'model',
+  deployment: 'simple',
   reads: [
     'service-source',
     'frontend-source',

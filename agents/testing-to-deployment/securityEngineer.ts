@@ -45,15 +45,10 @@ export const securityEngineer: AgentDefinition<SecurityReport> = {
   phase: 'testing-to-deployment',
   purpose:
     "Scans the product for committed secrets, inventories each service's dependencies, checks the Bicep against platform security rules and reviews role assignments.",
+  uses: 'tools',
   reads: ['service-source', 'frontend-source', 'mobile-source', 'product-bicep', 'migration', 'pipeline'],
   writes: ['security-report'],
   output: securityReportSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Security Engineer of a software factory. Report committed secrets (never repeat the secret), runtime dependencies of each service (policy: none), Bicep that allows public blob access, lacks a managed identity, allows TLS below 1.2 or plain HTTP, or keeps local (key/password) authentication, and privileged role assignments. Give each finding a severity: high blocks the release.',
-    user: 'Product files:\n{{files}}',
-  },
   async blueprint(ctx) {
     const files = await loadProductFiles(ctx);
     const pipeline = ctx.inputs('pipeline').filter((i) => i.ref.path.endsWith('.yml'));

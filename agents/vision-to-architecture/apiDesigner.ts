@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import type { AgentDefinition, ArtifactFile } from '../../core/agent';
 import { adrFiles, adrSchema, feedbackNotes } from '../../toolchain/architecture/adr';
 import { apiDecisions } from '../blueprint/architecture/decisions';
 import { feedbackMentioning, jsonInput } from '../blueprint/architecture/inputs';
@@ -47,6 +47,8 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
   phase: 'vision-to-architecture',
   purpose:
     'Designs one OpenAPI 3.1 contract per bounded context from the domain model, following the shared API conventions.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['domain-model'],
   writes: ['openapi', 'adr'],
   output: apiDesignSchema,
@@ -103,7 +105,7 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
   },
   artifacts(output) {
     return [
-      ...output.documents.map((d) => ({
+      ...output.documents.map((d): ArtifactFile => ({
         path: d.path,
         kind: 'openapi',
         contentType: 'application/json',

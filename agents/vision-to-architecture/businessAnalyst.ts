@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import type { AgentDefinition, ArtifactFile } from '../../core/agent';
 import type { Vision } from '../../toolchain/schemas/vision';
 import { processModels, renderProcessIndex } from '../blueprint/vision/processes';
 
@@ -27,6 +27,8 @@ export const businessAnalyst: AgentDefinition<ProcessOutput> = {
   phase: 'vision-to-architecture',
   purpose:
     'Models each main business process as a Mermaid diagram from the vision’s actions, rules and lifecycles.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['vision', 'backlog'],
   writes: ['process-model'],
   output: outputSchema,
@@ -41,7 +43,7 @@ export const businessAnalyst: AgentDefinition<ProcessOutput> = {
     return { title: vision.title, processes: processModels(vision) };
   },
   artifacts: (output) => [
-    ...output.processes.map((p) => ({
+    ...output.processes.map((p): ArtifactFile => ({
       path: pathOf(p.slug),
       kind: 'process-model',
       contentType: 'text/vnd.mermaid',

@@ -34,6 +34,8 @@ export const enterpriseArchitect: AgentDefinition<DomainModel> = {
   phase: 'vision-to-architecture',
   purpose:
     'Turns the analysed vision and the backlog into the domain model, its bounded contexts and the context map.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['vision', 'backlog'],
   writes: ['domain-model', 'context-map', 'architecture-blueprint', 'adr'],
   output: domainModelSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import type { AgentDefinition, ArtifactFile } from '../../core/agent';
 import { adrFiles, adrSchema, feedbackNotes } from '../../toolchain/architecture/adr';
 import {
   buildAsyncApi,
@@ -64,6 +64,8 @@ export const eventDrivenArchitect: AgentDefinition<EventDesign> = {
   phase: 'vision-to-architecture',
   purpose:
     'Designs the domain-event contracts: an AsyncAPI 3.0 document for Service Bus and a JSON Schema per event.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['domain-model'],
   writes: ['asyncapi', 'event-schema', 'adr'],
   output: eventDesignSchema,
@@ -135,7 +137,7 @@ export const eventDrivenArchitect: AgentDefinition<EventDesign> = {
         contentType: 'application/json',
         content: `${JSON.stringify(output.asyncapi, null, 2)}\n`,
       },
-      ...output.eventSchemas.map((e) => ({
+      ...output.eventSchemas.map((e): ArtifactFile => ({
         path: e.path,
         kind: 'event-schema',
         contentType: 'application/json',

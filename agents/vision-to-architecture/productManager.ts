@@ -8,6 +8,8 @@ export const productManager: AgentDefinition<Roadmap> = {
   phase: 'vision-to-architecture',
   purpose:
     'Orders the vision’s features by value into releases, MVP first, with a week-by-week release plan.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['vision'],
   writes: ['roadmap'],
   output: roadmapSchema,

@@ -10,6 +10,8 @@ export const productOwner: AgentDefinition<Backlog> = {
   phase: 'vision-to-architecture',
   purpose:
     'Breaks the roadmap into epics and user stories with Gherkin acceptance criteria, each story tied to a domain entity.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['vision', 'roadmap'],
   writes: ['backlog'],
   output: backlogSchema,

@@ -54,6 +54,8 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
   role: 'Solution Architect',
   phase: 'vision-to-architecture',
   purpose: 'Turns the domain model into services, data, security and integration architecture on Azure.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['domain-model'],
   writes: ['solution-architecture', 'adr'],
   output: solutionDesignSchema,

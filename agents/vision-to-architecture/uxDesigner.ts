@@ -37,6 +37,8 @@ export const uxDesigner: AgentDefinition<UxOutput> = {
   phase: 'vision-to-architecture',
   purpose:
     'Designs each persona’s journey through the product’s screens and a static HTML mockup of every main screen.',
+  uses: 'model',
+  deployment: 'simple',
   reads: ['vision', 'backlog'],
   writes: ['ux-journeys', 'ux-mockup'],
   output: uxJourneysSchema,

@@ -11,6 +11,8 @@ export const visionArchitect: AgentDefinition<Vision> = {
   purpose:
     'Turns the product vision text into a structured vision: problem, goals, metrics, personas, features, scope and the analysed domain.',
   // From the second iteration on, the previous iteration's evolution plan steers the vision.
+  uses: 'model',
+  deployment: 'simple',
   reads: ['vision-text', 'evolution-plan'],
   writes: ['vision'],
   output: visionSchema,

@@ -1,15 +1,21 @@
 import type { Readable } from 'node:stream';
+import type { ArtifactKind } from '../artifactKinds';
 
 /** What a writer says about an artifact; the store adds path, size and hash. */
 export interface ArtifactMeta {
-  kind: string;
+  kind: ArtifactKind;
   phase: string;
   agent: string;
   contentType: string;
 }
 
 /** One entry of a run's artifact manifest. */
-export interface StoredArtifact extends ArtifactMeta {
+export interface StoredArtifact extends Omit<ArtifactMeta, 'kind'> {
+  /**
+   * The kind as recorded. Kept a string: the manifest is read back from storage, which may hold kinds another
+   * version of the factory wrote; `isArtifactKind` checks one where it must be a kind this version knows.
+   */
+  kind: string;
   /** Path inside the run, `/`-separated, never absolute, never containing `..`. */
   path: string;
   bytes: number;

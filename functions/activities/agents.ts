@@ -1,11 +1,9 @@
-import * as df from 'durable-functions';
 import { agentCatalog } from '../../agents/catalog';
-import type { AgentActivityInput } from '../../core/workflowContracts';
+import { agentActivity } from '../../core/activities';
 import { runAgentActivity } from './agentActivity';
+import { registerActivity } from './registerActivity';
 
 // One activity function per agent, all registered the same way.
 for (const agent of agentCatalog) {
-  df.app.activity(agent.name, {
-    handler: (input: unknown, context) => runAgentActivity(agent, input as AgentActivityInput, context),
-  });
+  registerActivity(agentActivity(agent), (input, context) => runAgentActivity(agent, input, context));
 }

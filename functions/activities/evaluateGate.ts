@@ -1,4 +1,5 @@
-import * as df from 'durable-functions';
+import { activities } from '../../core/activities';
+import { registerActivity } from './registerActivity';
 import { createAgentContext, phaseFolder } from '../../agents/runtime/agentContext';
 import { gateFor } from '../../gates/catalog';
 import type { GateActivityInput, GateActivityResult } from '../../core/workflowContracts';
@@ -105,4 +106,4 @@ function renderReport(input: GateActivityInput, passed: boolean, criteria: GateC
   ].join('\n');
 }
 
-df.app.activity('evaluateGate', { handler: (input: unknown) => evaluateGate(input as GateActivityInput) });
+registerActivity(activities.evaluateGate, (input) => evaluateGate(input));

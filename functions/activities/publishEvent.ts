@@ -1,4 +1,5 @@
-import * as df from 'durable-functions';
+import { activities } from '../../core/activities';
+import { registerActivity } from './registerActivity';
 import type { PublishEventInput } from '../../core/workflowContracts';
 import { ports } from '../../platform/runtime';
 import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../telemetry';
@@ -25,4 +26,4 @@ export async function publishEvent(input: PublishEventInput): Promise<{ id: stri
   return { id: event.id };
 }
 
-df.app.activity('publishEvent', { handler: (input: unknown) => publishEvent(input as PublishEventInput) });
+registerActivity(activities.publishEvent, publishEvent);

@@ -1,4 +1,5 @@
-import * as df from 'durable-functions';
+import { activities } from '../../core/activities';
+import { registerActivity } from './registerActivity';
 import type { RunStateInput } from '../../core/workflowContracts';
 import { ports } from '../../platform/runtime';
 import { applyRunStateChange } from '../../runs/runState';
@@ -10,4 +11,4 @@ export async function recordRunState(input: RunStateInput): Promise<void> {
   );
 }
 
-df.app.activity('recordRunState', { handler: (input: unknown) => recordRunState(input as RunStateInput) });
+registerActivity(activities.recordRunState, recordRunState);

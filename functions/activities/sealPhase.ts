@@ -1,4 +1,5 @@
-import * as df from 'durable-functions';
+import { activities } from '../../core/activities';
+import { registerActivity } from './registerActivity';
 import type { ArtifactRef } from '../../core/agent';
 import type { SealPhaseInput } from '../../core/workflowContracts';
 import { ports } from '../../platform/runtime';
@@ -18,4 +19,4 @@ export async function sealPhase(input: SealPhaseInput): Promise<ArtifactRef> {
   );
 }
 
-df.app.activity('sealPhase', { handler: (input: unknown) => sealPhase(input as SealPhaseInput) });
+registerActivity(activities.sealPhase, sealPhase);

@@ -1,15 +1,10 @@
-import * as df from 'durable-functions';
+import { activities } from '../../core/activities';
+import { registerActivity } from './registerActivity';
 import type { ArtifactRef } from '../../core/agent';
+import type { WriteRunReportInput } from '../../core/workflowContracts';
 import { activityTrace, ports } from '../../platform/runtime';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, storeRunReport } from '../../runs/report';
-
-export interface WriteRunReportInput {
-  runId: string;
-  tenantId: string;
-  /** The orchestrator's current time: the report's "generated" time, so a re-run writes the same page. */
-  at: string;
-}
 
 function validate(input: unknown): WriteRunReportInput {
   const value = input as Partial<WriteRunReportInput> | null;
@@ -41,7 +36,7 @@ export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
     isolation: sandboxIsolation(),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
-  return { path: stored.path, sha256: stored.sha256, kind: stored.kind };
+  return { path: stored.path, sha256: stored.sha256, kind: 'run-report' };
 }
 
-df.app.activity('writeRunReport', { handler: (input: unknown) => writeRunReport(input) });
+registerActivity(activities.writeRunReport, writeRunReport);

@@ -10,6 +10,7 @@ import {
   terminalStatuses,
   type ActivityRow,
   type InstanceRow,
+  type MessageRow,
   type RuntimeStatus,
 } from './store';
 
@@ -298,6 +299,10 @@ export class DurableHost {
     this.timer.unref?.();
   }
 
+  /**
+   * One episode of an instance: replay its history with the messages now visible, run the orchestrator, then
+   * commit what it decided in one transaction. Messages of an earlier execution are dropped.
+   */
   private async processInstance(instanceId: string): Promise<void> {
     const instance = this.store.getInstance(instanceId);
     const now = new Date(this.clock.now());
@@ -312,38 +317,62 @@ export class DurableHost {
       this.store.deleteMessages(stale.map((m) => m.id));
       return;
     }
+    const episodeEvents = this.episodeEvents(fresh, now);
+    const past = this.store.history(instanceId).map((e) => ({ ...e, IsPlayed: true }));
+    const outcome = await this.runOrchestrator(instance, [...past, ...episodeEvents], now);
+    this.commitEpisode(instance, messages, episodeEvents, outcome, now);
+    this.store.deleteMessages(stale.map((m) => m.id));
+    this.events.emit('updated', instanceId);
+  }
+
+  /** The events an episode adds to the history: its start, then the messages (an execution's start first). */
+  private episodeEvents(fresh: MessageRow[], now: Date): HistoryEvent[] {
     const incoming = fresh.map((m) => JSON.parse(m.event) as HistoryEvent);
     incoming.sort(
       (a, b) =>
         Number(b.EventType === EventType.ExecutionStarted) -
         Number(a.EventType === EventType.ExecutionStarted),
     );
-    const started = historyEvent(EventType.OrchestratorStarted, now);
-    const past = this.store.history(instanceId).map((e) => ({ ...e, IsPlayed: true }));
-    const history = [...past, started, ...incoming];
+    return [historyEvent(EventType.OrchestratorStarted, now), ...incoming];
+  }
 
-    let outcome: EpisodeOutcome;
+  private async runOrchestrator(
+    instance: InstanceRow,
+    history: HistoryEvent[],
+    now: Date,
+  ): Promise<EpisodeOutcome> {
     const registration = this.registry.get(instance.name);
     if (!registration || registration.triggerType !== 'orchestrationTrigger') {
-      outcome = {
+      return {
         kind: 'failed',
         error: new UnknownFunctionError(`no orchestrator function named '${instance.name}' is registered`),
         customStatus: undefined,
       };
-    } else {
-      outcome = await runEpisode({
-        registration,
-        instanceId,
-        parentInstanceId: instance.parent_instance_id,
-        input: instance.input === null ? undefined : JSON.parse(instance.input),
-        history,
-        now,
-        log: this.log,
-      });
     }
+    return runEpisode({
+      registration,
+      instanceId: instance.instance_id,
+      parentInstanceId: instance.parent_instance_id,
+      input: instance.input === null ? undefined : JSON.parse(instance.input),
+      history,
+      now,
+      log: this.log,
+    });
+  }
 
+  /**
+   * Records an episode's outcome and consumes its messages in one transaction, unless the instance ended or
+   * was replaced by a new execution while the orchestrator ran.
+   */
+  private commitEpisode(
+    instance: InstanceRow,
+    messages: MessageRow[],
+    episodeEvents: HistoryEvent[],
+    outcome: EpisodeOutcome,
+    now: Date,
+  ): void {
     this.store.transaction(() => {
-      const current = this.store.getInstance(instanceId);
+      const current = this.store.getInstance(instance.instance_id);
       if (
         !current ||
         current.execution_id !== instance.execution_id ||
@@ -351,46 +380,19 @@ export class DurableHost {
       )
         return;
       this.store.deleteMessages(messages.map((m) => m.id));
-      const newEvents: HistoryEvent[] = [started, ...incoming];
-      const at = now.toISOString();
+      const newEvents = [...episodeEvents];
       const customStatus = outcome.customStatus === undefined ? null : JSON.stringify(outcome.customStatus);
       switch (outcome.kind) {
-        case 'running': {
-          for (const schedule of outcome.schedules)
-            newEvents.push(this.applySchedule(instance, schedule, now));
-          newEvents.push(historyEvent(EventType.OrchestratorCompleted, now));
-          this.store.appendHistory(instanceId, newEvents);
-          this.store.updateInstance(instanceId, {
-            status: 'Running',
-            custom_status: customStatus,
-            updated_at: at,
-          });
+        case 'running':
+          this.recordRunning(instance, newEvents, outcome.schedules, customStatus, now);
           break;
-        }
-        case 'completed': {
-          let output: string | null = outcome.output === undefined ? null : JSON.stringify(outcome.output);
-          try {
-            this.checkPayload(`output of ${instance.name}`, output);
-          } catch (error) {
-            this.finish(
-              instance,
-              newEvents,
-              now,
-              'Failed',
-              JSON.stringify((error as Error).message),
-              customStatus,
-              error as Error,
-            );
-            break;
-          }
-          this.finish(instance, newEvents, now, 'Completed', output, customStatus);
-          output = null;
+        case 'completed':
+          this.recordCompleted(instance, newEvents, outcome.output, customStatus, now);
           break;
-        }
         case 'failed':
           this.log(
             'warning',
-            `orchestration ${instance.name} (${instanceId}) failed: ${outcome.error.message}`,
+            `orchestration ${instance.name} (${instance.instance_id}) failed: ${outcome.error.message}`,
           );
           this.finish(
             instance,
@@ -402,30 +404,77 @@ export class DurableHost {
             outcome.error,
           );
           break;
-        case 'continuedAsNew': {
-          const input = outcome.input === undefined ? null : JSON.stringify(outcome.input);
-          const executionId = randomUUID();
-          this.store.clearHistory(instanceId);
-          this.store.deleteInstanceWork(instanceId, true);
-          this.store.updateInstance(instanceId, {
-            status: 'Running',
-            execution_id: executionId,
-            input,
-            custom_status: customStatus,
-            updated_at: at,
-          });
-          this.store.enqueueMessage(
-            instanceId,
-            executionId,
-            historyEvent(EventType.ExecutionStarted, now, { Name: instance.name, Input: input ?? undefined }),
-            now.getTime(),
-          );
+        case 'continuedAsNew':
+          this.continueAsNew(instance, outcome.input, customStatus, now);
           break;
-        }
       }
     });
-    this.store.deleteMessages(stale.map((m) => m.id));
-    this.events.emit('updated', instanceId);
+  }
+
+  /** The orchestrator waits: the work it scheduled is queued with the history that records it. */
+  private recordRunning(
+    instance: InstanceRow,
+    newEvents: HistoryEvent[],
+    schedules: Schedule[],
+    customStatus: string | null,
+    now: Date,
+  ): void {
+    for (const schedule of schedules) newEvents.push(this.applySchedule(instance, schedule, now));
+    newEvents.push(historyEvent(EventType.OrchestratorCompleted, now));
+    this.store.appendHistory(instance.instance_id, newEvents);
+    this.store.updateInstance(instance.instance_id, {
+      status: 'Running',
+      custom_status: customStatus,
+      updated_at: now.toISOString(),
+    });
+  }
+
+  /** The orchestrator returned: completed with its output, or failed when the output is too large to keep. */
+  private recordCompleted(
+    instance: InstanceRow,
+    newEvents: HistoryEvent[],
+    result: unknown,
+    customStatus: string | null,
+    now: Date,
+  ): void {
+    const output: string | null = result === undefined ? null : JSON.stringify(result);
+    try {
+      this.checkPayload(`output of ${instance.name}`, output);
+    } catch (error) {
+      this.finish(
+        instance,
+        newEvents,
+        now,
+        'Failed',
+        JSON.stringify((error as Error).message),
+        customStatus,
+        error as Error,
+      );
+      return;
+    }
+    this.finish(instance, newEvents, now, 'Completed', output, customStatus);
+  }
+
+  /** A new execution of the same instance: its history and queued work go, and it starts again with `input`. */
+  private continueAsNew(instance: InstanceRow, next: unknown, customStatus: string | null, now: Date): void {
+    const instanceId = instance.instance_id;
+    const input = next === undefined ? null : JSON.stringify(next);
+    const executionId = randomUUID();
+    this.store.clearHistory(instanceId);
+    this.store.deleteInstanceWork(instanceId, true);
+    this.store.updateInstance(instanceId, {
+      status: 'Running',
+      execution_id: executionId,
+      input,
+      custom_status: customStatus,
+      updated_at: now.toISOString(),
+    });
+    this.store.enqueueMessage(
+      instanceId,
+      executionId,
+      historyEvent(EventType.ExecutionStarted, now, { Name: instance.name, Input: input ?? undefined }),
+      now.getTime(),
+    );
   }
 
   private finish(
@@ -470,80 +519,109 @@ export class DurableHost {
     }
   }
 
+  /** Queues what one scheduled task needs and returns the history event that records the scheduling. */
   private applySchedule(instance: InstanceRow, schedule: Schedule, now: Date): HistoryEvent {
     switch (schedule.kind) {
       case 'activity':
-        this.store.enqueueActivity({
-          instance_id: instance.instance_id,
-          execution_id: instance.execution_id,
-          task_id: schedule.id,
-          name: schedule.name,
-          input: schedule.input ?? null,
-        });
-        return historyEvent(EventType.TaskScheduled, now, {
-          EventId: schedule.id,
-          Name: schedule.name,
-          Input: schedule.input,
-          ...(schedule.retry ? { Retry: true } : {}),
-        });
-      case 'timer': {
-        const fireAt = schedule.fireAt.toISOString();
-        this.store.enqueueMessage(
-          instance.instance_id,
-          instance.execution_id,
-          historyEvent(EventType.TimerFired, schedule.fireAt, { TimerId: schedule.id, FireAt: fireAt }),
-          schedule.fireAt.getTime(),
-        );
-        return historyEvent(EventType.TimerCreated, now, {
-          EventId: schedule.id,
-          FireAt: fireAt,
-          ...(schedule.retry ? { Retry: true } : {}),
-        });
-      }
-      case 'subOrchestration': {
-        const childId =
-          schedule.instanceId || `${instance.instance_id}:${String(schedule.id).padStart(4, '0')}`;
-        const existing = this.store.getInstance(childId);
-        const known = this.registry.get(schedule.name);
-        if (
-          (existing && !terminalStatuses.includes(existing.status)) ||
-          !known ||
-          known.triggerType !== 'orchestrationTrigger'
-        ) {
-          const reason =
-            !known || known.triggerType !== 'orchestrationTrigger'
-              ? new UnknownFunctionError(`no orchestrator function named '${schedule.name}' is registered`)
-              : new InstanceExistsError(
-                  `sub-orchestration instance '${childId}' already exists and is ${existing?.status}`,
-                );
-          this.store.enqueueMessage(
-            instance.instance_id,
-            instance.execution_id,
-            historyEvent(EventType.SubOrchestrationInstanceFailed, now, {
-              TaskScheduledId: schedule.id,
-              ...failureOf(reason),
-            }),
-            now.getTime(),
-          );
-        } else {
-          if (existing) this.store.purge(childId);
-          this.createInstance({
-            instanceId: childId,
-            name: schedule.name,
-            input: schedule.input ?? null,
-            parentInstanceId: instance.instance_id,
-            parentTaskId: schedule.id,
-          });
-        }
-        return historyEvent(EventType.SubOrchestrationInstanceCreated, now, {
-          ...(schedule.retry ? { Retry: true } : {}),
-          EventId: schedule.id,
-          Name: schedule.name,
-          InstanceId: childId,
-          Input: schedule.input,
-        });
-      }
+        return this.scheduleActivity(instance, schedule, now);
+      case 'timer':
+        return this.scheduleTimer(instance, schedule, now);
+      case 'subOrchestration':
+        return this.scheduleSubOrchestration(instance, schedule, now);
     }
+  }
+
+  private scheduleActivity(
+    instance: InstanceRow,
+    schedule: Extract<Schedule, { kind: 'activity' }>,
+    now: Date,
+  ): HistoryEvent {
+    this.store.enqueueActivity({
+      instance_id: instance.instance_id,
+      execution_id: instance.execution_id,
+      task_id: schedule.id,
+      name: schedule.name,
+      input: schedule.input ?? null,
+    });
+    return historyEvent(EventType.TaskScheduled, now, {
+      EventId: schedule.id,
+      Name: schedule.name,
+      Input: schedule.input,
+      ...(schedule.retry ? { Retry: true } : {}),
+    });
+  }
+
+  /** The timer's firing is a message that becomes visible when it is due. */
+  private scheduleTimer(
+    instance: InstanceRow,
+    schedule: Extract<Schedule, { kind: 'timer' }>,
+    now: Date,
+  ): HistoryEvent {
+    const fireAt = schedule.fireAt.toISOString();
+    this.store.enqueueMessage(
+      instance.instance_id,
+      instance.execution_id,
+      historyEvent(EventType.TimerFired, schedule.fireAt, { TimerId: schedule.id, FireAt: fireAt }),
+      schedule.fireAt.getTime(),
+    );
+    return historyEvent(EventType.TimerCreated, now, {
+      EventId: schedule.id,
+      FireAt: fireAt,
+      ...(schedule.retry ? { Retry: true } : {}),
+    });
+  }
+
+  /** Creates the child instance, or tells the parent at once why it cannot (unknown name, id in use). */
+  private scheduleSubOrchestration(
+    instance: InstanceRow,
+    schedule: Extract<Schedule, { kind: 'subOrchestration' }>,
+    now: Date,
+  ): HistoryEvent {
+    const childId = schedule.instanceId || `${instance.instance_id}:${String(schedule.id).padStart(4, '0')}`;
+    const existing = this.store.getInstance(childId);
+    const refusal = this.subOrchestrationRefusal(schedule.name, childId, existing);
+    if (refusal) {
+      this.store.enqueueMessage(
+        instance.instance_id,
+        instance.execution_id,
+        historyEvent(EventType.SubOrchestrationInstanceFailed, now, {
+          TaskScheduledId: schedule.id,
+          ...failureOf(refusal),
+        }),
+        now.getTime(),
+      );
+    } else {
+      if (existing) this.store.purge(childId);
+      this.createInstance({
+        instanceId: childId,
+        name: schedule.name,
+        input: schedule.input ?? null,
+        parentInstanceId: instance.instance_id,
+        parentTaskId: schedule.id,
+      });
+    }
+    return historyEvent(EventType.SubOrchestrationInstanceCreated, now, {
+      ...(schedule.retry ? { Retry: true } : {}),
+      EventId: schedule.id,
+      Name: schedule.name,
+      InstanceId: childId,
+      Input: schedule.input,
+    });
+  }
+
+  private subOrchestrationRefusal(
+    name: string,
+    childId: string,
+    existing: InstanceRow | undefined,
+  ): Error | undefined {
+    const known = this.registry.get(name);
+    if (!known || known.triggerType !== 'orchestrationTrigger')
+      return new UnknownFunctionError(`no orchestrator function named '${name}' is registered`);
+    if (existing && !terminalStatuses.includes(existing.status))
+      return new InstanceExistsError(
+        `sub-orchestration instance '${childId}' already exists and is ${existing.status}`,
+      );
+    return undefined;
   }
 
   private createInstance(args: {

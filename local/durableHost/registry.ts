@@ -14,9 +14,15 @@ export interface FunctionRegistration {
   triggerType: string;
 }
 
-/** Every function registered in this process, in registration order. */
+/**
+ * Registered functions, in registration order. A registry made over a base (a test's registry over the
+ * process-wide one) sees the base's functions too; its own replace the base's of the same name, for the hosts
+ * given this registry only.
+ */
 export class FunctionRegistry {
   private readonly functions = new Map<string, FunctionRegistration>();
+
+  constructor(private readonly base?: FunctionRegistry) {}
 
   register(
     metadata: { name?: string; bindings?: Record<string, RpcBinding> },
@@ -40,11 +46,17 @@ export class FunctionRegistry {
   }
 
   get(name: string): FunctionRegistration | undefined {
-    return this.functions.get(name);
+    return this.functions.get(name) ?? this.base?.get(name);
   }
 
+  /** The base's functions (each replaced by an own one of its name), then the own ones new to the base. */
   all(): FunctionRegistration[] {
-    return [...this.functions.values()];
+    const inherited = this.base?.all() ?? [];
+    const names = new Set(inherited.map((f) => f.name));
+    return [
+      ...inherited.map((f) => this.functions.get(f.name) ?? f),
+      ...[...this.functions.values()].filter((f) => !names.has(f.name)),
+    ];
   }
 
   byTrigger(triggerType: string): FunctionRegistration[] {
@@ -53,7 +65,7 @@ export class FunctionRegistry {
 
   /** Looks up a function of a trigger type, with an error that lists what is registered. */
   require(name: string, triggerType: string): FunctionRegistration {
-    const found = this.functions.get(name);
+    const found = this.get(name);
     if (!found || found.triggerType !== triggerType) {
       const known = this.byTrigger(triggerType).map((f) => f.name);
       throw new UnknownFunctionError(

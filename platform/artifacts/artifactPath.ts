@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { ArtifactCorruptError, type StoredArtifact } from '../../core/ports/artifactStore';
+import { ArtifactCorruptError, type ArtifactMeta, type StoredArtifact } from '../../core/ports/artifactStore';
 
 /** Artifact paths are relative, `/`-separated and cannot climb out of their run. */
 export function validateArtifactPath(path: string): string {
@@ -26,6 +26,17 @@ export function validateSegment(name: string, value: string): string {
 
 export function sha256(content: Buffer | string): string {
   return createHash('sha256').update(content).digest('hex');
+}
+
+/** The bytes to store for an artifact and its manifest entry (only the metadata fields the port defines). */
+export function storedEntry(
+  path: string,
+  content: Buffer | string,
+  meta: ArtifactMeta,
+): { body: Buffer; entry: StoredArtifact } {
+  const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const { kind, phase, agent, contentType } = meta;
+  return { body, entry: { path, bytes: body.length, sha256: sha256(body), kind, phase, agent, contentType } };
 }
 
 /** The content, or `ArtifactCorruptError` when it no longer matches the sha256 recorded at write time. */

@@ -7,7 +7,7 @@ import {
   type ArtifactStore,
   type StoredArtifact,
 } from '../../core/ports/artifactStore';
-import { sha256, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
+import { storedEntry, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 /**
  * Artifacts as block blobs named `<tenantId>/<runId>/<path>`, one blob per file (generated folders are stored
@@ -33,16 +33,7 @@ export class BlobArtifactStore implements ArtifactStore {
     meta: ArtifactMeta,
   ): Promise<StoredArtifact> {
     const name = this.blobName(tenantId, runId, path);
-    const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const entry: StoredArtifact = {
-      path,
-      bytes: body.length,
-      sha256: sha256(body),
-      kind: meta.kind,
-      phase: meta.phase,
-      agent: meta.agent,
-      contentType: meta.contentType,
-    };
+    const { body, entry } = storedEntry(path, content, meta);
     await this.ensureContainer();
     try {
       // If-None-Match: * makes the write create-only, so two writers of one path cannot both win.

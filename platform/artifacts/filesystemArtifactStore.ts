@@ -9,7 +9,7 @@ import {
   type StoredArtifact,
 } from '../../core/ports/artifactStore';
 import { writeFileAtomic } from '../files/atomicWrite';
-import { sha256, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
+import { storedEntry, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 const manifestName = '.manifest.json';
 
@@ -41,8 +41,7 @@ export class FilesystemArtifactStore implements ArtifactStore {
   ): Promise<StoredArtifact> {
     validateArtifactPath(path);
     const folder = this.runFolder(tenantId, runId);
-    const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const entry: StoredArtifact = { path, bytes: body.length, sha256: sha256(body), ...pickMeta(meta) };
+    const { body, entry } = storedEntry(path, content, meta);
     return this.serialized(folder, async () => {
       const manifest = await this.readManifest(folder);
       const existing = manifest.get(path);
@@ -121,8 +120,4 @@ export class FilesystemArtifactStore implements ArtifactStore {
     );
     return next;
   }
-}
-
-function pickMeta(meta: ArtifactMeta): ArtifactMeta {
-  return { kind: meta.kind, phase: meta.phase, agent: meta.agent, contentType: meta.contentType };
 }

@@ -17,7 +17,8 @@ import { writeFileAtomic } from '../files/atomicWrite';
 import { Cgroup } from '../sandbox/cgroup';
 import type { Confinement } from '../sandbox/confinement';
 import { processConfinement } from '../sandbox/processConfinement';
-import { readTarGz } from './tarball';
+import { StepLog } from './stepLog';
+import { readTarGz, type TarEntry } from './tarball';
 import {
   assertSafeSegment,
   httpCheck,
@@ -25,7 +26,6 @@ import {
   type CurrentDeployment,
   type DeployedService,
   type DeploymentOutcome,
-  type DeploymentStep,
   type DeploymentTarget,
   type DeployRequest,
   type SmokeCheck,
@@ -114,6 +114,42 @@ async function stopProcess(record: ProcessRecord): Promise<boolean> {
   return running;
 }
 
+/** One deployment under way: what was asked, where the version goes, what served before, the steps so far. */
+interface Rollout {
+  request: DeployRequest;
+  version: string;
+  /** The run's deployments folder. */
+  base: string;
+  versionDir: string;
+  before: CurrentDeployment | undefined;
+  log: StepLog;
+}
+
+/** One rollback under way: the live version that fails, its processes, and the steps since `at`. */
+interface Reversal {
+  tenantId: string;
+  runId: string;
+  reason: string;
+  current: CurrentDeployment;
+  failing: ProcessRecord[];
+  log: StepLog;
+  at: Date;
+}
+
+/** The version that served before this deployment, if one was live. */
+const servingBefore = ({ before }: Rollout) => (before?.status === 'live' ? before.version : undefined);
+
+/** What the routing entry records as the version to roll back to once this one is live. */
+const previousVersionOf = ({ before, version }: Rollout) =>
+  before?.status === 'live' && before.version !== version ? before.version : before?.previousVersion;
+
+const deployedService = (r: ProcessRecord): DeployedService => ({
+  service: r.service,
+  url: `http://127.0.0.1:${r.port}`,
+  port: r.port,
+  pid: r.pid,
+});
+
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
@@ -157,137 +193,162 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
   }
 
   async deploy(request: DeployRequest): Promise<DeploymentOutcome> {
-    const { tenantId, runId } = request;
     const version = assertSafeSegment(request.version, 'version');
-    const steps: DeploymentStep[] = [];
-    const step = async <T>(
-      name: string,
-      work: () => Promise<{ value: T; detail: string; ok?: boolean }>,
-    ): Promise<T> => {
-      const startedAt = new Date();
-      try {
-        const { value, detail, ok } = await work();
-        steps.push({
-          name,
-          startedAt: startedAt.toISOString(),
-          durationMs: Date.now() - startedAt.getTime(),
-          ok: ok ?? true,
-          detail,
-        });
-        return value;
-      } catch (error) {
-        steps.push({
-          name,
-          startedAt: startedAt.toISOString(),
-          durationMs: Date.now() - startedAt.getTime(),
-          ok: false,
-          detail: (error as Error).message,
-        });
-        throw error;
-      }
-    };
-    const base = this.root(tenantId, runId);
-    const versionDir = join(base, version);
-    const before = await this.current(tenantId, runId);
-    const outcome = (
-      status: DeploymentOutcome['status'],
-      extra: Partial<DeploymentOutcome> = {},
-    ): DeploymentOutcome => ({
-      adapter: this.adapter,
+    const base = this.root(request.tenantId, request.runId);
+    const rollout: Rollout = {
+      request,
       version,
+      base,
+      versionDir: join(base, version),
+      before: await this.current(request.tenantId, request.runId),
+      log: new StepLog(),
+    };
+    const { before } = rollout;
+    // A retried activity finds its version already live: check it again instead of starting a second copy.
+    if (before?.status === 'live' && before.version === version && this.stillRunning(rollout.versionDir))
+      return this.recheckLive(rollout, before);
+    let started: ProcessRecord[];
+    try {
+      started = await this.startGreen(rollout);
+    } catch (error) {
+      return this.abandonGreen(rollout, (error as Error).message);
+    }
+    const services = started.map(deployedService);
+    const { health, smoke } = await this.checkGreen(rollout, services);
+    const failed = [...health, ...smoke].filter((c) => !c.passed);
+    if (failed.length > 0) return this.rejectGreen(rollout, started, { services, health, smoke }, failed);
+    await this.switchTraffic(rollout, services);
+    await this.stopBlue(rollout);
+    return this.outcome(rollout, 'deployed', { services, health, smoke });
+  }
+
+  private stillRunning(versionDir: string): boolean {
+    const records = this.processes(versionDir);
+    return records.length > 0 && records.every(ours);
+  }
+
+  private outcome(
+    rollout: Rollout,
+    status: DeploymentOutcome['status'],
+    extra: Partial<DeploymentOutcome> = {},
+  ): DeploymentOutcome {
+    return {
+      adapter: this.adapter,
+      version: rollout.version,
       status,
-      previousVersion:
-        before?.status === 'live' && before.version !== version ? before.version : before?.previousVersion,
+      previousVersion: previousVersionOf(rollout),
       services: [],
-      steps,
+      steps: rollout.log.steps,
       health: [],
       smoke: [],
       ...extra,
+    };
+  }
+
+  /** The outcome when the new version does not go live: the version serving before, if any, still serves. */
+  private notSwitched(
+    rollout: Rollout,
+    reason: string,
+    detail: string,
+    extra: Partial<DeploymentOutcome> = {},
+  ): DeploymentOutcome {
+    const kept = servingBefore(rollout);
+    return this.outcome(rollout, kept !== undefined ? 'rolled-back' : 'failed', {
+      ...extra,
+      rollback: { reason, restored: kept, detail },
     });
+  }
 
-    // A retried activity finds its version already live: check it again instead of starting a second copy.
-    if (before?.status === 'live' && before.version === version) {
-      const records = this.processes(versionDir);
-      if (records.length > 0 && records.every(ours)) {
-        const health = await this.healthOf(before.services, request.healthTimeoutMs ?? 10_000);
-        const smoke = await this.smokeOf(before.services, request.smoke);
-        steps.push({
-          name: 'already live',
-          startedAt: new Date().toISOString(),
-          durationMs: 0,
-          ok: true,
-          detail: `version ${version} was already serving; re-checked`,
-        });
-        const ok = [...health, ...smoke].every((c) => c.passed);
-        return {
-          ...outcome(ok ? 'deployed' : 'failed', { services: before.services, health, smoke }),
-          previousVersion: before.previousVersion,
-        };
+  private async recheckLive(rollout: Rollout, before: CurrentDeployment): Promise<DeploymentOutcome> {
+    const health = await this.healthOf(before.services, rollout.request.healthTimeoutMs ?? 10_000);
+    const smoke = await this.smokeOf(before.services, rollout.request.smoke);
+    rollout.log.steps.push({
+      name: 'already live',
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      ok: true,
+      detail: `version ${rollout.version} was already serving; re-checked`,
+    });
+    const ok = [...health, ...smoke].every((c) => c.passed);
+    return {
+      ...this.outcome(rollout, ok ? 'deployed' : 'failed', { services: before.services, health, smoke }),
+      previousVersion: before.previousVersion,
+    };
+  }
+
+  /** Green: the version unpacked into a clean folder, each service built, and started beside blue. */
+  private async startGreen(rollout: Rollout): Promise<ProcessRecord[]> {
+    const { request, versionDir } = rollout;
+    for (const record of this.processes(versionDir)) await stopProcess(record);
+    rmSync(versionDir, { recursive: true, force: true });
+    const entries = await this.unpack(rollout);
+    for (const service of request.services) await this.buildService(rollout, entries, service);
+    return rollout.log.run('start (green beside blue)', async () => {
+      const records: ProcessRecord[] = [];
+      try {
+        for (const service of request.services)
+          records.push(await this.start(versionDir, service, rollout.version));
+      } finally {
+        await writeJsonAtomic(join(versionDir, 'processes.json'), records);
       }
-    }
+      return {
+        value: records,
+        detail: records.map((r) => `${r.service} pid ${r.pid} port ${r.port}`).join(', '),
+      };
+    });
+  }
 
-    let started: ProcessRecord[] = [];
-    try {
-      for (const record of this.processes(versionDir)) await stopProcess(record);
-      rmSync(versionDir, { recursive: true, force: true });
-      const entries = await step('unpack', async () => {
-        const files = readTarGz(request.archive);
-        for (const file of files) {
-          const target = join(versionDir, 'package', file.path);
-          mkdirSync(dirname(target), { recursive: true });
-          writeFileSync(target, file.content);
-        }
-        return { value: files, detail: `${files.length} files into ${versionDir}/package` };
-      });
-      for (const service of request.services) {
-        assertSafeSegment(service, 'service');
-        const files = entries
-          .filter((e) => e.path.startsWith(`services/${service}/`))
-          .map((e) => ({ path: e.path.slice(`services/${service}/`.length), content: e.content }));
-        await step(`build ${service}`, async () => {
-          if (files.length === 0) throw new Error(`the package has no services/${service}/`);
-          const built = this.options.build(files);
-          if (!built.outDir)
-            throw new Error(`${service} does not compile: ${built.problems.slice(0, 3).join('; ')}`);
-          cpSync(built.outDir, join(versionDir, 'build', service), { recursive: true });
-          return { value: undefined, detail: `compiled ${files.length} files` };
-        });
+  private unpack({ request, versionDir, log }: Rollout): Promise<TarEntry[]> {
+    return log.run('unpack', async () => {
+      const files = readTarGz(request.archive);
+      for (const file of files) {
+        const target = join(versionDir, 'package', file.path);
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, file.content);
       }
-      started = await step('start (green beside blue)', async () => {
-        const records: ProcessRecord[] = [];
-        try {
-          for (const service of request.services)
-            records.push(await this.start(versionDir, service, version));
-        } finally {
-          await writeJsonAtomic(join(versionDir, 'processes.json'), records);
-        }
-        return {
-          value: records,
-          detail: records.map((r) => `${r.service} pid ${r.pid} port ${r.port}`).join(', '),
-        };
-      });
-    } catch (error) {
-      for (const record of started.length ? started : this.processes(versionDir)) await stopProcess(record);
-      await this.appendHistory(tenantId, runId, before, version, 'rolled-back', (error as Error).message);
-      return outcome(before?.status === 'live' ? 'rolled-back' : 'failed', {
-        rollback: {
-          reason: (error as Error).message,
-          restored: before?.status === 'live' ? before.version : undefined,
-          detail:
-            before?.status === 'live'
-              ? `version ${before.version} kept serving; ${version} was stopped`
-              : 'no earlier version to keep serving',
-        },
-      });
-    }
+      return { value: files, detail: `${files.length} files into ${versionDir}/package` };
+    });
+  }
 
-    const services: DeployedService[] = started.map((r) => ({
-      service: r.service,
-      url: `http://127.0.0.1:${r.port}`,
-      port: r.port,
-      pid: r.pid,
-    }));
-    const health = await step('health checks', async () => {
+  private async buildService(
+    { versionDir, log }: Rollout,
+    entries: TarEntry[],
+    service: string,
+  ): Promise<void> {
+    assertSafeSegment(service, 'service');
+    const files = entries
+      .filter((e) => e.path.startsWith(`services/${service}/`))
+      .map((e) => ({ path: e.path.slice(`services/${service}/`.length), content: e.content }));
+    await log.run(`build ${service}`, async () => {
+      if (files.length === 0) throw new Error(`the package has no services/${service}/`);
+      const built = this.options.build(files);
+      if (!built.outDir)
+        throw new Error(`${service} does not compile: ${built.problems.slice(0, 3).join('; ')}`);
+      cpSync(built.outDir, join(versionDir, 'build', service), { recursive: true });
+      return { value: undefined, detail: `compiled ${files.length} files` };
+    });
+  }
+
+  /** Green did not start: what of it runs stops, and the routing entry keeps what served before. */
+  private async abandonGreen(rollout: Rollout, reason: string): Promise<DeploymentOutcome> {
+    const { request, version, before } = rollout;
+    for (const record of this.processes(rollout.versionDir)) await stopProcess(record);
+    await this.appendHistory(request.tenantId, request.runId, before, version, 'rolled-back', reason);
+    const kept = servingBefore(rollout);
+    return this.notSwitched(
+      rollout,
+      reason,
+      kept !== undefined
+        ? `version ${kept} kept serving; ${version} was stopped`
+        : 'no earlier version to keep serving',
+    );
+  }
+
+  private async checkGreen(
+    { request, log }: Rollout,
+    services: DeployedService[],
+  ): Promise<{ health: CheckResult[]; smoke: CheckResult[] }> {
+    const health = await log.run('health checks', async () => {
       const results = await this.healthOf(services, request.healthTimeoutMs ?? 10_000);
       return {
         value: results,
@@ -295,7 +356,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         ok: results.every((c) => c.passed),
       };
     });
-    const smoke = await step('smoke tests', async () => {
+    const smoke = await log.run('smoke tests', async () => {
       const results = await this.smokeOf(services, request.smoke);
       return {
         value: results,
@@ -303,130 +364,177 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         ok: results.every((c) => c.passed),
       };
     });
-    const failed = [...health, ...smoke].filter((c) => !c.passed);
-    if (failed.length > 0) {
-      const reason = failed
-        .map((c) => `${c.service} ${c.name}: ${c.status ?? c.error ?? 'failed'}`)
-        .join('; ');
-      await step('rollback (stop green)', async () => {
-        for (const record of started) await stopProcess(record);
-        return { value: undefined, detail: `stopped ${started.length} process(es) of ${version}` };
-      });
-      await this.appendHistory(tenantId, runId, before, version, 'rolled-back', reason);
-      return outcome(before?.status === 'live' ? 'rolled-back' : 'failed', {
-        services,
-        health,
-        smoke,
-        rollback: {
-          reason,
-          restored: before?.status === 'live' ? before.version : undefined,
-          detail:
-            before?.status === 'live'
-              ? `traffic never switched: version ${before.version} kept serving`
-              : 'no earlier version was serving',
-        },
-      });
-    }
+    return { health, smoke };
+  }
 
-    await step('switch traffic', async () => {
+  /** Green failed its checks: it stops before any traffic reaches it. */
+  private async rejectGreen(
+    rollout: Rollout,
+    started: ProcessRecord[],
+    checked: Pick<DeploymentOutcome, 'services' | 'health' | 'smoke'>,
+    failed: CheckResult[],
+  ): Promise<DeploymentOutcome> {
+    const { request, version, before } = rollout;
+    const reason = failed.map((c) => `${c.service} ${c.name}: ${c.status ?? c.error ?? 'failed'}`).join('; ');
+    await rollout.log.run('rollback (stop green)', async () => {
+      for (const record of started) await stopProcess(record);
+      return { value: undefined, detail: `stopped ${started.length} process(es) of ${version}` };
+    });
+    await this.appendHistory(request.tenantId, request.runId, before, version, 'rolled-back', reason);
+    const kept = servingBefore(rollout);
+    return this.notSwitched(
+      rollout,
+      reason,
+      kept !== undefined
+        ? `traffic never switched: version ${kept} kept serving`
+        : 'no earlier version was serving',
+      checked,
+    );
+  }
+
+  private async switchTraffic(rollout: Rollout, services: DeployedService[]): Promise<void> {
+    const { request, version, before } = rollout;
+    await rollout.log.run('switch traffic', async () => {
       const now = new Date().toISOString();
       const next: CurrentDeployment = {
-        tenantId,
-        runId,
+        tenantId: request.tenantId,
+        runId: request.runId,
         adapter: this.adapter,
         version,
         status: 'live',
         switchedAt: now,
         services,
-        previousVersion:
-          before?.status === 'live' && before.version !== version ? before.version : before?.previousVersion,
+        previousVersion: previousVersionOf(rollout),
         history: [...(before?.history ?? []), { version, at: now, event: 'switched' }],
       };
-      await writeJsonAtomic(this.currentPath(tenantId, runId), next);
+      await writeJsonAtomic(this.currentPath(request.tenantId, request.runId), next);
       return { value: undefined, detail: `current.json now routes to ${version}` };
     });
-    if (before?.status === 'live' && before.version !== version) {
-      await step(`stop blue (${before.version})`, async () => {
-        let stopped = 0;
-        for (const record of this.processes(join(base, before.version)))
-          if (await stopProcess(record)) stopped++;
-        return { value: undefined, detail: `stopped ${stopped} process(es); its build stays for a rollback` };
-      });
-    }
-    return outcome('deployed', { services, health, smoke });
+  }
+
+  /** Blue stops once green serves; its build stays for a rollback. */
+  private async stopBlue(rollout: Rollout): Promise<void> {
+    const blue = servingBefore(rollout);
+    if (blue === undefined || blue === rollout.version) return;
+    await rollout.log.run(`stop blue (${blue})`, async () => {
+      let stopped = 0;
+      for (const record of this.processes(join(rollout.base, blue))) if (await stopProcess(record)) stopped++;
+      return { value: undefined, detail: `stopped ${stopped} process(es); its build stays for a rollback` };
+    });
   }
 
   async rollback(tenantId: string, runId: string, reason: string): Promise<DeploymentOutcome> {
     const current = await this.current(tenantId, runId);
-    const steps: DeploymentStep[] = [];
+    const log = new StepLog();
     const at = new Date();
-    if (!current || current.status !== 'live') {
-      return {
-        adapter: this.adapter,
-        version: current?.version ?? 'none',
-        status: 'failed',
-        services: [],
-        steps,
-        health: [],
-        smoke: [],
-        rollback: { reason, detail: 'nothing is live to roll back' },
-      };
-    }
+    if (!current || current.status !== 'live') return this.nothingLive(current, reason);
     const base = this.root(tenantId, runId);
-    const failing = this.processes(join(base, current.version));
+    const reversal: Reversal = {
+      tenantId,
+      runId,
+      reason,
+      current,
+      failing: this.processes(join(base, current.version)),
+      log,
+      at,
+    };
     const previous = current.previousVersion;
-    if (!previous || !existsSync(join(base, previous, 'build'))) {
-      for (const record of failing) await stopProcess(record);
-      await this.appendHistory(
-        tenantId,
-        runId,
-        current,
-        current.version,
-        'stopped',
-        `rollback with no earlier version: ${reason}`,
-      );
-      await writeJsonAtomic(this.currentPath(tenantId, runId), {
-        ...(await this.current(tenantId, runId)),
-        status: 'stopped',
-      });
-      steps.push({
-        name: 'stop failing version',
-        startedAt: at.toISOString(),
-        durationMs: Date.now() - at.getTime(),
-        ok: true,
-        detail: `no earlier version; ${current.version} stopped`,
-      });
-      return {
-        adapter: this.adapter,
-        version: current.version,
-        status: 'failed',
-        services: [],
-        steps,
-        health: [],
-        smoke: [],
-        rollback: { reason, detail: `no earlier version to restore; ${current.version} was stopped` },
-      };
-    }
-    const versionDir = join(base, previous);
-    const services = readdirSync(join(versionDir, 'build'));
-    const records: ProcessRecord[] = [];
-    for (const service of services) records.push(await this.start(versionDir, service, previous));
-    await writeJsonAtomic(join(versionDir, 'processes.json'), records);
-    const restored: DeployedService[] = records.map((r) => ({
-      service: r.service,
-      url: `http://127.0.0.1:${r.port}`,
-      port: r.port,
-      pid: r.pid,
-    }));
-    const health = await this.healthOf(restored, 10_000);
-    steps.push({
-      name: `restart ${previous}`,
-      startedAt: at.toISOString(),
-      durationMs: Date.now() - at.getTime(),
-      ok: health.every((h) => h.passed),
-      detail: restored.map((s) => `${s.service} ${s.url}`).join(', '),
+    if (!previous || !existsSync(join(base, previous, 'build'))) return this.stopWithoutEarlier(reversal);
+    const { restored, health } = await this.restart(reversal, join(base, previous), previous);
+    const switchedAt = await this.switchBack(reversal, previous, restored);
+    for (const record of reversal.failing) await stopProcess(record);
+    log.ended(`stop ${current.version}`, switchedAt, true, `stopped ${reversal.failing.length} process(es)`);
+    return {
+      adapter: this.adapter,
+      version: current.version,
+      status: 'rolled-back',
+      previousVersion: previous,
+      services: restored,
+      steps: log.steps,
+      health,
+      smoke: [],
+      rollback: { reason, restored: previous, detail: `traffic switched back to ${previous}` },
+    };
+  }
+
+  private nothingLive(current: CurrentDeployment | undefined, reason: string): DeploymentOutcome {
+    return {
+      adapter: this.adapter,
+      version: current?.version ?? 'none',
+      status: 'failed',
+      services: [],
+      steps: [],
+      health: [],
+      smoke: [],
+      rollback: { reason, detail: 'nothing is live to roll back' },
+    };
+  }
+
+  /** No earlier version to go back to: the failing one stops and the routing entry says nothing serves. */
+  private async stopWithoutEarlier({
+    tenantId,
+    runId,
+    reason,
+    current,
+    failing,
+    log,
+    at,
+  }: Reversal): Promise<DeploymentOutcome> {
+    for (const record of failing) await stopProcess(record);
+    await this.appendHistory(
+      tenantId,
+      runId,
+      current,
+      current.version,
+      'stopped',
+      `rollback with no earlier version: ${reason}`,
+    );
+    await writeJsonAtomic(this.currentPath(tenantId, runId), {
+      ...(await this.current(tenantId, runId)),
+      status: 'stopped',
     });
-    const now = new Date().toISOString();
+    log.ended('stop failing version', at, true, `no earlier version; ${current.version} stopped`);
+    return {
+      adapter: this.adapter,
+      version: current.version,
+      status: 'failed',
+      services: [],
+      steps: log.steps,
+      health: [],
+      smoke: [],
+      rollback: { reason, detail: `no earlier version to restore; ${current.version} was stopped` },
+    };
+  }
+
+  /** Starts the earlier version again from its build, beside the failing one, and checks its health. */
+  private async restart(
+    { log, at }: Reversal,
+    versionDir: string,
+    previous: string,
+  ): Promise<{ restored: DeployedService[]; health: CheckResult[] }> {
+    const records: ProcessRecord[] = [];
+    for (const service of readdirSync(join(versionDir, 'build')))
+      records.push(await this.start(versionDir, service, previous));
+    await writeJsonAtomic(join(versionDir, 'processes.json'), records);
+    const restored = records.map(deployedService);
+    const health = await this.healthOf(restored, 10_000);
+    log.ended(
+      `restart ${previous}`,
+      at,
+      health.every((h) => h.passed),
+      restored.map((s) => `${s.service} ${s.url}`).join(', '),
+    );
+    return { restored, health };
+  }
+
+  /** Points the routing entry back at the earlier version; returns when it switched. */
+  private async switchBack(
+    { tenantId, runId, reason, current }: Reversal,
+    previous: string,
+    restored: DeployedService[],
+  ): Promise<Date> {
+    const switchedAt = new Date();
+    const now = switchedAt.toISOString();
     await writeJsonAtomic(this.currentPath(tenantId, runId), {
       ...current,
       version: previous,
@@ -438,25 +546,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         { version: previous, at: now, event: 'rolled-back', detail: `from ${current.version}: ${reason}` },
       ],
     } satisfies CurrentDeployment);
-    for (const record of failing) await stopProcess(record);
-    steps.push({
-      name: `stop ${current.version}`,
-      startedAt: now,
-      durationMs: Date.now() - Date.parse(now),
-      ok: true,
-      detail: `stopped ${failing.length} process(es)`,
-    });
-    return {
-      adapter: this.adapter,
-      version: current.version,
-      status: 'rolled-back',
-      previousVersion: previous,
-      services: restored,
-      steps,
-      health,
-      smoke: [],
-      rollback: { reason, restored: previous, detail: `traffic switched back to ${previous}` },
-    };
+    return switchedAt;
   }
 
   async undeploy(tenantId: string, runId: string): Promise<{ stopped: number; versions: string[] }> {

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { AgentDefinition } from '../../core/agent';
 import { agentCatalog } from '../../agents/catalog';
 import { tenantCacheRun } from '../../agents/runtime/azureOpenAi';
-import { modelRoleOf } from '../../agents/runtime/azureOpenAi/provider';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
 import { asStrictAnswer, fakeEnv } from '../agents/azureOpenAi/support';
 import { runAgents } from '../support/agentHarness';
@@ -108,7 +107,7 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
     expect(json(['status', runId]).status).toBe('Completed');
 
     const askedAfter = asked.filter((a) => a.phase === 'resumed').map((a) => a.agent);
-    const modelAgents = agentCatalog.filter((a) => modelRoleOf(a) !== 'measured').map((a) => a.name);
+    const modelAgents = agentCatalog.filter((a) => a.uses === 'model').map((a) => a.name);
     // Re-executed on resume with an answer already in the cache: these must be cache hits.
     const rerunWithAnswer = [...cachedAgents].filter((agent) => !completedBefore.has(agent));
     const hits = rerunWithAnswer.filter((agent) => !askedAfter.includes(agent));

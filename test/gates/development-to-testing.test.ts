@@ -4,8 +4,15 @@ import { join } from 'node:path';
 import { createAgentContext } from '../../agents/runtime/agentContext';
 import { developmentToTestingGate } from '../../gates/development-to-testing';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
+import type { ArtifactKind } from '../../core/artifactKinds';
 
-async function evaluate(artifacts: Array<{ path: string; kind: string; value: unknown }>) {
+interface Input {
+  path: string;
+  kind: ArtifactKind;
+  value: unknown;
+}
+
+async function evaluate(artifacts: Input[]) {
   const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-')));
   const refs = [];
   for (const a of artifacts) {
@@ -15,7 +22,7 @@ async function evaluate(artifacts: Array<{ path: string; kind: string; value: un
       agent: 'x',
       contentType: 'application/json',
     });
-    refs.push({ path: entry.path, sha256: entry.sha256, kind: entry.kind });
+    refs.push({ path: entry.path, sha256: entry.sha256, kind: a.kind });
   }
   const ctx = createAgentContext({
     store,
@@ -30,7 +37,7 @@ async function evaluate(artifacts: Array<{ path: string; kind: string; value: un
   return developmentToTestingGate.evaluate(ctx);
 }
 
-const good = [
+const good: Input[] = [
   {
     path: 'results/a.json',
     kind: 'test-results',

@@ -52,13 +52,13 @@ describe('the Vision to Architecture gate', () => {
     run = await designRun(fixtures.toolLibrary);
     good = await evaluateGate(run);
     let refs = run.refs;
-    // OpenAPI: a document without info.version, and without the Rating collection and the approve command.
+    // OpenAPI: a document without info.version, and without the Tool collection and the approve command.
     refs = await replace(
       refs,
       (r) => r.path.endsWith('lending.openapi.json'),
       editJson((doc) => {
         delete doc.info.version;
-        delete doc.paths['/v1/ratings'];
+        delete doc.paths['/v1/tools'];
         delete doc.paths['/v1/loans/{id}/approve'];
       }),
     );
@@ -170,7 +170,7 @@ describe('the Vision to Architecture gate', () => {
 
   it('fails when an entity has no collection path, a command no operation, or a main screen no mockup', () => {
     expect(criterion(broken, 'Every entity').findings).toEqual([
-      expect.stringMatching(/Entity Rating .* no collection path \/v1\/ratings/),
+      expect.stringMatching(/Entity Tool .* no collection path \/v1\/tools/),
     ]);
     expect(criterion(broken, 'Every command').findings).toEqual([
       expect.stringMatching(/ApproveLoan .*POST \/v1\/loans\/\{id\}\/approve with operationId approveLoan/),

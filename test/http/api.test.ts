@@ -354,7 +354,7 @@ describe('listing, paging and artifact integrity (seeded runs)', () => {
   test('a corrupted artifact is refused, not served', async () => {
     const store = api.session.ports.artifacts;
     await store.put('tenant-b', 'run-seed-1', 'notes/ok.txt', 'all good', {
-      kind: 'note',
+      kind: 'vision-text',
       phase: 'input',
       agent: 'test',
       contentType: 'text/plain',
@@ -374,7 +374,7 @@ describe('listing, paging and artifact integrity (seeded runs)', () => {
   test('artifacts named like Object.prototype members are listed and served like any other', async () => {
     const store = api.session.ports.artifacts;
     const names = ['__proto__', 'constructor', 'docs/__proto__'];
-    const note = { kind: 'note', phase: 'input', agent: 'test', contentType: 'text/plain' };
+    const note = { kind: 'vision-text', phase: 'input', agent: 'test', contentType: 'text/plain' } as const;
     // Before they exist, asking for them is a plain 404.
     expectProblem(
       await send(api.url, 'GET', '/api/runs/run-seed-3/artifacts/constructor', { token: tokens.b }),
@@ -394,7 +394,7 @@ describe('listing, paging and artifact integrity (seeded runs)', () => {
   test('a large artifact is streamed and matches its hash', async () => {
     const big = Buffer.alloc(9 * 1024 * 1024, 7);
     await api.session.ports.artifacts.put('tenant-b', 'run-seed-2', 'big/blob.bin', big, {
-      kind: 'blob',
+      kind: 'release-package-file',
       phase: 'input',
       agent: 'test',
       contentType: 'application/octet-stream',
@@ -411,7 +411,7 @@ describe('listing, paging and artifact integrity (seeded runs)', () => {
     const big = Buffer.alloc(9 * 1024 * 1024, 3);
     const store = api.session.ports.artifacts;
     await store.put('tenant-b', 'run-seed-3', 'big/tampered.bin', big, {
-      kind: 'blob',
+      kind: 'release-package-file',
       phase: 'input',
       agent: 'test',
       contentType: 'application/octet-stream',

@@ -59,7 +59,7 @@ describe('BlobArtifactStore specifics', () => {
     );
     const store = new BlobArtifactStore(client);
     await store.put('t1', 'r1', 'a.txt', 'hello', {
-      kind: 'k',
+      kind: 'vision-text',
       phase: 'p',
       agent: 'a',
       contentType: 'text/plain',

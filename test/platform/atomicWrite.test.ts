@@ -111,7 +111,7 @@ describe('atomic file replacement', () => {
     const spy = jest.spyOn(atomicWrite, 'writeFileAtomic');
     const store = new FilesystemArtifactStore(dir);
     await store.put('t', 'r', 'a/b.txt', 'body', {
-      kind: 'note',
+      kind: 'vision-text',
       phase: 'input',
       agent: 'test',
       contentType: 'text/plain',
@@ -128,7 +128,7 @@ describe('atomic file replacement', () => {
 
   it('leaves the manifest as it was and no temp file when the disk fills while the store records an artifact', async () => {
     const store = new FilesystemArtifactStore(dir);
-    const meta = { kind: 'note', phase: 'input', agent: 'test', contentType: 'text/plain' };
+    const meta = { kind: 'vision-text', phase: 'input', agent: 'test', contentType: 'text/plain' } as const;
     await store.put('t', 'r', 'first.txt', 'one', meta);
     const manifest = readFileSync(join(dir, 't/r/.manifest.json'), 'utf8');
     const real = atomicWrite.writeFileAtomic;

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceBusClient } from '@azure/service-bus';
 import { createPorts, readSettings, SettingsError } from '../../platform/config';
+import type { ArtifactMeta } from '../../core/ports/artifactStore';
 import type { EmbeddedEventBus } from '../../platform/events/embeddedEventBus';
 import { startAzurite, type AzuriteServer } from '../support/servers/azurite';
 import { startCosmos, type CosmosServer } from '../support/servers/cosmos';
 import { startServiceBusBroker, type ServiceBusBroker } from '../support/servers/serviceBusBroker';
 import { makeEvent, makeRun } from './runStoreContract';
 
-const meta = {
+const meta: ArtifactMeta = {
   kind: 'vision',
   phase: 'vision-to-architecture',
   agent: 'vision-architect',

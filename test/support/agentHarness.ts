@@ -44,7 +44,7 @@ export async function runAgents(
     contentType: 'text/markdown',
   });
   const refs: ArtifactRef[] = [
-    { path: vision.path, sha256: vision.sha256, kind: vision.kind },
+    { path: vision.path, sha256: vision.sha256, kind: 'vision-text' },
     ...(options.inputs ?? []),
   ];
   const results: AgentResult[] = [];

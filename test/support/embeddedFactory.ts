@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Clock } from '../../local/durableHost/clock';
+import type { FunctionRegistry } from '../../local/durableHost/registry';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { createPorts, type Ports } from '../../platform/config';
 import { usePorts } from '../../platform/runtime';
@@ -23,7 +25,14 @@ export interface TestFactory {
 
 /** The whole factory app on an embedded host in a temp FACTORY_HOME, with the embedded adapters. */
 export async function startTestFactory(
-  options: { maxPayloadBytes?: number; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    maxPayloadBytes?: number;
+    env?: NodeJS.ProcessEnv;
+    /** A manual clock lets a test move durable time (timers, approval deadlines) forward. */
+    clock?: Clock;
+    /** The test's own registrations (fake agents) over the app's; see `registerInto`. */
+    registry?: FunctionRegistry;
+  } = {},
 ): Promise<TestFactory> {
   const home = mkdtempSync(join(tmpdir(), 'factory-test-'));
   // Settings as the app reads them (connection strings of local servers); none means the embedded adapters.
@@ -32,6 +41,8 @@ export async function startTestFactory(
   const factory = await EmbeddedFactory.start({
     factoryHome: home,
     maxPayloadBytes: options.maxPayloadBytes,
+    clock: options.clock,
+    registry: options.registry,
   });
   return {
     factory,

@@ -34,7 +34,7 @@ describe("the factory's recorders", () => {
     iteration: 1,
     attempt: 1,
     model: 'azure-openai',
-    manifest: { path: 'm', sha256: 's', kind: 'k' },
+    manifest: { path: 'm', sha256: 's', kind: 'context-manifest' as const },
     inputs: [],
     feedback: [],
   };

@@ -10,7 +10,7 @@ import { formatDiagnostic, typeCheckFolder } from './typeCheck';
 export async function clientsTypeCheckCriterion(ctx: AgentContext): Promise<GateCriterion> {
   const findings: string[] = [];
   let passing = 0;
-  for (const kind of ['frontend-source', 'mobile-source']) {
+  for (const kind of ['frontend-source', 'mobile-source'] as const) {
     const inputs = ctx.inputs(kind);
     if (inputs.length === 0) {
       findings.push(`no ${kind} folder was produced`);

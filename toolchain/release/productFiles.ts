@@ -1,5 +1,6 @@
 import type { AgentContext, FolderIndex } from '../../core/agent';
 import { readTarGz, sha256 } from '../../platform/deployment/tarball';
+import type { ArtifactKind, FolderKind } from '../../core/artifactKinds';
 
 /** The folder artifacts that together are the product's source tree. */
 export const productKinds = [
@@ -8,7 +9,7 @@ export const productKinds = [
   'mobile-source',
   'product-bicep',
   'migration',
-];
+] as const satisfies readonly FolderKind[];
 
 export interface ProductFile {
   /** Path in the product tree: `<folder>/<file>`, e.g. `services/lending/src/main.ts`. */
@@ -109,13 +110,13 @@ export async function loadReleasePackage(
 }
 
 /** The newest JSON artifact of a kind (a kind often has a `.md` rendering beside its `.json`). */
-export async function newestJson<T>(ctx: AgentContext, kind: string): Promise<T | undefined> {
+export async function newestJson<T>(ctx: AgentContext, kind: ArtifactKind): Promise<T | undefined> {
   const found = ctx.inputs(kind).filter((i) => i.ref.path.endsWith('.json'));
   return found.length ? found[found.length - 1].json<T>() : undefined;
 }
 
 /** Every JSON artifact of a kind, in order. */
-export async function allJson<T>(ctx: AgentContext, kind: string): Promise<T[]> {
+export async function allJson<T>(ctx: AgentContext, kind: ArtifactKind): Promise<T[]> {
   const out: T[] = [];
   for (const input of ctx.inputs(kind)) if (input.ref.path.endsWith('.json')) out.push(await input.json<T>());
   return out;

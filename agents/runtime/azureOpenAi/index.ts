@@ -1,11 +1,4 @@
-export {
-  createAzureOpenAiProvider,
-  modelRoleOf,
-  measuredKinds,
-  codeKinds,
-  zeroUsage,
-  type ModelRole,
-} from './provider';
+export { createAzureOpenAiProvider, zeroUsage } from './provider';
 export {
   readAzureOpenAiSettings,
   ModelConfigurationError,

@@ -1,5 +1,6 @@
 import { countTokens, decode, encode } from 'gpt-tokenizer';
-import type { AgentContext, AgentDefinition, FolderIndex } from '../../../core/agent';
+import type { AgentContext, AgentDefinition, FolderIndex, ModelAgentDefinition } from '../../../core/agent';
+import type { ArtifactKind } from '../../../core/artifactKinds';
 
 /** Counts as plain text: agent inputs may contain strings that look like the tokenizer's special tokens. */
 const plain = { disallowedSpecial: new Set<string>() };
@@ -11,7 +12,7 @@ export interface ChatMessage {
 }
 
 export interface RenderedInput {
-  kind: string;
+  kind: ArtifactKind;
   /** The artifact's path without its `iteration-N/<phase>/attempt-M/` folder, i.e. what it is, not when. */
   name: string;
   path: string;
@@ -33,7 +34,7 @@ export interface RenderedPrompt {
 }
 
 interface Item {
-  kind: string;
+  kind: ArtifactKind;
   label: string;
   text: string;
   tokens: number;
@@ -92,7 +93,7 @@ async function collect(agent: AgentDefinition<unknown>, ctx: AgentContext, named
   return { items, inputs };
 }
 
-function item(kind: string, label: string, text: string): Item {
+function item(kind: ArtifactKind, label: string, text: string): Item {
   return { kind, label, text, tokens: tokensOf(text) };
 }
 
@@ -150,7 +151,7 @@ export function countMessages(messages: ChatMessage[]): number {
  * schema (`schemaTokens`), and the prompt says what was shortened.
  */
 export async function renderPrompt(
-  agent: AgentDefinition<unknown>,
+  agent: ModelAgentDefinition<unknown>,
   ctx: AgentContext,
   options: { maxPromptTokens: number; schemaTokens: number; schemaName: string },
 ): Promise<RenderedPrompt> {
@@ -167,7 +168,8 @@ export async function renderPrompt(
       attempt: String(ctx.attempt),
       phase: ctx.phase,
     };
-    const kinds = new Set(agent.reads);
+    // A set of strings: the template's placeholders are looked up in it.
+    const kinds = new Set<string>(agent.reads);
     let user = agent.prompt.user.replace(/\{\{([^}]+)\}\}/g, (_match, raw: string) => {
       const key = raw.trim();
       if (kinds.has(key)) return section(byKind(key));

@@ -10,47 +10,6 @@ import { renderPrompt, tokensOf, type ChatMessage } from './prompt';
 import { readAzureOpenAiSettings, type AzureOpenAiSettings } from './settings';
 import { completeChat, type TransportOptions } from './transport';
 
-/**
- * Kinds whose content is measured by running tools (compiler, test runner, load and chaos drivers in the
- * sandbox, the deployment target, probes). A model asked for them would invent numbers, so agents writing them run their own implementation
- * under every provider and cost no tokens.
- */
-export const measuredKinds = new Set([
-  'test-results',
-  'coverage',
-  'load-test',
-  'chaos-test',
-  // Scans, deployments and probes act on the product or the machine; their reports are what happened.
-  'security-report',
-  'pre-deployment-check',
-  'provisioning-record',
-  'deployment-report',
-  'health-check',
-  'observability-activation',
-  'rollback-report',
-  'performance-report',
-  'deployment-retention',
-]);
-
-/** Kinds that are source code: agents writing them get the stronger `code` deployment. */
-export const codeKinds = new Set([
-  'service-source',
-  'frontend-source',
-  'mobile-source',
-  'product-bicep',
-  'migration',
-  'test-case',
-]);
-
-export type ModelRole = 'measured' | 'code' | 'simple';
-
-/** Which deployment an agent uses, decided by what it writes. */
-export function modelRoleOf(agent: Pick<AgentDefinition<unknown>, 'writes'>): ModelRole {
-  if (agent.writes.some((kind) => measuredKinds.has(kind))) return 'measured';
-  if (agent.writes.some((kind) => codeKinds.has(kind))) return 'code';
-  return 'simple';
-}
-
 export const zeroUsage = (deployment?: string): ModelUsage => ({
   calls: 0,
   cacheHits: 0,
@@ -106,12 +65,11 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
     name: 'azure-openai',
     async generate<O>(definition: AgentDefinition<O>, ctx: RecordingAgentContext): Promise<Generation> {
       const agent = definition as AgentDefinition<unknown>;
-      const role = modelRoleOf(agent);
-      if (role === 'measured') {
+      if (agent.uses === 'tools') {
         ctx.log(`${agent.role} reports what its tools measured; no model is asked`);
         return { output: await agent.blueprint(ctx), usage: zeroUsage() };
       }
-      const deployment = settings.deployments[role];
+      const deployment = settings.deployments[agent.deployment];
       const format = formatOf(agent);
       if (!format.strict)
         ctx.log(`response schema sent with strict: false (${format.notStrict.slice(0, 3).join('; ')})`);

@@ -1,3 +1,4 @@
+import type { ModelDeployment } from '../../../core/agent';
 import { defaultPrices, parsePriceTable, type PriceTable } from './prices';
 
 /** The GA API version this provider is written against: it supports `response_format: json_schema`. */
@@ -11,7 +12,8 @@ export interface AzureOpenAiSettings {
   apiVersion: string;
   /** Present only for local experiments and the offline fake; in Azure the managed identity is used. */
   apiKey?: string;
-  deployments: { simple: string; code: string };
+  /** The deployment name behind each `ModelDeployment` an agent declares. */
+  deployments: Record<ModelDeployment, string>;
   maxPromptTokens: number;
   maxCompletionTokens: number;
   maxConcurrency: number;

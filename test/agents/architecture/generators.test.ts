@@ -235,15 +235,14 @@ describe('generators across domains', () => {
   it('keeps foreign keys inside a database and records references that cross services', () => {
     const solution = buildSolutionArchitecture(fixtures.toolLibrary);
     const lending = solution.data.databases.find((d) => d.name === 'lending_db')!;
-    const ratings = lending.tables.find((t) => t.entity === 'Rating')!;
-    expect(ratings.columns.find((c) => c.name === 'loan_id')?.references).toBe('loans(id)');
     const loans = lending.tables.find((t) => t.entity === 'Loan')!;
-    expect(loans.columns.find((c) => c.name === 'tool_id')).toMatchObject({ type: 'uuid', nullable: false });
-    expect(loans.columns.find((c) => c.name === 'tool_id')?.references).toBeUndefined();
-    expect(loans.crossServiceReferences).toEqual([
-      'tool_id -> Tool (Catalogue)',
-      'borrower_id -> Member (Membership)',
-    ]);
+    expect(loans.columns.find((c) => c.name === 'tool_id')?.references).toBe('tools(id)');
+    expect(loans.columns.find((c) => c.name === 'member_id')).toMatchObject({
+      type: 'uuid',
+      nullable: false,
+    });
+    expect(loans.columns.find((c) => c.name === 'member_id')?.references).toBeUndefined();
+    expect(loans.crossServiceReferences).toEqual(['member_id -> Member (Membership)']);
     expect(loans.columns.find((c) => c.name === 'status')?.check).toBe(
       "status in ('requested', 'approved', 'returned', 'cancelled')",
     );

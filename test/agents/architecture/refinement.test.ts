@@ -18,8 +18,8 @@ describe('refining the derived domain model', () => {
     ];
     const { model, changes } = refineDomainModel(fixtures.toolLibrary, stories, []);
     expect(fixtures.toolLibrary).toEqual(before);
-    expect(names(model)).toContain('Lending: Loan, Rating, LateFee');
-    const fee = model.contexts[2].entities[2];
+    expect(names(model)).toContain('Lending: Tool, Loan, LateFee');
+    const fee = model.contexts[1].entities[2];
     expect(fee).toMatchObject({ plural: 'LateFees', slug: 'late-fee', aggregateRoot: true });
     expect(changes).toEqual(['added entity LateFee to context Lending (story US-002 is about it)']);
   });
@@ -30,16 +30,16 @@ describe('refining the derived domain model', () => {
       [],
       [
         'Please add entity Badge to context Membership.',
-        'Move Rating to Membership: ratings describe members.',
+        'Move Loan to Membership: loans belong to their members.',
         'The blueprint reads well.',
       ],
     );
-    expect(names(model)).toEqual(['Membership: Member, Badge, Rating', 'Catalogue: Tool', 'Lending: Loan']);
-    // Rating refers to Loan, so Membership now depends on Lending.
+    expect(names(model)).toEqual(['Membership: Member, Badge, Loan', 'Lending: Tool']);
+    // Loan refers to Tool, so Membership now depends on Lending.
     expect(model.contexts[0].dependsOn).toEqual(['Lending']);
     expect(feedbackAddressed.map((f) => f.outcome)).toEqual([
       'added entity Badge to context Membership (named in review feedback).',
-      'moved entity Rating from Lending to Membership.',
+      'moved entity Loan from Lending to Membership.',
       'Recorded; no change to the domain model follows from it.',
     ]);
   });

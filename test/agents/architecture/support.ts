@@ -14,6 +14,7 @@ import type { GateCriterion } from '../../../core/gate';
 import { visionToArchitectureGate } from '../../../gates/vision-to-architecture';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { gateContext, runAgents, type HarnessRun } from '../../support/agentHarness';
+import type { ArtifactKind } from '../../../core/artifactKinds';
 
 export const designAgents = [solutionArchitect, eventDrivenArchitect, apiDesigner] as Array<
   AgentDefinition<unknown>
@@ -23,7 +24,7 @@ export const designAgents = [solutionArchitect, eventDrivenArchitect, apiDesigne
 export async function put(
   store: FilesystemArtifactStore,
   path: string,
-  kind: string,
+  kind: ArtifactKind,
   content: string,
   runId = 'run-1',
 ): Promise<ArtifactRef> {
@@ -33,11 +34,13 @@ export async function put(
     agent: 'test',
     contentType: 'text/plain',
   });
-  return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
+  return { path: entry.path, sha256: entry.sha256, kind };
 }
 
 /** The product-side artifacts the gate reads, written by hand for a domain model: a story and a mockup per entity. */
-export function productSide(model: DomainModel): Array<{ path: string; kind: string; content: string }> {
+export function productSide(
+  model: DomainModel,
+): Array<{ path: string; kind: ArtifactKind; content: string }> {
   const stories = allEntities(model).map(({ entity }, i) => ({
     id: `S-${i + 1}`,
     epic: `E-${i + 1}`,
@@ -46,7 +49,7 @@ export function productSide(model: DomainModel): Array<{ path: string; kind: str
   }));
   const mockups = allEntities(model).map(({ entity }) => ({
     path: `ux/mockups/${entity.slug}.html`,
-    kind: 'ux-mockup',
+    kind: 'ux-mockup' as const,
     content: `<!doctype html>\n<html lang="en"><head><title>${words(entity.plural)}</title></head><body><h1>${words(entity.plural)}</h1></body></html>\n`,
   }));
   return [
@@ -66,7 +69,7 @@ export function productSide(model: DomainModel): Array<{ path: string; kind: str
     { path: 'architecture/domain-model.json', kind: 'domain-model', content: JSON.stringify(model, null, 2) },
     ...adrFiles(enterpriseDecisions(model)).map((f) => ({
       path: f.path,
-      kind: 'adr',
+      kind: 'adr' as const,
       content: String(f.content),
     })),
   ];

@@ -13,7 +13,8 @@ import { executeAgent } from '../../../agents/runtime/executeAgent';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { completion, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
-import { domainModelInput, toolLibraryModel } from '../development/fixtures';
+import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
+import { domainModelInput } from '../development/fixtures';
 import { asStrictAnswer, contextIn, deployments, fakeSettings } from './support';
 
 const developer = backendDeveloper as AgentDefinition<unknown>;
@@ -50,7 +51,7 @@ describe('a code agent on azure-openai: failing tests come back as feedback and 
   beforeAll(async () => {
     fake = await FakeAzureOpenAi.start();
     run = await runAgents(
-      [domainModelInput(toolLibraryModel), apiDesigner, techLead] as Array<AgentDefinition<unknown>>,
+      [domainModelInput(toolLibraryInOneContext), apiDesigner, techLead] as Array<AgentDefinition<unknown>>,
       {
         visionText: 'tool library',
       },

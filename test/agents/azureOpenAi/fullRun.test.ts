@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phases } from '../../../core/phases';
 import { agentCatalog } from '../../../agents/catalog';
-import { modelRoleOf } from '../../../agents/runtime/azureOpenAi/provider';
 import '../../../functions';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
 import { FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
@@ -51,7 +50,7 @@ describe('a whole factory run with --model azure-openai against the fake service
     );
     const doc = (await test.ports.runs.get('test', runId))!;
     expect([status, doc.failure]).toEqual(['Completed', undefined]);
-    const asked = agentCatalog.filter((a) => modelRoleOf(a) !== 'measured').map((a) => a.name);
+    const asked = agentCatalog.filter((a) => a.uses === 'model').map((a) => a.name);
     expect(new Set(fake.requests.map((r) => r.body.response_format!.json_schema!.name))).toEqual(
       new Set(asked),
     );
@@ -65,7 +64,7 @@ describe('a whole factory run with --model azure-openai against the fake service
       .map((r) => r.body.response_format!.json_schema!.name);
     expect(codeCalls.sort()).toEqual(
       agentCatalog
-        .filter((a) => modelRoleOf(a) === 'code')
+        .filter((a) => a.uses === 'model' && a.deployment === 'code')
         .map((a) => a.name)
         .sort(),
     );

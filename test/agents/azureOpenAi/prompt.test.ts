@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AgentDefinition } from '../../../core/agent';
+import type { ModelAgentDefinition } from '../../../core/agent';
 import { agentCatalog } from '../../../agents/catalog';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { dropNullOptionals, responseFormatFor } from '../../../agents/runtime/azureOpenAi/jsonSchema';
@@ -162,13 +162,13 @@ describe('prompt rendering and the token budget', () => {
     const big = Array.from({ length: 6000 }, (_, i) => `line ${i} of the specification`).join('\n');
     const spec = await writer.write({
       path: 'spec.md',
-      kind: 'spec',
+      kind: 'vision',
       contentType: 'text/markdown',
       content: big,
     });
     const notes = await writer.write({
       path: 'notes.md',
-      kind: 'notes',
+      kind: 'backlog',
       contentType: 'text/markdown',
       content: 'Remember the {{feedback}} braces stay as written.',
     });
@@ -177,18 +177,20 @@ describe('prompt rendering and the token budget', () => {
       kind: 'service-source',
       files: [{ path: 'src/main.ts', content: 'export {};' }],
     });
-    const agent: AgentDefinition<unknown> = {
+    const agent: ModelAgentDefinition = {
       name: 'sample',
       role: 'Sample',
       phase: 'architecture-to-development',
       purpose: 'test',
-      reads: ['spec', 'notes', 'service-source'],
-      writes: ['doc'],
+      uses: 'model',
+      deployment: 'simple',
+      reads: ['vision', 'backlog', 'service-source'],
+      writes: ['development-plan'],
       output: z.object({ ok: z.boolean() }),
       prompt: {
         version: '1',
         system: 'You are a sample.',
-        user: 'Run {{runId}} attempt {{attempt}}.\nSpec:\n{{spec}}\nUnknown: {{numstat}}',
+        user: 'Run {{runId}} attempt {{attempt}}.\nSpec:\n{{vision}}\nUnknown: {{numstat}}',
       },
       blueprint: async () => ({ ok: true }),
       artifacts: () => [],
@@ -215,7 +217,9 @@ describe('prompt rendering and the token budget', () => {
     );
     expect(user).toMatch(/^Run r-1 attempt 2\.\nSpec:\n--- spec\.md ---\nline 0 of the specification/);
     expect(user).toContain('Unknown: (see the inputs below)');
-    expect(user).toContain('### notes\n--- notes.md ---\nRemember the {{feedback}} braces stay as written.');
+    expect(user).toContain(
+      '### backlog\n--- notes.md ---\nRemember the {{feedback}} braces stay as written.',
+    );
     expect(user).toContain('### service-source\n--- services/a/ (1 files) ---\n- src/main.ts (10 bytes)');
     expect(user).toContain('Feedback to address:\n- the spec lacks a glossary');
     expect(user).toMatch(
@@ -224,7 +228,7 @@ describe('prompt rendering and the token budget', () => {
     expect(prompt.trimmed.map((t) => t.label)).toEqual(['spec.md']);
     expect(prompt.estimatedPromptTokens).toBeLessThanOrEqual(4000);
     expect(prompt.estimatedPromptTokens).toBe(countMessages(prompt.messages) + 50);
-    expect(prompt.inputs.map((i) => i.kind)).toEqual(['spec', 'notes', 'service-source']);
+    expect(prompt.inputs.map((i) => i.kind)).toEqual(['vision', 'backlog', 'service-source']);
 
     await expect(
       renderPrompt(agent, ctx, { maxPromptTokens: 1000, schemaTokens: 990, schemaName: 'sample' }),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { AgentDefinition, ArtifactRef, ModelAgentDefinition } from '../../../core/agent';
 import { testAutomationEngineer } from '../../../agents/development-to-testing/testAutomationEngineer';
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
 import { ArtifactResponseCache, tenantCacheRun } from '../../../agents/runtime/azureOpenAi/cache';
@@ -27,7 +27,8 @@ const vision = readFileSync(
   join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
   'utf8',
 );
-const byName = (name: string) => visionToArchitectureAgents.find((a) => a.name === name)!;
+const byName = (name: string) =>
+  visionToArchitectureAgents.find((a): a is ModelAgentDefinition => a.uses === 'model' && a.name === name)!;
 const chain = ['visionArchitect', 'productManager', 'productOwner', 'enterpriseArchitect', 'apiDesigner'].map(
   byName,
 );

@@ -5,9 +5,11 @@ import type { AgentDefinition, FolderIndex } from '../../../core/agent';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { architectureToDevelopmentGate } from '../../../gates/architecture-to-development';
 import { gateContext as phaseGateContext, runAgents, type HarnessRun } from '../../support/agentHarness';
-import { clinicModel, domainModelInput, toolLibraryModel } from './fixtures';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
+import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
+import { clinicModel, domainModelInput } from './fixtures';
 
-const agents = (model: typeof toolLibraryModel) =>
+const agents = (model: DomainModel) =>
   [domainModelInput(model), apiDesigner, techLead, backendDeveloper] as Array<AgentDefinition<unknown>>;
 
 const gateContext = (run: HarnessRun, refs = run.refs) =>
@@ -24,7 +26,7 @@ describe('Tech Lead and Backend Developer', () => {
   let clinic: HarnessRun;
 
   beforeAll(async () => {
-    library = await runAgents(agents(toolLibraryModel), { visionText: 'tool library' });
+    library = await runAgents(agents(toolLibraryInOneContext), { visionText: 'tool library' });
     clinic = await runAgents(agents(clinicModel), { visionText: 'clinic' });
   });
 

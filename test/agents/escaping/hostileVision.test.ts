@@ -17,7 +17,7 @@ import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner'
 import { architectureToDevelopmentGate } from '../../../gates/architecture-to-development';
 import { gateContext, runAgents, type HarnessRun } from '../../support/agentHarness';
 import { domainModelInput } from '../development/fixtures';
-import { toolLibraryModel } from '../development/fixtures/toolLibrary';
+import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
 import { injectionMarker } from './hostileStrings';
 import { hostile, hostileTitle, hostileVisionText } from './hostileVisionText';
 
@@ -34,7 +34,7 @@ const developmentAgents = [
 function hostileModel(): DomainModel {
   let n = 0;
   const next = () => hostile(n++);
-  const model = structuredClone(toolLibraryModel);
+  const model = structuredClone(toolLibraryInOneContext);
   model.product.name = hostileTitle;
   for (const actor of model.actors) actor.description = next();
   for (const context of model.contexts) {

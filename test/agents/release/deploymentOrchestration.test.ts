@@ -101,7 +101,7 @@ describe('phases 4 to 6 as orchestrations on the embedded host', () => {
       agent: 'user',
       contentType: 'text/markdown',
     });
-    const vision: ArtifactRef = { path: stored.path, sha256: stored.sha256, kind: stored.kind };
+    const vision: ArtifactRef = { path: stored.path, sha256: stored.sha256, kind: 'vision-text' };
     const built = await runPhase(
       t.ports.artifacts,
       [visionArchitect as AgentDefinition<unknown>, ...builtProduct],

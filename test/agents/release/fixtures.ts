@@ -3,16 +3,13 @@ import { backendDeveloper } from '../../../agents/architecture-to-development/ba
 import { infrastructureEngineer } from '../../../agents/architecture-to-development/infrastructureEngineer';
 import type { AgentDefinition, FolderIndex } from '../../../core/agent';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
-import {
-  backlogInput,
-  domainModelInput,
-  toolLibraryBacklog,
-  toolLibraryModel,
-} from '../development/fixtures';
+import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
+import { toolLibraryBacklog } from '../../support/fixtures/toolLibraryBacklog';
+import { backlogInput, domainModelInput } from '../development/fixtures';
 
 /** The tool library product as phases 1 and 2 leave it: domain model, backlog, OpenAPI, one service, Bicep. */
 export const builtProduct = [
-  domainModelInput(toolLibraryModel),
+  domainModelInput(toolLibraryInOneContext),
   backlogInput(toolLibraryBacklog),
   apiDesigner,
   backendDeveloper,
@@ -30,10 +27,10 @@ export function patchService(
     role: 'Fixture',
     phase: 'architecture-to-development',
     purpose: 'Changes one file of a generated service.',
+    uses: 'tools',
     reads: ['service-source'],
     writes: ['service-source'],
     output: z.unknown(),
-    prompt: { version: '0', system: '', user: '' },
     async blueprint(ctx) {
       const input = ctx.inputs('service-source').find((i) => i.ref.path.includes(`services/${slug}/`));
       if (!input) throw new Error(`no service ${slug}`);

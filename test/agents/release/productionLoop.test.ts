@@ -5,7 +5,7 @@ import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { storeFeedback, parseFeedback } from '../../../agents/blueprint/operations/feedbackInbox';
 import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
 import type { DeploymentReport } from '../../../agents/blueprint/operations/reports';
-import { deploymentToProductionSteps, rollbackCoordinator } from '../../../agents/deployment-to-production';
+import { deploymentToProductionAgents, rollbackCoordinator } from '../../../agents/deployment-to-production';
 import type { PostDeploymentCheck } from '../../../agents/deployment-to-production/postDeploymentValidator';
 import type { RollbackReport } from '../../../agents/deployment-to-production/rollbackCoordinator';
 import { productionToOptimizationAgents } from '../../../agents/production-to-optimization';
@@ -27,7 +27,8 @@ import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
 import { evaluate, readJson, runPhase } from './phaseRunner';
 
-const phase5 = deploymentToProductionSteps.flat() as Array<AgentDefinition<unknown>>;
+// The rollback runs only after a failed gate; the test calls it on its own.
+const phase5 = deploymentToProductionAgents.filter((agent) => agent.name !== rollbackCoordinator.name);
 const phase6 = productionToOptimizationAgents as Array<AgentDefinition<unknown>>;
 
 describe('Deployment to Production and Production to Optimization (tool library, local blue/green)', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { compileForDeployment, useDeploymentTarget } from '../../../agents/blueprint/operations/target';
 import { loadReleasePackage } from '../../../toolchain/release/productFiles';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
-import { testingToDeploymentAgents, testingToDeploymentSteps } from '../../../agents/testing-to-deployment';
+import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { releaseVersion } from '../../../core/version';
 import type { ReleaseNotes } from '../../../agents/testing-to-deployment/releaseManager';
 import type { SecurityReport } from '../../../agents/testing-to-deployment/securityEngineer';
@@ -13,6 +13,8 @@ import { LocalBlueGreenTarget } from '../../../platform/deployment';
 import { readTarGz, sha256 } from '../../../platform/deployment/tarball';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
+import { testingToDeployment } from '../../../orchestrations/testingToDeployment';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 function gate(run: HarnessRun) {
   return testingToDeploymentGate.evaluate(
@@ -69,7 +71,7 @@ describe('Testing to Deployment', () => {
   });
 
   it('declares the steps with provisioning, security and observability in parallel', () => {
-    expect(testingToDeploymentSteps.map((s) => (Array.isArray(s) ? s.map((a) => a.name) : s.name))).toEqual([
+    expect(phaseSteps(testingToDeployment, 'testing-to-deployment')).toEqual([
       'devopsEngineer',
       ['cloudProvisioner', 'securityEngineer', 'observabilityEngineer'],
       'releaseManager',

@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
-import { architectureToDevelopmentSteps } from '../../../agents/architecture-to-development';
 import {
   createCodeCommitter,
   type CommitRecord,
@@ -25,7 +24,10 @@ import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner'
 import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { plantNurseryModel } from './fixtures/plantNursery';
-import { toolLibraryModel } from './fixtures/toolLibrary';
+import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
+import type { ArtifactKind } from '../../../core/artifactKinds';
+import { architectureToDevelopment } from '../../../orchestrations/architectureToDevelopment';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 const backlog = {
   product: 'Neighbourhood Tool Library',
@@ -70,14 +72,14 @@ const backlog = {
 async function setUp(model: DomainModel) {
   const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'factory-streams-')));
   const home = mkdtempSync(join(tmpdir(), 'factory-home-'));
-  const put = async (path: string, kind: string, content: unknown): Promise<ArtifactRef> => {
+  const put = async (path: string, kind: ArtifactKind, content: unknown): Promise<ArtifactRef> => {
     const entry = await store.put('test', 'run-1', path, JSON.stringify(content), {
       kind,
       phase: 'input',
       agent: 'test',
       contentType: 'application/json',
     });
-    return { path: entry.path, sha256: entry.sha256, kind: entry.kind };
+    return { path: entry.path, sha256: entry.sha256, kind };
   };
   const refs: ArtifactRef[] = [
     await put('inputs/domain-model.json', 'domain-model', model),
@@ -128,11 +130,7 @@ const streamAgents = [frontendDeveloper, mobileDeveloper, infrastructureEngineer
 
 describe('phase 2 streams', () => {
   it('lists the phase in order with the five streams as one parallel group', () => {
-    expect(
-      architectureToDevelopmentSteps.map((step) =>
-        Array.isArray(step) ? step.map((a) => a.name) : step.name,
-      ),
-    ).toEqual([
+    expect(phaseSteps(architectureToDevelopment, 'architecture-to-development')).toEqual([
       'techLead',
       [
         'backendDeveloper',

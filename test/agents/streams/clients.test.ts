@@ -6,7 +6,7 @@ import { generateClientModule, httpModule } from '../../../agents/blueprint/clie
 import { domainModelSchema } from '../../../toolchain/schemas/domainModel';
 import { openApiDocuments } from './fixtures/openapi';
 import { plantNurseryModel } from './fixtures/plantNursery';
-import { toolLibraryModel } from './fixtures/toolLibrary';
+import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
 
 const domains = [
   { name: 'tool library', model: toolLibraryModel, docs: openApiDocuments(toolLibraryModel) },

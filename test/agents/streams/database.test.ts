@@ -1,7 +1,7 @@
 import { applyMigrations } from '../../../toolchain/database/applyMigrations';
 import { generateMigrations, seedId } from '../../../agents/blueprint/database/postgresMigrations';
 import { plantNurseryModel } from './fixtures/plantNursery';
-import { toolLibraryModel } from './fixtures/toolLibrary';
+import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
 
 const lending = toolLibraryModel.contexts.find((c) => c.slug === 'lending')!;
 

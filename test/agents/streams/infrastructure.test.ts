@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { compileBicep, findBicep } from '../../../toolchain/infrastructure/compileBicep';
 import { generateProductInfrastructure } from '../../../agents/blueprint/infrastructure/productBicep';
 import { plantNurseryModel } from './fixtures/plantNursery';
-import { toolLibraryModel } from './fixtures/toolLibrary';
+import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
 
 /** BICEP_PATH, else the CLI the CI script restores (it prints the path; nothing is downloaded when present). */
 function locateBicep(): string | undefined {

@@ -5,12 +5,15 @@ import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
 import { runAgents } from '../../support/agentHarness';
-import { domainModelInput, toolLibraryModel } from '../development/fixtures';
+import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
+import { domainModelInput } from '../development/fixtures';
 
 describe('Resiliency & Chaos Engineer against a fragile service', () => {
   it('reports the repository fault the service did not survive, and the gate names it', async () => {
     const built = await runAgents(
-      [domainModelInput(toolLibraryModel), apiDesigner, backendDeveloper] as Array<AgentDefinition<unknown>>,
+      [domainModelInput(toolLibraryInOneContext), apiDesigner, backendDeveloper] as Array<
+        AgentDefinition<unknown>
+      >,
       {
         visionText: 'tool library',
       },

@@ -1,23 +1,20 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
-import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../core/agent';
 import { bugFeedback, type BugReport } from '../../../agents/development-to-testing/bugInvestigator';
-import {
-  developmentToTestingAgents,
-  developmentToTestingSteps,
-} from '../../../agents/development-to-testing';
+import { developmentToTestingAgents } from '../../../agents/development-to-testing';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
-import {
-  backlogInput,
-  domainModelInput,
-  toolLibraryBacklog,
-  toolLibraryModel,
-} from '../development/fixtures';
+import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
+import { toolLibraryBacklog } from '../../support/fixtures/toolLibraryBacklog';
+import { backlogInput, domainModelInput } from '../development/fixtures';
+import { folderFileKind } from '../../../core/artifactKinds';
+import { developmentToTesting } from '../../../orchestrations/developmentToTesting';
+import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
 const phase1 = [
-  domainModelInput(toolLibraryModel),
+  domainModelInput(toolLibraryInOneContext),
   backlogInput(toolLibraryBacklog),
   apiDesigner,
   backendDeveloper,
@@ -52,7 +49,7 @@ describe('Development to Testing', () => {
   }, 300_000);
 
   it('declares the seed order with load and chaos in parallel', () => {
-    expect(developmentToTestingSteps.map((s) => (Array.isArray(s) ? s.map((a) => a.name) : s.name))).toEqual([
+    expect(phaseSteps(developmentToTesting, 'development-to-testing')).toEqual([
       'qaEngineer',
       'testGenerator',
       'testAutomationEngineer',
@@ -183,7 +180,9 @@ describe('Development to Testing', () => {
     // The Backend Developer reruns with the bug report as feedback; the new code passes the same tests.
     const feedback = bugFeedback(report);
     const rerun = await runAgents(
-      [domainModelInput(toolLibraryModel), apiDesigner, backendDeveloper] as Array<AgentDefinition<unknown>>,
+      [domainModelInput(toolLibraryInOneContext), apiDesigner, backendDeveloper] as Array<
+        AgentDefinition<unknown>
+      >,
       {
         visionText: 'tool library',
         store: built.store,
@@ -223,11 +222,11 @@ async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRef[]): P
     const body = await from.store.get(from.tenantId, from.runId, ref.path);
     const head = await from.store.head(from.tenantId, from.runId, ref.path);
     if (ref.path.endsWith('.folder.json')) {
-      const index = JSON.parse(body.toString()) as { root: string; files: Array<{ path: string }> };
+      const index = JSON.parse(body.toString()) as FolderIndex;
       for (const file of index.files) {
         const content = await from.store.get(from.tenantId, from.runId, `${index.root}/${file.path}`);
         await from.store.put(from.tenantId, runId, `${index.root}/${file.path}`, content, {
-          kind: `${ref.kind}-file`,
+          kind: folderFileKind(index.kind),
           phase: 'copy',
           agent: 'test',
           contentType: 'text/plain',
@@ -240,7 +239,7 @@ async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRef[]): P
       agent: head?.agent ?? 'test',
       contentType: head?.contentType ?? 'application/json',
     });
-    out.push({ path: entry.path, sha256: entry.sha256, kind: entry.kind });
+    out.push({ path: entry.path, sha256: entry.sha256, kind: ref.kind });
   }
   return out;
 }
