@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Session } from '../local/cli/session';
+import { runInstanceId } from '../platform/runs/instanceIds';
 import type { RunOptionsInput } from '../runs/runOptions';
 
 // Compiled to dist/bench, so the project root is two levels up.
@@ -46,7 +47,9 @@ export async function openBenchFactory(root: string, prefix: string): Promise<Be
       return doc.id;
     },
     async complete(runIds) {
-      const outcomes = await Promise.all(runIds.map((id) => session.factory.host.waitForCompletion(id)));
+      const outcomes = await Promise.all(
+        runIds.map((id) => session.factory.host.waitForCompletion(runInstanceId(session.tenantId, id))),
+      );
       const failed = outcomes.filter((o) => o?.runtimeStatus !== 'Completed');
       if (failed.length)
         throw new Error(

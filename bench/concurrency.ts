@@ -30,7 +30,7 @@ export async function benchConcurrency(levels = [1, 4, 16]): Promise<Concurrency
       await bench.complete(ids);
       const wallMs = Date.now() - started;
       const durations = ids
-        .map((id) => bench.session.factory.host.getStatus(id)!)
+        .map((id) => bench.session.factory.runStatus(bench.session.tenantId, id)!)
         .map((s) => Date.parse(s.lastUpdatedTime) - Date.parse(s.createdTime))
         .sort((a, b) => a - b);
       figures.push({

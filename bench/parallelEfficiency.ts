@@ -58,10 +58,10 @@ export async function benchParallelEfficiency(
   try {
     const runId = await bench.start(vision, 'parallel', { model });
     await bench.complete([runId]);
-    const host = bench.session.factory.host;
-    const run = host.getStatus(runId)!;
+    const { factory, tenantId } = bench.session;
+    const run = factory.runStatus(tenantId, runId)!;
     const wallMs = Date.parse(run.lastUpdatedTime) - Date.parse(run.createdTime);
-    const executions = host.trace(runId).map((a) => ({
+    const executions = factory.runTrace(tenantId, runId).map((a) => ({
       ...a,
       ms: Date.parse(a.endedAt ?? a.startedAt) - Date.parse(a.startedAt),
     }));

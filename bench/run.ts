@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { runInstanceId } from '../platform/runs/instanceIds';
 import { openBenchSession, projectRoot as root } from './benchFactory';
 const bin = join(root, 'bin/factory.js');
 // Activities that are not agents: their time counts as orchestration overhead.
@@ -111,7 +112,7 @@ async function durableCounts(home: string, runId: string): Promise<Record<string
   const { EventType } = await import('../local/durableHost/historyEvents');
   try {
     const host = session.factory.host;
-    const ids = host.instanceTree(runId);
+    const ids = host.instanceTree(runInstanceId(session.tenantId, runId));
     const actionTypes = new Set<number>([
       EventType.TaskScheduled,
       EventType.TaskCompleted,

@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 import { InvocationContext } from '@azure/functions';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runInstanceId } from '../platform/runs/instanceIds';
 import { useActivityTrace } from '../platform/runtime';
 import type { Clock } from './durableHost/clock';
 import {
@@ -9,7 +10,7 @@ import {
   startClientApiServer,
   type ClientApiServer,
 } from './durableHost/clientApi';
-import { DurableHost } from './durableHost/durableHost';
+import { DurableHost, type InstanceStatus, type TraceEntry } from './durableHost/durableHost';
 import { installFunctionsCore } from './durableHost/functionsCore';
 import type { FunctionRegistration, FunctionRegistry } from './durableHost/registry';
 
@@ -109,9 +110,20 @@ export class EmbeddedFactory {
     });
     const clientApi = await startClientApiServer(host);
     if (processing) host.start();
+    const factory = new EmbeddedFactory(registry, host, clientApi, unlock);
     // Run reports written by the activities this host runs show every agent execution on their timeline.
-    useActivityTrace((runId) => host.trace(runId));
-    return new EmbeddedFactory(registry, host, clientApi, unlock);
+    useActivityTrace((tenantId, runId) => factory.runTrace(tenantId, runId));
+    return factory;
+  }
+
+  /** The durable status of a tenant's run: its orchestration's, found by the run's instance id. */
+  runStatus(tenantId: string, runId: string): InstanceStatus | undefined {
+    return this.host.getStatus(runInstanceId(tenantId, runId));
+  }
+
+  /** The activity executions of a tenant's run and its phases, in start order. */
+  runTrace(tenantId: string, runId: string): TraceEntry[] {
+    return this.host.trace(runInstanceId(tenantId, runId));
   }
 
   /** Binding data of a `durableClient` input, as the Functions host provides it. */

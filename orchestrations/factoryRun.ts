@@ -10,12 +10,11 @@ import type {
   RunStateChange,
 } from '../core/workflowContracts';
 import { phases, type Phase } from '../core/phases';
+import { phaseInstanceId } from '../platform/runs/instanceIds';
 import { callActivity, type Step } from './callActivity';
 import { publishRunEvent, recordRunState } from './runRecords';
 
 export const approvalEventName = (gate: string) => `approval-${gate}`;
-export const phaseInstanceId = (runId: string, phase: string, iteration: number, attempt: number) =>
-  `${runId}:${phase}:${iteration}:${attempt}`;
 
 /**
  * A factory run: the phases in order, each a sub-orchestration; a failed gate sends the work back to its
@@ -48,7 +47,8 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
       result = (yield context.df.callSubOrchestrator(
         phase.orchestrator,
         run.phaseInput(phase, attempt, entry[index], feedback[phase.id] ?? []),
-        phaseInstanceId(run.input.runId, phase.id, iteration, attempt),
+        // Derived from this instance's own id, so the phases are as tenant-scoped as the run.
+        phaseInstanceId(context.df.instanceId, phase.id, iteration, attempt),
       )) as PhaseResult;
     } catch (error) {
       return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);

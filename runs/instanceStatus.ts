@@ -17,17 +17,3 @@ export async function instanceStatus<O, S>(
     throw error;
   }
 }
-
-/**
- * The tenant an orchestration instance was started for (its input's `tenantId`), if it exists. Durable
- * instance ids are global while runs are per tenant, so this is what says whose run an instance is.
- */
-export async function instanceTenant(
-  client: StatusClient<{ showInput?: boolean }, { input?: unknown } | undefined>,
-  instanceId: string,
-): Promise<{ exists: boolean; tenantId?: string }> {
-  const status = await instanceStatus(client, instanceId, { showInput: true });
-  if (!status) return { exists: false };
-  const input = status.input as { tenantId?: unknown } | null | undefined;
-  return { exists: true, tenantId: typeof input?.tenantId === 'string' ? input.tenantId : undefined };
-}

@@ -2,7 +2,7 @@ import { approvalEventName } from '../orchestrations/factoryRun';
 import { approvalGates } from '../core/phases';
 import type { Ports } from '../platform/config';
 import type { RunDocument } from '../core/ports/runStore';
-import { instanceTenant } from './instanceStatus';
+import { runInstanceId } from '../platform/runs/instanceIds';
 import type { RunsClient } from './startRun';
 
 export class RunNotFoundError extends Error {
@@ -16,23 +16,6 @@ export class GateNotWaitingError extends Error {
 export async function requireRun(ports: Ports, tenantId: string, runId: string): Promise<RunDocument> {
   const doc = await ports.runs.get(tenantId, runId);
   if (!doc) throw new RunNotFoundError(`run ${runId} not found`);
-  return doc;
-}
-
-/**
- * The tenant's run, when its orchestration is the tenant's too. Durable instance ids are global while runs are
- * per tenant: a run document whose id matches another tenant's instance must not reach that instance, so such a
- * run does not exist for the caller (never "forbidden", which would confirm the id).
- */
-export async function requireOwnRun(
-  ports: Ports,
-  client: RunsClient,
-  tenantId: string,
-  runId: string,
-): Promise<RunDocument> {
-  const doc = await requireRun(ports, tenantId, runId);
-  const owner = await instanceTenant(client, runId);
-  if (owner.exists && owner.tenantId !== tenantId) throw new RunNotFoundError(`run ${runId} not found`);
   return doc;
 }
 
@@ -58,12 +41,12 @@ export async function decideApproval(
       `unknown approval gate '${request.gate}' (gates: ${approvalGates.join(', ')})`,
     );
   }
-  const doc = await requireOwnRun(ports, client, request.tenantId, request.runId);
+  const doc = await requireRun(ports, request.tenantId, request.runId);
   const waiting = doc.approvals.find((a) => a.gate === request.gate && !a.decision);
   if (!waiting || doc.status !== 'WaitingForApproval') {
     throw new GateNotWaitingError(`run ${request.runId} is not waiting for approval of '${request.gate}'`);
   }
-  await client.raiseEvent(request.runId, approvalEventName(request.gate), {
+  await client.raiseEvent(runInstanceId(doc.tenantId, doc.id), approvalEventName(request.gate), {
     decision: request.decision,
     reason: request.reason,
     by: request.by,
@@ -82,10 +65,10 @@ export async function cancelRun(
   reason = 'cancelled by user',
   now = new Date(),
 ): Promise<RunDocument> {
-  const doc = await requireOwnRun(ports, client, tenantId, runId);
+  const doc = await requireRun(ports, tenantId, runId);
   if (finished.includes(doc.status)) return doc;
   // The durable client puts the reason into the terminate URL as it is; encoded, `&` or `#` in it stay text.
-  await client.terminate(runId, encodeURIComponent(reason));
+  await client.terminate(runInstanceId(tenantId, runId), encodeURIComponent(reason));
   return ports.runs.update(tenantId, runId, (d) => {
     d.status = 'Terminated';
     d.failure = { reason: 'cancelled', message: reason };

@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ArtifactRef } from '../core/agent';
 import type { RunInput } from '../core/workflowContracts';
 import { splitFrontMatter, VisionFrontMatterError } from '../agents/blueprint/vision/markdown';
-import { ArtifactConflictError } from '../core/ports/artifactStore';
 import type { RunDocument, RunOptions } from '../core/ports/runStore';
 import type { Ports } from '../platform/config';
+import { runInstanceId } from '../platform/runs/instanceIds';
 import { runIdPattern, runIdRule } from '../platform/runs/runChecks';
-import { instanceTenant } from './instanceStatus';
 import { writeManifest } from './manifest';
 import { maxVisionBytes } from './runOptions';
 
@@ -59,9 +58,12 @@ export function visionTitle(vision: string): string {
   return line.trim().slice(0, 120);
 }
 
+/** Where a run's vision is stored, inside the run. */
+const visionPath = 'input/vision.md';
+
 /**
- * Starts a run: stores the vision, creates the run document and starts the `factoryRun` orchestration with
- * the run id as its instance id. Idempotent: the same id (or idempotency key) with the same request returns
+ * Starts a run: creates the run document, stores the vision and starts the `factoryRun` orchestration under the
+ * run's instance id (`runInstanceId`). Idempotent: the same id (or idempotency key) with the same request returns
  * the existing run; with a different request it is a conflict.
  */
 export async function startRun(
@@ -85,44 +87,22 @@ export async function startRun(
     request.runId ??
     (request.idempotencyKey ? runIdForKey(request.tenantId, request.idempotencyKey) : newRunId(now));
   if (!runIdPattern.test(runId)) throw new InvalidRunRequestError(`invalid run id '${runId}': ${runIdRule}`);
-  // A run id is global to the durable store: one another tenant's instance has is not available, and nothing is
-  // written under it.
-  const owner = await instanceTenant(client, runId);
-  if (owner.exists && owner.tenantId !== request.tenantId) {
-    throw new RunConflictError(`run id ${runId} is not available; choose another or let the server choose`);
-  }
   const bodySha256 = createHash('sha256')
     .update(JSON.stringify({ vision: request.vision, name: request.name ?? null, options: request.options }))
     .digest('hex');
 
-  let visionRef: ArtifactRef;
-  try {
-    const stored = await ports.artifacts.put(request.tenantId, runId, 'input/vision.md', request.vision, {
-      kind: 'vision-text',
-      phase: 'input',
-      agent: 'user',
-      contentType: 'text/markdown',
-    });
-    visionRef = { path: stored.path, sha256: stored.sha256, kind: 'vision-text' };
-  } catch (error) {
-    if (error instanceof ArtifactConflictError)
-      throw new RunConflictError(`run ${runId} already exists with a different vision`);
-    throw error;
-  }
-  const manifest = await writeManifest(
-    ports.artifacts,
-    request.tenantId,
-    runId,
-    'input/manifest.json',
-    [visionRef],
-    'input',
-  );
+  // The run store's conditional create decides, atomically, whether this request starts the run: Cosmos DB's
+  // create fails with 409 on an id the tenant's partition has, SQLite's INSERT OR IGNORE on the (tenant, id)
+  // key, so of concurrent requests for one id exactly one creates it. The durable client's start cannot decide
+  // it: it replaces an instance that has finished, and on the Azure Storage backend concurrent starts of one id
+  // all report success while one runs. So nothing is written before this, and a request that conflicts leaves
+  // no trace.
   const { doc, created } = await ports.runs.create({
     id: runId,
     tenantId: request.tenantId,
     name: request.name ?? visionTitle(request.vision),
     visionTitle: visionTitle(request.vision),
-    visionPath: visionRef.path,
+    visionPath,
     status: 'Pending',
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -138,6 +118,26 @@ export async function startRun(
   if (!created && doc.idempotency?.bodySha256 !== bodySha256) {
     throw new RunConflictError(`run ${runId} already exists with a different request`);
   }
+
+  // The same request again repeats the steps below, each idempotent, so it finishes what an earlier attempt
+  // that died half-way left undone.
+  const stored = await ports.artifacts.put(request.tenantId, runId, visionPath, request.vision, {
+    kind: 'vision-text',
+    phase: 'input',
+    agent: 'user',
+    contentType: 'text/markdown',
+  });
+  const visionRef: ArtifactRef = { path: stored.path, sha256: stored.sha256, kind: 'vision-text' };
+  const manifest = await writeManifest(
+    ports.artifacts,
+    request.tenantId,
+    runId,
+    'input/manifest.json',
+    [visionRef],
+    'input',
+  );
+  // A run past Pending has been started; starting it again would replace a finished instance.
+  if (doc.status !== 'Pending') return { doc, created };
   const input: RunInput = {
     runId,
     tenantId: request.tenantId,
@@ -146,13 +146,15 @@ export async function startRun(
     manifest,
     traceparent: request.traceparent,
   };
-  // Starting twice is harmless: a second start of a running instance fails and the existing run stands.
-  const existing = await client.getStatus(runId).catch(() => undefined);
+  const instanceId = runInstanceId(request.tenantId, runId);
+  // A repeated request may start it at the same moment as the first: the second start fails (or, on Azure
+  // Storage, is dropped as a duplicate) and the existing instance stands.
+  const existing = await client.getStatus(instanceId).catch(() => undefined);
   if (!existing) {
     try {
-      await client.startNew('factoryRun', { instanceId: runId, input });
+      await client.startNew('factoryRun', { instanceId, input });
     } catch (error) {
-      if (!(await client.getStatus(runId).catch(() => undefined))) throw error;
+      if (!(await client.getStatus(instanceId).catch(() => undefined))) throw error;
     }
   }
   return { doc, created };

@@ -1,7 +1,7 @@
 import type { AgentActivityInput } from '../core/workflowContracts';
-import { RunTrace, telemetry, type Dimensions, type Scope } from '../platform/telemetry';
+import { telemetry, type Dimensions, type Scope } from '../platform/telemetry';
 import { metricNames } from './metricNames';
-import { runDims } from './runSpans';
+import { runDims, runTrace } from './runSpans';
 
 interface Usage {
   promptTokens: number;
@@ -23,7 +23,7 @@ export async function traceAgent<T>(
   succeeded: (result: T) => boolean = () => true,
 ): Promise<T> {
   const t = telemetry();
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   const span = trace.child(trace.phase(input.phase, input.iteration, input.attempt));
   const dims: Dimensions = {
     ...runDims(input.runId, input.tenantId, input.phase),

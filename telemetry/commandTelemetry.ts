@@ -1,6 +1,20 @@
-import { RunTrace, telemetry, type Dimensions, type Scope } from '../platform/telemetry';
+import { telemetry, type Dimensions, type RunTrace, type Scope } from '../platform/telemetry';
 import { metricNames } from './metricNames';
-import { runDims } from './runSpans';
+import { runDims, runTrace } from './runSpans';
+
+/** The trace of the run a command names; none when it names no run, or one too malformed to have an instance. */
+function commandRunTrace(command: {
+  runId?: string;
+  tenantId?: string;
+  traceparent?: string;
+}): RunTrace | undefined {
+  if (!command.runId || !command.tenantId) return undefined;
+  try {
+    return runTrace({ tenantId: command.tenantId, runId: command.runId, traceparent: command.traceparent });
+  } catch {
+    return undefined;
+  }
+}
 
 /** A command message that was dead-lettered (invalid, or failed too often): counted and described. */
 export function trackCommandDeadLettered(command: {
@@ -12,12 +26,11 @@ export function trackCommandDeadLettered(command: {
   traceparent?: string;
 }): void {
   const t = telemetry();
-  const scope: Scope | undefined = command.runId
-    ? {
-        span: new RunTrace(command.runId, command.traceparent).run(),
-        dims: runDims(command.runId, command.tenantId ?? ''),
-      }
-    : undefined;
+  const trace = commandRunTrace(command);
+  const scope: Scope | undefined = trace && {
+    span: trace.run(),
+    dims: runDims(command.runId!, command.tenantId!),
+  };
   const dims: Dimensions = {
     commandType: command.type ?? 'unknown',
     reason: command.reason,

@@ -1,8 +1,8 @@
 import type { RunDocument } from '../core/ports/runStore';
 import type { PublishEventInput } from '../core/workflowContracts';
-import { RunTrace, telemetry, type Dimensions, type Scope, type Telemetry } from '../platform/telemetry';
+import { telemetry, type Dimensions, type Scope, type Telemetry } from '../platform/telemetry';
 import { metricNames } from './metricNames';
-import { eventParent, gateOf, publishSpan, runDims } from './runSpans';
+import { eventParent, gateOf, publishSpan, runDims, runTrace } from './runSpans';
 
 function gateDims(input: PublishEventInput): Dimensions {
   if (typeof input.data.gate === 'string') return { gate: input.data.gate };
@@ -67,7 +67,7 @@ async function recordEvent(
     );
   }
   const at = new Date(input.at);
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   const dims: Dimensions = {
     ...runDims(input.runId, input.tenantId, input.phase),
     ...gateDims(input),

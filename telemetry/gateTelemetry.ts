@@ -1,7 +1,7 @@
 import type { GateActivityInput } from '../core/workflowContracts';
-import { RunTrace, telemetry, type Dimensions } from '../platform/telemetry';
+import { telemetry, type Dimensions } from '../platform/telemetry';
 import { metricNames } from './metricNames';
-import { gateOf, runDims } from './runSpans';
+import { gateOf, runDims, runTrace } from './runSpans';
 
 /** The quality gate's evaluation as a dependency under the phase span, and its pass-rate measurement. */
 export async function traceGate<T extends { passed: boolean }>(
@@ -9,7 +9,7 @@ export async function traceGate<T extends { passed: boolean }>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const t = telemetry();
-  const trace = new RunTrace(input.runId, input.traceparent);
+  const trace = runTrace(input);
   const span = trace.child(trace.phase(input.phase, input.iteration, input.attempt));
   const dims: Dimensions = {
     ...runDims(input.runId, input.tenantId, input.phase),

@@ -10,7 +10,7 @@ export interface ActivityExecution {
 }
 
 /**
- * The activity executions of a run and its sub-orchestrations, where the host exposes them: the embedded durable
- * host does; on the Functions host there is none to read from inside an activity.
+ * The activity executions of a tenant's run and its sub-orchestrations, where the host exposes them: the embedded
+ * durable host does; on the Functions host there is none to read from inside an activity.
  */
-export type ActivityTrace = (runId: string) => ActivityExecution[];
+export type ActivityTrace = (tenantId: string, runId: string) => ActivityExecution[];

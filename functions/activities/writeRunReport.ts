@@ -32,7 +32,7 @@ export async function writeRunReport(input: unknown): Promise<ArtifactRef> {
   const { artifacts, runs } = ports();
   const page = await buildRunReport({ artifacts, runs }, tenantId, runId, {
     generatedAt: new Date(at),
-    trace: activityTrace()?.(runId),
+    trace: activityTrace()?.(tenantId, runId),
     isolation: sandboxIsolation(),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);

@@ -1,12 +1,12 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { phaseInstanceId } from '../../orchestrations/factoryRun';
+import { phaseInstanceId, runInstanceId } from '../../platform/runs/instanceIds';
 import { ports } from '../../platform/runtime';
 import { effectiveStatus, phaseSummary } from '../../runs/runView';
 import { handle } from './handle';
 import { validationProblem } from './problem';
 import { instanceStatus } from '../../runs/instanceStatus';
-import { callersRun, jsonResponse, runLinks, runUrl, type InstanceStatus } from './runAccess';
+import { callersRun, jsonResponse, runLinks, runUrl } from './runAccess';
 
 /** Endpoints of this group take no query parameters; a typo should not pass silently. */
 function noQuery(query: URLSearchParams): void {
@@ -15,17 +15,13 @@ function noQuery(query: URLSearchParams): void {
     throw validationProblem(keys.map((key) => ({ field: `query.${key}`, message: 'unknown parameter' })));
 }
 
-const tenantOf = (status: InstanceStatus | undefined) =>
-  (status?.input as { tenantId?: unknown } | null | undefined)?.tenantId;
-
 /** GET /api/runs/{runId}: the run document with the orchestration's runtime status and progress. */
 export const getRunHandler = handle('Runs.Read', async (call) => {
   noQuery(call.request.query);
   const doc = await callersRun(call);
   const client = call.client();
-  let runtime = await instanceStatus(client, doc.id, { showInput: true });
-  // A durable instance of another tenant under the same id is not this run's.
-  if (runtime && tenantOf(runtime) !== doc.tenantId) runtime = undefined;
+  const instanceId = runInstanceId(doc.tenantId, doc.id);
+  const runtime = await instanceStatus(client, instanceId);
   const { status, failure } = effectiveStatus(
     doc,
     runtime ? { runtimeStatus: String(runtime.runtimeStatus), output: runtime.output } : undefined,
@@ -35,10 +31,9 @@ export const getRunHandler = handle('Runs.Read', async (call) => {
   if (running && runtime && String(runtime.runtimeStatus) === 'Running') {
     const child = await instanceStatus(
       client,
-      phaseInstanceId(doc.id, running.phase, running.iteration, running.attempt),
-      { showInput: true },
+      phaseInstanceId(instanceId, running.phase, running.iteration, running.attempt),
     );
-    if (child && tenantOf(child) === doc.tenantId && child.customStatus) progress = child.customStatus;
+    if (child?.customStatus) progress = child.customStatus;
   }
   return jsonResponse(200, {
     runId: doc.id,

@@ -1,4 +1,3 @@
-import type * as df from 'durable-functions';
 import type { RunDocument } from '../../core/ports/runStore';
 import { runIdPattern } from '../../platform/runs/runChecks';
 import { ports } from '../../platform/runtime';
@@ -18,8 +17,6 @@ export function runIdParam(call: ApiCall): string {
 export async function callersRun(call: ApiCall): Promise<RunDocument> {
   return requireRun(ports(), call.principal.tenantId, runIdParam(call));
 }
-
-export type InstanceStatus = Awaited<ReturnType<df.DurableClient['getStatus']>>;
 
 export function runUrl(origin: string, runId: string, suffix = ''): string {
   return `${origin}/api/runs/${encodeURIComponent(runId)}${suffix}`;

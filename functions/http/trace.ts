@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { phaseInstanceId } from '../../orchestrations/factoryRun';
+import { phaseInstanceId, runInstanceId } from '../../platform/runs/instanceIds';
 import { handle } from './handle';
 import { validationProblem } from './problem';
 import { instanceStatus } from '../../runs/instanceStatus';
@@ -11,8 +11,9 @@ import { summarizeHistory, type ActivityExecution, type RaisedEvent } from './tr
 const maxInstances = 200;
 
 /**
- * GET /api/runs/{runId}/trace: every orchestration of the run (the run and its phase sub-orchestrations,
- * `<runId>:<phase>:<iteration>:<attempt>`) and the activity executions read from their durable histories.
+ * GET /api/runs/{runId}/trace: every orchestration of the run (the run's instance and its phase
+ * sub-orchestrations, `<run instance id>:<phase>:<iteration>:<attempt>`) and the activity executions read from
+ * their durable histories.
  */
 export const runTraceHandler = handle('Runs.Read', async (call) => {
   const keys = [...call.request.query.keys()];
@@ -21,7 +22,8 @@ export const runTraceHandler = handle('Runs.Read', async (call) => {
   const doc = await callersRun(call);
   const client = call.client();
   // Earlier iterations' phases are known from the run document: continueAsNew drops them from the history.
-  const queue = [doc.id, ...doc.phases.map((p) => phaseInstanceId(doc.id, p.phase, p.iteration, p.attempt))];
+  const root = runInstanceId(doc.tenantId, doc.id);
+  const queue = [root, ...doc.phases.map((p) => phaseInstanceId(root, p.phase, p.iteration, p.attempt))];
   const seen = new Set<string>();
   const orchestrations: Array<Record<string, unknown>> = [];
   const activities: ActivityExecution[] = [];
@@ -33,10 +35,8 @@ export const runTraceHandler = handle('Runs.Read', async (call) => {
     const status = await instanceStatus(client, id, {
       showHistory: true,
       showHistoryOutput: false,
-      showInput: true,
     });
     if (!status) continue;
-    if ((status.input as { tenantId?: unknown } | null)?.tenantId !== doc.tenantId) continue;
     const summary = summarizeHistory(id, status.history);
     orchestrations.push({
       instanceId: id,

@@ -37,9 +37,9 @@ export async function followRun(
   try {
     for (;;) {
       const doc = await session.ports.runs.get(tenantId, runId);
-      const status = session.factory.host.getStatus(runId);
+      const status = session.factory.runStatus(tenantId, runId);
       if (doc) {
-        const trace = session.factory.host.trace(runId);
+        const trace = session.factory.runTrace(tenantId, runId);
         if (view) view.draw(frame(runSnapshot(doc, trace, status), live!, tick++));
         else lines.update(doc, runId, trace, started);
         if (until(doc)) return doc;
@@ -50,7 +50,11 @@ export async function followRun(
         if (view)
           view.draw(
             frame(
-              runSnapshot(final, session.factory.host.trace(runId), session.factory.host.getStatus(runId)),
+              runSnapshot(
+                final,
+                session.factory.runTrace(tenantId, runId),
+                session.factory.runStatus(tenantId, runId),
+              ),
               live!,
               0,
             ),
@@ -112,7 +116,7 @@ class LineLog {
   update(
     doc: RunDocument,
     runId: string,
-    trace: ReturnType<Session['factory']['host']['trace']>,
+    trace: ReturnType<Session['factory']['runTrace']>,
     started: number,
   ): void {
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -163,9 +167,9 @@ class LineLog {
 }
 
 /**
- * Writes `<FACTORY_HOME>/reports/<runId>.html`, the file a person opens: the report the workflow stored when the
- * run ended. A run that ended without reaching that step (cancelled, or its orchestrator failed) has none; then
- * the report is built here, with the host's status and trace, and stored as the run's `run-report` artifact.
+ * Writes `<FACTORY_HOME>/reports/<tenantId>/<runId>.html`, the file a person opens: the report the workflow stored
+ * when the run ended. A run that ended without reaching that step (cancelled, or its orchestrator failed) has none;
+ * then the report is built here, with the host's status and trace, and stored as the run's `run-report` artifact.
  */
 export async function saveLocalRunReport(
   session: Session,
@@ -176,13 +180,12 @@ export async function saveLocalRunReport(
   const written = (await artifacts.list(tenantId, runId)).find((a) => a.kind === 'run-report');
   if (written) {
     const page = (await artifacts.get(tenantId, runId, written.path)).toString('utf8');
-    return { file: await writeReportFile(session.home, runId, page), artifact: written.path };
+    return { file: await writeReportFile(session.home, tenantId, runId, page), artifact: written.path };
   }
-  const host = session.factory.host;
   const page = await buildRunReport(session.ports, tenantId, runId, {
-    trace: host.trace(runId),
-    runtime: host.getStatus(runId),
+    trace: session.factory.runTrace(tenantId, runId),
+    runtime: session.factory.runStatus(tenantId, runId),
   });
   const stored = await storeRunReport(artifacts, tenantId, runId, page);
-  return { file: await writeReportFile(session.home, runId, page), artifact: stored.path };
+  return { file: await writeReportFile(session.home, tenantId, runId, page), artifact: stored.path };
 }

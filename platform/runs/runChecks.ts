@@ -2,7 +2,10 @@ import { validateSegment } from '../artifacts/artifactPath';
 import type { CloudEvent } from '../../core/ports/eventBus';
 import type { RunDocument, RunStatus } from '../../core/ports/runStore';
 
-/** Run ids as runs are started with them (also the durable instance id, so never `:`, which phase ids use). */
+/**
+ * Run ids as runs are started with them. They begin their run's durable instance id (`instanceIds.ts`), so never
+ * `:`, which phase instance ids use, nor `~`, which ends the run id there.
+ */
 export const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
 export const runIdRule = '3-64 letters, digits, - or _, starting with a letter or digit';
 

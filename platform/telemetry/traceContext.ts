@@ -64,9 +64,10 @@ export function randomTraceparent(): string {
 }
 
 /**
- * The spans of one run. The trace id is the starter's (`RunInput.traceparent`) when it gave one; otherwise it
- * is derived from the run id, so a run started without trace context is still exactly one trace. Every
- * structural span (run, phase) has a deterministic id.
+ * The spans of one run, keyed by the run's durable instance id (unique across tenants, unlike the run id). The
+ * trace id is the starter's (`RunInput.traceparent`) when it gave one; otherwise it is derived from the key, so
+ * a run started without trace context is still exactly one trace. Every structural span (run, phase) has a
+ * deterministic id.
  */
 export class RunTrace {
   readonly traceId: string;
@@ -75,7 +76,7 @@ export class RunTrace {
   readonly sampled: boolean;
 
   constructor(
-    readonly runId: string,
+    readonly instanceId: string,
     traceparent?: string,
   ) {
     let parsed: ReturnType<typeof parseTraceparent> | undefined;
@@ -87,7 +88,7 @@ export class RunTrace {
         parsed = undefined;
       }
     }
-    this.traceId = parsed?.traceId ?? digest(['trace', runId]).slice(0, 32);
+    this.traceId = parsed?.traceId ?? digest(['trace', instanceId]).slice(0, 32);
     this.callerSpanId = parsed?.spanId;
     this.sampled = parsed?.sampled ?? true;
   }
@@ -96,7 +97,7 @@ export class RunTrace {
   run(): SpanContext {
     return {
       traceId: this.traceId,
-      spanId: deterministicSpanId(this.runId, 'run'),
+      spanId: deterministicSpanId(this.instanceId, 'run'),
       parentSpanId: this.callerSpanId,
       sampled: this.sampled,
     };
@@ -106,7 +107,7 @@ export class RunTrace {
   phase(phase: string, iteration: number, attempt: number): SpanContext {
     return {
       traceId: this.traceId,
-      spanId: deterministicSpanId(this.runId, 'phase', phase, iteration, attempt),
+      spanId: deterministicSpanId(this.instanceId, 'phase', phase, iteration, attempt),
       parentSpanId: this.run().spanId,
       sampled: this.sampled,
     };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateSegment } from '../../platform/artifacts/artifactPath';
 import { writeFileAtomic } from '../../platform/files/atomicWrite';
 import type { ActivityExecution } from '../../core/ports/activityTrace';
 import type { ArtifactStore, StoredArtifact } from '../../core/ports/artifactStore';
@@ -70,7 +71,7 @@ export async function collectReportData(
     contents,
     trace: options.trace,
     generatedAt: options.generatedAt ?? new Date(),
-    operationId: traced ?? runOperationId(runId),
+    operationId: traced ?? runOperationId(tenantId, runId),
     location: stores.artifacts.describeLocation(tenantId, runId),
     isolation: options.isolation,
   };
@@ -104,10 +105,18 @@ export async function storeRunReport(
   });
 }
 
-/** Writes `<factoryHome>/reports/<runId>.html` (replaced atomically) and returns its path. */
-export async function writeReportFile(factoryHome: string, runId: string, page: string): Promise<string> {
+/**
+ * Writes `<factoryHome>/reports/<tenantId>/<runId>.html` (replaced atomically) and returns its path. Per tenant,
+ * as artifacts are: two tenants may have runs of the same id.
+ */
+export async function writeReportFile(
+  factoryHome: string,
+  tenantId: string,
+  runId: string,
+  page: string,
+): Promise<string> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(runId)) throw new Error(`invalid run id '${runId}'`);
-  const dir = join(factoryHome, 'reports');
+  const dir = join(factoryHome, 'reports', validateSegment('tenantId', tenantId));
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${runId}.html`);
   await writeFileAtomic(file, page);

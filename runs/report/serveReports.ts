@@ -5,13 +5,13 @@ import { buildRunReport } from './buildRunReport';
 import type { ActivityExecution } from '../../core/ports/activityTrace';
 import { renderRunsIndex } from './runsIndex';
 
-/** What serving reports needs: the stores, the tenant, and (locally) the durable host for traces and status. */
+/** What serving reports needs: the stores, the tenant, and (locally) the embedded host's run traces and status. */
 export interface ReportSource {
   ports: { runs: RunStore; artifacts: ArtifactStore };
   tenantId: string;
   host?: {
-    trace(runId: string): ActivityExecution[];
-    getStatus(runId: string): { runtimeStatus: string; output?: unknown } | undefined;
+    runTrace(tenantId: string, runId: string): ActivityExecution[];
+    runStatus(tenantId: string, runId: string): { runtimeStatus: string; output?: unknown } | undefined;
   };
 }
 
@@ -44,7 +44,10 @@ export async function reportResponse(
   if (path === '/reports' || path === '/reports/') {
     const page = await source.ports.runs.list(source.tenantId, { limit: 200 });
     const runs = page.items
-      .map((doc) => ({ doc, status: effectiveStatus(doc, source.host?.getStatus(doc.id)).status }))
+      .map((doc) => ({
+        doc,
+        status: effectiveStatus(doc, source.host?.runStatus(source.tenantId, doc.id)).status,
+      }))
       .sort((a, b) => b.doc.createdAt.localeCompare(a.doc.createdAt));
     return {
       status: 200,
@@ -58,8 +61,8 @@ export async function reportResponse(
   if (!(await source.ports.runs.get(source.tenantId, runId)))
     return problem(404, 'Not Found', `run ${runId} does not exist`);
   const body = await buildRunReport(source.ports, source.tenantId, runId, {
-    trace: source.host?.trace(runId),
-    runtime: source.host?.getStatus(runId),
+    trace: source.host?.runTrace(source.tenantId, runId),
+    runtime: source.host?.runStatus(source.tenantId, runId),
   });
   return { status: 200, contentType: 'text/html; charset=utf-8', body };
 }

@@ -173,7 +173,7 @@ describe('bad input: Service Bus commands on the AMQP broker, corrupted artifact
       ['start-conflict', 'run-conflict'],
       ['approve-early', 'gate-not-waiting'],
     ]);
-    expect(letters[2]?.deadLetterErrorDescription).toMatch(/sb-dup already exists with a different vision/);
+    expect(letters[2]?.deadLetterErrorDescription).toMatch(/sb-dup already exists with a different request/);
 
     expect((await t.ports.runs.list(tenant, {})).items.map((r) => r.id)).toEqual(['sb-dup']);
     expect(t.factory.host.listInstances().filter((i) => i.name === 'factoryRun')).toHaveLength(1);

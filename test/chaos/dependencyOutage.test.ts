@@ -2,6 +2,7 @@
 // become unreachable for a few seconds in the middle of a run; the affected calls retry and the run completes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { phaseInstanceId, runInstanceId } from '../../platform/runs/instanceIds';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 import { startAzureServers, startFaultProxy, type AzureServers, type FaultProxy } from '../support/servers';
 import { root } from './support';
@@ -41,8 +42,8 @@ describe(`faults in dependencies: each server unreachable for ${outageMs} ms mid
   /** Resolves once the run's orchestration for `phase` exists, or the run has ended. */
   const phaseStarted = async (runId: string, phase: string) => {
     for (;;) {
-      if (t.factory.host.getStatus(`${runId}:${phase}:1:1`)) return;
-      const run = t.factory.host.getStatus(runId)?.runtimeStatus;
+      if (t.factory.host.getStatus(phaseInstanceId(runInstanceId('test', runId), phase, 1, 1))) return;
+      const run = t.factory.runStatus('test', runId)?.runtimeStatus;
       if (run && run !== 'Running' && run !== 'Pending') throw new Error(`run ${runId} ended ${run}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -67,15 +68,15 @@ describe(`faults in dependencies: each server unreachable for ${outageMs} ms mid
       const hit = during_.reset - before.reset + (during_.refused - before.refused);
 
       // Waits on the durable host, not the run document: polling Cosmos DB would add the test's own traffic.
-      const final = await t.factory.host.waitForCompletion(runId, 300000);
+      const final = await t.factory.host.waitForCompletion(runInstanceId('test', runId), 300000);
       if (final?.runtimeStatus !== 'Completed') {
-        const open = t.factory.host.trace(runId).filter((a) => a.outcome !== 'completed');
+        const open = t.factory.runTrace('test', runId).filter((a) => a.outcome !== 'completed');
         console.log(
           `${runId} ${final?.runtimeStatus}; unfinished or failed: ${JSON.stringify(open, null, 1)}`,
         );
       }
       expect(final?.runtimeStatus).toBe('Completed');
-      const failed = t.factory.host.trace(runId).filter((a) => a.outcome === 'failed');
+      const failed = t.factory.runTrace('test', runId).filter((a) => a.outcome === 'failed');
       console.log(
         `${dependency} down ${outageMs} ms during ${during}: ${during_.reset - before.reset} open connections reset, ` +
           `${during_.refused - before.refused} connection attempts refused, ${failed.length} activity executions ` +

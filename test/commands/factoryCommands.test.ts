@@ -56,7 +56,7 @@ describe('commands on the factory-commands queue (embedded bus, the registered S
     expect((await t.ports.runs.list('default', {})).items).toHaveLength(0);
   });
 
-  it('starts a run once however often StartRun arrives, then cancels it by command', async () => {
+  it("starts a run once however often StartRun arrives; the same run id is another tenant's own run", async () => {
     const command = {
       type: 'StartRun',
       runId: 'cmd-run-1',
@@ -74,34 +74,25 @@ describe('commands on the factory-commands queue (embedded bus, the registered S
     expect(t.factory.host.listInstances().filter((i) => i.name === 'factoryRun')).toHaveLength(1);
 
     // Another tenant naming this run reaches nothing: its commands are dead-lettered and the run waits on.
-    send({ ...command, tenantId: 'mallory', vision: 'Mine now' }, 'steal-start');
     send({ type: 'CancelRun', runId: 'cmd-run-1', tenantId: 'mallory' }, 'steal-cancel');
-    send(
-      {
-        type: 'ApproveGate',
-        runId: 'cmd-run-1',
-        tenantId: 'mallory',
-        gate: 'architecture',
-        decision: 'reject',
-      },
-      'steal-approve',
-    );
-    const refused = (await deadLettered(8)).filter((m) => String(m.messageId).startsWith('steal-'));
+    const approval = { type: 'ApproveGate', runId: 'cmd-run-1', gate: 'architecture', decision: 'reject' };
+    send({ ...approval, tenantId: 'mallory' }, 'steal-approve');
+    const refused = (await deadLettered(7)).filter((m) => String(m.messageId).startsWith('steal-'));
     expect(refused.map((m) => [m.messageId, m.reason]).sort()).toEqual([
       ['steal-approve', 'run-not-found'],
       ['steal-cancel', 'run-not-found'],
-      ['steal-start', 'run-conflict'],
     ]);
-    expect(await t.ports.runs.get('mallory', 'cmd-run-1')).toBeUndefined();
-    expect(await t.ports.artifacts.list('mallory', 'cmd-run-1')).toEqual([]);
-    // Even a run document of that tenant under the same id (one written before run ids were checked against
-    // the durable store) does not lead to the other tenant's orchestration.
-    const own = (await t.ports.runs.get('default', 'cmd-run-1'))!;
-    await t.ports.runs.create({ ...own, tenantId: 'mallory', status: 'Running' });
-    send({ type: 'CancelRun', runId: 'cmd-run-1', tenantId: 'mallory' }, 'steal-cancel-2');
-    const again = (await deadLettered(9)).find((m) => m.messageId === 'steal-cancel-2');
-    expect(again?.reason).toBe('run-not-found');
-    expect(t.factory.host.getStatus('cmd-run-1')?.runtimeStatus).toBe('Running');
+
+    // The same run id started by that tenant is its own run beside the first: it runs, and its commands reach
+    // it alone.
+    send({ ...command, tenantId: 'mallory', vision: `${vision}\nMallory's plots.\n` }, 'mallory-start');
+    expect(
+      await t.waitFor('cmd-run-1', (s) => s === 'WaitingForApproval' || s === 'Failed', 240000, 'mallory'),
+    ).toBe('WaitingForApproval');
+    expect(t.factory.host.listInstances().filter((i) => i.name === 'factoryRun')).toHaveLength(2);
+    send({ type: 'CancelRun', runId: 'cmd-run-1', tenantId: 'mallory' }, 'mallory-cancel');
+    expect(await t.waitFor('cmd-run-1', (s) => s === 'Terminated', 30000, 'mallory')).toBe('Terminated');
+    expect(t.factory.runStatus('default', 'cmd-run-1')?.runtimeStatus).toBe('Running');
     expect((await t.ports.runs.get('default', 'cmd-run-1'))?.status).toBe('WaitingForApproval');
 
     send({ type: 'CancelRun', runId: 'cmd-run-1', reason: 'not needed' }, 'cancel-1');

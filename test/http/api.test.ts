@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunDocument } from '../../core/ports/runStore';
+import type { RunInput } from '../../core/workflowContracts';
+import { runInstanceId } from '../../platform/runs/instanceIds';
 import { maxVisionBytes } from '../../runs/runOptions';
 import { eventually, send, sendJson, shortVision, startApi, tokens, type Api, type Reply } from './support';
 
@@ -484,9 +486,7 @@ describe('a run waiting for approval of architecture', () => {
     expectProblem(different, 409, 'conflict');
   });
 
-  test('another tenant cannot take over the run id, see or touch the run', async () => {
-    const takeover = await sendJson(api.url, 'POST', '/api/runs', tokens.b, { vision: shortVision, runId });
-    expectProblem(takeover, 409, 'conflict');
+  test('another tenant cannot see or touch the run', async () => {
     for (const path of ['', '/events', '/trace', '/artifacts', '/artifacts/input/vision.md']) {
       expectProblem(await send(api.url, 'GET', `/api/runs/${runId}${path}`, { token: tokens.b }), 404);
     }
@@ -501,6 +501,65 @@ describe('a run waiting for approval of architecture', () => {
     const list = await send(api.url, 'GET', '/api/runs', { token: tokens.b });
     expect(list.json.items.map((r: { runId: string }) => r.runId)).not.toContain(runId);
   });
+
+  test("another tenant's run of the same id is its own: it runs, and each tenant sees and controls only its own", async () => {
+    const vision = shortVision.replace('Neighbourhood tool library', 'Street tool library');
+    const theirs = await sendJson(api.url, 'POST', '/api/runs', tokens.b, {
+      vision,
+      name: 'tenant b run',
+      runId,
+      options: { approvals: ['architecture'] },
+    });
+    expect(theirs.status).toBe(202);
+    expect(theirs.json).toMatchObject({ runId, name: 'tenant b run', created: true });
+    await eventually(
+      "tenant b's run to wait for approval",
+      async () => {
+        const reply = await send(api.url, 'GET', `/api/runs/${runId}`, { token: tokens.b });
+        if (['Failed', 'Completed', 'Terminated'].includes(reply.json.status))
+          throw new Error(`run ended early: ${reply.text}`);
+        return reply.json.status === 'WaitingForApproval' ? reply : undefined;
+      },
+      180_000,
+      500,
+    );
+    const visionOf = async (token: string) =>
+      (await send(api.url, 'GET', `/api/runs/${runId}/artifacts/input/vision.md`, { token })).text;
+    expect(await visionOf(tokens.b)).toBe(vision);
+    expect(await visionOf(tokens.a)).toBe(shortVision);
+    // Event ids come from the instance id: the same occurrence in the two runs is two events, not a duplicate.
+    const runStarted = async (token: string) => {
+      const reply = await send(api.url, 'GET', `/api/runs/${runId}/events`, { token });
+      return reply.json.events.find((e: { type: string }) => e.type === 'factory.RunStarted');
+    };
+    const [ours, others] = [await runStarted(tokens.a), await runStarted(tokens.b)];
+    expect(others).toMatchObject({ subject: runId, tenantid: 'tenant-b' });
+    expect(others.id).not.toBe(ours.id);
+
+    // Tenant b's cancel and approval reach its own run only.
+    const cancelled = await sendJson(api.url, 'POST', `/api/runs/${runId}/cancel`, tokens.b, {
+      reason: 'tenant b is done',
+    });
+    expect(cancelled.json).toMatchObject({ runId, status: 'Terminated' });
+    expectProblem(
+      await sendJson(api.url, 'POST', `/api/runs/${runId}/approvals/architecture`, tokens.b, {
+        decision: 'reject',
+        onReject: 'end',
+      }),
+      409,
+      'gate-not-waiting',
+    );
+    await eventually("tenant b's orchestration to stop", async () => {
+      const reply = await send(api.url, 'GET', `/api/runs/${runId}`, { token: tokens.b });
+      return reply.json.durable?.runtimeStatus === 'Terminated' ? reply : undefined;
+    });
+    const mine = await send(api.url, 'GET', `/api/runs/${runId}`, { token: tokens.a });
+    expect(mine.json).toMatchObject({
+      name: 'HTTP API run',
+      status: 'WaitingForApproval',
+      durable: { runtimeStatus: 'Running' },
+    });
+  }, 240_000);
 
   test('the run shows its durable status, phase progress and the waiting approval', async () => {
     const reply = await send(api.url, 'GET', `/api/runs/${runId}`, { token: tokens.aRead });
@@ -548,7 +607,8 @@ describe('a run waiting for approval of architecture', () => {
     const reply = await send(api.url, 'GET', `/api/runs/${runId}/trace`, { token: tokens.a });
     expect(reply.status).toBe(200);
     const ids = reply.json.orchestrations.map((o: { instanceId: string }) => o.instanceId);
-    expect(ids).toEqual([runId, `${runId}:vision-to-architecture:1:1`]);
+    const instanceId = runInstanceId('tenant-a', runId);
+    expect(ids).toEqual([instanceId, `${instanceId}:vision-to-architecture:1:1`]);
     const names = new Set(reply.json.activities.map((a: { name: string }) => a.name));
     for (const name of ['publishEvent', 'recordRunState', 'visionArchitect', 'evaluateGate'])
       expect(names).toContain(name);
@@ -701,5 +761,37 @@ describe('a run waiting for approval of architecture', () => {
       return r.json.durable?.runtimeStatus === 'Terminated' ? r : undefined;
     });
     expect(run.json.status).toBe('Terminated');
+  });
+});
+
+describe('one run id started twice at once by one tenant', () => {
+  test('one run starts; the other request is one clear 409 and leaves nothing behind', async () => {
+    const runId = 'race-run-1';
+    const bodies = [
+      { vision: shortVision, name: 'first', runId },
+      { vision: `${shortVision}\nMembers rate each other after a loan.\n`, name: 'second', runId },
+    ];
+    const replies = await Promise.all(
+      bodies.map((body) => sendJson(api.url, 'POST', '/api/runs', tokens.a, body)),
+    );
+    expect(replies.map((r) => r.status).sort()).toEqual([202, 409]);
+    const winner = bodies[replies.findIndex((r) => r.status === 202)];
+    const loser = replies.find((r) => r.status === 409)!;
+    expectProblem(loser, 409, 'conflict');
+    expect(loser.json.detail).toBe(`run ${runId} already exists with a different request`);
+
+    const run = await send(api.url, 'GET', `/api/runs/${runId}`, { token: tokens.a });
+    expect(run.json).toMatchObject({ runId, name: winner.name });
+    const vision = await send(api.url, 'GET', `/api/runs/${runId}/artifacts/input/vision.md`, {
+      token: tokens.a,
+    });
+    expect(vision.text).toBe(winner.vision);
+    const instances = api.session.factory.host
+      .listInstances()
+      .filter((i) => i.name === 'factoryRun' && (i.input as RunInput).runId === runId);
+    expect(instances.map((i) => i.instanceId)).toEqual([runInstanceId('tenant-a', runId)]);
+
+    const cancelled = await send(api.url, 'POST', `/api/runs/${runId}/cancel`, { token: tokens.a });
+    expect(cancelled.json.status).toBe('Terminated');
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../local/durableHost/clock';
 import { EventType } from '../../local/durableHost/historyEvents';
+import { runInstanceId } from '../../platform/runs/instanceIds';
 import { decideApproval } from '../../runs/runCommands';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 
@@ -39,7 +40,8 @@ describe('the approval deadline of a factory run (manual clock)', () => {
     }
   }
 
-  const historyOf = (runId: string) => t.factory.host.getStatus(runId, { showHistory: true })?.history ?? [];
+  const historyOf = (runId: string) =>
+    t.factory.host.getStatus(runInstanceId('test', runId), { showHistory: true })?.history ?? [];
   const eventsOf = async (runId: string) => t.ports.runs.listEvents('test', runId);
 
   /** Starts a run that waits for the architecture approval; returns once its deadline timer is set. */
@@ -64,7 +66,7 @@ describe('the approval deadline of a factory run (manual clock)', () => {
     clock.advance(72 * hour + minute);
     expect(await t.waitFor(runId, (s) => !['Running', 'WaitingForApproval'].includes(s))).toBe('Rejected');
 
-    const status = t.factory.host.getStatus(runId)!;
+    const status = t.factory.runStatus('test', runId)!;
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toEqual({ status: 'Rejected', reason: 'approval timed out' });
     const doc = (await t.ports.runs.get('test', runId))!;
@@ -137,7 +139,7 @@ describe('the approval deadline of a factory run (manual clock)', () => {
     await until('the deadline timer', () =>
       historyOf(runId).find((e) => e.EventType === EventType.TimerFired),
     );
-    expect(t.factory.host.getStatus(runId)!.runtimeStatus).toBe('Running');
+    expect(t.factory.runStatus('test', runId)!.runtimeStatus).toBe('Running');
     const doc = (await t.ports.runs.get('test', runId))!;
     expect(doc.status).toBe('Running');
     expect(doc.failure).toBeUndefined();
@@ -150,6 +152,6 @@ describe('the approval deadline of a factory run (manual clock)', () => {
     expect(types).not.toContain('factory.RunFailed');
 
     // Phase 2 is not what this test is about.
-    expect(t.factory.host.terminate(runId, 'test over')).toBe('terminated');
+    expect(t.factory.host.terminate(runInstanceId('test', runId), 'test over')).toBe('terminated');
   }, 120000);
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registry } from '../../local/durableHost/functionsCore';
 import { visionToArchitectureGate } from '../../gates/vision-to-architecture';
+import { runInstanceId } from '../../platform/runs/instanceIds';
 import { decideApproval } from '../../runs/runCommands';
 import { largestPayload, replayEpisodes } from '../support/replay';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
@@ -25,7 +26,8 @@ describe('the factory run orchestration (phase 1 on the embedded host)', () => {
       'WaitingForApproval',
     );
 
-    const status = t.factory.host.getStatus(runId)!;
+    const instanceId = runInstanceId('test', runId);
+    const status = t.factory.host.getStatus(instanceId)!;
     expect(status.customStatus).toMatchObject({
       phase: 'vision-to-architecture',
       waitingFor: "approval of 'architecture'",
@@ -64,7 +66,9 @@ describe('the factory run orchestration (phase 1 on the embedded host)', () => {
       expect(kinds).toContain(kind);
     }
 
-    const instances = t.factory.host.instanceTree(runId);
+    const instances = t.factory.host.instanceTree(instanceId);
+    // The phase runs under the run's instance id, which is the tenant's.
+    expect(instances).toEqual([instanceId, `${instanceId}:vision-to-architecture:1:1`]);
     expect(largestPayload(t.factory.host, instances).bytes).toBeLessThan(historyLimit);
     for (const id of instances) {
       for (const episode of await replayEpisodes(t.factory.host, registry, id)) {
@@ -109,7 +113,7 @@ describe('the factory run orchestration (phase 1 on the embedded host)', () => {
         decision: 'approve',
       }),
     ).rejects.toThrow(/not waiting/);
-    const terminated = t.factory.host.terminate(runId, 'test over');
+    const terminated = t.factory.host.terminate(instanceId, 'test over');
     expect(terminated).toBe('terminated');
   }, 300000);
 

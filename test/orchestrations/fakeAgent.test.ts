@@ -42,7 +42,7 @@ describe('a factory run with a fake agent', () => {
     expect(doc.counters.agentCalls).toBe(0);
     expect(doc.artifacts.map((a) => a.kind)).not.toContain('vision');
     const agents = new Set(agentCatalog.map((a) => a.name));
-    const called = t.factory.host.trace(runId).map((e) => e.functionName);
+    const called = t.factory.runTrace('test', runId).map((e) => e.functionName);
     expect(called.filter((name) => agents.has(name))).toEqual(['visionArchitect']);
     expect(registry.get('visionArchitect')).not.toBe(fakes.get('visionArchitect'));
   });

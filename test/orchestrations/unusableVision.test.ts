@@ -37,6 +37,6 @@ describe('a factory run on text that is not a product vision (embedded host)', (
     await expect(start).rejects.toThrow(InvalidRunRequestError);
     await expect(start).rejects.toThrow(/^the vision's front matter is not valid YAML: /);
     expect(await t.ports.runs.get('test', 'run-bad-yaml')).toBeUndefined();
-    expect(t.factory.host.getStatus('run-bad-yaml')).toBeUndefined();
+    expect(t.factory.runStatus('test', 'run-bad-yaml')).toBeUndefined();
   });
 });

@@ -116,7 +116,7 @@ describe('atomic file replacement', () => {
       agent: 'test',
       contentType: 'text/plain',
     });
-    const report = await writeReportFile(dir, 'run-1', '<html></html>');
+    const report = await writeReportFile(dir, 't', 'run-1', '<html></html>');
     const feedback = await storeFeedback(dir, 't', 'r', parseFeedback('too slow'));
     expect(spy.mock.calls.map(([path]) => path)).toEqual([
       join(dir, 't/r/a/b.txt'),

@@ -6,6 +6,7 @@ import { writeRunReport } from '../../functions/activities/writeRunReport';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { phases } from '../../core/phases';
 import { createPorts, type Ports } from '../../platform/config';
+import { runInstanceId } from '../../platform/runs/instanceIds';
 import { useActivityTrace, usePorts } from '../../platform/runtime';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, reportResponse, writeReportFile } from '../../runs/report';
@@ -51,12 +52,12 @@ describe('the HTML run report of a real run', () => {
       options: { approvals: [], iterations: 1, model: 'blueprint', maxReworks: 1 },
     });
     runId = doc.id;
-    await factory.host.waitForCompletion(runId, 240_000);
+    await factory.host.waitForCompletion(runInstanceId('acme', runId), 240_000);
     page = await buildRunReport(ports, 'acme', runId, {
-      trace: factory.host.trace(runId),
-      runtime: factory.host.getStatus(runId),
+      trace: factory.runTrace('acme', runId),
+      runtime: factory.runStatus('acme', runId),
     });
-    file = await writeReportFile(home, runId, page);
+    file = await writeReportFile(home, 'acme', runId, page);
   }, 300_000);
 
   afterAll(async () => {
@@ -93,7 +94,7 @@ describe('the HTML run report of a real run', () => {
     expect(page).toContain('Vision Architect');
     expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/);
     expect(readFileSync(file, 'utf8')).toBe(page);
-    expect(file).toBe(join(home, 'reports', `${runId}.html`));
+    expect(file).toBe(join(home, 'reports', 'acme', `${runId}.html`));
   });
 
   it('is stored once, by the workflow, with the agents from the host trace on its timeline', async () => {
@@ -136,12 +137,12 @@ describe('the HTML run report of a real run', () => {
       expect(stored).toContain('Phases and approvals from the run document');
       expect(stored).not.toContain('class="gantt-row agent"');
     } finally {
-      useActivityTrace((id) => factory.host.trace(id));
+      useActivityTrace((tenantId, id) => factory.runTrace(tenantId, id));
     }
   });
 
   it('is served with the runs list by factory serve', async () => {
-    const source = { ports, tenantId: 'acme', host: factory.host };
+    const source = { ports, tenantId: 'acme', host: factory };
     const list = await reportResponse('GET', '/reports/', source);
     expect(list).toMatchObject({ status: 200, contentType: 'text/html; charset=utf-8' });
     expect(list!.body).toContain(`href="${runId}.html"`);

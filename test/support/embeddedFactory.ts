@@ -61,7 +61,7 @@ export async function startTestFactory(
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const doc = await ports.runs.get(tenantId, runId);
-        const runtime = factory.host.getStatus(runId)?.runtimeStatus;
+        const runtime = factory.runStatus(tenantId, runId)?.runtimeStatus;
         const status =
           runtime === 'Failed' || runtime === 'Terminated' ? runtime : (doc?.status ?? 'missing');
         // A finished run document is final only once its orchestration has finished too (events, report).

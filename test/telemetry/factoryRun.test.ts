@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { createPorts, type Ports } from '../../platform/config';
+import { runInstanceId } from '../../platform/runs/instanceIds';
 import { usePorts } from '../../platform/runtime';
 import { createTelemetry, flushTelemetry, telemetry, useTelemetry } from '../../platform/telemetry';
 import { startRun } from '../../runs/startRun';
@@ -62,7 +63,7 @@ describe('telemetry of a factory run, end to end', () => {
       traceparent: `00-${traceId}-${callerSpan}-01`,
     });
     runId = doc.id;
-    outcome = (await factory.host.waitForCompletion(runId, 240_000))?.runtimeStatus;
+    outcome = (await factory.host.waitForCompletion(runInstanceId('acme', runId), 240_000))?.runtimeStatus;
     runStatus = (await ports.runs.get('acme', runId))?.status;
     await flushTelemetry();
   }, 300_000);

@@ -165,10 +165,8 @@ describe('followRun', () => {
       home: '/tmp',
       ports: { runs: { get: async () => docs[Math.min(calls++, docs.length - 1)] } },
       factory: {
-        host: {
-          getStatus: () => ({ runtimeStatus: calls >= docs.length ? 'Completed' : 'Running' }),
-          trace: () => trace,
-        },
+        runStatus: () => ({ runtimeStatus: calls >= docs.length ? 'Completed' : 'Running' }),
+        runTrace: () => trace,
       },
       close: async () => undefined,
     } as unknown as Session;

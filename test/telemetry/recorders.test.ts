@@ -1,5 +1,11 @@
-import { createTelemetry, RunTrace, useTelemetry, type Telemetry } from '../../platform/telemetry';
-import { recordModelUsage, traceAgent, trackCommandDeadLettered } from '../../telemetry';
+import { createTelemetry, useTelemetry, type Telemetry } from '../../platform/telemetry';
+import {
+  recordModelUsage,
+  runOperationId,
+  runTrace,
+  traceAgent,
+  trackCommandDeadLettered,
+} from '../../telemetry';
 import { startIngestionServer, type Envelope, type IngestionServer } from './ingestionServer';
 
 const iKey = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
@@ -70,7 +76,7 @@ describe("the factory's recorders", () => {
     ]);
     const agents = server.envelopes.filter((e) => e.data.baseType === 'RemoteDependencyData');
     expect(agents.map((e) => e.data.baseData.name).sort()).toEqual(['agent visionArchitect', 'agent x']);
-    const phase = new RunTrace('run-3').phase('vision-to-architecture', 1, 1);
+    const phase = runTrace(input).phase('vision-to-architecture', 1, 1);
     for (const agent of agents) expect(agent.tags['ai.operation.parentId']).toBe(phase.spanId);
   });
 
@@ -93,6 +99,10 @@ describe("the factory's recorders", () => {
       message: 'command StartRun dead-lettered: invalid: vision: empty',
       severityLevel: 'Error',
     });
-    expect(warning?.tags['ai.operation.id']).toBe(new RunTrace('run-4').traceId);
+    expect(warning?.tags['ai.operation.id']).toBe(runOperationId('t', 'run-4'));
+  });
+
+  it("traces a run by its instance id: two tenants' runs of one run id are two traces", () => {
+    expect(runOperationId('tenant-a', 'run-1')).not.toBe(runOperationId('tenant-b', 'run-1'));
   });
 });

@@ -1,3 +1,4 @@
+import { runInstanceId } from '../../../platform/runs/instanceIds';
 import { phaseSummary, effectiveStatus } from '../../../runs/runView';
 import { requireRun } from '../../../runs/runCommands';
 import { parse, UsageError } from '../args';
@@ -38,7 +39,7 @@ export const listCommand = (args: string[]) =>
       });
       const runs = page.items.map((doc) => ({
         runId: doc.id,
-        status: effectiveStatus(doc, session.factory.host.getStatus(doc.id)).status,
+        status: effectiveStatus(doc, session.factory.runStatus(doc.tenantId, doc.id)).status,
         title: doc.visionTitle,
         created: doc.createdAt,
         iteration: doc.iteration,
@@ -59,13 +60,15 @@ export const listCommand = (args: string[]) =>
 export const statusCommand = (args: string[]) =>
   readOnly(args, ['RUN_ID'], async (session, out, [runId]) => {
     const doc = await requireRun(session.ports, session.tenantId, runId);
-    const runtime = session.factory.host.getStatus(runId);
+    const host = session.factory.host;
+    const instanceId = runInstanceId(doc.tenantId, runId);
+    const runtime = host.getStatus(instanceId);
     const child =
       runtime &&
-      session.factory.host
-        .instanceTree(runId)
-        .map((id) => session.factory.host.getStatus(id))
-        .find((s) => s && s.instanceId !== runId && s.runtimeStatus === 'Running');
+      host
+        .instanceTree(instanceId)
+        .map((id) => host.getStatus(id))
+        .find((s) => s && s.instanceId !== instanceId && s.runtimeStatus === 'Running');
     const { status, failure } = effectiveStatus(doc, runtime);
     const view = {
       runId,
@@ -92,7 +95,7 @@ export const statusCommand = (args: string[]) =>
     };
     out.result(view, () => {
       // The same view `factory run` draws live.
-      for (const line of renderRunView(runSnapshot(doc, session.factory.host.trace(runId), runtime), {
+      for (const line of renderRunView(runSnapshot(doc, host.trace(instanceId), runtime), {
         color: Boolean(process.stdout.isTTY),
       }))
         out.line(line);
@@ -118,9 +121,10 @@ export const eventsCommand = (args: string[]) =>
 
 export const traceCommand = (args: string[]) =>
   readOnly(args, ['RUN_ID'], async (session, out, [runId]) => {
-    await requireRun(session.ports, session.tenantId, runId);
+    const doc = await requireRun(session.ports, session.tenantId, runId);
     const host = session.factory.host;
-    const orchestrations = host.instanceTree(runId).map((id) => {
+    const instanceId = runInstanceId(doc.tenantId, runId);
+    const orchestrations = host.instanceTree(instanceId).map((id) => {
       const s = host.getStatus(id)!;
       return {
         instanceId: id,
@@ -131,7 +135,7 @@ export const traceCommand = (args: string[]) =>
         parentInstanceId: s.parentInstanceId ?? null,
       };
     });
-    const activities = host.trace(runId);
+    const activities = host.trace(instanceId);
     out.result({ runId, orchestrations, activities }, () => {
       out.line(
         table(

@@ -1,3 +1,4 @@
+import type { RunInput } from '../../../core/workflowContracts';
 import { parse } from '../args';
 import { Output } from '../output';
 import { openSession } from '../session';
@@ -16,9 +17,10 @@ export async function resumeCommand(args: string[]): Promise<number> {
     let exit = 0;
     if (unfinished.length === 0) out.line('no unfinished runs');
     for (const instance of unfinished) {
-      out.line(`resuming ${instance.instanceId}`);
-      const tenantId = (instance.input as { tenantId?: string } | null)?.tenantId ?? session.tenantId;
-      const { code, summary } = await finish(session, instance.instanceId, out, tenantId);
+      // Instance ids are derived from tenant and run id; the run is named by the input it was started with.
+      const { runId, tenantId } = instance.input as RunInput;
+      out.line(`resuming ${runId}${tenantId === session.tenantId ? '' : ` of tenant ${tenantId}`}`);
+      const { code, summary } = await finish(session, runId, out, tenantId);
       if (!out.json) printSummary(out, summary);
       resumed.push(summary);
       exit = Math.max(exit, code);

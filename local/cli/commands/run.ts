@@ -108,7 +108,7 @@ export async function finish(
     tenantId,
     out.json ? process.stderr : process.stdout,
   );
-  const runtime = session.factory.host.getStatus(runId);
+  const runtime = session.factory.runStatus(doc.tenantId, runId);
   const report = await saveLocalRunReport(session, doc.tenantId, runId);
   const { status, failure } = effectiveStatus(doc, runtime);
   const location = session.ports.artifacts.describeLocation(doc.tenantId, doc.id);

@@ -73,7 +73,7 @@ export async function serve(session: Session, port: number, host = '127.0.0.1'):
           const reply = await reportResponse(req.method ?? 'GET', path, {
             ports: session.ports,
             tenantId: principal.tenantId,
-            host: session.factory.host,
+            host: session.factory,
           });
           if (reply)
             return void res
