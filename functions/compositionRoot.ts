@@ -8,7 +8,7 @@ import { createPorts, factoryHome, type Ports } from '../platform/config';
 import { createDeploymentTarget } from '../platform/deployment';
 import { LocalGitRepository } from '../platform/git/localGitRepository';
 import { createSandbox } from '../platform/sandbox';
-import { instrumentSandbox } from '../platform/telemetry';
+import { instrumentSandbox } from '../telemetry';
 import { compileForDeployment } from '../toolchain/backend/compileForDeployment';
 
 type Env = NodeJS.ProcessEnv;

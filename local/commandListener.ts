@@ -1,7 +1,7 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
 import type { Ports } from '../platform/config';
 import { CommandRejectedError } from '../platform/commands';
-import { trackCommandDeadLettered } from '../platform/telemetry/factoryTelemetry';
+import { trackCommandDeadLettered } from '../telemetry';
 import type { FunctionRegistration } from './durableHost/registry';
 import { invocationContextFor } from './httpDispatcher';
 import type { EmbeddedFactory } from './embeddedFactory';

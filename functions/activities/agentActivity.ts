@@ -4,7 +4,7 @@ import { createAgentContext } from '../../agents/runtime/agentContext';
 import { executeAgent, ModelCallError, type ModelUsage } from '../../agents/runtime/executeAgent';
 import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
 import type { RunDocument, UsageTotals } from '../../core/ports/runStore';
-import { recordModelUsage, traceAgent } from '../../platform/telemetry';
+import { recordModelUsage, traceAgent } from '../../telemetry';
 import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
 import { composition } from '../compositionRoot';

@@ -5,7 +5,7 @@ import { gateFor } from '../../gates/catalog';
 import type { GateActivityInput, GateActivityResult } from '../../core/workflowContracts';
 import type { GateCriterion } from '../../core/ports/runStore';
 import { composition } from '../compositionRoot';
-import { traceGate } from '../../platform/telemetry';
+import { traceGate } from '../../telemetry';
 import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
 

@@ -2,7 +2,7 @@ import { activities } from '../../core/activities';
 import { registerActivity } from './registerActivity';
 import type { PublishEventInput } from '../../core/workflowContracts';
 import { composition } from '../compositionRoot';
-import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../platform/telemetry';
+import { eventTraceparent, recordFactoryEvent, tracePublish } from '../../telemetry';
 import { toCloudEvent } from '../../runs/cloudEvents';
 
 /**

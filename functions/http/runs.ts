@@ -15,6 +15,7 @@ import {
 } from '../../platform/runs/runChecks';
 import type { RunDocument, RunOptions, RunStatus } from '../../core/ports/runStore';
 import { composition } from '../compositionRoot';
+import { incomingTraceparent } from '../../platform/telemetry';
 import { maxVisionBytes, runOptionsSchema } from '../../runs/runOptions';
 import { startRun } from '../../runs/startRun';
 import { maxJsonBytes, parseJson, readBody, validate } from './body';
@@ -40,7 +41,6 @@ export const startRunBodySchema = z
   .strict();
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
-const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 interface StartRequest {
   vision: string;
@@ -156,7 +156,6 @@ export const startRunHandler = handle('Runs.Start', async (call) => {
   if (key !== undefined && !idempotencyKeyPattern.test(key)) {
     throw validationProblem([{ field: 'Idempotency-Key', message: '1-200 visible ASCII characters' }]);
   }
-  const traceparent = call.request.headers.get('traceparent') ?? undefined;
   const request = await startRequest(call);
   checkModel(call, request.options);
   const { doc, created } = await startRun(composition().ports, call.client(), {
@@ -166,7 +165,8 @@ export const startRunHandler = handle('Runs.Start', async (call) => {
     runId: request.runId,
     options: request.options,
     idempotencyKey: key,
-    traceparent: traceparent && traceparentPattern.test(traceparent) ? traceparent : undefined,
+    // The run continues the request's trace: the invocation's in Azure, the `traceparent` header locally.
+    traceparent: incomingTraceparent(call.request.headers.get('traceparent')),
   });
   call.context.log(
     `run ${doc.id} ${created ? 'started' : 'requested again'} for tenant ${tenantId} by ${subject}`,

@@ -1,8 +1,10 @@
-/** What the exporter needs from `APPLICATIONINSIGHTS_CONNECTION_STRING` and `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`. */
+/** What the exporters need from `APPLICATIONINSIGHTS_CONNECTION_STRING` and `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`. */
 export interface IngestionSettings {
   instrumentationKey: string;
   /** Base URL without a trailing slash; envelopes go to `<ingestionEndpoint>/v2.1/track`. */
   ingestionEndpoint: string;
+  /** The Entra ID audience of a sovereign cloud's ingestion, when the connection string names one. */
+  aadAudience?: string;
   /** Entra ID (AAD) authentication for ingestion, with an optional user-assigned identity's client id. */
   aad?: { clientId?: string };
 }
@@ -60,8 +62,8 @@ export function readIngestionSettings(
   } catch {
     throw new TelemetrySettingsError(setting, 'IngestionEndpoint is not a URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new TelemetrySettingsError(setting, 'IngestionEndpoint must be http(s)');
+  // The exporter sends over TLS only (it rewrites http:// to https://), so a plain-HTTP endpoint is refused here.
+  if (url.protocol !== 'https:') throw new TelemetrySettingsError(setting, 'IngestionEndpoint must be https');
   if (url.search || url.hash)
     throw new TelemetrySettingsError(setting, 'IngestionEndpoint must not carry a query or fragment');
 
@@ -69,6 +71,8 @@ export function readIngestionSettings(
     instrumentationKey,
     ingestionEndpoint: url.toString().replace(/\/+$/, ''),
   };
+  const aadAudience = parts.get('aadaudience');
+  if (aadAudience) settings.aadAudience = aadAudience;
   const auth = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING;
   if (auth !== undefined && auth.trim() !== '') {
     const authSetting = 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING';
@@ -82,4 +86,16 @@ export function readIngestionSettings(
     settings.aad = clientId ? { clientId } : {};
   }
   return settings;
+}
+
+/**
+ * The connection string handed to the Azure Monitor exporters, rebuilt from the checked settings: only the keys
+ * the exporters read, and the instrumentation key in lowercase, the only form their parser accepts.
+ */
+export function exporterConnectionString(settings: IngestionSettings): string {
+  return [
+    `InstrumentationKey=${settings.instrumentationKey.toLowerCase()}`,
+    `IngestionEndpoint=${settings.ingestionEndpoint}`,
+    ...(settings.aadAudience ? [`AADAudience=${settings.aadAudience}`] : []),
+  ].join(';');
 }

@@ -1,6 +1,6 @@
-// The factory's telemetry API: Application Insights items over W3C trace context, one trace per run.
+// Application Insights through OpenTelemetry: settings, the exporter pipeline, W3C trace context, the recording API.
 export * from './traceContext';
+export * from './incomingTrace';
 export * from './connectionString';
-export * from './breezeExporter';
+export * from './pipeline';
 export * from './telemetry';
-export * from './factoryTelemetry';

@@ -1,18 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { hostname } from 'node:os';
-import { aadTokenSource, BreezeExporter, type Envelope, type ExporterOptions } from './breezeExporter';
-import { readIngestionSettings, type IngestionSettings } from './connectionString';
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Context,
+  type Histogram,
+} from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { readIngestionSettings } from './connectionString';
+import { createPipeline, type Pipeline, type PipelineOptions } from './pipeline';
 import type { SpanContext } from './traceContext';
 
-/** Dimensions every factory item carries where they apply (the workbook and alerts filter on them). */
-export interface Dimensions {
-  runId?: string;
-  tenantId?: string;
-  phase?: string;
-  agent?: string;
-  gate?: string;
-  [key: string]: string | number | boolean | undefined;
-}
+/** Dimensions (`customDimensions`) of a telemetry item. */
+export type Dimensions = Record<string, string | number | boolean | undefined>;
 
 /** Where a piece of work sits: its span and the dimensions its telemetry inherits. */
 export interface Scope {
@@ -21,27 +25,24 @@ export interface Scope {
 }
 
 export interface SpanOptions {
-  /** `request` for the run, `dependency` for everything inside it. */
-  kind: 'request' | 'dependency';
+  /** `request` for a whole operation, `dependency` for work inside one, `message` for a message sent. */
+  kind: 'request' | 'dependency' | 'message';
   name: string;
   span: SpanContext;
   dims: Dimensions;
-  /** Dependency type shown in Application Insights (`InProc`, `Azure Service Bus`, ...). */
-  type?: string;
-  target?: string;
-  data?: string;
 }
 
-export const cloudRole = 'software-factory';
-const sdkVersion = 'node-factory:1';
-
-function duration(ms: number): string {
-  const total = Math.max(0, Math.round(ms));
-  const days = Math.floor(total / 86400000);
-  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  const hms = `${pad(Math.floor(total / 3600000) % 24)}:${pad(Math.floor(total / 60000) % 60)}:${pad(Math.floor(total / 1000) % 60)}.${pad(total % 1000, 3)}`;
-  return days ? `${days}.${hms}` : hms;
-}
+// Application Insights makes requests of server spans, and dependencies of internal and producer spans.
+const spanKinds = { request: SpanKind.SERVER, dependency: SpanKind.INTERNAL, message: SpanKind.PRODUCER };
+const severities = [
+  SeverityNumber.DEBUG,
+  SeverityNumber.INFO,
+  SeverityNumber.WARN,
+  SeverityNumber.ERROR,
+  SeverityNumber.FATAL,
+];
+/** The attribute that makes the Azure Monitor log exporter send a log item as a custom event of that name. */
+const customEventName = 'microsoft.custom_event.name';
 
 function properties(dims: Dimensions): Record<string, string> {
   const out: Record<string, string> = {};
@@ -50,21 +51,34 @@ function properties(dims: Dimensions): Record<string, string> {
   return out;
 }
 
+/** An OpenTelemetry context whose current span is `span` (remote: recorded elsewhere, or later). */
+function contextOf(span: Pick<SpanContext, 'traceId' | 'spanId' | 'sampled'> | undefined): Context {
+  if (!span) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    traceFlags: span.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    isRemote: true,
+  });
+}
+
 /**
- * The factory's telemetry: requests, dependencies, custom events, metrics and traces as Application Insights
- * items, correlated by W3C trace context (`operation_Id` = trace id, `operation_ParentId` = parent span).
- * Without a connection string it is off and every call is a cheap no-op.
+ * Requests, dependencies, custom events, metrics and traces sent to Application Insights through OpenTelemetry,
+ * correlated by W3C trace context (`operation_Id` = trace id, `operation_ParentId` = parent span). Spans get the
+ * ids their `SpanContext` names. Without a connection string it is off and every call is a cheap no-op.
  */
 export class Telemetry {
   private readonly storage = new AsyncLocalStorage<Scope>();
+  private readonly histograms = new Map<string, Histogram>();
   readonly enabled: boolean;
-  readonly roleInstance = hostname();
 
-  constructor(
-    private readonly exporter?: { export(envelope: Envelope): void; flush(): Promise<void> },
-    private readonly iKey = '',
-  ) {
-    this.enabled = Boolean(exporter);
+  constructor(private readonly pipeline?: Pipeline) {
+    this.enabled = Boolean(pipeline);
+  }
+
+  /** Where log records of other code (the Functions instrumentation) go; undefined when telemetry is off. */
+  get loggerProvider(): LoggerProvider | undefined {
+    return this.pipeline?.loggerProvider;
   }
 
   /** The scope the current async work runs in (set by `withSpan`). */
@@ -79,86 +93,45 @@ export class Telemetry {
     success: (result: T) => boolean = () => true,
   ): Promise<T> {
     const scope: Scope = { span: options.span, dims: options.dims };
-    const started = new Date();
+    const span = this.start(options, new Date());
+    // The span is current for OpenTelemetry too, so log records made inside it (context.log) join it.
+    const run = () => this.storage.run(scope, () => fn(scope));
     try {
-      const result = await this.storage.run(scope, () => fn(scope));
-      this.span(options, started, Date.now() - started.getTime(), success(result));
+      const result = await (span ? context.with(trace.setSpan(context.active(), span), run) : run());
+      this.end(span, success(result));
       return result;
     } catch (error) {
-      this.span(options, started, Date.now() - started.getTime(), false, error as Error);
+      this.end(span, false, error as Error);
       throw error;
     }
   }
 
   /** Records a span that already happened (a phase, the run), with its own start and duration. */
-  span(options: SpanOptions, start: Date, durationMs: number, success: boolean, error?: Error): void {
-    if (!this.enabled) return;
-    const dims = properties({
-      ...options.dims,
-      ...(error ? { error: `${error.name}: ${error.message}`.slice(0, 1000) } : {}),
-    });
-    const common = {
-      ver: 2,
-      id: options.span.spanId,
-      name: options.name,
-      duration: duration(durationMs),
-      success,
-      properties: dims,
-    };
-    if (options.kind === 'request') {
-      this.send(
-        'Request',
-        'RequestData',
-        start,
-        options.span,
-        { ...common, responseCode: success ? '0' : '1', source: options.target },
-        options.name,
-      );
-    } else {
-      this.send(
-        'RemoteDependency',
-        'RemoteDependencyData',
-        start,
-        options.span,
-        {
-          ...common,
-          resultCode: success ? '0' : '1',
-          type: options.type ?? 'InProc',
-          target: options.target,
-          data: options.data,
-        },
-        options.name,
-      );
-    }
+  span(options: SpanOptions, start: Date, durationMs: number, success: boolean): void {
+    this.end(this.start(options, start), success, undefined, start.getTime() + Math.max(0, durationMs));
   }
 
   /** A custom event; parented to `scope` (or the ambient scope) so it joins the run's operation. */
-  event(
-    name: string,
-    dims: Dimensions = {},
-    measurements: Record<string, number> = {},
-    scope = this.current(),
-    at = new Date(),
-  ): void {
-    if (!this.enabled) return;
-    const parent = scope?.span;
-    this.send('Event', 'EventData', at, parent && { ...parent, parentSpanId: parent.spanId }, {
-      ver: 2,
-      name,
-      properties: properties({ ...scope?.dims, ...dims }),
-      measurements,
+  event(name: string, dims: Dimensions = {}, scope = this.current(), at = new Date()): void {
+    this.pipeline?.logger.emit({
+      timestamp: at,
+      attributes: { ...properties({ ...scope?.dims, ...dims }), [customEventName]: name },
+      context: contextOf(scope?.span),
     });
   }
 
-  /** One measurement of a custom metric (customMetrics: value, valueSum and valueCount all come from it). */
-  metric(name: string, value: number, dims: Dimensions = {}, scope = this.current(), at = new Date()): void {
-    if (!this.enabled || !Number.isFinite(value)) return;
-    const parent = scope?.span;
-    this.send('Metric', 'MetricData', at, parent && { ...parent, parentSpanId: parent.spanId }, {
-      ver: 2,
-      metrics: [{ name, kind: 0, value, count: 1 }],
-      properties: properties({ ...scope?.dims, ...dims }),
-    });
+  /**
+   * One measurement of a custom metric. Measurements with the same name and dimensions in one export interval
+   * are sent as one aggregate (customMetrics `valueSum`, `valueCount`); metrics carry no operation id.
+   */
+  metric(name: string, value: number, dims: Dimensions = {}, scope = this.current()): void {
+    if (!this.pipeline || !Number.isFinite(value)) return;
+    let histogram = this.histograms.get(name);
+    if (!histogram) {
+      histogram = this.pipeline.meter.createHistogram(name);
+      this.histograms.set(name, histogram);
+    }
+    histogram.record(value, properties({ ...scope?.dims, ...dims }));
   }
 
   /** A trace message (severity 0 verbose … 4 critical). */
@@ -168,65 +141,53 @@ export class Telemetry {
     dims: Dimensions = {},
     scope = this.current(),
   ): void {
-    if (!this.enabled) return;
-    const parent = scope?.span;
-    this.send('Message', 'MessageData', new Date(), parent && { ...parent, parentSpanId: parent.spanId }, {
-      ver: 2,
-      message: message.slice(0, 32768),
-      severityLevel,
-      properties: properties({ ...scope?.dims, ...dims }),
+    this.pipeline?.logger.emit({
+      body: message.slice(0, 32768),
+      severityNumber: severities[severityLevel],
+      attributes: properties({ ...scope?.dims, ...dims }),
+      context: contextOf(scope?.span),
     });
   }
 
+  /** Sends everything recorded so far; resolves when ingestion has answered. */
   flush(): Promise<void> {
-    return this.exporter ? this.exporter.flush() : Promise.resolve();
+    return this.pipeline ? this.pipeline.flush() : Promise.resolve();
   }
 
-  private send(
-    type: string,
-    baseType: Envelope['data']['baseType'],
-    time: Date,
-    span: SpanContext | undefined,
-    baseData: Record<string, unknown>,
-    operationName?: string,
-  ): void {
-    const tags: Record<string, string> = {
-      'ai.cloud.role': cloudRole,
-      'ai.cloud.roleInstance': this.roleInstance,
-      'ai.internal.sdkVersion': sdkVersion,
-    };
-    if (span) {
-      tags['ai.operation.id'] = span.traceId;
-      if (span.parentSpanId) tags['ai.operation.parentId'] = span.parentSpanId;
-    }
-    if (operationName) tags['ai.operation.name'] = operationName;
-    this.exporter!.export({
-      name: `Microsoft.ApplicationInsights.${type}`,
-      time: time.toISOString(),
-      iKey: this.iKey,
-      sampleRate: 100,
-      tags,
-      data: {
-        baseType,
-        baseData: Object.fromEntries(Object.entries(baseData).filter(([, v]) => v !== undefined)),
-      },
-    });
+  /** Flushes and stops the exporters (a process or test that is done with this telemetry). */
+  shutdown(): Promise<void> {
+    return this.pipeline ? this.pipeline.shutdown() : Promise.resolve();
+  }
+
+  private start(options: SpanOptions, startTime: Date) {
+    if (!this.pipeline) return undefined;
+    const { tracer, ids } = this.pipeline;
+    const { traceId, spanId, parentSpanId, sampled } = options.span;
+    const parent = parentSpanId ? contextOf({ traceId, spanId: parentSpanId, sampled }) : ROOT_CONTEXT;
+    return ids.use({ traceId, spanId }, () =>
+      tracer.startSpan(
+        options.name,
+        { kind: spanKinds[options.kind], startTime, attributes: properties(options.dims) },
+        parent,
+      ),
+    );
+  }
+
+  private end(span: ReturnType<Telemetry['start']>, success: boolean, error?: Error, endTime?: number): void {
+    if (!span) return;
+    if (error) span.setAttribute('error', `${error.name}: ${error.message}`.slice(0, 1000));
+    span.setStatus({ code: success ? SpanStatusCode.OK : SpanStatusCode.ERROR });
+    span.end(endTime);
   }
 }
 
 /** Telemetry from settings: off without `APPLICATIONINSIGHTS_CONNECTION_STRING`; AAD ingestion when asked. */
 export function createTelemetry(
   env: Record<string, string | undefined> = process.env,
-  options: ExporterOptions = {},
+  options: PipelineOptions = {},
 ): Telemetry {
-  const settings: IngestionSettings | undefined = readIngestionSettings(env);
-  if (!settings) return new Telemetry();
-  const tokenSource =
-    options.tokenSource ?? (settings.aad ? aadTokenSource(settings.aad.clientId) : undefined);
-  return new Telemetry(
-    new BreezeExporter(settings, { ...options, tokenSource }),
-    settings.instrumentationKey,
-  );
+  const settings = readIngestionSettings(env);
+  return settings ? new Telemetry(createPipeline(settings, options)) : new Telemetry();
 }
 
 let current: Telemetry | undefined;

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../platform/files/atomicWrite';
 import type { ActivityExecution } from '../../core/ports/activityTrace';
 import type { ArtifactStore, StoredArtifact } from '../../core/ports/artifactStore';
 import type { RunStore } from '../../core/ports/runStore';
-import { runOperationId } from '../../platform/telemetry';
+import { runOperationId } from '../../telemetry';
 import { effectiveStatus } from '../runView';
 import { renderRunReport, type ReportData } from './renderReport';
 

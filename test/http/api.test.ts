@@ -435,10 +435,12 @@ describe('a run waiting for approval of architecture', () => {
   let runId: string;
   let started: Reply;
   const body = { vision: shortVision, name: 'HTTP API run', options: { approvals: ['architecture'] } };
+  const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
 
   beforeAll(async () => {
     started = await sendJson(api.url, 'POST', '/api/runs', tokens.a, body, {
       'idempotency-key': 'api-test-run-1',
+      traceparent: `00-${callerTrace}-00f067aa0ba902b7-01`,
     });
     runId = started.json.runId;
     await eventually(
@@ -592,6 +594,13 @@ describe('a run waiting for approval of architecture', () => {
         (e: { subject: string; tenantid: string }) => e.subject === runId && e.tenantid === 'tenant-a',
       ),
     ).toBe(true);
+  });
+
+  test("the run continues the caller's W3C trace: its events carry the caller's trace id", async () => {
+    const reply = await send(api.url, 'GET', `/api/runs/${runId}/events`, { token: tokens.a });
+    const traces = reply.json.events.map((e: { traceparent?: string }) => e.traceparent?.split('-')[1]);
+    expect(traces.length).toBeGreaterThan(0);
+    expect(new Set(traces)).toEqual(new Set([callerTrace]));
   });
 
   test('the trace lists the run and phase orchestrations and their activity executions', async () => {

@@ -58,6 +58,11 @@ describe('host.json', () => {
     });
   });
 
+  it('exports the host telemetry through OpenTelemetry, leaving worker logs to the worker', () => {
+    // The worker's Functions instrumentation sends context.log itself; in this mode the host does not repeat it.
+    expect(host.telemetryMode).toBe('OpenTelemetry');
+  });
+
   it('samples telemetry but never requests or exceptions', () => {
     const logging = host.logging as Node;
     const sampling = (logging.applicationInsights as Node).samplingSettings as Node;

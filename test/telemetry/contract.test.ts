@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { metricNames } from '../../platform/telemetry';
+import { metricNames } from '../../telemetry';
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -18,7 +18,7 @@ function namesIn(kql: string): string[] {
   return [...single, ...lists];
 }
 
-describe('the telemetry contract (ADR 0017, ADR 0060)', () => {
+describe('the telemetry contract (ADR 0017, ADR 0061)', () => {
   it('knows the factory events', () => {
     expect(eventNames).toEqual(
       expect.arrayContaining([

@@ -5,15 +5,10 @@ import { composeFromSettings } from '../../functions/compositionRoot';
 import { EmbeddedFactory } from '../../local/embeddedFactory';
 import { createPorts, type Ports } from '../../platform/config';
 import { runInstanceId } from '../../platform/runs/instanceIds';
-import {
-  createTelemetry,
-  flushTelemetry,
-  metricNames,
-  useTelemetry,
-  type Envelope,
-} from '../../platform/telemetry';
+import { createTelemetry, flushTelemetry, telemetry, useTelemetry } from '../../platform/telemetry';
 import { startRun } from '../../runs/startRun';
-import { startIngestionServer, type IngestionServer } from './ingestionServer';
+import { metricNames } from '../../telemetry';
+import { startIngestionServer, type Envelope, type IngestionServer } from './ingestionServer';
 
 const vision = `# PlotShare
 
@@ -32,8 +27,10 @@ const callerSpan = '00f067aa0ba902b7';
 const iKey = '11111111-2222-4333-8444-555555555555';
 
 const dims = (e: Envelope) => (e.data.baseData.properties ?? {}) as Record<string, string>;
-const byType = (envelopes: Envelope[], baseType: Envelope['data']['baseType']) =>
+const byType = (envelopes: Envelope[], baseType: string) =>
   envelopes.filter((e) => e.data.baseType === baseType);
+const named = (envelopes: Envelope[], prefix: string) =>
+  envelopes.filter((e) => String(e.data.baseData.name).startsWith(prefix));
 
 describe('telemetry of a factory run, end to end', () => {
   let home: string;
@@ -47,12 +44,13 @@ describe('telemetry of a factory run, end to end', () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'factory-telemetry-'));
     ingestion = await startIngestionServer();
+    // The exporters' own intervals: items go out in batches while the run goes on, the rest at the flush.
     useTelemetry(
       createTelemetry(
         {
-          APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${iKey};IngestionEndpoint=${ingestion.url}/;LiveEndpoint=https://example.invalid/`,
+          APPLICATIONINSIGHTS_CONNECTION_STRING: `${ingestion.connectionString(iKey)};LiveEndpoint=https://x/`,
         },
-        { flushIntervalMs: 100, maxBatch: 50 },
+        ingestion.options,
       ),
     );
     ports = createPorts({}, home);
@@ -72,7 +70,7 @@ describe('telemetry of a factory run, end to end', () => {
   afterAll(async () => {
     await factory?.stop();
     await ports?.close();
-    await flushTelemetry();
+    await telemetry().shutdown();
     useTelemetry(undefined);
     await ingestion?.close();
     rmSync(home, { recursive: true, force: true });
@@ -92,7 +90,10 @@ describe('telemetry of a factory run, end to end', () => {
   });
 
   it('puts every item of the run into one operation: the starter trace id', () => {
-    const ofRun = ingestion.envelopes.filter((e) => dims(e).runId === runId);
+    // Metrics are aggregates, not items of an operation: they carry the run in their dimensions only.
+    const ofRun = ingestion.envelopes.filter(
+      (e) => dims(e).runId === runId && e.data.baseType !== 'MetricData',
+    );
     expect(ofRun.length).toBeGreaterThan(20);
     expect(new Set(ofRun.map((e) => e.tags['ai.operation.id']))).toEqual(new Set([traceId]));
   });
@@ -106,12 +107,12 @@ describe('telemetry of a factory run, end to end', () => {
     expect(dims(run)).toMatchObject({ runId, tenantId: 'acme' });
 
     const dependencies = byType(ingestion.envelopes, 'RemoteDependencyData');
-    const phaseSpans = dependencies.filter((d) => d.data.baseData.type === 'Phase');
+    const phaseSpans = named(dependencies, 'phase ');
     expect(phaseSpans.map((p) => dims(p).phase)).toEqual(expect.arrayContaining(['vision-to-architecture']));
     for (const phase of phaseSpans) expect(phase.tags['ai.operation.parentId']).toBe(run.data.baseData.id);
     const phaseIds = new Set(phaseSpans.map((p) => p.data.baseData.id));
 
-    const agents = dependencies.filter((d) => d.data.baseData.type === 'Agent');
+    const agents = named(dependencies, 'agent ');
     expect(agents.length).toBeGreaterThan(3);
     for (const agent of agents) {
       expect(phaseIds.has(agent.tags['ai.operation.parentId'])).toBe(true);
@@ -119,11 +120,11 @@ describe('telemetry of a factory run, end to end', () => {
       expect(dims(agent).agent).toBeTruthy();
       expect(dims(agent).phase).toBeTruthy();
     }
-    const gates = dependencies.filter((d) => d.data.baseData.type === 'QualityGate');
+    const gates = named(dependencies, 'quality gate ');
     expect(gates.length).toBe(phaseSpans.length);
     for (const gate of gates) expect(phaseIds.has(gate.tags['ai.operation.parentId'])).toBe(true);
 
-    const publishes = dependencies.filter((d) => String(d.data.baseData.name).startsWith('publish factory.'));
+    const publishes = named(dependencies, 'publish factory.');
     expect(publishes.map((p) => p.data.baseData.name)).toEqual(
       expect.arrayContaining([
         'publish factory.RunStarted',
@@ -152,22 +153,22 @@ describe('telemetry of a factory run, end to end', () => {
   });
 
   it('sends the metrics: agent duration, tokens per agent, phase duration, gate pass rate and the run totals', () => {
+    // Each metric data point aggregates the measurements with the same dimensions in one export interval.
     const metrics = byType(ingestion.envelopes, 'MetricData').map((e) => ({
-      ...(e.data.baseData.metrics as Array<{ name: string; value: number }>)[0],
+      ...(e.data.baseData.metrics as Array<{ name: string; value: number; count: number }>)[0],
       dims: dims(e),
-      op: e.tags['ai.operation.id'],
     }));
-    const named = (name: string) => metrics.filter((m) => m.name === name);
-    expect(named(metricNames.agentDuration).length).toBeGreaterThan(3);
+    const points = (name: string) => metrics.filter((m) => m.name === name && m.dims.runId === runId);
+    const count = (name: string) => points(name).reduce((sum, m) => sum + m.count, 0);
+    expect(count(metricNames.agentDuration)).toBeGreaterThan(3);
     expect(
-      named(metricNames.tokensUsed).every((m) => m.dims.agent && m.dims.phase && m.dims.tenantId === 'acme'),
+      points(metricNames.tokensUsed).every((m) => m.dims.agent && m.dims.phase && m.dims.tenantId === 'acme'),
     ).toBe(true);
-    expect(named(metricNames.tokensUsed).length).toBe(named(metricNames.agentDuration).length);
-    expect(named(metricNames.phaseDuration).length).toBeGreaterThan(0);
-    expect(named(metricNames.gatePassRate).every((m) => m.value === 0 || m.value === 1)).toBe(true);
-    expect(named(metricNames.iterationsPerRun)).toEqual([expect.objectContaining({ value: 1 })]);
-    expect(named(metricNames.runAgentCalls)[0].value).toBe(named(metricNames.agentDuration).length);
-    expect(metrics.every((m) => m.op === traceId)).toBe(true);
+    expect(count(metricNames.tokensUsed)).toBe(count(metricNames.agentDuration));
+    expect(count(metricNames.phaseDuration)).toBeGreaterThan(0);
+    expect(points(metricNames.gatePassRate).every((m) => m.value >= 0 && m.value <= m.count)).toBe(true);
+    expect(points(metricNames.iterationsPerRun)).toEqual([expect.objectContaining({ value: 1, count: 1 })]);
+    expect(points(metricNames.runAgentCalls)[0].value).toBe(count(metricNames.agentDuration));
   });
 
   it('gives each published CloudEvent the traceparent of its publishing span', async () => {

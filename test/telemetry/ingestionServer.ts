@@ -1,23 +1,75 @@
-import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Envelope } from '../../platform/telemetry';
+import type { PipelineOptions } from '../../platform/telemetry';
+
+/** One telemetry item as the ingestion endpoint receives it: the documented `POST /v2.1/track` body is an array. */
+export interface Envelope {
+  name: string;
+  time: string;
+  iKey: string;
+  sampleRate?: number;
+  tags: Record<string, string>;
+  data: { baseType: string; baseData: Record<string, unknown> };
+}
 
 /** A local stand-in for the Application Insights ingestion endpoint: records every envelope it is sent. */
 export interface IngestionServer {
+  /** `https://127.0.0.1:<port>`: the exporters send over TLS only. */
   url: string;
+  /** A connection string pointing at this server. */
+  connectionString(instrumentationKey: string): string;
+  /** Pipeline options that make the exporters trust this server and keep their retry files in a folder of its own. */
+  options: PipelineOptions;
   envelopes: Envelope[];
-  requests: Array<{ path: string; headers: Record<string, string | string[] | undefined> }>;
+  requests: Array<{ path: string; headers: IncomingHttpHeaders }>;
   /** Answers the next requests with these statuses (then 200 again). */
   failNext(...statuses: number[]): void;
   close(): Promise<void>;
 }
 
+/** A key and self-signed certificate for 127.0.0.1, made by openssl for this server only. */
+function loopbackCertificate(folder: string): { key: string; cert: string } {
+  const key = join(folder, 'key.pem');
+  const cert = join(folder, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
 export async function startIngestionServer(): Promise<IngestionServer> {
+  const folder = mkdtempSync(join(tmpdir(), 'factory-ingestion-'));
+  const { key, cert } = loopbackCertificate(folder);
   const envelopes: Envelope[] = [];
   const requests: IngestionServer['requests'] = [];
   const failures: number[] = [];
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -43,14 +95,21 @@ export async function startIngestionServer(): Promise<IngestionServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `https://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    connectionString: (instrumentationKey) =>
+      `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${url}/`,
+    options: { exporter: { tlsOptions: { ca: cert }, storageDirectory: join(folder, 'retry') } },
     envelopes,
     requests,
     failNext: (...statuses) => failures.push(...statuses),
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          rmSync(folder, { recursive: true, force: true });
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

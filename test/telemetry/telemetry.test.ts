@@ -1,19 +1,17 @@
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import {
-  BreezeExporter,
   createTelemetry,
+  exporterConnectionString,
   formatTraceparent,
+  incomingTraceparent,
   parseTraceparent,
   readIngestionSettings,
-  recordModelUsage,
-  runOperationId,
+  registerOpenTelemetryGlobals,
   RunTrace,
-  Telemetry,
-  traceAgent,
-  trackCommandDeadLettered,
-  useTelemetry,
-  type Envelope,
+  type Telemetry,
 } from '../../platform/telemetry';
-import { startIngestionServer, type IngestionServer } from './ingestionServer';
+import { startIngestionServer, type Envelope, type IngestionServer } from './ingestionServer';
 
 const iKey = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 
@@ -30,20 +28,30 @@ describe('connection string', () => {
     });
     expect(
       readIngestionSettings({
-        APPLICATIONINSIGHTS_CONNECTION_STRING: `instrumentationkey=${iKey}`,
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `instrumentationkey=${iKey};AADAudience=https://monitor.azure.us/`,
         APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${iKey}`,
       }),
     ).toEqual({
       instrumentationKey: iKey,
       ingestionEndpoint: 'https://dc.services.visualstudio.com',
+      aadAudience: 'https://monitor.azure.us/',
       aad: { clientId: iKey },
     });
+  });
+
+  it('hands the exporters only the keys they read, with the instrumentation key in lowercase', () => {
+    const settings = readIngestionSettings({
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${iKey.toUpperCase()};IngestionEndpoint=https://x.example/;LiveEndpoint=https://y/;AADAudience=https://monitor.azure.us/`,
+    })!;
+    expect(exporterConnectionString(settings)).toBe(
+      `InstrumentationKey=${iKey};IngestionEndpoint=https://x.example;AADAudience=https://monitor.azure.us/`,
+    );
   });
 
   it.each([
     ['IngestionEndpoint=https://x', /InstrumentationKey is missing/],
     ['InstrumentationKey=secret-value', /InstrumentationKey is not a GUID/],
-    [`InstrumentationKey=${iKey};IngestionEndpoint=ftp://x`, /IngestionEndpoint must be http\(s\)/],
+    [`InstrumentationKey=${iKey};IngestionEndpoint=http://x`, /IngestionEndpoint must be https/],
     [`InstrumentationKey=${iKey};IngestionEndpoint=not a url`, /IngestionEndpoint is not a URL/],
     ['garbage', /malformed/],
   ])('rejects %s clearly, without echoing values', (value, message) => {
@@ -109,197 +117,181 @@ describe('trace context', () => {
     });
     // A malformed value in a durable input cannot be refused any more: the run still gets one trace.
     expect(new RunTrace('run-1', 'garbage').traceId).toBe(a.traceId);
-    // Runs are traced by their instance id: two tenants' runs of one run id are two traces.
-    expect(runOperationId('tenant-a', 'run-1')).not.toBe(runOperationId('tenant-b', 'run-1'));
+  });
+
+  it("continues the invocation's trace context, else a valid traceparent header", () => {
+    registerOpenTelemetryGlobals();
+    const header = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(incomingTraceparent(header)).toBe(header);
+    expect(incomingTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01')).toBeUndefined();
+    expect(incomingTraceparent('not a traceparent')).toBeUndefined();
+    expect(incomingTraceparent(null)).toBeUndefined();
+    const invocation = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    expect(context.with(invocation, () => incomingTraceparent(header))).toBe(
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    );
   });
 });
 
-describe('Breeze exporter', () => {
+describe('telemetry through the Azure Monitor exporters', () => {
   let server: IngestionServer;
+  let t: Telemetry | undefined;
   beforeEach(async () => {
     server = await startIngestionServer();
   });
-  afterEach(() => server.close());
-
-  const envelope = (n: number): Envelope => ({
-    name: 'Microsoft.ApplicationInsights.Event',
-    time: new Date().toISOString(),
-    iKey,
-    tags: {},
-    data: { baseType: 'EventData', baseData: { ver: 2, name: `e${n}` } },
+  afterEach(async () => {
+    await t?.shutdown();
+    t = undefined;
+    await server.close();
   });
 
-  it('sends batches to /v2.1/track with a bearer token when AAD is configured', async () => {
-    const errors: string[] = [];
-    const exporter = new BreezeExporter(
-      { instrumentationKey: iKey, ingestionEndpoint: server.url },
+  /** Telemetry sending to the local endpoint; nothing is sent before `flush()`. */
+  const telemetryTo = (endpoint: IngestionServer, extra: { credential?: TokenCredential } = {}) =>
+    createTelemetry(
       {
-        maxBatch: 2,
-        flushIntervalMs: 60_000,
-        tokenSource: async () => 'token-1',
-        onError: (m) => errors.push(m),
+        APPLICATIONINSIGHTS_CONNECTION_STRING: endpoint.connectionString(iKey),
+        ...(extra.credential ? { APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' } : {}),
       },
+      { exporter: { ...endpoint.options.exporter, ...extra }, intervalMs: 60_000 },
     );
-    for (let i = 0; i < 5; i++) exporter.export(envelope(i));
-    await exporter.flush();
-    expect(server.envelopes.map((e) => e.data.baseData.name)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
-    expect(server.requests).toHaveLength(3);
-    expect(
-      server.requests.every((r) => r.headers.authorization === 'Bearer token-1' && r.path === '/v2.1/track'),
-    ).toBe(true);
-    expect(exporter.stats).toMatchObject({ sent: 5, rejected: 0, dropped: 0 });
-    expect(errors).toEqual([]);
-  });
+  const ofType = (baseType: string) => server.envelopes.filter((e) => e.data.baseType === baseType);
+  const props = (e: Envelope) => e.data.baseData.properties as Record<string, string>;
 
-  it('sends again once after a retriable answer, and drops after a permanent one', async () => {
-    const errors: string[] = [];
-    const exporter = new BreezeExporter(
-      { instrumentationKey: iKey, ingestionEndpoint: server.url },
-      { flushIntervalMs: 60_000, onError: (m) => errors.push(m) },
-    );
-    server.failNext(503);
-    exporter.export(envelope(1));
-    await exporter.flush();
-    expect(server.envelopes.map((e) => e.data.baseData.name)).toEqual(['e1']);
-    server.failNext(400);
-    exporter.export(envelope(2));
-    await exporter.flush();
-    expect(server.envelopes).toHaveLength(1);
-    expect(exporter.stats.rejected).toBe(1);
-    expect(errors.join('\n')).toMatch(/503[\s\S]*400/);
-  });
-
-  it('keeps items while the endpoint is unreachable and sends them at the next flush', async () => {
-    const errors: string[] = [];
-    const down = new BreezeExporter(
-      { instrumentationKey: iKey, ingestionEndpoint: 'http://127.0.0.1:1' },
-      { flushIntervalMs: 60_000, timeoutMs: 2000, onError: (m) => errors.push(m) },
-    );
-    down.export(envelope(7));
-    await down.flush();
-    expect(errors[0]).toMatch(/unreachable/);
-    expect(down.stats.failedRequests).toBe(1);
-    // The same items, now pointed at a live endpoint (as after a network blip).
-    Object.assign(down.settings, { ingestionEndpoint: server.url });
-    await down.flush();
-    expect(server.envelopes.map((e) => e.data.baseData.name)).toEqual(['e7']);
-  });
-
-  it('flushes on its own after the interval', async () => {
-    const exporter = new BreezeExporter(
-      { instrumentationKey: iKey, ingestionEndpoint: server.url },
-      { flushIntervalMs: 50 },
-    );
-    exporter.export(envelope(3));
-    for (let i = 0; i < 40 && server.envelopes.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(server.envelopes).toHaveLength(1);
-  });
-});
-
-describe('telemetry API', () => {
   it('is a no-op without a connection string', async () => {
-    const t = createTelemetry({});
-    expect(t.enabled).toBe(false);
+    const off = createTelemetry({});
+    expect(off.enabled).toBe(false);
     await expect(
-      t.withSpan({ kind: 'dependency', name: 'x', span: new RunTrace('r').run(), dims: {} }, async () => 42),
+      off.withSpan(
+        { kind: 'dependency', name: 'x', span: new RunTrace('r').run(), dims: {} },
+        async () => 42,
+      ),
     ).resolves.toBe(42);
-    await t.flush();
+    off.event('Nothing');
+    off.metric('Nothing', 1);
+    await off.flush();
   });
 
-  it('records spans with duration and failure, events and metrics under the ambient span', async () => {
-    const sent: Envelope[] = [];
-    const t = new Telemetry({ export: (e) => sent.push(e), flush: async () => undefined }, iKey);
-    const trace = new RunTrace('run-9');
-    const span = trace.child(trace.run());
+  it('records spans with the ids they are given, and events, metrics and traces under them, at flush', async () => {
+    t = telemetryTo(server);
+    const caller = '00f067aa0ba902b7';
+    const trace9 = new RunTrace('run-9', `00-4bf92f3577b34da6a3ce929d0e0e4736-${caller}-01`);
+    const span = trace9.child(trace9.phase('vision-to-architecture', 1, 1));
     await expect(
       t.withSpan(
         { kind: 'dependency', name: 'agent a', span, dims: { runId: 'run-9', agent: 'a' } },
         async () => {
-          t.event('Something', { extra: 'yes' });
-          t.metric('TokensUsed', 12);
+          t!.event('Something', { extra: 'yes' });
+          t!.metric('TokensUsed', 12);
+          t!.trace('careful', 2);
           throw new Error('boom');
         },
       ),
     ).rejects.toThrow('boom');
-    const [event, metric, dependency] = sent;
-    expect(event.data.baseData).toMatchObject({
-      name: 'Something',
-      properties: { runId: 'run-9', agent: 'a', extra: 'yes' },
-    });
-    expect(event.tags['ai.operation.parentId']).toBe(span.spanId);
-    expect(metric.data.baseData).toMatchObject({
-      metrics: [{ name: 'TokensUsed', value: 12, count: 1, kind: 0 }],
-    });
-    expect(dependency.data.baseData).toMatchObject({
-      id: span.spanId,
-      name: 'agent a',
-      success: false,
-      resultCode: '1',
-      type: 'InProc',
-      properties: { error: 'Error: boom' },
-    });
-    expect(dependency.data.baseData.duration).toMatch(/^00:00:\d\d\.\d{3}$/);
+    const started = new Date(Date.now() - 90_000);
+    t.span(
+      { kind: 'request', name: 'factory run', span: trace9.run(), dims: { runId: 'run-9' } },
+      started,
+      90_000,
+      true,
+    );
+    expect(server.envelopes).toEqual([]);
+    await t.flush();
+
+    expect(
+      server.envelopes.every((e) => e.iKey === iKey && e.tags['ai.cloud.role'] === 'software-factory'),
+    ).toBe(true);
+    expect(server.requests.every((r) => r.path === '/v2.1/track')).toBe(true);
+    const [dependency] = ofType('RemoteDependencyData');
+    expect(dependency.data.baseData).toMatchObject({ id: span.spanId, name: 'agent a', success: false });
+    expect(props(dependency)).toMatchObject({ runId: 'run-9', agent: 'a', error: 'Error: boom' });
     expect(dependency.tags).toMatchObject({
-      'ai.operation.id': trace.traceId,
-      'ai.operation.parentId': trace.run().spanId,
+      'ai.operation.id': trace9.traceId,
+      'ai.operation.parentId': span.parentSpanId,
     });
+    const [request] = ofType('RequestData');
+    expect(request.data.baseData).toMatchObject({
+      id: trace9.run().spanId,
+      name: 'factory run',
+      success: true,
+    });
+    expect(request.data.baseData.duration).toMatch(/^00:01:30/);
+    // The SDK keeps times in high resolution; the envelope's millisecond may round either way.
+    expect(Math.abs(new Date(request.time).getTime() - started.getTime())).toBeLessThanOrEqual(1);
+    expect(request.tags).toMatchObject({
+      'ai.operation.id': trace9.traceId,
+      'ai.operation.parentId': caller,
+    });
+
+    const [event] = ofType('EventData');
+    expect(event.data.baseData.name).toBe('Something');
+    expect(props(event)).toEqual({ runId: 'run-9', agent: 'a', extra: 'yes' });
+    expect(event.tags).toMatchObject({
+      'ai.operation.id': trace9.traceId,
+      'ai.operation.parentId': span.spanId,
+    });
+    const [message] = ofType('MessageData');
+    expect(message.data.baseData).toMatchObject({ message: 'careful', severityLevel: 'Warning' });
+    expect(message.tags['ai.operation.parentId']).toBe(span.spanId);
+    const tokens = ofType('MetricData').filter(
+      (e) => (e.data.baseData.metrics as Array<{ name: string }>)[0].name === 'TokensUsed',
+    );
+    expect(tokens).toHaveLength(1);
+    expect((tokens[0].data.baseData.metrics as unknown[])[0]).toMatchObject({ value: 12, count: 1 });
+    expect(props(tokens[0])).toEqual({ runId: 'run-9', agent: 'a' });
   });
 
-  it("adds the model usage reported inside an agent span to that agent's TokensUsed", async () => {
-    const sent: Envelope[] = [];
-    useTelemetry(new Telemetry({ export: (e) => sent.push(e), flush: async () => undefined }, iKey));
-    try {
-      const input = {
-        runId: 'run-3',
-        tenantId: 't',
-        phase: 'vision-to-architecture' as const,
-        iteration: 1,
-        attempt: 1,
-        model: 'azure-openai',
-        manifest: { path: 'm', sha256: 's', kind: 'context-manifest' as const },
-        inputs: [],
-        feedback: [],
-      };
-      await traceAgent('visionArchitect', input, async () => {
-        recordModelUsage({ promptTokens: 100, completionTokens: 20, estimatedCost: 0.01 });
-        recordModelUsage({ promptTokens: 5, completionTokens: 5 });
-      });
-      expect(() => recordModelUsage({ promptTokens: 1, completionTokens: 1 })).not.toThrow();
-      const metrics = sent
-        .filter((e) => e.data.baseType === 'MetricData')
-        .map((e) => ({
-          ...(e.data.baseData.metrics as Array<{ name: string; value: number }>)[0],
-          props: e.data.baseData.properties as Record<string, string>,
-        }));
-      expect(metrics.find((m) => m.name === 'TokensUsed')).toMatchObject({
-        value: 130,
-        props: {
-          agent: 'visionArchitect',
-          phase: 'vision-to-architecture',
-          tenantId: 't',
-          runId: 'run-3',
-          promptTokens: '105',
-          completionTokens: '25',
+  it("sends with the credential's Entra ID token when ingestion asks for AAD", async () => {
+    const scopes: string[] = [];
+    const credential: TokenCredential = {
+      getToken: async (scope): Promise<AccessToken> => {
+        scopes.push(...[scope].flat());
+        return { token: 'token-1', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    t = telemetryTo(server, { credential });
+    t.event('Authenticated');
+    await t.flush();
+    expect(ofType('EventData').map((e) => e.data.baseData.name)).toEqual(['Authenticated']);
+    expect(server.requests.every((r) => r.headers.authorization === 'Bearer token-1')).toBe(true);
+    expect(scopes[0]).toMatch(/^https:\/\/monitor\.azure\.com\/+\.default$/);
+  });
+
+  it('never fails the work it observes when ingestion refuses or cannot be reached', async () => {
+    t = telemetryTo(server);
+    server.failNext(400);
+    await expect(
+      t.withSpan(
+        { kind: 'dependency', name: 'work', span: new RunTrace('r').run(), dims: {} },
+        async () => 7,
+      ),
+    ).resolves.toBe(7);
+    await expect(t.flush()).resolves.toBeUndefined();
+    expect(server.requests).toHaveLength(1);
+    expect(server.envelopes).toEqual([]);
+
+    const unreachable = createTelemetry(
+      {
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${iKey};IngestionEndpoint=https://127.0.0.1:9`,
+      },
+      {
+        exporter: {
+          ...server.options.exporter,
+          retryOptions: { maxRetries: 0 },
+          disableOfflineStorage: true,
         },
-      });
-      expect(metrics.find((m) => m.name === 'EstimatedCost')).toMatchObject({ value: 0.01 });
-      trackCommandDeadLettered({
-        type: 'StartRun',
-        runId: 'run-3',
-        tenantId: 't',
-        reason: 'invalid',
-        description: 'vision: empty',
-      });
-      const dead = sent.filter((e) => JSON.stringify(e).includes('CommandsDeadLettered'));
-      expect(dead).toHaveLength(1);
-      expect(dead[0].tags['ai.operation.id']).toBe(runOperationId('t', 'run-3'));
-      await expect(
-        traceAgent('x', input, async () => {
-          recordModelUsage({ promptTokens: -1, completionTokens: 0 });
-        }),
-      ).rejects.toThrow(/non-negative/);
+        intervalMs: 60_000,
+      },
+    );
+    try {
+      unreachable.event('Lost');
+      await expect(unreachable.flush()).resolves.toBeUndefined();
     } finally {
-      useTelemetry(undefined);
+      await unreachable.shutdown();
     }
   });
 });
