@@ -1,7 +1,7 @@
 import type { AgentActivityInput } from '../core/workflowContracts';
 import { telemetry, type Dimensions, type Scope } from '../platform/telemetry';
 import { metricNames } from './metricNames';
-import { runDims, runTrace } from './runSpans';
+import { phaseWork } from './runSpans';
 
 interface Usage {
   promptTokens: number;
@@ -23,15 +23,9 @@ export async function traceAgent<T>(
   succeeded: (result: T) => boolean = () => true,
 ): Promise<T> {
   const t = telemetry();
-  const trace = runTrace(input);
-  const span = trace.child(trace.phase(input.phase, input.iteration, input.attempt));
-  const dims: Dimensions = {
-    ...runDims(input.runId, input.tenantId, input.phase),
-    agent,
-    iteration: input.iteration,
-    attempt: input.attempt,
-    model: input.model,
-  };
+  const work = phaseWork(input);
+  const span = work.span;
+  const dims: Dimensions = { ...work.dims, agent, model: input.model };
   const usage: Usage = { promptTokens: 0, completionTokens: 0, estimatedCost: 0 };
   const started = Date.now();
   let failed = false;

@@ -1,7 +1,7 @@
 import type { GateActivityInput } from '../core/workflowContracts';
 import { telemetry, type Dimensions } from '../platform/telemetry';
 import { metricNames } from './metricNames';
-import { gateOf, runDims, runTrace } from './runSpans';
+import { gateOf, phaseWork } from './runSpans';
 
 /** The quality gate's evaluation as a dependency under the phase span, and its pass-rate measurement. */
 export async function traceGate<T extends { passed: boolean }>(
@@ -9,14 +9,9 @@ export async function traceGate<T extends { passed: boolean }>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const t = telemetry();
-  const trace = runTrace(input);
-  const span = trace.child(trace.phase(input.phase, input.iteration, input.attempt));
-  const dims: Dimensions = {
-    ...runDims(input.runId, input.tenantId, input.phase),
-    gate: gateOf.get(input.phase),
-    iteration: input.iteration,
-    attempt: input.attempt,
-  };
+  const work = phaseWork(input);
+  const span = work.span;
+  const dims: Dimensions = { ...work.dims, gate: gateOf.get(input.phase) };
   const result = await t.withSpan(
     { kind: 'dependency', name: `quality gate ${input.phase}`, span, dims },
     fn,

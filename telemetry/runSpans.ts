@@ -1,5 +1,5 @@
 import { phases } from '../core/phases';
-import type { PublishEventInput } from '../core/workflowContracts';
+import type { PhaseInput, PublishEventInput } from '../core/workflowContracts';
 import { runInstanceId } from '../platform/runs/instanceIds';
 import {
   deterministicSpanId,
@@ -20,6 +20,21 @@ export const gateOf = new Map<string, string>(phases.map((p) => [p.id, p.approva
 /** The trace of a tenant's run, keyed by the run's instance id. */
 export function runTrace(input: { tenantId: string; runId: string; traceparent?: string }): RunTrace {
   return new RunTrace(runInstanceId(input.tenantId, input.runId), input.traceparent);
+}
+
+/** A phase attempt's work (an agent, the gate): its own span under the phase span, with the run's dimensions. */
+export function phaseWork(
+  input: Pick<PhaseInput, 'runId' | 'tenantId' | 'traceparent' | 'phase' | 'iteration' | 'attempt'>,
+): { span: SpanContext; dims: Dimensions } {
+  const trace = runTrace(input);
+  return {
+    span: trace.child(trace.phase(input.phase, input.iteration, input.attempt)),
+    dims: {
+      ...runDims(input.runId, input.tenantId, input.phase),
+      iteration: input.iteration,
+      attempt: input.attempt,
+    },
+  };
 }
 
 /** The run's trace id: the Application Insights `operation_Id` of everything the run records. */

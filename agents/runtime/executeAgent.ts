@@ -1,16 +1,9 @@
 import type { AgentDefinition, AgentResult } from '../../core/agent';
+import type { UsageTotals } from '../../core/ports/runStore';
 import type { RecordingAgentContext } from './agentContext';
 
 /** What a language model cost for one agent run (all zero for the blueprint engine). */
-export interface ModelUsage {
-  /** Model calls made, schema retries included; a cache hit makes none. */
-  calls: number;
-  cacheHits: number;
-  promptTokens: number;
-  completionTokens: number;
-  /** Prompt tokens the service served from its prompt cache (part of `promptTokens`). */
-  cachedTokens: number;
-  estimatedCost: number;
+export interface ModelUsage extends UsageTotals {
   deployment?: string;
 }
 

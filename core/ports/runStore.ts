@@ -53,10 +53,12 @@ export interface RunCounters {
 
 /** Language-model use of one agent or phase, summed over its calls. */
 export interface UsageTotals {
+  /** Model calls made, schema retries included; a cache hit makes none. */
   calls: number;
   cacheHits: number;
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens the service served from its prompt cache (part of `promptTokens`). */
   cachedTokens: number;
   estimatedCost: number;
 }

@@ -154,6 +154,23 @@ export function formatElapsed(ms: number): string {
 
 const colors = { green: 32, red: 31, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
 const spinner = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+type Mark = [keyof typeof colors, string];
+
+/** Each state's colour and glyph; what is under way shows the spinner's current frame. */
+const phaseMarks = (spin: string): Record<PhaseLine['state'], Mark> => ({
+  passed: ['green', '✔'],
+  failed: ['red', '✘'],
+  rejected: ['red', '✘'],
+  running: ['cyan', spin],
+  'waiting for approval': ['yellow', '⏸'],
+  'not started': ['dim', '○'],
+});
+const agentMarks = (spin: string): Record<AgentLine['state'], Mark> => ({
+  done: ['green', '✓'],
+  running: ['cyan', spin],
+  retrying: ['yellow', '↻'],
+  failed: ['red', '✗'],
+});
 
 /**
  * The run as lines of text: a header, then each phase with its agents, gate and approval. `color` adds ANSI
@@ -185,16 +202,7 @@ export function renderRunView(
     `${paint('bold', snapshot.title)}  ${paint(statusColor, snapshot.status)}  ${paint('dim', `${snapshot.runId} · iteration ${snapshot.iteration}/${snapshot.iterations} · ${formatElapsed(snapshot.ms)} · ${counters}`)}`,
   );
   for (const phase of snapshot.phases) {
-    const icon =
-      phase.state === 'passed'
-        ? paint('green', '✔')
-        : phase.state === 'failed' || phase.state === 'rejected'
-          ? paint('red', '✘')
-          : phase.state === 'running'
-            ? paint('cyan', spin)
-            : phase.state === 'waiting for approval'
-              ? paint('yellow', '⏸')
-              : paint('dim', '○');
+    const icon = paint(...phaseMarks(spin)[phase.state]);
     const where = phase.attempt
       ? paint(
           'dim',
@@ -208,14 +216,7 @@ export function renderRunView(
       lines.push(paint('dim', `    ${phase.agents.length} agent(s)`));
     } else
       for (const agent of phase.agents) {
-        const mark =
-          agent.state === 'done'
-            ? paint('green', '✓')
-            : agent.state === 'running'
-              ? paint('cyan', spin)
-              : agent.state === 'retrying'
-                ? paint('yellow', '↻')
-                : paint('red', '✗');
+        const mark = paint(...agentMarks(spin)[agent.state]);
         const extra =
           agent.state === 'retrying' || agent.state === 'failed'
             ? paint(
