@@ -1,21 +1,31 @@
 // Parallel efficiency: a run whose agents each wait a fixed time per model call (a simulated model), its wall
 // time divided by the critical-path time of the phase graph. Run with `node dist/bench/parallelEfficiency.js [ms]`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { architectureToDevelopment } from '../orchestrations/architectureToDevelopment';
-import { developmentToTesting } from '../orchestrations/developmentToTesting';
-import { phaseSteps } from '../orchestrations/phaseSteps';
-import { productionToOptimization } from '../orchestrations/productionToOptimization';
-import { testingToDeployment } from '../orchestrations/testingToDeployment';
 import type { ProviderFactory } from '../agents/runtime/modelProviders';
 import { openBenchFactory, projectRoot } from './benchFactory';
 
-/** Agents the phase orchestrators run side by side, one set per parallel step. */
-const parallelSteps: string[][] = [
-  phaseSteps(architectureToDevelopment, 'architecture-to-development'),
-  phaseSteps(developmentToTesting, 'development-to-testing'),
-  phaseSteps(testingToDeployment, 'testing-to-deployment'),
-  phaseSteps(productionToOptimization, 'production-to-optimization'),
-].flatMap((steps) => steps.filter((step) => Array.isArray(step)));
+/**
+ * Agents the phase orchestrators run side by side, one set per parallel step. Imported only once the bench
+ * factory has installed the embedded host's Functions hook: orchestrator modules register themselves on load.
+ */
+async function parallelSteps(): Promise<string[][]> {
+  const { phaseSteps } = await import('../orchestrations/phaseSteps');
+  const phases = await Promise.all([
+    import('../orchestrations/architectureToDevelopment').then((m) =>
+      phaseSteps(m.architectureToDevelopment, 'architecture-to-development'),
+    ),
+    import('../orchestrations/developmentToTesting').then((m) =>
+      phaseSteps(m.developmentToTesting, 'development-to-testing'),
+    ),
+    import('../orchestrations/testingToDeployment').then((m) =>
+      phaseSteps(m.testingToDeployment, 'testing-to-deployment'),
+    ),
+    import('../orchestrations/productionToOptimization').then((m) =>
+      phaseSteps(m.productionToOptimization, 'production-to-optimization'),
+    ),
+  ]);
+  return phases.flatMap((steps) => steps.filter((step) => Array.isArray(step)));
+}
 
 /**
  * The `latency` provider: the blueprint's answer after a fixed wait, for every agent a model would answer
@@ -62,10 +72,11 @@ export async function benchParallelEfficiency(
       ms: Date.parse(a.endedAt ?? a.startedAt) - Date.parse(a.startedAt),
     }));
     // Within an orchestration, steps follow one another; a parallel step lasts as long as its slowest agent.
+    const groups = await parallelSteps();
     let criticalPathMs = 0;
     const slowestInStep = new Map<string, number>();
     for (const execution of executions) {
-      const step = parallelSteps.findIndex((names) => names.includes(execution.functionName));
+      const step = groups.findIndex((names) => names.includes(execution.functionName));
       if (step < 0) criticalPathMs += execution.ms;
       else {
         const key = `${execution.instanceId}#${step}`;
