@@ -81,99 +81,95 @@ function describe(pr: Omit<PullRequest, 'description'>, iteration: number, feedb
   ].join('\n');
 }
 
-export function createPullRequestCreator(): AgentDefinition<PullRequest> {
-  return {
-    name: 'pullRequestCreator',
-    role: 'Pull Request Creator',
-    phase: 'architecture-to-development',
-    purpose:
-      "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
-    uses: 'model',
-    deployment: 'simple',
-    reads: ['commit', 'backlog', 'domain-model', 'development-plan'],
-    writes: ['pull-request'],
-    output: outputSchema,
-    prompt: {
-      version: '1.0.0',
-      system: [
-        'You are the Pull Request Creator of a software factory. From the commit record, the diff statistics (per file:',
-        'lines added and removed, from git diff --numstat) and the backlog, write a pull request: a title under 72',
-        'characters naming the product and iteration, and a Markdown description with what was built per stream (one',
-        'line per commit), the user stories it implements listed by id and title and grouped by bounded context, a table',
-        'of changed files with added/removed lines and the totals, and, when feedback is given, the findings this change',
-        'addresses. Use only the numbers given; never estimate them.',
-      ].join(' '),
-      user: 'Commit record:\n{{commit}}\n\nDiff statistics:\n{{numstat}}\n\nBacklog:\n{{backlog}}\n\nFeedback (may be empty):\n{{feedback}}\n\nReturn JSON: { title, repository, sourceBranch, targetBranch, base, head, stories, commits, files, totals, description }.',
-    },
-    async blueprint(ctx) {
-      const record = await ctx.inputJson<CommitRecord>('commit');
-      // The run's repository: the one the Code Committer wrote the record from.
-      const repository = await ctx.sourceRepository();
-      const changes = await repository.diffStat(record.base ?? undefined, record.head);
-      const files = changes.map((c) => ({
-        path: c.path,
-        added: c.added ?? null,
-        removed: c.removed ?? null,
-        binary: c.binary,
-      }));
-      const totals = {
-        files: files.length,
-        added: files.reduce((n, f) => n + (f.added ?? 0), 0),
-        removed: files.reduce((n, f) => n + (f.removed ?? 0), 0),
-      };
-      const model = ctx.inputs('domain-model').length
-        ? domainModelSchema.safeParse(await ctx.inputJson('domain-model'))
+export const pullRequestCreator: AgentDefinition<PullRequest> = {
+  name: 'pullRequestCreator',
+  role: 'Pull Request Creator',
+  phase: 'architecture-to-development',
+  purpose:
+    "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
+  uses: 'model',
+  deployment: 'simple',
+  reads: ['commit', 'backlog', 'domain-model', 'development-plan'],
+  writes: ['pull-request'],
+  output: outputSchema,
+  prompt: {
+    version: '1.0.0',
+    system: [
+      'You are the Pull Request Creator of a software factory. From the commit record, the diff statistics (per file:',
+      'lines added and removed, from git diff --numstat) and the backlog, write a pull request: a title under 72',
+      'characters naming the product and iteration, and a Markdown description with what was built per stream (one',
+      'line per commit), the user stories it implements listed by id and title and grouped by bounded context, a table',
+      'of changed files with added/removed lines and the totals, and, when feedback is given, the findings this change',
+      'addresses. Use only the numbers given; never estimate them.',
+    ].join(' '),
+    user: 'Commit record:\n{{commit}}\n\nDiff statistics:\n{{numstat}}\n\nBacklog:\n{{backlog}}\n\nFeedback (may be empty):\n{{feedback}}\n\nReturn JSON: { title, repository, sourceBranch, targetBranch, base, head, stories, commits, files, totals, description }.',
+  },
+  async blueprint(ctx) {
+    const record = await ctx.inputJson<CommitRecord>('commit');
+    // The run's repository: the one the Code Committer wrote the record from.
+    const repository = await ctx.sourceRepository();
+    const changes = await repository.diffStat(record.base ?? undefined, record.head);
+    const files = changes.map((c) => ({
+      path: c.path,
+      added: c.added ?? null,
+      removed: c.removed ?? null,
+      binary: c.binary,
+    }));
+    const totals = {
+      files: files.length,
+      added: files.reduce((n, f) => n + (f.added ?? 0), 0),
+      removed: files.reduce((n, f) => n + (f.removed ?? 0), 0),
+    };
+    const model = ctx.inputs('domain-model').length
+      ? domainModelSchema.safeParse(await ctx.inputJson('domain-model'))
+      : undefined;
+    const contextOf = (entity?: string) =>
+      model?.success
+        ? model.data.contexts.find((c) => c.entities.some((e) => e.name === entity))?.name
         : undefined;
-      const contextOf = (entity?: string) =>
-        model?.success
-          ? model.data.contexts.find((c) => c.entities.some((e) => e.name === entity))?.name
-          : undefined;
-      const stories = (await readStories(ctx)).map((s) => ({
-        id: s.id,
-        title: s.title,
-        ...(contextOf(s.entity) ? { context: contextOf(s.entity) } : {}),
-      }));
-      const product = model?.success ? model.data.product.name : record.branch;
-      const draft = {
-        title:
-          `${product}: iteration ${record.iteration}${record.attempt > 1 ? ` (attempt ${record.attempt})` : ''}, ${stories.length} user stories`.slice(
-            0,
-            120,
-          ),
-        repository: record.repository,
-        sourceBranch: record.branch,
-        targetBranch: 'main',
-        base: record.base,
-        head: record.head,
-        stories,
-        commits: record.commits.map((c) => ({
-          stream: c.stream,
-          sha: c.sha,
-          subject: c.subject,
-          changed: c.changed,
-        })),
-        files,
-        totals,
-      };
-      return { ...draft, description: describe(draft, record.iteration, ctx.feedback) };
-    },
-    artifacts(pr) {
-      return [
-        {
-          path: 'pull-request/pull-request.md',
-          kind: 'pull-request',
-          contentType: 'text/markdown',
-          content: `# ${markdownText(pr.title)}\n\n${pr.description}`,
-        },
-        {
-          path: 'pull-request/pull-request.json',
-          kind: 'pull-request',
-          contentType: 'application/json',
-          content: `${JSON.stringify(pr, null, 2)}\n`,
-        },
-      ];
-    },
-  };
-}
-
-export const pullRequestCreator = createPullRequestCreator();
+    const stories = (await readStories(ctx)).map((s) => ({
+      id: s.id,
+      title: s.title,
+      ...(contextOf(s.entity) ? { context: contextOf(s.entity) } : {}),
+    }));
+    const product = model?.success ? model.data.product.name : record.branch;
+    const draft = {
+      title:
+        `${product}: iteration ${record.iteration}${record.attempt > 1 ? ` (attempt ${record.attempt})` : ''}, ${stories.length} user stories`.slice(
+          0,
+          120,
+        ),
+      repository: record.repository,
+      sourceBranch: record.branch,
+      targetBranch: 'main',
+      base: record.base,
+      head: record.head,
+      stories,
+      commits: record.commits.map((c) => ({
+        stream: c.stream,
+        sha: c.sha,
+        subject: c.subject,
+        changed: c.changed,
+      })),
+      files,
+      totals,
+    };
+    return { ...draft, description: describe(draft, record.iteration, ctx.feedback) };
+  },
+  artifacts(pr) {
+    return [
+      {
+        path: 'pull-request/pull-request.md',
+        kind: 'pull-request',
+        contentType: 'text/markdown',
+        content: `# ${markdownText(pr.title)}\n\n${pr.description}`,
+      },
+      {
+        path: 'pull-request/pull-request.json',
+        kind: 'pull-request',
+        contentType: 'application/json',
+        content: `${JSON.stringify(pr, null, 2)}\n`,
+      },
+    ];
+  },
+};
