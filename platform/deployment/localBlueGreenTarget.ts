@@ -245,17 +245,22 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     };
   }
 
-  /** The outcome when the new version does not go live: the version serving before, if any, still serves. */
-  private notSwitched(
+  /**
+   * The outcome when the new version does not go live, recorded in the history as rolled back: the version serving
+   * before, if any, still serves; `detail` says so with that version, or without one.
+   */
+  private async notSwitched(
     rollout: Rollout,
     reason: string,
-    detail: string,
+    detail: { kept: (version: string) => string; none: string },
     extra: Partial<DeploymentOutcome> = {},
-  ): DeploymentOutcome {
+  ): Promise<DeploymentOutcome> {
+    const { request, version, before } = rollout;
+    await this.appendHistory(request.tenantId, request.runId, before, version, 'rolled-back', reason);
     const kept = servingBefore(rollout);
     return this.outcome(rollout, kept !== undefined ? 'rolled-back' : 'failed', {
       ...extra,
-      rollback: { reason, restored: kept, detail },
+      rollback: { reason, restored: kept, detail: kept !== undefined ? detail.kept(kept) : detail.none },
     });
   }
 
@@ -331,17 +336,11 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
 
   /** Green did not start: what of it runs stops, and the routing entry keeps what served before. */
   private async abandonGreen(rollout: Rollout, reason: string): Promise<DeploymentOutcome> {
-    const { request, version, before } = rollout;
     for (const record of this.processes(rollout.versionDir)) await stopProcess(record);
-    await this.appendHistory(request.tenantId, request.runId, before, version, 'rolled-back', reason);
-    const kept = servingBefore(rollout);
-    return this.notSwitched(
-      rollout,
-      reason,
-      kept !== undefined
-        ? `version ${kept} kept serving; ${version} was stopped`
-        : 'no earlier version to keep serving',
-    );
+    return this.notSwitched(rollout, reason, {
+      kept: (kept) => `version ${kept} kept serving; ${rollout.version} was stopped`,
+      none: 'no earlier version to keep serving',
+    });
   }
 
   private async checkGreen(
@@ -374,20 +373,18 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     checked: Pick<DeploymentOutcome, 'services' | 'health' | 'smoke'>,
     failed: CheckResult[],
   ): Promise<DeploymentOutcome> {
-    const { request, version, before } = rollout;
     const reason = failed.map((c) => `${c.service} ${c.name}: ${c.status ?? c.error ?? 'failed'}`).join('; ');
     await rollout.log.run('rollback (stop green)', async () => {
       for (const record of started) await stopProcess(record);
-      return { value: undefined, detail: `stopped ${started.length} process(es) of ${version}` };
+      return { value: undefined, detail: `stopped ${started.length} process(es) of ${rollout.version}` };
     });
-    await this.appendHistory(request.tenantId, request.runId, before, version, 'rolled-back', reason);
-    const kept = servingBefore(rollout);
     return this.notSwitched(
       rollout,
       reason,
-      kept !== undefined
-        ? `traffic never switched: version ${kept} kept serving`
-        : 'no earlier version was serving',
+      {
+        kept: (kept) => `traffic never switched: version ${kept} kept serving`,
+        none: 'no earlier version was serving',
+      },
       checked,
     );
   }
