@@ -1,13 +1,12 @@
 import type { InvocationContext } from '@azure/functions';
 import type { AgentDefinition } from '../../core/agent';
-import { createAgentContext } from '../../agents/runtime/agentContext';
 import { executeAgent, ModelCallError, type ModelUsage } from '../../agents/runtime/executeAgent';
 import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
 import type { RunDocument, UsageTotals } from '../../core/ports/runStore';
 import { recordModelUsage, traceAgent } from '../../telemetry';
-import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
 import { composition } from '../compositionRoot';
+import { stepContext } from './stepContext';
 
 /** Why the run's budget forbids another agent call, if it does. */
 export function budgetStop(doc: RunDocument): string | undefined {
@@ -85,16 +84,7 @@ async function runAgent(
   const stop = budgetStop(run);
   if (stop) return { status: 'budget-exceeded', agent: agent.name, reason: stop };
 
-  const fromManifest = await readManifest(artifacts, input.tenantId, input.runId, input.manifest);
-  const ctx = createAgentContext({
-    store: artifacts,
-    runId: input.runId,
-    tenantId: input.tenantId,
-    iteration: input.iteration,
-    attempt: input.attempt,
-    phase: input.phase,
-    agent: agent.name,
-    inputs: [...fromManifest, ...input.inputs],
+  const ctx = await stepContext(artifacts, input, agent.name, {
     feedback: input.feedback,
     log: (message) => context?.log(`[${agent.name}] ${message}`),
     ports: agents,

@@ -1,12 +1,12 @@
 import { activities } from '../../core/activities';
 import { registerActivity } from './registerActivity';
-import { createAgentContext, phaseFolder } from '../../agents/runtime/agentContext';
+import { phaseFolder } from '../../agents/runtime/agentContext';
 import { gateFor } from '../../gates/catalog';
 import type { GateActivityInput, GateActivityResult } from '../../core/workflowContracts';
 import type { GateCriterion } from '../../core/ports/runStore';
 import { composition } from '../compositionRoot';
+import { stepContext } from './stepContext';
 import { traceGate } from '../../telemetry';
-import { readManifest } from '../../runs/manifest';
 import { indexArtifacts } from '../../runs/runState';
 
 const maxFindings = 25;
@@ -22,17 +22,7 @@ export async function evaluateGate(
 async function evaluate(input: GateActivityInput, evaluatedAt: Date): Promise<GateActivityResult> {
   const { artifacts, runs } = composition().ports;
   const gate = gateFor(input.phase);
-  const fromManifest = await readManifest(artifacts, input.tenantId, input.runId, input.manifest);
-  const ctx = createAgentContext({
-    store: artifacts,
-    runId: input.runId,
-    tenantId: input.tenantId,
-    iteration: input.iteration,
-    attempt: input.attempt,
-    phase: input.phase,
-    agent: 'quality-gate',
-    inputs: [...fromManifest, ...input.inputs],
-  });
+  const ctx = await stepContext(artifacts, input, 'quality-gate');
   const criteria = await gate.evaluate(ctx);
   const passed = criteria.length > 0 && criteria.every((c) => c.passed);
   const report = await ctx.write({
