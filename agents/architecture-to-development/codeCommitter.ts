@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../../core/agent';
 import type { ArtifactKind } from '../../core/artifactKinds';
+import { productKinds } from '../../toolchain/release/productFiles';
 
 /** The generated product's streams, in commit order, and the folder artifact kinds each one owns. */
 export const streams = [
@@ -72,14 +73,7 @@ export const codeCommitter: AgentDefinition<CommitPlan> = {
     "Commits the generated product to the run's git repository on branch factory/<runId>, one meaningful commit per stream.",
   uses: 'model',
   deployment: 'simple',
-  reads: [
-    'service-source',
-    'frontend-source',
-    'mobile-source',
-    'product-bicep',
-    'migration',
-    'development-plan',
-  ],
+  reads: [...productKinds, 'development-plan'],
   writes: ['commit'],
   output: outputSchema,
   prompt: {

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { pipelineYaml, validatePipeline } from '../blueprint/release/pipeline';
-import { loadProductFiles, productSlug, serviceSlugs } from '../../toolchain/release/productFiles';
+import {
+  loadProductFiles,
+  productKinds,
+  productSlug,
+  serviceSlugs,
+} from '../../toolchain/release/productFiles';
 
 export const pipelineSchema = z.object({
   product: z.string(),
@@ -24,7 +29,7 @@ export const devopsEngineer: AgentDefinition<PipelineReport> = {
     "Writes the product's CI/CD pipeline (build, test, package, deploy stages) and validates it against the product tree.",
   uses: 'model',
   deployment: 'simple',
-  reads: ['service-source', 'frontend-source', 'mobile-source', 'product-bicep', 'migration', 'domain-model'],
+  reads: [...productKinds, 'domain-model'],
   writes: ['pipeline'],
   output: pipelineSchema,
   prompt: {

@@ -4,6 +4,7 @@ import type { AgentContext, AgentDefinition } from '../../core/agent';
 import {
   loadProductFiles,
   newestJson,
+  productKinds,
   productSlug,
   serviceSlugs,
   verifyPackage,
@@ -43,17 +44,7 @@ export const releaseManager: AgentDefinition<ReleaseNotes> = {
     'Versions the release, writes release notes from the commits and stories, and builds a verified release package (.tgz with a manifest of file hashes).',
   uses: 'model',
   deployment: 'simple',
-  reads: [
-    'service-source',
-    'frontend-source',
-    'mobile-source',
-    'product-bicep',
-    'migration',
-    'commit',
-    'backlog',
-    'domain-model',
-    'pipeline',
-  ],
+  reads: [...productKinds, 'commit', 'backlog', 'domain-model', 'pipeline'],
   writes: ['release-notes', 'release-package'],
   output: releaseSchema,
   prompt: {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { bicepResources } from '../blueprint/release/bicepModel';
-import { loadProductFiles } from '../../toolchain/release/productFiles';
+import { loadProductFiles, productKinds } from '../../toolchain/release/productFiles';
 import {
   accessControl,
   bicepRules,
@@ -46,7 +46,7 @@ export const securityEngineer: AgentDefinition<SecurityReport> = {
   purpose:
     "Scans the product for committed secrets, inventories each service's dependencies, checks the Bicep against platform security rules and reviews role assignments.",
   uses: 'tools',
-  reads: ['service-source', 'frontend-source', 'mobile-source', 'product-bicep', 'migration', 'pipeline'],
+  reads: [...productKinds, 'pipeline'],
   writes: ['security-report'],
   output: securityReportSchema,
   async blueprint(ctx) {
