@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { defaultLoad, driverTargets, runLoad } from '../../toolchain/testing/drive';
+import { loadMeasurementSchema } from '../../toolchain/testing/loadMeasurement';
 import { compileService } from '../../toolchain/backend/compileService';
 import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
@@ -12,17 +13,7 @@ export const loadTestSchema = z.object({
       service: z.string(),
       profile: z.object({ requests: z.number(), durationMs: z.number(), concurrency: z.number() }),
       p95LimitMs: z.number(),
-      result: z
-        .object({
-          requests: z.number(),
-          durationMs: z.number(),
-          throughputRps: z.number(),
-          errors: z.number(),
-          errorRate: z.number(),
-          latencyMs: z.object({ p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }),
-          statusCounts: z.record(z.string(), z.number()),
-        })
-        .optional(),
+      result: loadMeasurementSchema.optional(),
       error: z.string().optional(),
     }),
   ),

@@ -2,18 +2,13 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { probe } from '../blueprint/operations/probe';
 import { newestJson } from '../../toolchain/release/productFiles';
+import { loadMeasurementSchema } from '../../toolchain/testing/loadMeasurement';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 import type { ObservabilityConfig } from '../testing-to-deployment/observabilityEngineer';
 
 const measurement = z.object({
   service: z.string(),
-  requests: z.number(),
-  durationMs: z.number(),
-  throughputRps: z.number(),
-  errors: z.number(),
-  errorRate: z.number(),
-  latencyMs: z.object({ p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() }),
-  statusCounts: z.record(z.string(), z.number()),
+  ...loadMeasurementSchema.shape,
   resources: z.object({ rssBytes: z.number(), cpuMs: z.number(), cpuPercent: z.number() }).optional(),
   resourcesNote: z.string().optional(),
 });

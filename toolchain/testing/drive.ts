@@ -4,6 +4,7 @@ import type { DomainModel } from '../schemas/domainModel';
 import { serviceModel, type MoneyFormat } from '../backend/model';
 import { validBody } from '../backend/samples';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';
+import type { LoadMeasurement } from './loadMeasurement';
 import { reportMarker } from './reporterSource';
 import { compiledFiles } from './runTests';
 
@@ -26,15 +27,8 @@ function lastReport<T>(stdout: string): T | undefined {
   return lines.length ? (JSON.parse(lines[lines.length - 1].slice(reportMarker.length)) as T) : undefined;
 }
 
-export interface LoadReport {
-  requests: number;
-  durationMs: number;
+export interface LoadReport extends LoadMeasurement {
   concurrency: number;
-  throughputRps: number;
-  errors: number;
-  errorRate: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
-  statusCounts: Record<string, number>;
   byOperation: Record<string, { requests: number; p95Ms: number }>;
 }
 

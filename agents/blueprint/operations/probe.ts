@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { LoadMeasurement } from '../../../toolchain/testing/loadMeasurement';
 
 export interface ProbeTarget {
   service: string;
@@ -7,15 +8,8 @@ export interface ProbeTarget {
   pid?: number;
 }
 
-export interface ProbeResult {
+export interface ProbeResult extends LoadMeasurement {
   service: string;
-  requests: number;
-  durationMs: number;
-  throughputRps: number;
-  errors: number;
-  errorRate: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
-  statusCounts: Record<string, number>;
   resources?: { rssBytes: number; cpuMs: number; cpuPercent: number };
   resourcesNote?: string;
 }
