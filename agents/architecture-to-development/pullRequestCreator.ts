@@ -4,6 +4,7 @@ import { backlogSchema } from '../../toolchain/schemas/backlog';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import type { CommitRecord } from './codeCommitter';
 import { markdownText } from '../../toolchain/escaping/markdownText';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 const fileSchema = z.object({
   path: z.string(),
@@ -157,19 +158,11 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
     return { ...draft, description: describe(draft, record.iteration, ctx.feedback) };
   },
   artifacts(pr) {
-    return [
-      {
-        path: 'pull-request/pull-request.md',
-        kind: 'pull-request',
-        contentType: 'text/markdown',
-        content: `# ${markdownText(pr.title)}\n\n${pr.description}`,
-      },
-      {
-        path: 'pull-request/pull-request.json',
-        kind: 'pull-request',
-        contentType: 'application/json',
-        content: `${JSON.stringify(pr, null, 2)}\n`,
-      },
-    ];
+    return markdownAndJson(
+      'pull-request/pull-request',
+      'pull-request',
+      `# ${markdownText(pr.title)}\n\n${pr.description}`,
+      pr,
+    );
   },
 };

@@ -3,6 +3,7 @@ import type { AgentDefinition } from '../../core/agent';
 import { contextOperations } from '../../toolchain/apiConventions';
 import { domainModelSchema, type DomainModel } from '../../toolchain/schemas/domainModel';
 import { markdownText } from '../../toolchain/escaping/markdownText';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 const taskSchema = z.object({
   id: z.string(),
@@ -180,20 +181,6 @@ export const techLead: AgentDefinition<DevelopmentPlan> = {
     return planFor(model, ctx.inputs('solution-architecture').length > 0);
   },
   artifacts(plan) {
-    return [
-      // The JSON comes last: readers asking for the newest `development-plan` get the structured plan.
-      {
-        path: 'plan/development-plan.md',
-        kind: 'development-plan',
-        contentType: 'text/markdown',
-        content: markdown(plan),
-      },
-      {
-        path: 'plan/development-plan.json',
-        kind: 'development-plan',
-        contentType: 'application/json',
-        content: JSON.stringify(plan, null, 2) + '\n',
-      },
-    ];
+    return markdownAndJson('plan/development-plan', 'development-plan', markdown(plan), plan);
   },
 };

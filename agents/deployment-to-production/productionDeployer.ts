@@ -9,6 +9,7 @@ import type { SmokeCheck } from '../../core/ports/deploymentTarget';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 import type { PreDeploymentCheck } from './preDeploymentValidator';
 import type { ProvisioningRecord } from './productionProvisioner';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 export const productionDeployer: AgentDefinition<DeploymentReport> = {
   name: 'productionDeployer',
@@ -70,18 +71,12 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
   },
   artifacts(report) {
     return [
-      {
-        path: 'production/deployment-report.md',
-        kind: 'deployment-report',
-        contentType: 'text/markdown',
-        content: renderDeploymentReport('Deployment', report),
-      },
-      {
-        path: 'production/deployment-report.json',
-        kind: 'deployment-report',
-        contentType: 'application/json',
-        content: JSON.stringify(report, null, 2) + '\n',
-      },
+      ...markdownAndJson(
+        'production/deployment-report',
+        'deployment-report',
+        renderDeploymentReport('Deployment', report),
+        report,
+      ),
       {
         path: 'production/health-check-deploy.json',
         kind: 'health-check',

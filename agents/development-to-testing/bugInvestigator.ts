@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import type { ServiceTestResults } from './testAutomationEngineer';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 export const bugReportSchema = z.object({
   bugs: z.array(
@@ -117,15 +118,7 @@ export const bugInvestigator: AgentDefinition<BugReport> = {
         ].join('\n'),
       ),
     ].join('\n');
-    return [
-      { path: 'testing/bug-report.md', kind: 'bug-report', contentType: 'text/markdown', content: md },
-      {
-        path: 'testing/bug-report.json',
-        kind: 'bug-report',
-        contentType: 'application/json',
-        content: JSON.stringify(report, null, 2) + '\n',
-      },
-    ];
+    return markdownAndJson('testing/bug-report', 'bug-report', md, report);
   },
 };
 

@@ -3,6 +3,7 @@ import type { AgentDefinition, ArtifactFile } from '../../core/agent';
 import { reviewSources } from '../blueprint/testing/codeReview';
 import { loadServices } from '../../toolchain/testing/services';
 import type { ArtifactKind } from '../../core/artifactKinds';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 const findingSchema = z.object({
   rule: z.string(),
@@ -168,18 +169,7 @@ export const codeReviewer: AgentDefinition<CodeReview> = {
         contentType: 'application/json',
         content: JSON.stringify(s, null, 2) + '\n',
       })),
-      {
-        path: 'testing/quality-report.md',
-        kind: 'quality-report',
-        contentType: 'text/markdown',
-        content: md,
-      },
-      {
-        path: 'testing/quality-report.json',
-        kind: 'quality-report',
-        contentType: 'application/json',
-        content: JSON.stringify(output.quality, null, 2) + '\n',
-      },
+      ...markdownAndJson('testing/quality-report', 'quality-report', md, output.quality),
     ];
   },
 };

@@ -7,6 +7,7 @@ import type { CustomerInsights } from './customerSuccess';
 import type { GrowthReport } from './growthStrategist';
 import type { PerformanceReport } from './productionObserver';
 import { markdownText } from '../../toolchain/escaping/markdownText';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 const item = z.object({
   id: z.string().regex(/^EV-\d{3}$/),
@@ -160,19 +161,6 @@ export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
       ),
       '',
     ].join('\n');
-    return [
-      {
-        path: 'optimization/evolution-plan.md',
-        kind: 'evolution-plan',
-        contentType: 'text/markdown',
-        content: md,
-      },
-      {
-        path: 'optimization/evolution-plan.json',
-        kind: 'evolution-plan',
-        contentType: 'application/json',
-        content: JSON.stringify(plan, null, 2) + '\n',
-      },
-    ];
+    return markdownAndJson('optimization/evolution-plan', 'evolution-plan', md, plan);
   },
 };

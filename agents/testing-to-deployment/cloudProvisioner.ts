@@ -3,6 +3,7 @@ import type { AgentDefinition } from '../../core/agent';
 import { compileBicep } from '../../toolchain/infrastructure/compileBicep';
 import { bicepModules, bicepParams, bicepResources, paramString } from '../blueprint/release/bicepModel';
 import { loadProductFiles, serviceSlugs } from '../../toolchain/release/productFiles';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 const plannedResource = z.object({
   type: z.string(),
@@ -129,14 +130,6 @@ export const cloudProvisioner: AgentDefinition<ProvisioningPlan> = {
         '',
       ]),
     ].join('\n');
-    return [
-      { path: 'provisioning/plan.md', kind: 'provisioning-plan', contentType: 'text/markdown', content: md },
-      {
-        path: 'provisioning/plan.json',
-        kind: 'provisioning-plan',
-        contentType: 'application/json',
-        content: JSON.stringify(plan, null, 2) + '\n',
-      },
-    ];
+    return markdownAndJson('provisioning/plan', 'provisioning-plan', md, plan);
   },
 };

@@ -13,6 +13,7 @@ import {
 import { sha256, writeTarGz } from '../../platform/deployment/tarball';
 import type { Backlog } from '../../toolchain/schemas/backlog';
 import { markdownText } from '../../toolchain/escaping/markdownText';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 export const releaseSchema = z.object({
   product: z.string(),
@@ -111,18 +112,7 @@ export const releaseManager: AgentDefinition<ReleaseNotes> = {
       ),
     ].join('\n');
     return [
-      {
-        path: 'release/release-notes.md',
-        kind: 'release-notes',
-        contentType: 'text/markdown',
-        content: md + '\n',
-      },
-      {
-        path: 'release/release-notes.json',
-        kind: 'release-notes',
-        contentType: 'application/json',
-        content: JSON.stringify(notes, null, 2) + '\n',
-      },
+      ...markdownAndJson('release/release-notes', 'release-notes', md + '\n', notes),
       {
         folder: 'release/package',
         kind: 'release-package',

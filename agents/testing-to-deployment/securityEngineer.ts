@@ -8,6 +8,7 @@ import {
   dependencyInventory,
   scanSecrets,
 } from '../blueprint/release/securityRules';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 const finding = z.object({
   rule: z.string(),
@@ -106,19 +107,6 @@ export const securityEngineer: AgentDefinition<SecurityReport> = {
       '',
       ...report.accessControl.assignments.map((a) => `- ${a.file} ${a.symbol}: ${a.roles.join(', ')}`),
     ].join('\n');
-    return [
-      {
-        path: 'security/report.md',
-        kind: 'security-report',
-        contentType: 'text/markdown',
-        content: md + '\n',
-      },
-      {
-        path: 'security/report.json',
-        kind: 'security-report',
-        contentType: 'application/json',
-        content: JSON.stringify(report, null, 2) + '\n',
-      },
-    ];
+    return markdownAndJson('security/report', 'security-report', md + '\n', report);
   },
 };

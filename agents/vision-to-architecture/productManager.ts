@@ -1,6 +1,7 @@
 import type { AgentDefinition } from '../../core/agent';
 import type { Vision } from '../../toolchain/schemas/vision';
 import { buildRoadmap, renderRoadmap, roadmapSchema, type Roadmap } from '../blueprint/vision/roadmap';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 export const productManager: AgentDefinition<Roadmap> = {
   name: 'productManager',
@@ -22,18 +23,5 @@ export const productManager: AgentDefinition<Roadmap> = {
   async blueprint(ctx) {
     return buildRoadmap(await ctx.inputJson<Vision>('vision'));
   },
-  artifacts: (roadmap) => [
-    {
-      path: 'roadmap/roadmap.md',
-      kind: 'roadmap',
-      contentType: 'text/markdown',
-      content: renderRoadmap(roadmap),
-    },
-    {
-      path: 'roadmap/roadmap.json',
-      kind: 'roadmap',
-      contentType: 'application/json',
-      content: `${JSON.stringify(roadmap, null, 2)}\n`,
-    },
-  ],
+  artifacts: (roadmap) => markdownAndJson('roadmap/roadmap', 'roadmap', renderRoadmap(roadmap), roadmap),
 };

@@ -3,6 +3,7 @@ import { backlogSchema, type Backlog } from '../../toolchain/schemas/backlog';
 import type { Vision } from '../../toolchain/schemas/vision';
 import type { Roadmap } from '../blueprint/vision/roadmap';
 import { buildBacklog, renderBacklog, renderFeatureFile } from '../blueprint/vision/backlogBuilder';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 export const productOwner: AgentDefinition<Backlog> = {
   name: 'productOwner',
@@ -34,20 +35,6 @@ export const productOwner: AgentDefinition<Backlog> = {
         backlog.stories.filter((s) => s.epic === epic.id),
       ),
     }));
-    return [
-      ...features,
-      {
-        path: 'backlog/backlog.md',
-        kind: 'backlog',
-        contentType: 'text/markdown',
-        content: renderBacklog(backlog),
-      },
-      {
-        path: 'backlog/backlog.json',
-        kind: 'backlog',
-        contentType: 'application/json',
-        content: `${JSON.stringify(backlog, null, 2)}\n`,
-      },
-    ];
+    return [...features, ...markdownAndJson('backlog/backlog', 'backlog', renderBacklog(backlog), backlog)];
   },
 };

@@ -10,6 +10,7 @@ import {
   type Hosting,
 } from '../blueprint/architecture/solution';
 import { domainModelSchema, type DomainModel } from '../../toolchain/schemas/domainModel';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 export const solutionDesignSchema = z.object({
   model: domainModelSchema,
@@ -98,18 +99,12 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
   // The JSON goes last: readers that take the newest artifact of a kind get the machine-readable one.
   artifacts(output) {
     return [
-      {
-        path: 'architecture/solution-architecture.md',
-        kind: 'solution-architecture',
-        contentType: 'text/markdown',
-        content: renderSolutionArchitecture(output.model, output.solution),
-      },
-      {
-        path: 'architecture/solution-architecture.json',
-        kind: 'solution-architecture',
-        contentType: 'application/json',
-        content: `${JSON.stringify(output.solution, null, 2)}\n`,
-      },
+      ...markdownAndJson(
+        'architecture/solution-architecture',
+        'solution-architecture',
+        renderSolutionArchitecture(output.model, output.solution),
+        output.solution,
+      ),
       ...adrFiles(output.adrs),
     ];
   },

@@ -3,6 +3,7 @@ import type { Backlog } from '../../toolchain/schemas/backlog';
 import type { Vision } from '../../toolchain/schemas/vision';
 import { buildJourneys, renderMockup, uxJourneysSchema, type UxJourneys } from '../blueprint/vision/ux';
 import { markdownText } from '../../toolchain/escaping/markdownText';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 type UxOutput = UxJourneys;
 
@@ -59,20 +60,6 @@ export const uxDesigner: AgentDefinition<UxOutput> = {
       contentType: 'text/html',
       content: renderMockup(vision, ux, s.id),
     }));
-    return [
-      ...mockups,
-      {
-        path: 'ux/journeys.md',
-        kind: 'ux-journeys',
-        contentType: 'text/markdown',
-        content: renderJourneys(ux),
-      },
-      {
-        path: 'ux/journeys.json',
-        kind: 'ux-journeys',
-        contentType: 'application/json',
-        content: `${JSON.stringify(ux, null, 2)}\n`,
-      },
-    ];
+    return [...mockups, ...markdownAndJson('ux/journeys', 'ux-journeys', renderJourneys(ux), ux)];
   },
 };

@@ -3,6 +3,7 @@ import { visionSchema, type Vision } from '../../toolchain/schemas/vision';
 import { analyseVision } from '../blueprint/vision/analyse';
 import { applyFeedback } from '../blueprint/vision/feedback';
 import { renderVision } from '../blueprint/vision/visionDocument';
+import { markdownAndJson } from '../runtime/reportFiles';
 
 export const visionArchitect: AgentDefinition<Vision> = {
   name: 'visionArchitect',
@@ -32,14 +33,5 @@ export const visionArchitect: AgentDefinition<Vision> = {
     const feedback = [...evolution.map((item) => `Evolution plan: ${item}`), ...ctx.feedback];
     return feedback.length > 0 ? applyFeedback(vision, feedback) : vision;
   },
-  // The JSON is written last: readers of kind `vision` take the newest artifact of that kind.
-  artifacts: (vision) => [
-    { path: 'vision/vision.md', kind: 'vision', contentType: 'text/markdown', content: renderVision(vision) },
-    {
-      path: 'vision/vision.json',
-      kind: 'vision',
-      contentType: 'application/json',
-      content: `${JSON.stringify(vision, null, 2)}\n`,
-    },
-  ],
+  artifacts: (vision) => markdownAndJson('vision/vision', 'vision', renderVision(vision), vision),
 };
