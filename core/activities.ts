@@ -1,9 +1,12 @@
 import type { AgentDefinition, ArtifactRef } from './agent';
+import type { Phase } from './phases';
 import type {
   AgentActivityInput,
   AgentActivityResult,
   GateActivityInput,
   GateActivityResult,
+  PhaseInput,
+  PhaseResult,
   PublishEventInput,
   RunStateInput,
   SealPhaseInput,
@@ -36,3 +39,7 @@ export const activities = {
 export const agentActivity = (
   agent: Pick<AgentDefinition<unknown>, 'name'>,
 ): Activity<AgentActivityInput, AgentActivityResult> => activity(agent.name);
+
+/** Each phase is a sub-orchestration of the run, named in `core/phases.ts`. */
+export const phaseOrchestration = (phase: Pick<Phase, 'orchestrator'>): Activity<PhaseInput, PhaseResult> =>
+  activity(phase.orchestrator);

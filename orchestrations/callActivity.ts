@@ -27,3 +27,13 @@ export function* callActivities<I, O>(
     calls.map(([activity, input]) => activityTask(context, activity, input)),
   )) as O[];
 }
+
+/** Runs a sub-orchestration under a chosen instance id and returns its typed result. */
+export function* callSubOrchestration<I, O>(
+  context: OrchestrationContext,
+  orchestration: Activity<I, O>,
+  input: I,
+  instanceId: string,
+): Step<O> {
+  return (yield context.df.callSubOrchestrator(orchestration.name, input, instanceId)) as O;
+}

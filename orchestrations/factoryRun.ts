@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
-import { activities } from '../core/activities';
+import { activities, phaseOrchestration } from '../core/activities';
 import type {
   ApprovalDecision,
   FactoryEventName,
@@ -11,7 +11,7 @@ import type {
 } from '../core/workflowContracts';
 import { phases, type Phase } from '../core/phases';
 import { phaseInstanceId } from '../platform/runs/instanceIds';
-import { callActivity, type Step } from './callActivity';
+import { callActivity, callSubOrchestration, type Step } from './callActivity';
 import { publishRunEvent, recordRunState } from './runRecords';
 
 export const approvalEventName = (gate: string) => `approval-${gate}`;
@@ -44,12 +44,13 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
     run.status(phase, attempt, 'running');
     let result: PhaseResult;
     try {
-      result = (yield context.df.callSubOrchestrator(
-        phase.orchestrator,
+      result = yield* callSubOrchestration(
+        context,
+        phaseOrchestration(phase),
         run.phaseInput(phase, attempt, entry[index], feedback[phase.id] ?? []),
         // Derived from this instance's own id, so the phases are as tenant-scoped as the run.
         phaseInstanceId(context.df.instanceId, phase.id, iteration, attempt),
-      )) as PhaseResult;
+      );
     } catch (error) {
       return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);
     }
