@@ -11,6 +11,7 @@ import { responseFormatFor } from '../agents/runtime/azureOpenAi/jsonSchema';
 import { defaultPrices, estimateCost } from '../agents/runtime/azureOpenAi/prices';
 import { renderPrompt, tokensOf } from '../agents/runtime/azureOpenAi/prompt';
 import { executeAgent } from '../agents/runtime/executeAgent';
+import { agentPortsFromSettings } from '../functions/compositionRoot';
 import { FilesystemArtifactStore } from '../platform/artifacts/filesystemArtifactStore';
 
 /** MetaGPT's published average tokens per generated project (their paper's statistics, not measured here). */
@@ -44,6 +45,8 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
     });
     const refs: ArtifactRef[] = [{ path: vision.path, sha256: vision.sha256, kind: 'vision-text' }];
     const rows: AgentTokens[] = [];
+    // The tool agents work: they need the sandbox, the deployment target and the run's repository.
+    const ports = agentPortsFromSettings(process.env, home);
     for (const agent of agentCatalog) {
       const ctx = createAgentContext({
         store,
@@ -54,6 +57,7 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
         phase: agent.phase,
         agent: agent.name,
         inputs: [...refs],
+        ports,
       });
       const format = responseFormatFor(agent.name, agent.output);
       let answer: unknown;
