@@ -397,7 +397,7 @@ export function apiTestSource(model: ServiceModel): string {
       lines.push('      assert.equal(again.status, 409);');
       lines.push('    });');
     }
-    for (const command of e.commands) {
+    for (const [index, command] of e.commands.entries()) {
       const start = e.states.length ? (command.allowedFrom[0] ?? e.states[0]) : undefined;
       const route = start ? pathTo(e, start) : [];
       if (!route) continue;
@@ -406,8 +406,10 @@ export function apiTestSource(model: ServiceModel): string {
         `    test(${q(`POST ${command.path} answers 200${command.transitionTo ? ', then 409 when repeated from a refused state' : ''}`)}, async () => {`,
       );
       lines.push(
-        `      const created = await call(port, 'POST', ${q(e.collectionPath)}, ${q(validBody(e, 4))});`,
+        // Each command's test creates its own record: a variant apart, so unique attributes never collide.
+        `      const created = await call(port, 'POST', ${q(e.collectionPath)}, ${q(validBody(e, 10 + index))});`,
       );
+      lines.push('      assert.equal(created.status, 201, created.text);');
       lines.push(`      const id = String(field(created.body, 'id'));`);
       for (const step of route) {
         const stepCommand = e.commands.find((c) => c.fn === step)!;
