@@ -5,6 +5,7 @@ import { sqlType } from '../architecture/solution';
 import { commentText } from '../../../toolchain/escaping/commentText';
 import { markdownText } from '../../../toolchain/escaping/markdownText';
 import { sqlIdentifier, sqlString } from '../../../toolchain/escaping/sql';
+import { snake } from '../../../toolchain/architecture/model';
 
 /**
  * PostgreSQL migrations per service (one database per bounded context): a table per entity, columns typed from
@@ -28,13 +29,6 @@ export interface MigrationOptions {
    */
   deferForeignKeys?: boolean;
   feedback?: string[];
-}
-
-export function snake(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .toLowerCase();
 }
 
 export const tableName = (entity: Entity) => snake(entity.plural);
