@@ -26,7 +26,12 @@ export interface LocatedResource {
   /** main, main/storage, ... */
   path: string;
   moduleParameters: JsonObject;
+  /** The template that deployed this module, where the module's parameter values are expressions of its own. */
+  parent?: Scope;
 }
+
+/** Where a template expression is evaluated: a template and the parameter values its deployment passed. */
+export type Scope = Pick<LocatedResource, 'template' | 'moduleParameters' | 'parent'>;
 
 /** Built-in "Azure ContainerApps Session Executor": runs sessions in a pool, nothing on the resource itself. */
 export const SESSION_EXECUTOR_ROLE = '0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0';
@@ -93,14 +98,25 @@ function resourcesOf(template: ArmTemplate): Array<[string, ArmResource]> {
 }
 
 /** Every resource in the template and, recursively, in its inline module deployments. */
-export function collectResources(template: ArmTemplate, path = 'main', moduleParameters: JsonObject = {}) {
+export function collectResources(
+  template: ArmTemplate,
+  path = 'main',
+  moduleParameters: JsonObject = {},
+  parent?: Scope,
+) {
   const found: LocatedResource[] = [];
   for (const [symbol, resource] of resourcesOf(template)) {
-    found.push({ resource, template, path, moduleParameters });
+    found.push({ resource, template, path, moduleParameters, parent });
     const inner = resource.properties?.template;
     if (resource.type === 'Microsoft.Resources/deployments' && isObject(inner)) {
       const params = isObject(resource.properties?.parameters) ? resource.properties.parameters : {};
-      found.push(...collectResources(inner as ArmTemplate, `${path}/${symbol}`, params));
+      found.push(
+        ...collectResources(inner as ArmTemplate, `${path}/${symbol}`, params, {
+          template,
+          moduleParameters,
+          parent,
+        }),
+      );
     }
   }
   return found;
@@ -122,26 +138,42 @@ export function collectOutputs(template: ArmTemplate, path = 'main') {
 }
 
 /**
- * A literal value, or `[parameters('x')]` / `[variables('x')]` resolved through the module's parameters and
- * the template's defaults. Anything else (a runtime expression) resolves to undefined.
+ * A literal value, or `[parameters('x')]` / `[variables('x')]` resolved through the module's parameters (in the
+ * template that deployed the module, where they are expressions) and the template's defaults. Anything else (a
+ * runtime expression) resolves to undefined.
  */
-export function resolveValue(
-  value: unknown,
-  at: Pick<LocatedResource, 'template' | 'moduleParameters'>,
-): unknown {
+export function resolveValue(value: unknown, at: Scope): unknown {
   if (typeof value !== 'string' || !value.startsWith('[') || value.startsWith('[[')) return value;
-  const param = /^\[parameters\('([^']+)'\)\]$/.exec(value);
-  if (param) {
-    const passed = at.moduleParameters[param[1]];
-    if (isObject(passed) && 'value' in passed) {
-      const v = passed.value;
-      // A value computed in the parent is not resolved further.
-      return typeof v === 'string' && v.startsWith('[') ? undefined : v;
+  const reference = /^\[(parameters|variables)\('([^']+)'\)((?:\.\w+)*)\]$/.exec(value);
+  if (reference) {
+    const [, kind, name, path] = reference;
+    let found: unknown;
+    if (kind === 'variables') found = resolveValue(at.template.variables?.[name], at);
+    else {
+      const passed = at.moduleParameters[name];
+      if (isObject(passed) && 'value' in passed) {
+        const v = passed.value;
+        found = typeof v === 'string' && v.startsWith('[') ? at.parent && resolveValue(v, at.parent) : v;
+      } else found = resolveValue(at.template.parameters?.[name]?.defaultValue, at);
     }
-    return resolveValue(at.template.parameters?.[param[1]]?.defaultValue, at);
+    for (const property of path.split('.').filter(Boolean))
+      found = isObject(found) ? resolveValue(found[property], at) : undefined;
+    return found;
   }
-  const variable = /^\[variables\('([^']+)'\)\]$/.exec(value);
-  if (variable) return resolveValue(at.template.variables?.[variable[1]], at);
+  // A module's output, where the module computes it from literals (a name, not an endpoint).
+  const output = /^\[reference\('([^']+)'\)\.outputs\.(\w+)\.value\]$/.exec(value);
+  if (output && !Array.isArray(at.template.resources)) {
+    const module = at.template.resources?.[output[1]];
+    const inner = module?.properties?.template;
+    if (module?.type !== 'Microsoft.Resources/deployments' || !isObject(inner)) return undefined;
+    const moduleTemplate = inner as ArmTemplate;
+    const parameters = isObject(module.properties?.parameters) ? module.properties.parameters : {};
+    return resolveValue(moduleTemplate.outputs?.[output[2]]?.value, {
+      template: moduleTemplate,
+      moduleParameters: parameters,
+      parent: at,
+    });
+  }
   return undefined;
 }
 
