@@ -32,7 +32,7 @@ export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
     const env = plan?.environments.find((e) => e.name === 'prod') ?? plan?.environments[0];
     const resources =
       env?.resources.filter((r) => r.action !== 'Reference existing').reduce((n, r) => n + r.count, 0) ?? 0;
-    if (target !== 'azure-arm') {
+    if (target !== 'azure-container-apps') {
       return {
         target,
         environment: env?.name ?? 'prod',
