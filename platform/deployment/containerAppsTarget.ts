@@ -179,8 +179,10 @@ export class ContainerAppsTarget implements DeploymentTarget {
     const candidates = rollouts.filter((r) => !r.live);
     for (const rollout of candidates.filter((r) => !toBuild.includes(r)))
       await log.run(`label ${rollout.revision}`, async () => {
+        // A rerun finds the revision made before; it may have been deactivated when its checks failed.
+        await this.apps.containerAppsRevisions.activateRevision(this.options.resourceGroup, rollout.app.name, rollout.revision);
         rollout.app = await this.setTraffic(rollout.app, labelled(rollout.app, rollout.revision, candidateLabel));
-        return { value: undefined, detail: `existing revision labelled ${candidateLabel}` };
+        return { value: undefined, detail: `existing revision activated and labelled ${candidateLabel}` };
       });
 
     const urls = new Map(
@@ -241,7 +243,8 @@ export class ContainerAppsTarget implements DeploymentTarget {
     };
     return log.run(`template deployment ${name}`, async () => {
       const result = await this.arm.resources.beginCreateOrUpdateByIdAndWait(
-        `${this.groupId}/providers/Microsoft.Resources/deployments/${name}`,
+        // The client puts the id after `{endpoint}/` as given: without its leading slash the URL stays canonical.
+        `${this.groupId.slice(1)}/providers/Microsoft.Resources/deployments/${name}`,
         deploymentsApiVersion,
         {
           properties: {
