@@ -122,7 +122,8 @@ export class ContainerAppsTarget implements DeploymentTarget {
     const existing = await log.run('list container apps', async () => {
       const names: string[] = [];
       for await (const app of this.apps.containerApps.listByResourceGroup(this.options.resourceGroup))
-        if (app.tags?.product === product && app.tags['azd-service-name']) names.push(app.tags['azd-service-name']);
+        if (app.tags?.product === product && app.tags['azd-service-name'])
+          names.push(app.tags['azd-service-name']);
       return { value: names, detail: names.length ? `serving already: ${names.join(', ')}` : 'none yet' };
     });
     const outputs = await this.deployInfrastructure(log, request, version, existing);
@@ -161,7 +162,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
             },
             deadline,
           );
-          return { value: result, ok: result.status === 'Succeeded', detail: `run ${result.runId}: ${result.status}` };
+          return {
+            value: result,
+            ok: result.status === 'Succeeded',
+            detail: `run ${result.runId}: ${result.status}`,
+          };
         });
         if (run.status !== 'Succeeded') {
           const reason = `image build of ${imageName} ended ${run.status} (ACR run ${run.runId})`;
@@ -180,8 +185,15 @@ export class ContainerAppsTarget implements DeploymentTarget {
     for (const rollout of candidates.filter((r) => !toBuild.includes(r)))
       await log.run(`label ${rollout.revision}`, async () => {
         // A rerun finds the revision made before; it may have been deactivated when its checks failed.
-        await this.apps.containerAppsRevisions.activateRevision(this.options.resourceGroup, rollout.app.name, rollout.revision);
-        rollout.app = await this.setTraffic(rollout.app, labelled(rollout.app, rollout.revision, candidateLabel));
+        await this.apps.containerAppsRevisions.activateRevision(
+          this.options.resourceGroup,
+          rollout.app.name,
+          rollout.revision,
+        );
+        rollout.app = await this.setTraffic(
+          rollout.app,
+          labelled(rollout.app, rollout.revision, candidateLabel),
+        );
         return { value: undefined, detail: `existing revision activated and labelled ${candidateLabel}` };
       });
 
@@ -198,7 +210,13 @@ export class ContainerAppsTarget implements DeploymentTarget {
       const url = urls.get(check.service);
       if (url)
         smoke.push(
-          await httpCheck(check.service, `${check.method} ${check.path}`, `${url}${check.path}`, check.expect, 10_000),
+          await httpCheck(
+            check.service,
+            `${check.method} ${check.path}`,
+            `${url}${check.path}`,
+            check.expect,
+            10_000,
+          ),
         );
     }
     log.ended(
@@ -261,7 +279,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
         outputs?: Record<string, { value?: unknown }>;
       };
       if (properties.provisioningState !== 'Succeeded')
-        throw new Error(`template deployment ${name} ended ${properties.provisioningState ?? 'without a state'}`);
+        throw new Error(
+          `template deployment ${name} ended ${properties.provisioningState ?? 'without a state'}`,
+        );
       return { value: productOutputs(properties.outputs ?? {}), detail: 'Succeeded' };
     });
   }
@@ -320,7 +340,10 @@ export class ContainerAppsTarget implements DeploymentTarget {
           {
             ...first,
             image,
-            env: [...(first.env ?? []).filter((e) => e.name !== versionVariable), { name: versionVariable, value: version }],
+            env: [
+              ...(first.env ?? []).filter((e) => e.name !== versionVariable),
+              { name: versionVariable, value: version },
+            ],
           },
           ...rest,
         ],
@@ -356,7 +379,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
     });
     if (replaced)
       await log.run(`deactivate ${replaced}`, async () => {
-        await this.apps.containerAppsRevisions.deactivateRevision(this.options.resourceGroup, rollout.app.name, replaced);
+        await this.apps.containerAppsRevisions.deactivateRevision(
+          this.options.resourceGroup,
+          rollout.app.name,
+          replaced,
+        );
         return { value: undefined, detail: 'after the switch' };
       });
   }
@@ -383,7 +410,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
     for (;;) {
       const check = await httpCheck(service, 'GET /health', url, [200], 10_000);
       if (check.passed || Date.now() + 2000 > deadline) return check;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.pollIntervalMs ?? 5000, 2000)));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(this.options.pollIntervalMs ?? 5000, 2000)),
+      );
     }
   }
 
@@ -429,7 +458,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
   /** The release a revision runs; none for the template's placeholder. */
   private async revisionVersion(app: string, revision: string | undefined): Promise<string | undefined> {
     if (!revision) return undefined;
-    const found = await this.apps.containerAppsRevisions.getRevision(this.options.resourceGroup, app, revision);
+    const found = await this.apps.containerAppsRevisions.getRevision(
+      this.options.resourceGroup,
+      app,
+      revision,
+    );
     return found.template?.containers?.[0]?.env?.find((e) => e.name === versionVariable)?.value;
   }
 
@@ -493,7 +526,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
       const previous = traffic.find((t) => t.label === previousLabel)!.revisionName!;
       const failing = traffic.find((t) => t.weight === 100)?.revisionName;
       await log.run(`activate ${previous}`, async () => {
-        await this.apps.containerAppsRevisions.activateRevision(this.options.resourceGroup, app.name, previous);
+        await this.apps.containerAppsRevisions.activateRevision(
+          this.options.resourceGroup,
+          app.name,
+          previous,
+        );
         return { value: undefined, detail: 'the revision that served before' };
       });
       await log.run(`traffic back to ${previous}`, async () => {
@@ -502,7 +539,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
       });
       if (failing && failing !== previous)
         await log.run(`deactivate ${failing}`, async () => {
-          await this.apps.containerAppsRevisions.deactivateRevision(this.options.resourceGroup, app.name, failing);
+          await this.apps.containerAppsRevisions.deactivateRevision(
+            this.options.resourceGroup,
+            app.name,
+            failing,
+          );
           return { value: undefined, detail: reason };
         });
     }
@@ -513,7 +554,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
       previousVersion: after?.version,
       services: after?.services ?? [],
       steps: log.steps,
-      rollback: { reason, restored: after?.version, detail: `traffic moved back on ${restorable.length} app(s)` },
+      rollback: {
+        reason,
+        restored: after?.version,
+        detail: `traffic moved back on ${restorable.length} app(s)`,
+      },
     };
   }
 
@@ -540,7 +585,10 @@ export type Placement = Pick<ContainerAppsTargetOptions, 'subscriptionId' | 'res
 export function placementProblems(placement: Placement): Array<{ field: keyof Placement; message: string }> {
   const problems: Array<{ field: keyof Placement; message: string }> = [];
   if (!/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/.test(placement.subscriptionId))
-    problems.push({ field: 'subscriptionId', message: `subscription id '${placement.subscriptionId}' is not a GUID` });
+    problems.push({
+      field: 'subscriptionId',
+      message: `subscription id '${placement.subscriptionId}' is not a GUID`,
+    });
   if (!/^[-\w._()]{1,90}$/.test(placement.resourceGroup) || placement.resourceGroup.endsWith('.'))
     problems.push({
       field: 'resourceGroup',
@@ -560,7 +608,10 @@ export function deploymentName(runId: string, version: string): string {
 
 /** `v1-2-0` for 1.2.0: lower-case letters, digits and dashes, short enough for `<app>--<suffix>`. */
 export function revisionSuffix(version: string): string {
-  const plain = `v${version}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
+  const plain = `v${version}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/-+$/, '');
   if (plain.length <= 20) return plain;
   return `${plain.slice(0, 13).replace(/-+$/, '')}-${createHash('sha256').update(version).digest('hex').slice(0, 6)}`;
 }

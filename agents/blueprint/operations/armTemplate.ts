@@ -24,7 +24,9 @@ export function localBicep(bicep: string): BicepRunner {
           args,
           { cwd: dir, maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
           (error, stdout, stderr) =>
-            error ? reject(new Error(`bicep ${args[0]} failed: ${stderr || error.message}`)) : resolve(stdout),
+            error
+              ? reject(new Error(`bicep ${args[0]} failed: ${stderr || error.message}`))
+              : resolve(stdout),
         ),
       );
     } finally {
@@ -47,7 +49,11 @@ export function sandboxBicep(sandbox: Sandbox, program = 'bicep'): BicepRunner {
       maxOutputBytes: 32 * 1024 * 1024,
       memoryMiB: 2048,
       // The CLI is a .NET program: no telemetry from a sandbox, and no ICU needed in a slim image.
-      env: { DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
+      env: {
+        DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+        DOTNET_NOLOGO: '1',
+        DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1',
+      },
     });
     // 127: the shell's and prlimit's "command not found".
     if (result.exitCode === 127) return undefined;

@@ -1,8 +1,4 @@
-import {
-  buildArmTemplate,
-  localBicep,
-  sandboxBicep,
-} from '../../../agents/blueprint/operations/armTemplate';
+import { buildArmTemplate, localBicep, sandboxBicep } from '../../../agents/blueprint/operations/armTemplate';
 import { generateProductInfrastructure } from '../../../agents/blueprint/infrastructure/productBicep';
 import { LocalProcessSandbox } from '../../../platform/sandbox';
 import { processConfinement } from '../../../platform/sandbox/processConfinement';
@@ -25,11 +21,19 @@ describe("the product's ARM template", () => {
       const inSandbox = await buildArmTemplate(infra, 'prod', sandboxBicep(sandbox, bicep));
       expect(inSandbox).toEqual(here);
       if ('skipped' in here) throw new Error(here.skipped);
-      expect(here.parameters).toMatchObject({ environmentName: 'prod', imageTag: 'stable', services: ['membership', 'lending'] });
+      expect(here.parameters).toMatchObject({
+        environmentName: 'prod',
+        imageTag: 'stable',
+        services: ['membership', 'lending'],
+      });
       const text = JSON.stringify(here.template);
       expect(text).toContain('"activeRevisionsMode":"Multiple"');
       expect(Object.keys((here.template as { outputs: object }).outputs)).toEqual(
-        expect.arrayContaining(['SERVICE_APPS', 'AZURE_CONTAINER_REGISTRY_NAME', 'AZURE_CONTAINER_REGISTRY_ENDPOINT']),
+        expect.arrayContaining([
+          'SERVICE_APPS',
+          'AZURE_CONTAINER_REGISTRY_NAME',
+          'AZURE_CONTAINER_REGISTRY_ENDPOINT',
+        ]),
       );
     },
     120_000,

@@ -98,7 +98,10 @@ describe('the release package Dockerfile', () => {
           for (const source of parts) {
             const path = from ? join(stages[0], source.replace(/^\/build\/?/, '')) : join(context, source);
             const intoFolder = statSync(path).isDirectory() || /\/$|^\.$/.test(destination);
-            const target = intoFolder && !statSync(path).isDirectory() ? join(resolve(cwd, destination), basename(path)) : resolve(cwd, destination);
+            const target =
+              intoFolder && !statSync(path).isDirectory()
+                ? join(resolve(cwd, destination), basename(path))
+                : resolve(cwd, destination);
             cpSync(path, target, { recursive: true });
           }
         } else if (step.keyword === 'RUN') {

@@ -34,7 +34,10 @@ function request(version: string): DeployRequest {
     services,
     smoke: [{ service: 'tools', method: 'GET', path: '/tools', expect: [200] }],
     infrastructure: {
-      template: { $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#', resources: [] },
+      template: {
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+        resources: [],
+      },
       parameters: { environmentName: 'prod', services, imageTag: 'stable' },
     },
     healthTimeoutMs: 100,
@@ -140,7 +143,10 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     const outcome = await target.deploy(request('1.1.0'));
 
     expect(outcome.status).toBe('rolled-back');
-    expect(outcome.rollback).toMatchObject({ restored: '1.0.0', reason: expect.stringContaining('tools GET /health: 500') });
+    expect(outcome.rollback).toMatchObject({
+      restored: '1.0.0',
+      reason: expect.stringContaining('tools GET /health: 500'),
+    });
     expect(milestones(fake, from)).not.toContain('revisions.activate');
     const tools = fake.app('ca-tools-fake')!;
     expect(tools.traffic).toEqual([{ revisionName: 'ca-tools-fake--v1-0-0', weight: 100, label: 'live' }]);
@@ -158,14 +164,23 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
   test('rollback after a successful deployment moves the traffic back to the previous revision', async () => {
     await target.deploy(request('1.0.0'));
     expect((await target.deploy(request('1.1.0'))).status).toBe('deployed');
-    expect(await target.current('tenant-a', 'run-42')).toMatchObject({ version: '1.1.0', previousVersion: '1.0.0' });
+    expect(await target.current('tenant-a', 'run-42')).toMatchObject({
+      version: '1.1.0',
+      previousVersion: '1.0.0',
+    });
 
     const outcome = await target.rollback('tenant-a', 'run-42', 'post-deployment validation failed');
 
-    expect(outcome).toMatchObject({ status: 'rolled-back', version: '1.1.0', rollback: { restored: '1.0.0' } });
+    expect(outcome).toMatchObject({
+      status: 'rolled-back',
+      version: '1.1.0',
+      rollback: { restored: '1.0.0' },
+    });
     for (const service of services) {
       const app = fake.app(`ca-${service}-fake`)!;
-      expect(app.traffic).toEqual([{ revisionName: `ca-${service}-fake--v1-0-0`, weight: 100, label: 'live' }]);
+      expect(app.traffic).toEqual([
+        { revisionName: `ca-${service}-fake--v1-0-0`, weight: 100, label: 'live' },
+      ]);
       expect(app.revisions.find((r) => r.name.endsWith('--v1-1-0'))!.active).toBe(false);
     }
     expect((await target.current('tenant-a', 'run-42'))!.version).toBe('1.0.0');
@@ -191,7 +206,9 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
 
     const run = fake.builds.find((b) => b.imageName === 'tool-library-tools:1.0.0')!;
     expect(outcome.status).toBe('failed');
-    expect(outcome.rollback!.reason).toBe(`image build of tool-library-tools:1.0.0 ended Failed (ACR run ${run.runId})`);
+    expect(outcome.rollback!.reason).toBe(
+      `image build of tool-library-tools:1.0.0 ended Failed (ACR run ${run.runId})`,
+    );
     expect(fake.calls.map((c) => c.operation)).not.toContain('containerApps.update');
   });
 
@@ -234,11 +251,27 @@ describe('choosing the deployment target from settings', () => {
     ['FACTORY_TARGET_SUBSCRIPTION_ID', undefined, 'needs FACTORY_TARGET_SUBSCRIPTION_ID'],
     ['FACTORY_TARGET_RESOURCE_GROUP', ' ', 'needs FACTORY_TARGET_RESOURCE_GROUP'],
     ['FACTORY_TARGET_LOCATION', undefined, 'needs FACTORY_TARGET_LOCATION'],
-    ['FACTORY_TARGET_SUBSCRIPTION_ID', 'my-subscription', "FACTORY_TARGET_SUBSCRIPTION_ID: subscription id 'my-subscription' is not a GUID"],
-    ['FACTORY_TARGET_RESOURCE_GROUP', 'rg/with/slashes', 'FACTORY_TARGET_RESOURCE_GROUP: resource group name'],
-    ['FACTORY_TARGET_LOCATION', 'West Europe', "FACTORY_TARGET_LOCATION: location 'West Europe' is not an Azure region name"],
+    [
+      'FACTORY_TARGET_SUBSCRIPTION_ID',
+      'my-subscription',
+      "FACTORY_TARGET_SUBSCRIPTION_ID: subscription id 'my-subscription' is not a GUID",
+    ],
+    [
+      'FACTORY_TARGET_RESOURCE_GROUP',
+      'rg/with/slashes',
+      'FACTORY_TARGET_RESOURCE_GROUP: resource group name',
+    ],
+    [
+      'FACTORY_TARGET_LOCATION',
+      'West Europe',
+      "FACTORY_TARGET_LOCATION: location 'West Europe' is not an Azure region name",
+    ],
     ['AZURE_RESOURCE_MANAGER_ENDPOINT', 'http://management.example', 'AZURE_RESOURCE_MANAGER_ENDPOINT'],
-    ['FACTORY_DEPLOYMENT_TARGET', 'arm', "FACTORY_DEPLOYMENT_TARGET 'arm' is not one of: local, azure-container-apps"],
+    [
+      'FACTORY_DEPLOYMENT_TARGET',
+      'arm',
+      "FACTORY_DEPLOYMENT_TARGET 'arm' is not one of: local, azure-container-apps",
+    ],
   ])('%s=%j is refused, naming the setting', (name, value, message) => {
     expect(() => createDeploymentTarget({ ...azure, [name]: value }, '/tmp/home', build)).toThrow(message);
   });

@@ -100,13 +100,30 @@ function certificate(): { key: string; cert: string } {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
       ],
       { stdio: 'ignore' },
     );
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -140,7 +157,8 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
   let counter = 0;
   let endpoint = '';
   let appsUrl = '';
-  const group = `/subscriptions/${options.subscriptionId}/resourcegroups/${options.resourceGroup}`.toLowerCase();
+  const group =
+    `/subscriptions/${options.subscriptionId}/resourcegroups/${options.resourceGroup}`.toLowerCase();
   const domain = `fakeenv-7f3a.${'westeurope'}.azurecontainerapps.io`;
 
   const asyncOperation = (outcome: () => { status: string; error?: unknown }) => {
@@ -214,8 +232,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
   };
 
   const applyTraffic = (app: App, traffic: Traffic[]): string | undefined => {
-    const resolved = traffic.map((t) => (t.latestRevision ? { ...t, revisionName: app.latestRevisionName } : t));
-    if (resolved.reduce((sum, t) => sum + (t.weight ?? 0), 0) !== 100) return 'traffic weights must add up to 100';
+    const resolved = traffic.map((t) =>
+      t.latestRevision ? { ...t, revisionName: app.latestRevisionName } : t,
+    );
+    if (resolved.reduce((sum, t) => sum + (t.weight ?? 0), 0) !== 100)
+      return 'traffic weights must add up to 100';
     const labels = resolved.filter((t) => t.label).map((t) => t.label);
     if (new Set(labels).size !== labels.length) return 'a traffic label is used twice';
     for (const t of resolved) {
@@ -252,7 +273,10 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       app.traffic = [{ latestRevision: true, weight: 100 }];
     }
     return {
-      SERVICE_APPS: { type: 'Array', value: services.map((service) => ({ service, app: `ca-${service}-fake` })) },
+      SERVICE_APPS: {
+        type: 'Array',
+        value: services.map((service) => ({ service, app: `ca-${service}-fake` })),
+      },
       AZURE_CONTAINER_REGISTRY_NAME: { type: 'String', value: registryName },
       AZURE_CONTAINER_REGISTRY_ENDPOINT: { type: 'String', value: registryServer },
     };
@@ -265,7 +289,8 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       const path = url.pathname;
       const lower = path.toLowerCase();
       const apiVersion = url.searchParams.get('api-version') ?? undefined;
-      const record = (operation: string) => calls.push({ method: req.method ?? '', operation, path, apiVersion });
+      const record = (operation: string) =>
+        calls.push({ method: req.method ?? '', operation, path, apiVersion });
       if (!/^Bearer \S+$/.test(req.headers.authorization ?? ''))
         return fail(res, 401, 'AuthenticationFailed', 'no bearer token');
       if (!apiVersion) return fail(res, 400, 'MissingApiVersionParameter', 'api-version is required');
@@ -295,10 +320,16 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           return send(
             res,
             201,
-            { id: `${group}/providers/Microsoft.Resources/deployments/${name}`, name, properties: { provisioningState: 'Accepted' } },
+            {
+              id: `${group}/providers/Microsoft.Resources/deployments/${name}`,
+              name,
+              properties: { provisioningState: 'Accepted' },
+            },
             asyncOperation(() => {
               const stored = deployments.get(name)!;
-              const outputs = deployTemplate((properties.parameters ?? {}) as Record<string, { value?: unknown }>);
+              const outputs = deployTemplate(
+                (properties.parameters ?? {}) as Record<string, { value?: unknown }>,
+              );
               stored.state = 'Succeeded';
               stored.body = { ...stored.body, properties: { ...properties, outputs } };
               return { status: 'Succeeded' };
@@ -314,7 +345,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
             id: `${group}/providers/Microsoft.Resources/deployments/${name}`,
             name,
             tags: stored.body.tags,
-            properties: { provisioningState: stored.state, outputs: properties.outputs, timestamp: new Date().toISOString() },
+            properties: {
+              provisioningState: stored.state,
+              outputs: properties.outputs,
+              timestamp: new Date().toISOString(),
+            },
           });
         }
       }
@@ -323,7 +358,10 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         record('containerApps.listByResourceGroup');
         return send(res, 200, { value: [...apps.values()].map(appJson) });
       }
-      match = /^\/providers\/Microsoft\.App\/containerApps\/([^/]+)(?:\/revisions\/([^/]+)(?:\/(activate|deactivate))?)?$/i.exec(rest);
+      match =
+        /^\/providers\/Microsoft\.App\/containerApps\/([^/]+)(?:\/revisions\/([^/]+)(?:\/(activate|deactivate))?)?$/i.exec(
+          rest,
+        );
       if (match) {
         const app = apps.get(match[1]);
         const [, , revisionName, action] = match;
@@ -336,7 +374,10 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           record(action ? `revisions.${action}` : 'revisions.get');
           if (!revision) return fail(res, 404, 'ResourceNotFound', revisionName);
           if (!action) return send(res, 200, revisionJson(app, revision));
-          if (action === 'deactivate' && resolve(app).some((t) => t.revisionName === revisionName && (t.weight ?? 0) > 0))
+          if (
+            action === 'deactivate' &&
+            resolve(app).some((t) => t.revisionName === revisionName && (t.weight ?? 0) > 0)
+          )
             return fail(res, 400, 'RevisionHasTraffic', `${revisionName} still takes traffic`);
           revision.active = action === 'activate';
           return send(res, 200);
@@ -359,27 +400,48 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
               ? applyTraffic(app, request.properties.configuration.ingress.traffic)
               : undefined);
           if (problem) {
-            for (const name of app.revisions.keys()) if (!revisionsBefore.has(name)) app.revisions.delete(name);
-            Object.assign(app, { template: before.template, traffic: before.traffic, latestRevisionName: before.latest });
+            for (const name of app.revisions.keys())
+              if (!revisionsBefore.has(name)) app.revisions.delete(name);
+            Object.assign(app, {
+              template: before.template,
+              traffic: before.traffic,
+              latestRevisionName: before.latest,
+            });
             return fail(res, 400, 'ContainerAppInvalidRequest', problem);
           }
           if (request.tags) app.tags = request.tags;
-          return send(res, 202, undefined, asyncOperation(() => ({ status: 'Succeeded' })));
+          return send(
+            res,
+            202,
+            undefined,
+            asyncOperation(() => ({ status: 'Succeeded' })),
+          );
         }
         if (req.method === 'DELETE') {
           record('containerApps.delete');
           apps.delete(app.name);
-          return send(res, 202, undefined, asyncOperation(() => ({ status: 'Succeeded' })));
+          return send(
+            res,
+            202,
+            undefined,
+            asyncOperation(() => ({ status: 'Succeeded' })),
+          );
         }
       }
 
-      match = /^\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/(listBuildSourceUploadUrl|scheduleRun|runs\/([^/]+))$/i.exec(rest);
+      match =
+        /^\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/(listBuildSourceUploadUrl|scheduleRun|runs\/([^/]+))$/i.exec(
+          rest,
+        );
       if (match) {
         if (match[1] !== registryName) return fail(res, 404, 'ResourceNotFound', match[1]);
         if (match[2] === 'listBuildSourceUploadUrl' && req.method === 'POST') {
           record('registries.getBuildSourceUploadUrl');
           const relativePath = `source/${Date.now()}-${++counter}/context.tar.gz`;
-          return send(res, 200, { uploadUrl: `${appsUrl.replace(/\/apps$/, '')}/blob/${relativePath}?sv=2023-11-03&sr=b&sig=fake`, relativePath });
+          return send(res, 200, {
+            uploadUrl: `${appsUrl.replace(/\/apps$/, '')}/blob/${relativePath}?sv=2023-11-03&sr=b&sig=fake`,
+            relativePath,
+          });
         }
         if (match[2] === 'scheduleRun' && req.method === 'POST') {
           record('registries.scheduleRun');
@@ -392,9 +454,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           };
           if (request.type !== 'DockerBuildRequest') return fail(res, 400, 'InvalidRunRequest', 'type');
           const context = uploads.get(request.sourceLocation ?? '');
-          if (!context) return fail(res, 400, 'InvalidSourceLocation', `${request.sourceLocation} was not uploaded`);
+          if (!context)
+            return fail(res, 400, 'InvalidSourceLocation', `${request.sourceLocation} was not uploaded`);
           const files = new Set(readTarGz(context).map((e) => e.path));
-          if (!files.has(request.dockerFilePath ?? '')) return fail(res, 400, 'InvalidDockerFilePath', `${request.dockerFilePath}`);
+          if (!files.has(request.dockerFilePath ?? ''))
+            return fail(res, 400, 'InvalidDockerFilePath', `${request.dockerFilePath}`);
           const args = Object.fromEntries((request.arguments ?? []).map((a) => [a.name, a.value]));
           if (!files.has(`services/${args.SERVICE}/package.json`))
             return fail(res, 400, 'InvalidRunRequest', `no services/${args.SERVICE}/ in the build context`);
@@ -403,7 +467,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           const runId = `ca${++counter}`;
           runs.set(runId, { polls: 0, status: options.buildStatus?.(imageName) ?? 'Succeeded', imageName });
           builds.push({ imageName, arguments: args, runId, status: runs.get(runId)!.status });
-          return send(res, 200, { id: `${group}/providers/Microsoft.ContainerRegistry/registries/${registryName}/runs/${runId}`, name: runId, properties: { runId, status: 'Queued' } });
+          return send(res, 200, {
+            id: `${group}/providers/Microsoft.ContainerRegistry/registries/${registryName}/runs/${runId}`,
+            name: runId,
+            properties: { runId, status: 'Queued' },
+          });
         }
         if (match[3] && req.method === 'GET') {
           record('runs.get');
@@ -412,7 +480,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           run.polls++;
           const status = run.polls < 2 ? 'Running' : run.status;
           if (status === 'Succeeded') built.add(`${registryServer}/${run.imageName}`);
-          return send(res, 200, { id: `${group}/providers/Microsoft.ContainerRegistry/registries/${registryName}/runs/${match[3]}`, name: match[3], properties: { runId: match[3], status } });
+          return send(res, 200, {
+            id: `${group}/providers/Microsoft.ContainerRegistry/registries/${registryName}/runs/${match[3]}`,
+            name: match[3],
+            properties: { runId: match[3], status },
+          });
         }
       }
       record(`unknown ${req.method}`);
@@ -427,11 +499,19 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       const url = new URL(req.url ?? '/', 'http://loopback');
       const blob = /^\/blob\/(.+)$/.exec(url.pathname);
       if (blob) {
-        if (req.method !== 'PUT' || req.headers['x-ms-blob-type'] !== 'BlockBlob' || url.searchParams.get('sig') !== 'fake')
+        if (
+          req.method !== 'PUT' ||
+          req.headers['x-ms-blob-type'] !== 'BlockBlob' ||
+          url.searchParams.get('sig') !== 'fake'
+        )
           return fail(res, 403, 'AuthorizationFailure', 'a BlockBlob PUT with the SAS is expected');
         calls.push({ method: 'PUT', operation: 'blob.upload', path: url.pathname });
         uploads.set(blob[1], raw);
-        res.writeHead(201, { etag: '"0x1"', 'last-modified': new Date().toUTCString(), 'x-ms-request-server-encrypted': 'true' });
+        res.writeHead(201, {
+          etag: '"0x1"',
+          'last-modified': new Date().toUTCString(),
+          'x-ms-request-server-encrypted': 'true',
+        });
         return res.end();
       }
       const app = /^\/apps\/([^/]+)(\/.*)$/.exec(url.pathname);
@@ -446,7 +526,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       const status = !revision?.active ? 404 : (options.healthy?.(revision.name) ?? true) ? 200 : 500;
       appRequests.push({ url: `${fqdn}${appPath}`, revision: revision?.name, status });
       calls.push({ method: 'GET', operation: 'app.get', path: `${fqdn}${appPath}` });
-      return send(res, status, status === 200 ? (appPath === '/health' ? { status: 'ok' } : []) : { error: 'unavailable' });
+      return send(
+        res,
+        status,
+        status === 200 ? (appPath === '/health' ? { status: 'ok' } : []) : { error: 'unavailable' },
+      );
     })().catch((error: Error) => fail(res, 500, 'FakeArmError', error.message));
   });
 
@@ -464,18 +548,21 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     builds,
     app(name) {
       const app = apps.get(name);
-      return app && {
-        traffic: resolve(app).map(({ revisionName, weight, label }) => ({ revisionName, weight, ...(label ? { label } : {}) })),
-        revisions: [...app.revisions.values()].map((r) => ({ name: r.name, active: r.active })),
-      };
+      return (
+        app && {
+          traffic: resolve(app).map(({ revisionName, weight, label }) => ({
+            revisionName,
+            weight,
+            ...(label ? { label } : {}),
+          })),
+          revisions: [...app.revisions.values()].map((r) => ({ name: r.name, active: r.active })),
+        }
+      );
     },
     stop: async () => {
       arm.closeAllConnections();
       loopback.closeAllConnections();
-      await Promise.all([
-        new Promise((r) => arm.close(r)),
-        new Promise((r) => loopback.close(r)),
-      ]);
+      await Promise.all([new Promise((r) => arm.close(r)), new Promise((r) => loopback.close(r))]);
     },
   };
 }
