@@ -159,7 +159,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
   let appsUrl = '';
   const group =
     `/subscriptions/${options.subscriptionId}/resourcegroups/${options.resourceGroup}`.toLowerCase();
-  const domain = `fakeenv-7f3a.${'westeurope'}.azurecontainerapps.io`;
+  const domain = 'fakeenv-7f3a.westeurope.azurecontainerapps.io';
 
   const asyncOperation = (outcome: () => { status: string; error?: unknown }) => {
     const id = `op-${++counter}`;
