@@ -602,12 +602,12 @@ export function placementProblems(placement: Placement): Array<{ field: keyof Pl
   return problems;
 }
 
-export function deploymentName(runId: string, version: string): string {
+function deploymentName(runId: string, version: string): string {
   return `factory-${runId}-${version}`.replace(/[^-\w._()]/g, '-').slice(0, 64);
 }
 
 /** `v1-2-0` for 1.2.0: lower-case letters, digits and dashes, short enough for `<app>--<suffix>`. */
-export function revisionSuffix(version: string): string {
+function revisionSuffix(version: string): string {
   const plain = `v${version}`
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

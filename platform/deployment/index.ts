@@ -5,7 +5,7 @@ import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
 export * from '../../core/ports/deploymentTarget';
-export { ContainerAppsTarget, deploymentName, revisionSuffix } from './containerAppsTarget';
+export { ContainerAppsTarget } from './containerAppsTarget';
 export { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
 const targets = ['local', 'azure-container-apps'] as const;

@@ -90,7 +90,7 @@ export interface FakeArm {
   stop(): Promise<void>;
 }
 
-export const placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest';
+const placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest';
 const registryName = 'crfake';
 const registryServer = `${registryName}.azurecr.io`;
 
