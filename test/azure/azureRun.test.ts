@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -79,10 +79,13 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
       cosmosKey: environment.cosmos.key,
       cosmosDatabase: environment.env.COSMOS_DATABASE,
     };
-    execFileSync(process.execPath, [compiled('provisionData.js'), JSON.stringify(provision)], {
+    // Asynchronously: the servers it talks to run in this process.
+    const provisioning = spawn(process.execPath, [compiled('provisionData.js'), JSON.stringify(provision)], {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: environment.caFile },
       stdio: 'inherit',
     });
+    const provisioned = await new Promise<number | null>((resolve) => provisioning.once('exit', resolve));
+    if (provisioned !== 0) throw new Error(`provisioning the data stores failed (exit ${provisioned})`);
 
     root = mkdtempSync(join(tmpdir(), 'azure-shaped-'));
     hostDir = join(root, 'host');

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readTarGz } from '../../../platform/deployment/tarball';
+import { makeLoopbackCertificate, type LoopbackCertificate } from './loopbackTls';
 
 /**
  * A loopback Azure Resource Manager for the Container Apps target, answering the documented REST shapes the SDKs
@@ -38,6 +36,8 @@ export interface FakeArmOptions {
   healthy?: (revision: string) => boolean;
   /** The end state of an image build, by image name; default `Succeeded`. */
   buildStatus?: (imageName: string) => string;
+  /** The certificate ARM is served with (one for 127.0.0.1 of its own by default). */
+  certificate?: LoopbackCertificate;
 }
 
 interface Revision {
@@ -74,8 +74,10 @@ interface App {
 export interface FakeArm {
   /** The Resource Manager endpoint (https, loopback). */
   endpoint: string;
-  /** PEM certificate of the endpoint, to trust. */
+  /** PEM certificate of the authority that issued the endpoint's, to trust. */
   certificate: string;
+  /** The default domain of the product's Container Apps environment. */
+  domain: string;
   /** Base URL of the product apps: `${appsUrl}/<fqdn>` answers as `https://<fqdn>` would. */
   appsUrl: string;
   calls: ArmCall[];
@@ -94,41 +96,6 @@ const placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest';
 const registryName = 'crfake';
 const registryServer = `${registryName}.azurecr.io`;
 
-function certificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-arm-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 async function body(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -144,7 +111,8 @@ const fail = (res: ServerResponse, status: number, code: string, message: string
   send(res, status, { error: { code, message } });
 
 export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
-  const { key, cert } = certificate();
+  const tls = options.certificate ?? makeLoopbackCertificate();
+  const { key, cert } = tls;
   const calls: ArmCall[] = [];
   const appRequests: FakeArm['appRequests'] = [];
   const uploads = new Map<string, Buffer>();
@@ -540,7 +508,8 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
   appsUrl = `http://127.0.0.1:${(loopback.address() as AddressInfo).port}/apps`;
   return {
     endpoint,
-    certificate: cert,
+    certificate: readFileSync(tls.caFile, 'utf8'),
+    domain,
     appsUrl,
     calls,
     appRequests,
@@ -563,6 +532,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       arm.closeAllConnections();
       loopback.closeAllConnections();
       await Promise.all([new Promise((r) => arm.close(r)), new Promise((r) => loopback.close(r))]);
+      if (!options.certificate) tls.remove();
     },
   };
 }

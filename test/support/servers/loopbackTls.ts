@@ -16,11 +16,14 @@ export interface LoopbackCertificate {
 }
 
 /**
- * A certificate authority and a server certificate for 127.0.0.1 and localhost, made with Debian's openssl. Azure
- * endpoints are HTTPS and the SDKs send bearer tokens over TLS only, so servers that play Azure services with
- * identities present this certificate and the processes under test trust its authority.
+ * A certificate authority and a server certificate for 127.0.0.1, localhost and `names` (host names a loopback
+ * server answers for, wildcards allowed), made with Debian's openssl. Azure endpoints are HTTPS and the SDKs send
+ * bearer tokens over TLS only, so servers that play Azure services present this certificate and the processes
+ * under test trust its authority.
  */
-export function makeLoopbackCertificate(): LoopbackCertificate {
+export function makeLoopbackCertificate(names: string[] = []): LoopbackCertificate {
+  for (const name of names)
+    if (!/^(\*\.)?[a-z0-9.-]+$/i.test(name)) throw new Error(`not a host name: ${JSON.stringify(name)}`);
   const dir = mkdtempSync(join(tmpdir(), 'loopback-tls-'));
   const file = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
@@ -51,7 +54,8 @@ export function makeLoopbackCertificate(): LoopbackCertificate {
     '-out',
     file('server.csr'),
   );
-  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  const altNames = ['IP:127.0.0.1', 'DNS:localhost', ...names.map((name) => `DNS:${name}`)];
+  writeFileSync(file('server.ext'), `subjectAltName=${altNames.join(',')}\n`);
   openssl(
     'x509',
     '-req',
