@@ -64,7 +64,10 @@ describe('telemetry on Functions worker hooks', () => {
 
   it('does not hold an invocation longer than the bound when ingestion hangs', async () => {
     const { hooks, handlers } = recordingHooks();
-    const hanging = { enabled: true, flush: () => new Promise<void>(() => undefined) } as unknown as Telemetry;
+    const hanging = {
+      enabled: true,
+      flush: () => new Promise<void>(() => undefined),
+    } as unknown as Telemetry;
     flushTelemetryOnWorkerHooks(hooks, () => hanging, 50);
     const started = Date.now();
     await handlers.postInvocation[0]();
