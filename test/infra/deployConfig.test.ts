@@ -100,7 +100,7 @@ describe('azure.yaml', () => {
     for (const os of ['posix', 'windows']) {
       const run = String(hooks.preprovision[os].run);
       expect(run).toMatch(/npm run build/);
-      expect(run).toMatch(/node dist\/deploy\/registerApi\.js/);
+      expect(run).toMatch(/node dist\/deploy\/preprovision\.js/);
       expect(run).toMatch(/azd env set FACTORY_API_CLIENT_ID/);
     }
   });

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { PipelineOptions } from '../../platform/telemetry';
+import { loopbackCertificate } from '../support/loopbackCertificate';
 
 /** One telemetry item as the ingestion endpoint receives it: the documented `POST /v2.1/track` body is an array. */
 export interface Envelope {
@@ -31,36 +31,6 @@ export interface IngestionServer {
   /** Answers the next requests with these statuses (then 200 again). */
   failNext(...statuses: number[]): void;
   close(): Promise<void>;
-}
-
-/** A key and self-signed certificate for 127.0.0.1, made by openssl for this server only. */
-function loopbackCertificate(folder: string): { key: string; cert: string } {
-  const key = join(folder, 'key.pem');
-  const cert = join(folder, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
 }
 
 export async function startIngestionServer(): Promise<IngestionServer> {
