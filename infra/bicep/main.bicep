@@ -33,7 +33,7 @@ param principalType string = 'User'
 
 // Model defaults: GA models open to new deployments as of December 2026 (Microsoft Foundry "Model retirement
 // schedule", Azure OpenAI table: gpt-5.4-mini 2026-03-17 and gpt-5.4 2026-03-05 are GA; the gpt-4o and gpt-4.1
-// families are deprecated). Deployments follow the service's new default versions; see ADR 0053.
+// families are deprecated). Deployments follow the service's new default versions; see ADR 0056.
 @description('Cheaper model, for the text-heavy roles (AZURE_OPENAI_DEPLOYMENT_SIMPLE): model name, also the deployment name.')
 param simpleModelName string = 'gpt-5.4-mini'
 
