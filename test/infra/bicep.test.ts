@@ -201,6 +201,25 @@ describeWithBicep('Bicep templates', () => {
     expect(JSON.stringify(main)).not.toMatch(/gpt-4o-mini|gpt-4\.1|NoAutoUpgrade/);
   });
 
+  it('gives azd the same defaults as the template (main.parameters.json)', () => {
+    const main = requireMain();
+    const mapped = (
+      JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8')) as {
+        parameters: Record<string, { value: string }>;
+      }
+    ).parameters;
+    const withDefaults = Object.entries(mapped).filter(([, p]) => /^\$\{\w+=.*\}$/.test(p.value));
+    expect(withDefaults.length).toBeGreaterThan(8);
+    for (const [name, { value }] of withDefaults) {
+      expect([name, value.replace(/^\$\{\w+=(.*)\}$/, '$1')]).toEqual([
+        name,
+        String(main.parameters?.[name]?.defaultValue),
+      ]);
+    }
+    // Every parameter azd passes exists in the template.
+    for (const name of Object.keys(mapped)) expect(main.parameters).toHaveProperty(name);
+  });
+
   it('writes to one site, and to one Cosmos account, one resource at a time', () => {
     const main = requireMain();
     const resources = main.resources as Record<string, ArmResource>;
