@@ -110,8 +110,9 @@ resource serviceBusAssignments 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 ]
 
-// On Flex Consumption the platform's scale controller watches the trigger's queue with the app's identity, and
-// reading a queue's message count needs the Manage right: only Data Owner carries it. Scoped to the one queue.
+// On Flex Consumption the platform's scale controller reads the trigger queue's message count with the app's
+// identity, which needs the Manage right; of the built-in roles only Data Owner has it (the Functions Service Bus
+// binding documentation lists it for triggers). Scoped to the one queue, not the namespace.
 resource triggerQueueOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(triggerQueueName)) {
   name: guid(triggerQueue.id, principalKey, roles.serviceBusDataOwner)
   scope: triggerQueue
