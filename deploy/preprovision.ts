@@ -16,7 +16,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const subscriptionId = env.AZURE_SUBSCRIPTION_ID?.trim() ?? '';
   if (!guid.test(subscriptionId)) {
     throw new Error(
-      `AZURE_SUBSCRIPTION_ID must be a subscription id (a GUID), got ${JSON.stringify(subscriptionId)}`,
+      `AZURE_SUBSCRIPTION_ID must be a subscription id (a GUID), got ${JSON.stringify(subscriptionId)}: ` +
+        'run `azd env set AZURE_SUBSCRIPTION_ID <subscription id>` first',
     );
   }
   const log = (line: string) => process.stderr.write(`preprovision: ${line}\n`);
