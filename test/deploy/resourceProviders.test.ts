@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/identity';
 import { productResourceProviders, registerResourceProviders } from '../../deploy/resourceProviders';
-import { loopbackCertificate } from '../support/loopbackCertificate';
+import { makeLoopbackCertificate } from '../support/servers/loopbackTls';
 
 const subscriptionId = '00000000-0000-4000-8000-00000000abcd';
 const credential: TokenCredential = {
@@ -18,8 +16,8 @@ const credential: TokenCredential = {
  * the provider with its `registrationState`; `POST .../register` starts the registration and returns the provider.
  */
 async function fakeResourceManager(states: Record<string, string>) {
-  const folder = mkdtempSync(join(tmpdir(), 'factory-arm-'));
-  const { key, cert } = loopbackCertificate(folder);
+  const certificate = makeLoopbackCertificate();
+  const { key, cert } = certificate;
   const requests: string[] = [];
   const server: Server = createServer({ key, cert }, (req, res) => {
     requests.push(`${req.method} ${req.url}`);
@@ -57,13 +55,10 @@ async function fakeResourceManager(states: Record<string, string>) {
   const client = new ResourceManagementClient(credential, subscriptionId, {
     $host: url,
     endpoint: url,
-    tlsOptions: { ca: cert },
+    tlsOptions: { ca: readFileSync(certificate.caFile, 'utf8') },
     retryOptions: { maxRetries: 0 },
   });
-  const close = () =>
-    new Promise<void>((resolve) =>
-      server.close(() => (rmSync(folder, { recursive: true, force: true }), resolve())),
-    );
+  const close = () => new Promise<void>((resolve) => server.close(() => (certificate.remove(), resolve())));
   return { client, requests, states, close };
 }
 

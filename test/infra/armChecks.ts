@@ -26,12 +26,12 @@ export interface LocatedResource {
   /** main, main/storage, ... */
   path: string;
   moduleParameters: JsonObject;
-  /** Where the module's parameter values are computed (the declaring template of the module deployment). */
-  parent?: ResolutionScope;
+  /** The template that deployed this module, where the module's parameter values are expressions of its own. */
+  parent?: Scope;
 }
 
-/** What `resolveValue` resolves expressions in. */
-export type ResolutionScope = Pick<LocatedResource, 'template' | 'moduleParameters' | 'parent'>;
+/** Where a template expression is evaluated: a template and the parameter values its deployment passed. */
+export type Scope = Pick<LocatedResource, 'template' | 'moduleParameters' | 'parent'>;
 
 /** Built-in "Azure ContainerApps Session Executor": runs sessions in a pool, nothing on the resource itself. */
 export const SESSION_EXECUTOR_ROLE = '0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0';
@@ -132,7 +132,7 @@ export function collectResources(
   template: ArmTemplate,
   path = 'main',
   moduleParameters: JsonObject = {},
-  parent?: ResolutionScope,
+  parent?: Scope,
 ) {
   const found: LocatedResource[] = [];
   for (const [symbol, resource] of resourcesOf(template)) {
@@ -182,28 +182,43 @@ export function collectOutputs(template: ArmTemplate, path = 'main') {
 }
 
 /**
- * A literal value, or `[parameters('x')]` / `[variables('x')]` resolved through the module's parameters and
- * the template's defaults, or a `[format('...', ...)]` of those. Anything else (a runtime expression) resolves
- * to undefined.
+ * A literal value, or `[parameters('x')]` / `[variables('x')]` resolved through the module's parameters (in the
+ * template that deployed the module, where they are expressions) and the template's defaults, a module output
+ * computed from those, or a `[format('...', ...)]` of them. Anything else (a runtime expression) resolves to
+ * undefined.
  */
-export function resolveValue(value: unknown, at: ResolutionScope): unknown {
+export function resolveValue(value: unknown, at: Scope): unknown {
   if (typeof value !== 'string' || !value.startsWith('[') || value.startsWith('[[')) return value;
-  const param = /^\[parameters\('([^']+)'\)\]$/.exec(value);
-  if (param) {
-    const passed = at.moduleParameters[param[1]];
-    if (isObject(passed) && 'value' in passed) {
-      const v = passed.value;
-      // A value computed in the parent is resolved there (a runtime expression stays unresolved).
-      return typeof v === 'string' && v.startsWith('[')
-        ? at.parent
-          ? resolveValue(v, at.parent)
-          : undefined
-        : v;
+  const reference = /^\[(parameters|variables)\('([^']+)'\)((?:\.\w+)*)\]$/.exec(value);
+  if (reference) {
+    const [, kind, name, path] = reference;
+    let found: unknown;
+    if (kind === 'variables') found = resolveValue(at.template.variables?.[name], at);
+    else {
+      const passed = at.moduleParameters[name];
+      if (isObject(passed) && 'value' in passed) {
+        const v = passed.value;
+        found = typeof v === 'string' && v.startsWith('[') ? at.parent && resolveValue(v, at.parent) : v;
+      } else found = resolveValue(at.template.parameters?.[name]?.defaultValue, at);
     }
-    return resolveValue(at.template.parameters?.[param[1]]?.defaultValue, at);
+    for (const property of path.split('.').filter(Boolean))
+      found = isObject(found) ? resolveValue(found[property], at) : undefined;
+    return found;
   }
-  const variable = /^\[variables\('([^']+)'\)\]$/.exec(value);
-  if (variable) return resolveValue(at.template.variables?.[variable[1]], at);
+  // A module's output, where the module computes it from literals (a name, not an endpoint).
+  const output = /^\[reference\('([^']+)'\)\.outputs\.(\w+)\.value\]$/.exec(value);
+  if (output && !Array.isArray(at.template.resources)) {
+    const module = at.template.resources?.[output[1]];
+    const inner = module?.properties?.template;
+    if (module?.type !== 'Microsoft.Resources/deployments' || !isObject(inner)) return undefined;
+    const moduleTemplate = inner as ArmTemplate;
+    const parameters = isObject(module.properties?.parameters) ? module.properties.parameters : {};
+    return resolveValue(moduleTemplate.outputs?.[output[2]]?.value, {
+      template: moduleTemplate,
+      moduleParameters: parameters,
+      parent: at,
+    });
+  }
   const format = /^\[format\('((?:[^']|'')*)'((?:, *(?:parameters|variables)\('[^']+'\))*)\)\]$/.exec(value);
   if (format) {
     const args = [...format[2].matchAll(/(parameters|variables)\('([^']+)'\)/g)].map((m) =>
