@@ -82,6 +82,12 @@ export async function startAzureShapedEnvironment(
     APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString(randomUUID()),
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}`,
     SANDBOX_SESSION_POOL_ENDPOINT: `https://127.0.0.1:${poolPort}`,
+    FACTORY_TARGET_SUBSCRIPTION_ID: '00000000-0000-4000-8000-000000000000',
+    FACTORY_TARGET_RESOURCE_GROUP: 'rg-azure-shaped-products',
+    FACTORY_TARGET_LOCATION: 'swedencentral',
+    // The template deploys products to Container Apps; this environment has no Resource Manager stand-in for the
+    // host yet, so products are deployed as local processes here.
+    FACTORY_DEPLOYMENT_TARGET: 'local',
     ...extra.loopback,
   });
   const env: Record<string, string> = {

@@ -1,4 +1,10 @@
-import { collectResources, resolveValue, type ArmTemplate, type LocatedResource } from '../infra/armChecks';
+import {
+  appSettingsOf,
+  collectResources,
+  resolveValue,
+  type ArmTemplate,
+  type LocatedResource,
+} from '../infra/armChecks';
 
 export interface FunctionAppSettings {
   /** Every app setting the template gives the function app, with loopback values where it points at Azure. */
@@ -32,13 +38,15 @@ export function functionAppSettings(
   loopback: Record<string, string>,
 ): FunctionAppSettings {
   const at = appSettingsResource(template);
-  const declared = at.resource.properties ?? {};
-  const unknown = Object.keys(loopback).filter((name) => !(name in declared));
+  const { names, values, conditional } = appSettingsOf(at);
+  const unknown = Object.keys(loopback).filter((name) => !names.has(name));
   if (unknown.length) throw new Error(`the template sets no app setting ${unknown.join(', ')}`);
   const settings: Record<string, string> = {};
   const fromTemplate: string[] = [];
   const replaced: string[] = [];
-  for (const [name, value] of Object.entries(declared)) {
+  // A setting the template sets only when its parameter is given is absent with the defaults.
+  for (const name of [...names].filter((n) => !conditional.has(n) || n in loopback)) {
+    const value = values[name];
     if (name in loopback) {
       settings[name] = loopback[name];
       replaced.push(name);
