@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { join, sep } from 'node:path';
 import { FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
+import { startFakeArm, type FakeArm } from '../support/servers/fakeArm';
 import { startAzurite, type AzuriteServer } from '../support/servers/azurite';
 import { startCosmos, type CosmosServer } from '../support/servers/cosmos';
 import { makeLoopbackCertificate, startTlsFront, type TlsFront } from '../support/servers/loopbackTls';
@@ -12,6 +14,14 @@ import { startSessionPool, type SessionPoolFake } from '../support/servers/sessi
 import { startIngestionServer, type IngestionServer } from '../telemetry/ingestionServer';
 import type { ArmTemplate } from '../infra/armChecks';
 import { functionAppSettings, type FunctionAppSettings } from './functionAppSettings';
+import { startProductAppsFront } from './productAppsFront';
+
+const resourceManagerHost = 'management.azure.com';
+/** This folder compiled: the processes under test run JavaScript, whether this module runs from `dist` or not. */
+const compiledHere = __dirname.split(sep).includes('dist')
+  ? __dirname
+  : join(__dirname, '..', '..', 'dist', 'test', 'azure');
+const productDomain = 'fakeenv-7f3a.westeurope.azurecontainerapps.io';
 
 /** What the Azure-shaped run talks to, every service on loopback. */
 export interface AzureShapedEnvironment {
@@ -28,6 +38,8 @@ export interface AzureShapedEnvironment {
   sessions: SessionPoolFake;
   ingestion: IngestionServer;
   model: FakeAzureOpenAi;
+  /** Resource Manager of the subscription products are deployed to. */
+  arm: FakeArm;
   stop(): Promise<void>;
 }
 
@@ -40,9 +52,18 @@ export interface AzureShapedEnvironment {
  */
 export async function startAzureShapedEnvironment(
   template: ArmTemplate,
-  extra: { loopback?: Record<string, string> } = {},
+  options: {
+    loopback?: Record<string, string>;
+    /** Whether a product revision answers its health and smoke checks (default: every one does). */
+    healthyRevision?: (revision: string) => boolean;
+  } = {},
 ): Promise<AzureShapedEnvironment> {
-  const certificate = makeLoopbackCertificate();
+  const target = {
+    subscriptionId: '00000000-0000-4000-8000-000000000000',
+    resourceGroup: 'rg-azure-shaped-products',
+    location: 'swedencentral',
+  };
+  const certificate = makeLoopbackCertificate([resourceManagerHost, `*.${productDomain}`]);
   const clientId = randomUUID();
   const fronts: TlsFront[] = [];
   const front = async (port: number) => {
@@ -65,6 +86,15 @@ export async function startAzureShapedEnvironment(
     startIngestionServer(certificate),
     FakeAzureOpenAi.start(() => ({ status: 503, body: { error: { message: 'no model in this run' } } })),
   ]);
+  const arm = await startFakeArm({
+    subscriptionId: target.subscriptionId,
+    resourceGroup: target.resourceGroup,
+    product: 'toolshed',
+    certificate,
+    healthy: (revision) => options.healthyRevision?.(revision) ?? true,
+  });
+  if (arm.domain !== productDomain) throw new Error(`the fake names its apps under ${arm.domain}`);
+  const apps = await startProductAppsFront(arm.appsUrl, certificate);
   const busPort = await front(bus.port);
   const poolPort = await front(Number(new URL(sessions.endpoint).port));
   const modelPort = await front(Number(new URL(model.endpoint).port));
@@ -82,13 +112,10 @@ export async function startAzureShapedEnvironment(
     APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString(randomUUID()),
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}`,
     SANDBOX_SESSION_POOL_ENDPOINT: `https://127.0.0.1:${poolPort}`,
-    FACTORY_TARGET_SUBSCRIPTION_ID: '00000000-0000-4000-8000-000000000000',
-    FACTORY_TARGET_RESOURCE_GROUP: 'rg-azure-shaped-products',
-    FACTORY_TARGET_LOCATION: 'swedencentral',
-    // The template deploys products to Container Apps; this environment has no Resource Manager stand-in for the
-    // host yet, so products are deployed as local processes here.
-    FACTORY_DEPLOYMENT_TARGET: 'local',
-    ...extra.loopback,
+    FACTORY_TARGET_SUBSCRIPTION_ID: target.subscriptionId,
+    FACTORY_TARGET_RESOURCE_GROUP: target.resourceGroup,
+    FACTORY_TARGET_LOCATION: target.location,
+    ...options.loopback,
   });
   const env: Record<string, string> = {
     ...app.settings,
@@ -98,6 +125,12 @@ export async function startAzureShapedEnvironment(
     FUNCTIONS_WORKER_RUNTIME: 'node',
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     NODE_EXTRA_CA_CERTS: certificate.caFile,
+    // Name resolution of this network: Resource Manager and the product's ingress are on loopback.
+    NODE_OPTIONS: `--require ${join(compiledHere, 'loopbackNetwork.js')}`,
+    LOOPBACK_ROUTES: JSON.stringify({
+      [resourceManagerHost]: Number(new URL(arm.endpoint).port),
+      [`*.${productDomain}`]: apps.port,
+    }),
   };
   return {
     env,
@@ -111,8 +144,9 @@ export async function startAzureShapedEnvironment(
     sessions,
     ingestion,
     model,
+    arm,
     async stop() {
-      await Promise.all(fronts.map((f) => f.close()));
+      await Promise.all([...fronts.map((f) => f.close()), apps.close(), arm.stop()]);
       await Promise.all([
         blob.stop(),
         cosmos.stop(),
