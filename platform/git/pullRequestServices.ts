@@ -20,8 +20,10 @@ async function call<T>(
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   if (!response.ok) {
+    const secret = init.headers.authorization?.replace(/^\S+\s+/, '');
     const detail = (await response.text()).slice(0, 300).replace(/\s+/g, ' ');
-    throw new Error(`${what}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`);
+    const message = `${what}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`;
+    throw new Error(secret ? message.split(secret).join('***') : message);
   }
   return (await response.json()) as T;
 }

@@ -19,6 +19,8 @@ export interface GitHttpServerOptions {
 export interface GitHttpServer {
   /** `http://127.0.0.1:PORT` */
   origin: string;
+  /** The folder the bare repositories are in (`{org}/{project}/{repo}.git`, `{owner}/{repo}.git`). */
+  root: string;
   /** Creates an empty bare repository served at `/{org}/{project}/_git/{repo}`; returns its URL and folder. */
   azureRepository(org: string, project: string, repo: string): { url: string; gitDir: string };
   /** Creates an empty bare repository served at `/{owner}/{repo}.git`; returns its URL (without `.git`) and folder. */
@@ -146,6 +148,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   };
   return {
     origin,
+    root,
     requests,
     azureRepository: (org, project, repo) => ({
       url: `${origin}/${org}/${project}/_git/${repo}`,
