@@ -84,7 +84,7 @@ export class RemoteGitRepository implements SourceRepository {
     assertBranch(options.baseBranch);
     const service = options.pullRequests;
     if (service)
-      this.openPullRequest = (request) => {
+      this.openPullRequest = async (request) => {
         this.assertWritable(request.source);
         assertBranch(request.target);
         return this.remote('open a pull request', () => service.open(request));

@@ -94,6 +94,8 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A CGI may answer without reading the whole body (a refused push); its answer is what counts.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(body);
     child.on('close', () => {
       const output = Buffer.concat(chunks);
