@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
@@ -15,7 +15,16 @@ const token = 'gho_T0ken-that-must-never-leak';
 const author = { name: 'Software Factory', email: 'factory@localhost' };
 const gitOut = (gitDir: string, ...args: string[]) =>
   execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8' });
-const scratchCount = () => readdirSync(tmpdir()).filter((name) => name.startsWith(scratchPrefix)).length;
+/** The scratch folders the adapter made, seen through the module it makes them with. */
+const scratchFolders: string[] = [];
+const fsPromises = require('node:fs/promises') as typeof import('node:fs/promises');
+const realMkdtemp = fsPromises.mkdtemp;
+jest.spyOn(fsPromises, 'mkdtemp').mockImplementation((async (prefix: string) => {
+  const folder = await realMkdtemp(prefix);
+  scratchFolders.push(folder);
+  return folder;
+}) as typeof realMkdtemp);
+const leftScratch = () => scratchFolders.filter((folder) => existsSync(folder));
 
 let hosting: GitHosting;
 const home = mkdtempSync(join(tmpdir(), 'factory-home-'));
@@ -32,6 +41,8 @@ beforeAll(async () => {
   hosting = await startGitHosting({ token });
 });
 afterAll(() => hosting.stop());
+// Every call made its scratch folder under os.tmpdir() and removed it, whether it succeeded or failed.
+afterEach(() => expect(leftScratch()).toEqual([]));
 
 type Flavour = 'azure-repos' | 'github';
 let made = 0;
@@ -60,7 +71,6 @@ describe.each(['azure-repos', 'github'] as const)('RemoteGitRepository on %s', (
     const repo = await open('acme', 'run-1');
     expect(repo.runBranch).toBe('factory/acme/run-1');
     expect(await repo.head('main')).toBeUndefined();
-    const before = scratchCount();
     const first = await repo.commitFiles({
       branch: 'factory/acme/run-1',
       files: [
@@ -130,8 +140,6 @@ describe.each(['azure-repos', 'github'] as const)('RemoteGitRepository on %s', (
     expect(await repo.log('factory/acme/run-1', 1)).toHaveLength(1);
     expect(await repo.head('factory/acme/run-1')).toBe(second.sha);
     expect(await repo.head('factory/acme/none')).toBeUndefined();
-    // Every call made its scratch folder under os.tmpdir() and removed it.
-    expect(scratchCount()).toBe(before);
   });
 
   it('removes what a scope no longer holds and reports the numstat git diff reports', async () => {
@@ -225,6 +233,7 @@ describe.each(['azure-repos', 'github'] as const)('RemoteGitRepository on %s', (
       },
     ).trim();
     let calls = 0;
+    const scratchDuringCalls: string[][] = [];
     const racing = new RemoteGitRepository({
       url: first.location,
       runBranch: 'factory/acme/run-3',
@@ -232,6 +241,7 @@ describe.each(['azure-repos', 'github'] as const)('RemoteGitRepository on %s', (
       baseBranch: 'main',
       authorization: async () => {
         // Calls: list the branches, fetch, push; the branch moves just before the push.
+        scratchDuringCalls.push(leftScratch());
         if (++calls === 3) gitOut(gitDir, 'update-ref', 'refs/heads/factory/acme/run-3', other, base.sha);
         return flavour === 'azure-repos'
           ? `Bearer ${token}`
@@ -248,6 +258,13 @@ describe.each(['azure-repos', 'github'] as const)('RemoteGitRepository on %s', (
       }),
     ).rejects.toThrow(/moved while this commit was made/);
     expect(gitOut(gitDir, 'rev-parse', 'factory/acme/run-3').trim()).toBe(other);
+    // The call worked in one scratch folder under os.tmpdir() (removed since: see afterEach).
+    expect(scratchDuringCalls).toEqual([
+      [expect.stringMatching(new RegExp(`^${tmpdir()}/${scratchPrefix}`))],
+      [expect.any(String)],
+      [expect.any(String)],
+    ]);
+    expect(new Set(scratchDuringCalls.flat()).size).toBe(1);
   });
 
   it('says the credentials were refused without repeating them', async () => {
