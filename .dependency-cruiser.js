@@ -10,7 +10,7 @@ const layers = [
   ['orchestrations'],
   ['runs'],
   ['functions'],
-  ['local'],
+  ['local', 'deploy'],
 ];
 
 const pattern = (folders) => `^(${folders.join('|')})/`;

@@ -1,4 +1,4 @@
-import { localFeedbackInbox } from '../agents/blueprint/operations/feedbackInbox';
+import { artifactFeedbackInbox } from '../agents/blueprint/operations/feedbackInbox';
 import type { AgentPorts } from '../agents/runtime/agentContext';
 import type { ModelProvider } from '../agents/runtime/executeAgent';
 import { modelProviders, type ProviderFactory } from '../agents/runtime/modelProviders';
@@ -49,18 +49,17 @@ export function deploymentTargetFromSettings(env: Env, home: string): Deployment
 /**
  * The adapters agents work through, as the settings ask for them: the sandbox (a Container Apps session pool, or
  * this machine's; inside the Functions host without a pool, an error when an agent reaches for it, docs/adr/0033),
- * the deployment target, the run's git repository (under `home`, or a branch of an Azure Repos or GitHub
- * repository, docs/adr/0040) and the feedback inbox under `home`. The sandbox, the target and the repository are
- * chosen on first use, so a host that cannot have one still runs every agent that needs none of them.
+ * the deployment target and the run's git repository (under `home`, or a branch of an Azure Repos or GitHub
+ * repository, docs/adr/0040). The sandbox, the target and the repository are chosen on first use, so a host that
+ * cannot have one still runs every agent that needs none of them.
  */
-export function agentPortsFromSettings(env: Env, home: string): Omit<AgentPorts, 'runs'> {
+export function agentPortsFromSettings(env: Env, home: string): Omit<AgentPorts, 'runs' | 'feedbackInbox'> {
   const repositories = once(() => sourceRepositoryFromSettings(env, home));
   return {
     // Every execution is counted in telemetry (metric SandboxExecutions).
     sandbox: once(() => instrumentSandbox(createSandbox(env))),
     deploymentTarget: once(() => deploymentTargetFromSettings(env, home)),
     sourceRepository: async (tenantId, runId) => repositories()(tenantId, runId),
-    feedbackInbox: localFeedbackInbox(home),
   };
 }
 
@@ -71,7 +70,12 @@ export function composeFromSettings(env: Env, home: string, chosen: CompositionC
   return {
     home,
     ports,
-    agents: { ...agentPortsFromSettings(env, home), runs: ports.runs, ...chosen.agents },
+    agents: {
+      ...agentPortsFromSettings(env, home),
+      runs: ports.runs,
+      feedbackInbox: artifactFeedbackInbox(ports.artifacts),
+      ...chosen.agents,
+    },
     modelProvider: (name) => models(name, { env, artifacts: ports.artifacts }),
   };
 }

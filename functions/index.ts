@@ -1,6 +1,7 @@
 // The Functions app: importing this module registers every function with @azure/functions, in Azure and on
 // the embedded host alike.
 import './instrumentation';
+import './telemetryHooks';
 import './activities/agents';
 import './commands/factoryCommands';
 import './http';

@@ -6,6 +6,9 @@ import type { RunOptions } from '../core/ports/runStore';
 export const maxVisionBytes = 64 * 1024;
 export const maxIterations = 5;
 
+/** The model of a run whose request names none: FACTORY_MODEL (`azure-openai` in Azure), else the blueprint. */
+export const defaultModel = (): string => process.env.FACTORY_MODEL?.trim() || 'blueprint';
+
 export const runOptionsSchema = z
   .object({
     approvals: z
@@ -13,7 +16,7 @@ export const runOptionsSchema = z
       .max(approvalGates.length)
       .default([]),
     iterations: z.number().int().min(1).max(maxIterations).default(1),
-    model: z.string().min(1).max(40).default('blueprint'),
+    model: z.string().min(1).max(40).default(defaultModel),
     budget: z
       .object({
         maxAgentCalls: z.number().int().positive().optional(),

@@ -49,7 +49,7 @@ export const observabilityActivator: AgentDefinition<ObservabilityActivation> = 
           active: Boolean(service),
           note: !service
             ? 'the service is not live'
-            : target.adapter === 'azure-arm'
+            : target.adapter === 'azure-container-apps'
               ? 'evaluated by Azure Monitor over Application Insights'
               : 'evaluated by the factory against probe measurements (Production to Optimization); there is no alerting daemon locally',
         };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
-import { buildArmTemplate } from '../blueprint/operations/armTemplate';
+import { buildArmTemplate, localBicep, sandboxBicep } from '../blueprint/operations/armTemplate';
+import { findBicep } from '../../toolchain/infrastructure/compileBicep';
 import { loadReleasePackage, newestJson } from '../../toolchain/release/productFiles';
 import { readTarGz } from '../../platform/deployment/tarball';
 import type { ProvisioningPlan } from '../testing-to-deployment/cloudProvisioner';
@@ -21,7 +22,7 @@ export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
   role: 'Cloud Provisioner',
   phase: 'deployment-to-production',
   purpose:
-    "Prepares the production environment: for Azure, builds the product's Bicep to the ARM template the deployment applies; locally, records that no cloud resources are created.",
+    "Prepares the production environment: for Azure, builds the product's Bicep to the ARM template the deployment applies (with this host's Bicep CLI, else the sandbox's); locally, records that no cloud resources are created.",
   uses: 'tools',
   reads: ['release-package', 'provisioning-plan', 'pre-deployment-check'],
   writes: ['provisioning-record'],
@@ -32,7 +33,7 @@ export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
     const env = plan?.environments.find((e) => e.name === 'prod') ?? plan?.environments[0];
     const resources =
       env?.resources.filter((r) => r.action !== 'Reference existing').reduce((n, r) => n + r.count, 0) ?? 0;
-    if (target !== 'azure-arm') {
+    if (target !== 'azure-container-apps') {
       return {
         target,
         environment: env?.name ?? 'prod',
@@ -45,7 +46,13 @@ export const productionProvisioner: AgentDefinition<ProvisioningRecord> = {
     const infra = readTarGz(release.archive)
       .filter((e) => e.path.startsWith('infra/'))
       .map((e) => ({ path: e.path.slice('infra/'.length), content: e.content }));
-    const built = await buildArmTemplate(infra, env?.name ?? 'prod');
+    // A Bicep CLI on this host when there is one (a workstation, CI); else the sandbox's (the Functions instance).
+    const local = findBicep(process.env);
+    const built = await buildArmTemplate(
+      infra,
+      env?.name ?? 'prod',
+      local ? localBicep(local) : sandboxBicep(ctx.sandbox()),
+    );
     if ('skipped' in built)
       return {
         target,

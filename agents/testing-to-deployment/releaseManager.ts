@@ -14,6 +14,7 @@ import { sha256, writeTarGz } from '../../platform/deployment/tarball';
 import type { Backlog } from '../../toolchain/schemas/backlog';
 import { markdownText } from '../../toolchain/escaping/markdownText';
 import { markdownAndJson } from '../runtime/reportFiles';
+import { serviceDockerfileEntry } from '../../toolchain/release/serviceDockerfile';
 
 export const releaseSchema = z.object({
   product: z.string(),
@@ -28,6 +29,8 @@ export type ReleaseNotes = z.infer<typeof releaseSchema>;
 
 async function packageFiles(ctx: AgentContext): Promise<Array<{ path: string; content: Buffer }>> {
   const files = (await loadProductFiles(ctx)).map((f) => ({ path: f.path, content: f.content }));
+  // The image build of every service (Container Apps target) starts from the package itself.
+  if (serviceSlugs(files).length) files.push(serviceDockerfileEntry());
   const pipeline = ctx.inputs('pipeline').filter((i) => i.ref.path.endsWith('.yml'));
   if (pipeline.length)
     files.push({

@@ -1,9 +1,12 @@
 /**
  * The deployment target port: where a release package goes live. Adapters: `LocalBlueGreenTarget` (services as
- * processes on loopback under FACTORY_HOME, blue/green with a routing file) and `ArmDeploymentTarget` (the
- * product's Bicep, compiled to an ARM template, deployed through the ARM REST API). See
- * docs/adr/0051-deployment-target.md.
+ * processes on loopback under FACTORY_HOME, blue/green with a routing file) and `ContainerAppsTarget` (the
+ * product's ARM template, images built by ACR Tasks, blue/green between Container Apps revisions). See
+ * docs/adr/0051-deployment-target.md and docs/adr/0053-products-on-container-apps.md.
  */
+
+/** The release package's Dockerfile, at its root: builds any one of its services (`--build-arg SERVICE=<slug>`). */
+export const serviceDockerfilePath = 'Dockerfile';
 
 /** One request a smoke test makes against a deployed service. */
 export interface SmokeCheck {
@@ -47,7 +50,7 @@ export interface DeployRequest {
   /** Services in the package to run (`services/<slug>/`). */
   services: string[];
   smoke: SmokeCheck[];
-  /** Compiled ARM template and parameters: required by the ARM adapter, ignored by the local one. */
+  /** Compiled ARM template and parameters: required by the Container Apps adapter, ignored by the local one. */
   infrastructure?: { template: Record<string, unknown>; parameters: Record<string, unknown> };
   /** How long a new version has to answer its health check. */
   healthTimeoutMs?: number;
@@ -97,7 +100,7 @@ export interface DeploymentTarget {
   logs(tenantId: string, runId: string, maxLines?: number): Promise<Array<{ service: string; line: string }>>;
   /**
    * The file that says what serves, for targets that keep one a person can open (the local target's routing
-   * entry, `current.json`); absent where what serves lives elsewhere (ARM keeps its deployments).
+   * entry, `current.json`); absent where what serves lives elsewhere (Container Apps keep their traffic weights).
    */
   routingFile?(tenantId: string, runId: string): string;
 }

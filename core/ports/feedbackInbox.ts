@@ -10,8 +10,8 @@ export interface FeedbackEntry {
 
 /**
  * Where feedback on a run's deployed product waits for the next Production to Optimization phase (`factory
- * feedback RUN_ID --file F` puts it there). Locally files under FACTORY_HOME
- * (`agents/blueprint/operations/feedbackInbox.ts`).
+ * feedback RUN_ID --file F` puts it there): artifacts of the run under `feedback/inbox/`, in Blob Storage in
+ * Azure (`agents/blueprint/operations/feedbackInbox.ts`).
  */
 export interface FeedbackInbox {
   /** Every entry given for the run so far, oldest first; none when nothing was given. */

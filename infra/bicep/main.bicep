@@ -2,7 +2,7 @@
 // Subscription scope so that `azd up` (and the pipeline) create the resource group too.
 targetScope = 'subscription'
 
-import { modelDeployment, eventSubscription } from 'modules/types.bicep'
+import { eventSubscription, modelDeployment } from 'modules/types.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -31,26 +31,37 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('Cheaper model, for the text-heavy roles (AZURE_OPENAI_DEPLOYMENT_SIMPLE).')
-param simpleModel modelDeployment = {
-  name: 'gpt-4o-mini'
-  model: 'gpt-4o-mini'
-  version: '2024-07-18'
-  sku: 'GlobalStandard'
-  capacity: 50
-}
+// Model defaults: GA models open to new deployments as of December 2026 (Microsoft Foundry "Model retirement
+// schedule", Azure OpenAI table: gpt-5.4-mini 2026-03-17 and gpt-5.4 2026-03-05 are GA; the gpt-4o and gpt-4.1
+// families are deprecated). Deployments follow the service's new default versions; see ADR 0056.
+@description('Cheaper model, for the text-heavy roles (AZURE_OPENAI_DEPLOYMENT_SIMPLE): model name, also the deployment name.')
+param simpleModelName string = 'gpt-5.4-mini'
 
-@description('Stronger model, for code generation and review (AZURE_OPENAI_DEPLOYMENT_CODE).')
-param codeModel modelDeployment = {
-  name: 'gpt-4.1'
-  model: 'gpt-4.1'
-  version: '2025-04-14'
-  sku: 'GlobalStandard'
-  capacity: 50
-}
+@description('Version of the simple model.')
+param simpleModelVersion string = '2026-03-17'
 
-@description('Azure OpenAI data-plane API version the app uses.')
-param openAiApiVersion string = '2024-10-21'
+@description('Deployment SKU of the simple model, e.g. GlobalStandard or DataZoneStandard.')
+param simpleModelSku string = 'GlobalStandard'
+
+@description('Capacity of the simple model in thousands of tokens per minute (needs that much quota).')
+@minValue(1)
+param simpleModelCapacity int = 50
+
+@description('Stronger model, for code generation and review (AZURE_OPENAI_DEPLOYMENT_CODE): model name, also the deployment name.')
+param codeModelName string = 'gpt-5.4'
+
+@description('Version of the code model.')
+param codeModelVersion string = '2026-03-05'
+
+@description('Deployment SKU of the code model.')
+param codeModelSku string = 'GlobalStandard'
+
+@description('Capacity of the code model in thousands of tokens per minute (needs that much quota).')
+@minValue(1)
+param codeModelCapacity int = 50
+
+@description('Azure OpenAI data-plane API version the app uses: the dated version that serves the GPT-5 series on chat completions with structured outputs.')
+param openAiApiVersion string = '2025-04-01-preview'
 
 @description('Event subscriptions on factory-events, each with a SQL filter on the `type` application property.')
 param eventSubscriptions eventSubscription[] = [
@@ -80,14 +91,47 @@ param artifactsDeleteAfterDays int = 365
 @description('E-mail address for alerts; empty for none.')
 param alertEmail string = ''
 
+@description('Resource group that products are deployed to; empty for rg-<environmentName>-products, in the primary region.')
+param productsResourceGroupName string = ''
+
+@description('Where generated code is committed (FACTORY_SOURCE_REPOSITORY: local, azure-repos or github); empty leaves it unset.')
+@allowed([
+  ''
+  'local'
+  'azure-repos'
+  'github'
+])
+param sourceRepository string = ''
+
+@description('URL of that repository (FACTORY_SOURCE_REPOSITORY_URL); empty leaves it unset.')
+param sourceRepositoryUrl string = ''
+
 @description('Image of the session pool that runs generated code: Node.js 20 and the session server, built from infra/sessions/Dockerfile (ADR 0033). The default is only its Node.js base: without the session server, sandbox runs fail until a built image is set.')
 param sessionImage string = 'docker.io/library/node:20-bookworm-slim'
+
+var simpleModel modelDeployment = {
+  name: simpleModelName
+  model: simpleModelName
+  version: simpleModelVersion
+  sku: simpleModelSku
+  capacity: simpleModelCapacity
+}
+var codeModel modelDeployment = {
+  name: codeModelName
+  model: codeModelName
+  version: codeModelVersion
+  sku: codeModelSku
+  capacity: codeModelCapacity
+}
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 // Names are computed here, not read from module outputs, so that What-If can predict every resource id.
 var names = {
   resourceGroup: '${abbrs.resourcesResourceGroups}${environmentName}'
+  productsResourceGroup: empty(productsResourceGroupName)
+    ? '${abbrs.resourcesResourceGroups}${environmentName}-products'
+    : productsResourceGroupName
   identity: '${abbrs.managedIdentityUserAssignedIdentities}factory-${resourceToken}'
   logAnalytics: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
   applicationInsights: '${abbrs.insightsComponents}${resourceToken}'
@@ -101,6 +145,10 @@ var names = {
   // Session pool names allow lower-case letters and digits only.
   sessionPool: 'sessions${resourceToken}'
 }
+// Known before deployment, so that What-If can predict the trigger queue's role assignment.
+var commandsQueueName = 'factory-commands'
+// The identity's resource id, known before deployment: it seeds the names of its role assignments.
+var identityKey = '${subscription().id}/resourceGroups/${names.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${names.identity}'
 var tags = {
   'azd-env-name': environmentName
   application: 'software-factory'
@@ -110,6 +158,14 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup
   location: location
   tags: tags
+}
+
+// Products are deployed here by the factory (FACTORY_DEPLOYMENT_TARGET=azure-container-apps), apart from the
+// factory's own resources, so that the factory's rights there grant nothing over itself (ADR 0054).
+resource productsRg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: names.productsResourceGroup
+  location: location
+  tags: union(tags, { purpose: 'factory-products' })
 }
 
 module identity 'modules/identity.bicep' = {
@@ -150,7 +206,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     location: location
     tags: tags
     eventsTopicName: 'factory-events'
-    commandsQueueName: 'factory-commands'
+    commandsQueueName: commandsQueueName
     subscriptions: eventSubscriptions
   }
 }
@@ -199,13 +255,14 @@ module appAccess 'modules/access.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     principalType: 'ServicePrincipal'
-    principalKey: '${subscription().id}/resourceGroups/${names.resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${names.identity}'
+    principalKey: identityKey
     storageAccountName: names.storage
     serviceBusNamespaceName: names.serviceBus
     cosmosAccountName: names.cosmos
     openAiAccountName: names.openAi
     applicationInsightsName: names.applicationInsights
     sessionPoolName: names.sessionPool
+    triggerQueueName: commandsQueueName
   }
   dependsOn: [
     storage
@@ -231,14 +288,19 @@ module developerAccess 'modules/access.bicep' = if (!empty(principalId)) {
     applicationInsightsName: names.applicationInsights
     sessionPoolName: names.sessionPool
   }
+  // After the app's assignments: both write sqlRoleAssignments on the one Cosmos account, which rejects
+  // concurrent role assignment writes.
   dependsOn: [
-    storage
-    serviceBus
-    cosmos
-    openAi
-    monitoring
-    sessions
+    appAccess
   ]
+}
+
+module productTarget 'modules/productTarget.bicep' = {
+  scope: productsRg
+  params: {
+    principalId: identity.outputs.principalId
+    principalKey: identityKey
+  }
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -265,6 +327,11 @@ module functionApp 'modules/functionapp.bicep' = {
     openAiApiVersion: openAiApiVersion
     sessionPoolManagementEndpoint: sessions.outputs.poolManagementEndpoint
     apiClientId: apiClientId
+    targetSubscriptionId: subscription().subscriptionId
+    targetResourceGroupName: productsRg.name
+    targetLocation: productsRg.location
+    sourceRepository: sourceRepository
+    sourceRepositoryUrl: sourceRepositoryUrl
     maximumInstanceCount: functionMaximumInstanceCount
   }
   // The host starts as soon as the site exists; its identity must already be able to reach storage.
@@ -317,4 +384,5 @@ output AZURE_OPENAI_DEPLOYMENT_SIMPLE string = simpleModel.name
 output AZURE_OPENAI_DEPLOYMENT_CODE string = codeModel.name
 output AZURE_OPENAI_API_VERSION string = openAiApiVersion
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output FACTORY_TARGET_RESOURCE_GROUP string = productsRg.name
 output SANDBOX_SESSION_POOL_ENDPOINT string = sessions.outputs.poolManagementEndpoint

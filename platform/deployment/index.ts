@@ -1,37 +1,61 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { localConfinement } from '../sandbox';
-import { ArmDeploymentTarget } from './armDeploymentTarget';
+import { ContainerAppsTarget, placementProblems } from './containerAppsTarget';
 import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
 export * from '../../core/ports/deploymentTarget';
-export { ArmDeploymentTarget, deploymentName } from './armDeploymentTarget';
+export { ContainerAppsTarget } from './containerAppsTarget';
 export { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
+const targets = ['local', 'azure-container-apps'] as const;
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`FACTORY_DEPLOYMENT_TARGET=azure-container-apps needs ${name}`);
+  return value;
+}
+
 /**
- * Chooses the deployment target from settings: `FACTORY_DEPLOYMENT_TARGET=arm` with `AZURE_SUBSCRIPTION_ID` and
- * `AZURE_RESOURCE_GROUP` deploys to Azure (identity from `DefaultAzureCredential`); anything else, or unset,
- * deploys on this machine under FACTORY_HOME.
+ * Chooses the deployment target from settings: `FACTORY_DEPLOYMENT_TARGET=azure-container-apps` with
+ * `FACTORY_TARGET_SUBSCRIPTION_ID`, `FACTORY_TARGET_RESOURCE_GROUP` and `FACTORY_TARGET_LOCATION` deploys to
+ * Azure Container Apps as the managed identity `AZURE_CLIENT_ID` (else whatever `DefaultAzureCredential` finds),
+ * through `AZURE_RESOURCE_MANAGER_ENDPOINT` when set; `local`, or unset, deploys on this machine under
+ * FACTORY_HOME.
  */
 export function createDeploymentTarget(
   env: NodeJS.ProcessEnv,
   home: string,
   build: ServiceBuilder,
 ): DeploymentTarget {
-  const kind = (env.FACTORY_DEPLOYMENT_TARGET ?? 'local').toLowerCase();
-  if (kind === 'arm') {
-    const subscriptionId = env.AZURE_SUBSCRIPTION_ID;
-    const resourceGroup = env.AZURE_RESOURCE_GROUP;
-    if (!subscriptionId || !resourceGroup)
-      throw new Error('FACTORY_DEPLOYMENT_TARGET=arm needs AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP');
-    return new ArmDeploymentTarget({
-      subscriptionId,
-      resourceGroup,
-      credential: new DefaultAzureCredential(),
-      endpoint: env.AZURE_RESOURCE_MANAGER_ENDPOINT,
+  const kind = (env.FACTORY_DEPLOYMENT_TARGET?.trim() || 'local').toLowerCase();
+  if (kind === 'azure-container-apps') {
+    const options = {
+      subscriptionId: required(env, 'FACTORY_TARGET_SUBSCRIPTION_ID'),
+      resourceGroup: required(env, 'FACTORY_TARGET_RESOURCE_GROUP'),
+      location: required(env, 'FACTORY_TARGET_LOCATION'),
+    };
+    const endpoint = env.AZURE_RESOURCE_MANAGER_ENDPOINT?.trim();
+    if (endpoint && !/^https:\/\/[^\s/]+\/?$/.test(endpoint))
+      throw new Error(`AZURE_RESOURCE_MANAGER_ENDPOINT '${endpoint}' must be an https:// origin`);
+    const settingOf = {
+      subscriptionId: 'FACTORY_TARGET_SUBSCRIPTION_ID',
+      resourceGroup: 'FACTORY_TARGET_RESOURCE_GROUP',
+      location: 'FACTORY_TARGET_LOCATION',
+    } as const;
+    const problems = placementProblems(options);
+    if (problems.length)
+      throw new Error(problems.map((p) => `${settingOf[p.field]}: ${p.message}`).join('; '));
+    return new ContainerAppsTarget({
+      ...options,
+      endpoint: endpoint || undefined,
+      credential: new DefaultAzureCredential(
+        env.AZURE_CLIENT_ID ? { managedIdentityClientId: env.AZURE_CLIENT_ID } : {},
+      ),
     });
   }
-  if (kind !== 'local') throw new Error(`FACTORY_DEPLOYMENT_TARGET '${kind}' is not one of: local, arm`);
+  if (kind !== 'local')
+    throw new Error(`FACTORY_DEPLOYMENT_TARGET '${kind}' is not one of: ${targets.join(', ')}`);
   return new LocalBlueGreenTarget({ home, build, confinement: () => localConfinement(env) });
 }
 

@@ -206,7 +206,8 @@ export function telemetry(): Telemetry {
   }
   if (!exitHook && current.enabled) {
     exitHook = true;
-    // The Functions worker has no shutdown hook of its own for us; beforeExit sends what is left.
+    // beforeExit sends what is left in the CLI and the embedded host; in the Functions worker, whose process the
+    // host stops, the worker hooks (functionsWorker.ts) flush after invocations and at termination.
     process.once('beforeExit', () => void current?.flush());
   }
   return current;

@@ -78,7 +78,7 @@ describe('the composition root', () => {
   it('reports a deployment target setting it cannot use when an agent reaches for it, not before', () => {
     const { agents } = compose({ FACTORY_DEPLOYMENT_TARGET: 'moon' });
     expect(() => agents.deploymentTarget()).toThrow(
-      "FACTORY_DEPLOYMENT_TARGET 'moon' is not one of: local, arm",
+      "FACTORY_DEPLOYMENT_TARGET 'moon' is not one of: local, azure-container-apps",
     );
   });
 

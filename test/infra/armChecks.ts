@@ -26,10 +26,36 @@ export interface LocatedResource {
   /** main, main/storage, ... */
   path: string;
   moduleParameters: JsonObject;
+  /** The template that deployed this module, where the module's parameter values are expressions of its own. */
+  parent?: Scope;
 }
+
+/** Where a template expression is evaluated: a template and the parameter values its deployment passed. */
+export type Scope = Pick<LocatedResource, 'template' | 'moduleParameters' | 'parent'>;
 
 /** Built-in "Azure ContainerApps Session Executor": runs sessions in a pool, nothing on the resource itself. */
 export const SESSION_EXECUTOR_ROLE = '0fb8eba5-a2bb-4abe-b1c1-49dfad359bb0';
+
+/** Built-in "Azure Service Bus Data Owner": Manage on the trigger's queue, which the Flex Consumption scale controller needs. */
+export const SERVICE_BUS_DATA_OWNER_ROLE = '090c5cfd-751d-490a-894a-3ce6f1109419';
+export const CONTRIBUTOR_ROLE = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
+export const RBAC_ADMINISTRATOR_ROLE = 'f58310d9-a9f6-439a-9e8d-f62e7b41a168';
+
+/** Roles the factory's identity holds only on the products' resource group (ADR 0054), never on its own resources. */
+export const PRODUCT_TARGET_ROLES: Record<string, string> = {
+  [CONTRIBUTOR_ROLE]: 'Contributor',
+  [RBAC_ADMINISTRATOR_ROLE]: 'Role Based Access Control Administrator',
+};
+
+/** Roles the factory may assign to the identities of the products it deploys (the condition on its RBAC role). */
+export const PRODUCT_ASSIGNABLE_ROLES: Record<string, string> = {
+  '7f951dda-4ed3-4680-a7ca-43fe172d538d': 'AcrPull',
+  '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39': 'Azure Service Bus Data Sender',
+  '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0': 'Azure Service Bus Data Receiver',
+};
+
+/** The module that grants the product target roles (main.bicep's `productTarget`). */
+const PRODUCT_TARGET_MODULE = 'main/productTarget';
 
 /** Built-in role definitions the factory's identities may hold (Azure RBAC and Cosmos DB data-plane RBAC). */
 export const ALLOWED_ROLE_DEFINITIONS: Record<string, string> = {
@@ -42,6 +68,8 @@ export const ALLOWED_ROLE_DEFINITIONS: Record<string, string> = {
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
   '00000000-0000-0000-0000-000000000002': 'Cosmos DB Built-in Data Contributor',
   [SESSION_EXECUTOR_ROLE]: 'Azure ContainerApps Session Executor',
+  [SERVICE_BUS_DATA_OWNER_ROLE]: 'Azure Service Bus Data Owner',
+  ...PRODUCT_TARGET_ROLES,
 };
 
 /** App settings the factory reads; all must be set on the Function App. */
@@ -72,7 +100,14 @@ export const REQUIRED_APP_SETTINGS = [
   'FACTORY_AUTH_MODE',
   'FACTORY_MODEL',
   'SANDBOX_SESSION_POOL_ENDPOINT',
+  'FACTORY_DEPLOYMENT_TARGET',
+  'FACTORY_TARGET_SUBSCRIPTION_ID',
+  'FACTORY_TARGET_RESOURCE_GROUP',
+  'FACTORY_TARGET_LOCATION',
 ];
+
+/** App settings set only when their parameter is given (an empty value would not mean "the default"). */
+export const OPTIONAL_APP_SETTINGS = ['FACTORY_SOURCE_REPOSITORY', 'FACTORY_SOURCE_REPOSITORY_URL'];
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const SECRET_OUTPUT_NAME = /secret|password|passwd|pwd|key|connectionstring|sas|token|credential/i;
@@ -93,17 +128,42 @@ function resourcesOf(template: ArmTemplate): Array<[string, ArmResource]> {
 }
 
 /** Every resource in the template and, recursively, in its inline module deployments. */
-export function collectResources(template: ArmTemplate, path = 'main', moduleParameters: JsonObject = {}) {
+export function collectResources(
+  template: ArmTemplate,
+  path = 'main',
+  moduleParameters: JsonObject = {},
+  parent?: Scope,
+) {
   const found: LocatedResource[] = [];
   for (const [symbol, resource] of resourcesOf(template)) {
-    found.push({ resource, template, path, moduleParameters });
+    found.push({ resource, template, path, moduleParameters, parent });
     const inner = resource.properties?.template;
     if (resource.type === 'Microsoft.Resources/deployments' && isObject(inner)) {
       const params = isObject(resource.properties?.parameters) ? resource.properties.parameters : {};
-      found.push(...collectResources(inner as ArmTemplate, `${path}/${symbol}`, params));
+      found.push(
+        ...collectResources(inner as ArmTemplate, `${path}/${symbol}`, params, {
+          template,
+          moduleParameters,
+          parent,
+        }),
+      );
     }
   }
   return found;
+}
+
+/** A copy of the template without the resources `drop` selects (nested module templates included). */
+export function withoutResources(template: ArmTemplate, drop: (at: LocatedResource) => boolean): ArmTemplate {
+  const copy = structuredClone(template);
+  for (const at of collectResources(copy).filter(drop)) {
+    const { resources } = at.template;
+    if (Array.isArray(resources)) resources.splice(resources.indexOf(at.resource), 1);
+    else if (resources) {
+      const key = Object.keys(resources).find((k) => resources[k] === at.resource);
+      if (key !== undefined) delete resources[key];
+    }
+  }
+  return copy;
 }
 
 /** Every output of the template and of its inline module deployments. */
@@ -122,26 +182,56 @@ export function collectOutputs(template: ArmTemplate, path = 'main') {
 }
 
 /**
- * A literal value, or `[parameters('x')]` / `[variables('x')]` resolved through the module's parameters and
- * the template's defaults. Anything else (a runtime expression) resolves to undefined.
+ * A literal value, or `[parameters('x')]` / `[variables('x')]` resolved through the module's parameters (in the
+ * template that deployed the module, where they are expressions) and the template's defaults, a module output
+ * computed from those, or a `[format('...', ...)]` of them. Anything else (a runtime expression) resolves to
+ * undefined.
  */
-export function resolveValue(
-  value: unknown,
-  at: Pick<LocatedResource, 'template' | 'moduleParameters'>,
-): unknown {
+export function resolveValue(value: unknown, at: Scope): unknown {
   if (typeof value !== 'string' || !value.startsWith('[') || value.startsWith('[[')) return value;
-  const param = /^\[parameters\('([^']+)'\)\]$/.exec(value);
-  if (param) {
-    const passed = at.moduleParameters[param[1]];
-    if (isObject(passed) && 'value' in passed) {
-      const v = passed.value;
-      // A value computed in the parent is not resolved further.
-      return typeof v === 'string' && v.startsWith('[') ? undefined : v;
+  const reference = /^\[(parameters|variables)\('([^']+)'\)((?:\.\w+)*)\]$/.exec(value);
+  if (reference) {
+    const [, kind, name, path] = reference;
+    let found: unknown;
+    if (kind === 'variables') found = resolveValue(at.template.variables?.[name], at);
+    else {
+      const passed = at.moduleParameters[name];
+      if (isObject(passed) && 'value' in passed) {
+        const v = passed.value;
+        found = typeof v === 'string' && v.startsWith('[') ? at.parent && resolveValue(v, at.parent) : v;
+      } else found = resolveValue(at.template.parameters?.[name]?.defaultValue, at);
     }
-    return resolveValue(at.template.parameters?.[param[1]]?.defaultValue, at);
+    for (const property of path.split('.').filter(Boolean))
+      found = isObject(found) ? resolveValue(found[property], at) : undefined;
+    return found;
   }
-  const variable = /^\[variables\('([^']+)'\)\]$/.exec(value);
-  if (variable) return resolveValue(at.template.variables?.[variable[1]], at);
+  // A module's output, where the module computes it from literals (a name, not an endpoint).
+  const output = /^\[reference\('([^']+)'\)\.outputs\.(\w+)\.value\]$/.exec(value);
+  if (output && !Array.isArray(at.template.resources)) {
+    const module = at.template.resources?.[output[1]];
+    const inner = module?.properties?.template;
+    if (module?.type !== 'Microsoft.Resources/deployments' || !isObject(inner)) return undefined;
+    const moduleTemplate = inner as ArmTemplate;
+    const parameters = isObject(module.properties?.parameters) ? module.properties.parameters : {};
+    return resolveValue(moduleTemplate.outputs?.[output[2]]?.value, {
+      template: moduleTemplate,
+      moduleParameters: parameters,
+      parent: at,
+    });
+  }
+  const format = /^\[format\('((?:[^']|'')*)'((?:, *(?:parameters|variables)\('[^']+'\))*)\)\]$/.exec(value);
+  if (format) {
+    const args = [...format[2].matchAll(/(parameters|variables)\('([^']+)'\)/g)].map((m) =>
+      resolveValue(`[${m[1]}('${m[2]}')]`, at),
+    );
+    if (!args.every((arg) => typeof arg === 'string')) return undefined;
+    // ARM doubles quotes inside string literals, and format() doubles literal braces.
+    return format[1]
+      .replace(/''/g, "'")
+      .replace(/\{\{|\}\}|\{(\d+)\}/g, (token, index?: string) =>
+        token === '{{' ? '{' : token === '}}' ? '}' : String(args[Number(index)]),
+      );
+  }
   return undefined;
 }
 
@@ -305,11 +395,50 @@ export function checkRoleAssignments(resources: LocatedResource[]): string[] {
     for (const guid of guids) {
       if (!ALLOWED_ROLE_DEFINITIONS[guid])
         violations.push(`${describe(at)}: role ${guid} is not in the allowed list`);
+      if (PRODUCT_TARGET_ROLES[guid] && at.path !== PRODUCT_TARGET_MODULE)
+        violations.push(
+          `${describe(at)}: ${PRODUCT_TARGET_ROLES[guid]} is granted only on the products' resource group`,
+        );
     }
+    if (guids.includes(RBAC_ADMINISTRATOR_ROLE)) violations.push(...checkAssignmentCondition(at));
     if (typeof at.resource.name !== 'string' || !/\bguid\(/.test(at.resource.name)) {
       violations.push(`${describe(at)}: name must come from guid()`);
     }
   }
+  return violations;
+}
+
+/**
+ * Role Based Access Control Administrator must carry an ABAC condition (version 2.0) that limits both writes and
+ * deletes of role assignments to PRODUCT_ASSIGNABLE_ROLES, and writes to service principals.
+ */
+export function checkAssignmentCondition(at: LocatedResource): string[] {
+  const raw = at.resource.properties?.condition;
+  const condition = typeof raw === 'string' ? resolveValue(raw, at) : undefined;
+  if (typeof condition !== 'string' || condition.startsWith('[')) {
+    return [`${describe(at)}: role assignment administration needs a literal ABAC condition`];
+  }
+  const violations: string[] = [];
+  if (at.resource.properties?.conditionVersion !== '2.0')
+    violations.push(`${describe(at)}: conditionVersion must be 2.0`);
+  for (const action of ['write', 'delete']) {
+    if (!condition.includes(`ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'}`))
+      violations.push(`${describe(at)}: the condition does not constrain roleAssignments/${action}`);
+  }
+  const lists = [...condition.matchAll(/RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\}/g)];
+  if (lists.length !== 2)
+    violations.push(`${describe(at)}: the condition must list the assignable roles for write and delete`);
+  for (const list of lists) {
+    const listed = list[1]
+      .split(',')
+      .map((g) => g.trim().toLowerCase())
+      .filter(Boolean)
+      .sort();
+    if (JSON.stringify(listed) !== JSON.stringify(Object.keys(PRODUCT_ASSIGNABLE_ROLES).sort()))
+      violations.push(`${describe(at)}: the condition allows ${listed.join(', ')}`);
+  }
+  if (!/PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{'ServicePrincipal'\}/.test(condition))
+    violations.push(`${describe(at)}: the condition must limit assignments to service principals`);
   return violations;
 }
 
@@ -350,21 +479,98 @@ export function checkMessaging(resources: LocatedResource[]): string[] {
   return violations;
 }
 
+/** What an appsettings resource sets. */
+export interface AppSettings {
+  /** Every setting name it can set. */
+  names: Set<string>;
+  /** Settings whose value is written out (literal keys and the merged variables), unresolved. */
+  values: JsonObject;
+  /** Names set only when a condition holds (keys of objects created inside `if(...)`). */
+  conditional: Set<string>;
+}
+
+/**
+ * The settings of a `Microsoft.Web/sites/config` appsettings resource: a literal object, or the expression Bicep
+ * emits for an object with spreads (`shallowMerge(createArray(variables('x'), createObject('K', v), ...))`), whose
+ * merged variables are resolved and whose created objects contribute their keys.
+ */
+export function appSettingsOf(at: LocatedResource): AppSettings {
+  const names = new Set<string>();
+  const conditional = new Set<string>();
+  const values: JsonObject = {};
+  const properties: unknown = at.resource.properties;
+  const expressions: string[] = [];
+  if (isObject(properties)) {
+    Object.assign(values, properties);
+  } else if (typeof properties === 'string') {
+    expressions.push(properties);
+    for (const m of properties.matchAll(/variables\('([^']+)'\)/g)) {
+      const variable = at.template.variables?.[m[1]];
+      if (isObject(variable)) Object.assign(values, variable);
+      else if (typeof variable === 'string') expressions.push(variable);
+    }
+  }
+  Object.keys(values).forEach((name) => names.add(name));
+  for (const expression of expressions) {
+    for (const { key, insideIf } of createdKeys(expression)) {
+      names.add(key);
+      if (insideIf) conditional.add(key);
+    }
+  }
+  return { names, values, conditional };
+}
+
+/** The first key of every `createObject('key', ...)` in an ARM expression, and whether an `if(...)` encloses it. */
+function createdKeys(expression: string): Array<{ key: string; insideIf: boolean }> {
+  const found: Array<{ key: string; insideIf: boolean }> = [];
+  const calls: string[] = [];
+  let i = 0;
+  while (i < expression.length) {
+    const ch = expression[i];
+    if (ch === "'") {
+      // Skip a string literal ('' is an escaped quote).
+      let j = i + 1;
+      while (j < expression.length && !(expression[j] === "'" && expression[j + 1] !== "'"))
+        j += expression[j] === "'" ? 2 : 1;
+      i = j + 1;
+    } else if (ch === '(') {
+      const name = /(\w+)$/.exec(expression.slice(0, i))?.[1] ?? '';
+      calls.push(name);
+      const key = name === 'createObject' ? /^\('((?:[^']|'')*)'/.exec(expression.slice(i)) : null;
+      if (key) found.push({ key: key[1], insideIf: calls.includes('if') });
+      i += 1;
+    } else {
+      if (ch === ')') calls.pop();
+      i += 1;
+    }
+  }
+  return found;
+}
+
+function appSettingsResources(resources: LocatedResource[]): LocatedResource[] {
+  return ofType(resources, 'Microsoft.Web/sites/config').filter(
+    (c) => typeof c.resource.name === 'string' && /appsettings/.test(c.resource.name),
+  );
+}
+
 export function checkAppSettingsAndAuth(resources: LocatedResource[]): string[] {
   const violations: string[] = [];
   const configs = ofType(resources, 'Microsoft.Web/sites/config');
-  const appSettings = configs.filter(
-    (c) => typeof c.resource.name === 'string' && /appsettings/.test(c.resource.name),
-  );
+  const appSettings = appSettingsResources(resources);
   if (appSettings.length === 0) violations.push('no Microsoft.Web/sites/config appsettings');
   for (const at of appSettings) {
-    const settings = at.resource.properties ?? {};
+    const { names, values: settings, conditional } = appSettingsOf(at);
     for (const name of REQUIRED_APP_SETTINGS) {
-      if (!(name in settings)) violations.push(`${describe(at)}: app setting ${name} is missing`);
+      if (!names.has(name)) violations.push(`${describe(at)}: app setting ${name} is missing`);
+      else if (conditional.has(name))
+        violations.push(`${describe(at)}: app setting ${name} is set only sometimes`);
     }
     for (const [name, value] of Object.entries(settings)) {
       if (KEY_MATERIAL.test(JSON.stringify(value)))
         violations.push(`${describe(at)}: app setting ${name} holds a key`);
+    }
+    if (KEY_MATERIAL.test(JSON.stringify(at.resource.properties))) {
+      violations.push(`${describe(at)}: app settings hold a key`);
     }
     if (resolveValue(settings.FACTORY_AUTH_MODE, at) !== 'appservice') {
       violations.push(`${describe(at)}: FACTORY_AUTH_MODE must be appservice`);
@@ -422,6 +628,202 @@ export function checkSessionPool(resources: LocatedResource[]): string[] {
     violations.push('no Azure ContainerApps Session Executor role assignment scoped to a session pool');
   }
   return violations;
+}
+
+/** Something the factory's code relies on, and how to recognise it in the compiled template. */
+export interface ExpectedResource {
+  /** Reported as `missing: <what>` when no resource matches. */
+  what: string;
+  type: string;
+  /** Values (resolved through parameters) that the resource's name must use, e.g. a container name. */
+  named?: string[];
+  /** Further conditions. */
+  where?: (at: LocatedResource) => boolean;
+}
+
+/** The resolved values of the `parameters(...)`/`variables(...)` references and the literals in a name. */
+function nameParts(at: LocatedResource): unknown[] {
+  const name = at.resource.name;
+  if (typeof name !== 'string') return [];
+  if (!name.startsWith('[')) return name.split('/');
+  const refs = [...name.matchAll(/(parameters|variables)\('([^']+)'\)(?![.[])/g)].map((m) =>
+    resolveValue(`[${m[1]}('${m[2]}')]`, at),
+  );
+  const literals = [...name.matchAll(/'([^']*)'/g)].map((m) => m[1]);
+  return [...refs, ...literals];
+}
+
+const grants = (role: string, scope: RegExp, path: RegExp) => (at: LocatedResource) =>
+  guidsInExpression(String(at.resource.properties?.roleDefinitionId), at.template.variables ?? {}).includes(
+    role,
+  ) &&
+  scope.test(String(at.resource.scope ?? '')) &&
+  path.test(at.path);
+
+const STORAGE_SCOPE = /Microsoft\.Storage\/storageAccounts'/;
+const APP_ACCESS = /\/appAccess$/;
+
+/** What the code expects the factory's template to provision. */
+export const EXPECTED_RESOURCES: ExpectedResource[] = [
+  {
+    what: 'blob container artifacts',
+    type: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+    named: ['artifacts'],
+  },
+  {
+    what: 'Cosmos DB database factory',
+    type: 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases',
+    named: ['factory'],
+  },
+  {
+    what: 'Cosmos DB container runs partitioned by /tenantId',
+    type: 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers',
+    named: ['runs'],
+    where: (at) => JSON.stringify(at.resource.properties).includes('"paths":["/tenantId"]'),
+  },
+  {
+    what: 'Service Bus topic factory-events',
+    type: 'Microsoft.ServiceBus/namespaces/topics',
+    named: ['factory-events'],
+  },
+  {
+    what: 'Service Bus queue factory-commands',
+    type: 'Microsoft.ServiceBus/namespaces/queues',
+    named: ['factory-commands'],
+  },
+  {
+    what: 'topic subscriptions deployments, approvals and run-outcomes',
+    type: 'Microsoft.ServiceBus/namespaces/topics/subscriptions',
+    where: (at) => {
+      const subscriptions = resolveValue("[parameters('subscriptions')]", at);
+      const names = Array.isArray(subscriptions) ? subscriptions.map((s) => (isObject(s) ? s.name : s)) : [];
+      return ['deployments', 'approvals', 'run-outcomes'].every((n) => names.includes(n));
+    },
+  },
+  {
+    what: 'SQL filter rules replacing $Default on the subscriptions',
+    type: 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules',
+    named: ['$Default'],
+    where: (at) => at.resource.properties?.filterType === 'SqlFilter',
+  },
+  { what: 'session pool', type: 'Microsoft.App/sessionPools' },
+  {
+    what: 'Storage Blob Data Owner for the app on the storage account',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants('b7e6dc6d-f1e8-4753-8033-0f276bb0955b', STORAGE_SCOPE, APP_ACCESS),
+  },
+  {
+    what: 'Storage Queue Data Contributor for the app on the storage account',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants('974c5e8b-45b9-4653-ba55-5f855dd0fb88', STORAGE_SCOPE, APP_ACCESS),
+  },
+  {
+    what: 'Storage Table Data Contributor for the app on the storage account',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants('0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', STORAGE_SCOPE, APP_ACCESS),
+  },
+  {
+    what: 'Service Bus Data Sender for the app on the namespace',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants('69a216fc-b8fb-44d8-bc22-1f3c2cd27a39', /Microsoft\.ServiceBus\/namespaces'/, APP_ACCESS),
+  },
+  {
+    what: 'Service Bus Data Receiver for the app on the namespace',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants('4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0', /Microsoft\.ServiceBus\/namespaces'/, APP_ACCESS),
+  },
+  {
+    what: 'Service Bus Data Owner for the app on the commands queue (scale from zero)',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants(SERVICE_BUS_DATA_OWNER_ROLE, /Microsoft\.ServiceBus\/namespaces\/queues'/, APP_ACCESS),
+  },
+  {
+    what: 'Cognitive Services OpenAI User for the app on the Azure OpenAI account',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants(
+      '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd',
+      /Microsoft\.CognitiveServices\/accounts'/,
+      APP_ACCESS,
+    ),
+  },
+  {
+    what: 'Monitoring Metrics Publisher for the app on Application Insights',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants('3913510d-42f4-4e42-8a64-420c390055eb', /Microsoft\.Insights\/components'/, APP_ACCESS),
+  },
+  {
+    what: 'Session Executor for the app on the session pool',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants(SESSION_EXECUTOR_ROLE, /Microsoft\.App\/sessionPools'/, APP_ACCESS),
+  },
+  {
+    what: 'Cosmos DB Built-in Data Contributor for the app',
+    type: 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
+    where: (at) => APP_ACCESS.test(at.path),
+  },
+  {
+    what: 'products resource group',
+    type: 'Microsoft.Resources/resourceGroups',
+    where: (at) => String(at.resource.name).includes('productsResourceGroup'),
+  },
+  {
+    what: 'Contributor for the app on the products resource group',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: grants(CONTRIBUTOR_ROLE, /^$/, /\/productTarget$/),
+  },
+  {
+    what: 'Role Based Access Control Administrator (with a condition) for the app on the products resource group',
+    type: 'Microsoft.Authorization/roleAssignments',
+    where: (at) =>
+      grants(RBAC_ADMINISTRATOR_ROLE, /^$/, /\/productTarget$/)(at) &&
+      checkAssignmentCondition(at).length === 0,
+  },
+  {
+    what: 'products module deployed into the products resource group',
+    type: 'Microsoft.Resources/deployments',
+    where: (at) =>
+      /productsResourceGroup/.test(String(at.resource.resourceGroup)) &&
+      isObject(at.resource.properties?.template),
+  },
+  {
+    what: 'app settings with every setting the code reads',
+    type: 'Microsoft.Web/sites/config',
+    named: ['appsettings'],
+    where: (at) => {
+      const { names, conditional } = appSettingsOf(at);
+      return (
+        REQUIRED_APP_SETTINGS.every((n) => names.has(n) && !conditional.has(n)) &&
+        OPTIONAL_APP_SETTINGS.every((n) => conditional.has(n))
+      );
+    },
+  },
+  {
+    what: 'App Service Authentication accepting v2.0 tokens for the API app registration',
+    type: 'Microsoft.Web/sites/config',
+    named: ['authsettingsV2'],
+    where: (at) => {
+      const aad = at.resource.properties?.identityProviders;
+      const text = JSON.stringify(aad ?? {});
+      return /v2\.0/.test(text) && /allowedAudiences/.test(text) && /apiClientId/.test(text);
+    },
+  },
+];
+
+/** Whether a resource is one the expectation describes. */
+export function matchesExpectation(expected: ExpectedResource, at: LocatedResource): boolean {
+  return (
+    at.resource.type.toLowerCase() === expected.type.toLowerCase() &&
+    (expected.named ?? []).every((n) => nameParts(at).includes(n)) &&
+    (expected.where ? expected.where(at) : true)
+  );
+}
+
+/** `missing: <what>` for each expected resource the template lacks. */
+export function checkExpectedResources(template: ArmTemplate, expected = EXPECTED_RESOURCES): string[] {
+  const resources = collectResources(template);
+  return expected
+    .filter((e) => !resources.some((at) => matchesExpectation(e, at)))
+    .map((e) => `missing: ${e.what}`);
 }
 
 /** All checks; an empty list means the template meets the baseline. */

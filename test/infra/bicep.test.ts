@@ -12,8 +12,18 @@ import { join, relative } from 'node:path';
 import {
   ArmResource,
   ArmTemplate,
+  appSettingsOf,
+  checkAppSettingsAndAuth,
+  checkAssignmentCondition,
+  CONTRIBUTOR_ROLE,
+  RBAC_ADMINISTRATOR_ROLE,
+  checkExpectedResources,
   checkSecurityBaseline,
   collectResources,
+  EXPECTED_RESOURCES,
+  matchesExpectation,
+  REQUIRED_APP_SETTINGS,
+  withoutResources,
   grantedRoles,
   guidsInExpression,
   ALLOWED_ROLE_DEFINITIONS,
@@ -126,6 +136,141 @@ describeWithBicep('Bicep templates', () => {
     expect(checkSecurityBaseline(main)).toEqual([]);
   });
 
+  it('provisions every resource the code expects', () => {
+    expect(checkExpectedResources(requireMain())).toEqual([]);
+  });
+
+  it.each(EXPECTED_RESOURCES.map((e) => [e.what, e] as const))(
+    'reports a template without the %s',
+    (what, expected) => {
+      const main = requireMain();
+      // The expectation matches something in the real template, so removing it is a real change.
+      expect(collectResources(main).some((at) => matchesExpectation(expected, at))).toBe(true);
+      const reduced = withoutResources(main, (at) => matchesExpectation(expected, at));
+      expect(checkExpectedResources(reduced)).toContain(`missing: ${what}`);
+    },
+  );
+
+  it.each(REQUIRED_APP_SETTINGS)('reports app settings without %s', (name) => {
+    const main = structuredClone(requireMain());
+    const [settings] = collectResources(main).filter(
+      (at) =>
+        at.resource.type === 'Microsoft.Web/sites/config' && String(at.resource.name).includes('appsettings'),
+    );
+    const variables = settings.template.variables ?? {};
+    const holder = Object.values(variables).find(
+      (v): v is Record<string, unknown> => typeof v === 'object' && v !== null && name in v,
+    );
+    if (holder) delete holder[name];
+    else
+      settings.resource.properties = JSON.parse(
+        JSON.stringify(settings.resource.properties).replace(`'${name}'`, "'REMOVED'"),
+      ) as ArmResource['properties'];
+    expect(appSettingsOf(settings).names.has(name)).toBe(false);
+    expect(checkAppSettingsAndAuth(collectResources(main)).join('\n')).toContain(
+      `app setting ${name} is missing`,
+    );
+  });
+
+  it('sets the source repository settings only when their parameters are given', () => {
+    const main = requireMain();
+    const [settings] = collectResources(main).filter(
+      (at) =>
+        at.resource.type === 'Microsoft.Web/sites/config' && String(at.resource.name).includes('appsettings'),
+    );
+    const { conditional } = appSettingsOf(settings);
+    expect([...conditional].sort()).toEqual(['FACTORY_SOURCE_REPOSITORY', 'FACTORY_SOURCE_REPOSITORY_URL']);
+    expect(main.parameters?.sourceRepository?.defaultValue).toBe('');
+    expect(main.parameters?.sourceRepositoryUrl?.defaultValue).toBe('');
+  });
+
+  it('defaults to GA models that follow new default versions, with a matching API version', () => {
+    const main = requireMain();
+    const defaults = (name: string) => main.parameters?.[name]?.defaultValue;
+    expect([defaults('simpleModelName'), defaults('simpleModelVersion')]).toEqual([
+      'gpt-5.4-mini',
+      '2026-03-17',
+    ]);
+    expect([defaults('codeModelName'), defaults('codeModelVersion')]).toEqual(['gpt-5.4', '2026-03-05']);
+    expect(defaults('openAiApiVersion')).toBe('2025-04-01-preview');
+    const deployments = collectResources(main).filter(
+      (at) => at.resource.type === 'Microsoft.CognitiveServices/accounts/deployments',
+    );
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0].resource.properties?.versionUpgradeOption).toBe('OnceNewDefaultVersionAvailable');
+    expect(JSON.stringify(main)).not.toMatch(/gpt-4o-mini|gpt-4\.1|NoAutoUpgrade/);
+  });
+
+  it('gives azd the same defaults as the template (main.parameters.json)', () => {
+    const main = requireMain();
+    const mapped = (
+      JSON.parse(readFileSync(join(infra, 'main.parameters.json'), 'utf8')) as {
+        parameters: Record<string, { value: string }>;
+      }
+    ).parameters;
+    const withDefaults = Object.entries(mapped).filter(([, p]) => /^\$\{\w+=.*\}$/.test(p.value));
+    expect(withDefaults.length).toBeGreaterThan(8);
+    for (const [name, { value }] of withDefaults) {
+      expect([name, value.replace(/^\$\{\w+=(.*)\}$/, '$1')]).toEqual([
+        name,
+        String(main.parameters?.[name]?.defaultValue),
+      ]);
+    }
+    // Every parameter azd passes exists in the template.
+    for (const name of Object.keys(mapped)) expect(main.parameters).toHaveProperty(name);
+  });
+
+  it('writes to one site, and to one Cosmos account, one resource at a time', () => {
+    const main = requireMain();
+    const resources = main.resources as Record<string, ArmResource>;
+    expect(resources.developerAccess.dependsOn).toContain('appAccess');
+    const site = collectResources(main).filter((at) => at.path === 'main/functionApp');
+    const dependsOn = (kind: string) =>
+      site.find((at) => String(at.resource.name).includes(`'${kind}'`))?.resource.dependsOn;
+    expect(JSON.stringify(dependsOn('authsettingsV2'))).toContain('appsettings');
+    expect(JSON.stringify(dependsOn('ftp'))).toContain('authsettingsV2');
+    expect(JSON.stringify(dependsOn('scm'))).toContain("'ftp'");
+  });
+
+  it('limits what the factory may assign in the products resource group, and reports a wider condition', () => {
+    const main = structuredClone(requireMain());
+    const [administrator] = collectResources(main).filter(
+      (at) =>
+        at.path === 'main/productTarget' &&
+        guidsInExpression(
+          String(at.resource.properties?.roleDefinitionId),
+          at.template.variables ?? {},
+        ).includes(RBAC_ADMINISTRATOR_ROLE),
+    );
+    expect(checkAssignmentCondition(administrator)).toEqual([]);
+    const variables = administrator.template.variables as Record<string, string>;
+    // Owner among the assignable roles, and no restriction on the principal type.
+    variables.assignableRoles += ', 8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+    variables.condition = variables.condition.replace('PrincipalType', 'PrincipalId');
+    const violations = checkAssignmentCondition(administrator).join('\n');
+    expect(violations).toContain('8e3af657-a8ff-443c-a75c-2fe8c4bcb635');
+    expect(violations).toContain('service principals');
+  });
+
+  it('reports Contributor granted anywhere but the products resource group', () => {
+    const main = structuredClone(requireMain());
+    const located = collectResources(main);
+    const [contributor] = located.filter(
+      (at) => at.path === 'main/productTarget' && String(at.resource.name).includes('.contributor'),
+    );
+    const [appAccess] = located.filter((at) => at.path === 'main/appAccess');
+    // The same assignment, literal role id, declared in the module that serves the factory's own resources.
+    const moved: ArmResource = structuredClone(contributor.resource);
+    moved.properties = {
+      ...moved.properties,
+      roleDefinitionId: `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '${CONTRIBUTOR_ROLE}')]`,
+    };
+    (appAccess.template.resources as ArmResource[]).push(moved);
+    expect(checkSecurityBaseline(main).join('\n')).toMatch(
+      /main\/appAccess: .*Contributor is granted only on the products' resource group/,
+    );
+  });
+
   it('grants exactly the data-plane roles the app needs', () => {
     const main = requireMain();
     expect([...grantedRoles(collectResources(main))].sort()).toEqual(
@@ -148,7 +293,7 @@ describeWithBicep('Bicep templates', () => {
     expect(plan.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
     const [site] = of('Microsoft.Web/sites');
     expect(site.identity).toMatchObject({ type: 'UserAssigned' });
-    expect(site.properties?.functionAppConfig).toMatchObject({ runtime: { name: 'node', version: '20' } });
+    expect(site.properties?.functionAppConfig).toMatchObject({ runtime: { name: 'node', version: '22' } });
 
     const [container] = of('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
     expect(JSON.stringify(container.properties)).toContain('"paths":["/tenantId"]');
@@ -211,7 +356,7 @@ describeWithBicep('Bicep templates', () => {
       (r) =>
         r.resource.type === 'Microsoft.Web/sites/config' && String(r.resource.name).includes('appsettings'),
     );
-    expect(settings.resource.properties?.SANDBOX_SESSION_POOL_ENDPOINT).toBe(
+    expect(appSettingsOf(settings).values.SANDBOX_SESSION_POOL_ENDPOINT).toBe(
       "[parameters('sessionPoolManagementEndpoint')]",
     );
     const functionApp = (main.resources as Record<string, ArmResource>).functionApp;

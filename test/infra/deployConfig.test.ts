@@ -85,6 +85,26 @@ describe('azure.yaml', () => {
     expect(services.factory).toMatchObject({ project: '.', language: 'ts', host: 'function' });
   });
 
+  it('builds the package locally with production dependencies only, and restores them after', () => {
+    const factory = (azd.services as Record<string, Node>).factory;
+    expect(factory.remoteBuild).toBe(false);
+    const hooks = factory.hooks as Record<string, Record<string, Node>>;
+    for (const os of ['posix', 'windows']) {
+      expect(String(hooks.prepackage[os].run)).toMatch(/npm ci --omit=dev/);
+      expect(String(hooks.postpackage[os].run)).toMatch(/npm ci(?! --omit)/);
+    }
+  });
+
+  it('registers the API in Entra ID before provisioning and hands its client id to the Bicep', () => {
+    const hooks = azd.hooks as Record<string, Record<string, Node>>;
+    for (const os of ['posix', 'windows']) {
+      const run = String(hooks.preprovision[os].run);
+      expect(run).toMatch(/npm run build/);
+      expect(run).toMatch(/node dist\/deploy\/preprovision\.js/);
+      expect(run).toMatch(/azd env set FACTORY_API_CLIENT_ID/);
+    }
+  });
+
   it('maps the parameters azd must supply', () => {
     const parameters = (JSON.parse(read('infra/bicep/main.parameters.json')) as Node).parameters as Record<
       string,
@@ -123,6 +143,21 @@ describe('azure-pipelines.yml', () => {
     expect(scripts).toMatch(/npm run lint/);
     expect(scripts).toMatch(/npm run build/);
     expect(scripts).not.toMatch(/npm install(?! --no-save)/);
+  });
+
+  it('packages what .funcignore keeps, with production dependencies, built on the runtime Node.js version', () => {
+    const scripts = scriptsOf(stage('Build'));
+    expect(scripts).toMatch(/rsync [^\n]*--exclude-from=\.funcignore/);
+    expect(scripts).toMatch(/npm ci --omit=dev/);
+    expect((pipeline.variables as Node).nodeVersion).toBe('22.x');
+    const runtime = read('infra/bicep/modules/functionapp.bicep');
+    expect(runtime).toMatch(/name: 'node'\s+\/\/[^\n]*\n\s+version: '22'/);
+  });
+
+  it('tests on Node.js 22 and on Node.js 20', () => {
+    const [job] = asNodes(stage('Test').jobs);
+    const matrix = (job.strategy as Node).matrix as Record<string, Node>;
+    expect(Object.values(matrix).map((m) => m.testNodeVersion)).toEqual(['22.x', '20.x']);
   });
 
   it('runs npm test and publishes JUnit results and coverage', () => {

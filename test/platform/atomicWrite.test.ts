@@ -3,7 +3,6 @@ import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseFeedback, storeFeedback } from '../../agents/blueprint/operations/feedbackInbox';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
 import * as atomicWrite from '../../platform/files/atomicWrite';
 import { writeFileAtomic, type AtomicWriteFs } from '../../platform/files/atomicWrite';
@@ -107,7 +106,7 @@ describe('atomic file replacement', () => {
     expect(readdirSync(dir)).toEqual(['manifest.json']);
   });
 
-  it('is what the artifact store, the report file and the feedback inbox write with', async () => {
+  it('is what the artifact store and the report file write with', async () => {
     const spy = jest.spyOn(atomicWrite, 'writeFileAtomic');
     const store = new FilesystemArtifactStore(dir);
     await store.put('t', 'r', 'a/b.txt', 'body', {
@@ -117,12 +116,10 @@ describe('atomic file replacement', () => {
       contentType: 'text/plain',
     });
     const report = await writeReportFile(dir, 't', 'run-1', '<html></html>');
-    const feedback = await storeFeedback(dir, 't', 'r', parseFeedback('too slow'));
     expect(spy.mock.calls.map(([path]) => path)).toEqual([
       join(dir, 't/r/a/b.txt'),
       join(dir, 't/r/.manifest.json'),
       report,
-      feedback.path,
     ]);
   });
 

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentContext, AgentDefinition, AgentResult, ArtifactRef } from '../../core/agent';
+import { artifactFeedbackInbox } from '../../agents/blueprint/operations/feedbackInbox';
 import { createAgentContext, type AgentPorts } from '../../agents/runtime/agentContext';
 import { executeAgent } from '../../agents/runtime/executeAgent';
 import { agentPortsFromSettings } from '../../functions/compositionRoot';
@@ -25,7 +26,7 @@ export interface HarnessRun {
 /** The adapters agents get outside the factory: the settings' choice, keeping local state in `home`. */
 export function testAgentPorts(
   home = mkdtempSync(join(tmpdir(), 'factory-home-')),
-): Omit<AgentPorts, 'runs'> {
+): Omit<AgentPorts, 'runs' | 'feedbackInbox'> {
   return agentPortsFromSettings(process.env, home);
 }
 
@@ -46,8 +47,8 @@ export async function runAgents(
     ports?: Partial<AgentPorts>;
   },
 ): Promise<HarnessRun> {
-  const ports = options.ports ?? testAgentPorts();
   const store = options.store ?? new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'factory-agents-')));
+  const ports = { feedbackInbox: artifactFeedbackInbox(store), ...(options.ports ?? testAgentPorts()) };
   const tenantId = 'test';
   const runId = options.runId ?? 'run-1';
   const vision = await store.put(tenantId, runId, 'vision.md', options.visionText, {

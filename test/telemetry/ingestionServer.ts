@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { PipelineOptions } from '../../platform/telemetry';
+import { makeLoopbackCertificate, type LoopbackCertificate } from '../support/servers/loopbackTls';
 
 /** One telemetry item as the ingestion endpoint receives it: the documented `POST /v2.1/track` body is an array. */
 export interface Envelope {
@@ -33,39 +33,12 @@ export interface IngestionServer {
   close(): Promise<void>;
 }
 
-/** A key and self-signed certificate for 127.0.0.1, made by openssl for this server only. */
-function loopbackCertificate(folder: string): { key: string; cert: string } {
-  const key = join(folder, 'key.pem');
-  const cert = join(folder, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
-}
-
-export async function startIngestionServer(): Promise<IngestionServer> {
+/** Serves HTTPS with a certificate for 127.0.0.1 (its own, or one the caller's processes already trust). */
+export async function startIngestionServer(given?: LoopbackCertificate): Promise<IngestionServer> {
+  const certificate = given ?? makeLoopbackCertificate();
   const folder = mkdtempSync(join(tmpdir(), 'factory-ingestion-'));
-  const { key, cert } = loopbackCertificate(folder);
+  const { key, cert } = certificate;
+  const ca = readFileSync(certificate.caFile, 'utf8');
   const envelopes: Envelope[] = [];
   const requests: IngestionServer['requests'] = [];
   const failures: number[] = [];
@@ -100,7 +73,7 @@ export async function startIngestionServer(): Promise<IngestionServer> {
     url,
     connectionString: (instrumentationKey) =>
       `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${url}/`,
-    options: { exporter: { tlsOptions: { ca: cert }, storageDirectory: join(folder, 'retry') } },
+    options: { exporter: { tlsOptions: { ca }, storageDirectory: join(folder, 'retry') } },
     envelopes,
     requests,
     failNext: (...statuses) => failures.push(...statuses),
@@ -108,6 +81,7 @@ export async function startIngestionServer(): Promise<IngestionServer> {
       new Promise<void>((resolve) => {
         server.close(() => {
           rmSync(folder, { recursive: true, force: true });
+          if (!given) certificate.remove();
           resolve();
         });
         server.closeAllConnections();

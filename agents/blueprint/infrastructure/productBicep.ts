@@ -47,8 +47,11 @@ param location string = resourceGroup().location
 @description('Services to host: one container app and one database each.')
 param services array
 
-@description('Container image tag deployed for every service.')
+@description('Container image tag deployed for every service; empty starts new apps on a public placeholder image (scaled to zero) until their first release is rolled out as a revision.')
 param imageTag string = 'latest'
+
+@description('Services whose container app already serves a release: their revisions are rolled out blue/green by the deployment target, so the template leaves these apps as they are.')
+param deployedServices array = []
 
 @description('Minimum replicas per container app (0 lets dev scale to zero).')
 param minReplicas int = 0
@@ -73,6 +76,8 @@ param postgresAdminPrincipalName string = ''
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName, product: ${bicepString(product)} }
+var appNames = [for service in services: take('\${abbrs.appContainerApps}\${service}-\${resourceToken}', 32)]
+var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -144,10 +149,10 @@ module environment 'modules/containerAppsEnvironment.bicep' = {
 }
 
 module apps 'modules/containerApp.bicep' = [
-  for service in services: {
+  for (service, i) in services: if (!contains(deployedServices, service)) {
     name: 'app-\${service}'
     params: {
-      name: take('\${abbrs.appContainerApps}\${service}-\${resourceToken}', 32)
+      name: appNames[i]
       serviceName: service
       location: location
       tags: union(tags, { 'azd-service-name': service })
@@ -155,8 +160,8 @@ module apps 'modules/containerApp.bicep' = [
       identityId: identity.outputs.id
       identityClientId: identity.outputs.clientId
       registryServer: registry.outputs.loginServer
-      image: '\${registry.outputs.loginServer}/${product}-\${service}:\${imageTag}'
-      minReplicas: minReplicas
+      image: empty(imageTag) ? placeholderImage : '\${registry.outputs.loginServer}/${product}-\${service}:\${imageTag}'
+      minReplicas: empty(imageTag) ? 0 : minReplicas
       maxReplicas: maxReplicas
       env: [
         { name: 'AZURE_CLIENT_ID', value: identity.outputs.clientId }
@@ -176,10 +181,11 @@ module apps 'modules/containerApp.bicep' = [
 ]
 
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output POSTGRES_HOST string = database.outputs.fqdn
 output SERVICE_BUS_NAMESPACE string = messaging.outputs.fullyQualifiedNamespace
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString
-output SERVICE_URLS array = [for (service, i) in services: { service: service, url: 'https://\${apps[i].outputs.fqdn}' }]
+output SERVICE_APPS array = [for (service, i) in services: { service: service, app: appNames[i] }]
 `;
 
 const identityBicep = `// The one identity every service runs as; roles are granted to it resource by resource.
@@ -256,6 +262,7 @@ resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   properties: { roleDefinitionId: acrPull, principalId: pullPrincipalId, principalType: 'ServicePrincipal' }
 }
 
+output name string = registry.name
 output loginServer string = registry.properties.loginServer
 `;
 
@@ -392,7 +399,8 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
 output id string = environment.id
 `;
 
-const containerAppBicep = `// One service: HTTPS ingress on port 8080, runs as the shared identity, health probes on /health.
+const containerAppBicep = `// One service: HTTPS ingress on port 8080, runs as the shared identity, health probes on /health. Several
+// revisions may be active at once (blue/green): the deployment target moves the traffic between them.
 param name string
 param serviceName string
 param location string
@@ -414,6 +422,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
   properties: {
     managedEnvironmentId: environmentId
     configuration: {
+      activeRevisionsMode: 'Multiple'
       ingress: { external: true, targetPort: 8080, transport: 'auto', allowInsecure: false }
       registries: [{ server: registryServer, identity: identityId }]
     }

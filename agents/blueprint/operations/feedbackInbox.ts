@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { assertSafeSegment } from '../../../core/ports/deploymentTarget';
+import type { ArtifactStore } from '../../../core/ports/artifactStore';
 import type { FeedbackEntry, FeedbackInbox } from '../../../core/ports/feedbackInbox';
-import { writeFileAtomic } from '../../../platform/files/atomicWrite';
 
 /**
- * User feedback on a deployed product, given with `factory feedback RUN_ID --file F` and stored under
- * `<FACTORY_HOME>/feedback/<tenant>/<runId>/`, where the Customer Success agent of the next
- * Production to Optimization phase reads it.
+ * User feedback on a deployed product, given with `factory feedback RUN_ID --file F` and stored with the run's
+ * artifacts under `feedback/inbox/`, where the Customer Success agent of the next Production to Optimization
+ * phase reads it.
  */
 export const feedbackEntrySchema = z.object({
   text: z.string().trim().min(1, 'text must not be empty').max(4000, 'text is longer than 4000 characters'),
@@ -67,48 +64,58 @@ export function parseFeedback(text: string, source = 'feedback'): FeedbackEntry[
   });
 }
 
-function folder(home: string, tenantId: string, runId: string): string {
-  return resolve(
-    home,
-    'feedback',
-    assertSafeSegment(tenantId, 'tenant id'),
-    assertSafeSegment(runId, 'run id'),
-  );
+/** Where a run's feedback waits: one artifact per delivery, named by the hash of its entries. */
+export const feedbackFolder = 'feedback/inbox/';
+
+interface Delivery {
+  receivedAt: string;
+  entries: unknown[];
 }
 
-/** Stores entries as one file named by their hash: giving the same file twice stores it once. */
+/**
+ * Stores entries as one artifact of the run, named by their hash: giving the same file twice stores it once. Kept
+ * in the artifact store (Blob Storage in Azure), so any instance that runs the next phase reads it.
+ */
 export async function storeFeedback(
-  home: string,
+  artifacts: ArtifactStore,
   tenantId: string,
   runId: string,
   entries: FeedbackEntry[],
   receivedAt = new Date(),
 ): Promise<{ path: string; entries: number; duplicate: boolean }> {
-  const body = JSON.stringify({ receivedAt: receivedAt.toISOString(), entries }, null, 2);
   const hash = createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
-  const dir = folder(home, tenantId, runId);
-  mkdirSync(dir, { recursive: true });
-  const existing = readdirSync(dir).find((f) => f.endsWith(`-${hash}.json`));
-  if (existing) return { path: join(dir, existing), entries: entries.length, duplicate: true };
-  const path = join(dir, `${receivedAt.toISOString().replace(/[:.]/g, '-')}-${hash}.json`);
-  await writeFileAtomic(path, body);
-  return { path, entries: entries.length, duplicate: false };
+  const path = `${feedbackFolder}${hash}.json`;
+  const location = `${artifacts.describeLocation(tenantId, runId)}/${path}`;
+  if (await artifacts.head(tenantId, runId, path))
+    return { path: location, entries: entries.length, duplicate: true };
+  const delivery: Delivery = { receivedAt: receivedAt.toISOString(), entries };
+  await artifacts.put(tenantId, runId, path, JSON.stringify(delivery, null, 2) + '\n', {
+    kind: 'feedback',
+    phase: 'production-to-optimization',
+    agent: 'user',
+    contentType: 'application/json',
+  });
+  return { path: location, entries: entries.length, duplicate: false };
 }
 
-export function loadFeedback(home: string, tenantId: string, runId: string): FeedbackEntry[] {
-  const dir = folder(home, tenantId, runId);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .flatMap((f) =>
-      (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { entries: unknown[] }).entries.map((e) =>
-        feedbackEntrySchema.parse(e),
-      ),
-    );
+/** Every entry stored for the run, in the order the deliveries arrived. */
+export async function loadFeedback(
+  artifacts: ArtifactStore,
+  tenantId: string,
+  runId: string,
+): Promise<FeedbackEntry[]> {
+  const stored = (await artifacts.list(tenantId, runId)).filter((a) => a.path.startsWith(feedbackFolder));
+  const deliveries = await Promise.all(
+    stored.map(
+      async (a) => JSON.parse((await artifacts.get(tenantId, runId, a.path)).toString('utf8')) as Delivery,
+    ),
+  );
+  return deliveries
+    .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
+    .flatMap((d) => d.entries.map((e) => feedbackEntrySchema.parse(e)));
 }
 
-/** The inbox under a factory home, as agents read it. */
-export function localFeedbackInbox(home: string): FeedbackInbox {
-  return { read: async (tenantId, runId) => loadFeedback(home, tenantId, runId) };
+/** The inbox in a run's artifacts, as agents read it. */
+export function artifactFeedbackInbox(artifacts: ArtifactStore): FeedbackInbox {
+  return { read: (tenantId, runId) => loadFeedback(artifacts, tenantId, runId) };
 }

@@ -11,19 +11,22 @@ export interface Price {
 export type PriceTable = Record<string, Price>;
 
 /**
- * Published list prices (USD per 1M tokens, global standard deployments, as of 2025) for the model names
- * deployments are usually named after. Regional and data-zone deployments and negotiated agreements differ:
- * set FACTORY_MODEL_PRICES for real figures. A deployment with an unknown name is priced like gpt-4o (`*`), so
- * a cost budget never silently counts zero.
+ * Published list prices (USD per 1M tokens, global standard deployments) for the model names deployments are
+ * usually named after: the GPT-5.4 series the Bicep deploys by default (list prices of 2026), and the earlier
+ * models that existing deployments may still run until they retire. Regional and data-zone deployments and
+ * negotiated agreements differ: set FACTORY_MODEL_PRICES for real figures. A deployment with an unknown name
+ * is priced like gpt-5.4, the dearest default (`*`), so a cost budget never silently counts zero or too little.
  */
 export const defaultPrices: PriceTable = {
+  'gpt-5.4': { input: 2.5, cachedInput: 0.25, output: 15 },
+  'gpt-5.4-mini': { input: 0.75, cachedInput: 0.075, output: 4.5 },
   'gpt-4o': { input: 2.5, cachedInput: 1.25, output: 10 },
   'gpt-4o-mini': { input: 0.15, cachedInput: 0.075, output: 0.6 },
   'gpt-4.1': { input: 2, cachedInput: 0.5, output: 8 },
   'gpt-4.1-mini': { input: 0.4, cachedInput: 0.1, output: 1.6 },
   'gpt-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
   'o4-mini': { input: 1.1, cachedInput: 0.275, output: 4.4 },
-  '*': { input: 2.5, cachedInput: 1.25, output: 10 },
+  '*': { input: 2.5, cachedInput: 0.25, output: 15 },
 };
 
 const priceSchema = z

@@ -1,8 +1,11 @@
 import type { ModelDeployment } from '../../../core/agent';
 import { defaultPrices, parsePriceTable, type PriceTable } from './prices';
 
-/** The GA API version this provider is written against: it supports `response_format: json_schema`. */
-export const defaultApiVersion = '2024-10-21';
+/**
+ * The dated API version this provider is written against: chat completions with `response_format: json_schema`
+ * and `max_completion_tokens` for the GPT-5 series (reasoning models), which the Bicep deploys by default.
+ */
+export const defaultApiVersion = '2025-04-01-preview';
 
 export type CacheScope = 'tenant' | 'run' | 'off';
 

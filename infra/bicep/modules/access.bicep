@@ -24,6 +24,9 @@ param applicationInsightsName string
 @description('Session pool that runs generated code (ADR 0033).')
 param sessionPoolName string
 
+@description('Queue whose Service Bus trigger must scale from zero: the principal gets Data Owner on it; empty for none.')
+param triggerQueueName string = ''
+
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -31,6 +34,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   cognitiveServicesOpenAiUser: '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   // Azure ContainerApps Session Executor: calls the pool management endpoint, nothing on the pool resource.
@@ -59,6 +63,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
 
 resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
   name: serviceBusNamespaceName
+}
+
+resource triggerQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = if (!empty(triggerQueueName)) {
+  parent: serviceBus
+  name: triggerQueueName
 }
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
@@ -100,6 +109,19 @@ resource serviceBusAssignments 'Microsoft.Authorization/roleAssignments@2022-04-
     }
   }
 ]
+
+// On Flex Consumption the platform's scale controller reads the trigger queue's message count with the app's
+// identity, which needs the Manage right; of the built-in roles only Data Owner has it (the Functions Service Bus
+// binding documentation lists it for triggers). Scoped to the one queue, not the namespace.
+resource triggerQueueOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(triggerQueueName)) {
+  name: guid(triggerQueue.id, principalKey, roles.serviceBusDataOwner)
+  scope: triggerQueue
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
+  }
+}
 
 resource openAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(openAi.id, principalKey, roles.cognitiveServicesOpenAiUser)

@@ -1,4 +1,4 @@
-// The factory's Function App on the Flex Consumption plan (Linux, Node 20), running as a user-assigned
+// The factory's Function App on the Flex Consumption plan (Linux, Node 22), running as a user-assigned
 // identity. Every connection is identity-based: the app settings hold endpoints and the identity's client
 // id, never a key. App Service Authentication (Entra ID) guards the API; only /api/health is anonymous.
 param name string
@@ -28,6 +28,27 @@ param sessionPoolManagementEndpoint string
 
 @description('Client id of the Entra ID app registration that represents the factory API.')
 param apiClientId string
+
+@description('Subscription that products are deployed to (FACTORY_TARGET_SUBSCRIPTION_ID).')
+param targetSubscriptionId string
+
+@description('Resource group that products are deployed to (FACTORY_TARGET_RESOURCE_GROUP).')
+param targetResourceGroupName string
+
+@description('Region that products are deployed to (FACTORY_TARGET_LOCATION).')
+param targetLocation string
+
+@description('Where generated code is committed (FACTORY_SOURCE_REPOSITORY); empty leaves the setting unset.')
+@allowed([
+  ''
+  'local'
+  'azure-repos'
+  'github'
+])
+param sourceRepository string = ''
+
+@description('URL of that repository (FACTORY_SOURCE_REPOSITORY_URL); empty leaves the setting unset.')
+param sourceRepositoryUrl string = ''
 
 @description('Upper bound on instances; with the host.json concurrency it bounds concurrent model calls.')
 @minValue(1)
@@ -104,11 +125,55 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        // Node.js 22 LTS; the code also runs on Node 20 (package.json engines), which CI and laptops use.
+        version: '22'
       }
     }
   }
 }
+
+// Identity-based connections and names: everything that needs no runtime lookup, so that the compiled template
+// shows each setting (test/infra checks them).
+var settings = {
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: credential
+  AzureWebJobsStorage__clientId: identityClientId
+  CosmosConnection__accountEndpoint: cosmosEndpoint
+  CosmosConnection__credential: credential
+  CosmosConnection__clientId: identityClientId
+  COSMOS_DATABASE: cosmosDatabaseName
+  ArtifactStorage__blobServiceUri: 'https://${storageAccountName}.blob.${environment().suffixes.storage}/'
+  ArtifactStorage__credential: credential
+  ArtifactStorage__clientId: identityClientId
+  ARTIFACTS_CONTAINER: artifactsContainerName
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+  ServiceBusConnection__credential: credential
+  ServiceBusConnection__clientId: identityClientId
+  FACTORY_EVENTS_TOPIC: eventsTopicName
+  FACTORY_COMMANDS_QUEUE: commandsQueueName
+  AZURE_OPENAI_ENDPOINT: openAiEndpoint
+  AZURE_OPENAI_DEPLOYMENT_SIMPLE: openAiDeploymentSimple
+  AZURE_OPENAI_DEPLOYMENT_CODE: openAiDeploymentCode
+  AZURE_OPENAI_API_VERSION: openAiApiVersion
+  AZURE_CLIENT_ID: identityClientId
+  // With local auth disabled, ingestion needs the Entra token that this tells the SDK to get for the identity.
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
+  // Generated code runs in the session pool, never in this worker; without it the sandbox refuses to start.
+  SANDBOX_SESSION_POOL_ENDPOINT: sessionPoolManagementEndpoint
+  FACTORY_AUTH_MODE: 'appservice'
+  FACTORY_MODEL: 'azure-openai'
+  // Products go to Container Apps in the products resource group (ADR 0054).
+  FACTORY_DEPLOYMENT_TARGET: 'azure-container-apps'
+  FACTORY_TARGET_SUBSCRIPTION_ID: targetSubscriptionId
+  FACTORY_TARGET_RESOURCE_GROUP: targetResourceGroupName
+  FACTORY_TARGET_LOCATION: targetLocation
+}
+
+// Set only when given: an empty value would not mean "the default" to the code that reads it.
+var sourceRepositorySettings = union(
+  empty(sourceRepository) ? {} : { FACTORY_SOURCE_REPOSITORY: sourceRepository },
+  empty(sourceRepositoryUrl) ? {} : { FACTORY_SOURCE_REPOSITORY_URL: sourceRepositoryUrl }
+)
 
 // Flex Consumption sets the worker runtime and host version from functionAppConfig, so neither
 // FUNCTIONS_WORKER_RUNTIME nor FUNCTIONS_EXTENSION_VERSION appear here.
@@ -116,44 +181,24 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
   properties: {
-    AzureWebJobsStorage__accountName: storage.name
-    AzureWebJobsStorage__credential: credential
-    AzureWebJobsStorage__clientId: identityClientId
-    CosmosConnection__accountEndpoint: cosmosEndpoint
-    CosmosConnection__credential: credential
-    CosmosConnection__clientId: identityClientId
-    COSMOS_DATABASE: cosmosDatabaseName
-    ArtifactStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-    ArtifactStorage__credential: credential
-    ArtifactStorage__clientId: identityClientId
-    ARTIFACTS_CONTAINER: artifactsContainerName
-    ServiceBusConnection__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
-    ServiceBusConnection__credential: credential
-    ServiceBusConnection__clientId: identityClientId
-    FACTORY_EVENTS_TOPIC: eventsTopicName
-    FACTORY_COMMANDS_QUEUE: commandsQueueName
-    AZURE_OPENAI_ENDPOINT: openAiEndpoint
-    AZURE_OPENAI_DEPLOYMENT_SIMPLE: openAiDeploymentSimple
-    AZURE_OPENAI_DEPLOYMENT_CODE: openAiDeploymentCode
-    AZURE_OPENAI_API_VERSION: openAiApiVersion
-    AZURE_CLIENT_ID: identityClientId
-    // The connection string only routes telemetry; with local auth disabled, ingestion needs the Entra token
-    // that the authentication string tells the SDK to get for this identity.
+    ...settings
+    // The connection string only routes telemetry (no key is used with local auth disabled).
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
-    // Generated code runs in the session pool, never in this worker; without it the sandbox refuses to start.
-    SANDBOX_SESSION_POOL_ENDPOINT: sessionPoolManagementEndpoint
-    FACTORY_AUTH_MODE: 'appservice'
-    FACTORY_MODEL: 'azure-openai'
+    ...sourceRepositorySettings
   }
 }
 
 // Bearer tokens for the API app registration are validated by the platform, which then passes the caller
 // as x-ms-client-principal; the app trusts that header only with FACTORY_AUTH_MODE=appservice.
 // No client secret: the API only validates tokens, it never signs users in.
+// The site's configuration writes go one after another (appsettings, auth, publishing policies): parallel
+// writes to one site conflict (409) or overwrite each other.
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'authsettingsV2'
+  dependsOn: [
+    appSettings
+  ]
   properties: {
     platform: {
       enabled: true
@@ -196,6 +241,9 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
 resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: site
   name: 'ftp'
+  dependsOn: [
+    auth
+  ]
   properties: {
     allow: false
   }
@@ -204,6 +252,9 @@ resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: site
   name: 'scm'
+  dependsOn: [
+    ftpPublishing
+  ]
   properties: {
     allow: false
   }

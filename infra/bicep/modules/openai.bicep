@@ -40,7 +40,9 @@ resource modelDeployments 'Microsoft.CognitiveServices/accounts/deployments@2024
         name: d.model
         version: d.version
       }
-      versionUpgradeOption: 'NoAutoUpgrade'
+      // A pinned version stops working when it retires; following the service's new default version keeps the
+      // deployment alive (the provider's API version and structured outputs are shared across the GPT-5 series).
+      versionUpgradeOption: 'OnceNewDefaultVersionAvailable'
     }
   }
 ]

@@ -5,9 +5,9 @@
 type modelDeployment = {
   @description('Deployment name the app calls (AZURE_OPENAI_DEPLOYMENT_*).')
   name: string
-  @description('Model name, e.g. gpt-4o-mini.')
+  @description('Model name, e.g. gpt-5.4-mini.')
   model: string
-  @description('Model version, e.g. 2024-07-18.')
+  @description('Model version, e.g. 2026-03-17.')
   version: string
   @description('Deployment SKU, e.g. GlobalStandard or Standard.')
   sku: string

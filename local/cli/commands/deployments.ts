@@ -78,7 +78,7 @@ export async function feedbackCommand(args: string[]): Promise<number> {
   const session = await openSession({ process: false });
   try {
     await requireRun(session.ports, session.tenantId, runId);
-    const stored = await storeFeedback(session.home, session.tenantId, runId, entries);
+    const stored = await storeFeedback(session.ports.artifacts, session.tenantId, runId, entries);
     out.result({ runId, ...stored }, () =>
       out.line(
         stored.duplicate

@@ -54,7 +54,7 @@ export async function runCommand(args: string[]): Promise<number> {
     options = parseRunOptions({
       approvals,
       iterations: positiveInt('iterations', values.iterations) ?? 1,
-      model: values.model ?? 'blueprint',
+      model: values.model,
       budget: values['max-agent-calls']
         ? { maxAgentCalls: positiveInt('max-agent-calls', values['max-agent-calls']) }
         : undefined,

@@ -79,11 +79,12 @@ describe('token and cost accounting', () => {
     expect(budgetStop(wordy)).toBe('budget-exceeded: 2600 tokens used, the budget allows 2500');
   });
 
-  it('prices deployments from the table, unknown names like gpt-4o, cached tokens at the cached price', () => {
+  it('prices deployments from the table, unknown names like gpt-5.4, cached tokens at the cached price', () => {
     const table = parsePriceTable('{"cheap": {"input": 0.1, "output": 0.4}}');
     expect(priceOf(table, 'cheap')).toEqual({ input: 0.1, cachedInput: 0.1, output: 0.4 });
     expect(priceOf(table, 'gpt-4o-mini')).toEqual({ input: 0.15, cachedInput: 0.075, output: 0.6 });
-    expect(priceOf(table, 'my-deployment')).toEqual(priceOf(table, 'gpt-4o'));
+    expect(priceOf(table, 'gpt-5.4-mini')).toEqual({ input: 0.75, cachedInput: 0.075, output: 4.5 });
+    expect(priceOf(table, 'my-deployment')).toEqual(priceOf(table, 'gpt-5.4'));
     // 1M uncached at 2.5, 1M cached at 1.25, 1M completion at 10.
     expect(
       estimateCost(priceOf(table, 'gpt-4o'), {

@@ -68,7 +68,7 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
       expect(result.usage!.estimatedCost).toBeGreaterThan(0);
       const request = fake.requests[i];
       expect(request.deployment).toBe(deployments.simple);
-      expect(request.apiVersion).toBe('2024-10-21');
+      expect(request.apiVersion).toBe('2025-04-01-preview');
       expect(request.headers['api-key']).toBe('test-key');
       expect(request.body.response_format?.type).toBe('json_schema');
       expect(request.body.response_format?.json_schema?.name).toBe(agent.name);

@@ -2,7 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
-import { storeFeedback, parseFeedback } from '../../../agents/blueprint/operations/feedbackInbox';
+import {
+  artifactFeedbackInbox,
+  parseFeedback,
+  storeFeedback,
+} from '../../../agents/blueprint/operations/feedbackInbox';
 import type { DeploymentReport } from '../../../agents/blueprint/operations/reports';
 import { deploymentToProductionAgents, rollbackCoordinator } from '../../../agents/deployment-to-production';
 import type { PostDeploymentCheck } from '../../../agents/deployment-to-production/postDeploymentValidator';
@@ -92,7 +96,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
 
   it('learns from the live product and the users, and plans the next iteration', async () => {
     await storeFeedback(
-      home,
+      built.store,
       'test',
       'run-1',
       parseFeedback(
@@ -102,7 +106,7 @@ describe('Deployment to Production and Production to Optimization (tool library,
     const learned = await runPhase(built.store, phase6, first, {
       iteration: 1,
       phase: 'production-to-optimization',
-      ports,
+      ports: { ...ports, feedbackInbox: artifactFeedbackInbox(built.store) },
     });
     const perf = await readJson<PerformanceReport>(built.store, learned, 'performance-report');
     expect(perf.measured).toBe(true);

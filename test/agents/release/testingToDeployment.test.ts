@@ -15,6 +15,8 @@ import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentH
 import { builtProduct, patchService } from './fixtures';
 import { testingToDeployment } from '../../../orchestrations/testingToDeployment';
 import { phaseSteps } from '../../../orchestrations/phaseSteps';
+import { serviceDockerfilePath } from '../../../core/ports/deploymentTarget';
+import { serviceDockerfile } from '../../../toolchain/release/serviceDockerfile';
 
 function gate(run: HarnessRun) {
   return testingToDeploymentGate.evaluate(
@@ -137,6 +139,8 @@ describe('Testing to Deployment', () => {
     const entries = readTarGz(archive);
     expect(entries.map((e) => e.path)).toContain('services/lending/src/main.ts');
     expect(entries.map((e) => e.path)).toContain('infra/main.bicep');
+    // The image build of each service starts from the package: its Dockerfile is at the root.
+    expect(entries.find((e) => e.path === serviceDockerfilePath)?.content.toString()).toBe(serviceDockerfile);
     for (const file of manifest.files)
       expect(sha256(entries.find((e) => e.path === file.path)!.content)).toBe(file.sha256);
   });

@@ -43,6 +43,9 @@ describe('product Bicep', () => {
       expect(all).toContain(type);
     }
     expect(all).toContain("passwordAuth: 'Disabled'");
+    // Blue/green between revisions: several may be active, the deployment target moves the traffic.
+    expect(all).toContain("activeRevisionsMode: 'Multiple'");
+    expect(all).toContain('if (!contains(deployedServices, service))');
     expect(infra.files.map((f) => f.path)).toEqual(
       expect.arrayContaining(['main.bicep', 'main.dev.bicepparam', 'main.prod.bicepparam']),
     );

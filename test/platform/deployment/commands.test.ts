@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   undeployCommand,
 } from '../../../local/cli/commands/deployments';
 import { LocalBlueGreenTarget } from '../../../platform/deployment';
+import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { writeTarGz } from '../../../platform/deployment/tarball';
 
 const service = `import { createServer } from 'node:http';
@@ -49,14 +50,20 @@ describe('feedback inbox', () => {
   });
 
   it('stores the same feedback once and loads everything stored for a run', async () => {
+    const store = new FilesystemArtifactStore(join(home, 'artifacts'));
     const entries = parseFeedback('[{"text":"love it","rating":5}]');
-    const first = await storeFeedback(home, 'local', 'run-1', entries);
-    const again = await storeFeedback(home, 'local', 'run-1', entries);
+    const first = await storeFeedback(store, 'local', 'run-1', entries, new Date('2026-01-02T00:00:00Z'));
+    const again = await storeFeedback(store, 'local', 'run-1', entries, new Date('2026-01-03T00:00:00Z'));
     expect(again).toEqual({ ...first, duplicate: true });
-    await storeFeedback(home, 'local', 'run-1', parseFeedback('too slow'));
-    expect(loadFeedback(home, 'local', 'run-1')).toHaveLength(2);
-    expect(readdirSync(join(home, 'feedback/local/run-1'))).toHaveLength(2);
-    await expect(storeFeedback(home, '../x', 'run-1', entries)).rejects.toThrow(/not a safe path segment/);
+    await storeFeedback(store, 'local', 'run-1', parseFeedback('too slow'), new Date('2026-01-01T00:00:00Z'));
+    // In the order the deliveries arrived, whatever their names.
+    expect(await loadFeedback(store, 'local', 'run-1')).toEqual([
+      { text: 'too slow' },
+      { text: 'love it', rating: 5 },
+    ]);
+    const stored = (await store.list('local', 'run-1')).filter((a) => a.path.startsWith('feedback/'));
+    expect(stored.map((a) => a.kind)).toEqual(['feedback', 'feedback']);
+    await expect(storeFeedback(store, '../x', 'run-1', entries)).rejects.toThrow();
   });
 
   it('refuses a feedback command without a file before touching the run', async () => {

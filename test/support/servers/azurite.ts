@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { LoopbackCertificate } from './loopbackTls';
 
 /** Azurite's well-known development account. */
 export const devAccountName = 'devstoreaccount1';
@@ -15,9 +16,11 @@ export interface AzuriteServer {
 /**
  * Azurite's Blob service in-process on a random loopback port, in memory. `require('azurite')` pulls in
  * `vscode`, so the server class is loaded from its dist path. The API version check is skipped because
- * `@azure/storage-blob` is newer than the Azurite release.
+ * `@azure/storage-blob` is newer than the Azurite release. With a certificate it serves HTTPS and accepts Entra ID
+ * bearer tokens (Azurite's `--oauth basic`: audience, issuer and lifetime are checked, not the signature), as
+ * Blob Storage does for managed identities.
  */
-export async function startAzurite(): Promise<AzuriteServer> {
+export async function startAzurite(options: { tls?: LoopbackCertificate } = {}): Promise<AzuriteServer> {
   /* eslint-disable @typescript-eslint/no-explicit-any */
   const BlobServer = require('azurite/dist/src/blob/BlobServer').default as any;
   const BlobConfiguration = require('azurite/dist/src/blob/BlobConfiguration').default as any;
@@ -36,10 +39,10 @@ export async function startAzurite(): Promise<AzuriteServer> {
     undefined,
     true, // loose
     true, // skipApiVersionCheck
+    options.tls?.certFile ?? '',
+    options.tls?.keyFile ?? '',
     '',
-    '',
-    '',
-    undefined,
+    options.tls ? 'basic' : undefined, // oauth
     false, // disableProductStyleUrl
     true, // isMemoryPersistence
     new MemoryExtentChunkStore(256 * 1024 * 1024), // own store, so servers do not share blobs
@@ -47,9 +50,10 @@ export async function startAzurite(): Promise<AzuriteServer> {
   const server = new BlobServer(config);
   await server.start();
   const { port } = server.httpServer.address() as AddressInfo;
-  const blobEndpoint = `http://127.0.0.1:${port}/${devAccountName}`;
+  const protocol = options.tls ? 'https' : 'http';
+  const blobEndpoint = `${protocol}://127.0.0.1:${port}/${devAccountName}`;
   const connectionString =
-    `DefaultEndpointsProtocol=http;AccountName=${devAccountName};AccountKey=${devAccountKey};` +
+    `DefaultEndpointsProtocol=${protocol};AccountName=${devAccountName};AccountKey=${devAccountKey};` +
     `BlobEndpoint=${blobEndpoint};`;
   let stopped = false;
   return {

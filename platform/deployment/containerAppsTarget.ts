@@ -1,0 +1,666 @@
+import { createHash } from 'node:crypto';
+import type { ContainerApp, TrafficWeight } from '@azure/arm-appcontainers';
+import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import type { TokenCredential } from '@azure/identity';
+import {
+  assertSafeSegment,
+  httpCheck,
+  serviceDockerfilePath,
+  type CheckResult,
+  type CurrentDeployment,
+  type DeployedService,
+  type DeploymentOutcome,
+  type DeploymentTarget,
+  type DeployRequest,
+} from '../../core/ports/deploymentTarget';
+import { AcrTasks, type AcrRun } from './acrTasks';
+import { StepLog } from './stepLog';
+import { readTarGz } from './tarball';
+
+export interface ContainerAppsTargetOptions {
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Region of the product's resources (the template's `location` parameter). */
+  location: string;
+  credential: TokenCredential;
+  /** Resource Manager endpoint; https://management.azure.com unless a sovereign cloud or a test says otherwise. */
+  endpoint?: string;
+  /** PEM certificates trusted besides the public ones (a loopback Resource Manager's own, in tests). */
+  trustedCertificates?: string;
+  /** How this host reaches a product FQDN: `https://<fqdn>` in Azure; tests map it to loopback. */
+  productUrl?: (fqdn: string) => string;
+  pollIntervalMs?: number;
+  /** Longest an image build may take (default 20 minutes). */
+  buildTimeoutMs?: number;
+}
+
+/** Template outputs of the product's main.bicep the target relies on. */
+interface ProductOutputs {
+  apps: Array<{ service: string; app: string }>;
+  registryName: string;
+  registryServer: string;
+}
+
+/** A service during one rollout: its app and the revision this version runs as. */
+interface Rollout {
+  service: string;
+  app: ContainerApp & { name: string };
+  revision: string;
+  /** The revision that took the traffic before, if any. */
+  serving?: string;
+  /** It ran a release (not the template's placeholder), so a rollback may return to it. */
+  servingRelease: boolean;
+  /** The new revision already serves: a rerun of a version that went live. */
+  live: boolean;
+}
+
+const deploymentsApiVersion = '2021-04-01';
+/** Traffic labels: the candidate is reached at `<app>---green.<domain>`, the serving one at `---live`. */
+const candidateLabel = 'green';
+const liveLabel = 'live';
+const previousLabel = 'previous';
+const runTag = 'factory-run';
+/** Set on every revision the target creates: the release it runs (the local target sets it too). */
+const versionVariable = 'SERVICE_VERSION';
+
+/**
+ * Deploys a release to Azure Container Apps with the Azure SDKs: the product's ARM template (once per version,
+ * incremental), one image per service built by ACR Tasks from the release package, then blue/green between
+ * revisions: the new revision gets 0 % of the traffic and the `green` label, passes health and smoke checks at
+ * the label's address, then takes 100 % and the `live` label; the old one keeps `previous` and is deactivated.
+ * A failed check leaves the traffic where it was and deactivates the new revision.
+ */
+export class ContainerAppsTarget implements DeploymentTarget {
+  readonly adapter = 'azure-container-apps';
+  private readonly apps: ContainerAppsAPIClient;
+  private readonly arm: ResourceManagementClient;
+  private readonly endpoint: string;
+  private readonly productUrl: (fqdn: string) => string;
+
+  constructor(private readonly options: ContainerAppsTargetOptions) {
+    const [problem] = placementProblems(options);
+    if (problem) throw new Error(problem.message);
+    this.endpoint = (options.endpoint ?? 'https://management.azure.com').replace(/\/$/, '');
+    const clientOptions = {
+      endpoint: this.endpoint,
+      $host: this.endpoint,
+      ...(options.trustedCertificates ? { tlsOptions: { ca: options.trustedCertificates } } : {}),
+    };
+    this.apps = new ContainerAppsAPIClient(options.credential, options.subscriptionId, clientOptions);
+    this.arm = new ResourceManagementClient(options.credential, options.subscriptionId, clientOptions);
+    this.productUrl = options.productUrl ?? ((fqdn) => `https://${fqdn}`);
+  }
+
+  private get lro() {
+    return { updateIntervalInMs: this.options.pollIntervalMs ?? 5000 };
+  }
+
+  private get groupId(): string {
+    return `/subscriptions/${this.options.subscriptionId}/resourceGroups/${this.options.resourceGroup}`;
+  }
+
+  async deploy(request: DeployRequest): Promise<DeploymentOutcome> {
+    const version = assertSafeSegment(request.version, 'version');
+    if (!request.infrastructure)
+      throw new Error(
+        "the Container Apps target deploys the product's compiled ARM template: the provisioning step must build infra/main.bicep first",
+      );
+    const entries = readTarGz(request.archive);
+    const paths = new Set(entries.map((e) => e.path));
+    if (!paths.has(serviceDockerfilePath))
+      throw new Error(`the release package has no ${serviceDockerfilePath}: its services cannot be built`);
+    for (const service of request.services) {
+      assertSafeSegment(service, 'service');
+      if (!paths.has(`services/${service}/package.json`))
+        throw new Error(`the release package has no services/${service}/package.json`);
+    }
+    const product = productOf(entries);
+    const log = new StepLog();
+    const before = await this.current(request.tenantId, request.runId);
+
+    const existing = await log.run('list container apps', async () => {
+      const names: string[] = [];
+      for await (const app of this.apps.containerApps.listByResourceGroup(this.options.resourceGroup))
+        if (app.tags?.product === product && app.tags['azd-service-name'])
+          names.push(app.tags['azd-service-name']);
+      return { value: names, detail: names.length ? `serving already: ${names.join(', ')}` : 'none yet' };
+    });
+    const outputs = await this.deployInfrastructure(log, request, version, existing);
+
+    const rollouts: Rollout[] = [];
+    for (const service of request.services) {
+      const entry = outputs.apps.find((a) => a.service === service);
+      if (!entry) throw new Error(`the template's SERVICE_APPS output names no app for ${service}`);
+      rollouts.push(await this.prepare(service, entry.app, version));
+    }
+    const base = { adapter: this.adapter, version, previousVersion: before?.version };
+
+    const toBuild = rollouts.filter((r) => !this.hasRevision(r));
+    if (toBuild.length) {
+      const tasks = new AcrTasks(
+        this.arm,
+        this.endpoint,
+        `${this.groupId}/providers/Microsoft.ContainerRegistry/registries/${outputs.registryName}`,
+        this.options.pollIntervalMs ?? 5000,
+      );
+      const source = await log.run('upload build context', async () => {
+        const upload = await tasks.upload(request.archive);
+        return { value: upload, detail: `${request.archive.length} bytes to ${upload.relativePath}` };
+      });
+      const deadline = Date.now() + (this.options.buildTimeoutMs ?? 20 * 60_000);
+      for (const rollout of toBuild) {
+        const imageName = `${product}-${rollout.service}:${version}`;
+        const run: AcrRun = await log.run(`build image ${imageName}`, async () => {
+          const result = await tasks.build(
+            {
+              imageName,
+              sourceLocation: source.relativePath,
+              dockerFilePath: serviceDockerfilePath,
+              buildArguments: { SERVICE: rollout.service },
+              timeoutSeconds: Math.max(300, Math.round((deadline - Date.now()) / 1000)),
+            },
+            deadline,
+          );
+          return {
+            value: result,
+            ok: result.status === 'Succeeded',
+            detail: `run ${result.runId}: ${result.status}`,
+          };
+        });
+        if (run.status !== 'Succeeded') {
+          const reason = `image build of ${imageName} ended ${run.status} (ACR run ${run.runId})`;
+          return this.notSwitched(base, log, before, reason, [], [], []);
+        }
+      }
+      for (const rollout of toBuild)
+        await log.run(`new revision ${rollout.revision}`, async () => {
+          const image = `${outputs.registryServer}/${product}-${rollout.service}:${version}`;
+          rollout.app = await this.createRevision(rollout, image, version, request.runId);
+          return { value: undefined, detail: `0 % of the traffic, label ${candidateLabel}` };
+        });
+    }
+
+    const candidates = rollouts.filter((r) => !r.live);
+    for (const rollout of candidates.filter((r) => !toBuild.includes(r)))
+      await log.run(`label ${rollout.revision}`, async () => {
+        // A rerun finds the revision made before; it may have been deactivated when its checks failed.
+        await this.apps.containerAppsRevisions.activateRevision(
+          this.options.resourceGroup,
+          rollout.app.name,
+          rollout.revision,
+        );
+        rollout.app = await this.setTraffic(
+          rollout.app,
+          labelled(rollout.app, rollout.revision, candidateLabel),
+        );
+        return { value: undefined, detail: `existing revision activated and labelled ${candidateLabel}` };
+      });
+
+    const urls = new Map(
+      candidates.map((r) => [r.service, this.productUrl(labelFqdn(r.app, candidateLabel))] as const),
+    );
+    const health = await Promise.all(
+      candidates.map((r) =>
+        this.waitHealthy(r.service, `${urls.get(r.service)}/health`, request.healthTimeoutMs ?? 120_000),
+      ),
+    );
+    const smoke: CheckResult[] = [];
+    for (const check of request.smoke) {
+      const url = urls.get(check.service);
+      if (url)
+        smoke.push(
+          await httpCheck(
+            check.service,
+            `${check.method} ${check.path}`,
+            `${url}${check.path}`,
+            check.expect,
+            10_000,
+          ),
+        );
+    }
+    log.ended(
+      'health and smoke checks',
+      new Date(),
+      [...health, ...smoke].every((c) => c.passed),
+      `${health.filter((c) => c.passed).length}/${health.length} healthy, ${smoke.filter((c) => c.passed).length}/${smoke.length} smoke checks passed`,
+    );
+    const failed = [...health, ...smoke].filter((c) => !c.passed);
+    if (failed.length) {
+      for (const rollout of candidates) await this.abandon(log, rollout);
+      const reason = failed.map((c) => `${c.service} ${c.name}: ${c.status ?? c.error}`).join('; ');
+      return this.notSwitched(base, log, before, reason, health, smoke, candidates);
+    }
+    for (const rollout of candidates) await this.switchTo(log, rollout);
+    return {
+      ...base,
+      status: 'deployed',
+      services: rollouts.map((r) => this.service(r.service, r.app)),
+      steps: log.steps,
+      health,
+      smoke,
+    };
+  }
+
+  /** The product template, once per version: redeploying the same name is ARM's own idempotent update. */
+  private async deployInfrastructure(
+    log: StepLog,
+    request: DeployRequest,
+    version: string,
+    deployedServices: string[],
+  ): Promise<ProductOutputs> {
+    const name = deploymentName(request.runId, version);
+    const infrastructure = request.infrastructure!;
+    const parameters = {
+      ...infrastructure.parameters,
+      location: this.options.location,
+      services: request.services,
+      // New apps start on the placeholder; apps already serving keep their revisions (see main.bicep).
+      imageTag: '',
+      deployedServices,
+    };
+    return log.run(`template deployment ${name}`, async () => {
+      const result = await this.arm.resources.beginCreateOrUpdateByIdAndWait(
+        // The client puts the id after `{endpoint}/` as given: without its leading slash the URL stays canonical.
+        `${this.groupId.slice(1)}/providers/Microsoft.Resources/deployments/${name}`,
+        deploymentsApiVersion,
+        {
+          properties: {
+            mode: 'Incremental',
+            template: infrastructure.template,
+            parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, { value: v }])),
+          },
+          tags: { [runTag]: request.runId, 'factory-tenant': request.tenantId, 'factory-version': version },
+        },
+        this.lro,
+      );
+      const properties = (result.properties ?? {}) as {
+        provisioningState?: string;
+        outputs?: Record<string, { value?: unknown }>;
+      };
+      if (properties.provisioningState !== 'Succeeded')
+        throw new Error(
+          `template deployment ${name} ended ${properties.provisioningState ?? 'without a state'}`,
+        );
+      return { value: productOutputs(properties.outputs ?? {}), detail: 'Succeeded' };
+    });
+  }
+
+  private async prepare(service: string, appName: string, version: string): Promise<Rollout> {
+    const app = await this.getApp(appName);
+    const revision = `${appName}--${revisionSuffix(version)}`;
+    const traffic = app.configuration?.ingress?.traffic ?? [];
+    const serving = traffic.find((t) => (t.weight ?? 0) === 100);
+    const servingName = serving?.latestRevision ? app.latestRevisionName : serving?.revisionName;
+    return {
+      service,
+      app,
+      revision,
+      serving: servingName === revision ? undefined : servingName,
+      servingRelease: Boolean(await this.revisionVersion(appName, servingName)),
+      live: servingName === revision,
+    };
+  }
+
+  private hasRevision(rollout: Rollout): boolean {
+    return rollout.live || rollout.app.latestRevisionName === rollout.revision;
+  }
+
+  private async getApp(name: string): Promise<ContainerApp & { name: string }> {
+    const app = await this.apps.containerApps.get(this.options.resourceGroup, name);
+    return { ...app, name };
+  }
+
+  private async update(app: ContainerApp & { name: string }, change: Partial<ContainerApp>) {
+    const configuration = app.configuration ? { ...app.configuration, secrets: undefined } : undefined;
+    await this.apps.containerApps.beginUpdateAndWait(
+      this.options.resourceGroup,
+      app.name,
+      { location: app.location, configuration, template: app.template, ...change },
+      this.lro,
+    );
+    return this.getApp(app.name);
+  }
+
+  /** A new revision of the app running `image`, with no traffic yet and the candidate label. */
+  private createRevision(rollout: Rollout, image: string, version: string, runId: string) {
+    const { app, revision } = rollout;
+    const template = app.template ?? {};
+    const [first, ...rest] = template.containers ?? [];
+    if (!first) throw new Error(`container app ${app.name} has no container to update`);
+    const suffix = revision.slice(app.name.length + 2);
+    // `latestRevision` entries would hand the traffic to the new revision the moment it exists: pin them.
+    const traffic = pinned(app).filter((t) => t.label !== candidateLabel);
+    return this.update(app, {
+      tags: { ...app.tags, [runTag]: runId },
+      template: {
+        ...template,
+        revisionSuffix: suffix,
+        containers: [
+          {
+            ...first,
+            image,
+            env: [
+              ...(first.env ?? []).filter((e) => e.name !== versionVariable),
+              { name: versionVariable, value: version },
+            ],
+          },
+          ...rest,
+        ],
+      },
+      configuration: {
+        ...app.configuration,
+        ingress: {
+          ...app.configuration?.ingress,
+          traffic: [...traffic, { revisionName: revision, weight: 0, label: candidateLabel }],
+        },
+      },
+    });
+  }
+
+  private setTraffic(app: ContainerApp & { name: string }, traffic: TrafficWeight[]) {
+    return this.update(app, {
+      configuration: { ...app.configuration, ingress: { ...app.configuration?.ingress, traffic } },
+    });
+  }
+
+  /**
+   * Gives the new revision all the traffic and the live label; the one it replaces, when it ran a release, keeps
+   * the `previous` label for a rollback. The replaced revision is deactivated only after the switch.
+   */
+  private async switchTo(log: StepLog, rollout: Rollout): Promise<void> {
+    const replaced = rollout.serving;
+    const keep = replaced && rollout.servingRelease;
+    await log.run(`traffic to ${rollout.revision}`, async () => {
+      const traffic: TrafficWeight[] = [{ revisionName: rollout.revision, weight: 100, label: liveLabel }];
+      if (keep) traffic.push({ revisionName: replaced, weight: 0, label: previousLabel });
+      rollout.app = await this.setTraffic(rollout.app, traffic);
+      return { value: undefined, detail: `100 %${keep ? `, ${replaced} kept as ${previousLabel}` : ''}` };
+    });
+    if (replaced)
+      await log.run(`deactivate ${replaced}`, async () => {
+        await this.apps.containerAppsRevisions.deactivateRevision(
+          this.options.resourceGroup,
+          rollout.app.name,
+          replaced,
+        );
+        return { value: undefined, detail: 'after the switch' };
+      });
+  }
+
+  /** A candidate that failed its checks: its label goes, the traffic stays, and it stops. */
+  private async abandon(log: StepLog, rollout: Rollout): Promise<void> {
+    await log.run(`abandon ${rollout.revision}`, async () => {
+      rollout.app = await this.setTraffic(
+        rollout.app,
+        pinned(rollout.app).filter((t) => t.revisionName !== rollout.revision),
+      );
+      await this.apps.containerAppsRevisions.deactivateRevision(
+        this.options.resourceGroup,
+        rollout.app.name,
+        rollout.revision,
+      );
+      return { value: undefined, detail: `traffic stays on ${rollout.serving ?? 'no revision'}` };
+    });
+  }
+
+  private async waitHealthy(service: string, url: string, timeoutMs: number): Promise<CheckResult> {
+    // A new revision takes a while to pull its image and start; its health endpoint is asked until the timeout.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const check = await httpCheck(service, 'GET /health', url, [200], 10_000);
+      if (check.passed || Date.now() + 2000 > deadline) return check;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(this.options.pollIntervalMs ?? 5000, 2000)),
+      );
+    }
+  }
+
+  private notSwitched(
+    base: { adapter: string; version: string; previousVersion?: string },
+    log: StepLog,
+    before: CurrentDeployment | undefined,
+    reason: string,
+    health: CheckResult[],
+    smoke: CheckResult[],
+    candidates: Rollout[],
+  ): DeploymentOutcome {
+    return {
+      ...base,
+      status: before ? 'rolled-back' : 'failed',
+      services: before?.services ?? candidates.map((r) => this.service(r.service, r.app)),
+      steps: log.steps,
+      health,
+      smoke,
+      rollback: {
+        reason,
+        restored: before?.version,
+        detail: before
+          ? `the traffic stayed on ${before.version}; the new revisions were deactivated`
+          : 'nothing served before: no traffic was moved',
+      },
+    };
+  }
+
+  private service(service: string, app: ContainerApp): DeployedService {
+    const fqdn = app.configuration?.ingress?.fqdn;
+    return { service, url: fqdn ? this.productUrl(fqdn) : '' };
+  }
+
+  /** The run's apps (tagged by the target when it rolled out a revision on them). */
+  private async runApps(runId: string): Promise<Array<ContainerApp & { name: string }>> {
+    const found: Array<ContainerApp & { name: string }> = [];
+    for await (const app of this.apps.containerApps.listByResourceGroup(this.options.resourceGroup))
+      if (app.tags?.[runTag] === runId && app.name) found.push({ ...app, name: app.name });
+    return found.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The release a revision runs; none for the template's placeholder. */
+  private async revisionVersion(app: string, revision: string | undefined): Promise<string | undefined> {
+    if (!revision) return undefined;
+    const found = await this.apps.containerAppsRevisions.getRevision(
+      this.options.resourceGroup,
+      app,
+      revision,
+    );
+    return found.template?.containers?.[0]?.env?.find((e) => e.name === versionVariable)?.value;
+  }
+
+  async current(tenantId: string, runId: string): Promise<CurrentDeployment | undefined> {
+    const apps = await this.runApps(runId);
+    if (!apps.length) return undefined;
+    const versions: string[] = [];
+    const previous: string[] = [];
+    for (const app of apps) {
+      const traffic = app.configuration?.ingress?.traffic ?? [];
+      const live = traffic.find((t) => t.weight === 100);
+      const version = await this.revisionVersion(
+        app.name,
+        live?.latestRevision ? app.latestRevisionName : live?.revisionName,
+      );
+      if (version) versions.push(version);
+      const before = await this.revisionVersion(
+        app.name,
+        traffic.find((t) => t.label === previousLabel)?.revisionName,
+      );
+      if (before) previous.push(before);
+    }
+    const [version] = versions;
+    if (!version) return undefined;
+    return {
+      tenantId,
+      runId,
+      adapter: this.adapter,
+      version,
+      status: 'live',
+      switchedAt: '',
+      services: apps.map((app) => this.service(app.tags?.['azd-service-name'] ?? app.name, app)),
+      previousVersion: previous[0],
+      history: [],
+    };
+  }
+
+  async rollback(tenantId: string, runId: string, reason: string): Promise<DeploymentOutcome> {
+    const log = new StepLog();
+    const before = await this.current(tenantId, runId);
+    const apps = await this.runApps(runId);
+    const restorable = apps.filter((app) =>
+      (app.configuration?.ingress?.traffic ?? []).some((t) => t.label === previousLabel && t.revisionName),
+    );
+    const outcome = {
+      adapter: this.adapter,
+      version: before?.version ?? 'none',
+      health: [] as CheckResult[],
+      smoke: [] as CheckResult[],
+    };
+    if (!before || restorable.length === 0)
+      return {
+        ...outcome,
+        status: 'failed',
+        services: before?.services ?? [],
+        steps: log.steps,
+        rollback: { reason, detail: 'no previous revision to restore' },
+      };
+    for (const app of restorable) {
+      const traffic = app.configuration!.ingress!.traffic!;
+      const previous = traffic.find((t) => t.label === previousLabel)!.revisionName!;
+      const failing = traffic.find((t) => t.weight === 100)?.revisionName;
+      await log.run(`activate ${previous}`, async () => {
+        await this.apps.containerAppsRevisions.activateRevision(
+          this.options.resourceGroup,
+          app.name,
+          previous,
+        );
+        return { value: undefined, detail: 'the revision that served before' };
+      });
+      await log.run(`traffic back to ${previous}`, async () => {
+        await this.setTraffic(app, [{ revisionName: previous, weight: 100, label: liveLabel }]);
+        return { value: undefined, detail: '100 %' };
+      });
+      if (failing && failing !== previous)
+        await log.run(`deactivate ${failing}`, async () => {
+          await this.apps.containerAppsRevisions.deactivateRevision(
+            this.options.resourceGroup,
+            app.name,
+            failing,
+          );
+          return { value: undefined, detail: reason };
+        });
+    }
+    const after = await this.current(tenantId, runId);
+    return {
+      ...outcome,
+      status: 'rolled-back',
+      previousVersion: after?.version,
+      services: after?.services ?? [],
+      steps: log.steps,
+      rollback: {
+        reason,
+        restored: after?.version,
+        detail: `traffic moved back on ${restorable.length} app(s)`,
+      },
+    };
+  }
+
+  async undeploy(tenantId: string, runId: string): Promise<{ stopped: number; versions: string[] }> {
+    const before = await this.current(tenantId, runId);
+    const apps = await this.runApps(runId);
+    // The apps are what a rollout made; the template's shared resources (database, bus, registry) stay with
+    // the resource group, which a person deletes when the product goes.
+    for (const app of apps)
+      await this.apps.containerApps.beginDeleteAndWait(this.options.resourceGroup, app.name, this.lro);
+    return { stopped: apps.length, versions: before ? [before.version] : [] };
+  }
+
+  logs(): Promise<Array<{ service: string; line: string }>> {
+    // Container Apps send console logs to the environment's Log Analytics workspace; reading them needs a Logs
+    // query client the factory does not have, so the report points there instead of copying lines.
+    return Promise.resolve([]);
+  }
+}
+
+export type Placement = Pick<ContainerAppsTargetOptions, 'subscriptionId' | 'resourceGroup' | 'location'>;
+
+/** What is wrong with where the product would go, field by field (empty when nothing is). */
+export function placementProblems(placement: Placement): Array<{ field: keyof Placement; message: string }> {
+  const problems: Array<{ field: keyof Placement; message: string }> = [];
+  if (!/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/.test(placement.subscriptionId))
+    problems.push({
+      field: 'subscriptionId',
+      message: `subscription id '${placement.subscriptionId}' is not a GUID`,
+    });
+  if (!/^[-\w._()]{1,90}$/.test(placement.resourceGroup) || placement.resourceGroup.endsWith('.'))
+    problems.push({
+      field: 'resourceGroup',
+      message: `resource group name '${placement.resourceGroup}' is not valid (1-90 letters, digits, - _ . ( ), not ending in .)`,
+    });
+  if (!/^[a-z0-9]{2,40}$/.test(placement.location))
+    problems.push({
+      field: 'location',
+      message: `location '${placement.location}' is not an Azure region name such as westeurope`,
+    });
+  return problems;
+}
+
+function deploymentName(runId: string, version: string): string {
+  return `factory-${runId}-${version}`.replace(/[^-\w._()]/g, '-').slice(0, 64);
+}
+
+/** `v1-2-0` for 1.2.0: lower-case letters, digits and dashes, short enough for `<app>--<suffix>`. */
+function revisionSuffix(version: string): string {
+  const plain = `v${version}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/-+$/, '');
+  if (plain.length <= 20) return plain;
+  return `${plain.slice(0, 13).replace(/-+$/, '')}-${createHash('sha256').update(version).digest('hex').slice(0, 6)}`;
+}
+
+function productOf(entries: Array<{ path: string; content: Buffer }>): string {
+  const manifest = entries.find((e) => e.path === 'release-manifest.json');
+  if (!manifest) throw new Error('the release package has no release-manifest.json');
+  const product = (JSON.parse(manifest.content.toString('utf8')) as { product?: unknown }).product;
+  if (typeof product !== 'string' || !/^[a-z0-9][a-z0-9-]{0,40}$/.test(product))
+    throw new Error(`the release manifest names no valid product slug: ${JSON.stringify(product)}`);
+  return product;
+}
+
+function productOutputs(outputs: Record<string, { value?: unknown }>): ProductOutputs {
+  const apps = outputs.SERVICE_APPS?.value;
+  const registryName = outputs.AZURE_CONTAINER_REGISTRY_NAME?.value;
+  const registryServer = outputs.AZURE_CONTAINER_REGISTRY_ENDPOINT?.value;
+  if (
+    !Array.isArray(apps) ||
+    !apps.every(
+      (a) =>
+        typeof (a as { service?: unknown }).service === 'string' &&
+        typeof (a as { app?: unknown }).app === 'string',
+    ) ||
+    typeof registryName !== 'string' ||
+    typeof registryServer !== 'string'
+  )
+    throw new Error(
+      'the template deployment lacks the outputs SERVICE_APPS, AZURE_CONTAINER_REGISTRY_NAME and AZURE_CONTAINER_REGISTRY_ENDPOINT',
+    );
+  return { apps: apps as ProductOutputs['apps'], registryName, registryServer };
+}
+
+/** The app's traffic with `latestRevision` entries replaced by the revision they point at now. */
+function pinned(app: ContainerApp): TrafficWeight[] {
+  return (app.configuration?.ingress?.traffic ?? []).map((t) =>
+    t.latestRevision ? { revisionName: app.latestRevisionName, weight: t.weight, label: t.label } : t,
+  );
+}
+
+function labelled(app: ContainerApp, revision: string, label: string): TrafficWeight[] {
+  const others = pinned(app).filter((t) => t.label !== label && !(t.revisionName === revision && !t.weight));
+  return [...others, { revisionName: revision, weight: 0, label }];
+}
+
+/** `<app>---<label>.<environment domain>`, from the app's own FQDN `<app>.<environment domain>`. */
+function labelFqdn(app: ContainerApp & { name: string }, label: string): string {
+  const fqdn = app.configuration?.ingress?.fqdn;
+  if (!fqdn || !fqdn.startsWith(`${app.name}.`))
+    throw new Error(`container app ${app.name} has no ingress FQDN of the form <app>.<domain>`);
+  return `${app.name}---${label}${fqdn.slice(app.name.length)}`;
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { DeploymentReport } from '../../../agents/blueprint/operations/reports';
+import {
+  preDeploymentValidator,
+  productionDeployer,
+  productionProvisioner,
+} from '../../../agents/deployment-to-production';
+import type { ProvisioningRecord } from '../../../agents/deployment-to-production/productionProvisioner';
+import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
+import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
+import { ContainerAppsTarget } from '../../../platform/deployment';
+import { findBicep } from '../../../toolchain/infrastructure/compileBicep';
+import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
+import { startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
+import { fakeEntraCredential } from '../../support/servers/sessionPool';
+import { builtProduct } from './fixtures';
+import { readJson, runPhase } from './phaseRunner';
+
+const subscriptionId = '6a1f2c3d-0000-4000-8000-00000000c0de';
+const resourceGroup = 'rg-tool-library-prod';
+
+// The provisioner builds the product's Bicep with a CLI: CI installs one (.ci/install-bicep.sh).
+(findBicep() ? describe : describe.skip)(
+  'Deployment to Production on Azure Container Apps (fake Resource Manager)',
+  () => {
+    let fake: FakeArm;
+    let built: HarnessRun;
+    let refs: ArtifactRef[];
+
+    beforeAll(async () => {
+      fake = await startFakeArm({ subscriptionId, resourceGroup, product: 'tool-library' });
+      const target = new ContainerAppsTarget({
+        subscriptionId,
+        resourceGroup,
+        location: 'westeurope',
+        credential: fakeEntraCredential(),
+        endpoint: fake.endpoint,
+        trustedCertificates: fake.certificate,
+        productUrl: (fqdn) => `${fake.appsUrl}/${fqdn}`,
+        pollIntervalMs: 5,
+      });
+      const ports = { ...testAgentPorts(), deploymentTarget: () => target };
+      const visionText = readFileSync(
+        join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
+        'utf8',
+      );
+      built = await runAgents([visionArchitect as AgentDefinition<unknown>, ...builtProduct], {
+        visionText,
+        ports,
+      });
+      const released = await runPhase(
+        built.store,
+        testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
+        built.refs,
+        { iteration: 1, phase: 'testing-to-deployment', ports },
+      );
+      refs = await runPhase(
+        built.store,
+        [preDeploymentValidator, productionProvisioner, productionDeployer] as Array<
+          AgentDefinition<unknown>
+        >,
+        released,
+        { iteration: 1, phase: 'deployment-to-production', ports },
+      );
+    }, 180_000);
+
+    afterAll(() => fake?.stop());
+
+    it("builds the product's template and deploys it, then each service's image and revision", async () => {
+      const provisioning = await readJson<ProvisioningRecord>(built.store, refs, 'provisioning-record');
+      expect(provisioning).toMatchObject({ target: 'azure-container-apps', status: 'template-built' });
+      const report = await readJson<DeploymentReport>(built.store, refs, 'deployment-report');
+      expect(report).toMatchObject({ adapter: 'azure-container-apps', version: '1.0.0', status: 'deployed' });
+      const services = report.services.map((s) => s.service).sort();
+      expect(fake.builds.map((b) => b.imageName).sort()).toEqual(
+        services.map((s) => `tool-library-${s}:1.0.0`),
+      );
+      for (const service of services)
+        expect(fake.app(`ca-${service}-fake`)!.traffic).toEqual([
+          { revisionName: `ca-${service}-fake--v1-0-0`, weight: 100, label: 'live' },
+        ]);
+      expect(report.smoke.length).toBeGreaterThan(0);
+      expect(report.smoke.every((c) => c.passed)).toBe(true);
+    });
+  },
+);

@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import { findBicep, runBicep } from '../infra/bicepCli';
+import type { ArmTemplate } from '../infra/armChecks';
+import type { ActivityExecution } from './activityProcesses';
+import { startAzureShapedEnvironment, type AzureShapedEnvironment } from './azureShapedEnvironment';
+import type { ProvisionRequest } from './provisionData';
+
+const appDir = join(__dirname, '..', '..');
+const compiled = (file: string) => join(appDir, 'dist', 'test', 'azure', file);
+const vision = readFileSync(join(appDir, 'examples/visions/neighbourhood-tool-library.md'), 'utf8');
+const runTimeoutMs = 25 * 60_000;
+
+/** Path, size and modification time of every file under a folder: what a write anywhere would change. */
+function snapshot(folder: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      // Git's own folder is not part of the app package.
+      if (entry.isDirectory() && path === join(folder, '.git')) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        const stat = statSync(path);
+        files.set(relative(folder, path), `${stat.size}:${stat.mtimeMs}`);
+      }
+    }
+  };
+  walk(folder);
+  return files;
+}
+
+function changes(before: Map<string, string>, after: Map<string, string>): string[] {
+  const changed = [...after].filter(([path, mark]) => before.get(path) !== mark).map(([path]) => path);
+  const removed = [...before.keys()].filter((path) => !after.has(path));
+  return [...changed, ...removed].sort();
+}
+
+/** The caller as App Service Authentication passes it to the app after validating an Entra ID token. */
+function clientPrincipal(tenantId: string, roles: string[]): string {
+  const claims = [
+    { typ: 'http://schemas.microsoft.com/identity/claims/tenantid', val: tenantId },
+    { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: 'azure-shaped-user' },
+    ...roles.map((val) => ({ typ: 'roles', val })),
+  ];
+  return Buffer.from(JSON.stringify({ auth_typ: 'aad', role_typ: 'roles', claims })).toString('base64');
+}
+
+describe('an Azure-shaped run: the compiled Functions app with the template’s settings, on a read-only app folder, activities in processes that share no disk', () => {
+  const tenantId = 'azure-shaped';
+  const headers = {
+    'x-ms-client-principal': clientPrincipal(tenantId, ['Runs.Start', 'Runs.Read', 'Gates.Approve']),
+  };
+  let environment: AzureShapedEnvironment;
+  let template: ArmTemplate;
+  let root: string;
+  let hostDir: string;
+  let workersDir: string;
+  let host: ChildProcess;
+  let hostLog = '';
+  let url: string;
+  let appBefore: Map<string, string>;
+
+  beforeAll(async () => {
+    const bicep = findBicep();
+    if (!bicep.path) throw new Error(bicep.reason);
+    const built = await runBicep(bicep.path, ['build', 'infra/bicep/main.bicep', '--stdout'], appDir);
+    if (built.exitCode !== 0) throw new Error(`bicep build failed: ${built.stderr}`);
+    template = JSON.parse(built.stdout) as ArmTemplate;
+    environment = await startAzureShapedEnvironment(template);
+
+    const provision: ProvisionRequest = {
+      blobConnectionString: environment.blob.connectionString,
+      artifactsContainer: environment.env.ARTIFACTS_CONTAINER,
+      cosmosEndpoint: environment.cosmos.endpoint,
+      cosmosKey: environment.cosmos.key,
+      cosmosDatabase: environment.env.COSMOS_DATABASE,
+    };
+    // Asynchronously: the servers it talks to run in this process.
+    const provisioning = spawn(process.execPath, [compiled('provisionData.js'), JSON.stringify(provision)], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: environment.caFile },
+      stdio: 'inherit',
+    });
+    const provisioned = await new Promise<number | null>((resolve) => provisioning.once('exit', resolve));
+    if (provisioned !== 0) throw new Error(`provisioning the data stores failed (exit ${provisioned})`);
+
+    root = mkdtempSync(join(tmpdir(), 'azure-shaped-'));
+    hostDir = join(root, 'host');
+    workersDir = join(root, 'workers');
+    for (const dir of [hostDir, join(hostDir, 'home'), join(hostDir, 'tmp'), workersDir]) mkdirSync(dir);
+    appBefore = snapshot(appDir);
+
+    host = spawn(
+      'bwrap',
+      [
+        ...['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'],
+        ...['--bind', hostDir, hostDir, '--bind', workersDir, workersDir],
+        ...['--chdir', appDir, '--die-with-parent', '--'],
+        process.execPath,
+        compiled('functionsHost.js'),
+        appDir,
+        workersDir,
+      ],
+      {
+        env: { ...environment.env, HOME: join(hostDir, 'home'), TMPDIR: join(hostDir, 'tmp') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    host.stderr!.on('data', (chunk: Buffer) => {
+      hostLog += chunk.toString('utf8');
+      if (process.env.AZURE_SHAPED_VERBOSE) process.stderr.write(chunk);
+    });
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: host.stdout! });
+      lines.once('line', resolve);
+      host.once('exit', (code) =>
+        reject(new Error(`the host ended (code ${code}): ${hostLog.slice(-3000)}`)),
+      );
+    });
+    url = (JSON.parse(firstLine) as { url: string }).url;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (host && host.exitCode === null) {
+      host.kill('SIGTERM');
+      await new Promise((resolve) => host.once('exit', resolve));
+    }
+    await environment?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+
+  it(
+    'completes a whole run, approved over the API, with every activity in its own confined process',
+    async () => {
+      const started = await api('POST', '/api/runs', {
+        vision,
+        name: 'ToolShed',
+        options: { model: 'blueprint', approvals: ['architecture'] },
+      });
+      expect(started.status).toBe(202);
+      const runId = started.body.runId as string;
+
+      const deadline = Date.now() + runTimeoutMs;
+      let run: Record<string, unknown> = {};
+      let approved = false;
+      while (Date.now() < deadline) {
+        run = (await api('GET', `/api/runs/${runId}`)).body;
+        if (run.status === 'WaitingForApproval' && !approved) {
+          const decision = await api('POST', `/api/runs/${runId}/approvals/architecture`, {
+            decision: 'approve',
+            reason: 'the architecture fits',
+          });
+          expect(decision.status).toBe(202);
+          approved = true;
+        }
+        if (['Completed', 'Failed', 'Rejected', 'Terminated'].includes(run.status as string)) break;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+      expect({ status: run.status, failure: run.failure }).toEqual({
+        status: 'Completed',
+        failure: undefined,
+      });
+      expect(approved).toBe(true);
+
+      host.kill('SIGTERM');
+      await new Promise((resolve) => host.once('exit', resolve));
+      const executions = JSON.parse(
+        readFileSync(join(workersDir, 'executions.json'), 'utf8'),
+      ) as ActivityExecution[];
+      // Every activity ran in a process of its own, in a folder of its own.
+      expect(executions.length).toBeGreaterThan(50);
+      expect(new Set(executions.map((e) => e.folder)).size).toBe(executions.length);
+      expect(executions.filter((e) => !e.ok)).toEqual([]);
+      // Scratch is removed by the activity that made it.
+      expect(executions.filter((e) => e.leftovers.length > 0).map((e) => [e.name, e.leftovers])).toEqual([]);
+      // Nothing in the app folder changed (it was read-only to the host and the activities anyway).
+      expect(changes(appBefore, snapshot(appDir))).toEqual([]);
+    },
+    runTimeoutMs + 60_000,
+  );
+});

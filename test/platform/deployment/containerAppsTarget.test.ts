@@ -1,0 +1,278 @@
+import {
+  ContainerAppsTarget,
+  createDeploymentTarget,
+  type DeployRequest,
+} from '../../../platform/deployment';
+import { writeTarGz } from '../../../platform/deployment/tarball';
+import { serviceDockerfileEntry } from '../../../toolchain/release/serviceDockerfile';
+import { startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
+import { fakeEntraCredential } from '../../support/servers/sessionPool';
+
+const subscriptionId = '00000000-1111-2222-3333-444444444444';
+const resourceGroup = 'rg-tool-library';
+const product = 'tool-library';
+const services = ['members', 'tools'];
+
+function release(version: string): Buffer {
+  return writeTarGz([
+    { path: 'release-manifest.json', content: Buffer.from(JSON.stringify({ product, version, services })) },
+    serviceDockerfileEntry(),
+    ...services.flatMap((s) => [
+      { path: `services/${s}/package.json`, content: Buffer.from(JSON.stringify({ name: s, version })) },
+      { path: `services/${s}/src/main.ts`, content: Buffer.from('export {};\n') },
+    ]),
+    { path: 'infra/main.bicep', content: Buffer.from("targetScope = 'resourceGroup'\n") },
+  ]);
+}
+
+function request(version: string): DeployRequest {
+  return {
+    tenantId: 'tenant-a',
+    runId: 'run-42',
+    version,
+    archive: release(version),
+    services,
+    smoke: [{ service: 'tools', method: 'GET', path: '/tools', expect: [200] }],
+    infrastructure: {
+      template: {
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+        resources: [],
+      },
+      parameters: { environmentName: 'prod', services, imageTag: 'stable' },
+    },
+    healthTimeoutMs: 100,
+  };
+}
+
+/** The calls that change something or check the product, each run of repeats once. */
+function milestones(fake: FakeArm, from = 0): string[] {
+  const kept = new Set([
+    'deployments.createOrUpdate',
+    'registries.getBuildSourceUploadUrl',
+    'blob.upload',
+    'registries.scheduleRun',
+    'containerApps.update',
+    'revisions.activate',
+    'revisions.deactivate',
+    'app.get',
+  ]);
+  return fake.calls
+    .slice(from)
+    .map((c) => c.operation)
+    .filter((op) => kept.has(op))
+    .filter((op, i, all) => op !== all[i - 1]);
+}
+
+describe('Container Apps deployment target (fake Resource Manager on loopback)', () => {
+  let fake: FakeArm;
+  const unhealthy = new Set<string>();
+  const failedBuilds = new Set<string>();
+  let target: ContainerAppsTarget;
+
+  beforeEach(async () => {
+    unhealthy.clear();
+    failedBuilds.clear();
+    fake = await startFakeArm({
+      subscriptionId,
+      resourceGroup,
+      product,
+      healthy: (revision) => !unhealthy.has(revision),
+      buildStatus: (image) => (failedBuilds.has(image) ? 'Failed' : 'Succeeded'),
+    });
+    target = new ContainerAppsTarget({
+      subscriptionId,
+      resourceGroup,
+      location: 'westeurope',
+      credential: fakeEntraCredential(),
+      endpoint: fake.endpoint,
+      trustedCertificates: fake.certificate,
+      productUrl: (fqdn) => `${fake.appsUrl}/${fqdn}`,
+      pollIntervalMs: 5,
+    });
+  });
+  afterEach(() => fake.stop());
+
+  test('deploys: template, build context upload, one image build per service, new revisions, label checks, traffic switch', async () => {
+    const outcome = await target.deploy(request('1.0.0'));
+
+    expect(outcome.status).toBe('deployed');
+    expect(milestones(fake)).toEqual([
+      'deployments.createOrUpdate',
+      'registries.getBuildSourceUploadUrl',
+      'blob.upload',
+      'registries.scheduleRun',
+      'containerApps.update', // new revisions at 0 %, labelled green
+      'app.get', // health and smoke at the green label
+      'containerApps.update', // members: 100 % to the new revision
+      'revisions.deactivate', // then the placeholder stops
+      'containerApps.update',
+      'revisions.deactivate',
+    ]);
+    const deployment = fake.calls.find((c) => c.operation === 'deployments.createOrUpdate')!;
+    expect(deployment.path).toMatch(/\/deployments\/factory-run-42-1\.0\.0$/);
+    expect(fake.builds.map((b) => [b.imageName, b.arguments.SERVICE])).toEqual([
+      ['tool-library-members:1.0.0', 'members'],
+      ['tool-library-tools:1.0.0', 'tools'],
+    ]);
+    expect([...fake.uploads.values()]).toEqual([request('1.0.0').archive]);
+    expect(fake.appRequests.map((r) => r.url)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ca-members-fake---green\..*\/health$/),
+        expect.stringMatching(/^ca-tools-fake---green\..*\/health$/),
+        expect.stringMatching(/^ca-tools-fake---green\..*\/tools$/),
+      ]),
+    );
+    const tools = fake.app('ca-tools-fake')!;
+    expect(tools.traffic).toEqual([{ revisionName: 'ca-tools-fake--v1-0-0', weight: 100, label: 'live' }]);
+    expect(tools.revisions.filter((r) => r.active).map((r) => r.name)).toEqual(['ca-tools-fake--v1-0-0']);
+    expect(outcome.health.map((h) => [h.service, h.passed])).toEqual([
+      ['members', true],
+      ['tools', true],
+    ]);
+    expect(outcome.smoke).toEqual([expect.objectContaining({ service: 'tools', passed: true, status: 200 })]);
+    const current = await target.current('tenant-a', 'run-42');
+    expect(current).toMatchObject({ version: '1.0.0', status: 'live', adapter: 'azure-container-apps' });
+    expect(current!.previousVersion).toBeUndefined();
+  });
+
+  test('a failing health check leaves the traffic on the old revision and reports rolled-back', async () => {
+    await target.deploy(request('1.0.0'));
+    unhealthy.add('ca-tools-fake--v1-1-0');
+    const from = fake.calls.length;
+
+    const outcome = await target.deploy(request('1.1.0'));
+
+    expect(outcome.status).toBe('rolled-back');
+    expect(outcome.rollback).toMatchObject({
+      restored: '1.0.0',
+      reason: expect.stringContaining('tools GET /health: 500'),
+    });
+    expect(milestones(fake, from)).not.toContain('revisions.activate');
+    const tools = fake.app('ca-tools-fake')!;
+    expect(tools.traffic).toEqual([{ revisionName: 'ca-tools-fake--v1-0-0', weight: 100, label: 'live' }]);
+    expect(tools.revisions.find((r) => r.name === 'ca-tools-fake--v1-1-0')).toEqual({
+      name: 'ca-tools-fake--v1-1-0',
+      active: false,
+    });
+    // Neither service switched: members passed its checks but the release goes live whole or not at all.
+    expect(fake.app('ca-members-fake')!.traffic).toEqual([
+      { revisionName: 'ca-members-fake--v1-0-0', weight: 100, label: 'live' },
+    ]);
+    expect((await target.current('tenant-a', 'run-42'))!.version).toBe('1.0.0');
+  });
+
+  test('rollback after a successful deployment moves the traffic back to the previous revision', async () => {
+    await target.deploy(request('1.0.0'));
+    expect((await target.deploy(request('1.1.0'))).status).toBe('deployed');
+    expect(await target.current('tenant-a', 'run-42')).toMatchObject({
+      version: '1.1.0',
+      previousVersion: '1.0.0',
+    });
+
+    const outcome = await target.rollback('tenant-a', 'run-42', 'post-deployment validation failed');
+
+    expect(outcome).toMatchObject({
+      status: 'rolled-back',
+      version: '1.1.0',
+      rollback: { restored: '1.0.0' },
+    });
+    for (const service of services) {
+      const app = fake.app(`ca-${service}-fake`)!;
+      expect(app.traffic).toEqual([
+        { revisionName: `ca-${service}-fake--v1-0-0`, weight: 100, label: 'live' },
+      ]);
+      expect(app.revisions.find((r) => r.name.endsWith('--v1-1-0'))!.active).toBe(false);
+    }
+    expect((await target.current('tenant-a', 'run-42'))!.version).toBe('1.0.0');
+  });
+
+  test('rerunning the same version builds nothing and creates no revision', async () => {
+    await target.deploy(request('1.0.0'));
+    const from = fake.calls.length;
+    const builds = fake.builds.length;
+
+    const outcome = await target.deploy(request('1.0.0'));
+
+    expect(outcome.status).toBe('deployed');
+    expect(fake.builds).toHaveLength(builds);
+    expect(milestones(fake, from)).toEqual(['deployments.createOrUpdate']);
+    expect(fake.app('ca-tools-fake')!.revisions.map((r) => r.name)).toHaveLength(2);
+  });
+
+  test('a failed image build fails the deployment with the run id and moves nothing', async () => {
+    failedBuilds.add('tool-library-tools:1.0.0');
+
+    const outcome = await target.deploy(request('1.0.0'));
+
+    const run = fake.builds.find((b) => b.imageName === 'tool-library-tools:1.0.0')!;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.rollback!.reason).toBe(
+      `image build of tool-library-tools:1.0.0 ended Failed (ACR run ${run.runId})`,
+    );
+    expect(fake.calls.map((c) => c.operation)).not.toContain('containerApps.update');
+  });
+
+  test('undeploy deletes the apps the run rolled out', async () => {
+    await target.deploy(request('1.0.0'));
+    expect(await target.undeploy('tenant-a', 'run-42')).toEqual({ stopped: 2, versions: ['1.0.0'] });
+    expect(fake.app('ca-tools-fake')).toBeUndefined();
+    expect(await target.current('tenant-a', 'run-42')).toBeUndefined();
+  });
+
+  test('refuses a package without the Dockerfile or a template', async () => {
+    await expect(target.deploy({ ...request('1.0.0'), infrastructure: undefined })).rejects.toThrow(
+      /compiled ARM template/,
+    );
+    const withoutDockerfile = writeTarGz([
+      { path: 'release-manifest.json', content: Buffer.from(JSON.stringify({ product, version: '1.0.0' })) },
+    ]);
+    await expect(target.deploy({ ...request('1.0.0'), archive: withoutDockerfile })).rejects.toThrow(
+      'the release package has no Dockerfile',
+    );
+    expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('choosing the deployment target from settings', () => {
+  const build = () => ({ problems: [] });
+  const azure = {
+    FACTORY_DEPLOYMENT_TARGET: 'azure-container-apps',
+    FACTORY_TARGET_SUBSCRIPTION_ID: subscriptionId,
+    FACTORY_TARGET_RESOURCE_GROUP: resourceGroup,
+    FACTORY_TARGET_LOCATION: 'westeurope',
+  };
+
+  test('azure-container-apps with its three settings', () => {
+    expect(createDeploymentTarget(azure, '/tmp/home', build).adapter).toBe('azure-container-apps');
+    expect(createDeploymentTarget({}, '/tmp/home', build).adapter).toBe('local-blue-green');
+  });
+
+  test.each([
+    ['FACTORY_TARGET_SUBSCRIPTION_ID', undefined, 'needs FACTORY_TARGET_SUBSCRIPTION_ID'],
+    ['FACTORY_TARGET_RESOURCE_GROUP', ' ', 'needs FACTORY_TARGET_RESOURCE_GROUP'],
+    ['FACTORY_TARGET_LOCATION', undefined, 'needs FACTORY_TARGET_LOCATION'],
+    [
+      'FACTORY_TARGET_SUBSCRIPTION_ID',
+      'my-subscription',
+      "FACTORY_TARGET_SUBSCRIPTION_ID: subscription id 'my-subscription' is not a GUID",
+    ],
+    [
+      'FACTORY_TARGET_RESOURCE_GROUP',
+      'rg/with/slashes',
+      'FACTORY_TARGET_RESOURCE_GROUP: resource group name',
+    ],
+    [
+      'FACTORY_TARGET_LOCATION',
+      'West Europe',
+      "FACTORY_TARGET_LOCATION: location 'West Europe' is not an Azure region name",
+    ],
+    ['AZURE_RESOURCE_MANAGER_ENDPOINT', 'http://management.example', 'AZURE_RESOURCE_MANAGER_ENDPOINT'],
+    [
+      'FACTORY_DEPLOYMENT_TARGET',
+      'arm',
+      "FACTORY_DEPLOYMENT_TARGET 'arm' is not one of: local, azure-container-apps",
+    ],
+  ])('%s=%j is refused, naming the setting', (name, value, message) => {
+    expect(() => createDeploymentTarget({ ...azure, [name]: value }, '/tmp/home', build)).toThrow(message);
+  });
+});
