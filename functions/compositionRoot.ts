@@ -6,7 +6,7 @@ import type { ActivityTrace } from '../core/ports/activityTrace';
 import type { DeploymentTarget } from '../core/ports/deploymentTarget';
 import { createPorts, factoryHome, type Ports } from '../platform/config';
 import { createDeploymentTarget } from '../platform/deployment';
-import { LocalGitRepository } from '../platform/git/localGitRepository';
+import { sourceRepositoryFromSettings } from '../platform/git/sourceRepositorySettings';
 import { createSandbox } from '../platform/sandbox';
 import { instrumentSandbox } from '../telemetry';
 import { compileForDeployment } from '../toolchain/backend/compileForDeployment';
@@ -49,15 +49,17 @@ export function deploymentTargetFromSettings(env: Env, home: string): Deployment
 /**
  * The adapters agents work through, as the settings ask for them: the sandbox (a Container Apps session pool, or
  * this machine's; inside the Functions host without a pool, an error when an agent reaches for it, docs/adr/0033),
- * the deployment target and the run's git repository. The sandbox and the target
- * are chosen on first use, so a host that cannot have one still runs every agent that needs neither.
+ * the deployment target and the run's git repository (under `home`, or a branch of an Azure Repos or GitHub
+ * repository, docs/adr/0040). The sandbox, the target and the repository are chosen on first use, so a host that
+ * cannot have one still runs every agent that needs none of them.
  */
 export function agentPortsFromSettings(env: Env, home: string): Omit<AgentPorts, 'runs' | 'feedbackInbox'> {
+  const repositories = once(() => sourceRepositoryFromSettings(env, home));
   return {
     // Every execution is counted in telemetry (metric SandboxExecutions).
     sandbox: once(() => instrumentSandbox(createSandbox(env))),
     deploymentTarget: once(() => deploymentTargetFromSettings(env, home)),
-    sourceRepository: (tenantId, runId) => LocalGitRepository.open({ home, tenantId, runId }),
+    sourceRepository: async (tenantId, runId) => repositories()(tenantId, runId),
   };
 }
 

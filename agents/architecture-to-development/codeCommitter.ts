@@ -119,6 +119,8 @@ export const codeCommitter: AgentDefinition<CommitPlan> = {
   },
   async artifacts(plan, ctx) {
     const repository = await ctx.sourceRepository();
+    // A repository shared by tenants names the run's branch itself (in the tenant's namespace).
+    const branch = repository.runBranch ?? plan.branch;
     const tag = attemptTrailer(ctx);
     for (const [index, entry] of plan.streams.entries()) {
       const spec = streams.find((s) => s.stream === entry.stream)!;
@@ -129,7 +131,7 @@ export const codeCommitter: AgentDefinition<CommitPlan> = {
       }
       if (files.length === 0) continue;
       await repository.commitFiles({
-        branch: plan.branch,
+        branch,
         files,
         message: `${entry.message}\n\nFactory-Stream: ${entry.stream}\n${tag}\n`,
         author: factoryAuthor,
@@ -140,9 +142,9 @@ export const codeCommitter: AgentDefinition<CommitPlan> = {
     }
     // Described from the branch history rather than from this call's results, so a rerun that commits
     // nothing writes exactly the same record.
-    const head = (await repository.head(plan.branch)) ?? null;
+    const head = (await repository.head(branch)) ?? null;
     const mine = head
-      ? (await repository.log(plan.branch, 200)).filter((entry) => entry.body.includes(tag)).reverse()
+      ? (await repository.log(branch, 200)).filter((entry) => entry.body.includes(tag)).reverse()
       : [];
     const base = mine.length ? (mine[0].parents[0] ?? null) : head;
     let last = base;
@@ -164,7 +166,7 @@ export const codeCommitter: AgentDefinition<CommitPlan> = {
     if (!head) throw new Error('nothing was committed: no stream produced files');
     const record: CommitRecord = {
       repository: repository.location,
-      branch: plan.branch,
+      branch,
       iteration: ctx.iteration,
       attempt: ctx.attempt,
       base,

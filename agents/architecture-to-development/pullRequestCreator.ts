@@ -31,6 +31,9 @@ const outputSchema = z.object({
 
 export type PullRequest = z.infer<typeof outputSchema>;
 
+/** The `pull-request` artifact: the pull request, and where it was opened when the repository can open one. */
+export type PullRequestRecord = PullRequest & { opened?: { url: string; id: string } };
+
 /** Stories from the backlog; a backlog in another shape still yields every `{ id, title }` it holds. */
 async function readStories(
   ctx: AgentContext,
@@ -142,7 +145,7 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
         ),
       repository: record.repository,
       sourceBranch: record.branch,
-      targetBranch: 'main',
+      targetBranch: repository.baseBranch ?? 'main',
       base: record.base,
       head: record.head,
       stories,
@@ -157,12 +160,24 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
     };
     return { ...draft, description: describe(draft, record.iteration, ctx.feedback) };
   },
-  artifacts(pr) {
+  async artifacts(pr, ctx) {
+    const repository = await ctx.sourceRepository();
+    // Opening is idempotent (an active one for the same branches is returned), and `created` is left out of
+    // the record, so a rerun writes the identical artifact.
+    const opened = repository.openPullRequest
+      ? await repository.openPullRequest({
+          source: pr.sourceBranch,
+          target: pr.targetBranch,
+          title: pr.title,
+          description: pr.description,
+        })
+      : undefined;
+    const record: PullRequestRecord = opened ? { ...pr, opened: { url: opened.url, id: opened.id } } : pr;
     return markdownAndJson(
       'pull-request/pull-request',
       'pull-request',
-      `# ${markdownText(pr.title)}\n\n${pr.description}`,
-      pr,
+      `# ${markdownText(pr.title)}\n\n${opened ? `Opened as [${markdownText(opened.id)}](${opened.url}).\n\n` : ''}${pr.description}`,
+      record,
     );
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The source repository port: where the generated product's code is committed. Locally a bare git repository
- * per run (`localGitRepository.ts`); in Azure an Azure DevOps or GitHub repository behind the same interface
- * (docs/adr/0040-source-repository.md).
+ * per run (`localGitRepository.ts`); in Azure an Azure Repos or GitHub repository reached over Git smart HTTP
+ * (`remoteGitRepository.ts`), which also opens pull requests (docs/adr/0040-source-repository.md).
  */
 export interface Author {
   name: string;
@@ -49,9 +49,35 @@ export interface LogEntry {
   date: string;
 }
 
+export interface PullRequestRequest {
+  /** The branch with the changes. */
+  source: string;
+  /** The branch they are to be merged into. */
+  target: string;
+  title: string;
+  /** Markdown. */
+  description: string;
+}
+
+export interface OpenedPullRequest {
+  /** Where people review it. */
+  url: string;
+  /** The hosting service's number for it. */
+  id: string;
+  /** False when an active pull request from `source` to `target` already existed and is returned instead. */
+  created: boolean;
+}
+
 export interface SourceRepository {
   /** Where the repository is (path or URL), for artifacts and people. */
   readonly location: string;
+  /**
+   * The branch a run's code goes to when the repository decides it: a remote shared by tenants names it after
+   * the tenant and the run. Absent: the committer's own `factory/<runId>` (one repository per run).
+   */
+  readonly runBranch?: string;
+  /** The branch pull requests target; absent: `main`. */
+  readonly baseBranch?: string;
   commitFiles(request: CommitRequest): Promise<CommitResult>;
   /** Per-file line changes from `base` (undefined = the empty tree) to `head`, like `git diff --numstat`. */
   diffStat(base: string | undefined, head: string): Promise<FileChange[]>;
@@ -59,4 +85,9 @@ export interface SourceRepository {
   log(ref: string, limit?: number): Promise<LogEntry[]>;
   /** The commit a branch points at; undefined when the branch does not exist. */
   head(branch: string): Promise<string | undefined>;
+  /**
+   * Opens a pull request on the hosting service, or returns the active one from `source` to `target`. Absent
+   * where there is no hosting service (the local adapter): the pull request is then only a record.
+   */
+  openPullRequest?(request: PullRequestRequest): Promise<OpenedPullRequest>;
 }

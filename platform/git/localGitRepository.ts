@@ -9,6 +9,7 @@ import type {
   LogEntry,
   SourceRepository,
 } from '../../core/ports/sourceRepository';
+import { assertCommitPath, nameSegment } from './repositoryNames';
 
 /** The tree of an empty repository: git's well-known empty tree object. */
 const emptyTree = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -22,16 +23,11 @@ export interface LocalRepositoryOptions {
 
 /** `<home>/repos/<tenant>/<runId>.git` */
 export function repositoryPath(options: LocalRepositoryOptions): string {
-  const safe = (value: string, what: string) => {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value))
-      throw new Error(`${what} '${value}' cannot be part of a repository path`);
-    return value;
-  };
   return resolve(
     options.home,
     'repos',
-    safe(options.tenantId, 'tenant id'),
-    `${safe(options.runId, 'run id')}.git`,
+    nameSegment(options.tenantId, 'tenant id'),
+    `${nameSegment(options.runId, 'run id')}.git`,
   );
 }
 
@@ -107,13 +103,7 @@ export class LocalGitRepository implements SourceRepository {
   async commitFiles(request: CommitRequest): Promise<CommitResult> {
     const check = await this.git(['check-ref-format', '--branch', request.branch]).catch(() => undefined);
     if (!check) throw new Error(`'${request.branch}' is not a valid branch name`);
-    for (const file of request.files) {
-      if (
-        file.path.startsWith('/') ||
-        file.path.split('/').some((part) => part === '..' || part === '' || part === '.git')
-      )
-        throw new Error(`invalid path in commit: ${file.path}`);
-    }
+    for (const file of request.files) assertCommitPath(file.path);
     const parent = await this.head(request.branch);
     const work = mkdtempSync(join(tmpdir(), 'factory-git-'));
     try {

@@ -68,6 +68,13 @@ describe('the composition root', () => {
     expect(await ctx.userFeedback()).toEqual([]);
   });
 
+  it('reports a source repository setting it cannot use when an agent opens the repository, not before', async () => {
+    const { agents } = compose({ FACTORY_SOURCE_REPOSITORY: 'cvs' });
+    await expect(agents.sourceRepository('acme', 'run-1')).rejects.toThrow(
+      "setting FACTORY_SOURCE_REPOSITORY: 'cvs' is not one of: local, azure-repos, github",
+    );
+  });
+
   it('reports a deployment target setting it cannot use when an agent reaches for it, not before', () => {
     const { agents } = compose({ FACTORY_DEPLOYMENT_TARGET: 'moon' });
     expect(() => agents.deploymentTarget()).toThrow(

@@ -9,3 +9,5 @@ export {
 } from './serviceBusBroker';
 export { startFaultProxy, type FaultProxy } from './faultProxy';
 export { startAzureServers, type AzureServers } from './azureServers';
+export { startGitHttpServer, type GitHttpServer } from './gitHttpServer';
+export { startGitHosting, type GitHosting } from './gitHosting';
