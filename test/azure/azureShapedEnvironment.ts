@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join, sep } from 'node:path';
 import { FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { startFakeArm, type FakeArm } from '../support/servers/fakeArm';
+import { startGitHosting, type GitHosting } from '../support/servers/gitHosting';
 import { startAzurite, type AzuriteServer } from '../support/servers/azurite';
 import { startCosmos, type CosmosServer } from '../support/servers/cosmos';
 import { makeLoopbackCertificate, startTlsFront, type TlsFront } from '../support/servers/loopbackTls';
@@ -17,6 +18,20 @@ import { functionAppSettings, type FunctionAppSettings } from './functionAppSett
 import { startProductAppsFront } from './productAppsFront';
 
 const resourceManagerHost = 'management.azure.com';
+const azureDevOpsHost = 'dev.azure.com';
+/** The Entra ID resource of Azure DevOps, the audience of the tokens it accepts. */
+const azureDevOpsResource = '499b84ac-1321-427f-aa17-267ca6975798';
+
+/** The audience of an (unsigned, loopback-issued) Entra ID access token. */
+function audienceOf(token: string): string | undefined {
+  try {
+    return (
+      JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: string }
+    ).aud;
+  } catch {
+    return undefined;
+  }
+}
 /** This folder compiled: the processes under test run JavaScript, whether this module runs from `dist` or not. */
 const compiledHere = __dirname.split(sep).includes('dist')
   ? __dirname
@@ -40,6 +55,10 @@ export interface AzureShapedEnvironment {
   model: FakeAzureOpenAi;
   /** Resource Manager of the subscription products are deployed to. */
   arm: FakeArm;
+  /** Azure Repos: the product's repository and the pull-request API. */
+  git: GitHosting;
+  /** The product repository's bare folder on the git server. */
+  repositoryDir: string;
   stop(): Promise<void>;
 }
 
@@ -63,7 +82,7 @@ export async function startAzureShapedEnvironment(
     resourceGroup: 'rg-azure-shaped-products',
     location: 'swedencentral',
   };
-  const certificate = makeLoopbackCertificate([resourceManagerHost, `*.${productDomain}`]);
+  const certificate = makeLoopbackCertificate([resourceManagerHost, `*.${productDomain}`, azureDevOpsHost]);
   const clientId = randomUUID();
   const fronts: TlsFront[] = [];
   const front = async (port: number) => {
@@ -95,6 +114,10 @@ export async function startAzureShapedEnvironment(
   });
   if (arm.domain !== productDomain) throw new Error(`the fake names its apps under ${arm.domain}`);
   const apps = await startProductAppsFront(arm.appsUrl, certificate);
+  // Azure Repos lets in the factory's identity with an Entra ID token for Azure DevOps.
+  const git = await startGitHosting({ token: (presented) => audienceOf(presented) === azureDevOpsResource });
+  const repository = git.azureRepository('contoso', 'factory', 'products');
+  const gitPort = await front(Number(new URL(git.origin).port));
   const busPort = await front(bus.port);
   const poolPort = await front(Number(new URL(sessions.endpoint).port));
   const modelPort = await front(Number(new URL(model.endpoint).port));
@@ -112,6 +135,9 @@ export async function startAzureShapedEnvironment(
     APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString(randomUUID()),
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}`,
     SANDBOX_SESSION_POOL_ENDPOINT: `https://127.0.0.1:${poolPort}`,
+    // Deployment parameters: the product's repository.
+    FACTORY_SOURCE_REPOSITORY: 'azure-repos',
+    FACTORY_SOURCE_REPOSITORY_URL: `https://${azureDevOpsHost}/contoso/factory/_git/products`,
     FACTORY_TARGET_SUBSCRIPTION_ID: target.subscriptionId,
     FACTORY_TARGET_RESOURCE_GROUP: target.resourceGroup,
     FACTORY_TARGET_LOCATION: target.location,
@@ -130,6 +156,7 @@ export async function startAzureShapedEnvironment(
     LOOPBACK_ROUTES: JSON.stringify({
       [resourceManagerHost]: Number(new URL(arm.endpoint).port),
       [`*.${productDomain}`]: apps.port,
+      [azureDevOpsHost]: gitPort,
     }),
   };
   return {
@@ -145,8 +172,10 @@ export async function startAzureShapedEnvironment(
     ingestion,
     model,
     arm,
+    git,
+    repositoryDir: repository.gitDir,
     async stop() {
-      await Promise.all([...fronts.map((f) => f.close()), apps.close(), arm.stop()]);
+      await Promise.all([...fronts.map((f) => f.close()), apps.close(), arm.stop(), git.stop()]);
       await Promise.all([
         blob.stop(),
         cosmos.stop(),

@@ -14,7 +14,9 @@ export interface GitHosting extends GitHttpServer {
  * A loopback Git hosting service: the git smart-HTTP bridge and the pull-request API of Azure DevOps and GitHub
  * on one port, behind one token, so the pull-request calls see the branches the pushes made.
  */
-export async function startGitHosting(options: { token: string }): Promise<GitHosting> {
+export async function startGitHosting(options: {
+  token: string | ((presented: string) => boolean);
+}): Promise<GitHosting> {
   let root = '';
   const branchExists = (repository: string, branch: string) => {
     const gitDir = join(root, repository.endsWith('.git') ? repository : `${repository}.git`);

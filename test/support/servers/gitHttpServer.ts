@@ -11,8 +11,11 @@ const httpBackend = '/usr/lib/git-core/git-http-backend';
 export type ExtraRoute = (request: IncomingMessage, body: Buffer, response: ServerResponse) => boolean;
 
 export interface GitHttpServerOptions {
-  /** The token every request must carry, as `Bearer <token>` or as the password of HTTP basic authentication. */
-  token: string;
+  /**
+   * The token every request must carry, as `Bearer <token>` or as the password of HTTP basic authentication; or a
+   * check of the token presented (an Entra ID token's audience, which changes with every token issued).
+   */
+  token: string | ((presented: string) => boolean);
   also?: ExtraRoute;
 }
 
@@ -31,15 +34,20 @@ export interface GitHttpServer {
 }
 
 /** Whether the Authorization header carries the token (bearer, or basic with the token as password). */
-export function carriesToken(header: string | undefined, token: string): boolean {
+export function carriesToken(
+  header: string | undefined,
+  token: string | ((presented: string) => boolean),
+): boolean {
   if (!header) return false;
   const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme.toLowerCase() === 'bearer') return value === token;
+  let presented: string | undefined;
+  if (scheme.toLowerCase() === 'bearer') presented = value;
   if (scheme.toLowerCase() === 'basic') {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
-    return decoded.slice(decoded.indexOf(':') + 1) === token;
+    presented = decoded.slice(decoded.indexOf(':') + 1);
   }
-  return false;
+  if (presented === undefined) return false;
+  return typeof token === 'string' ? presented === token : token(presented);
 }
 
 const git = (...args: string[]) => execFileSync('git', args, { stdio: 'pipe', env: isolated() });
