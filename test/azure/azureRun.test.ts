@@ -70,7 +70,7 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
     const built = await runBicep(bicep.path, ['build', 'infra/bicep/main.bicep', '--stdout'], appDir);
     if (built.exitCode !== 0) throw new Error(`bicep build failed: ${built.stderr}`);
     template = JSON.parse(built.stdout) as ArmTemplate;
-    environment = await startAzureShapedEnvironment(template);
+    environment = await startAzureShapedEnvironment(template, { bicep: bicep.path });
 
     const provision: ProvisionRequest = {
       blobConnectionString: environment.blob.connectionString,

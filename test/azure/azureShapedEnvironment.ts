@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { join, sep } from 'node:path';
+import { delimiter, dirname, join, sep } from 'node:path';
 import { FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { startFakeArm, type FakeArm } from '../support/servers/fakeArm';
 import { startGitHosting, type GitHosting } from '../support/servers/gitHosting';
@@ -73,9 +73,11 @@ export async function startAzureShapedEnvironment(
   template: ArmTemplate,
   options: {
     loopback?: Record<string, string>;
+    /** The Bicep CLI, which the session image has on its PATH. */
+    bicep: string;
     /** Whether a product revision answers its health and smoke checks (default: every one does). */
     healthyRevision?: (revision: string) => boolean;
-  } = {},
+  },
 ): Promise<AzureShapedEnvironment> {
   const target = {
     subscriptionId: '00000000-0000-4000-8000-000000000000',
@@ -101,7 +103,8 @@ export async function startAzureShapedEnvironment(
       },
       maxDeliveryCount: 5,
     }),
-    startSessionPool(),
+    // The session image has the Bicep CLI, which the Functions instance has not.
+    startSessionPool({ path: `${dirname(options.bicep)}${delimiter}${process.env.PATH ?? '/usr/bin:/bin'}` }),
     startIngestionServer(certificate),
     FakeAzureOpenAi.start(() => ({ status: 503, body: { error: { message: 'no model in this run' } } })),
   ]);

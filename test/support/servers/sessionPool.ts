@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { LocalProcessSandbox } from '../../../platform/sandbox/localProcessSandbox';
 import { createSessionHandler } from '../../../platform/sandbox/sessionServer';
 import {
   sessionIdentifierPattern,
@@ -75,6 +76,8 @@ function audienceOf(req: IncomingMessage): string | undefined {
 export async function startSessionPool(
   options: {
     /** Holds each execution back this long, like a slow session allocation. */ executionDelayMs?: number;
+    /** PATH inside the session image (the factory's image has node and the Bicep CLI on it); default this one's. */
+    path?: string;
   } = {},
 ): Promise<SessionPoolFake> {
   const sessions = new Map<string, { folder: string; handle: ReturnType<typeof createSessionHandler> }>();
@@ -104,7 +107,10 @@ export async function startSessionPool(
     let session = sessions.get(identifier);
     if (!session) {
       const folder = mkdtempSync(join(tmpdir(), 'session-data-'));
-      session = { folder, handle: createSessionHandler({ dataFolder: folder }) };
+      const sandbox = options.path
+        ? new LocalProcessSandbox({ parentEnv: { ...process.env, PATH: options.path } })
+        : undefined;
+      session = { folder, handle: createSessionHandler({ dataFolder: folder, sandbox }) };
       sessions.set(identifier, session);
     }
     const forward = session.handle;
