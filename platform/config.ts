@@ -70,6 +70,26 @@ export function factoryHome(env: Env = process.env): string {
 }
 
 /**
+ * The choice of an adapter that keeps state on this machine's disk (a local git repository, products as local
+ * processes), made for an unset `setting`. With identity-based connections the factory runs in Azure, where an
+ * instance's disk is neither kept nor shared with the instance that runs the next activity: the setting must say
+ * which remote adapter to use, or say `local` explicitly.
+ */
+export function localByDefault(env: Env, setting: string, remote: string): 'local' {
+  const identityBased = [
+    'CosmosConnection__accountEndpoint',
+    'ArtifactStorage__blobServiceUri',
+    'ServiceBusConnection__fullyQualifiedNamespace',
+  ].some((name) => env[name]?.trim());
+  if (identityBased)
+    throw new SettingsError(
+      setting,
+      `is not set: with identity-based connections (Azure) it must name ${remote}; an instance's disk is not kept between activities (set it to local to keep state on this machine anyway)`,
+    );
+  return 'local';
+}
+
+/**
  * Reads and validates the settings of the three ports, following the Azure Functions convention for
  * identity-based connections: `<Name>__accountEndpoint` / `__blobServiceUri` / `__fullyQualifiedNamespace`
  * (with optional `<Name>__clientId` or `AZURE_CLIENT_ID` for a user-assigned identity), or `<Name>` holding a

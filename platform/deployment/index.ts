@@ -1,4 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
+import { localByDefault } from '../config';
 import { localConfinement } from '../sandbox';
 import { ContainerAppsTarget, placementProblems } from './containerAppsTarget';
 import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
@@ -28,7 +29,10 @@ export function createDeploymentTarget(
   home: string,
   build: ServiceBuilder,
 ): DeploymentTarget {
-  const kind = (env.FACTORY_DEPLOYMENT_TARGET?.trim() || 'local').toLowerCase();
+  const kind = (
+    env.FACTORY_DEPLOYMENT_TARGET?.trim() ||
+    localByDefault(env, 'FACTORY_DEPLOYMENT_TARGET', 'azure-container-apps')
+  ).toLowerCase();
   if (kind === 'azure-container-apps') {
     const options = {
       subscriptionId: required(env, 'FACTORY_TARGET_SUBSCRIPTION_ID'),

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import type { SourceRepository } from '../../core/ports/sourceRepository';
-import { SettingsError } from '../config';
+import { localByDefault, SettingsError } from '../config';
 import { LocalGitRepository } from './localGitRepository';
 import { azureReposPullRequests, gitHubPullRequests } from './pullRequestServices';
 import { RemoteGitRepository } from './remoteGitRepository';
@@ -48,7 +48,7 @@ function readUrl(setting: string, value: string | undefined): URL {
 
 /** The source repository settings, validated; errors name the setting and never repeat a token. */
 export function readSourceRepositorySettings(env: Env): SourceRepositorySettings {
-  const kind = env[kindSetting]?.trim() || 'local';
+  const kind = env[kindSetting]?.trim() || localByDefault(env, kindSetting, 'azure-repos or github');
   if (kind === 'local') return { kind };
   if (kind === 'azure-repos') {
     const url = readUrl(urlSetting, env[urlSetting]);

@@ -82,6 +82,24 @@ describe('the composition root', () => {
     );
   });
 
+  it('with identity-based connections (Azure), keeps neither the repository nor the product on local disk unless told to', async () => {
+    const azure = { CosmosConnection__accountEndpoint: 'https://factory.documents.azure.com:443/' };
+    const { agents } = compose(azure);
+    await expect(agents.sourceRepository('acme', 'run-1')).rejects.toThrow(
+      /setting FACTORY_SOURCE_REPOSITORY: is not set: with identity-based connections \(Azure\) it must name azure-repos or github/,
+    );
+    expect(() => agents.deploymentTarget()).toThrow(
+      /setting FACTORY_DEPLOYMENT_TARGET: is not set: .* it must name azure-container-apps/,
+    );
+    const explicit = compose({
+      ...azure,
+      FACTORY_SOURCE_REPOSITORY: 'local',
+      FACTORY_DEPLOYMENT_TARGET: 'local',
+    });
+    expect(explicit.agents.deploymentTarget().adapter).toBe('local-blue-green');
+    expect((await explicit.agents.sourceRepository('acme', 'run-1')).location).toContain(explicit.home);
+  });
+
   it('hands agents what the host chose in place of the settings', () => {
     const target = new LocalBlueGreenTarget({ home: tmpdir(), build: () => ({ problems: [] }) });
     const { agents } = compose(
