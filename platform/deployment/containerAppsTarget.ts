@@ -53,6 +53,8 @@ interface Rollout {
   servingRelease: boolean;
   /** The new revision already serves: a rerun of a version that went live. */
   live: boolean;
+  /** The new revision exists, serving or not: a rerun of this build. */
+  exists: boolean;
 }
 
 const deploymentsApiVersion = '2021-04-01';
@@ -102,6 +104,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
 
   async deploy(request: DeployRequest): Promise<DeploymentOutcome> {
     const version = assertSafeSegment(request.version, 'version');
+    const build = buildOf(request.archive);
     if (!request.infrastructure)
       throw new Error(
         "the Container Apps target deploys the product's compiled ARM template: the provisioning step must build infra/main.bicep first",
@@ -132,11 +135,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
     for (const service of request.services) {
       const entry = outputs.apps.find((a) => a.service === service);
       if (!entry) throw new Error(`the template's SERVICE_APPS output names no app for ${service}`);
-      rollouts.push(await this.prepare(service, entry.app, version));
+      rollouts.push(await this.prepare(service, entry.app, version, build));
     }
     const base = { adapter: this.adapter, version, previousVersion: before?.version };
 
-    const toBuild = rollouts.filter((r) => !this.hasRevision(r));
+    const toBuild = rollouts.filter((r) => !r.live && !r.exists);
     if (toBuild.length) {
       const tasks = new AcrTasks(
         this.arm,
@@ -150,7 +153,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
       });
       const deadline = Date.now() + (this.options.buildTimeoutMs ?? 20 * 60_000);
       for (const rollout of toBuild) {
-        const imageName = `${product}-${rollout.service}:${version}`;
+        const imageName = `${product}-${rollout.service}:${version}-${build}`;
         const run: AcrRun = await log.run(`build image ${imageName}`, async () => {
           const result = await tasks.build(
             {
@@ -175,7 +178,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
       }
       for (const rollout of toBuild)
         await log.run(`new revision ${rollout.revision}`, async () => {
-          const image = `${outputs.registryServer}/${product}-${rollout.service}:${version}`;
+          const image = `${outputs.registryServer}/${product}-${rollout.service}:${version}-${build}`;
           rollout.app = await this.createRevision(rollout, image, version, request.runId);
           return { value: undefined, detail: `0 % of the traffic, label ${candidateLabel}` };
         });
@@ -286,9 +289,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
     });
   }
 
-  private async prepare(service: string, appName: string, version: string): Promise<Rollout> {
+  private async prepare(service: string, appName: string, version: string, build: string): Promise<Rollout> {
     const app = await this.getApp(appName);
-    const revision = `${appName}--${revisionSuffix(version)}`;
+    const revision = `${appName}--${revisionSuffix(version, build)}`;
     const traffic = app.configuration?.ingress?.traffic ?? [];
     const serving = traffic.find((t) => (t.weight ?? 0) === 100);
     const servingName = serving?.latestRevision ? app.latestRevisionName : serving?.revisionName;
@@ -299,11 +302,19 @@ export class ContainerAppsTarget implements DeploymentTarget {
       serving: servingName === revision ? undefined : servingName,
       servingRelease: Boolean(await this.revisionVersion(appName, servingName)),
       live: servingName === revision,
+      exists: await this.revisionExists(appName, revision),
     };
   }
 
-  private hasRevision(rollout: Rollout): boolean {
-    return rollout.live || rollout.app.latestRevisionName === rollout.revision;
+  /** Whether the app has the revision, active or not (a rerun of this build made it before). */
+  private async revisionExists(app: string, revision: string): Promise<boolean> {
+    try {
+      await this.apps.containerAppsRevisions.getRevision(this.options.resourceGroup, app, revision);
+      return true;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return false;
+      throw error;
+    }
   }
 
   private async getApp(name: string): Promise<ContainerApp & { name: string }> {
@@ -606,14 +617,26 @@ function deploymentName(runId: string, version: string): string {
   return `factory-${runId}-${version}`.replace(/[^-\w._()]/g, '-').slice(0, 64);
 }
 
-/** `v1-2-0` for 1.2.0: lower-case letters, digits and dashes, short enough for `<app>--<suffix>`. */
-function revisionSuffix(version: string): string {
+/**
+ * `v1-2-0-3f9a0c1` for 1.2.0 built from a package whose sha256 starts with 3f9a0c1: a rework within an iteration
+ * ships other code under the same version, and revision suffixes and image tags are never reused for other code
+ * (a rollback must find the old code under the old name). Lower-case letters, digits and dashes, at most 20.
+ */
+function revisionSuffix(version: string, build: string): string {
   const plain = `v${version}`
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/-+$/, '');
-  if (plain.length <= 20) return plain;
-  return `${plain.slice(0, 13).replace(/-+$/, '')}-${createHash('sha256').update(version).digest('hex').slice(0, 6)}`;
+  const short =
+    plain.length <= 12
+      ? plain
+      : `${plain.slice(0, 5).replace(/-+$/, '')}-${createHash('sha256').update(version).digest('hex').slice(0, 6)}`;
+  return `${short}-${build}`;
+}
+
+/** What identifies the code of a release package: the first 7 hex digits of its sha256. */
+export function buildOf(archive: Buffer): string {
+  return createHash('sha256').update(archive).digest('hex').slice(0, 7);
 }
 
 function productOf(entries: Array<{ path: string; content: Buffer }>): string {

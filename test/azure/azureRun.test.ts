@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findBicep, runBicep } from '../infra/bicepCli';
 import type { ArmTemplate } from '../infra/armChecks';
+import { milestones } from '../support/servers/fakeArm';
 import type { ActivityExecution } from './activityProcesses';
 import { startAzureShapedEnvironment, type AzureShapedEnvironment } from './azureShapedEnvironment';
 import type { ProvisionRequest } from './provisionData';
@@ -169,14 +170,73 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
         if (['Completed', 'Failed', 'Rejected', 'Terminated'].includes(run.status as string)) break;
         await new Promise((resolve) => setTimeout(resolve, 2000));
       }
-      expect({ status: run.status, failure: run.failure }).toEqual({
+      // A failed gate on the way (a rework) shows what failed.
+      const failedCriteria = (
+        (run.gates ?? []) as Array<{ phase: string; attempt: number; criteria: Array<{ passed: boolean }> }>
+      ).flatMap((g) =>
+        g.criteria.filter((c) => !c.passed).map((c) => ({ phase: g.phase, attempt: g.attempt, ...c })),
+      );
+      expect({ status: run.status, failure: run.failure, failedCriteria }).toEqual({
         status: 'Completed',
         failure: undefined,
+        failedCriteria: [],
       });
       expect(approved).toBe(true);
 
+      // The product's code is on its branch of the Azure Repos repository, with a pull request into main.
+      const branch = `factory/${tenantId}/${runId}`;
+      const git = (...args: string[]) =>
+        execFileSync('git', ['--git-dir', environment.repositoryDir, ...args], { encoding: 'utf8' });
+      const files = git('ls-tree', '-r', '--name-only', branch).split('\n');
+      expect(files).toEqual(expect.arrayContaining(['infra/main.bicep']));
+      expect(files.some((f) => /^services\/[^/]+\/src\//.test(f))).toBe(true);
+      expect(git('log', '--format=%an', branch).trim().split('\n').length).toBeGreaterThanOrEqual(5);
+      expect(environment.git.api.pullRequests).toEqual([
+        expect.objectContaining({
+          flavour: 'azure-repos',
+          repository: 'contoso/factory/products',
+          source: branch,
+          target: 'main',
+          active: true,
+        }),
+      ]);
+
+      // The product went to Container Apps through Resource Manager: template, image builds, blue/green.
+      const steps = milestones(environment.arm);
+      expect(steps.slice(0, 4)).toEqual([
+        'deployments.createOrUpdate',
+        'registries.getBuildSourceUploadUrl',
+        'blob.upload',
+        'registries.scheduleRun',
+      ]);
+      const switched = steps.lastIndexOf('containerApps.update');
+      expect(steps.indexOf('app.get')).toBeGreaterThan(steps.indexOf('containerApps.update'));
+      expect(switched).toBeGreaterThan(steps.indexOf('app.get'));
+      expect(environment.arm.builds.length).toBeGreaterThan(0);
+      expect(environment.arm.builds.every((b) => b.status === 'Succeeded')).toBe(true);
+
+      // Generated code ran in the session pool, and every service was reached with the identity's tokens.
+      expect(environment.sessions.requests.some((r) => r.path === '/executions')).toBe(true);
+      expect(new Set(environment.identity.requests.map((r) => r.resource))).toEqual(
+        new Set([
+          'https://storage.azure.com',
+          'https://cosmos.azure.com',
+          'https://servicebus.azure.net',
+          'https://dynamicsessions.io',
+          'https://management.azure.com',
+          '499b84ac-1321-427f-aa17-267ca6975798',
+          'https://monitor.azure.com',
+        ]),
+      );
+      expect(environment.identity.requests.every((r) => r.clientId === environment.clientId)).toBe(true);
+
       host.kill('SIGTERM');
       await new Promise((resolve) => host.once('exit', resolve));
+      // Telemetry reached Application Insights, authenticated with Entra ID.
+      expect(environment.ingestion.envelopes.length).toBeGreaterThan(0);
+      expect(
+        environment.ingestion.requests.every((r) => /^Bearer /.test(String(r.headers.authorization))),
+      ).toBe(true);
       const executions = JSON.parse(
         readFileSync(join(workersDir, 'executions.json'), 'utf8'),
       ) as ActivityExecution[];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { delimiter, dirname, join, sep } from 'node:path';
 import { FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
+import { LocalImages } from '../support/localImages';
 import { startFakeArm, type FakeArm } from '../support/servers/fakeArm';
 import { startGitHosting, type GitHosting } from '../support/servers/gitHosting';
 import { startAzurite, type AzuriteServer } from '../support/servers/azurite';
@@ -108,12 +109,15 @@ export async function startAzureShapedEnvironment(
     startIngestionServer(certificate),
     FakeAzureOpenAi.start(() => ({ status: 503, body: { error: { message: 'no model in this run' } } })),
   ]);
+  const images = new LocalImages(join(__dirname, '..', '..', 'node_modules'));
   const arm = await startFakeArm({
     subscriptionId: target.subscriptionId,
     resourceGroup: target.resourceGroup,
     product: 'toolshed',
     certificate,
     healthy: (revision) => options.healthyRevision?.(revision) ?? true,
+    // The product's own services answer at their revisions' names, built from the uploaded release package.
+    images,
   });
   if (arm.domain !== productDomain) throw new Error(`the fake names its apps under ${arm.domain}`);
   const apps = await startProductAppsFront(arm.appsUrl, certificate);
@@ -179,6 +183,7 @@ export async function startAzureShapedEnvironment(
     repositoryDir: repository.gitDir,
     async stop() {
       await Promise.all([...fronts.map((f) => f.close()), apps.close(), arm.stop(), git.stop()]);
+      await images.close();
       await Promise.all([
         blob.stop(),
         cosmos.stop(),

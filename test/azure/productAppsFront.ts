@@ -18,7 +18,16 @@ export async function startProductAppsFront(
 ): Promise<ProductAppsFront> {
   const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
     const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
-    fetch(`${appsUrl}/${host}${req.url ?? '/'}`, { method: req.method })
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    new Promise((done) => req.on('end', done))
+      .then(() =>
+        fetch(`${appsUrl}/${host}${req.url ?? '/'}`, {
+          method: req.method,
+          headers: req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {},
+          body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : Buffer.concat(chunks),
+        }),
+      )
       .then(async (answer) => {
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
         res.end(Buffer.from(await answer.arrayBuffer()));

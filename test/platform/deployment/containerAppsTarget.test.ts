@@ -1,11 +1,12 @@
 import {
+  buildOf,
   ContainerAppsTarget,
   createDeploymentTarget,
   type DeployRequest,
 } from '../../../platform/deployment';
 import { writeTarGz } from '../../../platform/deployment/tarball';
 import { serviceDockerfileEntry } from '../../../toolchain/release/serviceDockerfile';
-import { startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
+import { milestones, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
 import { fakeEntraCredential } from '../../support/servers/sessionPool';
 
 const subscriptionId = '00000000-1111-2222-3333-444444444444';
@@ -13,17 +14,24 @@ const resourceGroup = 'rg-tool-library';
 const product = 'tool-library';
 const services = ['members', 'tools'];
 
-function release(version: string): Buffer {
+function release(version: string, code = 'export {};\n'): Buffer {
   return writeTarGz([
     { path: 'release-manifest.json', content: Buffer.from(JSON.stringify({ product, version, services })) },
     serviceDockerfileEntry(),
     ...services.flatMap((s) => [
       { path: `services/${s}/package.json`, content: Buffer.from(JSON.stringify({ name: s, version })) },
-      { path: `services/${s}/src/main.ts`, content: Buffer.from('export {};\n') },
+      { path: `services/${s}/src/main.ts`, content: Buffer.from(code) },
     ]),
     { path: 'infra/main.bicep', content: Buffer.from("targetScope = 'resourceGroup'\n") },
   ]);
 }
+
+/** The revision of `app` running the release of `version` (its suffix names the build). */
+const revision = (app: string, version: string) =>
+  `${app}--v${version.replace(/\./g, '-')}-${buildOf(release(version))}`;
+/** The image of a service built from the release of `version`. */
+const image = (service: string, version: string) =>
+  `${product}-${service}:${version}-${buildOf(release(version))}`;
 
 function request(version: string): DeployRequest {
   return {
@@ -42,25 +50,6 @@ function request(version: string): DeployRequest {
     },
     healthTimeoutMs: 100,
   };
-}
-
-/** The calls that change something or check the product, each run of repeats once. */
-function milestones(fake: FakeArm, from = 0): string[] {
-  const kept = new Set([
-    'deployments.createOrUpdate',
-    'registries.getBuildSourceUploadUrl',
-    'blob.upload',
-    'registries.scheduleRun',
-    'containerApps.update',
-    'revisions.activate',
-    'revisions.deactivate',
-    'app.get',
-  ]);
-  return fake.calls
-    .slice(from)
-    .map((c) => c.operation)
-    .filter((op) => kept.has(op))
-    .filter((op, i, all) => op !== all[i - 1]);
 }
 
 describe('Container Apps deployment target (fake Resource Manager on loopback)', () => {
@@ -111,8 +100,8 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     const deployment = fake.calls.find((c) => c.operation === 'deployments.createOrUpdate')!;
     expect(deployment.path).toMatch(/\/deployments\/factory-run-42-1\.0\.0$/);
     expect(fake.builds.map((b) => [b.imageName, b.arguments.SERVICE])).toEqual([
-      ['tool-library-members:1.0.0', 'members'],
-      ['tool-library-tools:1.0.0', 'tools'],
+      [image('members', '1.0.0'), 'members'],
+      [image('tools', '1.0.0'), 'tools'],
     ]);
     expect([...fake.uploads.values()]).toEqual([request('1.0.0').archive]);
     expect(fake.appRequests.map((r) => r.url)).toEqual(
@@ -123,8 +112,12 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
       ]),
     );
     const tools = fake.app('ca-tools-fake')!;
-    expect(tools.traffic).toEqual([{ revisionName: 'ca-tools-fake--v1-0-0', weight: 100, label: 'live' }]);
-    expect(tools.revisions.filter((r) => r.active).map((r) => r.name)).toEqual(['ca-tools-fake--v1-0-0']);
+    expect(tools.traffic).toEqual([
+      { revisionName: revision('ca-tools-fake', '1.0.0'), weight: 100, label: 'live' },
+    ]);
+    expect(tools.revisions.filter((r) => r.active).map((r) => r.name)).toEqual([
+      revision('ca-tools-fake', '1.0.0'),
+    ]);
     expect(outcome.health.map((h) => [h.service, h.passed])).toEqual([
       ['members', true],
       ['tools', true],
@@ -137,7 +130,7 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
 
   test('a failing health check leaves the traffic on the old revision and reports rolled-back', async () => {
     await target.deploy(request('1.0.0'));
-    unhealthy.add('ca-tools-fake--v1-1-0');
+    unhealthy.add(revision('ca-tools-fake', '1.1.0'));
     const from = fake.calls.length;
 
     const outcome = await target.deploy(request('1.1.0'));
@@ -149,14 +142,16 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     });
     expect(milestones(fake, from)).not.toContain('revisions.activate');
     const tools = fake.app('ca-tools-fake')!;
-    expect(tools.traffic).toEqual([{ revisionName: 'ca-tools-fake--v1-0-0', weight: 100, label: 'live' }]);
-    expect(tools.revisions.find((r) => r.name === 'ca-tools-fake--v1-1-0')).toEqual({
-      name: 'ca-tools-fake--v1-1-0',
+    expect(tools.traffic).toEqual([
+      { revisionName: revision('ca-tools-fake', '1.0.0'), weight: 100, label: 'live' },
+    ]);
+    expect(tools.revisions.find((r) => r.name === revision('ca-tools-fake', '1.1.0'))).toEqual({
+      name: revision('ca-tools-fake', '1.1.0'),
       active: false,
     });
     // Neither service switched: members passed its checks but the release goes live whole or not at all.
     expect(fake.app('ca-members-fake')!.traffic).toEqual([
-      { revisionName: 'ca-members-fake--v1-0-0', weight: 100, label: 'live' },
+      { revisionName: revision('ca-members-fake', '1.0.0'), weight: 100, label: 'live' },
     ]);
     expect((await target.current('tenant-a', 'run-42'))!.version).toBe('1.0.0');
   });
@@ -179,9 +174,11 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     for (const service of services) {
       const app = fake.app(`ca-${service}-fake`)!;
       expect(app.traffic).toEqual([
-        { revisionName: `ca-${service}-fake--v1-0-0`, weight: 100, label: 'live' },
+        { revisionName: revision(`ca-${service}-fake`, '1.0.0'), weight: 100, label: 'live' },
       ]);
-      expect(app.revisions.find((r) => r.name.endsWith('--v1-1-0'))!.active).toBe(false);
+      expect(
+        app.revisions.find((r) => r.name.endsWith(`--v1-1-0-${buildOf(release('1.1.0'))}`))!.active,
+      ).toBe(false);
     }
     expect((await target.current('tenant-a', 'run-42'))!.version).toBe('1.0.0');
   });
@@ -199,15 +196,29 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     expect(fake.app('ca-tools-fake')!.revisions.map((r) => r.name)).toHaveLength(2);
   });
 
+  test('a rework ships its other code under the same version as a new revision, never as the failed one', async () => {
+    unhealthy.add(revision('ca-tools-fake', '1.0.0'));
+    expect((await target.deploy(request('1.0.0'))).status).not.toBe('deployed');
+    const reworked = { ...request('1.0.0'), archive: release('1.0.0', 'export const fixed = true;\n') };
+    const outcome = await target.deploy(reworked);
+    expect(outcome.status).toBe('deployed');
+    const live = `ca-tools-fake--v1-0-0-${buildOf(reworked.archive)}`;
+    expect(live).not.toBe(revision('ca-tools-fake', '1.0.0'));
+    expect(fake.app('ca-tools-fake')!.traffic).toEqual([{ revisionName: live, weight: 100, label: 'live' }]);
+    expect(fake.builds.map((b) => b.imageName)).toContain(
+      `${product}-tools:1.0.0-${buildOf(reworked.archive)}`,
+    );
+  });
+
   test('a failed image build fails the deployment with the run id and moves nothing', async () => {
-    failedBuilds.add('tool-library-tools:1.0.0');
+    failedBuilds.add(image('tools', '1.0.0'));
 
     const outcome = await target.deploy(request('1.0.0'));
 
-    const run = fake.builds.find((b) => b.imageName === 'tool-library-tools:1.0.0')!;
+    const run = fake.builds.find((b) => b.imageName === image('tools', '1.0.0'))!;
     expect(outcome.status).toBe('failed');
     expect(outcome.rollback!.reason).toBe(
-      `image build of tool-library-tools:1.0.0 ended Failed (ACR run ${run.runId})`,
+      `image build of ${image('tools', '1.0.0')} ended Failed (ACR run ${run.runId})`,
     );
     expect(fake.calls.map((c) => c.operation)).not.toContain('containerApps.update');
   });

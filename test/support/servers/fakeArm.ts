@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readTarGz } from '../../../platform/deployment/tarball';
+import type { LocalImages } from '../localImages';
 import { makeLoopbackCertificate, type LoopbackCertificate } from './loopbackTls';
 
 /**
@@ -38,6 +39,11 @@ export interface FakeArmOptions {
   buildStatus?: (imageName: string) => string;
   /** The certificate ARM is served with (one for 127.0.0.1 of its own by default). */
   certificate?: LoopbackCertificate;
+  /**
+   * Builds images from the uploaded context and runs each active revision's container, so the product's own code
+   * answers at its FQDNs; without it the apps answer health and smoke paths with fixed bodies.
+   */
+  images?: LocalImages;
 }
 
 interface Revision {
@@ -348,6 +354,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           )
             return fail(res, 400, 'RevisionHasTraffic', `${revisionName} still takes traffic`);
           revision.active = action === 'activate';
+          if (!revision.active) await options.images?.stop(revision.name);
           return send(res, 200);
         }
         if (req.method === 'GET') {
@@ -433,7 +440,18 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           const imageName = request.imageNames?.[0] ?? '';
           if (!/^[a-z0-9-]+:[\w.-]+$/.test(imageName)) return fail(res, 400, 'InvalidImageName', imageName);
           const runId = `ca${++counter}`;
-          runs.set(runId, { polls: 0, status: options.buildStatus?.(imageName) ?? 'Succeeded', imageName });
+          let status = options.buildStatus?.(imageName) ?? 'Succeeded';
+          if (status === 'Succeeded' && options.images) {
+            try {
+              options.images.build(imageName, context, request.dockerFilePath ?? '', args);
+            } catch (error) {
+              process.stderr.write(
+                `fake ACR: the build of ${imageName} failed: ${(error as Error).message}\n`,
+              );
+              status = 'Failed';
+            }
+          }
+          runs.set(runId, { polls: 0, status, imageName });
           builds.push({ imageName, arguments: args, runId, status: runs.get(runId)!.status });
           return send(res, 200, {
             id: `${group}/providers/Microsoft.ContainerRegistry/registries/${registryName}/runs/${runId}`,
@@ -492,8 +510,25 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         : undefined;
       const revision = entry && target!.revisions.get(entry.revisionName ?? '');
       const status = !revision?.active ? 404 : (options.healthy?.(revision.name) ?? true) ? 200 : 500;
+      calls.push({ method: req.method ?? 'GET', operation: 'app.get', path: `${fqdn}${appPath}` });
+      const container = revision?.template.containers[0];
+      if (status === 200 && options.images && container?.image.startsWith(`${registryServer}/`)) {
+        const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? '']));
+        const origin = await options.images.serve(
+          revision!.name,
+          container.image.slice(registryServer.length + 1),
+          env,
+        );
+        const answer = await fetch(`${origin}${appPath}${url.search}`, {
+          method: req.method,
+          headers: req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {},
+          body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : raw,
+        });
+        appRequests.push({ url: `${fqdn}${appPath}`, revision: revision!.name, status: answer.status });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+        return res.end(Buffer.from(await answer.arrayBuffer()));
+      }
       appRequests.push({ url: `${fqdn}${appPath}`, revision: revision?.name, status });
-      calls.push({ method: 'GET', operation: 'app.get', path: `${fqdn}${appPath}` });
       return send(
         res,
         status,
@@ -535,4 +570,23 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       if (!options.certificate) tls.remove();
     },
   };
+}
+
+/** The calls that change something or check the product, each run of repeats once. */
+export function milestones(fake: Pick<FakeArm, 'calls'>, from = 0): string[] {
+  const kept = new Set([
+    'deployments.createOrUpdate',
+    'registries.getBuildSourceUploadUrl',
+    'blob.upload',
+    'registries.scheduleRun',
+    'containerApps.update',
+    'revisions.activate',
+    'revisions.deactivate',
+    'app.get',
+  ]);
+  return fake.calls
+    .slice(from)
+    .map((c) => c.operation)
+    .filter((op) => kept.has(op))
+    .filter((op, i, all) => op !== all[i - 1]);
 }
