@@ -10,7 +10,7 @@ import {
 import type { ProvisioningRecord } from '../../../agents/deployment-to-production/productionProvisioner';
 import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
-import { ContainerAppsTarget } from '../../../platform/deployment';
+import { buildOf, ContainerAppsTarget } from '../../../platform/deployment';
 import { findBicep } from '../../../toolchain/infrastructure/compileBicep';
 import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
@@ -74,12 +74,16 @@ const resourceGroup = 'rg-tool-library-prod';
       const report = await readJson<DeploymentReport>(built.store, refs, 'deployment-report');
       expect(report).toMatchObject({ adapter: 'azure-container-apps', version: '1.0.0', status: 'deployed' });
       const services = report.services.map((s) => s.service).sort();
+      // Tags and revision suffixes name the build: the version and the package's sha256 prefix.
+      // (The build context uploaded is the release package.)
+      expect(fake.uploads.size).toBe(1);
+      const build = buildOf([...fake.uploads.values()][0]);
       expect(fake.builds.map((b) => b.imageName).sort()).toEqual(
-        services.map((s) => `tool-library-${s}:1.0.0`),
+        services.map((s) => `tool-library-${s}:1.0.0-${build}`),
       );
       for (const service of services)
         expect(fake.app(`ca-${service}-fake`)!.traffic).toEqual([
-          { revisionName: `ca-${service}-fake--v1-0-0`, weight: 100, label: 'live' },
+          { revisionName: `ca-${service}-fake--v1-0-0-${build}`, weight: 100, label: 'live' },
         ]);
       expect(report.smoke.length).toBeGreaterThan(0);
       expect(report.smoke.every((c) => c.passed)).toBe(true);
