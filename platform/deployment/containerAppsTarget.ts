@@ -63,6 +63,15 @@ const candidateLabel = 'green';
 const liveLabel = 'live';
 const previousLabel = 'previous';
 const runTag = 'factory-run';
+/**
+ * The product instance of one tenant's run: a template parameter that is part of every resource name and a tag on
+ * every resource, so products of two runs (of two tenants, with the same product name) never share a resource.
+ */
+const instanceTag = 'factory-instance';
+
+export function productInstance(tenantId: string, runId: string): string {
+  return createHash('sha256').update(`${tenantId}/${runId}`).digest('hex').slice(0, 12);
+}
 /** Set on every revision the target creates: the release it runs (the local target sets it too). */
 const versionVariable = 'SERVICE_VERSION';
 
@@ -124,8 +133,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
 
     const existing = await log.run('list container apps', async () => {
       const names: string[] = [];
+      const instance = productInstance(request.tenantId, request.runId);
       for await (const app of this.apps.containerApps.listByResourceGroup(this.options.resourceGroup))
-        if (app.tags?.product === product && app.tags['azd-service-name'])
+        if (app.tags?.[instanceTag] === instance && app.tags['azd-service-name'])
           names.push(app.tags['azd-service-name']);
       return { value: names, detail: names.length ? `serving already: ${names.join(', ')}` : 'none yet' };
     });
@@ -261,6 +271,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
       // New apps start on the placeholder; apps already serving keep their revisions (see main.bicep).
       imageTag: '',
       deployedServices,
+      instance: productInstance(request.tenantId, request.runId),
     };
     return log.run(`template deployment ${name}`, async () => {
       const result = await this.arm.resources.beginCreateOrUpdateByIdAndWait(
@@ -459,10 +470,12 @@ export class ContainerAppsTarget implements DeploymentTarget {
   }
 
   /** The run's apps (tagged by the target when it rolled out a revision on them). */
-  private async runApps(runId: string): Promise<Array<ContainerApp & { name: string }>> {
+  private async runApps(tenantId: string, runId: string): Promise<Array<ContainerApp & { name: string }>> {
     const found: Array<ContainerApp & { name: string }> = [];
+    const instance = productInstance(tenantId, runId);
     for await (const app of this.apps.containerApps.listByResourceGroup(this.options.resourceGroup))
-      if (app.tags?.[runTag] === runId && app.name) found.push({ ...app, name: app.name });
+      if (app.tags?.[runTag] === runId && app.tags[instanceTag] === instance && app.name)
+        found.push({ ...app, name: app.name });
     return found.sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -478,7 +491,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
   }
 
   async current(tenantId: string, runId: string): Promise<CurrentDeployment | undefined> {
-    const apps = await this.runApps(runId);
+    const apps = await this.runApps(tenantId, runId);
     if (!apps.length) return undefined;
     const versions: string[] = [];
     const previous: string[] = [];
@@ -514,7 +527,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
   async rollback(tenantId: string, runId: string, reason: string): Promise<DeploymentOutcome> {
     const log = new StepLog();
     const before = await this.current(tenantId, runId);
-    const apps = await this.runApps(runId);
+    const apps = await this.runApps(tenantId, runId);
     const restorable = apps.filter((app) =>
       (app.configuration?.ingress?.traffic ?? []).some((t) => t.label === previousLabel && t.revisionName),
     );
@@ -575,7 +588,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
 
   async undeploy(tenantId: string, runId: string): Promise<{ stopped: number; versions: string[] }> {
     const before = await this.current(tenantId, runId);
-    const apps = await this.runApps(runId);
+    const apps = await this.runApps(tenantId, runId);
     // The apps are what a rollout made; the template's shared resources (database, bus, registry) stay with
     // the resource group, which a person deletes when the product goes.
     for (const app of apps)

@@ -6,7 +6,7 @@ import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
 export * from '../../core/ports/deploymentTarget';
-export { buildOf, ContainerAppsTarget } from './containerAppsTarget';
+export { buildOf, ContainerAppsTarget, productInstance } from './containerAppsTarget';
 export { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
 const targets = ['local', 'azure-container-apps'] as const;

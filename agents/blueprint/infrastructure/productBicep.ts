@@ -53,6 +53,9 @@ param imageTag string = 'latest'
 @description('Services whose container app already serves a release: their revisions are rolled out blue/green by the deployment target, so the template leaves these apps as they are.')
 param deployedServices array = []
 
+@description('The factory run this product instance belongs to (set by the deployment target): part of every resource name, so the products of two runs never share a resource.')
+param instance string = ''
+
 @description('Minimum replicas per container app (0 lets dev scale to zero).')
 param minReplicas int = 0
 
@@ -74,8 +77,8 @@ param postgresAdminPrincipalId string = ''
 param postgresAdminPrincipalName string = ''
 
 var abbrs = loadJsonContent('abbreviations.json')
-var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
-var tags = { 'azd-env-name': environmentName, product: ${bicepString(product)} }
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, instance))
+var tags = { 'azd-env-name': environmentName, product: ${bicepString(product)}, 'factory-instance': instance }
 var appNames = [for service in services: take('\${abbrs.appContainerApps}\${service}-\${resourceToken}', 32)]
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
 

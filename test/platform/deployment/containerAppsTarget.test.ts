@@ -1,6 +1,7 @@
 import {
   buildOf,
   ContainerAppsTarget,
+  productInstance,
   createDeploymentTarget,
   type DeployRequest,
 } from '../../../platform/deployment';
@@ -221,6 +222,14 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
       `image build of ${image('tools', '1.0.0')} ended Failed (ACR run ${run.runId})`,
     );
     expect(fake.calls.map((c) => c.operation)).not.toContain('containerApps.update');
+  });
+
+  test("keeps tenants apart: another tenant's run of the same id and product sees nothing of this one", async () => {
+    await target.deploy(request('1.0.0'));
+    expect(await target.current('tenant-a', 'run-42')).toMatchObject({ version: '1.0.0' });
+    expect(await target.current('tenant-b', 'run-42')).toBeUndefined();
+    // The instance is part of every product resource's name (main.bicep's resource token).
+    expect(productInstance('tenant-a', 'run-42')).not.toBe(productInstance('tenant-b', 'run-42'));
   });
 
   test('undeploy deletes the apps the run rolled out', async () => {

@@ -234,7 +234,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         name,
         service,
         location,
-        tags: { 'azd-service-name': service, product: options.product },
+        tags: {},
         template: { containers: [] },
         traffic: [],
         revisions: new Map(),
@@ -243,7 +243,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       apps.set(name, app);
       // As in Azure, the template's app replaces what the app was: back to the placeholder, all traffic to it.
       applyTemplate(app, { containers: [{ name: service, image: placeholderImage, env: [] }] });
-      app.tags = { 'azd-service-name': service, product: options.product };
+      app.tags = {
+        'azd-service-name': service,
+        product: options.product,
+        'factory-instance': String(parameters.instance?.value ?? ''),
+      };
       app.traffic = [{ latestRevision: true, weight: 100 }];
     }
     return {
