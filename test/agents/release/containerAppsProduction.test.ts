@@ -10,10 +10,10 @@ import {
 import type { ProvisioningRecord } from '../../../agents/deployment-to-production/productionProvisioner';
 import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
-import { buildOf, ContainerAppsTarget } from '../../../platform/deployment';
+import { buildOf, ContainerAppsTarget, productInstance } from '../../../platform/deployment';
 import { findBicep } from '../../../toolchain/infrastructure/compileBicep';
 import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
-import { startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
+import { fakeAppName, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
 import { fakeEntraCredential } from '../../support/servers/sessionPool';
 import { builtProduct } from './fixtures';
 import { readJson, runPhase } from './phaseRunner';
@@ -82,8 +82,12 @@ const resourceGroup = 'rg-tool-library-prod';
         services.map((s) => `tool-library-${s}:1.0.0-${build}`),
       );
       for (const service of services)
-        expect(fake.app(`ca-${service}-fake`)!.traffic).toEqual([
-          { revisionName: `ca-${service}-fake--v1-0-0-${build}`, weight: 100, label: 'live' },
+        expect(fake.app(fakeAppName(service, productInstance('test', 'run-1')))!.traffic).toEqual([
+          {
+            revisionName: `${fakeAppName(service, productInstance('test', 'run-1'))}--v1-0-0-${build}`,
+            weight: 100,
+            label: 'live',
+          },
         ]);
       expect(report.smoke.length).toBeGreaterThan(0);
       expect(report.smoke.every((c) => c.passed)).toBe(true);

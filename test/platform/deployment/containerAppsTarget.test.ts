@@ -7,7 +7,7 @@ import {
 } from '../../../platform/deployment';
 import { writeTarGz } from '../../../platform/deployment/tarball';
 import { serviceDockerfileEntry } from '../../../toolchain/release/serviceDockerfile';
-import { milestones, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
+import { fakeAppName, milestones, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
 import { fakeEntraCredential } from '../../support/servers/sessionPool';
 
 const subscriptionId = '00000000-1111-2222-3333-444444444444';
@@ -27,6 +27,8 @@ function release(version: string, code = 'export {};\n'): Buffer {
   ]);
 }
 
+/** The container app of a service in this run's product instance. */
+const app = (service: string) => fakeAppName(service, productInstance('tenant-a', 'run-42'));
 /** The revision of `app` running the release of `version` (its suffix names the build). */
 const revision = (app: string, version: string) =>
   `${app}--v${version.replace(/\./g, '-')}-${buildOf(release(version))}`;
@@ -107,17 +109,17 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     expect([...fake.uploads.values()]).toEqual([request('1.0.0').archive]);
     expect(fake.appRequests.map((r) => r.url)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^ca-members-fake---green\..*\/health$/),
-        expect.stringMatching(/^ca-tools-fake---green\..*\/health$/),
-        expect.stringMatching(/^ca-tools-fake---green\..*\/tools$/),
+        expect.stringMatching(new RegExp(`^${app('members')}---green\\..*/health$`)),
+        expect.stringMatching(new RegExp(`^${app('tools')}---green\\..*/health$`)),
+        expect.stringMatching(new RegExp(`^${app('tools')}---green\\..*/tools$`)),
       ]),
     );
-    const tools = fake.app('ca-tools-fake')!;
+    const tools = fake.app(app('tools'))!;
     expect(tools.traffic).toEqual([
-      { revisionName: revision('ca-tools-fake', '1.0.0'), weight: 100, label: 'live' },
+      { revisionName: revision(app('tools'), '1.0.0'), weight: 100, label: 'live' },
     ]);
     expect(tools.revisions.filter((r) => r.active).map((r) => r.name)).toEqual([
-      revision('ca-tools-fake', '1.0.0'),
+      revision(app('tools'), '1.0.0'),
     ]);
     expect(outcome.health.map((h) => [h.service, h.passed])).toEqual([
       ['members', true],
@@ -131,7 +133,7 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
 
   test('a failing health check leaves the traffic on the old revision and reports rolled-back', async () => {
     await target.deploy(request('1.0.0'));
-    unhealthy.add(revision('ca-tools-fake', '1.1.0'));
+    unhealthy.add(revision(app('tools'), '1.1.0'));
     const from = fake.calls.length;
 
     const outcome = await target.deploy(request('1.1.0'));
@@ -142,17 +144,17 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
       reason: expect.stringContaining('tools GET /health: 500'),
     });
     expect(milestones(fake, from)).not.toContain('revisions.activate');
-    const tools = fake.app('ca-tools-fake')!;
+    const tools = fake.app(app('tools'))!;
     expect(tools.traffic).toEqual([
-      { revisionName: revision('ca-tools-fake', '1.0.0'), weight: 100, label: 'live' },
+      { revisionName: revision(app('tools'), '1.0.0'), weight: 100, label: 'live' },
     ]);
-    expect(tools.revisions.find((r) => r.name === revision('ca-tools-fake', '1.1.0'))).toEqual({
-      name: revision('ca-tools-fake', '1.1.0'),
+    expect(tools.revisions.find((r) => r.name === revision(app('tools'), '1.1.0'))).toEqual({
+      name: revision(app('tools'), '1.1.0'),
       active: false,
     });
     // Neither service switched: members passed its checks but the release goes live whole or not at all.
-    expect(fake.app('ca-members-fake')!.traffic).toEqual([
-      { revisionName: revision('ca-members-fake', '1.0.0'), weight: 100, label: 'live' },
+    expect(fake.app(app('members'))!.traffic).toEqual([
+      { revisionName: revision(app('members'), '1.0.0'), weight: 100, label: 'live' },
     ]);
     expect((await target.current('tenant-a', 'run-42'))!.version).toBe('1.0.0');
   });
@@ -173,12 +175,12 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
       rollback: { restored: '1.0.0' },
     });
     for (const service of services) {
-      const app = fake.app(`ca-${service}-fake`)!;
-      expect(app.traffic).toEqual([
-        { revisionName: revision(`ca-${service}-fake`, '1.0.0'), weight: 100, label: 'live' },
+      const state = fake.app(app(service))!;
+      expect(state.traffic).toEqual([
+        { revisionName: revision(app(service), '1.0.0'), weight: 100, label: 'live' },
       ]);
       expect(
-        app.revisions.find((r) => r.name.endsWith(`--v1-1-0-${buildOf(release('1.1.0'))}`))!.active,
+        state.revisions.find((r) => r.name.endsWith(`--v1-1-0-${buildOf(release('1.1.0'))}`))!.active,
       ).toBe(false);
     }
     expect((await target.current('tenant-a', 'run-42'))!.version).toBe('1.0.0');
@@ -194,18 +196,18 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     expect(outcome.status).toBe('deployed');
     expect(fake.builds).toHaveLength(builds);
     expect(milestones(fake, from)).toEqual(['deployments.createOrUpdate']);
-    expect(fake.app('ca-tools-fake')!.revisions.map((r) => r.name)).toHaveLength(2);
+    expect(fake.app(app('tools'))!.revisions.map((r) => r.name)).toHaveLength(2);
   });
 
   test('a rework ships its other code under the same version as a new revision, never as the failed one', async () => {
-    unhealthy.add(revision('ca-tools-fake', '1.0.0'));
+    unhealthy.add(revision(app('tools'), '1.0.0'));
     expect((await target.deploy(request('1.0.0'))).status).not.toBe('deployed');
     const reworked = { ...request('1.0.0'), archive: release('1.0.0', 'export const fixed = true;\n') };
     const outcome = await target.deploy(reworked);
     expect(outcome.status).toBe('deployed');
-    const live = `ca-tools-fake--v1-0-0-${buildOf(reworked.archive)}`;
-    expect(live).not.toBe(revision('ca-tools-fake', '1.0.0'));
-    expect(fake.app('ca-tools-fake')!.traffic).toEqual([{ revisionName: live, weight: 100, label: 'live' }]);
+    const live = `${app('tools')}--v1-0-0-${buildOf(reworked.archive)}`;
+    expect(live).not.toBe(revision(app('tools'), '1.0.0'));
+    expect(fake.app(app('tools'))!.traffic).toEqual([{ revisionName: live, weight: 100, label: 'live' }]);
     expect(fake.builds.map((b) => b.imageName)).toContain(
       `${product}-tools:1.0.0-${buildOf(reworked.archive)}`,
     );
@@ -235,7 +237,7 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
   test('undeploy deletes the apps the run rolled out', async () => {
     await target.deploy(request('1.0.0'));
     expect(await target.undeploy('tenant-a', 'run-42')).toEqual({ stopped: 2, versions: ['1.0.0'] });
-    expect(fake.app('ca-tools-fake')).toBeUndefined();
+    expect(fake.app(app('tools'))).toBeUndefined();
     expect(await target.current('tenant-a', 'run-42')).toBeUndefined();
   });
 

@@ -229,7 +229,8 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     const location = String(parameters.location?.value ?? 'westeurope');
     for (const service of services) {
       if (deployed.includes(service)) continue;
-      const name = `ca-${service}-fake`;
+      // Named as the product's main.bicep names them: per service and per instance (the tenant's run).
+      const name = fakeAppName(service, String(parameters.instance?.value ?? ''));
       const app: App = apps.get(name) ?? {
         name,
         service,
@@ -253,7 +254,10 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     return {
       SERVICE_APPS: {
         type: 'Array',
-        value: services.map((service) => ({ service, app: `ca-${service}-fake` })),
+        value: services.map((service) => ({
+          service,
+          app: fakeAppName(service, String(parameters.instance?.value ?? '')),
+        })),
       },
       AZURE_CONTAINER_REGISTRY_NAME: { type: 'String', value: registryName },
       AZURE_CONTAINER_REGISTRY_ENDPOINT: { type: 'String', value: registryServer },
@@ -593,4 +597,9 @@ export function milestones(fake: Pick<FakeArm, 'calls'>, from = 0): string[] {
     .map((c) => c.operation)
     .filter((op) => kept.has(op))
     .filter((op, i, all) => op !== all[i - 1]);
+}
+
+/** The name the fake gives a service's container app in a product instance, as a resource token would. */
+export function fakeAppName(service: string, instance: string): string {
+  return `ca-${service}-${instance.slice(0, 6) || 'fake'}`;
 }
