@@ -5,7 +5,8 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findBicep, runBicep } from '../infra/bicepCli';
 import type { ArmTemplate } from '../infra/armChecks';
-import { milestones } from '../support/servers/fakeArm';
+import { productInstance } from '../../platform/deployment';
+import { fakeAppName, milestones } from '../support/servers/fakeArm';
 import type { ActivityExecution } from './activityProcesses';
 import { startAzureShapedEnvironment, type AzureShapedEnvironment } from './azureShapedEnvironment';
 import type { ProvisionRequest } from './provisionData';
@@ -64,6 +65,8 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
   let hostLog = '';
   let url: string;
   let appBefore: Map<string, string>;
+  /** Which product revisions fail their health checks (the second test's). */
+  let unhealthy: (revision: string) => boolean = () => false;
 
   beforeAll(async () => {
     const bicep = findBicep();
@@ -71,7 +74,10 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
     const built = await runBicep(bicep.path, ['build', 'infra/bicep/main.bicep', '--stdout'], appDir);
     if (built.exitCode !== 0) throw new Error(`bicep build failed: ${built.stderr}`);
     template = JSON.parse(built.stdout) as ArmTemplate;
-    environment = await startAzureShapedEnvironment(template, { bicep: bicep.path });
+    environment = await startAzureShapedEnvironment(template, {
+      bicep: bicep.path,
+      healthyRevision: (revision) => !unhealthy(revision),
+    });
 
     const provision: ProvisionRequest = {
       blobConnectionString: environment.blob.connectionString,
@@ -143,45 +149,63 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
 
-  it(
-    'completes a whole run, approved over the API, with every activity in its own confined process',
-    async () => {
-      const started = await api('POST', '/api/runs', {
-        vision,
-        name: 'ToolShed',
-        options: { model: 'blueprint', approvals: ['architecture'] },
-      });
-      expect(started.status).toBe(202);
-      const runId = started.body.runId as string;
-
-      const deadline = Date.now() + runTimeoutMs;
-      let run: Record<string, unknown> = {};
-      let approved = false;
-      while (Date.now() < deadline) {
-        run = (await api('GET', `/api/runs/${runId}`)).body;
-        if (run.status === 'WaitingForApproval' && !approved) {
-          const decision = await api('POST', `/api/runs/${runId}/approvals/architecture`, {
-            decision: 'approve',
-            reason: 'the architecture fits',
-          });
-          expect(decision.status).toBe(202);
-          approved = true;
-        }
-        if (['Completed', 'Failed', 'Rejected', 'Terminated'].includes(run.status as string)) break;
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+  /** Polls the run until it ends, approving the architecture gate over the API when it waits there. */
+  const runToEnd = async (runId: string) => {
+    const deadline = Date.now() + runTimeoutMs;
+    let run: Record<string, unknown> = {};
+    let approved = false;
+    while (Date.now() < deadline) {
+      run = (await api('GET', `/api/runs/${runId}`)).body;
+      if (run.status === 'WaitingForApproval' && !approved) {
+        const decision = await api('POST', `/api/runs/${runId}/approvals/architecture`, {
+          decision: 'approve',
+          reason: 'the architecture fits',
+        });
+        expect(decision.status).toBe(202);
+        approved = true;
       }
-      // A failed gate on the way (a rework) shows what failed.
-      const failedCriteria = (
-        (run.gates ?? []) as Array<{ phase: string; attempt: number; criteria: Array<{ passed: boolean }> }>
-      ).flatMap((g) =>
-        g.criteria.filter((c) => !c.passed).map((c) => ({ phase: g.phase, attempt: g.attempt, ...c })),
-      );
-      expect({ status: run.status, failure: run.failure ?? undefined, failedCriteria }).toEqual({
+      if (['Completed', 'Failed', 'Rejected', 'Terminated'].includes(run.status as string)) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    // Failed gates on the way (reworks) show what failed.
+    const failedCriteria = (
+      (run.gates ?? []) as Array<{
+        phase: string;
+        iteration: number;
+        attempt: number;
+        criteria: Array<{ name: string; passed: boolean }>;
+      }>
+    ).flatMap((g) =>
+      g.criteria
+        .filter((c) => !c.passed)
+        .map((c) => ({ phase: g.phase, iteration: g.iteration, attempt: g.attempt, ...c })),
+    );
+    return { status: run.status, failure: run.failure ?? undefined, failedCriteria, approved };
+  };
+
+  const startRun = async (options: Record<string, unknown>) => {
+    const started = await api('POST', '/api/runs', { vision, name: 'ToolShed', options });
+    expect(started.status).toBe(202);
+    return started.body.runId as string;
+  };
+
+  /** The serving revision of each of a run's container apps, by revision name. */
+  const serving = (runId: string) =>
+    [...new Set(environment.arm.builds.map((b) => b.arguments.SERVICE))]
+      .map((service) => environment.arm.app(fakeAppName(service, productInstance(tenantId, runId))))
+      .filter((app) => app !== undefined)
+      .map((app) => app.traffic.find((t) => t.weight === 100)?.revisionName);
+
+  it(
+    'completes a whole run: approved over the API, its code in Azure Repos with a pull request, the product on Container Apps',
+    async () => {
+      const runId = await startRun({ model: 'blueprint', approvals: ['architecture'] });
+      expect(await runToEnd(runId)).toEqual({
         status: 'Completed',
         failure: undefined,
         failedCriteria: [],
+        approved: true,
       });
-      expect(approved).toBe(true);
 
       // The product's code is on its branch of the Azure Repos repository, with a pull request into main.
       const branch = `factory/${tenantId}/${runId}`;
@@ -209,18 +233,21 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
         'blob.upload',
         'registries.scheduleRun',
       ]);
-      const switched = steps.lastIndexOf('containerApps.update');
       expect(steps.indexOf('app.get')).toBeGreaterThan(steps.indexOf('containerApps.update'));
-      expect(switched).toBeGreaterThan(steps.indexOf('app.get'));
+      expect(steps.lastIndexOf('containerApps.update')).toBeGreaterThan(steps.indexOf('app.get'));
       expect(environment.arm.builds.length).toBeGreaterThan(0);
       expect(environment.arm.builds.every((b) => b.status === 'Succeeded')).toBe(true);
+      // The product's own services answered its checks (built from the release package, run per revision).
+      expect(environment.arm.appRequests.some((r) => r.url.includes('/v1/') && r.status === 201)).toBe(true);
+      expect(serving(runId).every((revision) => /--v1-0-0-[0-9a-f]{7}$/.test(revision ?? ''))).toBe(true);
 
       // Generated code ran in the session pool, and every service was reached with the identity's tokens.
       expect(environment.sessions.requests.some((r) => r.path === '/executions')).toBe(true);
-      expect(new Set(environment.identity.requests.map((r) => r.resource))).toEqual(
+      // (Cosmos DB's SDK asks for its account's own audience, the account endpoint.)
+      expect(new Set(environment.identity.requests.map((r) => r.resource.replace(/\/$/, '')))).toEqual(
         new Set([
           'https://storage.azure.com',
-          'https://cosmos.azure.com',
+          new URL(environment.cosmos.endpoint).origin,
           'https://servicebus.azure.net',
           'https://dynamicsessions.io',
           'https://management.azure.com',
@@ -229,26 +256,50 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
         ]),
       );
       expect(environment.identity.requests.every((r) => r.clientId === environment.clientId)).toBe(true);
-
-      host.kill('SIGTERM');
-      await new Promise((resolve) => host.once('exit', resolve));
-      // Telemetry reached Application Insights, authenticated with Entra ID.
-      expect(environment.ingestion.envelopes.length).toBeGreaterThan(0);
-      expect(
-        environment.ingestion.requests.every((r) => /^Bearer /.test(String(r.headers.authorization))),
-      ).toBe(true);
-      const executions = JSON.parse(
-        readFileSync(join(workersDir, 'executions.json'), 'utf8'),
-      ) as ActivityExecution[];
-      // Every activity ran in a process of its own, in a folder of its own.
-      expect(executions.length).toBeGreaterThan(50);
-      expect(new Set(executions.map((e) => e.folder)).size).toBe(executions.length);
-      expect(executions.filter((e) => !e.ok)).toEqual([]);
-      // Scratch is removed by the activity that made it.
-      expect(executions.filter((e) => e.leftovers.length > 0).map((e) => [e.name, e.leftovers])).toEqual([]);
-      // Nothing in the app folder changed (it was read-only to the host and the activities anyway).
-      expect(changes(appBefore, snapshot(appDir))).toEqual([]);
     },
-    runTimeoutMs + 60_000,
+    runTimeoutMs,
   );
+
+  it(
+    'keeps the serving version when the next one fails its health check, and the run says why',
+    async () => {
+      // The second iteration's release (1.1.0) never becomes healthy; no rework is allowed.
+      unhealthy = (revision) => revision.includes('--v1-1-0-');
+      const runId = await startRun({ model: 'blueprint', iterations: 2, maxReworks: 0 });
+      const ended = await runToEnd(runId);
+      expect(ended.status).toBe('Failed');
+      expect(ended.failedCriteria).toEqual([
+        expect.objectContaining({ phase: 'deployment-to-production', iteration: 2, passed: false }),
+      ]);
+      // Every app still serves 1.0.0; the 1.1.0 revisions were made, checked and deactivated.
+      const live = serving(runId);
+      expect(live.length).toBeGreaterThan(0);
+      expect(live.every((revision) => /--v1-0-0-[0-9a-f]{7}$/.test(revision ?? ''))).toBe(true);
+      expect(
+        environment.arm.appRequests.some((r) => r.revision?.includes('--v1-1-0-') && r.status === 500),
+      ).toBe(true);
+    },
+    runTimeoutMs,
+  );
+
+  it('ran every activity in its own process, left nothing on disk but its scratch, and sent its telemetry', async () => {
+    host.kill('SIGTERM');
+    await new Promise((resolve) => host.once('exit', resolve));
+    // Telemetry reached Application Insights, authenticated with Entra ID.
+    expect(environment.ingestion.envelopes.length).toBeGreaterThan(0);
+    expect(
+      environment.ingestion.requests.every((r) => /^Bearer /.test(String(r.headers.authorization))),
+    ).toBe(true);
+    const executions = JSON.parse(
+      readFileSync(join(workersDir, 'executions.json'), 'utf8'),
+    ) as ActivityExecution[];
+    // Every activity ran in a process of its own, in a folder of its own.
+    expect(executions.length).toBeGreaterThan(100);
+    expect(new Set(executions.map((e) => e.folder)).size).toBe(executions.length);
+    expect(executions.filter((e) => !e.ok).map((e) => e.name)).toEqual([]);
+    // Scratch is removed by the activity that made it.
+    expect(executions.filter((e) => e.leftovers.length > 0).map((e) => [e.name, e.leftovers])).toEqual([]);
+    // Nothing in the app folder changed (it was read-only to the host and the activities anyway).
+    expect(changes(appBefore, snapshot(appDir))).toEqual([]);
+  }, 120_000);
 });
