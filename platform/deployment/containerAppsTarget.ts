@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerApp, TrafficWeight } from '@azure/arm-appcontainers';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/identity';
 import {
@@ -86,6 +87,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
   readonly adapter = 'azure-container-apps';
   private readonly apps: ContainerAppsAPIClient;
   private readonly arm: ResourceManagementClient;
+  private readonly registries: ContainerRegistryManagementClient;
   private readonly endpoint: string;
   private readonly productUrl: (fqdn: string) => string;
 
@@ -100,6 +102,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
     };
     this.apps = new ContainerAppsAPIClient(options.credential, options.subscriptionId, clientOptions);
     this.arm = new ResourceManagementClient(options.credential, options.subscriptionId, clientOptions);
+    this.registries = new ContainerRegistryManagementClient(
+      options.credential,
+      options.subscriptionId,
+      clientOptions,
+    );
     this.productUrl = options.productUrl ?? ((fqdn) => `https://${fqdn}`);
   }
 
@@ -152,9 +159,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
     const toBuild = rollouts.filter((r) => !r.live && !r.exists);
     if (toBuild.length) {
       const tasks = new AcrTasks(
-        this.arm,
-        this.endpoint,
-        `${this.groupId}/providers/Microsoft.ContainerRegistry/registries/${outputs.registryName}`,
+        this.registries,
+        this.options.resourceGroup,
+        outputs.registryName,
         this.options.pollIntervalMs ?? 5000,
       );
       const source = await log.run('upload build context', async () => {

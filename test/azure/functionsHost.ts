@@ -3,7 +3,8 @@
  * app settings it is given (nothing else), runs orchestrations on the embedded durable host (whose state plays
  * the task hub), serves the HTTP triggers, listens to the command queue like the Service Bus extension, and runs
  * every activity in a separate process (`ActivityProcesses`). Usage: `node functionsHost.js APP_DIR WORKERS_DIR`;
- * prints `{"url": ...}` once it serves, writes the executions to WORKERS_DIR/executions.json when stopped (SIGTERM).
+ * prints `{"url": ...}` once it serves, writes the executions to WORKERS_DIR/executions.json when stopped (its stdin
+ * ends).
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,8 +48,9 @@ async function main(): Promise<void> {
   const commands = listenForCommands(factory, composition.ports, (message) => log('info', message));
   process.stdout.write(`${JSON.stringify({ url: serving.url })}\n`);
 
+  // Stopped when its stdin ends: signals to the sandbox's bubblewrap do not reach this process.
   let stopping = false;
-  process.on('SIGTERM', () => {
+  const stop = () => {
     if (stopping) return;
     stopping = true;
     void (async () => {
@@ -60,7 +62,9 @@ async function main(): Promise<void> {
       writeFileSync(join(workersDir, 'executions.json'), JSON.stringify(processes.executions, null, 2));
       process.exit(0);
     })();
-  });
+  };
+  process.stdin.on('end', stop).resume();
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {
