@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -74,10 +83,13 @@ export function compileService(files: SourceFile[], options: { emit?: boolean } 
   for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path)))
     hash.update(file.path).update('\0').update(file.content);
   const key = hash.digest('hex').slice(0, 24);
-  const base = join(tmpdir(), 'factory-service-builds');
+  const base = join(tmpdir(), buildCacheFolder);
   const outDir = join(base, `${key}-dist`);
   // Same sources compile to the same output: agents of one phase share a build instead of repeating it.
-  if (options.emit && existsSync(join(outDir, '.complete'))) return { diagnostics: [], outDir };
+  if (options.emit && existsSync(join(outDir, '.complete'))) {
+    touch(outDir);
+    return { diagnostics: [], outDir };
+  }
   const root = join(base, `${key}-${process.pid}-${Date.now()}`);
   for (const file of files) {
     const target = join(root, file.path);
@@ -108,9 +120,36 @@ export function compileService(files: SourceFile[], options: { emit?: boolean } 
       // Another process finished the same build first; its output is identical.
       if (!existsSync(join(outDir, '.complete'))) throw error;
     }
+    touch(outDir);
+    pruneBuilds(base);
     return { diagnostics: [], outDir };
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Compiled services are a cache in the temp folder (rebuilt when missing): one not used for this long is removed,
+ * so the folder does not grow on a long-lived host or Functions instance, while a build in use is never touched.
+ */
+export const buildCacheMaxIdleMs = 30 * 60_000;
+/** The cache's folder in the temp folder. */
+export const buildCacheFolder = 'factory-service-builds';
+
+/** Marks a build as used now. */
+function touch(outDir: string): void {
+  const now = new Date();
+  utimesSync(outDir, now, now);
+}
+
+/** Removes the compiled services nobody used for `buildCacheMaxIdleMs`. */
+function pruneBuilds(base: string): void {
+  const cutoff = Date.now() - buildCacheMaxIdleMs;
+  for (const entry of readdirSync(base, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.endsWith('-dist')) continue;
+    const path = join(base, entry.name);
+    const used = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (used !== undefined && used < cutoff) rmSync(path, { recursive: true, force: true });
   }
 }
 
