@@ -88,16 +88,15 @@ export class ContainerAppsTarget implements DeploymentTarget {
   private readonly apps: ContainerAppsAPIClient;
   private readonly arm: ResourceManagementClient;
   private readonly registries: ContainerRegistryManagementClient;
-  private readonly endpoint: string;
   private readonly productUrl: (fqdn: string) => string;
 
   constructor(private readonly options: ContainerAppsTargetOptions) {
     const [problem] = placementProblems(options);
     if (problem) throw new Error(problem.message);
-    this.endpoint = (options.endpoint ?? 'https://management.azure.com').replace(/\/$/, '');
+    const endpoint = (options.endpoint ?? 'https://management.azure.com').replace(/\/$/, '');
     const clientOptions = {
-      endpoint: this.endpoint,
-      $host: this.endpoint,
+      endpoint,
+      $host: endpoint,
       ...(options.trustedCertificates ? { tlsOptions: { ca: options.trustedCertificates } } : {}),
     };
     this.apps = new ContainerAppsAPIClient(options.credential, options.subscriptionId, clientOptions);

@@ -9,6 +9,7 @@ import { startCosmos, type CosmosServer } from '../support/servers/cosmos';
 import { makeLoopbackCertificate, startTlsFront, type TlsFront } from '../support/servers/loopbackTls';
 import {
   startManagedIdentityEndpoint,
+  tokenAudience,
   type ManagedIdentityEndpoint,
 } from '../support/servers/managedIdentityEndpoint';
 import { startServiceBusBroker, type ServiceBusBroker } from '../support/servers/serviceBusBroker';
@@ -23,16 +24,6 @@ const azureDevOpsHost = 'dev.azure.com';
 /** The Entra ID resource of Azure DevOps, the audience of the tokens it accepts. */
 const azureDevOpsResource = '499b84ac-1321-427f-aa17-267ca6975798';
 
-/** The audience of an (unsigned, loopback-issued) Entra ID access token. */
-function audienceOf(token: string): string | undefined {
-  try {
-    return (
-      JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: string }
-    ).aud;
-  } catch {
-    return undefined;
-  }
-}
 /** This folder compiled: the processes under test run JavaScript, whether this module runs from `dist` or not. */
 const compiledHere = __dirname.split(sep).includes('dist')
   ? __dirname
@@ -122,7 +113,9 @@ export async function startAzureShapedEnvironment(
   if (arm.domain !== productDomain) throw new Error(`the fake names its apps under ${arm.domain}`);
   const apps = await startProductAppsFront(arm.appsUrl, certificate);
   // Azure Repos lets in the factory's identity with an Entra ID token for Azure DevOps.
-  const git = await startGitHosting({ token: (presented) => audienceOf(presented) === azureDevOpsResource });
+  const git = await startGitHosting({
+    token: (presented) => tokenAudience(presented) === azureDevOpsResource,
+  });
   const repository = git.azureRepository('contoso', 'factory', 'products');
   const gitPort = await front(Number(new URL(git.origin).port));
   const busPort = await front(bus.port);

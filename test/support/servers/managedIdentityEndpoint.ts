@@ -78,3 +78,15 @@ export async function startManagedIdentityEndpoint(
       }),
   };
 }
+
+/** The audience (`aud` claim) of an Entra ID access token as the loopback endpoints issue them (unsigned JWTs). */
+export function tokenAudience(token: string): string | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      aud?: string;
+    };
+    return claims.aud;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { LocalProcessSandbox } from '../../../platform/sandbox/localProcessSandbox';
+import { tokenAudience } from './managedIdentityEndpoint';
 import { createSessionHandler } from '../../../platform/sandbox/sessionServer';
 import {
   sessionIdentifierPattern,
@@ -57,13 +58,8 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 }
 
 function audienceOf(req: IncomingMessage): string | undefined {
-  const match = /^Bearer ([^.]+)\.([^.]+)\.[^.]*$/.exec(req.headers.authorization ?? '');
-  if (!match) return undefined;
-  try {
-    return (JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8')) as { aud?: string }).aud;
-  } catch {
-    return undefined;
-  }
+  const match = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+  return match ? tokenAudience(match[1]) : undefined;
 }
 
 /**
