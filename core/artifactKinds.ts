@@ -48,9 +48,11 @@ const documentKinds = [
   // Development to Testing.
   'test-plan',
   'test-results',
+  'http-exchanges',
   'coverage',
   'load-test',
   'chaos-test',
+  'contract-conformance',
   'bug-report',
   'code-review',
   'quality-report',

@@ -1,6 +1,10 @@
 import type { AgentContext } from '../core/agent';
 import type { ChaosTestReport } from '../agents/development-to-testing/chaosEngineer';
 import type { CodeReview } from '../agents/development-to-testing/codeReviewer';
+import {
+  generatedRequestsPerService,
+  type ContractConformance,
+} from '../agents/development-to-testing/contractTester';
 import type { CoverageReport } from '../agents/development-to-testing/testCoverageValidator';
 import type { LoadTestReport } from '../agents/development-to-testing/loadTester';
 import { defaultExitCriteria } from '../agents/development-to-testing/qaEngineer';
@@ -14,10 +18,55 @@ async function all<T>(ctx: AgentContext, kind: ArtifactKind): Promise<T[]> {
   return out;
 }
 
+/** Findings listed per service before the rest are only counted (the full list is in the service's report). */
+const contractFindingsShown = 25;
+
+/**
+ * Every checked response (of the acceptance tests and the generated requests) conforms to the service's OpenAPI
+ * document; the value is how many responses were checked, at least the generated ones per service.
+ */
+function contractCriterion(reports: ContractConformance['services']): GateCriterion {
+  const findings = reports.flatMap((c) => [
+    ...(c.error ? [`${c.service}: the contract check did not complete: ${c.error}`] : []),
+    ...(c.generated.answered < generatedRequestsPerService
+      ? [
+          `${c.service}: ${c.generated.answered} of ${c.generated.sent} generated requests were answered (at least ${generatedRequestsPerService} must be)`,
+        ]
+      : []),
+    ...c.findings
+      .slice(0, contractFindingsShown)
+      .map(
+        (f) =>
+          `${c.service}: ${f.operation} ${f.request} answered ${f.status} (${f.source}; ${f.validator}): ${f.message}`,
+      ),
+    ...(c.findings.length > contractFindingsShown
+      ? [
+          `${c.service}: ${c.findings.length - contractFindingsShown} more in testing/contract/${c.service}.json`,
+        ]
+      : []),
+  ]);
+  if (reports.length === 0) findings.push('no contract check was run');
+  return {
+    name: 'contract: responses checked against the OpenAPI documents (ajv and @cfworker/json-schema)',
+    value: reports.reduce((sum, c) => sum + c.responses, 0),
+    threshold: generatedRequestsPerService * Math.max(reports.length, 1),
+    passed: findings.length === 0,
+    findings,
+  };
+}
+
 /** The testing gate: every criterion lists specific findings a developer can act on. */
 export const developmentToTestingGate: GateDefinition = {
   phase: 'development-to-testing',
-  reads: ['test-results', 'coverage', 'code-review', 'load-test', 'chaos-test', 'test-plan'],
+  reads: [
+    'test-results',
+    'coverage',
+    'code-review',
+    'load-test',
+    'chaos-test',
+    'contract-conformance',
+    'test-plan',
+  ],
   async evaluate(ctx) {
     const plan = ctx.inputs('test-plan').length
       ? await ctx.inputJson<{ exitCriteria?: typeof defaultExitCriteria }>('test-plan')
@@ -102,6 +151,9 @@ export const developmentToTestingGate: GateDefinition = {
     ]);
     if (chaos.length === 0) chaosFindings.push('no chaos test was run');
     criteria.push(noFindings('chaos: malformed requests and repository faults survived', chaosFindings));
+    criteria.push(
+      contractCriterion(await all<ContractConformance['services'][number]>(ctx, 'contract-conformance')),
+    );
     return criteria;
   },
 };

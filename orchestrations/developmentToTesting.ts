@@ -4,7 +4,7 @@ import { phaseOrchestrator } from './phaseScope';
 
 /**
  * Phase 3: QA Engineer, Test Generator, Test Automation Engineer, Test Coverage Validator; in parallel Load &
- * Performance and Resiliency & Chaos; Bug Investigator; Code Reviewer; then the gate. A failed gate sends the
+ * Performance, Resiliency & Chaos and API Contract Tester; Bug Investigator; Code Reviewer; then the gate. A failed gate sends the
  * bug reports back to Development.
  */
 export const developmentToTesting = phaseOrchestrator(function* (phase) {
@@ -12,7 +12,7 @@ export const developmentToTesting = phaseOrchestrator(function* (phase) {
   yield* phase.agent(agents.testGenerator);
   yield* phase.agent(agents.testAutomationEngineer);
   yield* phase.agent(agents.testCoverageValidator);
-  yield* phase.parallel([agents.loadTester, agents.chaosEngineer]);
+  yield* phase.parallel([agents.loadTester, agents.chaosEngineer, agents.contractTester]);
   yield* phase.agent(agents.bugInvestigator);
   yield* phase.agent(agents.codeReviewer);
   yield* phase.gate();

@@ -2,6 +2,7 @@ import type { AgentDefinition } from '../../core/agent';
 import { bugInvestigator } from './bugInvestigator';
 import { chaosEngineer } from './chaosEngineer';
 import { codeReviewer } from './codeReviewer';
+import { contractTester } from './contractTester';
 import { loadTester } from './loadTester';
 import { qaEngineer } from './qaEngineer';
 import { testAutomationEngineer } from './testAutomationEngineer';
@@ -12,6 +13,7 @@ export {
   bugInvestigator,
   chaosEngineer,
   codeReviewer,
+  contractTester,
   loadTester,
   qaEngineer,
   testAutomationEngineer,
@@ -30,6 +32,7 @@ export const developmentToTestingAgents = [
   testCoverageValidator,
   loadTester,
   chaosEngineer,
+  contractTester,
   bugInvestigator,
   codeReviewer,
 ] as Array<AgentDefinition<unknown>>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
+import { exchangeSchema } from '../../toolchain/testing/contract/exchange';
 import { runNodeTests } from '../../toolchain/testing/runTests';
 import { buildWithTestCases, describeDiagnostics, loadServices } from '../../toolchain/testing/services';
 
@@ -27,6 +28,8 @@ export const testResultsSchema = z.object({
       durationMs: z.number(),
       failures: z.array(caseSchema),
       cases: z.array(caseSchema),
+      /** What the services answered while the tests ran, kept apart for the API Contract Tester. */
+      exchanges: z.array(exchangeSchema),
     }),
   ),
 });
@@ -42,7 +45,7 @@ export const testAutomationEngineer: AgentDefinition<TestResults> = {
     'Compiles each service with its generated tests and executes them in the sandbox, reporting the real results.',
   uses: 'tools',
   reads: ['service-source', 'test-case'],
-  writes: ['test-results'],
+  writes: ['test-results', 'http-exchanges'],
   output: testResultsSchema,
   async blueprint(ctx) {
     const services: TestResults['services'] = [];
@@ -72,10 +75,11 @@ export const testAutomationEngineer: AgentDefinition<TestResults> = {
           durationMs: 0,
           failures: [failure],
           cases: [failure],
+          exchanges: [],
         });
         continue;
       }
-      const run = await runNodeTests(ctx.sandbox(), built.outDir);
+      const run = await runNodeTests(ctx.sandbox(), built.outDir, { recordExchanges: true });
       ctx.log(`${service.slug}: ${run.passed}/${run.tests} passed in ${run.durationMs} ms`);
       services.push({
         ...base,
@@ -87,16 +91,25 @@ export const testAutomationEngineer: AgentDefinition<TestResults> = {
         durationMs: run.durationMs,
         failures: run.cases.filter((c) => c.status === 'fail'),
         cases: run.cases,
+        exchanges: run.exchanges,
       });
     }
     return { services };
   },
   artifacts(output) {
-    return output.services.map((service) => ({
-      path: `testing/results/${service.service}.json`,
-      kind: 'test-results',
-      contentType: 'application/json',
-      content: JSON.stringify(service, null, 2) + '\n',
-    }));
+    return output.services.flatMap(({ exchanges, ...results }) => [
+      {
+        path: `testing/results/${results.service}.json`,
+        kind: 'test-results' as const,
+        contentType: 'application/json',
+        content: JSON.stringify(results, null, 2) + '\n',
+      },
+      {
+        path: `testing/exchanges/${results.service}.json`,
+        kind: 'http-exchanges' as const,
+        contentType: 'application/json',
+        content: JSON.stringify({ service: results.service, exchanges }) + '\n',
+      },
+    ]);
   },
 };

@@ -4,6 +4,8 @@ import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/lo
 import type { Sandbox, SandboxFile } from '../../core/ports/sandbox';
 import { listFiles } from '../backend/compileService';
 import { tsLiteral } from '../escaping/tsLiteral';
+import { parseExchanges, type Exchange } from './contract/exchange';
+import { exchangeRecorder } from './contract/exchangeRecorderSource';
 import { reporterSource, reportMarker } from './reporterSource';
 
 export interface TestCaseResult {
@@ -39,6 +41,8 @@ export interface TestRun {
   timedOut: boolean;
   /** The tail of stderr when the run did not produce results (a crash, a timeout). */
   errorOutput: string;
+  /** Every request the service answered during the tests, when they were recorded. */
+  exchanges: Exchange[];
 }
 
 export const sandboxLimits = { timeoutMs: 90_000, cpuSeconds: 60, maxOutputBytes: 4 * 1024 * 1024 };
@@ -71,7 +75,7 @@ function toSourcePath(file: string | null, workdirHint: RegExp): string | null {
 export async function runNodeTests(
   sandbox: Sandbox,
   outDir: string,
-  options: { coverage?: boolean } = {},
+  options: { coverage?: boolean; recordExchanges?: boolean } = {},
 ): Promise<TestRun> {
   const files = compiledFiles(outDir, { stripSourceMaps: options.coverage });
   const tests = files
@@ -84,11 +88,13 @@ export async function runNodeTests(
       ...files,
       { path: '.factory/reporter.js', content: reporterSource },
       { path: '.factory/entry.js', content: entry },
+      ...(options.recordExchanges ? [exchangeRecorder.file] : []),
     ],
     command: [
       process.execPath,
       ...nodeHeapLimitArgs(),
       ...(options.coverage ? ['--experimental-test-coverage'] : nodePermissionArgs()),
+      ...(options.recordExchanges ? exchangeRecorder.args : []),
       '--test-reporter=./.factory/reporter.js',
       '.factory/entry.js',
     ],
@@ -145,5 +151,6 @@ export async function runNodeTests(
     exitCode: result.exitCode,
     timedOut: result.timedOut,
     errorOutput: result.stderr.slice(-4000),
+    exchanges: options.recordExchanges ? parseExchanges(result.stdout) : [],
   };
 }

@@ -1,6 +1,7 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
 import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../core/agent';
 import { bugFeedback, type BugReport } from '../../../agents/development-to-testing/bugInvestigator';
+import type { ContractConformance } from '../../../agents/development-to-testing/contractTester';
 import { developmentToTestingAgents } from '../../../agents/development-to-testing';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
@@ -48,13 +49,13 @@ describe('Development to Testing', () => {
     });
   }, 300_000);
 
-  it('declares the seed order with load and chaos in parallel', () => {
+  it('declares the seed order with load, chaos and the contract check in parallel', () => {
     expect(phaseSteps(developmentToTesting, 'development-to-testing')).toEqual([
       'qaEngineer',
       'testGenerator',
       'testAutomationEngineer',
       'testCoverageValidator',
-      ['loadTester', 'chaosEngineer'],
+      ['loadTester', 'chaosEngineer', 'contractTester'],
       'bugInvestigator',
       'codeReviewer',
     ]);
@@ -121,6 +122,17 @@ describe('Development to Testing', () => {
     expect(await tested.text('quality-report')).toContain('"verdict": "pass"');
     const criteria = await gate(tested, tested.refs);
     expect(criteria.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('checks every response of the acceptance tests and of 200 generated requests against the OpenAPI', async () => {
+    const report = await tested.json<ContractConformance['services'][number]>('contract-conformance');
+    expect(report.findings).toEqual([]);
+    expect(report.error).toBeUndefined();
+    expect(report.generated.sent).toBeGreaterThanOrEqual(200);
+    expect(report.generated.answered).toBe(report.generated.sent);
+    expect(report.fromAcceptanceTests).toBeGreaterThan(100);
+    expect(report.responses).toBeGreaterThanOrEqual(report.generated.sent + 100);
+    expect(report.validators).toHaveLength(2);
   });
 
   it('closes the loop: a defect fails tests and the gate, the bug report names it, the rerun fixes it', async () => {
