@@ -84,9 +84,7 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
       documents: model.contexts.map((context) => ({
         context: context.name,
         path: openApiPath(context),
-        document: buildOpenApi(model, context, { version: '1.0.0' }) as z.infer<
-          typeof openApiDocumentSchema
-        >,
+        document: buildOpenApi(model, context, { version: '1.0.0' }) as z.infer<typeof openApiDocumentSchema>,
       })),
       adrs: apiDecisions(model, feedbackNotes(ctx.feedback, [])),
       feedbackAddressed,

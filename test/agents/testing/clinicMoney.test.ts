@@ -28,7 +28,9 @@ describe('two contexts with money as decimal strings', () => {
   it('documents and implements money as decimal strings', async () => {
     const billingDoc = run.all('openapi').find((r) => r.path.endsWith('api/billing.openapi.json'))!;
     const doc = JSON.parse((await run.store.get('test', 'run-1', billingDoc.path)).toString()) as {
-      components: { schemas: Record<string, { properties: Record<string, { type: string; pattern: string }> }> };
+      components: {
+        schemas: Record<string, { properties: Record<string, { type: string; pattern: string }> }>;
+      };
     };
     const amount = doc.components.schemas.Invoice.properties.amount;
     expect(amount.type).toBe('string');
