@@ -17,55 +17,81 @@ export const postDeploymentSchema = z.object({
 });
 export type PostDeploymentCheck = z.infer<typeof postDeploymentSchema>;
 
-/** Creates a resource through the deployed API and reads it back by id. */
-async function createAndRead(
+/** One HTTP exchange of an integration check, with a timeout; the body is parsed when it is JSON. */
+async function exchange(
+  method: string,
+  url: string,
+  body?: Record<string, unknown>,
+): Promise<{ status: number; json: { id?: unknown } }> {
+  const response = await fetch(url, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await response.text();
+  let json: { id?: unknown } = {};
+  try {
+    json = text ? (JSON.parse(text) as { id?: unknown }) : {};
+  } catch {
+    json = {};
+  }
+  return { status: response.status, json };
+}
+
+/**
+ * Creates a resource through the deployed API, reads it back by id, deletes it and checks it is gone: the live
+ * product keeps no record the factory made for checking. A record that could not be deleted is named in the
+ * error, so a person can remove it.
+ */
+async function createReadDelete(
   service: string,
   base: string,
   collectionPath: string,
   body: Record<string, unknown>,
-): Promise<CheckResult[]> {
+): Promise<CheckResult> {
   const started = Date.now();
-  const name = `POST ${collectionPath} then GET by id`;
+  const name = `POST ${collectionPath}, GET, DELETE and GET by id`;
+  const result = (status: number | undefined, error?: string): CheckResult => ({
+    service,
+    name,
+    url: `${base}${collectionPath}`,
+    status,
+    passed: error === undefined,
+    durationMs: Date.now() - started,
+    ...(error === undefined ? {} : { error }),
+  });
+  let id: string | undefined;
+  let failure: string | undefined;
+  let status: number | undefined;
   try {
-    const created = await fetch(`${base}${collectionPath}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
-    const json = (await created.json().catch(() => ({}))) as { id?: string };
-    if (created.status !== 201 || !json.id) {
-      return [
-        {
-          service,
-          name,
-          url: `${base}${collectionPath}`,
-          status: created.status,
-          passed: false,
-          durationMs: Date.now() - started,
-          error: `create answered ${created.status}${json.id ? '' : ' without an id'}`,
-        },
-      ];
-    }
-    const read = await httpCheck(
-      service,
-      name,
-      `${base}${collectionPath}/${encodeURIComponent(json.id)}`,
-      [200],
-      5000,
-    );
-    return [{ ...read, durationMs: Date.now() - started }];
+    const created = await exchange('POST', `${base}${collectionPath}`, body);
+    status = created.status;
+    if (created.status !== 201 || typeof created.json.id !== 'string')
+      return result(status, `create answered ${created.status}${created.json.id ? '' : ' without an id'}`);
+    id = created.json.id;
+    const item = `${base}${collectionPath}/${encodeURIComponent(id)}`;
+    const read = await exchange('GET', item);
+    status = read.status;
+    if (read.status !== 200) failure = `read by id answered ${read.status}`;
+    const deleted = await exchange('DELETE', item);
+    status = deleted.status;
+    if (deleted.status !== 204)
+      return result(
+        status,
+        [failure, `delete answered ${deleted.status}; record ${id} is left in the product`]
+          .filter(Boolean)
+          .join('; '),
+      );
+    id = undefined;
+    const gone = await exchange('GET', item);
+    status = gone.status;
+    if (gone.status !== 404)
+      failure = [failure, `read after delete answered ${gone.status}`].filter(Boolean).join('; ');
+    return result(status, failure);
   } catch (error) {
-    return [
-      {
-        service,
-        name,
-        url: `${base}${collectionPath}`,
-        passed: false,
-        durationMs: Date.now() - started,
-        error: (error as Error).message,
-      },
-    ];
+    const left = id === undefined ? '' : `; record ${id} may be left in the product`;
+    return result(status, `${(error as Error).message}${left}`);
   }
 }
 
@@ -74,7 +100,7 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
   role: 'QA Engineer',
   phase: 'deployment-to-production',
   purpose:
-    'Validates what serves after the deployment: health checks, smoke tests and create-then-read integration tests against the deployed URLs.',
+    'Validates what serves after the deployment: health checks, smoke tests and create-read-delete integration tests against the deployed URLs (leaving no data behind).',
   uses: 'tools',
   reads: ['deployment-report', 'deployment-plan', 'domain-model', 'openapi'],
   writes: ['health-check'],
@@ -110,7 +136,7 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     const integration: CheckResult[] = [];
     for (const s of live)
       for (const t of await integrationTargets(ctx, s.service))
-        integration.push(...(await createAndRead(s.service, s.url, t.collectionPath, t.body)));
+        integration.push(await createReadDelete(s.service, s.url, t.collectionPath, t.body));
     const servingVersion = current?.status === 'live' ? current.version : undefined;
     const all = [...health, ...smoke, ...integration];
     return {

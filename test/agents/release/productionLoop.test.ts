@@ -88,8 +88,19 @@ describe('Deployment to Production and Production to Optimization (tool library,
     expect(post.passed).toBe(true);
     expect(post.smoke.length).toBeGreaterThanOrEqual(3);
     expect(post.integration.map((c) => c.name)).toEqual(
-      expect.arrayContaining(['POST /v1/tools then GET by id']),
+      expect.arrayContaining(['POST /v1/tools, GET, DELETE and GET by id']),
     );
+    // The checks leave nothing behind: every list of the live product is empty.
+    const lists = post.smoke.filter((c) => c.url.includes('/v1/'));
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    for (const list of lists) {
+      const page = (await (await fetch(list.url)).json()) as { items: unknown[]; total: number };
+      expect({ url: list.url, total: page.total, items: page.items }).toEqual({
+        url: list.url,
+        total: 0,
+        items: [],
+      });
+    }
     const criteria = await evaluate(built.store, deploymentToProductionGate, first);
     expect(criteria.filter((c) => !c.passed)).toEqual([]);
   });
