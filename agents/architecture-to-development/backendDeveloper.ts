@@ -2,7 +2,6 @@ import { releaseVersion } from '../../core/version';
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { generateService } from '../../toolchain/backend/generateService';
-import { moneyFormatOf } from '../../toolchain/backend/model';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 const serviceSchema = z.object({
@@ -58,18 +57,9 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
   },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
-    const docs = new Map<string, unknown>();
-    for (const input of ctx.inputs('openapi')) {
-      const slug = /api\/([a-z0-9-]+)\.openapi\.json$/.exec(input.ref.path)?.[1];
-      if (slug) docs.set(slug, await input.json());
-    }
-    // The service follows its OpenAPI document where the document has a choice (money as number or string).
     const services = model.contexts.map((context) =>
       // The service's version is the release it ships in: each iteration's product is the next minor version.
-      generateService(model, context, {
-        money: moneyFormatOf(docs.get(context.slug), context),
-        version: releaseVersion(ctx.iteration),
-      }),
+      generateService(model, context, { version: releaseVersion(ctx.iteration) }),
     );
     // The blueprint regenerates every file from the model and its templates, so a defect found in a previous
     // attempt's files (a hand edit, a corrupted artifact) is replaced by the template's version. It cannot

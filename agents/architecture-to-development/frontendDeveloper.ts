@@ -34,7 +34,7 @@ export const frontendDeveloper: AgentDefinition<ClientAppOutput> = {
   writes: ['frontend-source'],
   output: clientAppOutputSchema,
   prompt: {
-    version: '1.0.0',
+    version: '1.1.0',
     system: [
       'You are the Frontend Developer of a software factory. Write a browser client in plain TypeScript and the DOM',
       '(no framework, no runtime dependencies) under web/: index.html (loads dist/main.js as an ES module, one',
@@ -47,6 +47,8 @@ export const frontendDeveloper: AgentDefinition<ClientAppOutput> = {
       'shown next to their inputs), a detail view with one button per command, disabled unless the status is in the',
       "command's allowedFrom, and delete. The code must type-check with tsc --noEmit under strict. When feedback",
       'names type errors or files, fix exactly those and say what you changed.',
+      'Money fields are decimal strings in the API (a string schema with a money pattern): read them from an <input',
+      'inputmode="decimal"> and send the value as a string normalised to two decimals ("19.9" -> "19.90"), show them as text.',
     ].join(' '),
     user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nUser stories:\n{{backlog}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { folder: "web", files: [{ path, content }], screens: [{ context, entity, list, create, detail, commands }], missing: [], feedbackAddressed: [{ feedback, action }] }.',
   },

@@ -14,7 +14,7 @@ export const mobileDeveloper: AgentDefinition<ClientAppOutput> = {
   writes: ['mobile-source'],
   output: clientAppOutputSchema,
   prompt: {
-    version: '1.0.0',
+    version: '1.1.0',
     system: [
       'You are the Mobile Developer of a software factory. Write an installable progressive web app under mobile/:',
       'manifest.webmanifest (name, short_name, start_url, display standalone, theme and background colours, icons),',
@@ -26,6 +26,8 @@ export const mobileDeveloper: AgentDefinition<ClientAppOutput> = {
       'lists with paging, create forms from <Entity>Create, detail views with one button per command, enabled only in',
       "the command's allowedFrom states. It must type-check under strict with lib DOM. When feedback names type errors",
       'or files, fix exactly those and say what you changed.',
+      'Money fields are decimal strings in the API (a string schema with a money pattern): read them from an <input',
+      'inputmode="decimal"> and send the value as a string normalised to two decimals ("19.9" -> "19.90"), show them as text.',
     ].join(' '),
     user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nUser stories:\n{{backlog}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { folder: "mobile", files: [{ path, content }], screens: [...], missing: [], feedbackAddressed: [{ feedback, action }] }.',
   },

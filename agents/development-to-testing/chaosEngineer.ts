@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { compileService } from '../../toolchain/backend/compileService';
 import { driverTargets, runChaos } from '../../toolchain/testing/drive';
-import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
+import { loadServices } from '../../toolchain/testing/services';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 export const chaosTestSchema = z.object({
@@ -54,7 +54,7 @@ export const chaosEngineer: AgentDefinition<ChaosTestReport> = {
       const { experiments, error } = await runChaos(
         ctx.sandbox(),
         outDir,
-        driverTargets(model, service.slug, await moneyFormatFor(ctx, model, service.slug)),
+        driverTargets(model, service.slug),
       );
       services.push({
         service: service.slug,

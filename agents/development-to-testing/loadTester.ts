@@ -3,7 +3,7 @@ import type { AgentDefinition } from '../../core/agent';
 import { defaultLoad, driverTargets, runLoad } from '../../toolchain/testing/drive';
 import { loadMeasurementSchema } from '../../toolchain/testing/loadMeasurement';
 import { compileService } from '../../toolchain/backend/compileService';
-import { loadServices, moneyFormatFor } from '../../toolchain/testing/services';
+import { loadServices } from '../../toolchain/testing/services';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import { defaultExitCriteria } from './qaEngineer';
 
@@ -49,11 +49,7 @@ export const loadTester: AgentDefinition<LoadTestReport> = {
         });
         continue;
       }
-      const { report, error } = await runLoad(
-        ctx.sandbox(),
-        outDir,
-        driverTargets(model, service.slug, await moneyFormatFor(ctx, model, service.slug)),
-      );
+      const { report, error } = await runLoad(ctx.sandbox(), outDir, driverTargets(model, service.slug));
       services.push({
         service: service.slug,
         profile: defaultLoad,

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { AgentDefinition, ArtifactFile } from '../../core/agent';
 import { adrFiles, adrSchema, feedbackNotes } from '../../toolchain/architecture/adr';
 import { apiDecisions } from '../blueprint/architecture/decisions';
-import { feedbackMentioning, jsonInput } from '../blueprint/architecture/inputs';
-import type { MoneyFormat } from '../../toolchain/architecture/model';
+import { jsonInput } from '../blueprint/architecture/inputs';
 import { buildOpenApi, openApiPath } from '../blueprint/architecture/openapi';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
+import { moneyPattern } from '../../toolchain/money';
 
 const openApiDocumentSchema = z.looseObject({
   openapi: z.literal('3.1.0'),
@@ -18,7 +18,6 @@ const openApiDocumentSchema = z.looseObject({
 });
 
 export const apiDesignSchema = z.object({
-  money: z.enum(['number', 'decimal-string']),
   documents: z
     .array(
       z.object({
@@ -34,13 +33,6 @@ export const apiDesignSchema = z.object({
 
 export type ApiDesign = z.infer<typeof apiDesignSchema>;
 
-/** Money as decimal strings when a reviewer asks for it (exact amounts in clients with binary floats). */
-function moneyFormat(feedback: string[]): MoneyFormat {
-  return feedbackMentioning(feedback, 'money', 'amount', 'price').some((f) => /decimal|string/i.test(f))
-    ? 'decimal-string'
-    : 'number';
-}
-
 export const apiDesigner: AgentDefinition<ApiDesign> = {
   name: 'apiDesigner',
   role: 'API Designer',
@@ -53,7 +45,7 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
   writes: ['openapi', 'adr'],
   output: apiDesignSchema,
   prompt: {
-    version: '1.0.0',
+    version: '1.1.0',
     system: [
       'You are the API Designer of a software factory. You turn a domain model into contract-first HTTP APIs: one',
       'OpenAPI 3.1.0 document per bounded context. Follow these conventions exactly, because services, clients and tests',
@@ -64,7 +56,9 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
       'and offset, delete returns 204; errors are application/problem+json (RFC 9457) {type, title, status, detail, errors[]}:',
       '400 invalid body or parameters, 404 unknown id, 409 command not allowed in the current state or unique conflict, 415',
       'non-JSON body. Schemas <Entity>, <Entity>Create (required attributes required), <Entity>Update (all optional),',
-      '<Entity>Page, Problem. Types: money -> number multipleOf 0.01 (or a decimal string when asked), date -> format date,',
+      '<Entity>Page, Problem. Types: money -> always a string (never a number) with pattern',
+      `${moneyPattern({})} (${moneyPattern({ minimum: 0 })} when its minimum is 0 or more) and a description stating`,
+      'the decimal-string format and any other minimum or maximum, date -> format date,',
       'datetime -> format date-time, email -> format email, enum -> enum, integer -> integer with minimum/maximum.',
       'Declare a bearer JWT security scheme. Record your decisions as MADR ADRs. Apply every review finding you are given.',
     ].join(' '),
@@ -75,31 +69,24 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
       'Review feedback to address (may be empty):',
       '{{feedback}}',
       '',
-      'Return JSON: { money, documents: [{ context, path: "api/<context-slug>.openapi.json", document }], adrs: [...],',
+      'Return JSON: { documents: [{ context, path: "api/<context-slug>.openapi.json", document }], adrs: [...],',
       'feedbackAddressed: [{ feedback, outcome }] }.',
     ].join('\n'),
   },
   async blueprint(ctx) {
     const model = await jsonInput(ctx, 'domain-model', domainModelSchema);
-    const money = moneyFormat(ctx.feedback);
     const feedbackAddressed = ctx.feedback.map((feedback) => ({
       feedback,
       outcome:
-        money === 'decimal-string' && moneyFormat([feedback]) === 'decimal-string'
-          ? 'Money is now a decimal string in every schema.'
-          : 'Recorded. The documents are regenerated from the current domain model; path, operation and error conventions are shared and unchanged.',
+        'Recorded. The documents are regenerated from the current domain model; path, operation and error conventions are shared and unchanged.',
     }));
-    const applied = feedbackAddressed.filter((f) => f.outcome.startsWith('Money')).map((f) => f.outcome);
     return {
-      money,
       documents: model.contexts.map((context) => ({
         context: context.name,
         path: openApiPath(context),
-        document: buildOpenApi(model, context, { money, version: '1.0.0' }) as z.infer<
-          typeof openApiDocumentSchema
-        >,
+        document: buildOpenApi(model, context, { version: '1.0.0' }) as z.infer<typeof openApiDocumentSchema>,
       })),
-      adrs: apiDecisions(model, money, feedbackNotes(ctx.feedback, applied)),
+      adrs: apiDecisions(model, feedbackNotes(ctx.feedback, [])),
       feedbackAddressed,
     };
   },

@@ -10,6 +10,7 @@ import {
 import { eventDecisions } from '../blueprint/architecture/decisions';
 import { feedbackMentioning, jsonInput } from '../blueprint/architecture/inputs';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
+import { moneyPattern } from '../../toolchain/money';
 
 const asyncApiDocumentSchema = z.looseObject({
   asyncapi: z.literal('3.0.0'),
@@ -48,14 +49,9 @@ const statePhrases = [
   'whole entity',
 ];
 
-/** The choices a reviewer can steer: event-carried state over thin events, decimal-string money. */
+/** The choice a reviewer can steer: event-carried state over thin events. */
 function eventOptions(feedback: string[]): EventOptions {
-  return {
-    payload: feedbackMentioning(feedback, ...statePhrases).length > 0 ? 'state' : 'thin',
-    money: feedbackMentioning(feedback, 'money', 'amount', 'price').some((f) => /decimal|string/i.test(f))
-      ? 'decimal-string'
-      : 'number',
-  };
+  return { payload: feedbackMentioning(feedback, ...statePhrases).length > 0 ? 'state' : 'thin' };
 }
 
 export const eventDrivenArchitect: AgentDefinition<EventDesign> = {
@@ -70,7 +66,7 @@ export const eventDrivenArchitect: AgentDefinition<EventDesign> = {
   writes: ['asyncapi', 'event-schema', 'adr'],
   output: eventDesignSchema,
   prompt: {
-    version: '1.0.0',
+    version: '1.1.0',
     system: [
       'You are the Event-Driven Architect of a software factory. From a domain model you design how bounded contexts',
       'integrate asynchronously on Azure Service Bus. Write one AsyncAPI 3.0.0 document: a server for the Service Bus',
@@ -80,6 +76,8 @@ export const eventDrivenArchitect: AgentDefinition<EventDesign> = {
       'For every domain event also write a standalone JSON Schema (draft 2020-12) of its CloudEvents 1.0 envelope',
       '(specversion, id, source, type <product>.<context>.<Event>, subject, time, datacontenttype, data) whose data object',
       'requires <entity>Id (uuid), types every payload attribute from the model and sets additionalProperties: false.',
+      'Money is always a string (never a number) with pattern',
+      `${moneyPattern({})} (${moneyPattern({ minimum: 0 })} when its minimum is 0 or more) and a description stating the format.`,
       'Record the decision as a MADR ADR. Apply every review finding you are given.',
     ].join(' '),
     user: [
@@ -96,18 +94,13 @@ export const eventDrivenArchitect: AgentDefinition<EventDesign> = {
   async blueprint(ctx) {
     const model = await jsonInput(ctx, 'domain-model', domainModelSchema);
     const options = eventOptions(ctx.feedback);
-    const feedbackAddressed = ctx.feedback.map((feedback) => {
-      const own = eventOptions([feedback]);
-      const outcomes = [
-        own.payload === 'state' ? 'Events now carry the full state of their entity.' : '',
-        own.money === 'decimal-string' ? 'Money in event data is now a decimal string.' : '',
-      ].filter(Boolean);
-      return {
-        feedback,
-        outcome:
-          outcomes.join(' ') || 'Recorded. The contracts are regenerated from the current domain model.',
-      };
-    });
+    const feedbackAddressed = ctx.feedback.map((feedback) => ({
+      feedback,
+      outcome:
+        eventOptions([feedback]).payload === 'state'
+          ? 'Events now carry the full state of their entity.'
+          : 'Recorded. The contracts are regenerated from the current domain model.',
+    }));
     const applied = feedbackAddressed.filter((f) => !f.outcome.startsWith('Recorded')).map((f) => f.outcome);
     return {
       payload: options.payload,

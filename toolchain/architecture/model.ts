@@ -1,11 +1,9 @@
 import type { Attribute, BoundedContext, DomainEvent, DomainModel, Entity } from '../schemas/domainModel';
 import { camel } from '../apiConventions';
+import { moneyDescription, moneyPattern } from '../money';
 
 /** A JSON Schema fragment; plain data so it serialises unchanged into OpenAPI, AsyncAPI and standalone schemas. */
 export type JsonSchema = { [key: string]: unknown };
-
-/** How money travels over the wire: a JSON number in cents precision, or a decimal string that never rounds. */
-export type MoneyFormat = 'number' | 'decimal-string';
 
 export interface EntityRef {
   context: BoundedContext;
@@ -49,7 +47,7 @@ export function pascal(text: string): string {
 }
 
 /** The JSON Schema of one attribute value, from its domain type. */
-export function attributeValueSchema(attribute: Attribute, money: MoneyFormat): JsonSchema {
+export function attributeValueSchema(attribute: Attribute): JsonSchema {
   const schema: JsonSchema = {};
   switch (attribute.type) {
     case 'string':
@@ -80,29 +78,21 @@ export function attributeValueSchema(attribute: Attribute, money: MoneyFormat): 
       if (attribute.maxLength !== undefined) schema.maxLength = attribute.maxLength;
       break;
     case 'money':
-      if (money === 'number') {
-        schema.type = 'number';
-        schema.multipleOf = 0.01;
-      } else {
-        // A decimal string keeps exact cents across languages whose JSON numbers are binary floats.
-        schema.type = 'string';
-        schema.pattern = '^-?[0-9]+(\\.[0-9]{1,2})?$';
-      }
+      // Bounds the pattern cannot carry are named in the description (see moneyDescription).
+      schema.type = 'string';
+      schema.pattern = moneyPattern(attribute);
       break;
     case 'enum':
       schema.type = 'string';
       schema.enum = [...(attribute.enumValues ?? [])];
       break;
   }
-  if (
-    attribute.type === 'integer' ||
-    attribute.type === 'number' ||
-    (attribute.type === 'money' && money === 'number')
-  ) {
+  if (attribute.type === 'integer' || attribute.type === 'number') {
     if (attribute.minimum !== undefined) schema.minimum = attribute.minimum;
     if (attribute.maximum !== undefined) schema.maximum = attribute.maximum;
   }
-  if (attribute.description) schema.description = attribute.description;
+  if (attribute.type === 'money') schema.description = moneyDescription(attribute, attribute.description);
+  else if (attribute.description) schema.description = attribute.description;
   return schema;
 }
 
@@ -122,7 +112,7 @@ const uuid = (description: string): JsonSchema => ({ type: 'string', format: 'uu
  * Every field of an entity, in a stable order: id, the attributes, foreign keys of `belongsTo` relations that
  * are not already attributes, status when the entity has a lifecycle, then the timestamps.
  */
-export function entityFields(entity: Entity, money: MoneyFormat): Field[] {
+export function entityFields(entity: Entity): Field[] {
   const fields: Field[] = [
     {
       name: 'id',
@@ -135,7 +125,7 @@ export function entityFields(entity: Entity, money: MoneyFormat): Field[] {
     entity.relations.filter((r) => r.kind === 'belongsTo').map((r) => [r.via, r.target]),
   );
   for (const attribute of entity.attributes) {
-    const schema = attributeValueSchema(attribute, money);
+    const schema = attributeValueSchema(attribute);
     const target = foreignKeys.get(attribute.name);
     if (target && schema.type === 'string' && schema.format === undefined) schema.format = 'uuid';
     fields.push({ name: attribute.name, schema, required: attribute.required, readOnly: false });

@@ -1,6 +1,6 @@
 import type { BoundedContext, DomainModel } from '../schemas/domainModel';
 import { markdownText } from '../escaping/markdownText';
-import { serviceModel, type MoneyFormat, type ServiceModel } from './model';
+import { serviceModel, type ServiceModel } from './model';
 import { applicationSource, dtoSource, portsSource, useCasesSource } from './templates/application';
 import { httpSource, mainSource, routesSource, serverSource } from './templates/api';
 import { errorsSource, entitySource, rulesSource } from './templates/domain';
@@ -90,9 +90,9 @@ function projectFiles(model: ServiceModel, version: string): GeneratedFile[] {
 export function generateService(
   model: DomainModel,
   context: BoundedContext,
-  options: { money?: MoneyFormat; version?: string } = {},
+  options: { version?: string } = {},
 ): GeneratedService {
-  const service = serviceModel(context, model.product.slug, options.money);
+  const service = serviceModel(context, model.product.slug);
   const files: GeneratedFile[] = [
     ...projectFiles(service, options.version ?? '1.0.0'),
     { path: 'src/domain/errors.ts', content: errorsSource },

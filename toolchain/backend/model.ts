@@ -17,8 +17,6 @@ import { tsLiteral } from '../escaping/tsLiteral';
 export interface ServiceAttribute extends Attribute {
   /** The attribute holds the id of another aggregate (a belongsTo key). */
   uuid: boolean;
-  /** A money attribute carried as a decimal string, as the OpenAPI document declares. */
-  decimal: boolean;
 }
 
 export interface ServiceCommand {
@@ -54,21 +52,13 @@ export interface ServiceModel {
   operations: Operation[];
 }
 
-/** How the OpenAPI document carries money: JSON numbers (multipleOf 0.01) or decimal strings. */
-export type MoneyFormat = 'number' | 'decimal-string';
-
-export function serviceModel(
-  context: BoundedContext,
-  productSlug: string,
-  money: MoneyFormat = 'number',
-): ServiceModel {
+export function serviceModel(context: BoundedContext, productSlug: string): ServiceModel {
   const entities = context.entities.map((entity): ServiceEntity => {
     const attributes: ServiceAttribute[] = entity.attributes.map((attribute) => ({
       ...attribute,
       uuid: entity.relations.some(
         (relation) => relation.kind === 'belongsTo' && relation.via === attribute.name,
       ),
-      decimal: attribute.type === 'money' && money === 'decimal-string',
     }));
     // A belongsTo key the model did not list as an attribute still has to be stored and validated.
     for (const relation of entity.relations) {
@@ -79,7 +69,6 @@ export function serviceModel(
           required: true,
           description: `Id of the ${relation.target}`,
           uuid: true,
-          decimal: false,
         });
       }
     }
@@ -116,8 +105,6 @@ export function serviceModel(
 /** The TypeScript type of an attribute's value. */
 export function tsType(attribute: ServiceAttribute): string {
   switch (attribute.type) {
-    case 'money':
-      return attribute.decimal ? 'string' : 'number';
     case 'integer':
     case 'number':
       return 'number';
@@ -126,22 +113,7 @@ export function tsType(attribute: ServiceAttribute): string {
     case 'enum':
       return (attribute.enumValues ?? []).map((value) => tsLiteral(value)).join(' | ') || 'string';
     default:
+      // Money is a decimal string too, so no amount passes through a binary float.
       return 'string';
   }
-}
-
-/**
- * The money format an OpenAPI document uses: decimal strings when a money attribute's schema is a string with a
- * pattern, JSON numbers otherwise (the API Designer's default).
- */
-export function moneyFormatOf(doc: unknown, context: BoundedContext): MoneyFormat {
-  const schemas = ((
-    doc as { components?: { schemas?: Record<string, { properties?: Record<string, { type?: unknown }> }> } }
-  )?.components?.schemas ?? {}) as Record<string, { properties?: Record<string, { type?: unknown }> }>;
-  for (const entity of context.entities) {
-    for (const attribute of entity.attributes.filter((a) => a.type === 'money')) {
-      if (schemas[entity.name]?.properties?.[attribute.name]?.type === 'string') return 'decimal-string';
-    }
-  }
-  return 'number';
 }

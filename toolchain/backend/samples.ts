@@ -13,10 +13,8 @@ export function validValue(attribute: ServiceAttribute, variant = 1): unknown {
       return Math.min(high, Math.max(Math.ceil(low), 1) + variant - 1);
     case 'number':
       return Math.min(high, low + 2.5 * variant);
-    case 'money': {
-      const amount = Math.min(high, low + 19.99 * variant);
-      return attribute.decimal ? amount.toFixed(2) : Math.round(amount * 100) / 100;
-    }
+    case 'money':
+      return Math.min(high, low + 19.99 * variant).toFixed(2);
     case 'boolean':
       return variant % 2 === 1;
     case 'date':
@@ -65,13 +63,9 @@ export function invalidSamples(attribute: ServiceAttribute): InvalidSample[] {
       add('7', 'a string');
       break;
     case 'money':
-      if (attribute.decimal) {
-        add('1.234', 'more than two decimals');
-        add(7, 'a number');
-      } else {
-        add(1.234, 'more than two decimals');
-        add('7', 'a string');
-      }
+      add('1.234', 'more than two decimals');
+      add('12345678901.00', 'more than ten integer digits');
+      add(7, 'a number');
       break;
     case 'boolean':
       add('yes', 'not a boolean');
@@ -95,7 +89,7 @@ export function invalidSamples(attribute: ServiceAttribute): InvalidSample[] {
       if (attribute.maxLength) add('x'.repeat(attribute.maxLength + 1), 'longer than maxLength');
   }
   const numeric = ['integer', 'number', 'money'].includes(attribute.type);
-  const asValue = (n: number) => (attribute.decimal ? n.toFixed(2) : n);
+  const asValue = (n: number) => (attribute.type === 'money' ? n.toFixed(2) : n);
   if (attribute.minimum !== undefined && numeric) add(asValue(attribute.minimum - 1), 'below minimum');
   if (attribute.maximum !== undefined && numeric) add(asValue(attribute.maximum + 1), 'above maximum');
   return samples;

@@ -1,21 +1,17 @@
 import type { Sandbox } from '../../core/ports/sandbox';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
 import type { DomainModel } from '../schemas/domainModel';
-import { serviceModel, type MoneyFormat } from '../backend/model';
+import { serviceModel } from '../backend/model';
 import { validBody } from '../backend/samples';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';
 import type { LoadMeasurement } from './loadMeasurement';
 import { reportMarker } from './reporterSource';
 import { compiledFiles } from './runTests';
 
-export function driverTargets(
-  model: DomainModel,
-  slug: string,
-  money: MoneyFormat = 'number',
-): DriverTarget[] {
+export function driverTargets(model: DomainModel, slug: string): DriverTarget[] {
   const context = model.contexts.find((c) => c.slug === slug);
   if (!context) return [];
-  return serviceModel(context, model.product.slug, money).entities.map((entity) => ({
+  return serviceModel(context, model.product.slug).entities.map((entity) => ({
     collectionPath: entity.collectionPath,
     body: validBody(entity, 1),
     uniqueFields: entity.attributes.filter((a) => a.unique).map((a) => a.name),

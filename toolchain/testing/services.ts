@@ -1,7 +1,5 @@
 import type { AgentContext, FolderIndex } from '../../core/agent';
 import { compileService, type Diagnostic } from '../backend/compileService';
-import { moneyFormatOf, type MoneyFormat } from '../backend/model';
-import type { DomainModel } from '../schemas/domainModel';
 
 export interface ServiceSources {
   slug: string;
@@ -67,15 +65,4 @@ export function describeDiagnostics(diagnostics: Diagnostic[]): string[] {
   return diagnostics.map(
     (d) => `${d.file ?? '(project)'}${d.line ? `:${d.line}` : ''} TS${d.code}: ${d.message}`,
   );
-}
-
-/** The money format of a service's OpenAPI document (numbers unless the document says decimal strings). */
-export async function moneyFormatFor(
-  ctx: AgentContext,
-  model: DomainModel,
-  slug: string,
-): Promise<MoneyFormat> {
-  const context = model.contexts.find((c) => c.slug === slug);
-  const doc = ctx.inputs('openapi').find((input) => input.ref.path.endsWith(`api/${slug}.openapi.json`));
-  return context && doc ? moneyFormatOf(await doc.json(), context) : 'number';
 }

@@ -9,12 +9,10 @@ import {
   entityFields,
   eventSubjectField,
   type JsonSchema,
-  type MoneyFormat,
   words,
 } from '../../../toolchain/architecture/model';
 
 export interface EventOptions {
-  money: MoneyFormat;
   /**
    * `thin`: events carry the fields the domain model names; `state`: event-carried state transfer, every field
    * of the entity, so consumers can keep a local copy without calling back.
@@ -22,7 +20,7 @@ export interface EventOptions {
   payload: 'thin' | 'state';
 }
 
-export const defaultEventOptions: EventOptions = { money: 'number', payload: 'thin' };
+export const defaultEventOptions: EventOptions = { payload: 'thin' };
 
 /** The Service Bus topic of a context's events. */
 export function topicName(model: DomainModel, context: BoundedContext): string {
@@ -54,7 +52,7 @@ export function eventDataSchema(
   options: EventOptions,
 ): JsonSchema {
   const entity = eventEntity(context, event);
-  const fields = entityFields(entity, options.money).filter((f) => f.name !== 'id');
+  const fields = entityFields(entity).filter((f) => f.name !== 'id');
   const subject = eventSubjectField(entity);
   const chosen =
     options.payload === 'state'

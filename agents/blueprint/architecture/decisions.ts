@@ -3,6 +3,7 @@ import { apiVersion, collectionPath } from '../../../toolchain/apiConventions';
 import { adrNumbers, type Adr, type AdrKey } from '../../../toolchain/architecture/adr';
 import { topicName } from './asyncapi';
 import { allEntities } from '../../../toolchain/architecture/model';
+import { moneyDecimals, moneyIntegerDigits } from '../../../toolchain/money';
 import { type SolutionArchitecture } from './solution';
 
 const list = (items: string[]) => (items.length ? items.join(', ') : 'none');
@@ -279,11 +280,7 @@ export function eventDecisions(model: DomainModel, payload: 'thin' | 'state', no
 }
 
 /** The API Designer's decisions: versioning and error format. */
-export function apiDecisions(
-  model: DomainModel,
-  money: 'number' | 'decimal-string',
-  notes: string[] = [],
-): Adr[] {
+export function apiDecisions(model: DomainModel, notes: string[] = []): Adr[] {
   const examples = allEntities(model)
     .slice(0, 3)
     .map((r) => `\`${collectionPath(r.entity)}\``);
@@ -341,7 +338,7 @@ export function apiDecisions(
         },
       ],
       chosen: 'OpenAPI 3.1 document per context, errors as application/problem+json',
-      because: `it lets services, clients and tests be built in parallel from the same schemas; money is sent as ${money === 'number' ? 'a JSON number with multipleOf 0.01' : 'a decimal string'}.`,
+      because: `it lets services, clients and tests be built in parallel from the same schemas; money is sent as a decimal string such as "19.99" (at most ${moneyIntegerDigits} integer digits and ${moneyDecimals} decimals, what a numeric(12,2) column stores), never a JSON number, because a binary float cannot hold most cent amounts and validators would refuse them against multipleOf 0.01.`,
       consequences: {
         good: ['400, 404, 409 and 415 look the same in every service'],
         bad: ['every service must produce problem+json for framework errors too'],

@@ -7,20 +7,14 @@ import {
   itemPath,
   type Operation,
 } from '../../../toolchain/apiConventions';
-import {
-  entityFields,
-  type JsonSchema,
-  type MoneyFormat,
-  words,
-} from '../../../toolchain/architecture/model';
+import { entityFields, type JsonSchema, words } from '../../../toolchain/architecture/model';
 
 export interface OpenApiOptions {
-  money: MoneyFormat;
   /** The document version (`info.version`); bumps with breaking and additive changes of the contract. */
   version: string;
 }
 
-export const defaultOpenApiOptions: OpenApiOptions = { money: 'number', version: '1.0.0' };
+export const defaultOpenApiOptions: OpenApiOptions = { version: '1.0.0' };
 
 const problemJson = 'application/problem+json';
 const json = 'application/json';
@@ -42,8 +36,8 @@ const problemResponses: Record<string, { status: number; description: string }> 
   UnsupportedMediaType: { status: 415, description: 'The request body is not `application/json`.' },
 };
 
-function entitySchemas(entity: Entity, money: MoneyFormat): Record<string, JsonSchema> {
-  const fields = entityFields(entity, money);
+function entitySchemas(entity: Entity): Record<string, JsonSchema> {
+  const fields = entityFields(entity);
   const writable = fields.filter((f) => !f.readOnly);
   const label = words(entity.name).toLowerCase();
   const properties = (list: typeof fields, markReadOnly: boolean) =>
@@ -225,7 +219,7 @@ export function buildOpenApi(
   };
   const schemas: Record<string, JsonSchema> = {};
   for (const entity of context.entities) {
-    Object.assign(schemas, entitySchemas(entity, options.money));
+    Object.assign(schemas, entitySchemas(entity));
     const idParameter = [{ $ref: '#/components/parameters/Id' }];
     paths[collectionPath(entity)] = {};
     paths[itemPath(entity)] = { parameters: idParameter };

@@ -1,6 +1,7 @@
 import { contextOperations, type Operation } from '../../../toolchain/apiConventions';
 import type { BoundedContext, Command, Entity } from '../../../toolchain/schemas/domainModel';
 import { tsLiteral } from '../../../toolchain/escaping/tsLiteral';
+import { isMoneyPattern, moneyInputPattern } from '../../../toolchain/money';
 import { type ClientModel, type ClientOperation, type JsonSchema, refName, typeName } from './openapiModel';
 import { schemaType, type GeneratedClient } from './typescriptClient';
 
@@ -70,6 +71,11 @@ function field(
     };
   }
   const type = baseType(schema);
+  if (type === 'string' && schema.pattern && isMoneyPattern(schema.pattern))
+    return {
+      spec: spec('money', { pattern: moneyInputPattern(schema.pattern) }),
+      read: `read${opt}Money(form, ${q})`,
+    };
   if (type === 'string') {
     if (schema.format === 'date-time')
       return { spec: spec('datetime-local'), read: `read${opt}DateTime(form, ${q})` };
@@ -350,9 +356,11 @@ export function viewModule(
     'readChoice',
     'readDateTime',
     'readJson',
+    'readMoney',
     'readNumber',
     'readOptionalChoice',
     'readOptionalDateTime',
+    'readOptionalMoney',
     'readOptionalNumber',
     'readOptionalText',
     'readText',

@@ -22,6 +22,7 @@ export type JsonSchema = {
   minimum?: number;
   maximum?: number;
   maxLength?: number;
+  pattern?: string;
   default?: unknown;
 };
 

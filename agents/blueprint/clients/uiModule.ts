@@ -32,8 +32,10 @@ export function label(name: string): string {
 export interface FieldSpec {
   name: string;
   required: boolean;
-  input: 'text' | 'textarea' | 'number' | 'checkbox' | 'date' | 'datetime-local' | 'email' | 'select' | 'json';
+  input: 'text' | 'textarea' | 'number' | 'money' | 'checkbox' | 'date' | 'datetime-local' | 'email' | 'select' | 'json';
   options?: readonly string[];
+  /** An HTML pattern the value must match (money amounts). */
+  pattern?: string;
   min?: number;
   max?: number;
   step?: string;
@@ -48,6 +50,10 @@ export function renderFields(fields: readonly FieldSpec[]): HTMLElement[] {
       control = el('textarea', { id, name: field.name, rows: '3' });
     } else if (field.input === 'select') {
       control = el('select', { id, name: field.name }, field.required ? null : el('option', { value: '' }, '—'), ...(field.options ?? []).map((option) => el('option', { value: option }, label(option))));
+    } else if (field.input === 'money') {
+      // A decimal string in the API: a text input keeps the typed digits exactly, the keyboard is numeric.
+      control = el('input', { id, name: field.name, type: 'text', inputmode: 'decimal', placeholder: '19.99' });
+      if (field.pattern) control.setAttribute('pattern', field.pattern);
     } else {
       control = el('input', { id, name: field.name, type: field.input });
       if (field.min !== undefined) control.setAttribute('min', String(field.min));
@@ -80,6 +86,17 @@ export function readNumber(form: HTMLFormElement, name: string): number {
 export function readOptionalNumber(form: HTMLFormElement, name: string): number | undefined {
   const value = raw(form, name);
   return value === '' ? undefined : Number(value);
+}
+
+/** An amount as the API wants it: the typed decimal with exactly two decimals ("19.9" -> "19.90"), never a float. */
+export function readMoney(form: HTMLFormElement, name: string): string {
+  const value = raw(form, name).replace(',', '.');
+  const match = /^(-?\\d+)(?:\\.(\\d{0,2}))?$/.exec(value);
+  return match ? match[1] + '.' + (match[2] ?? '').padEnd(2, '0') : value;
+}
+
+export function readOptionalMoney(form: HTMLFormElement, name: string): string | undefined {
+  return raw(form, name) === '' ? undefined : readMoney(form, name);
 }
 
 export function readBoolean(form: HTMLFormElement, name: string): boolean {

@@ -2,7 +2,6 @@ import type { AgentContext } from '../../../core/agent';
 import type { SmokeCheck } from '../../../platform/deployment';
 import { domainModelSchema } from '../../../toolchain/schemas/domainModel';
 import { driverTargets } from '../../../toolchain/testing/drive';
-import { moneyFormatFor } from '../../../toolchain/testing/services';
 import type { DriverTarget } from '../../../toolchain/testing/drivers';
 
 /**
@@ -29,5 +28,5 @@ export async function smokeChecks(ctx: AgentContext, services: string[]): Promis
 export async function integrationTargets(ctx: AgentContext, service: string): Promise<DriverTarget[]> {
   if (!ctx.inputs('domain-model').length) return [];
   const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
-  return driverTargets(model, service, await moneyFormatFor(ctx, model, service));
+  return driverTargets(model, service);
 }

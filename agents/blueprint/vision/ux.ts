@@ -3,6 +3,7 @@ import type { Backlog } from '../../../toolchain/schemas/backlog';
 import type { Vision, VisionAttribute, VisionEntity } from '../../../toolchain/schemas/vision';
 import { kebabCase, labelOf, plural } from '../../../toolchain/vision/language';
 import { html } from '../../../toolchain/escaping/html';
+import { moneyInputPattern, moneyPattern } from '../../../toolchain/money';
 
 /** User journeys per persona and one static HTML mockup per main screen. */
 export const uxJourneysSchema = z.object({
@@ -111,6 +112,9 @@ function input(a: VisionAttribute): string {
       return `${label}\n        <textarea id="${id}" name="${a.name}" rows="3"${req}></textarea>`;
     case 'boolean':
       return `<label for="${id}"><input type="checkbox" id="${id}" name="${a.name}"> ${html(title(labelOf(a.name)))}</label>`;
+    case 'money':
+      // Amounts are decimal strings in the API; a text input keeps what was typed exactly.
+      return `${label}\n        <input type="text" inputmode="decimal" id="${id}" name="${a.name}" pattern="${html(moneyInputPattern(moneyPattern(a)))}" placeholder="19.99"${req}>`;
     default: {
       const type =
         {
@@ -119,9 +123,8 @@ function input(a: VisionAttribute): string {
           email: 'email',
           integer: 'number',
           number: 'number',
-          money: 'number',
         }[a.type as string] ?? 'text';
-      const step = a.type === 'money' ? ' step="0.01" min="0"' : a.type === 'integer' ? ' step="1"' : '';
+      const step = a.type === 'integer' ? ' step="1"' : '';
       return `${label}\n        <input type="${type}" id="${id}" name="${a.name}"${step}${req}>`;
     }
   }

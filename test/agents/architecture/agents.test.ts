@@ -32,7 +32,7 @@ describe('solution, event-driven and API design agents', () => {
     expect(second).toEqual(first);
   });
 
-  it('applies review feedback: decimal money, event-carried state, hosting per context, each recorded', async () => {
+  it('applies review feedback: event-carried state, hosting per context, each recorded; money stays a decimal string', async () => {
     const feedback = [
       'Send money amounts as decimal strings, clients lose cents with floats.',
       'Use event-carried state: events should include all attributes of the entity.',

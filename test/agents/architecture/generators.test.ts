@@ -18,6 +18,7 @@ import {
   renderContextMap,
 } from '../../../agents/blueprint/architecture/landscape';
 import { buildOpenApi } from '../../../agents/blueprint/architecture/openapi';
+import { moneyPattern } from '../../../toolchain/money';
 import {
   buildSolutionArchitecture,
   renderSolutionArchitecture,
@@ -106,7 +107,7 @@ describe.each(models)('architecture generators on the %s domain', (_name, model)
         for (const attribute of entity.attributes) {
           const property = schemas[`${entity.name}Create`].properties[attribute.name];
           const typeChecks: Record<string, Doc> = {
-            money: { type: 'number', multipleOf: 0.01 },
+            money: { type: 'string', pattern: moneyPattern(attribute) },
             date: { type: 'string', format: 'date' },
             datetime: { type: 'string', format: 'date-time' },
             email: { type: 'string', format: 'email' },
@@ -192,7 +193,7 @@ describe.each(models)('architecture generators on the %s domain', (_name, model)
       ...enterpriseDecisions(model),
       ...solutionDecisions(model, solution),
       ...eventDecisions(model, 'thin'),
-      ...apiDecisions(model, 'number'),
+      ...apiDecisions(model),
     ];
     const files = adrFiles(adrs);
     expect(new Set(files.map((f) => f.path)).size).toBe(files.length);
@@ -248,21 +249,25 @@ describe('generators across domains', () => {
     );
   });
 
-  it('can send money as decimal strings and events as full state when asked', () => {
+  it('sends money as a decimal string in APIs and events, and events as full state when asked', () => {
     const { clinic } = fixtures;
     const scheduling = clinic.contexts[1];
-    const doc = buildOpenApi(clinic, scheduling, { money: 'decimal-string', version: '1.0.0' }) as Doc;
-    expect(doc.components.schemas.AppointmentCreate.properties.fee).toMatchObject({
+    const doc = buildOpenApi(clinic, scheduling) as Doc;
+    const fee = {
       type: 'string',
-      pattern: expect.any(String),
-    });
+      pattern: '^[0-9]{1,10}(\\.[0-9]{1,2})?$',
+      description: expect.stringContaining('decimal string'),
+    };
+    expect(doc.components.schemas.AppointmentCreate.properties.fee).toMatchObject(fee);
+    expect(doc.components.schemas.AppointmentCreate.properties.fee.multipleOf).toBeUndefined();
     const event = scheduling.events[1];
     const thin = buildEventSchema(clinic, scheduling, event) as Doc;
-    const state = buildEventSchema(clinic, scheduling, event, { money: 'number', payload: 'state' }) as Doc;
+    const state = buildEventSchema(clinic, scheduling, event, { payload: 'state' }) as Doc;
     expect(Object.keys(thin.properties.data.properties)).toEqual(['appointmentId', 'status']);
     expect(Object.keys(state.properties.data.properties)).toEqual(
       expect.arrayContaining(['startsAt', 'fee', 'patientId', 'status', 'updatedAt']),
     );
+    expect(state.properties.data.properties.fee).toMatchObject(fee);
     expect(jsonSchemaProblems(state)).toEqual([]);
   });
 });

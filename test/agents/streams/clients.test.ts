@@ -134,3 +134,52 @@ describe('typed client module', () => {
     expect(error).toMatchObject({ name: 'ApiError', status: 409, problem: { detail: 'loan is returned' } });
   });
 });
+
+describe('money in the generated apps', () => {
+  const docs = openApiDocuments(plantNurseryModel);
+  const app = generateApp(plantNurseryModel, docs, 'web');
+  const file = (path: string) => app.files.find((f) => f.path === path)!.content;
+
+  it('types amounts as strings and reads them from a decimal text input with the API pattern', () => {
+    const catalogue = plantNurseryModel.contexts.find((c) =>
+      c.entities.some((e) => e.attributes.some((a) => a.name === 'unitPrice')),
+    )!;
+    expect(file(`src/api/${catalogue.slug}.ts`)).toMatch(/unitPrice: string;/);
+    const views = file(`src/views/${catalogue.slug}.ts`);
+    expect(views).toContain(
+      `{"name":"unitPrice","required":true,"input":"money","pattern":"[0-9]{1,10}(\\\\.[0-9]{1,2})?"}`,
+    );
+    expect(views).toContain('unitPrice: readMoney(form, "unitPrice")');
+    expect(file('src/ui.ts')).toContain("inputmode: 'decimal'");
+  });
+
+  it('sends what was typed as a string with exactly two decimals', () => {
+    const js = ts.transpileModule(file('src/ui.ts'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const exports: Record<string, (form: unknown, name: string) => unknown> = {};
+    let typed = '';
+    runInNewContext(js, {
+      exports,
+      require: () => ({ ApiError: class {} }),
+      FormData: class {
+        get() {
+          return typed;
+        }
+      },
+    });
+    const read = (value: string) => ((typed = value), exports.readMoney({}, 'unitPrice'));
+    expect(['19.9', '19', '19.99', ' 0.5 ', '19,5', '-3.5'].map(read)).toEqual([
+      '19.90',
+      '19.00',
+      '19.99',
+      '0.50',
+      '19.50',
+      '-3.50',
+    ]);
+    // Not an amount: sent as typed, so the service names the field in its 400 answer.
+    expect(read('1.234')).toBe('1.234');
+    typed = '';
+    expect(exports.readOptionalMoney({}, 'unitPrice')).toBeUndefined();
+  });
+});

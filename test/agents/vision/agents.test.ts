@@ -146,3 +146,25 @@ describe('vision-to-architecture product agents', () => {
     expect(markdown).toContain('Please clarify who can suspend members');
   });
 });
+
+describe('mockups of a vision with money', () => {
+  it('ask for amounts in a decimal text input with the API pattern, never a float number input', async () => {
+    const garden = await runAgents(agents, {
+      visionText: readFileSync(
+        join(__dirname, '../../../examples/visions/community-garden-plots.md'),
+        'utf8',
+      ),
+    });
+    const pages = await Promise.all(
+      garden
+        .all('ux-mockup')
+        .map(async (ref) => (await garden.store.get(garden.tenantId, garden.runId, ref.path)).toString()),
+    );
+    const moneyInputs = pages.flatMap((page) => page.match(/<input[^>]*name="annualFee"[^>]*>/g) ?? []);
+    expect(moneyInputs.length).toBeGreaterThan(0);
+    for (const input of moneyInputs)
+      expect(input).toMatch(
+        /^<input type="text" inputmode="decimal" id="f-annual-fee" name="annualFee" pattern="-\?\[0-9\]\{1,10\}\(\\\.\[0-9\]\{1,2\}\)\?" placeholder="19.99"( required)?>$/,
+      );
+  });
+});

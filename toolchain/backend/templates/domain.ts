@@ -2,6 +2,7 @@ import type { ServiceEntity } from '../model';
 import { tsType } from '../model';
 import { commentText } from '../../escaping/commentText';
 import { tsLiteral } from '../../escaping/tsLiteral';
+import { moneyPattern } from '../../money';
 
 const q = tsLiteral;
 
@@ -53,8 +54,8 @@ export interface AttributeRule {
   maximum?: number;
   maxLength?: number;
   uuid?: boolean;
-  /** Money travels as a decimal string ("12.50") instead of a JSON number. */
-  decimal?: boolean;
+  /** Money: the decimal-string pattern of the OpenAPI schema, the same string. */
+  pattern?: RegExp;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -93,26 +94,35 @@ function checkText(rule: AttributeRule, value: string): string | undefined {
 function checkNumber(rule: AttributeRule, value: number): string | undefined {
   if (!Number.isFinite(value)) return 'must be a finite number';
   if (rule.type === 'integer' && !Number.isInteger(value)) return 'must be an integer';
-  if (rule.type === 'money' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return 'must have at most two decimals';
   if (rule.minimum !== undefined && value < rule.minimum) return 'must be at least ' + rule.minimum;
   if (rule.maximum !== undefined && value > rule.maximum) return 'must be at most ' + rule.maximum;
   return undefined;
 }
 
-const decimalPattern = /^-?\\d+(\\.\\d{1,2})?$/;
+/** Whole cents of a string that matched the money pattern; at most 12 digits, so exact in a double. */
+function cents(value: string): number {
+  const [whole, fraction = ''] = value.replace('-', '').split('.');
+  const magnitude = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  return value.startsWith('-') ? -magnitude : magnitude;
+}
 
-function checkDecimal(rule: AttributeRule, value: unknown): string | undefined {
-  if (typeof value !== 'string' || !decimalPattern.test(value)) return 'must be a decimal string with at most two decimals';
-  return checkNumber(rule, Number(value));
+/** Money is a decimal string; its bounds are compared in whole cents, never as binary floats. */
+function checkMoney(rule: AttributeRule, value: unknown): string | undefined {
+  if (typeof value !== 'string' || !rule.pattern?.test(value)) {
+    return 'must be a decimal string such as "19.99" matching ' + rule.pattern?.source;
+  }
+  if (rule.minimum !== undefined && cents(value) < Math.round(rule.minimum * 100)) return 'must be at least ' + rule.minimum.toFixed(2);
+  if (rule.maximum !== undefined && cents(value) > Math.round(rule.maximum * 100)) return 'must be at most ' + rule.maximum.toFixed(2);
+  return undefined;
 }
 
 /** Why a value breaks its rule, or undefined when it is valid. */
 export function checkValue(rule: AttributeRule, value: unknown): string | undefined {
-  if (rule.decimal) return checkDecimal(rule, value);
   switch (rule.type) {
+    case 'money':
+      return checkMoney(rule, value);
     case 'integer':
     case 'number':
-    case 'money':
       return typeof value === 'number' ? checkNumber(rule, value) : 'must be a number';
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'must be a boolean';
@@ -163,7 +173,7 @@ function ruleLiteral(entity: ServiceEntity): string {
       if (attribute.maximum !== undefined) parts.push(`maximum: ${attribute.maximum}`);
       if (attribute.maxLength !== undefined) parts.push(`maxLength: ${attribute.maxLength}`);
       if (attribute.uuid) parts.push('uuid: true');
-      if (attribute.decimal) parts.push('decimal: true');
+      if (attribute.type === 'money') parts.push(`pattern: new RegExp(${q(moneyPattern(attribute))})`);
       return `  { ${parts.join(', ')} },`;
     })
     .join('\n');

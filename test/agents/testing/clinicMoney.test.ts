@@ -6,8 +6,8 @@ import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { clinicModel, domainModelInput } from '../development/fixtures';
 
 /**
- * A second domain with two bounded contexts, where a reviewer asked for money as decimal strings: the services
- * follow their OpenAPI documents, and their own tests plus the contract tests pass in the sandbox.
+ * A second domain with two bounded contexts and money: the services carry amounts as the decimal strings their
+ * OpenAPI documents declare, and their own tests plus the contract tests pass in the sandbox.
  */
 describe('two contexts with money as decimal strings', () => {
   let run: HarnessRun;
@@ -21,23 +21,26 @@ describe('two contexts with money as decimal strings', () => {
         backendDeveloper,
         ...pick('qaEngineer', 'testGenerator', 'testAutomationEngineer', 'testCoverageValidator'),
       ] as Array<AgentDefinition<unknown>>,
-      { visionText: 'clinic', feedback: ['Money amounts must be decimal strings, not binary floats.'] },
+      { visionText: 'clinic' },
     );
   }, 300_000);
 
   it('documents and implements money as decimal strings', async () => {
     const billingDoc = run.all('openapi').find((r) => r.path.endsWith('api/billing.openapi.json'))!;
     const doc = JSON.parse((await run.store.get('test', 'run-1', billingDoc.path)).toString()) as {
-      components: { schemas: Record<string, { properties: Record<string, { type: string }> }> };
+      components: {
+        schemas: Record<string, { properties: Record<string, { type: string; pattern: string }> }>;
+      };
     };
-    expect(doc.components.schemas.Invoice.properties.amount.type).toBe('string');
+    const amount = doc.components.schemas.Invoice.properties.amount;
+    expect(amount.type).toBe('string');
     const billing = run.all('service-source').find((r) => r.path.includes('services/billing'))!;
     const index = JSON.parse((await run.store.get('test', 'run-1', billing.path)).toString()) as {
       root: string;
     };
     const invoice = (await run.store.get('test', 'run-1', `${index.root}/src/domain/invoice.ts`)).toString();
     expect(invoice).toMatch(/amount: string;/);
-    expect(invoice).toContain('decimal: true');
+    expect(invoice).toContain(`pattern: new RegExp(${JSON.stringify(amount.pattern)})`);
   });
 
   it('passes every test of both services and reaches the coverage threshold', async () => {
