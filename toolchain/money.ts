@@ -15,16 +15,81 @@ export interface MoneyBounds {
   maximum?: number;
 }
 
+/** Amounts are not negative unless the vision gives a lower minimum: prices, fees and fines never are. */
+export function moneyBounds(bounds: MoneyBounds): MoneyBounds {
+  return {
+    minimum: bounds.minimum ?? 0,
+    ...(bounds.maximum !== undefined ? { maximum: bounds.maximum } : {}),
+  };
+}
+
 /** A minus sign is allowed only when the attribute states no minimum or one below zero. */
 export function moneyAllowsNegative(bounds: MoneyBounds): boolean {
   return bounds.minimum === undefined || bounds.minimum < 0;
 }
 
-const digits = `[0-9]{1,${moneyIntegerDigits}}(\\.[0-9]{1,${moneyDecimals}})?`;
+const largestWhole = 10 ** moneyIntegerDigits - 1;
+const anyWhole = `0|[1-9][0-9]{0,${moneyIntegerDigits - 1}}`;
+const anyDecimals = `(?:\\.[0-9]{1,${moneyDecimals}})?`;
 
-/** The JSON Schema (ECMA-262) pattern a money value of these bounds must match. */
+/** A regular expression for the digit strings of one length from `low` to `high` (same length, `low <= high`). */
+function sameLength(low: string, high: string): string {
+  if (low === high) return low;
+  if (/^0*$/.test(low) && /^9*$/.test(high)) return low.length === 1 ? '[0-9]' : `[0-9]{${low.length}}`;
+  if (low.length === 1) return `[${low}-${high}]`;
+  if (low[0] === high[0]) return low[0] + sameLength(low.slice(1), high.slice(1));
+  const rest = low.length - 1;
+  const parts = [low[0] + sameLength(low.slice(1), '9'.repeat(rest))];
+  const next = Number(low[0]) + 1;
+  const last = Number(high[0]) - 1;
+  if (next <= last) parts.push(`${next === last ? next : `[${next}-${last}]`}[0-9]{${rest}}`);
+  parts.push(high[0] + sameLength('0'.repeat(rest), high.slice(1)));
+  return `(?:${parts.join('|')})`;
+}
+
+/** Whole numbers from `low` to `high` written without leading zeros. */
+function wholeRange(low: number, high: number): string[] {
+  const parts: string[] = [];
+  for (let digits = String(low).length; digits <= String(high).length; digits++) {
+    const from = Math.max(low, digits === 1 ? 0 : 10 ** (digits - 1));
+    const to = Math.min(high, 10 ** digits - 1);
+    if (from <= to) parts.push(sameLength(String(from), String(to)));
+  }
+  return parts;
+}
+
+/** One or two decimals worth `low` to `high` hundredths (".5" is 50); none at all counts as 0. */
+function decimalsRange(low: number, high: number): string {
+  const tenths = [Math.ceil(low / 10), Math.floor(high / 10)];
+  const parts = [
+    ...(tenths[0] <= tenths[1]
+      ? [tenths[0] === tenths[1] ? `${tenths[0]}` : `[${tenths[0]}-${tenths[1]}]`]
+      : []),
+    sameLength(String(low).padStart(2, '0'), String(high).padStart(2, '0')),
+  ];
+  const decimals = `\\.(?:${parts.join('|')})`;
+  return low === 0 ? `(?:${decimals})?` : decimals;
+}
+
+/**
+ * The JSON Schema (ECMA-262) pattern a money value of these bounds must match: whole numbers without leading
+ * zeros and at most 2 decimals. A minimum of 0 or more and a maximum are part of the pattern (JSON Schema compares
+ * no numbers held in strings), so every validator refuses exactly what the service refuses. Below zero, only the
+ * format is expressed and the description names the bounds.
+ */
 export function moneyPattern(bounds: MoneyBounds): string {
-  return `^${moneyAllowsNegative(bounds) ? '-?' : ''}${digits}$`;
+  if (moneyAllowsNegative(bounds)) return `^-?(?:${anyWhole})${anyDecimals}$`;
+  const low = Math.round((bounds.minimum ?? 0) * 100);
+  const high = Math.min(Math.round((bounds.maximum ?? Infinity) * 100), largestWhole * 100 + 99);
+  if (low === 0 && high === largestWhole * 100 + 99) return `^(?:${anyWhole})${anyDecimals}$`;
+  const [lowWhole, lowCents] = [Math.floor(low / 100), low % 100];
+  const [highWhole, highCents] = [Math.floor(high / 100), high % 100];
+  if (lowWhole === highWhole) return `^(?:${lowWhole}${decimalsRange(lowCents, highCents)})$`;
+  const alternatives = [`${lowWhole}${decimalsRange(lowCents, 99)}`];
+  if (lowWhole + 1 <= highWhole - 1)
+    alternatives.push(`(?:${wholeRange(lowWhole + 1, highWhole - 1).join('|')})${anyDecimals}`);
+  alternatives.push(`${highWhole}${decimalsRange(0, highCents)}`);
+  return `^(?:${alternatives.join('|')})$`;
 }
 
 /** A money pattern as an HTML `pattern` attribute, which is anchored implicitly. */
@@ -34,7 +99,12 @@ export function moneyInputPattern(pattern: string): string {
 
 /** Whether a schema's pattern is one of the money patterns (how a client recognises money in an OpenAPI). */
 export function isMoneyPattern(pattern: unknown): boolean {
-  return pattern === moneyPattern({}) || pattern === moneyPattern({ minimum: 0 });
+  return (
+    typeof pattern === 'string' &&
+    /^\^-?\(\?:/.test(pattern) &&
+    pattern.endsWith('$') &&
+    pattern.includes('\\.')
+  );
 }
 
 /** Bounds the pattern cannot express: the service and the database enforce them, the description names them. */

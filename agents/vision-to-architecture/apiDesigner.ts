@@ -45,7 +45,7 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
   writes: ['openapi', 'adr'],
   output: apiDesignSchema,
   prompt: {
-    version: '1.1.0',
+    version: '1.2.0',
     system: [
       'You are the API Designer of a software factory. You turn a domain model into contract-first HTTP APIs: one',
       'OpenAPI 3.1.0 document per bounded context. Follow these conventions exactly, because services, clients and tests',
@@ -54,9 +54,9 @@ export const apiDesigner: AgentDefinition<ApiDesign> = {
       '<camelCommand>; JSON bodies; id (uuid), createdAt, updatedAt (date-time) and status (when the entity has states) are',
       'read-only; create returns 201 with a Location header, list returns 200 {items, total} with limit (1..100, default 20)',
       'and offset, delete returns 204; errors are application/problem+json (RFC 9457) {type, title, status, detail, errors[]}:',
-      '400 invalid body or parameters, 404 unknown id, 409 command not allowed in the current state or unique conflict, 415',
-      'non-JSON body. Schemas <Entity>, <Entity>Create (required attributes required), <Entity>Update (all optional),',
-      '<Entity>Page, Problem. Types: money -> always a string (never a number) with pattern',
+      '400 invalid body or parameters, 404 unknown id, 409 command not allowed in the current state or unique conflict, 413',
+      'body over 1 MiB (create, update), 415 non-JSON body, 503 storage unavailable (every entity operation). Schemas <Entity>, <Entity>Create (required attributes required), <Entity>Update (all optional),',
+      '<Entity>Page, Problem. Types: required text -> pattern \\S (not blank), money -> always a string (never a number) with pattern',
       `${moneyPattern({})} (${moneyPattern({ minimum: 0 })} when its minimum is 0 or more) and a description stating`,
       'the decimal-string format and any other minimum or maximum, date -> format date,',
       'datetime -> format date-time, email -> format email, enum -> enum, integer -> integer with minimum/maximum.',

@@ -54,7 +54,7 @@ function validators(schema: Schema): Array<[string, (value: unknown) => boolean]
 }
 
 const accepted = ['19.99', '0.10', '1234567890.99', '0', '7.5'];
-const refusedAlways = [19.99, 0.1, '1.234', '12345678901.00', '19,99', '', ' 1.00', '1e3', '.50'];
+const refusedAlways = [19.99, 0.1, '1.234', '12345678901.00', '19,99', '', ' 1.00', '1e3', '.50', '01.00'];
 
 describe('money as a decimal string', () => {
   describe('with the usual bounds (minimum 0, no maximum)', () => {
@@ -65,7 +65,7 @@ describe('money as a decimal string', () => {
     it('is a string schema with the numeric(12,2) pattern, no minus sign and the format in the description', () => {
       expect(schema).toEqual({
         type: 'string',
-        pattern: '^[0-9]{1,10}(\\.[0-9]{1,2})?$',
+        pattern: '^(?:0|[1-9][0-9]{0,9})(?:\\.[0-9]{1,2})?$',
         description:
           'What the visit costs. Amount in the product currency as a decimal string with at most 10 integer ' +
           'digits and 2 decimals, not negative, e.g. "19.99".',
@@ -101,21 +101,46 @@ describe('money as a decimal string', () => {
     });
   });
 
-  describe('with bounds the pattern cannot express', () => {
+  describe('with a minimum above 0 and a maximum', () => {
     const model = clinicWithFee({ minimum: 0.5, maximum: 500 });
+    const schema = feeSchema(model);
     const check = serviceCheck(model);
 
-    it('names them in the description and the service enforces them in whole cents', () => {
-      expect(feeSchema(model)).toMatchObject({
-        pattern: moneyPattern({ minimum: 0.5 }),
+    it('puts them in the pattern, which every validator applies as the service does, and names them', () => {
+      expect(schema).toMatchObject({
+        pattern: moneyPattern({ minimum: 0.5, maximum: 500 }),
         description: expect.stringMatching(/; at least 0\.50 and at most 500\.00\.$/),
       });
-      expect(check('0.50')).toBeUndefined();
-      expect(check('500')).toBeUndefined();
-      expect(check('500.00')).toBeUndefined();
-      expect(check('0.49')).toBe('must be at least 0.50');
-      expect(check('500.01')).toBe('must be at most 500.00');
+      for (const [, valid] of validators(schema)) {
+        for (const value of ['0.50', '0.5', '0.99', '1', '499.99', '500', '500.0', '500.00', '250.75']) {
+          expect([value, valid(value), check(value)]).toEqual([value, true, undefined]);
+        }
+        for (const value of ['0.49', '0.4', '0', '500.01', '500.1', '501', '5000', '-1.00', '0500.00']) {
+          expect([value, valid(value), typeof check(value)]).toEqual([value, false, 'string']);
+        }
+      }
     });
+  });
+
+  it.each([
+    { minimum: 0, maximum: 5000 },
+    { minimum: 1.5, maximum: 20.25 },
+    { minimum: 0, maximum: 0.5 },
+    { minimum: 12.34, maximum: 12.8 },
+    { minimum: 99.99, maximum: 1000 },
+  ])('matches exactly the amounts from $minimum to $maximum, in every way of writing them', (bounds) => {
+    const pattern = new RegExp(moneyPattern(bounds), 'u');
+    const [low, high] = [Math.round(bounds.minimum * 100), Math.round(bounds.maximum * 100)];
+    const wrong: string[] = [];
+    for (let cents = 0; cents <= 700_000; cents += cents < 3_000 ? 1 : 37) {
+      const [whole, part] = [Math.floor(cents / 100), cents % 100];
+      const writings = [`${whole}.${String(part).padStart(2, '0')}`];
+      if (part % 10 === 0) writings.push(`${whole}.${part / 10}`);
+      if (part === 0) writings.push(`${whole}`);
+      for (const text of writings)
+        if (pattern.test(text) !== (cents >= low && cents <= high)) wrong.push(text);
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
   });
 
   it('keeps an attribute description that does not end with a full stop', () => {

@@ -46,6 +46,9 @@ export function pascal(text: string): string {
     .join('');
 }
 
+/** Text with at least one character that is not white space (ECMA-262, as JSON Schema patterns are). */
+export const nonBlankPattern = '\\S';
+
 /** The JSON Schema of one attribute value, from its domain type. */
 export function attributeValueSchema(attribute: Attribute): JsonSchema {
   const schema: JsonSchema = {};
@@ -54,6 +57,8 @@ export function attributeValueSchema(attribute: Attribute): JsonSchema {
     case 'text':
       schema.type = 'string';
       if (attribute.maxLength !== undefined) schema.maxLength = attribute.maxLength;
+      // The services refuse a blank required text (only spaces) as well as an empty one.
+      if (attribute.required) schema.pattern = nonBlankPattern;
       break;
     case 'integer':
       schema.type = 'integer';

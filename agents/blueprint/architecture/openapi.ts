@@ -33,7 +33,15 @@ const problemResponses: Record<string, { status: number; description: string }> 
     status: 409,
     description: 'The command is not allowed in the current state, or a unique value is already taken.',
   },
+  PayloadTooLarge: {
+    status: 413,
+    description: 'The request body is larger than the service accepts (1 MiB).',
+  },
   UnsupportedMediaType: { status: 415, description: 'The request body is not `application/json`.' },
+  ServiceUnavailable: {
+    status: 503,
+    description: 'The service cannot reach its storage right now; the request may be retried.',
+  },
 };
 
 function entitySchemas(entity: Entity): Record<string, JsonSchema> {
@@ -65,8 +73,9 @@ function entitySchemas(entity: Entity): Record<string, JsonSchema> {
     },
     [`${entity.name}Update`]: {
       type: 'object',
-      description: `A partial update of a ${label}: only the fields present change.`,
+      description: `A partial update of a ${label}: only the fields present change, and at least one must be.`,
       properties: properties(writable, false),
+      minProperties: 1,
       additionalProperties: false,
     },
     [`${entity.name}Page`]: {
@@ -81,7 +90,16 @@ function entitySchemas(entity: Entity): Record<string, JsonSchema> {
   };
 }
 
+/** An entity operation with the responses every one of them can give: storage that is unavailable. */
 function operationObject(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
+  const operation = entityOperation(context, entity, op);
+  return {
+    ...operation,
+    responses: { ...(operation.responses as JsonSchema), '503': response('ServiceUnavailable') },
+  };
+}
+
+function entityOperation(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
   const label = words(entity.name).toLowerCase();
   const hasUnique = entity.attributes.some((a) => a.unique);
   const base = { operationId: op.operationId, tags: [entity.plural] };
@@ -120,6 +138,7 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           ...(hasUnique ? { '409': response('Conflict') } : {}),
+          '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
         },
       };
@@ -145,6 +164,7 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
           '401': response('Unauthorized'),
           '404': response('NotFound'),
           ...(hasUnique ? { '409': response('Conflict') } : {}),
+          '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
         },
       };

@@ -1,3 +1,4 @@
+import { moneyBounds } from '../../../toolchain/money';
 import type {
   Attribute,
   BoundedContext,
@@ -104,8 +105,9 @@ function toEntity(e: VisionEntity, vision: Vision, aggregateRoot: boolean): Enti
     description: a.description,
     ...(a.enumValues ? { enumValues: a.enumValues } : {}),
     ...(a.unique ? { unique: true } : {}),
-    ...(a.minimum !== undefined ? { minimum: a.minimum } : {}),
-    ...(a.maximum !== undefined ? { maximum: a.maximum } : {}),
+    ...(a.type === 'money' ? moneyBounds(a) : {}),
+    ...(a.type !== 'money' && a.minimum !== undefined ? { minimum: a.minimum } : {}),
+    ...(a.type !== 'money' && a.maximum !== undefined ? { maximum: a.maximum } : {}),
     ...(a.type === 'string' ? { maxLength: 200 } : {}),
   }));
   for (const target of e.references) {

@@ -3,7 +3,7 @@ import type { Backlog } from '../../../toolchain/schemas/backlog';
 import type { Vision, VisionAttribute, VisionEntity } from '../../../toolchain/schemas/vision';
 import { kebabCase, labelOf, plural } from '../../../toolchain/vision/language';
 import { html } from '../../../toolchain/escaping/html';
-import { moneyInputPattern, moneyPattern } from '../../../toolchain/money';
+import { moneyBounds, moneyInputPattern, moneyPattern } from '../../../toolchain/money';
 
 /** User journeys per persona and one static HTML mockup per main screen. */
 export const uxJourneysSchema = z.object({
@@ -114,7 +114,7 @@ function input(a: VisionAttribute): string {
       return `<label for="${id}"><input type="checkbox" id="${id}" name="${a.name}"> ${html(title(labelOf(a.name)))}</label>`;
     case 'money':
       // Amounts are decimal strings in the API; a text input keeps what was typed exactly.
-      return `${label}\n        <input type="text" inputmode="decimal" id="${id}" name="${a.name}" pattern="${html(moneyInputPattern(moneyPattern(a)))}" placeholder="19.99"${req}>`;
+      return `${label}\n        <input type="text" inputmode="decimal" id="${id}" name="${a.name}" pattern="${html(moneyInputPattern(moneyPattern(moneyBounds(a))))}" placeholder="19.99"${req}>`;
     default: {
       const type =
         {

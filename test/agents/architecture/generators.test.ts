@@ -255,7 +255,7 @@ describe('generators across domains', () => {
     const doc = buildOpenApi(clinic, scheduling) as Doc;
     const fee = {
       type: 'string',
-      pattern: '^[0-9]{1,10}(\\.[0-9]{1,2})?$',
+      pattern: '^(?:0|[1-9][0-9]{0,9})(?:\\.[0-9]{1,2})?$',
       description: expect.stringContaining('decimal string'),
     };
     expect(doc.components.schemas.AppointmentCreate.properties.fee).toMatchObject(fee);

@@ -1,3 +1,4 @@
+import { moneyInputPattern, moneyPattern } from '../../../toolchain/money';
 import { runInNewContext } from 'node:vm';
 import ts from 'typescript';
 import { generateApp } from '../../../agents/blueprint/clients/apps';
@@ -144,10 +145,12 @@ describe('money in the generated apps', () => {
     const catalogue = plantNurseryModel.contexts.find((c) =>
       c.entities.some((e) => e.attributes.some((a) => a.name === 'unitPrice')),
     )!;
+    const unitPrice = catalogue.entities.flatMap((e) => e.attributes).find((a) => a.name === 'unitPrice')!;
+    expect(unitPrice).toMatchObject({ minimum: 0.5, maximum: 500 });
     expect(file(`src/api/${catalogue.slug}.ts`)).toMatch(/unitPrice: string;/);
     const views = file(`src/views/${catalogue.slug}.ts`);
     expect(views).toContain(
-      `{"name":"unitPrice","required":true,"input":"money","pattern":"[0-9]{1,10}(\\\\.[0-9]{1,2})?"}`,
+      `{"name":"unitPrice","required":true,"input":"money","pattern":${JSON.stringify(moneyInputPattern(moneyPattern(unitPrice)))}}`,
     );
     expect(views).toContain('unitPrice: readMoney(form, "unitPrice")');
     expect(file('src/ui.ts')).toContain("inputmode: 'decimal'");

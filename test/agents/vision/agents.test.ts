@@ -1,3 +1,4 @@
+import { moneyInputPattern, moneyPattern } from '../../../toolchain/money';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentDefinition } from '../../../core/agent';
@@ -38,6 +39,8 @@ function wellFormedHtml(html: string): string[] {
   if (stack.length > 0) problems.push(`unclosed ${stack.join(', ')}`);
   return problems;
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('vision-to-architecture product agents', () => {
   let run: HarnessRun;
@@ -164,7 +167,9 @@ describe('mockups of a vision with money', () => {
     expect(moneyInputs.length).toBeGreaterThan(0);
     for (const input of moneyInputs)
       expect(input).toMatch(
-        /^<input type="text" inputmode="decimal" id="f-annual-fee" name="annualFee" pattern="-\?\[0-9\]\{1,10\}\(\\\.\[0-9\]\{1,2\}\)\?" placeholder="19.99"( required)?>$/,
+        new RegExp(
+          `^<input type="text" inputmode="decimal" id="f-annual-fee" name="annualFee" pattern="${escapeRegExp(moneyInputPattern(moneyPattern({ minimum: 0 })))}" placeholder="19.99"( required)?>$`,
+        ),
       );
   });
 });

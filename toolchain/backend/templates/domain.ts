@@ -86,7 +86,8 @@ const formatChecks: Partial<Record<AttributeRule['type'], (value: string, rule: 
 
 function checkText(rule: AttributeRule, value: string): string | undefined {
   if (rule.required && value.trim() === '') return 'must not be empty';
-  if (rule.maxLength !== undefined && value.length > rule.maxLength) return 'must be at most ' + rule.maxLength + ' characters';
+  // Characters are code points, as JSON Schema and PostgreSQL count them (an emoji is one, not two).
+  if (rule.maxLength !== undefined && [...value].length > rule.maxLength) return 'must be at most ' + rule.maxLength + ' characters';
   if (rule.uuid && !isUuid(value)) return 'must be a uuid';
   return formatChecks[rule.type]?.(value, rule);
 }

@@ -104,13 +104,23 @@ function validString(schema: Json): fc.Arbitrary<string> {
         .map(([local, domain, top]) => `${local.replace(/\.\.+/g, '.')}@${domain}.${top}`)
         .filter((email) => [...email].length <= maxLength && !/[._-]@|\.[._-]|[._-]\./.test(email));
   }
-  if (typeof schema.pattern === 'string')
-    return fc
-      .stringMatching(new RegExp(schema.pattern))
-      .filter((s) => [...s].length >= minLength && [...s].length <= maxLength);
-  // Code points of the whole Unicode range: lengths in the contract count code points, not UTF-16 units.
-  return fc.string({ unit: 'binary', minLength, maxLength: Math.min(maxLength, 80) });
+  const fits = (s: string) => [...s].length >= minLength && [...s].length <= maxLength;
+  // Code points of the whole Unicode range, short and at the very limit: lengths in the contract count code
+  // points, not UTF-16 units, and a service that counts the other way refuses long texts with emoji.
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', minLength, maxLength: Math.min(maxLength, 80) }),
+    fc.string({ unit: 'binary', minLength: maxLength, maxLength }),
+  );
+  if (typeof schema.pattern !== 'string') return text;
+  const pattern = new RegExp(schema.pattern, 'u');
+  // A loose pattern (such as "not blank") is met by most texts; a strict one is generated from the pattern.
+  return looseProbe.filter((s) => pattern.test(s)).length >= looseProbe.length / 2
+    ? text.filter((s) => pattern.test(s))
+    : fc.stringMatching(pattern).filter(fits);
 }
+
+/** Texts of different shapes: a pattern most of them match is loose. */
+const looseProbe = ['a', 'Zoë 12', ' x ', '🙂', 'a-b_c', 'hello world', '42', 'x\ny'];
 
 function validObject(schema: Json): fc.Arbitrary<Json> {
   const properties = Object.entries((schema.properties ?? {}) as Record<string, Json>).filter(
@@ -146,11 +156,11 @@ function brokenValues(schema: Json): Array<{ value: unknown; why: string }> {
     out.push({ value: '2026-01-01 25:00', why: 'a date-time not in RFC 3339 form' });
   if (schema.format === 'email') out.push({ value: 'not-an-email', why: 'an address without @' });
   if (schema.format === 'uuid') out.push({ value: 'not-a-uuid', why: 'an id that is not a uuid' });
-  if (typeof schema.pattern === 'string')
-    out.push(
-      { value: '12.345', why: `text the pattern ${schema.pattern} refuses` },
-      { value: 'abc', why: `text the pattern ${schema.pattern} refuses` },
-    );
+  if (typeof schema.pattern === 'string') {
+    const pattern = new RegExp(schema.pattern, 'u');
+    for (const value of ['12.345', 'abc', '   ', ''].filter((v) => !pattern.test(v)).slice(0, 2))
+      out.push({ value, why: `text the pattern ${schema.pattern} refuses` });
+  }
   if (type === 'integer') out.push({ value: 1.5, why: 'a fraction where an integer is expected' });
   if (typeof schema.minimum === 'number') out.push({ value: schema.minimum - 1, why: 'below the minimum' });
   if (typeof schema.maximum === 'number') out.push({ value: schema.maximum + 1, why: 'above the maximum' });
