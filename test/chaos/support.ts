@@ -21,6 +21,8 @@ export const NONDETERMINISTIC_KINDS = new Set([
   'load-test',
   'quality-report',
   'test-results',
+  // Recorded requests and responses: server-assigned ids and timestamps.
+  'http-exchanges',
   'context-manifest',
   'deployment-retention',
   'performance-report',
