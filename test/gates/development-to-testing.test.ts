@@ -65,7 +65,32 @@ const good: Input[] = [
       experiments: [{ name: 'kill', category: 'process', survived: false, observations: [] }],
     },
   },
+  { path: 'contract/a.json', kind: 'contract-conformance', value: contractReport({}) },
 ];
+
+/** A contract report of service `a`: 220 generated requests answered and 341 responses checked, unless changed. */
+function contractReport(change: object): unknown {
+  return {
+    service: 'a',
+    validators: ['ajv', 'cfworker'],
+    generated: { sent: 220, answered: 220 },
+    fromAcceptanceTests: 121,
+    responses: 341,
+    requests: 330,
+    outsideContract: 0,
+    findings: [],
+    ...change,
+  };
+}
+
+const contractFinding = (n: number) => ({
+  source: `generated request ${n}`,
+  operation: 'createTool',
+  request: 'POST /v1/tools',
+  status: 400,
+  validator: 'contract',
+  message: 'refused a request the document allows',
+});
 
 describe('developmentToTestingGate', () => {
   it('passes when tests pass, coverage, review, load and chaos meet the thresholds (process faults are informative)', async () => {
@@ -142,6 +167,15 @@ describe('developmentToTestingGate', () => {
           ],
         },
       },
+      {
+        path: 'contract/a.json',
+        kind: 'contract-conformance',
+        value: contractReport({
+          generated: { sent: 220, answered: 120 },
+          findings: Array.from({ length: 27 }, (_, i) => contractFinding(i)),
+          error: 'exit 1: out of memory',
+        }),
+      },
     ]);
     const by = Object.fromEntries(criteria.map((c) => [c.name, c]));
     expect(criteria.every((c) => !c.passed)).toBe(true);
@@ -157,6 +191,16 @@ describe('developmentToTestingGate', () => {
     expect(by['chaos: malformed requests and repository faults survived'].findings).toEqual([
       'a: did not survive "failing repository": list 500',
     ]);
+    const contract =
+      by['contract: responses checked against the OpenAPI documents (ajv and @cfworker/json-schema)'];
+    expect({ value: contract.value, threshold: contract.threshold }).toEqual({ value: 341, threshold: 200 });
+    expect(contract.findings.slice(0, 3)).toEqual([
+      'a: the contract check did not complete: exit 1: out of memory',
+      'a: 120 of 220 generated requests were answered (at least 200 must be)',
+      'a: createTool POST /v1/tools answered 400 (generated request 0; contract): refused a request the document allows',
+    ]);
+    expect(contract.findings).toHaveLength(2 + 25 + 1);
+    expect(contract.findings[27]).toBe('a: 2 more in testing/contract/a.json');
   });
 
   it('fails when nothing was measured', async () => {

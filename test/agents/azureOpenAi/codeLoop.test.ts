@@ -78,12 +78,14 @@ describe('a code agent on azure-openai: failing tests come back as feedback and 
       provider,
     );
     const results1 = await Promise.all(
-      tested1.artifacts.map(
-        async (ref) =>
-          JSON.parse(
-            (await run.store.get(run.tenantId, run.runId, ref.path)).toString(),
-          ) as ServiceTestResults,
-      ),
+      tested1.artifacts
+        .filter((ref) => ref.kind === 'test-results')
+        .map(
+          async (ref) =>
+            JSON.parse(
+              (await run.store.get(run.tenantId, run.runId, ref.path)).toString(),
+            ) as ServiceTestResults,
+        ),
     );
     expect(results1[0].compiled).toBe(true);
     expect(results1[0].failed).toBeGreaterThan(0);
@@ -106,12 +108,14 @@ describe('a code agent on azure-openai: failing tests come back as feedback and 
       provider,
     );
     const results2 = await Promise.all(
-      tested2.artifacts.map(
-        async (ref) =>
-          JSON.parse(
-            (await run.store.get(run.tenantId, run.runId, ref.path)).toString(),
-          ) as ServiceTestResults,
-      ),
+      tested2.artifacts
+        .filter((ref) => ref.kind === 'test-results')
+        .map(
+          async (ref) =>
+            JSON.parse(
+              (await run.store.get(run.tenantId, run.runId, ref.path)).toString(),
+            ) as ServiceTestResults,
+        ),
     );
     expect(results2[0].failed).toBe(0);
     expect(results2[0].passed).toBe(results2[0].tests);
