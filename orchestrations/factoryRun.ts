@@ -52,6 +52,8 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
         phaseInstanceId(context.df.instanceId, phase.id, iteration, attempt),
       );
     } catch (error) {
+      // The phase stopped before sealing itself, so nothing else ends its record: it would show as running.
+      yield* run.record({ kind: 'phase-ended', phase: phase.id, iteration, attempt, status: 'Failed' });
       return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);
     }
     if (result.outcome === 'budget-exceeded') {
