@@ -96,7 +96,7 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
         if (reworks >= maxReworks)
           return yield* run.reject(
             phase,
-            `rejected again after ${reworks} feedback loop(s): ${decision.reason ?? ''}`,
+            `${phase.title} was rejected after ${reworks} feedback loop(s): ${decision.reason ?? 'no reason given'}`,
           );
         reworks++;
         feedback[phase.id] = [

@@ -79,7 +79,8 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
     const refs = await readManifest(t.ports.artifacts, 'test', runId, end.data.manifest as ArtifactRef);
     for (const name of ['backendDeveloper', 'databaseArchitect', 'growthStrategist', 'costOptimizer']) {
       const call = calls.find((c) => c.agent === name)!;
-      for (const kind of agentNamed(name).writes) expect(refs).toContainEqual(fakeRef(name, kind, call.input));
+      for (const kind of agentNamed(name).writes)
+        expect(refs).toContainEqual(fakeRef(name, kind, call.input));
     }
 
     const doc = (await t.ports.runs.get('test', runId))!;
@@ -188,7 +189,10 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
     });
     // The rework of Development got the findings as feedback.
     const rework = (await eventsOf(runId)).find(
-      (e) => e.type === 'factory.PhaseStarted' && e.phase === 'architecture-to-development' && e.data.attempt === 2,
+      (e) =>
+        e.type === 'factory.PhaseStarted' &&
+        e.phase === 'architecture-to-development' &&
+        e.data.attempt === 2,
     )!;
     expect(rework.data.feedback).toBe(6);
   });
@@ -212,7 +216,9 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
       'NotStarted',
       'NotStarted',
     ]);
-    const called = agents.calls.filter((c) => c.input.phase === 'architecture-to-development').map((c) => c.agent);
+    const called = agents.calls
+      .filter((c) => c.input.phase === 'architecture-to-development')
+      .map((c) => c.agent);
     expect(called).not.toContain('codeCommitter');
 
     const phase = phaseInstance(runId, 'architecture-to-development', 1);
@@ -226,7 +232,10 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
     const completed = (await eventsOf(runId)).find(
       (e) => e.type === 'factory.PhaseCompleted' && e.phase === 'architecture-to-development',
     )!;
-    expect(completed.data).toMatchObject({ outcome: 'budget-exceeded', reason: 'agent calls: 12 of 12 used' });
+    expect(completed.data).toMatchObject({
+      outcome: 'budget-exceeded',
+      reason: 'agent calls: 12 of 12 used',
+    });
   });
 
   it('fails the run with the agent error, not as a budget stop, when an agent keeps failing', async () => {

@@ -125,7 +125,8 @@ describe('feedback loops of a factory run, up to the rework limit (fake agents, 
       ['production-to-optimization', 1, 'Completed'],
     ]);
     const first = (agent: string, attempt: number) =>
-      agents.calls.find((c) => c.agent === agent && c.input.runId === runId && c.input.attempt === attempt)!.input;
+      agents.calls.find((c) => c.agent === agent && c.input.runId === runId && c.input.attempt === attempt)!
+        .input;
     // The rerun of Testing starts from the manifest its first attempt started from, with the findings.
     expect(first('qaEngineer', 2).manifest).toEqual(first('qaEngineer', 1).manifest);
     expect(first('qaEngineer', 2).feedback).toEqual(['scripted: health check failed on /api/tools']);
