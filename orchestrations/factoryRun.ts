@@ -57,7 +57,8 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
       return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);
     }
     if (result.outcome === 'budget-exceeded') {
-      return yield* run.fail('budget-exceeded', result.reason ?? 'the run budget is exhausted', phase);
+      // A blank reason would leave the run's failure message empty.
+      return yield* run.fail('budget-exceeded', result.reason || 'the run budget is exhausted', phase);
     }
     if (result.outcome === 'failed') {
       if (reworks >= maxReworks) {

@@ -86,8 +86,14 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
       },
     ]);
 
+    const during: Array<Promise<unknown>> = [];
+    agents.onCall((agent, input) => {
+      if (agent === 'techLead') during.push(t.ports.runs.get('test', input.runId).then((d) => d?.status));
+    });
     await decide(runId, { decision: 'approve', reason: 'the domain is right', by: 'alice' });
     expect(await settled(runId, 1)).toBe('Completed');
+    // Once decided, the run is running again, not waiting.
+    expect(await Promise.all(during)).toEqual(['Running']);
     const events = await eventsOf(runId);
     expect(named(events, 'ApprovalGranted').map((e) => e.data)).toEqual([
       {

@@ -1,6 +1,7 @@
 import type { ArtifactRef } from '../../core/agent';
 import { phases } from '../../core/phases';
 import { runInstanceId } from '../../platform/runs/instanceIds';
+import { eventId } from '../../runs/cloudEvents';
 import { readManifest } from '../../runs/manifest';
 import { fakeAgents, scriptedGates, type ScriptedGates } from '../support/fakeAgents';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
@@ -21,6 +22,13 @@ describe('the iterations of a factory run and its completion (fake agents, embed
   });
 
   it('starts each further iteration from Vision with everything the previous one made, then completes', async () => {
+    // What the run document and the run's status say while iteration 2's first agent works.
+    const during: Array<Promise<unknown>> = [];
+    agents.onCall((agent, input) => {
+      if (agent !== 'visionArchitect' || input.iteration !== 2) return;
+      const customStatus = t.factory.runStatus('test', input.runId)?.customStatus;
+      during.push(t.ports.runs.get('test', input.runId).then((doc) => ({ customStatus, doc })));
+    });
     const runId = await t.start(vision, { iterations: 2 }, 'run-two-iterations');
     expect(await t.waitFor(runId, (s) => ['Completed', 'Failed', 'Rejected'].includes(s))).toBe('Completed');
 
@@ -31,8 +39,29 @@ describe('the iterations of a factory run and its completion (fake agents, embed
       [1, 2].flatMap((iteration) => phases.map((p) => [iteration, p.id, 1, 'Completed'])),
     );
 
+    expect(await Promise.all(during)).toEqual([
+      {
+        customStatus: {
+          phase: 'vision-to-architecture',
+          phaseTitle: 'Vision to Architecture',
+          step: 'running',
+          iteration: 2,
+          attempt: 1,
+        },
+        doc: expect.objectContaining({ status: 'Running', iteration: 2 }),
+      },
+    ]);
+
     const events = await t.ports.runs.listEvents('test', runId);
     const model = doc.options.model;
+    // Run-level event ids derive from the iteration and the event, so a replayed publish sends the same id.
+    const instance = runInstanceId('test', runId);
+    const runLevel = events.filter((e) => e.phase === undefined);
+    expect(runLevel.map((e) => [e.type, e.id])).toEqual([
+      ['factory.RunStarted', eventId(instance, '1:start:RunStarted')],
+      ['factory.IterationStarted', eventId(instance, '2:start:IterationStarted')],
+      ['factory.RunCompleted', eventId(instance, '2:end:RunCompleted')],
+    ]);
     expect(events.filter((e) => e.type === 'factory.RunStarted').map((e) => e.data)).toEqual([
       { runId, iteration: 1, model, iterations: 2 },
     ]);

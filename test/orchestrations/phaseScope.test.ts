@@ -49,8 +49,33 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
     t.factory.host.getStatus(phaseInstanceId(runInstanceId('test', runId), phase, 1, attempt))!;
 
   it('gives each agent the earlier outputs of its phase attempt that it reads, parallel ones included', async () => {
+    // What the phase says it is doing while each agent works (the status a person polling it sees).
+    const seen = new Map<string, unknown>();
+    agents.onCall((agent, input) => {
+      const instance = phaseInstanceId(runInstanceId('test', input.runId), input.phase, 1, input.attempt);
+      seen.set(agent, t.factory.host.getStatus(instance)?.customStatus);
+    });
     const runId = await t.start(vision, {}, 'run-inputs');
     expect(await t.waitFor(runId, finished)).toBe('Completed');
+    expect(seen.get('techLead')).toEqual({
+      phase: 'architecture-to-development',
+      phaseTitle: 'Architecture to Development',
+      step: 'Tech Lead',
+      iteration: 1,
+      attempt: 1,
+      agents: ['techLead'],
+    });
+    const together = ['growthStrategist', 'costOptimizer'];
+    for (const agent of together) {
+      expect(seen.get(agent)).toEqual({
+        phase: 'production-to-optimization',
+        phaseTitle: 'Production to Optimization',
+        step: together.map((name) => agentNamed(name).role).join(' | '),
+        iteration: 1,
+        attempt: 1,
+        agents: together,
+      });
+    }
 
     const calls = agents.calls.filter((c) => c.input.runId === runId);
     let narrowed = 0;
@@ -144,10 +169,9 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
       'scripted: no retry on 503',
       'scripted: sixth finding',
     ]);
-    expect(phaseInstance(runId, 'development-to-testing', 2).customStatus).toMatchObject({
-      step: 'completed',
-      attempt: 2,
-    });
+    const passed = phaseInstance(runId, 'development-to-testing', 2);
+    expect(passed.customStatus).toMatchObject({ step: 'completed', attempt: 2 });
+    expect(passed.output).toMatchObject({ outcome: 'passed', findings: [], gate: { passed: true } });
 
     const events = (await eventsOf(runId)).filter((e) => e.phase === 'development-to-testing');
     expect(events.map((e) => [e.type, e.data.attempt])).toEqual([
@@ -187,6 +211,7 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
       outcome: 'failed',
       manifest: result.manifest,
     });
+    expect(events[3].data.findings).toEqual(result.findings.slice(0, 5));
     // The rework of Development got the findings as feedback.
     const rework = (await eventsOf(runId)).find(
       (e) =>
@@ -236,6 +261,22 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
       outcome: 'budget-exceeded',
       reason: 'agent calls: 12 of 12 used',
     });
+  });
+
+  it('says the budget is exhausted when the agent that stopped gave no reason', async () => {
+    agents.override('visionArchitect', () => ({
+      status: 'budget-exceeded',
+      agent: 'visionArchitect',
+      reason: '',
+    }));
+    const runId = await t.start(vision, {}, 'run-budget-no-reason');
+    expect(await t.waitFor(runId, finished)).toBe('Failed');
+    const doc = (await t.ports.runs.get('test', runId))!;
+    expect(doc.failure).toEqual({ reason: 'budget-exceeded', message: 'the run budget is exhausted' });
+    const phase = phaseInstance(runId, 'vision-to-architecture', 1).output as PhaseResult;
+    expect(phase).toMatchObject({ outcome: 'budget-exceeded', findings: [] });
+    const completed = (await eventsOf(runId)).find((e) => e.type === 'factory.PhaseCompleted')!;
+    expect(completed.data).not.toHaveProperty('reason');
   });
 
   it('fails the run with the agent error, not as a budget stop, when an agent keeps failing', async () => {

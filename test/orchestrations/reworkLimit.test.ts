@@ -65,12 +65,14 @@ describe('feedback loops of a factory run, up to the rework limit (fake agents, 
   });
 
   it('fails the run when the gate still fails after maxReworks reruns', async () => {
-    gates.fail('vision-to-architecture', ['first'], ['second'], ['third: still no owner']);
+    const last = ['still no owner', 'no id', 'c', 'd', 'e', 'sixth is left out'];
+    gates.fail('vision-to-architecture', ['first'], ['second'], last);
     const runId = await t.start(vision, { maxReworks: 2 }, 'run-rework-limit');
     expect(await t.waitFor(runId, finished)).toBe('Failed');
 
     const message =
-      'Vision to Architecture did not pass its gate after 2 feedback loop(s): scripted: third: still no owner';
+      'Vision to Architecture did not pass its gate after 2 feedback loop(s): ' +
+      'scripted: still no owner; scripted: no id; scripted: c; scripted: d; scripted: e';
     const doc = (await t.ports.runs.get('test', runId))!;
     expect(doc.failure).toEqual({ reason: 'gate-failed', message });
     expect(doc.currentPhase).toBe('vision-to-architecture');

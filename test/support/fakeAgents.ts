@@ -16,6 +16,8 @@ export interface FakeAgents {
   calls: Array<{ agent: string; input: AgentActivityInput }>;
   /** Makes an agent answer (or throw) differently from now on, until `reset`. */
   override(agent: string, answer: (input: AgentActivityInput) => AgentActivityResult): void;
+  /** Calls `listener` as each agent call arrives, before it answers, until `reset`. */
+  onCall(listener: (agent: string, input: AgentActivityInput) => void): void;
   reset(): void;
 }
 
@@ -33,12 +35,14 @@ export function fakeAgents(): FakeAgents {
   const fakes = new FunctionRegistry(registry);
   const calls: FakeAgents['calls'] = [];
   const overrides = new Map<string, (input: AgentActivityInput) => AgentActivityResult>();
+  const listeners: Array<(agent: string, input: AgentActivityInput) => void> = [];
   registerInto(fakes, () => {
     for (const agent of agentCatalog) {
       df.app.activity(agent.name, {
         handler: (raw: unknown): AgentActivityResult => {
           const input = raw as AgentActivityInput;
           calls.push({ agent: agent.name, input });
+          listeners.forEach((listener) => listener(agent.name, input));
           const override = overrides.get(agent.name);
           if (override) return override(input);
           return {
@@ -54,8 +58,10 @@ export function fakeAgents(): FakeAgents {
     registry: fakes,
     calls,
     override: (agent, answer) => overrides.set(agent, answer),
+    onCall: (listener) => listeners.push(listener),
     reset() {
       overrides.clear();
+      listeners.length = 0;
       calls.length = 0;
     },
   };
