@@ -1,6 +1,7 @@
 import type { CloudEvent } from '../../core/ports/eventBus';
 import type { PhaseId } from '../../core/phases';
 import { runInstanceId } from '../../platform/runs/instanceIds';
+import { eventId } from '../../runs/cloudEvents';
 import { fakeAgents, scriptedGates, type ScriptedGates } from '../support/fakeAgents';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 
@@ -90,6 +91,7 @@ describe('feedback loops of a factory run, up to the rework limit (fake agents, 
     ]);
     expect(events[events.length - 1]).toMatchObject({
       type: 'factory.RunFailed',
+      id: eventId(runInstanceId('test', runId), '1:end:RunFailed'),
       phase: 'vision-to-architecture',
       data: { runId, phase: 'vision-to-architecture', iteration: 1, reason: 'gate-failed', message },
     });
