@@ -48,7 +48,7 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
   const phaseInstance = (runId: string, phase: PhaseId, attempt: number) =>
     t.factory.host.getStatus(phaseInstanceId(runInstanceId('test', runId), phase, 1, attempt))!;
 
-  it('gives each agent the earlier outputs of its phase attempt that it reads, parallel ones included', async () => {
+  it('says which agents work and gives each the earlier outputs of its phase attempt that it reads, parallel ones included', async () => {
     // What the phase says it is doing while each agent works (the status a person polling it sees).
     const seen = new Map<string, unknown>();
     agents.onCall((agent, input) => {
