@@ -52,10 +52,13 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
         phaseInstanceId(context.df.instanceId, phase.id, iteration, attempt),
       );
     } catch (error) {
+      // The phase stopped before sealing itself, so nothing else ends its record: it would show as running.
+      yield* run.record({ kind: 'phase-ended', phase: phase.id, iteration, attempt, status: 'Failed' });
       return yield* run.fail('phase-error', `${phase.title} failed: ${(error as Error).message}`, phase);
     }
     if (result.outcome === 'budget-exceeded') {
-      return yield* run.fail('budget-exceeded', result.reason ?? 'the run budget is exhausted', phase);
+      // A blank reason would leave the run's failure message empty.
+      return yield* run.fail('budget-exceeded', result.reason || 'the run budget is exhausted', phase);
     }
     if (result.outcome === 'failed') {
       if (reworks >= maxReworks) {
@@ -94,7 +97,7 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
         if (reworks >= maxReworks)
           return yield* run.reject(
             phase,
-            `rejected again after ${reworks} feedback loop(s): ${decision.reason ?? ''}`,
+            `${phase.title} was rejected after ${reworks} feedback loop(s): ${decision.reason ?? 'no reason given'}`,
           );
         reworks++;
         feedback[phase.id] = [

@@ -1,0 +1,101 @@
+import * as df from 'durable-functions';
+import { createHash } from 'node:crypto';
+import { agentCatalog } from '../../agents/catalog';
+import type { ArtifactRef } from '../../core/agent';
+import type { GateCriterion } from '../../core/gate';
+import { phases, type PhaseId } from '../../core/phases';
+import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
+import { gateFor } from '../../gates/catalog';
+import { registerInto, registry } from '../../local/durableHost/functionsCore';
+import { FunctionRegistry } from '../../local/durableHost/registry';
+
+export interface FakeAgents {
+  /** The app's functions with every agent replaced; give it to `startTestFactory`. */
+  registry: FunctionRegistry;
+  /** Every agent call of every run, in the order the calls arrived. */
+  calls: Array<{ agent: string; input: AgentActivityInput }>;
+  /** Makes an agent answer (or throw) differently from now on, until `reset`. */
+  override(agent: string, answer: (input: AgentActivityInput) => AgentActivityResult): void;
+  /** Calls `listener` as each agent call arrives, before it answers, until `reset`. */
+  onCall(listener: (agent: string, input: AgentActivityInput) => void): void;
+  reset(): void;
+}
+
+/** The reference a fake agent returns for one kind it writes: unique per run, iteration, phase and attempt. */
+export function fakeRef(agent: string, kind: ArtifactRef['kind'], input: AgentActivityInput): ArtifactRef {
+  const path = `iteration-${input.iteration}/${input.phase}/attempt-${input.attempt}/fake/${agent}/${kind}`;
+  return { path, sha256: createHash('sha256').update(path).digest('hex'), kind };
+}
+
+/**
+ * Every agent of the catalog as an instant fake: it records its input and returns one reference per kind it
+ * writes (nothing is stored), so a whole run takes seconds while the real orchestrations drive it.
+ */
+export function fakeAgents(): FakeAgents {
+  const fakes = new FunctionRegistry(registry);
+  const calls: FakeAgents['calls'] = [];
+  const overrides = new Map<string, (input: AgentActivityInput) => AgentActivityResult>();
+  const listeners: Array<(agent: string, input: AgentActivityInput) => void> = [];
+  registerInto(fakes, () => {
+    for (const agent of agentCatalog) {
+      df.app.activity(agent.name, {
+        handler: (raw: unknown): AgentActivityResult => {
+          const input = raw as AgentActivityInput;
+          calls.push({ agent: agent.name, input });
+          listeners.forEach((listener) => listener(agent.name, input));
+          const override = overrides.get(agent.name);
+          if (override) return override(input);
+          return {
+            status: 'done',
+            agent: agent.name,
+            artifacts: agent.writes.map((kind) => fakeRef(agent.name, kind, input)),
+          };
+        },
+      });
+    }
+  });
+  return {
+    registry: fakes,
+    calls,
+    override: (agent, answer) => overrides.set(agent, answer),
+    onCall: (listener) => listeners.push(listener),
+    reset() {
+      overrides.clear();
+      listeners.length = 0;
+      calls.length = 0;
+    },
+  };
+}
+
+export interface ScriptedGates {
+  /** The next `verdicts.length` evaluations of the phase's gate fail, each with its findings. */
+  fail(phase: PhaseId, ...verdicts: string[][]): void;
+  /** Forgets failures not yet used. */
+  reset(): void;
+  restore(): void;
+}
+
+/**
+ * Every phase's gate criteria replaced by one criterion `scripted` that passes unless a failure is queued for
+ * the phase; the gate activity around it (report, run document, findings) stays the real one.
+ */
+export function scriptedGates(): ScriptedGates {
+  const queued = new Map<PhaseId, string[][]>();
+  const spies = phases.map((phase) =>
+    jest.spyOn(gateFor(phase.id), 'evaluate').mockImplementation(async (): Promise<GateCriterion[]> => {
+      const findings = queued.get(phase.id)?.shift();
+      return [
+        findings
+          ? { name: 'scripted', value: findings.length, threshold: 0, passed: false, findings }
+          : { name: 'scripted', value: 0, threshold: 0, passed: true, findings: [] },
+      ];
+    }),
+  );
+  return {
+    fail(phase, ...verdicts) {
+      queued.set(phase, [...(queued.get(phase) ?? []), ...verdicts]);
+    },
+    reset: () => queued.clear(),
+    restore: () => spies.forEach((spy) => spy.mockRestore()),
+  };
+}
