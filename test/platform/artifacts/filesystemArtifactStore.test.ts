@@ -30,6 +30,7 @@ beforeEach(async () => {
 afterEach(() => rm(root, { recursive: true, force: true }));
 
 test('keeps each artifact as a plain file under <root>/<tenant>/<run>/<path>', async () => {
+  expect(store.adapter).toBe('filesystem');
   expect(store.describeLocation(tenantId, runId)).toBe(runFolder());
   expect(store.runFolder(tenantId, runId)).toBe(runFolder());
   await store.put(tenantId, runId, 'docs/a.md', 'A', meta);
@@ -111,7 +112,7 @@ describe('a corrupt manifest', () => {
     );
     expect(error).toBeInstanceOf(ArtifactManifestCorruptError);
     const corrupt = error as ArtifactManifestCorruptError;
-    expect(corrupt.file).toBe(manifestFile());
+    expect([corrupt.name, corrupt.file]).toEqual(['ArtifactManifestCorruptError', manifestFile()]);
     expect(corrupt.message).toContain(`the artifact manifest ${manifestFile()} is corrupt (`);
     expect(corrupt.message.slice(corrupt.message.indexOf('(') + 1, corrupt.message.lastIndexOf(')'))).toMatch(
       problem,
