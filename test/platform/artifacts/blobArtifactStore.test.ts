@@ -24,7 +24,9 @@ afterAll(() => server.stop());
 
 test('names the run folder by the container URL, tenant and run', () => {
   const container = freshContainer();
-  expect(new BlobArtifactStore(container).describeLocation('t1', 'r1')).toBe(`${container.url}/t1/r1/`);
+  const store = new BlobArtifactStore(container);
+  expect(store.adapter).toBe('blob');
+  expect(store.describeLocation('t1', 'r1')).toBe(`${container.url}/t1/r1/`);
 });
 
 test('stores text as UTF-8: the blob holds the bytes, and the entry their count and hash', async () => {
