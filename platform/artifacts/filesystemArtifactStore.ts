@@ -1,6 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { z } from 'zod';
 import {
   ArtifactConflictError,
   ArtifactNotFoundError,
@@ -12,6 +13,53 @@ import { writeFileAtomic } from '../files/atomicWrite';
 import { storedEntry, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 const manifestName = '.manifest.json';
+
+const entrySchema = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  kind: z.string(),
+  phase: z.string(),
+  agent: z.string(),
+  contentType: z.string(),
+});
+
+/** A manifest that cannot be read as the store wrote it: writing would drop the entries it no longer shows. */
+export class ArtifactManifestCorruptError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`the artifact manifest ${file} is corrupt (${problem}); it is left as it is for repair`);
+    this.name = 'ArtifactManifestCorruptError';
+  }
+}
+
+/**
+ * Path → entry. A Map, not a plain object: artifact paths are chosen by generated code and callers, and as keys
+ * of an object `__proto__` or `constructor` would name Object.prototype's members instead of an artifact.
+ */
+function parseManifest(file: string, text: string): Map<string, StoredArtifact> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ArtifactManifestCorruptError(file, (error as Error).message);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    throw new ArtifactManifestCorruptError(file, 'not a JSON object from path to entry');
+  }
+  const manifest = new Map<string, StoredArtifact>();
+  // JSON.parse makes every key an own property, `__proto__` included, so entries() sees them all.
+  for (const [path, value] of Object.entries(json)) {
+    const entry = entrySchema.safeParse(value);
+    if (!entry.success || entry.data.path !== path) {
+      throw new ArtifactManifestCorruptError(file, `the entry of ${JSON.stringify(path)} is malformed`);
+    }
+    manifest.set(path, entry.data);
+  }
+  return manifest;
+}
 
 /**
  * Artifacts as plain files under `<root>/<tenantId>/<runId>/`, so a person can open them, with a manifest
@@ -94,20 +142,17 @@ export class FilesystemArtifactStore implements ArtifactStore {
     return entry;
   }
 
-  /**
-   * Path → entry. A Map, not a plain object: artifact paths are chosen by generated code and callers, and as keys
-   * of an object `__proto__` or `constructor` would name Object.prototype's members instead of an artifact.
-   */
+  /** The run's manifest; none yet is an empty one, one that cannot be parsed is `ArtifactManifestCorruptError`. */
   private async readManifest(folder: string): Promise<Map<string, StoredArtifact>> {
+    const file = join(folder, manifestName);
     let text: string;
     try {
-      text = await fs.readFile(join(folder, manifestName), 'utf8');
+      text = await fs.readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw error;
     }
-    // JSON.parse makes every key an own property, `__proto__` included, so entries() sees them all.
-    return new Map(Object.entries(JSON.parse(text) as Record<string, StoredArtifact>));
+    return parseManifest(file, text);
   }
 
   /** Manifest updates of one run are serialized within the process (activities run concurrently). */

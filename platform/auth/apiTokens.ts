@@ -111,7 +111,12 @@ export const localTokenTenant = (env: NodeJS.ProcessEnv) => env.FACTORY_TENANT?.
 
 let cached: { key: string; table: TokenTable } | undefined;
 
-/** The tokens in force: `FACTORY_API_TOKENS` when set, else the local token file, else none. */
+/**
+ * The tokens in force: `FACTORY_API_TOKENS` when set, else the local token file, else none. A missing token
+ * file means none (a server that was never set up answers 401 saying how to create one); a token file that
+ * exists but cannot be read or holds no valid token, or an invalid `FACTORY_TENANT`, is an
+ * `AuthConfigurationError`, so a broken setup is never mistaken for a caller with a wrong token.
+ */
 export function loadTokenTable(env: NodeJS.ProcessEnv, factoryHome: string): TokenTable {
   const setting = env[apiTokensSetting];
   let key: string;
@@ -144,6 +149,7 @@ export function loadTokenTable(env: NodeJS.ProcessEnv, factoryHome: string): Tok
         file,
       );
   }
+  // Stryker disable next-line ConditionalExpression: rebuilding on every call gives an equal table; the cache only spares parsing per request
   if (cached?.key !== key) cached = { key, table: build() };
   return cached.table;
 }

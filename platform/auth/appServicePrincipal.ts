@@ -32,20 +32,20 @@ export function principalFromClientPrincipal(header: string | null): Principal {
   } catch {
     throw new AuthenticationError('the client principal is not base64-encoded JSON', true);
   }
-  if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.claims)) {
-    throw new AuthenticationError('the client principal has no claims', true);
-  }
-  const claims = (parsed.claims as unknown[]).filter(
-    (c): c is { typ: string; val: string } =>
-      !!c &&
-      typeof c === 'object' &&
-      typeof (c as { typ?: unknown }).typ === 'string' &&
-      typeof (c as { val?: unknown }).val === 'string',
-  );
+  // JSON.parse may give null or a primitive; only an object with a claims array is a client principal.
+  const rawClaims = (parsed as ClientPrincipal | null)?.claims;
+  if (!Array.isArray(rawClaims)) throw new AuthenticationError('the client principal has no claims', true);
+  const claims = rawClaims.filter((c): c is { typ: string; val: string } => {
+    const { typ, val } = (c ?? {}) as { typ?: unknown; val?: unknown };
+    if (typeof val !== 'string') return false;
+    // Stryker disable next-line ConditionalExpression: a typ that is no string equals none of the claim types compared below, so keeping the claim changes no result; the check makes the type guard true
+    return typeof typ === 'string';
+  });
   const first = (types: string[]) => claims.find((c) => types.includes(c.typ))?.val;
   const tenantId = first(tenantClaims);
   if (!isValidTenantId(tenantId))
     throw new AuthenticationError('the caller has no valid tenant id claim (tid)', true);
+  // Stryker disable next-line ConditionalExpression: a role_typ that is no string equals no claim's typ, so adding it changes no result
   const roleTypes = new Set(['roles', typeof parsed.role_typ === 'string' ? parsed.role_typ : 'roles']);
   const roles = [...new Set(claims.filter((c) => roleTypes.has(c.typ)).map((c) => c.val))].filter(
     (r): r is ApiRole => (apiRoles as readonly string[]).includes(r),
