@@ -241,7 +241,7 @@ describe('Azure OpenAI transport against a local fake Azure OpenAI', () => {
     // A fake of its own: the abandoned request is still being answered when the test ends.
     const slow = await FakeAzureOpenAi.start();
     try {
-      slow.script(answer(), (r) => ({ ...answer()(r), delayMs: 1500 }), answer());
+      slow.script(answer(), (r) => ({ ...answer()(r), delayMs: 3000 }), answer());
       // A client with the default timeout exists for this endpoint; the short timeout gets its own.
       await completeChat(fakeSettings(slow), request, recorded().transport);
       const { waits, transport } = recorded();
@@ -315,26 +315,44 @@ describe('Azure OpenAI transport against a local fake Azure OpenAI', () => {
   });
 
   it('lets at most maxConcurrency calls per deployment run at once, each deployment on its own', async () => {
-    fake.handle((r) => ({ ...answer()(r), delayMs: 100 }));
+    /**
+     * Holds each answer until `count` requests are in flight (or `patienceMs` passed), so calls that may
+     * overlap do, however slow the machine, and calls that may not are seen one at a time.
+     */
+    const gathering = (count: number, patienceMs: number) => {
+      const held: Array<() => void> = [];
+      return async (r: Parameters<typeof completion>[0]) => {
+        await new Promise<void>((resolve) => {
+          held.push(resolve);
+          if (held.length >= count) for (const release of held.splice(0)) release();
+          else setTimeout(resolve, patienceMs);
+        });
+        return answer()(r);
+      };
+    };
     const parallel = (settings: ReturnType<typeof fakeSettings>, deploymentsUsed: string[]) =>
       Promise.all(deploymentsUsed.map((deployment) => completeChat(settings, { ...request, deployment })));
-    await parallel(
-      fakeSettings(fake, { AZURE_OPENAI_MAX_CONCURRENCY: '1' }),
-      Array(3).fill(deployments.simple),
-    );
+    const twoOfOne = [deployments.simple, deployments.simple];
+
+    fake.handle(gathering(2, 300));
+    await parallel(fakeSettings(fake, { AZURE_OPENAI_MAX_CONCURRENCY: '1' }), twoOfOne);
     expect(fake.maxInFlight).toBe(1);
+    expect(fake.requests).toHaveLength(2);
+
     fake.reset();
-    await parallel(
-      fakeSettings(fake, { AZURE_OPENAI_MAX_CONCURRENCY: '3' }),
-      Array(3).fill(deployments.simple),
-    );
+    fake.handle(gathering(3, 10_000));
+    await parallel(fakeSettings(fake, { AZURE_OPENAI_MAX_CONCURRENCY: '3' }), [
+      ...twoOfOne,
+      deployments.simple,
+    ]);
     expect(fake.maxInFlight).toBe(3);
+
     fake.reset();
+    fake.handle(gathering(2, 10_000));
     await parallel(fakeSettings(fake, { AZURE_OPENAI_MAX_CONCURRENCY: '1' }), [
       deployments.simple,
       deployments.code,
     ]);
     expect(fake.maxInFlight).toBe(2);
-    expect(fake.requests).toHaveLength(2);
   });
 });
