@@ -189,15 +189,24 @@ export class ContainerAppsSessionsSandbox implements Sandbox {
     for (const [name, value] of Object.entries(init.query ?? {})) url.searchParams.set(name, value);
     const token = await this.options.credential.getToken(sessionsTokenScope);
     if (!token) throw new Error(`no token for ${sessionsTokenScope}`);
-    const response = await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${token.token}`,
-        ...(init.contentType ? { 'content-type': init.contentType } : {}),
-      },
-      body: init.body,
-      signal: init.signal ?? AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000),
-      redirect: 'error',
+    const send = () =>
+      fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${token.token}`,
+          ...(init.contentType ? { 'content-type': init.contentType } : {}),
+        },
+        body: init.body,
+        signal: init.signal ?? AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000),
+        redirect: 'error',
+      });
+    // An upload or a delete may be sent again: the same file lands in the same place, a session ends once. A
+    // pooled connection the server closed while idle fails before the request reaches it; an execution is
+    // never repeated, since it could have run.
+    const repeatable = method === 'DELETE' || path === '/files';
+    const response = await send().catch((error: unknown) => {
+      if (repeatable && isConnectionReset(error)) return send();
+      throw error;
     });
     const text = await response.text();
     if (!response.ok) {
@@ -215,4 +224,13 @@ export class ContainerAppsSessionsSandbox implements Sandbox {
     }
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
+}
+
+/** A request that failed because its connection was closed or reset under it (`fetch failed`, cause ECONNRESET). */
+function isConnectionReset(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return (
+    (error as Error | undefined)?.name === 'TypeError' &&
+    ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(cause?.code ?? '')
+  );
 }

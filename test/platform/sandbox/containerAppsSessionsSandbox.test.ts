@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   ContainerAppsSessionsSandbox,
@@ -92,6 +92,67 @@ describe('ContainerAppsSessionsSandbox', () => {
       expect(slow.requests.map((r) => `${r.method} ${r.path}`)).toContain('DELETE /session');
     } finally {
       await slow.close();
+    }
+  });
+
+  /** A front of the pool that resets the connection of the first request to `path`, and passes the rest on. */
+  async function resettingFront(
+    path: string,
+  ): Promise<{ endpoint: string; resets: () => number; close(): Promise<void> }> {
+    let resets = 0;
+    const front = createServer((req, res) => {
+      if (resets === 0 && new URL(req.url ?? '/', 'http://front').pathname === path) {
+        resets++;
+        req.socket.resetAndDestroy();
+        return;
+      }
+      const target = new URL(req.url ?? '/', pool.endpoint);
+      const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const { port } = front.address() as AddressInfo;
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      resets: () => resets,
+      close: async () => {
+        front.closeAllConnections();
+        await new Promise((resolve) => front.close(resolve));
+      },
+    };
+  }
+
+  it('sends an upload again when its connection is reset, and the run completes', async () => {
+    const front = await resettingFront('/files');
+    try {
+      const sandbox = new ContainerAppsSessionsSandbox({
+        endpoint: front.endpoint,
+        credential: fakeEntraCredential(),
+      });
+      expect((await sandbox.run(hello)).stdout).toBe('a\n');
+      expect(front.resets()).toBe(1);
+      expect(pool.requests.filter((r) => r.path === '/files')).toHaveLength(2);
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('never sends an execution twice: a reset execution fails the run', async () => {
+    const front = await resettingFront('/executions');
+    try {
+      const sandbox = new ContainerAppsSessionsSandbox({
+        endpoint: front.endpoint,
+        credential: fakeEntraCredential(),
+      });
+      await expect(sandbox.run(hello)).rejects.toThrow('fetch failed');
+      expect(front.resets()).toBe(1);
+      expect(pool.requests.filter((r) => r.path === '/executions')).toHaveLength(0);
+      expect(pool.liveSessions()).toEqual([]);
+    } finally {
+      await front.close();
     }
   });
 
