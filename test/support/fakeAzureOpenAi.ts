@@ -25,6 +25,8 @@ export interface FakeReply {
   body?: unknown;
   /** Milliseconds to wait before answering (to observe concurrency). */
   delayMs?: number;
+  /** Reset the connection instead of answering, as a failing network or front end does. */
+  disconnect?: boolean;
 }
 
 export type FakeHandler = (request: FakeRequest, index: number) => FakeReply | Promise<FakeReply>;
@@ -173,7 +175,8 @@ export class FakeAzureOpenAi {
       const next = this.scripted.shift() ?? this.handler;
       const reply = typeof next === 'function' ? await next(request, index) : next;
       if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
-      send(reply);
+      if (reply.disconnect) res.destroy();
+      else send(reply);
     } catch (error) {
       send(failure(500, `fake handler failed: ${(error as Error).message}`));
     } finally {

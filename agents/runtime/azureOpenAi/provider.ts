@@ -101,8 +101,9 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
 
       const usage = zeroUsage(deployment);
       const price = priceOf(settings.prices, deployment);
+      // A failure after a paid round carries what was spent; before any, the service's error stands as is.
       const fail = (error: unknown): never => {
-        if (error instanceof ModelCallError || usage.calls === 0) throw error;
+        if (usage.calls === 0) throw error;
         throw new ModelCallError(`agent ${agent.name}: ${(error as Error).message}`, { ...usage });
       };
       const messages: ChatMessage[] = [...prompt.messages];

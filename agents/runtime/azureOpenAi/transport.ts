@@ -92,22 +92,27 @@ function semaphoreFor(settings: AzureOpenAiSettings, deployment: string): Semaph
   return semaphore;
 }
 
-const header = (headers: unknown, name: string): string | undefined => {
-  if (!headers) return undefined;
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  const value = (headers as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-};
+/** A header's value, or undefined when it is absent or blank (a blank value asks for nothing). */
+function header(headers: Headers | undefined, name: string): string | undefined {
+  const value = headers?.get(name)?.trim();
+  return value ? value : undefined;
+}
 
-/** How long the service asked us to wait, from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(headers: unknown, now = Date.now()): number | undefined {
+// Every HTTP date format starts with the day's name; Date.parse alone would read "-1" as a year.
+const httpDateStart = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)/;
+
+/**
+ * How long the service asked us to wait: `retry-after-ms` (what Azure OpenAI sends with a 429), else
+ * `retry-after` in seconds or as an HTTP date (read against `now`). Unreadable values ask for nothing.
+ */
+function retryAfterMs(headers: Headers | undefined, now: number): number | undefined {
   const ms = Number(header(headers, 'retry-after-ms'));
-  if (header(headers, 'retry-after-ms') !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  if (Number.isFinite(ms) && ms >= 0) return ms;
   const raw = header(headers, 'retry-after');
   if (raw === undefined) return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(raw);
+  const date = httpDateStart.test(raw) ? Date.parse(raw) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
@@ -120,7 +125,10 @@ function retryable(error: unknown): boolean {
 
 export interface TransportOptions {
   sleep?: (ms: number) => Promise<void>;
+  /** The jitter source, in [0, 1). */
   random?: () => number;
+  /** The clock a `retry-after` HTTP date is read against, in epoch milliseconds. */
+  now?: () => number;
 }
 
 /**
@@ -135,6 +143,7 @@ export async function completeChat(
 ): Promise<ChatReply> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
   const client = clientFor(settings);
   return semaphoreFor(settings, request.deployment).use(async () => {
     for (let attempt = 1; ; attempt++) {
@@ -181,12 +190,14 @@ export async function completeChat(
         }
         if (!retryable(error) || attempt > settings.maxRetries) {
           if (!retryable(error)) throw error;
-          const status = error instanceof APIError ? `HTTP ${error.status}` : (error as Error).message;
+          // A connection failure is an APIError too, without a status: its message says what failed.
+          const status =
+            error instanceof APIConnectionError ? error.message : `HTTP ${(error as APIError).status}`;
           throw new ModelServiceError(
             `deployment ${request.deployment} still failing after ${attempt} attempt(s) (${status}); AZURE_OPENAI_MAX_RETRIES is ${settings.maxRetries}`,
           );
         }
-        const asked = error instanceof APIError ? retryAfterMs(error.headers) : undefined;
+        const asked = error instanceof APIError ? retryAfterMs(error.headers, now()) : undefined;
         const backoff = 1000 * 2 ** (attempt - 1) * (1 - random() * 0.25);
         await sleep(Math.min(asked ?? backoff, settings.maxRetryDelayMs));
       }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { AgentDefinition, ArtifactRef, ModelAgentDefinition } from '../../../core/agent';
 import { testAutomationEngineer } from '../../../agents/development-to-testing/testAutomationEngineer';
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
@@ -10,9 +11,10 @@ import {
   ModelRefusalError,
   TruncatedOutputError,
 } from '../../../agents/runtime/azureOpenAi/errors';
-import { createAzureOpenAiProvider } from '../../../agents/runtime/azureOpenAi/provider';
+import { tokensOf } from '../../../agents/runtime/azureOpenAi/prompt';
+import { createAzureOpenAiProvider, zeroUsage } from '../../../agents/runtime/azureOpenAi/provider';
 import { ModelServiceError, PromptFilteredError } from '../../../agents/runtime/azureOpenAi/transport';
-import { executeAgent } from '../../../agents/runtime/executeAgent';
+import { executeAgent, ModelCallError } from '../../../agents/runtime/executeAgent';
 import {
   checkModelConfiguration,
   modelProviders,
@@ -290,6 +292,336 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
       cachedTokens: 1000,
       estimatedCost: 0.0035,
     });
+  });
+});
+
+describe('azure-openai provider: schema rounds, accounting, failures and the cache', () => {
+  let fake: FakeAzureOpenAi;
+  let run: HarnessRun;
+  const architect = byName('visionArchitect');
+  /** A small agent on the Vision Architect's inputs, so answers and their issues are easy to write. */
+  const counter = {
+    ...architect,
+    name: 'toolCounter',
+    output: z.object({ name: z.string(), count: z.number().int() }),
+  } as unknown as AgentDefinition<unknown>;
+  /** An agent whose every answer missing its fields has 35 issues, more than a retry shows. */
+  const wide = {
+    ...architect,
+    name: 'wideForm',
+    output: z.object(
+      Object.fromEntries(
+        Array.from({ length: 35 }, (_, i) => [`f${String(i + 1).padStart(2, '0')}`, z.string()]),
+      ),
+    ),
+  } as unknown as AgentDefinition<unknown>;
+  const prices = JSON.stringify({ [deployments.simple]: { input: 1, cachedInput: 0.5, output: 4 } });
+  let logs: string[];
+  let attempt = 0;
+  /** A fresh context (a new attempt, so a new cache key) that records what the provider logs. */
+  const ctxOf = (agent: AgentDefinition<unknown>, options: { runId?: string } = {}) =>
+    contextIn(run, agent, run.refs, { attempt: ++attempt, log: (m) => logs.push(m), ...options });
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('the call was expected to fail');
+      },
+      (error: unknown) => error as Error,
+    );
+
+  beforeAll(async () => {
+    fake = await FakeAzureOpenAi.start();
+    run = await runAgents([], { visionText: vision });
+  });
+  afterAll(() => fake.close());
+  beforeEach(() => {
+    fake.reset();
+    logs = [];
+  });
+
+  it('adds up every round of a schema retry, says what was wrong, and caches the answer it paid for', async () => {
+    fake.script(
+      (request) =>
+        completion(request, 'not json', { promptTokens: 1000, completionTokens: 100, cachedTokens: 200 }),
+      (request) =>
+        completion(request, { name: 'rake', count: '3' }, { promptTokens: 1100, completionTokens: 50 }),
+      (request) =>
+        completion(
+          request,
+          { name: 'rake', count: 3 },
+          { promptTokens: 1200, completionTokens: 20, cachedTokens: 600 },
+        ),
+    );
+    const cache = new ArtifactResponseCache(run.store, 'run');
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { FACTORY_MODEL_PRICES: prices }),
+      cache,
+    });
+    const ctx = ctxOf(counter);
+    const result = await provider.generate(counter, ctx);
+
+    // (3300 - 800) uncached * 1 + 800 cached * 0.5 + 170 completion * 4, per million tokens.
+    const usage = {
+      calls: 3,
+      cacheHits: 0,
+      promptTokens: 3300,
+      completionTokens: 170,
+      cachedTokens: 800,
+      estimatedCost: 0.00358,
+      deployment: deployments.simple,
+    };
+    expect(result).toEqual({ output: { name: 'rake', count: 3 }, usage });
+    expect(fake.requests).toHaveLength(3);
+    const [first, second, third] = fake.requests.map((r) => r.body.messages);
+    expect(second.slice(0, 2)).toEqual(first);
+    expect(second[2]).toEqual({ role: 'assistant', content: 'not json' });
+    expect(second[3].role).toBe('user');
+    expect(second[3].content).toMatch(
+      /^That answer does not match the required schema:\n- the answer is not JSON: Unexpected token .*\nAnswer again with the complete, corrected JSON object\.$/,
+    );
+    expect(third.slice(0, 4)).toEqual(second);
+    expect(third.slice(4)).toEqual([
+      { role: 'assistant', content: '{"name":"rake","count":"3"}' },
+      {
+        role: 'user',
+        content:
+          'That answer does not match the required schema:\n- count: Invalid input: expected number, received string\nAnswer again with the complete, corrected JSON object.',
+      },
+    ]);
+    expect(logs).toEqual([
+      'answer 1 does not match the schema (1 issue(s))',
+      'answer 2 does not match the schema (1 issue(s))',
+    ]);
+
+    // The entry holds the first question, the answer and what all three rounds cost.
+    const stored = await run.store.list(run.tenantId, run.runId);
+    const entries = stored.filter((a) => a.path.startsWith('cache/model/'));
+    expect(entries).toHaveLength(1);
+    const entry = JSON.parse(
+      (await run.store.get(run.tenantId, run.runId, entries[0].path)).toString('utf8'),
+    );
+    expect(entries[0].path).toBe(`cache/model/${entry.key}.json`);
+    expect(entry).toMatchObject({
+      usage,
+      output: { name: 'rake', count: 3 },
+      messages: first,
+      parts: {
+        agent: 'toolCounter',
+        promptVersion: architect.prompt.version,
+        deployment: deployments.simple,
+        feedback: [],
+        iteration: 1,
+        attempt: ctx.attempt,
+      },
+    });
+    expect(Date.now() - Date.parse(entry.createdAt)).toBeLessThan(60_000);
+    expect(entry.parts.inputs.map((i: { kind: string }) => i.kind)).toEqual([run.refs[0].kind]);
+
+    // Asked again in the same context: the cache answers, nothing is spent.
+    const again = await provider.generate(counter, ctx);
+    expect(again).toEqual({
+      output: { name: 'rake', count: 3 },
+      usage: {
+        ...usage,
+        calls: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        cachedTokens: 0,
+        estimatedCost: 0,
+        cacheHits: 1,
+      },
+    });
+    expect(fake.requests).toHaveLength(3);
+    expect(logs[2]).toBe(`cache hit ${entry.key.slice(0, 12)}: no tokens spent`);
+  });
+
+  it('asks again when the cached answer no longer matches the schema', async () => {
+    const cache = new ArtifactResponseCache(run.store, 'run');
+    const ctx = ctxOf(counter);
+    fake.script((request) => completion(request, { name: 'hoe', count: 1 }));
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake), cache });
+    await provider.generate(counter, ctx);
+    const stricter = { ...counter, output: z.object({ name: z.string(), count: z.number().min(2) }) };
+    fake.script((request) => completion(request, { name: 'hoe', count: 2 }));
+    const result = await provider.generate(stricter as AgentDefinition<unknown>, ctx);
+    expect(result.output).toEqual({ name: 'hoe', count: 2 });
+    expect(result.usage).toMatchObject({ calls: 1, cacheHits: 0 });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('caches with the artifact store by AZURE_OPENAI_CACHE, and not at all when it is off', async () => {
+    const answer = (request: Parameters<typeof completion>[0]) =>
+      completion(request, { name: 'saw', count: 2 });
+    const cached = (runId: string) =>
+      run.store.list(run.tenantId, runId).then((all) => all.filter((a) => a.path.startsWith('cache/')));
+    const before = await cached(run.runId);
+
+    fake.script(answer);
+    const off = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { AZURE_OPENAI_CACHE: 'off' }),
+      artifacts: run.store,
+    });
+    await off.generate(counter, ctxOf(counter));
+    expect(await cached(run.runId)).toEqual(before);
+
+    fake.script(answer);
+    const inRun = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { AZURE_OPENAI_CACHE: 'run' }),
+      artifacts: run.store,
+    });
+    const ctx = ctxOf(counter);
+    await inRun.generate(counter, ctx);
+    expect(await cached(run.runId)).toHaveLength(before.length + 1);
+    expect((await inRun.generate(counter, ctx)).usage).toMatchObject({ calls: 0, cacheHits: 1 });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('shows a long wrong answer by its size only, and a short one in full, at a quarter of the prompt budget', async () => {
+    // 1000 prompt tokens: a repeated answer may have 250.
+    const settings = fakeSettings(fake, {
+      AZURE_OPENAI_MAX_PROMPT_TOKENS: '1000',
+      AZURE_OPENAI_SCHEMA_RETRIES: '2',
+    });
+    let fits = '';
+    while (tokensOf(fits) < 250) fits += ' rake';
+    expect(tokensOf(fits)).toBe(250);
+    const tooLong = `${fits} rake`;
+    fake.script(
+      (request) => completion(request, fits, { completionTokens: 250 }),
+      (request) => completion(request, tooLong, { completionTokens: 251 }),
+      (request) => completion(request, { name: 'rake', count: 1 }),
+    );
+    // A vision longer than the budget, so it is shortened too.
+    const long = await runAgents([], { visionText: `${vision}\n\n${vision}` });
+    const ctx = contextIn(long, counter, long.refs, { log: (m) => logs.push(m) });
+    const result = await createAzureOpenAiProvider({ settings }).generate(counter, ctx);
+    expect(result.usage?.calls).toBe(3);
+    const last = fake.requests[2].body.messages;
+    expect(last[2]).toEqual({ role: 'assistant', content: fits });
+    expect(last[4]).toEqual({ role: 'assistant', content: '(previous answer of 251 tokens, not repeated)' });
+    expect(logs[0]).toMatch(/^input .+ trimmed to \d+ of \d+ tokens$/);
+  });
+
+  it('lists at most 30 issues to the model and in the final error, and counts the rest', async () => {
+    fake.handle((request) => completion(request, {}));
+    const settings = fakeSettings(fake, { AZURE_OPENAI_SCHEMA_RETRIES: '1' });
+    const error = await failureOf(createAzureOpenAiProvider({ settings }).generate(wide, ctxOf(wide)));
+    const issue = (i: number) =>
+      `f${String(i).padStart(2, '0')}: Invalid input: expected string, received undefined`;
+    const shown = Array.from({ length: 30 }, (_, i) => issue(i + 1));
+    expect(error).toBeInstanceOf(ModelOutputError);
+    expect(error.message).toBe(
+      `agent wideForm produced output that does not match its schema after 2 attempt(s): ${shown.join('; ')}`,
+    );
+    expect((error as ModelOutputError).usage.calls).toBe(2);
+    expect(fake.requests[1].body.messages[3].content).toBe(
+      `That answer does not match the required schema:\n${shown.map((i) => `- ${i}`).join('\n')}\n- ... and 5 more\nAnswer again with the complete, corrected JSON object.`,
+    );
+    expect(logs).toEqual([
+      'answer 1 does not match the schema (35 issue(s))',
+      'answer 2 does not match the schema (35 issue(s))',
+    ]);
+  });
+
+  it('names the root of an answer that is not an object, and an empty answer as not JSON', async () => {
+    fake.script(
+      (request) => completion(request, [1, 2]),
+      (request) => completion(request, null),
+      (request) => completion(request, { name: 'rake', count: 1 }),
+    );
+    await createAzureOpenAiProvider({ settings: fakeSettings(fake) }).generate(counter, ctxOf(counter));
+    expect(fake.requests[1].body.messages[3].content).toMatch(
+      /\n- \(root\): Invalid input: expected object, received array\n/,
+    );
+    expect(fake.requests[2].body.messages[4]).toEqual({
+      role: 'assistant',
+      content: '',
+    });
+    expect(fake.requests[2].body.messages[5].content).toMatch(
+      /\n- the answer is not JSON: Unexpected end of JSON input\n/,
+    );
+  });
+
+  it('fails with what was spent when the service fails after a paid round, and plainly before any', async () => {
+    const settings = fakeSettings(fake, { FACTORY_MODEL_PRICES: prices, AZURE_OPENAI_MAX_RETRIES: '0' });
+    fake.script(
+      (request) => completion(request, { name: 'rake' }, { promptTokens: 500, completionTokens: 40 }),
+      failure(503, 'The service is temporarily unable to process your request.'),
+    );
+    const after = await failureOf(createAzureOpenAiProvider({ settings }).generate(counter, ctxOf(counter)));
+    expect(after.constructor).toBe(ModelCallError);
+    expect(after.message).toBe(
+      `agent toolCounter: deployment ${deployments.simple} still failing after 1 attempt(s) (HTTP 503); AZURE_OPENAI_MAX_RETRIES is 0`,
+    );
+    expect((after as ModelCallError).usage).toEqual({
+      calls: 1,
+      cacheHits: 0,
+      promptTokens: 500,
+      completionTokens: 40,
+      cachedTokens: 0,
+      estimatedCost: 0.00066,
+      deployment: deployments.simple,
+    });
+
+    fake.script(failure(503, 'The service is temporarily unable to process your request.'));
+    const before = await failureOf(createAzureOpenAiProvider({ settings }).generate(counter, ctxOf(counter)));
+    expect(before).toBeInstanceOf(ModelServiceError);
+    expect(before).not.toBeInstanceOf(ModelCallError);
+  });
+
+  it('says which agent and deployment refused, was filtered or was cut off, with the usage of the answer', async () => {
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { FACTORY_MODEL_PRICES: prices }),
+    });
+    const tokens = { promptTokens: 800, completionTokens: 100 };
+    const spent = {
+      calls: 1,
+      cacheHits: 0,
+      ...tokens,
+      cachedTokens: 0,
+      estimatedCost: 0.0012,
+      deployment: deployments.simple,
+    };
+    const where = `agent toolCounter (deployment ${deployments.simple})`;
+
+    fake.script((request) => completion(request, null, { refusal: 'No.', ...tokens }));
+    const refused = await failureOf(provider.generate(counter, ctxOf(counter)));
+    expect(refused).toBeInstanceOf(ModelRefusalError);
+    expect(refused.message).toBe(`${where}: the model refused: No.`);
+    expect((refused as ModelRefusalError).usage).toEqual(spent);
+
+    fake.script((request) => completion(request, '{"name":', { finishReason: 'content_filter', ...tokens }));
+    const filtered = await failureOf(provider.generate(counter, ctxOf(counter)));
+    expect(filtered).toBeInstanceOf(ContentFilteredError);
+    expect(filtered.message).toBe(`${where}: the answer was stopped by the Azure OpenAI content filter`);
+    expect((filtered as ContentFilteredError).usage).toEqual(spent);
+
+    fake.script((request) => completion(request, '{"name":', { finishReason: 'length', ...tokens }));
+    const truncated = await failureOf(provider.generate(counter, ctxOf(counter)));
+    expect(truncated).toBeInstanceOf(TruncatedOutputError);
+    expect(truncated.message).toBe(
+      `${where}: the answer was cut off at 100 completion tokens (AZURE_OPENAI_MAX_COMPLETION_TOKENS is 16384), so its JSON is incomplete`,
+    );
+    expect((truncated as TruncatedOutputError).usage).toEqual(spent);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('logs a schema sent without strict mode and why, and a tool agent asks no model', async () => {
+    const apiDesigner = byName('apiDesigner') as AgentDefinition<unknown>;
+    fake.script((request) => completion(request, {}));
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { AZURE_OPENAI_SCHEMA_RETRIES: '0' }),
+    });
+    await failureOf(provider.generate(apiDesigner, ctxOf(apiDesigner)));
+    expect(logs[0]).toMatch(/^response schema sent with strict: false \(.+\)$/);
+    expect(logs[0].split('; ').length).toBeLessThanOrEqual(3);
+
+    logs = [];
+    const tester = testAutomationEngineer as AgentDefinition<unknown>;
+    const measured = await provider.generate(tester, ctxOf(tester));
+    expect(measured.usage).toEqual(zeroUsage());
+    expect(Object.keys(measured.usage!)).not.toContain('deployment');
+    expect(logs).toEqual([`${tester.role} reports what its tools measured; no model is asked`]);
   });
 });
 

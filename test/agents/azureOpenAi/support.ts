@@ -39,7 +39,7 @@ export function contextIn(
   run: Pick<HarnessRun, 'store' | 'tenantId' | 'runId' | 'ports'>,
   agent: AgentDefinition<unknown>,
   refs: ArtifactRef[],
-  options: { feedback?: string[]; attempt?: number; runId?: string } = {},
+  options: { feedback?: string[]; attempt?: number; runId?: string; log?: (message: string) => void } = {},
 ): RecordingAgentContext {
   return createAgentContext({
     store: run.store,
@@ -52,6 +52,7 @@ export function contextIn(
     inputs: refs,
     feedback: options.feedback,
     ports: run.ports,
+    log: options.log,
   });
 }
 
