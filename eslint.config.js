@@ -3,7 +3,18 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.factory/', 'coverage/', 'test-output/', '.ci/', '.stryker-tmp/', 'reports/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.factory/',
+      'coverage/',
+      'test-output/',
+      '.ci/',
+      '.stryker-tmp/',
+      'reports/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
