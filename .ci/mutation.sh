@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 results=reports/mutation/stryker-incremental.json
 # Well inside the 20 minutes the step may take on 2 cores; a run that needs longer means the committed results are
-# out of date: refresh them with `npm run test:mutation` and commit the incremental file.
+# out of date: refresh them with `npm run build && npx stryker run` and commit the incremental file.
 bound=12m
 
 modules="$(node -e '
@@ -24,7 +24,7 @@ rm -f reports/mutation/mutation.json
 status=0
 timeout --kill-after=30s "$bound" npx stryker run --mutate "$modules" || status=$?
 if [ "$status" -eq 124 ]; then
-  echo "mutation testing took longer than $bound: refresh $results with npm run test:mutation" >&2
+  echo "mutation testing took longer than $bound: refresh $results (npm run build, then npx stryker run)" >&2
   exit 1
 fi
 # The per-module table also when Stryker failed on its overall threshold.
