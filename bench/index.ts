@@ -1,4 +1,4 @@
-// `npm run bench [-- host run parallel tokens concurrency]`: the chosen benchmarks (default all), one after another,
+// `npm run bench [-- host run parallel tokens concurrency vision vision-tuning]`: the chosen benchmarks (default all), one after another,
 // with the machine they ran on.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { benchDurableHost } from './durableHost';
 import { benchParallelEfficiency } from './parallelEfficiency';
 import { benchRun } from './run';
 import { benchTokens, tokenReport } from './tokens';
+import { benchVisionAccuracy } from './visionAccuracy';
 
 const benches: Record<string, { title: string; run: () => Promise<unknown> }> = {
   host: { title: 'embedded durable host', run: () => benchDurableHost() },
@@ -25,6 +26,15 @@ const benches: Record<string, { title: string; run: () => Promise<unknown> }> = 
     },
   },
   concurrency: { title: 'concurrent runs on one host: 1, 4 and 16 at once', run: () => benchConcurrency() },
+  vision: {
+    title: 'vision analysis on the prose corpus: entities found against what a careful reader names',
+    run: async () => benchVisionAccuracy(),
+  },
+  'vision-tuning': {
+    title:
+      'vision analysis on the tuning half of the prose corpus (the half that may be looked at while tuning)',
+    run: async () => benchVisionAccuracy(['tuning']),
+  },
 };
 
 async function main(): Promise<void> {
