@@ -168,6 +168,7 @@ function describeEntities(state: WithActions): WithVisionEntities {
       ...(c.states && c.states.length >= 2 ? { states: c.states } : {}),
       isPersona,
       mentions: c.mentions,
+      ...(c.evidence ? { evidence: c.evidence } : {}),
       source: hints.entities ? 'hint' : 'derived',
     };
   });

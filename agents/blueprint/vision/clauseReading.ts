@@ -1,13 +1,16 @@
 import type { ActionKind, Sentence, WithClauses, WithStory } from './analysisState';
 import { addAttribute, Registry } from './candidates';
-import { pascalCase, singular } from '../../../toolchain/vision/language';
+import { entityNameOf, labelOf, pascalCase, singular } from '../../../toolchain/vision/language';
 import type { Clause, NounPhrase, ParsedSentence } from './parse';
 import {
   creationVerbs,
+  eventNouns,
+  isEventNoun,
   isFieldPhrase,
   maintenanceVerbs,
   notifyVerbs,
   stativeVerbs,
+  typeOfField,
   viewVerbs,
 } from './vocabulary';
 
@@ -17,6 +20,22 @@ import {
  * reserve tools"), what refers to what ("a reservation for a tool") and what the people in it are responsible
  * for.
  */
+
+/** Prepositions that tie the thing acted on to another thing: "a reservation for a tool", "tied to an apartment". */
+const relatingPrepositions = new Set([
+  'for',
+  'from',
+  'per',
+  'at',
+  'in',
+  'of',
+  'on',
+  'to',
+  'against',
+  'through',
+  'between',
+  'by',
+]);
 
 const attributeVerbs = new Set(['have', 'include', 'contain', 'carry', 'come with', 'hold', 'store', 'show']);
 const agentiveSuffix =
@@ -51,19 +70,84 @@ export function readClauses(state: WithStory): WithClauses {
   for (const s of state.domainSentences) {
     for (const p of s.parses) {
       for (const np of p.nounPhrases) {
-        const c = found.registry.touch(np, s.order);
+        const c = found.registry.touch(np, s.order, s.source.text);
         if (c && isPerson(np) && !isFieldPhrase(np.phrase)) c.personSignal = true;
       }
       for (const clause of p.clauses) readClause(found, clause, s, p);
     }
   }
+  // Once every clause is read, it is known which owned nouns are things of their own.
+  for (const s of state.domainSentences) for (const p of s.parses) readNounPhraseLinks(found, p, s);
   return found;
+}
+
+/**
+ * "the plot's size", "the registration number of their vehicle", "plots of different sizes": a field word
+ * owned by a thing is its attribute. "copies of a book", "contractors' invoices": two things, one refers to
+ * the other. An owned noun named nowhere else is a fact about its owner ("the vehicle's keeper").
+ */
+function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence): void {
+  const { registry } = found;
+  const link = (owner: NounPhrase, owned: NounPhrase, ownedByPossessive: boolean) => {
+    const ownerName = registry.nameOf(owner);
+    const ownerCandidate = ownerName ? registry.candidates.get(ownerName) : undefined;
+    if (!ownerCandidate) return;
+    const ownedName = registry.nameOf(owned);
+    const ownedCandidate = ownedName ? registry.candidates.get(ownedName) : undefined;
+    const namedElsewhere =
+      !!ownedCandidate &&
+      (ownedCandidate.mentions > 1 || ownedCandidate.objectOf + ownedCandidate.complementOf > 0);
+    if (
+      isFieldPhrase(owned.phrase) ||
+      !ownedName ||
+      (ownedByPossessive && !namedElsewhere && !isPerson(owned))
+    ) {
+      addAttribute(
+        ownerCandidate,
+        [...owned.modifiers, owned.phrase].join(' '),
+        'stated',
+        owned.parenthetical,
+        s.source.text,
+      );
+      return;
+    }
+    if (ownedName !== ownerName) found.relationPairs.push({ from: ownedName, to: ownerName! });
+  };
+  for (const [i, chunk] of p.chunks.entries()) {
+    const next = p.chunks[i + 1];
+    if (chunk.kind === 'np' && chunk.possessor && next?.kind === 'np' && !next.preposition)
+      link(chunk, next, true);
+    const of = p.chunks[i + 2];
+    if (
+      chunk.kind === 'np' &&
+      next?.kind === 'word' &&
+      next.lower === 'of' &&
+      of?.kind === 'np' &&
+      of.preposition === 'of' &&
+      !chunk.quantified
+    ) {
+      // "plots of different sizes": the field is the second; "the registration number of their vehicle": the first.
+      if (isFieldPhrase(of.phrase) && !isFieldPhrase(chunk.phrase)) link(chunk, of, false);
+      else link(of, chunk, false);
+    }
+  }
 }
 
 function readClause(found: WithClauses, clause: Clause, s: Sentence, p: ParsedSentence): void {
   const { verb, subject } = clause;
-  if (verb.reducedRelative || verb.passive) return;
+  if (verb.reducedRelative) return;
   const subjectName = subject ? found.registry.nameOf(subject) : undefined;
+  if (verb.passive) {
+    readPassive(found, clause, subjectName, s);
+    return;
+  }
+  // "keep track of work days": what is kept track of is recorded.
+  const tracked = clause.objects[0]?.head === 'track' && verb.verb === 'keep';
+  if (tracked) {
+    const objects = clause.complements.filter((c) => c.preposition === 'of').map((c) => c.phrase);
+    readAction(found, { ...clause, objects, complements: [] }, 'maintain', subjectName, s);
+    return;
+  }
   if (attributeVerbs.has(verb.verb) && subjectName) {
     readAttributeList(found, subjectName, clause, s, p);
     return;
@@ -158,8 +242,10 @@ function readAction(
   }
   let previous: string | undefined;
   for (const { np, name } of objectNames) {
-    // "their growth stage" after "greenhouse batches": a field of the thing just named.
-    if ((np.possessive || !name) && isFieldPhrase(np.phrase) && previous) {
+    // "their growth stage" after "greenhouse batches", "loans, due dates and fines": a field of the thing just
+    // named.
+    const typedField = isFieldPhrase(np.phrase) && typeOfField(np.phrase) !== 'string';
+    if ((np.possessive || !name || typedField) && isFieldPhrase(np.phrase) && previous) {
       const owner = registry.candidates.get(previous);
       if (owner) addAttribute(owner, np.phrase, 'stated', np.parenthetical, s.source.text);
       continue;
@@ -184,6 +270,53 @@ function readAction(
   const anchor = objectNames.find((o) => o.name)?.name ?? (clause.relativeSubject ? subjectName : undefined);
   if (kind === 'view' || kind === 'notify') return;
   readComplements(found, clause, anchor, s);
+  if (subjectName && !clause.relativeSubject) readOccurrence(found, clause, subjectName, s);
+}
+
+/**
+ * "Members reserve titles": acting on something with a verb whose occurrence has a name of its own makes a
+ * record of it (a reservation), referring to the one who acts and to what the action is on ("transfer copies
+ * between branches" → a transfer of a copy between branches). Not when the thing acted on already names an
+ * occurrence ("book a visit").
+ */
+function readOccurrence(found: WithClauses, clause: Clause, subjectName: string, s: Sentence): void {
+  const { registry } = found;
+  const noun = eventNouns.get(clause.verb.verb);
+  const objects = clause.objects
+    .filter((o) => !isFieldPhrase(o.phrase))
+    .map((o) => ({ np: o, name: registry.nameOf(o) }))
+    .filter((o): o is { np: NounPhrase; name: string } => !!o.name);
+  if (!noun || objects.length === 0 || objects.some((o) => isEventNoun(singular(o.np.head)))) return;
+  const name = entityNameOf(noun);
+  if (!name || name === subjectName || objects.some((o) => o.name === name)) return;
+  const occurrence = registry.touchName(name, s.order, s.source.text);
+  occurrence.objectOf++;
+  const related = [
+    subjectName,
+    ...objects.map((o) => o.name),
+    ...clause.complements
+      .filter((c) => relatingPrepositions.has(c.preposition))
+      .map((c) => registry.nameOf(c.phrase))
+      .filter((n): n is string => !!n && !isFieldPhrase(labelOf(n))),
+  ];
+  for (const to of new Set(related)) if (to !== name) found.relationPairs.push({ from: name, to });
+}
+
+/**
+ * "Each donation is logged with the donor …", "damage reports can be filed against a car by any member": the
+ * subject of a passive is the thing acted on, and its complements describe or relate it.
+ */
+function readPassive(found: WithClauses, clause: Clause, subjectName: string | undefined, s: Sentence): void {
+  if (!subjectName || clause.verb.negated) return;
+  const kind = verbKind(clause.verb.verb);
+  if (kind === 'stative') return;
+  const c = found.registry.candidates.get(subjectName);
+  if (c && kind !== 'view') c.objectOf++;
+  const complements = [
+    ...clause.objects.filter((o) => o.preposition).map((o) => ({ preposition: o.preposition!, phrase: o })),
+    ...clause.complements,
+  ];
+  readComplements(found, { ...clause, complements }, subjectName, s);
 }
 
 /** "with a due date", "for a tool": a field of the thing acted on, or a relation between two things. */
@@ -207,7 +340,6 @@ function readComplements(found: WithClauses, clause: Clause, anchor: string | un
     const c = registry.candidates.get(name);
     if (c) c.complementOf++;
     if (preposition === 'with') found.relationPairs.push({ from: name, to: anchor });
-    else if (['for', 'from', 'per', 'at', 'in', 'of', 'on'].includes(preposition))
-      found.relationPairs.push({ from: anchor, to: name });
+    else if (relatingPrepositions.has(preposition)) found.relationPairs.push({ from: anchor, to: name });
   }
 }

@@ -1,5 +1,6 @@
 import nlp from 'compromise';
 import { infinitive, singular } from '../../../toolchain/vision/language';
+import { retagVerbs } from './verbRetagging';
 
 /**
  * Sentence parsing on compromise's part-of-speech tags: tokens are grouped into noun phrases and verb groups,
@@ -30,6 +31,8 @@ export interface NounPhrase {
   /** The preposition right before it, if any. */
   preposition?: string;
   possessive: boolean;
+  /** Ends in a possessive ("the plot's", "contractors'"): it owns the noun phrase that follows. */
+  possessor: boolean;
   /** Preceded by a number ("2 euros"): a quantity, not a thing. */
   quantified: boolean;
   index: number;
@@ -205,6 +208,8 @@ function toTokens(terms: RawTerm[], lexicon: Record<string, string>): Token[] {
 const isNoun = (t: Token) =>
   t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
 const isVerb = (t: Token) => t.tags.has('Verb') && !isNoun(t);
+const isPossessor = (t: Token) =>
+  /'s?$/.test(t.lower) || /s'$/.test(t.text) || (t.tags.has('Possessive') && !t.tags.has('Pronoun'));
 
 function chunk(tokens: Token[]): Chunk[] {
   const chunks: Chunk[] = [];
@@ -239,14 +244,15 @@ function chunk(tokens: Token[]): Chunk[] {
       const words: string[] = [];
       let j = i;
       while (j < tokens.length && isNoun(tokens[j])) {
-        words.push(tokens[j].lower.replace(/'s$/, ''));
-        if (punctuation.test(tokens[j].post) || /'s$/.test(tokens[j].lower)) {
+        words.push(tokens[j].lower.replace(/'s?$/, ''));
+        if (punctuation.test(tokens[j].post) || isPossessor(tokens[j])) {
           j++;
           break;
         }
         j++;
       }
       const last = tokens[j - 1];
+      const possessor = isPossessor(last);
       let parenthetical: string | undefined;
       let post = last.post;
       // Compromise puts "(" in the next term's `pre`: "a condition (new, good, worn)".
@@ -277,6 +283,7 @@ function chunk(tokens: Token[]): Chunk[] {
             ? prevChunk.lower
             : undefined,
         possessive,
+        possessor,
         quantified: !!prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Value'),
         index: chunks.length,
       });
@@ -332,6 +339,7 @@ function chunk(tokens: Token[]): Chunk[] {
             .map((g) => g.lower)
             .join(' '),
           reducedRelative:
+            !hasCopula &&
             group.length <= 2 &&
             main.tags.has('PastTense') &&
             !!prevChunk &&
@@ -353,6 +361,24 @@ function chunk(tokens: Token[]): Chunk[] {
   return chunks;
 }
 
+/**
+ * "Every copy of a book belongs to …", "the next member in the queue is notified": the subject is the noun
+ * phrase the prepositional phrases before the verb describe.
+ */
+function headBeforeModifiers(chunks: Chunk[], at: number): NounPhrase | undefined {
+  let k = at;
+  while (k >= 2) {
+    const np = chunks[k];
+    const word = chunks[k - 1];
+    if (np.kind !== 'np' || !np.preposition || punctuation.test(np.post)) return undefined;
+    if (word.kind !== 'word' || !word.tags.has('Preposition') || punctuation.test(word.post)) return undefined;
+    k -= 2;
+    const candidate = chunks[k];
+    if (candidate.kind === 'np' && !candidate.preposition && !punctuation.test(candidate.post)) return candidate;
+  }
+  return undefined;
+}
+
 function clauses(chunks: Chunk[]): Clause[] {
   const result: Clause[] = [];
   let lastSubject: NounPhrase | undefined;
@@ -368,8 +394,10 @@ function clauses(chunks: Chunk[]): Clause[] {
     const before = chunks[back - 1];
     let subject: NounPhrase | undefined;
     let relative = false;
+    const head = headBeforeModifiers(chunks, back);
     if (prev && prev.kind === 'word' && prev.lower === 'to' && controller) subject = controller;
     else if (prev && prev.kind === 'np' && !prev.preposition && !punctuation.test(prev.post)) subject = prev;
+    else if (head) subject = head;
     else if (prev && prev.kind === 'np' && !prev.preposition && punctuation.test(prev.post) && !lastSubject)
       subject = prev;
     else if (
@@ -481,7 +509,8 @@ function clauses(chunks: Chunk[]): Clause[] {
         preposition = next.lower;
       else if (next.kind === 'np' && preposition) {
         complements.push({ preposition: next.preposition ?? preposition, phrase: next });
-        if (/[,;]/.test(next.post)) break;
+        // "with species, breed, age and any medication": a list after "with" goes on past its commas.
+        if (/[,;]/.test(next.post) && preposition !== 'with') break;
       } else if (next.kind === 'np' && /[,;]/.test(next.post)) break;
       else if (next.kind === 'word' && ['who', 'that', 'which', 'when', 'so', 'because'].includes(next.lower))
         break;
@@ -511,6 +540,7 @@ function clauses(chunks: Chunk[]): Clause[] {
 export function parseSentence(text: string, lexicon: Record<string, string>): ParsedSentence[] {
   return termsOf(text, lexicon).map((terms) => {
     const tokens = toTokens(terms, lexicon);
+    retagVerbs(tokens);
     const chunks = chunk(tokens);
     return {
       text: tokens

@@ -1,0 +1,70 @@
+import { infinitive, singular } from '../../../toolchain/vision/language';
+import { isDomainVerb, timeUnits } from './vocabulary';
+
+/**
+ * Compromise reads a known domain verb as a noun when it stands between two nouns ("librarians catalogue
+ * books", "the committee allocates plots"), which glues subject, verb and object into one noun phrase. These
+ * corrections look at the words around one occurrence, so the same word stays a noun elsewhere ("a transfer
+ * records the copy").
+ */
+
+/** The tags of one word of a sentence, as the parser reads them. */
+export interface TaggedWord {
+  lower: string;
+  tags: Set<string>;
+  post: string;
+}
+
+const verbTags = () => new Set(['Verb', 'PresentTense']);
+const isNounWord = (t: TaggedWord | undefined) =>
+  !!t && t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
+const startsObject = (t: TaggedWord | undefined) =>
+  !!t && (isNounWord(t) || t.tags.has('Determiner') || t.tags.has('Possessive') || t.tags.has('Adjective'));
+const breaks = (t: TaggedWord | undefined) => !t || /[,;:]/.test(t.post);
+
+export function retagVerbs(words: TaggedWord[]): void {
+  words.forEach((t, i) => {
+    const prev = words[i - 1];
+    const before = words[i - 2];
+    const next = words[i + 1];
+    if (!isNounWord(t) || !prev || breaks(prev)) return;
+    const clauseStart = !before || breaks(before) || before.tags.has('Determiner') || before.lower === 'and';
+    // "Librarians catalogue books": English compounds take a singular modifier, so a plural noun followed by
+    // a verb's base form and its object is a subject and its verb.
+    const baseAfterPlural =
+      prev.tags.has('Plural') &&
+      !t.tags.has('Plural') &&
+      isNounWord(prev) &&
+      clauseStart &&
+      isDomainVerb(t.lower) &&
+      startsObject(next);
+    // "the committee allocates plots": a singular subject takes the verb's -s form.
+    const thirdPerson =
+      prev.tags.has('Singular') &&
+      isNounWord(prev) &&
+      /[^s]s$/.test(t.lower) &&
+      clauseStart &&
+      isDomainVerb(infinitive(t.lower)) &&
+      (startsObject(next) || next?.tags.has('Preposition') === true);
+    // "… and transfer copies between branches": a base form after "and"/"to" takes an object.
+    const afterLink =
+      ['and', 'to'].includes(prev.lower) &&
+      !t.tags.has('Plural') &&
+      isDomainVerb(t.lower) &&
+      (next?.tags.has('Plural') === true || next?.tags.has('Determiner') === true) &&
+      !breaks(t);
+    if (baseAfterPlural || thirdPerson || afterLink) t.tags = verbTags();
+  });
+  // "work days": a unit of time after a noun is the head of a compound, not a date.
+  words.forEach((t, i) => {
+    const prev = words[i - 1];
+    if (t.tags.has('Date') && timeUnits.has(singular(t.lower)) && isNounWord(prev) && !breaks(prev))
+      t.tags = new Set(['Noun', t.lower === singular(t.lower) ? 'Singular' : 'Plural']);
+  });
+  // "Households are registered": compromise tags some participles after a copula as adjectives.
+  words.forEach((t, i) => {
+    const prev = words[i - 1];
+    if (prev?.tags.has('Copula') && t.tags.has('Adjective') && /ed$/.test(t.lower) && !breaks(prev))
+      t.tags = new Set(['Verb', 'PastTense', 'Passive']);
+  });
+}
