@@ -21,6 +21,8 @@ export interface Candidate {
   objectOf: number;
   complementOf: number;
   attributeSubject: number;
+  /** How often it names the occurrence of an action ("members reserve titles" → reservation). */
+  occurrences: number;
   personSignal: boolean;
   attributes: Map<string, VisionAttribute>;
   references: Set<string>;
@@ -40,6 +42,7 @@ export function newCandidate(name: string, firstSeen: number): Candidate {
     objectOf: 0,
     complementOf: 0,
     attributeSubject: 0,
+    occurrences: 0,
     personSignal: false,
     attributes: new Map(),
     references: new Set(),

@@ -39,7 +39,7 @@ const relatingPrepositions = new Set([
 
 const attributeVerbs = new Set(['have', 'include', 'contain', 'carry', 'come with', 'hold', 'store', 'show']);
 const agentiveSuffix =
-  /(er|or|ist|ant|ent|eer|ian|ee|ic|ess|ive|ard|man|woman|person|lead|staff|admin|owner|parent|child|family|neighbour|neighbor|friend|guest|user|host)$/;
+  /(er|or|ist|ant|(?<!m)ent|eer|ian|ee|ic|ess|ive|ard|man|woman|person|lead|staff|admin|owner|parent|child|family|neighbour|neighbor|friend|guest|user|host)$/;
 
 const isPerson = (np: NounPhrase) => agentiveSuffix.test(singular(np.head));
 
@@ -67,15 +67,17 @@ export function readClauses(state: WithStory): WithClauses {
     relationPairs: [],
     actorSubjects: new Map(),
   };
+  // Every mention is counted first: whether a noun is named elsewhere decides how a clause reads it.
   for (const s of state.domainSentences) {
     for (const p of s.parses) {
       for (const np of p.nounPhrases) {
         const c = found.registry.touch(np, s.order, s.source.text);
         if (c && isPerson(np) && !isFieldPhrase(np.phrase)) c.personSignal = true;
       }
-      for (const clause of p.clauses) readClause(found, clause, s, p);
     }
   }
+  for (const s of state.domainSentences)
+    for (const p of s.parses) for (const clause of p.clauses) readClause(found, clause, s, p);
   // Once every clause is read, it is known which owned nouns are things of their own.
   for (const s of state.domainSentences) for (const p of s.parses) readNounPhraseLinks(found, p, s);
   return found;
@@ -267,7 +269,10 @@ function readAction(
         viaPreposition: !!np.preposition,
       });
   }
-  const anchor = objectNames.find((o) => o.name)?.name ?? (clause.relativeSubject ? subjectName : undefined);
+  // Without an object, a thing that acts is what its complements describe: "donations arrive from donors".
+  const thingActing = subjectName && clause.subject && !isPerson(clause.subject) ? subjectName : undefined;
+  const anchor =
+    objectNames.find((o) => o.name)?.name ?? (clause.relativeSubject ? subjectName : thingActing);
   if (kind === 'view' || kind === 'notify') return;
   readComplements(found, clause, anchor, s);
   if (subjectName && !clause.relativeSubject) readOccurrence(found, clause, subjectName, s);
@@ -291,6 +296,7 @@ function readOccurrence(found: WithClauses, clause: Clause, subjectName: string,
   if (!name || name === subjectName || objects.some((o) => o.name === name)) return;
   const occurrence = registry.touchName(name, s.order, s.source.text);
   occurrence.objectOf++;
+  occurrence.occurrences++;
   const related = [
     subjectName,
     ...objects.map((o) => o.name),
@@ -326,7 +332,12 @@ function readComplements(found: WithClauses, clause: Clause, anchor: string | un
     const name = registry.nameOf(phrase);
     if (!anchor) continue;
     const owner = registry.candidates.get(anchor);
-    if (owner && (isFieldPhrase(phrase.phrase) || (!name && preposition === 'with'))) {
+    // "with a repo link and a demo video": what a thing comes with is a fact about it, unless named elsewhere.
+    const mentionedOnce = !name || (registry.candidates.get(name)?.mentions ?? 0) <= 1;
+    if (
+      owner &&
+      (isFieldPhrase(phrase.phrase) || (preposition === 'with' && mentionedOnce && !isPerson(phrase)))
+    ) {
       addAttribute(
         owner,
         [...phrase.modifiers, phrase.phrase].join(' '),

@@ -21,6 +21,7 @@ export function chooseEntities(state: WithPersonas): WithEntities {
         (!c.personSignal || state.personaNames.has(c.name) || c.objectOf > 0) &&
         !(
           isFieldPhrase(c.label) &&
+          c.occurrences === 0 &&
           (c.attributeSubject === 0 ||
             ['date', 'datetime', 'money', 'email', 'boolean'].includes(typeOfField(c.label)))
         ),

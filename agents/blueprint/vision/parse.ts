@@ -361,6 +361,12 @@ function chunk(tokens: Token[]): Chunk[] {
   return chunks;
 }
 
+/** The possessor right before a noun phrase ("to the tenant's apartment"), if any. */
+function ownerBefore(chunks: Chunk[], at: number): NounPhrase | undefined {
+  const before = chunks[at - 1];
+  return before?.kind === 'np' && before.possessor ? before : undefined;
+}
+
 /**
  * "Every copy of a book belongs to …", "the next member in the queue is notified": the subject is the noun
  * phrase the prepositional phrases before the verb describe.
@@ -444,9 +450,16 @@ function clauses(chunks: Chunk[]): Clause[] {
           !['for', 'on', 'to', 'into', 'up', 'out'].includes(next.preposition ?? '')
         )
           break;
-        objects.push(next);
+        // "confirms the tenant's apartment": the object is the owned thing, its owner only describes it.
+        const owned = chunks[k + 1];
+        if (next.possessor && owned?.kind === 'np' && !owned.preposition) {
+          objects.push({ ...owned, preposition: next.preposition });
+          k += 2;
+        } else {
+          objects.push(next);
+          k++;
+        }
         expectObject = false;
-        k++;
         continue;
       }
       if (
@@ -465,7 +478,7 @@ function clauses(chunks: Chunk[]): Clause[] {
         next.kind === 'np' &&
         !expectObject &&
         last &&
-        last === chunks[k - 1] &&
+        last.index === chunks[k - 1].index &&
         /,/.test(last.post) &&
         !next.preposition
       ) {
@@ -507,10 +520,17 @@ function clauses(chunks: Chunk[]): Clause[] {
           ['per', 'for', 'from', 'with', 'of', 'at', 'in', 'to', 'by'].includes(next.lower))
       )
         preposition = next.lower;
+      else if (next.kind === 'np' && !preposition && ownerBefore(chunks, k)?.preposition)
+        complements.push({ preposition: ownerBefore(chunks, k)!.preposition!, phrase: next });
       else if (next.kind === 'np' && preposition) {
         complements.push({ preposition: next.preposition ?? preposition, phrase: next });
-        // "with species, breed, age and any medication": a list after "with" goes on past its commas.
-        if (/[,;]/.test(next.post) && preposition !== 'with') break;
+        // "from supermarkets, farms and individual donors": a list goes on past its commas, unless what follows
+        // the comma starts a clause of its own.
+        const after = chunks[k + 2];
+        const listGoesOn =
+          /,/.test(next.post) &&
+          (preposition === 'with' || (chunks[k + 1]?.kind === 'np' && after?.kind !== 'vp'));
+        if (/[,;]/.test(next.post) && !listGoesOn) break;
       } else if (next.kind === 'np' && /[,;]/.test(next.post)) break;
       else if (next.kind === 'word' && ['who', 'that', 'which', 'when', 'so', 'because'].includes(next.lower))
         break;

@@ -44,8 +44,9 @@ export function retagVerbs(words: TaggedWord[]): void {
       isNounWord(prev) &&
       /[^s]s$/.test(t.lower) &&
       clauseStart &&
-      isDomainVerb(infinitive(t.lower)) &&
-      (startsObject(next) || next?.tags.has('Preposition') === true);
+      // An unknown verb too when a plural object follows: "the caretaker triages requests".
+      ((isDomainVerb(infinitive(t.lower)) && (startsObject(next) || next?.tags.has('Preposition') === true)) ||
+        (next?.tags.has('Plural') === true && isNounWord(next) && !breaks(t)));
     // "… and transfer copies between branches": a base form after "and"/"to" takes an object.
     const afterLink =
       ['and', 'to'].includes(prev.lower) &&
@@ -54,6 +55,14 @@ export function retagVerbs(words: TaggedWord[]): void {
       (next?.tags.has('Plural') === true || next?.tags.has('Determiner') === true) &&
       !breaks(t);
     if (baseAfterPlural || thirdPerson || afterLink) t.tags = verbTags();
+  });
+  // "with species, breed, age and any medication": a word between the commas of a list of nouns is a noun.
+  words.forEach((t, i) => {
+    const prev = words[i - 1];
+    const next = words[i + 1];
+    const listGoesOn = /,/.test(t.post) || ['and', 'or'].includes(next?.lower ?? '');
+    if (t.tags.has('Verb') && !t.tags.has('Auxiliary') && isNounWord(prev) && /,/.test(prev.post) && listGoesOn)
+      t.tags = new Set(['Noun', 'Singular']);
   });
   // "work days": a unit of time after a noun is the head of a compound, not a date.
   words.forEach((t, i) => {

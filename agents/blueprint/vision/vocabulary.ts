@@ -209,7 +209,6 @@ export const nonEntityNouns = new Set([
   'kind',
   'type',
   'part of',
-  'track',
   'system',
   'app',
   'platform',
@@ -271,6 +270,7 @@ export const nonEntityNouns = new Set([
   'case',
   'point',
   'sense',
+  'other',
 ]);
 
 /** Units of time: on their own never entities, qualified by a noun sometimes ("work days"). */
@@ -470,7 +470,6 @@ export const eventNouns: ReadonlyMap<string, string> = new Map([
   ['transfer', 'transfer'],
   ['order', 'order'],
   ['allocate', 'allocation'],
-  ['assign', 'assignment'],
   ['attend', 'attendance'],
   ['visit', 'visit'],
   ['refer', 'referral'],
