@@ -351,6 +351,7 @@ function readComplements(found: WithClauses, clause: Clause, anchor: string | un
     const c = registry.candidates.get(name);
     if (c) c.complementOf++;
     if (preposition === 'with') found.relationPairs.push({ from: name, to: anchor });
-    else if (relatingPrepositions.has(preposition)) found.relationPairs.push({ from: anchor, to: name });
+    else if (relatingPrepositions.has(preposition))
+      found.relationPairs.push({ from: anchor, to: name, ...(preposition === 'by' ? { agent: true } : {}) });
   }
 }

@@ -12,13 +12,13 @@ import { isFieldPhrase, nominalisations, typeOfField } from './vocabulary';
 export function chooseEntities(state: WithPersonas): WithEntities {
   const { registry, resolve, hints } = state;
   const relations = state.relationPairs
-    .map((r) => ({ from: resolve(r.from), to: resolve(r.to) }))
+    .map((r) => ({ ...r, from: resolve(r.from), to: resolve(r.to) }))
     .filter((r) => r.from !== r.to);
   const actions = state.rawActions.map((a) => ({ ...a, actor: resolve(a.actor), entity: resolve(a.entity) }));
   const stored = [...registry.candidates.values()]
     .filter(
       (c) =>
-        (!c.personSignal || state.personaNames.has(c.name) || c.objectOf > 0) &&
+        (!c.personSignal || state.personaNames.has(c.name) || c.objectOf > 0 || isKeptPerson(c, relations)) &&
         !(
           isFieldPhrase(c.label) &&
           c.occurrences === 0 &&
@@ -32,6 +32,11 @@ export function chooseEntities(state: WithPersonas): WithEntities {
     : mostConnected(stored, state);
   chosen.sort((a, b) => a.firstSeen - b.firstSeen || a.name.localeCompare(b.name));
   return { ...state, chosen, entityNames: new Set(chosen.map((c) => c.name)), relations, actions };
+}
+
+/** "logged with the donor": someone named more than once and linked to a record is kept, though not acting. */
+function isKeptPerson(c: Candidate, relations: Relation[]): boolean {
+  return c.mentions >= 2 && relations.some((r) => !r.agent && (r.from === c.name || r.to === c.name));
 }
 
 /** A persona is an entity when something refers to it or it creates records; anything else when used. */
@@ -58,11 +63,13 @@ function isEntityIn(
         relations.some((r) => r.to === c.name) ||
         createsRecords(c.name)
       );
+    // Named once and only as the end of a link ("at the closing ceremony"), a noun is a detail of the text.
+    const linkedOnly = c.mentions <= 1;
     return (
       c.objectOf > 0 ||
       c.attributeSubject > 0 ||
       c.attributes.size > 0 ||
-      relations.some((r) => r.from === c.name || r.to === c.name)
+      (!linkedOnly && relations.some((r) => r.from === c.name || r.to === c.name))
     );
   };
 }

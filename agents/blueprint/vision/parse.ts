@@ -522,8 +522,9 @@ function clauses(chunks: Chunk[]): Clause[] {
         preposition = next.lower;
       else if (next.kind === 'np' && !preposition && ownerBefore(chunks, k)?.preposition)
         complements.push({ preposition: ownerBefore(chunks, k)!.preposition!, phrase: next });
-      else if (next.kind === 'np' && preposition) {
-        complements.push({ preposition: next.preposition ?? preposition, phrase: next });
+      else if (next.kind === 'np' && (preposition || next.preposition)) {
+        preposition = next.preposition ?? preposition;
+        complements.push({ preposition, phrase: next });
         // "from supermarkets, farms and individual donors": a list goes on past its commas, unless what follows
         // the comma starts a clause of its own.
         const after = chunks[k + 2];
