@@ -144,8 +144,7 @@ function readClause(found: WithClauses, clause: Clause, s: Sentence, p: ParsedSe
     return;
   }
   // "keep track of work days": what is kept track of is recorded.
-  const tracked = clause.objects[0]?.head === 'track' && verb.verb === 'keep';
-  if (tracked) {
+  if (verb.verb === 'keep track') {
     const objects = clause.complements.filter((c) => c.preposition === 'of').map((c) => c.phrase);
     readAction(found, { ...clause, objects, complements: [] }, 'maintain', subjectName, s);
     return;
@@ -172,6 +171,17 @@ function readClause(found: WithClauses, clause: Clause, s: Sentence, p: ParsedSe
         .replace(/[.!]$/, '')
         .toLowerCase(),
     );
+    return;
+  }
+  // "one offer, which becomes a booking": what something turns into is a record that refers to it.
+  if (verb.verb === 'become' && subjectName) {
+    for (const o of clause.objects) {
+      const name = found.registry.nameOf(o);
+      const c = name ? found.registry.candidates.get(name) : undefined;
+      if (!c || name === subjectName) continue;
+      c.objectOf++;
+      found.relationPairs.push({ from: name!, to: subjectName });
+    }
     return;
   }
   const kind = verbKind(verb.verb);

@@ -2,7 +2,7 @@ import type { RawAction, Relation, WithEntities, WithPersonas } from './analysis
 import { newCandidate, type Candidate } from './candidates';
 import type { EntityHint } from './hints';
 import { capitalise, labelOf, pascalCase } from '../../../toolchain/vision/language';
-import { isFieldPhrase, nominalisations, typeOfField } from './vocabulary';
+import { isFieldPhrase, nominalisations, timeUnits, typeOfField } from './vocabulary';
 
 /**
  * The entity pass: of the candidates, the things acted on, described or related; personas too when something
@@ -22,6 +22,7 @@ export function chooseEntities(state: WithPersonas): WithEntities {
         !(
           isFieldPhrase(c.label) &&
           c.occurrences === 0 &&
+          !isThingOfItsOwn(c) &&
           (c.attributeSubject === 0 ||
             ['date', 'datetime', 'money', 'email', 'boolean'].includes(typeOfField(c.label)))
         ),
@@ -32,6 +33,16 @@ export function chooseEntities(state: WithPersonas): WithEntities {
     : mostConnected(stored, state);
   chosen.sort((a, b) => a.firstSeen - b.firstSeen || a.name.localeCompare(b.name));
   return { ...state, chosen, entityNames: new Set(chosen.map((c) => c.name)), relations, actions };
+}
+
+/**
+ * A field word can still name a record: a unit of time a noun qualifies ("work days"), or a thing made and
+ * talked about again and again ("leave a review", "one review per booking").
+ */
+function isThingOfItsOwn(c: Candidate): boolean {
+  const words = c.label.split(' ');
+  const qualifiedTime = words.length > 1 && timeUnits.has(words[words.length - 1]);
+  return qualifiedTime || (c.objectOf > 0 && c.mentions >= 3 && typeOfField(c.label) === 'text');
 }
 
 /** "logged with the donor": someone named more than once and linked to a record is kept, though not acting. */

@@ -205,11 +205,28 @@ function toTokens(terms: RawTerm[], lexicon: Record<string, string>): Token[] {
   });
 }
 
+/** "a best-before date": words joined by hyphens are one modifier of the noun after them. */
+function joinHyphenated(tokens: Token[]): Token[] {
+  const joined: Token[] = [];
+  for (const t of tokens) {
+    const last = joined[joined.length - 1];
+    if (last && last.post === '-' && t.pre === '') {
+      last.text += `-${t.text}`;
+      last.lower += `-${t.lower}`;
+      last.post = t.post;
+      last.tags = new Set(['Adjective']);
+    } else joined.push({ ...t });
+  }
+  return joined;
+}
+
 const isNoun = (t: Token) =>
   t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
 const isVerb = (t: Token) => t.tags.has('Verb') && !isNoun(t);
+const possessivePronouns = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
 const isPossessor = (t: Token) =>
-  /'s?$/.test(t.lower) || /s'$/.test(t.text) || (t.tags.has('Possessive') && !t.tags.has('Pronoun'));
+  !possessivePronouns.has(t.lower) &&
+  (/'s?$/.test(t.lower) || /s'$/.test(t.text) || (t.tags.has('Possessive') && !t.tags.has('Pronoun')));
 
 function chunk(tokens: Token[]): Chunk[] {
   const chunks: Chunk[] = [];
@@ -224,7 +241,7 @@ function chunk(tokens: Token[]): Chunk[] {
       i++;
       continue;
     }
-    if (t.tags.has('Possessive') && t.tags.has('Pronoun')) {
+    if (t.tags.has('Possessive') && (t.tags.has('Pronoun') || possessivePronouns.has(t.lower))) {
       possessive = true;
       i++;
       continue;
@@ -560,7 +577,7 @@ function clauses(chunks: Chunk[]): Clause[] {
 
 export function parseSentence(text: string, lexicon: Record<string, string>): ParsedSentence[] {
   return termsOf(text, lexicon).map((terms) => {
-    const tokens = toTokens(terms, lexicon);
+    const tokens = joinHyphenated(toTokens(terms, lexicon));
     retagVerbs(tokens);
     const chunks = chunk(tokens);
     return {

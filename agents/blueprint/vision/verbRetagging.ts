@@ -64,6 +64,22 @@ export function retagVerbs(words: TaggedWord[]): void {
     if (t.tags.has('Verb') && !t.tags.has('Auxiliary') && isNounWord(prev) && /,/.test(prev.post) && listGoesOn)
       t.tags = new Set(['Noun', 'Singular']);
   });
+  words.forEach((t, i) => {
+    const prev = words[i - 1];
+    const before = words[i - 2];
+    // "keep track of work days": one verb, whose object follows "of".
+    if (t.lower === 'track' && prev?.lower === 'keep' && words[i + 1]?.lower === 'of')
+      t.tags = new Set(['Verb', 'Particle']);
+    // "a best-before date": after a determiner and a modifier comes the noun.
+    else if (
+      t.tags.has('Verb') &&
+      prev?.tags.has('Adjective') &&
+      before?.tags.has('Determiner') &&
+      !breaks(prev) &&
+      !breaks(before)
+    )
+      t.tags = new Set(['Noun', 'Singular']);
+  });
   // "work days": a unit of time after a noun is the head of a compound, not a date.
   words.forEach((t, i) => {
     const prev = words[i - 1];

@@ -271,6 +271,10 @@ export const nonEntityNouns = new Set([
   'point',
   'sense',
   'other',
+  'our',
+  'their',
+  'its',
+  'your',
 ]);
 
 /** Units of time: on their own never entities, qualified by a noun sometimes ("work days"). */
