@@ -10,6 +10,7 @@ import {
   maintenanceVerbs,
   notifyVerbs,
   stativeVerbs,
+  thingsNamedLikeAgents,
   typeOfField,
   viewVerbs,
 } from './vocabulary';
@@ -41,7 +42,10 @@ const attributeVerbs = new Set(['have', 'include', 'contain', 'carry', 'come wit
 const agentiveSuffix =
   /(er|or|ist|ant|(?<!m)ent|eer|ian|ee|ic|ess|ive|ard|man|woman|person|lead|staff|admin|owner|parent|child|family|neighbour|neighbor|friend|guest|user|host)$/;
 
-const isPerson = (np: NounPhrase) => agentiveSuffix.test(singular(np.head));
+const isPerson = (np: NounPhrase) => {
+  const head = singular(np.head);
+  return agentiveSuffix.test(head) && !thingsNamedLikeAgents.has(head);
+};
 
 function verbKind(verb: string): ActionKind | 'stative' {
   const first = verb.split(' ')[0];
@@ -99,11 +103,12 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
     const namedElsewhere =
       !!ownedCandidate &&
       (ownedCandidate.mentions > 1 || ownedCandidate.objectOf + ownedCandidate.complementOf > 0);
-    if (
-      isFieldPhrase(owned.phrase) ||
-      !ownedName ||
-      (ownedByPossessive && !namedElsewhere && !isPerson(owned))
-    ) {
+    // A field word that is described or acted on elsewhere ("each address lies in a zone") is a thing.
+    const describedElsewhere =
+      !!ownedCandidate && ownedCandidate.attributeSubject + ownedCandidate.objectOf > 0;
+    const field = isFieldPhrase(owned.phrase) && !describedElsewhere;
+    if (!field && !ownedName) return;
+    if (field || (ownedByPossessive && !namedElsewhere && !isPerson(owned))) {
       addAttribute(
         ownerCandidate,
         [...owned.modifiers, owned.phrase].join(' '),
@@ -113,7 +118,7 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
       );
       return;
     }
-    if (ownedName !== ownerName) found.relationPairs.push({ from: ownedName, to: ownerName! });
+    if (ownedName && ownedName !== ownerName) found.relationPairs.push({ from: ownedName, to: ownerName! });
   };
   for (const [i, chunk] of p.chunks.entries()) {
     const next = p.chunks[i + 1];
@@ -298,9 +303,8 @@ function readOccurrence(found: WithClauses, clause: Clause, subjectName: string,
   const { registry } = found;
   const noun = eventNouns.get(clause.verb.verb);
   const objects = clause.objects
-    .filter((o) => !isFieldPhrase(o.phrase))
     .map((o) => ({ np: o, name: registry.nameOf(o) }))
-    .filter((o): o is { np: NounPhrase; name: string } => !!o.name);
+    .filter((o): o is { np: NounPhrase; name: string } => !!o.name && !isFieldPhrase(labelOf(o.name)));
   if (!noun || objects.length === 0 || objects.some((o) => isEventNoun(singular(o.np.head)))) return;
   const name = entityNameOf(noun);
   if (!name || name === subjectName || objects.some((o) => o.name === name)) return;

@@ -301,7 +301,12 @@ function chunk(tokens: Token[]): Chunk[] {
             : undefined,
         possessive,
         possessor,
-        quantified: !!prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Value'),
+        // A spelled-out count ("one offer", "two warnings") counts things; digits measure ("2 euros").
+        quantified:
+          !!prevChunk &&
+          prevChunk.kind === 'word' &&
+          prevChunk.tags.has('Value') &&
+          !/^[a-z]+$/.test(prevChunk.lower),
         index: chunks.length,
       });
       determiner = '';
@@ -509,7 +514,12 @@ function clauses(chunks: Chunk[]): Clause[] {
           continue;
         }
       }
-      if (next.kind === 'word' && next.tags.has('Preposition') && objects.length === 0) {
+      // "lies in exactly one zone": adverbs, counts and prepositions before the first object are skipped.
+      if (
+        next.kind === 'word' &&
+        (next.tags.has('Preposition') || next.tags.has('Adverb') || next.tags.has('Value')) &&
+        objects.length === 0
+      ) {
         k++;
         continue;
       }
