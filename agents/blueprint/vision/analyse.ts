@@ -99,7 +99,8 @@ function mergeCompoundNames(state: WithClauses): WithAliases {
     // "the home branch" once among many branches: a kind of branch, not a record of its own.
     else if (!hinted)
       for (const compound of compounds)
-        if (compound.mentions < c.mentions && !isNamedIn(hints, compound.name)) alias.set(compound.name, c.name);
+        if (compound.mentions < c.mentions && !isNamedIn(hints, compound.name))
+          alias.set(compound.name, c.name);
   }
   for (const [from, to] of alias) {
     const a = registry.candidates.get(from)!;

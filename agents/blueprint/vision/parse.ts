@@ -399,10 +399,12 @@ function headBeforeModifiers(chunks: Chunk[], at: number): NounPhrase | undefine
     const np = chunks[k];
     const word = chunks[k - 1];
     if (np.kind !== 'np' || !np.preposition || punctuation.test(np.post)) return undefined;
-    if (word.kind !== 'word' || !word.tags.has('Preposition') || punctuation.test(word.post)) return undefined;
+    if (word.kind !== 'word' || !word.tags.has('Preposition') || punctuation.test(word.post))
+      return undefined;
     k -= 2;
     const candidate = chunks[k];
-    if (candidate.kind === 'np' && !candidate.preposition && !punctuation.test(candidate.post)) return candidate;
+    if (candidate.kind === 'np' && !candidate.preposition && !punctuation.test(candidate.post))
+      return candidate;
   }
   return undefined;
 }
@@ -544,7 +546,20 @@ function clauses(chunks: Chunk[]): Clause[] {
       if (
         next.kind === 'word' &&
         (next.tags.has('Preposition') ||
-          ['per', 'for', 'from', 'with', 'of', 'at', 'in', 'to', 'by'].includes(next.lower))
+          [
+            'per',
+            'for',
+            'from',
+            'with',
+            'of',
+            'at',
+            'in',
+            'to',
+            'by',
+            'against',
+            'through',
+            'between',
+          ].includes(next.lower))
       )
         preposition = next.lower;
       else if (next.kind === 'np' && !preposition && ownerBefore(chunks, k)?.preposition)

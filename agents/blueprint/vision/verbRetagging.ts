@@ -45,30 +45,44 @@ export function retagVerbs(words: TaggedWord[]): void {
       /[^s]s$/.test(t.lower) &&
       clauseStart &&
       // An unknown verb too when a plural object follows: "the caretaker triages requests".
-      ((isDomainVerb(infinitive(t.lower)) && (startsObject(next) || next?.tags.has('Preposition') === true)) ||
+      ((isDomainVerb(infinitive(t.lower)) &&
+        (startsObject(next) || next?.tags.has('Preposition') === true)) ||
         (next?.tags.has('Plural') === true && isNounWord(next) && !breaks(t)));
     // "… and transfer copies between branches": a base form after "and"/"to" takes an object.
+    // Compromise may read the pair the other way round ("transfer" a noun, "copies" its verb).
+    const swapped = next?.tags.has('Verb') === true && /[^s]s$/.test(next.lower) && !isNounWord(next);
     const afterLink =
       ['and', 'to'].includes(prev.lower) &&
       !t.tags.has('Plural') &&
       isDomainVerb(t.lower) &&
-      (next?.tags.has('Plural') === true || next?.tags.has('Determiner') === true) &&
+      (next?.tags.has('Plural') === true || next?.tags.has('Determiner') === true || swapped) &&
       !breaks(t);
     if (baseAfterPlural || thirdPerson || afterLink) t.tags = verbTags();
+    if (afterLink && swapped) next.tags = new Set(['Noun', 'Plural']);
   });
   // "with species, breed, age and any medication": a word between the commas of a list of nouns is a noun.
   words.forEach((t, i) => {
     const prev = words[i - 1];
     const next = words[i + 1];
     const listGoesOn = /,/.test(t.post) || ['and', 'or'].includes(next?.lower ?? '');
-    if (t.tags.has('Verb') && !t.tags.has('Auxiliary') && isNounWord(prev) && /,/.test(prev.post) && listGoesOn)
+    if (
+      t.tags.has('Verb') &&
+      !t.tags.has('Auxiliary') &&
+      isNounWord(prev) &&
+      /,/.test(prev.post) &&
+      listGoesOn
+    )
       t.tags = new Set(['Noun', 'Singular']);
   });
   words.forEach((t, i) => {
     const prev = words[i - 1];
     const before = words[i - 2];
     // "keep track of work days": one verb, whose object follows "of".
-    if (t.lower === 'track' && prev?.lower === 'keep' && words[i + 1]?.lower === 'of')
+    if (
+      t.lower === 'track' &&
+      /^(keep|keeps|kept|keeping)$/.test(prev?.lower ?? '') &&
+      words[i + 1]?.lower === 'of'
+    )
       t.tags = new Set(['Verb', 'Particle']);
     // "a best-before date": after a determiner and a modifier comes the noun.
     else if (

@@ -549,9 +549,21 @@ export const eventNouns: ReadonlyMap<string, string> = new Map([
   ['check out', 'checkout'],
 ]);
 
+/** Nouns of things that happen at a time, besides the occurrence nouns of verbs above. */
+const occasionNouns = new Set([
+  'appointment',
+  'meeting',
+  'session',
+  'event',
+  'lesson',
+  'shift',
+  'trip',
+  'class',
+]);
+
 /** Nouns that already name an occurrence: acting on one ("book a visit") makes no second record. */
 export function isEventNoun(noun: string): boolean {
-  return [...eventNouns.values()].includes(noun) || /(tion|sion|ment|ance|ence)$/.test(noun);
+  return occasionNouns.has(noun) || [...eventNouns.values()].includes(noun);
 }
 
 /** A verb the analysis knows as something users do in a product, in its base form. */
