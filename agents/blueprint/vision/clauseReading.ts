@@ -1,6 +1,13 @@
 import type { ActionKind, Sentence, WithClauses, WithStory } from './analysisState';
-import { addAttribute, Registry } from './candidates';
-import { entityNameOf, labelOf, pascalCase, singular } from '../../../toolchain/vision/language';
+import { addAttribute, Registry, type Candidate } from './candidates';
+import {
+  camelCase,
+  entityNameOf,
+  labelOf,
+  pascalCase,
+  pastTense,
+  singular,
+} from '../../../toolchain/vision/language';
 import type { Clause, NounPhrase, ParsedSentence } from './parse';
 import {
   creationVerbs,
@@ -125,6 +132,12 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
     if (chunk.kind === 'np' && chunk.possessor && next?.kind === 'np' && !next.preposition)
       link(chunk, next, true);
     const of = p.chunks[i + 2];
+    // "one review per booking": one thing for each of another.
+    if (chunk.kind === 'np' && of?.kind === 'np' && of.preposition === 'per' && next?.kind === 'word') {
+      const from = registry.nameOf(chunk);
+      const to = registry.nameOf(of);
+      if (from && to && from !== to && !isFieldPhrase(chunk.phrase)) found.relationPairs.push({ from, to });
+    }
     if (
       chunk.kind === 'np' &&
       next?.kind === 'word' &&
@@ -214,7 +227,14 @@ function readAttributeList(
       (!np.preposition || np.preposition === 'with') &&
       !np.quantified,
   );
-  for (const np of after)
+  for (const np of after) {
+    // "every track has its own prizes": a thing named elsewhere is related, not a field.
+    const name = found.registry.nameOf(np);
+    const thing = name ? found.registry.candidates.get(name) : undefined;
+    if (name && thing && name !== subjectName && thing.mentions > 1 && !isFieldPhrase(np.phrase)) {
+      found.relationPairs.push({ from: name, to: subjectName });
+      continue;
+    }
     addAttribute(
       owner,
       [...np.modifiers.filter((m) => !/^(each|every|all|some|many)$/.test(m)), np.phrase].join(' '),
@@ -222,6 +242,7 @@ function readAttributeList(
       np.parenthetical,
       s.source.text,
     );
+  }
 }
 
 function addResponsibility(
@@ -261,10 +282,12 @@ function readAction(
   for (const { np, name } of objectNames) {
     // "their growth stage" after "greenhouse batches", "loans, due dates and fines": a field of the thing just
     // named.
-    const typedField = isFieldPhrase(np.phrase) && typeOfField(np.phrase) !== 'string';
-    if ((np.possessive || !name || typedField) && isFieldPhrase(np.phrase) && previous) {
+    const singularPhrase = labelOf(entityNameOf(np.phrase));
+    const typedField = isFieldPhrase(singularPhrase) && typeOfField(singularPhrase) !== 'string';
+    if ((np.possessive || !name || typedField) && isFieldPhrase(singularPhrase) && previous) {
       const owner = registry.candidates.get(previous);
-      if (owner) addAttribute(owner, np.phrase, 'stated', np.parenthetical, s.source.text);
+      const phrase = typedField ? [...np.modifiers, singularPhrase].join(' ') : np.phrase;
+      if (owner) addAttribute(owner, phrase, 'stated', np.parenthetical, s.source.text);
       continue;
     }
     if (!name) continue;
@@ -272,8 +295,11 @@ function readAction(
     // Looking at something ("browse the catalogue") does not make it a record of its own.
     if (c && kind !== 'view') c.objectOf++;
     previous = name;
-    if (subjectName && clause.relativeSubject) found.relationPairs.push({ from: subjectName, to: name });
-    else if (subjectName)
+    // "each address lies in one zone", "a transfer records the copy": a thing acting on a thing refers to it.
+    const thingOnThing = !clause.relativeSubject && clause.subject && !isPerson(clause.subject);
+    if (subjectName && (clause.relativeSubject || thingOnThing) && name !== subjectName)
+      found.relationPairs.push({ from: subjectName, to: name });
+    if (subjectName && !clause.relativeSubject)
       found.rawActions.push({
         verb: clause.verb.verb,
         kind,
@@ -322,6 +348,18 @@ function readOccurrence(found: WithClauses, clause: Clause, subjectName: string,
   for (const to of new Set(related)) if (to !== name) found.relationPairs.push({ from: name, to });
 }
 
+function addTimestamp(c: Candidate, verb: string, evidence: string): void {
+  const name = `${camelCase(pastTense(verb))}At`;
+  if (c.attributes.has(name)) return;
+  c.attributes.set(name, {
+    name,
+    type: 'datetime',
+    required: false,
+    description: `When the ${c.label} was ${pastTense(verb)}, from: "${evidence}"`,
+    source: 'derived',
+  });
+}
+
 /**
  * "Each donation is logged with the donor …", "damage reports can be filed against a car by any member": the
  * subject of a passive is the thing acted on, and its complements describe or relate it.
@@ -332,6 +370,8 @@ function readPassive(found: WithClauses, clause: Clause, subjectName: string | u
   if (kind === 'stative') return;
   const c = found.registry.candidates.get(subjectName);
   if (c && kind !== 'view') c.objectOf++;
+  // "Projects are submitted …": when it happened is worth keeping.
+  if (c && (kind === 'transition' || kind === 'create')) addTimestamp(c, clause.verb.verb, s.source.text);
   const complements = [
     ...clause.objects.filter((o) => o.preposition).map((o) => ({ preposition: o.preposition!, phrase: o })),
     ...clause.complements,

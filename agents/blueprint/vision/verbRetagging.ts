@@ -77,6 +77,9 @@ export function retagVerbs(words: TaggedWord[]): void {
   words.forEach((t, i) => {
     const prev = words[i - 1];
     const before = words[i - 2];
+    // "one review per booking": after "per" an -ing form is a noun.
+    if (prev?.lower === 'per' && /ing$/.test(t.lower) && t.tags.has('Verb'))
+      t.tags = new Set(['Noun', 'Singular']);
     // "keep track of work days": one verb, whose object follows "of".
     if (
       t.lower === 'track' &&
