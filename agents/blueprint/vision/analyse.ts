@@ -167,16 +167,6 @@ function describeEntities(state: WithActions): WithVisionEntities {
         description: `How the ${c.label} is contacted and signs in`,
         source: 'derived',
       });
-    // A lifecycle is kept as the record's status.
-    if (c.states && c.states.length >= 2 && !attributes.some((a) => a.name === 'status'))
-      defaults.push({
-        name: 'status',
-        type: 'enum',
-        required: true,
-        description: `Where the ${c.label} is in its lifecycle`,
-        enumValues: c.states,
-        source: 'derived',
-      });
     const merged = [...defaults, ...attributes].map((a) =>
       a.name === 'name' || a.name === 'title' ? { ...a, required: true } : a,
     );

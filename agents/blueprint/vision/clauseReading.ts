@@ -47,7 +47,7 @@ const relatingPrepositions = new Set([
 
 const attributeVerbs = new Set(['have', 'include', 'contain', 'carry', 'come with', 'hold', 'store', 'show']);
 const agentiveSuffix =
-  /(er|or|ist|ant|(?<!m)ent|eer|ian|ee|ic|ess|ive|ard|man|woman|person|lead|staff|admin|owner|parent|child|family|neighbour|neighbor|friend|guest|user|host)$/;
+  /(er|or|ist|ant|(?<!m)ent|eer|ian|ee|ic|ive|ard|man|woman|person|lead|staff|admin|owner|parent|child|family|neighbour|neighbor|friend|guest|user|host)$/;
 
 const isPerson = (np: NounPhrase) => {
   const head = singular(np.head);
@@ -78,6 +78,10 @@ export function readClauses(state: WithStory): WithClauses {
     relationPairs: [],
     actorSubjects: new Map(),
   };
+  // "A late return adds a fee" where people also return things: the noun is that action happening.
+  const verbsUsed = new Set(
+    state.domainSentences.flatMap((s) => s.parses.flatMap((p) => p.clauses.map((c) => c.verb.verb))),
+  );
   // Every mention is counted first: whether a noun is named elsewhere decides how a clause reads it.
   for (const s of state.domainSentences) {
     for (const p of s.parses) {
@@ -88,7 +92,7 @@ export function readClauses(state: WithStory): WithClauses {
     }
   }
   for (const s of state.domainSentences)
-    for (const p of s.parses) for (const clause of p.clauses) readClause(found, clause, s, p);
+    for (const p of s.parses) for (const clause of p.clauses) readClause(found, clause, s, p, verbsUsed);
   // Once every clause is read, it is known which owned nouns are things of their own.
   for (const s of state.domainSentences) for (const p of s.parses) readNounPhraseLinks(found, p, s);
   return found;
@@ -112,7 +116,8 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
       (ownedCandidate.mentions > 1 || ownedCandidate.objectOf + ownedCandidate.complementOf > 0);
     // A field word that is described or acted on elsewhere ("each address lies in a zone") is a thing.
     const describedElsewhere =
-      !!ownedCandidate && ownedCandidate.attributeSubject + ownedCandidate.objectOf > 0;
+      !!ownedCandidate &&
+      (ownedCandidate.attributeSubject > 0 || (ownedCandidate.objectOf > 0 && ownedCandidate.mentions > 1));
     const field = isFieldPhrase(owned.phrase) && !describedElsewhere;
     if (!field && !ownedName) return;
     if (field || (ownedByPossessive && !namedElsewhere && !isPerson(owned))) {
@@ -153,7 +158,13 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
   }
 }
 
-function readClause(found: WithClauses, clause: Clause, s: Sentence, p: ParsedSentence): void {
+function readClause(
+  found: WithClauses,
+  clause: Clause,
+  s: Sentence,
+  p: ParsedSentence,
+  verbsUsed: Set<string>,
+): void {
   const { verb, subject } = clause;
   if (verb.reducedRelative) return;
   const subjectName = subject ? found.registry.nameOf(subject) : undefined;
@@ -164,7 +175,7 @@ function readClause(found: WithClauses, clause: Clause, s: Sentence, p: ParsedSe
   // "keep track of work days": what is kept track of is recorded.
   if (verb.verb === 'keep track') {
     const objects = clause.complements.filter((c) => c.preposition === 'of').map((c) => c.phrase);
-    readAction(found, { ...clause, objects, complements: [] }, 'maintain', subjectName, s);
+    readAction(found, { ...clause, objects, complements: [] }, 'maintain', subjectName, s, verbsUsed);
     return;
   }
   if (attributeVerbs.has(verb.verb) && subjectName) {
@@ -204,7 +215,7 @@ function readClause(found: WithClauses, clause: Clause, s: Sentence, p: ParsedSe
   }
   const kind = verbKind(verb.verb);
   if (kind === 'stative' || verb.negated) return;
-  readAction(found, clause, kind, subjectName, s);
+  readAction(found, clause, kind, subjectName, s, verbsUsed);
 }
 
 /** "Each tool has a name, a category and a condition (new, good, worn)": attributes of the subject. */
@@ -220,10 +231,12 @@ function readAttributeList(
   owner.attributeSubject++;
   // Every noun phrase of the list after the verb, except units and places ("a weight in kilograms").
   const next = p.chunks.find((c) => c.kind === 'vp' && c.index > verb.index);
+  // The subject of the next clause ("…, and every book has a title") is not in the list.
+  const end = next ? (p.chunks[next.index - 1]?.kind === 'np' ? next.index - 1 : next.index) : undefined;
   const after = p.nounPhrases.filter(
     (np) =>
       np.index > verb.index &&
-      (!next || np.index < next.index) &&
+      (end === undefined || np.index < end) &&
       (!np.preposition || np.preposition === 'with') &&
       !np.quantified,
   );
@@ -264,6 +277,7 @@ function readAction(
   kind: ActionKind,
   subjectName: string | undefined,
   s: Sentence,
+  verbsUsed: Set<string>,
 ): void {
   const { registry } = found;
   const objectNames = clause.objects.map((o) => ({ np: o, name: registry.nameOf(o) }));
@@ -296,7 +310,11 @@ function readAction(
     if (c && kind !== 'view') c.objectOf++;
     previous = name;
     // "each address lies in one zone", "a transfer records the copy": a thing acting on a thing refers to it.
-    const thingOnThing = !clause.relativeSubject && clause.subject && !isPerson(clause.subject);
+    const thingOnThing =
+      !clause.relativeSubject &&
+      clause.subject &&
+      !isPerson(clause.subject) &&
+      !verbsUsed.has(singular(clause.subject.head));
     if (subjectName && (clause.relativeSubject || thingOnThing) && name !== subjectName)
       found.relationPairs.push({ from: subjectName, to: name });
     if (subjectName && !clause.relativeSubject)
@@ -310,6 +328,12 @@ function readAction(
         viaPreposition: !!np.preposition,
       });
   }
+  // "a resident applies with … their vehicle": what a person's own is theirs.
+  if (subjectName && clause.subject && isPerson(clause.subject) && !clause.relativeSubject)
+    for (const np of [...clause.objects, ...clause.complements.map((c) => c.phrase)]) {
+      const name = np.possessive && !isFieldPhrase(np.phrase) ? registry.nameOf(np) : undefined;
+      if (name && name !== subjectName) found.relationPairs.push({ from: name, to: subjectName });
+    }
   // Without an object, a thing that acts is what its complements describe: "donations arrive from donors".
   const thingActing = subjectName && clause.subject && !isPerson(clause.subject) ? subjectName : undefined;
   const anchor =
