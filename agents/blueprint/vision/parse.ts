@@ -496,6 +496,21 @@ function clauses(chunks: Chunk[]): Clause[] {
         k++;
         continue;
       }
+      // Two objects: "send the gardener a warning" (to whom, then what).
+      const only = objects.length === 1 ? objects[0] : undefined;
+      if (
+        only &&
+        next.kind === 'np' &&
+        !next.preposition &&
+        !only.preposition &&
+        only.index === chunks[k - 1].index &&
+        !punctuation.test(only.post) &&
+        chunks[k + 1]?.kind !== 'vp'
+      ) {
+        objects.push(next);
+        k++;
+        continue;
+      }
       // A comma list of objects: "manage plant varieties, greenhouse batches and their growth stage".
       const last = objects[objects.length - 1];
       if (
