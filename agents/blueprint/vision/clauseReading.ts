@@ -29,6 +29,10 @@ import {
  * for.
  */
 
+/** Verbs that label a thing with a word: "marked unsafe", "flagged late". */
+const markingVerbs = new Set(['mark', 'flag', 'label', 'declare']);
+const punctuation = (post: string) => /[,;:]/.test(post);
+
 /** Prepositions that tie the thing acted on to another thing: "a reservation for a tool", "tied to an apartment". */
 const relatingPrepositions = new Set([
   'for',
@@ -169,7 +173,7 @@ function readClause(
   if (verb.reducedRelative) return;
   const subjectName = subject ? found.registry.nameOf(subject) : undefined;
   if (verb.passive) {
-    readPassive(found, clause, subjectName, s);
+    readPassive(found, clause, subjectName, s, p);
     return;
   }
   // "keep track of work days": what is kept track of is recorded.
@@ -388,11 +392,39 @@ function addTimestamp(c: Candidate, verb: string, evidence: string): void {
  * "Each donation is logged with the donor …", "damage reports can be filed against a car by any member": the
  * subject of a passive is the thing acted on, and its complements describe or relate it.
  */
-function readPassive(found: WithClauses, clause: Clause, subjectName: string | undefined, s: Sentence): void {
+function readPassive(
+  found: WithClauses,
+  clause: Clause,
+  subjectName: string | undefined,
+  s: Sentence,
+  p: ParsedSentence,
+): void {
   if (!subjectName || clause.verb.negated) return;
+  const c = found.registry.candidates.get(subjectName);
+  // "a damage report that is marked unsafe": the word it is marked with is a yes/no fact about it.
+  const marked = p.chunks[clause.verb.index + 1];
+  if (c && markingVerbs.has(clause.verb.verb) && marked && !punctuation(clause.verb.post)) {
+    const word =
+      marked.kind === 'np' && !marked.preposition
+        ? marked.phrase
+        : marked.kind === 'word' && marked.tags.has('Adjective')
+          ? marked.lower
+          : undefined;
+    if (word && /^[a-z]+$/.test(word)) {
+      const misread = found.registry.candidates.get(entityNameOf(word));
+      if (misread && misread.mentions <= 1) found.registry.candidates.delete(misread.name);
+      c.attributes.set(word, {
+        name: word,
+        type: 'boolean',
+        required: false,
+        description: `Whether the ${c.label} is marked ${word}, from: "${s.source.text}"`,
+        source: 'stated',
+      });
+      return;
+    }
+  }
   const kind = verbKind(clause.verb.verb);
   if (kind === 'stative') return;
-  const c = found.registry.candidates.get(subjectName);
   if (c && kind !== 'view') c.objectOf++;
   // "Projects are submitted …": when it happened is worth keeping.
   if (c && (kind === 'transition' || kind === 'create')) addTimestamp(c, clause.verb.verb, s.source.text);
