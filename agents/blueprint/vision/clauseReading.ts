@@ -365,6 +365,20 @@ function readOccurrence(found: WithClauses, clause: Clause, subjectName: string,
   const occurrence = registry.touchName(name, s.order, s.source.text);
   occurrence.objectOf++;
   occurrence.occurrences++;
+  // "score projects on innovation, technical difficulty and presentation": what the action is measured by or
+  // done for, named nowhere else, is a fact of the occurrence.
+  for (const { preposition, phrase } of clause.complements) {
+    const other = registry.nameOf(phrase);
+    const once = !other || (registry.candidates.get(other)?.mentions ?? 0) <= 1;
+    if (['on', 'for', 'with'].includes(preposition) && once && !isPerson(phrase))
+      addAttribute(
+        occurrence,
+        [...phrase.modifiers, phrase.phrase].join(' '),
+        'stated',
+        phrase.parenthetical,
+        s.source.text,
+      );
+  }
   const related = [
     subjectName,
     ...objects.map((o) => o.name),
