@@ -217,6 +217,17 @@ function readClause(
     }
     return;
   }
+  // "every copy belongs to a branch": a relation stated outright.
+  if (verb.verb === 'belong' && subjectName && !verb.negated) {
+    for (const o of clause.objects) {
+      const name = found.registry.nameOf(o);
+      const c = name ? found.registry.candidates.get(name) : undefined;
+      if (!c || name === subjectName) continue;
+      c.complementOf++;
+      found.relationPairs.push({ from: subjectName, to: name! });
+    }
+    return;
+  }
   const kind = verbKind(verb.verb);
   if (kind === 'stative' || verb.negated) return;
   readAction(found, clause, kind, subjectName, s, verbsUsed);

@@ -20,6 +20,9 @@ const isNounWord = (t: TaggedWord | undefined) =>
   !!t && t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
 const startsObject = (t: TaggedWord | undefined) =>
   !!t && (isNounWord(t) || t.tags.has('Determiner') || t.tags.has('Possessive') || t.tags.has('Adjective'));
+/** Plural by its tag or its ending: the correction lexicon tags a capitalised opener as a modifier ("Judges"). */
+const isPlural = (t: TaggedWord) =>
+  t.tags.has('Plural') || (/[^s]s$/.test(t.lower) && singular(t.lower) !== t.lower);
 const breaks = (t: TaggedWord | undefined) => !t || /[,;:]/.test(t.post);
 
 export function retagVerbs(words: TaggedWord[]): void {
@@ -32,7 +35,7 @@ export function retagVerbs(words: TaggedWord[]): void {
     // "Librarians catalogue books": English compounds take a singular modifier, so a plural noun followed by
     // a verb's base form and its object is a subject and its verb.
     const baseAfterPlural =
-      prev.tags.has('Plural') &&
+      isPlural(prev) &&
       !t.tags.has('Plural') &&
       isNounWord(prev) &&
       clauseStart &&

@@ -97,6 +97,35 @@ describe('reading prose visions', () => {
     });
   });
 
+  describe('a science fair in prose', () => {
+    const entities = entitiesOf(
+      'Kudos runs a school science fair. Each student registers one poster, and every poster belongs to a ' +
+        'category. Every category has a name. Judges score posters on clarity and originality. A poster ' +
+        'that is marked late cannot win. The organiser can send a student a reminder, and after two ' +
+        'reminders the poster is cancelled.',
+    );
+
+    it('reads "X belongs to a Y" as a relation', () => {
+      expect(entities.get('Poster')?.references).toContain('Category');
+    });
+
+    it('gives an occurrence the criteria it is done on ("score posters on clarity and originality")', () => {
+      expect(entities.get('Score')?.references).toContain('Poster');
+      expect(attributeNames(entities.get('Score'))).toEqual(
+        expect.arrayContaining(['clarity', 'originality']),
+      );
+    });
+
+    it('reads "marked late" as a yes/no attribute and the second object of "send a student a reminder"', () => {
+      expect(entities.get('Poster')?.attributes.find((a) => a.name === 'late')?.type).toBe('boolean');
+      expect([...entities.keys()]).toContain('Reminder');
+    });
+
+    it('keeps when a passive action happened ("the poster is cancelled")', () => {
+      expect(entities.get('Poster')?.attributes.find((a) => a.name === 'cancelledAt')?.type).toBe('datetime');
+    });
+  });
+
   it('gives each entity the sentence that names it', () => {
     const entities = entitiesOf(
       'Chordly is the lending system of a small music school. Students borrow instruments, and teachers ' +
