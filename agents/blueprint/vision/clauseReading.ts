@@ -329,6 +329,8 @@ function readAction(
       !clause.relativeSubject &&
       clause.subject &&
       !isPerson(clause.subject) &&
+      // Roles are written as bare plurals ("wardens scan a plate"), single things with an article.
+      clause.subject.determiner !== '' &&
       !verbsUsed.has(singular(clause.subject.head));
     if (subjectName && (clause.relativeSubject || thingOnThing) && name !== subjectName)
       found.relationPairs.push({ from: subjectName, to: name });
@@ -378,23 +380,24 @@ function readOccurrence(found: WithClauses, clause: Clause, subjectName: string,
   occurrence.occurrences++;
   // "score projects on innovation, technical difficulty and presentation": what the action is measured by or
   // done for, named nowhere else, is a fact of the occurrence.
-  for (const { preposition, phrase } of clause.complements) {
+  const facts = clause.complements.filter(({ preposition, phrase }) => {
     const other = registry.nameOf(phrase);
     const once = !other || (registry.candidates.get(other)?.mentions ?? 0) <= 1;
-    if (['on', 'for', 'with'].includes(preposition) && once && !isPerson(phrase))
-      addAttribute(
-        occurrence,
-        [...phrase.modifiers, phrase.phrase].join(' '),
-        'stated',
-        phrase.parenthetical,
-        s.source.text,
-      );
-  }
+    return ['on', 'for', 'with'].includes(preposition) && once && !isPerson(phrase);
+  });
+  for (const { phrase } of facts)
+    addAttribute(
+      occurrence,
+      [...phrase.modifiers, phrase.phrase].join(' '),
+      'stated',
+      phrase.parenthetical,
+      s.source.text,
+    );
   const related = [
     subjectName,
     ...objects.map((o) => o.name),
     ...clause.complements
-      .filter((c) => relatingPrepositions.has(c.preposition))
+      .filter((c) => relatingPrepositions.has(c.preposition) && !facts.includes(c))
       .map((c) => registry.nameOf(c.phrase))
       .filter((n): n is string => !!n && !isFieldPhrase(labelOf(n))),
   ];

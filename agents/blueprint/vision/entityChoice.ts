@@ -75,7 +75,11 @@ function isEntityIn(
         createsRecords(c.name)
       );
     // Named once and only as the end of a link ("at the closing ceremony"), a noun is a detail of the text.
-    const linkedOnly = c.mentions <= 1;
+    // Linked to two others ("a request tied to the tenant's apartment"), it holds the domain together.
+    const partners = new Set(
+      relations.filter((r) => !r.agent && (r.from === c.name || r.to === c.name)).map((r) => r.from + r.to),
+    );
+    const linkedOnly = c.mentions <= 1 && partners.size < 2;
     return (
       c.objectOf > 0 ||
       c.attributeSubject > 0 ||
