@@ -65,6 +65,8 @@ export const visionEntitySchema = z.object({
   isPersona: z.boolean(),
   /** How many times the vision mentions it: used to rank and group. */
   mentions: z.number().int().nonnegative(),
+  /** The sentence of the vision that first names it. */
+  evidence: z.string().optional(),
   source: provenanceSchema,
 });
 

@@ -27,6 +27,8 @@ const invariantNouns = new Set([
   'inventory',
   'stock',
   'data',
+  'species',
+  'series',
 ]);
 
 export const singular = memo(function singular(word: string): string {

@@ -88,11 +88,19 @@ function mergeCompoundNames(state: WithClauses): WithAliases {
     if (words.length !== 1) continue;
     const compounds = all.filter((o) => o !== c && o.label.endsWith(` ${c.label}`));
     // Not when the bare word is named in the hints or acting on its own ("patients book" next to "check patients").
-    const hinted = [...(hints.entities ?? []), ...(hints.actors ?? [])].some(
-      (h) => entityNameOf(h.name) === c.name,
-    );
-    if (compounds.length === 1 && !hinted && c.actorVerbs <= compounds[0].actorVerbs)
+    const hinted = isNamedIn(hints, c.name);
+    if (
+      compounds.length === 1 &&
+      !hinted &&
+      c.actorVerbs <= compounds[0].actorVerbs &&
+      c.mentions <= compounds[0].mentions
+    )
       alias.set(c.name, compounds[0].name);
+    // "the home branch" once among many branches: a kind of branch, not a record of its own.
+    else if (!hinted)
+      for (const compound of compounds)
+        if (compound.mentions < c.mentions && !isNamedIn(hints, compound.name))
+          alias.set(compound.name, c.name);
   }
   for (const [from, to] of alias) {
     const a = registry.candidates.get(from)!;
@@ -102,12 +110,17 @@ function mergeCompoundNames(state: WithClauses): WithAliases {
     b.complementOf += a.complementOf;
     b.actorVerbs += a.actorVerbs;
     b.attributeSubject += a.attributeSubject;
+    b.occurrences += a.occurrences;
     b.personSignal ||= a.personSignal;
     for (const [k, v] of a.attributes) if (!b.attributes.has(k)) b.attributes.set(k, v);
     b.firstSeen = Math.min(a.firstSeen, b.firstSeen);
     registry.candidates.delete(from);
   }
   return { ...state, resolve: (name: string) => alias.get(name) ?? name };
+}
+
+function isNamedIn(hints: WithClauses['hints'], name: string): boolean {
+  return [...(hints.entities ?? []), ...(hints.actors ?? [])].some((h) => entityNameOf(h.name) === name);
 }
 
 /** Relations between chosen entities as references; of two referring to each other, the later depends. */
@@ -168,6 +181,7 @@ function describeEntities(state: WithActions): WithVisionEntities {
       ...(c.states && c.states.length >= 2 ? { states: c.states } : {}),
       isPersona,
       mentions: c.mentions,
+      ...(c.evidence ? { evidence: c.evidence } : {}),
       source: hints.entities ? 'hint' : 'derived',
     };
   });

@@ -32,6 +32,8 @@ export interface RawAction {
 export interface Relation {
   from: string;
   to: string;
+  /** `to` is who did it ("approved by the estate manager"): someone acting, not a record kept of them. */
+  agent?: boolean;
 }
 
 /** A clause subject that acts or wishes: how often, what it does, and where it first appears. */

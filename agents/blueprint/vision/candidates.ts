@@ -9,7 +9,7 @@ import {
   snakeCase,
 } from '../../../toolchain/vision/language';
 import type { NounPhrase } from './parse';
-import { measureNouns, nonEntityNouns, typeOfField } from './vocabulary';
+import { measureNouns, nonEntityNouns, timeUnits, typeOfField } from './vocabulary';
 
 /** A noun of the vision that may become an entity, with the evidence for and against it. */
 export interface Candidate {
@@ -21,10 +21,14 @@ export interface Candidate {
   objectOf: number;
   complementOf: number;
   attributeSubject: number;
+  /** How often it names the occurrence of an action ("members reserve titles" → reservation). */
+  occurrences: number;
   personSignal: boolean;
   attributes: Map<string, VisionAttribute>;
   references: Set<string>;
   states?: string[];
+  /** The sentence that first names it. */
+  evidence?: string;
 }
 
 /** A candidate entity not yet seen acting, acted on or described. */
@@ -38,6 +42,7 @@ export function newCandidate(name: string, firstSeen: number): Candidate {
     objectOf: 0,
     complementOf: 0,
     attributeSubject: 0,
+    occurrences: 0,
     personSignal: false,
     attributes: new Map(),
     references: new Set(),
@@ -54,21 +59,32 @@ export class Registry {
     const words = np.phrase.split(' ').filter((w) => !/^\d/.test(w));
     if (words.length === 0 || np.quantified) return undefined;
     const head = singular(words[words.length - 1]);
-    if (nonEntityNouns.has(head) || measureNouns.has(words[words.length - 1]) || measureNouns.has(head))
+    // A unit of time names a thing of its own once a noun qualifies it ("work days", "school year").
+    const qualifiedTime = words.length > 1 && timeUnits.has(head);
+    if (
+      (nonEntityNouns.has(head) && !qualifiedTime) ||
+      measureNouns.has(words[words.length - 1]) ||
+      measureNouns.has(head)
+    )
       return undefined;
     const name = entityNameOf(words.join(' '));
     if (!name || this.excluded.has(name.toLowerCase()) || name.length < 3) return undefined;
     return name;
   }
 
-  touch(np: NounPhrase, order: number): Candidate | undefined {
+  touch(np: NounPhrase, order: number, sentence?: string): Candidate | undefined {
     const name = this.nameOf(np);
-    if (!name) return undefined;
+    return name ? this.touchName(name, order, sentence) : undefined;
+  }
+
+  /** The candidate of that name, made when first seen, counted as one more mention. */
+  touchName(name: string, order: number, sentence?: string): Candidate {
     let c = this.candidates.get(name);
     if (!c) {
       c = newCandidate(name, order);
       this.candidates.set(name, c);
     }
+    c.evidence ??= sentence;
     c.mentions++;
     return c;
   }

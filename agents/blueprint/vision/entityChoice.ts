@@ -2,7 +2,7 @@ import type { RawAction, Relation, WithEntities, WithPersonas } from './analysis
 import { newCandidate, type Candidate } from './candidates';
 import type { EntityHint } from './hints';
 import { capitalise, labelOf, pascalCase } from '../../../toolchain/vision/language';
-import { isFieldPhrase, nominalisations, typeOfField } from './vocabulary';
+import { isFieldPhrase, nominalisations, timeUnits, typeOfField } from './vocabulary';
 
 /**
  * The entity pass: of the candidates, the things acted on, described or related; personas too when something
@@ -12,15 +12,17 @@ import { isFieldPhrase, nominalisations, typeOfField } from './vocabulary';
 export function chooseEntities(state: WithPersonas): WithEntities {
   const { registry, resolve, hints } = state;
   const relations = state.relationPairs
-    .map((r) => ({ from: resolve(r.from), to: resolve(r.to) }))
+    .map((r) => ({ ...r, from: resolve(r.from), to: resolve(r.to) }))
     .filter((r) => r.from !== r.to);
   const actions = state.rawActions.map((a) => ({ ...a, actor: resolve(a.actor), entity: resolve(a.entity) }));
   const stored = [...registry.candidates.values()]
     .filter(
       (c) =>
-        (!c.personSignal || state.personaNames.has(c.name) || c.objectOf > 0) &&
+        (!c.personSignal || state.personaNames.has(c.name) || c.objectOf > 0 || isKeptPerson(c, relations)) &&
         !(
           isFieldPhrase(c.label) &&
+          c.occurrences === 0 &&
+          !isThingOfItsOwn(c) &&
           (c.attributeSubject === 0 ||
             ['date', 'datetime', 'money', 'email', 'boolean'].includes(typeOfField(c.label)))
         ),
@@ -31,6 +33,21 @@ export function chooseEntities(state: WithPersonas): WithEntities {
     : mostConnected(stored, state);
   chosen.sort((a, b) => a.firstSeen - b.firstSeen || a.name.localeCompare(b.name));
   return { ...state, chosen, entityNames: new Set(chosen.map((c) => c.name)), relations, actions };
+}
+
+/**
+ * A field word can still name a record: a unit of time a noun qualifies ("work days"), or a thing made and
+ * talked about again and again ("leave a review", "one review per booking").
+ */
+function isThingOfItsOwn(c: Candidate): boolean {
+  const words = c.label.split(' ');
+  const qualifiedTime = words.length > 1 && timeUnits.has(words[words.length - 1]);
+  return qualifiedTime || (c.objectOf > 0 && c.mentions >= 3 && typeOfField(c.label) === 'text');
+}
+
+/** "logged with the donor": someone named more than once and linked to a record is kept, though not acting. */
+function isKeptPerson(c: Candidate, relations: Relation[]): boolean {
+  return c.mentions >= 2 && relations.some((r) => !r.agent && (r.from === c.name || r.to === c.name));
 }
 
 /** A persona is an entity when something refers to it or it creates records; anything else when used. */
@@ -57,11 +74,17 @@ function isEntityIn(
         relations.some((r) => r.to === c.name) ||
         createsRecords(c.name)
       );
+    // Named once and only as the end of a link ("at the closing ceremony"), a noun is a detail of the text.
+    // Linked to two others ("a request tied to the tenant's apartment"), it holds the domain together.
+    const partners = new Set(
+      relations.filter((r) => !r.agent && (r.from === c.name || r.to === c.name)).map((r) => r.from + r.to),
+    );
+    const linkedOnly = c.mentions <= 1 && partners.size < 2;
     return (
       c.objectOf > 0 ||
       c.attributeSubject > 0 ||
       c.attributes.size > 0 ||
-      relations.some((r) => r.from === c.name || r.to === c.name)
+      (!linkedOnly && relations.some((r) => r.from === c.name || r.to === c.name))
     );
   };
 }

@@ -48,6 +48,19 @@ function stripInline(markdown: string): string {
     .trim();
 }
 
+/**
+ * A vision without a title heading usually opens with the product's name: "ParkPass issues residents'
+ * parking permits …", "FixFlow: maintenance requests for …". Capitalised words before a colon or a verb of
+ * being or doing at the very start.
+ */
+function namedInOpening(paragraph: string): string | undefined {
+  const named =
+    /^([A-Z][A-Za-z0-9]*(?:[ -][A-Z][A-Za-z0-9]*){0,2})(?::|\s+(?:is|are|runs|issues|helps|lets|keeps|gives|makes|connects|manages)\b)/.exec(
+      paragraph,
+    );
+  return named?.[1];
+}
+
 export function parseVisionDocument(text: string): VisionDocument {
   const { data, body } = splitFrontMatter(text.replace(/\r\n/g, '\n'));
   let title = typeof data.title === 'string' ? data.title.trim() : '';
@@ -78,9 +91,10 @@ export function parseVisionDocument(text: string): VisionDocument {
     else paragraph.push(line);
   }
   flush();
+  const opening = sections.find((s) => s.paragraphs.length > 0)?.paragraphs[0] ?? '';
   return {
     frontMatter: data,
-    title: title || 'Untitled Product',
+    title: title || namedInOpening(opening) || 'Untitled Product',
     sections: sections.filter((s) => s.paragraphs.length + s.items.length > 0),
   };
 }

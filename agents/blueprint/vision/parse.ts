@@ -1,5 +1,6 @@
 import nlp from 'compromise';
 import { infinitive, singular } from '../../../toolchain/vision/language';
+import { retagVerbs } from './verbRetagging';
 
 /**
  * Sentence parsing on compromise's part-of-speech tags: tokens are grouped into noun phrases and verb groups,
@@ -30,6 +31,8 @@ export interface NounPhrase {
   /** The preposition right before it, if any. */
   preposition?: string;
   possessive: boolean;
+  /** Ends in a possessive ("the plot's", "contractors'"): it owns the noun phrase that follows. */
+  possessor: boolean;
   /** Preceded by a number ("2 euros"): a quantity, not a thing. */
   quantified: boolean;
   index: number;
@@ -202,9 +205,28 @@ function toTokens(terms: RawTerm[], lexicon: Record<string, string>): Token[] {
   });
 }
 
+/** "a best-before date": words joined by hyphens are one modifier of the noun after them. */
+function joinHyphenated(tokens: Token[]): Token[] {
+  const joined: Token[] = [];
+  for (const t of tokens) {
+    const last = joined[joined.length - 1];
+    if (last && last.post === '-' && t.pre === '') {
+      last.text += `-${t.text}`;
+      last.lower += `-${t.lower}`;
+      last.post = t.post;
+      last.tags = new Set(['Adjective']);
+    } else joined.push({ ...t });
+  }
+  return joined;
+}
+
 const isNoun = (t: Token) =>
   t.tags.has('Noun') && !t.tags.has('Pronoun') && !t.tags.has('Value') && !t.tags.has('Date');
 const isVerb = (t: Token) => t.tags.has('Verb') && !isNoun(t);
+const possessivePronouns = new Set(['my', 'your', 'his', 'her', 'its', 'our', 'their']);
+const isPossessor = (t: Token) =>
+  !possessivePronouns.has(t.lower) &&
+  (/'s?$/.test(t.lower) || /s'$/.test(t.text) || (t.tags.has('Possessive') && !t.tags.has('Pronoun')));
 
 function chunk(tokens: Token[]): Chunk[] {
   const chunks: Chunk[] = [];
@@ -219,7 +241,7 @@ function chunk(tokens: Token[]): Chunk[] {
       i++;
       continue;
     }
-    if (t.tags.has('Possessive') && t.tags.has('Pronoun')) {
+    if (t.tags.has('Possessive') && (t.tags.has('Pronoun') || possessivePronouns.has(t.lower))) {
       possessive = true;
       i++;
       continue;
@@ -239,14 +261,15 @@ function chunk(tokens: Token[]): Chunk[] {
       const words: string[] = [];
       let j = i;
       while (j < tokens.length && isNoun(tokens[j])) {
-        words.push(tokens[j].lower.replace(/'s$/, ''));
-        if (punctuation.test(tokens[j].post) || /'s$/.test(tokens[j].lower)) {
+        words.push(tokens[j].lower.replace(/'s?$/, ''));
+        if (punctuation.test(tokens[j].post) || isPossessor(tokens[j])) {
           j++;
           break;
         }
         j++;
       }
       const last = tokens[j - 1];
+      const possessor = isPossessor(last);
       let parenthetical: string | undefined;
       let post = last.post;
       // Compromise puts "(" in the next term's `pre`: "a condition (new, good, worn)".
@@ -277,7 +300,13 @@ function chunk(tokens: Token[]): Chunk[] {
             ? prevChunk.lower
             : undefined,
         possessive,
-        quantified: !!prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Value'),
+        possessor,
+        // A spelled-out count ("one offer", "two warnings") counts things; digits measure ("2 euros").
+        quantified:
+          !!prevChunk &&
+          prevChunk.kind === 'word' &&
+          prevChunk.tags.has('Value') &&
+          !/^[a-z]+$/.test(prevChunk.lower),
         index: chunks.length,
       });
       determiner = '';
@@ -332,6 +361,7 @@ function chunk(tokens: Token[]): Chunk[] {
             .map((g) => g.lower)
             .join(' '),
           reducedRelative:
+            !hasCopula &&
             group.length <= 2 &&
             main.tags.has('PastTense') &&
             !!prevChunk &&
@@ -353,6 +383,32 @@ function chunk(tokens: Token[]): Chunk[] {
   return chunks;
 }
 
+/** The possessor right before a noun phrase ("to the tenant's apartment"), if any. */
+function ownerBefore(chunks: Chunk[], at: number): NounPhrase | undefined {
+  const before = chunks[at - 1];
+  return before?.kind === 'np' && before.possessor ? before : undefined;
+}
+
+/**
+ * "Every copy of a book belongs to …", "the next member in the queue is notified": the subject is the noun
+ * phrase the prepositional phrases before the verb describe.
+ */
+function headBeforeModifiers(chunks: Chunk[], at: number): NounPhrase | undefined {
+  let k = at;
+  while (k >= 2) {
+    const np = chunks[k];
+    const word = chunks[k - 1];
+    if (np.kind !== 'np' || !np.preposition || punctuation.test(np.post)) return undefined;
+    if (word.kind !== 'word' || !word.tags.has('Preposition') || punctuation.test(word.post))
+      return undefined;
+    k -= 2;
+    const candidate = chunks[k];
+    if (candidate.kind === 'np' && !candidate.preposition && !punctuation.test(candidate.post))
+      return candidate;
+  }
+  return undefined;
+}
+
 function clauses(chunks: Chunk[]): Clause[] {
   const result: Clause[] = [];
   let lastSubject: NounPhrase | undefined;
@@ -368,8 +424,10 @@ function clauses(chunks: Chunk[]): Clause[] {
     const before = chunks[back - 1];
     let subject: NounPhrase | undefined;
     let relative = false;
+    const head = headBeforeModifiers(chunks, back);
     if (prev && prev.kind === 'word' && prev.lower === 'to' && controller) subject = controller;
     else if (prev && prev.kind === 'np' && !prev.preposition && !punctuation.test(prev.post)) subject = prev;
+    else if (head) subject = head;
     else if (prev && prev.kind === 'np' && !prev.preposition && punctuation.test(prev.post) && !lastSubject)
       subject = prev;
     else if (
@@ -416,9 +474,16 @@ function clauses(chunks: Chunk[]): Clause[] {
           !['for', 'on', 'to', 'into', 'up', 'out'].includes(next.preposition ?? '')
         )
           break;
-        objects.push(next);
+        // "confirms the tenant's apartment": the object is the owned thing, its owner only describes it.
+        const owned = chunks[k + 1];
+        if (next.possessor && owned?.kind === 'np' && !owned.preposition) {
+          objects.push({ ...owned, preposition: next.preposition });
+          k += 2;
+        } else {
+          objects.push(next);
+          k++;
+        }
         expectObject = false;
-        k++;
         continue;
       }
       if (
@@ -431,13 +496,28 @@ function clauses(chunks: Chunk[]): Clause[] {
         k++;
         continue;
       }
+      // Two objects: "send the gardener a warning" (to whom, then what).
+      const only = objects.length === 1 ? objects[0] : undefined;
+      if (
+        only &&
+        next.kind === 'np' &&
+        !next.preposition &&
+        !only.preposition &&
+        only.index === chunks[k - 1].index &&
+        !punctuation.test(only.post) &&
+        chunks[k + 1]?.kind !== 'vp'
+      ) {
+        objects.push(next);
+        k++;
+        continue;
+      }
       // A comma list of objects: "manage plant varieties, greenhouse batches and their growth stage".
       const last = objects[objects.length - 1];
       if (
         next.kind === 'np' &&
         !expectObject &&
         last &&
-        last === chunks[k - 1] &&
+        last.index === chunks[k - 1].index &&
         /,/.test(last.post) &&
         !next.preposition
       ) {
@@ -451,7 +531,12 @@ function clauses(chunks: Chunk[]): Clause[] {
           continue;
         }
       }
-      if (next.kind === 'word' && next.tags.has('Preposition') && objects.length === 0) {
+      // "lies in exactly one zone": adverbs, counts and prepositions before the first object are skipped.
+      if (
+        next.kind === 'word' &&
+        (next.tags.has('Preposition') || next.tags.has('Adverb') || next.tags.has('Value')) &&
+        objects.length === 0
+      ) {
         k++;
         continue;
       }
@@ -476,12 +561,34 @@ function clauses(chunks: Chunk[]): Clause[] {
       if (
         next.kind === 'word' &&
         (next.tags.has('Preposition') ||
-          ['per', 'for', 'from', 'with', 'of', 'at', 'in', 'to', 'by'].includes(next.lower))
+          [
+            'per',
+            'for',
+            'from',
+            'with',
+            'of',
+            'at',
+            'in',
+            'to',
+            'by',
+            'against',
+            'through',
+            'between',
+          ].includes(next.lower))
       )
         preposition = next.lower;
-      else if (next.kind === 'np' && preposition) {
-        complements.push({ preposition: next.preposition ?? preposition, phrase: next });
-        if (/[,;]/.test(next.post)) break;
+      else if (next.kind === 'np' && !preposition && ownerBefore(chunks, k)?.preposition)
+        complements.push({ preposition: ownerBefore(chunks, k)!.preposition!, phrase: next });
+      else if (next.kind === 'np' && (preposition || next.preposition)) {
+        preposition = next.preposition ?? preposition;
+        complements.push({ preposition, phrase: next });
+        // "from supermarkets, farms and individual donors": a list goes on past its commas, unless what follows
+        // the comma starts a clause of its own.
+        const after = chunks[k + 2];
+        const listGoesOn =
+          /,/.test(next.post) &&
+          (preposition === 'with' || (chunks[k + 1]?.kind === 'np' && after?.kind !== 'vp'));
+        if (/[,;]/.test(next.post) && !listGoesOn) break;
       } else if (next.kind === 'np' && /[,;]/.test(next.post)) break;
       else if (next.kind === 'word' && ['who', 'that', 'which', 'when', 'so', 'because'].includes(next.lower))
         break;
@@ -510,7 +617,8 @@ function clauses(chunks: Chunk[]): Clause[] {
 
 export function parseSentence(text: string, lexicon: Record<string, string>): ParsedSentence[] {
   return termsOf(text, lexicon).map((terms) => {
-    const tokens = toTokens(terms, lexicon);
+    const tokens = joinHyphenated(toTokens(terms, lexicon));
+    retagVerbs(tokens);
     const chunks = chunk(tokens);
     return {
       text: tokens

@@ -1,5 +1,5 @@
 import type { Persona } from '../../../toolchain/schemas/vision';
-import type { WithAliases, WithPersonas } from './analysisState';
+import type { ActorSubject, WithAliases, WithPersonas } from './analysisState';
 import type { Hints } from './hints';
 import { capitalise, entityNameOf, labelOf, plural } from '../../../toolchain/vision/language';
 
@@ -30,8 +30,23 @@ function hintedPersonas(
 
 /** The people among the clause subjects, most active first; anyone using the product when there are none. */
 function derivedPersonas({ actorSubjects, resolve, registry, title }: WithAliases): Persona[] {
-  const actors = [...actorSubjects.entries()]
-    .map(([name, info]) => ({ name: resolve(name), info, c: registry.candidates.get(resolve(name)) }))
+  // "pet owners" and "owners" are one persona once their names merge.
+  const merged = new Map<string, ActorSubject>();
+  for (const [name, info] of actorSubjects) {
+    const known = merged.get(resolve(name));
+    merged.set(
+      resolve(name),
+      known
+        ? {
+            count: known.count + info.count,
+            responsibilities: [...known.responsibilities, ...info.responsibilities],
+            first: Math.min(known.first, info.first),
+          }
+        : info,
+    );
+  }
+  const actors = [...merged.entries()]
+    .map(([name, info]) => ({ name, info, c: registry.candidates.get(name) }))
     .filter(({ c }) => c && c.personSignal)
     .sort(
       (a, b) => b.info.count - a.info.count || a.info.first - b.info.first || a.name.localeCompare(b.name),

@@ -123,6 +123,10 @@ export const maintenanceVerbs = new Set([
   'rename',
   'delete',
   'remove',
+  'catalogue',
+  'catalog',
+  // Keeping track of something is keeping records of it, not only looking at it.
+  'track',
 ]);
 
 /** Verbs that read or watch data. */
@@ -132,7 +136,6 @@ export const viewVerbs = new Set([
   'browse',
   'search',
   'find',
-  'track',
   'know',
   'spot',
   'check',
@@ -206,7 +209,6 @@ export const nonEntityNouns = new Set([
   'kind',
   'type',
   'part of',
-  'track',
   'system',
   'app',
   'platform',
@@ -268,6 +270,72 @@ export const nonEntityNouns = new Set([
   'case',
   'point',
   'sense',
+  'other',
+  'our',
+  'their',
+  'its',
+  'your',
+]);
+
+/** Common things whose names end like a doer's (-er, -or, -ent): not people. */
+export const thingsNamedLikeAgents = new Set([
+  'transfer',
+  'voucher',
+  'number',
+  'order',
+  'offer',
+  'paper',
+  'letter',
+  'water',
+  'cover',
+  'poster',
+  'folder',
+  'filter',
+  'container',
+  'computer',
+  'printer',
+  'server',
+  'register',
+  'counter',
+  'corner',
+  'border',
+  'chapter',
+  'calendar',
+  'reminder',
+  'trailer',
+  'timer',
+  'sticker',
+  'locker',
+  'meter',
+  'door',
+  'floor',
+  'colour',
+  'color',
+  'sensor',
+  'monitor',
+  'elevator',
+  'content',
+  'event',
+  'incident',
+  'document',
+  'component',
+  'percent',
+]);
+
+/** Units of time: on their own never entities, qualified by a noun sometimes ("work days"). */
+export const timeUnits = new Set([
+  'second',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'month',
+  'year',
+  'quarter',
+  'weekend',
+  'morning',
+  'evening',
+  'night',
 ]);
 
 /** Measures: nouns that describe a quantity of something else (`parts stock`, `revenue per mechanic`). */
@@ -405,11 +473,13 @@ export function isFieldPhrase(phrase: string): boolean {
   return fieldWords.has(head) || typeOfField(phrase) !== 'string';
 }
 
-/** Suffixes that turn a verb into the noun for its occurrence (`reserve` → `reservation`, `book` → `booking`). */
+/** The nouns that may name a verb's occurrence: the listed one first, then the regular suffixes (`reserve` → `reservation`). */
 export function nominalisations(verb: string): string[] {
   const v = verb.toLowerCase().replace(/\s+/g, '');
   const stem = v.endsWith('e') ? v.slice(0, -1) : v;
+  const listed = eventNouns.get(verb.toLowerCase().trim());
   const candidates = [
+    ...(listed ? [listed] : []),
     v,
     `${stem}ation`,
     `${stem}ion`,
@@ -425,4 +495,84 @@ export function nominalisations(verb: string): string[] {
     v.endsWith('y') ? `${v.slice(0, -1)}ication` : `${stem}ication`,
   ];
   return [...new Set(candidates)];
+}
+
+/**
+ * The noun English uses for one occurrence of a verb's action when it is not a regular suffix of the verb, or
+ * when several suffixes would fit (`borrow` and `lend` → `loan`, `book` → `booking`, `enrol` → `enrolment`).
+ * Acting on something with one of these verbs makes a record of its own: "members reserve titles" → a
+ * reservation of a title by a member.
+ */
+export const eventNouns: ReadonlyMap<string, string> = new Map([
+  ['reserve', 'reservation'],
+  ['book', 'booking'],
+  ['apply', 'application'],
+  ['donate', 'donation'],
+  ['pay', 'payment'],
+  ['submit', 'submission'],
+  ['enrol', 'enrolment'],
+  ['enroll', 'enrollment'],
+  ['rent', 'rental'],
+  ['borrow', 'loan'],
+  ['lend', 'loan'],
+  ['loan', 'loan'],
+  ['transfer', 'transfer'],
+  ['order', 'order'],
+  ['allocate', 'allocation'],
+  ['attend', 'attendance'],
+  ['visit', 'visit'],
+  ['refer', 'referral'],
+  ['renew', 'renewal'],
+  ['deliver', 'delivery'],
+  ['hire', 'hire'],
+  ['score', 'score'],
+  ['rate', 'rating'],
+  ['review', 'review'],
+  ['vote', 'vote'],
+  ['invite', 'invitation'],
+  ['subscribe', 'subscription'],
+  ['complain', 'complaint'],
+  ['claim', 'claim'],
+  ['bid', 'bid'],
+  ['exchange', 'exchange'],
+  ['swap', 'swap'],
+  ['evaluate', 'evaluation'],
+  ['inspect', 'inspection'],
+  ['approve', 'approval'],
+  ['adopt', 'adoption'],
+  ['install', 'installation'],
+  ['repair', 'repair'],
+  ['withdraw', 'withdrawal'],
+  ['purchase', 'purchase'],
+  ['sign in', 'sign in'],
+  ['check in', 'check in'],
+  ['check out', 'checkout'],
+]);
+
+/** Nouns of things that happen at a time, besides the occurrence nouns of verbs above. */
+const occasionNouns = new Set([
+  'appointment',
+  'meeting',
+  'session',
+  'event',
+  'lesson',
+  'shift',
+  'trip',
+  'class',
+]);
+
+/** Nouns that already name an occurrence: acting on one ("book a visit") makes no second record. */
+export function isEventNoun(noun: string): boolean {
+  return occasionNouns.has(noun) || [...eventNouns.values()].includes(noun);
+}
+
+/** A verb the analysis knows as something users do in a product, in its base form. */
+export function isDomainVerb(verb: string): boolean {
+  return (
+    creationVerbs.has(verb) ||
+    maintenanceVerbs.has(verb) ||
+    viewVerbs.has(verb) ||
+    notifyVerbs.has(verb) ||
+    eventNouns.has(verb)
+  );
 }

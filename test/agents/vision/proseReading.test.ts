@@ -1,0 +1,144 @@
+import { analyseVision } from '../../../agents/blueprint/vision/analyse';
+import { parseVisionDocument } from '../../../agents/blueprint/vision/markdown';
+import { correctionLexicon, parseSentence } from '../../../agents/blueprint/vision/parse';
+import type { VisionEntity } from '../../../toolchain/schemas/vision';
+
+/** The clauses of one sentence as `subject verb object|object`. */
+function clausesOf(sentence: string): string[] {
+  return parseSentence(sentence, correctionLexicon(sentence)).flatMap((p) =>
+    p.clauses.map(
+      (c) => `${c.subject?.phrase ?? '?'} ${c.verb.verb} ${c.objects.map((o) => o.phrase).join('|')}`,
+    ),
+  );
+}
+
+function entitiesOf(text: string): Map<string, VisionEntity> {
+  return new Map(analyseVision(text).domain.entities.map((e) => [e.name, e]));
+}
+
+const attributeNames = (e: VisionEntity | undefined) => e?.attributes.map((a) => a.name) ?? [];
+
+describe('reading prose visions', () => {
+  describe('verbs compromise reads as nouns', () => {
+    it('reads a known verb after a plural subject as the verb ("librarians catalogue books")', () => {
+      expect(clausesOf('Librarians catalogue books and journals.')).toEqual([
+        'librarians catalogue books|journals',
+      ]);
+    });
+
+    it('reads an -s form after a singular subject as the verb ("the committee allocates plots")', () => {
+      expect(clausesOf('The committee allocates plots in March.')[0]).toBe('committee allocate plots');
+    });
+
+    it('reads a known verb after "and" as the verb ("… and transfer copies between branches")', () => {
+      expect(clausesOf('Managers check the stock and transfer copies between branches.')).toContain(
+        'managers transfer copies',
+      );
+    });
+
+    it('finds the subject behind a prepositional phrase ("every copy of a book carries …")', () => {
+      expect(clausesOf('Every copy of a book carries a barcode.')).toEqual(['copy carry barcode']);
+    });
+  });
+
+  describe('nominalised actions', () => {
+    const entities = entitiesOf(
+      'Chordly is the lending system of a small music school. Students borrow instruments, and teachers ' +
+        'reserve rooms for their lessons. Each lesson is recorded with a date, a duration and a fee.',
+    );
+
+    it('makes a record of an action whose occurrence has a name, referring to who acts and what on', () => {
+      expect(entities.get('Loan')?.references).toEqual(expect.arrayContaining(['Instrument', 'Student']));
+      expect(entities.get('Reservation')?.references).toEqual(expect.arrayContaining(['Room', 'Teacher']));
+    });
+
+    it('makes no second record when the thing acted on already names an occurrence ("book a visit")', () => {
+      const names = [...entitiesOf('Tenants report leaks. Contractors book a visit with the tenant.').keys()];
+      expect(names).toContain('Visit');
+      expect(names).not.toContain('Booking');
+    });
+  });
+
+  describe('attributes and relations', () => {
+    it('reads the complements of a passive as facts about its subject ("is recorded with a date …")', () => {
+      const lesson = entitiesOf(
+        'Chordly is the lending system of a small music school. Students borrow instruments, and teachers ' +
+          'reserve rooms for their lessons. Each lesson is recorded with a date, a duration and a fee.',
+      ).get('Lesson');
+      expect(attributeNames(lesson)).toEqual(expect.arrayContaining(['date', 'duration', 'fee']));
+    });
+
+    it('reads "X\'s Y" and "Y of X" with a field word as attributes of X', () => {
+      const entities = entitiesOf(
+        "Roomly lets staff book meeting rooms. Staff book rooms for a time slot. The room's capacity " +
+          'limits a booking, and the floor number of the room is shown on every booking.',
+      );
+      expect(attributeNames(entities.get('Room'))).toEqual(
+        expect.arrayContaining(['capacity', 'floorNumber']),
+      );
+    });
+
+    it('relates two things in "copies of a book" and in a passive\'s complements', () => {
+      const entities = entitiesOf(
+        'Shelfy is the catalogue of a book club. Members lend copies of a book to each other. Each copy ' +
+          'carries a barcode, and every book has a title. Damage reports are filed against a copy.',
+      );
+      expect(entities.get('Copy')?.references).toContain('Book');
+      expect(entities.get('DamageReport')?.references).toContain('Copy');
+    });
+
+    it('records what the system keeps track of', () => {
+      const names = [
+        ...entitiesOf(
+          'Plotline runs a community garden. Gardeners rent plots, and the committee keeps track of work days.',
+        ).keys(),
+      ];
+      expect(names).toContain('WorkDay');
+    });
+  });
+
+  describe('a science fair in prose', () => {
+    const entities = entitiesOf(
+      'Kudos runs a school science fair. Each student registers one poster, and every poster belongs to a ' +
+        'category. Every category has a name. Judges score posters on clarity and originality. A poster ' +
+        'that is marked late cannot win. The organiser can send a student a reminder, and after two ' +
+        'reminders the poster is cancelled.',
+    );
+
+    it('reads "X belongs to a Y" as a relation', () => {
+      expect(entities.get('Poster')?.references).toContain('Category');
+    });
+
+    it('gives an occurrence the criteria it is done on ("score posters on clarity and originality")', () => {
+      expect(entities.get('Score')?.references).toContain('Poster');
+      expect(attributeNames(entities.get('Score'))).toEqual(
+        expect.arrayContaining(['clarity', 'originality']),
+      );
+    });
+
+    it('reads "marked late" as a yes/no attribute and the second object of "send a student a reminder"', () => {
+      expect(entities.get('Poster')?.attributes.find((a) => a.name === 'late')?.type).toBe('boolean');
+      expect([...entities.keys()]).toContain('Reminder');
+    });
+
+    it('keeps when a passive action happened ("the poster is cancelled")', () => {
+      expect(entities.get('Poster')?.attributes.find((a) => a.name === 'cancelledAt')?.type).toBe('datetime');
+    });
+  });
+
+  it('gives each entity the sentence that names it', () => {
+    const entities = entitiesOf(
+      'Chordly is the lending system of a small music school. Students borrow instruments, and teachers ' +
+        'reserve rooms for their lessons. Each lesson is recorded with a date, a duration and a fee.',
+    );
+    expect(entities.get('Instrument')?.evidence).toBe(
+      'Students borrow instruments, and teachers reserve rooms for their lessons.',
+    );
+  });
+
+  it('takes the product name from the opening sentence when there is no title heading', () => {
+    expect(parseVisionDocument('FixFlow: repair requests for six blocks.').title).toBe('FixFlow');
+    expect(parseVisionDocument('ParkPass issues parking permits.').title).toBe('ParkPass');
+    expect(parseVisionDocument('we want an app for our garden.').title).toBe('Untitled Product');
+  });
+});
