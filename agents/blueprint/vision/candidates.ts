@@ -24,6 +24,8 @@ export interface Candidate {
   /** How often it names the occurrence of an action ("members reserve titles" → reservation). */
   occurrences: number;
   personSignal: boolean;
+  /** Counted somewhere in the text ("one of our two distribution points"): a set of things kept apart. */
+  counted: boolean;
   attributes: Map<string, VisionAttribute>;
   references: Set<string>;
   states?: string[];
@@ -44,6 +46,7 @@ export function newCandidate(name: string, firstSeen: number): Candidate {
     attributeSubject: 0,
     occurrences: 0,
     personSignal: false,
+    counted: false,
     attributes: new Map(),
     references: new Set(),
   };
@@ -61,8 +64,10 @@ export class Registry {
     const head = singular(words[words.length - 1]);
     // A unit of time names a thing of its own once a noun qualifies it ("work days", "school year").
     const qualifiedTime = words.length > 1 && timeUnits.has(head);
+    // "our two distribution points": a general noun qualified by another and counted out is a kind of thing.
+    const countedKind = words.length > 1 && np.counted;
     if (
-      (nonEntityNouns.has(head) && !qualifiedTime) ||
+      (nonEntityNouns.has(head) && !qualifiedTime && !countedKind) ||
       measureNouns.has(words[words.length - 1]) ||
       measureNouns.has(head)
     )
@@ -74,7 +79,10 @@ export class Registry {
 
   touch(np: NounPhrase, order: number, sentence?: string): Candidate | undefined {
     const name = this.nameOf(np);
-    return name ? this.touchName(name, order, sentence) : undefined;
+    if (!name) return undefined;
+    const c = this.touchName(name, order, sentence);
+    c.counted ||= np.counted;
+    return c;
   }
 
   /** The candidate of that name, made when first seen, counted as one more mention. */

@@ -472,10 +472,9 @@ function readComplements(found: WithClauses, clause: Clause, anchor: string | un
     const owner = registry.candidates.get(anchor);
     // "with a repo link and a demo video": what a thing comes with is a fact about it, unless named elsewhere.
     const mentionedOnce = !name || (registry.candidates.get(name)?.mentions ?? 0) <= 1;
-    if (
-      owner &&
-      (isFieldPhrase(phrase.phrase) || (preposition === 'with' && mentionedOnce && !isPerson(phrase)))
-    ) {
+    // "at one of our two distribution points": what the text counts out is a set of things, not a value.
+    const field = isFieldPhrase(phrase.phrase) && !(phrase.counted && name);
+    if (owner && (field || (preposition === 'with' && mentionedOnce && !isPerson(phrase)))) {
       addAttribute(
         owner,
         [...phrase.modifiers, phrase.phrase].join(' '),

@@ -36,13 +36,16 @@ export function chooseEntities(state: WithPersonas): WithEntities {
 }
 
 /**
- * A field word can still name a record: a unit of time a noun qualifies ("work days"), or a thing made and
- * talked about again and again ("leave a review", "one review per booking").
+ * A field word can still name a record: a unit of time a noun qualifies ("work days"), a thing made and
+ * talked about again and again ("leave a review", "one review per booking"), or a set the text counts out
+ * ("two distribution points").
  */
 function isThingOfItsOwn(c: Candidate): boolean {
   const words = c.label.split(' ');
   const qualifiedTime = words.length > 1 && timeUnits.has(words[words.length - 1]);
-  return qualifiedTime || (c.objectOf > 0 && c.mentions >= 3 && typeOfField(c.label) === 'text');
+  return (
+    qualifiedTime || c.counted || (c.objectOf > 0 && c.mentions >= 3 && typeOfField(c.label) === 'text')
+  );
 }
 
 /** "logged with the donor": someone named more than once and linked to a record is kept, though not acting. */
@@ -75,11 +78,12 @@ function isEntityIn(
         createsRecords(c.name)
       );
     // Named once and only as the end of a link ("at the closing ceremony"), a noun is a detail of the text.
-    // Linked to two others ("a request tied to the tenant's apartment"), it holds the domain together.
+    // Linked to two others ("a request tied to the tenant's apartment"), or counted ("at one of our two
+    // distribution points"), it holds the domain together.
     const partners = new Set(
       relations.filter((r) => !r.agent && (r.from === c.name || r.to === c.name)).map((r) => r.from + r.to),
     );
-    const linkedOnly = c.mentions <= 1 && partners.size < 2;
+    const linkedOnly = c.mentions <= 1 && partners.size < 2 && !c.counted;
     return (
       c.objectOf > 0 ||
       c.attributeSubject > 0 ||

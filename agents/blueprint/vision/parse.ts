@@ -35,6 +35,8 @@ export interface NounPhrase {
   possessor: boolean;
   /** Preceded by a number ("2 euros"): a quantity, not a thing. */
   quantified: boolean;
+  /** Preceded by a spelled-out count above one ("its three pontoons"): the text counts a set of things. */
+  counted: boolean;
   index: number;
 }
 
@@ -228,6 +230,19 @@ const isPossessor = (t: Token) =>
   !possessivePronouns.has(t.lower) &&
   (/'s?$/.test(t.lower) || /s'$/.test(t.text) || (t.tags.has('Possessive') && !t.tags.has('Pronoun')));
 
+/** The preposition governing the next noun, past a count between them ("at one of our two points"). */
+function prepositionBefore(chunks: Chunk[]): string | undefined {
+  const isCount = (c: Chunk | undefined) => c?.kind === 'word' && c.tags.has('Value');
+  const isOfAfterCount = (k: number) => {
+    const c = chunks[k];
+    return c?.kind === 'word' && c.lower === 'of' && isCount(chunks[k - 1]);
+  };
+  let k = chunks.length - 1;
+  while (isCount(chunks[k]) || isOfAfterCount(k)) k--;
+  const c = chunks[k];
+  return c?.kind === 'word' && c.tags.has('Preposition') ? c.lower : undefined;
+}
+
 function chunk(tokens: Token[]): Chunk[] {
   const chunks: Chunk[] = [];
   let i = 0;
@@ -295,10 +310,7 @@ function chunk(tokens: Token[]): Chunk[] {
         determiner,
         parenthetical,
         post,
-        preposition:
-          prevChunk && prevChunk.kind === 'word' && prevChunk.tags.has('Preposition')
-            ? prevChunk.lower
-            : undefined,
+        preposition: prepositionBefore(chunks),
         possessive,
         possessor,
         // A spelled-out count ("one offer", "two warnings") counts things; digits measure ("2 euros").
@@ -307,6 +319,12 @@ function chunk(tokens: Token[]): Chunk[] {
           prevChunk.kind === 'word' &&
           prevChunk.tags.has('Value') &&
           !/^[a-z]+$/.test(prevChunk.lower),
+        counted:
+          !!prevChunk &&
+          prevChunk.kind === 'word' &&
+          prevChunk.tags.has('Value') &&
+          /^[a-z]+$/.test(prevChunk.lower) &&
+          prevChunk.lower !== 'one',
         index: chunks.length,
       });
       determiner = '';
@@ -348,6 +366,15 @@ function chunk(tokens: Token[]): Chunk[] {
       if (verbWords.test(verb)) {
         const hasCopula = group.some((g) => g.tags.has('Copula') || g.tags.has('Auxiliary'));
         const prevChunk = chunks[chunks.length - 1];
+        const lastVerb = [...chunks].reverse().find((ch): ch is VerbGroup => ch.kind === 'vp');
+        // "are packed on Thursday and collected on Friday": a bare participle after "and" is passive too.
+        const sharesPassive =
+          !hasCopula &&
+          group.length === 1 &&
+          main.tags.has('PastTense') &&
+          prevChunk?.kind === 'word' &&
+          ['and', 'or'].includes(prevChunk.lower) &&
+          !!lastVerb?.passive;
         chunks.push({
           kind: 'vp',
           verb,
@@ -355,7 +382,7 @@ function chunk(tokens: Token[]): Chunk[] {
           negated: group.some(
             (g) => g.lower === 'not' || /n't$/.test(g.lower) || g.lower === 'cannot' || g.lower === 'never',
           ),
-          passive: hasCopula && main.tags.has('PastTense') && main !== group[0],
+          passive: (hasCopula && main.tags.has('PastTense') && main !== group[0]) || sharesPassive,
           modal: group
             .filter((g) => g.tags.has('Modal') || g.tags.has('Auxiliary'))
             .map((g) => g.lower)
@@ -425,7 +452,16 @@ function clauses(chunks: Chunk[]): Clause[] {
     let subject: NounPhrase | undefined;
     let relative = false;
     const head = headBeforeModifiers(chunks, back);
-    if (prev && prev.kind === 'word' && prev.lower === 'to' && controller) subject = controller;
+    const previous = result[result.length - 1];
+    if (
+      c.passive &&
+      prev?.kind === 'word' &&
+      ['and', 'or'].includes(prev.lower) &&
+      previous?.verb.passive &&
+      !c.modal
+    )
+      subject = previous.subject;
+    else if (prev && prev.kind === 'word' && prev.lower === 'to' && controller) subject = controller;
     else if (prev && prev.kind === 'np' && !prev.preposition && !punctuation.test(prev.post)) subject = prev;
     else if (head) subject = head;
     else if (prev && prev.kind === 'np' && !prev.preposition && punctuation.test(prev.post) && !lastSubject)
