@@ -60,7 +60,7 @@ export class Registry {
   /** The entity name a noun phrase stands for, or undefined when it is not a thing the product stores. */
   nameOf(np: NounPhrase): string | undefined {
     const words = np.phrase.split(' ').filter((w) => !/^\d/.test(w));
-    if (words.length === 0 || np.quantified) return undefined;
+    if (words.length === 0 || np.quantified || np.proper) return undefined;
     const head = singular(words[words.length - 1]);
     // A unit of time names a thing of its own once a noun qualifies it ("work days", "school year").
     const qualifiedTime = words.length > 1 && timeUnits.has(head);

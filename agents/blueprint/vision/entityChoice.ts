@@ -78,13 +78,14 @@ function isEntityIn(
         createsRecords(c.name)
       );
     // Named once and only as the end of a link ("at the closing ceremony"), a noun is a detail of the text.
-    // Linked to two others ("a request tied to the tenant's apartment"), or counted ("at one of our two
-    // distribution points"), it holds the domain together.
+    // Linked to two others ("a request tied to the tenant's apartment"), it holds the domain together.
     const partners = new Set(
       relations.filter((r) => !r.agent && (r.from === c.name || r.to === c.name)).map((r) => r.from + r.to),
     );
-    const linkedOnly = c.mentions <= 1 && partners.size < 2 && !c.counted;
+    const linkedOnly = c.mentions <= 1 && partners.size < 2;
     return (
+      // Counted out ("the six apartment blocks", "one of our two distribution points"): a set of things kept.
+      c.counted ||
       c.objectOf > 0 ||
       c.attributeSubject > 0 ||
       c.attributes.size > 0 ||

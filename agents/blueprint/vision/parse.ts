@@ -37,6 +37,8 @@ export interface NounPhrase {
   quantified: boolean;
   /** Preceded by a spelled-out count above one ("its three pontoons"): the text counts a set of things. */
   counted: boolean;
+  /** Two or more capitalised words ("the Riverside Veterinary Clinic"): the name of one place or body. */
+  proper: boolean;
   index: number;
 }
 
@@ -274,9 +276,11 @@ function chunk(tokens: Token[]): Chunk[] {
     }
     if (isNoun(t)) {
       const words: string[] = [];
+      const written: string[] = [];
       let j = i;
       while (j < tokens.length && isNoun(tokens[j])) {
         words.push(tokens[j].lower.replace(/'s?$/, ''));
+        written.push(tokens[j].text);
         if (punctuation.test(tokens[j].post) || isPossessor(tokens[j])) {
           j++;
           break;
@@ -325,6 +329,7 @@ function chunk(tokens: Token[]): Chunk[] {
           prevChunk.tags.has('Value') &&
           /^[a-z]+$/.test(prevChunk.lower) &&
           prevChunk.lower !== 'one',
+        proper: written.length >= 2 && written.every((w) => /^[A-Z][a-z]/.test(w)),
         index: chunks.length,
       });
       determiner = '';
@@ -668,6 +673,25 @@ export function parseSentence(text: string, lexicon: Record<string, string>): Pa
   });
 }
 
+/** Lower-case abbreviations that a capitalised word may follow inside one sentence ("approx. Ten"). */
+const lowerCaseAbbreviations = new Set(['approx', 'etc', 'incl', 'excl', 'vs', 'no', 'nos', 'esp', 'ca', 'cf']);
+
 export function splitSentences(paragraph: string): string[] {
-  return (nlp(paragraph).sentences().out('array') as string[]).map((s) => s.trim()).filter(Boolean);
+  return (nlp(paragraph).sentences().out('array') as string[])
+    .flatMap(splitAfterWordTakenForAbbreviation)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** "signed by a second vet. Vaccinations are …": a full stop after a plain word that is not an abbreviation ends a sentence. */
+function splitAfterWordTakenForAbbreviation(sentence: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (const m of sentence.matchAll(/\b([a-z]{2,})\. +(?=[A-Z][a-z])/g)) {
+    if (lowerCaseAbbreviations.has(m[1])) continue;
+    const end = m.index + m[0].length;
+    parts.push(sentence.slice(start, end));
+    start = end;
+  }
+  return [...parts, sentence.slice(start)];
 }
