@@ -70,6 +70,9 @@ export const pastTense = memo(function pastTense(verb: string): string {
   const lower = verb.toLowerCase().trim();
   const doc = nlp(lower);
   doc.tag('Verb');
+  // Irregular verbs have a participle of their own: a loan agreement is "drawn up", not "drew up".
+  const forms = doc.verbs().conjugate()[0] as { Participle?: string } | undefined;
+  if (forms?.Participle && forms.Participle.toLowerCase() !== lower) return forms.Participle.toLowerCase();
   const viaNlp = doc.verbs().toPastTense().text().trim().toLowerCase();
   if (viaNlp && viaNlp !== lower) return viaNlp;
   if (lower.endsWith('e')) return `${lower}d`;

@@ -15,6 +15,7 @@ import { addAttribute, type Candidate } from './candidates';
 import { readClauses } from './clauseReading';
 import { chooseEntities } from './entityChoice';
 import { featuresOf } from './features';
+import { addImpliedAttributes } from './impliedAttributes';
 import { readHints } from './hints';
 import { entityNameOf, labelOf, pluralNameOf } from '../../../toolchain/vision/language';
 import { addLifecycles } from './lifecycles';
@@ -39,7 +40,7 @@ export function analyseVision(text: string): Vision {
   const withListedValues = addListedValues(withClauses);
   const withAliases = mergeCompoundNames(withListedValues);
   const withPersonas = choosePersonas(withAliases);
-  const withEntities = chooseEntities(withPersonas);
+  const withEntities = addImpliedAttributes(chooseEntities(withPersonas));
   const withActions = mapActions(withEntities);
   const withLifecycles = addLifecycles(withActions);
   const withReferences = linkReferences(withLifecycles);
