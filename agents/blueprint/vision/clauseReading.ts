@@ -1,4 +1,5 @@
 import type { ActionKind, Sentence, WithClauses, WithStory } from './analysisState';
+import { readAttendance } from './attendanceRecords';
 import { addAttribute, Registry, type Candidate } from './candidates';
 import {
   camelCase,
@@ -99,6 +100,7 @@ export function readClauses(state: WithStory): WithClauses {
     for (const p of s.parses) for (const clause of p.clauses) readClause(found, clause, s, p, verbsUsed);
   // Once every clause is read, it is known which owned nouns are things of their own.
   for (const s of state.domainSentences) for (const p of s.parses) readNounPhraseLinks(found, p, s);
+  readAttendance(found);
   return found;
 }
 
