@@ -124,16 +124,12 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
     const describedElsewhere =
       !!ownedCandidate &&
       (ownedCandidate.attributeSubject > 0 || (ownedCandidate.objectOf > 0 && ownedCandidate.mentions > 1));
-    const field = isFieldPhrase(owned.phrase) && !describedElsewhere;
+    // "the exhibition's opening and closing dates": a plural field word is still a field.
+    const field = (isFieldPhrase(owned.phrase) || isFieldPhrase(singular(owned.head))) && !describedElsewhere;
     if (!field && !ownedName) return;
     if (field || (ownedByPossessive && !namedElsewhere && !isPerson(owned))) {
-      addAttribute(
-        ownerCandidate,
-        [...owned.modifiers, owned.phrase].join(' '),
-        'stated',
-        owned.parenthetical,
-        s.source.text,
-      );
+      for (const phrase of conjuncts(owned))
+        addAttribute(ownerCandidate, phrase, 'stated', owned.parenthetical, s.source.text);
       return;
     }
     if (ownedName && ownedName !== ownerName) found.relationPairs.push({ from: ownedName, to: ownerName! });
@@ -162,6 +158,14 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
       else link(of, chunk, false);
     }
   }
+}
+
+/** "opening and closing dates": one phrase per joined modifier, each with the noun ("opening date"). */
+function conjuncts(np: NounPhrase): string[] {
+  const groups = np.modifiers.join(' ').split(/ (?:and|or) /);
+  if (groups.length < 2) return [[...np.modifiers, np.phrase].join(' ')];
+  const noun = np.phrase.split(' ').map((w, i, all) => (i === all.length - 1 ? singular(w) : w));
+  return groups.map((g) => [g, ...noun].join(' '));
 }
 
 function readClause(

@@ -274,6 +274,21 @@ function chunk(tokens: Token[]): Chunk[] {
       i++;
       continue;
     }
+    // "opening and closing dates": modifiers joined by "and"/"or" describe the same noun.
+    const [conjunction, second] = [tokens[i + 1], tokens[i + 2]];
+    if (
+      t.tags.has('Adjective') &&
+      !isNoun(t) &&
+      ['and', 'or'].includes(conjunction?.lower ?? '') &&
+      second?.tags.has('Adjective') &&
+      tokens[i + 3] &&
+      isNoun(tokens[i + 3]) &&
+      !punctuation.test(t.post)
+    ) {
+      modifiers.push(t.lower, conjunction.lower);
+      i += 2;
+      continue;
+    }
     if (isNoun(t)) {
       const words: string[] = [];
       const written: string[] = [];
@@ -656,9 +671,14 @@ function clauses(chunks: Chunk[]): Clause[] {
   return result;
 }
 
+/** "the exhibition's opening dates": compromise may also read the "'s" as a hidden "is"; it is only a possessive. */
+function withoutSplitPossessives(tokens: Token[]): Token[] {
+  return tokens.filter((t, i) => !(t.text === '' && t.tags.has('Copula') && i > 0 && isPossessor(tokens[i - 1])));
+}
+
 export function parseSentence(text: string, lexicon: Record<string, string>): ParsedSentence[] {
   return termsOf(text, lexicon).map((terms) => {
-    const tokens = joinHyphenated(toTokens(terms, lexicon));
+    const tokens = withoutSplitPossessives(joinHyphenated(toTokens(terms, lexicon)));
     retagVerbs(tokens);
     const chunks = chunk(tokens);
     return {

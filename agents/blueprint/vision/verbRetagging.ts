@@ -1,4 +1,4 @@
-import { infinitive, singular } from '../../../toolchain/vision/language';
+import { infinitive, pastTense, singular } from '../../../toolchain/vision/language';
 import { isDomainVerb, timeUnits } from './vocabulary';
 
 /**
@@ -106,10 +106,49 @@ export function retagVerbs(words: TaggedWord[]): void {
     if (t.tags.has('Date') && timeUnits.has(singular(t.lower)) && isNounWord(prev) && !breaks(prev))
       t.tags = new Set(['Noun', t.lower === singular(t.lower) ? 'Singular' : 'Plural']);
   });
-  // "Households are registered": compromise tags some participles after a copula as adjectives.
+  // "Households are registered", "the permit is withdrawn": compromise tags some participles after a copula
+  // as adjectives.
   words.forEach((t, i) => {
     const prev = words[i - 1];
-    if (prev?.tags.has('Copula') && t.tags.has('Adjective') && /ed$/.test(t.lower) && !breaks(prev))
+    if (prev?.tags.has('Copula') && t.tags.has('Adjective') && isParticiple(t.lower) && !breaks(prev))
       t.tags = new Set(['Verb', 'PastTense', 'Passive']);
   });
+  words.forEach((t, i) => {
+    const prev = words[i - 1];
+    const [conjunction, second, noun] = [words[i + 1], words[i + 2], words[i + 3]];
+    // "one or more artworks": after a count, a plural is the thing counted.
+    if (
+      t.tags.has('Verb') &&
+      prev &&
+      (prev.tags.has('Value') || quantifiers.has(prev.lower)) &&
+      !breaks(prev) &&
+      isPlural(t)
+    )
+      t.tags = new Set(['Noun', 'Plural']);
+    // "the exhibition's opening and closing dates": two -ing forms joined before a noun describe it.
+    if (
+      isGerund(t) &&
+      ['and', 'or'].includes(conjunction?.lower ?? '') &&
+      second &&
+      isGerund(second) &&
+      isNounWord(noun) &&
+      !breaks(t) &&
+      !breaks(second)
+    ) {
+      t.tags = new Set(['Adjective']);
+      second.tags = new Set(['Adjective']);
+    }
+  });
+}
+
+/** Words that count what follows them. */
+const quantifiers = new Set(['more', 'several', 'many', 'few', 'fewer', 'both']);
+
+const isGerund = (t: TaggedWord) => t.tags.has('Verb') && /ing$/.test(t.lower);
+
+/** A past participle: regular ("registered") or irregular ("withdrawn", "lent"), never an adjective ("due"). */
+function isParticiple(word: string): boolean {
+  if (/ed$/.test(word)) return true;
+  const base = infinitive(word);
+  return base !== word && pastTense(base) === word;
 }
