@@ -39,8 +39,10 @@ export function readAttendance(found: WithClauses): void {
 function recordsPresence(clause: Clause, p: ParsedSentence): boolean {
   const [verb, particle] = clause.verb.verb.split(' ');
   if (presenceVerbs.has(verb) && particle === 'in') return true;
-  const after = p.chunks[(clause.objects[0]?.index ?? clause.verb.index) + 1];
-  if (presenceVerbs.has(verb) && clause.objects.length > 0 && after?.kind === 'word' && after.lower === 'in')
-    return true;
+  // "signs people in", "checks them in": the particle right after the object.
+  const object = p.chunks[clause.verb.index + 1];
+  const after = p.chunks[clause.verb.index + 2];
+  const named = object?.kind === 'np' || (object?.kind === 'word' && object.tags.has('Pronoun'));
+  if (presenceVerbs.has(verb) && named && after?.kind === 'word' && after.lower === 'in') return true;
   return attendanceKeepingVerbs.has(verb) && clause.objects.some((o) => o.head === 'attendance');
 }

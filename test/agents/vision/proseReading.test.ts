@@ -1,6 +1,7 @@
 import { analyseVision } from '../../../agents/blueprint/vision/analyse';
 import { parseVisionDocument } from '../../../agents/blueprint/vision/markdown';
-import { correctionLexicon, parseSentence } from '../../../agents/blueprint/vision/parse';
+import { correctionLexicon, parseSentence, splitSentences } from '../../../agents/blueprint/vision/parse';
+import { pastTense } from '../../../toolchain/vision/language';
 import type { VisionEntity } from '../../../toolchain/schemas/vision';
 
 /** The clauses of one sentence as `subject verb object|object`. */
@@ -123,6 +124,85 @@ describe('reading prose visions', () => {
 
     it('keeps when a passive action happened ("the poster is cancelled")', () => {
       expect(entities.get('Poster')?.attributes.find((a) => a.name === 'cancelledAt')?.type).toBe('datetime');
+    });
+  });
+
+  describe('things a reader counts, names and implies', () => {
+    it('keeps a place the text counts out, though named once ("one of our five pickup points")', () => {
+      const entities = entitiesOf(
+        'Cyclo rents bikes to members. Members rent a bike for a ride, and every bike is parked at one of ' +
+          'our five pickup points when it is returned.',
+      );
+      expect(entities.get('Bike')?.references).toContain('PickupPoint');
+    });
+
+    it('does not take the name of one place for a kind of record ("the Northgate Leisure Centre")', () => {
+      const entities = entitiesOf(
+        'Courtly books tennis courts. Members book a court for a time slot at the Northgate Leisure Centre.',
+      );
+      expect([...entities.keys()]).toEqual(expect.arrayContaining(['Booking', 'Court']));
+      expect([...entities.keys()].some((n) => n.includes('Northgate'))).toBe(false);
+    });
+
+    it('reads a time slot as a start and an end, and gives an invoice an amount', () => {
+      const entities = entitiesOf(
+        'Courtly books tennis courts. Members book a court for a time slot. The club sends members an ' +
+          'invoice each month, and members pay their invoices online.',
+      );
+      expect(attributeNames(entities.get('Booking'))).toEqual(
+        expect.arrayContaining(['startTime', 'endTime']),
+      );
+      expect(attributeNames(entities.get('Booking'))).not.toContain('timeSlot');
+      expect(entities.get('Invoice')?.attributes.find((a) => a.name === 'amount')?.type).toBe('money');
+    });
+
+    it('keeps an attendance when people are signed in, tied to what they come to', () => {
+      const entities = entitiesOf(
+        'Shoreline organises beach cleanups. Helpers come to the beach cleanups, and the organiser signs ' +
+          'them in on the day. Each cleanup has a date.',
+      );
+      expect(entities.get('Attendance')?.references).toContain('BeachCleanup');
+    });
+
+    it('gives joined modifiers of an owned field one attribute each ("opening and closing times")', () => {
+      const entities = entitiesOf(
+        "Festa sells tickets. Visitors buy one or more tickets for a festival, with the festival's opening " +
+          'and closing times.',
+      );
+      expect(attributeNames(entities.get('Festival'))).toEqual(
+        expect.arrayContaining(['openingTime', 'closingTime']),
+      );
+    });
+  });
+
+  describe('sentences and participles', () => {
+    it('ends a sentence after a word compromise takes for an abbreviation ("a second vet. Vaccinations …")', () => {
+      expect(splitSentences('It must be signed by a second vet. Vaccinations are recorded.')).toEqual([
+        'It must be signed by a second vet.',
+        'Vaccinations are recorded.',
+      ]);
+      expect(splitSentences('It costs approx. Ten euros.')).toHaveLength(1);
+    });
+
+    it('reads a bare participle after "and" as passive with the same subject ("packed … and delivered")', () => {
+      const [, second] = parseSentence(
+        'Boxes are packed on Monday and delivered on Tuesday.',
+        correctionLexicon(''),
+      )[0].clauses;
+      expect(second.verb).toMatchObject({ verb: 'deliver', passive: true });
+      expect(second.subject?.phrase).toBe('boxes');
+    });
+
+    it('reads an irregular participle after a copula as passive ("the licence is withdrawn")', () => {
+      const [clause] = parseSentence('The licence is withdrawn when it expires.', correctionLexicon(''))[0]
+        .clauses;
+      expect(clause.verb).toMatchObject({ verb: 'withdraw', passive: true });
+    });
+
+    it('names states and timestamps with the participle of an irregular verb', () => {
+      expect(pastTense('draw up')).toBe('drawn up');
+      expect(pastTense('withdraw')).toBe('withdrawn');
+      expect(pastTense('reserve')).toBe('reserved');
     });
   });
 
