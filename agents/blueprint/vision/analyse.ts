@@ -87,7 +87,7 @@ function mergeCompoundNames(state: WithClauses): WithAliases {
   for (const c of all) {
     const words = c.label.split(' ');
     if (words.length !== 1) continue;
-    const compounds = all.filter((o) => o !== c && o.label.endsWith(` ${c.label}`));
+    const compounds = all.filter((o) => o !== c && isCompoundOf(o.label, c.label));
     // Not when the bare word is named in the hints or acting on its own ("patients book" next to "check patients").
     const hinted = isNamedIn(hints, c.name);
     if (
@@ -118,6 +118,12 @@ function mergeCompoundNames(state: WithClauses): WithAliases {
     registry.candidates.delete(from);
   }
   return { ...state, resolve: (name: string) => alias.get(name) ?? name };
+}
+
+/** "repair job" and "job"; written as one word too, "artwork" and "work", when what comes first is a word. */
+function isCompoundOf(compound: string, head: string): boolean {
+  if (compound.endsWith(` ${head}`)) return true;
+  return !compound.includes(' ') && compound.endsWith(head) && compound.length - head.length >= 3;
 }
 
 function isNamedIn(hints: WithClauses['hints'], name: string): boolean {
