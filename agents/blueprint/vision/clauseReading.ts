@@ -155,9 +155,29 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
     ) {
       // "plots of different sizes": the field is the second; "the registration number of their vehicle": the first.
       if (isFieldPhrase(of.phrase) && !isFieldPhrase(chunk.phrase)) link(chunk, of, false);
-      else link(of, chunk, false);
+      else if (isFieldPhrase(chunk.phrase) && isFieldName(of, registry)) {
+        // "the date of birth of each pet": a field named by two nouns, of the known thing after it if any.
+        const owner = p.chunks[i + 4];
+        const ownerName = owner?.kind === 'np' && owner.preposition === 'of' ? registry.nameOf(owner) : undefined;
+        if (ownerName && (registry.candidates.get(ownerName)?.mentions ?? 0) > 1)
+          link(owner as NounPhrase, { ...chunk, phrase: `${chunk.phrase} of ${of.phrase}` }, false);
+      } else link(of, chunk, false);
     }
   }
+}
+
+/** "birth" in "date of birth": named once, never acted on or described, not a person: it only names the field. */
+function isFieldName(np: NounPhrase, registry: Registry): boolean {
+  const name = registry.nameOf(np);
+  const c = name ? registry.candidates.get(name) : undefined;
+  return (
+    !!c &&
+    c.mentions <= 1 &&
+    c.objectOf + c.complementOf + c.attributeSubject + c.actorVerbs === 0 &&
+    !c.personSignal &&
+    !np.determiner &&
+    !np.possessive
+  );
 }
 
 /** "opening and closing dates": one phrase per joined modifier, each with the noun ("opening date"). */

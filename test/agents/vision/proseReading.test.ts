@@ -175,6 +175,28 @@ describe('reading prose visions', () => {
     });
   });
 
+  describe('names of the same thing and of fields', () => {
+    it('reads "date of birth" as one field of what it belongs to, not a record of births', () => {
+      const entities = entitiesOf(
+        'Kennelz keeps dog records. Owners register their dogs with the kennel, giving the date of birth of ' +
+          'each dog. Each dog has a name and a breed.',
+      );
+      expect(attributeNames(entities.get('Dog'))).toContain('dateOfBirth');
+      expect(entities.has('Birth')).toBe(false);
+    });
+
+    it('reads a compound written as one word and its head as one thing ("artworks" and "works")', () => {
+      const entities = entitiesOf(
+        'Framewise lends artworks to galleries. Each artwork has a title and an artist. Galleries borrow ' +
+          'works for a month, and every work is insured.',
+      );
+      expect(entities.has('Artwork') && entities.has('Work')).toBe(false);
+      expect(attributeNames(entities.get('Work') ?? entities.get('Artwork'))).toEqual(
+        expect.arrayContaining(['title', 'artist', 'insuredAt']),
+      );
+    });
+  });
+
   describe('sentences and participles', () => {
     it('ends a sentence after a word compromise takes for an abbreviation ("a second vet. Vaccinations …")', () => {
       expect(splitSentences('It must be signed by a second vet. Vaccinations are recorded.')).toEqual([
