@@ -196,8 +196,13 @@ function readClause(
   verbsUsed: Set<string>,
 ): void {
   const { verb, subject } = clause;
-  if (verb.reducedRelative) return;
   const subjectName = subject ? found.registry.nameOf(subject) : undefined;
+  // "the items received, with a quantity and a best-before date": what a described thing comes with is its field.
+  if (verb.reducedRelative) {
+    const complements = clause.complements.filter((c) => c.preposition === 'with');
+    if (subjectName) readComplements(found, { ...clause, complements }, subjectName, s);
+    return;
+  }
   if (verb.passive) {
     readPassive(found, clause, subjectName, s, p);
     return;

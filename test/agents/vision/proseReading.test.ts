@@ -197,6 +197,14 @@ describe('reading prose visions', () => {
     });
   });
 
+  it('gives a thing described by a participle what it comes with ("the boxes received, with a weight")', () => {
+    const entities = entitiesOf(
+      'Stockly tracks a warehouse. Each delivery is logged with the supplier and the boxes received, with a ' +
+        'weight and a shelf code for each box. Pickers move boxes between shelves.',
+    );
+    expect(attributeNames(entities.get('Box'))).toEqual(expect.arrayContaining(['weight', 'shelfCode']));
+  });
+
   describe('sentences and participles', () => {
     it('ends a sentence after a word compromise takes for an abbreviation ("a second vet. Vaccinations …")', () => {
       expect(splitSentences('It must be signed by a second vet. Vaccinations are recorded.')).toEqual([
