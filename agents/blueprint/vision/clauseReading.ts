@@ -386,7 +386,9 @@ function readAction(
   const thingActing = subjectName && clause.subject && !isPerson(clause.subject) ? subjectName : undefined;
   const anchor =
     objectNames.find((o) => o.name)?.name ?? (clause.relativeSubject ? subjectName : thingActing);
-  if (kind === 'view' || kind === 'notify') return;
+  // "send a loan request for two artworks": what is sent is a thing, and its complements describe it.
+  const sentThing = objectNames.find((o) => o.name && !isPerson(o.np));
+  if (kind === 'view' || (kind === 'notify' && !sentThing)) return;
   readComplements(found, clause, anchor, s);
   if (subjectName && !clause.relativeSubject) readOccurrence(found, clause, subjectName, s);
 }

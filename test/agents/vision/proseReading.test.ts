@@ -205,6 +205,14 @@ describe('reading prose visions', () => {
     expect(attributeNames(entities.get('Box'))).toEqual(expect.arrayContaining(['weight', 'shelfCode']));
   });
 
+  it('relates what is sent to what its complements name ("send a hire request for one or more kits")', () => {
+    const entities = entitiesOf(
+      'Hireling rents out camera kits. Each kit has a serial number. Schools send a hire request for one or ' +
+        'more kits, and the store manager approves each request.',
+    );
+    expect(entities.get('HireRequest')?.references).toContain('Kit');
+  });
+
   describe('sentences and participles', () => {
     it('ends a sentence after a word compromise takes for an abbreviation ("a second vet. Vaccinations …")', () => {
       expect(splitSentences('It must be signed by a second vet. Vaccinations are recorded.')).toEqual([
