@@ -260,6 +260,11 @@ function readClause(
     return;
   }
   const kind = verbKind(verb.verb);
+  // "A permit runs for 12 months from its start date": how a thing stands is told by its fields.
+  if (kind === 'stative' && !verb.negated && subject && subjectName && !isPerson(subject)) {
+    const complements = clause.complements.filter((c) => isFieldPhrase(c.phrase.phrase));
+    readComplements(found, { ...clause, complements }, subjectName, s);
+  }
   if (kind === 'stative' || verb.negated) return;
   readAction(found, clause, kind, subjectName, s, verbsUsed);
 }

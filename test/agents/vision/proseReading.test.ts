@@ -213,6 +213,14 @@ describe('reading prose visions', () => {
     expect(entities.get('HireRequest')?.references).toContain('Kit');
   });
 
+  it('gives a thing the fields its state is told by ("a lease runs for 12 months from its start date")', () => {
+    const entities = entitiesOf(
+      'Leasly manages flat leases. Tenants sign leases for flats. Each lease runs for 12 months from its ' +
+        'start date.',
+    );
+    expect(entities.get('Lease')?.attributes.find((a) => a.name === 'startDate')?.type).toBe('date');
+  });
+
   describe('sentences and participles', () => {
     it('ends a sentence after a word compromise takes for an abbreviation ("a second vet. Vaccinations …")', () => {
       expect(splitSentences('It must be signed by a second vet. Vaccinations are recorded.')).toEqual([
