@@ -158,7 +158,8 @@ function readNounPhraseLinks(found: WithClauses, p: ParsedSentence, s: Sentence)
       else if (isFieldPhrase(chunk.phrase) && isFieldName(of, registry)) {
         // "the date of birth of each pet": a field named by two nouns, of the known thing after it if any.
         const owner = p.chunks[i + 4];
-        const ownerName = owner?.kind === 'np' && owner.preposition === 'of' ? registry.nameOf(owner) : undefined;
+        const ownerName =
+          owner?.kind === 'np' && owner.preposition === 'of' ? registry.nameOf(owner) : undefined;
         if (ownerName && (registry.candidates.get(ownerName)?.mentions ?? 0) > 1)
           link(owner as NounPhrase, { ...chunk, phrase: `${chunk.phrase} of ${of.phrase}` }, false);
       } else link(of, chunk, false);

@@ -43,9 +43,7 @@ export function chooseEntities(state: WithPersonas): WithEntities {
 function isThingOfItsOwn(c: Candidate): boolean {
   const words = c.label.split(' ');
   const qualifiedTime = words.length > 1 && timeUnits.has(words[words.length - 1]);
-  return (
-    qualifiedTime || c.counted || (c.objectOf > 0 && c.mentions >= 3 && typeOfField(c.label) === 'text')
-  );
+  return qualifiedTime || c.counted || (c.objectOf > 0 && c.mentions >= 3 && typeOfField(c.label) === 'text');
 }
 
 /** "logged with the donor": someone named more than once and linked to a record is kept, though not acting. */

@@ -3,7 +3,7 @@ import type { WithEntities } from './analysisState';
 import type { Candidate } from './candidates';
 import { nominalisations, typeOfField } from './vocabulary';
 
-/** A stretch of time stated as one thing ("for a time slot", "with the dates"): a reader keeps when it starts and ends. */
+/** A stretch of time stated as one thing ("for a time slot", "with the dates"): it starts and it ends. */
 const spans: ReadonlyMap<string, 'datetime' | 'date'> = new Map([
   ['timeSlot', 'datetime'],
   ['slot', 'datetime'],

@@ -673,7 +673,9 @@ function clauses(chunks: Chunk[]): Clause[] {
 
 /** "the exhibition's opening dates": compromise may also read the "'s" as a hidden "is"; it is only a possessive. */
 function withoutSplitPossessives(tokens: Token[]): Token[] {
-  return tokens.filter((t, i) => !(t.text === '' && t.tags.has('Copula') && i > 0 && isPossessor(tokens[i - 1])));
+  return tokens.filter(
+    (t, i) => !(t.text === '' && t.tags.has('Copula') && i > 0 && isPossessor(tokens[i - 1])),
+  );
 }
 
 export function parseSentence(text: string, lexicon: Record<string, string>): ParsedSentence[] {
@@ -694,7 +696,18 @@ export function parseSentence(text: string, lexicon: Record<string, string>): Pa
 }
 
 /** Lower-case abbreviations that a capitalised word may follow inside one sentence ("approx. Ten"). */
-const lowerCaseAbbreviations = new Set(['approx', 'etc', 'incl', 'excl', 'vs', 'no', 'nos', 'esp', 'ca', 'cf']);
+const lowerCaseAbbreviations = new Set([
+  'approx',
+  'etc',
+  'incl',
+  'excl',
+  'vs',
+  'no',
+  'nos',
+  'esp',
+  'ca',
+  'cf',
+]);
 
 export function splitSentences(paragraph: string): string[] {
   return (nlp(paragraph).sentences().out('array') as string[])
@@ -703,7 +716,7 @@ export function splitSentences(paragraph: string): string[] {
     .filter(Boolean);
 }
 
-/** "signed by a second vet. Vaccinations are …": a full stop after a plain word that is not an abbreviation ends a sentence. */
+/** "signed by a second vet. Vaccinations are …": a full stop after a plain word, not an abbreviation, ends it. */
 function splitAfterWordTakenForAbbreviation(sentence: string): string[] {
   const parts: string[] = [];
   let start = 0;
