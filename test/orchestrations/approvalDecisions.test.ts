@@ -4,34 +4,20 @@ import { EventType } from '../../local/durableHost/historyEvents';
 import { runInstanceId } from '../../platform/runs/instanceIds';
 import { decideApproval, type ApprovalRequest } from '../../runs/runCommands';
 import type { RunOptionsInput } from '../../runs/runOptions';
-import { fakeAgents, scriptedGates, type ScriptedGates } from '../support/fakeAgents';
-import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
+import { useFakeAgentFactory } from '../support/fakeAgents';
 
 const vision = '# Tool library\n\nMembers borrow tools from neighbours and return them.\n';
 const hour = 3600 * 1000;
 
 describe("a reviewer's decisions at an approval gate (fake agents, manual clock, embedded host)", () => {
-  const agents = fakeAgents();
   const clock = new ManualClock();
-  let gates: ScriptedGates;
-  let t: TestFactory;
-  beforeAll(async () => {
-    gates = scriptedGates();
-    t = await startTestFactory({ registry: agents.registry, clock });
-  });
-  afterEach(() => {
-    agents.reset();
-    gates.reset();
-  });
-  afterAll(async () => {
-    gates.restore();
-    await t.close();
-  });
+  const f = useFakeAgentFactory({ clock });
+  const { agents } = f;
 
-  const eventsOf = (runId: string) => t.ports.runs.listEvents('test', runId);
+  const eventsOf = (runId: string) => f.t.ports.runs.listEvents('test', runId);
   const named = (events: CloudEvent[], type: string) => events.filter((e) => e.type === `factory.${type}`);
   const decide = (runId: string, decision: Omit<ApprovalRequest, 'tenantId' | 'runId' | 'gate'>) =>
-    decideApproval(t.ports, t.factory.client(), {
+    decideApproval(f.t.ports, f.t.factory.client(), {
       tenantId: 'test',
       runId,
       gate: 'architecture',
@@ -42,8 +28,8 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
   async function settled(runId: string, approvals: number): Promise<string> {
     const deadline = Date.now() + 30000;
     for (;;) {
-      const doc = await t.ports.runs.get('test', runId);
-      const runtime = t.factory.runStatus('test', runId)?.runtimeStatus;
+      const doc = await f.t.ports.runs.get('test', runId);
+      const runtime = f.t.factory.runStatus('test', runId)?.runtimeStatus;
       if (doc && ['Completed', 'Failed', 'Rejected'].includes(doc.status) && runtime === 'Completed')
         return doc.status;
       const waiting = doc?.status === 'WaitingForApproval' && doc.approvals.length === approvals;
@@ -54,19 +40,19 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
   }
 
   async function startWaiting(runId: string, options: RunOptionsInput = {}): Promise<string> {
-    await t.start(vision, { approvals: ['architecture'], ...options }, runId);
+    await f.t.start(vision, { approvals: ['architecture'], ...options }, runId);
     expect(await settled(runId, 1)).toBe('WaitingForApproval');
     return runId;
   }
 
   it('waits for the reviewer, and on approval hands the next phase the approved manifest', async () => {
     const runId = await startWaiting('run-approve');
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.currentPhase).toBe('vision-to-architecture');
     expect(doc.approvals).toEqual([
       { gate: 'architecture', iteration: 1, attempt: 1, requestedAt: new Date(clock.now()).toISOString() },
     ]);
-    expect(t.factory.runStatus('test', runId)!.customStatus).toEqual({
+    expect(f.t.factory.runStatus('test', runId)!.customStatus).toEqual({
       phase: 'vision-to-architecture',
       phaseTitle: 'Vision to Architecture',
       step: 'waiting for approval',
@@ -88,7 +74,7 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
 
     const during: Array<Promise<unknown>> = [];
     agents.onCall((agent, input) => {
-      if (agent === 'techLead') during.push(t.ports.runs.get('test', input.runId).then((d) => d?.status));
+      if (agent === 'techLead') during.push(f.t.ports.runs.get('test', input.runId).then((d) => d?.status));
     });
     await decide(runId, { decision: 'approve', reason: 'the domain is right', by: 'alice' });
     expect(await settled(runId, 1)).toBe('Completed');
@@ -109,7 +95,7 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
     const approved = named(events, 'PhaseCompleted').find((e) => e.phase === 'vision-to-architecture')!;
     const techLead = agents.calls.find((c) => c.agent === 'techLead' && c.input.runId === runId)!;
     expect(techLead.input.manifest).toEqual(approved.data.manifest);
-    const after = (await t.ports.runs.get('test', runId))!;
+    const after = (await f.t.ports.runs.get('test', runId))!;
     expect(after.approvals[0]).toMatchObject({
       decision: 'approve',
       by: 'alice',
@@ -135,7 +121,7 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
     await decide(runId, { decision: 'reject', reason: 'still no Workshop' });
     expect(await settled(runId, 2)).toBe('Rejected');
     const message = 'Vision to Architecture was rejected after 1 feedback loop(s): still no Workshop';
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.failure).toEqual({ reason: 'rejected', message });
     expect(doc.approvals.map((a) => [a.attempt, a.decision, a.by])).toEqual([
       [1, 'reject', 'bob'],
@@ -145,7 +131,7 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
       [1, 'Completed'],
       [2, 'Completed'],
     ]);
-    const status = t.factory.runStatus('test', runId)!;
+    const status = f.t.factory.runStatus('test', runId)!;
     expect(status.output).toEqual({ status: 'Rejected', reason: message });
     expect(status.customStatus).toEqual({ step: 'rejected', reason: message, iteration: 1 });
     const events = await eventsOf(runId);
@@ -161,11 +147,11 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
   });
 
   it('counts gate failures and rejections against one limit', async () => {
-    gates.fail('vision-to-architecture', ['entity Loan has no owner']);
+    f.gates.fail('vision-to-architecture', ['entity Loan has no owner']);
     const runId = await startWaiting('run-shared-limit', { maxReworks: 1 });
     await decide(runId, { decision: 'reject' });
     expect(await settled(runId, 1)).toBe('Rejected');
-    expect((await t.ports.runs.get('test', runId))!.failure).toEqual({
+    expect((await f.t.ports.runs.get('test', runId))!.failure).toEqual({
       reason: 'rejected',
       // The first rejection already meets the limit the gate failure used up.
       message: 'Vision to Architecture was rejected after 1 feedback loop(s): no reason given',
@@ -176,7 +162,7 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
     const runId = await startWaiting('run-reject-anonymous');
     await decide(runId, { decision: 'reject' });
     expect(await settled(runId, 2)).toBe('WaitingForApproval');
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.phases[1].feedback).toEqual(['Reviewer rejected Vision to Architecture: no reason given']);
     await decide(runId, { decision: 'approve' });
     expect(await settled(runId, 2)).toBe('Completed');
@@ -193,28 +179,28 @@ describe("a reviewer's decisions at an approval gate (fake agents, manual clock,
       [plain, 'rejected by reviewer'],
     ]) {
       expect(await settled(runId, 1)).toBe('Rejected');
-      const doc = (await t.ports.runs.get('test', runId))!;
+      const doc = (await f.t.ports.runs.get('test', runId))!;
       expect(doc.failure).toEqual({ reason: 'rejected', message });
       expect(doc.phases).toHaveLength(1);
-      expect(t.factory.runStatus('test', runId)!.output).toEqual({ status: 'Rejected', reason: message });
+      expect(f.t.factory.runStatus('test', runId)!.output).toEqual({ status: 'Rejected', reason: message });
     }
   });
 
   it('ends the run as Rejected when nobody decides within approvalTimeoutHours', async () => {
     const runId = await startWaiting('run-short-deadline', { approvalTimeoutHours: 2 });
     const history = () =>
-      t.factory.host.getStatus(runInstanceId('test', runId), { showHistory: true })?.history ?? [];
+      f.t.factory.host.getStatus(runInstanceId('test', runId), { showHistory: true })?.history ?? [];
     for (let i = 0; !history().some((e) => e.EventType === EventType.TimerCreated); i++) {
       if (i > 600) throw new Error('no approval timer');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const requestedAt = Date.parse((await t.ports.runs.get('test', runId))!.approvals[0].requestedAt);
+    const requestedAt = Date.parse((await f.t.ports.runs.get('test', runId))!.approvals[0].requestedAt);
     const timer = history().find((e) => e.EventType === EventType.TimerCreated)!;
     expect(Date.parse(timer.FireAt!) - requestedAt).toBe(2 * hour);
 
     clock.advance(2 * hour + 1000);
-    expect(await t.waitFor(runId, (s) => s !== 'WaitingForApproval', 30000)).toBe('Rejected');
-    const doc = (await t.ports.runs.get('test', runId))!;
+    expect(await f.t.waitFor(runId, (s) => s !== 'WaitingForApproval', 30000)).toBe('Rejected');
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.failure).toEqual({ reason: 'rejected', message: 'approval timed out' });
     expect(doc.approvals[0]).toMatchObject({ decision: 'timeout', reason: 'no decision within 2 h' });
     expect(named(await eventsOf(runId), 'ApprovalRejected').map((e) => e.data)).toEqual([

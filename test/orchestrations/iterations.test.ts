@@ -3,36 +3,28 @@ import { phases } from '../../core/phases';
 import { runInstanceId } from '../../platform/runs/instanceIds';
 import { eventId } from '../../runs/cloudEvents';
 import { readManifest } from '../../runs/manifest';
-import { fakeAgents, scriptedGates, type ScriptedGates } from '../support/fakeAgents';
-import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
+import { useFakeAgentFactory } from '../support/fakeAgents';
 
 const vision = '# Tool library\n\nMembers borrow tools from neighbours and return them.\n';
 
 describe('the iterations of a factory run and its completion (fake agents, embedded host)', () => {
-  const agents = fakeAgents();
-  let gates: ScriptedGates;
-  let t: TestFactory;
-  beforeAll(async () => {
-    gates = scriptedGates();
-    t = await startTestFactory({ registry: agents.registry });
-  });
-  afterAll(async () => {
-    gates.restore();
-    await t.close();
-  });
+  const f = useFakeAgentFactory();
+  const { agents } = f;
 
   it('starts each further iteration from Vision with everything the previous one made, then completes', async () => {
     // What the run document and the run's status say while iteration 2's first agent works.
     const during: Array<Promise<unknown>> = [];
     agents.onCall((agent, input) => {
       if (agent !== 'visionArchitect' || input.iteration !== 2) return;
-      const customStatus = t.factory.runStatus('test', input.runId)?.customStatus;
-      during.push(t.ports.runs.get('test', input.runId).then((doc) => ({ customStatus, doc })));
+      const customStatus = f.t.factory.runStatus('test', input.runId)?.customStatus;
+      during.push(f.t.ports.runs.get('test', input.runId).then((doc) => ({ customStatus, doc })));
     });
-    const runId = await t.start(vision, { iterations: 2 }, 'run-two-iterations');
-    expect(await t.waitFor(runId, (s) => ['Completed', 'Failed', 'Rejected'].includes(s))).toBe('Completed');
+    const runId = await f.t.start(vision, { iterations: 2 }, 'run-two-iterations');
+    expect(await f.t.waitFor(runId, (s) => ['Completed', 'Failed', 'Rejected'].includes(s))).toBe(
+      'Completed',
+    );
 
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.iteration).toBe(2);
     expect(doc.failure).toBeUndefined();
     expect(doc.phases.map((p) => [p.iteration, p.phase, p.attempt, p.status])).toEqual(
@@ -52,7 +44,7 @@ describe('the iterations of a factory run and its completion (fake agents, embed
       },
     ]);
 
-    const events = await t.ports.runs.listEvents('test', runId);
+    const events = await f.t.ports.runs.listEvents('test', runId);
     const model = doc.options.model;
     // Run-level event ids derive from the iteration and the event, so a replayed publish sends the same id.
     const instance = runInstanceId('test', runId);
@@ -80,7 +72,7 @@ describe('the iterations of a factory run and its completion (fake agents, embed
       [2, 1],
     ]);
     expect(visionCalls[1].input.manifest).toEqual(optimized[0].data.manifest);
-    const carried = await readManifest(t.ports.artifacts, 'test', runId, visionCalls[1].input.manifest);
+    const carried = await readManifest(f.t.ports.artifacts, 'test', runId, visionCalls[1].input.manifest);
     expect(carried.map((r) => r.path)).toContain(
       'iteration-1/production-to-optimization/attempt-1/fake/feedbackEvolution/evolution-plan',
     );
@@ -90,19 +82,19 @@ describe('the iterations of a factory run and its completion (fake agents, embed
     expect(last.type).toBe('factory.RunCompleted');
     expect(events.filter((e) => e.type === 'factory.RunCompleted')).toHaveLength(1);
     expect(last.data).toEqual({ runId, iteration: 2, manifest: optimized[1].data.manifest });
-    const status = t.factory.runStatus('test', runId)!;
+    const status = f.t.factory.runStatus('test', runId)!;
     expect(status.output).toEqual({
       status: 'Completed',
       iteration: 2,
       manifest: optimized[1].data.manifest,
     });
     expect(status.customStatus).toEqual({ step: 'completed', iteration: 2 });
-    const reports = (await t.ports.artifacts.list('test', runId)).filter((a) => a.kind === 'run-report');
+    const reports = (await f.t.ports.artifacts.list('test', runId)).filter((a) => a.kind === 'run-report');
     expect(reports).toHaveLength(1);
     expect(
-      (await readManifest(t.ports.artifacts, 'test', runId, last.data.manifest as ArtifactRef)).length,
+      (await readManifest(f.t.ports.artifacts, 'test', runId, last.data.manifest as ArtifactRef)).length,
     ).toBeGreaterThan(carried.length);
-    expect(t.factory.host.instanceTree(runInstanceId('test', runId))).toContain(
+    expect(f.t.factory.host.instanceTree(runInstanceId('test', runId))).toContain(
       `${runInstanceId('test', runId)}:vision-to-architecture:2:1`,
     );
   });

@@ -12,8 +12,7 @@ import { visionToArchitecture } from '../../orchestrations/visionToArchitecture'
 import { phaseInstanceId, runInstanceId } from '../../platform/runs/instanceIds';
 import { readManifest } from '../../runs/manifest';
 import { phaseSummary } from '../../runs/runView';
-import { fakeAgents, fakeRef, scriptedGates, type ScriptedGates } from '../support/fakeAgents';
-import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
+import { fakeRef, useFakeAgentFactory } from '../support/fakeAgents';
 
 const vision = '# Tool library\n\nMembers borrow tools from neighbours and return them.\n';
 const orchestrators = {
@@ -27,36 +26,23 @@ const orchestrators = {
 const agentNamed = (name: string) => agentCatalog.find((a) => a.name === name)!;
 
 describe('what a phase records, publishes and hands its agents (fake agents, embedded host)', () => {
-  const agents = fakeAgents();
-  let gates: ScriptedGates;
-  let t: TestFactory;
-  beforeAll(async () => {
-    gates = scriptedGates();
-    t = await startTestFactory({ registry: agents.registry });
-  });
-  afterEach(() => {
-    agents.reset();
-    gates.reset();
-  });
-  afterAll(async () => {
-    gates.restore();
-    await t.close();
-  });
+  const f = useFakeAgentFactory();
+  const { agents } = f;
 
   const finished = (s: string) => ['Completed', 'Failed', 'Rejected'].includes(s);
-  const eventsOf = (runId: string) => t.ports.runs.listEvents('test', runId);
+  const eventsOf = (runId: string) => f.t.ports.runs.listEvents('test', runId);
   const phaseInstance = (runId: string, phase: PhaseId, attempt: number) =>
-    t.factory.host.getStatus(phaseInstanceId(runInstanceId('test', runId), phase, 1, attempt))!;
+    f.t.factory.host.getStatus(phaseInstanceId(runInstanceId('test', runId), phase, 1, attempt))!;
 
   it('says which agents work and gives each the earlier outputs of its phase attempt that it reads, parallel ones included', async () => {
     // What the phase says it is doing while each agent works (the status a person polling it sees).
     const seen = new Map<string, unknown>();
     agents.onCall((agent, input) => {
       const instance = phaseInstanceId(runInstanceId('test', input.runId), input.phase, 1, input.attempt);
-      seen.set(agent, t.factory.host.getStatus(instance)?.customStatus);
+      seen.set(agent, f.t.factory.host.getStatus(instance)?.customStatus);
     });
-    const runId = await t.start(vision, {}, 'run-inputs');
-    expect(await t.waitFor(runId, finished)).toBe('Completed');
+    const runId = await f.t.start(vision, {}, 'run-inputs');
+    expect(await f.t.waitFor(runId, finished)).toBe('Completed');
     expect(seen.get('techLead')).toEqual({
       phase: 'architecture-to-development',
       phaseTitle: 'Architecture to Development',
@@ -101,14 +87,14 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
 
     // What every phase made is in the manifest the run ends with, parallel agents' outputs too.
     const end = (await eventsOf(runId)).find((e) => e.type === 'factory.RunCompleted')!;
-    const refs = await readManifest(t.ports.artifacts, 'test', runId, end.data.manifest as ArtifactRef);
+    const refs = await readManifest(f.t.ports.artifacts, 'test', runId, end.data.manifest as ArtifactRef);
     for (const name of ['backendDeveloper', 'databaseArchitect', 'growthStrategist', 'costOptimizer']) {
       const call = calls.find((c) => c.agent === name)!;
       for (const kind of agentNamed(name).writes)
         expect(refs).toContainEqual(fakeRef(name, kind, call.input));
     }
 
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(phaseSummary(doc).map((p) => [p.phase, p.status, p.attempts])).toEqual(
       phases.map((p) => [p.id, 'Completed', 1]),
     );
@@ -118,7 +104,7 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
   it('ends a phase whose gate fails as Failed, with the gate in its events and trimmed findings in its result', async () => {
     const long = 'x'.repeat(391); // "scripted: " + 391 characters is one over the limit
     const atLimit = 'y'.repeat(390);
-    gates.fail('development-to-testing', [
+    f.gates.fail('development-to-testing', [
       'login returns 500',
       long,
       atLimit,
@@ -126,10 +112,10 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
       'no retry on 503',
       'sixth finding',
     ]);
-    const runId = await t.start(vision, {}, 'run-gate');
-    expect(await t.waitFor(runId, finished)).toBe('Completed');
+    const runId = await f.t.start(vision, {}, 'run-gate');
+    expect(await f.t.waitFor(runId, finished)).toBe('Completed');
 
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.phases.map((p) => [p.phase, p.attempt, p.status])).toEqual([
       ['vision-to-architecture', 1, 'Completed'],
       ['architecture-to-development', 1, 'Completed'],
@@ -228,10 +214,10 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
       agent: 'mobileDeveloper',
       reason: 'agent calls: 12 of 12 used',
     }));
-    const runId = await t.start(vision, {}, 'run-parallel-budget');
-    expect(await t.waitFor(runId, finished)).toBe('Failed');
+    const runId = await f.t.start(vision, {}, 'run-parallel-budget');
+    expect(await f.t.waitFor(runId, finished)).toBe('Failed');
 
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.failure).toEqual({ reason: 'budget-exceeded', message: 'agent calls: 12 of 12 used' });
     expect(phaseSummary(doc).map((p) => p.status)).toEqual([
       'Completed',
@@ -269,9 +255,9 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
       agent: 'visionArchitect',
       reason: '',
     }));
-    const runId = await t.start(vision, {}, 'run-budget-no-reason');
-    expect(await t.waitFor(runId, finished)).toBe('Failed');
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const runId = await f.t.start(vision, {}, 'run-budget-no-reason');
+    expect(await f.t.waitFor(runId, finished)).toBe('Failed');
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.failure).toEqual({ reason: 'budget-exceeded', message: 'the run budget is exhausted' });
     const phase = phaseInstance(runId, 'vision-to-architecture', 1).output as PhaseResult;
     expect(phase).toMatchObject({ outcome: 'budget-exceeded', findings: [] });
@@ -283,10 +269,10 @@ describe('what a phase records, publishes and hands its agents (fake agents, emb
     agents.override('productOwner', () => {
       throw new TypeError('backlog schema mismatch');
     });
-    const runId = await t.start(vision, {}, 'run-agent-error');
-    expect(await t.waitFor(runId, finished)).toBe('Failed');
+    const runId = await f.t.start(vision, {}, 'run-agent-error');
+    expect(await f.t.waitFor(runId, finished)).toBe('Failed');
 
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.failure?.reason).toBe('phase-error');
     expect(doc.failure?.message).toMatch(/^Vision to Architecture failed: .*backlog schema mismatch/);
     // Three attempts (the retry policy), then the phase gives up.

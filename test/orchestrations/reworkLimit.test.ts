@@ -2,40 +2,26 @@ import type { CloudEvent } from '../../core/ports/eventBus';
 import type { PhaseId } from '../../core/phases';
 import { runInstanceId } from '../../platform/runs/instanceIds';
 import { eventId } from '../../runs/cloudEvents';
-import { fakeAgents, scriptedGates, type ScriptedGates } from '../support/fakeAgents';
-import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
+import { useFakeAgentFactory } from '../support/fakeAgents';
 
 const vision = '# Tool library\n\nMembers borrow tools from neighbours and return them.\n';
 
 describe('feedback loops of a factory run, up to the rework limit (fake agents, embedded host)', () => {
-  const agents = fakeAgents();
-  let gates: ScriptedGates;
-  let t: TestFactory;
-  beforeAll(async () => {
-    gates = scriptedGates();
-    t = await startTestFactory({ registry: agents.registry });
-  });
-  afterEach(() => {
-    agents.reset();
-    gates.reset();
-  });
-  afterAll(async () => {
-    gates.restore();
-    await t.close();
-  });
+  const f = useFakeAgentFactory();
+  const { agents } = f;
 
   const finished = (s: string) => ['Completed', 'Failed', 'Rejected'].includes(s);
-  const eventsOf = (runId: string) => t.ports.runs.listEvents('test', runId);
+  const eventsOf = (runId: string) => f.t.ports.runs.listEvents('test', runId);
   const attemptsOf = async (runId: string, phase: PhaseId) =>
-    (await t.ports.runs.get('test', runId))!.phases
+    (await f.t.ports.runs.get('test', runId))!.phases
       .filter((p) => p.phase === phase)
       .map((p) => ({ attempt: p.attempt, status: p.status, feedback: p.feedback }));
   const named = (events: CloudEvent[], type: string) => events.filter((e) => e.type === `factory.${type}`);
 
   it('reruns a phase whose gate fails as often as maxReworks allows, and goes on when the last rerun passes', async () => {
-    gates.fail('vision-to-architecture', ['entity Loan has no owner'], ['entity Tool has no id']);
-    const runId = await t.start(vision, { maxReworks: 2 }, 'run-last-rerun-passes');
-    expect(await t.waitFor(runId, finished)).toBe('Completed');
+    f.gates.fail('vision-to-architecture', ['entity Loan has no owner'], ['entity Tool has no id']);
+    const runId = await f.t.start(vision, { maxReworks: 2 }, 'run-last-rerun-passes');
+    expect(await f.t.waitFor(runId, finished)).toBe('Completed');
 
     expect(await attemptsOf(runId, 'vision-to-architecture')).toEqual([
       { attempt: 1, status: 'Failed', feedback: undefined },
@@ -67,14 +53,14 @@ describe('feedback loops of a factory run, up to the rework limit (fake agents, 
 
   it('fails the run when the gate still fails after maxReworks reruns', async () => {
     const last = ['still no owner', 'no id', 'c', 'd', 'e', 'sixth is left out'];
-    gates.fail('vision-to-architecture', ['first'], ['second'], last);
-    const runId = await t.start(vision, { maxReworks: 2 }, 'run-rework-limit');
-    expect(await t.waitFor(runId, finished)).toBe('Failed');
+    f.gates.fail('vision-to-architecture', ['first'], ['second'], last);
+    const runId = await f.t.start(vision, { maxReworks: 2 }, 'run-rework-limit');
+    expect(await f.t.waitFor(runId, finished)).toBe('Failed');
 
     const message =
       'Vision to Architecture did not pass its gate after 2 feedback loop(s): ' +
       'scripted: still no owner; scripted: no id; scripted: c; scripted: d; scripted: e';
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.failure).toEqual({ reason: 'gate-failed', message });
     expect(doc.currentPhase).toBe('vision-to-architecture');
     expect((await attemptsOf(runId, 'vision-to-architecture')).map((a) => a.status)).toEqual([
@@ -95,28 +81,28 @@ describe('feedback loops of a factory run, up to the rework limit (fake agents, 
       phase: 'vision-to-architecture',
       data: { runId, phase: 'vision-to-architecture', iteration: 1, reason: 'gate-failed', message },
     });
-    const status = t.factory.runStatus('test', runId)!;
+    const status = f.t.factory.runStatus('test', runId)!;
     expect(status.output).toEqual({ status: 'Failed', reason: 'gate-failed', message });
     expect(status.customStatus).toEqual({ step: 'failed', reason: 'gate-failed', message, iteration: 1 });
-    expect((await t.ports.artifacts.list('test', runId)).map((a) => a.kind)).toContain('run-report');
+    expect((await f.t.ports.artifacts.list('test', runId)).map((a) => a.kind)).toContain('run-report');
   });
 
   it('allows three reruns when the run sets no limit', async () => {
-    gates.fail('vision-to-architecture', ['a'], ['b'], ['c'], ['d']);
-    const runId = await t.start(vision, {}, 'run-default-limit');
-    expect(await t.waitFor(runId, finished)).toBe('Failed');
+    f.gates.fail('vision-to-architecture', ['a'], ['b'], ['c'], ['d']);
+    const runId = await f.t.start(vision, {}, 'run-default-limit');
+    expect(await f.t.waitFor(runId, finished)).toBe('Failed');
     expect(await attemptsOf(runId, 'vision-to-architecture')).toHaveLength(4);
-    expect((await t.ports.runs.get('test', runId))!.failure?.message).toMatch(
+    expect((await f.t.ports.runs.get('test', runId))!.failure?.message).toMatch(
       /^Vision to Architecture did not pass its gate after 3 feedback loop\(s\): scripted: d$/,
     );
   });
 
   it('sends a failed deployment back to Testing, which starts again from what its first attempt saw', async () => {
-    gates.fail('deployment-to-production', ['health check failed on /api/tools']);
-    const runId = await t.start(vision, {}, 'run-deploy-rework');
-    expect(await t.waitFor(runId, finished)).toBe('Completed');
+    f.gates.fail('deployment-to-production', ['health check failed on /api/tools']);
+    const runId = await f.t.start(vision, {}, 'run-deploy-rework');
+    expect(await f.t.waitFor(runId, finished)).toBe('Completed');
 
-    const doc = (await t.ports.runs.get('test', runId))!;
+    const doc = (await f.t.ports.runs.get('test', runId))!;
     expect(doc.phases.map((p) => [p.phase, p.attempt, p.status])).toEqual([
       ['vision-to-architecture', 1, 'Completed'],
       ['architecture-to-development', 1, 'Completed'],
@@ -150,7 +136,7 @@ describe('feedback loops of a factory run, up to the rework limit (fake agents, 
     expect(named(events, 'FeedbackLoop').map((e) => [e.data.from, e.data.to])).toEqual([
       ['deployment-to-production', 'development-to-testing'],
     ]);
-    expect(t.factory.host.instanceTree(runInstanceId('test', runId))).toContain(
+    expect(f.t.factory.host.instanceTree(runInstanceId('test', runId))).toContain(
       `${runInstanceId('test', runId)}:development-to-testing:1:2`,
     );
   });

@@ -8,6 +8,7 @@ import type { AgentActivityInput, AgentActivityResult } from '../../core/workflo
 import { gateFor } from '../../gates/catalog';
 import { registerInto, registry } from '../../local/durableHost/functionsCore';
 import { FunctionRegistry } from '../../local/durableHost/registry';
+import { startTestFactory, type TestFactory } from './embeddedFactory';
 
 export interface FakeAgents {
   /** The app's functions with every agent replaced; give it to `startTestFactory`. */
@@ -97,5 +98,47 @@ export function scriptedGates(): ScriptedGates {
     },
     reset: () => queued.clear(),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
+  };
+}
+
+export interface FakeAgentFactory {
+  agents: FakeAgents;
+  /** The factory, started before the block's first test. */
+  readonly t: TestFactory;
+  readonly gates: ScriptedGates;
+}
+
+/**
+ * Hooks for one `describe` block: a factory on the embedded host whose agents are fakes and whose gates are
+ * scripted; both are reset after each test, the gates restored and the factory closed after the last.
+ */
+export function useFakeAgentFactory(
+  options: Omit<Parameters<typeof startTestFactory>[0], 'registry'> = {},
+): FakeAgentFactory {
+  const agents = fakeAgents();
+  let t: TestFactory | undefined;
+  let gates: ScriptedGates | undefined;
+  beforeAll(async () => {
+    gates = scriptedGates();
+    t = await startTestFactory({ ...options, registry: agents.registry });
+  });
+  afterEach(() => {
+    agents.reset();
+    gates?.reset();
+  });
+  afterAll(async () => {
+    gates?.restore();
+    await t?.close();
+  });
+  return {
+    agents,
+    get t() {
+      if (!t) throw new Error('the test factory starts in beforeAll');
+      return t;
+    },
+    get gates() {
+      if (!gates) throw new Error('the scripted gates start in beforeAll');
+      return gates;
+    },
   };
 }
