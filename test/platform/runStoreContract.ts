@@ -102,6 +102,8 @@ export function runStoreContract(
       await expect(store.update(t, 'r1', (doc) => void (doc.tenantId = 'other'))).rejects.toThrow(
         /cannot change/,
       );
+      await expect(store.update(t, 'r1', (doc) => void (doc.id = 'r2'))).rejects.toThrow(/cannot change/);
+      expect(await store.get(t, 'r2')).toBeUndefined();
       await expect(store.update(t, 'nope', () => undefined)).rejects.toThrow(/not found/);
     });
 
@@ -151,6 +153,10 @@ export function runStoreContract(
       const completed = await store.list(t, { status: 'Completed', limit: 10 });
       expect(completed.items.map((run) => run.id)).toEqual(['r6', 'r4', 'r2', 'r0']);
       expect(completed.continuationToken).toBeUndefined();
+      // A page that ends exactly with the last run says there is nothing more.
+      const exact = await store.list(t, { status: 'Running', limit: 3 });
+      expect(exact.items.map((run) => run.id)).toEqual(['r5', 'r3', 'r1']);
+      expect(exact.continuationToken).toBeUndefined();
     });
 
     it('rejects invalid list queries and keys with clear errors', async () => {
@@ -158,6 +164,7 @@ export function runStoreContract(
       await expect(store.list(t, { limit: 0 })).rejects.toThrow(/page size/);
       await expect(store.list(t, { status: 'Sleeping' as never })).rejects.toThrow(/invalid run status/);
       await expect(store.get('../x', 'r1')).rejects.toThrow(/invalid tenantId/);
+      await expect(store.list('../x', {})).rejects.toThrow(/invalid tenantId/);
       await expect(store.create(makeRun(t, 'bad/id', '2026-01-01T00:00:00.000Z'))).rejects.toThrow(
         /invalid runId/,
       );
