@@ -5,6 +5,7 @@ import { allEntities, words } from '../toolchain/architecture/model';
 import { storiesOf, type StoryRef } from '../toolchain/architecture/stories';
 import { asyncApiProblems, jsonSchemaProblems, openApiProblems } from '../toolchain/architecture/validation';
 import { domainModelSchema, type DomainModel, type Entity } from '../toolchain/schemas/domainModel';
+import { visionSchema } from '../toolchain/schemas/vision';
 import { atLeast, noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 import type { ArtifactKind } from '../core/artifactKinds';
 
@@ -16,6 +17,9 @@ interface Loaded {
 }
 
 type Json = Record<string, unknown>;
+
+/** Below this share of the sentences about the product giving the analysis something, the gate fails. */
+const minimumReadShare = 0.5;
 
 const shortName = (path: string) => path.replace(/^iteration-\d+\/[^/]+\/attempt-\d+\//, '');
 
@@ -167,6 +171,27 @@ function domainCriterion(visions: Loaded[]): GateCriterion {
         ]
       : [];
   return noFindings('The vision names what the product stores', findings);
+}
+
+/**
+ * The sentences about the product that gave the analysis nothing are listed, so that a person or the model can
+ * resolve them; when they are half or more of those sentences, the analysis has not understood the vision.
+ */
+function readingCriterion(visions: Loaded[]): GateCriterion {
+  const name = 'The analysis takes something from most sentences about the product';
+  const json = visions.filter((v) => v.name.endsWith('.json'));
+  const reading = json.length
+    ? visionSchema.shape.reading.safeParse(parseJson(json[json.length - 1]).value?.reading)
+    : undefined;
+  // A vision written without sentence-by-sentence analysis (by the model) says nothing about its reading.
+  if (!reading?.success || !reading.data) return atLeast(name, 1, minimumReadShare);
+  const { domainSentences, unread } = reading.data;
+  const findings = unread.map(
+    (sentence) =>
+      `Nothing in the domain model comes from "${sentence}": name what it is about as something the product keeps, or say it again in other words.`,
+  );
+  const read = domainSentences === 0 ? 1 : round((domainSentences - unread.length) / domainSentences);
+  return atLeast(name, read, minimumReadShare, findings);
 }
 
 function storiesCriterion(
@@ -380,6 +405,7 @@ export const visionToArchitectureGate: GateDefinition = {
     ]);
     return [
       domainCriterion(vision),
+      readingCriterion(vision),
       await openApiCriterion(openapi),
       await asyncApiCriterion(asyncapi),
       eventSchemaCriterion(eventSchemas, model),

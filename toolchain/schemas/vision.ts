@@ -123,6 +123,13 @@ export const visionSchema = z.object({
     actions: z.array(visionActionSchema),
     rules: z.array(visionRuleSchema),
   }),
+  /**
+   * How much of the text the analysis used: how many sentences are about the product (not its problem or goals),
+   * and those of them from which it took nothing. Absent when the vision was not analysed sentence by sentence.
+   */
+  reading: z
+    .object({ domainSentences: z.number().int().nonnegative(), unread: z.array(z.string()) })
+    .optional(),
   /** Front-matter keys that were used over inference. */
   hintsUsed: z.array(z.string()),
   /** Reviewer or gate feedback and what was done with each item. */

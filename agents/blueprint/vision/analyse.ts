@@ -25,6 +25,7 @@ import { correctionLexicon, parseSentence, splitSentences } from './parse';
 import { choosePersonas } from './personas';
 import { findRules } from './rules';
 import { successMetrics } from './successMetrics';
+import { unreadSentences } from './unreadSentences';
 import { isFieldPhrase } from './vocabulary';
 
 /**
@@ -238,6 +239,7 @@ function assembleVision(state: WithRules): Vision {
       ],
     },
     domain: { entities, actions: finalActions, rules },
+    reading: { domainSentences: state.domainSentences.length, unread: unreadSentences(state) },
     hintsUsed: hints.keys,
     feedbackAddressed: [],
   };

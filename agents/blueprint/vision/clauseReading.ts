@@ -71,11 +71,8 @@ function verbKind(verb: string): ActionKind | 'stative' {
 
 export function readClauses(state: WithStory): WithClauses {
   const { title } = state;
-  const excluded = new Set([
-    title.toLowerCase(),
-    pascalCase(title).toLowerCase(),
-    ...title.toLowerCase().split(/\s+/),
-  ]);
+  // The product's own name is not a thing it stores; the words of a descriptive title are ("Tool library": tools).
+  const excluded = new Set([title.toLowerCase(), pascalCase(title).toLowerCase()]);
   const found: WithClauses = {
     ...state,
     registry: new Registry(excluded),

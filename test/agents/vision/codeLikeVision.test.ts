@@ -38,7 +38,7 @@ describe('vision analysis of text that is not a plain vision', () => {
 });
 
 describe('the Vision to Architecture phase on text that is not a vision', () => {
-  it('fails the gate with a finding that says the vision names nothing to store', async () => {
+  it('fails the gate with findings that say the vision names nothing to store and gave the analysis nothing', async () => {
     const run = await runAgents(visionToArchitectureAgents, { visionText: codeLike['the title {}'] });
     const failed = (await evaluateGate(run)).filter((c) => !c.passed);
     expect(failed.map((c) => [c.name, c.findings])).toEqual([
@@ -48,6 +48,12 @@ describe('the Vision to Architecture phase on text that is not a vision', () => 
           expect.stringMatching(
             /^The vision names nothing the product would store: .*\(Item: mentioned 0 times\)/,
           ),
+        ],
+      ],
+      [
+        'The analysis takes something from most sentences about the product',
+        [
+          'Nothing in the domain model comes from "{}": name what it is about as something the product keeps, or say it again in other words.',
         ],
       ],
     ]);
