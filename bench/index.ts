@@ -1,4 +1,4 @@
-// `npm run bench [-- host run parallel tokens concurrency vision vision-tuning]`: the chosen benchmarks (default all), one after another,
+// `npm run bench [-- host run parallel tokens concurrency vision vision-tuning rules rules-tuning]`: the chosen benchmarks (default all), one after another,
 // with the machine they ran on.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { benchDurableHost } from './durableHost';
 import { benchParallelEfficiency } from './parallelEfficiency';
 import { benchRun } from './run';
 import { benchTokens, tokenReport } from './tokens';
+import { benchRuleRecognition } from './ruleRecognition';
 import { benchVisionAccuracy } from './visionAccuracy';
 
 const benches: Record<string, { title: string; run: () => Promise<unknown> }> = {
@@ -34,6 +35,14 @@ const benches: Record<string, { title: string; run: () => Promise<unknown> }> = 
     title:
       'vision analysis on the tuning half of the prose corpus (the half that may be looked at while tuning)',
     run: async () => benchVisionAccuracy(['tuning']),
+  },
+  rules: {
+    title: 'rule recognition on the rule-sentence corpus: typed rules against what a reader expects',
+    run: async () => benchRuleRecognition(['tuning', 'held-out']),
+  },
+  'rules-tuning': {
+    title: 'rule recognition on the tuning sentences only, each sentence that is not recognised listed',
+    run: async () => benchRuleRecognition(['tuning']),
   },
 };
 

@@ -20,6 +20,8 @@ type Json = Record<string, unknown>;
 
 /** Below this share of the sentences about the product giving the analysis something, the gate fails. */
 const minimumReadShare = 0.5;
+/** Below this share of the stated rules typed, the gate fails. */
+const minimumTypedShare = 0.5;
 
 const shortName = (path: string) => path.replace(/^iteration-\d+\/[^/]+\/attempt-\d+\//, '');
 
@@ -192,6 +194,23 @@ function readingCriterion(visions: Loaded[]): GateCriterion {
   );
   const read = domainSentences === 0 ? 1 : round((domainSentences - unread.length) / domainSentences);
   return atLeast(name, read, minimumReadShare, findings);
+}
+
+/**
+ * Every rule the vision states should be typed, since only typed rules become code and tests; each one the engine
+ * could not type is listed with its sentence and why. Under half of them typed, the rules were not understood.
+ */
+function rulesCriterion(model: DomainModel | undefined): GateCriterion {
+  const name = 'The rules the vision states are typed';
+  const stated = model ? allEntities(model).flatMap(({ entity }) => entity.rules ?? []) : [];
+  if (stated.length === 0) return atLeast(name, 1, minimumTypedShare);
+  const findings = stated
+    .filter(({ rule }) => rule.kind === 'unsupported')
+    .map(
+      ({ id, text, rule }) =>
+        `Rule ${id} "${text}" is not typed${rule.kind === 'unsupported' ? `: ${rule.reason}` : ''}. Say it as a limit, a guard on a state, a time window, a comparison, a formula, an effect, a prerequisite or who may act, so that it can be enforced.`,
+    );
+  return atLeast(name, round((stated.length - findings.length) / stated.length), minimumTypedShare, findings);
 }
 
 function storiesCriterion(
@@ -406,6 +425,7 @@ export const visionToArchitectureGate: GateDefinition = {
     return [
       domainCriterion(vision),
       readingCriterion(vision),
+      rulesCriterion(model),
       await openApiCriterion(openapi),
       await asyncApiCriterion(asyncapi),
       eventSchemaCriterion(eventSchemas, model),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { typedRuleSchema } from './typedRule';
 import { productSlugSchema } from './productSlug';
 
 /**
@@ -48,6 +49,19 @@ export const entitySchema = z.object({
   relations: z.array(relationSchema),
   /** Business rules the entity must keep, in plain language, each enforced by generated code. */
   invariants: z.array(z.string()),
+  /**
+   * The vision's rules about this entity as typed specifications (or `unsupported` with the reason), each with the
+   * sentence it came from. Absent when the model was written without them.
+   */
+  rules: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+        text: z.string().min(1),
+        rule: typedRuleSchema,
+      }),
+    )
+    .optional(),
   /** Lifecycle states when the vision implies one (e.g. requested, approved, returned). */
   states: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).optional(),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { attributeTypes } from './domainModel';
 import { productSlugSchema } from './productSlug';
+import { typedRuleSchema } from './typedRule';
 
 /**
  * The vision document (artifact kind `vision`, JSON part): what the Vision Architect understood from the
@@ -85,11 +86,12 @@ export const visionActionSchema = z.object({
 });
 
 export const visionRuleSchema = z.object({
+  /** The sentence that states the rule. */
   text: z.string().min(1),
+  /** The entity whose records the rule constrains. */
   entity: pascal,
-  kind: z.enum(['limit', 'required', 'prohibition', 'restriction', 'uniqueness', 'timing']),
-  /** The number a limit rule sets (e.g. 3 in "at most 3 tools"). */
-  limit: z.number().optional(),
+  /** The rule as a typed specification, or `unsupported` with the reason none could be given. */
+  rule: typedRuleSchema,
   source: provenanceSchema,
 });
 

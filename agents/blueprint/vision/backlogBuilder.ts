@@ -61,7 +61,10 @@ function ruleFor(
   if (operation !== 'create') return undefined;
   const otherVerbs = vision.domain.actions.filter((a) => a !== action).map((a) => a.verb);
   return rules.find(
-    (r) => ['limit', 'uniqueness', 'required'].includes(r.kind) && !otherVerbs.some((v) => mentions(r, v)),
+    (r) =>
+      ['count-limit', 'frequency-limit', 'uniqueness', 'no-overlap', 'comparison', 'derived-amount'].includes(
+        r.rule.kind,
+      ) && !otherVerbs.some((v) => mentions(r, v)),
   );
 }
 

@@ -120,7 +120,13 @@ function toEntity(e: VisionEntity, vision: Vision, aggregateRoot: boolean): Enti
         description: `Id of the ${labelOf(target)} this ${e.label} belongs to`,
       });
   }
-  const invariants = vision.domain.rules.filter((r) => r.entity === e.name).map((r) => r.text);
+  const stated = vision.domain.rules.filter((r) => r.entity === e.name);
+  const invariants = stated.map((r) => r.text);
+  const rules = stated.map((r, index) => ({
+    id: `${kebabCase(e.name)}-rule-${index + 1}`,
+    text: r.text,
+    rule: r.rule,
+  }));
   for (const a of e.attributes.filter((x) => x.type === 'enum' && x.enumValues))
     invariants.push(`${a.name} is one of ${a.enumValues!.join(', ')}`);
   if (e.states)
@@ -140,6 +146,7 @@ function toEntity(e: VisionEntity, vision: Vision, aggregateRoot: boolean): Enti
       via: foreignKey(target),
     })),
     invariants,
+    ...(rules.length > 0 ? { rules } : {}),
     ...(e.states ? { states: e.states } : {}),
   };
 }

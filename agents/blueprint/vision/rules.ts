@@ -1,6 +1,7 @@
 import type { VisionRule } from '../../../toolchain/schemas/vision';
 import type { Sentence, WithRules, WithVisionEntities } from './analysisState';
 import { metricsInSentence } from './metrics';
+import { typeRule } from './rules/typeRule';
 import type { ParsedSentence } from './parse';
 
 /**
@@ -27,52 +28,56 @@ export function findRules(state: WithVisionEntities): WithRules {
       ),
     ),
     entityOfParse,
+    state,
   );
   return { ...state, rules };
 }
 
-function rulesOf(sentences: Sentence[], entityOf: (p: ParsedSentence) => string | undefined): VisionRule[] {
+/** Each sentence that states a rule, typed when a recogniser reads it and listed as unsupported when none does. */
+function rulesOf(
+  sentences: Sentence[],
+  entityOf: (p: ParsedSentence) => string | undefined,
+  state: WithVisionEntities,
+): VisionRule[] {
   const rules: VisionRule[] = [];
   for (const s of sentences) {
     const text = s.source.text;
-    const lower = text.toLowerCase();
-    let kind: VisionRule['kind'] | undefined;
-    let limit: number | undefined;
-    const limitMatch =
-      /\b(at most|no more than|up to|maximum of|max(?:imum)?|at least|minimum of|not more than)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b/.exec(
-        lower,
-      );
-    const words: Record<string, number> = {
-      one: 1,
-      two: 2,
-      three: 3,
-      four: 4,
-      five: 5,
-      six: 6,
-      seven: 7,
-      eight: 8,
-      nine: 9,
-      ten: 10,
-    };
-    if (limitMatch) {
-      kind = 'limit';
-      limit = words[limitMatch[2]] ?? Number(limitMatch[2]);
-    } else if (/\b(cannot|can't|can not|must not|may not|never|not allowed|no one)\b/.test(lower))
-      kind = 'prohibition';
-    else if (/\b(unique|only one|one per|no two|at a time)\b/.test(lower)) kind = 'uniqueness';
-    else if (/\bonly\b/.test(lower)) kind = 'restriction';
-    else if (/\b(must|required|always|has to|have to|need to be)\b/.test(lower)) kind = 'required';
-    else if (
-      /\b(within|before|after|late|overdue|by the due)\b/.test(lower) &&
-      /\b(\d+|days?|hours?|weeks?)\b/.test(lower) &&
-      !/\bgoal\b/.test(lower)
+    if (!normative(text)) continue;
+    const typed = typeRule(text, state.entities, state.personas);
+    if (typed && state.entityNames.has(typed.entity)) {
+      rules.push({ text, entity: typed.entity, rule: typed.rule, source: 'stated' });
+      continue;
+    }
+    // A target with a number ("within 24 hours") is a goal unless it says what may or must happen.
+    if (
+      metricsInSentence(text).length > 0 &&
+      !/\b(can|cannot|can't|may|must|never|only|needs?|not)\b/i.test(text)
     )
-      kind = 'timing';
-    if (!kind) continue;
-    if (metricsInSentence(text).length > 0 && kind !== 'limit' && kind !== 'prohibition') continue;
-    const entity = s.parses.map(entityOf).find(Boolean);
-    if (!entity) continue;
-    rules.push({ text, entity, kind, ...(limit !== undefined ? { limit } : {}), source: 'stated' });
+      continue;
+    const named = s.parses.map(entityOf).find(Boolean);
+    if (!named) continue;
+    const reason = typed
+      ? `it reads as a ${typed.rule.kind} rule about ${typed.entity}, which the domain model does not have`
+      : 'no rule kind the engine knows matches its wording';
+    rules.push({ text, entity: named, rule: { kind: 'unsupported', reason }, source: 'stated' });
   }
   return rules;
+}
+
+/** Wording that states a rule: limits, prohibitions, obligations, uniqueness, timings, formulas and effects. */
+function normative(text: string): boolean {
+  const lower = text.toLowerCase();
+  return (
+    /\b(at most|no more than|not more than|up to|maximum|at least|minimum|limited to)\b/.test(lower) ||
+    /\b(cannot|can't|can not|must|may not|may only|can only|never|not allowed|no one|no longer|only)\b/.test(
+      lower,
+    ) ||
+    /\b(unique|no two|overlap|overlapping)\b/.test(lower) ||
+    /\b(is|equals)\b.*\b(times|multiplied by|plus|minus|divided by|percent|%)/.test(lower) ||
+    /\b(reduces|lowers|decreases|increases|raises|adds)\b/.test(lower) ||
+    // A time that restricts ("only before", "until 2 hours before"), not one that schedules ("a reminder the day before").
+    (/\b(within|before|after|until|overdue|expired)\b/.test(lower) &&
+      /\b(\d+|days?|hours?|weeks?|deadline|date)\b/.test(lower) &&
+      /\b(must|only|cannot|can't|may not|until|up to|no later|not|never)\b/.test(lower))
+  );
 }

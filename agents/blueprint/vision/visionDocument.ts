@@ -75,7 +75,7 @@ export function renderVision(vision: Vision): string {
   lines.push('', '### Rules', '');
   lines.push(
     ...(vision.domain.rules.length > 0
-      ? vision.domain.rules.map((r) => `- **${r.entity}** (${r.kind}): ${markdownText(r.text)}`)
+      ? vision.domain.rules.map((r) => `- **${r.entity}** (${r.rule.kind}): ${markdownText(r.text)}`)
       : ['_No rules stated._']),
     '',
   );

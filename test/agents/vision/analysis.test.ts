@@ -73,7 +73,10 @@ describe('vision analysis', () => {
       enumValues: ['new', 'good', 'worn'],
     });
     expect(vision.personas.map((p) => p.name)).toEqual(expect.arrayContaining(['Member', 'Coordinator']));
-    expect(vision.domain.rules.find((r) => r.kind === 'limit')).toMatchObject({ entity: 'Member', limit: 3 });
+    expect(vision.domain.rules.find((r) => r.rule.kind === 'count-limit')).toMatchObject({
+      entity: 'Loan',
+      rule: { per: 'Member', max: 3 },
+    });
     const commands = model.contexts.flatMap((c) => c.commands);
     expect(commands.find((c) => c.name === 'ApproveReservation')).toMatchObject({
       transitionTo: 'approved',

@@ -1,0 +1,90 @@
+import type { TypedRule } from '../../../../toolchain/schemas/typedRule';
+import { negation } from './guards';
+import type { Recognised } from './limits';
+import { nounAfter, verbOf, type RuleSentence } from './ruleSentence';
+
+const modals = new Set(['can', 'may', 'must', 'is', 'are', 'be', 'allowed', 'to', 'only']);
+const ownerWords = new Set(['owner', 'landlord', 'author', 'creator', 'host', 'organiser', 'organizer']);
+
+/**
+ * Who may act: "only the owner of a tool can approve a reservation", "only coordinators can create shifts",
+ * "events are published by committee members only", "managers cannot approve their own expense reports",
+ * "patients may only cancel their own appointments".
+ */
+export function recognisePermission(s: RuleSentence): Recognised | undefined {
+  const words = s.words;
+  const own = words.findIndex((w, i) => w === 'own' && ['their', 'his', 'her'].includes(words[i - 1]));
+  const only = words.indexOf('only');
+  const no = negation(s);
+
+  if (own >= 0) {
+    const subject = nounAfter(s, 0);
+    const verbAt = firstVerb(s, subject ? subject.index + 1 : 0);
+    if (!subject || verbAt === undefined || verbAt > own) return undefined;
+    const object = nounAfter(s, verbAt + 1);
+    const ownedThing = nounAfter(s, own + 1);
+    // "make offers on their own bikes": the record made is the offer; "review their own submission": the submission.
+    const entity = object && object.index < own - 1 ? object.name : ownedThing?.name;
+    if (!entity) return undefined;
+    const rule: TypedRule = {
+      kind: 'permission',
+      action: verbOf(words[verbAt]),
+      actors: [subject.name],
+      ...(no ? { notSelf: true } : { owner: true }),
+    };
+    return { entity, rule };
+  }
+  // "can only be submitted before ...": "only" qualifies the verb, not who acts.
+  if (only < 0 || modals.has(words[only + 1])) return undefined;
+
+  // "... by committee members only" / "only by coordinators".
+  const by = words.lastIndexOf('by');
+  if (
+    by > 0 &&
+    (words[by + 1] === 'only' || words[words.length - 1] === 'only' || words[by - 1] === 'only')
+  ) {
+    const subject = nounAfter(s, 0);
+    const actor = nounAfter(s, words[by + 1] === 'only' ? by + 2 : by + 1);
+    const participle = words
+      .slice(0, by)
+      .reverse()
+      .find((w) => /(ed|en)$/.test(w));
+    if (!subject || !actor || !participle) return undefined;
+    return {
+      entity: subject.name,
+      rule: { kind: 'permission', action: verbOf(participle), actors: [actor.name] },
+    };
+  }
+
+  // "Only the owner of a tool can approve a reservation", "Only coordinators can create shifts".
+  const actor = nounAfter(s, only + 1);
+  if (!actor) return undefined;
+  const verbAt = firstVerb(s, actor.index + 1);
+  if (verbAt === undefined) return undefined;
+  const object = nounAfter(s, verbAt + 1);
+  if (!object) return undefined;
+  const ownerOfRecord = ownerWords.has(words[actor.index]) || words[actor.index + 1] === 'of';
+  return {
+    entity: object.name,
+    rule: {
+      kind: 'permission',
+      action: verbOf(words[verbAt]),
+      ...(ownerOfRecord ? { owner: true } : { actors: [actor.name] }),
+    },
+  };
+}
+
+/** The first word after `from` that is not a modal, a negation or part of "of the X". */
+function firstVerb(s: RuleSentence, from: number): number | undefined {
+  for (let i = from; i < s.words.length; i++) {
+    const w = s.words[i];
+    if (modals.has(w) || ['not', 'cannot', "can't", 'never', 'no', 'longer'].includes(w)) continue;
+    if (w === 'of') {
+      const owned = nounAfter(s, i + 1);
+      if (owned) i = owned.index;
+      continue;
+    }
+    return i;
+  }
+  return undefined;
+}

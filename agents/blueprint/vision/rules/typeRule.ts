@@ -1,0 +1,38 @@
+import type { Persona, VisionEntity } from '../../../../toolchain/schemas/vision';
+import { recogniseDerivedAmount, recogniseEffect } from './amounts';
+import { recogniseComparison, recogniseNoOverlap, recogniseUniqueness } from './comparisons';
+import { recogniseStateGuard, recogniseTimeWindow } from './guards';
+import { recogniseLimit, recognisePrerequisite, type Recognised } from './limits';
+import { recognisePermission } from './permissions';
+import { prepareSentence } from './ruleSentence';
+
+/**
+ * Recognisers in order: the more specific phrasing first ("at least two reviews before approval" is a prerequisite,
+ * not a comparison; "cannot review their own" is a permission, not a state guard).
+ */
+const recognisers = [
+  recognisePermission,
+  recognisePrerequisite,
+  recogniseNoOverlap,
+  recogniseUniqueness,
+  recogniseLimit,
+  recogniseTimeWindow,
+  recogniseStateGuard,
+  recogniseEffect,
+  recogniseDerivedAmount,
+  recogniseComparison,
+];
+
+/** The typed rule a sentence states in the analysed domain, or undefined when no recogniser reads one. */
+export function typeRule(
+  text: string,
+  entities: VisionEntity[],
+  personas: Persona[],
+): Recognised | undefined {
+  const sentence = prepareSentence(text, entities, personas);
+  for (const recognise of recognisers) {
+    const found = recognise(sentence);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+/**
+ * A business rule of the vision as a typed specification: a kind and its parameters, never free text, so that
+ * code and tests can be compiled from it. The rule's subject entity and its sentence sit beside it (VisionRule).
+ * Names follow the domain model: entities in PascalCase, attributes in camelCase, lifecycle states in snake_case;
+ * an attribute of a related entity is written `Entity.attribute`.
+ */
+const entity = z.string().regex(/^[A-Z][A-Za-z0-9]*$/);
+const attribute = z.string().regex(/^(?:[A-Z][A-Za-z0-9]*\.)?[a-z][A-Za-z0-9]*$/);
+const state = z.string().regex(/^[a-z][a-z0-9_]*$/);
+/** The command's verb in its base form (`reserve`, `check-in`). */
+const action = z.string().regex(/^[a-z][a-z-]*$/);
+export const timeUnits = ['minute', 'hour', 'day', 'week', 'month', 'season', 'year'] as const;
+const unit = z.enum(timeUnits);
+const count = z.number().int().nonnegative();
+
+export const typedRuleSchema = z.discriminatedUnion('kind', [
+  /** "at most 3 open loans per member": records of the subject that one `per` may hold at once. */
+  z.object({
+    kind: z.literal('count-limit'),
+    per: entity,
+    max: count,
+    /** Only records in these states count (e.g. open ones); all records when absent. */
+    states: z.array(state).optional(),
+  }),
+  /** "at most one pickup per resident per month": records created by one `per` within a calendar period. */
+  z.object({ kind: z.literal('frequency-limit'), per: entity, max: count, period: unit }),
+  /** "a tool cannot be reserved while it is on loan": the action is refused while the subject (or `related`) is in a state. */
+  z.object({
+    kind: z.literal('state-guard'),
+    action,
+    related: entity.optional(),
+    states: z.array(state).min(1),
+  }),
+  /** "two bookings of the same room must not overlap": start-to-end intervals within one `scope` are disjoint. */
+  z.object({ kind: z.literal('no-overlap'), scope: entity }),
+  /** "sail numbers are unique within a club". */
+  z.object({
+    kind: z.literal('uniqueness'),
+    attributes: z.array(attribute).min(1),
+    scope: entity.optional(),
+  }),
+  /**
+   * "attendees may not exceed the room's capacity", "end after start", "at most 4 hours long": `left` is an attribute
+   * or `duration` (end minus start); `right` an attribute or a number, in `unit` for durations.
+   */
+  z.object({
+    kind: z.literal('comparison'),
+    left: attribute,
+    operator: z.enum(['<', '<=', '>', '>=', '=']),
+    right: z.union([attribute, z.number()]),
+    unit: unit.optional(),
+  }),
+  /** "cancel until 2 hours before the start", "only before the deadline": when the action is allowed, relative to an attribute or now. */
+  z.object({
+    kind: z.literal('time-window'),
+    action,
+    relation: z.enum(['before', 'after']),
+    anchor: attribute,
+    offset: z.object({ amount: z.number().nonnegative(), unit }).optional(),
+  }),
+  /**
+   * "price = daily rate x days": the attribute is computed from `expression`, whose names are attributes
+   * (`Car.dailyRate`), `days`/`hours` between start and end, or numbers; operators + - * / and parentheses.
+   */
+  z.object({
+    kind: z.literal('derived-amount'),
+    attribute,
+    expression: z.string().min(1),
+    inputs: z.array(z.string()),
+  }),
+  /** "packing an order lowers the product's stock by the ordered quantity". */
+  z.object({
+    kind: z.literal('effect'),
+    action,
+    target: attribute,
+    change: z.enum(['increase', 'decrease']),
+    by: z.union([attribute, z.number()]),
+  }),
+  /** "at least two reviews before approval": the action needs `min` related records. */
+  z.object({ kind: z.literal('prerequisite'), action, related: entity, min: count }),
+  /** "only the owner can approve", "only coordinators create shifts", "cannot review their own". */
+  z.object({
+    kind: z.literal('permission'),
+    action,
+    /** Roles that may act; anyone signed in when absent. */
+    actors: z.array(entity).optional(),
+    /** Only the owner of the record (or of the record it belongs to) may act. */
+    owner: z.boolean().optional(),
+    /** Nobody may act on a record they own themselves. */
+    notSelf: z.boolean().optional(),
+  }),
+  /** A sentence that states a rule the engine cannot type: kept with the reason, never dropped. */
+  z.object({ kind: z.literal('unsupported'), reason: z.string().min(1) }),
+]);
+
+export type TypedRule = z.infer<typeof typedRuleSchema>;
+export type TypedRuleKind = TypedRule['kind'];
+export type TimeUnit = (typeof timeUnits)[number];
