@@ -30,7 +30,8 @@ function sameName(expected: string, found: string): boolean {
   const [fOwner, fName] = found.includes('.') ? found.split('.') : [undefined, found];
   if (eOwner && fOwner && eOwner.toLowerCase() !== fOwner.toLowerCase()) return false;
   const [a, b] = [eName.toLowerCase(), fName.toLowerCase()];
-  return a === b || b.startsWith(a) || a.startsWith(b);
+  // "end" and "endTime"; "Slot" and "RehearsalSlot" (a compound names a kind of its head).
+  return a === b || b.startsWith(a) || a.startsWith(b) || b.endsWith(a);
 }
 
 function sameValue(expected: unknown, found: unknown): boolean {

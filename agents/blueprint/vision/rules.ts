@@ -43,7 +43,7 @@ function rulesOf(
   for (const s of sentences) {
     const text = s.source.text;
     if (!normative(text)) continue;
-    const typed = typeRule(text, state.entities, state.personas);
+    const typed = typeRule(text, state.entities, state.personas, state.finalActions);
     if (typed && state.entityNames.has(typed.entity)) {
       rules.push({ text, entity: typed.entity, rule: typed.rule, source: 'stated' });
       continue;

@@ -512,6 +512,7 @@ export const eventNouns: ReadonlyMap<string, string> = new Map([
   ['submit', 'submission'],
   ['enrol', 'enrolment'],
   ['enroll', 'enrollment'],
+  ['register', 'registration'],
   ['rent', 'rental'],
   ['borrow', 'loan'],
   ['lend', 'loan'],

@@ -62,6 +62,8 @@ function operatorOf(s: RuleSentence): { operator: Operator; start: number; after
     [['more', 'than'], '>'],
     [['longer', 'than'], '>'],
     [['less', 'than'], '<'],
+    [['later', 'than'], '>'],
+    [['earlier', 'than'], '<'],
     [['fewer', 'than'], '<'],
     [['exceed'], '>'],
     [['exceeds'], '>'],

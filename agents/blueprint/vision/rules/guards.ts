@@ -2,6 +2,7 @@ import { snakeCase } from '../../../../toolchain/vision/language';
 import type { Recognised } from './limits';
 import {
   attributeFor,
+  isParticiple,
   nounAfter,
   numberOf,
   ownerOf,
@@ -111,7 +112,7 @@ export function recogniseStateGuard(s: RuleSentence): Recognised | undefined {
   } else if (states.length === 0) {
     // A state written before its noun: "Published articles", "Closed repair jobs".
     const first = s.words[0];
-    if (!/(ed|en)$/.test(first) || !subject) return undefined;
+    if (!isParticiple(first) || !subject) return undefined;
     states = [snakeCase(first)];
   }
   if (states.length === 0) return undefined;
@@ -138,7 +139,7 @@ export function recogniseTimeWindow(s: RuleSentence): Recognised | undefined {
   const expired = s.words[subjectStart] === 'expired';
   const subject = nounAfter(s, expired ? subjectStart + 1 : 0);
   if (!subject) return undefined;
-  const entity = subject.name;
+  let entity = subject.name;
   const no = negation(s);
 
   if (expired && no) {
@@ -164,16 +165,19 @@ export function recogniseTimeWindow(s: RuleSentence): Recognised | undefined {
   const negated = no !== undefined && no.start < windowAt;
   const after = s.words[windowAt] === 'after';
   const relation = after !== negated ? 'after' : 'before';
-  // The verb of the action: the last verb before the window ("can be cancelled", "are only accepted").
-  let action: string | undefined;
-  for (let i = windowAt - 1; i > subject.index; i--) {
-    const word = s.words[i];
-    if (/(ed|en)$/.test(word) || (no && i === no.after)) {
-      action = verbOf(word);
-      break;
-    }
+  // The action: the verb after the modal ("can be cancelled", "are only accepted", "can only register").
+  const modal = s.words.findIndex(
+    (w, i) =>
+      i > subject.index && i < windowAt && ['can', 'may', 'must', 'cannot', "can't", 'are', 'is'].includes(w),
+  );
+  const verb = modal >= 0 ? verbFrom(s, no && no.start === modal ? no.after : modal + 1) : undefined;
+  if (!verb || verb.index >= windowAt) return undefined;
+  const action = verb.verb;
+  // "Students may cancel a tutorial ...": someone acting on a record; the rule is about the record.
+  if (!verb.passive && s.roles.some((r) => r.name === entity)) {
+    const object = nounAfter(s, verb.index + 1);
+    if (object && object.index < windowAt) entity = object.name;
   }
-  if (!action) return undefined;
   return {
     entity,
     rule: {

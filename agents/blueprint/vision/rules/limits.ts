@@ -1,6 +1,6 @@
 import type { TypedRule } from '../../../../toolchain/schemas/typedRule';
 import { nominalisations } from '../vocabulary';
-import { nounAfter, numberOf, unitOf, verbOf, type RuleSentence } from './ruleSentence';
+import { isParticiple, nounAfter, numberOf, unitOf, verbOf, type RuleSentence } from './ruleSentence';
 
 export interface Recognised {
   entity: string;
@@ -32,7 +32,10 @@ function upperBound(s: RuleSentence): { start: number; max: number; after: numbe
       const max = numberOf(s.words[i + phrase.length]);
       if (max === undefined) continue;
       // "more than two" alone is a lower bound unless the sentence denies it ("no patron can have more than").
-      if (phrase[0] === 'more' && !/\b(no|not|cannot|can't|never)\b/.test(s.words.slice(0, i).join(' ')))
+      if (
+        phrase[0] === 'more' &&
+        !/\b(no|not|cannot|can't|never|nobody|none)\b/.test(s.words.slice(0, i).join(' '))
+      )
         continue;
       return { start: i, max, after: i + phrase.length + 1 };
     }
@@ -89,6 +92,8 @@ export function recogniseLimit(s: RuleSentence): Recognised | undefined {
   let per =
     subject && subject.index < bound.start && subject.name !== counted.name ? subject.name : undefined;
   if (!per && perNoun && !unitOf(s.words[perNoun.index])) per = perNoun.name;
+  // "Nobody may have more than one bike on loan": the limit holds for whoever makes the record.
+  if (!per && /^(nobody|none)$/.test(s.words[0])) per = s.actorsOf(entity)[0];
   if (!per) return undefined;
 
   const period = periodOf(s, counted.index);
@@ -171,5 +176,5 @@ export function actionAfter(s: RuleSentence, from: number): string | undefined {
 /** "A winner can only be announced once ...": the participle before the conjunction. */
 function actionBefore(s: RuleSentence, index: number): string | undefined {
   const word = s.words[index - 1];
-  return word && /(ed|en)$/.test(word) ? verbOf(word) : undefined;
+  return word && isParticiple(word) ? verbOf(word) : undefined;
 }

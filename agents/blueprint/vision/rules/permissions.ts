@@ -1,7 +1,7 @@
 import type { TypedRule } from '../../../../toolchain/schemas/typedRule';
 import { negation } from './guards';
 import type { Recognised } from './limits';
-import { nounAfter, verbOf, type RuleSentence } from './ruleSentence';
+import { isParticiple, nounAfter, verbOf, type RuleSentence } from './ruleSentence';
 
 const modals = new Set(['can', 'may', 'must', 'is', 'are', 'be', 'allowed', 'to', 'only']);
 const ownerWords = new Set(['owner', 'landlord', 'author', 'creator', 'host', 'organiser', 'organizer']);
@@ -48,7 +48,7 @@ export function recognisePermission(s: RuleSentence): Recognised | undefined {
     const participle = words
       .slice(0, by)
       .reverse()
-      .find((w) => /(ed|en)$/.test(w));
+      .find((w) => isParticiple(w));
     if (!subject || !actor || !participle) return undefined;
     return {
       entity: subject.name,
@@ -58,12 +58,22 @@ export function recognisePermission(s: RuleSentence): Recognised | undefined {
 
   // "Only the owner of a tool can approve a reservation", "Only coordinators can create shifts".
   const actor = nounAfter(s, only + 1);
-  if (!actor) return undefined;
+  // "Only X can ...": who acts comes before the modal; "teams can only register" names no one.
+  if (
+    !actor ||
+    !words.slice(actor.index + 1, actor.index + 6).some((w) => ['can', 'may', 'must'].includes(w))
+  )
+    return undefined;
   const verbAt = firstVerb(s, actor.index + 1);
   if (verbAt === undefined) return undefined;
-  const object = nounAfter(s, verbAt + 1);
-  if (!object) return undefined;
   const ownerOfRecord = ownerWords.has(words[actor.index]) || words[actor.index + 1] === 'of';
+  // "Only the author of a notice can edit it": the pronoun stands for the record named with the owner.
+  const object = ['it', 'them'].includes(words[verbAt + 1])
+    ? ownerOfRecord && words[actor.index + 1] === 'of'
+      ? nounAfter(s, actor.index + 2)
+      : undefined
+    : nounAfter(s, verbAt + 1);
+  if (!object) return undefined;
   return {
     entity: object.name,
     rule: {

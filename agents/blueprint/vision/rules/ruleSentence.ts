@@ -1,5 +1,5 @@
 import type { TimeUnit } from '../../../../toolchain/schemas/typedRule';
-import type { Persona, VisionEntity } from '../../../../toolchain/schemas/vision';
+import type { Persona, VisionAction, VisionEntity } from '../../../../toolchain/schemas/vision';
 import { camelCase, entityNameOf, infinitive, singular } from '../../../../toolchain/vision/language';
 
 /**
@@ -27,6 +27,8 @@ export interface RuleSentence {
   entityOf: (name: string) => VisionEntity | undefined;
   /** The entities that refer to the named one (an appointment refers to its slot). */
   referrersOf: (name: string) => string[];
+  /** The roles that act on the named entity, in the order the vision names them. */
+  actorsOf: (name: string) => string[];
 }
 
 const numberWords: Record<string, number> = {
@@ -75,6 +77,31 @@ export function unitOf(word: string | undefined): TimeUnit | undefined {
   return word === undefined ? undefined : (unitWords[singular(word)] ?? unitWords[word]);
 }
 
+/** Past participles that do not end in -ed or -en ("paid invoices", "a sold ticket"). */
+const irregularParticiples = new Set([
+  'paid',
+  'sold',
+  'held',
+  'sent',
+  'built',
+  'done',
+  'made',
+  'lost',
+  'kept',
+  'left',
+  'spent',
+  'bought',
+  'brought',
+  'caught',
+  'taught',
+  'lent',
+]);
+
+/** A word that is a past participle ("reserved", "frozen", "paid"). */
+export function isParticiple(word: string): boolean {
+  return /(ed|en)$/.test(word) || irregularParticiples.has(word);
+}
+
 /** The base form of a verb as written ("reserved", "cancelled", "shipping"). */
 export function verbOf(word: string): string {
   const irregular: Record<string, string> = {
@@ -87,6 +114,11 @@ export function verbOf(word: string): string {
     made: 'make',
     held: 'hold',
     approval: 'approve',
+    paid: 'pay',
+    sold: 'sell',
+    sent: 'send',
+    lent: 'lend',
+    kept: 'keep',
     submission: 'submit',
   };
   if (irregular[word]) return irregular[word];
@@ -136,7 +168,12 @@ const splitCamel = (name: string) =>
     .split(' ');
 
 /** Prepares a sentence against the analysed domain. */
-export function prepareSentence(text: string, entities: VisionEntity[], personas: Persona[]): RuleSentence {
+export function prepareSentence(
+  text: string,
+  entities: VisionEntity[],
+  personas: Persona[],
+  actions: VisionAction[] = [],
+): RuleSentence {
   const words = wordsOf(text);
   const byName = new Map(entities.map((e) => [e.name, e]));
   const entityTerms = entities.map((e) => ({ name: e.name, words: splitCamel(e.name) }));
@@ -174,6 +211,7 @@ export function prepareSentence(text: string, entities: VisionEntity[], personas
     known: new Set(byName.keys()),
     entityOf: (name) => byName.get(name),
     referrersOf: (name) => entities.filter((e) => e.references.includes(name)).map((e) => e.name),
+    actorsOf: (name) => [...new Set(actions.filter((a) => a.entity === name).map((a) => a.actor))],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Persona, VisionEntity } from '../../../../toolchain/schemas/vision';
+import type { Persona, VisionAction, VisionEntity } from '../../../../toolchain/schemas/vision';
 import { recogniseDerivedAmount, recogniseEffect } from './amounts';
 import { recogniseComparison, recogniseNoOverlap, recogniseUniqueness } from './comparisons';
 import { recogniseStateGuard, recogniseTimeWindow } from './guards';
@@ -28,8 +28,9 @@ export function typeRule(
   text: string,
   entities: VisionEntity[],
   personas: Persona[],
+  actions: VisionAction[],
 ): Recognised | undefined {
-  const sentence = prepareSentence(text, entities, personas);
+  const sentence = prepareSentence(text, entities, personas, actions);
   for (const recognise of recognisers) {
     const found = recognise(sentence);
     if (found) return found;
