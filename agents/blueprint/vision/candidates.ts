@@ -66,8 +66,10 @@ export class Registry {
     const qualifiedTime = words.length > 1 && timeUnits.has(head);
     // "our two distribution points": a general noun qualified by another and counted out is a kind of thing.
     const countedKind = words.length > 1 && np.counted;
+    // "the product" is the software the vision describes; "products" are goods someone sells or orders.
+    const goods = head === 'product' && words[words.length - 1] !== head;
     if (
-      (nonEntityNouns.has(head) && !qualifiedTime && !countedKind) ||
+      (nonEntityNouns.has(head) && !qualifiedTime && !countedKind && !goods) ||
       measureNouns.has(words[words.length - 1]) ||
       measureNouns.has(head)
     )

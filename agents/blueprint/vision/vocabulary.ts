@@ -512,7 +512,6 @@ export const eventNouns: ReadonlyMap<string, string> = new Map([
   ['submit', 'submission'],
   ['enrol', 'enrolment'],
   ['enroll', 'enrollment'],
-  ['register', 'registration'],
   ['rent', 'rental'],
   ['borrow', 'loan'],
   ['lend', 'loan'],

@@ -2,6 +2,14 @@ import type { TypedRule } from '../../../../toolchain/schemas/typedRule';
 import { nominalisations } from '../vocabulary';
 import { isParticiple, nounAfter, numberOf, unitOf, verbOf, type RuleSentence } from './ruleSentence';
 
+/**
+ * The nouns for the record a verb makes: the analysis's nominalisations, and "registration" for "register", which
+ * the analysis leaves out (registering a boat keeps the boat, not a registration) but a limit on registrations means.
+ */
+function recordsOf(verb: string): string[] {
+  return verb === 'register' ? ['registration'] : nominalisations(verb);
+}
+
 export interface Recognised {
   entity: string;
   rule: TypedRule;
@@ -57,7 +65,7 @@ function notTwice(s: RuleSentence): Recognised | undefined {
   const subject = nounAfter(s, 0);
   if (!subject) return undefined;
   const verb = verbOf(s.words[at - 1]);
-  const made = nominalisations(verb)
+  const made = recordsOf(verb)
     .map((noun) => knownNamed(s, noun))
     .find(Boolean)?.name;
   const referring = s.referrersOf(subject.name);
@@ -78,7 +86,7 @@ export function recogniseLimit(s: RuleSentence): Recognised | undefined {
   let verbIndex = bound.start - 1;
   while (verbIndex > 0 && auxiliaries.has(s.words[verbIndex])) verbIndex--;
   const verb = verbIndex >= 0 ? verbOf(s.words[verbIndex]) : '';
-  const made = nominalisations(verb)
+  const made = recordsOf(verb)
     .map((noun) => s.entities.find((m) => m.name.toLowerCase() === noun) ?? knownNamed(s, noun))
     .find(Boolean);
   const onRecord = s.words[counted.index + 1] === 'on' ? nounAfter(s, counted.index + 2) : undefined;
