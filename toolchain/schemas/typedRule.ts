@@ -15,6 +15,35 @@ export const timeUnits = ['minute', 'hour', 'day', 'week', 'month', 'season', 'y
 const unit = z.enum(timeUnits);
 const count = z.number().int().nonnegative();
 
+/** `a * (b + 2)`: names (`Car.dailyRate`, `days`), numbers, + - * / and parentheses, nothing else. */
+export function isArithmetic(expression: string): boolean {
+  const tokens =
+    expression.match(/(?:[A-Z][A-Za-z0-9]*\.)?[a-z][A-Za-z0-9]*|\d+(?:\.\d+)?|[-+*/()]|\S/g) ?? [];
+  let at = 0;
+  const operand = (): boolean => {
+    const token = tokens[at++];
+    if (token === '(') return sum() && tokens[at++] === ')';
+    return token !== undefined && /^(?:[A-Za-z]|\d)/.test(token);
+  };
+  const product = (): boolean => {
+    if (!operand()) return false;
+    while (tokens[at] === '*' || tokens[at] === '/') {
+      at++;
+      if (!operand()) return false;
+    }
+    return true;
+  };
+  const sum = (): boolean => {
+    if (!product()) return false;
+    while (tokens[at] === '+' || tokens[at] === '-') {
+      at++;
+      if (!product()) return false;
+    }
+    return true;
+  };
+  return tokens.length > 0 && sum() && at === tokens.length;
+}
+
 export const typedRuleSchema = z.discriminatedUnion('kind', [
   /** "at most 3 open loans per member": records of the subject that one `per` may hold at once. */
   z.object({
@@ -67,8 +96,12 @@ export const typedRuleSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('derived-amount'),
     attribute,
-    expression: z.string().min(1),
-    inputs: z.array(z.string()),
+    // Arithmetic over names and numbers only: it is compiled into code, never spliced as text.
+    expression: z
+      .string()
+      .max(500)
+      .refine(isArithmetic, 'must be arithmetic: names, numbers, + - * / and parentheses'),
+    inputs: z.array(attribute),
   }),
   /** "packing an order lowers the product's stock by the ordered quantity". */
   z.object({
@@ -92,7 +125,7 @@ export const typedRuleSchema = z.discriminatedUnion('kind', [
     notSelf: z.boolean().optional(),
   }),
   /** A sentence that states a rule the engine cannot type: kept with the reason, never dropped. */
-  z.object({ kind: z.literal('unsupported'), reason: z.string().min(1) }),
+  z.object({ kind: z.literal('unsupported'), reason: z.string().min(1).max(500) }),
 ]);
 
 export type TypedRule = z.infer<typeof typedRuleSchema>;

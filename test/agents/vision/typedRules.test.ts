@@ -138,6 +138,27 @@ describe('rules the vision states, as typed specifications', () => {
     ]);
   }, 120_000);
 
+  it('refuses a formula that is more than names, numbers and arithmetic (it is compiled into code)', () => {
+    const formula = (expression: string) =>
+      typedRuleSchema.safeParse({ kind: 'derived-amount', attribute: 'price', expression, inputs: [] })
+        .success;
+    expect(['Car.dailyRate * days', '0.2 * Car.value', '(base + extra) / 2'].map(formula)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      [
+        'x; process.exit()',
+        'require(fs)',
+        'a `${b}`',
+        "'text'",
+        'price /* comment */',
+        'constructor .call ()',
+      ].map(formula),
+    ).toEqual([false, false, false, false, false, false]);
+  });
+
   it('recognises the tuning corpus and never gives a rule the schema refuses', () => {
     const report = ruleRecognition('tuning');
     expect(report.total).toEqual({ sentences: 53, recognised: 45, misTyped: 3, unsupported: 5 });
