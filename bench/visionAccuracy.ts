@@ -23,7 +23,7 @@ const expectationSchema = z.object({
     .min(1),
   optionalEntities: z.array(z.string()).default([]),
   relations: z.array(z.object({ from: z.string(), to: z.string() })).default([]),
-  rules: z.array(z.object({ text: z.string() })).default([]),
+  rules: z.array(z.object({ text: z.string(), kind: z.string().optional() })).default([]),
 });
 export type Expectation = z.infer<typeof expectationSchema>;
 
@@ -41,7 +41,8 @@ export interface VisionScore {
   /** Over the entities found: expected attributes present. */
   attributes: Tally;
   relations: Tally;
-  rules: { expected: number; found: number };
+  /** Rules: `matched` counts expected rule kinds met by a typed rule of that kind (each found rule counted once). */
+  rules: Tally & { unsupported: number };
 }
 
 /** Names compare without case, separators or a plural ending: `Copies`, `copy` and `Copy` are one. */
@@ -92,7 +93,27 @@ export function scoreVision(name: string, vision: Vision, expected: Expectation)
     },
     attributes: { expected: attributesExpected, found: attributesExpected, matched: attributesMatched },
     relations: { expected: expected.relations.length, found: foundRelations, matched: relationsMatched },
-    rules: { expected: expected.rules.length, found: vision.domain.rules.length },
+    rules: ruleTally(expected, vision),
+  };
+}
+
+function ruleTally(expected: Expectation, vision: Vision): VisionScore['rules'] {
+  const typed = vision.domain.rules
+    .filter((r) => r.rule.kind !== 'unsupported')
+    .map((r) => r.rule.kind as string);
+  let matched = 0;
+  for (const { kind } of expected.rules) {
+    const at = kind === undefined ? -1 : typed.indexOf(kind);
+    if (at >= 0) {
+      typed.splice(at, 1);
+      matched++;
+    }
+  }
+  return {
+    expected: expected.rules.length,
+    found: vision.domain.rules.length,
+    matched,
+    unsupported: vision.domain.rules.filter((r) => r.rule.kind === 'unsupported').length,
   };
 }
 
@@ -131,7 +152,7 @@ export function visionAccuracyReport(scores: VisionScore[]): string {
       lines.push(
         `  ${s.vision}: entities precision ${ratio(s.entities.matched, s.entities.found)} recall ${ratio(s.entities.matched, s.entities.expected)}` +
           `, attributes recall ${ratio(s.attributes.matched, s.attributes.expected)}, relations recall ${ratio(s.relations.matched, s.relations.expected)}` +
-          `, rules ${s.rules.found} found / ${s.rules.expected} expected` +
+          `, rules ${s.rules.matched} of ${s.rules.expected} typed as expected (${s.rules.found} found, ${s.rules.unsupported} unsupported)` +
           (s.entities.missing.length ? `; missing ${s.entities.missing.join(', ')}` : '') +
           (s.entities.extra.length ? `; extra ${s.entities.extra.join(', ')}` : ''),
       );
@@ -139,10 +160,12 @@ export function visionAccuracyReport(scores: VisionScore[]): string {
     const e = sum(half, (s) => s.entities);
     const a = sum(half, (s) => s.attributes);
     const r = sum(half, (s) => s.relations);
+    const k = sum(half, (s) => s.rules);
     lines.push(
       `  overall: entities precision ${ratio(e.matched, e.found)} recall ${ratio(e.matched, e.expected)}` +
         ` (${e.matched} of ${e.expected} expected, ${e.found} found), attributes recall ${ratio(a.matched, a.expected)}` +
-        `, relations recall ${ratio(r.matched, r.expected)}`,
+        `, relations recall ${ratio(r.matched, r.expected)}` +
+        `, rule kinds recall ${ratio(k.matched, k.expected)} (${k.matched} of ${k.expected})`,
     );
   }
   return lines.join('\n');

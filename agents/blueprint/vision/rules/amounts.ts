@@ -1,3 +1,4 @@
+import { isArithmetic } from '../../../../toolchain/schemas/typedRule';
 import type { Recognised } from './limits';
 import {
   attributeFor,
@@ -78,6 +79,8 @@ export function recogniseDerivedAmount(s: RuleSentence): Recognised | undefined 
   }
   if (operators === 0 || inputs.length === 0) return undefined;
   const expression = terms.join(' ').replace(/\* \*/g, '*').replace(/\*$/, '').trim();
+  // Words the reading could not place leave operands side by side: no formula, so the rule stays unsupported.
+  if (!isArithmetic(expression)) return undefined;
   return {
     entity,
     rule: { kind: 'derived-amount', attribute: attributeFor(target.name, entity), expression, inputs },
