@@ -94,7 +94,8 @@ export function recogniseLimit(s: RuleSentence): Recognised | undefined {
     made?.name ?? (onRecord && s.known.has(onRecord.name) ? onRecord.name : undefined) ?? counted.name;
   const states = s.states.filter((m) => m.start >= bound.after && m.start < counted.index).map((m) => m.name);
 
-  const subject = nounAfter(s, 0);
+  // "Nobody may ..." names no one: the limit holds for whoever makes the record (below).
+  const subject = /^(nobody|none)$/.test(s.words[0]) ? undefined : nounAfter(s, 0);
   const perIndex = s.words.findIndex((w, i) => i > counted.index && (w === 'per' || w === 'each'));
   const perNoun = perIndex >= 0 ? nounAfter(s, perIndex + 1) : undefined;
   let per =
