@@ -68,7 +68,9 @@ function rulesOf(
 function normative(text: string): boolean {
   const lower = text.toLowerCase();
   return (
-    /\b(at most|no more than|not more than|more than|fewer than|exceed|exceeds|up to|maximum|at least|minimum|limited to)\b/.test(lower) ||
+    /\b(at most|no more than|not more than|more than|fewer than|exceed|exceeds|up to|maximum|at least|minimum|limited to)\b/.test(
+      lower,
+    ) ||
     /\b(cannot|can't|can not|must|may not|may only|can only|never|not allowed|no one|no longer|only)\b/.test(
       lower,
     ) ||
