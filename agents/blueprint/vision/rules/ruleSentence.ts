@@ -1,6 +1,6 @@
 import type { TimeUnit } from '../../../../toolchain/schemas/typedRule';
 import type { Persona, VisionAction, VisionEntity } from '../../../../toolchain/schemas/vision';
-import { camelCase, entityNameOf, infinitive, singular } from '../../../../toolchain/vision/language';
+import { entityNameOf, infinitive, singular } from '../../../../toolchain/vision/language';
 
 /**
  * One sentence prepared for rule typing: its words, and where it names the domain's entities, roles, attributes
@@ -256,8 +256,6 @@ export function attributeFor(qualified: string, entity: string): string {
 export function ownerOf(qualified: string): string {
   return qualified.split('.')[0];
 }
-
-export const camel = camelCase;
 
 const stopWords = new Set([
   'a',
