@@ -2,6 +2,8 @@
 // The layering of docs/adr/0035-layers.md: a folder imports only from the folders below it. Lowest first; folders on
 // one line are peers and do not import each other.
 const layers = [
+  // The static half of generated services: copied into them as files, never imported by the factory.
+  ['kit'],
   ['core'],
   ['platform'],
   ['telemetry', 'toolchain'],

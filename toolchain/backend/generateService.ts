@@ -3,7 +3,9 @@ import { markdownText } from '../escaping/markdownText';
 import { serviceModel, type ServiceModel } from './model';
 import { applicationSource, dtoSource, portsSource, useCasesSource } from './templates/application';
 import { httpSource, mainSource, routesSource, serverSource } from './templates/api';
-import { errorsSource, entitySource, rulesSource } from './templates/domain';
+import { entitySource, rulesSource } from './templates/domain';
+import { kitFile } from './kit';
+import { ruleAcceptanceTestSource, ruleScenarios, rulesFeatureSource } from './templates/ruleTests';
 import { faultyRepositorySource, inMemoryRepositorySource, systemSource } from './templates/infrastructure';
 import { apiTestSource, domainTestSource, testClientSource, useCaseTestSource } from './templates/tests';
 
@@ -95,7 +97,7 @@ export function generateService(
   const service = serviceModel(context, model.product.slug);
   const files: GeneratedFile[] = [
     ...projectFiles(service, options.version ?? '1.0.0'),
-    { path: 'src/domain/errors.ts', content: errorsSource },
+    ...['src/domain/errors.ts', 'src/domain/policies.ts'].map((path) => ({ path, content: kitFile(path) })),
     { path: 'src/domain/rules.ts', content: rulesSource },
     ...service.entities.map((e) => ({ path: `src/domain/${e.file}.ts`, content: entitySource(e) })),
     { path: 'src/application/ports.ts', content: portsSource },
@@ -116,9 +118,14 @@ export function generateService(
     ...service.entities.map((e) => ({ path: `test/${e.file}.domain.test.ts`, content: domainTestSource(e) })),
     ...service.entities.map((e) => ({
       path: `test/${e.file}.use-cases.test.ts`,
-      content: useCaseTestSource(e),
+      content: useCaseTestSource(e, service),
     })),
     { path: 'test/api.test.ts', content: apiTestSource(service) },
   ];
+  const scenarios = ruleScenarios(service);
+  const acceptance = ruleAcceptanceTestSource(service, scenarios);
+  const feature = rulesFeatureSource(service, scenarios);
+  if (acceptance) files.push({ path: 'test/rules.acceptance.test.ts', content: acceptance });
+  if (feature) files.push({ path: 'features/rules.feature', content: feature });
   return { slug: context.slug, context: context.name, folder: `services/${context.slug}`, files };
 }

@@ -9,6 +9,7 @@ import {
   type Operation,
 } from '../apiConventions';
 import { tsLiteral } from '../escaping/tsLiteral';
+import { planRules, type PlannedRule, type RulePlan } from './rulePlan';
 
 /**
  * The view of a bounded context the service templates work from: names resolved once, relation keys turned
@@ -42,6 +43,8 @@ export interface ServiceEntity {
   attributes: ServiceAttribute[];
   states: string[];
   commands: ServiceCommand[];
+  /** The enforced rules whose checks run in this entity's use cases. */
+  checks: PlannedRule[];
 }
 
 export interface ServiceModel {
@@ -50,9 +53,12 @@ export interface ServiceModel {
   packageName: string;
   entities: ServiceEntity[];
   operations: Operation[];
+  /** How each typed rule of the context's entities is enforced, or why it is not. */
+  rules: RulePlan;
 }
 
 export function serviceModel(context: BoundedContext, productSlug: string): ServiceModel {
+  const rules = planRules(context);
   const entities = context.entities.map((entity): ServiceEntity => {
     const attributes: ServiceAttribute[] = entity.attributes.map((attribute) => ({
       ...attribute,
@@ -82,6 +88,7 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
       itemPath: itemPath(entity),
       attributes,
       states: entity.states ?? [],
+      checks: rules.enforced.filter((rule) => rule.hook === entity.name),
       commands: context.commands
         .filter((command) => command.entity === entity.name)
         .map((command) => ({
@@ -99,6 +106,7 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
     packageName: `${productSlug}-${context.slug}-service`,
     entities,
     operations: contextOperations(context),
+    rules,
   };
 }
 

@@ -1,4 +1,6 @@
 import type { ServiceAttribute, ServiceEntity } from './model';
+import type { Check, Operand } from './rulePlan';
+import { intervalOf, millisecondsIn } from './rulePlan';
 
 /**
  * Values the generated tests send: a valid value per attribute (inside every bound), and for each rule an
@@ -34,14 +36,121 @@ export function validValue(attribute: ServiceAttribute, variant = 1): unknown {
   }
 }
 
-/** A complete valid create body; `variant` keeps unique attributes distinct between calls. */
+/**
+ * A complete valid create body; `variant` keeps unique attributes distinct between calls. A period ends after it
+ * starts, and the entity's comparison rules hold, so the body is valid for its business rules too.
+ */
 export function validBody(entity: ServiceEntity, variant = 1, onlyRequired = false): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const attribute of entity.attributes) {
     if (onlyRequired && !attribute.required) continue;
     body[attribute.name] = validValue(attribute, variant);
   }
+  const interval = intervalOf(entity.entity);
+  if (interval && body[interval.start] !== undefined && body[interval.end] !== undefined) {
+    const start = entity.attributes.find((a) => a.name === interval.start)!;
+    const step = start.type === 'date' ? millisecondsIn('day') : 2 * millisecondsIn('hour');
+    body[interval.end] = fromNumber(start, toNumber(body[interval.start]) + step);
+  }
+  for (const { check } of entity.checks) {
+    if (check.kind === 'comparison') adjust(entity, body, check, true);
+  }
   return body;
+}
+
+/** A create body that breaks one comparison rule and keeps every other attribute valid, or none when it cannot. */
+export function bodyBreaking(
+  entity: ServiceEntity,
+  check: Extract<Check, { kind: 'comparison' }>,
+  variant: number,
+): Record<string, unknown> | undefined {
+  const body = validBody(entity, variant);
+  return adjust(entity, body, check, false) ? body : undefined;
+}
+
+const dayMs = millisecondsIn('day');
+
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const text = String(value);
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text);
+}
+
+function fromNumber(attribute: ServiceAttribute, value: number): unknown {
+  switch (attribute.type) {
+    case 'money':
+      return value.toFixed(2);
+    case 'date':
+      return new Date(value).toISOString().slice(0, 10);
+    case 'datetime':
+      return new Date(value).toISOString();
+    default:
+      return value;
+  }
+}
+
+/** The smallest step of an attribute's values: a cent, one, a day, an hour. */
+function stepOf(attribute: ServiceAttribute): number {
+  if (attribute.type === 'date') return dayMs;
+  if (attribute.type === 'datetime') return millisecondsIn('hour');
+  if (attribute.type === 'money') return 0.01;
+  return attribute.type === 'number' ? 0.5 : 1;
+}
+
+/**
+ * Sets the left side of a comparison (an attribute, or a period's end) so that the rule holds (`keep`) or is
+ * broken by one step. Returns false when the body has no value to change.
+ */
+function adjust(
+  entity: ServiceEntity,
+  body: Record<string, unknown>,
+  check: Extract<Check, { kind: 'comparison' }>,
+  keep: boolean,
+): boolean {
+  const attribute = (name: string) => entity.attributes.find((a) => a.name === name);
+  const valueOf = (operand: Operand): number | undefined => {
+    if (operand.kind === 'number') return operand.value;
+    if (operand.kind === 'attribute') {
+      return body[operand.name] === undefined ? undefined : toNumber(body[operand.name]);
+    }
+    return undefined;
+  };
+  const right = valueOf(check.right);
+  if (right === undefined) return false;
+  const { left } = check;
+  const target = attribute(left.kind === 'duration' ? left.end : left.kind === 'attribute' ? left.name : '');
+  if (!target || body[target.name] === undefined) return false;
+  // In the left side's own measure: a duration counts units, an attribute its own values.
+  const step = left.kind === 'duration' ? 1 : stepOf(target);
+  const lower = check.operator === '<' || check.operator === '<=';
+  const strict = check.operator === '<' || check.operator === '>';
+  const wanted = keep
+    ? check.operator === '='
+      ? right
+      : lower
+        ? right - (strict ? step : 0)
+        : right + (strict ? step : 0)
+    : lower || check.operator === '='
+      ? right + (strict ? 0 : step)
+      : right - (strict ? 0 : step);
+  if (left.kind === 'duration') {
+    const start = body[left.start];
+    if (start === undefined) return false;
+    const length = keep && lower && !strict ? Math.min(wanted, 1) : wanted;
+    body[target.name] = fromNumber(target, toNumber(start) + length * millisecondsIn(left.unit));
+    return true;
+  }
+  const current = toNumber(body[target.name]);
+  const holds = {
+    '<': current < right,
+    '<=': current <= right,
+    '>': current > right,
+    '>=': current >= right,
+    '=': current === right,
+  }[check.operator];
+  if (keep && holds) return true;
+  body[target.name] = fromNumber(target, wanted);
+  return true;
 }
 
 export interface InvalidSample {

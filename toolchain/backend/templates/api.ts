@@ -31,8 +31,15 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   res.end();
 }
 
-export function sendProblem(res: ServerResponse, status: number, title: string, detail: string, errors?: FieldError[]): void {
-  const body = { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
+export function sendProblem(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  errors?: FieldError[],
+  extensions: Record<string, unknown> = {},
+): void {
+  const body = { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}), ...extensions };
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -133,7 +140,7 @@ export function routesSource(model: ServiceModel): string {
 
 export const serverSource = `import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ServiceApplication } from '../application/application';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
+import { ConflictError, NotFoundError, RuleViolation, ValidationError } from '../domain/errors';
 import { isUuid } from '../domain/rules';
 import { RepositoryUnavailableError } from '../infrastructure/faultyRepository';
 import { HttpError, readJsonBody, sendEmpty, sendJson, sendProblem } from './http';
@@ -164,6 +171,10 @@ function sendError(res: ServerResponse, error: unknown): void {
   if (error instanceof ValidationError) return sendProblem(res, 400, 'Bad Request', error.message, error.errors);
   if (error instanceof NotFoundError) return sendProblem(res, 404, 'Not Found', error.message);
   if (error instanceof ConflictError) return sendProblem(res, 409, 'Conflict', error.message);
+  if (error instanceof RuleViolation) {
+    const title = error.status === 409 ? 'Conflict' : 'Unprocessable Content';
+    return sendProblem(res, error.status, title, error.message, undefined, { rule: error.rule.id });
+  }
   if (error instanceof RepositoryUnavailableError) {
     return sendProblem(res, 503, 'Service Unavailable', 'the data store is unavailable, retry later');
   }

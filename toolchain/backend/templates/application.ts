@@ -1,5 +1,6 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { tsLiteral } from '../../escaping/tsLiteral';
+import { helpersUsed, ruleMethod, rulesFor, ruleTable } from './ruleChecks';
 
 const q = tsLiteral;
 
@@ -9,6 +10,8 @@ export interface Repository<T extends { id: string }> {
   get(id: string): Promise<T | undefined>;
   /** The first entity whose field equals the value (for unique attributes). */
   findBy(field: string, value: unknown): Promise<T | undefined>;
+  /** Every entity whose field equals the value (the records a business rule counts or compares). */
+  findAll(field: string, value: unknown): Promise<T[]>;
   save(entity: T): Promise<void>;
   delete(id: string): Promise<boolean>;
 }
@@ -49,19 +52,41 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   const { name } = entity;
   const unique = entity.attributes.filter((a) => a.unique).map((a) => a.name);
   const events = new Map(model.context.events.map((event) => [event.name, event]));
+  const method = (command: string) => `rulesOn${command[0].toUpperCase()}${command.slice(1)}`;
+  const onCreate = ruleMethod(model, entity, { on: 'create' }, 'rulesOnCreate');
+  const onWrite = ruleMethod(model, entity, { on: 'write' }, 'rulesOnWrite');
+  const onCommand = new Map(
+    entity.commands.map((c) => [
+      c.fn,
+      ruleMethod(model, entity, { on: 'command', command: c.fn }, method(c.fn)),
+    ]),
+  );
+  const rules = [
+    ...rulesFor(model, entity, { on: 'create' }),
+    ...rulesFor(model, entity, { on: 'write' }),
+    ...entity.commands.flatMap((c) => rulesFor(model, entity, { on: 'command', command: c.fn })),
+  ];
   const lines: string[] = [];
   const commandImports = entity.commands.map((c) => c.fn);
   lines.push(`import { ${unique.length ? 'ConflictError, ' : ''}NotFoundError } from '../domain/errors';`);
   lines.push(
     `import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`,
   );
+  if (rules.length > 0) lines.push(`import { ${helpersUsed(rules).join(', ')} } from '../domain/policies';`);
+  lines.push(`import type { Repositories } from './application';`);
   lines.push(`import type { Page, PageQuery } from './dto';`);
   lines.push(`import type { Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
   lines.push('');
+  if (rules.length > 0) {
+    lines.push(`/** The vision's rules this use case enforces, named in the problems it answers. */`);
+    lines.push(...ruleTable(rules));
+    lines.push('');
+  }
   lines.push(`export interface ${name}UseCaseDeps {`);
-  lines.push(
-    `  repository: Repository<${name}>;\n  clock: Clock;\n  ids: IdGenerator;\n  events: EventPublisher;\n}`,
-  );
+  lines.push(`  repository: Repository<${name}>;`);
+  lines.push(`  /** Every repository of the service, for rules that read related records. */`);
+  lines.push(`  repositories: Repositories;`);
+  lines.push(`  clock: Clock;\n  ids: IdGenerator;\n  events: EventPublisher;\n}`);
   lines.push('');
   lines.push(`/** Every operation on ${entity.entity.plural}: one method per API operation. */`);
   lines.push(`export class ${name}UseCases {`);
@@ -73,6 +98,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push(`  async create(input: unknown): Promise<${name}> {`);
   lines.push(`    const created = create${name}(input, this.deps.ids.next(), this.deps.clock.now());`);
   lines.push('    await this.ensureUnique(created);');
+  if (onWrite.length) lines.push('    await this.rulesOnWrite(created);');
+  if (onCreate.length) lines.push('    await this.rulesOnCreate(created);');
   lines.push('    await this.deps.repository.save(created);');
   lines.push('    return created;\n  }');
   lines.push('');
@@ -84,6 +111,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push(`  async update(id: string, input: unknown): Promise<${name}> {`);
   lines.push(`    const updated = update${name}(await this.get(id), input, this.deps.clock.now());`);
   lines.push('    await this.ensureUnique(updated);');
+  if (onWrite.length) lines.push('    await this.rulesOnWrite(updated);');
   lines.push('    await this.deps.repository.save(updated);');
   lines.push('    return updated;\n  }');
   lines.push('');
@@ -93,9 +121,16 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   for (const command of entity.commands) {
     const event = events.get(command.command.emits);
     const payload = (event?.payload ?? []).filter((field) => entity.attributes.some((a) => a.name === field));
+    const checked = (onCommand.get(command.fn) ?? []).length > 0;
     lines.push('');
     lines.push(`  async ${command.fn}(id: string): Promise<${name}> {`);
-    lines.push(`    const changed = ${command.fn}(await this.get(id), this.deps.clock.now());`);
+    if (checked) {
+      lines.push('    const current = await this.get(id);');
+      lines.push(`    await this.${method(command.fn)}(current);`);
+      lines.push(`    const changed = ${command.fn}(current, this.deps.clock.now());`);
+    } else {
+      lines.push(`    const changed = ${command.fn}(await this.get(id), this.deps.clock.now());`);
+    }
     lines.push('    await this.deps.repository.save(changed);');
     lines.push('    await this.deps.events.publish({');
     lines.push(`      name: ${q(command.command.emits)},`);
@@ -118,6 +153,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push('    }');
   }
   lines.push('  }');
+  lines.push(...onWrite, ...onCreate, ...[...onCommand.values()].flat());
   lines.push('}');
   return lines.join('\n') + '\n';
 }
@@ -142,7 +178,9 @@ export function applicationSource(model: ServiceModel): string {
   lines.push(
     'export function createServiceApplication(deps: { repositories: Repositories; clock: Clock; ids: IdGenerator; events: EventPublisher }): ServiceApplication {',
   );
-  lines.push('  const shared = { clock: deps.clock, ids: deps.ids, events: deps.events };');
+  lines.push(
+    '  const shared = { repositories: deps.repositories, clock: deps.clock, ids: deps.ids, events: deps.events };',
+  );
   lines.push('  return {');
   for (const e of model.entities)
     lines.push(

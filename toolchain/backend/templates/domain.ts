@@ -6,42 +6,6 @@ import { moneyPattern } from '../../money';
 
 const q = tsLiteral;
 
-export const errorsSource = `/** Errors the domain raises; the API layer maps each to one HTTP status. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-export class DomainError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/** Input that breaks an attribute rule; lists every offending field. */
-export class ValidationError extends DomainError {
-  constructor(readonly errors: FieldError[]) {
-    super('invalid input: ' + errors.map((error) => error.field + ' ' + error.message).join('; '));
-  }
-}
-
-export class NotFoundError extends DomainError {
-  constructor(entity: string, id: string) {
-    super(entity + ' ' + id + ' does not exist');
-  }
-}
-
-/** The request is valid but conflicts with the current state (lifecycle or unique values). */
-export class ConflictError extends DomainError {}
-
-export class TransitionError extends ConflictError {
-  constructor(entity: string, command: string, state: string, allowedFrom: readonly string[]) {
-    super(command + ' is not allowed for a ' + entity + ' in state ' + state + ' (allowed from: ' + allowedFrom.join(', ') + ')');
-  }
-}
-`;
-
 export const rulesSource = `import { ValidationError, type FieldError } from './errors';
 
 /** How one attribute is checked: the domain model's attribute rules, as data. */

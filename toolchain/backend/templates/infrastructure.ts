@@ -21,6 +21,12 @@ export class InMemoryRepository<T extends { id: string }> implements Repository<
     return undefined;
   }
 
+  async findAll(field: string, value: unknown): Promise<T[]> {
+    return [...this.items.values()]
+      .filter((item) => (item as Record<string, unknown>)[field] === value)
+      .map((item) => ({ ...item }));
+  }
+
   async save(entity: T): Promise<void> {
     this.items.set(entity.id, { ...entity });
   }
@@ -67,6 +73,11 @@ export class SlowRepository<T extends { id: string }> implements Repository<T> {
     return this.inner.findBy(field, value);
   }
 
+  async findAll(field: string, value: unknown): Promise<T[]> {
+    await this.wait();
+    return this.inner.findAll(field, value);
+  }
+
   async save(entity: T): Promise<void> {
     await this.wait();
     return this.inner.save(entity);
@@ -90,6 +101,10 @@ export class FailingRepository<T extends { id: string }> implements Repository<T
 
   async findBy(): Promise<T | undefined> {
     throw new RepositoryUnavailableError('findBy');
+  }
+
+  async findAll(): Promise<T[]> {
+    throw new RepositoryUnavailableError('findAll');
   }
 
   async save(): Promise<void> {

@@ -163,28 +163,29 @@ export function domainTestSource(entity: ServiceEntity): string {
   return lines.join('\n') + '\n';
 }
 
-export function useCaseTestSource(entity: ServiceEntity): string {
-  const { name, var: v } = entity;
+export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): string {
+  const { name } = entity;
   const unique = entity.attributes.find((a) => a.unique);
   const lines: string[] = [];
   lines.push(`import { strict as assert } from 'node:assert';`);
   lines.push(`import { describe, test } from 'node:test';`);
-  lines.push(`import { ${name}UseCases } from '../src/application/${v}UseCases';`);
+  lines.push(`import { createServiceApplication } from '../src/application/application';`);
   lines.push(`import { ${unique ? 'ConflictError, ' : ''}NotFoundError } from '../src/domain/errors';`);
-  lines.push(`import type { ${name} } from '../src/domain/${entity.file}';`);
   lines.push(`import { InMemoryRepository } from '../src/infrastructure/inMemoryRepository';`);
   lines.push(`import { InMemoryEventPublisher } from '../src/infrastructure/system';`);
   lines.push('');
   lines.push(`function setup() {`);
   lines.push(`  let counter = 0;`);
   lines.push(`  const events = new InMemoryEventPublisher();`);
-  lines.push(`  const useCases = new ${name}UseCases({`);
-  lines.push(`    repository: new InMemoryRepository<${name}>(),`);
+  lines.push(`  const app = createServiceApplication({`);
+  lines.push(
+    `    repositories: { ${model.entities.map((e) => `${e.plural}: new InMemoryRepository()`).join(', ')} },`,
+  );
   lines.push(`    clock: { now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, counter)) },`);
   lines.push(`    ids: { next: () => '00000000-0000-4000-8000-' + String(++counter).padStart(12, '0') },`);
   lines.push(`    events,`);
   lines.push('  });');
-  lines.push('  return { useCases, events };');
+  lines.push(`  return { useCases: app.${entity.plural}, events };`);
   lines.push('}');
   lines.push('');
   lines.push(

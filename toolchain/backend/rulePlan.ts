@@ -1,0 +1,349 @@
+import type { Attribute, BoundedContext, Entity } from '../schemas/domainModel';
+import type { TimeUnit, TypedRule } from '../schemas/typedRule';
+import { camel } from '../apiConventions';
+
+/**
+ * How each typed rule of a bounded context is enforced by its service: where the check runs (the create or update
+ * of an entity, or one of its commands), which stored fields it reads, and the status a violation answers. A rule
+ * that cannot be enforced from the model (a name it refers to is missing, or a kind not compiled yet) gets the
+ * reason instead, so coverage is reported as enforced / stated and nothing is dropped silently.
+ */
+
+/**
+ * Where a check runs: every write of the hook entity (create and update), its creation only, or the use case of
+ * one of its commands.
+ */
+export type Trigger = { on: 'write' } | { on: 'create' } | { on: 'command'; command: string };
+
+/** The record the rule speaks about, when it is not the record being written: loaded through a belongsTo key. */
+export interface RelatedRecord {
+  entity: string;
+  via: string;
+}
+
+export type Operand =
+  | { kind: 'attribute'; name: string }
+  | { kind: 'number'; value: number }
+  | { kind: 'duration'; start: string; end: string; unit: TimeUnit };
+
+export type Check =
+  | { kind: 'count-limit'; key: string; max: number; states?: string[] }
+  | { kind: 'frequency-limit'; key: string; max: number; period: CalendarPeriod }
+  | { kind: 'state-guard'; states: string[]; related?: RelatedRecord }
+  | { kind: 'no-overlap'; key: string; start: string; end: string }
+  | { kind: 'uniqueness'; fields: string[]; key?: string }
+  | { kind: 'comparison'; left: Operand; operator: '<' | '<=' | '>' | '>=' | '='; right: Operand }
+  | {
+      kind: 'time-window';
+      relation: 'before' | 'after';
+      anchor: string;
+      offsetMs: number;
+      related?: RelatedRecord;
+    }
+  | { kind: 'prerequisite'; related: string; via: string; min: number };
+
+export type CalendarPeriod = 'day' | 'week' | 'month' | 'year';
+
+export interface PlannedRule {
+  id: string;
+  text: string;
+  /** The entity whose rule it is (where the sentence put it). */
+  entity: string;
+  /** The entity whose use case runs the check. */
+  hook: string;
+  triggers: Trigger[];
+  /** 409 when the request conflicts with stored records or state, 422 when the record itself breaks the rule. */
+  status: 409 | 422;
+  check: Check;
+}
+
+export interface UnenforcedRule {
+  id: string;
+  text: string;
+  entity: string;
+  kind: TypedRule['kind'];
+  reason: string;
+}
+
+export interface RulePlan {
+  enforced: PlannedRule[];
+  unenforced: UnenforcedRule[];
+}
+
+const unitMs: Record<TimeUnit, number> = {
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+  month: 30 * 86_400_000,
+  season: 91 * 86_400_000,
+  year: 365 * 86_400_000,
+};
+
+/** Milliseconds in a unit (months as 30 days, for durations only; calendar periods use the calendar). */
+export function millisecondsIn(unit: TimeUnit): number {
+  return unitMs[unit];
+}
+
+const temporal = (a: Attribute) => a.type === 'date' || a.type === 'datetime';
+const startName =
+  /^(?:start|from|begin|pickup|checkIn|arrival|opens?)|(?:Start|From|Begin)(?:s?At|Date|Time)?$/;
+const endName =
+  /^(?:end|to$|until|due|return|checkOut|departure|finish|closes?)|(?:End|Until|Due)(?:s?At|Date|Time)?$/;
+
+/** The start and end attributes of an entity that has a period (start before end), when it has one. */
+export function intervalOf(entity: Entity): { start: string; end: string } | undefined {
+  const dated = entity.attributes.filter(temporal);
+  const start = dated.find((a) => startName.test(a.name));
+  const end = dated.find((a) => a !== start && a.type === start?.type && endName.test(a.name));
+  return start && end ? { start: start.name, end: end.name } : undefined;
+}
+
+const normalise = (verb: string) => verb.toLowerCase().replace(/[^a-z]/g, '');
+
+class Refusal extends Error {}
+const refuse = (reason: string): never => {
+  throw new Refusal(reason);
+};
+
+/** Resolves names of a rule against its context; each lookup refuses with a reason a person can act on. */
+class ContextNames {
+  constructor(readonly context: BoundedContext) {}
+
+  entity(name: string): Entity {
+    return (
+      this.context.entities.find((e) => e.name === name) ??
+      refuse(`${name} is not part of the ${this.context.name} service`)
+    );
+  }
+
+  /** The belongsTo key from `from` to `to`. */
+  key(from: Entity, to: string): string {
+    return (
+      from.relations.find((r) => r.kind === 'belongsTo' && r.target === to)?.via ??
+      refuse(`${from.name} has no reference to ${to}`)
+    );
+  }
+
+  attribute(entity: Entity, name: string): Attribute {
+    return (
+      entity.attributes.find((a) => a.name === name) ?? refuse(`${entity.name} has no attribute ${name}`)
+    );
+  }
+
+  states(entity: Entity, states: string[]): string[] {
+    const missing = states.filter((s) => !(entity.states ?? []).includes(s));
+    if (missing.length > 0) refuse(`${entity.name} has no state ${missing.join(', ')}`);
+    return states;
+  }
+
+  interval(entity: Entity): { start: string; end: string } {
+    return intervalOf(entity) ?? refuse(`${entity.name} has no start and end dates`);
+  }
+
+  /**
+   * Where an action on `subject` happens: one of its commands (`cancel` -> CancelAppointment), its creation
+   * (`create`, `add`), or the creation of a record named after the action that belongs to it
+   * (`reserve` a tool -> create a Reservation with its toolId).
+   */
+  action(subject: Entity, action: string): { hook: Entity; trigger: Trigger; related?: RelatedRecord } {
+    const verb = normalise(action);
+    const command = this.context.commands.find(
+      (c) => c.entity === subject.name && normalise(c.verb) === verb,
+    );
+    if (command) return { hook: subject, trigger: { on: 'command', command: camel(command.name) } };
+    if (['create', 'add', 'register', 'submit'].includes(verb)) {
+      return { hook: subject, trigger: { on: 'create' } };
+    }
+    const stem = verb.replace(/e$/, '');
+    const record = this.context.entities.find(
+      (e) =>
+        stem.length >= 3 &&
+        e.name.toLowerCase().startsWith(stem) &&
+        e.relations.some((r) => r.kind === 'belongsTo' && r.target === subject.name),
+    );
+    if (record) {
+      return {
+        hook: record,
+        trigger: { on: 'create' },
+        related: { entity: subject.name, via: this.key(record, subject.name) },
+      };
+    }
+    return refuse(`no command or record of ${subject.name} matches the action '${action}'`);
+  }
+}
+
+const writes: Trigger[] = [{ on: 'write' }];
+
+/**
+ * States a record is still active in: those some command moves it out of. A limit that names no states counts
+ * only active records (a cancelled booking no longer holds its slot); all records when the entity has no
+ * lifecycle or no state is final.
+ */
+export function activeStates(context: BoundedContext, entity: Entity): string[] | undefined {
+  const states = entity.states ?? [];
+  const commands = context.commands.filter((c) => c.entity === entity.name && c.transitionTo);
+  const left = (state: string) =>
+    commands.some(
+      (c) => c.transitionTo !== state && (c.allowedFrom?.length ? c.allowedFrom.includes(state) : true),
+    );
+  const active = states.filter(left);
+  return active.length > 0 && active.length < states.length ? active : undefined;
+}
+
+function operand(
+  names: ContextNames,
+  entity: Entity,
+  value: string | number,
+  unit: TimeUnit | undefined,
+): Operand {
+  if (typeof value === 'number') return { kind: 'number', value };
+  if (value === 'duration') {
+    return { kind: 'duration', ...names.interval(entity), unit: unit ?? 'hour' };
+  }
+  if (value.includes('.')) refuse(`comparisons with another record's ${value} are not compiled yet`);
+  const attribute = names.attribute(entity, value);
+  if (!['integer', 'number', 'money', 'date', 'datetime'].includes(attribute.type)) {
+    refuse(`${entity.name}.${value} is not a number or a date`);
+  }
+  return { kind: 'attribute', name: value };
+}
+
+type Planned = Omit<PlannedRule, 'id' | 'text' | 'entity'>;
+
+function plan(names: ContextNames, entity: Entity, rule: TypedRule): Planned {
+  switch (rule.kind) {
+    case 'count-limit': {
+      const states = rule.states ? names.states(entity, rule.states) : activeStates(names.context, entity);
+      return {
+        hook: entity.name,
+        triggers: writes,
+        status: 409,
+        check: {
+          kind: 'count-limit',
+          key: names.key(entity, rule.per),
+          max: rule.max,
+          ...(states ? { states } : {}),
+        },
+      };
+    }
+    case 'frequency-limit': {
+      const period = rule.period;
+      if (period !== 'day' && period !== 'week' && period !== 'month' && period !== 'year') {
+        return refuse(`a ${period} has no calendar definition in the vision`);
+      }
+      return {
+        hook: entity.name,
+        triggers: [{ on: 'create' }],
+        status: 409,
+        check: { kind: 'frequency-limit', key: names.key(entity, rule.per), max: rule.max, period },
+      };
+    }
+    case 'state-guard': {
+      const target = rule.related ? names.entity(rule.related) : entity;
+      const states = names.states(target, rule.states);
+      const place = names.action(entity, rule.action);
+      const related: RelatedRecord | undefined = rule.related
+        ? { entity: rule.related, via: names.key(names.entity(place.hook.name), rule.related) }
+        : place.related;
+      return {
+        hook: place.hook.name,
+        triggers: [place.trigger],
+        status: 409,
+        check: { kind: 'state-guard', states, ...(related ? { related } : {}) },
+      };
+    }
+    case 'no-overlap':
+      return {
+        hook: entity.name,
+        triggers: writes,
+        status: 409,
+        check: { kind: 'no-overlap', key: names.key(entity, rule.scope), ...names.interval(entity) },
+      };
+    case 'uniqueness': {
+      const fields = rule.attributes.map((name) => names.attribute(entity, name).name);
+      return {
+        hook: entity.name,
+        triggers: writes,
+        status: 409,
+        check: {
+          kind: 'uniqueness',
+          fields,
+          ...(rule.scope ? { key: names.key(entity, rule.scope) } : {}),
+        },
+      };
+    }
+    case 'comparison':
+      return {
+        hook: entity.name,
+        triggers: writes,
+        status: 422,
+        check: {
+          kind: 'comparison',
+          left: operand(names, entity, rule.left, rule.unit),
+          operator: rule.operator,
+          right: operand(names, entity, rule.right, rule.unit),
+        },
+      };
+    case 'time-window': {
+      const place = names.action(entity, rule.action);
+      if (rule.anchor.includes('.'))
+        refuse(`time windows on another record's ${rule.anchor} are not compiled yet`);
+      const anchor = names.attribute(entity, rule.anchor);
+      if (!temporal(anchor)) refuse(`${entity.name}.${anchor.name} is not a date`);
+      return {
+        hook: place.hook.name,
+        triggers: [place.trigger],
+        status: 409,
+        check: {
+          kind: 'time-window',
+          relation: rule.relation,
+          anchor: anchor.name,
+          offsetMs: rule.offset ? rule.offset.amount * millisecondsIn(rule.offset.unit) : 0,
+          ...(place.related ? { related: place.related } : {}),
+        },
+      };
+    }
+    case 'prerequisite': {
+      const place = names.action(entity, rule.action);
+      if (place.trigger.on !== 'command') refuse(`'${rule.action}' is not a command of ${entity.name}`);
+      const related = names.entity(rule.related);
+      return {
+        hook: entity.name,
+        triggers: [place.trigger],
+        status: 409,
+        check: {
+          kind: 'prerequisite',
+          related: related.name,
+          via: names.key(related, entity.name),
+          min: rule.min,
+        },
+      };
+    }
+    case 'derived-amount':
+      return refuse('derived amounts are not compiled yet');
+    case 'effect':
+      return refuse('changes to other records are not compiled yet');
+    case 'permission':
+      return refuse('the services do not know who is calling yet, so rules about who may act cannot hold');
+    case 'unsupported':
+      return refuse(rule.reason);
+  }
+}
+
+/** The enforcement plan of every typed rule of a context's entities. */
+export function planRules(context: BoundedContext): RulePlan {
+  const names = new ContextNames(context);
+  const result: RulePlan = { enforced: [], unenforced: [] };
+  for (const entity of context.entities) {
+    for (const { id, text, rule } of entity.rules ?? []) {
+      try {
+        result.enforced.push({ id, text, entity: entity.name, ...plan(names, entity, rule) });
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        result.unenforced.push({ id, text, entity: entity.name, kind: rule.kind, reason: error.message });
+      }
+    }
+  }
+  return result;
+}

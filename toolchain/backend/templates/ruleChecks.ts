@@ -1,0 +1,192 @@
+import type { ServiceEntity, ServiceModel } from '../model';
+import { millisecondsIn, type Check, type Operand, type PlannedRule, type Trigger } from '../rulePlan';
+import { commentText } from '../../escaping/commentText';
+import { tsLiteral } from '../../escaping/tsLiteral';
+
+const q = tsLiteral;
+
+/** The rules whose check runs in this entity's use case for a trigger. */
+export function rulesFor(model: ServiceModel, entity: ServiceEntity, trigger: Trigger): PlannedRule[] {
+  return model.rules.enforced.filter(
+    (rule) =>
+      rule.hook === entity.name &&
+      rule.triggers.some(
+        (t) =>
+          t.on === trigger.on &&
+          (t.on !== 'command' || trigger.on !== 'command' || t.command === trigger.command),
+      ),
+  );
+}
+
+/** Which policy helpers a use-case file needs, so it imports exactly those. */
+export function helpersUsed(rules: PlannedRule[]): string[] {
+  const used = new Set<string>(rules.length > 0 ? ['ensure'] : []);
+  for (const { check } of rules) {
+    if (check.kind === 'frequency-limit') used.add('inSamePeriod');
+    if (check.kind === 'no-overlap') used.add('overlaps');
+    if (check.kind === 'time-window') used.add('instant');
+    if (check.kind === 'comparison') {
+      used.add('holds');
+      used.add('comparable');
+      if (check.left.kind === 'duration' || check.right.kind === 'duration') used.add('durationIn');
+    }
+  }
+  return [...used].sort();
+}
+
+/** `rules` constant of a use-case file: each rule's id and sentence as data, for problem details. */
+export function ruleTable(rules: PlannedRule[]): string[] {
+  const unique = [...new Map(rules.map((rule) => [rule.id, rule])).values()];
+  return [
+    'const rules = {',
+    ...unique.map((rule) => `  ${q(rule.id)}: { id: ${q(rule.id)}, statement: ${q(rule.text)} },`),
+    '} as const;',
+  ];
+}
+
+const words: Record<string, string> = {
+  '<': 'less than',
+  '<=': 'at most',
+  '>': 'more than',
+  '>=': 'at least',
+  '=': 'equal to',
+};
+
+function operandCode(operand: Operand, record: string): { code: string; label: string; fields: string[] } {
+  switch (operand.kind) {
+    case 'number':
+      return { code: String(operand.value), label: String(operand.value), fields: [] };
+    case 'attribute':
+      return { code: `comparable(${record}.${operand.name})`, label: operand.name, fields: [operand.name] };
+    case 'duration':
+      return {
+        code: `durationIn(${record}.${operand.start}, ${record}.${operand.end}, ${millisecondsIn(operand.unit)})`,
+        label: `the time from ${operand.start} to ${operand.end} in ${operand.unit}s`,
+        fields: [operand.start, operand.end],
+      };
+  }
+}
+
+/** Statements that refuse the request when `record` (the record written, or the command's record) breaks the rule. */
+function checkLines(model: ServiceModel, entity: ServiceEntity, rule: PlannedRule, record: string): string[] {
+  const ref = `rules[${q(rule.id)}]`;
+  const fail = (detail: string) => `${ref}, ${rule.status}, ${q(detail)}`;
+  const check: Check = rule.check;
+  const repository = (name: string) => {
+    const target = model.entities.find((e) => e.name === name);
+    if (!target) throw new Error(`rule ${rule.id} refers to ${name}, which is not in the service`);
+    return target.name === entity.name ? 'this.deps.repository' : `this.deps.repositories.${target.plural}`;
+  };
+  const others = (key: string) =>
+    `(await this.deps.repository.findAll(${q(key)}, ${record}.${key})).filter((other) => other.id !== ${record}.id)`;
+  switch (check.kind) {
+    case 'count-limit': {
+      const states = check.states ? `${q(check.states)} as readonly string[]` : undefined;
+      return [
+        `if (${record}.${check.key} !== undefined${states ? ` && (${states}).includes(${record}.status)` : ''}) {`,
+        `  const held = ${others(check.key)}${states ? `.filter((other) => (${states}).includes(other.status))` : ''};`,
+        `  ensure(held.length < ${check.max}, ${fail(`at most ${check.max} ${entity.entity.plural} per ${check.key}`)});`,
+        '}',
+      ];
+    }
+    case 'frequency-limit':
+      return [
+        `if (${record}.${check.key} !== undefined) {`,
+        `  const now = this.deps.clock.now();`,
+        `  const recent = ${others(check.key)}.filter((other) => inSamePeriod(other.createdAt, now, ${q(check.period)}));`,
+        `  ensure(recent.length < ${check.max}, ${fail(`at most ${check.max} ${entity.entity.plural} per ${check.key} per ${check.period}`)});`,
+        '}',
+      ];
+    case 'state-guard': {
+      const states = `(${q(check.states)} as readonly string[])`;
+      if (!check.related) {
+        return [
+          `ensure(!${states}.includes(${record}.status), ${fail(`not allowed while the ${entity.name} is ${check.states.join(' or ')}`)});`,
+        ];
+      }
+      return [
+        `if (${record}.${check.related.via} !== undefined) {`,
+        `  const related = await ${repository(check.related.entity)}.get(${record}.${check.related.via});`,
+        `  ensure(!(related && ${states}.includes(related.status)), ${fail(`not allowed while the ${check.related.entity} is ${check.states.join(' or ')}`)});`,
+        '}',
+      ];
+    }
+    case 'uniqueness': {
+      const [first, ...rest] = check.fields;
+      const scoped = check.key ? [...rest, check.key] : rest;
+      const same = scoped.map((field) => ` && other.${field} === ${record}.${field}`).join('');
+      return [
+        `if (${[...check.fields, ...(check.key ? [check.key] : [])].map((f) => `${record}.${f} !== undefined`).join(' && ')}) {`,
+        `  const clash = ${others(first)}.find((other) => true${same});`,
+        `  ensure(clash === undefined, ${fail(`${check.fields.join(' and ')} already used by another ${entity.name}${check.key ? ` with the same ${check.key}` : ''}`)});`,
+        '}',
+      ];
+    }
+    case 'no-overlap': {
+      const { key, start, end } = check;
+      return [
+        `if (${record}.${key} !== undefined && ${record}.${start} !== undefined && ${record}.${end} !== undefined) {`,
+        `  const { ${start}: start, ${end}: end } = ${record};`,
+        `  const clash = ${others(key)}.find(`,
+        `    (other) => other.${start} !== undefined && other.${end} !== undefined && overlaps(start, end, other.${start}, other.${end}),`,
+        '  );',
+        `  ensure(clash === undefined, ${fail(`overlaps another ${entity.name} with the same ${key}`)});`,
+        '}',
+      ];
+    }
+    case 'comparison': {
+      const left = operandCode(check.left, record);
+      const right = operandCode(check.right, record);
+      const fields = [...new Set([...left.fields, ...right.fields])];
+      const guard = fields.map((f) => `${record}.${f} !== undefined`).join(' && ') || 'true';
+      return [
+        `if (${guard}) {`,
+        `  ensure(holds(${left.code}, ${q(check.operator)}, ${right.code}), ${fail(`${left.label} must be ${words[check.operator]} ${right.label}`)});`,
+        '}',
+      ];
+    }
+    case 'time-window': {
+      const subject = check.related
+        ? [
+            `const subject = ${record}.${check.related.via} === undefined ? undefined : await ${repository(check.related.entity)}.get(${record}.${check.related.via});`,
+          ]
+        : [`const subject = ${record};`];
+      const moment =
+        check.relation === 'before'
+          ? `now <= instant(subject.${check.anchor}, 'end') - ${check.offsetMs}`
+          : `now >= instant(subject.${check.anchor}) + ${check.offsetMs}`;
+      return [
+        '{',
+        ...subject.map((line) => `  ${line}`),
+        `  if (subject?.${check.anchor} !== undefined) {`,
+        `    const now = this.deps.clock.now().getTime();`,
+        `    ensure(${moment}, ${fail(`only ${check.relation} ${check.anchor}${check.offsetMs ? ` (with a margin of ${check.offsetMs / 60_000} minutes)` : ''}`)});`,
+        '  }',
+        '}',
+      ];
+    }
+    case 'prerequisite':
+      return [
+        `{`,
+        `  const present = (await ${repository(check.related)}.findAll(${q(check.via)}, ${record}.id)).length;`,
+        `  ensure(present >= ${check.min}, ${fail(`needs at least ${check.min} ${check.related} records first`)});`,
+        '}',
+      ];
+  }
+}
+
+/** A private method of the use-case class that runs every rule of one trigger, or nothing when it has none. */
+export function ruleMethod(
+  model: ServiceModel,
+  entity: ServiceEntity,
+  trigger: Trigger,
+  method: string,
+): string[] {
+  const rules = rulesFor(model, entity, trigger);
+  if (rules.length === 0) return [];
+  const body = rules.flatMap((rule) => [
+    `    // ${rule.id}: ${commentText(rule.text)}`,
+    ...checkLines(model, entity, rule, 'record').map((line) => `    ${line}`),
+  ]);
+  return ['', `  private async ${method}(record: ${entity.name}): Promise<void> {`, ...body, '  }'];
+}

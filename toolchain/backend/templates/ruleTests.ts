@@ -1,0 +1,360 @@
+import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
+import type { PlannedRule } from '../rulePlan';
+import { bodyBreaking, validBody } from '../samples';
+import { tsLiteral } from '../../escaping/tsLiteral';
+
+const q = tsLiteral;
+
+/**
+ * HTTP acceptance tests of the vision's rules: for each enforced rule, the scenario that breaks it (answered
+ * 409 or 422 problem+json naming the rule) and the one just inside it (accepted), against the running service.
+ * A rule whose scenario cannot be set up from the model (no way to reach a state) gets no test and is reported
+ * as enforced but untested.
+ */
+
+export interface RuleScenario {
+  rule: PlannedRule;
+  /** Gherkin of the scenario, also the test's description. */
+  gherkin: string[];
+  /** Statements of the test body. */
+  body: string[];
+}
+
+/** Commands leading from the initial state to one of `targets` (shortest), or undefined when none does. */
+export function pathTo(entity: ServiceEntity, targets: readonly string[]): ServiceCommand[] | undefined {
+  const start = entity.states[0];
+  if (start === undefined) return targets.length === 0 ? [] : undefined;
+  const seen = new Map<string, ServiceCommand[]>([[start, []]]);
+  const queue = [start];
+  while (queue.length > 0) {
+    const state = queue.shift()!;
+    const path = seen.get(state)!;
+    if (targets.includes(state)) return path;
+    for (const command of entity.commands) {
+      const { transitionTo, allowedFrom } = command;
+      if (!transitionTo || seen.has(transitionTo)) continue;
+      if (allowedFrom.length > 0 && !allowedFrom.includes(state)) continue;
+      seen.set(transitionTo, [...path, command]);
+      queue.push(transitionTo);
+    }
+  }
+  return undefined;
+}
+
+/** States a command may run from (all states when it names none). */
+function runnableFrom(entity: ServiceEntity, command: ServiceCommand): string[] {
+  return command.allowedFrom.length > 0 ? command.allowedFrom : entity.states;
+}
+
+const farPast = { date: '2000-01-01', datetime: '2000-01-01T00:00:00.000Z' };
+const farFuture = { date: '2999-12-31', datetime: '2999-12-31T00:00:00.000Z' };
+
+class ScenarioWriter {
+  private variant = 20;
+
+  constructor(private readonly model: ServiceModel) {}
+
+  entity(name: string): ServiceEntity {
+    return this.model.entities.find((e) => e.name === name)!;
+  }
+
+  /** A fresh valid body: a new variant per record, so no two records of the file share values by accident. */
+  body(entity: ServiceEntity, overrides: Record<string, string> = {}): string {
+    const literal = q(validBody(entity, this.variant++));
+    const extra = Object.entries(overrides).map(([field, code]) => `, ${field}: ${code}`);
+    return extra.length ? `{ ...${literal}${extra.join('')} }` : literal;
+  }
+
+  /** A statement creating a record that the test does not refer to again. */
+  created(entity: ServiceEntity, overrides: Record<string, string> = {}): string {
+    return `await create(${q(entity.collectionPath)}, ${this.body(entity, overrides)});`;
+  }
+
+  /** Creating a record whose dates lie days after those of the records before it (ten variants on). */
+  later(entity: ServiceEntity, overrides: Record<string, string>): string {
+    this.variant += 10;
+    return this.created(entity, overrides);
+  }
+
+  commandOf(entity: ServiceEntity, fn: string): ServiceCommand {
+    return entity.commands.find((c) => c.fn === fn)!;
+  }
+
+  /** Statements creating a record and moving it through commands; `name` holds its id. */
+  record(
+    name: string,
+    entity: ServiceEntity,
+    path: ServiceCommand[],
+    overrides: Record<string, string> = {},
+  ) {
+    return [
+      `const ${name} = await create(${q(entity.collectionPath)}, ${this.body(entity, overrides)});`,
+      ...path.map((c) => `await ok(await run(${q(c.path)}, ${name}));`),
+    ];
+  }
+
+  scenario(rule: PlannedRule): RuleScenario | undefined {
+    const hook = this.entity(rule.hook);
+    const check = rule.check;
+    const refused = `assertViolation(%REPLY%, ${rule.status}, ${q(rule.id)});`;
+    const expectRefused = (reply: string) => refused.replace('%REPLY%', reply);
+    const given = (text: string, when: string): string[] => [
+      `Scenario: ${rule.id} is enforced`,
+      `  Given ${text}`,
+      `  When ${when}`,
+      `  Then it is refused with ${rule.status} naming ${rule.id}, and the request inside the rule is accepted`,
+    ];
+    const trigger = rule.triggers[0];
+    switch (check.kind) {
+      case 'count-limit':
+      case 'frequency-limit': {
+        const counted = check.kind === 'count-limit' ? check.states : undefined;
+        if (counted && !counted.includes(hook.states[0])) return undefined;
+        const key = `'00000000-0000-4000-8000-${String(7000 + this.variant).padStart(12, '0')}'`;
+        return {
+          rule,
+          gherkin: given(
+            `${check.max} ${hook.entity.plural} with the same ${check.key}`,
+            `another ${hook.name} with that ${check.key} is created`,
+          ),
+          body: [
+            `const key = ${key};`,
+            ...Array.from({ length: check.max }, () => this.created(hook, { [check.key]: 'key' })),
+            `${expectRefused(`await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, { [check.key]: 'key' })})`)}`,
+            this.created(hook),
+          ],
+        };
+      }
+      case 'state-guard': {
+        if (!check.related && trigger.on === 'command') {
+          const command = this.commandOf(hook, trigger.command);
+          const path = pathTo(hook, check.states);
+          if (!path) return undefined;
+          const allowed = pathTo(
+            hook,
+            runnableFrom(hook, command).filter((s) => !check.states.includes(s)),
+          );
+          return {
+            rule,
+            gherkin: given(
+              `a ${hook.name} that is ${check.states.join(' or ')}`,
+              `${command.command.name} is requested`,
+            ),
+            body: [
+              ...this.record('guarded', hook, path),
+              expectRefused(`await run(${q(command.path)}, guarded)`),
+              ...(allowed
+                ? [...this.record('free', hook, allowed), `await ok(await run(${q(command.path)}, free));`]
+                : []),
+            ],
+          };
+        }
+        if (check.related && trigger.on === 'create') {
+          const related = this.entity(check.related.entity);
+          const path = pathTo(related, check.states);
+          if (!path) return undefined;
+          return {
+            rule,
+            gherkin: given(
+              `a ${related.name} that is ${check.states.join(' or ')}`,
+              `a ${hook.name} of it is created`,
+            ),
+            body: [
+              ...this.record('guarded', related, path),
+              expectRefused(
+                `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'guarded' })})`,
+              ),
+              ...this.record('free', related, []),
+              `await create(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'free' })});`,
+            ],
+          };
+        }
+        return undefined;
+      }
+      case 'uniqueness': {
+        const copied = [...check.fields, ...(check.key ? [check.key] : [])];
+        const first = validBody(hook, this.variant);
+        return {
+          rule,
+          gherkin: given(`a ${hook.name}`, `another one with the same ${copied.join(' and ')} is created`),
+          body: [
+            `const first = ${q(first)};`,
+            `await create(${q(hook.collectionPath)}, first);`,
+            expectRefused(
+              `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(
+                hook,
+                Object.fromEntries(copied.map((f) => [f, `first.${f}`])),
+              )})`,
+            ),
+          ],
+        };
+      }
+      case 'no-overlap': {
+        const first = validBody(hook, this.variant++);
+        const key = `'00000000-0000-4000-8000-${String(8000 + this.variant).padStart(12, '0')}'`;
+        return {
+          rule,
+          gherkin: given(
+            `a ${hook.name} from ${check.start} to ${check.end}`,
+            `another one with the same ${check.key} and the same period is created`,
+          ),
+          body: [
+            `const key = ${key};`,
+            `const first = { ...${q(first)}, ${check.key}: key };`,
+            `await create(${q(hook.collectionPath)}, first);`,
+            expectRefused(
+              `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, {
+                [check.key]: 'key',
+                [check.start]: `first.${check.start}`,
+                [check.end]: `first.${check.end}`,
+              })})`,
+            ),
+            this.later(hook, { [check.key]: 'key' }),
+          ],
+        };
+      }
+      case 'comparison': {
+        const broken = bodyBreaking(hook, check, this.variant++);
+        if (!broken) return undefined;
+        return {
+          rule,
+          gherkin: given(`a ${hook.name} whose values break the rule`, 'it is created'),
+          body: [
+            expectRefused(`await call(port, 'POST', ${q(hook.collectionPath)}, ${q(broken)})`),
+            this.created(hook),
+          ],
+        };
+      }
+      case 'time-window': {
+        const late = check.relation === 'before' ? farPast : farFuture;
+        const early = check.relation === 'before' ? farFuture : farPast;
+        const holder = check.related ? this.entity(check.related.entity) : hook;
+        const type = holder.attributes.find((a) => a.name === check.anchor)?.type;
+        if (type !== 'date' && type !== 'datetime') return undefined;
+        const at = (values: typeof farPast) => ({ [check.anchor]: q(values[type]) });
+        if (!check.related && trigger.on === 'command') {
+          const command = this.commandOf(hook, trigger.command);
+          const path = pathTo(hook, runnableFrom(hook, command));
+          if (!path) return undefined;
+          return {
+            rule,
+            gherkin: given(
+              `a ${hook.name} whose ${check.anchor} is outside the window`,
+              `${command.command.name} is requested`,
+            ),
+            body: [
+              ...this.record('outside', hook, path, at(late)),
+              expectRefused(`await run(${q(command.path)}, outside)`),
+              ...this.record('inside', hook, path, at(early)),
+              `await ok(await run(${q(command.path)}, inside));`,
+            ],
+          };
+        }
+        if (check.related && trigger.on === 'create') {
+          return {
+            rule,
+            gherkin: given(
+              `a ${holder.name} whose ${check.anchor} is outside the window`,
+              `a ${hook.name} of it is created`,
+            ),
+            body: [
+              ...this.record('outside', holder, [], at(late)),
+              expectRefused(
+                `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'outside' })})`,
+              ),
+              ...this.record('inside', holder, [], at(early)),
+              `await create(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'inside' })});`,
+            ],
+          };
+        }
+        return undefined;
+      }
+      case 'prerequisite': {
+        if (trigger.on !== 'command' || check.min < 1) return undefined;
+        const command = this.commandOf(hook, trigger.command);
+        const path = pathTo(hook, runnableFrom(hook, command));
+        const related = this.entity(check.related);
+        if (!path) return undefined;
+        return {
+          rule,
+          gherkin: given(
+            `a ${hook.name} with fewer than ${check.min} ${related.entity.plural}`,
+            `${command.command.name} is requested`,
+          ),
+          body: [
+            ...this.record('subject', hook, path),
+            expectRefused(`await run(${q(command.path)}, subject)`),
+            ...Array.from({ length: check.min }, () => this.created(related, { [check.via]: 'subject' })),
+            `await ok(await run(${q(command.path)}, subject));`,
+          ],
+        };
+      }
+    }
+  }
+}
+
+/** The acceptance scenarios of every enforced rule of the service that can be set up over HTTP. */
+export function ruleScenarios(model: ServiceModel): RuleScenario[] {
+  const writer = new ScenarioWriter(model);
+  return model.rules.enforced.flatMap((rule) => writer.scenario(rule) ?? []);
+}
+
+/** `test/rules.acceptance.test.ts`, or undefined when the service enforces no rule that can be tested. */
+export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleScenario[]): string | undefined {
+  if (scenarios.length === 0) return undefined;
+  const lines = [
+    `import { strict as assert } from 'node:assert';`,
+    `import { after, before, describe, test } from 'node:test';`,
+    `import { main, type RunningService } from '../src/main';`,
+    `import { call, field, type Reply } from './client';`,
+    '',
+    'let service: RunningService;',
+    'let port = 0;',
+    '',
+    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1' });\n  port = service.port;\n});`,
+    '',
+    'after(async () => {\n  await service.stop();\n});',
+    '',
+    'async function create(path: string, body: unknown): Promise<string> {',
+    `  const reply = await call(port, 'POST', path, body);`,
+    '  assert.equal(reply.status, 201, reply.text);',
+    `  return String(field(reply.body, 'id'));`,
+    '}',
+    '',
+    `const run = (path: string, id: string) => call(port, 'POST', path.replace('{id}', id));`,
+    '',
+    'async function ok(reply: Reply): Promise<void> {',
+    '  assert.equal(reply.status, 200, reply.text);',
+    '}',
+    '',
+    'function assertViolation(reply: Reply, status: number, rule: string): void {',
+    '  assert.equal(reply.status, status, reply.text);',
+    `  assert.equal(reply.headers['content-type'], 'application/problem+json');`,
+    `  assert.equal(field(reply.body, 'rule'), rule);`,
+    '}',
+    '',
+    `describe(${q(`${model.context.name} service: the vision's rules over HTTP`)}, () => {`,
+  ];
+  for (const scenario of scenarios) {
+    lines.push(`  test(${q(`${scenario.rule.id}: ${scenario.rule.text}`)}, async () => {`);
+    lines.push(...scenario.body.map((line) => `    ${line}`));
+    lines.push('  });');
+    lines.push('');
+  }
+  lines.push('});');
+  return lines.join('\n') + '\n';
+}
+
+/** `features/rules.feature`: the scenarios as Gherkin, one per enforced and testable rule. */
+export function rulesFeatureSource(model: ServiceModel, scenarios: RuleScenario[]): string | undefined {
+  if (scenarios.length === 0) return undefined;
+  return [
+    `Feature: ${model.context.name} keeps the vision's rules`,
+    '',
+    ...scenarios.flatMap((s) => [
+      `  # ${s.rule.text.replace(/\s+/g, ' ')}`,
+      ...s.gherkin.map((l) => `  ${l}`),
+      '',
+    ]),
+  ].join('\n');
+}
