@@ -8,6 +8,7 @@ import {
   type Operation,
 } from '../../../toolchain/apiConventions';
 import { entityFields, type JsonSchema, words } from '../../../toolchain/architecture/model';
+import { planRules } from '../../../toolchain/backend/rulePlan';
 
 export interface OpenApiOptions {
   /** The document version (`info.version`); bumps with breaking and additive changes of the contract. */
@@ -31,7 +32,13 @@ const problemResponses: Record<string, { status: number; description: string }> 
   NotFound: { status: 404, description: 'No record with this id exists.' },
   Conflict: {
     status: 409,
-    description: 'The command is not allowed in the current state, or a unique value is already taken.',
+    description:
+      'The request conflicts with the current state or with other records: a lifecycle step not allowed now, a unique value already taken, or a business rule of the vision (named by `rule`).',
+  },
+  UnprocessableContent: {
+    status: 422,
+    description:
+      'The record breaks a business rule of the vision, named by `rule` (e.g. an end before its start).',
   },
   PayloadTooLarge: {
     status: 413,
@@ -99,9 +106,20 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
   };
 }
 
+/** The rule responses of an entity's create or update: 409 for conflicts (unique values, rules), 422 for rules. */
+function writeRefusals(context: BoundedContext, entity: Entity, on: 'create' | 'update'): JsonSchema {
+  const rules = planRules(context).enforced.filter(
+    (rule) => rule.hook === entity.name && rule.triggers.some((t) => t.on === 'write' || t.on === on),
+  );
+  const conflict = entity.attributes.some((a) => a.unique) || rules.some((rule) => rule.status === 409);
+  return {
+    ...(conflict ? { '409': response('Conflict') } : {}),
+    ...(rules.some((rule) => rule.status === 422) ? { '422': response('UnprocessableContent') } : {}),
+  };
+}
+
 function entityOperation(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
   const label = words(entity.name).toLowerCase();
-  const hasUnique = entity.attributes.some((a) => a.unique);
   const base = { operationId: op.operationId, tags: [entity.plural] };
   const body = (schema: string) => ({ required: true, content: { [json]: { schema: ref(schema) } } });
   const ok = (schema: string, description: string) => ({
@@ -137,7 +155,7 @@ function entityOperation(context: BoundedContext, entity: Entity, op: Operation)
           },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
-          ...(hasUnique ? { '409': response('Conflict') } : {}),
+          ...writeRefusals(context, entity, 'create'),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
         },
@@ -163,7 +181,7 @@ function entityOperation(context: BoundedContext, entity: Entity, op: Operation)
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
-          ...(hasUnique ? { '409': response('Conflict') } : {}),
+          ...writeRefusals(context, entity, 'update'),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
         },
@@ -264,6 +282,7 @@ export function buildOpenApi(
           required: ['field', 'message'],
         },
       },
+      rule: { type: 'string', description: 'The id of the business rule the request breaks.' },
     },
     required: ['type', 'title', 'status'],
   };

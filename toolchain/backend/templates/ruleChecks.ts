@@ -27,8 +27,10 @@ export function helpersUsed(rules: PlannedRule[]): string[] {
     if (check.kind === 'time-window') used.add('instant');
     if (check.kind === 'comparison') {
       used.add('holds');
-      used.add('comparable');
-      if (check.left.kind === 'duration' || check.right.kind === 'duration') used.add('durationIn');
+      for (const side of [check.left, check.right]) {
+        if (side.kind === 'attribute') used.add('comparable');
+        if (side.kind === 'duration') used.add('durationIn');
+      }
     }
   }
   return [...used].sort();

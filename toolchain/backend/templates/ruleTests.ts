@@ -302,6 +302,7 @@ export function ruleScenarios(model: ServiceModel): RuleScenario[] {
 /** `test/rules.acceptance.test.ts`, or undefined when the service enforces no rule that can be tested. */
 export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleScenario[]): string | undefined {
   if (scenarios.length === 0) return undefined;
+  const uses = (name: string) => scenarios.some((s) => s.body.some((line) => line.includes(`${name}(`)));
   const lines = [
     `import { strict as assert } from 'node:assert';`,
     `import { after, before, describe, test } from 'node:test';`,
@@ -321,12 +322,12 @@ export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleSce
     `  return String(field(reply.body, 'id'));`,
     '}',
     '',
-    `const run = (path: string, id: string) => call(port, 'POST', path.replace('{id}', id));`,
-    '',
-    'async function ok(reply: Reply): Promise<void> {',
-    '  assert.equal(reply.status, 200, reply.text);',
-    '}',
-    '',
+    ...(uses('run')
+      ? [`const run = (path: string, id: string) => call(port, 'POST', path.replace('{id}', id));`, '']
+      : []),
+    ...(uses('ok')
+      ? ['async function ok(reply: Reply): Promise<void> {', '  assert.equal(reply.status, 200, reply.text);', '}', '']
+      : []),
     'function assertViolation(reply: Reply, status: number, rule: string): void {',
     '  assert.equal(reply.status, status, reply.text);',
     `  assert.equal(reply.headers['content-type'], 'application/problem+json');`,

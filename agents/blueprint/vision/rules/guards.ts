@@ -178,16 +178,35 @@ export function recogniseTimeWindow(s: RuleSentence): Recognised | undefined {
     const object = nounAfter(s, verb.index + 1);
     if (object && object.index < windowAt) entity = object.name;
   }
+  const anchorName = attributeFor(anchor.name, entity);
+  // "A booking must end after it starts": the record's own end compared with its start, not a window for an action.
+  const own = ownPeriodSide(s, entity, action);
+  if (own && own !== anchorName && !offset) {
+    return {
+      entity,
+      rule: { kind: 'comparison', left: own, operator: relation === 'after' ? '>' : '<', right: anchorName },
+    };
+  }
   return {
     entity,
-    rule: {
-      kind: 'time-window',
-      action,
-      relation,
-      anchor: attributeFor(anchor.name, entity),
-      ...(offset ? { offset } : {}),
-    },
+    rule: { kind: 'time-window', action, relation, anchor: anchorName, ...(offset ? { offset } : {}) },
   };
+}
+
+/** The start or end attribute a verb of the record's own period names ("end" -> endTime), if the record has one. */
+function ownPeriodSide(s: RuleSentence, entity: string, verb: string): string | undefined {
+  const side = ['end', 'finish', 'close'].includes(verb)
+    ? 'end'
+    : ['start', 'begin', 'open'].includes(verb)
+      ? 'start'
+      : '';
+  if (!side) return undefined;
+  const dated = (s.entityOf(entity)?.attributes ?? []).filter(
+    (a) => a.type === 'date' || a.type === 'datetime',
+  );
+  return dated.find(
+    (a) => a.name.toLowerCase().startsWith(side) || a.name.endsWith(side === 'end' ? 'End' : 'Start'),
+  )?.name;
 }
 
 function isTime(s: RuleSentence, qualified: string): boolean {

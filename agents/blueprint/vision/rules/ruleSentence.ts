@@ -141,22 +141,30 @@ interface Term {
   words: string[];
 }
 
-/** Longest terms first, matched with the last word singular ("charging sessions" → ChargingSession). */
-function findTerms(words: string[], terms: Term[]): Mention[] {
+/**
+ * Longest terms first, matched with the last word singular ("charging sessions" → ChargingSession). When terms of
+ * the same length match at one place, `rank` picks among them (lowest first; the first listed by default).
+ */
+function findTerms(
+  words: string[],
+  terms: Term[],
+  rank: (term: Term, at: number) => number = () => 0,
+): Mention[] {
   const sorted = [...terms].sort((a, b) => b.words.length - a.words.length);
   const found: Mention[] = [];
   for (let i = 0; i < words.length; i++) {
-    for (const term of sorted) {
+    const matching = sorted.filter((term) => {
       const n = term.words.length;
-      if (i + n > words.length) continue;
+      if (i + n > words.length) return false;
       const slice = words.slice(i, i + n);
       slice[n - 1] = singular(slice[n - 1]);
-      if (slice.every((w, k) => w === (k === n - 1 ? singular(term.words[k]) : term.words[k]))) {
-        found.push({ name: term.name, start: i, end: i + n });
-        i += n - 1;
-        break;
-      }
-    }
+      return slice.every((w, k) => w === (k === n - 1 ? singular(term.words[k]) : term.words[k]));
+    });
+    if (matching.length === 0) continue;
+    const longest = matching.filter((term) => term.words.length === matching[0].words.length);
+    const best = longest.reduce((a, b) => (rank(b, i) < rank(a, i) ? b : a));
+    found.push({ name: best.name, start: i, end: i + best.words.length });
+    i += best.words.length - 1;
   }
   return found;
 }
@@ -185,7 +193,7 @@ export function prepareSentence(
     if (words.length > 1 && sharing.length === 1) entityTerms.push({ name: e.name, words: [head] });
   }
   const roleTerms = personas.map((p) => ({ name: p.name, words: splitCamel(p.name) }));
-  const attributeTerms: Term[] = [];
+  const attributeTerms: Array<Term & { short?: boolean }> = [];
   const stateTerms: Term[] = [];
   for (const e of entities) {
     for (const a of e.attributes) {
@@ -193,20 +201,29 @@ export function prepareSentence(
       attributeTerms.push({ name: `${e.name}.${a.name}`, words: full });
       // "the rent" for monthlyRent, "the start" for startTime: the last or first word alone.
       if (full.length > 1) {
-        attributeTerms.push({ name: `${e.name}.${a.name}`, words: [full[full.length - 1]] });
+        attributeTerms.push({ name: `${e.name}.${a.name}`, words: [full[full.length - 1]], short: true });
         if (['start', 'end', 'due', 'expiry', 'closing'].includes(full[0]))
-          attributeTerms.push({ name: `${e.name}.${a.name}`, words: [full[0]] });
+          attributeTerms.push({ name: `${e.name}.${a.name}`, words: [full[0]], short: true });
       }
     }
     for (const s of e.states ?? []) stateTerms.push({ name: s, words: s.split('_') });
   }
+  const entityMentions = findTerms(words, entityTerms);
+  // "room names": the attribute of the entity named just before it, then of one the sentence names, then a
+  // whole attribute name rather than its last word (Room.name before Employee.fullName).
+  const rankAttribute = (term: Term & { short?: boolean }, at: number) => {
+    const owner = term.name.split('.')[0];
+    if (entityMentions.some((m) => m.end === at && m.name === owner)) return 0;
+    if (entityMentions.some((m) => m.name === owner)) return 1;
+    return term.short ? 3 : 2;
+  };
   return {
     text,
     words,
-    entities: findTerms(words, entityTerms),
+    entities: entityMentions,
     roles: findTerms(words, roleTerms),
     // "the product's stock": a word followed by 's owns what follows; it is not an attribute there.
-    attributes: findTerms(words, attributeTerms).filter((m) => words[m.end] !== "'s"),
+    attributes: findTerms(words, attributeTerms, rankAttribute).filter((m) => words[m.end] !== "'s"),
     states: findTerms(words, stateTerms),
     known: new Set(byName.keys()),
     entityOf: (name) => byName.get(name),

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyseVision } from '../../../agents/blueprint/vision/analyse';
+import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDerivation';
+import { compileService } from '../../../toolchain/backend/compileService';
+import { generateService, type GeneratedFile } from '../../../toolchain/backend/generateService';
+import { serviceModel } from '../../../toolchain/backend/model';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
+
+const visions = join(__dirname, '..', '..', '..', 'examples', 'visions');
+const modelOf = (file: string): DomainModel =>
+  deriveDomainModel(analyseVision(readFileSync(join(visions, file), 'utf8')));
+
+/** Compiles a service and runs its rule acceptance tests over HTTP; the node:test summary and exit status. */
+function runAcceptance(files: GeneratedFile[]): { status: number | null; output: string } {
+  const built = compileService(files, { emit: true });
+  expect(built.diagnostics).toEqual([]);
+  const run = spawnSync(process.execPath, ['--test', 'test/rules.acceptance.test.js'], {
+    cwd: built.outDir!,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: run.status, output: run.stdout + run.stderr };
+}
+
+function service(model: DomainModel, slug: string) {
+  const context = model.contexts.find((c) => c.slug === slug)!;
+  return { context, generated: generateService(model, context) };
+}
+
+describe("the vision's rules in generated services", () => {
+  const rooms = modelOf('rules/meeting-rooms.md');
+  const { context, generated } = service(rooms, 'bookings');
+
+  it('enforces every rule of the meeting-rooms vision and proves each over HTTP', () => {
+    const plan = serviceModel(context, rooms.product.slug).rules;
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map((r) => `${r.entity}:${r.check.kind}`).sort()).toEqual([
+      'Booking:comparison',
+      'Booking:comparison',
+      'Booking:frequency-limit',
+      'Booking:no-overlap',
+      'Room:uniqueness',
+    ]);
+    const result = runAcceptance(generated.files);
+    expect(result.output).toMatch(/# pass 5\b/);
+    expect(result.status).toBe(0);
+  });
+
+  it('has acceptance tests that fail when a service does not enforce its rules', () => {
+    // The same service whose rule checks never refuse anything: each scenario must notice.
+    const unchecked = generated.files.map((file) =>
+      file.path === 'src/domain/policies.ts'
+        ? { ...file, content: file.content.replace('if (!condition)', "if (!condition && rule.id === '')") }
+        : file,
+    );
+    expect(unchecked).not.toEqual(generated.files);
+    const result = runAcceptance(unchecked);
+    expect(result.output).toMatch(/# fail 5\b/);
+    expect(result.status).not.toBe(0);
+  });
+
+  it('guards a command by state and answers 409 naming the rule (clinic vision)', () => {
+    const clinic = modelOf('clinic-appointments.md');
+    const { generated: appointments } = service(clinic, 'appointments');
+    const feature = appointments.files.find((f) => f.path === 'features/rules.feature')?.content ?? '';
+    expect(feature).toContain('Scenario: appointment-rule-3 is enforced');
+    const result = runAcceptance(appointments.files);
+    expect(result.output).toMatch(/# pass 3\b/);
+    expect(result.status).toBe(0);
+  });
+});

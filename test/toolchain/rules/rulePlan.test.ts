@@ -1,0 +1,104 @@
+import { planRules } from '../../../toolchain/backend/rulePlan';
+import type { BoundedContext, Entity } from '../../../toolchain/schemas/domainModel';
+import type { TypedRule } from '../../../toolchain/schemas/typedRule';
+
+const entity = (name: string, extra: Partial<Entity> = {}): Entity => ({
+  name,
+  plural: `${name}s`,
+  slug: name.toLowerCase(),
+  description: name,
+  aggregateRoot: true,
+  attributes: [{ name: 'name', type: 'string', required: true, description: 'name' }],
+  relations: [],
+  invariants: [],
+  ...extra,
+});
+
+function contextWith(rules: TypedRule[]): BoundedContext {
+  const loan = entity('Loan', {
+    attributes: [
+      { name: 'startDate', type: 'date', required: true, description: 'start' },
+      { name: 'endDate', type: 'date', required: true, description: 'end' },
+      { name: 'fee', type: 'money', required: false, description: 'fee' },
+    ],
+    relations: [{ kind: 'belongsTo', target: 'Member', via: 'memberId' }],
+    states: ['requested', 'active', 'returned'],
+    rules: rules.map((rule, i) => ({ id: `loan-rule-${i + 1}`, text: `rule ${i + 1}`, rule })),
+  });
+  return {
+    name: 'Loans',
+    slug: 'loans',
+    description: 'loans',
+    entities: [loan, entity('Member')],
+    commands: [
+      {
+        name: 'ActivateLoan',
+        entity: 'Loan',
+        verb: 'activate',
+        actor: 'member',
+        description: 'activate',
+        emits: 'LoanActivated',
+        transitionTo: 'active',
+        allowedFrom: ['requested'],
+      },
+      {
+        name: 'ReturnLoan',
+        entity: 'Loan',
+        verb: 'return',
+        actor: 'member',
+        description: 'return',
+        emits: 'LoanReturned',
+        transitionTo: 'returned',
+        allowedFrom: ['active'],
+      },
+    ],
+    events: [],
+    dependsOn: [],
+  } as unknown as BoundedContext;
+}
+
+describe('rule plan', () => {
+  it('places each check where the rule is at stake', () => {
+    const plan = planRules(
+      contextWith([
+        { kind: 'count-limit', per: 'Member', max: 2 },
+        { kind: 'state-guard', action: 'return', states: ['requested'] },
+        { kind: 'frequency-limit', per: 'Member', max: 1, period: 'month' },
+      ]),
+    );
+    expect(plan.unenforced).toEqual([]);
+    const [limit, guard, frequency] = plan.enforced;
+    // A limit with no states counts only records still active: a returned loan no longer counts.
+    expect(limit.check).toEqual({
+      kind: 'count-limit',
+      key: 'memberId',
+      max: 2,
+      states: ['requested', 'active'],
+    });
+    expect(limit.triggers).toEqual([{ on: 'write' }]);
+    expect(guard.triggers).toEqual([{ on: 'command', command: 'returnLoan' }]);
+    expect(frequency.triggers).toEqual([{ on: 'create' }]);
+  });
+
+  it('says why a rule is not enforced instead of dropping it', () => {
+    const plan = planRules(
+      contextWith([
+        { kind: 'count-limit', per: 'Branch', max: 2 },
+        { kind: 'state-guard', action: 'renew', states: ['active'] },
+        { kind: 'frequency-limit', per: 'Member', max: 1, period: 'season' },
+        { kind: 'permission', action: 'return', owner: true },
+        { kind: 'unsupported', reason: 'no rule kind matches' },
+        { kind: 'state-guard', action: 'return', states: ['lost'] },
+      ]),
+    );
+    expect(plan.enforced).toEqual([]);
+    expect(plan.unenforced.map((u) => u.reason)).toEqual([
+      'Loan has no reference to Branch',
+      "no command or record of Loan matches the action 'renew'",
+      'a season has no calendar definition in the vision',
+      'the services do not know who is calling yet, so rules about who may act cannot hold',
+      'no rule kind matches',
+      'Loan has no state lost',
+    ]);
+  });
+});
