@@ -8,6 +8,8 @@ import { html, raw, type Html } from './html';
 import { renderMarkdown } from './markdown';
 import { renderMermaid } from './mermaid';
 import { renderOpenApi } from './openapi';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
+import { ruleCoverage, type RuleCoverage } from '../../toolchain/backend/ruleCoverage';
 import { reportCss, reportScript } from './style';
 
 /** Everything a report shows, gathered beforehand so rendering is a pure function. */
@@ -65,6 +67,7 @@ export function renderRunReport(data: ReportData): string {
   const { doc } = data;
   const ended = ['Completed', 'Failed', 'Rejected', 'Terminated'].includes(data.status);
   const endTime = ended ? Date.parse(doc.updatedAt) : data.generatedAt.getTime();
+  const coverage = coverageOf(data);
   const body = html` <header class="top">
       <div>
         <p class="eyebrow">Software factory run report</p>
@@ -79,10 +82,10 @@ export function renderRunReport(data: ReportData): string {
     </header>
     ${data.failure ? html`<div class="alert"><strong>${data.failure.reason}</strong>: ${data.failure.message}</div>` : ''}
     <nav class="toc">
-      ${['Flow', 'Timeline', 'Gates', 'Approvals', 'Usage', 'Events', 'Artifacts'].map((s) => html`<a href="#${s.toLowerCase()}">${s}</a>`)}
+      ${['Flow', 'Timeline', 'Gates', 'Rules', 'Approvals', 'Usage', 'Events', 'Artifacts'].map((s) => html`<a href="#${s.toLowerCase()}">${s}</a>`)}
     </nav>
-    ${summary(data, endTime)} ${flow(data)} ${timeline(data, endTime)} ${gates(data)} ${approvals(data)}
-    ${usage(data)} ${events(data)} ${artifacts(data)}
+    ${summary(data, endTime, coverage)} ${flow(data)} ${timeline(data, endTime)} ${gates(data)}
+    ${rules(coverage)} ${approvals(data)} ${usage(data)} ${events(data)} ${artifacts(data)}
     <footer class="muted">
       Generated
       ${fmtTime(data.generatedAt.toISOString())}${data.operationId ? html` · Application Insights operation <code>${data.operationId}</code>` : ''}${data.location ? html` · artifacts in <code>${data.location}</code>` : ''}
@@ -104,7 +107,7 @@ export function renderRunReport(data: ReportData): string {
 `;
 }
 
-function summary(data: ReportData, endTime: number): Html {
+function summary(data: ReportData, endTime: number, coverage: RuleCoverage | undefined): Html {
   const { doc } = data;
   const c = doc.counters;
   const passed = doc.gates.filter((g) => g.passed).length;
@@ -115,6 +118,9 @@ function summary(data: ReportData, endTime: number): Html {
     ['Agent calls', String(c.agentCalls)],
     ['Quality gates', `${passed} passed · ${doc.gates.length - passed} failed`],
     ['Feedback loops', String(loops)],
+    ...(coverage?.stated
+      ? [['Rules enforced', `${coverage.enforced} of ${coverage.stated}`] as [string, string]]
+      : []),
     ['Tokens', (c.promptTokens + c.completionTokens).toLocaleString('en-US')],
     ['Estimated cost', `$${c.estimatedCost.toFixed(4)}`],
     ['Artifacts', String(data.artifacts.filter((a) => !a.kind.endsWith('-file')).length)],
@@ -283,6 +289,61 @@ function stateName(state: string): string {
       } as Record<string, string>
     )[state] ?? state
   );
+}
+
+/** Coverage of the vision's rules from the run's latest domain model, when it has one that can be read. */
+function coverageOf(data: ReportData): RuleCoverage | undefined {
+  const model = [...data.artifacts].reverse().find((a) => a.kind === 'domain-model');
+  const body = model && data.contents.get(model.path);
+  if (!body) return undefined;
+  try {
+    const parsed = domainModelSchema.safeParse(JSON.parse(body.toString('utf8')));
+    return parsed.success ? ruleCoverage(parsed.data) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rules(coverage: RuleCoverage | undefined): Html {
+  if (!coverage || coverage.stated === 0)
+    return html`<section id="rules">
+      <h2>Rules</h2>
+      <p class="muted">
+        ${coverage ? 'The vision states no business rule.' : 'No readable domain model yet.'}
+      </p>
+    </section>`;
+  const label = { tested: 'enforced, tested', enforced: 'enforced, no test', 'not enforced': 'not enforced' };
+  return html`<section id="rules">
+    <h2>Rules</h2>
+    <p>
+      <strong>${coverage.enforced} of ${coverage.stated}</strong> rules the vision states are enforced by the
+      services, ${coverage.tested} of them proven by an acceptance test over HTTP. A rule that is not enforced
+      says why.
+    </p>
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>Rule</th>
+            <th>Sentence</th>
+            <th>Kind</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${coverage.rows.map(
+            (r) =>
+              html`<tr class="${r.status === 'not enforced' ? 'fail-row' : ''}">
+                <td><code>${r.id}</code><br /><span class="muted small">${r.service}</span></td>
+                <td>${r.text}</td>
+                <td>${r.kind}</td>
+                <td>${label[r.status]}${r.reason ? html`: <span class="muted">${r.reason}</span>` : ''}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
 }
 
 function gates(data: ReportData): Html {

@@ -102,6 +102,15 @@ describe('the HTML run report of a real run', () => {
     expect(file).toBe(join(home, 'reports', 'acme', `${runId}.html`));
   });
 
+  it("shows the vision's rules with how many are enforced, and why one is not", () => {
+    const section = page.slice(page.indexOf('<section id="rules">'));
+    expect(section).toMatch(/<strong>0 of 1<\/strong> rules the vision states are enforced/);
+    expect(section).toContain('A gardener may hold at most one plot per season.');
+    expect(section).toContain(
+      'not enforced: <span class="muted">a season has no calendar definition in the vision',
+    );
+  });
+
   it('is stored once, by the workflow, with the agents from the host trace on its timeline', async () => {
     const reports = (await ports.artifacts.list('acme', runId)).filter((a) => a.kind === 'run-report');
     expect(reports).toHaveLength(1);

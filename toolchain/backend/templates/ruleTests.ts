@@ -326,7 +326,12 @@ export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleSce
       ? [`const run = (path: string, id: string) => call(port, 'POST', path.replace('{id}', id));`, '']
       : []),
     ...(uses('ok')
-      ? ['async function ok(reply: Reply): Promise<void> {', '  assert.equal(reply.status, 200, reply.text);', '}', '']
+      ? [
+          'async function ok(reply: Reply): Promise<void> {',
+          '  assert.equal(reply.status, 200, reply.text);',
+          '}',
+          '',
+        ]
       : []),
     'function assertViolation(reply: Reply, status: number, rule: string): void {',
     '  assert.equal(reply.status, status, reply.text);',
