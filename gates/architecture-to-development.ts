@@ -5,6 +5,7 @@ import { describeDiagnostics, loadServices, type ServiceSources } from '../toolc
 import { clientsTypeCheckCriterion } from '../toolchain/clients/criteria';
 import { migrationsApplyCriterion } from '../toolchain/database/criteria';
 import { productBicepCriterion } from '../toolchain/infrastructure/criteria';
+import { rulesEnforcedCriterion } from '../toolchain/backend/ruleCriteria';
 import { atLeast, noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 
 /**
@@ -66,6 +67,7 @@ export const architectureToDevelopmentCriteria: DevelopmentCriterion[] = [
   atLeastOneService,
   servicesTypeCheck,
   everyOperationHasHandler,
+  async (ctx) => rulesEnforcedCriterion(ctx, await services(ctx)),
   migrationsApplyCriterion,
   clientsTypeCheckCriterion,
   (ctx) => productBicepCriterion(ctx),
@@ -73,7 +75,15 @@ export const architectureToDevelopmentCriteria: DevelopmentCriterion[] = [
 
 export const architectureToDevelopmentGate: GateDefinition = {
   phase: 'architecture-to-development',
-  reads: ['service-source', 'openapi', 'migration', 'frontend-source', 'mobile-source', 'product-bicep'],
+  reads: [
+    'service-source',
+    'domain-model',
+    'openapi',
+    'migration',
+    'frontend-source',
+    'mobile-source',
+    'product-bicep',
+  ],
   async evaluate(ctx) {
     const results: GateCriterion[] = [];
     for (const criterion of architectureToDevelopmentCriteria) results.push(await criterion(ctx));
