@@ -23,6 +23,8 @@ export interface RelatedRecord {
 
 export type Operand =
   | { kind: 'attribute'; name: string }
+  /** An attribute of the record this one belongs to (`Room.capacity` of a booking, through `roomId`). */
+  | { kind: 'related'; entity: string; via: string; name: string }
   | { kind: 'number'; value: number }
   | { kind: 'duration'; start: string; end: string; unit: TimeUnit };
 
@@ -201,12 +203,14 @@ function operand(
   if (value === 'duration') {
     return { kind: 'duration', ...names.interval(entity), unit: unit ?? 'hour' };
   }
-  if (value.includes('.')) refuse(`comparisons with another record's ${value} are not compiled yet`);
-  const attribute = names.attribute(entity, value);
+  const [owner, name] = value.includes('.') ? value.split('.') : [entity.name, value];
+  const holder = owner === entity.name ? entity : names.entity(owner);
+  const attribute = names.attribute(holder, name);
   if (!['integer', 'number', 'money', 'date', 'datetime'].includes(attribute.type)) {
-    refuse(`${entity.name}.${value} is not a number or a date`);
+    refuse(`${holder.name}.${name} is not a number or a date`);
   }
-  return { kind: 'attribute', name: value };
+  if (holder === entity) return { kind: 'attribute', name };
+  return { kind: 'related', entity: holder.name, via: names.key(entity, holder.name), name };
 }
 
 type Planned = Omit<PlannedRule, 'id' | 'text' | 'entity'>;

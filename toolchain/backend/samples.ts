@@ -58,14 +58,18 @@ export function validBody(entity: ServiceEntity, variant = 1, onlyRequired = fal
   return body;
 }
 
-/** A create body that breaks one comparison rule and keeps every other attribute valid, or none when it cannot. */
-export function bodyBreaking(
+/**
+ * A create body that breaks (or, with `keep`, keeps) one comparison rule and leaves every other attribute valid, or
+ * none when it cannot; `related` is the body of the record a related operand reads (the room of a booking).
+ */
+export function bodyFor(
   entity: ServiceEntity,
   check: Extract<Check, { kind: 'comparison' }>,
   variant: number,
+  options: { keep?: boolean; related?: Record<string, unknown> } = {},
 ): Record<string, unknown> | undefined {
   const body = validBody(entity, variant);
-  return adjust(entity, body, check, false) ? body : undefined;
+  return adjust(entity, body, check, options.keep ?? false, options.related) ? body : undefined;
 }
 
 const dayMs = millisecondsIn('day');
@@ -106,14 +110,14 @@ function adjust(
   body: Record<string, unknown>,
   check: Extract<Check, { kind: 'comparison' }>,
   keep: boolean,
+  related: Record<string, unknown> = {},
 ): boolean {
   const attribute = (name: string) => entity.attributes.find((a) => a.name === name);
   const valueOf = (operand: Operand): number | undefined => {
     if (operand.kind === 'number') return operand.value;
-    if (operand.kind === 'attribute') {
-      return body[operand.name] === undefined ? undefined : toNumber(body[operand.name]);
-    }
-    return undefined;
+    if (operand.kind === 'duration') return undefined;
+    const source = operand.kind === 'attribute' ? body : related;
+    return source[operand.name] === undefined ? undefined : toNumber(source[operand.name]);
   };
   const right = valueOf(check.right);
   if (right === undefined) return false;

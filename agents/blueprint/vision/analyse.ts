@@ -140,6 +140,8 @@ function linkReferences(state: WithActions): WithActions {
   }
   for (const c of chosen) {
     for (const target of [...c.references]) {
+      // A reference a hint names to an entity the domain does not hold links nothing.
+      if (!entityNames.has(target) || target === c.name) c.references.delete(target);
       const other = chosen.find((o) => o.name === target);
       if (other?.references.has(c.name)) {
         const [keep, drop] = c.firstSeen >= other.firstSeen ? [c, other] : [other, c];

@@ -114,6 +114,7 @@ function hintedEntities(hinted: EntityHint[], stored: Candidate[], { registry }:
       );
     }
     if (h.states) c.states = h.states;
+    for (const owner of h.references ?? []) c.references.add(owner);
     return c;
   });
 }

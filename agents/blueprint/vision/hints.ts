@@ -21,7 +21,12 @@ export interface EntityHint {
   description?: string;
   attributes: AttributeHint[];
   states?: string[];
+  /** Entities each record belongs to (`belongsTo: [Room, Employee]`). */
+  references?: string[];
 }
+
+/** An entity name as written in front matter: `study room`, `study rooms` and `StudyRoom` all give StudyRoom. */
+const hintedName = (name: string) => entityNameOf(name.replace(/([a-z0-9])([A-Z])/g, '$1 $2'));
 
 export interface Hints {
   title?: string;
@@ -109,7 +114,7 @@ function stateNames(values: string[]): string[] {
 }
 
 function entityHint(name: string, spec: unknown): EntityHint {
-  const hint: EntityHint = { name: entityNameOf(name), attributes: [] };
+  const hint: EntityHint = { name: hintedName(name), attributes: [] };
   if (Array.isArray(spec)) hint.attributes = attributesOf(spec);
   else if (spec && typeof spec === 'object') {
     const o = spec as Record<string, unknown>;
@@ -124,6 +129,11 @@ function entityHint(name: string, spec: unknown): EntityHint {
           : [],
     );
     if (named.length > 0) hint.states = named;
+    const owners = o.belongsTo ?? o.references;
+    const references = (Array.isArray(owners) ? owners : typeof owners === 'string' ? owners.split(',') : [])
+      .map((owner) => hintedName(String(owner).trim()))
+      .filter(Boolean);
+    if (references.length > 0) hint.references = references;
   }
   return hint;
 }

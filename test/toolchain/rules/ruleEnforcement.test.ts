@@ -61,6 +61,17 @@ describe("the vision's rules in generated services", () => {
     expect(result.status).not.toBe(0);
   });
 
+  it("compares with a related record's attribute and limits records by state (study-rooms vision)", () => {
+    const study = modelOf('rules/study-rooms.md');
+    const plans = study.contexts.map((c) => serviceModel(c, study.product.slug).rules);
+    expect(plans.flatMap((p) => p.unenforced)).toEqual([]);
+    expect(plans.flatMap((p) => p.enforced).map((r) => r.id)).toHaveLength(6);
+    const { generated: reservations } = service(study, 'reservations');
+    const result = runAcceptance(reservations.files);
+    expect(result.output).toMatch(/# pass 5\b/);
+    expect(result.status).toBe(0);
+  });
+
   it('guards a command by state and answers 409 naming the rule (clinic vision)', () => {
     const clinic = modelOf('clinic-appointments.md');
     const { generated: appointments } = service(clinic, 'appointments');

@@ -97,9 +97,10 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('');
   lines.push(`  async create(input: unknown): Promise<${name}> {`);
   lines.push(`    const created = create${name}(input, this.deps.ids.next(), this.deps.clock.now());`);
-  lines.push('    await this.ensureUnique(created);');
+  // The vision's rules first, so a rule that also makes a value unique answers with the rule's name.
   if (onWrite.length) lines.push('    await this.rulesOnWrite(created);');
   if (onCreate.length) lines.push('    await this.rulesOnCreate(created);');
+  lines.push('    await this.ensureUnique(created);');
   lines.push('    await this.deps.repository.save(created);');
   lines.push('    return created;\n  }');
   lines.push('');
@@ -110,8 +111,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('');
   lines.push(`  async update(id: string, input: unknown): Promise<${name}> {`);
   lines.push(`    const updated = update${name}(await this.get(id), input, this.deps.clock.now());`);
-  lines.push('    await this.ensureUnique(updated);');
   if (onWrite.length) lines.push('    await this.rulesOnWrite(updated);');
+  lines.push('    await this.ensureUnique(updated);');
   lines.push('    await this.deps.repository.save(updated);');
   lines.push('    return updated;\n  }');
   lines.push('');

@@ -28,7 +28,7 @@ export function helpersUsed(rules: PlannedRule[]): string[] {
     if (check.kind === 'comparison') {
       used.add('holds');
       for (const side of [check.left, check.right]) {
-        if (side.kind === 'attribute') used.add('comparable');
+        if (side.kind === 'attribute' || side.kind === 'related') used.add('comparable');
         if (side.kind === 'duration') used.add('durationIn');
       }
     }
@@ -54,17 +54,43 @@ const words: Record<string, string> = {
   '=': 'equal to',
 };
 
-function operandCode(operand: Operand, record: string): { code: string; label: string; fields: string[] } {
+interface OperandCode {
+  code: string;
+  label: string;
+  /** Values that must be present for the comparison to apply (an optional attribute left empty skips it). */
+  present: string[];
+  /** Statements that load a related record first. */
+  loads: string[];
+}
+
+function operandCode(operand: Operand, record: string, repository: (entity: string) => string): OperandCode {
   switch (operand.kind) {
     case 'number':
-      return { code: String(operand.value), label: String(operand.value), fields: [] };
+      return { code: String(operand.value), label: String(operand.value), present: [], loads: [] };
     case 'attribute':
-      return { code: `comparable(${record}.${operand.name})`, label: operand.name, fields: [operand.name] };
+      return {
+        code: `comparable(${record}.${operand.name})`,
+        label: operand.name,
+        present: [`${record}.${operand.name}`],
+        loads: [],
+      };
+    case 'related': {
+      const holder = `${operand.entity[0].toLowerCase()}${operand.entity.slice(1)}`;
+      return {
+        code: `comparable(${holder}.${operand.name})`,
+        label: `the ${operand.entity}'s ${operand.name}`,
+        present: [`${holder}?.${operand.name}`],
+        loads: [
+          `const ${holder} = ${record}.${operand.via} === undefined ? undefined : await ${repository(operand.entity)}.get(${record}.${operand.via});`,
+        ],
+      };
+    }
     case 'duration':
       return {
         code: `durationIn(${record}.${operand.start}, ${record}.${operand.end}, ${millisecondsIn(operand.unit)})`,
         label: `the time from ${operand.start} to ${operand.end} in ${operand.unit}s`,
-        fields: [operand.start, operand.end],
+        present: [`${record}.${operand.start}`, `${record}.${operand.end}`],
+        loads: [],
       };
   }
 }
@@ -137,13 +163,16 @@ function checkLines(model: ServiceModel, entity: ServiceEntity, rule: PlannedRul
       ];
     }
     case 'comparison': {
-      const left = operandCode(check.left, record);
-      const right = operandCode(check.right, record);
-      const fields = [...new Set([...left.fields, ...right.fields])];
-      const guard = fields.map((f) => `${record}.${f} !== undefined`).join(' && ') || 'true';
+      const left = operandCode(check.left, record, repository);
+      const right = operandCode(check.right, record, repository);
+      const present = [...new Set([...left.present, ...right.present])];
+      const guard = present.map((value) => `${value} !== undefined`).join(' && ') || 'true';
       return [
-        `if (${guard}) {`,
-        `  ensure(holds(${left.code}, ${q(check.operator)}, ${right.code}), ${fail(`${left.label} must be ${words[check.operator]} ${right.label}`)});`,
+        '{',
+        ...[...new Set([...left.loads, ...right.loads])].map((line) => `  ${line}`),
+        `  if (${guard}) {`,
+        `    ensure(holds(${left.code}, ${q(check.operator)}, ${right.code}), ${fail(`${left.label} must be ${words[check.operator]} ${right.label}`)});`,
+        '  }',
         '}',
       ];
     }

@@ -1,6 +1,6 @@
 import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
 import type { PlannedRule } from '../rulePlan';
-import { bodyBreaking, validBody } from '../samples';
+import { bodyFor, validBody } from '../samples';
 import { tsLiteral } from '../../escaping/tsLiteral';
 
 const q = tsLiteral;
@@ -214,7 +214,26 @@ class ScenarioWriter {
         };
       }
       case 'comparison': {
-        const broken = bodyBreaking(hook, check, this.variant++);
+        if (check.right.kind === 'related') {
+          const { entity, via } = check.right;
+          const holder = this.entity(entity);
+          const relatedBody = validBody(holder, this.variant++);
+          const broken = bodyFor(hook, check, this.variant++, { related: relatedBody });
+          const kept = bodyFor(hook, check, this.variant++, { related: relatedBody, keep: true });
+          if (!broken || !kept) return undefined;
+          return {
+            rule,
+            gherkin: given(`a ${holder.name}`, `a ${hook.name} of it whose values break the rule is created`),
+            body: [
+              `const holder = await create(${q(holder.collectionPath)}, ${q(relatedBody)});`,
+              expectRefused(
+                `await call(port, 'POST', ${q(hook.collectionPath)}, { ...${q(broken)}, ${via}: holder })`,
+              ),
+              `await create(${q(hook.collectionPath)}, { ...${q(kept)}, ${via}: holder });`,
+            ],
+          };
+        }
+        const broken = bodyFor(hook, check, this.variant++);
         if (!broken) return undefined;
         return {
           rule,
