@@ -117,7 +117,8 @@ const uuid = (description: string): JsonSchema => ({ type: 'string', format: 'uu
  * Every field of an entity, in a stable order: id, the attributes, foreign keys of `belongsTo` relations that
  * are not already attributes, status when the entity has a lifecycle, then the timestamps.
  */
-export function entityFields(entity: Entity): Field[] {
+/** `computed`: attributes the service derives from the vision's rules, read-only like the id. */
+export function entityFields(entity: Entity, computed: ReadonlySet<string> = new Set()): Field[] {
   const fields: Field[] = [
     {
       name: 'id',
@@ -133,7 +134,14 @@ export function entityFields(entity: Entity): Field[] {
     const schema = attributeValueSchema(attribute);
     const target = foreignKeys.get(attribute.name);
     if (target && schema.type === 'string' && schema.format === undefined) schema.format = 'uuid';
-    fields.push({ name: attribute.name, schema, required: attribute.required, readOnly: false });
+    const derived = computed.has(attribute.name);
+    if (derived) schema.description = `${schema.description ?? ''} Computed by the service.`.trim();
+    fields.push({
+      name: attribute.name,
+      schema,
+      required: attribute.required && !derived,
+      readOnly: derived,
+    });
   }
   for (const [via, target] of foreignKeys) {
     if (entity.attributes.some((a) => a.name === via)) continue;

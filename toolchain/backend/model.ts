@@ -40,7 +40,10 @@ export interface ServiceEntity {
   file: string;
   collectionPath: string;
   itemPath: string;
+  /** The attributes clients write (validated on create and update). */
   attributes: ServiceAttribute[];
+  /** Attributes the service computes from derived-amount rules; read-only for clients. */
+  derived: ServiceAttribute[];
   states: string[];
   commands: ServiceCommand[];
   /** The enforced rules whose checks run in this entity's use cases. */
@@ -78,6 +81,11 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
         });
       }
     }
+    const computed = new Set(
+      rules.enforced.flatMap((r) =>
+        r.hook === entity.name && r.check.kind === 'derived-amount' ? [r.check.attribute] : [],
+      ),
+    );
     return {
       entity,
       name: entity.name,
@@ -86,7 +94,8 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
       file: kebab(entity.name),
       collectionPath: collectionPath(entity),
       itemPath: itemPath(entity),
-      attributes,
+      attributes: attributes.filter((a) => !computed.has(a.name)),
+      derived: attributes.filter((a) => computed.has(a.name)),
       states: entity.states ?? [],
       checks: rules.enforced.filter((rule) => rule.hook === entity.name),
       commands: context.commands

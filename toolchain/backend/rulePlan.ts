@@ -42,7 +42,15 @@ export type Check =
       offsetMs: number;
       related?: RelatedRecord;
     }
-  | { kind: 'prerequisite'; related: string; via: string; min: number };
+  | { kind: 'prerequisite'; related: string; via: string; min: number }
+  /** The attribute is computed by the service from `terms` on every write; clients cannot set it. */
+  | { kind: 'derived-amount'; attribute: string; type: 'integer' | 'number' | 'money'; terms: Term[] };
+
+/** One token of a derived amount's arithmetic: an operator or parenthesis, a number, or a value it reads. */
+export type Term =
+  | { kind: 'symbol'; symbol: '+' | '-' | '*' | '/' | '(' | ')' }
+  | { kind: 'number'; value: number }
+  | { kind: 'value'; operand: Exclude<Operand, { kind: 'number' }> };
 
 export type CalendarPeriod = 'day' | 'week' | 'month' | 'year';
 
@@ -100,6 +108,15 @@ export function intervalOf(entity: Entity): { start: string; end: string } | und
   const end = dated.find((a) => a !== start && a.type === start?.type && endName.test(a.name));
   return start && end ? { start: start.name, end: end.name } : undefined;
 }
+
+/** Names in a derived amount that count whole periods between the record's start and end. */
+const spanUnits: Record<string, TimeUnit> = {
+  days: 'day',
+  nights: 'day',
+  hours: 'hour',
+  weeks: 'week',
+  months: 'month',
+};
 
 const normalise = (verb: string) => verb.toLowerCase().replace(/[^a-z]/g, '');
 
@@ -324,8 +341,33 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule): Planned {
         },
       };
     }
-    case 'derived-amount':
-      return refuse('derived amounts are not compiled yet');
+    case 'derived-amount': {
+      const target = names.attribute(entity, rule.attribute.split('.').pop()!);
+      if (target.type !== 'integer' && target.type !== 'number' && target.type !== 'money') {
+        return refuse(`${entity.name}.${target.name} is not a number or an amount of money`);
+      }
+      const terms = (
+        rule.expression.match(/(?:[A-Z][A-Za-z0-9]*\.)?[a-z][A-Za-z0-9]*|\d+(?:\.\d+)?|[-+*/()]/g) ?? []
+      ).map((token): Term => {
+        if (/^[-+*/()]$/.test(token)) return { kind: 'symbol', symbol: token as '+' };
+        if (/^\d/.test(token)) return { kind: 'number', value: Number(token) };
+        const span = spanUnits[token];
+        if (span && !entity.attributes.some((a) => a.name === token)) {
+          return { kind: 'value', operand: { kind: 'duration', ...names.interval(entity), unit: span } };
+        }
+        const value = operand(names, entity, token, undefined);
+        if (value.kind === 'number') return value;
+        if (value.kind === 'attribute' && value.name === target.name)
+          refuse(`${target.name} is computed from itself`);
+        return { kind: 'value', operand: value };
+      });
+      return {
+        hook: entity.name,
+        triggers: writes,
+        status: 422,
+        check: { kind: 'derived-amount', attribute: target.name, type: target.type, terms },
+      };
+    }
     case 'effect':
       return refuse('changes to other records are not compiled yet');
     case 'permission':

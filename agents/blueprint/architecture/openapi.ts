@@ -51,8 +51,13 @@ const problemResponses: Record<string, { status: number; description: string }> 
   },
 };
 
-function entitySchemas(entity: Entity): Record<string, JsonSchema> {
-  const fields = entityFields(entity);
+function entitySchemas(context: BoundedContext, entity: Entity): Record<string, JsonSchema> {
+  const computed = new Set(
+    planRules(context).enforced.flatMap((r) =>
+      r.hook === entity.name && r.check.kind === 'derived-amount' ? [r.check.attribute] : [],
+    ),
+  );
+  const fields = entityFields(entity, computed);
   const writable = fields.filter((f) => !f.readOnly);
   const label = words(entity.name).toLowerCase();
   const properties = (list: typeof fields, markReadOnly: boolean) =>
@@ -60,7 +65,10 @@ function entitySchemas(entity: Entity): Record<string, JsonSchema> {
       list.map((f) => [f.name, markReadOnly && f.readOnly ? { ...f.schema, readOnly: true } : f.schema]),
     );
   // Server-set fields are always present in a representation; client fields when the model requires them.
-  const required = fields.filter((f) => f.readOnly || f.required).map((f) => f.name);
+  // A computed amount is absent while one of its inputs is.
+  const required = fields
+    .filter((f) => (f.readOnly && !computed.has(f.name)) || f.required)
+    .map((f) => f.name);
   const unique = entity.attributes.filter((a) => a.unique).map((a) => a.name);
   return {
     [entity.name]: {
@@ -257,7 +265,7 @@ export function buildOpenApi(
   };
   const schemas: Record<string, JsonSchema> = {};
   for (const entity of context.entities) {
-    Object.assign(schemas, entitySchemas(entity));
+    Object.assign(schemas, entitySchemas(context, entity));
     const idParameter = [{ $ref: '#/components/parameters/Id' }];
     paths[collectionPath(entity)] = {};
     paths[itemPath(entity)] = { parameters: idParameter };

@@ -72,6 +72,26 @@ describe("the vision's rules in generated services", () => {
     expect(result.status).toBe(0);
   });
 
+  it('computes derived amounts, guards creation by a related state, keeps time windows and prerequisites (kayak vision)', () => {
+    const kayaks = modelOf('rules/kayak-rental.md');
+    const { context: rentals, generated } = service(kayaks, 'kayaks');
+    const plan = serviceModel(rentals, kayaks.product.slug).rules;
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map((r) => r.check.kind).sort()).toEqual([
+      'derived-amount',
+      'no-overlap',
+      'prerequisite',
+      'state-guard',
+      'time-window',
+    ]);
+    // The price is computed by the service: not part of what a client sends.
+    const openapiCreate = generated.files.find((f) => f.path === 'src/domain/rental.ts')!.content;
+    expect(openapiCreate).toMatch(/price\?: string;/);
+    const result = runAcceptance(generated.files);
+    expect(result.output).toMatch(/# pass 5\b/);
+    expect(result.status).toBe(0);
+  });
+
   it('guards a command by state and answers 409 naming the rule (clinic vision)', () => {
     const clinic = modelOf('clinic-appointments.md');
     const { generated: appointments } = service(clinic, 'appointments');

@@ -1,5 +1,6 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { tsLiteral } from '../../escaping/tsLiteral';
+import { derivationHelpers, derivationMethod, derivationsFor } from './derivations';
 import { helpersUsed, ruleMethod, rulesFor, ruleTable } from './ruleChecks';
 
 const q = tsLiteral;
@@ -61,18 +62,22 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
       ruleMethod(model, entity, { on: 'command', command: c.fn }, method(c.fn)),
     ]),
   );
+  const derive = derivationMethod(model, entity);
   const rules = [
+    ...derivationsFor(model, entity),
     ...rulesFor(model, entity, { on: 'create' }),
     ...rulesFor(model, entity, { on: 'write' }),
     ...entity.commands.flatMap((c) => rulesFor(model, entity, { on: 'command', command: c.fn })),
   ];
+  const rulesOnly = rules.filter((rule) => rule.check.kind !== 'derived-amount');
   const lines: string[] = [];
   const commandImports = entity.commands.map((c) => c.fn);
   lines.push(`import { ${unique.length ? 'ConflictError, ' : ''}NotFoundError } from '../domain/errors';`);
   lines.push(
     `import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`,
   );
-  if (rules.length > 0) lines.push(`import { ${helpersUsed(rules).join(', ')} } from '../domain/policies';`);
+  const helpers = [...new Set([...helpersUsed(rulesOnly), ...derivationHelpers(rules)])].sort();
+  if (helpers.length > 0) lines.push(`import { ${helpers.join(', ')} } from '../domain/policies';`);
   lines.push(`import type { Repositories } from './application';`);
   lines.push(`import type { Page, PageQuery } from './dto';`);
   lines.push(`import type { Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
@@ -96,7 +101,10 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('    return this.deps.repository.list(query.offset, query.limit);\n  }');
   lines.push('');
   lines.push(`  async create(input: unknown): Promise<${name}> {`);
-  lines.push(`    const created = create${name}(input, this.deps.ids.next(), this.deps.clock.now());`);
+  const derived = (code: string) => (derive.length > 0 ? `await this.derive(${code})` : code);
+  lines.push(
+    `    const created = ${derived(`create${name}(input, this.deps.ids.next(), this.deps.clock.now())`)};`,
+  );
   // The vision's rules first, so a rule that also makes a value unique answers with the rule's name.
   if (onWrite.length) lines.push('    await this.rulesOnWrite(created);');
   if (onCreate.length) lines.push('    await this.rulesOnCreate(created);');
@@ -110,7 +118,9 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('    return found;\n  }');
   lines.push('');
   lines.push(`  async update(id: string, input: unknown): Promise<${name}> {`);
-  lines.push(`    const updated = update${name}(await this.get(id), input, this.deps.clock.now());`);
+  lines.push(
+    `    const updated = ${derived(`update${name}(await this.get(id), input, this.deps.clock.now())`)};`,
+  );
   if (onWrite.length) lines.push('    await this.rulesOnWrite(updated);');
   lines.push('    await this.ensureUnique(updated);');
   lines.push('    await this.deps.repository.save(updated);');
@@ -121,7 +131,9 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('  }');
   for (const command of entity.commands) {
     const event = events.get(command.command.emits);
-    const payload = (event?.payload ?? []).filter((field) => entity.attributes.some((a) => a.name === field));
+    const payload = (event?.payload ?? []).filter((field) =>
+      [...entity.attributes, ...entity.derived].some((a) => a.name === field),
+    );
     const checked = (onCommand.get(command.fn) ?? []).length > 0;
     lines.push('');
     lines.push(`  async ${command.fn}(id: string): Promise<${name}> {`);
@@ -154,7 +166,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push('    }');
   }
   lines.push('  }');
-  lines.push(...onWrite, ...onCreate, ...[...onCommand.values()].flat());
+  lines.push(...derive, ...onWrite, ...onCreate, ...[...onCommand.values()].flat());
   lines.push('}');
   return lines.join('\n') + '\n';
 }

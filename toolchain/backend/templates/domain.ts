@@ -148,9 +148,15 @@ function ruleLiteral(entity: ServiceEntity): string {
 export function entitySource(entity: ServiceEntity): string {
   const { name, var: v } = entity;
   const hasStates = entity.states.length > 0;
-  const props = entity.attributes
-    .map((a) => `  /** ${commentText(a.description)} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`)
-    .join('\n');
+  const props = [
+    ...entity.attributes.map(
+      (a) => `  /** ${commentText(a.description)} */\n  ${a.name}${a.required ? '' : '?'}: ${tsType(a)};`,
+    ),
+    // Computed by the use cases from the vision's derived-amount rules; never written by clients.
+    ...entity.derived.map(
+      (a) => `  /** ${commentText(a.description)} (computed by the service) */\n  ${a.name}?: ${tsType(a)};`,
+    ),
+  ].join('\n');
   const invariants = entity.entity.invariants.map((line) => ` * - ${commentText(line)}`).join('\n');
   const lines: string[] = [];
   lines.push(

@@ -5,11 +5,12 @@ import { tsLiteral } from '../../escaping/tsLiteral';
 
 const q = tsLiteral;
 
-/** The rules whose check runs in this entity's use case for a trigger. */
+/** The rules whose check runs in this entity's use case for a trigger (derived amounts are computed, not checked). */
 export function rulesFor(model: ServiceModel, entity: ServiceEntity, trigger: Trigger): PlannedRule[] {
   return model.rules.enforced.filter(
     (rule) =>
       rule.hook === entity.name &&
+      rule.check.kind !== 'derived-amount' &&
       rule.triggers.some(
         (t) =>
           t.on === trigger.on &&
@@ -54,7 +55,14 @@ const words: Record<string, string> = {
   '=': 'equal to',
 };
 
-interface OperandCode {
+/** The expression reaching another entity's repository from a use case of `entity`. */
+export function repositoryOf(model: ServiceModel, entity: ServiceEntity, name: string): string {
+  const target = model.entities.find((e) => e.name === name);
+  if (!target) throw new Error(`a rule of ${entity.name} refers to ${name}, which is not in the service`);
+  return target.name === entity.name ? 'this.deps.repository' : `this.deps.repositories.${target.plural}`;
+}
+
+export interface OperandCode {
   code: string;
   label: string;
   /** Values that must be present for the comparison to apply (an optional attribute left empty skips it). */
@@ -63,7 +71,11 @@ interface OperandCode {
   loads: string[];
 }
 
-function operandCode(operand: Operand, record: string, repository: (entity: string) => string): OperandCode {
+export function operandCode(
+  operand: Operand,
+  record: string,
+  repository: (entity: string) => string,
+): OperandCode {
   switch (operand.kind) {
     case 'number':
       return { code: String(operand.value), label: String(operand.value), present: [], loads: [] };
@@ -100,11 +112,7 @@ function checkLines(model: ServiceModel, entity: ServiceEntity, rule: PlannedRul
   const ref = `rules[${q(rule.id)}]`;
   const fail = (detail: string) => `${ref}, ${rule.status}, ${q(detail)}`;
   const check: Check = rule.check;
-  const repository = (name: string) => {
-    const target = model.entities.find((e) => e.name === name);
-    if (!target) throw new Error(`rule ${rule.id} refers to ${name}, which is not in the service`);
-    return target.name === entity.name ? 'this.deps.repository' : `this.deps.repositories.${target.plural}`;
-  };
+  const repository = (name: string) => repositoryOf(model, entity, name);
   const others = (key: string) =>
     `(await this.deps.repository.findAll(${q(key)}, ${record}.${key})).filter((other) => other.id !== ${record}.id)`;
   switch (check.kind) {
@@ -196,6 +204,8 @@ function checkLines(model: ServiceModel, entity: ServiceEntity, rule: PlannedRul
         '}',
       ];
     }
+    case 'derived-amount':
+      throw new Error(`rule ${rule.id} is a derivation, written by derivationMethod`);
     case 'prerequisite':
       return [
         `{`,

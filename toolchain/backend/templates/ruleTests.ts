@@ -1,6 +1,7 @@
 import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
-import type { PlannedRule } from '../rulePlan';
+import { millisecondsIn, type Check, type PlannedRule, type Term } from '../rulePlan';
 import { bodyFor, validBody } from '../samples';
+import { pathTo } from '../lifecycle';
 import { tsLiteral } from '../../escaping/tsLiteral';
 
 const q = tsLiteral;
@@ -18,27 +19,6 @@ export interface RuleScenario {
   gherkin: string[];
   /** Statements of the test body. */
   body: string[];
-}
-
-/** Commands leading from the initial state to one of `targets` (shortest), or undefined when none does. */
-export function pathTo(entity: ServiceEntity, targets: readonly string[]): ServiceCommand[] | undefined {
-  const start = entity.states[0];
-  if (start === undefined) return targets.length === 0 ? [] : undefined;
-  const seen = new Map<string, ServiceCommand[]>([[start, []]]);
-  const queue = [start];
-  while (queue.length > 0) {
-    const state = queue.shift()!;
-    const path = seen.get(state)!;
-    if (targets.includes(state)) return path;
-    for (const command of entity.commands) {
-      const { transitionTo, allowedFrom } = command;
-      if (!transitionTo || seen.has(transitionTo)) continue;
-      if (allowedFrom.length > 0 && !allowedFrom.includes(state)) continue;
-      seen.set(transitionTo, [...path, command]);
-      queue.push(transitionTo);
-    }
-  }
-  return undefined;
 }
 
 /** States a command may run from (all states when it names none). */
@@ -288,6 +268,42 @@ class ScenarioWriter {
         }
         return undefined;
       }
+      case 'derived-amount': {
+        const related = [
+          ...new Map(
+            check.terms.flatMap((t) =>
+              t.kind === 'value' && t.operand.kind === 'related' ? [[t.operand.via, t.operand] as const] : [],
+            ),
+          ).values(),
+        ];
+        const relatedBodies = new Map(
+          related.map((r) => [r.via, validBody(this.entity(r.entity), this.variant++)]),
+        );
+        const body = validBody(hook, this.variant++);
+        const expected = expectedAmount(check, body, relatedBodies);
+        if (expected === undefined) return undefined;
+        const keys = related.map((r) => `, ${r.via}: ${r.via}`).join('');
+        return {
+          rule,
+          gherkin: [
+            `Scenario: ${rule.id} is computed`,
+            `  Given a ${hook.name} and the records it is computed from`,
+            `  When it is created`,
+            `  Then its ${check.attribute} is ${String(expected)}, and a client cannot set it`,
+          ],
+          body: [
+            ...related.map(
+              (r) =>
+                `const ${r.via} = await create(${q(this.entity(r.entity).collectionPath)}, ${q(relatedBodies.get(r.via))});`,
+            ),
+            `const created = await call(port, 'POST', ${q(hook.collectionPath)}, { ...${q(body)}${keys} });`,
+            'assert.equal(created.status, 201, created.text);',
+            `assert.equal(field(created.body, ${q(check.attribute)}), ${q(expected)});`,
+            `const set = await call(port, 'POST', ${q(hook.collectionPath)}, { ...${q(body)}${keys}, ${check.attribute}: ${q(expected)} });`,
+            'assert.equal(set.status, 400, set.text);',
+          ],
+        };
+      }
       case 'prerequisite': {
         if (trigger.on !== 'command' || check.min < 1) return undefined;
         const command = this.commandOf(hook, trigger.command);
@@ -310,6 +326,90 @@ class ScenarioWriter {
       }
     }
   }
+}
+
+/**
+ * What a derived amount must come to for the given bodies: the test's own reading of the arithmetic (numbers,
+ * money as decimal strings, whole periods between start and end), independent of the service's code.
+ */
+function expectedAmount(
+  check: Extract<Check, { kind: 'derived-amount' }>,
+  body: Record<string, unknown>,
+  related: Map<string, Record<string, unknown>>,
+): number | string | undefined {
+  const values = check.terms.map((term: Term): number | string => {
+    if (term.kind !== 'value') return term.kind === 'symbol' ? term.symbol : term.value;
+    const { operand } = term;
+    if (operand.kind === 'duration') {
+      const span = Date.parse(String(body[operand.end])) - Date.parse(String(body[operand.start]));
+      return Math.max(0, Math.ceil(span / millisecondsIn(operand.unit)));
+    }
+    const source = operand.kind === 'related' ? related.get(operand.via) : body;
+    return Number(source?.[operand.name]);
+  });
+  let at = 0;
+  const operand = (): number => {
+    const token = values[at++];
+    if (token === '(') {
+      const inner = sum();
+      at++;
+      return inner;
+    }
+    return token as number;
+  };
+  const product = (): number => {
+    let value = operand();
+    while (values[at] === '*' || values[at] === '/')
+      value = values[at++] === '*' ? value * operand() : value / operand();
+    return value;
+  };
+  const sum = (): number => {
+    let value = product();
+    while (values[at] === '+' || values[at] === '-')
+      value = values[at++] === '+' ? value + product() : value - product();
+    return value;
+  };
+  const result = sum();
+  if (!Number.isFinite(result)) return undefined;
+  if (check.type === 'money') return (Math.round(result * 100) / 100).toFixed(2);
+  return check.type === 'integer' ? Math.round(result) : result;
+}
+
+/**
+ * What a test that runs commands on a record must do so that the vision's rules let them through: dates that
+ * keep time windows open (set in the create body) and the related records a prerequisite asks for (created
+ * after the record, whose id is in `id`).
+ */
+export function commandSetup(
+  model: ServiceModel,
+  entity: ServiceEntity,
+  commands: string[],
+  variant: number,
+): { overrides: Record<string, unknown>; statements: string[] } {
+  const overrides: Record<string, unknown> = {};
+  const statements: string[] = [];
+  for (const rule of model.rules.enforced) {
+    const trigger = rule.triggers[0];
+    if (rule.hook !== entity.name || trigger.on !== 'command' || !commands.includes(trigger.command))
+      continue;
+    const { check } = rule;
+    if (check.kind === 'time-window' && !check.related) {
+      const type = entity.attributes.find((a) => a.name === check.anchor)?.type;
+      if (type === 'date' || type === 'datetime') {
+        overrides[check.anchor] = (check.relation === 'before' ? farFuture : farPast)[type];
+      }
+    }
+    if (check.kind === 'prerequisite') {
+      const related = model.entities.find((e) => e.name === check.related)!;
+      for (let n = 0; n < check.min; n++) {
+        const body = q(validBody(related, variant + n));
+        statements.push(
+          `assert.equal((await call(port, 'POST', ${q(related.collectionPath)}, { ...${body}, ${check.via}: id })).status, 201);`,
+        );
+      }
+    }
+  }
+  return { overrides, statements };
 }
 
 /** The acceptance scenarios of every enforced rule of the service that can be set up over HTTP. */

@@ -1,6 +1,8 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { invalidSamples, refusedState, validBody } from '../samples';
 import { tsLiteral } from '../../escaping/tsLiteral';
+import { commandSetup } from './ruleTests';
+import { pathTo } from '../lifecycle';
 
 const q = tsLiteral;
 
@@ -253,24 +255,6 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   return lines.join('\n') + '\n';
 }
 
-/** A path from the initial state to `target` through commands, as command fns (breadth first). */
-function pathTo(entity: ServiceEntity, target: string): string[] | undefined {
-  const start = entity.states[0];
-  const queue: Array<{ state: string; path: string[] }> = [{ state: start, path: [] }];
-  const seen = new Set([start]);
-  while (queue.length > 0) {
-    const current = queue.shift()!;
-    if (current.state === target) return current.path;
-    for (const command of entity.commands) {
-      if (!command.transitionTo || seen.has(command.transitionTo)) continue;
-      if (command.allowedFrom.length && !command.allowedFrom.includes(current.state)) continue;
-      seen.add(command.transitionTo);
-      queue.push({ state: command.transitionTo, path: [...current.path, command.fn] });
-    }
-  }
-  return undefined;
-}
-
 export function apiTestSource(model: ServiceModel): string {
   const lines: string[] = [];
   lines.push(`import { strict as assert } from 'node:assert';`);
@@ -400,18 +384,21 @@ export function apiTestSource(model: ServiceModel): string {
     }
     for (const [index, command] of e.commands.entries()) {
       const start = e.states.length ? (command.allowedFrom[0] ?? e.states[0]) : undefined;
-      const route = start ? pathTo(e, start) : [];
+      const route = start ? pathTo(e, [start])?.map((c) => c.fn) : [];
       if (!route) continue;
       lines.push('');
       lines.push(
         `    test(${q(`POST ${command.path} answers 200${command.transitionTo ? ', then 409 when repeated from a refused state' : ''}`)}, async () => {`,
       );
+      // The vision's rules on these commands must let them through: open time windows, prerequisites met.
+      const setup = commandSetup(model, e, [...route, command.fn], 60 + index * 5);
       lines.push(
         // Each command's test creates its own record: a variant apart, so unique attributes never collide.
-        `      const created = await call(port, 'POST', ${q(e.collectionPath)}, ${q(validBody(e, 10 + index))});`,
+        `      const created = await call(port, 'POST', ${q(e.collectionPath)}, ${q({ ...validBody(e, 10 + index), ...setup.overrides })});`,
       );
       lines.push('      assert.equal(created.status, 201, created.text);');
       lines.push(`      const id = String(field(created.body, 'id'));`);
+      lines.push(...setup.statements.map((statement) => `      ${statement}`));
       for (const step of route) {
         const stepCommand = e.commands.find((c) => c.fn === step)!;
         const stepSuffix = stepCommand.path.slice(e.itemPath.length);

@@ -71,6 +71,13 @@ export function recogniseDerivedAmount(s: RuleSentence): Recognised | undefined 
       i += 2;
       continue;
     }
+    // "times the days": the whole periods between the record's start and end.
+    const period = unitOf(word);
+    if (period && word.endsWith('s') && /[-+*/]$/.test(terms[terms.length - 1] ?? '')) {
+      terms.push(`${period}s`);
+      inputs.push(`${period}s`);
+      continue;
+    }
     if (operatorWords[word]) {
       terms.push(operatorWords[word]);
       operators++;

@@ -76,3 +76,13 @@ export function durationIn(start: string, end: string, unitMs: number): number {
 export function ensure(condition: boolean, rule: BusinessRule, status: 409 | 422, detail: string): void {
   if (!condition) throw new RuleViolation(rule, status, detail);
 }
+
+/** Whole periods from start to end, a started one counting as whole (a rental of 26 hours is 2 days); never negative. */
+export function spanIn(start: string, end: string, unitMs: number): number {
+  return Math.max(0, Math.ceil((instant(end) - instant(start)) / unitMs));
+}
+
+/** An amount of money as the decimal string the API uses, rounded to the cent. */
+export function money(value: number): string {
+  return (Math.round(value * 100) / 100).toFixed(2);
+}
