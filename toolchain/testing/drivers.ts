@@ -1,10 +1,15 @@
 import { reportMarker } from './reporterSource';
 
-/** One entity the drivers exercise: where it lives and a valid body (unique fields are varied per request). */
+/**
+ * One entity the drivers exercise: where it lives and a valid body. Unique fields are varied per request, and so
+ * are the ids of the records it belongs to: load comes from many members and rooms, not one, as it would in use
+ * (and per-owner limits of the vision's rules do not refuse it).
+ */
 export interface DriverTarget {
   collectionPath: string;
   body: Record<string, unknown>;
   uniqueFields: string[];
+  keyFields: string[];
 }
 
 const helpers = `
@@ -13,6 +18,7 @@ const marker = ${JSON.stringify(reportMarker)};
 function vary(target, n) {
   const body = { ...target.body };
   for (const name of target.uniqueFields) body[name] = 'u' + n + '.' + body[name];
+  for (const name of target.keyFields || []) body[name] = '00000000-0000-4000-8000-' + String(n).padStart(12, '0');
   return body;
 }
 function call(agent, port, method, path, body, headers) {

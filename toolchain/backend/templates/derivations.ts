@@ -1,7 +1,10 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { millisecondsIn, type PlannedRule, type Term } from '../rulePlan';
 import { commentText } from '../../escaping/commentText';
+import { tsLiteral } from '../../escaping/tsLiteral';
 import { operandCode, repositoryOf, type OperandCode } from './ruleChecks';
+
+const q = tsLiteral;
 
 /** The derived-amount rules computed in this entity's writes. */
 export function derivationsFor(model: ServiceModel, entity: ServiceEntity): PlannedRule[] {
@@ -48,7 +51,9 @@ export function derivationMethod(model: ServiceModel, entity: ServiceEntity): st
       ...loads.map((line) => `      ${line}`),
       `      if (${present.map((p) => `${p} !== undefined`).join(' && ') || 'true'}) {`,
       `        const value = ${parts.map((p) => p.code).join(' ')};`,
-      `        if (Number.isFinite(value)) derived = { ...derived, ${attribute}: ${format} };`,
+      // A division by zero has no amount: the write is refused rather than storing Infinity.
+      `        ensure(Number.isFinite(value), rules[${q(rule.id)}], 422, ${q(`${attribute} cannot be computed from its inputs`)});`,
+      `        derived = { ...derived, ${attribute}: ${format} };`,
       '      }',
       '    }',
     ];
@@ -66,7 +71,7 @@ export function derivationMethod(model: ServiceModel, entity: ServiceEntity): st
 
 /** Policy helpers the derivations of a use-case file use. */
 export function derivationHelpers(rules: PlannedRule[]): string[] {
-  const used = new Set<string>();
+  const used = new Set<string>(rules.some((r) => r.check.kind === 'derived-amount') ? ['ensure'] : []);
   for (const { check } of rules) {
     if (check.kind !== 'derived-amount') continue;
     if (check.type === 'money') used.add('money');
