@@ -43,6 +43,15 @@ export type Check =
       related?: RelatedRecord;
     }
   | { kind: 'prerequisite'; related: string; via: string; min: number }
+  /** After the action, the related record's `attribute` goes up or down by `by` (an attribute of the record or a number). */
+  | {
+      kind: 'effect';
+      related: RelatedRecord;
+      attribute: string;
+      type: 'integer' | 'number' | 'money';
+      change: 'increase' | 'decrease';
+      by: { kind: 'attribute'; name: string } | { kind: 'number'; value: number };
+    }
   /** The attribute is computed by the service from `terms` on every write; clients cannot set it. */
   | { kind: 'derived-amount'; attribute: string; type: 'integer' | 'number' | 'money'; terms: Term[] };
 
@@ -368,8 +377,35 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule): Planned {
         check: { kind: 'derived-amount', attribute: target.name, type: target.type, terms },
       };
     }
-    case 'effect':
-      return refuse('changes to other records are not compiled yet');
+    case 'effect': {
+      const place = names.action(entity, rule.action);
+      const hook = names.entity(place.hook.name);
+      const [owner, name] = rule.target.includes('.') ? rule.target.split('.') : [entity.name, rule.target];
+      if (owner === hook.name)
+        return refuse(`changes to the ${hook.name}'s own ${name} are not compiled yet`);
+      const related = names.entity(owner);
+      const attribute = names.attribute(related, name);
+      if (attribute.type !== 'integer' && attribute.type !== 'number' && attribute.type !== 'money') {
+        return refuse(`${related.name}.${name} is not a number or an amount of money`);
+      }
+      const by =
+        typeof rule.by === 'number'
+          ? { kind: 'number' as const, value: rule.by }
+          : { kind: 'attribute' as const, name: names.attribute(hook, rule.by.split('.').pop()!).name };
+      return {
+        hook: hook.name,
+        triggers: [place.trigger],
+        status: 409,
+        check: {
+          kind: 'effect',
+          related: { entity: related.name, via: names.key(hook, related.name) },
+          attribute: attribute.name,
+          type: attribute.type,
+          change: rule.change,
+          by,
+        },
+      };
+    }
     case 'permission':
       return refuse('the services do not know who is calling yet, so rules about who may act cannot hold');
     case 'unsupported':

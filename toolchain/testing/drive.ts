@@ -12,16 +12,21 @@ export function driverTargets(model: DomainModel, slug: string): DriverTarget[] 
   const context = model.contexts.find((c) => c.slug === slug);
   if (!context) return [];
   return serviceModel(context, model.product.slug).entities.map((entity) => {
-    // Values a rule keeps unique are varied like unique attributes, so the load is not refused by the rules.
-    const ruleUnique = entity.checks.flatMap((r) => (r.check.kind === 'uniqueness' ? r.check.fields : []));
-    const text = (name: string) =>
-      entity.attributes.some((a) => a.name === name && a.type === 'string' && !a.uuid);
+    // Values a rule keeps unique are varied like unique attributes, so the load is not refused by the rules
+    // (a prefix keeps text, names and email addresses valid; other types are left as they are).
+    const ruleUnique = entity.checks
+      .flatMap((r) => (r.check.kind === 'uniqueness' ? r.check.fields : []))
+      .filter((name) =>
+        entity.attributes.some(
+          (a) => a.name === name && ['string', 'text', 'email'].includes(a.type) && !a.uuid,
+        ),
+      );
     return {
       collectionPath: entity.collectionPath,
       body: validBody(entity, 1),
       uniqueFields: [
         ...new Set([...entity.attributes.filter((a) => a.unique).map((a) => a.name), ...ruleUnique]),
-      ].filter(text),
+      ],
       keyFields: entity.attributes.filter((a) => a.uuid).map((a) => a.name),
     };
   });

@@ -183,11 +183,17 @@ export function contractTestSource(doc: Json, serviceTitle: string): string {
   });
 }
 
+// Each request names other records (ids) and unique values of its own, as separate users would, so the vision's
+// rules (a slot booked once, at most 2 per patient) do not refuse the contract's requests.
 function unique(body: Record<string, unknown>): Record<string, unknown> {
   counter += 1;
   const copy: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) {
-    copy[name] = typeof value === 'string' && value.startsWith('contract') ? value.replace('contract', 'contract' + counter + '-') : value;
+    if (typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+      copy[name] = '00000000-0000-4000-8000-' + String(counter).padStart(12, '0');
+    } else {
+      copy[name] = typeof value === 'string' && value.startsWith('contract') ? value.replace('contract', 'contract' + counter + '-') : value;
+    }
   }
   return copy;
 }

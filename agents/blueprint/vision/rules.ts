@@ -2,6 +2,7 @@ import type { VisionRule } from '../../../toolchain/schemas/vision';
 import type { Sentence, WithRules, WithVisionEntities } from './analysisState';
 import { metricsInSentence } from './metrics';
 import { typeRule } from './rules/typeRule';
+import { prepareSentence } from './rules/ruleSentence';
 import type { ParsedSentence } from './parse';
 
 /**
@@ -54,7 +55,10 @@ function rulesOf(
       !/\b(can|cannot|can't|may|must|never|only|needs?|not)\b/i.test(text)
     )
       continue;
-    const named = s.parses.map(entityOf).find(Boolean);
+    // The entity the sentence is about: from its parse, else the first entity it names ("a seed order may ...").
+    const named =
+      s.parses.map(entityOf).find(Boolean) ??
+      prepareSentence(text, state.entities, state.personas, state.finalActions).entities[0]?.name;
     if (!named) continue;
     const reason = typed
       ? `it reads as a ${typed.rule.kind} rule about ${typed.entity}, which the domain model does not have`

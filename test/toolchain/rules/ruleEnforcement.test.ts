@@ -92,6 +92,17 @@ describe("the vision's rules in generated services", () => {
     expect(result.status).toBe(0);
   });
 
+  it("applies a command's effect to the related record and bounds an attribute (seed-library vision)", () => {
+    const seeds = modelOf('rules/seed-library.md');
+    const { context, generated: orders } = service(seeds, 'seed-orders');
+    const plan = serviceModel(context, seeds.product.slug).rules;
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map((r) => r.check.kind)).toEqual(['effect', 'comparison', 'frequency-limit']);
+    const result = runAcceptance(orders.files);
+    expect(result.output).toMatch(/# pass 3\b/);
+    expect(result.status).toBe(0);
+  });
+
   it('guards a command by state and answers 409 naming the rule (clinic vision)', () => {
     const clinic = modelOf('clinic-appointments.md');
     const { generated: appointments } = service(clinic, 'appointments');

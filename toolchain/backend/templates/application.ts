@@ -1,6 +1,7 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { tsLiteral } from '../../escaping/tsLiteral';
 import { derivationHelpers, derivationMethod, derivationsFor } from './derivations';
+import { effectHelpers, effectMethod, effectsFor } from './effects';
 import { helpersUsed, ruleMethod, rulesFor, ruleTable } from './ruleChecks';
 
 const q = tsLiteral;
@@ -63,20 +64,34 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     ]),
   );
   const derive = derivationMethod(model, entity);
+  const effectName = (command: string) => `effectsOn${command[0].toUpperCase()}${command.slice(1)}`;
+  const effectsOnCreate = effectMethod(model, entity, { on: 'create' }, 'effectsOnCreate');
+  const effectsOnCommand = new Map(
+    entity.commands.map((c) => [
+      c.fn,
+      effectMethod(model, entity, { on: 'command', command: c.fn }, effectName(c.fn)),
+    ]),
+  );
   const rules = [
     ...derivationsFor(model, entity),
+    ...effectsFor(model, entity, { on: 'create' }),
+    ...entity.commands.flatMap((c) => effectsFor(model, entity, { on: 'command', command: c.fn })),
     ...rulesFor(model, entity, { on: 'create' }),
     ...rulesFor(model, entity, { on: 'write' }),
     ...entity.commands.flatMap((c) => rulesFor(model, entity, { on: 'command', command: c.fn })),
   ];
-  const rulesOnly = rules.filter((rule) => rule.check.kind !== 'derived-amount');
+  const rulesOnly = rules.filter(
+    (rule) => rule.check.kind !== 'derived-amount' && rule.check.kind !== 'effect',
+  );
   const lines: string[] = [];
   const commandImports = entity.commands.map((c) => c.fn);
   lines.push(`import { ${unique.length ? 'ConflictError, ' : ''}NotFoundError } from '../domain/errors';`);
   lines.push(
     `import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`,
   );
-  const helpers = [...new Set([...helpersUsed(rulesOnly), ...derivationHelpers(rules)])].sort();
+  const helpers = [
+    ...new Set([...helpersUsed(rulesOnly), ...derivationHelpers(rules), ...effectHelpers(rules)]),
+  ].sort();
   if (helpers.length > 0) lines.push(`import { ${helpers.join(', ')} } from '../domain/policies';`);
   lines.push(`import type { Repositories } from './application';`);
   lines.push(`import type { Page, PageQuery } from './dto';`);
@@ -110,6 +125,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   if (onCreate.length) lines.push('    await this.rulesOnCreate(created);');
   lines.push('    await this.ensureUnique(created);');
   lines.push('    await this.deps.repository.save(created);');
+  if (effectsOnCreate.length) lines.push('    await this.effectsOnCreate(created);');
   lines.push('    return created;\n  }');
   lines.push('');
   lines.push(`  async get(id: string): Promise<${name}> {`);
@@ -145,6 +161,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
       lines.push(`    const changed = ${command.fn}(await this.get(id), this.deps.clock.now());`);
     }
     lines.push('    await this.deps.repository.save(changed);');
+    if ((effectsOnCommand.get(command.fn) ?? []).length)
+      lines.push(`    await this.${effectName(command.fn)}(changed);`);
     lines.push('    await this.deps.events.publish({');
     lines.push(`      name: ${q(command.command.emits)},`);
     lines.push('      entityId: changed.id,');
@@ -166,7 +184,14 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push('    }');
   }
   lines.push('  }');
-  lines.push(...derive, ...onWrite, ...onCreate, ...[...onCommand.values()].flat());
+  lines.push(
+    ...derive,
+    ...onWrite,
+    ...onCreate,
+    ...[...onCommand.values()].flat(),
+    ...effectsOnCreate,
+    ...[...effectsOnCommand.values()].flat(),
+  );
   lines.push('}');
   return lines.join('\n') + '\n';
 }

@@ -11,6 +11,7 @@ export function rulesFor(model: ServiceModel, entity: ServiceEntity, trigger: Tr
     (rule) =>
       rule.hook === entity.name &&
       rule.check.kind !== 'derived-amount' &&
+      rule.check.kind !== 'effect' &&
       rule.triggers.some(
         (t) =>
           t.on === trigger.on &&
@@ -205,7 +206,8 @@ function checkLines(model: ServiceModel, entity: ServiceEntity, rule: PlannedRul
       ];
     }
     case 'derived-amount':
-      throw new Error(`rule ${rule.id} is a derivation, written by derivationMethod`);
+    case 'effect':
+      throw new Error(`rule ${rule.id} changes records: written by derivationMethod or effectMethod`);
     case 'prerequisite':
       return [
         `{`,

@@ -304,6 +304,39 @@ class ScenarioWriter {
           ],
         };
       }
+      case 'effect': {
+        if (trigger.on !== 'command') return undefined;
+        const command = this.commandOf(hook, trigger.command);
+        const path = pathTo(hook, runnableFrom(hook, command));
+        if (!path) return undefined;
+        const holder = this.entity(check.related.entity);
+        const targetBody = validBody(holder, this.variant++);
+        const setup = commandSetup(this.model, hook, [...path.map((c) => c.fn), command.fn], this.variant);
+        this.variant += 5;
+        const body = { ...validBody(hook, this.variant++), ...setup.overrides };
+        const by = check.by.kind === 'number' ? check.by.value : Number(body[check.by.name]);
+        const before = Number(targetBody[check.attribute]);
+        const after = check.change === 'increase' ? before + by : before - by;
+        const expected = check.type === 'money' ? (Math.round(after * 100) / 100).toFixed(2) : after;
+        return {
+          rule,
+          gherkin: [
+            `Scenario: ${rule.id} changes the ${holder.name}`,
+            `  Given a ${holder.name} whose ${check.attribute} is ${String(targetBody[check.attribute])}`,
+            `  When ${command.command.name} is requested for a ${hook.name} of it`,
+            `  Then the ${holder.name}'s ${check.attribute} is ${String(expected)}`,
+          ],
+          body: [
+            `const target = await create(${q(holder.collectionPath)}, ${q(targetBody)});`,
+            `const id = await create(${q(hook.collectionPath)}, { ...${q(body)}, ${check.related.via}: target });`,
+            ...setup.statements,
+            ...path.map((c) => `await ok(await run(${q(c.path)}, id));`),
+            `await ok(await run(${q(command.path)}, id));`,
+            `const changed = await call(port, 'GET', ${q(`${holder.collectionPath}/`)} + target);`,
+            `assert.equal(field(changed.body, ${q(check.attribute)}), ${q(expected)});`,
+          ],
+        };
+      }
       case 'prerequisite': {
         if (trigger.on !== 'command' || check.min < 1) return undefined;
         const command = this.commandOf(hook, trigger.command);

@@ -103,6 +103,20 @@ export function recogniseComparison(s: RuleSentence): Recognised | undefined {
       rule: { kind: 'comparison', left: 'duration', operator: op.operator, right: amount, unit },
     };
   }
+  // "An order may contain at most 5 packets": the number, then the attribute it bounds.
+  const counted = s.attributes.find((m) => m.start === op.after + 1);
+  if (amount !== undefined && counted && subject && ownerOf(counted.name) === subject.name) {
+    const entity = subject.name;
+    return {
+      entity,
+      rule: {
+        kind: 'comparison',
+        left: attributeFor(counted.name, entity),
+        operator: op.operator,
+        right: amount,
+      },
+    };
+  }
   const left = [...s.attributes].filter((m) => m.start < op.start).pop();
   if (!left) return undefined;
   const entity = ownerOf(left.name);

@@ -31,9 +31,13 @@ export function typeRule(
   actions: VisionAction[],
 ): Recognised | undefined {
   const sentence = prepareSentence(text, entities, personas, actions);
+  // A reading about an entity the domain does not hold ("at most 5 packets" as a limit on Packet records) gives
+  // way to a later one about an entity it does (a bound on the order's packets); it is kept only as a last resort.
+  let stray: Recognised | undefined;
   for (const recognise of recognisers) {
     const found = recognise(sentence);
-    if (found) return found;
+    if (found && sentence.known.has(found.entity)) return found;
+    stray ??= found;
   }
-  return undefined;
+  return stray;
 }
