@@ -13,6 +13,9 @@ export const REQUIRED_IN_PACKAGE = [
   'package.json',
   'package-lock.json',
   'dist/functions/index.js',
+  // The static half of generated services, read by the generator at run time and copied into each service.
+  'kit/service/src/domain/errors.ts',
+  'kit/service/src/domain/policies.ts',
 ];
 
 /** Path prefixes that must never be shipped: secrets, local state, tests, the repository itself. */
@@ -55,7 +58,7 @@ export function packageProblems(files: string[], packageMain: string): string[] 
     const forbidden = FORBIDDEN_IN_PACKAGE.find((prefix) => file.startsWith(prefix));
     if (forbidden) problems.push(`ships ${file} (under ${forbidden})`);
     else if (/(^|\/)api-token$/.test(file)) problems.push(`ships ${file} (an API token)`);
-    else if (file.endsWith('.ts') && !file.startsWith('node_modules/'))
+    else if (file.endsWith('.ts') && !file.startsWith('node_modules/') && !file.startsWith('kit/'))
       problems.push(`ships ${file} (a source file)`);
   }
   if (!files.some((file) => file.startsWith('node_modules/'))) problems.push('missing node_modules');

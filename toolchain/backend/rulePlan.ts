@@ -245,9 +245,13 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule): Planned {
   switch (rule.kind) {
     case 'count-limit': {
       const states = rule.states ? names.states(entity, rule.states) : activeStates(names.context, entity);
+      // Commands that move a record into a counted state ("picked up") are checked too, before the move.
+      const entering: Trigger[] = names.context.commands
+        .filter((c) => c.entity === entity.name && c.transitionTo && states?.includes(c.transitionTo))
+        .map((c) => ({ on: 'command', command: camel(c.name) }));
       return {
         hook: entity.name,
-        triggers: writes,
+        triggers: [...writes, ...entering],
         status: 409,
         check: {
           kind: 'count-limit',

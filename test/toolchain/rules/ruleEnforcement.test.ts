@@ -103,6 +103,23 @@ describe("the vision's rules in generated services", () => {
     expect(result.status).toBe(0);
   });
 
+  it('limits records in a state reached by a command, refusing the command (tool-ring vision)', () => {
+    const ring = modelOf('rules/tool-ring.md');
+    const { context, generated: loans } = service(ring, 'loans');
+    const [limit] = serviceModel(context, ring.product.slug).rules.enforced;
+    expect(limit.check).toMatchObject({
+      kind: 'count-limit',
+      key: 'memberId',
+      max: 2,
+      states: ['picked_up'],
+    });
+    const feature = loans.files.find((f) => f.path === 'features/rules.feature')!.content;
+    expect(feature).toContain('When PickUpLoan is requested for another one');
+    const result = runAcceptance(loans.files);
+    expect(result.output).toMatch(/# pass 1\b/);
+    expect(result.status).toBe(0);
+  });
+
   it('guards a command by state and answers 409 naming the rule (clinic vision)', () => {
     const clinic = modelOf('clinic-appointments.md');
     const { generated: appointments } = service(clinic, 'appointments');

@@ -75,7 +75,8 @@ describe('rule plan', () => {
       max: 2,
       states: ['requested', 'active'],
     });
-    expect(limit.triggers).toEqual([{ on: 'write' }]);
+    // ...and moving a loan into a counted state is checked as well as writing one.
+    expect(limit.triggers).toEqual([{ on: 'write' }, { on: 'command', command: 'activateLoan' }]);
     expect(guard.triggers).toEqual([{ on: 'command', command: 'returnLoan' }]);
     expect(frequency.triggers).toEqual([{ on: 'create' }]);
   });

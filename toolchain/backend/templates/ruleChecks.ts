@@ -109,7 +109,13 @@ export function operandCode(
 }
 
 /** Statements that refuse the request when `record` (the record written, or the command's record) breaks the rule. */
-function checkLines(model: ServiceModel, entity: ServiceEntity, rule: PlannedRule, record: string): string[] {
+function checkLines(
+  model: ServiceModel,
+  entity: ServiceEntity,
+  rule: PlannedRule,
+  record: string,
+  trigger: Trigger,
+): string[] {
   const ref = `rules[${q(rule.id)}]`;
   const fail = (detail: string) => `${ref}, ${rule.status}, ${q(detail)}`;
   const check: Check = rule.check;
@@ -119,8 +125,10 @@ function checkLines(model: ServiceModel, entity: ServiceEntity, rule: PlannedRul
   switch (check.kind) {
     case 'count-limit': {
       const states = check.states ? `${q(check.states)} as readonly string[]` : undefined;
+      // On a write the record counts only in a counted state; a command checks it before moving it into one.
+      const counts = states && trigger.on !== 'command' ? ` && (${states}).includes(${record}.status)` : '';
       return [
-        `if (${record}.${check.key} !== undefined${states ? ` && (${states}).includes(${record}.status)` : ''}) {`,
+        `if (${record}.${check.key} !== undefined${counts}) {`,
         `  const held = ${others(check.key)}${states ? `.filter((other) => (${states}).includes(other.status))` : ''};`,
         `  ensure(held.length < ${check.max}, ${fail(`at most ${check.max} ${entity.entity.plural} per ${check.key}`)});`,
         '}',
@@ -229,7 +237,7 @@ export function ruleMethod(
   if (rules.length === 0) return [];
   const body = rules.flatMap((rule) => [
     `    // ${rule.id}: ${commentText(rule.text)}`,
-    ...checkLines(model, entity, rule, 'record').map((line) => `    ${line}`),
+    ...checkLines(model, entity, rule, 'record', trigger).map((line) => `    ${line}`),
   ]);
   return ['', `  private async ${method}(record: ${entity.name}): Promise<void> {`, ...body, '  }'];
 }

@@ -56,6 +56,40 @@ class ScenarioWriter {
     return this.created(entity, overrides);
   }
 
+  /**
+   * A limit on records in states a record reaches by commands ("at most 2 loans picked up"): the records that fill
+   * it are moved there, and the command that would move one more is refused.
+   */
+  limitByState(rule: PlannedRule, hook: ServiceEntity, counted: string[]): RuleScenario | undefined {
+    const { check } = rule;
+    if (check.kind !== 'count-limit') return undefined;
+    const path = pathTo(hook, counted);
+    if (!path || path.length === 0) return undefined;
+    const last = path[path.length - 1];
+    const steps = (id: string, commands: ServiceCommand[]) =>
+      commands.map((c) => `await ok(await run(${q(c.path)}, ${id}));`);
+    const key = `'00000000-0000-4000-8000-${String(7500 + this.variant).padStart(12, '0')}'`;
+    return {
+      rule,
+      gherkin: [
+        `Scenario: ${rule.id} is enforced`,
+        `  Given ${check.max} ${hook.entity.plural} with the same ${check.key} that are ${counted.join(' or ')}`,
+        `  When ${last.command.name} is requested for another one`,
+        `  Then it is refused with ${rule.status} naming ${rule.id}`,
+      ],
+      body: [
+        `const key = ${key};`,
+        ...Array.from({ length: check.max }, (_, n) => [
+          ...this.record(`held${n}`, hook, [], { [check.key]: 'key' }),
+          ...steps(`held${n}`, path),
+        ]).flat(),
+        ...this.record('next', hook, [], { [check.key]: 'key' }),
+        ...steps('next', path.slice(0, -1)),
+        `assertViolation(await run(${q(last.path)}, next), ${rule.status}, ${q(rule.id)});`,
+      ],
+    };
+  }
+
   commandOf(entity: ServiceEntity, fn: string): ServiceCommand {
     return entity.commands.find((c) => c.fn === fn)!;
   }
@@ -89,7 +123,7 @@ class ScenarioWriter {
       case 'count-limit':
       case 'frequency-limit': {
         const counted = check.kind === 'count-limit' ? check.states : undefined;
-        if (counted && !counted.includes(hook.states[0])) return undefined;
+        if (counted && !counted.includes(hook.states[0])) return this.limitByState(rule, hook, counted);
         const key = `'00000000-0000-4000-8000-${String(7000 + this.variant).padStart(12, '0')}'`;
         return {
           rule,

@@ -92,7 +92,13 @@ export function recogniseLimit(s: RuleSentence): Recognised | undefined {
   const onRecord = s.words[counted.index + 1] === 'on' ? nounAfter(s, counted.index + 2) : undefined;
   const entity =
     made?.name ?? (onRecord && s.known.has(onRecord.name) ? onRecord.name : undefined) ?? counted.name;
-  const states = s.states.filter((m) => m.start >= bound.after && m.start < counted.index).map((m) => m.name);
+  // "at most 2 open loans", and after the noun: "2 loans picked up", "2 loans that are picked up".
+  const after = ['that', 'which'].includes(s.words[counted.index + 1] ?? '')
+    ? counted.index + 3
+    : counted.index + 1;
+  const states = s.states
+    .filter((m) => (m.start >= bound.after && m.start < counted.index) || m.start === after)
+    .map((m) => m.name);
 
   // "Nobody may ..." names no one: the limit holds for whoever makes the record (below).
   const subject = /^(nobody|none)$/.test(s.words[0]) ? undefined : nounAfter(s, 0);
