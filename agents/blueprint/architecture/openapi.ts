@@ -4,6 +4,7 @@ import {
   collectionPath,
   contextOperations,
   healthPath,
+  camel,
   itemPath,
   type Operation,
 } from '../../../toolchain/apiConventions';
@@ -105,20 +106,37 @@ function entitySchemas(context: BoundedContext, entity: Entity): Record<string, 
   };
 }
 
-/** An entity operation with the responses every one of them can give: storage that is unavailable. */
+/**
+ * An entity operation with the responses every one of them can give (storage that is unavailable) and the
+ * business rules that may refuse it (`x-rules`: id, sentence, status), so clients and contract checks know them.
+ */
 function operationObject(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
   const operation = entityOperation(context, entity, op);
+  const rules = refusingRules(context, entity, op);
   return {
     ...operation,
     responses: { ...(operation.responses as JsonSchema), '503': response('ServiceUnavailable') },
+    ...(rules.length ? { 'x-rules': rules.map((r) => ({ id: r.id, rule: r.text, status: r.status })) } : {}),
   };
 }
 
-/** The rule responses of an entity's create or update: 409 for conflicts (unique values, rules), 422 for rules. */
-function writeRefusals(context: BoundedContext, entity: Entity, on: 'create' | 'update'): JsonSchema {
-  const rules = planRules(context).enforced.filter(
-    (rule) => rule.hook === entity.name && rule.triggers.some((t) => t.on === 'write' || t.on === on),
+/** The enforced rules that can refuse an operation: checks on its writes or on its command. */
+function refusingRules(context: BoundedContext, entity: Entity, op: Operation) {
+  const command = op.action === 'command' ? context.commands.find((c) => c.name === op.command) : undefined;
+  return planRules(context).enforced.filter(
+    (rule) =>
+      rule.hook === entity.name &&
+      rule.triggers.some((t) =>
+        t.on === 'command'
+          ? command !== undefined && t.command === camel(command.name)
+          : op.action === 'create' || (op.action === 'update' && t.on === 'write'),
+      ),
   );
+}
+
+/** The refusals of an entity's create or update: 409 for conflicts (unique values, rules), 422 for rules. */
+function writeRefusals(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
+  const rules = refusingRules(context, entity, op);
   const conflict = entity.attributes.some((a) => a.unique) || rules.some((rule) => rule.status === 409);
   return {
     ...(conflict ? { '409': response('Conflict') } : {}),
@@ -163,7 +181,7 @@ function entityOperation(context: BoundedContext, entity: Entity, op: Operation)
           },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
-          ...writeRefusals(context, entity, 'create'),
+          ...writeRefusals(context, entity, op),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
         },
@@ -189,7 +207,7 @@ function entityOperation(context: BoundedContext, entity: Entity, op: Operation)
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
           '404': response('NotFound'),
-          ...writeRefusals(context, entity, 'update'),
+          ...writeRefusals(context, entity, op),
           '413': response('PayloadTooLarge'),
           '415': response('UnsupportedMediaType'),
         },

@@ -38,6 +38,22 @@ export function describeDeployment(current: CurrentDeployment | undefined): stri
   ];
 }
 
+/**
+ * What of the run's product serves now and where, from the deployment target (the local routing entry, or the
+ * Container Apps traffic); undefined when nothing was deployed or the target cannot say.
+ */
+export async function liveDeployment(
+  home: string,
+  tenantId: string,
+  runId: string,
+): Promise<CurrentDeployment | undefined> {
+  try {
+    return await deploymentTargetFromSettings(process.env, home).current(tenantId, runId);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `factory undeploy RUN_ID`: stops every process of the run's local deployment. */
 export async function undeployCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {}, ['RUN_ID']);

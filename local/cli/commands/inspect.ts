@@ -5,6 +5,7 @@ import { parse, UsageError } from '../args';
 import { Output, table } from '../output';
 import { renderRunView, runSnapshot } from '../liveView';
 import { openSession, type Session } from '../session';
+import { describeDeployment, liveDeployment } from './deployments';
 
 /** Read-only commands share one shape: open without processing, read, print. */
 async function readOnly(
@@ -92,6 +93,8 @@ export const statusCommand = (args: string[]) =>
         count: doc.artifacts.length,
         location: session.ports.artifacts.describeLocation(doc.tenantId, runId),
       },
+      /** Where the deployed product answers, when it is deployed. */
+      deployment: (await liveDeployment(session.home, doc.tenantId, runId)) ?? null,
     };
     out.result(view, () => {
       // The same view `factory run` draws live.
@@ -105,6 +108,7 @@ export const statusCommand = (args: string[]) =>
           `now: ${progress.phaseTitle ?? ''} — ${progress.step ?? ''}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`,
         );
       out.line(`artifacts: ${view.artifacts.count} in ${view.artifacts.location}`);
+      for (const line of describeDeployment(view.deployment ?? undefined)) out.line(line);
     });
   });
 

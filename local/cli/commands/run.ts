@@ -8,6 +8,7 @@ import { parse, positiveInt, UsageError } from '../args';
 import { Output } from '../output';
 import { followRun, saveLocalRunReport } from '../progress';
 import { openSession } from '../session';
+import { describeDeployment, liveDeployment } from './deployments';
 
 export const runUsage = `factory run (--vision-file FILE | --vision TEXT) [--approve auto|manual] [--approvals G1,G2]
               [--iterations N] [--model blueprint] [--max-agent-calls N] [--run-id ID] [--name NAME] [--json]`;
@@ -112,6 +113,7 @@ export async function finish(
   const report = await saveLocalRunReport(session, doc.tenantId, runId);
   const { status, failure } = effectiveStatus(doc, runtime);
   const location = session.ports.artifacts.describeLocation(doc.tenantId, doc.id);
+  const deployment = await liveDeployment(session.home, doc.tenantId, runId);
   const summary = {
     runId: doc.id,
     status,
@@ -121,6 +123,8 @@ export async function finish(
     artifacts: { location, count: doc.artifacts.length },
     counters: doc.counters,
     report,
+    /** Where the deployed product answers (each service's URL), when the run deployed it. */
+    deployment: deployment ?? null,
   };
   return { code: status === 'Completed' ? 0 : 1, summary };
 }
@@ -135,5 +139,7 @@ export function printSummary(out: Output, summary: RunSummary): void {
     out.line(
       `details: factory status ${runId} | factory artifacts ${runId} | factory events ${runId} | factory trace ${runId}`,
     );
+    // Last, so the product's URLs are what a person sees when the run ends.
+    for (const line of describeDeployment(summary.deployment ?? undefined)) out.line(line);
   });
 }

@@ -9,6 +9,7 @@ import {
 import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
 import {
   describeDeployment,
+  liveDeployment,
   feedbackCommand,
   readCurrentDeployment,
   undeployCommand,
@@ -113,6 +114,9 @@ describe('factory undeploy', () => {
     expect(outcome.status).toBe('deployed');
     const lines = describeDeployment(readCurrentDeployment(home, 'local', 'run-cli'));
     expect(lines).toEqual(['deployment: 1.0.0 live (local-blue-green)', `  svc: ${outcome.services[0].url}`]);
+    // What `factory run` and `factory status` print and return: the deployment target's own view.
+    expect(describeDeployment(await liveDeployment(home, 'local', 'run-cli'))).toEqual(lines);
+    expect(await liveDeployment(home, 'local', 'run-other')).toBeUndefined();
 
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {

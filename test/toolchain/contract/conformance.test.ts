@@ -235,6 +235,29 @@ describe('checking exchanges against the document', () => {
     );
   });
 
+  it("accepts a refusal that names a business rule the operation documents, with the rule's status", () => {
+    const doc = structuredClone(itemsApi);
+    const create: { responses: Record<string, unknown>; 'x-rules'?: unknown } = doc.paths['/v1/items'].post;
+    create.responses['422'] = { $ref: '#/components/responses/BadRequest' };
+    create['x-rules'] = [{ id: 'item-rule-1', rule: 'An item may cost at most 100 euros.', status: 422 }];
+    const refused = (rule: string) =>
+      exchange({
+        method: 'POST',
+        target: '/v1/items',
+        requestContentType: 'application/json',
+        requestBody: json({ name: 'lamp', price: '150.00' }),
+        status: 422,
+        responseContentType: 'application/problem+json',
+        responseBody: json({ title: 'Unprocessable Content', status: 422, rule }),
+      });
+    const result = checkConformance(doc, [refused('item-rule-1'), refused('item-rule-9')]);
+    // The documented rule may refuse; a rule the document does not name may not.
+    expect(result.findings.map((f) => f.message.split(':')[0])).toEqual([
+      'refused a request the document allows',
+    ]);
+    expect(result.findings[0].message).toContain('item-rule-9');
+  });
+
   it('says when two standard validators disagree about the document (money as a number with multipleOf 0.01)', () => {
     const doc = structuredClone(itemsApi);
     const properties: Record<string, unknown> = doc.components.schemas.ItemCreate.properties;

@@ -131,6 +131,17 @@ function responseErrors(
 const refusals = new Set([400, 413, 415, 422]);
 
 /**
+ * A refusal of a schema-valid request that names a business rule the operation documents (`x-rules`) with the
+ * status it documents: the document allows that refusal ("at most 5 packets" is a rule, not a schema bound).
+ */
+function documentedRuleRefusal(rules: Map<string, number>, exchange: Exchange): boolean {
+  const body = parseJson(exchange.responseBody);
+  if (!body.ok || typeof body.value !== 'object' || body.value === null) return false;
+  const rule = (body.value as Json).rule;
+  return typeof rule === 'string' && rules.get(rule) === exchange.status;
+}
+
+/**
  * Checks recorded exchanges against a service's OpenAPI document with two independent standard validators: each
  * request (path and query parameters, body) and each response (declared status, declared media type, body
  * schema). A service must answer a request the document allows with something other than a refusal of its input,
@@ -184,7 +195,7 @@ export function checkConformance(doc: Json, exchanges: Exchange[]): ConformanceR
         );
       continue;
     }
-    if (valid[0] && refusals.has(exchange.status))
+    if (valid[0] && refusals.has(exchange.status) && !documentedRuleRefusal(operation.rules, exchange))
       finding(
         operation.operationId,
         'contract',

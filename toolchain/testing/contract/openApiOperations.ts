@@ -24,6 +24,8 @@ export interface OperationSpec {
   requestBody?: { required: boolean; content: Record<string, string> };
   /** Keyed by status code, `1XX`..`5XX` ranges or `default`, as declared. */
   responses: Record<string, ResponseSpec>;
+  /** Business rules that may refuse the operation (`x-rules`): id -> the status a violation answers. */
+  rules: Map<string, number>;
 }
 
 const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -108,6 +110,13 @@ export function operationsOf(doc: Json): OperationSpec[] {
           ? { required: body.node.required === true, content: contentOf(doc, body.node.content, body.where) }
           : undefined,
         responses,
+        rules: new Map(
+          (Array.isArray(operation['x-rules']) ? (operation['x-rules'] as Json[]) : []).flatMap((rule) =>
+            typeof rule.id === 'string' && typeof rule.status === 'number'
+              ? [[rule.id, rule.status] as const]
+              : [],
+          ),
+        ),
       });
     }
   }
