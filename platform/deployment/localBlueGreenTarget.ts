@@ -66,6 +66,14 @@ interface ProcessRecord {
 }
 
 const listening = /listening on port (\d+)/;
+
+/**
+ * The compiled supervisor (`serviceSupervisor.ts`): next to this file in `dist/`; from the sources (tests run
+ * them through ts-jest) the build's copy, which `npm test` builds first.
+ */
+const supervisorScript = __filename.endsWith('.ts')
+  ? join(__dirname, '..', '..', 'dist', 'platform', 'deployment', 'serviceSupervisor.js')
+  : join(__dirname, 'serviceSupervisor.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function alive(pid: number): boolean {
@@ -627,8 +635,8 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       { network: 'host', service: true },
     );
     try {
-      const [program, ...args] = execution.argv;
-      child = spawn(program, args, {
+      // Through the supervisor, which starts the service again after a crash, on the same port.
+      child = spawn(process.execPath, [supervisorScript, logPath, dir, '--', ...execution.argv], {
         cwd: dir,
         detached: true,
         stdio: ['ignore', fd, fd],
@@ -653,13 +661,17 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     if (!pid) throw new Error(`${service}: the process did not start`);
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
     while (Date.now() < deadline) {
-      const match = listening.exec(readFileSync(logPath, 'utf8'));
+      const text = readFileSync(logPath, 'utf8');
+      const match = listening.exec(text);
       if (match)
         return { service, pid, port: Number(match[1]), dir, cgroup: execution.cgroup, staged: dir !== built };
-      if (exited)
-        throw new Error(
-          `${service} ${exited} before listening: ${readFileSync(logPath, 'utf8').slice(-400)}`,
-        );
+      // A service that dies before it listens is not restarted into the deployment: the start fails.
+      const died = exited ?? /\[supervisor\] \S+ the service exited \(([^)]*)\)/.exec(text)?.[1];
+      if (died) {
+        if (!exited)
+          await stopProcess({ service, pid, port: 0, dir, cgroup: execution.cgroup, staged: dir !== built });
+        throw new Error(`${service} exited (${died}) before listening: ${text.slice(-400)}`);
+      }
       await sleep(50);
     }
     await stopProcess({ service, pid, port: 0, dir, cgroup: execution.cgroup, staged: dir !== built });

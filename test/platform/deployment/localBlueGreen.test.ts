@@ -131,14 +131,59 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
     expect(records).toHaveLength(1);
     const confined = confinement !== undefined;
     expect((records[0].cgroup ?? []).length > 0).toBe(confined && process.getuid?.() === 0);
-    const children = readFileSync(`/proc/${records[0].pid}/task/${records[0].pid}/children`, 'utf8');
-    // bubblewrap leads the service: the service itself is its descendant, as another user.
-    if (confined) {
-      const service = children.trim().split(' ')[0];
-      const status = readFileSync(`/proc/${service}/status`, 'utf8');
-      if (process.getuid?.() === 0) expect(status).toMatch(/^Uid:\s+65534\s/m);
-    }
+    // The supervisor leads; bubblewrap runs under it and the service is a descendant, as another user.
+    const descendants = (pid: string): string[] =>
+      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .trim()
+        .split(' ')
+        .filter(Boolean)
+        .flatMap((child) => [child, ...descendants(child)]);
+    // The deepest process started with src/main.js is the service (wrappers above it carry the same arguments).
+    const service = descendants(String(records[0].pid))
+      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js\0'))
+      .pop();
+    expect(service).toBeDefined();
+    if (confined && process.getuid?.() === 0)
+      expect(readFileSync(`/proc/${service}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
   });
+
+  it('starts a crashed service again, on the same URL, as a platform would', async () => {
+    const current = (await target.current('test', 'run-bg'))!;
+    const records = JSON.parse(
+      readFileSync(join(home, 'deployments/test/run-bg', current.version, 'processes.json'), 'utf8'),
+    ) as Array<{ pid: number }>;
+    const descendants = (pid: string): string[] =>
+      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .trim()
+        .split(' ')
+        .filter(Boolean)
+        .flatMap((child) => [child, ...descendants(child)]);
+    const service = descendants(String(records[0].pid))
+      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js\0'))
+      .pop()!;
+    process.kill(Number(service), 'SIGKILL');
+    const url = `${current.services[0].url}/health`;
+    let answered = false;
+    for (let i = 0; i < 100 && !answered; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answered = await fetch(url, { signal: AbortSignal.timeout(500) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+    }
+    expect(answered).toBe(true);
+    const log = readFileSync(
+      join(home, 'deployments/test/run-bg', current.version, 'logs/items.log'),
+      'utf8',
+    );
+    // Killed: SIGKILL, or 137 from the shell that confines it; the same port again.
+    const port = new URL(current.services[0].url).port;
+    expect(log).toMatch(
+      new RegExp(
+        `\\[supervisor\\] \\S+ the service exited \\((SIGKILL|code 137)\\); starting it again on port ${port}\\b`,
+      ),
+    );
+  }, 30_000);
 
   it('undeploys: every process stops and the routing entry says so', async () => {
     const current = (await target.current('test', 'run-bg'))!;
