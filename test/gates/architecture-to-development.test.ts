@@ -14,19 +14,24 @@ import { analyseVision } from '../../agents/blueprint/vision/analyse';
 import { deriveDomainModel } from '../../agents/blueprint/vision/domainDerivation';
 import { clinicModel } from '../agents/development/fixtures';
 
+type Inputs = Parameters<typeof createAgentContext>[0]['inputs'];
+
+/** An agent context of this phase over a store, as the gate (or an agent writing its inputs) sees it. */
+const phaseContext = (store: FilesystemArtifactStore, agent: string, inputs: Inputs) =>
+  createAgentContext({
+    store,
+    runId: 'r',
+    tenantId: 't',
+    iteration: 1,
+    attempt: 1,
+    phase: 'architecture-to-development',
+    agent,
+    inputs,
+  });
+
 describe('architectureToDevelopmentGate', () => {
   it('evaluates every criterion in its list, so adding one is one line', async () => {
-    const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-')));
-    const ctx = createAgentContext({
-      store,
-      runId: 'r',
-      tenantId: 't',
-      iteration: 1,
-      attempt: 1,
-      phase: 'architecture-to-development',
-      agent: 'gate',
-      inputs: [],
-    });
+    const ctx = phaseContext(new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-'))), 'gate', []);
     const extra = async () => ({
       name: 'extra criterion',
       value: 1,
@@ -49,16 +54,7 @@ describe('architectureToDevelopmentGate', () => {
 
   it('names every OpenAPI operation of a context that has no generated service', async () => {
     const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-')));
-    const ctx0 = createAgentContext({
-      store,
-      runId: 'r',
-      tenantId: 't',
-      iteration: 1,
-      attempt: 1,
-      phase: 'architecture-to-development',
-      agent: 'x',
-      inputs: [],
-    });
+    const ctx0 = phaseContext(store, 'x', []);
     const billing = clinicModel.contexts[1];
     const service = generateService(clinicModel, billing);
     const serviceRef = await ctx0.writeFolder({
@@ -77,16 +73,7 @@ describe('architectureToDevelopmentGate', () => {
         }),
       );
     }
-    const ctx = createAgentContext({
-      store,
-      runId: 'r',
-      tenantId: 't',
-      iteration: 1,
-      attempt: 1,
-      phase: 'architecture-to-development',
-      agent: 'gate',
-      inputs: [serviceRef, ...docs],
-    });
+    const ctx = phaseContext(store, 'gate', [serviceRef, ...docs]);
     const criteria = await architectureToDevelopmentGate.evaluate(ctx);
     const handlers = criteria.find((c) => c.name === 'OpenAPI operations without a handler')!;
     expect(handlers.findings).toEqual([
@@ -104,17 +91,7 @@ describe('architectureToDevelopmentGate', () => {
     /** The gate's rule criterion over the services generated from the model, with their use cases edited. */
     const criterion = async (edit: (content: string) => string) => {
       const store = new FilesystemArtifactStore(mkdtempSync(join(tmpdir(), 'gate-')));
-      const context = (agent: string, inputs: Parameters<typeof createAgentContext>[0]['inputs']) =>
-        createAgentContext({
-          store,
-          runId: 'r',
-          tenantId: 't',
-          iteration: 1,
-          attempt: 1,
-          phase: 'architecture-to-development',
-          agent,
-          inputs,
-        });
+      const context = (agent: string, inputs: Inputs) => phaseContext(store, agent, inputs);
       const writer = context('x', []);
       const refs = [
         await writer.write({

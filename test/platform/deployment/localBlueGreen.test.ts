@@ -32,6 +32,20 @@ process.once('SIGTERM', () => server.close(() => process.exit(0)));
   ]);
 }
 
+const descendants = (pid: string): string[] =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(' ')
+    .filter(Boolean)
+    .flatMap((child) => [child, ...descendants(child)]);
+
+/** The service's own process under its supervisor: the deepest one started with src/main.js (wrappers above it
+ * carry the same arguments). */
+const serviceProcess = (supervisor: number): string | undefined =>
+  descendants(String(supervisor))
+    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js\0'))
+    .pop();
+
 const get = async (url: string) => {
   const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
   return { status: response.status, body: (await response.json()) as { marker: string } };
@@ -132,16 +146,7 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
     const confined = confinement !== undefined;
     expect((records[0].cgroup ?? []).length > 0).toBe(confined && process.getuid?.() === 0);
     // The supervisor leads; bubblewrap runs under it and the service is a descendant, as another user.
-    const descendants = (pid: string): string[] =>
-      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-        .trim()
-        .split(' ')
-        .filter(Boolean)
-        .flatMap((child) => [child, ...descendants(child)]);
-    // The deepest process started with src/main.js is the service (wrappers above it carry the same arguments).
-    const service = descendants(String(records[0].pid))
-      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js\0'))
-      .pop();
+    const service = serviceProcess(records[0].pid);
     expect(service).toBeDefined();
     if (confined && process.getuid?.() === 0)
       expect(readFileSync(`/proc/${service}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
@@ -152,15 +157,7 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
     const records = JSON.parse(
       readFileSync(join(home, 'deployments/test/run-bg', current.version, 'processes.json'), 'utf8'),
     ) as Array<{ pid: number }>;
-    const descendants = (pid: string): string[] =>
-      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-        .trim()
-        .split(' ')
-        .filter(Boolean)
-        .flatMap((child) => [child, ...descendants(child)]);
-    const service = descendants(String(records[0].pid))
-      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js\0'))
-      .pop()!;
+    const service = serviceProcess(records[0].pid)!;
     process.kill(Number(service), 'SIGKILL');
     const url = `${current.services[0].url}/health`;
     let answered = false;
