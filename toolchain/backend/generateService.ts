@@ -1,13 +1,12 @@
 import type { BoundedContext, DomainModel } from '../schemas/domainModel';
 import { markdownText } from '../escaping/markdownText';
 import { serviceModel, type ServiceModel } from './model';
-import { applicationSource, dtoSource, portsSource, useCasesSource } from './templates/application';
-import { httpSource, mainSource, routesSource, serverSource } from './templates/api';
-import { entitySource, rulesSource } from './templates/domain';
+import { applicationSource, useCasesSource } from './templates/application';
+import { mainSource, routesSource, serverSource } from './templates/api';
+import { entitySource } from './templates/domain';
 import { kitFile } from './kit';
 import { ruleAcceptanceTestSource, ruleScenarios, rulesFeatureSource } from './templates/ruleTests';
-import { faultyRepositorySource, inMemoryRepositorySource, systemSource } from './templates/infrastructure';
-import { apiTestSource, domainTestSource, testClientSource, useCaseTestSource } from './templates/tests';
+import { apiTestSource, domainTestSource, useCaseTestSource } from './templates/tests';
 
 export interface GeneratedFile {
   path: string;
@@ -88,6 +87,20 @@ function projectFiles(model: ServiceModel, version: string): GeneratedFile[] {
   ];
 }
 
+/** The static half of every service: files of `kit/service/`, copied as they are. */
+const kitPaths = [
+  'src/domain/errors.ts',
+  'src/domain/rules.ts',
+  'src/domain/policies.ts',
+  'src/application/ports.ts',
+  'src/application/dto.ts',
+  'src/infrastructure/inMemoryRepository.ts',
+  'src/infrastructure/faultyRepository.ts',
+  'src/infrastructure/system.ts',
+  'src/api/http.ts',
+  'test/client.ts',
+];
+
 /** Every file of one bounded context's service, deterministic for a given model. */
 export function generateService(
   model: DomainModel,
@@ -95,26 +108,19 @@ export function generateService(
   options: { version?: string } = {},
 ): GeneratedService {
   const service = serviceModel(context, model.product.slug);
+  const kitFiles = kitPaths.map((path) => ({ path, content: kitFile(path) }));
   const files: GeneratedFile[] = [
     ...projectFiles(service, options.version ?? '1.0.0'),
-    ...['src/domain/errors.ts', 'src/domain/policies.ts'].map((path) => ({ path, content: kitFile(path) })),
-    { path: 'src/domain/rules.ts', content: rulesSource },
+    ...kitFiles,
     ...service.entities.map((e) => ({ path: `src/domain/${e.file}.ts`, content: entitySource(e) })),
-    { path: 'src/application/ports.ts', content: portsSource },
-    { path: 'src/application/dto.ts', content: dtoSource },
     ...service.entities.map((e) => ({
       path: `src/application/${e.var}UseCases.ts`,
       content: useCasesSource(e, service),
     })),
     { path: 'src/application/application.ts', content: applicationSource(service) },
-    { path: 'src/infrastructure/inMemoryRepository.ts', content: inMemoryRepositorySource },
-    { path: 'src/infrastructure/faultyRepository.ts', content: faultyRepositorySource },
-    { path: 'src/infrastructure/system.ts', content: systemSource },
-    { path: 'src/api/http.ts', content: httpSource },
     { path: 'src/api/routes.ts', content: routesSource(service) },
     { path: 'src/api/server.ts', content: serverSource },
     { path: 'src/main.ts', content: mainSource(service) },
-    { path: 'test/client.ts', content: testClientSource },
     ...service.entities.map((e) => ({ path: `test/${e.file}.domain.test.ts`, content: domainTestSource(e) })),
     ...service.entities.map((e) => ({
       path: `test/${e.file}.use-cases.test.ts`,

@@ -6,50 +6,6 @@ import { helpersUsed, ruleMethod, rulesFor, ruleTable } from './ruleChecks';
 
 const q = tsLiteral;
 
-export const portsSource = `/** What the application needs from the outside world; infrastructure implements these. */
-export interface Repository<T extends { id: string }> {
-  list(offset: number, limit: number): Promise<{ items: T[]; total: number }>;
-  get(id: string): Promise<T | undefined>;
-  /** The first entity whose field equals the value (for unique attributes). */
-  findBy(field: string, value: unknown): Promise<T | undefined>;
-  /** Every entity whose field equals the value (the records a business rule counts or compares). */
-  findAll(field: string, value: unknown): Promise<T[]>;
-  save(entity: T): Promise<void>;
-  delete(id: string): Promise<boolean>;
-}
-
-export interface Clock {
-  now(): Date;
-}
-
-export interface IdGenerator {
-  next(): string;
-}
-
-export interface DomainEventRecord {
-  name: string;
-  entityId: string;
-  occurredAt: string;
-  payload: Record<string, unknown>;
-}
-
-export interface EventPublisher {
-  publish(event: DomainEventRecord): Promise<void>;
-}
-`;
-
-export const dtoSource = `/** Shapes crossing the application boundary. */
-export interface PageQuery {
-  limit: number;
-  offset: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
-`;
-
 export function useCasesSource(entity: ServiceEntity, model: ServiceModel): string {
   const { name } = entity;
   const unique = entity.attributes.filter((a) => a.unique).map((a) => a.name);

@@ -1,0 +1,30 @@
+/** What the application needs from the outside world; infrastructure implements these. */
+export interface Repository<T extends { id: string }> {
+  list(offset: number, limit: number): Promise<{ items: T[]; total: number }>;
+  get(id: string): Promise<T | undefined>;
+  /** The first entity whose field equals the value (for unique attributes). */
+  findBy(field: string, value: unknown): Promise<T | undefined>;
+  /** Every entity whose field equals the value (the records a business rule counts or compares). */
+  findAll(field: string, value: unknown): Promise<T[]>;
+  save(entity: T): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  next(): string;
+}
+
+export interface DomainEventRecord {
+  name: string;
+  entityId: string;
+  occurredAt: string;
+  payload: Record<string, unknown>;
+}
+
+export interface EventPublisher {
+  publish(event: DomainEventRecord): Promise<void>;
+}
