@@ -241,7 +241,7 @@ function operand(
 
 type Planned = Omit<PlannedRule, 'id' | 'text' | 'entity'>;
 
-function plan(names: ContextNames, entity: Entity, rule: TypedRule): Planned {
+function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string): Planned {
   switch (rule.kind) {
     case 'count-limit': {
       const states = rule.states ? names.states(entity, rule.states) : activeStates(names.context, entity);
@@ -355,6 +355,13 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule): Planned {
       };
     }
     case 'derived-amount': {
+      // A charge per day late counts the days after the due date, not the record's own period: without the
+      // span that says so, computing it from start to end would charge the whole loan.
+      if (!rule.span && /\b(late|overdue)\b/i.test(text)) {
+        return refuse(
+          `it counts days late, but ${entity.name} has no due date and return date to count them between`,
+        );
+      }
       const target = names.attribute(entity, rule.attribute.split('.').pop()!);
       if (target.type !== 'integer' && target.type !== 'number' && target.type !== 'money') {
         return refuse(`${entity.name}.${target.name} is not a number or an amount of money`);
@@ -366,7 +373,13 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule): Planned {
         if (/^\d/.test(token)) return { kind: 'number', value: Number(token) };
         const span = spanUnits[token];
         if (span && !entity.attributes.some((a) => a.name === token)) {
-          return { kind: 'value', operand: { kind: 'duration', ...names.interval(entity), unit: span } };
+          const period = rule.span
+            ? {
+                start: names.attribute(entity, rule.span.from).name,
+                end: names.attribute(entity, rule.span.to).name,
+              }
+            : names.interval(entity);
+          return { kind: 'value', operand: { kind: 'duration', ...period, unit: span } };
         }
         const value = operand(names, entity, token, undefined);
         if (value.kind === 'number') return value;
@@ -424,7 +437,7 @@ export function planRules(context: BoundedContext): RulePlan {
   for (const entity of context.entities) {
     for (const { id, text, rule } of entity.rules ?? []) {
       try {
-        result.enforced.push({ id, text, entity: entity.name, ...plan(names, entity, rule) });
+        result.enforced.push({ id, text, entity: entity.name, ...plan(names, entity, rule, text) });
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;
         result.unenforced.push({ id, text, entity: entity.name, kind: rule.kind, reason: error.message });

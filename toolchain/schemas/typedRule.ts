@@ -102,6 +102,11 @@ export const typedRuleSchema = z.discriminatedUnion('kind', [
       .max(500)
       .refine(isArithmetic, 'must be arithmetic: names, numbers, + - * / and parentheses'),
     inputs: z.array(attribute),
+    /**
+     * What `days`/`hours` count when not the record's own period (start to end): a charge per day late counts
+     * from the due date to the return (`{ from: 'dueDate', to: 'returnedAt' }`).
+     */
+    span: z.object({ from: attribute, to: attribute }).optional(),
   }),
   /** "packing an order lowers the product's stock by the ordered quantity". */
   z.object({

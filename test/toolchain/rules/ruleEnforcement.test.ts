@@ -79,16 +79,28 @@ describe("the vision's rules in generated services", () => {
     expect(plan.unenforced).toEqual([]);
     expect(plan.enforced.map((r) => r.check.kind).sort()).toEqual([
       'derived-amount',
+      'derived-amount',
       'no-overlap',
       'prerequisite',
       'state-guard',
       'time-window',
     ]);
     // The price is computed by the service: not part of what a client sends.
-    const openapiCreate = generated.files.find((f) => f.path === 'src/domain/rental.ts')!.content;
-    expect(openapiCreate).toMatch(/price\?: string;/);
+    const rental = generated.files.find((f) => f.path === 'src/domain/rental.ts')!.content;
+    expect(rental).toMatch(/price\?: string;/);
+    // The late fee counts the days from the end date to the return, not the rental's own days.
+    const late = plan.enforced.find((r) => r.text.startsWith('A late return'))!;
+    expect(late.check).toMatchObject({
+      kind: 'derived-amount',
+      attribute: 'lateFee',
+      terms: [
+        { kind: 'number', value: 15 },
+        { kind: 'symbol', symbol: '*' },
+        { kind: 'value', operand: { kind: 'duration', start: 'endDate', end: 'returnedAt', unit: 'day' } },
+      ],
+    });
     const result = runAcceptance(generated.files);
-    expect(result.output).toMatch(/# pass 5\b/);
+    expect(result.output).toMatch(/# pass 6\b/);
     expect(result.status).toBe(0);
   });
 

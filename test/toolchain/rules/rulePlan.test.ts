@@ -14,7 +14,7 @@ const entity = (name: string, extra: Partial<Entity> = {}): Entity => ({
   ...extra,
 });
 
-function contextWith(rules: TypedRule[]): BoundedContext {
+function contextWith(rules: TypedRule[], texts: string[] = []): BoundedContext {
   const loan = entity('Loan', {
     attributes: [
       { name: 'startDate', type: 'date', required: true, description: 'start' },
@@ -23,7 +23,7 @@ function contextWith(rules: TypedRule[]): BoundedContext {
     ],
     relations: [{ kind: 'belongsTo', target: 'Member', via: 'memberId' }],
     states: ['requested', 'active', 'returned'],
-    rules: rules.map((rule, i) => ({ id: `loan-rule-${i + 1}`, text: `rule ${i + 1}`, rule })),
+    rules: rules.map((rule, i) => ({ id: `loan-rule-${i + 1}`, text: texts[i] ?? `rule ${i + 1}`, rule })),
   });
   return {
     name: 'Loans',
@@ -101,5 +101,28 @@ describe('rule plan', () => {
       'no rule kind matches',
       'Loan has no state lost',
     ]);
+  });
+
+  it('computes a charge per day late only between the dates the rule names, never over the whole loan', () => {
+    const fee = (span?: { from: string; to: string }): TypedRule => ({
+      kind: 'derived-amount',
+      attribute: 'fee',
+      expression: '2 * days',
+      inputs: ['days'],
+      ...(span ? { span } : {}),
+    });
+    const text = 'A late return adds a fee of 2 euros per day.';
+    expect(planRules(contextWith([fee()], [text])).unenforced.map((u) => u.reason)).toEqual([
+      'it counts days late, but Loan has no due date and return date to count them between',
+    ]);
+    const [charge] = planRules(contextWith([fee({ from: 'endDate', to: 'startDate' })], [text])).enforced;
+    expect(charge.check).toMatchObject({
+      kind: 'derived-amount',
+      terms: [
+        { kind: 'number', value: 2 },
+        { kind: 'symbol', symbol: '*' },
+        { kind: 'value', operand: { kind: 'duration', start: 'endDate', end: 'startDate', unit: 'day' } },
+      ],
+    });
   });
 });

@@ -122,8 +122,20 @@ function perUnitCharge(s: RuleSentence, adds: number): Recognised | undefined {
       attribute: attributeFor(target.name, entity),
       expression: `${amount} * ${span}`,
       inputs: [span],
+      ...lateSpan(s, entity),
     },
   };
+}
+
+/** "per day late", "a late return": the days counted run from the record's due date to its return, when it has both. */
+function lateSpan(s: RuleSentence, entity: string): { span?: { from: string; to: string } } {
+  if (!s.words.some((w) => w === 'late' || w === 'overdue')) return {};
+  const dated = (s.entityOf(entity)?.attributes ?? []).filter(
+    (a) => a.type === 'date' || a.type === 'datetime',
+  );
+  const from = dated.find((a) => /^(due|end)/i.test(a.name) || /(Due|End)(Date|At)?$/.test(a.name));
+  const to = dated.find((a) => /^returne?d?/i.test(a.name));
+  return from && to ? { span: { from: from.name, to: to.name } } : {};
 }
 
 const changes: Record<string, 'increase' | 'decrease'> = {
