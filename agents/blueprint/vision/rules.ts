@@ -49,10 +49,13 @@ function rulesOf(
       rules.push({ text, entity: typed.entity, rule: typed.rule, source: 'stated' });
       continue;
     }
-    // A target with a number ("within 24 hours") is a goal unless it says what may or must happen.
+    // A target with a number ("within 24 hours") is a goal unless it says what may or must happen, or what an
+    // action changes ("a late return adds a fee of 2 euros per day").
     if (
       metricsInSentence(text).length > 0 &&
-      !/\b(can|cannot|can't|may|must|never|only|needs?|not)\b/i.test(text)
+      !/\b(can|cannot|can't|may|must|never|only|needs?|not|adds|charges|lowers|reduces|raises|increases|decreases)\b/i.test(
+        text,
+      )
     )
       continue;
     // The entity the sentence is about: from its parse, else the first entity it names ("a seed order may ...").

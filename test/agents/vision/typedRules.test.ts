@@ -110,6 +110,17 @@ describe('rules the vision states, as typed specifications', () => {
     });
   });
 
+  it('keeps a charge it cannot type as unsupported, not as a goal', () => {
+    // No late fee in the domain: the charge cannot be typed, but the sentence states a rule all the same.
+    const rules = rulesIn(
+      'Members reserve tools. A late return adds a fee of 2 euros per day to the reservation.',
+    );
+    expect(rules.get('A late return adds a fee of 2 euros per day to the reservation.')).toMatchObject({
+      entity: 'Reservation',
+      kind: 'unsupported',
+    });
+  });
+
   it('lists a rule it cannot type with the reason, and the gate shows it', async () => {
     const text =
       '# Rules\n\nToday this is kept on paper and in email. Members reserve tools. A tool cannot be reserved while it is on loan. Reservations must be fair to everyone.\n';
