@@ -8,9 +8,12 @@ import { dirname, join } from 'node:path';
  */
 const marker = join('kit', 'service', 'src', 'domain', 'errors.ts');
 
+let root: string | undefined;
+
 function kitRoot(): string {
+  if (root) return root;
   for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, marker))) return join(dir, 'kit', 'service');
+    if (existsSync(join(dir, marker))) return (root = join(dir, 'kit', 'service'));
     if (dirname(dir) === dir)
       throw new Error(`the service kit (${marker}) is missing from the factory's package`);
   }

@@ -9,7 +9,7 @@ import {
   type Operation,
 } from '../apiConventions';
 import { tsLiteral } from '../escaping/tsLiteral';
-import { planRules, type PlannedRule, type RulePlan } from './rulePlan';
+import { computedAttributes, planRules, type PlannedRule, type RulePlan } from './rulePlan';
 
 /**
  * The view of a bounded context the service templates work from: names resolved once, relation keys turned
@@ -81,11 +81,7 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
         });
       }
     }
-    const computed = new Set(
-      rules.enforced.flatMap((r) =>
-        r.hook === entity.name && r.check.kind === 'derived-amount' ? [r.check.attribute] : [],
-      ),
-    );
+    const computed = computedAttributes(rules, entity.name);
     return {
       entity,
       name: entity.name,

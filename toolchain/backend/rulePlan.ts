@@ -430,6 +430,24 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
   }
 }
 
+/** Whether a planned rule runs on a trigger (a command trigger names its command). */
+export function runsOn(rule: PlannedRule, trigger: Trigger): boolean {
+  return rule.triggers.some(
+    (t) =>
+      t.on === trigger.on &&
+      (t.on !== 'command' || trigger.on !== 'command' || t.command === trigger.command),
+  );
+}
+
+/** The attributes of an entity the service computes from derived-amount rules (read-only for clients). */
+export function computedAttributes(plan: RulePlan, entity: string): Set<string> {
+  return new Set(
+    plan.enforced.flatMap((r) =>
+      r.hook === entity && r.check.kind === 'derived-amount' ? [r.check.attribute] : [],
+    ),
+  );
+}
+
 /** The enforcement plan of every typed rule of a context's entities. */
 export function planRules(context: BoundedContext): RulePlan {
   const names = new ContextNames(context);

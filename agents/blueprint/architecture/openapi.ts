@@ -9,7 +9,21 @@ import {
   type Operation,
 } from '../../../toolchain/apiConventions';
 import { entityFields, type JsonSchema, words } from '../../../toolchain/architecture/model';
-import { planRules } from '../../../toolchain/backend/rulePlan';
+import {
+  computedAttributes,
+  planRules,
+  runsOn,
+  type RulePlan,
+  type Trigger,
+} from '../../../toolchain/backend/rulePlan';
+
+// Every operation and schema of a context reads the same rule plan: made once per context.
+const plans = new WeakMap<BoundedContext, RulePlan>();
+function planOf(context: BoundedContext): RulePlan {
+  let plan = plans.get(context);
+  if (!plan) plans.set(context, (plan = planRules(context)));
+  return plan;
+}
 
 export interface OpenApiOptions {
   /** The document version (`info.version`); bumps with breaking and additive changes of the contract. */
@@ -53,11 +67,7 @@ const problemResponses: Record<string, { status: number; description: string }> 
 };
 
 function entitySchemas(context: BoundedContext, entity: Entity): Record<string, JsonSchema> {
-  const computed = new Set(
-    planRules(context).enforced.flatMap((r) =>
-      r.hook === entity.name && r.check.kind === 'derived-amount' ? [r.check.attribute] : [],
-    ),
-  );
+  const computed = computedAttributes(planOf(context), entity.name);
   const fields = entityFields(entity, computed);
   const writable = fields.filter((f) => !f.readOnly);
   const label = words(entity.name).toLowerCase();
@@ -122,15 +132,16 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
 
 /** The enforced rules that can refuse an operation: checks on its writes or on its command. */
 function refusingRules(context: BoundedContext, entity: Entity, op: Operation) {
-  const command = op.action === 'command' ? context.commands.find((c) => c.name === op.command) : undefined;
-  return planRules(context).enforced.filter(
-    (rule) =>
-      rule.hook === entity.name &&
-      rule.triggers.some((t) =>
-        t.on === 'command'
-          ? command !== undefined && t.command === camel(command.name)
-          : op.action === 'create' || (op.action === 'update' && t.on === 'write'),
-      ),
+  const triggers: Trigger[] =
+    op.action === 'command' && op.command
+      ? [{ on: 'command', command: camel(op.command) }]
+      : op.action === 'create'
+        ? [{ on: 'write' }, { on: 'create' }]
+        : op.action === 'update'
+          ? [{ on: 'write' }]
+          : [];
+  return planOf(context).enforced.filter(
+    (rule) => rule.hook === entity.name && triggers.some((trigger) => runsOn(rule, trigger)),
   );
 }
 

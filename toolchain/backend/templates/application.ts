@@ -36,9 +36,6 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     ...rulesFor(model, entity, { on: 'write' }),
     ...entity.commands.flatMap((c) => rulesFor(model, entity, { on: 'command', command: c.fn })),
   ];
-  const rulesOnly = rules.filter(
-    (rule) => rule.check.kind !== 'derived-amount' && rule.check.kind !== 'effect',
-  );
   const lines: string[] = [];
   const commandImports = entity.commands.map((c) => c.fn);
   lines.push(`import { ${unique.length ? 'ConflictError, ' : ''}NotFoundError } from '../domain/errors';`);
@@ -46,7 +43,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     `import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`,
   );
   const helpers = [
-    ...new Set([...helpersUsed(rulesOnly), ...derivationHelpers(rules), ...effectHelpers(rules)]),
+    ...new Set([...helpersUsed(rules), ...derivationHelpers(rules), ...effectHelpers(rules)]),
   ].sort();
   if (helpers.length > 0) lines.push(`import { ${helpers.join(', ')} } from '../domain/policies';`);
   lines.push(`import type { Repositories } from './application';`);

@@ -1,5 +1,5 @@
 import type { ServiceEntity, ServiceModel } from '../model';
-import type { PlannedRule, Trigger } from '../rulePlan';
+import { runsOn, type PlannedRule, type Trigger } from '../rulePlan';
 import { commentText } from '../../escaping/commentText';
 import { tsLiteral } from '../../escaping/tsLiteral';
 import { repositoryOf } from './ruleChecks';
@@ -19,14 +19,7 @@ export function effectHelpers(rules: PlannedRule[]): string[] {
 /** The effect rules applied after this entity's trigger ("packing an order lowers the product's stock"). */
 export function effectsFor(model: ServiceModel, entity: ServiceEntity, trigger: Trigger): PlannedRule[] {
   return model.rules.enforced.filter(
-    (rule) =>
-      rule.hook === entity.name &&
-      rule.check.kind === 'effect' &&
-      rule.triggers.some(
-        (t) =>
-          t.on === trigger.on &&
-          (t.on !== 'command' || trigger.on !== 'command' || t.command === trigger.command),
-      ),
+    (rule) => rule.hook === entity.name && rule.check.kind === 'effect' && runsOn(rule, trigger),
   );
 }
 

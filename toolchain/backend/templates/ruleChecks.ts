@@ -1,5 +1,12 @@
 import type { ServiceEntity, ServiceModel } from '../model';
-import { millisecondsIn, type Check, type Operand, type PlannedRule, type Trigger } from '../rulePlan';
+import {
+  millisecondsIn,
+  runsOn,
+  type Check,
+  type Operand,
+  type PlannedRule,
+  type Trigger,
+} from '../rulePlan';
 import { commentText } from '../../escaping/commentText';
 import { tsLiteral } from '../../escaping/tsLiteral';
 
@@ -12,11 +19,7 @@ export function rulesFor(model: ServiceModel, entity: ServiceEntity, trigger: Tr
       rule.hook === entity.name &&
       rule.check.kind !== 'derived-amount' &&
       rule.check.kind !== 'effect' &&
-      rule.triggers.some(
-        (t) =>
-          t.on === trigger.on &&
-          (t.on !== 'command' || trigger.on !== 'command' || t.command === trigger.command),
-      ),
+      runsOn(rule, trigger),
   );
 }
 

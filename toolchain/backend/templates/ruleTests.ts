@@ -351,7 +351,7 @@ class ScenarioWriter {
         const by = check.by.kind === 'number' ? check.by.value : Number(body[check.by.name]);
         const before = Number(targetBody[check.attribute]);
         const after = check.change === 'increase' ? before + by : before - by;
-        const expected = check.type === 'money' ? (Math.round(after * 100) / 100).toFixed(2) : after;
+        const expected = check.type === 'money' ? cents(after) : after;
         return {
           rule,
           gherkin: [
@@ -394,6 +394,9 @@ class ScenarioWriter {
     }
   }
 }
+
+/** An amount of money as the API writes it, rounded to the cent. */
+const cents = (value: number) => (Math.round(value * 100) / 100).toFixed(2);
 
 /**
  * What a derived amount must come to for the given bodies: the test's own reading of the arithmetic (numbers,
@@ -438,7 +441,7 @@ function expectedAmount(
   };
   const result = sum();
   if (!Number.isFinite(result)) return undefined;
-  if (check.type === 'money') return (Math.round(result * 100) / 100).toFixed(2);
+  if (check.type === 'money') return cents(result);
   return check.type === 'integer' ? Math.round(result) : result;
 }
 
