@@ -3,6 +3,7 @@ import { localByDefault } from '../config';
 import { localConfinement } from '../sandbox';
 import { ContainerAppsTarget, placementProblems } from './containerAppsTarget';
 import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
+import { LocalProductDatabases } from './productDatabases';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
 export * from '../../core/ports/deploymentTarget';
@@ -60,7 +61,30 @@ export function createDeploymentTarget(
   }
   if (kind !== 'local')
     throw new Error(`FACTORY_DEPLOYMENT_TARGET '${kind}' is not one of: ${targets.join(', ')}`);
-  return new LocalBlueGreenTarget({ home, build, confinement: () => localConfinement(env) });
+  return new LocalBlueGreenTarget({
+    home,
+    build,
+    confinement: () => localConfinement(env),
+    databases: new LocalProductDatabases({ serverUrl: productDatabaseUrl(env) }),
+  });
+}
+
+/**
+ * PRODUCT_DATABASE_URL: a PostgreSQL server where locally deployed products get their databases (its role must
+ * be allowed to create databases and roles); unset, each service gets an embedded PostgreSQL.
+ */
+export function productDatabaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.PRODUCT_DATABASE_URL?.trim();
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('PRODUCT_DATABASE_URL is not a URL (postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new Error(`PRODUCT_DATABASE_URL must be a postgres:// URL, not ${url.protocol}//`);
+  return value;
 }
 
 /** `FACTORY_KEEP_DEPLOYED=false` stops the deployed product when the run ends; anything else keeps it running. */

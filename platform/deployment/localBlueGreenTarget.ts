@@ -14,9 +14,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite';
-import { Cgroup } from '../sandbox/cgroup';
 import type { Confinement } from '../sandbox/confinement';
 import { processConfinement } from '../sandbox/processConfinement';
+import { ours, sleep, stopProcess, type ProcessRecord } from './detachedProcess';
+import { applyPendingMigrations, migrationScripts } from './migrations';
+import { LocalProductDatabases } from './productDatabases';
 import { StepLog } from './stepLog';
 import { readTarGz, type TarEntry } from './tarball';
 import {
@@ -49,21 +51,12 @@ export interface LocalBlueGreenOptions {
    * network, since people and the health checks reach it there.
    */
   confinement?: () => Confinement;
+  /** Where services keep their data (default: an embedded PostgreSQL per service). */
+  databases?: LocalProductDatabases;
 }
 
 /** Memory and processes of one deployed service at the most. */
 export const serviceLimits = { memoryMiB: 512, maxProcesses: 64 };
-
-interface ProcessRecord {
-  service: string;
-  pid: number;
-  port: number;
-  dir: string;
-  /** The service's control group, released when it stops. */
-  cgroup?: string[];
-  /** `dir` is a copy made to start it (removed when it stops), not the version's build folder. */
-  staged?: boolean;
-}
 
 const listening = /listening on port (\d+)/;
 
@@ -74,54 +67,6 @@ const listening = /listening on port (\d+)/;
 const supervisorScript = __filename.endsWith('.ts')
   ? join(__dirname, '..', '..', 'dist', 'platform', 'deployment', 'serviceSupervisor.js')
   : join(__dirname, 'serviceSupervisor.js');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** True when the pid still runs a service from `dir` (a pid reused by another program is never signalled). */
-function ours(record: ProcessRecord): boolean {
-  if (!alive(record.pid)) return false;
-  try {
-    return readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').includes(record.dir);
-  } catch {
-    // No /proc (macOS): the liveness check is all there is.
-    return process.platform !== 'linux';
-  }
-}
-
-async function stopProcess(record: ProcessRecord): Promise<boolean> {
-  const running = ours(record);
-  if (running) {
-    const signal = (s: NodeJS.Signals) => {
-      try {
-        // Detached: the pid leads its own process group.
-        process.kill(-record.pid, s);
-      } catch {
-        try {
-          process.kill(record.pid, s);
-        } catch {
-          /* already gone */
-        }
-      }
-    };
-    signal('SIGTERM');
-    for (let i = 0; i < 30 && alive(record.pid); i++) await sleep(100);
-    if (alive(record.pid)) signal('SIGKILL');
-    for (let i = 0; i < 20 && alive(record.pid); i++) await sleep(50);
-  }
-  // Whatever is left in the service's control group (it may have been started by another factory process).
-  if (record.cgroup?.length) await Cgroup.at(record.cgroup).destroy();
-  if (record.staged) rmSync(record.dir, { recursive: true, force: true });
-  return running;
-}
-
 /** One deployment under way: what was asked, where the version goes, what served before, the steps so far. */
 interface Rollout {
   request: DeployRequest;
@@ -174,7 +119,11 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 export class LocalBlueGreenTarget implements DeploymentTarget {
   readonly adapter = 'local-blue-green';
 
-  constructor(private readonly options: LocalBlueGreenOptions) {}
+  private readonly databases: LocalProductDatabases;
+
+  constructor(private readonly options: LocalBlueGreenOptions) {
+    this.databases = options.databases ?? new LocalProductDatabases();
+  }
 
   root(tenantId: string, runId: string): string {
     return resolve(
@@ -296,6 +245,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     rmSync(versionDir, { recursive: true, force: true });
     const entries = await this.unpack(rollout);
     for (const service of request.services) await this.buildService(rollout, entries, service);
+    for (const service of request.services) await this.migrate(rollout, entries, service);
     return rollout.log.run('start (green beside blue)', async () => {
       const records: ProcessRecord[] = [];
       try {
@@ -339,6 +289,29 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         throw new Error(`${service} does not compile: ${built.problems.slice(0, 3).join('; ')}`);
       cpSync(built.outDir, join(versionDir, 'build', service), { recursive: true });
       return { value: undefined, detail: `compiled ${files.length} files` };
+    });
+  }
+
+  /**
+   * The service's database before green starts: created on first deployment, migrated with the scripts of
+   * `db/<service>/` it has not had yet. Blue keeps serving from the same database meanwhile, so a migration
+   * may only add to the schema. A service without migrations gets no database.
+   */
+  private async migrate(
+    { request, base, log }: Rollout,
+    entries: TarEntry[],
+    service: string,
+  ): Promise<void> {
+    const scripts = migrationScripts(entries, service);
+    if (scripts.length === 0) return;
+    await log.run(`migrate ${service}`, async () => {
+      const database = await this.databases.ensure(base, service, `${request.tenantId}/${request.runId}`);
+      const outcome = await applyPendingMigrations(database.adminUrl, scripts);
+      await this.databases.grantRows(base, service, database);
+      return {
+        value: undefined,
+        detail: `${database.engine} PostgreSQL: ${outcome.applied.length ? `applied ${outcome.applied.join(', ')}` : 'nothing new'}${outcome.unchanged ? `, ${outcome.unchanged} applied before` : ''}`,
+      };
     });
   }
 
@@ -570,6 +543,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       }
       if (any) versions.push(entry.name);
     }
+    await this.databases.stopAll(base);
     const current = await this.current(tenantId, runId);
     if (current && current.status !== 'stopped') {
       const now = new Date().toISOString();
@@ -610,6 +584,11 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const built = join(versionDir, 'build', service);
     if (!existsSync(join(built, 'src', 'main.js')))
       throw new Error(`${service}: no compiled src/main.js in ${built}`);
+    const base = dirname(versionDir);
+    // A database that stopped (the machine restarted) starts again before its service.
+    const database = this.databases.has(base, service)
+      ? await this.databases.ensure(base, service, '')
+      : undefined;
     const confinement = this.options.confinement?.() ?? processConfinement;
     const dir = confinement.needsReachableFolder
       ? mkdtempSync(join(tmpdir(), `factory-service-${service}-`))
@@ -647,6 +626,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           HOST: '127.0.0.1',
           NODE_ENV: 'production',
           SERVICE_VERSION: version,
+          ...(database ? { DATABASE_URL: database.url } : {}),
         },
       });
     } catch (error) {

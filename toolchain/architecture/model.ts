@@ -33,6 +33,9 @@ export function snake(name: string): string {
     .toLowerCase();
 }
 
+/** An entity's table in its service's database: `loan_requests` for LoanRequest. */
+export const tableName = (entity: Entity) => snake(entity.plural);
+
 /** `Loan Request` for `LoanRequest`, for prose. */
 export function words(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2');

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { serviceCompilerOptions } from './generateService';
+import { linkTypeModules } from './runtimeDependencies';
 
 export interface SourceFile {
   path: string;
@@ -96,6 +97,7 @@ export function compileService(files: SourceFile[], options: { emit?: boolean } 
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.content);
   }
+  linkTypeModules(root);
   const tsFiles = files.filter(
     (f) => f.path.endsWith('.ts') && (f.path.startsWith('src/') || f.path.startsWith('test/')),
   );

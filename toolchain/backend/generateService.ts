@@ -5,6 +5,8 @@ import { applicationSource, useCasesSource } from './templates/application';
 import { mainSource, routesSource, serverSource } from './templates/api';
 import { entitySource } from './templates/domain';
 import { kitFile } from './kit';
+import { installedVersion, runtimeDependencies } from './runtimeDependencies';
+import { tablesSource } from './templates/tables';
 import { ruleAcceptanceTestSource, ruleScenarios, rulesFeatureSource } from './templates/ruleTests';
 import { apiTestSource, domainTestSource, useCaseTestSource } from './templates/tests';
 
@@ -52,21 +54,29 @@ function projectFiles(model: ServiceModel, version: string): GeneratedFile[] {
       test: 'npm run build && node --test dist/test/',
       start: 'node dist/src/main.js',
     },
-    devDependencies: { typescript: '~5.9', '@types/node': '^20' },
+    dependencies: runtimeDependencies(),
+    devDependencies: {
+      typescript: '~5.9',
+      '@types/node': '^20',
+      '@types/pg': `^${installedVersion('@types/pg')}`,
+    },
   };
   const readme = [
     `# ${model.context.name} service`,
     '',
     markdownText(model.context.description),
     '',
-    'Node.js only (no runtime packages). `npm run build`, `npm test`, `npm start` (PORT, default 8080).',
+    'Node.js and the PostgreSQL driver `pg`. `npm install`, `npm run build`, `npm test`, `npm start` (PORT, default',
+    '8080; DATABASE_URL, a PostgreSQL database with the migrations of `db/' + model.slug + '/` applied).',
     '',
     '## Layers',
     '- `src/domain/`: entities, attribute rules, lifecycle transitions, domain errors. Imports nothing else.',
     '- `src/application/`: one use-case class per entity, ports (repository, clock, ids, events), DTOs.',
-    '- `src/infrastructure/`: in-memory repository, fault-injecting repositories, system clock and ids.',
+    '- `src/infrastructure/`: PostgreSQL repositories, transactions and outbox; the in-memory test double;',
+    '  fault-injecting repositories; system clock and ids.',
     '- `src/api/`: the node:http adapter; `routes.ts` is the route table, one entry per OpenAPI operation.',
-    '- `src/main.ts`: composition root; `CHAOS_REPOSITORY=slow|failing` injects repository faults.',
+    '- `src/main.ts`: composition root; `REPOSITORY=memory` runs the in-memory test double instead of PostgreSQL,',
+    '  `CHAOS_REPOSITORY=slow|failing` injects repository faults.',
     '',
     '## Operations',
     '',
@@ -97,6 +107,9 @@ const kitPaths = [
   'src/infrastructure/inMemoryRepository.ts',
   'src/infrastructure/faultyRepository.ts',
   'src/infrastructure/system.ts',
+  'src/infrastructure/postgresDatabase.ts',
+  'src/infrastructure/postgresRepository.ts',
+  'src/infrastructure/postgresOutbox.ts',
   'src/api/http.ts',
   'test/client.ts',
 ];
@@ -120,6 +133,7 @@ export function generateService(
     { path: 'src/application/application.ts', content: applicationSource(service) },
     { path: 'src/api/routes.ts', content: routesSource(service) },
     { path: 'src/api/server.ts', content: serverSource },
+    { path: 'src/infrastructure/tables.ts', content: tablesSource(service) },
     { path: 'src/main.ts', content: mainSource(service) },
     ...service.entities.map((e) => ({ path: `test/${e.file}.domain.test.ts`, content: domainTestSource(e) })),
     ...service.entities.map((e) => ({

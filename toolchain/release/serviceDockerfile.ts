@@ -4,8 +4,8 @@ import { serviceDockerfilePath } from '../../core/ports/deploymentTarget';
  * The Dockerfile the release package carries at its root (`serviceDockerfilePath`). With the package as the
  * build context it builds one service, named by the build argument SERVICE, the way the local target does
  * (toolchain/backend/compileForDeployment.ts): the service's own strict `tsconfig.json`, then
- * `node dist/src/main.js` on PORT 8080. Generated services have no runtime packages, so the final image holds
- * the compiled JavaScript and package.json only; it runs as the image's unprivileged `node` user and carries no
+ * `node dist/src/main.js` on PORT 8080. The final image holds the compiled JavaScript, package.json and the
+ * runtime packages it names (the PostgreSQL driver) without the build's; it runs as the image's unprivileged `node` user and carries no
  * settings beyond the port: every connection setting arrives as an environment variable of the container app.
  */
 export const serviceDockerfile = `# Builds one service of this release: docker build --build-arg SERVICE=<services/ folder name> .
@@ -22,6 +22,7 @@ FROM node:22-slim
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /build/package.json ./
+RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts
 COPY --from=build /build/dist ./dist
 USER node
 EXPOSE 8080

@@ -56,7 +56,7 @@ function percentile(sorted, p) {
 }
 (async () => {
   const { main } = require('../src/main.js');
-  const service = await main({ PORT: '0', HOST: '127.0.0.1' });
+  const service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency });
   const samples = [];
   const ids = config.targets.map(() => []);
@@ -118,7 +118,7 @@ const workdir = process.cwd();
 function start(env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--max-old-space-size=256', '--experimental-permission', '--allow-fs-read=' + workdir, '--allow-fs-write=' + workdir, '--no-warnings', 'src/main.js'], {
-      env: { PATH: process.env.PATH, HOME: workdir, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      env: { PATH: process.env.PATH, HOME: workdir, PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error('service did not start within 15 s')), 15000);
     child.stdout.on('data', (chunk) => {

@@ -5,7 +5,7 @@ import { sqlType } from '../architecture/solution';
 import { commentText } from '../../../toolchain/escaping/commentText';
 import { markdownText } from '../../../toolchain/escaping/markdownText';
 import { sqlIdentifier, sqlString } from '../../../toolchain/escaping/sql';
-import { snake } from '../../../toolchain/architecture/model';
+import { snake, tableName } from '../../../toolchain/architecture/model';
 
 /**
  * PostgreSQL migrations per service (one database per bounded context): a table per entity, columns typed from
@@ -30,8 +30,6 @@ export interface MigrationOptions {
   deferForeignKeys?: boolean;
   feedback?: string[];
 }
-
-export const tableName = (entity: Entity) => snake(entity.plural);
 
 const quote = sqlString;
 const id = sqlIdentifier;
@@ -283,6 +281,7 @@ export function generateMigrations(
       path: `${pad(order.length + 1)}_add_foreign_keys.sql`,
       content: `-- Foreign keys added once every table exists.\n${laterKeys.join('\n')}\n`,
     });
+  files.push({ path: `${pad(files.length + 1)}_create_outbox.sql`, content: outboxSql });
   files.push({ path: 'seed.sql', content: seedSql(model, context, order) });
   const tables = order.map(tableName);
   files.push({
@@ -291,6 +290,25 @@ export function generateMigrations(
   });
   return { context: context.slug, folder: `db/${context.slug}`, files, tables, crossContextReferences };
 }
+
+/**
+ * The transactional outbox the service writes its domain events to, in the transaction of the change that raised
+ * them; a relay sends them on in `seq` order and marks them sent.
+ */
+const outboxSql = `-- Domain events waiting to be sent (transactional outbox).
+CREATE TABLE outbox (
+  seq bigserial PRIMARY KEY,
+  name text NOT NULL,
+  entity_id text NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  payload jsonb NOT NULL,
+  sent_at timestamptz
+);
+
+CREATE INDEX outbox_waiting_idx ON outbox (seq) WHERE sent_at IS NULL;
+
+COMMENT ON TABLE outbox IS 'Domain events written with the change that raised them, sent on by the relay';
+`;
 
 /** A stable uuid (version 4 layout) for seed row `index` of an entity, the same in every service that refers to it. */
 export function seedId(entityName: string, index: number): string {

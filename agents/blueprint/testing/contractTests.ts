@@ -158,7 +158,7 @@ export function contractTestSource(doc: Json, serviceTitle: string): string {
   lines.push('');
   lines.push(`let service: RunningService;\nlet counter = 0;\n`);
   lines.push(
-    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1' });\n});\n\nafter(async () => {\n  await service.stop();\n});`,
+    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });\n});\n\nafter(async () => {\n  await service.stop();\n});`,
   );
   lines.push('');
   lines.push(`function send(method: string, path: string, body?: unknown): Promise<Reply> {

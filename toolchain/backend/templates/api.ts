@@ -57,6 +57,7 @@ export function routesSource(model: ServiceModel): string {
 
 export const serverSource = `import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ServiceApplication } from '../application/application';
+import type { UnitOfWork } from '../application/ports';
 import { ConflictError, NotFoundError, RuleViolation, ValidationError } from '../domain/errors';
 import { isUuid } from '../domain/rules';
 import { RepositoryUnavailableError } from '../infrastructure/faultyRepository';
@@ -66,6 +67,8 @@ import { buildRoutes, type Route } from './routes';
 export interface ServerOptions {
   /** Largest accepted request body. */
   maxBodyBytes?: number;
+  /** Each request that changes data runs as one unit of work (a transaction on PostgreSQL). */
+  unitOfWork?: UnitOfWork;
 }
 
 interface CompiledRoute {
@@ -122,7 +125,14 @@ export function createHttpServer(app: ServiceApplication, options: ServerOptions
     if (params.id !== undefined && !isUuid(params.id)) {
       throw new HttpError(400, 'Bad Request', 'the id must be a uuid', [{ field: 'id', message: 'must be a uuid' }]);
     }
-    const result = await chosen.candidate.route.handler({ params, url, body: () => readJsonBody(req, maxBodyBytes) });
+    // The body is read before the unit of work starts: a slow client never holds a transaction open.
+    const json = /^application\\/([a-z.+-]*\\+)?json\\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+    const sized = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    const hasBody = req.method !== 'GET' && json && sized;
+    const body = hasBody ? await readJsonBody(req, maxBodyBytes) : undefined;
+    const read = async () => (hasBody ? body : readJsonBody(req, maxBodyBytes));
+    const run = () => chosen.candidate.route.handler({ params, url, body: read });
+    const result = req.method === 'GET' || !options.unitOfWork ? await run() : await options.unitOfWork.run(run);
     if (result.body === undefined) return sendEmpty(res, result.status, result.headers);
     return sendJson(res, result.status, result.body, result.headers);
   }
@@ -139,19 +149,20 @@ export function createHttpServer(app: ServiceApplication, options: ServerOptions
 `;
 
 export function mainSource(model: ServiceModel): string {
-  const repos = model.entities.map((e) => `      ${e.plural}: repository<${e.name}>(env),`).join('\n');
   const imports = model.entities
     .map((e) => `import type { ${e.name} } from './domain/${e.file}';`)
     .join('\n');
+  const repos = (make: (e: ServiceModel['entities'][number]) => string) =>
+    model.entities.map((e) => `      ${e.plural}: chaos(${make(e)}, env),`).join('\n');
   return `import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServiceApplication, type ServiceApplication } from './application/application';
-import type { Repository } from './application/ports';
+import { createServiceApplication, type Repositories, type ServiceApplication } from './application/application';
+import type { EventPublisher, Repository, UnitOfWork } from './application/ports';
 import { createHttpServer } from './api/server';
 ${imports}
 import { FailingRepository, SlowRepository } from './infrastructure/faultyRepository';
 import { InMemoryRepository } from './infrastructure/inMemoryRepository';
-import { InMemoryEventPublisher, randomIds, systemClock } from './infrastructure/system';
+import { immediateUnitOfWork, InMemoryEventPublisher, randomIds, systemClock } from './infrastructure/system';
 
 export interface RunningService {
   server: Server;
@@ -160,37 +171,88 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+interface Store {
+  repositories: Repositories;
+  events: EventPublisher;
+  unitOfWork: UnitOfWork;
+  close(): Promise<void>;
+}
+
 /**
- * The repository for one entity. CHAOS_REPOSITORY=slow|failing injects faults for resilience tests; it is read
- * here only, so no other layer knows about it.
+ * CHAOS_REPOSITORY=slow|failing injects faults for resilience tests; it is read here only, so no other layer
+ * knows about it.
  */
-function repository<T extends { id: string }>(env: NodeJS.ProcessEnv): Repository<T> {
-  const store = new InMemoryRepository<T>();
+function chaos<T extends { id: string }>(store: Repository<T>, env: NodeJS.ProcessEnv): Repository<T> {
   if (env.CHAOS_REPOSITORY === 'failing') return new FailingRepository<T>();
   if (env.CHAOS_REPOSITORY === 'slow') return new SlowRepository<T>(store, Number(env.CHAOS_DELAY_MS ?? 200));
   return store;
 }
 
+/**
+ * PostgreSQL at DATABASE_URL (its schema written by the migrations in db/${model.slug}/); domain events go
+ * through the transactional outbox to the service's log. REPOSITORY=memory chooses the in-memory test double
+ * instead, which only tests ask for: a service never falls back to it silently.
+ */
+async function openStore(env: NodeJS.ProcessEnv): Promise<Store> {
+  if (env.DATABASE_URL) {
+    const { PostgresDatabase } = await import('./infrastructure/postgresDatabase');
+    const { PostgresRepository } = await import('./infrastructure/postgresRepository');
+    const { PostgresOutbox } = await import('./infrastructure/postgresOutbox');
+    const { tables } = await import('./infrastructure/tables');
+    const db = new PostgresDatabase(env.DATABASE_URL);
+    try {
+      await db.verify(Object.values(tables));
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    const outbox = new PostgresOutbox(db, async (event) => {
+      process.stdout.write('event ' + JSON.stringify(event) + '\\n');
+    });
+    outbox.start();
+    const repositories: Repositories = {
+${repos((e) => `new PostgresRepository<${e.name}>(db, tables.${e.plural})`)}
+    };
+    return {
+      repositories,
+      events: outbox,
+      unitOfWork: db,
+      close: async () => {
+        await outbox.stop();
+        await db.close();
+      },
+    };
+  }
+  if (env.REPOSITORY === 'memory') {
+    const repositories: Repositories = {
+${repos((e) => `new InMemoryRepository<${e.name}>()`)}
+    };
+    return { repositories, events: new InMemoryEventPublisher(), unitOfWork: immediateUnitOfWork, close: async () => {} };
+  }
+  throw new Error('DATABASE_URL is not set (REPOSITORY=memory runs the in-memory test double instead)');
+}
+
 /** Starts the ${model.context.name} service on PORT (default 8080) and stops gracefully on SIGTERM. */
-export function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+  const store = await openStore(env);
   const app = createServiceApplication({
-    repositories: {
-${repos}
-    },
+    repositories: store.repositories,
     clock: systemClock,
     ids: randomIds,
-    events: new InMemoryEventPublisher(),
+    events: store.events,
   });
-  const server = createHttpServer(app);
+  const server = createHttpServer(app, { unitOfWork: store.unitOfWork });
   const port = env.PORT === undefined ? 8080 : Number(env.PORT);
   const host = env.HOST ?? '0.0.0.0';
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      void store.close().finally(() => reject(error));
+    });
     server.listen(port, host, () => {
       const stop = () =>
         new Promise<void>((done) => {
           process.removeListener('SIGTERM', onSignal);
-          server.close(() => done());
+          server.close(() => void store.close().finally(done));
           server.closeIdleConnections();
         });
       const onSignal = () => {

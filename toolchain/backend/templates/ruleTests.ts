@@ -501,7 +501,7 @@ export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleSce
     'let service: RunningService;',
     'let port = 0;',
     '',
-    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1' });\n  port = service.port;\n});`,
+    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });\n  port = service.port;\n});`,
     '',
     'after(async () => {\n  await service.stop();\n});',
     '',

@@ -218,7 +218,7 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push('let port = 0;');
   lines.push('');
   lines.push(
-    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1' });\n  port = service.port;\n});`,
+    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });\n  port = service.port;\n});`,
   );
   lines.push('');
   lines.push('after(async () => {\n  await service.stop();\n});');
@@ -385,7 +385,7 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push(`describe('fault-injecting repositories', () => {`);
   lines.push(`  test('a failing repository answers 503 problem+json', async () => {`);
   lines.push(
-    `    const failing = await main({ PORT: '0', HOST: '127.0.0.1', CHAOS_REPOSITORY: 'failing' });`,
+    `    const failing = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory', CHAOS_REPOSITORY: 'failing' });`,
   );
   lines.push('    try {');
   lines.push(`      const reply = await call(failing.port, 'GET', ${q(e0.collectionPath)});`);
@@ -398,7 +398,7 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push('');
   lines.push(`  test('a slow repository still answers correctly', async () => {`);
   lines.push(
-    `    const slow = await main({ PORT: '0', HOST: '127.0.0.1', CHAOS_REPOSITORY: 'slow', CHAOS_DELAY_MS: '5' });`,
+    `    const slow = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory', CHAOS_REPOSITORY: 'slow', CHAOS_DELAY_MS: '5' });`,
   );
   lines.push('    try {');
   lines.push(

@@ -26,7 +26,7 @@ function send(port, method, path, headers, body) {
 }
 (async () => {
   const { main } = require('../src/main.js');
-  const service = await main({ PORT: '0', HOST: '127.0.0.1' });
+  const service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });
   const ids = {};
   for (const [step, r] of requests.entries()) {
     const pool = r.idFrom ? (ids[r.idFrom] || []) : [];

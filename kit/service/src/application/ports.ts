@@ -10,6 +10,14 @@ export interface Repository<T extends { id: string }> {
   delete(id: string): Promise<boolean>;
 }
 
+/**
+ * Runs one request's work as a unit: its reads, writes and domain events commit together or not at all, and a
+ * rule checked inside it still holds when the unit commits.
+ */
+export interface UnitOfWork {
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
 export interface Clock {
   now(): Date;
 }

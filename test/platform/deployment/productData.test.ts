@@ -1,0 +1,209 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { generateMigrations } from '../../../agents/blueprint/database/postgresMigrations';
+import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
+import { generateService } from '../../../toolchain/backend/generateService';
+import { serviceModel } from '../../../toolchain/backend/model';
+import { validBody } from '../../../toolchain/backend/samples';
+import { LocalBlueGreenTarget } from '../../../platform/deployment';
+import { LocalProductDatabases } from '../../../platform/deployment/productDatabases';
+import { writeTarGz } from '../../../platform/deployment/tarball';
+import { localConfinement } from '../../../platform/sandbox';
+import { namespaceSupport } from '../../../platform/sandbox/namespaceConfinement';
+import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
+
+/**
+ * A generated service deployed locally keeps its data in PostgreSQL: the deployment migrates the service's
+ * database from `db/<service>/`, the data written through the API survives a crash of the service and the
+ * next version, and the database outlives both. On the embedded engine always; on a PostgreSQL server too
+ * when TEST_POSTGRES_URL names one (CI starts Debian's), where the service's role is checked to be limited
+ * to rows.
+ */
+const lending = toolLibraryModel.contexts.find((c) => c.slug === 'lending')!;
+const service = serviceModel(lending, toolLibraryModel.product.slug);
+const tool = service.entities.find((e) => e.name === 'Tool')!;
+
+function release(version: string): Buffer {
+  const files = generateService(toolLibraryModel, lending, { version }).files;
+  const migrations = generateMigrations(toolLibraryModel, lending).files;
+  return writeTarGz([
+    ...files.map((f) => ({ path: `services/lending/${f.path}`, content: Buffer.from(f.content) })),
+    ...migrations.map((f) => ({ path: `db/lending/${f.path}`, content: Buffer.from(f.content) })),
+  ]);
+}
+
+const descendants = (pid: string): string[] =>
+  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(' ')
+    .filter(Boolean)
+    .flatMap((child) => [child, ...descendants(child)]);
+
+/** The deepest process under a supervisor whose command line holds `marker`. */
+const supervised = (supervisor: number, marker: string): string | undefined =>
+  descendants(String(supervisor))
+    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker))
+    .pop();
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const json = async (url: string, init?: RequestInit) => {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+const engines: Array<[string, string | undefined]> = [
+  ['embedded PostgreSQL', undefined],
+  ...(process.env.TEST_POSTGRES_URL
+    ? [['a PostgreSQL server', process.env.TEST_POSTGRES_URL] as [string, string]]
+    : []),
+];
+
+const confinement =
+  namespaceSupport().available || process.env.CI
+    ? () => localConfinement({ FACTORY_SANDBOX: 'namespaces' })
+    : undefined;
+
+describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverUrl) => {
+  const home = mkdtempSync(join(tmpdir(), 'factory-data-'));
+  const databases = new LocalProductDatabases({ serverUrl });
+  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment, confinement, databases });
+  // A run of its own each time: a server keeps the databases of earlier test runs.
+  const runId = `run-data-${Date.now().toString(36)}`;
+  const base = join(home, 'deployments', 'test', runId);
+  const request = (version: string) => ({
+    tenantId: 'test',
+    runId,
+    version,
+    archive: release(version),
+    services: ['lending'],
+    smoke: [{ service: 'lending', method: 'GET' as const, path: tool.collectionPath, expect: [200] }],
+    healthTimeoutMs: 10_000,
+  });
+  let toolId = '';
+  let created: Record<string, unknown> = {};
+
+  afterAll(async () => {
+    await target.undeploy('test', runId);
+    const record = JSON.parse(readFileSync(join(base, 'databases', 'lending.json'), 'utf8')) as {
+      database?: string;
+    };
+    if (serverUrl && record.database) {
+      const admin = new Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${record.database} WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS ${record.database}`);
+      await admin.end();
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('migrates the database before the first version starts, and the API writes to it', async () => {
+    const outcome = await target.deploy(request('1.0.0'));
+    expect(outcome.status).toBe('deployed');
+    const migrate = outcome.steps.find((s) => s.name === 'migrate lending')!;
+    expect(migrate.ok).toBe(true);
+    expect(migrate.detail).toMatch(/PostgreSQL: applied 001_create_\w+\.sql, .*_create_outbox\.sql$/);
+    const url = outcome.services[0].url;
+    const reply = await json(`${url}${tool.collectionPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(validBody(tool)),
+    });
+    expect(reply.status).toBe(201);
+    created = reply.body;
+    toolId = String(created.id);
+    expect(await json(`${url}${tool.collectionPath}/${toolId}`)).toEqual({ status: 200, body: created });
+  }, 120_000);
+
+  it('still has the data after the service process is killed and restarted', async () => {
+    const current = (await target.current('test', runId))!;
+    const [record] = JSON.parse(readFileSync(join(base, '1.0.0', 'processes.json'), 'utf8')) as Array<{
+      pid: number;
+    }>;
+    process.kill(Number(supervised(record.pid, 'src/main.js\0')), 'SIGKILL');
+    const url = `${current.services[0].url}${tool.collectionPath}/${toolId}`;
+    // The supervisor waits a second before the restart: first the URL stops answering, then it answers again.
+    const read = await until(async () => {
+      const reply = await json(url);
+      return reply.status === 200 ? reply : undefined;
+    }, 'the restarted service');
+    expect(read.body).toEqual(created);
+    expect(readFileSync(join(base, '1.0.0', 'logs', 'lending.log'), 'utf8')).toMatch(
+      /the service exited \((SIGKILL|code 137)\)/,
+    );
+  }, 60_000);
+
+  it('still has the data in the next version, which finds nothing new to migrate', async () => {
+    const outcome = await target.deploy(request('1.1.0'));
+    expect(outcome.status).toBe('deployed');
+    expect(outcome.steps.find((s) => s.name === 'migrate lending')!.detail).toMatch(
+      /PostgreSQL: nothing new, \d+ applied before$/,
+    );
+    const reply = await json(`${outcome.services[0].url}${tool.collectionPath}/${toolId}`);
+    expect(reply).toEqual({ status: 200, body: created });
+  }, 120_000);
+
+  const embedded = serverUrl ? it.skip : it;
+  const onServer = serverUrl ? it : it.skip;
+
+  embedded(
+    'survives a crash of the embedded database itself',
+    async () => {
+      const record = JSON.parse(readFileSync(join(base, 'databases', 'lending.json'), 'utf8')) as {
+        process: { pid: number };
+      };
+      process.kill(Number(supervised(record.process.pid, 'embeddedPostgres.js')), 'SIGKILL');
+      const current = (await target.current('test', runId))!;
+      const read = await until(async () => {
+        const reply = await json(`${current.services[0].url}${tool.collectionPath}/${toolId}`);
+        return reply.status === 200 ? reply : undefined;
+      }, 'the database to come back');
+      expect(read.body).toEqual(created);
+    },
+    60_000,
+  );
+
+  onServer(
+    'gives the service a role that may change rows but not the schema',
+    async () => {
+      const db = await databases.ensure(base, 'lending', `test/${runId}`);
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        expect((await client.query('SELECT count(*)::int AS n FROM tools')).rows[0].n).toBe(1);
+        await expect(client.query('DROP TABLE outbox')).rejects.toThrow(/must be owner|permission denied/);
+        await expect(client.query('CREATE TABLE extra (id int)')).rejects.toThrow(/permission denied/);
+        await expect(client.query('SELECT * FROM schema_migrations')).rejects.toThrow(/permission denied/);
+      } finally {
+        await client.end();
+      }
+    },
+    30_000,
+  );
+
+  embedded(
+    'stops the embedded database with the product and keeps its files',
+    async () => {
+      await target.undeploy('test', runId);
+      const record = JSON.parse(readFileSync(join(base, 'databases', 'lending.json'), 'utf8')) as {
+        process: { pid: number };
+      };
+      expect(() => process.kill(record.process.pid, 0)).toThrow();
+      expect(readFileSync(join(base, 'databases', 'lending', 'data', 'PG_VERSION'), 'utf8').trim()).toMatch(
+        /^\d+/,
+      );
+    },
+    30_000,
+  );
+});

@@ -1,0 +1,80 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * The packages a generated service may use at run time, and their typings. The factory carries them in its own
+ * lock file, so a service builds, tests and deploys offline with exactly the versions the factory was tested
+ * with; outside the factory `npm install` fetches the same ranges.
+ */
+const runtimePackages = ['pg'];
+const typePackages = ['@types/pg'];
+
+/** The folder of a package as Node resolves it from `from` (node_modules folders up the tree). */
+function packageFolder(name: string, from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed with the factory`);
+  }
+}
+
+const readManifest = (folder: string) =>
+  JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies?: Record<string, string>;
+  };
+
+/** The version of a package the factory has installed. */
+export function installedVersion(name: string): string {
+  return readManifest(packageFolder(name, __dirname)).version;
+}
+
+/** `dependencies` of a generated service's package.json. */
+export function runtimeDependencies(): Record<string, string> {
+  return Object.fromEntries(runtimePackages.map((name) => [name, `^${installedVersion(name)}`]));
+}
+
+/** The dependencies a service's package.json names that the factory does not carry (it cannot install them). */
+export function unknownDependencies(packageJson: string): string[] {
+  try {
+    const names = Object.keys((JSON.parse(packageJson) as { dependencies?: object }).dependencies ?? {});
+    return names.filter((name) => !runtimePackages.includes(name));
+  } catch {
+    return ['(package.json is not valid JSON)'];
+  }
+}
+
+/** Every package the runtime packages need, by name, with the folder it is installed in. */
+function runtimeClosure(): Map<string, string> {
+  const found = new Map<string, string>();
+  const visit = (name: string, from: string) => {
+    const folder = packageFolder(name, from);
+    const seen = found.get(name);
+    if (seen === folder) return;
+    // A flat node_modules holds one version of each package; two would need nesting, which none of these use.
+    if (seen) throw new Error(`two versions of ${name} are needed (${seen}, ${folder})`);
+    found.set(name, folder);
+    for (const dependency of Object.keys(readManifest(folder).dependencies ?? {})) visit(dependency, folder);
+  };
+  for (const name of runtimePackages) visit(name, __dirname);
+  return found;
+}
+
+/** Copies the runtime packages into `<target>/node_modules`, as `npm install --omit=dev` would lay them out. */
+export function installRuntimeModules(target: string): void {
+  for (const [name, folder] of runtimeClosure()) {
+    const destination = join(target, 'node_modules', name);
+    if (existsSync(join(destination, 'package.json'))) continue;
+    mkdirSync(dirname(destination), { recursive: true });
+    cpSync(folder, destination, { recursive: true, dereference: true });
+  }
+}
+
+/** Links the typings into a scratch checkout's node_modules, so the compiler resolves `import 'pg'` there. */
+export function linkTypeModules(root: string): void {
+  for (const name of typePackages) {
+    const link = join(root, 'node_modules', name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(packageFolder(name, __dirname), link, 'dir');
+  }
+}
