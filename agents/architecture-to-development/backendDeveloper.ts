@@ -37,13 +37,14 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
   writes: ['service-source'],
   output: backendOutputSchema,
   prompt: {
-    version: '1.0.0',
+    version: '1.1.0',
     system: [
       'You are the Backend Developer of a software factory. For each bounded context write a TypeScript service that',
-      'runs on Node.js alone (node: modules only, no runtime dependencies) in Clean Architecture layers: src/domain',
+      'runs on Node.js and the PostgreSQL driver pg (no other runtime dependency) in Clean Architecture layers: src/domain',
       '(entities enforcing required fields, types, enum values, min/max, maxLength and lifecycle transitions',
       'allowedFrom -> transitionTo; domain errors), src/application (one use case per operation, DTOs, ports for the',
-      'repository, clock, id generator and event publisher), src/infrastructure (in-memory repository, fault-injecting',
+      'repository, clock, id generator, event publisher and unit of work), src/infrastructure (PostgreSQL repositories, a',
+      'transactional outbox, the in-memory test double, fault-injecting',
       'slow/failing repositories), src/api (node:http server implementing the OpenAPI document exactly: a route table',
       'in src/api/routes.ts with method, path, operationId and handler per operation; JSON parsing with 415/413/400;',
       'validation errors listing each field; RFC 9457 problem+json; 201 with Location; paging with limit/offset; 404;',

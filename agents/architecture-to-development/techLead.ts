@@ -112,7 +112,7 @@ function planFor(model: DomainModel, hasArchitecture: boolean): DevelopmentPlan 
     codingStandards: [
       'TypeScript strict mode; no `any`; no unused locals.',
       'Clean Architecture layers: domain imports nothing; application imports domain only; api and infrastructure are adapters.',
-      'Services use Node.js built-ins only at runtime (node:http, node:crypto); no third-party runtime packages.',
+      'Services use Node.js built-ins at runtime (node:http, node:crypto) and the PostgreSQL driver pg, nothing else; data lives in PostgreSQL (DATABASE_URL), each changing request in one transaction.',
       'HTTP follows the OpenAPI documents exactly: paths, operation ids, status codes, problem+json errors.',
       'Every function stays under cyclomatic complexity 10; no secrets in source, configuration comes from the environment.',
       'Tests with node:test and node:assert: unit tests for domain and use cases, integration tests over loopback HTTP; at least 80% line coverage.',

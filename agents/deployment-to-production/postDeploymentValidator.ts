@@ -5,6 +5,7 @@ import { checkResultSchema, type DeploymentReport } from '../blueprint/operation
 import { newestJson } from '../../toolchain/release/productFiles';
 import { httpCheck, type CheckResult } from '../../platform/deployment';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
+import type { DriverTarget } from '../../toolchain/testing/drivers';
 
 export const postDeploymentSchema = z.object({
   stage: z.literal('post-deployment'),
@@ -40,15 +41,63 @@ async function exchange(
 }
 
 /**
- * Creates a resource through the deployed API, reads it back by id, deletes it and checks it is gone: the live
- * product keeps no record the factory made for checking. A record that could not be deleted is named in the
- * error, so a person can remove it.
+ * The body of a target with every reference to another record of the service filled with a record created for
+ * it first (the database keeps those references with foreign keys); `made` collects what was created, in order.
+ */
+async function withParents(
+  base: string,
+  target: DriverTarget,
+  targets: DriverTarget[],
+  made: string[],
+  depth = 0,
+): Promise<Record<string, unknown>> {
+  const body = { ...target.body };
+  for (const parent of target.parents) {
+    const parentTarget = targets.find((t) => t.collectionPath === parent.collectionPath);
+    // A record referring to its own kind keeps the sample id: the chain has to end somewhere.
+    if (!parentTarget || parentTarget === target || depth > 3) continue;
+    const parentBody = await withParents(base, parentTarget, targets, made, depth + 1);
+    const created = await exchange('POST', `${base}${parent.collectionPath}`, parentBody);
+    if (created.status !== 201 || typeof created.json.id !== 'string')
+      throw new Error(`creating the record ${parent.field} refers to answered ${created.status}`);
+    made.push(`${parent.collectionPath}/${encodeURIComponent(created.json.id)}`);
+    body[parent.field] = created.json.id;
+  }
+  return body;
+}
+
+/**
+ * Creates a resource through the deployed API (after the records it refers to), reads it back by id, deletes it
+ * and checks it is gone, then deletes what it referred to: the live product keeps no record the factory made for
+ * checking. A record that could not be deleted is named in the error, so a person can remove it.
  */
 async function createReadDelete(
   service: string,
   base: string,
+  target: DriverTarget,
+  targets: DriverTarget[],
+): Promise<CheckResult> {
+  const made: string[] = [];
+  const checked = await createReadDeleteOne(service, base, target.collectionPath, () =>
+    withParents(base, target, targets, made),
+  );
+  const left: string[] = [];
+  for (const path of made.reverse()) {
+    const deleted = await exchange('DELETE', `${base}${path}`).catch(() => ({ status: 0 }));
+    if (deleted.status !== 204) left.push(path);
+  }
+  if (left.length === 0) return checked;
+  const error = [checked.error, `records ${left.join(', ')} are left in the product`]
+    .filter(Boolean)
+    .join('; ');
+  return { ...checked, passed: false, error };
+}
+
+async function createReadDeleteOne(
+  service: string,
+  base: string,
   collectionPath: string,
-  body: Record<string, unknown>,
+  bodyOf: () => Promise<Record<string, unknown>>,
 ): Promise<CheckResult> {
   const started = Date.now();
   const name = `POST ${collectionPath}, GET, DELETE and GET by id`;
@@ -65,7 +114,7 @@ async function createReadDelete(
   let failure: string | undefined;
   let status: number | undefined;
   try {
-    const created = await exchange('POST', `${base}${collectionPath}`, body);
+    const created = await exchange('POST', `${base}${collectionPath}`, await bodyOf());
     status = created.status;
     if (created.status !== 201 || typeof created.json.id !== 'string')
       return result(status, `create answered ${created.status}${created.json.id ? '' : ' without an id'}`);
@@ -134,9 +183,10 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
       }
     }
     const integration: CheckResult[] = [];
-    for (const s of live)
-      for (const t of await integrationTargets(ctx, s.service))
-        integration.push(await createReadDelete(s.service, s.url, t.collectionPath, t.body));
+    for (const s of live) {
+      const targets = await integrationTargets(ctx, s.service);
+      for (const t of targets) integration.push(await createReadDelete(s.service, s.url, t, targets));
+    }
     const servingVersion = current?.status === 'live' ? current.version : undefined;
     const all = [...health, ...smoke, ...integration];
     return {

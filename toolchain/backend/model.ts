@@ -45,6 +45,8 @@ export interface ServiceEntity {
   /** Attributes the service computes from derived-amount rules; read-only for clients. */
   derived: ServiceAttribute[];
   states: string[];
+  /** Fields that hold the id of another record of this service (kept with a foreign key). */
+  references: Array<{ field: string; entity: string }>;
   commands: ServiceCommand[];
   /** The enforced rules whose checks run in this entity's use cases. */
   checks: PlannedRule[];
@@ -82,6 +84,20 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
       }
     }
     const computed = computedAttributes(rules, entity.name);
+    // References to a record of this service: its database keeps them with a foreign key.
+    const references = [
+      ...entity.relations
+        .filter((r) => r.kind === 'belongsTo' && context.entities.some((e) => e.name === r.target))
+        .map((r) => ({ field: r.via, entity: r.target })),
+      ...context.entities.flatMap((other) =>
+        other.relations
+          .filter(
+            (r) =>
+              r.kind === 'hasMany' && r.target === entity.name && attributes.some((a) => a.name === r.via),
+          )
+          .map((r) => ({ field: r.via, entity: other.name })),
+      ),
+    ].filter((ref, index, all) => all.findIndex((other) => other.field === ref.field) === index);
     return {
       entity,
       name: entity.name,
@@ -93,6 +109,7 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
       attributes: attributes.filter((a) => !computed.has(a.name)),
       derived: attributes.filter((a) => computed.has(a.name)),
       states: entity.states ?? [],
+      references,
       checks: rules.enforced.filter((rule) => rule.hook === entity.name),
       commands: context.commands
         .filter((command) => command.entity === entity.name)

@@ -212,3 +212,18 @@ export function invalidSamples(attribute: ServiceAttribute): InvalidSample[] {
 export function refusedState(entity: ServiceEntity, allowedFrom: string[]): string | undefined {
   return entity.states.find((state) => !allowedFrom.includes(state));
 }
+
+/**
+ * The text fields a client varies between records so that none is refused as a duplicate: unique attributes and
+ * the fields a uniqueness rule names (a prefix keeps text, names and email addresses valid).
+ */
+export function uniqueFields(entity: ServiceEntity): string[] {
+  const ruleUnique = entity.checks
+    .flatMap((r) => (r.check.kind === 'uniqueness' ? r.check.fields : []))
+    .filter((name) =>
+      entity.attributes.some(
+        (a) => a.name === name && ['string', 'text', 'email'].includes(a.type) && !a.uuid,
+      ),
+    );
+  return [...new Set([...entity.attributes.filter((a) => a.unique).map((a) => a.name), ...ruleUnique])];
+}

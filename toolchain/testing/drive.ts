@@ -2,7 +2,7 @@ import type { Sandbox } from '../../core/ports/sandbox';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
 import type { DomainModel } from '../schemas/domainModel';
 import { serviceModel } from '../backend/model';
-import { validBody } from '../backend/samples';
+import { uniqueFields, validBody } from '../backend/samples';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';
 import type { LoadMeasurement } from './loadMeasurement';
 import { reportMarker } from './reporterSource';
@@ -11,23 +11,17 @@ import { compiledFiles } from './runTests';
 export function driverTargets(model: DomainModel, slug: string): DriverTarget[] {
   const context = model.contexts.find((c) => c.slug === slug);
   if (!context) return [];
-  return serviceModel(context, model.product.slug).entities.map((entity) => {
-    // Values a rule keeps unique are varied like unique attributes, so the load is not refused by the rules
-    // (a prefix keeps text, names and email addresses valid; other types are left as they are).
-    const ruleUnique = entity.checks
-      .flatMap((r) => (r.check.kind === 'uniqueness' ? r.check.fields : []))
-      .filter((name) =>
-        entity.attributes.some(
-          (a) => a.name === name && ['string', 'text', 'email'].includes(a.type) && !a.uuid,
-        ),
-      );
+  const service = serviceModel(context, model.product.slug);
+  return service.entities.map((entity) => {
     return {
       collectionPath: entity.collectionPath,
       body: validBody(entity, 1),
-      uniqueFields: [
-        ...new Set([...entity.attributes.filter((a) => a.unique).map((a) => a.name), ...ruleUnique]),
-      ],
+      uniqueFields: uniqueFields(entity),
       keyFields: entity.attributes.filter((a) => a.uuid).map((a) => a.name),
+      parents: entity.references.map((r) => ({
+        field: r.field,
+        collectionPath: service.entities.find((e) => e.name === r.entity)!.collectionPath,
+      })),
     };
   });
 }

@@ -10,6 +10,8 @@ export interface DriverTarget {
   body: Record<string, unknown>;
   uniqueFields: string[];
   keyFields: string[];
+  /** Fields that must name an existing record of the service, and the collection that record is created in. */
+  parents: Array<{ field: string; collectionPath: string }>;
 }
 
 const helpers = `

@@ -1,4 +1,5 @@
 import type { BicepResource } from './bicepModel';
+import { runtimeDependencies } from '../../../toolchain/backend/runtimeDependencies';
 
 export type Severity = 'high' | 'medium' | 'low';
 
@@ -115,13 +116,19 @@ export function dependencyInventory(files: Array<{ path: string; content: Buffer
       dependencies: pkg.dependencies ?? {},
       devDependencies: pkg.devDependencies ?? {},
     });
+    const carried = runtimeDependencies();
     for (const [name, range] of Object.entries(pkg.dependencies ?? {}))
-      findings.push({
-        rule: 'dependencies/runtime',
-        severity: 'high',
-        file: file.path,
-        message: `runtime dependency ${name}@${range}: services ship with no third-party runtime packages`,
-      });
+      if (carried[name] !== range)
+        findings.push({
+          rule: 'dependencies/runtime',
+          severity: 'high',
+          file: file.path,
+          message: `runtime dependency ${name}@${range}: services ship only the runtime packages the factory carries and tests (${Object.entries(
+            carried,
+          )
+            .map(([n, r]) => `${n}@${r}`)
+            .join(', ')})`,
+        });
     for (const [name, range] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }))
       if (/^(?:\*|latest|https?:|git|file:)/.test(range))
         findings.push({

@@ -1,6 +1,6 @@
 import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
 import { millisecondsIn, type Check, type PlannedRule, type Term } from '../rulePlan';
-import { bodyFor, validBody } from '../samples';
+import { bodyFor, uniqueFields, validBody } from '../samples';
 import { pathTo } from '../lifecycle';
 import { tsLiteral } from '../../escaping/tsLiteral';
 
@@ -134,7 +134,7 @@ class ScenarioWriter {
           body: [
             `const key = ${key};`,
             ...Array.from({ length: check.max }, () => this.created(hook, { [check.key]: 'key' })),
-            `${expectRefused(`await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, { [check.key]: 'key' })})`)}`,
+            `${expectRefused(`await post(${q(hook.collectionPath)}, ${this.body(hook, { [check.key]: 'key' })})`)}`,
             this.created(hook),
           ],
         };
@@ -176,7 +176,7 @@ class ScenarioWriter {
             body: [
               ...this.record('guarded', related, path),
               expectRefused(
-                `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'guarded' })})`,
+                `await post(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'guarded' })})`,
               ),
               ...this.record('free', related, []),
               `await create(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'free' })});`,
@@ -195,7 +195,7 @@ class ScenarioWriter {
             `const first = ${q(first)};`,
             `await create(${q(hook.collectionPath)}, first);`,
             expectRefused(
-              `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(
+              `await post(${q(hook.collectionPath)}, ${this.body(
                 hook,
                 Object.fromEntries(copied.map((f) => [f, `first.${f}`])),
               )})`,
@@ -217,7 +217,7 @@ class ScenarioWriter {
             `const first = { ...${q(first)}, ${check.key}: key };`,
             `await create(${q(hook.collectionPath)}, first);`,
             expectRefused(
-              `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, {
+              `await post(${q(hook.collectionPath)}, ${this.body(hook, {
                 [check.key]: 'key',
                 [check.start]: `first.${check.start}`,
                 [check.end]: `first.${check.end}`,
@@ -240,9 +240,7 @@ class ScenarioWriter {
             gherkin: given(`a ${holder.name}`, `a ${hook.name} of it whose values break the rule is created`),
             body: [
               `const holder = await create(${q(holder.collectionPath)}, ${q(relatedBody)});`,
-              expectRefused(
-                `await call(port, 'POST', ${q(hook.collectionPath)}, { ...${q(broken)}, ${via}: holder })`,
-              ),
+              expectRefused(`await post(${q(hook.collectionPath)}, { ...${q(broken)}, ${via}: holder })`),
               `await create(${q(hook.collectionPath)}, { ...${q(kept)}, ${via}: holder });`,
             ],
           };
@@ -252,10 +250,7 @@ class ScenarioWriter {
         return {
           rule,
           gherkin: given(`a ${hook.name} whose values break the rule`, 'it is created'),
-          body: [
-            expectRefused(`await call(port, 'POST', ${q(hook.collectionPath)}, ${q(broken)})`),
-            this.created(hook),
-          ],
+          body: [expectRefused(`await post(${q(hook.collectionPath)}, ${q(broken)})`), this.created(hook)],
         };
       }
       case 'time-window': {
@@ -293,7 +288,7 @@ class ScenarioWriter {
             body: [
               ...this.record('outside', holder, [], at(late)),
               expectRefused(
-                `await call(port, 'POST', ${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'outside' })})`,
+                `await post(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'outside' })})`,
               ),
               ...this.record('inside', holder, [], at(early)),
               `await create(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'inside' })});`,
@@ -330,10 +325,10 @@ class ScenarioWriter {
               (r) =>
                 `const ${r.via} = await create(${q(this.entity(r.entity).collectionPath)}, ${q(relatedBodies.get(r.via))});`,
             ),
-            `const created = await call(port, 'POST', ${q(hook.collectionPath)}, { ...${q(body)}${keys} });`,
+            `const created = await post(${q(hook.collectionPath)}, { ...${q(body)}${keys} });`,
             'assert.equal(created.status, 201, created.text);',
             `assert.equal(field(created.body, ${q(check.attribute)}), ${q(expected)});`,
-            `const set = await call(port, 'POST', ${q(hook.collectionPath)}, { ...${q(body)}${keys}, ${check.attribute}: ${q(expected)} });`,
+            `const set = await post(${q(hook.collectionPath)}, { ...${q(body)}${keys}, ${check.attribute}: ${q(expected)} });`,
             'assert.equal(set.status, 400, set.text);',
           ],
         };
@@ -474,12 +469,46 @@ export function commandSetup(
       for (let n = 0; n < check.min; n++) {
         const body = q(validBody(related, variant + n));
         statements.push(
-          `assert.equal((await call(port, 'POST', ${q(related.collectionPath)}, { ...${body}, ${check.via}: id })).status, 201);`,
+          `assert.equal((await post(${q(related.collectionPath)}, { ...${body}, ${check.via}: id })).status, 201);`,
         );
       }
     }
   }
   return { overrides, statements };
+}
+
+/**
+ * `references` and `post`, which creates a record after the records its body refers to (kit `withReferences`), for
+ * the generated HTTP tests.
+ */
+export function referencesPreamble(model: ServiceModel): string[] {
+  return [
+    `const references: References = ${q(referencesOf(model))};`,
+    '',
+    'const post = async (path: string, body?: unknown) =>',
+    `  call(port, 'POST', path, await withReferences(port, path, body, references));`,
+    '',
+  ];
+}
+
+/** For each collection, its references to records of the service and bodies to create such records with. */
+function referencesOf(model: ServiceModel): Record<string, unknown> {
+  return Object.fromEntries(
+    model.entities
+      .filter((e) => e.references.length > 0)
+      .map((e) => [
+        e.collectionPath,
+        e.references.map((r) => {
+          const target = model.entities.find((t) => t.name === r.entity)!;
+          return {
+            field: r.field,
+            collectionPath: target.collectionPath,
+            body: validBody(target, 200),
+            unique: uniqueFields(target),
+          };
+        }),
+      ]),
+  );
 }
 
 /** The acceptance scenarios of every enforced rule of the service that can be set up over HTTP. */
@@ -496,17 +525,18 @@ export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleSce
     `import { strict as assert } from 'node:assert';`,
     `import { after, before, describe, test } from 'node:test';`,
     `import { main, type RunningService } from '../src/main';`,
-    `import { call, field, type Reply } from './client';`,
+    `import { call, field, serviceEnv, withReferences, type References, type Reply } from './client';`,
     '',
     'let service: RunningService;',
     'let port = 0;',
     '',
-    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });\n  port = service.port;\n});`,
+    ...referencesPreamble(model),
+    `before(async () => {\n  service = await main(serviceEnv());\n  port = service.port;\n});`,
     '',
     'after(async () => {\n  await service.stop();\n});',
     '',
     'async function create(path: string, body: unknown): Promise<string> {',
-    `  const reply = await call(port, 'POST', path, body);`,
+    '  const reply = await post(path, body);',
     '  assert.equal(reply.status, 201, reply.text);',
     `  return String(field(reply.body, 'id'));`,
     '}',

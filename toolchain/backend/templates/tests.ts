@@ -1,7 +1,7 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { invalidSamples, refusedState, validBody } from '../samples';
 import { tsLiteral } from '../../escaping/tsLiteral';
-import { commandSetup } from './ruleTests';
+import { commandSetup, referencesPreamble } from './ruleTests';
 import { pathTo } from '../lifecycle';
 
 const q = tsLiteral;
@@ -212,14 +212,13 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push(`import { strict as assert } from 'node:assert';`);
   lines.push(`import { after, before, describe, test } from 'node:test';`);
   lines.push(`import { main, type RunningService } from '../src/main';`);
-  lines.push(`import { call, field } from './client';`);
+  lines.push(`import { call, field, serviceEnv, withReferences, type References } from './client';`);
   lines.push('');
   lines.push('let service: RunningService;');
   lines.push('let port = 0;');
   lines.push('');
-  lines.push(
-    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });\n  port = service.port;\n});`,
-  );
+  lines.push(...referencesPreamble(model));
+  lines.push(`before(async () => {\n  service = await main(serviceEnv());\n  port = service.port;\n});`);
   lines.push('');
   lines.push('after(async () => {\n  await service.stop();\n});');
   lines.push('');
@@ -257,7 +256,7 @@ export function apiTestSource(model: ServiceModel): string {
     lines.push('');
     lines.push(`  describe(${q(e.collectionPath)}, () => {`);
     lines.push(`    test('create, get, list, update and delete a ${e.name}', async () => {`);
-    lines.push(`      const created = await call(port, 'POST', ${q(e.collectionPath)}, ${q(body1)});`);
+    lines.push(`      const created = await post(${q(e.collectionPath)}, ${q(body1)});`);
     lines.push('      assert.equal(created.status, 201, created.text);');
     lines.push(`      const id = String(field(created.body, 'id'));`);
     lines.push(`      assert.equal(created.headers.location, ${q(e.collectionPath + '/')} + id);`);
@@ -327,9 +326,9 @@ export function apiTestSource(model: ServiceModel): string {
       lines.push('');
       lines.push(`    test('a duplicate ${unique.name} answers 409', async () => {`);
       lines.push(`      const body = { ...${q(validBody(e, 7))} };`);
-      lines.push(`      assert.equal((await call(port, 'POST', ${q(e.collectionPath)}, body)).status, 201);`);
+      lines.push(`      assert.equal((await post(${q(e.collectionPath)}, body)).status, 201);`);
       lines.push(
-        `      const again = await call(port, 'POST', ${q(e.collectionPath)}, { ...${q(validBody(e, 8))}, ${unique.name}: body.${unique.name} });`,
+        `      const again = await post(${q(e.collectionPath)}, { ...${q(validBody(e, 8))}, ${unique.name}: body.${unique.name} });`,
       );
       lines.push('      assert.equal(again.status, 409);');
       lines.push('    });');
@@ -346,7 +345,7 @@ export function apiTestSource(model: ServiceModel): string {
       const setup = commandSetup(model, e, [...route, command.fn], 60 + index * 5);
       lines.push(
         // Each command's test creates its own record: a variant apart, so unique attributes never collide.
-        `      const created = await call(port, 'POST', ${q(e.collectionPath)}, ${q({ ...validBody(e, 10 + index), ...setup.overrides })});`,
+        `      const created = await post(${q(e.collectionPath)}, ${q({ ...validBody(e, 10 + index), ...setup.overrides })});`,
       );
       lines.push('      assert.equal(created.status, 201, created.text);');
       lines.push(`      const id = String(field(created.body, 'id'));`);
