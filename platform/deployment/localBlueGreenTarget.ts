@@ -306,7 +306,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     if (scripts.length === 0) return;
     await log.run(`migrate ${service}`, async () => {
       const database = await this.databases.ensure(base, service, `${request.tenantId}/${request.runId}`);
-      const outcome = await applyPendingMigrations(database.adminUrl, scripts);
+      const outcome = await applyPendingMigrations({ connectionString: database.adminUrl }, scripts);
       await this.databases.grantRows(base, service, database);
       return {
         value: undefined,

@@ -20,7 +20,7 @@ interface Booking {
   roomId: string;
   day: string;
   startsAt: string;
-  price: number;
+  price: string;
   paid: boolean;
   note?: string;
   status: string;
@@ -74,7 +74,7 @@ function booking(overrides: Partial<Booking> = {}): Booking {
     roomId: room,
     day: '2026-03-14',
     startsAt: '2026-03-14T09:30:00.000Z',
-    price: 12.5,
+    price: '12.50',
     paid: false,
     status: 'requested',
     createdAt: at,
@@ -109,8 +109,8 @@ describe.each(servers)('service kit: PostgreSQL on %s', (_name, connect) => {
 
   beforeAll(async () => {
     const url = await connect();
-    await applyPendingMigrations(url, [{ name: '001_schema.sql', sql: schema }]);
-    db = new PostgresDatabase(url);
+    await applyPendingMigrations({ connectionString: url }, [{ name: '001_schema.sql', sql: schema }]);
+    db = new PostgresDatabase({ connectionString: url });
     bookings = new PostgresRepository<Booking>(db, mapping);
   }, 90_000);
 
@@ -123,7 +123,7 @@ describe.each(servers)('service kit: PostgreSQL on %s', (_name, connect) => {
     await bookings.save(saved);
     expect(await bookings.get(saved.id)).toEqual(saved);
     // Updating replaces every field; a field set back to undefined is NULL and left out again.
-    const changed = { ...saved, paid: true, price: 99.99, note: undefined, status: 'confirmed' };
+    const changed = { ...saved, paid: true, price: '99.99', note: undefined, status: 'confirmed' };
     await bookings.save(changed);
     const read = await bookings.get(saved.id);
     expect(read).toEqual({ ...changed, note: undefined });
@@ -245,7 +245,7 @@ describe.each(servers)('service kit: PostgreSQL on %s', (_name, connect) => {
 
 describe('service kit: PostgreSQL unreachable', () => {
   it('answers 503 (RepositoryUnavailableError), not a 500, when the database cannot be reached', async () => {
-    const db = new PostgresDatabase('postgres://postgres@127.0.0.1:1/postgres');
+    const db = new PostgresDatabase({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres' });
     await expect(db.query('SELECT 1')).rejects.toBeInstanceOf(RepositoryUnavailableError);
     await expect(db.run(async () => undefined)).rejects.toBeInstanceOf(RepositoryUnavailableError);
     await db.close();

@@ -110,6 +110,8 @@ const kitPaths = [
   'src/infrastructure/postgresDatabase.ts',
   'src/infrastructure/postgresRepository.ts',
   'src/infrastructure/postgresOutbox.ts',
+  'src/infrastructure/postgresConnection.ts',
+  'src/infrastructure/postgresMigrations.ts',
   'src/api/http.ts',
   'test/client.ts',
 ];

@@ -5,7 +5,8 @@ import { serviceDockerfilePath } from '../../core/ports/deploymentTarget';
  * build context it builds one service, named by the build argument SERVICE, the way the local target does
  * (toolchain/backend/compileForDeployment.ts): the service's own strict `tsconfig.json`, then
  * `node dist/src/main.js` on PORT 8080. The final image holds the compiled JavaScript, package.json and the
- * runtime packages it names (the PostgreSQL driver) without the build's; it runs as the image's unprivileged `node` user and carries no
+ * runtime packages it names (the PostgreSQL driver) without the build's, and the service's migrations, which it
+ * applies at start with its managed identity (the template makes that identity the server's Entra admin); it runs as the image's unprivileged `node` user and carries no
  * settings beyond the port: every connection setting arrives as an environment variable of the container app.
  */
 export const serviceDockerfile = `# Builds one service of this release: docker build --build-arg SERVICE=<services/ folder name> .
@@ -24,6 +25,9 @@ WORKDIR /app
 COPY --from=build /build/package.json ./
 RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts
 COPY --from=build /build/dist ./dist
+# The service applies its pending migrations at start (under an advisory lock, so replicas take turns).
+COPY db/\${SERVICE}/ ./migrations/
+ENV MIGRATIONS_DIR=/app/migrations
 USER node
 EXPOSE 8080
 CMD ["node", "dist/src/main.js"]

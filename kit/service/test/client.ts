@@ -79,6 +79,8 @@ export type References = Record<
 /** The record made for a sample id, per service (port) and collection: the same id always names the same one. */
 const madeFor = new Map<string, string>();
 let created = 0;
+/** Sets apart the records of test processes that share a database. */
+const runTag = Math.random().toString(36).slice(2, 6);
 
 /**
  * A create body whose references name existing records: a reference to an id the service does not know gets a
@@ -107,7 +109,7 @@ export async function withReferences(
     if ((await call(port, 'GET', ref.collectionPath + '/' + value)).status === 200) continue;
     created++;
     const parent = { ...ref.body };
-    for (const name of ref.unique) parent[name] = 'r' + created + '.' + String(parent[name]);
+    for (const name of ref.unique) parent[name] = 'r' + runTag + created + '.' + String(parent[name]);
     const made = await call(
       port,
       'POST',

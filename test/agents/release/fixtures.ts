@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
+import { databaseArchitect } from '../../../agents/architecture-to-development/databaseArchitect';
 import { infrastructureEngineer } from '../../../agents/architecture-to-development/infrastructureEngineer';
 import type { AgentDefinition, FolderIndex } from '../../../core/agent';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
@@ -7,12 +8,16 @@ import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
 import { toolLibraryBacklog } from '../../support/fixtures/toolLibraryBacklog';
 import { backlogInput, domainModelInput } from '../development/fixtures';
 
-/** The tool library product as phases 1 and 2 leave it: domain model, backlog, OpenAPI, one service, Bicep. */
+/**
+ * The tool library product as phases 1 and 2 leave it: domain model, backlog, OpenAPI, one service, its
+ * migrations, Bicep.
+ */
 export const builtProduct = [
   domainModelInput(toolLibraryInOneContext),
   backlogInput(toolLibraryBacklog),
   apiDesigner,
   backendDeveloper,
+  databaseArchitect,
   infrastructureEngineer,
 ] as Array<AgentDefinition<unknown>>;
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isSecretName } from '../../../core/ports/sandbox';
@@ -50,7 +50,7 @@ describe('the release package Dockerfile', () => {
     const names = steps
       .filter((s) => s.keyword === 'ARG' || s.keyword === 'ENV')
       .flatMap((s) => s.args.split(' ').map((pair) => pair.split('=')[0]));
-    expect(names).toEqual(['SERVICE', 'NODE_ENV', 'PORT', 'HOST']);
+    expect(names).toEqual(['SERVICE', 'NODE_ENV', 'PORT', 'HOST', 'MIGRATIONS_DIR']);
     expect(names.filter(isSecretName)).toEqual([]);
   });
 
@@ -62,6 +62,12 @@ describe('the release package Dockerfile', () => {
         mkdirSync(dirname(join(context, 'services/items', path)), { recursive: true });
         writeFileSync(join(context, 'services/items', path), content);
       }
+      // The service's migrations travel into the image, where it applies them at start.
+      mkdirSync(join(context, 'db/items'), { recursive: true });
+      writeFileSync(
+        join(context, 'db/items/001_create_items.sql'),
+        'CREATE TABLE items (id uuid PRIMARY KEY);',
+      );
       const image = runDockerfile(
         serviceDockerfile,
         context,
@@ -70,6 +76,8 @@ describe('the release package Dockerfile', () => {
         resolve(__dirname, '../../../node_modules'),
       );
       expect(image.command).toEqual(['node', 'dist/src/main.js']);
+      expect(existsSync(join(image.appDir, 'migrations', '001_create_items.sql'))).toBe(true);
+      expect(image.env.MIGRATIONS_DIR).toBe('/app/migrations');
       const { origin, process: child } = await startImage(image);
       try {
         const response = await fetch(`${origin}/health`);

@@ -27,6 +27,7 @@ describe('PostgreSQL migrations', () => {
     expect(files.map((f) => f.path)).toEqual([
       '001_create_tools.sql',
       '002_create_loans.sql',
+      '003_create_outbox.sql',
       'seed.sql',
       'README.md',
     ]);
@@ -44,8 +45,10 @@ describe('PostgreSQL migrations', () => {
     expect(loans).toContain('CREATE INDEX loans_member_id_idx ON loans (member_id);');
     // Members live in the Membership service: a plain uuid column, documented, no foreign key.
     expect(loans).not.toContain('REFERENCES members');
-    expect(files[3].content).toContain('`loans.member_id` → Member (Membership)');
-    expect(files[2].content).toContain(seedId('Member', 0));
+    expect(files[4].content).toContain('`loans.member_id` → Member (Membership)');
+    expect(files[3].content).toContain(seedId('Member', 0));
+    // The transactional outbox the service writes its domain events to.
+    expect(files[2].content).toContain('CREATE TABLE outbox (');
   });
 
   it('adds the foreign key column of a belongsTo that is not an attribute and orders parents first', () => {

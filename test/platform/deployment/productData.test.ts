@@ -24,6 +24,8 @@ import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
 const lending = toolLibraryModel.contexts.find((c) => c.slug === 'lending')!;
 const service = serviceModel(lending, toolLibraryModel.product.slug);
 const tool = service.entities.find((e) => e.name === 'Tool')!;
+const loan = service.entities.find((e) => e.name === 'Loan')!;
+const approve = loan.commands.find((c) => c.command.name === 'ApproveLoan')!;
 
 function release(version: string): Buffer {
   const files = generateService(toolLibraryModel, lending, { version }).files;
@@ -125,6 +127,39 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
     toolId = String(created.id);
     expect(await json(`${url}${tool.collectionPath}/${toolId}`)).toEqual({ status: 200, body: created });
   }, 120_000);
+
+  it("sends a command's domain event through the outbox once the change commits", async () => {
+    const current = (await target.current('test', runId))!;
+    const url = current.services[0].url;
+    // The loan refers to the tool: the database keeps that reference with a foreign key.
+    const dangling = await json(`${url}${loan.collectionPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(validBody(loan)),
+    });
+    expect(dangling.status).toBe(409);
+    const created = await json(`${url}${loan.collectionPath}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...validBody(loan), toolId }),
+    });
+    expect(created.status).toBe(201);
+    const approved = await json(`${url}${approve.path.replace('{id}', String(created.body.id))}`, {
+      method: 'POST',
+    });
+    expect(approved.body.status).toBe('approved');
+    const log = join(base, '1.0.0', 'logs', 'lending.log');
+    const line = await until(async () => {
+      const found = readFileSync(log, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('event ') && l.includes('"LoanApproved"'));
+      return found;
+    }, 'the relayed event');
+    expect(JSON.parse(line.slice('event '.length))).toMatchObject({
+      name: 'LoanApproved',
+      entityId: created.body.id,
+    });
+  }, 60_000);
 
   it('still has the data after the service process is killed and restarted', async () => {
     const current = (await target.current('test', runId))!;

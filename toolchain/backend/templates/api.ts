@@ -189,17 +189,24 @@ function chaos<T extends { id: string }>(store: Repository<T>, env: NodeJS.Proce
 }
 
 /**
- * PostgreSQL at DATABASE_URL (its schema written by the migrations in db/${model.slug}/); domain events go
- * through the transactional outbox to the service's log. REPOSITORY=memory chooses the in-memory test double
- * instead, which only tests ask for: a service never falls back to it silently.
+ * PostgreSQL at DATABASE_URL, or in Azure at PGHOST with the managed identity (its schema written by the
+ * migrations in db/${model.slug}/: applied by the local deployment, or at start from MIGRATIONS_DIR where the
+ * image carries them); domain events go through the transactional outbox to the service's log. REPOSITORY=memory
+ * chooses the in-memory test double instead, which only tests ask for: a service never falls back to it silently.
  */
 async function openStore(env: NodeJS.ProcessEnv): Promise<Store> {
-  if (env.DATABASE_URL) {
+  const { databaseConnection } = await import('./infrastructure/postgresConnection');
+  const connection = databaseConnection(env);
+  if (connection) {
     const { PostgresDatabase } = await import('./infrastructure/postgresDatabase');
     const { PostgresRepository } = await import('./infrastructure/postgresRepository');
     const { PostgresOutbox } = await import('./infrastructure/postgresOutbox');
     const { tables } = await import('./infrastructure/tables');
-    const db = new PostgresDatabase(env.DATABASE_URL);
+    if (env.MIGRATIONS_DIR) {
+      const { applyPendingMigrations, scriptsIn } = await import('./infrastructure/postgresMigrations');
+      await applyPendingMigrations(connection, scriptsIn(env.MIGRATIONS_DIR));
+    }
+    const db = new PostgresDatabase(connection);
     try {
       await db.verify(Object.values(tables));
     } catch (error) {
@@ -229,7 +236,7 @@ ${repos((e) => `new InMemoryRepository<${e.name}>()`)}
     };
     return { repositories, events: new InMemoryEventPublisher(), unitOfWork: immediateUnitOfWork, close: async () => {} };
   }
-  throw new Error('DATABASE_URL is not set (REPOSITORY=memory runs the in-memory test double instead)');
+  throw new Error('neither DATABASE_URL nor PGHOST is set (REPOSITORY=memory runs the in-memory test double instead)');
 }
 
 /** Starts the ${model.context.name} service on PORT (default 8080) and stops gracefully on SIGTERM. */

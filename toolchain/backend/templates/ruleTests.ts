@@ -491,6 +491,22 @@ export function referencesPreamble(model: ServiceModel): string[] {
   ];
 }
 
+/**
+ * A record `child` may refer to: a valid body whose dates keep open the time windows the child's rules read from
+ * it ("cannot be allocated after the item's expiry date" gets an item that expires in the far future).
+ */
+function referenceBody(model: ServiceModel, child: ServiceEntity, target: ServiceEntity): Record<string, unknown> {
+  const body = validBody(target, 200);
+  for (const rule of model.rules.enforced) {
+    const { check } = rule;
+    if (rule.hook !== child.name || check.kind !== 'time-window' || check.related?.entity !== target.name) continue;
+    const type = target.attributes.find((a) => a.name === check.anchor)?.type;
+    if (type === 'date' || type === 'datetime')
+      body[check.anchor] = (check.relation === 'before' ? farFuture : farPast)[type];
+  }
+  return body;
+}
+
 /** For each collection, its references to records of the service and bodies to create such records with. */
 function referencesOf(model: ServiceModel): Record<string, unknown> {
   return Object.fromEntries(
@@ -503,7 +519,7 @@ function referencesOf(model: ServiceModel): Record<string, unknown> {
           return {
             field: r.field,
             collectionPath: target.collectionPath,
-            body: validBody(target, 200),
+            body: referenceBody(model, e, target),
             unique: uniqueFields(target),
           };
         }),

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Pool, types, type PoolClient } from 'pg';
+import { Pool, types, type PoolClient, type PoolConfig } from 'pg';
 import type { UnitOfWork } from '../application/ports';
 import { ConflictError } from '../domain/errors';
 import { RepositoryUnavailableError } from './faultyRepository';
@@ -55,9 +55,9 @@ export class PostgresDatabase implements UnitOfWork {
   private readonly pool: Pool;
   private readonly unit = new AsyncLocalStorage<PoolClient>();
 
-  constructor(connectionString: string, options: { maxConnections?: number } = {}) {
+  constructor(connection: PoolConfig, options: { maxConnections?: number } = {}) {
     this.pool = new Pool({
-      connectionString,
+      ...connection,
       max: options.maxConnections ?? 10,
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: 5_000,
