@@ -495,11 +495,16 @@ export function referencesPreamble(model: ServiceModel): string[] {
  * A record `child` may refer to: a valid body whose dates keep open the time windows the child's rules read from
  * it ("cannot be allocated after the item's expiry date" gets an item that expires in the far future).
  */
-function referenceBody(model: ServiceModel, child: ServiceEntity, target: ServiceEntity): Record<string, unknown> {
+function referenceBody(
+  model: ServiceModel,
+  child: ServiceEntity,
+  target: ServiceEntity,
+): Record<string, unknown> {
   const body = validBody(target, 200);
   for (const rule of model.rules.enforced) {
     const { check } = rule;
-    if (rule.hook !== child.name || check.kind !== 'time-window' || check.related?.entity !== target.name) continue;
+    if (rule.hook !== child.name || check.kind !== 'time-window' || check.related?.entity !== target.name)
+      continue;
     const type = target.attributes.find((a) => a.name === check.anchor)?.type;
     if (type === 'date' || type === 'datetime')
       body[check.anchor] = (check.relation === 'before' ? farFuture : farPast)[type];
