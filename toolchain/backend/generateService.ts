@@ -112,6 +112,7 @@ const kitPaths = [
   'src/infrastructure/postgresOutbox.ts',
   'src/infrastructure/postgresConnection.ts',
   'src/infrastructure/postgresMigrations.ts',
+  'src/infrastructure/postgresStore.ts',
   'src/api/http.ts',
   'test/client.ts',
 ];

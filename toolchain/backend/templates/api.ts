@@ -152,16 +152,15 @@ export function mainSource(model: ServiceModel): string {
   const imports = model.entities
     .map((e) => `import type { ${e.name} } from './domain/${e.file}';`)
     .join('\n');
-  const repos = (make: (e: ServiceModel['entities'][number]) => string) =>
-    model.entities.map((e) => `      ${e.plural}: chaos(${make(e)}, env),`).join('\n');
   return `import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServiceApplication, type Repositories, type ServiceApplication } from './application/application';
-import type { EventPublisher, Repository, UnitOfWork } from './application/ports';
+import type { Repository } from './application/ports';
 import { createHttpServer } from './api/server';
 ${imports}
 import { FailingRepository, SlowRepository } from './infrastructure/faultyRepository';
 import { InMemoryRepository } from './infrastructure/inMemoryRepository';
+import type { Store } from './infrastructure/postgresStore';
 import { immediateUnitOfWork, InMemoryEventPublisher, randomIds, systemClock } from './infrastructure/system';
 
 export interface RunningService {
@@ -169,13 +168,6 @@ export interface RunningService {
   port: number;
   app: ServiceApplication;
   stop(): Promise<void>;
-}
-
-interface Store {
-  repositories: Repositories;
-  events: EventPublisher;
-  unitOfWork: UnitOfWork;
-  close(): Promise<void>;
 }
 
 /**
@@ -188,55 +180,38 @@ function chaos<T extends { id: string }>(store: Repository<T>, env: NodeJS.Proce
   return store;
 }
 
+/** The records of each entity, by repository name. */
+type Records = {
+${model.entities.map((e) => `  ${e.plural}: ${e.name};`).join('\n')}
+};
+
 /**
  * PostgreSQL at DATABASE_URL, or in Azure at PGHOST with the managed identity (its schema written by the
- * migrations in db/${model.slug}/: applied by the local deployment, or at start from MIGRATIONS_DIR where the
- * image carries them); domain events go through the transactional outbox to the service's log. REPOSITORY=memory
- * chooses the in-memory test double instead, which only tests ask for: a service never falls back to it silently.
+ * migrations in db/${model.slug}/); REPOSITORY=memory chooses the in-memory test double instead, which only tests
+ * ask for: a service never falls back to it silently. Either way CHAOS_REPOSITORY may inject faults.
  */
-async function openStore(env: NodeJS.ProcessEnv): Promise<Store> {
-  const { databaseConnection } = await import('./infrastructure/postgresConnection');
-  const connection = databaseConnection(env);
-  if (connection) {
-    const { PostgresDatabase } = await import('./infrastructure/postgresDatabase');
-    const { PostgresRepository } = await import('./infrastructure/postgresRepository');
-    const { PostgresOutbox } = await import('./infrastructure/postgresOutbox');
+async function openStore(env: NodeJS.ProcessEnv): Promise<Store<Records>> {
+  let store: Store<Records>;
+  if (env.DATABASE_URL || env.PGHOST) {
+    const { openPostgresStore } = await import('./infrastructure/postgresStore');
     const { tables } = await import('./infrastructure/tables');
-    if (env.MIGRATIONS_DIR) {
-      const { applyPendingMigrations, scriptsIn } = await import('./infrastructure/postgresMigrations');
-      await applyPendingMigrations(connection, scriptsIn(env.MIGRATIONS_DIR));
-    }
-    const db = new PostgresDatabase(connection);
-    try {
-      await db.verify(Object.values(tables));
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
-    const outbox = new PostgresOutbox(db, async (event) => {
-      process.stdout.write('event ' + JSON.stringify(event) + '\\n');
-    });
-    outbox.start();
-    const repositories: Repositories = {
-${repos((e) => `new PostgresRepository<${e.name}>(db, tables.${e.plural})`)}
-    };
-    return {
-      repositories,
-      events: outbox,
-      unitOfWork: db,
-      close: async () => {
-        await outbox.stop();
-        await db.close();
+    store = await openPostgresStore<Records>(env, tables);
+  } else if (env.REPOSITORY === 'memory') {
+    store = {
+      repositories: {
+${model.entities.map((e) => `        ${e.plural}: new InMemoryRepository<${e.name}>(),`).join('\n')}
       },
+      events: new InMemoryEventPublisher(),
+      unitOfWork: immediateUnitOfWork,
+      close: async () => {},
     };
+  } else {
+    throw new Error('neither DATABASE_URL nor PGHOST is set (REPOSITORY=memory runs the in-memory test double instead)');
   }
-  if (env.REPOSITORY === 'memory') {
-    const repositories: Repositories = {
-${repos((e) => `new InMemoryRepository<${e.name}>()`)}
-    };
-    return { repositories, events: new InMemoryEventPublisher(), unitOfWork: immediateUnitOfWork, close: async () => {} };
-  }
-  throw new Error('neither DATABASE_URL nor PGHOST is set (REPOSITORY=memory runs the in-memory test double instead)');
+  const repositories: Repositories = {
+${model.entities.map((e) => `    ${e.plural}: chaos(store.repositories.${e.plural}, env),`).join('\n')}
+  };
+  return { ...store, repositories };
 }
 
 /** Starts the ${model.context.name} service on PORT (default 8080) and stops gracefully on SIGTERM. */
