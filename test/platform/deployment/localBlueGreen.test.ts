@@ -8,6 +8,7 @@ import { localConfinement } from '../../../platform/sandbox';
 import type { Confinement } from '../../../platform/sandbox/confinement';
 import { namespaceSupport } from '../../../platform/sandbox/namespaceConfinement';
 import { writeTarGz } from '../../../platform/deployment/tarball';
+import { supervised } from '../../support/processTree';
 
 /** A small service in the shape the factory generates: `src/main.ts` on PORT, prints its port, GET /health. */
 function release(healthStatus: number, marker: string): Buffer {
@@ -32,19 +33,8 @@ process.once('SIGTERM', () => server.close(() => process.exit(0)));
   ]);
 }
 
-const descendants = (pid: string): string[] =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-    .trim()
-    .split(' ')
-    .filter(Boolean)
-    .flatMap((child) => [child, ...descendants(child)]);
-
-/** The service's own process under its supervisor: the deepest one started with src/main.js (wrappers above it
- * carry the same arguments). */
-const serviceProcess = (supervisor: number): string | undefined =>
-  descendants(String(supervisor))
-    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js\0'))
-    .pop();
+/** The service's own process under its supervisor. */
+const serviceProcess = (supervisor: number) => supervised(supervisor, 'src/main.js\0');
 
 const get = async (url: string) => {
   const response = await fetch(url, { signal: AbortSignal.timeout(2000) });

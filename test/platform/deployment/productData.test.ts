@@ -13,6 +13,7 @@ import { writeTarGz } from '../../../platform/deployment/tarball';
 import { localConfinement } from '../../../platform/sandbox';
 import { namespaceSupport } from '../../../platform/sandbox/namespaceConfinement';
 import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
+import { supervised } from '../../support/processTree';
 
 /**
  * A generated service deployed locally keeps its data in PostgreSQL: the deployment migrates the service's
@@ -35,19 +36,6 @@ function release(version: string): Buffer {
     ...migrations.map((f) => ({ path: `db/lending/${f.path}`, content: Buffer.from(f.content) })),
   ]);
 }
-
-const descendants = (pid: string): string[] =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-    .trim()
-    .split(' ')
-    .filter(Boolean)
-    .flatMap((child) => [child, ...descendants(child)]);
-
-/** The deepest process under a supervisor whose command line holds `marker`. */
-const supervised = (supervisor: number, marker: string): string | undefined =>
-  descendants(String(supervisor))
-    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker))
-    .pop();
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
