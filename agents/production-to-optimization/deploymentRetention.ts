@@ -39,13 +39,19 @@ export const deploymentRetention: AgentDefinition<Retention> = {
   async blueprint(ctx) {
     const target = ctx.deploymentTarget();
     const current = await target.current(ctx.tenantId, ctx.runId);
-    if (!current || current.status !== 'live')
+    if (!current || current.status !== 'live') {
+      // What a failed deployment left (its databases) stops with the run too, unless the product is kept.
+      const stopped =
+        !keepDeployed() && ctx.iteration >= (await plannedIterations(ctx))
+          ? (await target.undeploy(ctx.tenantId, ctx.runId)).stopped
+          : 0;
       return {
         decision: 'nothing-deployed',
         reason: 'no version of the product is live',
         urls: [],
-        stopped: 0,
+        stopped,
       };
+    }
     const urls = current.services.map((s) => ({ service: s.service, url: s.url }));
     const keep = keepDeployed();
     if (keep)

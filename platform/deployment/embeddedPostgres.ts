@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -7,9 +10,14 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
  * The local target runs it under the service supervisor, which restarts it on the same port after a crash;
  * the data stays in DATA_DIR across restarts and versions.
  *
- * Usage: node embeddedPostgres.js DATA_DIR (PORT: the port, 0 for any free one)
+ * Usage: node embeddedPostgres.js DATA_DIR (PORT: the port, 0 for any free one);
+ * node embeddedPostgres.js --init DATA_DIR only initialises the folder.
  */
-const [dataDir] = process.argv.slice(2);
+const initOnly = process.argv[2] === '--init';
+const dataDir = process.argv[initOnly ? 3 : 2];
+
+/** One service's data: small buffers keep each embedded server near 170 MB instead of 280 MB. */
+const smallServer = ['shared_buffers = 16MB', 'wal_buffers = 1MB', 'work_mem = 2MB'];
 
 /**
  * PGlite runs one statement at a time; pglite-socket queues the connections' queries and, while one of them is
@@ -22,7 +30,17 @@ async function serve(): Promise<void> {
     process.stderr.write('usage: node embeddedPostgres.js DATA_DIR\n');
     process.exit(2);
   }
-  const db = await PGlite.create(dataDir);
+  // initdb leaves the WebAssembly heap at several hundred MB for the life of the process: a fresh folder is
+  // initialised by a short-lived process of its own, and this one only opens it.
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    const init = spawnSync(process.execPath, [__filename, '--init', dataDir], { stdio: 'inherit' });
+    if (init.status !== 0) throw new Error(`initialising ${dataDir} failed (exit ${init.status})`);
+  }
+  const db = await PGlite.create(dataDir, { postgresqlconf: smallServer });
+  // A deployment folder that was removed (its product deleted) takes its database with it.
+  setInterval(() => {
+    if (!existsSync(dataDir)) void stop();
+  }, 5000).unref();
   const server = new PGLiteSocketServer({
     db,
     host: '127.0.0.1',
@@ -32,16 +50,22 @@ async function serve(): Promise<void> {
   await server.start();
   const port = server.getServerConn().split(':').pop();
   process.stdout.write(`embedded PostgreSQL (PGlite) on ${dataDir} listening on port ${port}\n`);
-  const stop = async () => {
-    await server.stop();
-    await db.close();
+  async function stop(): Promise<void> {
+    await server.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
     process.exit(0);
-  };
+  }
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
 }
 
-serve().catch((error: unknown) => {
+/** A creation that runs initdb and ends (see above). */
+async function initialise(): Promise<void> {
+  const db = await PGlite.create(dataDir, { postgresqlconf: smallServer });
+  await db.close();
+}
+
+(initOnly ? initialise() : serve()).catch((error: unknown) => {
   process.stderr.write(`embedded PostgreSQL failed: ${String((error as Error)?.stack ?? error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 
 /**
  * Keeps one deployed service running, as Container Apps or App Service would: the local target starts this
@@ -22,7 +22,11 @@ let stopping = false;
 let crashes = 0;
 
 function log(line: string): void {
-  appendFileSync(logPath, `[supervisor] ${new Date().toISOString()} ${line}\n`);
+  try {
+    appendFileSync(logPath, `[supervisor] ${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // The log's folder is gone with the deployment; there is no one left to tell.
+  }
 }
 
 function start(): void {
@@ -42,6 +46,13 @@ function start(): void {
   child.on('error', (error) => log(`could not start the service: ${error.message}`));
   child.on('exit', (code, signal) => {
     if (stopping) process.exit(0);
+    // Its folder is gone (the deployment was deleted): nothing to start again.
+    if (!existsSync(dir)) {
+      log(
+        `the service exited (${signal ?? `code ${code}`}) and its folder ${dir} is gone; not starting it again`,
+      );
+      process.exit(0);
+    }
     crashes = Date.now() - started > healthyAfterMs ? 1 : crashes + 1;
     const delay = Math.min(maxBackoffMs, 1000 * 2 ** (crashes - 1));
     log(`the service exited (${signal ?? `code ${code}`}); starting it again on port ${port} in ${delay} ms`);
