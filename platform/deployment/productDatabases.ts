@@ -94,6 +94,9 @@ export class LocalProductDatabases {
   private async startEmbedded(base: string, service: string, port = 0): Promise<ProcessRecord> {
     const dataDir = join(base, 'databases', service, 'data');
     mkdirSync(dataDir, { recursive: true });
+    // A factory killed between starting a database and recording it leaves one running: two servers on one
+    // folder would corrupt it, so whatever still serves this folder stops first.
+    for (const pid of supervisorsOf(dataDir)) await stopProcess({ service, pid, port: 0, dir: dataDir });
     const logPath = join(base, 'databases', `${service}.log`);
     writeFileSync(logPath, '');
     const fd = openSync(logPath, 'a');
@@ -209,6 +212,22 @@ export class LocalProductDatabases {
     }
     return stopped;
   }
+}
+
+/** The supervisors (process group leaders) of embedded databases serving `dataDir`, from /proc (Linux). */
+function supervisorsOf(dataDir: string): number[] {
+  if (!existsSync('/proc')) return [];
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return args.some((a) => a.endsWith('serviceSupervisor.js')) && args.includes(dataDir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** `sf_<10 hex of tenant and run>_<service>`: a PostgreSQL name of [a-z0-9_], 63 bytes at most. */

@@ -216,6 +216,30 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
   );
 
   embedded(
+    'stops a database left running without a record before another starts on its folder',
+    async () => {
+      const recordFile = join(base, 'databases', 'lending.json');
+      const before = (JSON.parse(readFileSync(recordFile, 'utf8')) as { process: { pid: number } }).process
+        .pid;
+      // As a factory killed between starting the database and recording it leaves things.
+      rmSync(recordFile);
+      const database = await databases.ensure(base, 'lending', `test/${runId}`);
+      const after = (JSON.parse(readFileSync(recordFile, 'utf8')) as { process: { pid: number } }).process
+        .pid;
+      expect(after).not.toBe(before);
+      expect(() => process.kill(before, 0)).toThrow();
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        expect((await client.query('SELECT count(*)::int AS n FROM tools')).rows[0].n).toBe(1);
+      } finally {
+        await client.end();
+      }
+    },
+    60_000,
+  );
+
+  embedded(
     'stops the embedded database with the product and keeps its files',
     async () => {
       await target.undeploy('test', runId);
