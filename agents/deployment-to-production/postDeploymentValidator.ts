@@ -56,7 +56,13 @@ async function withParents(
     const parentTarget = targets.find((t) => t.collectionPath === parent.collectionPath);
     // A record referring to its own kind keeps the sample id: the chain has to end somewhere.
     if (!parentTarget || parentTarget === target || depth > 3) continue;
-    const parentBody = await withParents(base, parentTarget, targets, made, depth + 1);
+    const parentBody = await withParents(
+      base,
+      { ...parentTarget, body: parent.body },
+      targets,
+      made,
+      depth + 1,
+    );
     const created = await exchange('POST', `${base}${parent.collectionPath}`, parentBody);
     if (created.status !== 201 || typeof created.json.id !== 'string')
       throw new Error(`creating the record ${parent.field} refers to answered ${created.status}`);

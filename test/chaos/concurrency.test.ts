@@ -61,6 +61,9 @@ describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP 
         [tokens.beta]: { tenant: 'beta', roles: ['Runs.Start', 'Runs.Read', 'Gates.Approve'] },
       }),
       ...servers.settings,
+      // Twenty products at once keep their data on a PostgreSQL server, as an operator running many would: an
+      // embedded database costs about 220 MB per service.
+      ...(process.env.TEST_POSTGRES_URL ? { PRODUCT_DATABASE_URL: process.env.TEST_POSTGRES_URL } : {}),
     });
   }, 60000);
 

@@ -3,6 +3,7 @@ import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/lo
 import type { DomainModel } from '../schemas/domainModel';
 import { serviceModel } from '../backend/model';
 import { uniqueFields, validBody } from '../backend/samples';
+import { referenceBody } from '../backend/templates/ruleTests';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';
 import type { LoadMeasurement } from './loadMeasurement';
 import { reportMarker } from './reporterSource';
@@ -18,10 +19,14 @@ export function driverTargets(model: DomainModel, slug: string): DriverTarget[] 
       body: validBody(entity, 1),
       uniqueFields: uniqueFields(entity),
       keyFields: entity.attributes.filter((a) => a.uuid).map((a) => a.name),
-      parents: entity.references.map((r) => ({
-        field: r.field,
-        collectionPath: service.entities.find((e) => e.name === r.entity)!.collectionPath,
-      })),
+      parents: entity.references.map((r) => {
+        const parent = service.entities.find((e) => e.name === r.entity)!;
+        return {
+          field: r.field,
+          collectionPath: parent.collectionPath,
+          body: referenceBody(service, entity, parent),
+        };
+      }),
     };
   });
 }

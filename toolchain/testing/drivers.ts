@@ -10,8 +10,11 @@ export interface DriverTarget {
   body: Record<string, unknown>;
   uniqueFields: string[];
   keyFields: string[];
-  /** Fields that must name an existing record of the service, and the collection that record is created in. */
-  parents: Array<{ field: string; collectionPath: string }>;
+  /**
+   * Fields that must name an existing record of the service, the collection that record is created in, and a
+   * body for it that the child's rules accept.
+   */
+  parents: Array<{ field: string; collectionPath: string; body: Record<string, unknown> }>;
 }
 
 const helpers = `

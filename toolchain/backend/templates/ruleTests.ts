@@ -495,7 +495,7 @@ export function referencesPreamble(model: ServiceModel): string[] {
  * A record `child` may refer to: a valid body whose dates keep open the time windows the child's rules read from
  * it ("cannot be allocated after the item's expiry date" gets an item that expires in the far future).
  */
-function referenceBody(
+export function referenceBody(
   model: ServiceModel,
   child: ServiceEntity,
   target: ServiceEntity,
