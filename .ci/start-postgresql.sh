@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts Debian's PostgreSQL server on loopback for the suites that run products against a real server, and
 # prints its URL (a role that may create databases and roles, as PRODUCT_DATABASE_URL needs). The package is
-# installed only when missing; the cluster lives in a fresh folder and is stopped by `--stop FOLDER`.
+# installed only when missing; the cluster lives in a fresh folder and is stopped by `--stop FOLDER`. Many
+# products at once (the concurrency suite) hold a pool each: max_connections is raised accordingly.
 set -euo pipefail
 
 if [ "${1:-}" = "--stop" ]; then
@@ -25,5 +26,5 @@ chown postgres "$data.pw"
 runuser -u postgres -- "$bin/initdb" -D "$data/cluster" -U factory --pwfile="$data.pw" -A scram-sha-256 >/dev/null
 rm -f "$data.pw"
 runuser -u postgres -- "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=500" start >/dev/null
 echo "postgres://factory:$password@127.0.0.1:$port/postgres $data/cluster"
