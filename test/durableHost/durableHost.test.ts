@@ -48,14 +48,16 @@ describe('embedded durable host', () => {
     const clock = new ManualClock();
     const host = make({ clock });
     const id = host.startNew('retrying', { input: { key: 'r1', failTimes: 2, attempts: 3 } });
+    // Up to 10 s on a loaded machine; a message due now (the failure being recorded) is not yet the retry timer.
     const waitUntil = async (predicate: () => boolean) => {
-      for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 1000 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
     };
-    await waitUntil(() => failures.r1 === 1 && host.store.nextMessageTime() !== undefined);
+    const retryScheduled = () => (host.store.nextMessageTime() ?? 0) > clock.now();
+    await waitUntil(() => failures.r1 === 1 && retryScheduled());
     // first retry after 1 s
     expect(host.store.nextMessageTime()! - clock.now()).toBe(1000);
     clock.advance(1000);
-    await waitUntil(() => failures.r1 === 2 && host.store.nextMessageTime() !== undefined);
+    await waitUntil(() => failures.r1 === 2 && retryScheduled());
     // second retry after 1 s * 2 (backoff)
     expect(host.store.nextMessageTime()! - clock.now()).toBe(2000);
     clock.advance(2000);
