@@ -3,8 +3,15 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The crash and security suites run on their own (`npm run test:chaos`, `npm run test:security`): full runs.
-  testPathIgnorePatterns: ['/node_modules/', '/test/chaos/', '/test/security/', '/test/azure/'],
+  // The crash and security suites run on their own (`npm run test:chaos`, `npm run test:security`): full runs;
+  // so do the generated services on PostgreSQL (`npm run test:postgres`), a database and a test run per service.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/test/chaos/',
+    '/test/security/',
+    '/test/azure/',
+    '/test/postgres/',
+  ],
   // Type checking is done once by `npm run build`; tests are only transpiled.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // The embedded host provides the Functions worker's core API module (see local/durableHost/functionsCore.ts).
