@@ -62,8 +62,14 @@ export function operationsOf(doc: Json): OpenApiOperation[] {
   return operations;
 }
 
-/** A valid value for a property schema; `n` varies strings so unique properties do not collide. */
-export function sampleFor(schema: Json, n: number): unknown {
+/** A property that closes a span (its end, until, due, return date...), sampled after the others. */
+const closesSpan = /end|until|due|finish|return|expir|close/i;
+
+/**
+ * A valid value for a property schema; `n` varies strings so unique properties do not collide, and a time that
+ * closes a span (`later`) is an hour (a day for dates) after the others, as "end after start" rules want.
+ */
+export function sampleFor(schema: Json, n: number, later = false): unknown {
   if (Array.isArray(schema.enum)) return schema.enum[0];
   if (schema.const !== undefined) return schema.const;
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
@@ -79,8 +85,8 @@ export function sampleFor(schema: Json, n: number): unknown {
     case 'string': {
       const format = schema.format;
       if (format === 'email') return `contract${n}@example.org`;
-      if (format === 'date') return '2026-04-01';
-      if (format === 'date-time') return '2026-04-01T10:00:00.000Z';
+      if (format === 'date') return later ? '2026-04-02' : '2026-04-01';
+      if (format === 'date-time') return later ? '2026-04-01T11:00:00.000Z' : '2026-04-01T10:00:00.000Z';
       if (format === 'uuid') return '00000000-0000-4000-8000-0000000000aa';
       if (typeof schema.pattern === 'string' && /\\d|\[0-9\]/.test(schema.pattern)) return '12.50';
       const text = `sample ${n}`;
@@ -96,7 +102,7 @@ export function sampleBody(schema: Json | undefined, n: number): Json {
   return Object.fromEntries(
     Object.entries(properties)
       .filter(([, property]) => !property.readOnly)
-      .map(([name, property]) => [name, sampleFor(property, n)]),
+      .map(([name, property]) => [name, sampleFor(property, n, closesSpan.test(name))]),
   );
 }
 
@@ -183,8 +189,9 @@ export function contractTestSource(doc: Json, serviceTitle: string): string {
   });
 }
 
-// Each request names other records (ids) and unique values of its own, as separate users would, so the vision's
-// rules (a slot booked once, at most 2 per patient) do not refuse the contract's requests.
+// Each request names other records (ids) and unique values (emails, texts) of its own, as separate users would, so
+// the vision's rules (a slot booked once, at most 2 per patient, room names unique) do not refuse the contract's
+// requests.
 function unique(body: Record<string, unknown>): Record<string, unknown> {
   counter += 1;
   const copy: Record<string, unknown> = {};
@@ -192,7 +199,9 @@ function unique(body: Record<string, unknown>): Record<string, unknown> {
     if (typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
       copy[name] = '00000000-0000-4000-8000-' + String(counter).padStart(12, '0');
     } else {
-      copy[name] = typeof value === 'string' && value.startsWith('contract') ? value.replace('contract', 'contract' + counter + '-') : value;
+      copy[name] = typeof value !== 'string' ? value
+        : value.startsWith('contract') ? value.replace('contract', 'contract' + counter + '-')
+        : /^sample \\d+$/.test(value) ? 'sample ' + counter : value;
     }
   }
   return copy;

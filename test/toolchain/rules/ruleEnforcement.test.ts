@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildOpenApi } from '../../../agents/blueprint/architecture/openapi';
+import { contractTestSource } from '../../../agents/blueprint/testing/contractTests';
 import { analyseVision } from '../../../agents/blueprint/vision/analyse';
 import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDerivation';
 import { compileService } from '../../../toolchain/backend/compileService';
@@ -12,11 +14,14 @@ const visions = join(__dirname, '..', '..', '..', 'examples', 'visions');
 const modelOf = (file: string): DomainModel =>
   deriveDomainModel(analyseVision(readFileSync(join(visions, file), 'utf8')));
 
-/** Compiles a service and runs its rule acceptance tests over HTTP; the node:test summary and exit status. */
-function runAcceptance(files: GeneratedFile[]): { status: number | null; output: string } {
+/** Compiles a service and runs one of its test files (the rule acceptance tests over HTTP by default). */
+function runAcceptance(
+  files: GeneratedFile[],
+  testFile = 'test/rules.acceptance.test.js',
+): { status: number | null; output: string } {
   const built = compileService(files, { emit: true });
   expect(built.diagnostics).toEqual([]);
-  const run = spawnSync(process.execPath, ['--test', 'test/rules.acceptance.test.js'], {
+  const run = spawnSync(process.execPath, ['--test', testFile], {
     cwd: built.outDir!,
     encoding: 'utf8',
     timeout: 60_000,
@@ -45,6 +50,17 @@ describe("the vision's rules in generated services", () => {
     ]);
     const result = runAcceptance(generated.files);
     expect(result.output).toMatch(/# pass 5\b/);
+    expect(result.status).toBe(0);
+  });
+
+  it('passes its OpenAPI contract tests with the rules in force (unique room names, ends after it starts)', () => {
+    const contract = {
+      path: 'test/contract/bookings.contract.test.ts',
+      content: contractTestSource(buildOpenApi(rooms, context), 'Bookings service'),
+    };
+    const result = runAcceptance([...generated.files, contract], 'test/contract/bookings.contract.test.js');
+    expect(result.output).toMatch(/# fail 0\b/);
+    expect(result.output).toMatch(/createRoom: POST/);
     expect(result.status).toBe(0);
   });
 
