@@ -8,8 +8,18 @@ import type { ArmTemplate } from '../infra/armChecks';
 import { productInstance } from '../../platform/deployment';
 import { buildCacheFolder } from '../../toolchain/backend/compileService';
 import { fakeAppName, milestones } from '../support/servers/fakeArm';
+import { postgresTokenResource } from '../support/servers/flexibleServer';
+import { buildOpenApi } from '../../agents/blueprint/architecture/openapi';
+import { operationsOf, sampleBody } from '../../agents/blueprint/testing/contractTests';
+import { analyseVision } from '../../agents/blueprint/vision/analyse';
+import { deriveDomainModel } from '../../agents/blueprint/vision/domainDerivation';
 import type { ActivityExecution } from './activityProcesses';
-import { startAzureShapedEnvironment, type AzureShapedEnvironment } from './azureShapedEnvironment';
+import {
+  productEventsObserver,
+  productEventsTopic,
+  startAzureShapedEnvironment,
+  type AzureShapedEnvironment,
+} from './azureShapedEnvironment';
 import type { ProvisionRequest } from './provisionData';
 
 const appDir = join(__dirname, '..', '..');
@@ -202,6 +212,44 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
       .filter((app) => app !== undefined)
       .map((app) => app.traffic.find((t) => t.weight === 100)?.revisionName);
 
+  /**
+   * Calls a command over the product's ingress as a user would: for each `POST .../{id}/<verb>` of the services'
+   * documents, a record is created from its schema's samples first; the first command that succeeds is the one.
+   */
+  const invokeCommand = async (
+    runId: string,
+    documents: Array<{ service: string; document: Record<string, unknown> }>,
+  ) => {
+    const tried: string[] = [];
+    for (const { service, document } of documents) {
+      const app = fakeAppName(service, productInstance(tenantId, runId));
+      const origin = `${environment.arm.appsUrl}/${app}.${environment.arm.domain}`;
+      const operations = operationsOf(document);
+      for (const command of operations.filter(
+        (o) => o.method === 'POST' && /\/\{id\}\/[a-z-]+$/.test(o.path),
+      )) {
+        const collection = command.path.replace(/\/\{id\}.*$/, '');
+        const create = operations.find((o) => o.method === 'POST' && o.path === collection);
+        if (!create) continue;
+        const created = await fetch(`${origin}${collection}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(sampleBody(create.requestSchema, 1)),
+        });
+        const record = (await created.json()) as { id?: string };
+        if (created.status !== 201 || !record.id) {
+          tried.push(`POST ${collection}: ${created.status}`);
+          continue;
+        }
+        const path = command.path.replace('{id}', record.id);
+        const done = await fetch(`${origin}${path}`, { method: 'POST' });
+        if (done.ok) return { path, id: record.id };
+        tried.push(`POST ${path}: ${done.status}`);
+      }
+    }
+    throw new Error(`no command of the product could be called: ${tried.join('; ')}`);
+  };
+
   it(
     'completes a whole run: approved over the API, its code in Azure Repos with a pull request, the product on Container Apps',
     async () => {
@@ -246,6 +294,51 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
       // The product's own services answered its checks (built from the release package, run per revision).
       expect(environment.arm.appRequests.some((r) => r.url.includes('/v1/') && r.status === 201)).toBe(true);
       expect(serving(runId).every((revision) => /--v1-0-0-[0-9a-f]{7}$/.test(revision ?? ''))).toBe(true);
+      // They keep their data in the product's PostgreSQL server, signed in with the product identity's token,
+      // each in its own database with its migrations applied from the image.
+      expect(environment.productIdentity.requests).toContainEqual(
+        expect.objectContaining({ resource: postgresTokenResource, clientId: environment.productClientId }),
+      );
+      const databases = environment.database.databases();
+      expect(databases.length).toBe(new Set(environment.arm.builds.map((b) => b.arguments.SERVICE)).size);
+      for (const database of databases) {
+        const [ledger] = await environment.database.query(
+          database,
+          'SELECT count(*)::int AS applied FROM schema_migrations',
+        );
+        expect(ledger.applied).toBeGreaterThan(0);
+      }
+      // A user's command (the first one a sample record accepts) raises a domain event, which goes through the
+      // outbox to the product's Service Bus topic, signed in with the product identity's token.
+      // (The product's API as the blueprint engine of this run designed it, from the same vision.)
+      const model = deriveDomainModel(analyseVision(vision));
+      const documents = model.contexts.map((context) => ({
+        service: context.slug,
+        document: buildOpenApi(model, context),
+      }));
+      const command = await invokeCommand(runId, documents);
+      const observed = `${productEventsTopic}/subscriptions/${productEventsObserver}`;
+      const deadline = Date.now() + 30_000;
+      while (environment.bus.peek(observed).length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      // (The Service Bus SDK asks for `https://servicebus.azure.net//.default`: the resource with a slash.)
+      expect(environment.productIdentity.requests).toContainEqual(
+        expect.objectContaining({
+          resource: 'https://servicebus.azure.net/',
+          clientId: environment.productClientId,
+        }),
+      );
+      const events = environment.bus.peek(observed);
+      // (The SDK sends a JSON body as one data section holding its UTF-8 text.)
+      const bodyOf = (message: { body?: { content?: Buffer } }) =>
+        JSON.parse(String(message.body?.content)) as { name: string; entityId: string };
+      expect(events.map((e) => bodyOf(e.message).entityId)).toContain(command.id);
+      for (const { message } of events) {
+        const body = bodyOf(message);
+        expect(message.subject).toBe(body.name);
+        // Named by its place in the service's outbox, for duplicate detection.
+        expect(message.message_id).toMatch(new RegExp(`^${body.name}:${body.entityId}:\\d+$`));
+      }
 
       // Generated code ran in the session pool, and every service was reached with the identity's tokens.
       expect(environment.sessions.requests.some((r) => r.path === '/executions')).toBe(true);

@@ -12,6 +12,11 @@ import {
   tokenAudience,
   type ManagedIdentityEndpoint,
 } from '../support/servers/managedIdentityEndpoint';
+import {
+  flexibleServer,
+  postgresTokenResource,
+  type FlexibleServer,
+} from '../support/servers/flexibleServer';
 import { startServiceBusBroker, type ServiceBusBroker } from '../support/servers/serviceBusBroker';
 import { startSessionPool, type SessionPoolFake } from '../support/servers/sessionPool';
 import { startIngestionServer, type IngestionServer } from '../telemetry/ingestionServer';
@@ -21,6 +26,9 @@ import { startProductAppsFront } from './productAppsFront';
 
 const resourceManagerHost = 'management.azure.com';
 const azureDevOpsHost = 'dev.azure.com';
+/** The product's domain events topic, as its template names it, and a subscription the tests read. */
+export const productEventsTopic = 'domain-events';
+export const productEventsObserver = 'observer';
 /** The Entra ID resource of Azure DevOps, the audience of the tokens it accepts. */
 const azureDevOpsResource = '499b84ac-1321-427f-aa17-267ca6975798';
 
@@ -39,6 +47,11 @@ export interface AzureShapedEnvironment {
   caFile: string;
   identity: ManagedIdentityEndpoint;
   clientId: string;
+  /** The product's user-assigned identity, as its container apps reach it. */
+  productIdentity: ManagedIdentityEndpoint;
+  productClientId: string;
+  /** The product's PostgreSQL server. */
+  database: FlexibleServer;
   blob: AzuriteServer;
   cosmos: CosmosServer;
   bus: ServiceBusBroker;
@@ -71,6 +84,10 @@ export async function startAzureShapedEnvironment(
     healthyRevision?: (revision: string) => boolean;
   },
 ): Promise<AzureShapedEnvironment> {
+  if (!process.env.TEST_POSTGRES_URL)
+    throw new Error(
+      'the product keeps its data in PostgreSQL: set TEST_POSTGRES_URL (bash .ci/start-postgresql.sh prints one)',
+    );
   const target = {
     subscriptionId: '00000000-0000-4000-8000-000000000000',
     resourceGroup: 'rg-azure-shaped-products',
@@ -85,6 +102,15 @@ export async function startAzureShapedEnvironment(
     return started.port;
   };
   const identity = await startManagedIdentityEndpoint({ clientId });
+  // The product's own user-assigned identity, in its container apps, and its PostgreSQL server.
+  const productClientId = randomUUID();
+  const productIdentity = await startManagedIdentityEndpoint({
+    clientId: productClientId,
+    stableTokens: true,
+  });
+  const database = flexibleServer(process.env.TEST_POSTGRES_URL, () =>
+    productIdentity.token(postgresTokenResource),
+  );
   const [blob, cosmos, bus, sessions, ingestion, model] = await Promise.all([
     startAzurite({ tls: certificate }),
     startCosmos({ tls: certificate }),
@@ -92,6 +118,8 @@ export async function startAzureShapedEnvironment(
       queues: ['factory-commands'],
       topics: {
         'factory-events': { subscriptions: { deployments: {}, approvals: {}, 'run-outcomes': {} } },
+        // The product's topic (its own namespace in Azure), with a subscription that sees every domain event.
+        [productEventsTopic]: { subscriptions: { [productEventsObserver]: {} } },
       },
       maxDeliveryCount: 5,
     }),
@@ -100,7 +128,12 @@ export async function startAzureShapedEnvironment(
     startIngestionServer(certificate),
     FakeAzureOpenAi.start(() => ({ status: 503, body: { error: { message: 'no model in this run' } } })),
   ]);
-  const images = new LocalImages(join(__dirname, '..', '..', 'node_modules'));
+  const busPort = await front(bus.port);
+  // Container Apps gives a container with a managed identity its endpoint; it trusts the loopback certificates.
+  const images = new LocalImages(join(__dirname, '..', '..', 'node_modules'), {
+    ...productIdentity.env,
+    NODE_EXTRA_CA_CERTS: certificate.caFile,
+  });
   const arm = await startFakeArm({
     subscriptionId: target.subscriptionId,
     resourceGroup: target.resourceGroup,
@@ -109,6 +142,14 @@ export async function startAzureShapedEnvironment(
     healthy: (revision) => options.healthyRevision?.(revision) ?? true,
     // The product's own services answer at their revisions' names, built from the uploaded release package.
     images,
+    appSettings: {
+      identityClientId: productClientId,
+      database,
+      shared: {
+        ServiceBusConnection__fullyQualifiedNamespace: `127.0.0.1:${busPort}`,
+        DOMAIN_EVENTS_TOPIC: productEventsTopic,
+      },
+    },
   });
   if (arm.domain !== productDomain) throw new Error(`the fake names its apps under ${arm.domain}`);
   const apps = await startProductAppsFront(arm.appsUrl, certificate);
@@ -118,7 +159,6 @@ export async function startAzureShapedEnvironment(
   });
   const repository = git.azureRepository('contoso', 'factory', 'products');
   const gitPort = await front(Number(new URL(git.origin).port));
-  const busPort = await front(bus.port);
   const poolPort = await front(Number(new URL(sessions.endpoint).port));
   const modelPort = await front(Number(new URL(model.endpoint).port));
   const app = functionAppSettings(template, {
@@ -165,6 +205,9 @@ export async function startAzureShapedEnvironment(
     caFile: certificate.caFile,
     identity,
     clientId,
+    productIdentity,
+    productClientId,
+    database,
     blob,
     cosmos,
     bus,
@@ -177,6 +220,7 @@ export async function startAzureShapedEnvironment(
     async stop() {
       await Promise.all([...fronts.map((f) => f.close()), apps.close(), arm.stop(), git.stop()]);
       await images.close();
+      await database.close();
       await Promise.all([
         blob.stop(),
         cosmos.stop(),
@@ -185,6 +229,7 @@ export async function startAzureShapedEnvironment(
         ingestion.close(),
         model.close(),
         identity.close(),
+        productIdentity.close(),
       ]);
       certificate.remove();
     },

@@ -213,12 +213,15 @@ describe.each(servers)('service kit: PostgreSQL on %s', (_name, connect) => {
   it('sends an event only when its change commits, once, and again after a failed delivery', async () => {
     const delivered: DomainEventRecord[] = [];
     let failNext = true;
-    const outbox = new PostgresOutbox(db, async (event) => {
-      if (failNext) {
-        failNext = false;
-        throw new Error('broker unreachable');
-      }
-      delivered.push(event);
+    const outbox = new PostgresOutbox(db, {
+      send: async (event) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('broker unreachable');
+        }
+        delivered.push(event);
+      },
+      close: async () => undefined,
     });
     const event = (name: string): DomainEventRecord => ({
       name,

@@ -4,10 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import {
-  databaseConnection,
-  managedIdentityToken,
-} from '../../kit/service/src/infrastructure/postgresConnection';
+import { managedIdentityToken } from '../../kit/service/src/infrastructure/managedIdentity';
+import { databaseConnection } from '../../kit/service/src/infrastructure/postgresConnection';
 import { PostgresDatabase } from '../../kit/service/src/infrastructure/postgresDatabase';
 import { applyPendingMigrations, scriptsIn } from '../../kit/service/src/infrastructure/postgresMigrations';
 
@@ -20,6 +18,7 @@ import { applyPendingMigrations, scriptsIn } from '../../kit/service/src/infrast
  * password is the issued token plays the Entra principal.
  */
 const secret = 'identity-header-secret';
+const postgresResource = 'https://ossrdbms-aad.database.windows.net';
 const clientId = '6f3c2b1a-0d4e-4f5a-8b6c-7d8e9f0a1b2c';
 let issued = 0;
 let token = 'token-1';
@@ -68,27 +67,31 @@ beforeEach(() => {
 
 describe('service kit: the database connection in Azure (managed identity)', () => {
   it('asks the identity endpoint for a PostgreSQL token of its identity and reuses it until near expiry', async () => {
-    const password = managedIdentityToken({
-      IDENTITY_ENDPOINT: endpoint,
-      IDENTITY_HEADER: secret,
-      AZURE_CLIENT_ID: clientId,
-    });
-    expect(await password()).toBe('token-1');
-    expect(await password()).toBe('token-1');
+    const password = managedIdentityToken(
+      { IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER: secret, AZURE_CLIENT_ID: clientId },
+      postgresResource,
+    );
+    expect((await password()).token).toBe('token-1');
+    expect((await password()).token).toBe('token-1');
     expect(issued).toBe(1);
     expect(requests[0].searchParams.get('client_id')).toBe(clientId);
     // A token within five minutes of expiry is renewed.
     expiresInSeconds = 120;
-    const renewing = managedIdentityToken({ IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER: secret });
+    const renewing = managedIdentityToken(
+      { IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER: secret },
+      postgresResource,
+    );
     await renewing();
     await renewing();
     expect(issued).toBe(3);
   });
 
   it('says what is missing or refused instead of connecting without a password', async () => {
-    await expect(managedIdentityToken({})()).rejects.toThrow(/no managed identity is available/);
+    await expect(managedIdentityToken({}, postgresResource)()).rejects.toThrow(
+      /no managed identity is available/,
+    );
     await expect(
-      managedIdentityToken({ IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER: 'wrong' })(),
+      managedIdentityToken({ IDENTITY_ENDPOINT: endpoint, IDENTITY_HEADER: 'wrong' }, postgresResource)(),
     ).rejects.toThrow('the managed identity endpoint answered 400');
   });
 

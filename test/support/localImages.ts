@@ -56,14 +56,19 @@ export function runDockerfile(
   const env: Record<string, string> = { ...buildArgs };
   let command: string[] = [];
   const imageEnv: Record<string, string> = {};
+  let workdir = '';
   for (const step of steps) {
     const cwd = stages[step.stage];
     const expand = (text: string) => text.replace(/\$\{?(\w+)\}?/g, (_, name: string) => env[name] ?? '');
-    if (step.keyword === 'FROM' || step.keyword === 'ARG' || step.keyword === 'WORKDIR')
+    if (step.keyword === 'FROM' || step.keyword === 'ARG' || step.keyword === 'WORKDIR') {
       mkdirSync(cwd, { recursive: true });
-    else if (step.keyword === 'ENV')
+      if (step.keyword === 'WORKDIR') workdir = step.args;
+    } else if (step.keyword === 'ENV')
       for (const pair of step.args.split(' ')) {
-        const [name, value] = [pair.split('=')[0], pair.split('=').slice(1).join('=')];
+        const [name, raw] = [pair.split('=')[0], pair.split('=').slice(1).join('=')];
+        // A path in the image's working directory is in the stage's folder here.
+        const inWorkdir = workdir && (raw === workdir || raw.startsWith(`${workdir}/`));
+        const value = inWorkdir ? cwd + raw.slice(workdir.length) : raw;
         env[name] = value;
         if (step.stage === stages.length - 1) imageEnv[name] = value;
       }
@@ -121,7 +126,11 @@ export class LocalImages {
   private readonly images = new Map<string, BuiltImage>();
   private readonly running = new Map<string, Promise<{ origin: string; process: ChildProcess }>>();
 
-  constructor(private readonly packages: string) {}
+  /** `platformEnv`: what the platform sets in every container besides its template's env (the identity endpoint). */
+  constructor(
+    private readonly packages: string,
+    private readonly platformEnv: Record<string, string> = {},
+  ) {}
 
   build(imageName: string, context: Buffer, dockerfilePath: string, buildArgs: Record<string, string>): void {
     const folder = join(this.root, imageName.replace(/[^\w.-]/g, '_'));
@@ -141,7 +150,7 @@ export class LocalImages {
     if (!image) return Promise.reject(new Error(`no image ${imageName} was built`));
     let started = this.running.get(revision);
     if (!started) {
-      started = startImage(image, env);
+      started = startImage(image, { ...env, ...this.platformEnv });
       this.running.set(revision, started);
     }
     return started.then((s) => s.origin);

@@ -113,6 +113,8 @@ const kitPaths = [
   'src/infrastructure/postgresConnection.ts',
   'src/infrastructure/postgresMigrations.ts',
   'src/infrastructure/postgresStore.ts',
+  'src/infrastructure/managedIdentity.ts',
+  'src/infrastructure/serviceBusEvents.ts',
   'src/api/http.ts',
   'test/client.ts',
 ];

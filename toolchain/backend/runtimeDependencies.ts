@@ -1,13 +1,14 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 
 /**
  * The packages a generated service may use at run time, and their typings. The factory carries them in its own
  * lock file, so a service builds, tests and deploys offline with exactly the versions the factory was tested
  * with; outside the factory `npm install` fetches the same ranges.
  */
-const runtimePackages = ['pg'];
-const typePackages = ['@types/pg'];
+const runtimePackages = ['pg', '@azure/service-bus'];
+/** The packages the compiler reads a service's imports' types from (the Azure SDK carries its own). */
+const typePackages = ['@types/pg', '@azure/service-bus'];
 
 /** The folder of a package as Node resolves it from `from` (node_modules folders up the tree). */
 function packageFolder(name: string, from: string): string {
@@ -44,26 +45,32 @@ export function unknownDependencies(packageJson: string): string[] {
   }
 }
 
-/** Every package the runtime packages need, by name, with the folder it is installed in. */
+/**
+ * Every package folder the runtime packages need, by its path under the factory's node_modules. A package that
+ * needs another version of a dependency has it in its own node_modules, and that copy travels inside it.
+ */
 function runtimeClosure(): Map<string, string> {
-  const found = new Map<string, string>();
+  const folders = new Set<string>();
   const visit = (name: string, from: string) => {
     const folder = packageFolder(name, from);
-    const seen = found.get(name);
-    if (seen === folder) return;
-    // A flat node_modules holds one version of each package; two would need nesting, which none of these use.
-    if (seen) throw new Error(`two versions of ${name} are needed (${seen}, ${folder})`);
-    found.set(name, folder);
+    if (folders.has(folder)) return;
+    folders.add(folder);
     for (const dependency of Object.keys(readManifest(folder).dependencies ?? {})) visit(dependency, folder);
   };
   for (const name of runtimePackages) visit(name, __dirname);
-  return found;
+  const modules = dirname(packageFolder(runtimePackages[0], __dirname));
+  const closure = new Map<string, string>();
+  for (const folder of folders) {
+    const path = relative(modules, folder);
+    if (!path.split(sep).includes('node_modules')) closure.set(path, folder);
+  }
+  return closure;
 }
 
 /** Copies the runtime packages into `<target>/node_modules`, as `npm install --omit=dev` would lay them out. */
 export function installRuntimeModules(target: string): void {
-  for (const [name, folder] of runtimeClosure()) {
-    const destination = join(target, 'node_modules', name);
+  for (const [path, folder] of runtimeClosure()) {
+    const destination = join(target, 'node_modules', path);
     if (existsSync(join(destination, 'package.json'))) continue;
     mkdirSync(dirname(destination), { recursive: true });
     cpSync(folder, destination, { recursive: true, dereference: true });

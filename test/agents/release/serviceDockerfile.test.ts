@@ -77,7 +77,8 @@ describe('the release package Dockerfile', () => {
       );
       expect(image.command).toEqual(['node', 'dist/src/main.js']);
       expect(existsSync(join(image.appDir, 'migrations', '001_create_items.sql'))).toBe(true);
-      expect(image.env.MIGRATIONS_DIR).toBe('/app/migrations');
+      // The image's /app/migrations, in the folder that stands for /app here.
+      expect(image.env.MIGRATIONS_DIR).toBe(join(image.appDir, 'migrations'));
       const { origin, process: child } = await startImage(image);
       try {
         const response = await fetch(`${origin}/health`);

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readTarGz } from '../../../platform/deployment/tarball';
 import type { LocalImages } from '../localImages';
+import type { FlexibleServer } from './flexibleServer';
 import { makeLoopbackCertificate, type LoopbackCertificate } from './loopbackTls';
 
 /**
@@ -44,6 +45,12 @@ export interface FakeArmOptions {
    * answers at its FQDNs; without it the apps answer health and smoke paths with fixed bodies.
    */
   images?: LocalImages;
+  /**
+   * What the product template's `env` gives every app: the product identity's client id, the settings `shared`
+   * by all apps (Service Bus namespace and topic), and those of its database on the product's PostgreSQL server,
+   * where each template deployment provisions the services' databases. Without it the apps get no settings.
+   */
+  appSettings?: { identityClientId: string; database: FlexibleServer; shared?: Record<string, string> };
 }
 
 interface Revision {
@@ -126,7 +133,8 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
   const built = new Set<string>();
   const apps = new Map<string, App>();
   const deployments = new Map<string, { body: Record<string, unknown>; state: string; error?: unknown }>();
-  const operations = new Map<string, { polls: number; outcome: () => { status: string; error?: unknown } }>();
+  type Outcome = { status: string; error?: unknown };
+  const operations = new Map<string, { polls: number; outcome: () => Outcome | Promise<Outcome> }>();
   const runs = new Map<string, { polls: number; status: string; imageName: string }>();
   let counter = 0;
   let endpoint = '';
@@ -135,7 +143,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     `/subscriptions/${options.subscriptionId}/resourcegroups/${options.resourceGroup}`.toLowerCase();
   const domain = 'fakeenv-7f3a.westeurope.azurecontainerapps.io';
 
-  const asyncOperation = (outcome: () => { status: string; error?: unknown }) => {
+  const asyncOperation = (outcome: () => Outcome | Promise<Outcome>) => {
     const id = `op-${++counter}`;
     operations.set(id, { polls: 0, outcome });
     return { 'azure-asyncoperation': `${endpoint}/providers/fake/operations/${id}?api-version=fake` };
@@ -223,14 +231,19 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
   };
 
   /** What the product template does, driven by its parameters. */
-  const deployTemplate = (parameters: Record<string, { value?: unknown }>) => {
+  const deployTemplate = async (parameters: Record<string, { value?: unknown }>) => {
     const services = (parameters.services?.value ?? []) as string[];
     const deployed = (parameters.deployedServices?.value ?? []) as string[];
     const location = String(parameters.location?.value ?? 'westeurope');
-    for (const service of services) {
-      if (deployed.includes(service)) continue;
+    const instance = String(parameters.instance?.value ?? '');
+    const created = services.filter((service) => !deployed.includes(service));
+    const appSettings = options.appSettings;
+    const databases = appSettings
+      ? await appSettings.database.provision(`id-${options.product}-${instance}`, created)
+      : {};
+    for (const service of created) {
       // Named as the product's main.bicep names them: per service and per instance (the tenant's run).
-      const name = fakeAppName(service, String(parameters.instance?.value ?? ''));
+      const name = fakeAppName(service, instance);
       const app: App = apps.get(name) ?? {
         name,
         service,
@@ -243,11 +256,18 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       };
       apps.set(name, app);
       // As in Azure, the template's app replaces what the app was: back to the placeholder, all traffic to it.
-      applyTemplate(app, { containers: [{ name: service, image: placeholderImage, env: [] }] });
+      const env = appSettings
+        ? Object.entries({
+            AZURE_CLIENT_ID: appSettings.identityClientId,
+            ...appSettings.shared,
+            ...databases[service],
+          }).map(([name, value]) => ({ name, value }))
+        : [];
+      applyTemplate(app, { containers: [{ name: service, image: placeholderImage, env }] });
       app.tags = {
         'azd-service-name': service,
         product: options.product,
-        'factory-instance': String(parameters.instance?.value ?? ''),
+        'factory-instance': instance,
       };
       app.traffic = [{ latestRevision: true, weight: 100 }];
     }
@@ -256,7 +276,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         type: 'Array',
         value: services.map((service) => ({
           service,
-          app: fakeAppName(service, String(parameters.instance?.value ?? '')),
+          app: fakeAppName(service, instance),
         })),
       },
       AZURE_CONTAINER_REGISTRY_NAME: { type: 'String', value: registryName },
@@ -284,7 +304,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         const op = operations.get(match[1]);
         if (!op) return fail(res, 404, 'NotFound', 'no such operation');
         op.polls++;
-        return send(res, 200, op.polls < 2 ? { status: 'InProgress' } : op.outcome());
+        return send(res, 200, op.polls < 2 ? { status: 'InProgress' } : await op.outcome());
       }
       if (!lower.startsWith(group)) return fail(res, 404, 'ResourceGroupNotFound', path);
       const rest = path.slice(group.length);
@@ -307,9 +327,9 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
               name,
               properties: { provisioningState: 'Accepted' },
             },
-            asyncOperation(() => {
+            asyncOperation(async () => {
               const stored = deployments.get(name)!;
-              const outputs = deployTemplate(
+              const outputs = await deployTemplate(
                 (properties.parameters ?? {}) as Record<string, { value?: unknown }>,
               );
               stored.state = 'Succeeded';

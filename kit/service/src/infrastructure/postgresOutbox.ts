@@ -1,8 +1,6 @@
 import type { DomainEventRecord, EventPublisher } from '../application/ports';
 import { sqlName, type PostgresDatabase } from './postgresDatabase';
-
-/** Where relayed events go: a message broker in the cloud, the service's log offline. */
-export type EventSink = (event: DomainEventRecord) => Promise<void>;
+import type { EventChannel } from './serviceBusEvents';
 
 /** The outbox table every service's migrations create. */
 export const outboxTable = 'outbox';
@@ -19,7 +17,7 @@ export class PostgresOutbox implements EventPublisher {
 
   constructor(
     private readonly db: PostgresDatabase,
-    private readonly sink: EventSink,
+    private readonly channel: EventChannel,
   ) {}
 
   async publish(event: DomainEventRecord): Promise<void> {
@@ -50,12 +48,15 @@ export class PostgresOutbox implements EventPublisher {
         );
         const sent: number[] = [];
         for (const row of rows) {
-          await this.sink({
-            name: row.name,
-            entityId: row.entity_id,
-            occurredAt: row.occurred_at,
-            payload: row.payload,
-          });
+          await this.channel.send(
+            {
+              name: row.name,
+              entityId: row.entity_id,
+              occurredAt: row.occurred_at,
+              payload: row.payload,
+            },
+            row.seq,
+          );
           sent.push(row.seq);
         }
         if (sent.length > 0)

@@ -4,6 +4,7 @@ import { PostgresDatabase, type TableMapping } from './postgresDatabase';
 import { applyPendingMigrations, scriptsIn } from './postgresMigrations';
 import { PostgresOutbox } from './postgresOutbox';
 import { PostgresRepository } from './postgresRepository';
+import { logEvents, serviceBusEvents } from './serviceBusEvents';
 
 /** What the composition root needs from a store: a repository per entity, events and units of work. */
 export interface Store<R extends Record<string, { id: string }>> {
@@ -16,7 +17,7 @@ export interface Store<R extends Record<string, { id: string }>> {
 /**
  * The service's PostgreSQL store: pending migrations applied first when the image carries them (MIGRATIONS_DIR,
  * in Azure), the schema checked against the tables' mapping, a repository per entity, the transactional outbox
- * relayed to the service's log, and a SERIALIZABLE unit of work per changing request.
+ * relayed to the product's Service Bus topic in Azure and to the service's log elsewhere, and a SERIALIZABLE unit of work per changing request.
  */
 export async function openPostgresStore<R extends Record<string, { id: string }>>(
   env: NodeJS.ProcessEnv,
@@ -32,9 +33,8 @@ export async function openPostgresStore<R extends Record<string, { id: string }>
     await db.close();
     throw error;
   }
-  const outbox = new PostgresOutbox(db, async (event) => {
-    process.stdout.write('event ' + JSON.stringify(event) + '\n');
-  });
+  const channel = serviceBusEvents(env) ?? logEvents;
+  const outbox = new PostgresOutbox(db, channel);
   outbox.start();
   const repositories = Object.fromEntries(
     Object.entries<TableMapping>(tables).map(([name, mapping]) => [
@@ -48,6 +48,7 @@ export async function openPostgresStore<R extends Record<string, { id: string }>
     unitOfWork: db,
     close: async () => {
       await outbox.stop();
+      await channel.close();
       await db.close();
     },
   };
