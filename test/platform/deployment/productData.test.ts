@@ -52,6 +52,9 @@ const json = async (url: string, init?: RequestInit) => {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
+const post = (url: string, body: unknown) =>
+  json(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 const engines: Array<[string, string | undefined]> = [
   ['embedded PostgreSQL', undefined],
   ...(process.env.TEST_POSTGRES_URL
@@ -105,11 +108,7 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
     expect(migrate.ok).toBe(true);
     expect(migrate.detail).toMatch(/PostgreSQL: applied 001_create_\w+\.sql, .*_create_outbox\.sql$/);
     const url = outcome.services[0].url;
-    const reply = await json(`${url}${tool.collectionPath}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(validBody(tool)),
-    });
+    const reply = await post(`${url}${tool.collectionPath}`, validBody(tool));
     expect(reply.status).toBe(201);
     created = reply.body;
     toolId = String(created.id);
@@ -120,17 +119,9 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
     const current = (await target.current('test', runId))!;
     const url = current.services[0].url;
     // The loan refers to the tool: the database keeps that reference with a foreign key.
-    const dangling = await json(`${url}${loan.collectionPath}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(validBody(loan)),
-    });
+    const dangling = await post(`${url}${loan.collectionPath}`, validBody(loan));
     expect(dangling.status).toBe(409);
-    const created = await json(`${url}${loan.collectionPath}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...validBody(loan), toolId }),
-    });
+    const created = await post(`${url}${loan.collectionPath}`, { ...validBody(loan), toolId });
     expect(created.status).toBe(201);
     const approved = await json(`${url}${approve.path.replace('{id}', String(created.body.id))}`, {
       method: 'POST',
