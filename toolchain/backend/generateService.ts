@@ -2,7 +2,7 @@ import type { BoundedContext, DomainModel } from '../schemas/domainModel';
 import { markdownText } from '../escaping/markdownText';
 import { serviceModel, type ServiceModel } from './model';
 import { applicationSource, useCasesSource } from './templates/application';
-import { mainSource, routesSource, serverSource } from './templates/api';
+import { mainSource, routesSource } from './templates/api';
 import { entitySource } from './templates/domain';
 import { kitFile } from './kit';
 import { installedVersion, runtimeDependencies } from './runtimeDependencies';
@@ -116,6 +116,8 @@ const kitPaths = [
   'src/infrastructure/managedIdentity.ts',
   'src/infrastructure/serviceBusEvents.ts',
   'src/api/http.ts',
+  'src/api/route.ts',
+  'src/api/server.ts',
   'test/client.ts',
 ];
 
@@ -137,7 +139,6 @@ export function generateService(
     })),
     { path: 'src/application/application.ts', content: applicationSource(service) },
     { path: 'src/api/routes.ts', content: routesSource(service) },
-    { path: 'src/api/server.ts', content: serverSource },
     { path: 'src/infrastructure/tables.ts', content: tablesSource(service) },
     { path: 'src/main.ts', content: mainSource(service) },
     ...service.entities.map((e) => ({ path: `test/${e.file}.domain.test.ts`, content: domainTestSource(e) })),
