@@ -26,6 +26,9 @@ export const NONDETERMINISTIC_KINDS = new Set([
   'context-manifest',
   'deployment-retention',
   'performance-report',
+  // Built from the performance report: an alert that fired on a loaded machine becomes a backlog item with its
+  // observed value.
+  'evolution-plan',
 ]);
 
 export type Artifact = { path: string; sha256: string; kind: string };
