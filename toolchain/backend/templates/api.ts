@@ -44,7 +44,6 @@ export function routesSource(model: ServiceModel): string {
   return lines.join('\n') + '\n';
 }
 
-
 export function mainSource(model: ServiceModel): string {
   const imports = model.entities
     .map((e) => `import type { ${e.name} } from './domain/${e.file}';`)
