@@ -1,4 +1,4 @@
-import type { ServiceAttribute, ServiceEntity } from './model';
+import type { ServiceAttribute, ServiceEntity, ServiceModel } from './model';
 import type { Check, Operand } from './rulePlan';
 import { intervalOf, millisecondsIn } from './rulePlan';
 
@@ -226,4 +226,47 @@ export function uniqueFields(entity: ServiceEntity): string[] {
       ),
     );
   return [...new Set([...entity.attributes.filter((a) => a.unique).map((a) => a.name), ...ruleUnique])];
+}
+
+/** Dates that keep a time window open or closed whatever the day: long before and long after any run. */
+export const farPast = { date: '2000-01-01', datetime: '2000-01-01T00:00:00.000Z' };
+export const farFuture = { date: '2999-12-31', datetime: '2999-12-31T00:00:00.000Z' };
+
+/**
+ * A record `child` may refer to: a valid body whose dates keep open the time windows the child's rules read from
+ * it ("cannot be allocated after the item's expiry date" gets an item that expires in the far future).
+ */
+function referenceBody(
+  model: ServiceModel,
+  child: ServiceEntity,
+  target: ServiceEntity,
+): Record<string, unknown> {
+  const body = validBody(target, 200);
+  for (const rule of model.rules.enforced) {
+    const { check } = rule;
+    if (rule.hook !== child.name || check.kind !== 'time-window' || check.related?.entity !== target.name)
+      continue;
+    const type = target.attributes.find((a) => a.name === check.anchor)?.type;
+    if (type === 'date' || type === 'datetime')
+      body[check.anchor] = (check.relation === 'before' ? farFuture : farPast)[type];
+  }
+  return body;
+}
+
+/**
+ * The records of the service an entity's body refers to: the field, the collection such a record is created in and
+ * a body for it that the entity's rules accept (tests and drivers create them first, as foreign keys require).
+ */
+export function referencedRecords(
+  model: ServiceModel,
+  entity: ServiceEntity,
+): Array<{ field: string; collectionPath: string; body: Record<string, unknown> }> {
+  return entity.references.map((r) => {
+    const target = model.entities.find((e) => e.name === r.entity)!;
+    return {
+      field: r.field,
+      collectionPath: target.collectionPath,
+      body: referenceBody(model, entity, target),
+    };
+  });
 }

@@ -2,8 +2,7 @@ import type { Sandbox } from '../../core/ports/sandbox';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
 import type { DomainModel } from '../schemas/domainModel';
 import { serviceModel } from '../backend/model';
-import { uniqueFields, validBody } from '../backend/samples';
-import { referenceBody } from '../backend/templates/ruleTests';
+import { referencedRecords, uniqueFields, validBody } from '../backend/samples';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';
 import type { LoadMeasurement } from './loadMeasurement';
 import { reportMarker } from './reporterSource';
@@ -19,14 +18,7 @@ export function driverTargets(model: DomainModel, slug: string): DriverTarget[] 
       body: validBody(entity, 1),
       uniqueFields: uniqueFields(entity),
       keyFields: entity.attributes.filter((a) => a.uuid).map((a) => a.name),
-      parents: entity.references.map((r) => {
-        const parent = service.entities.find((e) => e.name === r.entity)!;
-        return {
-          field: r.field,
-          collectionPath: parent.collectionPath,
-          body: referenceBody(service, entity, parent),
-        };
-      }),
+      parents: referencedRecords(service, entity),
     };
   });
 }

@@ -1,6 +1,6 @@
 import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
 import { millisecondsIn, type Check, type PlannedRule, type Term } from '../rulePlan';
-import { bodyFor, uniqueFields, validBody } from '../samples';
+import { bodyFor, farFuture, farPast, referencedRecords, uniqueFields, validBody } from '../samples';
 import { pathTo } from '../lifecycle';
 import { tsLiteral } from '../../escaping/tsLiteral';
 
@@ -25,9 +25,6 @@ export interface RuleScenario {
 function runnableFrom(entity: ServiceEntity, command: ServiceCommand): string[] {
   return command.allowedFrom.length > 0 ? command.allowedFrom : entity.states;
 }
-
-const farPast = { date: '2000-01-01', datetime: '2000-01-01T00:00:00.000Z' };
-const farFuture = { date: '2999-12-31', datetime: '2999-12-31T00:00:00.000Z' };
 
 class ScenarioWriter {
   private variant = 20;
@@ -491,27 +488,6 @@ export function referencesPreamble(model: ServiceModel): string[] {
   ];
 }
 
-/**
- * A record `child` may refer to: a valid body whose dates keep open the time windows the child's rules read from
- * it ("cannot be allocated after the item's expiry date" gets an item that expires in the far future).
- */
-export function referenceBody(
-  model: ServiceModel,
-  child: ServiceEntity,
-  target: ServiceEntity,
-): Record<string, unknown> {
-  const body = validBody(target, 200);
-  for (const rule of model.rules.enforced) {
-    const { check } = rule;
-    if (rule.hook !== child.name || check.kind !== 'time-window' || check.related?.entity !== target.name)
-      continue;
-    const type = target.attributes.find((a) => a.name === check.anchor)?.type;
-    if (type === 'date' || type === 'datetime')
-      body[check.anchor] = (check.relation === 'before' ? farFuture : farPast)[type];
-  }
-  return body;
-}
-
 /** For each collection, its references to records of the service and bodies to create such records with. */
 function referencesOf(model: ServiceModel): Record<string, unknown> {
   return Object.fromEntries(
@@ -519,15 +495,10 @@ function referencesOf(model: ServiceModel): Record<string, unknown> {
       .filter((e) => e.references.length > 0)
       .map((e) => [
         e.collectionPath,
-        e.references.map((r) => {
-          const target = model.entities.find((t) => t.name === r.entity)!;
-          return {
-            field: r.field,
-            collectionPath: target.collectionPath,
-            body: referenceBody(model, e, target),
-            unique: uniqueFields(target),
-          };
-        }),
+        referencedRecords(model, e).map((parent) => ({
+          ...parent,
+          unique: uniqueFields(model.entities.find((t) => t.collectionPath === parent.collectionPath)!),
+        })),
       ]),
   );
 }
