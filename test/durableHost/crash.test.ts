@@ -7,12 +7,27 @@ import { DurableHost } from '../../local/durableHost/durableHost';
 
 const worker = resolve(__dirname, '../../dist/test/durableHost/crashWorker.js');
 
-/** Runs the worker; kills it with SIGKILL after `killAfterMs` unless it finishes first. */
+/** Lines in the journal so far: one per activity body that ran to its end. */
+function journalLines(journal: string): number {
+  return existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 1 : 0;
+}
+
+/**
+ * Where a worker is killed: once `lines` more activity bodies have run, plus `delayMs` (activities take 40 ms, so a
+ * delay lands inside the next one). Kill points follow progress, not the clock, so every point is reached however
+ * slow or fast the machine is.
+ */
+interface KillPoint {
+  lines: number;
+  delayMs: number;
+}
+
+/** Runs the worker; kills it with SIGKILL at `kill` unless it finishes first. */
 function runWorker(
   mode: 'start' | 'resume',
   db: string,
   journal: string,
-  killAfterMs?: number,
+  kill?: KillPoint,
 ): Promise<{ finished: boolean; output: string }> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [worker, mode, db, journal], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -20,11 +35,20 @@ function runWorker(
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const target = kill === undefined ? undefined : journalLines(journal) + kill.lines;
+    let timer: NodeJS.Timeout | undefined;
+    const watch =
+      target === undefined
+        ? undefined
+        : setInterval(() => {
+            if (journalLines(journal) < target) return;
+            clearInterval(watch);
+            timer = setTimeout(() => child.kill('SIGKILL'), kill!.delayMs);
+          }, 2);
     child.on('error', fail);
     child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      clearInterval(watch);
+      clearTimeout(timer);
       if (signal === 'SIGKILL') return done({ finished: false, output });
       if (code !== 0) return fail(new Error(`worker exited with ${code}: ${stderr}`));
       done({ finished: true, output });
@@ -42,8 +66,17 @@ describe('a host process killed with SIGKILL at any moment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crash-'));
     const db = join(dir, 'durable.db');
     const journal = join(dir, 'journal.txt');
-    // Kill points spread over start-up, the sequence, the fan-out and the sub-orchestration.
-    const kills = [250, 330, 380, 420, 460, 520, 600, 700];
+    // Kill points spread over the sequence, the fan-out and the sub-orchestration, between activities (no delay)
+    // and inside them. They add up to fewer lines than the run writes, so every one of them is reached.
+    const kills: KillPoint[] = [
+      { lines: 1, delayMs: 0 },
+      { lines: 1, delayMs: 20 },
+      { lines: 2, delayMs: 5 },
+      { lines: 1, delayMs: 35 },
+      { lines: 2, delayMs: 0 },
+      { lines: 1, delayMs: 10 },
+      { lines: 2, delayMs: 25 },
+    ];
     let result = await runWorker('start', db, journal, kills[0]);
     let restarts = 0;
     for (const at of kills.slice(1)) {
