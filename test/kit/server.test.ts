@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AuthenticationError } from '../../kit/service/src/api/authentication';
 import type { Route } from '../../kit/service/src/api/route';
 import { createHttpServer } from '../../kit/service/src/api/server';
 import { NotFoundError, RuleViolation, ValidationError } from '../../kit/service/src/domain/errors';
@@ -13,9 +14,16 @@ let failure: unknown;
 const routes: Route[] = [
   {
     method: 'GET',
+    path: '/health',
+    operationId: 'health',
+    anonymous: true,
+    handler: async (request) => ({ status: 200, body: { actor: request.actor ?? null } }),
+  },
+  {
+    method: 'GET',
     path: '/v1/rooms',
     operationId: 'listRooms',
-    handler: async () => ({ status: 200, body: [] }),
+    handler: async (request) => ({ status: 200, body: [request.actor] }),
   },
   {
     method: 'POST',
@@ -45,6 +53,12 @@ let origin = '';
 
 beforeAll(async () => {
   server = createHttpServer(routes, {
+    // The token check itself is tested with the kit's bearer authentication; this one knows one token.
+    authenticate: async (authorization) => {
+      if (authorization === undefined) throw new AuthenticationError('this operation needs a bearer token');
+      if (authorization !== 'Bearer good') throw new AuthenticationError('not valid', 'invalid_token');
+      return { subject: 'ada', roles: ['librarian'] };
+    },
     maxBodyBytes: 64,
     unitOfWork: {
       run: async (work) => {
@@ -66,10 +80,19 @@ beforeEach(() => {
   failure = undefined;
 });
 
-async function call(method: string, path: string, body?: string, type = 'application/json') {
+async function call(
+  method: string,
+  path: string,
+  body?: string,
+  type = 'application/json',
+  authorization: string | null = 'Bearer good',
+) {
   const response = await fetch(`${origin}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': type },
+    headers: {
+      ...(authorization === null ? {} : { authorization }),
+      ...(body === undefined ? {} : { 'content-type': type }),
+    },
     body,
   });
   const text = await response.text();
@@ -78,6 +101,7 @@ async function call(method: string, path: string, body?: string, type = 'applica
     type: response.headers.get('content-type') ?? '',
     allow: response.headers.get('allow'),
     location: response.headers.get('location'),
+    challenge: response.headers.get('www-authenticate'),
     body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
   };
 }
@@ -90,6 +114,22 @@ describe('service kit: the HTTP adapter of a route table', () => {
     expect(created).toMatchObject({ status: 201, body: { name: 'Ada' }, location: `/v1/rooms/${id}` });
     expect(units).toEqual(['begin', 'commit']);
     expect(await call('DELETE', `/v1/rooms/${id}`)).toMatchObject({ status: 204, body: undefined });
+  });
+
+  it('asks every route but the anonymous ones for a token (401 with a challenge) and hands on the actor', async () => {
+    const actor = { subject: 'ada', roles: ['librarian'] };
+    expect(await call('GET', '/v1/rooms')).toMatchObject({ status: 200, body: [actor] });
+    const missing = await call('GET', '/v1/rooms', undefined, undefined, null);
+    expect(missing).toMatchObject({ status: 401, challenge: 'Bearer', body: { title: 'Unauthorized' } });
+    expect(missing.type).toMatch(/^application\/problem\+json/);
+    const wrong = await call('POST', '/v1/rooms', '{}', undefined, 'Bearer bad');
+    expect(wrong).toMatchObject({ status: 401, challenge: 'Bearer error="invalid_token"' });
+    // Refused before the body is read or any unit of work starts.
+    expect(units).toEqual([]);
+    expect(await call('GET', '/health', undefined, undefined, null)).toMatchObject({
+      status: 200,
+      body: { actor: null },
+    });
   });
 
   it('answers problem+json for unknown paths, other methods (with Allow) and ids that are not uuids', async () => {
@@ -128,6 +168,7 @@ describe('service kit: the HTTP adapter of a route table', () => {
         422,
         { title: 'Unprocessable Content', rule: 'room-rule-1' },
       ],
+      [new RuleViolation(rule, 403, 'only admins'), 403, { title: 'Forbidden', rule: 'room-rule-1' }],
       [new RepositoryUnavailableError('save'), 503, { title: 'Service Unavailable' }],
       [new Error('password=secret at db.internal'), 500, { detail: 'an unexpected error occurred' }],
     ];

@@ -14,6 +14,7 @@ describe("a generated service's runtime dependencies", () => {
     expect(runtimeDependencies()).toEqual({
       pg: `^${installedVersion('pg')}`,
       '@azure/service-bus': `^${installedVersion('@azure/service-bus')}`,
+      jose: `^${installedVersion('jose')}`,
     });
     expect(unknownDependencies(JSON.stringify({ dependencies: { pg: '^8.0.0', express: '^4' } }))).toEqual([
       'express',

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { serviceCompilerOptions } from './generateService';
-import { linkTypeModules } from './runtimeDependencies';
+import { installSandboxModules, linkTypeModules, sandboxModules } from './runtimeDependencies';
 
 export interface SourceFile {
   path: string;
@@ -29,7 +29,10 @@ export interface Diagnostic {
 
 export interface CompileResult {
   diagnostics: Diagnostic[];
-  /** Folder holding the emitted JavaScript (`src/**` and `test/**` as `.js` + source maps), when emitted. */
+  /**
+   * Folder holding the emitted JavaScript (`src/**` and `test/**` as `.js` + source maps) and the packages the
+   * service loads on its in-memory test double (`node_modules/`), when emitted.
+   */
   outDir?: string;
 }
 
@@ -83,6 +86,8 @@ export function compileService(files: SourceFile[], options: { emit?: boolean } 
   const hash = createHash('sha256');
   for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path)))
     hash.update(file.path).update('\0').update(file.content);
+  // The output carries the sandbox packages: another version of them is another build.
+  for (const { name, version } of sandboxModules()) hash.update(`\0${name}@${version}`);
   const key = hash.digest('hex').slice(0, 24);
   const base = join(tmpdir(), buildCacheFolder);
   const outDir = join(base, `${key}-dist`);
@@ -114,6 +119,7 @@ export function compileService(files: SourceFile[], options: { emit?: boolean } 
     const emitted = program.emit();
     const emitDiagnostics = emitted.diagnostics.map((d) => format(d, root));
     if (emitDiagnostics.length > 0 || !stagingOut) return { diagnostics: emitDiagnostics };
+    installSandboxModules(stagingOut);
     writeFileSync(join(stagingOut, '.complete'), key);
     try {
       rmSync(outDir, { recursive: true, force: true });

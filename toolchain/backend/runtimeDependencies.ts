@@ -1,14 +1,20 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 
 /**
  * The packages a generated service may use at run time, and their typings. The factory carries them in its own
  * lock file, so a service builds, tests and deploys offline with exactly the versions the factory was tested
  * with; outside the factory `npm install` fetches the same ranges.
  */
-const runtimePackages = ['pg', '@azure/service-bus'];
+const runtimePackages = ['pg', '@azure/service-bus', 'jose'];
 /** The packages the compiler reads a service's imports' types from (the Azure SDK carries its own). */
-const typePackages = ['@types/pg', '@azure/service-bus'];
+const typePackages = ['@types/pg', '@azure/service-bus', 'jose'];
+
+/**
+ * The packages a service loads whatever its store (the token check): the sandbox, which runs the tests and drivers
+ * on the in-memory test double and so never loads the database driver, gets these only.
+ */
+const sandboxPackages = ['jose'];
 
 /** The folder of a package as Node resolves it from `from` (node_modules folders up the tree). */
 function packageFolder(name: string, from: string): string {
@@ -22,6 +28,8 @@ function packageFolder(name: string, from: string): string {
 const readManifest = (folder: string) =>
   JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as {
     version: string;
+    main?: string;
+    exports?: { '.'?: { require?: string } };
     dependencies?: Record<string, string>;
   };
 
@@ -84,4 +92,26 @@ export function linkTypeModules(root: string): void {
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(packageFolder(name, __dirname), link, 'dir');
   }
+}
+
+/**
+ * The sandbox packages: each one's folder and the parts of it `require` needs, its manifest and the folder of its
+ * CommonJS entry point (not its ES module, browser or typings builds). They have no dependencies of their own.
+ */
+export function sandboxModules(): Array<{ name: string; version: string; folder: string; parts: string[] }> {
+  return sandboxPackages.map((name) => {
+    const folder = packageFolder(name, __dirname);
+    const manifest = readManifest(folder);
+    if (Object.keys(manifest.dependencies ?? {}).length > 0)
+      throw new Error(`${name} has dependencies: the sandbox would need them too`);
+    const entry = manifest.exports?.['.']?.require ?? manifest.main ?? 'index.js';
+    return { name, version: manifest.version, folder, parts: ['package.json', posix.dirname(entry)] };
+  });
+}
+
+/** Copies the sandbox packages into `<target>/node_modules`: compiled output then runs where it lies. */
+export function installSandboxModules(target: string): void {
+  for (const { name, folder, parts } of sandboxModules())
+    for (const part of parts)
+      cpSync(join(folder, part), join(target, 'node_modules', name, part), { recursive: true });
 }

@@ -6,7 +6,7 @@ import { referencedRecords, uniqueFields, validBody } from '../backend/samples';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';
 import type { LoadMeasurement } from './loadMeasurement';
 import { reportMarker } from './reporterSource';
-import { compiledFiles } from './runTests';
+import { driverFiles } from './runTests';
 
 export function driverTargets(model: DomainModel, slug: string): DriverTarget[] {
   const context = model.contexts.find((c) => c.slug === slug);
@@ -44,7 +44,7 @@ export async function runLoad(
 ): Promise<{ report?: LoadReport; error?: string }> {
   const result = await sandbox.run({
     files: [
-      ...compiledFiles(outDir).filter((f) => f.path.startsWith('src/')),
+      ...driverFiles(outDir),
       { path: '.factory/load.js', content: loadDriverSource },
       { path: '.factory/load.json', content: JSON.stringify({ ...load, targets }) },
     ],
@@ -73,7 +73,7 @@ export async function runChaos(
 ): Promise<{ experiments: ChaosExperiment[]; error?: string }> {
   const result = await sandbox.run({
     files: [
-      ...compiledFiles(outDir).filter((f) => f.path.startsWith('src/')),
+      ...driverFiles(outDir),
       { path: '.factory/chaos.js', content: chaosDriverSource },
       { path: '.factory/chaos.json', content: JSON.stringify({ ...options, targets }) },
     ],

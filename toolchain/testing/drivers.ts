@@ -17,9 +17,18 @@ export interface DriverTarget {
   parents: Array<{ field: string; collectionPath: string; body: Record<string, unknown> }>;
 }
 
+/**
+ * Shared by the drivers. They call as a signed-in driver with every role the vision names, through the tests'
+ * token issuer (test/client.js), whose public key the service is started with.
+ */
 const helpers = `
 const http = require('node:http');
+const client = require('../test/client.js');
 const marker = ${JSON.stringify(reportMarker)};
+let authorization;
+async function signIn(subject, roles) {
+  authorization = 'Bearer ' + await client.tokenFor(subject, roles || []);
+}
 function vary(target, n) {
   const body = { ...target.body };
   for (const name of target.uniqueFields) body[name] = 'u' + n + '.' + body[name];
@@ -31,7 +40,7 @@ function call(agent, port, method, path, body, headers) {
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, agent,
-      headers: payload === undefined ? headers || {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(headers || {}) } }, (res) => {
+      headers: { ...(authorization ? { authorization } : {}), ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }), ...(headers || {}) } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -61,7 +70,8 @@ function percentile(sorted, p) {
 }
 (async () => {
   const { main } = require('../src/main.js');
-  const service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });
+  const service = await main(client.serviceEnv({}, { inMemory: true }));
+  await signIn('load-driver', config.roles);
   const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency });
   const samples = [];
   const ids = config.targets.map(() => []);
@@ -123,7 +133,7 @@ const workdir = process.cwd();
 function start(env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--max-old-space-size=256', '--experimental-permission', '--allow-fs-read=' + workdir, '--allow-fs-write=' + workdir, '--no-warnings', 'src/main.js'], {
-      env: { PATH: process.env.PATH, HOME: workdir, PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      env: { PATH: process.env.PATH, HOME: workdir, ...client.serviceEnv(env, { inMemory: true }) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error('service did not start within 15 s')), 15000);
     child.stdout.on('data', (chunk) => {
@@ -156,6 +166,7 @@ async function experiment(name, category, fn) {
   }
 }
 (async () => {
+  await signIn('chaos-driver', config.roles);
   const malformed = [
     ['malformed JSON body', 'POST', target.collectionPath, '{"broken": ', undefined, [400]],
     ['wrong content type', 'POST', target.collectionPath, 'a=1', { 'content-type': 'text/plain' }, [415]],

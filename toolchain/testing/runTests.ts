@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
 import type { Sandbox, SandboxFile } from '../../core/ports/sandbox';
 import { listFiles } from '../backend/compileService';
+import { sandboxModules } from '../backend/runtimeDependencies';
 import { tsLiteral } from '../escaping/tsLiteral';
 import { parseExchanges, type Exchange } from './contract/exchange';
 import { exchangeRecorder } from './contract/exchangeRecorderSource';
@@ -47,17 +48,42 @@ export interface TestRun {
 
 export const sandboxLimits = { timeoutMs: 90_000, cpuSeconds: 60, maxOutputBytes: 4 * 1024 * 1024 };
 
-/** The compiled service as sandbox files; `stripSourceMaps` because Node 20's coverage fails on them. */
+/**
+ * The compiled service as sandbox files, with the packages it loads on the in-memory test double; `stripSourceMaps`
+ * because Node 20's coverage fails on them.
+ */
 export function compiledFiles(outDir: string, options: { stripSourceMaps?: boolean } = {}): SandboxFile[] {
-  return listFiles(outDir)
-    .filter((path) => !path.startsWith('.') && !(options.stripSourceMaps && path.endsWith('.map')))
-    .map((path) => {
+  const own = listFiles(outDir)
+    .filter(
+      (path) =>
+        !path.startsWith('.') &&
+        !path.startsWith('node_modules/') &&
+        !(options.stripSourceMaps && path.endsWith('.map')),
+    )
+    .map((path): SandboxFile => {
       const content = readFileSync(join(outDir, path));
       if (options.stripSourceMaps && path.endsWith('.js')) {
         return { path, content: content.toString('utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '') };
       }
       return { path, content };
     });
+  return [...own, ...moduleFiles()];
+}
+
+/** The sandbox packages, under `node_modules/` as Node resolves them. */
+function moduleFiles(): SandboxFile[] {
+  return sandboxModules().flatMap(({ name, folder, parts }) =>
+    parts
+      .flatMap((part) => (statSync(join(folder, part)).isDirectory() ? listFiles(folder, part) : [part]))
+      .map((path) => ({ path: `node_modules/${name}/${path}`, content: readFileSync(join(folder, path)) })),
+  );
+}
+
+/** What a driver needs of the compiled service: its code, the tests' client (tokens) and the packages. */
+export function driverFiles(outDir: string): SandboxFile[] {
+  return compiledFiles(outDir).filter(
+    (f) => f.path.startsWith('src/') || f.path === 'test/client.js' || f.path.startsWith('node_modules/'),
+  );
 }
 
 function toSourcePath(file: string | null, workdirHint: RegExp): string | null {

@@ -156,15 +156,17 @@ export function contractTestSource(doc: Json, serviceTitle: string): string {
   lines.push(`import { request as httpRequest } from 'node:http';`);
   lines.push(`import { after, before, describe, test } from 'node:test';`);
   lines.push(`import { main, type RunningService } from '../../src/main';`);
+  lines.push(`import { serviceEnv, tokenFor } from '../client';`);
   lines.push('');
   lines.push(checkerSource);
   lines.push(
     `interface Reply {\n  status: number;\n  type: string;\n  location?: string;\n  body: unknown;\n}`,
   );
   lines.push('');
-  lines.push(`let service: RunningService;\nlet counter = 0;\n`);
+  lines.push(`let service: RunningService;\nlet counter = 0;\nlet authorization = '';\n`);
+  // The contract's requests name records that need not exist: only the in-memory test double takes them.
   lines.push(
-    `before(async () => {\n  service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });\n});\n\nafter(async () => {\n  await service.stop();\n});`,
+    `before(async () => {\n  service = await main(serviceEnv({}, { inMemory: true }));\n  authorization = 'Bearer ' + (await tokenFor('contract-tests'));\n});\n\nafter(async () => {\n  await service.stop();\n});`,
   );
   lines.push('');
   lines.push(`function send(method: string, path: string, body?: unknown): Promise<Reply> {
@@ -172,7 +174,7 @@ export function contractTestSource(doc: Json, serviceTitle: string): string {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { host: '127.0.0.1', port: service.port, method, path, agent: false,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        headers: { authorization, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,4 +1,6 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { SignJWT } from 'jose';
 
 export interface Reply {
   status: number;
@@ -7,14 +9,76 @@ export interface Reply {
   text: string;
 }
 
-export function call(
+/** Who a test calls as: a subject with roles, a raw Authorization header value, or nobody (`null`). */
+export type Caller = { subject: string; roles: string[] } | { authorization: string } | null;
+
+/**
+ * The token issuer of the tests: a key pair made for this test process, whose public key the service is started
+ * with (serviceEnv), as a deployment gives it its identity provider's keys.
+ */
+const issuer = { issuer: 'https://tests.invalid/issuer', audience: 'api://service-under-test' };
+const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const publicJwk = {
+  ...signingKey.publicKey.export({ format: 'jwk' }),
+  kid: 'tests',
+  alg: 'ES256',
+  use: 'sig',
+};
+
+export interface TokenOptions {
+  audience?: string;
+  issuer?: string;
+  /** Seconds from now; negative for a token that has expired. */
+  expiresIn?: number;
+  /** Signed with a key the service does not trust. */
+  foreignKey?: boolean;
+}
+
+/** A bearer token for a subject and its roles, signed by the tests' issuer unless told otherwise. */
+export async function tokenFor(
+  subject: string,
+  roles: string[] = [],
+  options: TokenOptions = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const key = options.foreignKey
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+    : signingKey.privateKey;
+  return new SignJWT({ roles })
+    .setProtectedHeader({ alg: 'ES256', kid: 'tests', typ: 'JWT' })
+    .setSubject(subject)
+    .setIssuer(options.issuer ?? issuer.issuer)
+    .setAudience(options.audience ?? issuer.audience)
+    .setIssuedAt(now)
+    .setJti(randomUUID())
+    .setExpirationTime(now + (options.expiresIn ?? 3600))
+    .sign(key);
+}
+
+/** The caller of `call` when none is given: a signed-in tester with the roles `actAs` last set. */
+let defaultCaller: Caller = { subject: 'tester', roles: [] };
+
+/** Sets who `call` acts as when no caller is given. */
+export function actAs(caller: Caller): void {
+  defaultCaller = caller;
+}
+
+async function authorizationOf(caller: Caller): Promise<string | undefined> {
+  if (caller === null) return undefined;
+  if ('authorization' in caller) return caller.authorization;
+  return 'Bearer ' + (await tokenFor(caller.subject, caller.roles));
+}
+
+export async function call(
   port: number,
   method: string,
   path: string,
   body?: unknown,
   contentType = 'application/json',
+  as: Caller = defaultCaller,
 ): Promise<Reply> {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const authorization = await authorizationOf(as);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -23,10 +87,12 @@ export function call(
         method,
         path,
         agent: false,
-        headers:
-          payload === undefined
+        headers: {
+          ...(authorization === undefined ? {} : { authorization }),
+          ...(payload === undefined
             ? {}
-            : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) },
+            : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -54,14 +120,20 @@ export function field(value: unknown, name: string): unknown {
 }
 
 /**
- * The environment a test starts the service with: the PostgreSQL database TEST_DATABASE_URL names (its
- * migrations applied), or else the in-memory test double.
+ * The environment a test starts the service with: the tests' token issuer, and the PostgreSQL database
+ * TEST_DATABASE_URL names (its migrations applied), or else (or when `inMemory`) the in-memory test double.
  */
-export function serviceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const database = process.env.TEST_DATABASE_URL;
+export function serviceEnv(
+  extra: Record<string, string> = {},
+  options: { inMemory?: boolean } = {},
+): NodeJS.ProcessEnv {
+  const database = options.inMemory ? undefined : process.env.TEST_DATABASE_URL;
   return {
     PORT: '0',
     HOST: '127.0.0.1',
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    AUTH_JWKS: JSON.stringify({ keys: [publicJwk] }),
     ...(database ? { DATABASE_URL: database } : { REPOSITORY: 'memory' }),
     ...extra,
   };

@@ -14,7 +14,7 @@ export function routesSource(model: ServiceModel): string {
   lines.push('export function buildRoutes(app: ServiceApplication): Route[] {');
   lines.push('  return [');
   lines.push(
-    `    { method: 'GET', path: '/health', operationId: 'health', handler: async () => ({ status: 200, body: { status: 'ok' } }) },`,
+    `    { method: 'GET', path: '/health', operationId: 'health', anonymous: true, handler: async () => ({ status: 200, body: { status: 'ok' } }) },`,
   );
   for (const e of model.entities) {
     const uc = `app.${e.plural}`;
@@ -52,6 +52,7 @@ export function mainSource(model: ServiceModel): string {
 import type { AddressInfo } from 'node:net';
 import { createServiceApplication, type Repositories, type ServiceApplication } from './application/application';
 import type { Repository } from './application/ports';
+import { bearerAuthentication } from './api/authentication';
 import { buildRoutes } from './api/routes';
 import { createHttpServer } from './api/server';
 ${imports}
@@ -113,6 +114,8 @@ ${model.entities.map((e) => `    ${e.plural}: chaos(store.repositories.${e.plura
 
 /** Starts the ${model.context.name} service on PORT (default 8080) and stops gracefully on SIGTERM. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+  // Before the store opens: a service that cannot check tokens does not start.
+  const authenticate = bearerAuthentication(env);
   const store = await openStore(env);
   const app = createServiceApplication({
     repositories: store.repositories,
@@ -120,7 +123,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Runnin
     ids: randomIds,
     events: store.events,
   });
-  const server = createHttpServer(buildRoutes(app), { unitOfWork: store.unitOfWork });
+  const server = createHttpServer(buildRoutes(app), { authenticate, unitOfWork: store.unitOfWork });
   const port = env.PORT === undefined ? 8080 : Number(env.PORT);
   const host = env.HOST ?? '0.0.0.0';
   return new Promise((resolve, reject) => {

@@ -212,7 +212,9 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push(`import { strict as assert } from 'node:assert';`);
   lines.push(`import { after, before, describe, test } from 'node:test';`);
   lines.push(`import { main, type RunningService } from '../src/main';`);
-  lines.push(`import { call, field, serviceEnv, withReferences, type References } from './client';`);
+  lines.push(
+    `import { call, field, serviceEnv, tokenFor, withReferences, type References } from './client';`,
+  );
   lines.push('');
   lines.push('let service: RunningService;');
   lines.push('let port = 0;');
@@ -225,17 +227,43 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push(`const missingId = '00000000-0000-4000-8000-999999999999';`);
   lines.push('');
   lines.push(`describe('${model.context.name} service HTTP API', () => {`);
-  lines.push(`  test('GET /health answers 200', async () => {`);
-  lines.push(`    const reply = await call(port, 'GET', '/health');`);
+  lines.push(`  test('GET /health answers 200 without a token', async () => {`);
+  lines.push(`    const reply = await call(port, 'GET', '/health', undefined, undefined, null);`);
   lines.push('    assert.equal(reply.status, 200);');
   lines.push(`    assert.equal(field(reply.body, 'status'), 'ok');`);
+  lines.push('  });');
+  lines.push('');
+  const e0 = model.entities[0];
+  lines.push(
+    `  test('refuses calls without a valid bearer token (401 with a challenge), reading and writing', async () => {`,
+  );
+  lines.push(
+    `    const anonymous = await call(port, 'GET', ${q(e0.collectionPath)}, undefined, undefined, null);`,
+  );
+  lines.push('    assert.equal(anonymous.status, 401);');
+  lines.push(`    assert.equal(anonymous.headers['www-authenticate'], 'Bearer');`);
+  lines.push(`    assert.equal(anonymous.headers['content-type'], 'application/problem+json');`);
+  lines.push(`    const tokens = [`);
+  lines.push(`      await tokenFor('tester', [], { expiresIn: -120 }),`);
+  lines.push(`      await tokenFor('tester', [], { audience: 'api://another-service' }),`);
+  lines.push(`      await tokenFor('tester', [], { foreignKey: true }),`);
+  lines.push('    ];');
+  lines.push('    for (const token of tokens) {');
+  lines.push(
+    `      const reply = await call(port, 'POST', ${q(e0.collectionPath)}, ${q(validBody(e0, 7))}, undefined, { authorization: 'Bearer ' + token });`,
+  );
+  lines.push('      assert.equal(reply.status, 401);');
+  lines.push(`      assert.equal(reply.headers['www-authenticate'], 'Bearer error="invalid_token"');`);
+  lines.push('    }');
+  lines.push(
+    `    assert.equal((await call(port, 'GET', ${q(e0.collectionPath)}, undefined, undefined, { authorization: 'Basic dGVzdGVyOnNlY3JldA==' })).status, 401);`,
+  );
   lines.push('  });');
   lines.push('');
   lines.push(`  test('unknown routes answer 404 and wrong methods 405 as problem+json', async () => {`);
   lines.push(`    const unknown = await call(port, 'GET', '/v1/does-not-exist');`);
   lines.push('    assert.equal(unknown.status, 404);');
   lines.push(`    assert.equal(unknown.headers['content-type'], 'application/problem+json');`);
-  const e0 = model.entities[0];
   lines.push(`    const wrong = await call(port, 'PUT', ${q(e0.collectionPath)}, {});`);
   lines.push('    assert.equal(wrong.status, 405);');
   lines.push(`    assert.equal(wrong.headers.allow, 'GET, POST');`);
@@ -384,7 +412,7 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push(`describe('fault-injecting repositories', () => {`);
   lines.push(`  test('a failing repository answers 503 problem+json', async () => {`);
   lines.push(
-    `    const failing = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory', CHAOS_REPOSITORY: 'failing' });`,
+    `    const failing = await main(serviceEnv({ CHAOS_REPOSITORY: 'failing' }, { inMemory: true }));`,
   );
   lines.push('    try {');
   lines.push(`      const reply = await call(failing.port, 'GET', ${q(e0.collectionPath)});`);
@@ -397,7 +425,7 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push('');
   lines.push(`  test('a slow repository still answers correctly', async () => {`);
   lines.push(
-    `    const slow = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory', CHAOS_REPOSITORY: 'slow', CHAOS_DELAY_MS: '5' });`,
+    `    const slow = await main(serviceEnv({ CHAOS_REPOSITORY: 'slow', CHAOS_DELAY_MS: '5' }, { inMemory: true }));`,
   );
   lines.push('    try {');
   lines.push(

@@ -26,13 +26,15 @@ function send(port, method, path, headers, body) {
 }
 (async () => {
   const { main } = require('../src/main.js');
-  const service = await main({ PORT: '0', HOST: '127.0.0.1', REPOSITORY: 'memory' });
+  const client = require('../test/client.js');
+  const service = await main(client.serviceEnv({}, { inMemory: true }));
+  const authorization = 'Bearer ' + await client.tokenFor('contract-driver', []);
   const ids = {};
   for (const [step, r] of requests.entries()) {
     const pool = r.idFrom ? (ids[r.idFrom] || []) : [];
     const id = r.idFrom ? (pool.length ? pool[step % pool.length] : missing) : r.id;
     const path = (id === undefined ? r.path : r.path.replace(/\\{[^}]+\\}/, encodeURIComponent(id))) + (r.query ? '?' + r.query : '');
-    const headers = { ${JSON.stringify(stepHeader)}: String(step) };
+    const headers = { authorization, ${JSON.stringify(stepHeader)}: String(step) };
     if (r.body !== undefined) { headers['content-type'] = r.contentType; headers['content-length'] = Buffer.byteLength(r.body); }
     const reply = await send(service.port, r.method, path, headers, r.body);
     if (r.creates && reply.status === 201) {

@@ -1,6 +1,6 @@
 import type { Sandbox } from '../../../core/ports/sandbox';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../../platform/sandbox/localProcessSandbox';
-import { compiledFiles, sandboxLimits } from '../runTests';
+import { driverFiles, sandboxLimits } from '../runTests';
 import { conformanceDriverSource } from './conformanceDriverSource';
 import { parseExchanges, type Exchange } from './exchange';
 import { exchangeRecorder } from './exchangeRecorderSource';
@@ -14,7 +14,7 @@ export async function runGeneratedRequests(
 ): Promise<{ exchanges: Exchange[]; error?: string }> {
   const result = await sandbox.run({
     files: [
-      ...compiledFiles(outDir).filter((f) => f.path.startsWith('src/')),
+      ...driverFiles(outDir),
       exchangeRecorder.file,
       { path: '.factory/contract.js', content: conformanceDriverSource },
       { path: '.factory/requests.json', content: JSON.stringify(requests) },

@@ -1,6 +1,12 @@
-/** What a handler sees of a request: path parameters, the URL and the JSON body (read once, on demand). */
+import type { Actor } from './authentication';
+
+/**
+ * What a handler sees of a request: path parameters, the URL, the JSON body (read once, on demand) and the actor
+ * its bearer token names (anonymous routes have none).
+ */
 export interface RouteRequest {
   params: Record<string, string>;
+  actor?: Actor;
   url: URL;
   body(): Promise<unknown>;
 }
@@ -16,5 +22,7 @@ export interface Route {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   operationId: string;
+  /** Answered without a token (the health check only). */
+  anonymous?: boolean;
   handler(request: RouteRequest): Promise<RouteResponse>;
 }

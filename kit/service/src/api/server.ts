@@ -3,10 +3,13 @@ import type { UnitOfWork } from '../application/ports';
 import { ConflictError, NotFoundError, RuleViolation, ValidationError } from '../domain/errors';
 import { isUuid } from '../domain/rules';
 import { RepositoryUnavailableError } from '../infrastructure/faultyRepository';
+import { AuthenticationError, type Authenticate } from './authentication';
 import { HttpError, readJsonBody, sendEmpty, sendJson, sendProblem } from './http';
 import type { Route } from './route';
 
 export interface ServerOptions {
+  /** Checks the bearer token of every route that is not anonymous. */
+  authenticate: Authenticate;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   /** Each request that changes data runs as one unit of work (a transaction on PostgreSQL). */
@@ -29,6 +32,11 @@ function compile(route: Route): CompiledRoute {
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof AuthenticationError) {
+    // RFC 6750: the challenge names the error only when credentials were sent.
+    res.setHeader('www-authenticate', error.code ? `Bearer error="${error.code}"` : 'Bearer');
+    return sendProblem(res, 401, 'Unauthorized', error.message);
+  }
   if (error instanceof HttpError)
     return sendProblem(res, error.status, error.title, error.message, error.errors);
   if (error instanceof ValidationError)
@@ -36,7 +44,7 @@ function sendError(res: ServerResponse, error: unknown): void {
   if (error instanceof NotFoundError) return sendProblem(res, 404, 'Not Found', error.message);
   if (error instanceof ConflictError) return sendProblem(res, 409, 'Conflict', error.message);
   if (error instanceof RuleViolation) {
-    const title = error.status === 409 ? 'Conflict' : 'Unprocessable Content';
+    const title = { 403: 'Forbidden', 409: 'Conflict', 422: 'Unprocessable Content' }[error.status];
     return sendProblem(res, error.status, title, error.message, undefined, { rule: error.rule.id });
   }
   if (error instanceof RepositoryUnavailableError) {
@@ -47,7 +55,7 @@ function sendError(res: ServerResponse, error: unknown): void {
 }
 
 /** The HTTP adapter of a route table: routing, parameter checks, JSON in and out, problem+json errors. */
-export function createHttpServer(table: Route[], options: ServerOptions = {}): Server {
+export function createHttpServer(table: Route[], options: ServerOptions): Server {
   const routes = table.map(compile);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
 
@@ -62,6 +70,9 @@ export function createHttpServer(table: Route[], options: ServerOptions = {}): S
       res.setHeader('allow', matching.map((found) => found.candidate.route.method).join(', '));
       return sendProblem(res, 405, 'Method Not Allowed', req.method + ' is not supported on ' + url.pathname);
     }
+    const actor = chosen.candidate.route.anonymous
+      ? undefined
+      : await options.authenticate(req.headers.authorization);
     const params: Record<string, string> = {};
     chosen.candidate.names.forEach((name, index) => {
       params[name] = decodeURIComponent(chosen.match?.[index + 1] ?? '');
@@ -78,7 +89,7 @@ export function createHttpServer(table: Route[], options: ServerOptions = {}): S
     const hasBody = req.method !== 'GET' && json && sized;
     const body = hasBody ? await readJsonBody(req, maxBodyBytes) : undefined;
     const read = async () => (hasBody ? body : readJsonBody(req, maxBodyBytes));
-    const run = () => chosen.candidate.route.handler({ params, url, body: read });
+    const run = () => chosen.candidate.route.handler({ params, url, actor, body: read });
     const result =
       req.method === 'GET' || !options.unitOfWork ? await run() : await options.unitOfWork.run(run);
     if (result.body === undefined) return sendEmpty(res, result.status, result.headers);

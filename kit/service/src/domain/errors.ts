@@ -52,12 +52,12 @@ export interface BusinessRule {
 
 /**
  * A request that would break a business rule: 409 when it conflicts with stored records or their state,
- * 422 when the record itself breaks the rule. The problem names the rule.
+ * 422 when the record itself breaks the rule, 403 when the caller may not act. The problem names the rule.
  */
 export class RuleViolation extends DomainError {
   constructor(
     readonly rule: BusinessRule,
-    readonly status: 409 | 422,
+    readonly status: 403 | 409 | 422,
     detail: string,
   ) {
     super(detail + ' (rule ' + rule.id + ': ' + rule.statement + ')');
