@@ -3,9 +3,16 @@
 // `azd env set FACTORY_API_CLIENT_ID`. Progress and errors go to stderr.
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { DefaultAzureCredential } from '@azure/identity';
-import { ensureApiRegistration } from './apiRegistration';
-import { GraphClient } from './graphClient';
+import { apiRoles, type ApiRole } from '../platform/auth/principal';
+import { ensureApiRegistration } from '../platform/identity/apiRegistration';
+import { GraphClient } from '../platform/identity/graphClient';
 import { registerResourceProviders } from './resourceProviders';
+
+const roleDescriptions: Record<ApiRole, string> = {
+  'Runs.Start': 'Start factory runs',
+  'Runs.Read': 'Read factory runs, their events, artifacts and reports',
+  'Gates.Approve': 'Approve or reject the human approval gates of factory runs',
+};
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,6 +33,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const result = await ensureApiRegistration(new GraphClient({ credential }), {
     uniqueName: `software-factory-api-${environment}`,
     displayName: `Software factory API (${environment})`,
+    roles: apiRoles.map((value) => ({ value, description: roleDescriptions[value] })),
+    assignmentRequired: true,
     assigneeId: env.FACTORY_API_ASSIGNEE_ID?.trim() || undefined,
     log,
   });

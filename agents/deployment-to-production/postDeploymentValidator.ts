@@ -20,13 +20,14 @@ export type PostDeploymentCheck = z.infer<typeof postDeploymentSchema>;
 
 /** One HTTP exchange of an integration check, with a timeout; the body is parsed when it is JSON. */
 async function exchange(
+  authorization: string,
   method: string,
   url: string,
   body?: Record<string, unknown>,
 ): Promise<{ status: number; json: { id?: unknown } }> {
   const response = await fetch(url, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(5000),
   });
@@ -45,6 +46,7 @@ async function exchange(
  * it first (the database keeps those references with foreign keys); `made` collects what was created, in order.
  */
 async function withParents(
+  authorization: string,
   base: string,
   target: DriverTarget,
   targets: DriverTarget[],
@@ -57,13 +59,14 @@ async function withParents(
     // A record referring to its own kind keeps the sample id: the chain has to end somewhere.
     if (!parentTarget || parentTarget === target || depth > 3) continue;
     const parentBody = await withParents(
+      authorization,
       base,
       { ...parentTarget, body: parent.body },
       targets,
       made,
       depth + 1,
     );
-    const created = await exchange('POST', `${base}${parent.collectionPath}`, parentBody);
+    const created = await exchange(authorization, 'POST', `${base}${parent.collectionPath}`, parentBody);
     if (created.status !== 201 || typeof created.json.id !== 'string')
       throw new Error(`creating the record ${parent.field} refers to answered ${created.status}`);
     made.push(`${parent.collectionPath}/${encodeURIComponent(created.json.id)}`);
@@ -78,18 +81,19 @@ async function withParents(
  * checking. A record that could not be deleted is named in the error, so a person can remove it.
  */
 async function createReadDelete(
+  authorization: string,
   service: string,
   base: string,
   target: DriverTarget,
   targets: DriverTarget[],
 ): Promise<CheckResult> {
   const made: string[] = [];
-  const checked = await createReadDeleteOne(service, base, target.collectionPath, () =>
-    withParents(base, target, targets, made),
+  const checked = await createReadDeleteOne(authorization, service, base, target.collectionPath, () =>
+    withParents(authorization, base, target, targets, made),
   );
   const left: string[] = [];
   for (const path of made.reverse()) {
-    const deleted = await exchange('DELETE', `${base}${path}`).catch(() => ({ status: 0 }));
+    const deleted = await exchange(authorization, 'DELETE', `${base}${path}`).catch(() => ({ status: 0 }));
     if (deleted.status !== 204) left.push(path);
   }
   if (left.length === 0) return checked;
@@ -100,6 +104,7 @@ async function createReadDelete(
 }
 
 async function createReadDeleteOne(
+  authorization: string,
   service: string,
   base: string,
   collectionPath: string,
@@ -120,16 +125,16 @@ async function createReadDeleteOne(
   let failure: string | undefined;
   let status: number | undefined;
   try {
-    const created = await exchange('POST', `${base}${collectionPath}`, await bodyOf());
+    const created = await exchange(authorization, 'POST', `${base}${collectionPath}`, await bodyOf());
     status = created.status;
     if (created.status !== 201 || typeof created.json.id !== 'string')
       return result(status, `create answered ${created.status}${created.json.id ? '' : ' without an id'}`);
     id = created.json.id;
     const item = `${base}${collectionPath}/${encodeURIComponent(id)}`;
-    const read = await exchange('GET', item);
+    const read = await exchange(authorization, 'GET', item);
     status = read.status;
     if (read.status !== 200) failure = `read by id answered ${read.status}`;
-    const deleted = await exchange('DELETE', item);
+    const deleted = await exchange(authorization, 'DELETE', item);
     status = deleted.status;
     if (deleted.status !== 204)
       return result(
@@ -139,7 +144,7 @@ async function createReadDeleteOne(
           .join('; '),
       );
     id = undefined;
-    const gone = await exchange('GET', item);
+    const gone = await exchange(authorization, 'GET', item);
     status = gone.status;
     if (gone.status !== 404)
       failure = [failure, `read after delete answered ${gone.status}`].filter(Boolean).join('; ');
@@ -149,6 +154,9 @@ async function createReadDeleteOne(
     return result(status, `${(error as Error).message}${left}`);
   }
 }
+
+/** Who the checks call as: the factory, signed in as itself. */
+const validatorCaller = { subject: 'factory:post-deployment-validator', roles: [] };
 
 export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
   name: 'postDeploymentValidator',
@@ -164,8 +172,12 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     const report = await newestJson<DeploymentReport>(ctx, 'deployment-report');
     if (!report) throw new Error('no deployment-report was given: the Production Deployer writes it');
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
-    const current = await ctx.deploymentTarget().current(ctx.tenantId, ctx.runId);
+    const target = ctx.deploymentTarget();
+    const current = await target.current(ctx.tenantId, ctx.runId);
     const live = current?.status === 'live' ? current.services : [];
+    const authorization = live.length
+      ? `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, validatorCaller, 600)}`
+      : '';
     const health = await Promise.all(
       live.map((s) => httpCheck(s.service, 'GET /health', `${s.url}/health`, [200], 5000)),
     );
@@ -176,7 +188,7 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
         const path = line.replace(/^GET\s+/, '');
         smoke.push(
           url
-            ? await httpCheck(s.service, line, `${url}${path}`, [200], 5000)
+            ? await httpCheck(s.service, line, `${url}${path}`, [200], 5000, authorization)
             : {
                 service: s.service,
                 name: line,
@@ -191,7 +203,8 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     const integration: CheckResult[] = [];
     for (const s of live) {
       const targets = await integrationTargets(ctx, s.service);
-      for (const t of targets) integration.push(await createReadDelete(s.service, s.url, t, targets));
+      for (const t of targets)
+        integration.push(await createReadDelete(authorization, s.service, s.url, t, targets));
     }
     const servingVersion = current?.status === 'live' ? current.version : undefined;
     const all = [...health, ...smoke, ...integration];

@@ -31,6 +31,9 @@ export const performanceReportSchema = z.object({
 });
 export type PerformanceReport = z.infer<typeof performanceReportSchema>;
 
+/** Who the probe calls as: the factory, signed in as itself. */
+const observerCaller = { subject: 'factory:production-observer', roles: [] };
+
 export const productionObserver: AgentDefinition<PerformanceReport> = {
   name: 'productionObserver',
   role: 'Observability Engineer',
@@ -42,7 +45,8 @@ export const productionObserver: AgentDefinition<PerformanceReport> = {
   writes: ['performance-report'],
   output: performanceReportSchema,
   async blueprint(ctx) {
-    const current = await ctx.deploymentTarget().current(ctx.tenantId, ctx.runId);
+    const target = ctx.deploymentTarget();
+    const current = await target.current(ctx.tenantId, ctx.runId);
     if (!current || current.status !== 'live') {
       return {
         measured: false,
@@ -54,6 +58,7 @@ export const productionObserver: AgentDefinition<PerformanceReport> = {
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
     const config = await newestJson<ObservabilityConfig>(ctx, 'observability-config');
     const services: PerformanceReport['services'] = [];
+    const authorization = `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, observerCaller, 600)}`;
     for (const s of current.services) {
       const paths = plan?.services
         .find((p) => p.service === s.service)
@@ -64,6 +69,7 @@ export const productionObserver: AgentDefinition<PerformanceReport> = {
           url: s.url,
           paths: paths.length ? paths : ['/health'],
           pid: s.pid,
+          authorization,
         }),
       );
     }

@@ -87,8 +87,20 @@ export interface CurrentDeployment {
   }>;
 }
 
+/** Who a token for the product names: a subject and its roles. */
+export interface TokenCaller {
+  subject: string;
+  roles: string[];
+}
+
 export interface DeploymentTarget {
   readonly adapter: string;
+  /**
+   * A bearer token the run's deployed services accept. Locally the deployment's own issuer signs it for the
+   * caller; in Azure the factory's identity gets one from Microsoft Entra ID for the product's API, and the roles
+   * are those its app role assignments grant (the caller's roles cannot be chosen there).
+   */
+  accessToken(tenantId: string, runId: string, caller: TokenCaller, seconds?: number): Promise<string>;
   deploy(request: DeployRequest): Promise<DeploymentOutcome>;
   /** What serves now, if anything. */
   current(tenantId: string, runId: string): Promise<CurrentDeployment | undefined>;
@@ -112,10 +124,15 @@ export async function httpCheck(
   url: string,
   expect: number[],
   timeoutMs = 3000,
+  /** The Authorization header, for operations that need a token. */
+  authorization?: string,
 ): Promise<CheckResult> {
   const started = Date.now();
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: authorization ? { authorization } : {},
+    });
     await response.arrayBuffer();
     return {
       service,

@@ -18,6 +18,8 @@ const usage = `factory: the software factory on the embedded durable host (data 
   factory cancel RUN_ID [--reason TEXT]
   factory serve [--port N]             the HTTP API on loopback
   factory undeploy RUN_ID              stop the run's deployed product
+  factory token RUN_ID --subject NAME [--role ROLE]... [--hours N]
+                                       a bearer token the deployed product accepts (default 8 hours)
   factory feedback RUN_ID --file F     store user feedback (JSON array, JSON Lines or text lines)
 
 Every command takes --json: one JSON document on stdout and nothing else.`;
@@ -36,6 +38,7 @@ const commands: Record<string, () => Command> = {
   cancel: () => require('./commands/signal').cancelCommand,
   serve: () => require('./commands/serve').serveCommand,
   undeploy: () => require('./commands/deployments').undeployCommand,
+  token: () => require('./commands/deployments').tokenCommand,
   feedback: () => require('./commands/deployments').feedbackCommand,
 };
 

@@ -18,6 +18,8 @@ import {
 import { AcrTasks, type AcrRun } from './acrTasks';
 import { StepLog } from './stepLog';
 import { readTarGz } from './tarball';
+import { ensureApiRegistration } from '../identity/apiRegistration';
+import type { GraphClient } from '../identity/graphClient';
 
 export interface ContainerAppsTargetOptions {
   subscriptionId: string;
@@ -34,6 +36,8 @@ export interface ContainerAppsTargetOptions {
   pollIntervalMs?: number;
   /** Longest an image build may take (default 20 minutes). */
   buildTimeoutMs?: number;
+  /** Microsoft Graph, where the product's API is registered (its tokens' audience). */
+  graph: GraphClient;
 }
 
 /** Template outputs of the product's main.bicep the target relies on. */
@@ -59,6 +63,8 @@ interface Rollout {
 }
 
 const deploymentsApiVersion = '2021-04-01';
+/** The product API's app registration (Graph `uniqueName`), one per product instance. */
+const productApiName = (instance: string) => `factory-product-api-${instance}`;
 /** Traffic labels: the candidate is reached at `<app>---green.<domain>`, the serving one at `---live`. */
 const candidateLabel = 'green';
 const liveLabel = 'live';
@@ -145,7 +151,23 @@ export class ContainerAppsTarget implements DeploymentTarget {
           names.push(app.tags['azd-service-name']);
       return { value: names, detail: names.length ? `serving already: ${names.join(', ')}` : 'none yet' };
     });
-    const outputs = await this.deployInfrastructure(log, request, version, existing);
+    const api = await log.run('register the product API in Entra ID', async () => {
+      const registered = await ensureApiRegistration(this.options.graph, {
+        uniqueName: productApiName(productInstance(request.tenantId, request.runId)),
+        displayName: `${product} API (${productInstance(request.tenantId, request.runId)})`,
+        roles: [],
+        // Anyone signed in to the tenant may call; the product's own rules say what each may do.
+        assignmentRequired: false,
+        assigneeId: null,
+      });
+      return {
+        value: registered.appId,
+        detail: registered.changes.length
+          ? registered.changes.join('; ')
+          : `up to date (${registered.appId})`,
+      };
+    });
+    const outputs = await this.deployInfrastructure(log, request, version, existing, api);
 
     const rollouts: Rollout[] = [];
     for (const service of request.services) {
@@ -225,6 +247,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
       ),
     );
     const smoke: CheckResult[] = [];
+    const authorization = request.smoke.length
+      ? `Bearer ${await this.accessToken(request.tenantId, request.runId)}`
+      : undefined;
     for (const check of request.smoke) {
       const url = urls.get(check.service);
       if (url)
@@ -235,6 +260,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
             `${url}${check.path}`,
             check.expect,
             10_000,
+            authorization,
           ),
         );
     }
@@ -267,6 +293,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
     request: DeployRequest,
     version: string,
     deployedServices: string[],
+    apiClientId: string,
   ): Promise<ProductOutputs> {
     const name = deploymentName(request.runId, version);
     const infrastructure = request.infrastructure!;
@@ -278,6 +305,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
       imageTag: '',
       deployedServices,
       instance: productInstance(request.tenantId, request.runId),
+      apiClientId,
     };
     return log.run(`template deployment ${name}`, async () => {
       const result = await this.arm.resources.beginCreateOrUpdateByIdAndWait(
@@ -494,6 +522,28 @@ export class ContainerAppsTarget implements DeploymentTarget {
       revision,
     );
     return found.template?.containers?.[0]?.env?.find((e) => e.name === versionVariable)?.value;
+  }
+
+  /**
+   * A token of Microsoft Entra ID for the product's API, for the factory's own identity (the credential): the
+   * caller's subject and roles are those Entra ID knows, not chosen here, and Entra ID sets the lifetime.
+   */
+  async accessToken(tenantId: string, runId: string): Promise<string> {
+    const appId = await this.productApiClientId(tenantId, runId);
+    const token = await this.options.credential.getToken(`api://${appId}/.default`);
+    if (!token) throw new Error(`no access token for the product API api://${appId}`);
+    return token.token;
+  }
+
+  /** The client id of the product API's registration, if the product was ever deployed. */
+  private async productApiClientId(tenantId: string, runId: string): Promise<string> {
+    const name = productApiName(productInstance(tenantId, runId));
+    const app = await this.options.graph.find<{ appId: string }>(
+      `/applications(uniqueName='${name}')?$select=appId`,
+    );
+    if (!app)
+      throw new Error(`run ${runId} has no product API registration (${name}): it was never deployed`);
+    return app.appId;
   }
 
   async current(tenantId: string, runId: string): Promise<CurrentDeployment | undefined> {

@@ -3,6 +3,7 @@ import { localByDefault } from '../config';
 import { localConfinement } from '../sandbox';
 import { ContainerAppsTarget, placementProblems } from './containerAppsTarget';
 import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
+import { GraphClient } from '../identity/graphClient';
 import { LocalProductDatabases } from './productDatabases';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
@@ -22,7 +23,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
  * Chooses the deployment target from settings: `FACTORY_DEPLOYMENT_TARGET=azure-container-apps` with
  * `FACTORY_TARGET_SUBSCRIPTION_ID`, `FACTORY_TARGET_RESOURCE_GROUP` and `FACTORY_TARGET_LOCATION` deploys to
  * Azure Container Apps as the managed identity `AZURE_CLIENT_ID` (else whatever `DefaultAzureCredential` finds),
- * through `AZURE_RESOURCE_MANAGER_ENDPOINT` when set; `local`, or unset, deploys on this machine under
+ * through `AZURE_RESOURCE_MANAGER_ENDPOINT` when set, registering each product's API in Entra ID through Microsoft
+ * Graph (`MICROSOFT_GRAPH_ENDPOINT` for another cloud); `local`, or unset, deploys on this machine under
  * FACTORY_HOME.
  */
 export function createDeploymentTarget(
@@ -51,12 +53,14 @@ export function createDeploymentTarget(
     const problems = placementProblems(options);
     if (problems.length)
       throw new Error(problems.map((p) => `${settingOf[p.field]}: ${p.message}`).join('; '));
+    const credential = new DefaultAzureCredential(
+      env.AZURE_CLIENT_ID ? { managedIdentityClientId: env.AZURE_CLIENT_ID } : {},
+    );
     return new ContainerAppsTarget({
       ...options,
       endpoint: endpoint || undefined,
-      credential: new DefaultAzureCredential(
-        env.AZURE_CLIENT_ID ? { managedIdentityClientId: env.AZURE_CLIENT_ID } : {},
-      ),
+      credential,
+      graph: new GraphClient({ credential, endpoint: env.MICROSOFT_GRAPH_ENDPOINT?.trim() || undefined }),
     });
   }
   if (kind !== 'local')

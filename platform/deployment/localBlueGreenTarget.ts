@@ -19,6 +19,7 @@ import { processConfinement } from '../sandbox/processConfinement';
 import { ours, sleep, stopProcess, type ProcessRecord } from './detachedProcess';
 import { applyPendingMigrations, migrationScripts } from './migrations';
 import { LocalProductDatabases } from './productDatabases';
+import { ProductIssuer } from './productIssuer';
 import { StepLog } from './stepLog';
 import { readTarGz, type TarEntry } from './tarball';
 import {
@@ -31,6 +32,7 @@ import {
   type DeploymentTarget,
   type DeployRequest,
   type SmokeCheck,
+  type TokenCaller,
 } from '../../core/ports/deploymentTarget';
 
 /** Compiles one service's files (paths relative to the service folder) to a folder holding `src/main.js`. */
@@ -103,6 +105,9 @@ const deployedService = (r: ProcessRecord): DeployedService => ({
   pid: r.pid,
 });
 
+/** Who the smoke tests call as. */
+const smokeCaller: TokenCaller = { subject: 'factory:smoke-tests', roles: [] };
+
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
@@ -138,6 +143,11 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     return join(this.root(tenantId, runId), 'current.json');
   }
 
+  /** A token the product's services accept, signed by its deployment's issuer (`factory token`). */
+  async accessToken(tenantId: string, runId: string, caller: TokenCaller, seconds?: number): Promise<string> {
+    return new ProductIssuer(this.root(tenantId, runId)).token(caller, seconds);
+  }
+
   async current(tenantId: string, runId: string): Promise<CurrentDeployment | undefined> {
     const path = this.routingFile(tenantId, runId);
     if (!existsSync(path)) return undefined;
@@ -166,6 +176,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       return this.recheckLive(rollout, before);
     let started: ProcessRecord[];
     try {
+      await new ProductIssuer(base).ensure(request.tenantId, request.runId);
       started = await this.startGreen(rollout);
     } catch (error) {
       return this.abandonGreen(rollout, (error as Error).message);
@@ -223,7 +234,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
 
   private async recheckLive(rollout: Rollout, before: CurrentDeployment): Promise<DeploymentOutcome> {
     const health = await this.healthOf(before.services, rollout.request.healthTimeoutMs ?? 10_000);
-    const smoke = await this.smokeOf(before.services, rollout.request.smoke);
+    const smoke = await this.smokeOf(rollout.base, before.services, rollout.request.smoke);
     rollout.log.steps.push({
       name: 'already live',
       startedAt: new Date().toISOString(),
@@ -325,7 +336,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
   }
 
   private async checkGreen(
-    { request, log }: Rollout,
+    { request, log, base }: Rollout,
     services: DeployedService[],
   ): Promise<{ health: CheckResult[]; smoke: CheckResult[] }> {
     const health = await log.run('health checks', async () => {
@@ -337,7 +348,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       };
     });
     const smoke = await log.run('smoke tests', async () => {
-      const results = await this.smokeOf(services, request.smoke);
+      const results = await this.smokeOf(base, services, request.smoke);
       return {
         value: results,
         detail: `${results.filter((c) => c.passed).length}/${results.length} passed`,
@@ -626,6 +637,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           HOST: '127.0.0.1',
           NODE_ENV: 'production',
           SERVICE_VERSION: version,
+          ...new ProductIssuer(base).settings(),
           ...(database ? { DATABASE_URL: database.url } : {}),
         },
       });
@@ -678,7 +690,12 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     );
   }
 
-  private async smokeOf(services: DeployedService[], checks: SmokeCheck[]): Promise<CheckResult[]> {
+  private async smokeOf(
+    base: string,
+    services: DeployedService[],
+    checks: SmokeCheck[],
+  ): Promise<CheckResult[]> {
+    const authorization = `Bearer ${await new ProductIssuer(base).token(smokeCaller, 300)}`;
     const results: CheckResult[] = [];
     for (const check of checks) {
       const target = services.find((s) => s.service === check.service);
@@ -699,6 +716,8 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
           `${check.method} ${check.path}`,
           `${target.url}${check.path}`,
           check.expect,
+          undefined,
+          authorization,
         ),
       );
     }

@@ -221,6 +221,12 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
     documents: Array<{ service: string; document: Record<string, unknown> }>,
   ) => {
     const tried: string[] = [];
+    // A person of the tenant signed in for the product's API, registered in Entra ID by the deployment.
+    const registration = environment.graph.state.applications.find((a) =>
+      String(a.uniqueName).endsWith(productInstance(tenantId, runId)),
+    );
+    if (!registration) throw new Error('the deployment registered no product API in Entra ID');
+    const authorization = `Bearer ${environment.identity.token(`api://${registration.appId}`)}`;
     for (const { service, document } of documents) {
       const app = fakeAppName(service, productInstance(tenantId, runId));
       const origin = `${environment.arm.appsUrl}/${app}.${environment.arm.domain}`;
@@ -231,9 +237,12 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
         const collection = command.path.replace(/\/\{id\}.*$/, '');
         const create = operations.find((o) => o.method === 'POST' && o.path === collection);
         if (!create) continue;
+        const anonymous = await fetch(`${origin}${collection}`);
+        if (anonymous.status !== 401)
+          throw new Error(`GET ${collection} without a token: ${anonymous.status}`);
         const created = await fetch(`${origin}${collection}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization },
           body: JSON.stringify(sampleBody(create.requestSchema, 1)),
         });
         const record = (await created.json()) as { id?: string };
@@ -242,7 +251,7 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
           continue;
         }
         const path = command.path.replace('{id}', record.id);
-        const done = await fetch(`${origin}${path}`, { method: 'POST' });
+        const done = await fetch(`${origin}${path}`, { method: 'POST', headers: { authorization } });
         if (done.ok) return { path, id: record.id };
         tried.push(`POST ${path}: ${done.status}`);
       }

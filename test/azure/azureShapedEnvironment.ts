@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { delimiter, dirname, join, sep } from 'node:path';
 import { FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { LocalImages } from '../support/localImages';
+import { FakeGraph } from '../support/fakeGraph';
 import { startFakeArm, type FakeArm } from '../support/servers/fakeArm';
 import { startGitHosting, type GitHosting } from '../support/servers/gitHosting';
 import { startAzurite, type AzuriteServer } from '../support/servers/azurite';
@@ -26,6 +27,7 @@ import { startProductAppsFront } from './productAppsFront';
 
 const resourceManagerHost = 'management.azure.com';
 const azureDevOpsHost = 'dev.azure.com';
+const graphHost = 'graph.microsoft.com';
 /** The product's domain events topic, as its template names it, and a subscription the tests read. */
 export const productEventsTopic = 'domain-events';
 export const productEventsObserver = 'observer';
@@ -60,6 +62,8 @@ export interface AzureShapedEnvironment {
   model: FakeAzureOpenAi;
   /** Resource Manager of the subscription products are deployed to. */
   arm: FakeArm;
+  /** Microsoft Graph of the tenant, where the product's API is registered. */
+  graph: FakeGraph;
   /** Azure Repos: the product's repository and the pull-request API. */
   git: GitHosting;
   /** The product repository's bare folder on the git server. */
@@ -93,7 +97,12 @@ export async function startAzureShapedEnvironment(
     resourceGroup: 'rg-azure-shaped-products',
     location: 'swedencentral',
   };
-  const certificate = makeLoopbackCertificate([resourceManagerHost, `*.${productDomain}`, azureDevOpsHost]);
+  const certificate = makeLoopbackCertificate([
+    resourceManagerHost,
+    `*.${productDomain}`,
+    azureDevOpsHost,
+    graphHost,
+  ]);
   const clientId = randomUUID();
   const fronts: TlsFront[] = [];
   const front = async (port: number) => {
@@ -149,10 +158,13 @@ export async function startAzureShapedEnvironment(
         ServiceBusConnection__fullyQualifiedNamespace: `127.0.0.1:${busPort}`,
         DOMAIN_EVENTS_TOPIC: productEventsTopic,
       },
+      // One tenant: the factory's identity gets the tokens the product's services check.
+      auth: { issuer: identity.issuer, jwksUrl: identity.jwksUrl },
     },
   });
   if (arm.domain !== productDomain) throw new Error(`the fake names its apps under ${arm.domain}`);
   const apps = await startProductAppsFront(arm.appsUrl, certificate);
+  const graph = await FakeGraph.start();
   // Azure Repos lets in the factory's identity with an Entra ID token for Azure DevOps.
   const git = await startGitHosting({
     token: (presented) => tokenAudience(presented) === azureDevOpsResource,
@@ -161,6 +173,7 @@ export async function startAzureShapedEnvironment(
   const gitPort = await front(Number(new URL(git.origin).port));
   const poolPort = await front(Number(new URL(sessions.endpoint).port));
   const modelPort = await front(Number(new URL(model.endpoint).port));
+  const graphPort = await front(Number(new URL(graph.url).port));
   const app = functionAppSettings(template, {
     AzureWebJobsStorage__accountName: 'devstoreaccount1',
     AzureWebJobsStorage__clientId: clientId,
@@ -197,6 +210,7 @@ export async function startAzureShapedEnvironment(
       [resourceManagerHost]: Number(new URL(arm.endpoint).port),
       [`*.${productDomain}`]: apps.port,
       [azureDevOpsHost]: gitPort,
+      [graphHost]: graphPort,
     }),
   };
   return {
@@ -215,10 +229,17 @@ export async function startAzureShapedEnvironment(
     ingestion,
     model,
     arm,
+    graph,
     git,
     repositoryDir: repository.gitDir,
     async stop() {
-      await Promise.all([...fronts.map((f) => f.close()), apps.close(), arm.stop(), git.stop()]);
+      await Promise.all([
+        ...fronts.map((f) => f.close()),
+        apps.close(),
+        arm.stop(),
+        git.stop(),
+        graph.close(),
+      ]);
       await images.close();
       await database.close();
       await Promise.all([

@@ -56,6 +56,9 @@ param deployedServices array = []
 @description('The factory run this product instance belongs to (set by the deployment target): part of every resource name, so the products of two runs never share a resource.')
 param instance string = ''
 
+@description('Application (client) id of the app registration of the product API in Microsoft Entra ID (the deployment target registers it): the audience of the access tokens its services accept.')
+param apiClientId string
+
 @description('Minimum replicas per container app (0 lets dev scale to zero).')
 param minReplicas int = 0
 
@@ -178,6 +181,10 @@ module apps 'modules/containerApp.bicep' = [
         { name: 'ServiceBusConnection__clientId', value: identity.outputs.clientId }
         { name: 'DOMAIN_EVENTS_TOPIC', value: messaging.outputs.topicName }
         { name: 'DOMAIN_EVENTS_SUBSCRIPTION', value: service }
+        // Bearer tokens of this tenant's Entra ID for the product API (v2.0 tokens; keys fetched and cached).
+        { name: 'AUTH_ISSUER', value: '\${az.environment().authentication.loginEndpoint}\${tenant().tenantId}/v2.0' }
+        { name: 'AUTH_AUDIENCE', value: apiClientId }
+        { name: 'AUTH_JWKS_URL', value: '\${az.environment().authentication.loginEndpoint}\${tenant().tenantId}/discovery/v2.0/keys' }
       ]
     }
   }
@@ -455,6 +462,7 @@ function params(environment: 'dev' | 'prod', services: string[]): string {
   return `using 'main.bicep'
 
 param environmentName = '${environment}'
+param apiClientId = readEnvironmentVariable('PRODUCT_API_CLIENT_ID', '')
 param services = [
 ${services.map((s) => `  ${bicepString(s)}`).join('\n')}
 ]

@@ -6,6 +6,8 @@ export interface ProbeTarget {
   url: string;
   paths: string[];
   pid?: number;
+  /** The Authorization header the probe sends (the operations need a token). */
+  authorization?: string;
 }
 
 export interface ProbeResult extends LoadMeasurement {
@@ -51,7 +53,10 @@ export async function probe(target: ProbeTarget, limits = defaultProbe): Promise
       const path = target.paths[sent++ % target.paths.length];
       const t = performance.now();
       try {
-        const response = await fetch(`${target.url}${path}`, { signal: AbortSignal.timeout(2000) });
+        const response = await fetch(`${target.url}${path}`, {
+          signal: AbortSignal.timeout(2000),
+          headers: target.authorization ? { authorization: target.authorization } : {},
+        });
         await response.arrayBuffer();
         statusCounts[response.status] = (statusCounts[response.status] ?? 0) + 1;
         if (response.status >= 500) errors++;

@@ -5,7 +5,7 @@ import { deploymentTargetFromSettings } from '../../../functions/compositionRoot
 import { factoryHome } from '../../../platform/config';
 import { assertSafeSegment, type CurrentDeployment } from '../../../platform/deployment';
 import { requireRun } from '../../../runs/runCommands';
-import { parse, UsageError } from '../args';
+import { parse, positiveInt, UsageError } from '../args';
 import { Output } from '../output';
 import { openSession, localTenant } from '../session';
 
@@ -106,4 +106,51 @@ export async function feedbackCommand(args: string[]): Promise<number> {
   } finally {
     await session.close();
   }
+}
+
+/** Longest token `factory token` issues: a week (people trying the product; nothing renews it). */
+const maxTokenHours = 7 * 24;
+
+/**
+ * `factory token RUN_ID --subject NAME [--role ROLE]... [--hours N]`: a bearer token the run's deployed product
+ * accepts, signed by its deployment's issuer, for trying the product with curl or a client.
+ */
+export async function tokenCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { subject: { type: 'string' }, role: { type: 'string', multiple: true }, hours: { type: 'string' } },
+    ['RUN_ID'],
+  );
+  const runId = positionals[0];
+  try {
+    assertSafeSegment(runId, 'run id');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const subject = typeof values.subject === 'string' ? values.subject.trim() : '';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/.test(subject))
+    throw new UsageError(
+      '--subject NAME is required: letters, digits and . _ @ : - (at most 128), as the product will see it',
+    );
+  const roles = (values.role as unknown as string[] | undefined) ?? [];
+  for (const role of roles)
+    if (!/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(role))
+      throw new UsageError(`--role '${role}' is not a role name (a letter, then letters, digits, . _ -)`);
+  const hours = positiveInt('hours', values.hours) ?? 8;
+  if (hours > maxTokenHours) throw new UsageError(`--hours must be at most ${maxTokenHours}`);
+  const home = factoryHome();
+  const tenantId = localTenant();
+  const target = deploymentTargetFromSettings(process.env, home);
+  const current = await target.current(tenantId, runId);
+  if (!current) throw new Error(`run ${runId} has no deployment: nothing would accept a token`);
+  const token = await target.accessToken(
+    tenantId,
+    runId,
+    { subject, roles: [...new Set(roles)] },
+    hours * 3600,
+  );
+  const out = new Output(Boolean(values.json));
+  const expiresAt = new Date(Date.now() + hours * 3600_000).toISOString();
+  out.result({ runId, subject, roles, expiresAt, token }, () => out.line(token));
+  return 0;
 }

@@ -15,6 +15,8 @@ import { findBicep } from '../../../toolchain/infrastructure/compileBicep';
 import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { fakeAppName, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
 import { fakeEntraCredential } from '../../support/servers/sessionPool';
+import { FakeGraph } from '../../support/fakeGraph';
+import { GraphClient } from '../../../platform/identity/graphClient';
 import { builtProduct } from './fixtures';
 import { readJson, runPhase } from './phaseRunner';
 
@@ -26,10 +28,12 @@ const resourceGroup = 'rg-tool-library-prod';
   'Deployment to Production on Azure Container Apps (fake Resource Manager)',
   () => {
     let fake: FakeArm;
+    let graph: FakeGraph;
     let built: HarnessRun;
     let refs: ArtifactRef[];
 
     beforeAll(async () => {
+      graph = await FakeGraph.start();
       fake = await startFakeArm({ subscriptionId, resourceGroup, product: 'tool-library' });
       const target = new ContainerAppsTarget({
         subscriptionId,
@@ -40,6 +44,7 @@ const resourceGroup = 'rg-tool-library-prod';
         trustedCertificates: fake.certificate,
         productUrl: (fqdn) => `${fake.appsUrl}/${fqdn}`,
         pollIntervalMs: 5,
+        graph: new GraphClient({ credential: fakeEntraCredential(), endpoint: graph.url }),
       });
       const ports = { ...testAgentPorts(), deploymentTarget: () => target };
       const visionText = readFileSync(
@@ -66,7 +71,10 @@ const resourceGroup = 'rg-tool-library-prod';
       );
     }, 180_000);
 
-    afterAll(() => fake?.stop());
+    afterAll(async () => {
+      await fake?.stop();
+      await graph?.close();
+    });
 
     it("builds the product's template and deploys it, then each service's image and revision", async () => {
       const provisioning = await readJson<ProvisioningRecord>(built.store, refs, 'provisioning-record');

@@ -93,8 +93,12 @@ describe('Deployment to Production and Production to Optimization (tool library,
     // The checks leave nothing behind: every list of the live product is empty.
     const lists = post.smoke.filter((c) => c.url.includes('/v1/'));
     expect(lists.length).toBeGreaterThanOrEqual(2);
+    const authorization = `Bearer ${await target.accessToken('test', 'run-1', { subject: 'tester', roles: [] })}`;
     for (const list of lists) {
-      const page = (await (await fetch(list.url)).json()) as { items: unknown[]; total: number };
+      const page = (await (await fetch(list.url, { headers: { authorization } })).json()) as {
+        items: unknown[];
+        total: number;
+      };
       expect({ url: list.url, total: page.total, items: page.items }).toEqual({
         url: list.url,
         total: 0,

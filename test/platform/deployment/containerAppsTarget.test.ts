@@ -9,6 +9,8 @@ import { writeTarGz } from '../../../platform/deployment/tarball';
 import { serviceDockerfileEntry } from '../../../toolchain/release/serviceDockerfile';
 import { fakeAppName, milestones, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
 import { fakeEntraCredential } from '../../support/servers/sessionPool';
+import { FakeGraph } from '../../support/fakeGraph';
+import { GraphClient } from '../../../platform/identity/graphClient';
 
 const subscriptionId = '00000000-1111-2222-3333-444444444444';
 const resourceGroup = 'rg-tool-library';
@@ -60,8 +62,10 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
   const unhealthy = new Set<string>();
   const failedBuilds = new Set<string>();
   let target: ContainerAppsTarget;
+  let graph: FakeGraph;
 
   beforeEach(async () => {
+    graph = await FakeGraph.start();
     unhealthy.clear();
     failedBuilds.clear();
     fake = await startFakeArm({
@@ -80,9 +84,13 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
       trustedCertificates: fake.certificate,
       productUrl: (fqdn) => `${fake.appsUrl}/${fqdn}`,
       pollIntervalMs: 5,
+      graph: new GraphClient({ credential: fakeEntraCredential(), endpoint: graph.url }),
     });
   });
-  afterEach(() => fake.stop());
+  afterEach(async () => {
+    await fake.stop();
+    await graph.close();
+  });
 
   test('deploys: template, build context upload, one image build per service, new revisions, label checks, traffic switch', async () => {
     const outcome = await target.deploy(request('1.0.0'));
@@ -126,6 +134,23 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
       ['tools', true],
     ]);
     expect(outcome.smoke).toEqual([expect.objectContaining({ service: 'tools', passed: true, status: 200 })]);
+    // The product's API is registered once, and its client id is the audience the template gives the services.
+    const [api] = graph.state.applications;
+    expect(api).toMatchObject({
+      uniqueName: `factory-product-api-${productInstance('tenant-a', 'run-42')}`,
+      identifierUris: [`api://${api.appId}`],
+      api: expect.objectContaining({ requestedAccessTokenVersion: 2 }),
+    });
+    expect(graph.state.servicePrincipals).toEqual([
+      expect.objectContaining({ appId: api.appId, appRoleAssignmentRequired: false }),
+    ]);
+    expect(fake.templateParameters('factory-run-42-1.0.0')?.apiClientId).toEqual({ value: api.appId });
+    // The smoke test calls with a token for that API; health needs none.
+    const smoke = fake.appRequests.find((r) => r.url.endsWith('/tools'))!;
+    const claims = JSON.parse(Buffer.from(smoke.authorization!.split('.')[1], 'base64url').toString('utf8'));
+    expect(claims.aud).toBe(`api://${api.appId}`);
+    expect(await target.accessToken('tenant-a', 'run-42')).toMatch(/^\S+\.\S+\./);
+    await expect(target.accessToken('tenant-a', 'run-never-deployed')).rejects.toThrow(/never deployed/);
     const current = await target.current('tenant-a', 'run-42');
     expect(current).toMatchObject({ version: '1.0.0', status: 'live', adapter: 'azure-container-apps' });
     expect(current!.previousVersion).toBeUndefined();

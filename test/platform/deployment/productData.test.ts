@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -47,8 +47,15 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 
   }
 }
 
+/** The bearer token of the deployment under test (its issuer signs it once the first version is deployed). */
+let authorization = '';
+
 const json = async (url: string, init?: RequestInit) => {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+  const response = await fetch(url, {
+    ...init,
+    headers: { authorization, ...(init?.headers as Record<string, string> | undefined) },
+    signal: AbortSignal.timeout(5000),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
@@ -104,6 +111,7 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
   it('migrates the database before the first version starts, and the API writes to it', async () => {
     const outcome = await target.deploy(request('1.0.0'));
     expect(outcome.status).toBe('deployed');
+    authorization = `Bearer ${await target.accessToken('test', runId, { subject: 'tester', roles: [] })}`;
     const migrate = outcome.steps.find((s) => s.name === 'migrate lending')!;
     expect(migrate.ok).toBe(true);
     expect(migrate.detail).toMatch(/PostgreSQL: applied 001_create_\w+\.sql, .*_create_outbox\.sql$/);
@@ -113,6 +121,10 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
     created = reply.body;
     toolId = String(created.id);
     expect(await json(`${url}${tool.collectionPath}/${toolId}`)).toEqual({ status: 200, body: created });
+    // Only with the deployment's token; its signing key is readable by the factory's user only.
+    const anonymous = await fetch(`${url}${tool.collectionPath}/${toolId}`);
+    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+    expect(statSync(join(base, 'issuer', 'signing-key.json')).mode & 0o077).toBe(0);
   }, 120_000);
 
   it("sends a command's domain event through the outbox once the change commits", async () => {

@@ -47,10 +47,17 @@ export interface FakeArmOptions {
   images?: LocalImages;
   /**
    * What the product template's `env` gives every app: the product identity's client id, the settings `shared`
-   * by all apps (Service Bus namespace and topic), and those of its database on the product's PostgreSQL server,
-   * where each template deployment provisions the services' databases. Without it the apps get no settings.
+   * by all apps (Service Bus namespace and topic), those of its database on the product's PostgreSQL server,
+   * where each template deployment provisions the services' databases, and the token issuer of the tenant with
+   * the product API's client id (the `apiClientId` parameter) as audience. Without it the apps get no settings.
    */
-  appSettings?: { identityClientId: string; database: FlexibleServer; shared?: Record<string, string> };
+  appSettings?: {
+    identityClientId: string;
+    database: FlexibleServer;
+    shared?: Record<string, string>;
+    /** The tenant's token issuer and key set URL (the template's AUTH_ISSUER and AUTH_JWKS_URL). */
+    auth: { issuer: string; jwksUrl: string };
+  };
 }
 
 interface Revision {
@@ -94,8 +101,10 @@ export interface FakeArm {
   /** Base URL of the product apps: `${appsUrl}/<fqdn>` answers as `https://<fqdn>` would. */
   appsUrl: string;
   calls: ArmCall[];
+  /** The parameters of each template deployment, by deployment name. */
+  templateParameters(name: string): Record<string, { value?: unknown }> | undefined;
   /** Requests the product apps received: `<fqdn><path>` and the revision that answered. */
-  appRequests: Array<{ url: string; revision?: string; status: number }>;
+  appRequests: Array<{ url: string; revision?: string; status: number; authorization?: string }>;
   /** The build contexts uploaded, by relative path. */
   uploads: Map<string, Buffer>;
   /** Image builds scheduled: image name and build arguments. */
@@ -260,6 +269,9 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         ? Object.entries({
             AZURE_CLIENT_ID: appSettings.identityClientId,
             ...appSettings.shared,
+            AUTH_ISSUER: appSettings.auth.issuer,
+            AUTH_AUDIENCE: String(parameters.apiClientId?.value ?? ''),
+            AUTH_JWKS_URL: appSettings.auth.jwksUrl,
             ...databases[service],
           }).map(([name, value]) => ({ name, value }))
         : [];
@@ -549,14 +561,27 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         );
         const answer = await fetch(`${origin}${appPath}${url.search}`, {
           method: req.method,
-          headers: req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {},
+          headers: {
+            ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
+            ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          },
           body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : raw,
         });
-        appRequests.push({ url: `${fqdn}${appPath}`, revision: revision!.name, status: answer.status });
+        appRequests.push({
+          url: `${fqdn}${appPath}`,
+          revision: revision!.name,
+          status: answer.status,
+          authorization: req.headers.authorization,
+        });
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
         return res.end(Buffer.from(await answer.arrayBuffer()));
       }
-      appRequests.push({ url: `${fqdn}${appPath}`, revision: revision?.name, status });
+      appRequests.push({
+        url: `${fqdn}${appPath}`,
+        revision: revision?.name,
+        status,
+        authorization: req.headers.authorization,
+      });
       return send(
         res,
         status,
@@ -575,6 +600,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     domain,
     appsUrl,
     calls,
+    templateParameters: (name) =>
+      (
+        deployments.get(name)?.body.properties as
+          { parameters?: Record<string, { value?: unknown }> } | undefined
+      )?.parameters,
     appRequests,
     uploads,
     builds,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { apiRoles, type ApiRole } from '../platform/auth/principal';
 import type { GraphClient } from './graphClient';
 
 /** The Azure CLI's application id: pre-authorised so that `az account get-access-token --resource api://<appId>` needs no consent prompt. */
@@ -8,11 +7,11 @@ export const azureCliAppId = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 /** The delegated scope clients ask for when they call the API on behalf of a signed-in person. */
 export const userScope = 'user_impersonation';
 
-const roleDescriptions: Record<ApiRole, string> = {
-  'Runs.Start': 'Start factory runs',
-  'Runs.Read': 'Read factory runs, their events, artifacts and reports',
-  'Gates.Approve': 'Approve or reject the human approval gates of factory runs',
-};
+/** An app role of the API: its value (the `roles` claim) and what it allows. */
+export interface ApiRoleDefinition {
+  value: string;
+  description: string;
+}
 
 export interface AppRole {
   id: string;
@@ -53,8 +52,15 @@ export interface RegistrationOptions {
   /** Alternate key of the app registration (Graph `uniqueName`): one registration per environment. */
   uniqueName: string;
   displayName: string;
-  /** Object id to assign every API role to; the signed-in user (`/me`) when absent. */
-  assigneeId?: string;
+  /** The API's app roles. */
+  roles: ApiRoleDefinition[];
+  /**
+   * Whether only principals assigned a role get tokens for the API; otherwise anyone signed in to the tenant
+   * does (with the roles they were assigned, if any).
+   */
+  assignmentRequired: boolean;
+  /** Object id to assign every API role to; the signed-in user (`/me`) when absent; nobody when null. */
+  assigneeId?: string | null;
   /** Progress, for a person watching the hook. */
   log?: (line: string) => void;
 }
@@ -62,7 +68,8 @@ export interface RegistrationOptions {
 export interface RegistrationResult {
   appId: string;
   servicePrincipalId: string;
-  assigneeId: string;
+  /** Who was given every role (absent when nobody was to be). */
+  assigneeId?: string;
   /** What this run changed; empty when everything was already in place. */
   changes: string[];
 }
@@ -70,27 +77,30 @@ export interface RegistrationResult {
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The roles as the registration must define them, keeping the ids of roles that exist already. */
-function desiredRoles(existing: AppRole[]): AppRole[] {
-  const ours = apiRoles.map((value): AppRole => {
+function desiredRoles(existing: AppRole[], roles: ApiRoleDefinition[]): AppRole[] {
+  const ours = roles.map(({ value, description }): AppRole => {
     const found = existing.find((r) => r.value === value);
     return {
       id: found?.id ?? randomUUID(),
       value,
       displayName: value,
-      description: roleDescriptions[value],
+      description,
       allowedMemberTypes: ['User', 'Application'],
       isEnabled: true,
     };
   });
   // Roles defined by someone else stay as they are.
-  return [...existing.filter((r) => !(apiRoles as readonly string[]).includes(r.value)), ...ours];
+  return [...existing.filter((r) => !roles.some((role) => role.value === r.value)), ...ours];
 }
 
 /**
  * The API settings in two steps: first the delegated scope (and v2.0 tokens), then the Azure CLI's
  * pre-authorisation, which may name only a scope the registration already has.
  */
-function desiredApi(existing: ApiApplication | undefined): {
+function desiredApi(
+  existing: ApiApplication | undefined,
+  displayName: string,
+): {
   withScope: ApiApplication;
   complete: ApiApplication;
 } {
@@ -100,11 +110,10 @@ function desiredApi(existing: ApiApplication | undefined): {
     id: found?.id ?? randomUUID(),
     value: userScope,
     type: 'User',
-    adminConsentDisplayName: 'Call the software factory API',
-    adminConsentDescription:
-      'Lets the client call the software factory API as the signed-in person, with their app roles.',
-    userConsentDisplayName: 'Call the software factory API',
-    userConsentDescription: 'Lets the client call the software factory API as you, with your app roles.',
+    adminConsentDisplayName: `Call ${displayName}`,
+    adminConsentDescription: `Lets the client call ${displayName} as the signed-in person, with their app roles.`,
+    userConsentDisplayName: `Call ${displayName}`,
+    userConsentDescription: `Lets the client call ${displayName} as you, with your app roles.`,
     isEnabled: true,
   };
   const withScope: ApiApplication = {
@@ -142,9 +151,10 @@ function same(a: unknown, b: unknown): boolean {
 const applicationFields = 'id,appId,identifierUris,appRoles,api';
 
 /**
- * Creates or updates the API's app registration (app roles Runs.Start, Runs.Read, Gates.Approve; identifier URI
- * api://<appId>; v2.0 access tokens; a delegated scope pre-authorised for the Azure CLI), its service principal
- * (role assignment required), and assigns every role to one principal. Idempotent: a second run writes nothing.
+ * Creates or updates an API's app registration (its app roles; identifier URI api://<appId>; v2.0 access tokens;
+ * a delegated scope pre-authorised for the Azure CLI), its service principal (role assignment required or not),
+ * and assigns every role to one principal unless told not to. Idempotent: a second run writes nothing. The
+ * factory's own API and each product's API are registered this way.
  */
 export async function ensureApiRegistration(
   graph: GraphClient,
@@ -156,7 +166,7 @@ export async function ensureApiRegistration(
       `the registration's unique name must be letters, digits, . _ - (got ${JSON.stringify(options.uniqueName)})`,
     );
   }
-  if (options.assigneeId !== undefined && !guid.test(options.assigneeId)) {
+  if (typeof options.assigneeId === 'string' && !guid.test(options.assigneeId)) {
     throw new Error(`the assignee must be an object id (a GUID), got ${JSON.stringify(options.assigneeId)}`);
   }
   const changes: string[] = [];
@@ -174,10 +184,10 @@ export async function ensureApiRegistration(
     changes.push(`created the app registration ${options.uniqueName} (${app.appId})`);
   }
 
-  const api = desiredApi(app.api);
+  const api = desiredApi(app.api, options.displayName);
   const wanted = {
     identifierUris: [...new Set([...(app.identifierUris ?? []), `api://${app.appId}`])],
-    appRoles: desiredRoles(app.appRoles ?? []),
+    appRoles: desiredRoles(app.appRoles ?? [], options.roles),
     api: api.withScope,
   };
   const current = {
@@ -195,26 +205,31 @@ export async function ensureApiRegistration(
   }
   const roleIds = new Map(wanted.appRoles.map((r) => [r.value, r.id]));
 
+  const required = options.assignmentRequired;
   let sp = await graph.find<{ id: string; appRoleAssignmentRequired?: boolean }>(
     `/servicePrincipals(appId='${app.appId}')?$select=id,appRoleAssignmentRequired`,
   );
   if (!sp) {
     sp = await graph.write('POST', '/servicePrincipals', {
       appId: app.appId,
-      appRoleAssignmentRequired: true,
+      appRoleAssignmentRequired: required,
     });
     if (!sp?.id) throw new Error(`creating the service principal of ${app.appId} returned no id`);
     changes.push('created the service principal');
-  } else if (sp.appRoleAssignmentRequired !== true) {
-    await graph.write('PATCH', `/servicePrincipals/${sp.id}`, { appRoleAssignmentRequired: true });
-    changes.push('required role assignments on the service principal');
+  } else if (sp.appRoleAssignmentRequired !== required) {
+    await graph.write('PATCH', `/servicePrincipals/${sp.id}`, { appRoleAssignmentRequired: required });
+    changes.push(`${required ? 'required' : 'stopped requiring'} role assignments on the service principal`);
   }
 
+  if (options.assigneeId === null) {
+    for (const change of changes) log(change);
+    return { appId: app.appId, servicePrincipalId: sp.id, changes };
+  }
   const assigneeId = options.assigneeId ?? (await graph.get<{ id: string }>('/me?$select=id')).id;
   const assigned = await graph.list<{ appRoleId: string; principalId: string }>(
     `/servicePrincipals/${sp.id}/appRoleAssignedTo?$select=id,appRoleId,principalId`,
   );
-  for (const role of apiRoles) {
+  for (const { value: role } of options.roles) {
     const appRoleId = roleIds.get(role)!;
     if (assigned.some((a) => a.principalId === assigneeId && a.appRoleId === appRoleId)) continue;
     await graph.write('POST', `/servicePrincipals/${sp.id}/appRoleAssignedTo`, {

@@ -1,8 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
-import { apiRoles } from '../../platform/auth/principal';
-import { azureCliAppId, ensureApiRegistration } from '../../deploy/apiRegistration';
-import { GraphClient, GraphError } from '../../deploy/graphClient';
-import { FakeGraph } from '../support/fakeGraph';
+import { apiRoles } from '../../../platform/auth/principal';
+import { azureCliAppId, ensureApiRegistration } from '../../../platform/identity/apiRegistration';
+import { GraphClient, GraphError } from '../../../platform/identity/graphClient';
+import { FakeGraph } from '../../support/fakeGraph';
+
+const factoryRoles = apiRoles.map((value) => ({ value, description: `may ${value}` }));
 
 const credential: TokenCredential = {
   getToken: async () => ({ token: 'graph-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
@@ -21,6 +23,8 @@ describe('registering the API in Entra ID (Microsoft Graph)', () => {
     ensureApiRegistration(client, {
       uniqueName: 'software-factory-api-dev',
       displayName: 'Software factory API (dev)',
+      roles: factoryRoles,
+      assignmentRequired: true,
       assigneeId,
     });
 
@@ -55,6 +59,27 @@ describe('registering the API in Entra ID (Microsoft Graph)', () => {
     expect(graph.requests.every((r) => r.headers.authorization === 'Bearer graph-token')).toBe(true);
     const upsert = graph.requests.find((r) => r.method === 'PATCH' && r.path.includes('uniqueName'));
     expect(upsert?.headers.prefer).toBe('create-if-missing');
+  });
+
+  it("registers a product's API: its own roles, tokens for anyone signed in to the tenant, nobody assigned", async () => {
+    const product = () =>
+      ensureApiRegistration(client, {
+        uniqueName: 'toolshed-3f2a-api',
+        displayName: 'ToolShed API',
+        roles: [{ value: 'librarian', description: 'Librarians of ToolShed' }],
+        assignmentRequired: false,
+        assigneeId: null,
+      });
+    const result = await product();
+    const [app] = graph.state.applications;
+    expect(app.appRoles.map((r: { value: string }) => r.value)).toEqual(['librarian']);
+    expect(app.api.oauth2PermissionScopes[0].adminConsentDisplayName).toBe('Call ToolShed API');
+    expect(graph.state.servicePrincipals[0].appRoleAssignmentRequired).toBe(false);
+    expect(result.appId).toBe(app.appId);
+    expect(result.assigneeId).toBeUndefined();
+    expect(graph.state.assignments).toEqual([]);
+    expect(graph.requests.some((r) => r.path.endsWith('/me'))).toBe(false);
+    expect((await product()).changes).toEqual([]);
   });
 
   it('changes nothing on a second run', async () => {
@@ -120,12 +145,22 @@ describe('registering the API in Entra ID (Microsoft Graph)', () => {
   it('rejects bad input and reports Graph errors with their code', async () => {
     await expect(register('not-a-guid')).rejects.toThrow(/assignee must be an object id/);
     await expect(
-      ensureApiRegistration(client, { uniqueName: "x') or (1", displayName: 'x' }),
+      ensureApiRegistration(client, {
+        uniqueName: "x') or (1",
+        displayName: 'x',
+        roles: [],
+        assignmentRequired: true,
+      }),
     ).rejects.toThrow(/unique name must be/);
     const noToken = new GraphClient({ credential: { getToken: async () => null }, endpoint: graph.url });
-    await expect(ensureApiRegistration(noToken, { uniqueName: 'a', displayName: 'a' })).rejects.toThrow(
-      /azd auth login/,
-    );
+    await expect(
+      ensureApiRegistration(noToken, {
+        uniqueName: 'a',
+        displayName: 'a',
+        roles: [],
+        assignmentRequired: true,
+      }),
+    ).rejects.toThrow(/azd auth login/);
     graph.replicationDelays = 10;
     const error = await register().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
