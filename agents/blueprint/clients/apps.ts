@@ -112,7 +112,22 @@ function apiBase(service: string): string {
   return document.querySelector<HTMLMetaElement>(\`meta[name="api-base-url:\${service}"]\`)?.content ?? '';
 }
 
-${contexts.map((c) => `${alias(c.slug)}({ baseUrl: apiBase('${c.slug}') });`).join('\n')}
+/**
+ * The bearer token the services expect: handed over once in the URL fragment (\`#access_token=...\`, which the
+ * browser never sends to a server) and kept for this tab's session only.
+ */
+function accessToken(): string | null {
+  const handed = /(?:^#|&)access_token=([^&]+)/.exec(window.location.hash);
+  if (handed) {
+    sessionStorage.setItem('access_token', decodeURIComponent(handed[1]));
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  return sessionStorage.getItem('access_token');
+}
+
+const token = accessToken();
+const headers: Record<string, string> = token ? { authorization: \`Bearer \${token}\` } : {};
+${contexts.map((c) => `${alias(c.slug)}({ baseUrl: apiBase('${c.slug}'), headers });`).join('\n')}
 
 const links: Array<[string, string]> = [
 ${links.map((link) => `  ['#/${link.context}/${link.entity.slug}', ${tsLiteral(labelOf(link.entity.plural))}],`).join('\n')}
@@ -314,6 +329,8 @@ npx http-server .    # any static file server
 \`\`\`
 
 Set each service's base URL in \`index.html\` (\`<meta name="api-base-url:<service>">\`); empty means the same origin.
+The services need a bearer token: open the app once as \`index.html#access_token=<token>\` (locally
+\`factory token RUN_ID --subject <you>\` prints one); it is kept for the tab's session.
 ${variant === 'mobile' ? '\nThe service worker (`sw.js`) needs HTTPS (or localhost) to register; then the browser offers "Install".\n' : ''}
 ## Screens
 

@@ -69,10 +69,11 @@ describe('Tech Lead and Backend Developer', () => {
     const pkg = JSON.parse(
       (await library.store.get('test', 'run-1', `${index.root}/package.json`)).toString(),
     ) as Record<string, unknown>;
-    // Node.js built-ins, the PostgreSQL driver and the Service Bus SDK the factory carries, nothing else.
+    // Node.js built-ins, the PostgreSQL driver, the Service Bus SDK and jose the factory carries, nothing else.
     expect(pkg.dependencies).toEqual({
       pg: expect.stringMatching(/^\^8\./),
       '@azure/service-bus': expect.stringMatching(/^\^7\./),
+      jose: expect.stringMatching(/^\^5\./),
     });
     expect(Object.keys(pkg.scripts as object)).toEqual(['build', 'test', 'start']);
   });

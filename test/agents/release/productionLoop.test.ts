@@ -126,7 +126,11 @@ describe('Deployment to Production and Production to Optimization (tool library,
     const perf = await readJson<PerformanceReport>(built.store, learned, 'performance-report');
     expect(perf.measured).toBe(true);
     expect(perf.services[0].requests).toBeGreaterThan(20);
-    expect(perf.services[0].errorRate).toBe(0);
+    // Every probe request was answered, none with a server error (the status counts say what went wrong).
+    expect({ errorRate: perf.services[0].errorRate, statuses: perf.services[0].statusCounts }).toEqual({
+      errorRate: 0,
+      statuses: expect.anything(),
+    });
     expect(perf.services[0].resources?.rssBytes).toBeGreaterThan(1_000_000);
     const insights = await readJson<CustomerInsights>(built.store, learned, 'customer-insights');
     expect(insights.satisfaction).toEqual({ ratings: 3, average: 3.33 });

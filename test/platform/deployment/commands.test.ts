@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,8 +12,11 @@ import {
   liveDeployment,
   feedbackCommand,
   readCurrentDeployment,
+  tokenCommand,
   undeployCommand,
 } from '../../../local/cli/commands/deployments';
+import { UsageError } from '../../../local/cli/args';
+import { importJWK, jwtVerify, type JWK } from 'jose';
 import { LocalBlueGreenTarget } from '../../../platform/deployment';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { writeTarGz } from '../../../platform/deployment/tarball';
@@ -113,13 +116,39 @@ describe('factory undeploy', () => {
     });
     expect(outcome.status).toBe('deployed');
     const lines = describeDeployment(readCurrentDeployment(home, 'local', 'run-cli'));
-    expect(lines).toEqual(['deployment: 1.0.0 live (local-blue-green)', `  svc: ${outcome.services[0].url}`]);
+    expect(lines).toEqual([
+      'deployment: 1.0.0 live (local-blue-green)',
+      `  svc: ${outcome.services[0].url}`,
+      '  (a bearer token for it: factory token run-cli --subject <you>)',
+    ]);
     // What `factory run` and `factory status` print and return: the deployment target's own view.
     expect(describeDeployment(await liveDeployment(home, 'local', 'run-cli'))).toEqual(lines);
     expect(await liveDeployment(home, 'local', 'run-other')).toBeUndefined();
 
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
+      // A token the deployment's services accept: signed by its issuer, for the subject and roles asked for.
+      expect(await tokenCommand(['run-cli', '--subject', 'ada', '--role', 'librarian', '--json'])).toBe(0);
+      const issued = JSON.parse(String(write.mock.calls[0][0])) as { token: string; expiresAt: string };
+      const issuer = JSON.parse(
+        readFileSync(join(home, 'deployments/local/run-cli/issuer/signing-key.json'), 'utf8'),
+      ) as { issuer: string; audience: string; publicJwk: JWK };
+      const { payload } = await jwtVerify(issued.token, await importJWK(issuer.publicJwk, 'ES256'), {
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+      });
+      expect(payload).toMatchObject({ sub: 'ada', roles: ['librarian'] });
+      expect(payload.exp! - payload.iat!).toBe(8 * 3600);
+      for (const args of [
+        ['run-cli'],
+        ['run-cli', '--subject', 'a b'],
+        ['run-cli', '--subject', 'ada', '--role', '<script>'],
+        ['run-cli', '--subject', 'ada', '--hours', '169'],
+        ['../run', '--subject', 'ada'],
+      ])
+        await expect(tokenCommand(args)).rejects.toThrow(UsageError);
+      await expect(tokenCommand(['run-other', '--subject', 'ada'])).rejects.toThrow(/has no deployment/);
+      write.mockClear();
       expect(await undeployCommand(['run-cli', '--json'])).toBe(0);
       expect(JSON.parse(String(write.mock.calls[0][0]))).toEqual({
         runId: 'run-cli',
