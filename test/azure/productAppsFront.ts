@@ -24,12 +24,20 @@ export async function startProductAppsFront(
       .then(() =>
         fetch(`${appsUrl}/${host}${req.url ?? '/'}`, {
           method: req.method,
-          headers: req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {},
+          // The ingress passes the caller's token on to the app, which checks it.
+          headers: {
+            ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
+            ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+          },
           body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : Buffer.concat(chunks),
         }),
       )
       .then(async (answer) => {
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+        const challenge = answer.headers.get('www-authenticate');
+        res.writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'text/plain',
+          ...(challenge ? { 'www-authenticate': challenge } : {}),
+        });
         res.end(Buffer.from(await answer.arrayBuffer()));
       })
       .catch((error: Error) => res.writeHead(502).end(error.message));

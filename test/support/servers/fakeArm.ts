@@ -573,7 +573,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           status: answer.status,
           authorization: req.headers.authorization,
         });
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+        const challenge = answer.headers.get('www-authenticate');
+        res.writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'text/plain',
+          ...(challenge ? { 'www-authenticate': challenge } : {}),
+        });
         return res.end(Buffer.from(await answer.arrayBuffer()));
       }
       appRequests.push({
