@@ -361,7 +361,14 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
           'https://management.azure.com',
           '499b84ac-1321-427f-aa17-267ca6975798',
           'https://monitor.azure.com',
+          // Microsoft Graph, where the product's API was registered, and that API, which the checks called.
+          'https://graph.microsoft.com',
+          ...environment.graph.state.applications.map((a) => `api://${a.appId}`),
         ]),
+      );
+      expect(environment.graph.state.applications).toHaveLength(1);
+      expect(environment.graph.requests.every((r) => r.headers.authorization?.startsWith('Bearer '))).toBe(
+        true,
       );
       expect(environment.identity.requests.every((r) => r.clientId === environment.clientId)).toBe(true);
     },
