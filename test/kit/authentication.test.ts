@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { AuthenticationError, bearerAuthentication } from '../../kit/service/src/api/authentication';
+import { HttpError } from '../../kit/service/src/api/http';
 import { serviceEnv, tokenFor } from '../../kit/service/test/client';
 
 const env = serviceEnv();
@@ -87,6 +88,7 @@ describe('service kit: bearer authentication', () => {
 
     beforeAll(async () => {
       server = createServer((req, res) => {
+        if (!req.url?.endsWith('/keys')) return res.writeHead(404).end('not found');
         fetches++;
         const jwk = { ...keys.publicKey.export({ format: 'jwk' }), kid: 'entra-1', use: 'sig' };
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -119,6 +121,17 @@ describe('service kit: bearer authentication', () => {
         roles: [],
       });
       expect(fetches).toBe(1);
+    });
+
+    it("answers 503, not 401, when the issuer's keys cannot be fetched", async () => {
+      const settings = { AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience };
+      const token = `Bearer ${await entraToken({ oid: 'a1b2c3' })}`;
+      for (const AUTH_JWKS_URL of [`${url.replace(/\/keys$/, '')}/missing`, 'http://127.0.0.1:1/keys']) {
+        const failing = bearerAuthentication({ ...settings, AUTH_JWKS_URL });
+        const error = await failing(token).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(HttpError);
+        expect((error as HttpError).status).toBe(503);
+      }
     });
   });
 });

@@ -6,6 +6,7 @@ import {
   type JSONWebKeySet,
   type JWTPayload,
 } from 'jose';
+import { HttpError } from './http';
 
 /** Who calls: the token's subject and the roles it grants. */
 export interface Actor {
@@ -98,12 +99,22 @@ export function bearerAuthentication(env: NodeJS.ProcessEnv): Authenticate {
       return actorOf(payload);
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
-      if (error instanceof errors.JOSEError && error.code === 'ERR_JWT_EXPIRED')
+      if (error instanceof errors.JWTExpired)
         throw new AuthenticationError('the token has expired', 'invalid_token');
-      if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout))
-        throw new AuthenticationError('the token is not valid for this service', 'invalid_token');
-      // The key set could not be fetched: the caller's token may be fine, so this is not a 401.
-      throw error;
+      // The issuer's keys could not be fetched (unreachable, not 200, not a key set): the caller's token may be
+      // fine, so this is not their fault.
+      const unreachable =
+        !(error instanceof errors.JOSEError) ||
+        error instanceof errors.JWKSTimeout ||
+        error instanceof errors.JWKSInvalid ||
+        error.code === 'ERR_JOSE_GENERIC';
+      if (unreachable)
+        throw new HttpError(
+          503,
+          'Service Unavailable',
+          "the token issuer's keys cannot be fetched, retry later",
+        );
+      throw new AuthenticationError('the token is not valid for this service', 'invalid_token');
     }
   };
 }
