@@ -424,7 +424,9 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
       };
     }
     case 'permission':
-      return refuse('the services do not know who is calling yet, so rules about who may act cannot hold');
+      return refuse(
+        'the services know who calls (a bearer token) but do not check roles or record ownership yet',
+      );
     case 'unsupported':
       return refuse(rule.reason);
   }

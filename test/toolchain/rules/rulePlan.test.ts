@@ -97,7 +97,7 @@ describe('rule plan', () => {
       'Loan has no reference to Branch',
       "no command or record of Loan matches the action 'renew'",
       'a season has no calendar definition in the vision',
-      'the services do not know who is calling yet, so rules about who may act cannot hold',
+      'the services know who calls (a bearer token) but do not check roles or record ownership yet',
       'no rule kind matches',
       'Loan has no state lost',
     ]);
