@@ -171,12 +171,13 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       log: new StepLog(),
     };
     const { before } = rollout;
+    // First: the checks of a version already live call with its tokens too (a product deployed before tokens).
+    await new ProductIssuer(base).ensure(request.tenantId, request.runId);
     // A retried activity finds its version already live: check it again instead of starting a second copy.
     if (before?.status === 'live' && before.version === version && this.stillRunning(rollout.versionDir))
       return this.recheckLive(rollout, before);
     let started: ProcessRecord[];
     try {
-      await new ProductIssuer(base).ensure(request.tenantId, request.runId);
       started = await this.startGreen(rollout);
     } catch (error) {
       return this.abandonGreen(rollout, (error as Error).message);
@@ -695,6 +696,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     services: DeployedService[],
     checks: SmokeCheck[],
   ): Promise<CheckResult[]> {
+    if (checks.length === 0) return [];
     const authorization = `Bearer ${await new ProductIssuer(base).token(smokeCaller, 300)}`;
     const results: CheckResult[] = [];
     for (const check of checks) {

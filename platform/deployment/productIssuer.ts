@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomUUID, type JsonWebKey } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { link, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { importJWK, SignJWT } from 'jose';
-import { writeFileAtomic } from '../files/atomicWrite';
 
 import type { TokenCaller } from '../../core/ports/deploymentTarget';
 
@@ -26,9 +26,10 @@ export const defaultTokenSeconds = 8 * 3600;
 
 /**
  * The token issuer of one locally deployed product: an ES256 key pair made on its first deployment and kept in the
- * deployment's folder (readable by the factory's user only), so every version of the product trusts the same
- * issuer and a token keeps working across blue/green switches. Services get the public key only; the private key
- * is outside every service's folder, which Node's permission model and the sandbox confine them to.
+ * deployment's folder, so every version of the product trusts the same issuer and a token keeps working across
+ * blue/green switches. Services get the public key only. What keeps them from the private key is where it lies:
+ * outside every service's folder, which Node's permission model (and, with namespaces, the sandbox's own user and
+ * mounts) confine them to; the file's owner-only mode guards it from other users of the machine.
  */
 export class ProductIssuer {
   private readonly file: string;
@@ -43,7 +44,11 @@ export class ProductIssuer {
     throw new Error('this product has no token issuer: it was never deployed here');
   }
 
-  /** Makes the key pair once; later deployments of the same run keep it. */
+  /**
+   * Makes the key pair once; later deployments of the same run keep it. Two deployments racing (a retried
+   * activity) agree on one key: each writes its own file, readable by the owner only from the start, and only the
+   * first one is linked into place.
+   */
   async ensure(tenantId: string, runId: string): Promise<void> {
     if (existsSync(this.file)) return;
     const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -54,8 +59,21 @@ export class ProductIssuer {
       privateJwk: pair.privateKey.export({ format: 'jwk' }),
       publicJwk: pair.publicKey.export({ format: 'jwk' }),
     };
-    await writeFileAtomic(this.file, JSON.stringify(keys) + '\n');
-    chmodSync(this.file, 0o600);
+    const temp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(keys) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, this.file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
   settings(): IssuerSettings {

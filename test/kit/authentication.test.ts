@@ -28,8 +28,9 @@ describe('service kit: bearer authentication', () => {
 
   it('refuses a missing header, another scheme, and tokens that are expired, foreign or for someone else', async () => {
     expect(await refusal(undefined)).toMatchObject({ code: undefined });
-    expect(await refusal('Basic YWRhOnNlY3JldA==')).toMatchObject({ code: 'invalid_request' });
-    expect(await refusal('Bearer not a token')).toMatchObject({ code: 'invalid_request' });
+    expect(await refusal('Basic YWRhOnNlY3JldA==')).toMatchObject({ code: undefined });
+    const malformed = await authenticate('Bearer not a token').catch((e: unknown) => e);
+    expect(malformed).toMatchObject({ status: 400 });
     expect(await refusal('Bearer abc.def.ghi')).toMatchObject({ code: 'invalid_token' });
     expect(await refusal(`Bearer ${await tokenFor('ada', [], { expiresIn: -120 })}`)).toMatchObject({
       code: 'invalid_token',
@@ -43,6 +44,11 @@ describe('service kit: bearer authentication', () => {
       expect(await refusal(`Bearer ${await tokenFor('ada', ['admin'], options)}`)).toMatchObject({
         code: 'invalid_token',
       });
+  });
+
+  it('refuses a signed token that states no expiry', async () => {
+    const forever = await tokenFor('ada', [], { expiresIn: null });
+    expect(await refusal(`Bearer ${forever}`)).toMatchObject({ code: 'invalid_token' });
   });
 
   it('refuses an unsigned token claiming to be from the issuer', async () => {

@@ -119,7 +119,11 @@ function apiBase(service: string): string {
 function accessToken(): string | null {
   const handed = /(?:^#|&)access_token=([^&]+)/.exec(window.location.hash);
   if (handed) {
-    sessionStorage.setItem('access_token', decodeURIComponent(handed[1]));
+    try {
+      sessionStorage.setItem('access_token', decodeURIComponent(handed[1]));
+    } catch {
+      // A token that is not valid percent-encoding is not kept; the services will ask for one.
+    }
     history.replaceState(null, '', window.location.pathname + window.location.search);
   }
   return sessionStorage.getItem('access_token');

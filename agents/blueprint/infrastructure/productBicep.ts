@@ -57,6 +57,7 @@ param deployedServices array = []
 param instance string = ''
 
 @description('Application (client) id of the app registration of the product API in Microsoft Entra ID (the deployment target registers it): the audience of the access tokens its services accept.')
+@minLength(36)
 param apiClientId string
 
 @description('Minimum replicas per container app (0 lets dev scale to zero).')
@@ -462,6 +463,7 @@ function params(environment: 'dev' | 'prod', services: string[]): string {
   return `using 'main.bicep'
 
 param environmentName = '${environment}'
+// The product API's app registration (the factory's deployment target makes one); by hand: azd env set PRODUCT_API_CLIENT_ID <appId>.
 param apiClientId = readEnvironmentVariable('PRODUCT_API_CLIENT_ID', '')
 param services = [
 ${services.map((s) => `  ${bicepString(s)}`).join('\n')}

@@ -28,8 +28,8 @@ const publicJwk = {
 export interface TokenOptions {
   audience?: string;
   issuer?: string;
-  /** Seconds from now; negative for a token that has expired. */
-  expiresIn?: number;
+  /** Seconds from now; negative for a token that has expired, null for one that states no expiry. */
+  expiresIn?: number | null;
   /** Signed with a key the service does not trust. */
   foreignKey?: boolean;
 }
@@ -44,15 +44,15 @@ export async function tokenFor(
   const key = options.foreignKey
     ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
     : signingKey.privateKey;
-  return new SignJWT({ roles })
+  const token = new SignJWT({ roles })
     .setProtectedHeader({ alg: 'ES256', kid: 'tests', typ: 'JWT' })
     .setSubject(subject)
     .setIssuer(options.issuer ?? issuer.issuer)
     .setAudience(options.audience ?? issuer.audience)
     .setIssuedAt(now)
-    .setJti(randomUUID())
-    .setExpirationTime(now + (options.expiresIn ?? 3600))
-    .sign(key);
+    .setJti(randomUUID());
+  if (options.expiresIn !== null) token.setExpirationTime(now + (options.expiresIn ?? 3600));
+  return token.sign(key);
 }
 
 /** The caller of `call` when none is given: a signed-in tester with the roles `actAs` last set. */

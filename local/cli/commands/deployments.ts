@@ -142,6 +142,11 @@ export async function tokenCommand(args: string[]): Promise<number> {
   const home = factoryHome();
   const tenantId = localTenant();
   const target = deploymentTargetFromSettings(process.env, home);
+  // Only a local deployment's own issuer signs for a chosen subject and roles; Entra ID issues Azure's tokens.
+  if (target.adapter !== 'local-blue-green')
+    throw new UsageError(
+      'in Azure the product trusts Entra ID: az account get-access-token --resource api://<product API app id>',
+    );
   const current = await target.current(tenantId, runId);
   if (!current) throw new Error(`run ${runId} has no deployment: nothing would accept a token`);
   const token = await target.accessToken(

@@ -247,6 +247,7 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push(`      await tokenFor('tester', [], { expiresIn: -120 }),`);
   lines.push(`      await tokenFor('tester', [], { audience: 'api://another-service' }),`);
   lines.push(`      await tokenFor('tester', [], { foreignKey: true }),`);
+  lines.push(`      await tokenFor('tester', [], { expiresIn: null }),`);
   lines.push('    ];');
   lines.push('    for (const token of tokens) {');
   lines.push(

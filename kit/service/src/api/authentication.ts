@@ -21,8 +21,8 @@ export type Authenticate = (authorization: string | undefined) => Promise<Actor>
 export class AuthenticationError extends Error {
   constructor(
     message: string,
-    /** RFC 6750 error code: absent when no credentials were sent at all. */
-    readonly code?: 'invalid_request' | 'invalid_token',
+    /** RFC 6750 error code: absent when no bearer credentials were sent at all. */
+    readonly code?: 'invalid_token',
   ) {
     super(message);
     this.name = 'AuthenticationError';
@@ -85,16 +85,21 @@ export function bearerAuthentication(env: NodeJS.ProcessEnv): Authenticate {
   const keys = keySet(env);
   if (!issuer || !audience) throw new Error('AUTH_ISSUER and AUTH_AUDIENCE must be set');
   return async (authorization) => {
-    if (!authorization) throw new AuthenticationError('this operation needs a bearer token');
+    // RFC 6750: no credentials, or another scheme, get a bare challenge; a malformed bearer header is a bad request.
+    const scheme = /^(\S+)(?:\s+|$)/.exec(authorization?.trim() ?? '')?.[1];
+    if (!authorization || scheme?.toLowerCase() !== 'bearer')
+      throw new AuthenticationError('this operation needs a bearer token');
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
     if (!match)
-      throw new AuthenticationError('the Authorization header is not a bearer token', 'invalid_request');
+      throw new HttpError(400, 'Bad Request', 'the Authorization header is not a well-formed bearer token');
     try {
       const { payload } = await jwtVerify(match[1], keys, {
         issuer,
         audience,
         algorithms,
         clockTolerance: 60,
+        // jose checks a lifetime only when the token states one: a token without one is refused.
+        requiredClaims: ['exp'],
       });
       return actorOf(payload);
     } catch (error) {
