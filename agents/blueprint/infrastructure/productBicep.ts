@@ -57,7 +57,6 @@ param deployedServices array = []
 param instance string = ''
 
 @description('Application (client) id of the app registration of the product API in Microsoft Entra ID (the deployment target registers it): the audience of the access tokens its services accept.')
-@minLength(36)
 param apiClientId string
 
 @description('Minimum replicas per container app (0 lets dev scale to zero).')
