@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -43,4 +43,28 @@ describe("a generated service's runtime dependencies", () => {
       rmSync(target, { recursive: true, force: true });
     }
   });
+
+  it('can be installed by two processes into the same build at once (builds are shared between processes)', async () => {
+    const target = mkdtempSync(join(tmpdir(), 'runtime-modules-'));
+    const compiled = join(__dirname, '../../dist/toolchain/backend/runtimeDependencies.js');
+    const install = () =>
+      new Promise<number | null>((done) =>
+        spawn(
+          process.execPath,
+          ['-e', `require(${JSON.stringify(compiled)}).installRuntimeModules(${JSON.stringify(target)})`],
+          { stdio: 'inherit' },
+        ).on('exit', done),
+      );
+    try {
+      expect(await Promise.all([install(), install(), install()])).toEqual([0, 0, 0]);
+      expect(readdirSync(join(target, 'node_modules')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      const loaded = execFileSync(process.execPath, ['-e', "require('pg'); require('@azure/service-bus')"], {
+        cwd: target,
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      expect(loaded.toString()).toBe('');
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

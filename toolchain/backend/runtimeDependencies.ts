@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 
 /**
@@ -81,7 +82,16 @@ export function installRuntimeModules(target: string): void {
     const destination = join(target, 'node_modules', path);
     if (existsSync(join(destination, 'package.json'))) continue;
     mkdirSync(dirname(destination), { recursive: true });
-    cpSync(folder, destination, { recursive: true, dereference: true });
+    // Builds are shared between processes: each copies a package into a folder of its own and renames it into
+    // place, so two installing into the same build at once never trip over each other's half-made folders.
+    const staging = `${destination}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    cpSync(folder, staging, { recursive: true, dereference: true });
+    try {
+      renameSync(staging, destination);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      if (!existsSync(join(destination, 'package.json'))) throw error;
+    }
   }
 }
 
