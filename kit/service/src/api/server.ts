@@ -50,8 +50,7 @@ function sendError(res: ServerResponse, error: unknown): void {
   if (error instanceof RepositoryUnavailableError) {
     return sendProblem(res, 503, 'Service Unavailable', 'the data store is unavailable, retry later');
   }
-  // Unknown failures never leak internals to the caller; the service's log keeps them for its operators.
-  console.error('unexpected error:', error);
+  // Unknown failures never leak internals to the caller.
   return sendProblem(res, 500, 'Internal Server Error', 'an unexpected error occurred');
 }
 
