@@ -95,6 +95,8 @@ export class ContainerAppsTarget implements DeploymentTarget {
   private readonly arm: ResourceManagementClient;
   private readonly registries: ContainerRegistryManagementClient;
   private readonly productUrl: (fqdn: string) => string;
+  /** The product APIs' client ids by product instance: a registration's client id never changes. */
+  private readonly apiClientIds = new Map<string, string>();
 
   constructor(private readonly options: ContainerAppsTargetOptions) {
     const [problem] = placementProblems(options);
@@ -152,14 +154,16 @@ export class ContainerAppsTarget implements DeploymentTarget {
       return { value: names, detail: names.length ? `serving already: ${names.join(', ')}` : 'none yet' };
     });
     const api = await log.run('register the product API in Entra ID', async () => {
+      const instance = productInstance(request.tenantId, request.runId);
       const registered = await ensureApiRegistration(this.options.graph, {
-        uniqueName: productApiName(productInstance(request.tenantId, request.runId)),
-        displayName: `${product} API (${productInstance(request.tenantId, request.runId)})`,
+        uniqueName: productApiName(instance),
+        displayName: `${product} API (${instance})`,
         roles: [],
         // Anyone signed in to the tenant may call; the product's own rules say what each may do.
         assignmentRequired: false,
         assigneeId: null,
       });
+      this.apiClientIds.set(instance, registered.appId);
       return {
         value: registered.appId,
         detail: registered.changes.length
@@ -537,12 +541,16 @@ export class ContainerAppsTarget implements DeploymentTarget {
 
   /** The client id of the product API's registration, if the product was ever deployed. */
   private async productApiClientId(tenantId: string, runId: string): Promise<string> {
-    const name = productApiName(productInstance(tenantId, runId));
+    const instance = productInstance(tenantId, runId);
+    const known = this.apiClientIds.get(instance);
+    if (known) return known;
+    const name = productApiName(instance);
     const app = await this.options.graph.find<{ appId: string }>(
       `/applications(uniqueName='${name}')?$select=appId`,
     );
     if (!app)
       throw new Error(`run ${runId} has no product API registration (${name}): it was never deployed`);
+    this.apiClientIds.set(instance, app.appId);
     return app.appId;
   }
 

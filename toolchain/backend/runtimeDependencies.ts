@@ -15,7 +15,7 @@ const typePackages = ['@types/pg', '@azure/service-bus', 'jose'];
  * The packages a service loads whatever its store (the token check): the sandbox, which runs the tests and drivers
  * on the in-memory test double and so never loads the database driver, gets these only.
  */
-const sandboxPackages = ['jose'];
+export const sandboxPackages = ['jose'];
 
 /** The folder of a package as Node resolves it from `from` (node_modules folders up the tree). */
 function packageFolder(name: string, from: string): string {

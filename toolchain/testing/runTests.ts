@@ -1,9 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
 import type { Sandbox, SandboxFile } from '../../core/ports/sandbox';
 import { listFiles } from '../backend/compileService';
-import { sandboxModules } from '../backend/runtimeDependencies';
+import { sandboxPackages } from '../backend/runtimeDependencies';
 import { tsLiteral } from '../escaping/tsLiteral';
 import { parseExchanges, type Exchange } from './contract/exchange';
 import { exchangeRecorder } from './contract/exchangeRecorderSource';
@@ -53,11 +53,13 @@ export const sandboxLimits = { timeoutMs: 90_000, cpuSeconds: 60, maxOutputBytes
  * because Node 20's coverage fails on them.
  */
 export function compiledFiles(outDir: string, options: { stripSourceMaps?: boolean } = {}): SandboxFile[] {
-  const own = listFiles(outDir)
+  return listFiles(outDir)
     .filter(
       (path) =>
         !path.startsWith('.') &&
-        !path.startsWith('node_modules/') &&
+        // Of the packages a deployment build carries, the sandbox takes those compileService put there for it.
+        (!path.startsWith('node_modules/') ||
+          sandboxPackages.some((name) => path.startsWith(`node_modules/${name}/`))) &&
         !(options.stripSourceMaps && path.endsWith('.map')),
     )
     .map((path): SandboxFile => {
@@ -67,16 +69,6 @@ export function compiledFiles(outDir: string, options: { stripSourceMaps?: boole
       }
       return { path, content };
     });
-  return [...own, ...moduleFiles()];
-}
-
-/** The sandbox packages, under `node_modules/` as Node resolves them. */
-function moduleFiles(): SandboxFile[] {
-  return sandboxModules().flatMap(({ name, folder, parts }) =>
-    parts
-      .flatMap((part) => (statSync(join(folder, part)).isDirectory() ? listFiles(folder, part) : [part]))
-      .map((path) => ({ path: `node_modules/${name}/${path}`, content: readFileSync(join(folder, path)) })),
-  );
 }
 
 /** What a driver needs of the compiled service: its code, the tests' client (tokens) and the packages. */
