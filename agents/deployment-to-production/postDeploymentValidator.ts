@@ -24,7 +24,7 @@ async function exchange(
   method: string,
   url: string,
   body?: Record<string, unknown>,
-): Promise<{ status: number; json: { id?: unknown } }> {
+): Promise<{ status: number; json: { id?: unknown; rule?: unknown } }> {
   const response = await fetch(url, {
     method,
     headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -32,9 +32,9 @@ async function exchange(
     signal: AbortSignal.timeout(5000),
   });
   const text = await response.text();
-  let json: { id?: unknown } = {};
+  let json: { id?: unknown; rule?: unknown } = {};
   try {
-    json = text ? (JSON.parse(text) as { id?: unknown }) : {};
+    json = text ? (JSON.parse(text) as { id?: unknown; rule?: unknown }) : {};
   } catch {
     json = {};
   }
@@ -155,8 +155,78 @@ async function createReadDeleteOne(
   }
 }
 
-/** Who the checks call as: the factory, signed in as itself. */
-const validatorCaller = { subject: 'factory:post-deployment-validator', roles: [] };
+/** Whether creating a target, or a record it refers to, needs a role. */
+function needsRole(target: DriverTarget, targets: DriverTarget[], depth = 0): boolean {
+  if (target.roles.create.length > 0 || target.roles.delete.length > 0) return true;
+  return target.parents.some((parent) => {
+    const parentTarget = targets.find((t) => t.collectionPath === parent.collectionPath);
+    return (
+      parentTarget !== undefined &&
+      parentTarget !== target &&
+      depth < 3 &&
+      needsRole(parentTarget, targets, depth + 1)
+    );
+  });
+}
+
+/**
+ * Where the factory's token holds no role (Azure), a create the vision restricts to some roles is checked from the
+ * other side: it must be refused with 403 naming the rule, before any record is read or written. A record that
+ * cannot be made or removed again without a role is not created at all; the check says why.
+ */
+async function refusedWithoutRole(
+  authorization: string,
+  service: string,
+  base: string,
+  target: DriverTarget,
+): Promise<CheckResult> {
+  const started = Date.now();
+  const url = `${base}${target.collectionPath}`;
+  const { create } = target.roles;
+  if (create.length === 0) {
+    return {
+      service,
+      name: `POST ${target.collectionPath}, GET, DELETE and GET by id`,
+      url,
+      passed: true,
+      durationMs: 0,
+      skipped:
+        "creating or deleting it, or a record it refers to, needs a role of the product that the factory's identity does not hold",
+    };
+  }
+  const name = `POST ${target.collectionPath} without the role ${create.join(' or ')}: refused with 403 naming the rule`;
+  try {
+    const reply = await exchange(authorization, 'POST', url, target.body);
+    const passed = reply.status === 403 && typeof reply.json.rule === 'string';
+    let error = passed ? undefined : `answered ${reply.status}`;
+    if (reply.status === 201 && typeof reply.json.id === 'string') {
+      const item = `${url}/${encodeURIComponent(reply.json.id)}`;
+      const deleted = await exchange(authorization, 'DELETE', item).catch(() => ({ status: 0 }));
+      if (deleted.status !== 204) error += `; record ${reply.json.id} is left in the product`;
+    }
+    return {
+      service,
+      name,
+      url,
+      status: reply.status,
+      passed,
+      durationMs: Date.now() - started,
+      ...(error === undefined ? {} : { error }),
+    };
+  } catch (error) {
+    return {
+      service,
+      name,
+      url,
+      passed: false,
+      durationMs: Date.now() - started,
+      error: (error as Error).message,
+    };
+  }
+}
+
+/** Who the checks call as: the factory, signed in as itself with the roles the product's rules name. */
+const validatorSubject = 'factory:post-deployment-validator';
 
 export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
   name: 'postDeploymentValidator',
@@ -175,8 +245,16 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     const target = ctx.deploymentTarget();
     const current = await target.current(ctx.tenantId, ctx.runId);
     const live = current?.status === 'live' ? current.services : [];
+    const targetsOf = new Map(
+      await Promise.all(
+        live.map(async (s) => [s.service, await integrationTargets(ctx, s.service)] as const),
+      ),
+    );
+    const roles = [
+      ...new Set([...targetsOf.values()].flat().flatMap((t) => [...t.roles.create, ...t.roles.delete])),
+    ].sort();
     const authorization = live.length
-      ? `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, validatorCaller, 600)}`
+      ? `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, { subject: validatorSubject, roles }, 600)}`
       : '';
     const health = await Promise.all(
       live.map((s) => httpCheck(s.service, 'GET /health', `${s.url}/health`, [200], 5000)),
@@ -202,9 +280,13 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     }
     const integration: CheckResult[] = [];
     for (const s of live) {
-      const targets = await integrationTargets(ctx, s.service);
+      const targets = targetsOf.get(s.service) ?? [];
       for (const t of targets)
-        integration.push(await createReadDelete(authorization, s.service, s.url, t, targets));
+        integration.push(
+          target.grantsRoles || !needsRole(t, targets)
+            ? await createReadDelete(authorization, s.service, s.url, t, targets)
+            : await refusedWithoutRole(authorization, s.service, s.url, t),
+        );
     }
     const servingVersion = current?.status === 'live' ? current.version : undefined;
     const all = [...health, ...smoke, ...integration];

@@ -10,6 +10,8 @@ import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestr
 import type { PreDeploymentCheck } from './preDeploymentValidator';
 import type { ProvisioningRecord } from './productionProvisioner';
 import { markdownAndJson } from '../runtime/reportFiles';
+import { productRoles } from '../../toolchain/backend/rulePlan';
+import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 export const productionDeployer: AgentDefinition<DeploymentReport> = {
   name: 'productionDeployer',
@@ -18,7 +20,13 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
   purpose:
     'Deploys the release blue/green: the new version starts beside the serving one, passes health and smoke checks, then takes the traffic; otherwise it is stopped and the old one keeps serving.',
   uses: 'tools',
-  reads: ['release-package', 'deployment-plan', 'pre-deployment-check', 'provisioning-record'],
+  reads: [
+    'release-package',
+    'deployment-plan',
+    'pre-deployment-check',
+    'provisioning-record',
+    'domain-model',
+  ],
   writes: ['deployment-report', 'health-check'],
   output: deploymentReportSchema,
   async blueprint(ctx) {
@@ -65,6 +73,9 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
         ? { template: provisioning.template, parameters: provisioning.parameters ?? {} }
         : undefined,
       healthTimeoutMs: plan?.healthChecks.timeoutMs,
+      roles: ctx.inputs('domain-model').length
+        ? productRoles(domainModelSchema.parse(await ctx.inputJson('domain-model')).contexts)
+        : [],
     });
     ctx.log(`deployment of ${outcome.version}: ${outcome.status}`);
     return { ...outcome, runId: ctx.runId, routingFile };

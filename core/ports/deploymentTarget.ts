@@ -24,6 +24,8 @@ export interface CheckResult {
   passed: boolean;
   durationMs: number;
   error?: string;
+  /** Why the check could not be made (it does not fail the stage). */
+  skipped?: string;
 }
 
 export interface DeployedService {
@@ -54,6 +56,8 @@ export interface DeployRequest {
   infrastructure?: { template: Record<string, unknown>; parameters: Record<string, unknown> };
   /** How long a new version has to answer its health check. */
   healthTimeoutMs?: number;
+  /** The roles the product's rules ask callers for (app roles of its API in Azure; the local issuer needs none). */
+  roles?: Array<{ value: string; description: string }>;
 }
 
 export interface DeploymentOutcome {
@@ -95,6 +99,12 @@ export interface TokenCaller {
 
 export interface DeploymentTarget {
   readonly adapter: string;
+  /**
+   * Whether `accessToken` grants the roles asked for. The local issuer signs them; in Azure a principal holds a
+   * product role only by an app role assignment, which the factory cannot make (that takes Graph's tenant-wide
+   * AppRoleAssignment.ReadWrite.All), so checks there see what a caller without roles sees.
+   */
+  readonly grantsRoles: boolean;
   /**
    * A bearer token the run's deployed services accept. Locally the deployment's own issuer signs it for the
    * caller; in Azure the factory's identity gets one from Microsoft Entra ID for the product's API, and the roles

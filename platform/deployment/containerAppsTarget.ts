@@ -91,6 +91,7 @@ const versionVariable = 'SERVICE_VERSION';
  */
 export class ContainerAppsTarget implements DeploymentTarget {
   readonly adapter = 'azure-container-apps';
+  readonly grantsRoles = false;
   private readonly apps: ContainerAppsAPIClient;
   private readonly arm: ResourceManagementClient;
   private readonly registries: ContainerRegistryManagementClient;
@@ -158,7 +159,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
       const registered = await ensureApiRegistration(this.options.graph, {
         uniqueName: productApiName(instance),
         displayName: `${product} API (${instance})`,
-        roles: [],
+        roles: request.roles ?? [],
         // Anyone signed in to the tenant may call; the product's own rules say what each may do.
         assignmentRequired: false,
         assigneeId: null,

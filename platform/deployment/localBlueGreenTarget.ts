@@ -123,6 +123,7 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
  */
 export class LocalBlueGreenTarget implements DeploymentTarget {
   readonly adapter = 'local-blue-green';
+  readonly grantsRoles = true;
 
   private readonly databases: LocalProductDatabases;
 

@@ -10,10 +10,15 @@ import { camel } from '../apiConventions';
  */
 
 /**
- * Where a check runs: every write of the hook entity (create and update), its creation only, or the use case of
- * one of its commands.
+ * Where a check runs: every write of the hook entity (create and update), its creation, its update or its deletion
+ * only, or the use case of one of its commands.
  */
-export type Trigger = { on: 'write' } | { on: 'create' } | { on: 'command'; command: string };
+export type Trigger =
+  | { on: 'write' }
+  | { on: 'create' }
+  | { on: 'update' }
+  | { on: 'delete' }
+  | { on: 'command'; command: string };
 
 /** The record the rule speaks about, when it is not the record being written: loaded through a belongsTo key. */
 export interface RelatedRecord {
@@ -53,7 +58,9 @@ export type Check =
       by: { kind: 'attribute'; name: string } | { kind: 'number'; value: number };
     }
   /** The attribute is computed by the service from `terms` on every write; clients cannot set it. */
-  | { kind: 'derived-amount'; attribute: string; type: 'integer' | 'number' | 'money'; terms: Term[] };
+  | { kind: 'derived-amount'; attribute: string; type: 'integer' | 'number' | 'money'; terms: Term[] }
+  /** Only a caller whose token grants one of `roles` may act. */
+  | { kind: 'permission'; roles: string[] };
 
 /** One token of a derived amount's arithmetic: an operator or parenthesis, a number, or a value it reads. */
 export type Term =
@@ -71,8 +78,11 @@ export interface PlannedRule {
   /** The entity whose use case runs the check. */
   hook: string;
   triggers: Trigger[];
-  /** 409 when the request conflicts with stored records or state, 422 when the record itself breaks the rule. */
-  status: 409 | 422;
+  /**
+   * 409 when the request conflicts with stored records or state, 422 when the record itself breaks the rule, 403
+   * when the caller may not act.
+   */
+  status: 403 | 409 | 422;
   check: Check;
 }
 
@@ -423,13 +433,40 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
         },
       };
     }
-    case 'permission':
-      return refuse(
-        'the services know who calls (a bearer token) but do not check roles or record ownership yet',
-      );
+    case 'permission': {
+      if (rule.owner || rule.notSelf)
+        return refuse(
+          "rules about the caller's own records are not enforced yet: the services do not record who created a record",
+        );
+      if (!rule.actors?.length) return refuse('it names no role that may act');
+      const place = recordAction(names, entity, rule.action);
+      return {
+        hook: place.hook.name,
+        triggers: [place.trigger],
+        status: 403,
+        check: { kind: 'permission', roles: [...new Set(rule.actors)] },
+      };
+    }
     case 'unsupported':
       return refuse(rule.reason);
   }
+}
+
+/**
+ * Where an action that may be restricted to some callers happens: a command of that name, else an update
+ * ("edit", "change") or a deletion ("remove"), else as `ContextNames.action` finds it.
+ */
+function recordAction(
+  names: ContextNames,
+  entity: Entity,
+  action: string,
+): { hook: Entity; trigger: Trigger } {
+  const verb = normalise(action);
+  const command = names.context.commands.some((c) => c.entity === entity.name && normalise(c.verb) === verb);
+  if (!command && ['edit', 'update', 'change', 'modify'].includes(verb))
+    return { hook: entity, trigger: { on: 'update' } };
+  if (!command && ['delete', 'remove'].includes(verb)) return { hook: entity, trigger: { on: 'delete' } };
+  return names.action(entity, action);
 }
 
 /** Whether a planned rule runs on a trigger (a command trigger names its command). */
@@ -448,6 +485,37 @@ export function computedAttributes(plan: RulePlan, entity: string): Set<string> 
       r.hook === entity && r.check.kind === 'derived-amount' ? [r.check.attribute] : [],
     ),
   );
+}
+
+/** The roles the permission rules of a plan name (on `entity` only, when given), sorted. */
+export function rolesOf(plan: RulePlan, entity?: string): string[] {
+  return [
+    ...new Set(
+      plan.enforced.flatMap((r) =>
+        r.check.kind === 'permission' && (entity === undefined || r.hook === entity) ? r.check.roles : [],
+      ),
+    ),
+  ].sort();
+}
+
+/**
+ * The roles the permission rules of a product name, each described by the rules that ask for it: the app roles its
+ * API declares in Microsoft Entra ID, where a person assigns them.
+ */
+export function productRoles(contexts: BoundedContext[]): Array<{ value: string; description: string }> {
+  const rules = new Map<string, string[]>();
+  for (const context of contexts) {
+    for (const rule of planRules(context).enforced) {
+      if (rule.check.kind !== 'permission') continue;
+      for (const role of rule.check.roles) rules.set(role, [...(rules.get(role) ?? []), rule.id]);
+    }
+  }
+  return [...rules.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([value, ids]) => ({
+      value,
+      description: `Asked for by the product's rules ${ids.join(', ')}`.slice(0, 240),
+    }));
 }
 
 /** The enforcement plan of every typed rule of a context's entities. */

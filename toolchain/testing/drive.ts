@@ -2,6 +2,7 @@ import type { Sandbox } from '../../core/ports/sandbox';
 import { nodeHeapLimitArgs, nodePermissionArgs } from '../../platform/sandbox/localProcessSandbox';
 import type { DomainModel } from '../schemas/domainModel';
 import { serviceModel } from '../backend/model';
+import { runsOn } from '../backend/rulePlan';
 import { referencedRecords, uniqueFields, validBody } from '../backend/samples';
 import { chaosDriverSource, loadDriverSource, type DriverTarget } from './drivers';
 import type { LoadMeasurement } from './loadMeasurement';
@@ -12,6 +13,15 @@ export function driverTargets(model: DomainModel, slug: string): DriverTarget[] 
   const context = model.contexts.find((c) => c.slug === slug);
   if (!context) return [];
   const service = serviceModel(context, model.product.slug);
+  const rolesOn = (entity: string, on: 'create' | 'delete') => [
+    ...new Set(
+      service.rules.enforced.flatMap((rule) =>
+        rule.hook === entity && rule.check.kind === 'permission' && runsOn(rule, { on })
+          ? rule.check.roles
+          : [],
+      ),
+    ),
+  ];
   return service.entities.map((entity) => {
     return {
       collectionPath: entity.collectionPath,
@@ -19,6 +29,7 @@ export function driverTargets(model: DomainModel, slug: string): DriverTarget[] 
       uniqueFields: uniqueFields(entity),
       keyFields: entity.attributes.filter((a) => a.uuid).map((a) => a.name),
       parents: referencedRecords(service, entity),
+      roles: { create: rolesOn(entity.name, 'create'), delete: rolesOn(entity.name, 'delete') },
     };
   });
 }

@@ -15,6 +15,8 @@ export interface DriverTarget {
    * body for it that the child's rules accept.
    */
   parents: Array<{ field: string; collectionPath: string; body: Record<string, unknown> }>;
+  /** Roles the vision's rules ask of a caller who creates or deletes such a record (one of each rule's). */
+  roles: { create: string[]; delete: string[] };
 }
 
 /**
@@ -26,8 +28,9 @@ const http = require('node:http');
 const client = require('../test/client.js');
 const marker = ${JSON.stringify(reportMarker)};
 let authorization;
-async function signIn(subject, roles) {
-  authorization = 'Bearer ' + await client.tokenFor(subject, roles || []);
+async function signIn(subject, targets) {
+  const roles = [...new Set(targets.flatMap((target) => [...target.roles.create, ...target.roles.delete]))];
+  authorization = 'Bearer ' + await client.tokenFor(subject, roles);
 }
 function vary(target, n) {
   const body = { ...target.body };
@@ -71,7 +74,7 @@ function percentile(sorted, p) {
 (async () => {
   const { main } = require('../src/main.js');
   const service = await main(client.serviceEnv({}, { inMemory: true }));
-  await signIn('load-driver', config.roles);
+  await signIn('load-driver', config.targets);
   const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency });
   const samples = [];
   const ids = config.targets.map(() => []);
@@ -166,7 +169,7 @@ async function experiment(name, category, fn) {
   }
 }
 (async () => {
-  await signIn('chaos-driver', config.roles);
+  await signIn('chaos-driver', config.targets);
   const malformed = [
     ['malformed JSON body', 'POST', target.collectionPath, '{"broken": ', undefined, [400]],
     ['wrong content type', 'POST', target.collectionPath, 'a=1', { 'content-type': 'text/plain' }, [415]],

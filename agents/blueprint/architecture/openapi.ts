@@ -44,6 +44,11 @@ const problemResponses: Record<string, { status: number; description: string }> 
     description: 'The body or a parameter is invalid; `errors` names each offending field.',
   },
   Unauthorized: { status: 401, description: 'No valid bearer token was presented.' },
+  Forbidden: {
+    status: 403,
+    description:
+      "The caller's token grants none of the roles a business rule of the vision asks for this operation (named by `rule`).",
+  },
   NotFound: { status: 404, description: 'No record with this id exists.' },
   Conflict: {
     status: 409,
@@ -118,7 +123,8 @@ function entitySchemas(context: BoundedContext, entity: Entity): Record<string, 
 
 /**
  * An entity operation with the responses every one of them can give (storage that is unavailable) and the
- * business rules that may refuse it (`x-rules`: id, sentence, status), so clients and contract checks know them.
+ * business rules that may refuse it (`x-rules`: id, sentence, status, and the roles a caller needs when the rule
+ * is about who may act), so clients and contract checks know them.
  */
 function operationObject(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
   const operation = entityOperation(context, entity, op);
@@ -126,7 +132,16 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
   return {
     ...operation,
     responses: { ...(operation.responses as JsonSchema), '503': response('ServiceUnavailable') },
-    ...(rules.length ? { 'x-rules': rules.map((r) => ({ id: r.id, rule: r.text, status: r.status })) } : {}),
+    ...(rules.length
+      ? {
+          'x-rules': rules.map((r) => ({
+            id: r.id,
+            rule: r.text,
+            status: r.status,
+            ...(r.check.kind === 'permission' ? { roles: r.check.roles } : {}),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -138,18 +153,28 @@ function refusingRules(context: BoundedContext, entity: Entity, op: Operation) {
       : op.action === 'create'
         ? [{ on: 'write' }, { on: 'create' }]
         : op.action === 'update'
-          ? [{ on: 'write' }]
-          : [];
+          ? [{ on: 'write' }, { on: 'update' }]
+          : op.action === 'delete'
+            ? [{ on: 'delete' }]
+            : [];
   return planOf(context).enforced.filter(
     (rule) => rule.hook === entity.name && triggers.some((trigger) => runsOn(rule, trigger)),
   );
 }
 
-/** The refusals of an entity's create or update: 409 for conflicts (unique values, rules), 422 for rules. */
+/** 403 for an operation some rule restricts to callers with a role. */
+function forbidden(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
+  return refusingRules(context, entity, op).some((rule) => rule.status === 403)
+    ? { '403': response('Forbidden') }
+    : {};
+}
+
+/** The refusals of an entity's create or update: 403 for roles, 409 for conflicts (unique values, rules), 422 for rules. */
 function writeRefusals(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
   const rules = refusingRules(context, entity, op);
   const conflict = entity.attributes.some((a) => a.unique) || rules.some((rule) => rule.status === 409);
   return {
+    ...forbidden(context, entity, op),
     ...(conflict ? { '409': response('Conflict') } : {}),
     ...(rules.some((rule) => rule.status === 422) ? { '422': response('UnprocessableContent') } : {}),
   };
@@ -231,6 +256,7 @@ function entityOperation(context: BoundedContext, entity: Entity, op: Operation)
           '204': { description: `The ${label} was deleted.` },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          ...forbidden(context, entity, op),
           '404': response('NotFound'),
         },
       };
@@ -251,6 +277,7 @@ function entityOperation(context: BoundedContext, entity: Entity, op: Operation)
           '200': ok(entity.name, `The ${label} after the command.`),
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
+          ...forbidden(context, entity, op),
           '404': response('NotFound'),
           '409': response('Conflict'),
         },

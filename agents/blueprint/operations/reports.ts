@@ -8,6 +8,8 @@ export const checkResultSchema = z.object({
   passed: z.boolean(),
   durationMs: z.number(),
   error: z.string().optional(),
+  /** Why the check could not be made (it does not fail the stage). */
+  skipped: z.string().optional(),
 });
 
 export const deployedServiceSchema = z.object({

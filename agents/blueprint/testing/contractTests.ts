@@ -142,9 +142,26 @@ function shapeErrors(schema: Schema | undefined, value: unknown, at = '$'): stri
 }
 `;
 
+/** Every role the document's rules ask a caller for (`x-rules` entries with `roles`). */
+function rolesIn(doc: Json): string[] {
+  const roles = new Set<string>();
+  for (const item of Object.values((doc.paths ?? {}) as Record<string, Json>)) {
+    for (const operation of Object.values(item ?? {}) as Json[]) {
+      const rules = (operation as Json | undefined)?.['x-rules'];
+      if (!Array.isArray(rules)) continue;
+      for (const rule of rules as Json[]) {
+        if (Array.isArray(rule.roles))
+          for (const role of rule.roles as unknown[]) if (typeof role === 'string') roles.add(role);
+      }
+    }
+  }
+  return [...roles].sort();
+}
+
 /**
- * A node:test file checking a running service against its OpenAPI document: every operation is called, its
- * status must be one the document declares, and its body must match the declared response schema.
+ * A node:test file checking a running service against its OpenAPI document: every operation is called (by a caller
+ * holding every role the document's rules name), its status must be one the document declares, and its body must
+ * match the declared response schema.
  */
 export function contractTestSource(doc: Json, serviceTitle: string): string {
   const operations = operationsOf(doc);
@@ -166,7 +183,7 @@ export function contractTestSource(doc: Json, serviceTitle: string): string {
   lines.push(`let service: RunningService;\nlet counter = 0;\nlet authorization = '';\n`);
   // The contract's requests name records that need not exist: only the in-memory test double takes them.
   lines.push(
-    `before(async () => {\n  service = await main(serviceEnv({}, { inMemory: true }));\n  authorization = 'Bearer ' + (await tokenFor('contract-tests'));\n});\n\nafter(async () => {\n  await service.stop();\n});`,
+    `before(async () => {\n  service = await main(serviceEnv({}, { inMemory: true }));\n  authorization = 'Bearer ' + (await tokenFor('contract-tests', ${q(rolesIn(doc))}));\n});\n\nafter(async () => {\n  await service.stop();\n});`,
   );
   lines.push('');
   lines.push(`function send(method: string, path: string, body?: unknown): Promise<Reply> {

@@ -157,4 +157,41 @@ describe("the vision's rules in generated services", () => {
     expect(result.output).toMatch(/# pass 3\b/);
     expect(result.status).toBe(0);
   });
+
+  it('refuses callers without the role a rule names with 403, and lets callers with it act (volunteer-shifts vision)', () => {
+    const shifts = modelOf('rules/volunteer-shifts.md');
+    const plans = shifts.contexts.map((c) => serviceModel(c, shifts.product.slug).rules);
+    expect(plans.flatMap((p) => p.unenforced)).toEqual([]);
+    expect(plans.flatMap((p) => p.enforced.map((r) => [r.id, r.triggers[0].on, r.status, r.check]))).toEqual([
+      ['shift-rule-1', 'create', 403, { kind: 'permission', roles: ['Coordinator'] }],
+      ['shift-rule-2', 'command', 403, { kind: 'permission', roles: ['Coordinator'] }],
+      ['shift-rule-3', 'update', 403, { kind: 'permission', roles: ['Coordinator'] }],
+      ['signup-rule-1', 'command', 403, { kind: 'permission', roles: ['Coordinator'] }],
+      ['volunteer-rule-1', 'delete', 403, { kind: 'permission', roles: ['Coordinator', 'TeamLead'] }],
+    ]);
+    for (const slug of ['shifts', 'volunteer-directory']) {
+      const { context, generated } = service(shifts, slug);
+      const contract = {
+        path: 'test/contract/roles.contract.test.ts',
+        content: contractTestSource(buildOpenApi(shifts, context), context.name),
+      };
+      const files = [...generated.files, contract];
+      const accepted = runAcceptance(files);
+      expect(accepted.output).toMatch(slug === 'shifts' ? /# pass 4\b/ : /# pass 1\b/);
+      expect(accepted.status).toBe(0);
+      // Every generated test and the contract tests call with the roles the rules name, so nothing else is refused.
+      const all = runAcceptance(files, 'test/');
+      expect(all.output).toMatch(/# fail 0\b/);
+      expect(all.status).toBe(0);
+      // A service that forgets the role check is caught by its acceptance tests.
+      const open = files.map((file) =>
+        file.path.startsWith('src/application/') && file.path.endsWith('UseCases.ts')
+          ? { ...file, content: file.content.replaceAll('actor.roles.includes(role)', 'role !== undefined') }
+          : file,
+      );
+      expect(open).not.toEqual(files);
+      const refused = runAcceptance(open);
+      expect(refused.output).toMatch(slug === 'shifts' ? /# fail 4\b/ : /# fail 1\b/);
+    }
+  });
 });

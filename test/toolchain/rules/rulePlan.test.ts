@@ -1,4 +1,4 @@
-import { planRules } from '../../../toolchain/backend/rulePlan';
+import { planRules, productRoles, rolesOf } from '../../../toolchain/backend/rulePlan';
 import type { BoundedContext, Entity } from '../../../toolchain/schemas/domainModel';
 import type { TypedRule } from '../../../toolchain/schemas/typedRule';
 
@@ -97,9 +97,34 @@ describe('rule plan', () => {
       'Loan has no reference to Branch',
       "no command or record of Loan matches the action 'renew'",
       'a season has no calendar definition in the vision',
-      'the services know who calls (a bearer token) but do not check roles or record ownership yet',
+      "rules about the caller's own records are not enforced yet: the services do not record who created a record",
       'no rule kind matches',
       'Loan has no state lost',
+    ]);
+  });
+
+  it('restricts an action to callers with a role: a command, an update, a deletion, a creation', () => {
+    const rules: TypedRule[] = [
+      { kind: 'permission', action: 'return', actors: ['Librarian'] },
+      { kind: 'permission', action: 'edit', actors: ['Librarian', 'Manager'] },
+      { kind: 'permission', action: 'remove', actors: ['Manager'] },
+      { kind: 'permission', action: 'create', actors: ['Member', 'Member'] },
+      { kind: 'permission', action: 'return' },
+    ];
+    const plan = planRules(contextWith(rules));
+    expect(plan.enforced.map((r) => [r.triggers, r.status, r.check])).toEqual([
+      [[{ on: 'command', command: 'returnLoan' }], 403, { kind: 'permission', roles: ['Librarian'] }],
+      [[{ on: 'update' }], 403, { kind: 'permission', roles: ['Librarian', 'Manager'] }],
+      [[{ on: 'delete' }], 403, { kind: 'permission', roles: ['Manager'] }],
+      [[{ on: 'create' }], 403, { kind: 'permission', roles: ['Member'] }],
+    ]);
+    expect(plan.unenforced.map((u) => u.reason)).toEqual(['it names no role that may act']);
+    expect(rolesOf(plan)).toEqual(['Librarian', 'Manager', 'Member']);
+    expect(rolesOf(plan, 'Member')).toEqual([]);
+    expect(productRoles([contextWith(rules)])).toEqual([
+      { value: 'Librarian', description: "Asked for by the product's rules loan-rule-1, loan-rule-2" },
+      { value: 'Manager', description: "Asked for by the product's rules loan-rule-2, loan-rule-3" },
+      { value: 'Member', description: "Asked for by the product's rules loan-rule-4" },
     ]);
   });
 

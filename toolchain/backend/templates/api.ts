@@ -8,7 +8,7 @@ export function routesSource(model: ServiceModel): string {
   const lines: string[] = [];
   lines.push(`import type { ServiceApplication } from '../application/application';`);
   lines.push(`import { parsePaging } from './http';`);
-  lines.push(`import type { Route } from './route';`);
+  lines.push(`import { signedIn, type Route } from './route';`);
   lines.push('');
   lines.push('/** Every operation of the OpenAPI document, by method and path template. */');
   lines.push('export function buildRoutes(app: ServiceApplication): Route[] {');
@@ -22,20 +22,20 @@ export function routesSource(model: ServiceModel): string {
       `    {\n      method: 'GET',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`list${e.entity.plural}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.list(parsePaging(request.url)) }),\n    },`,
     );
     lines.push(
-      `    {\n      method: 'POST',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`create${e.name}`)},\n      handler: async (request) => {\n        const created = await ${uc}.create(await request.body());\n        return { status: 201, body: created, headers: { location: ${q(e.collectionPath + '/')} + created.id } };\n      },\n    },`,
+      `    {\n      method: 'POST',\n      path: ${q(e.collectionPath)},\n      operationId: ${q(`create${e.name}`)},\n      handler: async (request) => {\n        const created = await ${uc}.create(await request.body(), signedIn(request));\n        return { status: 201, body: created, headers: { location: ${q(e.collectionPath + '/')} + created.id } };\n      },\n    },`,
     );
     lines.push(
       `    {\n      method: 'GET',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`get${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.get(request.params.id) }),\n    },`,
     );
     lines.push(
-      `    {\n      method: 'PATCH',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`update${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.update(request.params.id, await request.body()) }),\n    },`,
+      `    {\n      method: 'PATCH',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`update${e.name}`)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.update(request.params.id, await request.body(), signedIn(request)) }),\n    },`,
     );
     lines.push(
-      `    {\n      method: 'DELETE',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`delete${e.name}`)},\n      handler: async (request) => {\n        await ${uc}.delete(request.params.id);\n        return { status: 204 };\n      },\n    },`,
+      `    {\n      method: 'DELETE',\n      path: ${q(e.itemPath)},\n      operationId: ${q(`delete${e.name}`)},\n      handler: async (request) => {\n        await ${uc}.delete(request.params.id, signedIn(request));\n        return { status: 204 };\n      },\n    },`,
     );
     for (const c of e.commands) {
       lines.push(
-        `    {\n      method: 'POST',\n      path: ${q(c.path)},\n      operationId: ${q(c.fn)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.${c.fn}(request.params.id) }),\n    },`,
+        `    {\n      method: 'POST',\n      path: ${q(c.path)},\n      operationId: ${q(c.fn)},\n      handler: async (request) => ({ status: 200, body: await ${uc}.${c.fn}(request.params.id, signedIn(request)) }),\n    },`,
       );
     }
   }

@@ -1,10 +1,12 @@
 import type { ServiceEntity, ServiceModel } from '../model';
+import type { Trigger } from '../rulePlan';
 import { tsLiteral } from '../../escaping/tsLiteral';
 import { derivationHelpers, derivationMethod, derivationsFor } from './derivations';
 import { effectHelpers, effectMethod, effectsFor } from './effects';
-import { helpersUsed, ruleMethod, rulesFor, ruleTable } from './ruleChecks';
+import { helpersUsed, permissionLines, permissionsFor, ruleMethod, rulesFor, ruleTable } from './ruleChecks';
 
 const q = tsLiteral;
+const recordTriggers: Trigger[] = [{ on: 'create' }, { on: 'update' }, { on: 'delete' }];
 
 export function useCasesSource(entity: ServiceEntity, model: ServiceModel): string {
   const { name } = entity;
@@ -13,6 +15,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   const method = (command: string) => `rulesOn${command[0].toUpperCase()}${command.slice(1)}`;
   const onCreate = ruleMethod(model, entity, { on: 'create' }, 'rulesOnCreate');
   const onWrite = ruleMethod(model, entity, { on: 'write' }, 'rulesOnWrite');
+  const commandTriggers: Trigger[] = entity.commands.map((c) => ({ on: 'command', command: c.fn }));
   const onCommand = new Map(
     entity.commands.map((c) => [
       c.fn,
@@ -28,7 +31,9 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
       effectMethod(model, entity, { on: 'command', command: c.fn }, effectName(c.fn)),
     ]),
   );
+  const permitted = (trigger: Trigger) => permissionLines(model, entity, trigger);
   const rules = [
+    ...[...recordTriggers, ...commandTriggers].flatMap((trigger) => permissionsFor(model, entity, trigger)),
     ...derivationsFor(model, entity),
     ...effectsFor(model, entity, { on: 'create' }),
     ...entity.commands.flatMap((c) => effectsFor(model, entity, { on: 'command', command: c.fn })),
@@ -48,7 +53,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   if (helpers.length > 0) lines.push(`import { ${helpers.join(', ')} } from '../domain/policies';`);
   lines.push(`import type { Repositories } from './application';`);
   lines.push(`import type { Page, PageQuery } from './dto';`);
-  lines.push(`import type { Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
+  lines.push(`import type { Actor, Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
   lines.push('');
   if (rules.length > 0) {
     lines.push(`/** The vision's rules this use case enforces, named in the problems it answers. */`);
@@ -68,7 +73,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push(`  list(query: PageQuery): Promise<Page<${name}>> {`);
   lines.push('    return this.deps.repository.list(query.offset, query.limit);\n  }');
   lines.push('');
-  lines.push(`  async create(input: unknown): Promise<${name}> {`);
+  lines.push(`  async create(input: unknown, actor: Actor): Promise<${name}> {`);
+  lines.push(...permitted({ on: 'create' }));
   const derived = (code: string) => (derive.length > 0 ? `await this.derive(${code})` : code);
   lines.push(
     `    const created = ${derived(`create${name}(input, this.deps.ids.next(), this.deps.clock.now())`)};`,
@@ -86,7 +92,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push(`    if (!found) throw new NotFoundError(${q(name)}, id);`);
   lines.push('    return found;\n  }');
   lines.push('');
-  lines.push(`  async update(id: string, input: unknown): Promise<${name}> {`);
+  lines.push(`  async update(id: string, input: unknown, actor: Actor): Promise<${name}> {`);
+  lines.push(...permitted({ on: 'update' }));
   lines.push(
     `    const updated = ${derived(`update${name}(await this.get(id), input, this.deps.clock.now())`)};`,
   );
@@ -95,7 +102,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('    await this.deps.repository.save(updated);');
   lines.push('    return updated;\n  }');
   lines.push('');
-  lines.push('  async delete(id: string): Promise<void> {');
+  lines.push('  async delete(id: string, actor: Actor): Promise<void> {');
+  lines.push(...permitted({ on: 'delete' }));
   lines.push(`    if (!(await this.deps.repository.delete(id))) throw new NotFoundError(${q(name)}, id);`);
   lines.push('  }');
   for (const command of entity.commands) {
@@ -105,7 +113,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     );
     const checked = (onCommand.get(command.fn) ?? []).length > 0;
     lines.push('');
-    lines.push(`  async ${command.fn}(id: string): Promise<${name}> {`);
+    lines.push(`  async ${command.fn}(id: string, actor: Actor): Promise<${name}> {`);
+    lines.push(...permitted({ on: 'command', command: command.fn }));
     if (checked) {
       lines.push('    const current = await this.get(id);');
       lines.push(`    await this.${method(command.fn)}(current);`);

@@ -12,15 +12,45 @@ import { tsLiteral } from '../../escaping/tsLiteral';
 
 const q = tsLiteral;
 
-/** The rules whose check runs in this entity's use case for a trigger (derived amounts are computed, not checked). */
+/**
+ * The rules whose check runs on the records of this entity's use case for a trigger (derived amounts are computed
+ * and effects applied, not checked; who may act is checked before any record is read, by `permissionLines`).
+ */
 export function rulesFor(model: ServiceModel, entity: ServiceEntity, trigger: Trigger): PlannedRule[] {
   return model.rules.enforced.filter(
     (rule) =>
       rule.hook === entity.name &&
       rule.check.kind !== 'derived-amount' &&
       rule.check.kind !== 'effect' &&
+      rule.check.kind !== 'permission' &&
       runsOn(rule, trigger),
   );
+}
+
+/** The rules about who may act on this entity for a trigger. */
+export function permissionsFor(model: ServiceModel, entity: ServiceEntity, trigger: Trigger): PlannedRule[] {
+  return model.rules.enforced.filter(
+    (rule) => rule.hook === entity.name && rule.check.kind === 'permission' && runsOn(rule, trigger),
+  );
+}
+
+/**
+ * Statements that refuse a caller (`actor`) whose token grants none of a rule's roles, with 403 naming the rule.
+ * They run first: a caller who may not act learns nothing about the records, not even whether one exists.
+ */
+export function permissionLines(model: ServiceModel, entity: ServiceEntity, trigger: Trigger): string[] {
+  return permissionsFor(model, entity, trigger).flatMap((rule) => {
+    if (rule.check.kind !== 'permission') return [];
+    const roles = rule.check.roles;
+    const who =
+      roles.length === 1
+        ? `the role ${roles[0]}`
+        : `the role ${roles.slice(0, -1).join(', ')} or ${roles.at(-1)}`;
+    return [
+      `    // ${rule.id}: ${commentText(rule.text)}`,
+      `    ensure((${q(roles)} as readonly string[]).some((role) => actor.roles.includes(role)), rules[${q(rule.id)}], 403, ${q(`only callers with ${who} may do this`)});`,
+    ];
+  });
 }
 
 /** Which policy helpers a use-case file needs, so it imports exactly those. */
@@ -219,6 +249,8 @@ function checkLines(
     case 'derived-amount':
     case 'effect':
       throw new Error(`rule ${rule.id} changes records: written by derivationMethod or effectMethod`);
+    case 'permission':
+      throw new Error(`rule ${rule.id} is about the caller: written by permissionLines`);
     case 'prerequisite':
       return [
         `{`,

@@ -1,5 +1,5 @@
 import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
-import { millisecondsIn, type Check, type PlannedRule, type Term } from '../rulePlan';
+import { millisecondsIn, rolesOf, type Check, type PlannedRule, type Term } from '../rulePlan';
 import { bodyFor, farFuture, farPast, referencedRecords, uniqueFields, validBody } from '../samples';
 import { pathTo } from '../lifecycle';
 import { tsLiteral } from '../../escaping/tsLiteral';
@@ -102,6 +102,88 @@ class ScenarioWriter {
       `const ${name} = await create(${q(entity.collectionPath)}, ${this.body(entity, overrides)});`,
       ...path.map((c) => `await ok(await run(${q(c.path)}, ${name}));`),
     ];
+  }
+
+  /**
+   * Who may act: a caller with every other role of the service but none of the rule's is refused with 403 naming
+   * the rule; the tester, who holds them all, is accepted.
+   */
+  permission(rule: PlannedRule, hook: ServiceEntity, roles: string[]): RuleScenario | undefined {
+    const trigger = rule.triggers[0];
+    const others = rolesOf(this.model.rules).filter((role) => !roles.includes(role));
+    const outsider = `{ subject: 'outsider', roles: ${q(others)} }`;
+    const item = (id: string) => `${q(hook.collectionPath + '/')} + ${id}`;
+    const gherkin = (when: string) => [
+      `Scenario: ${rule.id} is enforced`,
+      `  Given a caller whose token grants none of the roles ${roles.join(', ')}`,
+      `  When ${when}`,
+      `  Then it is refused with 403 naming ${rule.id}, and a caller with the role is accepted`,
+    ];
+    const refused = (reply: string) => `assertViolation(${reply}, 403, ${q(rule.id)});`;
+    switch (trigger.on) {
+      case 'create':
+      case 'write': {
+        const body = this.body(hook);
+        return {
+          rule,
+          gherkin: gherkin(`a ${hook.name} is created`),
+          body: [
+            `const body = await withReferences(port, ${q(hook.collectionPath)}, ${body}, references);`,
+            refused(`await call(port, 'POST', ${q(hook.collectionPath)}, body, undefined, ${outsider})`),
+            `await create(${q(hook.collectionPath)}, body);`,
+          ],
+        };
+      }
+      case 'update': {
+        const body = validBody(hook, this.variant);
+        // A field that names no other record, set to the value it has: the change breaks no other rule.
+        const field = Object.keys(body).find(
+          (name) => !hook.attributes.some((a) => a.name === name && a.uuid),
+        );
+        if (field === undefined) return undefined;
+        return {
+          rule,
+          gherkin: gherkin(`a ${hook.name} is changed`),
+          body: [
+            ...this.record('subject', hook, []),
+            `const change = { ${field}: ${q(body[field])} };`,
+            refused(`await call(port, 'PATCH', ${item('subject')}, change, undefined, ${outsider})`),
+            `assert.equal((await call(port, 'PATCH', ${item('subject')}, change)).status, 200);`,
+          ],
+        };
+      }
+      case 'delete':
+        return {
+          rule,
+          gherkin: gherkin(`a ${hook.name} is deleted`),
+          body: [
+            ...this.record('subject', hook, []),
+            refused(`await call(port, 'DELETE', ${item('subject')}, undefined, undefined, ${outsider})`),
+            `assert.equal((await call(port, 'DELETE', ${item('subject')})).status, 204);`,
+          ],
+        };
+      case 'command': {
+        const command = this.commandOf(hook, trigger.command);
+        const path = pathTo(hook, runnableFrom(hook, command));
+        if (!path) return undefined;
+        const setup = commandSetup(this.model, hook, [...path.map((c) => c.fn), command.fn], this.variant);
+        this.variant += 5;
+        const body = { ...validBody(hook, this.variant++), ...setup.overrides };
+        return {
+          rule,
+          gherkin: gherkin(`${command.command.name} is requested`),
+          body: [
+            `const id = await create(${q(hook.collectionPath)}, ${q(body)});`,
+            ...setup.statements,
+            ...path.map((c) => `await ok(await run(${q(c.path)}, id));`),
+            refused(
+              `await call(port, 'POST', ${q(command.path)}.replace('{id}', id), undefined, undefined, ${outsider})`,
+            ),
+            `await ok(await run(${q(command.path)}, id));`,
+          ],
+        };
+      }
+    }
   }
 
   scenario(rule: PlannedRule): RuleScenario | undefined {
@@ -363,6 +445,8 @@ class ScenarioWriter {
           ],
         };
       }
+      case 'permission':
+        return this.permission(rule, hook, check.roles);
       case 'prerequisite': {
         if (trigger.on !== 'command' || check.min < 1) return undefined;
         const command = this.commandOf(hook, trigger.command);
@@ -475,11 +559,14 @@ export function commandSetup(
 }
 
 /**
- * `references` and `post`, which creates a record after the records its body refers to (kit `withReferences`), for
- * the generated HTTP tests.
+ * Who the generated HTTP tests call as (`actAs`), `references`, and `post`, which creates a record after the records
+ * its body refers to (kit `withReferences`).
  */
 export function referencesPreamble(model: ServiceModel): string[] {
   return [
+    `/** The tests call as a tester signed in with every role the service's rules name, unless a test says otherwise. */`,
+    `actAs({ subject: 'tester', roles: ${q(rolesOf(model.rules))} });`,
+    '',
     `const references: References = ${q(referencesOf(model))};`,
     '',
     'const post = async (path: string, body?: unknown) =>',
@@ -517,7 +604,7 @@ export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleSce
     `import { strict as assert } from 'node:assert';`,
     `import { after, before, describe, test } from 'node:test';`,
     `import { main, type RunningService } from '../src/main';`,
-    `import { call, field, serviceEnv, withReferences, type References, type Reply } from './client';`,
+    `import { actAs, call, field, serviceEnv, withReferences, type References, type Reply } from './client';`,
     '',
     'let service: RunningService;',
     'let port = 0;',

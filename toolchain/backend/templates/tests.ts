@@ -3,6 +3,7 @@ import { invalidSamples, refusedState, validBody } from '../samples';
 import { tsLiteral } from '../../escaping/tsLiteral';
 import { commandSetup, referencesPreamble } from './ruleTests';
 import { pathTo } from '../lifecycle';
+import { rolesOf } from '../rulePlan';
 
 const q = tsLiteral;
 
@@ -142,6 +143,9 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   lines.push(`  return { useCases: app.${entity.plural}, events };`);
   lines.push('}');
   lines.push('');
+  lines.push(`/** The caller of every use case: signed in with each role the service's rules name. */`);
+  lines.push(`const tester = { subject: 'tester', roles: ${q(rolesOf(model.rules))} };`);
+  lines.push('');
   lines.push(
     `const body = (variant: number): Record<string, unknown> => [${[1, 2, 3].map((n) => q(validBody(entity, n))).join(', ')}][variant - 1];`,
   );
@@ -149,9 +153,9 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   lines.push(`describe('${name} use cases', () => {`);
   lines.push(`  test('create, get, list with paging', async () => {`);
   lines.push('    const { useCases } = setup();');
-  lines.push('    const first = await useCases.create(body(1));');
-  lines.push('    await useCases.create(body(2));');
-  lines.push('    await useCases.create(body(3));');
+  lines.push('    const first = await useCases.create(body(1), tester);');
+  lines.push('    await useCases.create(body(2), tester);');
+  lines.push('    await useCases.create(body(3), tester);');
   lines.push('    assert.deepEqual(await useCases.get(first.id), first);');
   lines.push('    const page = await useCases.list({ limit: 2, offset: 1 });');
   lines.push('    assert.equal(page.total, 3);');
@@ -160,32 +164,34 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   lines.push('');
   lines.push(`  test('update and delete, and unknown ids are not found', async () => {`);
   lines.push('    const { useCases } = setup();');
-  lines.push('    const created = await useCases.create(body(1));');
+  lines.push('    const created = await useCases.create(body(1), tester);');
   const first = entity.attributes[0];
   const changed = validBody(entity, 3)[first.name];
-  lines.push(`    const updated = await useCases.update(created.id, { ${first.name}: ${q(changed)} });`);
-  lines.push(`    assert.deepEqual(updated.${first.name}, ${q(changed)});`);
-  lines.push('    await useCases.delete(created.id);');
-  lines.push('    await assert.rejects(useCases.get(created.id), NotFoundError);');
-  lines.push('    await assert.rejects(useCases.delete(created.id), NotFoundError);');
   lines.push(
-    `    await assert.rejects(useCases.update(created.id, { ${first.name}: ${q(changed)} }), NotFoundError);`,
+    `    const updated = await useCases.update(created.id, { ${first.name}: ${q(changed)} }, tester);`,
+  );
+  lines.push(`    assert.deepEqual(updated.${first.name}, ${q(changed)});`);
+  lines.push('    await useCases.delete(created.id, tester);');
+  lines.push('    await assert.rejects(useCases.get(created.id), NotFoundError);');
+  lines.push('    await assert.rejects(useCases.delete(created.id, tester), NotFoundError);');
+  lines.push(
+    `    await assert.rejects(useCases.update(created.id, { ${first.name}: ${q(changed)} }, tester), NotFoundError);`,
   );
   lines.push('  });');
   if (unique) {
     lines.push('');
     lines.push(`  test('refuses a duplicate ${unique.name}', async () => {`);
     lines.push('    const { useCases } = setup();');
-    lines.push('    const first = await useCases.create(body(1));');
+    lines.push('    const first = await useCases.create(body(1), tester);');
     lines.push(
-      `    await assert.rejects(useCases.create({ ...body(2), ${unique.name}: first.${unique.name} }), ConflictError);`,
+      `    await assert.rejects(useCases.create({ ...body(2), ${unique.name}: first.${unique.name} }, tester), ConflictError);`,
     );
-    lines.push('    const second = await useCases.create(body(2));');
+    lines.push('    const second = await useCases.create(body(2), tester);');
     lines.push(
-      `    await assert.rejects(useCases.update(second.id, { ${unique.name}: first.${unique.name} }), ConflictError);`,
+      `    await assert.rejects(useCases.update(second.id, { ${unique.name}: first.${unique.name} }, tester), ConflictError);`,
     );
     lines.push(
-      `    assert.equal((await useCases.update(first.id, { ${unique.name}: first.${unique.name} })).id, first.id);`,
+      `    assert.equal((await useCases.update(first.id, { ${unique.name}: first.${unique.name} }, tester)).id, first.id);`,
     );
     lines.push('  });');
   }
@@ -195,8 +201,8 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
     lines.push('');
     lines.push(`  test(${q(`${command.fn} publishes ${command.command.emits}`)}, async () => {`);
     lines.push('    const { useCases, events } = setup();');
-    lines.push('    const created = await useCases.create(body(1));');
-    lines.push(`    const changed = await useCases.${command.fn}(created.id);`);
+    lines.push('    const created = await useCases.create(body(1), tester);');
+    lines.push(`    const changed = await useCases.${command.fn}(created.id, tester);`);
     if (command.transitionTo) lines.push(`    assert.equal(changed.status, ${q(command.transitionTo)});`);
     lines.push(
       `    assert.deepEqual(events.published.map((event) => event.name), [${q(command.command.emits)}]);`,
@@ -213,7 +219,7 @@ export function apiTestSource(model: ServiceModel): string {
   lines.push(`import { after, before, describe, test } from 'node:test';`);
   lines.push(`import { main, type RunningService } from '../src/main';`);
   lines.push(
-    `import { call, field, serviceEnv, tokenFor, withReferences, type References } from './client';`,
+    `import { actAs, call, field, serviceEnv, tokenFor, withReferences, type References } from './client';`,
   );
   lines.push('');
   lines.push('let service: RunningService;');

@@ -34,6 +34,16 @@ export function recognisePermission(s: RuleSentence): Recognised | undefined {
     };
     return { entity, rule };
   }
+  // "A signup can only be confirmed by a coordinator": who acts follows "by".
+  if (only >= 0 && words[only + 1] === 'be' && isParticiple(words[only + 2]) && words[only + 3] === 'by') {
+    const subject = nounAfter(s, 0);
+    const actors = actorsAt(s, only + 4);
+    if (!subject || !actors || subject.index > only) return undefined;
+    return {
+      entity: subject.name,
+      rule: { kind: 'permission', action: verbOf(words[only + 2]), actors: actors.names },
+    };
+  }
   // "can only be submitted before ...": "only" qualifies the verb, not who acts.
   if (only < 0 || modals.has(words[only + 1])) return undefined;
 
@@ -44,22 +54,24 @@ export function recognisePermission(s: RuleSentence): Recognised | undefined {
     (words[by + 1] === 'only' || words[words.length - 1] === 'only' || words[by - 1] === 'only')
   ) {
     const subject = nounAfter(s, 0);
-    const actor = nounAfter(s, words[by + 1] === 'only' ? by + 2 : by + 1);
+    const actors = actorsAt(s, words[by + 1] === 'only' ? by + 2 : by + 1);
     const participle = words
       .slice(0, by)
       .reverse()
       .find((w) => isParticiple(w));
-    if (!subject || !actor || !participle) return undefined;
+    if (!subject || !actors || !participle) return undefined;
     return {
       entity: subject.name,
-      rule: { kind: 'permission', action: verbOf(participle), actors: [actor.name] },
+      rule: { kind: 'permission', action: verbOf(participle), actors: actors.names },
     };
   }
 
-  // "Only the owner of a tool can approve a reservation", "Only coordinators can create shifts".
-  const actor = nounAfter(s, only + 1);
+  // "Only the owner of a tool can approve a reservation", "Only coordinators and team leads can create shifts".
+  const actors = actorsAt(s, only + 1);
+  const actor = actors && { name: actors.names[0], index: actors.index };
   // "Only X can ...": who acts comes before the modal; "teams can only register" names no one.
   if (
+    !actors ||
     !actor ||
     !words.slice(actor.index + 1, actor.index + 6).some((w) => ['can', 'may', 'must'].includes(w))
   )
@@ -79,9 +91,41 @@ export function recognisePermission(s: RuleSentence): Recognised | undefined {
     rule: {
       kind: 'permission',
       action: verbOf(words[verbAt]),
-      ...(ownerOfRecord ? { owner: true } : { actors: [actor.name] }),
+      ...(ownerOfRecord ? { owner: true } : { actors: actors.names }),
     },
   };
+}
+
+/** Words after "by" that name a time, not who acts ("by Friday", "by the deadline"). */
+const times = new Set([
+  'deadline',
+  'date',
+  'time',
+  'noon',
+  'midnight',
+  'end',
+  'start',
+  'close',
+  'then',
+  'now',
+]);
+
+/**
+ * Who acts, from `from` on: one role or several joined by "and", "or" or commas ("coordinators and team leads"),
+ * with the index of the last word read; undefined when the first noun names a time.
+ */
+function actorsAt(s: RuleSentence, from: number): { names: string[]; index: number } | undefined {
+  const first = nounAfter(s, from);
+  if (!first || times.has(s.words[first.index])) return undefined;
+  const names = [first.name];
+  let index = first.index;
+  while (['and', 'or'].includes(s.words[index + 1])) {
+    const next = nounAfter(s, index + 2);
+    if (!next || next.index > index + 4 || times.has(s.words[next.index])) break;
+    names.push(next.name);
+    index = next.index;
+  }
+  return { names: [...new Set(names)], index };
 }
 
 /** The first word after `from` that is not a modal, a negation or part of "of the X". */

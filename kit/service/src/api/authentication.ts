@@ -6,13 +6,8 @@ import {
   type JSONWebKeySet,
   type JWTPayload,
 } from 'jose';
+import type { Actor } from '../application/ports';
 import { HttpError } from './http';
-
-/** Who calls: the token's subject and the roles it grants. */
-export interface Actor {
-  subject: string;
-  roles: string[];
-}
 
 /** Turns the Authorization header of a request into its actor, or refuses it. */
 export type Authenticate = (authorization: string | undefined) => Promise<Actor>;

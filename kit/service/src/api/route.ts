@@ -1,4 +1,5 @@
-import type { Actor } from './authentication';
+import type { Actor } from '../application/ports';
+import { AuthenticationError } from './authentication';
 
 /**
  * What a handler sees of a request: path parameters, the URL, the JSON body (read once, on demand) and the actor
@@ -25,4 +26,10 @@ export interface Route {
   /** Answered without a token (the health check only). */
   anonymous?: boolean;
   handler(request: RouteRequest): Promise<RouteResponse>;
+}
+
+/** The caller of an operation that needs a token (the server has checked it before the handler runs). */
+export function signedIn(request: RouteRequest): Actor {
+  if (!request.actor) throw new AuthenticationError('this operation needs a bearer token');
+  return request.actor;
 }

@@ -18,6 +18,12 @@ export interface UnitOfWork {
   run<T>(work: () => Promise<T>): Promise<T>;
 }
 
+/** Who calls: the subject of the caller's token and the roles it grants; every write use case is given one. */
+export interface Actor {
+  subject: string;
+  roles: readonly string[];
+}
+
 export interface Clock {
   now(): Date;
 }

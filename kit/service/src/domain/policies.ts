@@ -73,7 +73,12 @@ export function durationIn(start: string, end: string, unitMs: number): number {
 }
 
 /** Refuses the request unless `condition` holds. */
-export function ensure(condition: boolean, rule: BusinessRule, status: 409 | 422, detail: string): void {
+export function ensure(
+  condition: boolean,
+  rule: BusinessRule,
+  status: 403 | 409 | 422,
+  detail: string,
+): void {
   if (!condition) throw new RuleViolation(rule, status, detail);
 }
 
