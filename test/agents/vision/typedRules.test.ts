@@ -89,6 +89,26 @@ describe('rules the vision states, as typed specifications', () => {
     });
   });
 
+  it('reads several roles and who acts after "can only be ... by"', () => {
+    const rules = rulesIn(
+      'Coordinators plan shifts and volunteers sign up for them. Each shift has a title. Each signup has a note. Only coordinators and team leads may remove shifts. A signup can only be confirmed by a coordinator. Signups can only be made by the deadline.',
+    );
+    expect(rules.get('Only coordinators and team leads may remove shifts.')).toMatchObject({
+      entity: 'Shift',
+      kind: 'permission',
+      action: 'remove',
+      actors: ['Coordinator', 'TeamLead'],
+    });
+    expect(rules.get('A signup can only be confirmed by a coordinator.')).toMatchObject({
+      entity: 'Signup',
+      kind: 'permission',
+      action: 'confirm',
+      actors: ['Coordinator'],
+    });
+    // "by the deadline" says when, not who.
+    expect(rules.get('Signups can only be made by the deadline.')?.kind).not.toBe('permission');
+  });
+
   it('types effects on related records and prerequisites', () => {
     const rules = rulesIn(
       'Staff order parts from suppliers, pack orders and ship them. Each part has a stock level. Each order has a quantity. Shipping an order reduces the stock level of each part by the quantity. Reviewers review orders. An order needs at least two reviews before it can be shipped.',

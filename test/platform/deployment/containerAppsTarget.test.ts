@@ -54,6 +54,7 @@ function request(version: string): DeployRequest {
       parameters: { environmentName: 'prod', services, imageTag: 'stable' },
     },
     healthTimeoutMs: 100,
+    roles: [{ value: 'Coordinator', description: "Asked for by the product's rules tool-rule-1" }],
   };
 }
 
@@ -141,6 +142,15 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
       identifierUris: [`api://${api.appId}`],
       api: expect.objectContaining({ requestedAccessTokenVersion: 2 }),
     });
+    // The roles the product's rules name are app roles of its API, for a person to assign in Entra ID.
+    expect(api.appRoles).toEqual([
+      expect.objectContaining({
+        value: 'Coordinator',
+        allowedMemberTypes: ['User', 'Application'],
+        isEnabled: true,
+      }),
+    ]);
+    expect(target.grantsRoles).toBe(false);
     expect(graph.state.servicePrincipals).toEqual([
       expect.objectContaining({ appId: api.appId, appRoleAssignmentRequired: false }),
     ]);

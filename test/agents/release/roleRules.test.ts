@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { architectureToDevelopmentAgents } from '../../../agents/architecture-to-development';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { DeploymentTarget } from '../../../core/ports/deploymentTarget';
+import { deploymentToProductionAgents, rollbackCoordinator } from '../../../agents/deployment-to-production';
+import type { PostDeploymentCheck } from '../../../agents/deployment-to-production/postDeploymentValidator';
+import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
+import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
+import { LocalBlueGreenTarget } from '../../../platform/deployment';
+import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
+import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
+import { readJson, runPhase } from './phaseRunner';
+
+const phase5 = deploymentToProductionAgents.filter((agent) => agent.name !== rollbackCoordinator.name);
+
+/**
+ * The deployed target as Azure's is: the factory's token carries no role of the product, whatever it asks for
+ * (only an app role assignment would grant one). Everything else is the local target.
+ */
+function withoutRoles(target: LocalBlueGreenTarget): DeploymentTarget {
+  return Object.assign(Object.create(target) as LocalBlueGreenTarget, {
+    grantsRoles: false,
+    accessToken: (tenant: string, run: string, caller: { subject: string }, seconds?: number) =>
+      target.accessToken(tenant, run, { subject: caller.subject, roles: [] }, seconds),
+  });
+}
+
+describe('rules about who may act, deployed (volunteer-shifts vision, local blue/green)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'factory-roles-'));
+  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
+  let built: HarnessRun;
+  let released: ArtifactRef[];
+
+  beforeAll(async () => {
+    const visionText = readFileSync(
+      join(__dirname, '../../../examples/visions/rules/volunteer-shifts.md'),
+      'utf8',
+    );
+    const ports = { ...testAgentPorts(home), deploymentTarget: () => target };
+    built = await runAgents([...visionToArchitectureAgents, ...architectureToDevelopmentAgents], {
+      visionText,
+      ports,
+    });
+    released = await runPhase(
+      built.store,
+      testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
+      built.refs,
+      { iteration: 1, phase: 'testing-to-deployment', ports },
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    await target.undeploy('test', 'run-1');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function validate(
+    deploymentTarget: DeploymentTarget,
+    iteration: number,
+  ): Promise<PostDeploymentCheck> {
+    const ports = { ...testAgentPorts(home), deploymentTarget: () => deploymentTarget };
+    const refs = await runPhase(built.store, phase5, released, {
+      iteration,
+      phase: 'deployment-to-production',
+      ports,
+    });
+    return readJson<PostDeploymentCheck>(built.store, refs, 'health-check', 'health-check-post.json');
+  }
+
+  it('checks create-read-delete with the roles the rules name where tokens carry them', async () => {
+    const post = await validate(target, 1);
+    expect(post.integration.filter((c) => !c.passed)).toEqual([]);
+    expect(post.integration.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['POST /v1/shifts, GET, DELETE and GET by id']),
+    );
+    expect(post.passed).toBe(true);
+    // The product refuses a caller without the role, naming the rule.
+    const live = (await target.current('test', 'run-1'))!;
+    const url = live.services.find((s) => s.service === 'shifts')!.url;
+    const token = await target.accessToken('test', 'run-1', { subject: 'visitor', roles: [] });
+    const refused = await fetch(`${url}/v1/shifts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Sorting',
+        startsAt: '2027-01-04T09:00:00Z',
+        endsAt: '2027-01-04T12:00:00Z',
+      }),
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ rule: 'shift-rule-1' });
+  });
+
+  it('checks the refusal instead where the factory cannot hold a role (as in Azure), and skips what it cannot make', async () => {
+    const post = await validate(withoutRoles(target), 2);
+    const byName = new Map(post.integration.map((c) => [c.name, c]));
+    expect(
+      byName.get('POST /v1/shifts without the role Coordinator: refused with 403 naming the rule'),
+    ).toMatchObject({
+      passed: true,
+      status: 403,
+    });
+    // A signup refers to a shift, which only a coordinator creates; a volunteer can be made but not removed.
+    const skipped = post.integration.filter((c) => c.skipped).map((c) => c.url.replace(/^.*\/v1/, '/v1'));
+    expect(skipped.sort()).toEqual(['/v1/signups', '/v1/volunteers']);
+    expect(post.integration.filter((c) => !c.passed)).toEqual([]);
+    expect(post.passed).toBe(true);
+  });
+});
