@@ -110,17 +110,8 @@ async function createReadDeleteOne(
   collectionPath: string,
   bodyOf: () => Promise<Record<string, unknown>>,
 ): Promise<CheckResult> {
-  const started = Date.now();
   const name = `POST ${collectionPath}, GET, DELETE and GET by id`;
-  const result = (status: number | undefined, error?: string): CheckResult => ({
-    service,
-    name,
-    url: `${base}${collectionPath}`,
-    status,
-    passed: error === undefined,
-    durationMs: Date.now() - started,
-    ...(error === undefined ? {} : { error }),
-  });
+  const result = timedResult(service, name, `${base}${collectionPath}`);
   let id: string | undefined;
   let failure: string | undefined;
   let status: number | undefined;
@@ -155,6 +146,20 @@ async function createReadDeleteOne(
   }
 }
 
+/** The result of one check, timed from now on: passed unless it is given an error. */
+function timedResult(service: string, name: string, url: string) {
+  const started = Date.now();
+  return (status: number | undefined, error?: string): CheckResult => ({
+    service,
+    name,
+    url,
+    status,
+    passed: error === undefined,
+    durationMs: Date.now() - started,
+    ...(error === undefined ? {} : { error }),
+  });
+}
+
 /** Whether creating a target, or a record it refers to, needs a role. */
 function needsRole(target: DriverTarget, targets: DriverTarget[], depth = 0): boolean {
   if (target.roles.create.length > 0 || target.roles.delete.length > 0) return true;
@@ -180,7 +185,6 @@ async function refusedWithoutRole(
   base: string,
   target: DriverTarget,
 ): Promise<CheckResult> {
-  const started = Date.now();
   const url = `${base}${target.collectionPath}`;
   const { create } = target.roles;
   if (create.length === 0) {
@@ -195,33 +199,19 @@ async function refusedWithoutRole(
     };
   }
   const name = `POST ${target.collectionPath} without the role ${create.join(' or ')}: refused with 403 naming the rule`;
+  const result = timedResult(service, name, url);
   try {
     const reply = await exchange(authorization, 'POST', url, target.body);
-    const passed = reply.status === 403 && typeof reply.json.rule === 'string';
-    let error = passed ? undefined : `answered ${reply.status}`;
+    if (reply.status === 403 && typeof reply.json.rule === 'string') return result(reply.status);
+    let error = `answered ${reply.status}`;
     if (reply.status === 201 && typeof reply.json.id === 'string') {
       const item = `${url}/${encodeURIComponent(reply.json.id)}`;
       const deleted = await exchange(authorization, 'DELETE', item).catch(() => ({ status: 0 }));
       if (deleted.status !== 204) error += `; record ${reply.json.id} is left in the product`;
     }
-    return {
-      service,
-      name,
-      url,
-      status: reply.status,
-      passed,
-      durationMs: Date.now() - started,
-      ...(error === undefined ? {} : { error }),
-    };
+    return result(reply.status, error);
   } catch (error) {
-    return {
-      service,
-      name,
-      url,
-      passed: false,
-      durationMs: Date.now() - started,
-      error: (error as Error).message,
-    };
+    return result(undefined, (error as Error).message);
   }
 }
 
