@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -44,27 +44,37 @@ describe("a generated service's runtime dependencies", () => {
     }
   });
 
-  it('can be installed by two processes into the same build at once (builds are shared between processes)', async () => {
-    const target = mkdtempSync(join(tmpdir(), 'runtime-modules-'));
-    const compiled = join(__dirname, '../../dist/toolchain/backend/runtimeDependencies.js');
-    const install = () =>
+  it('can be installed by several processes into the same build at once, while another lists it (builds are shared between processes)', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'runtime-modules-'));
+    const target = join(parent, 'build');
+    mkdirSync(target);
+    const compiled = join(__dirname, '../../dist/toolchain/backend');
+    const node = (code: string) =>
       new Promise<number | null>((done) =>
-        spawn(
-          process.execPath,
-          ['-e', `require(${JSON.stringify(compiled)}).installRuntimeModules(${JSON.stringify(target)})`],
-          { stdio: 'inherit' },
-        ).on('exit', done),
+        spawn(process.execPath, ['-e', code], { stdio: 'inherit' }).on('exit', done),
+      );
+    const install = () =>
+      node(
+        `require(${JSON.stringify(join(compiled, 'runtimeDependencies.js'))}).installRuntimeModules(${JSON.stringify(target)})`,
+      );
+    // Lists the build over and over, as a test run collecting the compiled files does: it must never meet a
+    // folder that disappears under it.
+    const list = () =>
+      node(
+        `const { listFiles } = require(${JSON.stringify(join(compiled, 'compileService.js'))});` +
+          `const end = Date.now() + 3000; while (Date.now() < end) listFiles(${JSON.stringify(target)});`,
       );
     try {
-      expect(await Promise.all([install(), install(), install()])).toEqual([0, 0, 0]);
-      expect(readdirSync(join(target, 'node_modules')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      expect(await Promise.all([install(), install(), install(), list()])).toEqual([0, 0, 0, 0]);
+      // Nothing is left of the copies each process made before renaming them into place.
+      expect(readdirSync(parent)).toEqual(['build']);
       const loaded = execFileSync(process.execPath, ['-e', "require('pg'); require('@azure/service-bus')"], {
         cwd: target,
         env: { PATH: process.env.PATH ?? '' },
       });
       expect(loaded.toString()).toBe('');
     } finally {
-      rmSync(target, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -82,15 +82,17 @@ export function installRuntimeModules(target: string): void {
     const destination = join(target, 'node_modules', path);
     if (existsSync(join(destination, 'package.json'))) continue;
     mkdirSync(dirname(destination), { recursive: true });
-    // Builds are shared between processes: each copies a package into a folder of its own and renames it into
-    // place, so two installing into the same build at once never trip over each other's half-made folders.
-    const staging = `${destination}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    cpSync(folder, staging, { recursive: true, dereference: true });
+    // Builds are shared between processes: each copies a package into a folder of its own, beside the build (so
+    // that nobody listing the build sees it half made), and renames it into place; two installing into the same
+    // build at once never trip over each other's folders.
+    const staging = join(dirname(target), `.install-${process.pid}-${randomBytes(4).toString('hex')}`);
+    cpSync(folder, join(staging, 'package'), { recursive: true, dereference: true });
     try {
-      renameSync(staging, destination);
+      renameSync(join(staging, 'package'), destination);
     } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
       if (!existsSync(join(destination, 'package.json'))) throw error;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
     }
   }
 }
