@@ -170,6 +170,15 @@ export function entityFields(entity: Entity, computed: ReadonlySet<string> = new
   }
   fields.push(
     {
+      name: 'createdBy',
+      schema: {
+        type: 'string',
+        description: "Who created the record: the subject of the creator's token.",
+      },
+      required: false,
+      readOnly: true,
+    },
+    {
       name: 'createdAt',
       schema: { type: 'string', format: 'date-time', description: 'When the record was created.' },
       required: false,

@@ -60,7 +60,12 @@ export type Check =
   /** The attribute is computed by the service from `terms` on every write; clients cannot set it. */
   | { kind: 'derived-amount'; attribute: string; type: 'integer' | 'number' | 'money'; terms: Term[] }
   /** Only a caller whose token grants one of `roles` may act. */
-  | { kind: 'permission'; roles: string[] };
+  | { kind: 'permission'; roles: string[] }
+  /**
+   * The caller must be (`owner`) or must not be (`!owner`) who created the record, or the record it belongs to
+   * (`related`).
+   */
+  | { kind: 'ownership'; owner: boolean; related?: RelatedRecord };
 
 /** One token of a derived amount's arithmetic: an operator or parenthesis, a number, or a value it reads. */
 export type Term =
@@ -190,7 +195,7 @@ class ContextNames {
       (c) => c.entity === subject.name && normalise(c.verb) === verb,
     );
     if (command) return { hook: subject, trigger: { on: 'command', command: camel(command.name) } };
-    if (['create', 'add', 'register', 'submit'].includes(verb)) {
+    if (['create', 'add', 'register', 'submit', 'make', 'place'].includes(verb)) {
       return { hook: subject, trigger: { on: 'create' } };
     }
     const stem = verb.replace(/e$/, '');
@@ -434,10 +439,24 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
       };
     }
     case 'permission': {
-      if (rule.owner || rule.notSelf)
-        return refuse(
-          "rules about the caller's own records are not enforced yet: the services do not record who created a record",
-        );
+      if (rule.owner || rule.notSelf) {
+        // The roles an "own" sentence names ("patients may only cancel their own") do not narrow it: the service
+        // cannot tell a patient without the role from anyone else, so the rule holds for every caller.
+        const place = recordAction(names, entity, rule.action);
+        const owned = names.entity(rule.of ?? (place.related ? place.related.entity : entity.name));
+        const related =
+          owned.name === place.hook.name
+            ? undefined
+            : { entity: owned.name, via: names.key(place.hook, owned.name) };
+        if (!related && place.trigger.on === 'create')
+          return refuse(`a ${owned.name} has no owner before it is created`);
+        return {
+          hook: place.hook.name,
+          triggers: [place.trigger],
+          status: 403,
+          check: { kind: 'ownership', owner: !rule.notSelf, ...(related ? { related } : {}) },
+        };
+      }
       if (!rule.actors?.length) return refuse('it names no role that may act');
       const place = recordAction(names, entity, rule.action);
       return {
@@ -460,7 +479,7 @@ function recordAction(
   names: ContextNames,
   entity: Entity,
   action: string,
-): { hook: Entity; trigger: Trigger } {
+): { hook: Entity; trigger: Trigger; related?: RelatedRecord } {
   const verb = normalise(action);
   const command = names.context.commands.some((c) => c.entity === entity.name && normalise(c.verb) === verb);
   if (!command && ['edit', 'update', 'change', 'modify'].includes(verb))

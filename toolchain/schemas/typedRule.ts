@@ -128,6 +128,11 @@ export const typedRuleSchema = z.discriminatedUnion('kind', [
     owner: z.boolean().optional(),
     /** Nobody may act on a record they own themselves. */
     notSelf: z.boolean().optional(),
+    /**
+     * The record whose owner the rule means, when it is not the one acted on: "only the owner of a tool can
+     * approve a reservation" (of: Tool), "sellers cannot make offers on their own bikes" (of: Bike).
+     */
+    of: entity.optional(),
   }),
   /** A sentence that states a rule the engine cannot type: kept with the reason, never dropped. */
   z.object({ kind: z.literal('unsupported'), reason: z.string().min(1).max(500) }),

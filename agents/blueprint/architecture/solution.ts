@@ -190,6 +190,7 @@ function tableOf(model: DomainModel, context: BoundedContext, entity: Entity) {
     });
   }
   columns.push(
+    { name: 'created_by', type: 'text', nullable: false, unique: false },
     { name: 'created_at', type: 'timestamptz', nullable: false, unique: false },
     { name: 'updated_at', type: 'timestamptz', nullable: false, unique: false },
   );

@@ -31,7 +31,7 @@ export interface ViewModule {
   routesExport: string;
 }
 
-const systemFields = new Set(['id', 'createdAt', 'updatedAt']);
+const systemFields = new Set(['id', 'createdBy', 'createdAt', 'updatedAt']);
 
 function resolved(model: ClientModel, schema: JsonSchema | undefined): JsonSchema | undefined {
   const name = refName(schema);

@@ -155,6 +155,14 @@ function columns(model: DomainModel, context: BoundedContext, entity: Entity): C
   }
   result.push(
     {
+      name: 'created_by',
+      sqlType: 'text',
+      notNull: true,
+      unique: false,
+      checks: [],
+      comment: "Who created the row: the subject of the creator's token",
+    },
+    {
       name: 'created_at',
       sqlType: 'timestamptz',
       notNull: true,
@@ -370,6 +378,7 @@ function seedSql(model: DomainModel, context: BoundedContext, order: Entity[]): 
         if (col.name === 'id') return quote(seedId(entity.name, row));
         if (col.references) return quote(seedId(col.references.entity, row));
         if (col.name === 'status') return quote(entity.states![row % entity.states!.length]);
+        if (col.name === 'created_by') return quote('seed');
         return seedValue(entity, col.attribute!, row);
       }),
     );

@@ -8,6 +8,8 @@ interface OpenApiOperation {
   path: string;
   responses: Record<string, Json>;
   requestSchema?: Json;
+  /** The vision's rules that may refuse it (`x-rules`): status, and the roles a caller needs where it names them. */
+  rules: Array<{ status: number; roles: string[] }>;
 }
 
 const methods = ['get', 'post', 'patch', 'put', 'delete'];
@@ -56,6 +58,12 @@ export function operationsOf(doc: Json): OpenApiOperation[] {
         path,
         responses,
         requestSchema: schema ? (inline(doc, schema) as Json) : undefined,
+        rules: (Array.isArray(operation['x-rules']) ? (operation['x-rules'] as Json[]) : []).map((rule) => ({
+          status: Number(rule.status),
+          roles: Array.isArray(rule.roles)
+            ? rule.roles.filter((r): r is string => typeof r === 'string')
+            : [],
+        })),
       });
     }
   }
@@ -142,22 +150,6 @@ function shapeErrors(schema: Schema | undefined, value: unknown, at = '$'): stri
 }
 `;
 
-/** Every role the document's rules ask a caller for (`x-rules` entries with `roles`). */
-function rolesIn(doc: Json): string[] {
-  const roles = new Set<string>();
-  for (const item of Object.values((doc.paths ?? {}) as Record<string, Json>)) {
-    for (const operation of Object.values(item ?? {}) as Json[]) {
-      const rules = (operation as Json | undefined)?.['x-rules'];
-      if (!Array.isArray(rules)) continue;
-      for (const rule of rules as Json[]) {
-        if (Array.isArray(rule.roles))
-          for (const role of rule.roles as unknown[]) if (typeof role === 'string') roles.add(role);
-      }
-    }
-  }
-  return [...roles].sort();
-}
-
 /**
  * A node:test file checking a running service against its OpenAPI document: every operation is called (by a caller
  * holding every role the document's rules name), its status must be one the document declares, and its body must
@@ -166,6 +158,7 @@ function rolesIn(doc: Json): string[] {
 export function contractTestSource(doc: Json, serviceTitle: string): string {
   const operations = operationsOf(doc);
   const q = tsLiteral;
+  const roles = [...new Set(operations.flatMap((op) => op.rules.flatMap((rule) => rule.roles)))].sort();
   const createFor = (collection: string) =>
     operations.find((op) => op.method === 'POST' && op.path === collection && op.responses['201']);
   const lines: string[] = [];
@@ -183,7 +176,7 @@ export function contractTestSource(doc: Json, serviceTitle: string): string {
   lines.push(`let service: RunningService;\nlet counter = 0;\nlet authorization = '';\n`);
   // The contract's requests name records that need not exist: only the in-memory test double takes them.
   lines.push(
-    `before(async () => {\n  service = await main(serviceEnv({}, { inMemory: true }));\n  authorization = 'Bearer ' + (await tokenFor('contract-tests', ${q(rolesIn(doc))}));\n});\n\nafter(async () => {\n  await service.stop();\n});`,
+    `before(async () => {\n  service = await main(serviceEnv({}, { inMemory: true }));\n  authorization = 'Bearer ' + (await tokenFor('contract-tests', ${q(roles)}));\n});\n\nafter(async () => {\n  await service.stop();\n});`,
   );
   lines.push('');
   lines.push(`function send(method: string, path: string, body?: unknown): Promise<Reply> {
@@ -268,10 +261,12 @@ function expectDeclared(reply: Reply, responses: Record<string, Schema | undefin
       lines.push(
         `    assert.ok(reply.location && reply.location.endsWith(String((reply.body as Record<string, unknown>).id)), 'Location header names the new resource');`,
       );
-    } else if (success.length === 1 && !op.responses['409']) {
+    } else if (success.length === 1 && !op.responses['409'] && op.rules.length === 0) {
       lines.push(`    assert.equal(reply.status, ${success[0]});`);
     } else {
-      lines.push(`    assert.ok(${q([...success, '409'])}.includes(String(reply.status)));`);
+      // A refusal the document names: a conflict, or a rule of the vision ("cannot approve their own").
+      const refusals = [...new Set(['409', ...op.rules.map((rule) => String(rule.status))])];
+      lines.push(`    assert.ok(${q([...success, ...refusals])}.includes(String(reply.status)));`);
     }
     lines.push('  });');
     if (op.path.includes('{id}') && op.responses['404']) {

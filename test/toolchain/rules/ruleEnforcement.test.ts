@@ -194,4 +194,43 @@ describe("the vision's rules in generated services", () => {
       expect(refused.output).toMatch(slug === 'shifts' ? /# fail 4\b/ : /# fail 1\b/);
     }
   });
+
+  it("keeps rules about the caller's own records: who created it may, or may not, act (expense-desk vision)", () => {
+    const desk = modelOf('rules/expense-desk.md');
+    const { context, generated } = service(desk, 'expense-reports');
+    const plan = serviceModel(context, desk.product.slug).rules;
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map((r) => [r.id, r.triggers[0].on, r.status, r.check])).toEqual([
+      ['expense-report-rule-1', 'command', 403, { kind: 'ownership', owner: false }],
+      ['expense-report-rule-2', 'update', 403, { kind: 'ownership', owner: true }],
+      ['expense-report-rule-3', 'command', 403, { kind: 'ownership', owner: true }],
+      [
+        'receipt-rule-1',
+        'create',
+        403,
+        { kind: 'ownership', owner: true, related: { entity: 'ExpenseReport', via: 'expenseReportId' } },
+      ],
+      ['receipt-rule-2', 'delete', 403, { kind: 'ownership', owner: true }],
+    ]);
+    const contract = {
+      path: 'test/contract/own.contract.test.ts',
+      content: contractTestSource(buildOpenApi(desk, context), context.name),
+    };
+    const files = [...generated.files, contract];
+    const accepted = runAcceptance(files);
+    expect(accepted.output).toMatch(/# pass 5\b/);
+    expect(accepted.status).toBe(0);
+    // The other tests act as another user where a rule forbids acting on one's own record.
+    const all = runAcceptance(files, 'test/');
+    expect(all.output).toMatch(/# fail 0\b/);
+    expect(all.status).toBe(0);
+    // A service that compares the creator with someone else than the caller is caught by every scenario.
+    const blind = files.map((file) =>
+      file.path.startsWith('src/application/') && file.path.endsWith('UseCases.ts')
+        ? { ...file, content: file.content.replaceAll('actor.subject, rules[', "'nobody', rules[") }
+        : file,
+    );
+    expect(blind).not.toEqual(files);
+    expect(runAcceptance(blind).output).toMatch(/# fail 5\b/);
+  });
 });

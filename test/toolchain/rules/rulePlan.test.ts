@@ -87,7 +87,7 @@ describe('rule plan', () => {
         { kind: 'count-limit', per: 'Branch', max: 2 },
         { kind: 'state-guard', action: 'renew', states: ['active'] },
         { kind: 'frequency-limit', per: 'Member', max: 1, period: 'season' },
-        { kind: 'permission', action: 'return', owner: true },
+        { kind: 'permission', action: 'create', owner: true },
         { kind: 'unsupported', reason: 'no rule kind matches' },
         { kind: 'state-guard', action: 'return', states: ['lost'] },
       ]),
@@ -97,7 +97,7 @@ describe('rule plan', () => {
       'Loan has no reference to Branch',
       "no command or record of Loan matches the action 'renew'",
       'a season has no calendar definition in the vision',
-      "rules about the caller's own records are not enforced yet: the services do not record who created a record",
+      'a Loan has no owner before it is created',
       'no rule kind matches',
       'Loan has no state lost',
     ]);
@@ -126,6 +126,27 @@ describe('rule plan', () => {
       { value: 'Manager', description: "Asked for by the product's rules loan-rule-2, loan-rule-3" },
       { value: 'Member', description: "Asked for by the product's rules loan-rule-4" },
     ]);
+  });
+
+  it("checks who created the record, or the record it belongs to, for rules about the caller's own", () => {
+    const plan = planRules(
+      contextWith([
+        { kind: 'permission', action: 'return', actors: ['Member'], owner: true },
+        { kind: 'permission', action: 'activate', actors: ['Librarian'], notSelf: true },
+        { kind: 'permission', action: 'edit', owner: true, of: 'Member' },
+      ]),
+    );
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map((r) => [r.triggers, r.check])).toEqual([
+      [[{ on: 'command', command: 'returnLoan' }], { kind: 'ownership', owner: true }],
+      [[{ on: 'command', command: 'activateLoan' }], { kind: 'ownership', owner: false }],
+      [
+        [{ on: 'update' }],
+        { kind: 'ownership', owner: true, related: { entity: 'Member', via: 'memberId' } },
+      ],
+    ]);
+    // The roles an "own" sentence names do not narrow it, and no app role is declared for them.
+    expect(rolesOf(plan)).toEqual([]);
   });
 
   it('computes a charge per day late only between the dates the rule names, never over the whole loan', () => {

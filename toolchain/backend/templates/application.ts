@@ -15,6 +15,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   const method = (command: string) => `rulesOn${command[0].toUpperCase()}${command.slice(1)}`;
   const onCreate = ruleMethod(model, entity, { on: 'create' }, 'rulesOnCreate');
   const onWrite = ruleMethod(model, entity, { on: 'write' }, 'rulesOnWrite');
+  const onUpdate = ruleMethod(model, entity, { on: 'update' }, 'rulesOnUpdate');
+  const onDelete = ruleMethod(model, entity, { on: 'delete' }, 'rulesOnDelete');
   const commandTriggers: Trigger[] = entity.commands.map((c) => ({ on: 'command', command: c.fn }));
   const onCommand = new Map(
     entity.commands.map((c) => [
@@ -39,6 +41,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     ...entity.commands.flatMap((c) => effectsFor(model, entity, { on: 'command', command: c.fn })),
     ...rulesFor(model, entity, { on: 'create' }),
     ...rulesFor(model, entity, { on: 'write' }),
+    ...rulesFor(model, entity, { on: 'update' }),
+    ...rulesFor(model, entity, { on: 'delete' }),
     ...entity.commands.flatMap((c) => rulesFor(model, entity, { on: 'command', command: c.fn })),
   ];
   const lines: string[] = [];
@@ -77,11 +81,11 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push(...permitted({ on: 'create' }));
   const derived = (code: string) => (derive.length > 0 ? `await this.derive(${code})` : code);
   lines.push(
-    `    const created = ${derived(`create${name}(input, this.deps.ids.next(), this.deps.clock.now())`)};`,
+    `    const created = ${derived(`create${name}(input, this.deps.ids.next(), this.deps.clock.now(), actor.subject)`)};`,
   );
   // The vision's rules first, so a rule that also makes a value unique answers with the rule's name.
-  if (onWrite.length) lines.push('    await this.rulesOnWrite(created);');
-  if (onCreate.length) lines.push('    await this.rulesOnCreate(created);');
+  if (onWrite.length) lines.push('    await this.rulesOnWrite(created, actor);');
+  if (onCreate.length) lines.push('    await this.rulesOnCreate(created, actor);');
   lines.push('    await this.ensureUnique(created);');
   lines.push('    await this.deps.repository.save(created);');
   if (effectsOnCreate.length) lines.push('    await this.effectsOnCreate(created);');
@@ -94,16 +98,20 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('');
   lines.push(`  async update(id: string, input: unknown, actor: Actor): Promise<${name}> {`);
   lines.push(...permitted({ on: 'update' }));
-  lines.push(
-    `    const updated = ${derived(`update${name}(await this.get(id), input, this.deps.clock.now())`)};`,
-  );
-  if (onWrite.length) lines.push('    await this.rulesOnWrite(updated);');
+  if (onUpdate.length) {
+    lines.push('    const current = await this.get(id);');
+    lines.push('    await this.rulesOnUpdate(current, actor);');
+  }
+  const current = onUpdate.length ? 'current' : 'await this.get(id)';
+  lines.push(`    const updated = ${derived(`update${name}(${current}, input, this.deps.clock.now())`)};`);
+  if (onWrite.length) lines.push('    await this.rulesOnWrite(updated, actor);');
   lines.push('    await this.ensureUnique(updated);');
   lines.push('    await this.deps.repository.save(updated);');
   lines.push('    return updated;\n  }');
   lines.push('');
   lines.push('  async delete(id: string, actor: Actor): Promise<void> {');
   lines.push(...permitted({ on: 'delete' }));
+  if (onDelete.length) lines.push('    await this.rulesOnDelete(await this.get(id), actor);');
   lines.push(`    if (!(await this.deps.repository.delete(id))) throw new NotFoundError(${q(name)}, id);`);
   lines.push('  }');
   for (const command of entity.commands) {
@@ -117,7 +125,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push(...permitted({ on: 'command', command: command.fn }));
     if (checked) {
       lines.push('    const current = await this.get(id);');
-      lines.push(`    await this.${method(command.fn)}(current);`);
+      lines.push(`    await this.${method(command.fn)}(current, actor);`);
       lines.push(`    const changed = ${command.fn}(current, this.deps.clock.now());`);
     } else {
       lines.push(`    const changed = ${command.fn}(await this.get(id), this.deps.clock.now());`);
@@ -150,6 +158,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     ...derive,
     ...onWrite,
     ...onCreate,
+    ...onUpdate,
+    ...onDelete,
     ...[...onCommand.values()].flat(),
     ...effectsOnCreate,
     ...[...effectsOnCommand.values()].flat(),

@@ -58,15 +58,19 @@ export function entitySource(entity: ServiceEntity): string {
   lines.push(`export interface ${name} extends ${name}Props {`);
   lines.push('  id: string;');
   if (hasStates) lines.push(`  status: ${name}Status;`);
+  lines.push('  /** Who created the record: the subject of their token. */');
+  lines.push('  createdBy: string;');
   lines.push('  createdAt: string;\n  updatedAt: string;\n}');
   lines.push('');
   lines.push(`export const ${v}Rules: readonly AttributeRule[] = [\n${ruleLiteral(entity)}\n];`);
   lines.push('');
-  lines.push(`export function create${name}(input: unknown, id: string, now: Date): ${name} {`);
+  lines.push(
+    `export function create${name}(input: unknown, id: string, now: Date, createdBy: string): ${name} {`,
+  );
   lines.push(`  const props = validateInput(input, ${v}Rules, 'create') as unknown as ${name}Props;`);
   lines.push('  const at = now.toISOString();');
   lines.push(
-    `  return { ...props, id${hasStates ? `, status: ${q(entity.states[0])}` : ''}, createdAt: at, updatedAt: at };`,
+    `  return { ...props, id${hasStates ? `, status: ${q(entity.states[0])}` : ''}, createdBy, createdAt: at, updatedAt: at };`,
   );
   lines.push('}');
   lines.push('');

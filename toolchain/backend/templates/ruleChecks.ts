@@ -17,13 +17,18 @@ const q = tsLiteral;
  * and effects applied, not checked; who may act is checked before any record is read, by `permissionLines`).
  */
 export function rulesFor(model: ServiceModel, entity: ServiceEntity, trigger: Trigger): PlannedRule[] {
-  return model.rules.enforced.filter(
-    (rule) =>
-      rule.hook === entity.name &&
-      rule.check.kind !== 'derived-amount' &&
-      rule.check.kind !== 'effect' &&
-      rule.check.kind !== 'permission' &&
-      runsOn(rule, trigger),
+  return (
+    model.rules.enforced
+      .filter(
+        (rule) =>
+          rule.hook === entity.name &&
+          rule.check.kind !== 'derived-amount' &&
+          rule.check.kind !== 'effect' &&
+          rule.check.kind !== 'permission' &&
+          runsOn(rule, trigger),
+      )
+      // Who may act on the record is settled before anything about its data.
+      .sort((a, b) => Number(b.check.kind === 'ownership') - Number(a.check.kind === 'ownership'))
   );
 }
 
@@ -251,6 +256,20 @@ function checkLines(
       throw new Error(`rule ${rule.id} changes records: written by derivationMethod or effectMethod`);
     case 'permission':
       throw new Error(`rule ${rule.id} is about the caller: written by permissionLines`);
+    case 'ownership': {
+      const whose = check.related ? `the ${check.related.entity}` : `the ${entity.name}`;
+      const holds = (creator: string) =>
+        `ensure(${creator} ${check.owner ? '===' : '!=='} actor.subject, ${fail(check.owner ? `only who created ${whose} may do this` : `nobody may do this to ${whose} they created`)});`;
+      if (!check.related) return [holds(`${record}.createdBy`)];
+      const { entity: owner, via } = check.related;
+      // A record that does not exist has no owner: the reference to it is refused by the database's foreign key.
+      return [
+        `if (${record}.${via} !== undefined) {`,
+        `  const owned = await ${repository(owner)}.get(${record}.${via});`,
+        `  if (owned) ${holds('owned.createdBy')}`,
+        '}',
+      ];
+    }
     case 'prerequisite':
       return [
         `{`,
@@ -274,5 +293,10 @@ export function ruleMethod(
     `    // ${rule.id}: ${commentText(rule.text)}`,
     ...checkLines(model, entity, rule, 'record', trigger).map((line) => `    ${line}`),
   ]);
-  return ['', `  private async ${method}(record: ${entity.name}): Promise<void> {`, ...body, '  }'];
+  return [
+    '',
+    `  private async ${method}(record: ${entity.name}, actor: Actor): Promise<void> {`,
+    ...body,
+    '  }',
+  ];
 }

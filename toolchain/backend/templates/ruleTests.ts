@@ -186,6 +186,119 @@ class ScenarioWriter {
     }
   }
 
+  /**
+   * Whose record it is: the tester creates it (or the record it belongs to); for "only the owner" another user is
+   * refused with 403 naming the rule and the tester accepted, for "not their own" the other way round.
+   */
+  ownership(
+    rule: PlannedRule,
+    hook: ServiceEntity,
+    check: Extract<Check, { kind: 'ownership' }>,
+  ): RuleScenario | undefined {
+    const trigger = rule.triggers[0];
+    const roles = q(rolesOf(this.model.rules));
+    const creator = `{ subject: 'tester', roles: ${roles} }`;
+    const other = `{ subject: 'outsider', roles: ${roles} }`;
+    const [refusedCaller, acceptedCaller] = check.owner ? [other, creator] : [creator, other];
+    const owned = check.related ? this.entity(check.related.entity) : hook;
+    const refused = (reply: string) => `assertViolation(${reply}, 403, ${q(rule.id)});`;
+    const as = (caller: string, method: string, path: string, body = 'undefined') =>
+      `await call(port, '${method}', ${path}, ${body}, undefined, ${caller})`;
+    const madeBy = (name: string, entity: ServiceEntity, overrides: Record<string, string> = {}) => [
+      `const ${name}Body = await withReferences(port, ${q(entity.collectionPath)}, ${this.body(entity, overrides)}, references);`,
+      `const ${name}Reply = ${as(creator, 'POST', q(entity.collectionPath), `${name}Body`)};`,
+      `assert.equal(${name}Reply.status, 201, ${name}Reply.text);`,
+      `const ${name} = String(field(${name}Reply.body, 'id'));`,
+    ];
+    const who = check.owner ? 'another user' : 'its creator';
+    const gherkin = (when: string) => [
+      `Scenario: ${rule.id} is enforced`,
+      `  Given a ${owned.name} created by one user`,
+      `  When ${who} ${when}`,
+      `  Then it is refused with 403 naming ${rule.id}, and ${check.owner ? 'its creator' : 'another user'} is accepted`,
+    ];
+    // The record acted on: made by the tester, or by whoever may make it when it belongs to the owned record.
+    const subject = check.related
+      ? [
+          ...madeBy('owned', owned),
+          `const subject = await create(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'owned' })});`,
+        ]
+      : madeBy('subject', hook);
+    const item = `${q(hook.collectionPath + '/')} + subject`;
+    switch (trigger.on) {
+      case 'create': {
+        if (!check.related) return undefined;
+        const via = check.related.via;
+        return {
+          rule,
+          gherkin: gherkin(`creates a ${hook.name} of it`),
+          body: [
+            ...madeBy('owned', owned),
+            `const first = await withReferences(port, ${q(hook.collectionPath)}, ${this.body(hook, { [via]: 'owned' })}, references);`,
+            refused(as(refusedCaller, 'POST', q(hook.collectionPath), 'first')),
+            // The tester makes it where only the owner may; `post` makes it as another user where the owner may not.
+            `await create(${q(hook.collectionPath)}, ${this.body(hook, { [via]: 'owned' })});`,
+          ],
+        };
+      }
+      case 'update': {
+        const body = validBody(hook, this.variant);
+        const field = Object.keys(body).find(
+          (name) => !hook.attributes.some((a) => a.name === name && a.uuid),
+        );
+        if (field === undefined || check.related) return undefined;
+        return {
+          rule,
+          gherkin: gherkin(`changes the ${hook.name}`),
+          body: [
+            ...subject,
+            `const change = { ${field}: field(subjectBody, ${q(field)}) };`,
+            refused(as(refusedCaller, 'PATCH', item, 'change')),
+            `assert.equal((${as(acceptedCaller, 'PATCH', item, 'change')}).status, 200);`,
+          ],
+        };
+      }
+      case 'delete':
+        return {
+          rule,
+          gherkin: gherkin(`deletes the ${hook.name}`),
+          body: [
+            ...subject,
+            refused(as(refusedCaller, 'DELETE', item)),
+            `assert.equal((${as(acceptedCaller, 'DELETE', item)}).status, 204);`,
+          ],
+        };
+      case 'command': {
+        const command = this.commandOf(hook, trigger.command);
+        const path = pathTo(hook, runnableFrom(hook, command));
+        if (!path) return undefined;
+        const setup = commandSetup(this.model, hook, [...path.map((c) => c.fn), command.fn], this.variant);
+        this.variant += 5;
+        const overrides = Object.fromEntries(Object.entries(setup.overrides).map(([k, v]) => [k, q(v)]));
+        const made = check.related
+          ? [
+              ...madeBy('owned', owned),
+              `const subject = await create(${q(hook.collectionPath)}, ${this.body(hook, { ...overrides, [check.related.via]: 'owned' })});`,
+            ]
+          : madeBy('subject', hook, overrides);
+        const target = `${q(command.path)}.replace('{id}', subject)`;
+        return {
+          rule,
+          gherkin: gherkin(`requests ${command.command.name}`),
+          body: [
+            ...made,
+            ...(setup.statements.length ? ['const id = subject;', ...setup.statements] : []),
+            ...path.map((c) => `await ok(await run(${q(c.path)}, subject));`),
+            refused(as(refusedCaller, 'POST', target)),
+            `await ok(${as(acceptedCaller, 'POST', target)});`,
+          ],
+        };
+      }
+      default:
+        return undefined;
+    }
+  }
+
   scenario(rule: PlannedRule): RuleScenario | undefined {
     const hook = this.entity(rule.hook);
     const check = rule.check;
@@ -447,6 +560,8 @@ class ScenarioWriter {
       }
       case 'permission':
         return this.permission(rule, hook, check.roles);
+      case 'ownership':
+        return this.ownership(rule, hook, check);
       case 'prerequisite': {
         if (trigger.on !== 'command' || check.min < 1) return undefined;
         const command = this.commandOf(hook, trigger.command);
@@ -563,16 +678,50 @@ export function commandSetup(
  * its body refers to (kit `withReferences`).
  */
 export function referencesPreamble(model: ServiceModel): string[] {
+  const roles = q(rolesOf(model.rules));
+  const reviewed = reviewedOperations(model);
   return [
     `/** The tests call as a tester signed in with every role the service's rules name, unless a test says otherwise. */`,
-    `actAs({ subject: 'tester', roles: ${q(rolesOf(model.rules))} });`,
+    `actAs({ subject: 'tester', roles: ${roles} });`,
+    ...(reviewed.length
+      ? [
+          `/** Another signed-in user, for what a rule forbids on one's own records (creates by path, commands by path template). */`,
+          `const reviewer = { subject: 'reviewer', roles: ${roles} };`,
+          `const reviewed = new Set<string>(${q(reviewed)});`,
+        ]
+      : []),
     '',
     `const references: References = ${q(referencesOf(model))};`,
     '',
     'const post = async (path: string, body?: unknown) =>',
-    `  call(port, 'POST', path, await withReferences(port, path, body, references));`,
+    reviewed.length
+      ? `  call(port, 'POST', path, await withReferences(port, path, body, references), undefined, reviewed.has(path) ? reviewer : undefined);`
+      : `  call(port, 'POST', path, await withReferences(port, path, body, references));`,
     '',
   ];
+}
+
+/**
+ * Operations a rule forbids on records the caller created ("cannot review their own"): the creates (collection
+ * paths) and commands (path templates) the generated tests make as another signed-in user than the tester.
+ */
+export function reviewedOperations(model: ServiceModel): string[] {
+  return model.rules.enforced.flatMap((rule) => {
+    if (rule.check.kind !== 'ownership' || rule.check.owner) return [];
+    const hook = model.entities.find((e) => e.name === rule.hook)!;
+    return rule.triggers.flatMap((trigger) =>
+      trigger.on === 'create'
+        ? [hook.collectionPath]
+        : trigger.on === 'command'
+          ? hook.commands.filter((c) => c.fn === trigger.command).map((c) => c.path)
+          : [],
+    );
+  });
+}
+
+/** The caller argument of a generated `call` of a command (the reviewer for commands a rule forbids on one's own). */
+export function commandCaller(model: ServiceModel, command: ServiceCommand): string {
+  return reviewedOperations(model).includes(command.path) ? ', undefined, undefined, reviewer' : '';
 }
 
 /** For each collection, its references to records of the service and bodies to create such records with. */
@@ -614,14 +763,23 @@ export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleSce
     '',
     'after(async () => {\n  await service.stop();\n});',
     '',
-    'async function create(path: string, body: unknown): Promise<string> {',
-    '  const reply = await post(path, body);',
-    '  assert.equal(reply.status, 201, reply.text);',
-    `  return String(field(reply.body, 'id'));`,
-    '}',
-    '',
+    ...(uses('create')
+      ? [
+          'async function create(path: string, body: unknown): Promise<string> {',
+          '  const reply = await post(path, body);',
+          '  assert.equal(reply.status, 201, reply.text);',
+          `  return String(field(reply.body, 'id'));`,
+          '}',
+          '',
+        ]
+      : []),
     ...(uses('run')
-      ? [`const run = (path: string, id: string) => call(port, 'POST', path.replace('{id}', id));`, '']
+      ? [
+          reviewedOperations(model).length
+            ? `const run = (path: string, id: string) => call(port, 'POST', path.replace('{id}', id), undefined, undefined, reviewed.has(path) ? reviewer : undefined);`
+            : `const run = (path: string, id: string) => call(port, 'POST', path.replace('{id}', id));`,
+          '',
+        ]
       : []),
     ...(uses('ok')
       ? [

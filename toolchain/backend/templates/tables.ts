@@ -11,6 +11,7 @@ export function storedFields(entity: ServiceEntity): string[] {
     ...entity.attributes.map((a) => a.name),
     ...entity.derived.map((a) => a.name),
     ...(entity.states.length ? ['status'] : []),
+    'createdBy',
     'createdAt',
     'updatedAt',
   ];

@@ -1,9 +1,9 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { invalidSamples, refusedState, validBody } from '../samples';
 import { tsLiteral } from '../../escaping/tsLiteral';
-import { commandSetup, referencesPreamble } from './ruleTests';
+import { commandCaller, commandSetup, referencesPreamble } from './ruleTests';
 import { pathTo } from '../lifecycle';
-import { rolesOf } from '../rulePlan';
+import { rolesOf, runsOn, type Trigger } from '../rulePlan';
 
 const q = tsLiteral;
 
@@ -36,21 +36,24 @@ export function domainTestSource(entity: ServiceEntity): string {
   lines.push('');
   lines.push(`describe('${name} (domain)', () => {`);
   lines.push(`  test('creates a ${name} from valid input', () => {`);
-  lines.push(`    const created = create${name}(valid, 'id-1', now);`);
+  lines.push(`    const created = create${name}(valid, 'id-1', now, 'author');`);
   lines.push(`    assert.equal(created.id, 'id-1');`);
   lines.push(`    assert.equal(created.createdAt, now.toISOString());`);
+  lines.push(`    assert.equal(created.createdBy, 'author');`);
   if (entity.states.length) lines.push(`    assert.equal(created.status, ${q(entity.states[0])});`);
   for (const [key, value] of Object.entries(full))
     lines.push(`    assert.deepEqual(created.${key}, ${q(value)});`);
   lines.push('  });');
   lines.push('');
   lines.push(`  test('creates a ${name} from required fields only', () => {`);
-  lines.push(`    assert.equal(create${name}(${q(validBody(entity, 2, true))}, 'id-2', now).id, 'id-2');`);
+  lines.push(
+    `    assert.equal(create${name}(${q(validBody(entity, 2, true))}, 'id-2', now, 'author').id, 'id-2');`,
+  );
   lines.push('  });');
   if (required.length) {
     lines.push('');
     lines.push(`  test('refuses a ${name} without its required fields', () => {`);
-    lines.push(`    assert.throws(() => create${name}({}, 'id', now), (error: unknown) => {`);
+    lines.push(`    assert.throws(() => create${name}({}, 'id', now, 'author'), (error: unknown) => {`);
     lines.push(`      assert.deepEqual(fieldsOf(error).sort(), ${q([...required].sort())});`);
     lines.push('      return true;\n    });');
     lines.push('  });');
@@ -60,7 +63,7 @@ export function domainTestSource(entity: ServiceEntity): string {
       lines.push('');
       lines.push(`  test(${q(`refuses ${sample.field} ${sample.reason}`)}, () => {`);
       lines.push(
-        `    assert.throws(() => create${name}({ ...valid, ${sample.field}: ${q(sample.value)} }, 'id', now), (error: unknown) => {`,
+        `    assert.throws(() => create${name}({ ...valid, ${sample.field}: ${q(sample.value)} }, 'id', now, 'author'), (error: unknown) => {`,
       );
       lines.push(`      assert.deepEqual(fieldsOf(error), [${q(sample.field)}]);`);
       lines.push('      return true;\n    });');
@@ -70,16 +73,16 @@ export function domainTestSource(entity: ServiceEntity): string {
   lines.push('');
   lines.push(`  test('refuses unknown fields and non-object bodies', () => {`);
   lines.push(
-    `    assert.throws(() => create${name}({ ...valid, unexpected: 1 }, 'id', now), ValidationError);`,
+    `    assert.throws(() => create${name}({ ...valid, unexpected: 1 }, 'id', now, 'author'), ValidationError);`,
   );
-  lines.push(`    assert.throws(() => create${name}([valid], 'id', now), ValidationError);`);
-  lines.push(`    assert.throws(() => create${name}(null, 'id', now), ValidationError);`);
+  lines.push(`    assert.throws(() => create${name}([valid], 'id', now, 'author'), ValidationError);`);
+  lines.push(`    assert.throws(() => create${name}(null, 'id', now, 'author'), ValidationError);`);
   lines.push('  });');
   const first = entity.attributes[0];
   const changed = validBody(entity, 3)[first.name];
   lines.push('');
   lines.push(`  test('updates fields and keeps the rest', () => {`);
-  lines.push(`    const created = create${name}(valid, 'id-1', now);`);
+  lines.push(`    const created = create${name}(valid, 'id-1', now, 'author');`);
   lines.push(`    const updated = update${name}(created, { ${first.name}: ${q(changed)} }, later);`);
   lines.push(`    assert.deepEqual(updated.${first.name}, ${q(changed)});`);
   lines.push(`    assert.equal(updated.updatedAt, later.toISOString());`);
@@ -96,7 +99,7 @@ export function domainTestSource(entity: ServiceEntity): string {
     lines.push(
       `  test(${q(`${command.fn} moves the ${name}${command.transitionTo ? ` to ${command.transitionTo}` : ''}`)}, () => {`,
     );
-    lines.push(`    const created = create${name}(valid, 'id-1', now);`);
+    lines.push(`    const created = create${name}(valid, 'id-1', now, 'author');`);
     lines.push(
       `    const changed = ${command.fn}(${start ? `{ ...created, status: ${q(start)} }` : 'created'}, later);`,
     );
@@ -107,7 +110,7 @@ export function domainTestSource(entity: ServiceEntity): string {
     if (command.transitionTo && command.allowedFrom.length && refused) {
       lines.push('');
       lines.push(`  test(${q(`${command.fn} is refused from ${refused}`)}, () => {`);
-      lines.push(`    const created = create${name}(valid, 'id-1', now);`);
+      lines.push(`    const created = create${name}(valid, 'id-1', now, 'author');`);
       lines.push(
         `    assert.throws(() => ${command.fn}({ ...created, status: ${q(refused)} }, later), TransitionError);`,
       );
@@ -121,6 +124,13 @@ export function domainTestSource(entity: ServiceEntity): string {
 export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): string {
   const { name } = entity;
   const unique = entity.attributes.find((a) => a.unique);
+  // An action nobody may take on their own record is taken by another user than the one who created it.
+  const callerOn = (trigger: Trigger) =>
+    model.rules.enforced.some(
+      (r) => r.hook === name && r.check.kind === 'ownership' && !r.check.owner && runsOn(r, trigger),
+    )
+      ? 'reviewer'
+      : 'tester';
   const lines: string[] = [];
   lines.push(`import { strict as assert } from 'node:assert';`);
   lines.push(`import { describe, test } from 'node:test';`);
@@ -145,6 +155,7 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   lines.push('');
   lines.push(`/** The caller of every use case: signed in with each role the service's rules name. */`);
   lines.push(`const tester = { subject: 'tester', roles: ${q(rolesOf(model.rules))} };`);
+  const reviewerAt = lines.length;
   lines.push('');
   lines.push(
     `const body = (variant: number): Record<string, unknown> => [${[1, 2, 3].map((n) => q(validBody(entity, n))).join(', ')}][variant - 1];`,
@@ -168,14 +179,16 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   const first = entity.attributes[0];
   const changed = validBody(entity, 3)[first.name];
   lines.push(
-    `    const updated = await useCases.update(created.id, { ${first.name}: ${q(changed)} }, tester);`,
+    `    const updated = await useCases.update(created.id, { ${first.name}: ${q(changed)} }, ${callerOn({ on: 'update' })});`,
   );
   lines.push(`    assert.deepEqual(updated.${first.name}, ${q(changed)});`);
-  lines.push('    await useCases.delete(created.id, tester);');
+  lines.push(`    await useCases.delete(created.id, ${callerOn({ on: 'delete' })});`);
   lines.push('    await assert.rejects(useCases.get(created.id), NotFoundError);');
-  lines.push('    await assert.rejects(useCases.delete(created.id, tester), NotFoundError);');
   lines.push(
-    `    await assert.rejects(useCases.update(created.id, { ${first.name}: ${q(changed)} }, tester), NotFoundError);`,
+    `    await assert.rejects(useCases.delete(created.id, ${callerOn({ on: 'delete' })}), NotFoundError);`,
+  );
+  lines.push(
+    `    await assert.rejects(useCases.update(created.id, { ${first.name}: ${q(changed)} }, ${callerOn({ on: 'update' })}), NotFoundError);`,
   );
   lines.push('  });');
   if (unique) {
@@ -198,11 +211,12 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   for (const command of entity.commands) {
     const start = commandStart(entity, command.allowedFrom);
     if (start && start !== entity.states[0]) continue; // reaching other states is covered through the API tests
+    const trigger: Trigger = { on: 'command', command: command.fn };
     lines.push('');
     lines.push(`  test(${q(`${command.fn} publishes ${command.command.emits}`)}, async () => {`);
     lines.push('    const { useCases, events } = setup();');
     lines.push('    const created = await useCases.create(body(1), tester);');
-    lines.push(`    const changed = await useCases.${command.fn}(created.id, tester);`);
+    lines.push(`    const changed = await useCases.${command.fn}(created.id, ${callerOn(trigger)});`);
     if (command.transitionTo) lines.push(`    assert.equal(changed.status, ${q(command.transitionTo)});`);
     lines.push(
       `    assert.deepEqual(events.published.map((event) => event.name), [${q(command.command.emits)}]);`,
@@ -210,6 +224,14 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
     lines.push('  });');
   }
   lines.push('});');
+  // Declared only where a test acts as another user (an unused constant does not compile).
+  if (lines.some((line) => line.includes(', reviewer)')))
+    lines.splice(
+      reviewerAt,
+      0,
+      `/** Another user, for what a rule forbids on one's own records. */`,
+      `const reviewer = { subject: 'reviewer', roles: ${q(rolesOf(model.rules))} };`,
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -389,26 +411,26 @@ export function apiTestSource(model: ServiceModel): string {
         const stepCommand = e.commands.find((c) => c.fn === step)!;
         const stepSuffix = stepCommand.path.slice(e.itemPath.length);
         lines.push(
-          `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(stepSuffix)})).status, 200);`,
+          `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(stepSuffix)}${commandCaller(model, stepCommand)})).status, 200);`,
         );
       }
       const suffix = command.path.slice(e.itemPath.length);
       lines.push(
-        `      const reply = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)});`,
+        `      const reply = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)}${commandCaller(model, command)});`,
       );
       lines.push('      assert.equal(reply.status, 200, reply.text);');
       if (command.transitionTo) {
         lines.push(`      assert.equal(field(reply.body, 'status'), ${q(command.transitionTo)});`);
         if (command.allowedFrom.length && !command.allowedFrom.includes(command.transitionTo)) {
           lines.push(
-            `      const repeated = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)});`,
+            `      const repeated = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)}${commandCaller(model, command)});`,
           );
           lines.push('      assert.equal(repeated.status, 409);');
           lines.push(`      assert.equal(repeated.headers['content-type'], 'application/problem+json');`);
         }
       }
       lines.push(
-        `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + missingId + ${q(suffix)})).status, 404);`,
+        `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + missingId + ${q(suffix)}${commandCaller(model, command)})).status, 404);`,
       );
       lines.push('    });');
     }

@@ -31,6 +31,7 @@ export function recognisePermission(s: RuleSentence): Recognised | undefined {
       action: verbOf(words[verbAt]),
       actors: [subject.name],
       ...(no ? { notSelf: true } : { owner: true }),
+      ...(ownedThing && ownedThing.name !== entity ? { of: ownedThing.name } : {}),
     };
     return { entity, rule };
   }
@@ -86,12 +87,15 @@ export function recognisePermission(s: RuleSentence): Recognised | undefined {
       : undefined
     : nounAfter(s, verbAt + 1);
   if (!object) return undefined;
+  // "Only the owner of a tool can approve a reservation": the tool's owner.
+  const owned = ownerOfRecord && words[actor.index + 1] === 'of' ? nounAfter(s, actor.index + 2) : undefined;
   return {
     entity: object.name,
     rule: {
       kind: 'permission',
       action: verbOf(words[verbAt]),
       ...(ownerOfRecord ? { owner: true } : { actors: actors.names }),
+      ...(owned && owned.name !== object.name ? { of: owned.name } : {}),
     },
   };
 }
