@@ -52,14 +52,23 @@ export async function probe(target: ProbeTarget, limits = defaultProbe): Promise
     while (sent < limits.maxRequests && Date.now() - started < limits.durationMs) {
       const path = target.paths[sent++ % target.paths.length];
       const t = performance.now();
-      try {
+      const get = async () => {
         const response = await fetch(`${target.url}${path}`, {
           signal: AbortSignal.timeout(2000),
           headers: target.authorization ? { authorization: target.authorization } : {},
         });
         await response.arrayBuffer();
-        statusCounts[response.status] = (statusCounts[response.status] ?? 0) + 1;
-        if (response.status >= 500) errors++;
+        return response.status;
+      };
+      try {
+        // A GET that fails to connect is tried once more, as browsers do when a kept-alive connection closes
+        // just as it is reused; a second failure counts.
+        const status = await get().catch(() => {
+          statusCounts.retried = (statusCounts.retried ?? 0) + 1;
+          return get();
+        });
+        statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+        if (status >= 500) errors++;
       } catch {
         statusCounts.error = (statusCounts.error ?? 0) + 1;
         errors++;

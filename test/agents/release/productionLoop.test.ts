@@ -126,11 +126,12 @@ describe('Deployment to Production and Production to Optimization (tool library,
     const perf = await readJson<PerformanceReport>(built.store, learned, 'performance-report');
     expect(perf.measured).toBe(true);
     expect(perf.services[0].requests).toBeGreaterThan(20);
-    // Every probe request was answered, none with a server error (the status counts say what went wrong).
-    expect({ errorRate: perf.services[0].errorRate, statuses: perf.services[0].statusCounts }).toEqual({
-      errorRate: 0,
-      statuses: expect.anything(),
-    });
+    // Every probe request was answered 200 (a failure shows every status the probe met); a GET retried once after
+    // its connection closed, as a browser would, is counted apart.
+    const { retried = 0, ...statuses } = perf.services[0].statusCounts;
+    expect(statuses).toEqual({ '200': perf.services[0].requests });
+    expect(retried).toBeLessThan(5);
+    expect(perf.services[0].errorRate).toBe(0);
     expect(perf.services[0].resources?.rssBytes).toBeGreaterThan(1_000_000);
     const insights = await readJson<CustomerInsights>(built.store, learned, 'customer-insights');
     expect(insights.satisfaction).toEqual({ ratings: 3, average: 3.33 });

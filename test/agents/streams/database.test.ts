@@ -63,11 +63,20 @@ describe('PostgreSQL migrations', () => {
     const folder = generateMigrations(toolLibraryModel, lending);
     const bad = {
       path: '003_bad_row.sql',
-      content: "INSERT INTO tools (name, category, replacement_value) VALUES ('Saw', 'kitchen', 10);\n",
+      content:
+        "INSERT INTO tools (name, category, replacement_value, created_by) VALUES ('Saw', 'kitchen', 10, 'someone');\n",
     };
     const result = await applyMigrations([...folder.files, bad]);
     expect(result.errors).toEqual([expect.objectContaining({ file: '003_bad_row.sql', code: '23514' })]);
     expect(result.errors[0].message).toContain('tools_category_check');
+    // Every row says who created it.
+    const anonymous = {
+      path: '003_anonymous_row.sql',
+      content: "INSERT INTO tools (name, category, replacement_value) VALUES ('Saw', 'garden', 10);\n",
+    };
+    const unowned = await applyMigrations([...folder.files, anonymous]);
+    expect(unowned.errors).toEqual([expect.objectContaining({ code: '23502' })]);
+    expect(unowned.errors[0].message).toContain('created_by');
   });
 
   it('names the broken migration file and stops there', async () => {
