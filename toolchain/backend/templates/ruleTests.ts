@@ -87,6 +87,18 @@ class ScenarioWriter {
     };
   }
 
+  /**
+   * `const change = ...`: a PATCH body setting a field that names no other record to the value it has at `item`, so
+   * the change breaks no other rule; undefined when the entity has no such field.
+   */
+  unchanged(entity: ServiceEntity, item: string): string | undefined {
+    const plain = entity.attributes.filter((a) => !a.uuid);
+    const field = (plain.find((a) => a.required) ?? plain[0])?.name;
+    return (
+      field && `const change = { ${field}: field((await call(port, 'GET', ${item})).body, ${q(field)}) };`
+    );
+  }
+
   commandOf(entity: ServiceEntity, fn: string): ServiceCommand {
     return entity.commands.find((c) => c.fn === fn)!;
   }
@@ -135,18 +147,14 @@ class ScenarioWriter {
         };
       }
       case 'update': {
-        const body = validBody(hook, this.variant);
-        // A field that names no other record, set to the value it has: the change breaks no other rule.
-        const field = Object.keys(body).find(
-          (name) => !hook.attributes.some((a) => a.name === name && a.uuid),
-        );
-        if (field === undefined) return undefined;
+        const change = this.unchanged(hook, `${q(hook.collectionPath + '/')} + subject`);
+        if (!change) return undefined;
         return {
           rule,
           gherkin: gherkin(`a ${hook.name} is changed`),
           body: [
             ...this.record('subject', hook, []),
-            `const change = { ${field}: ${q(body[field])} };`,
+            change,
             refused(`await call(port, 'PATCH', ${item('subject')}, change, undefined, ${outsider})`),
             `assert.equal((await call(port, 'PATCH', ${item('subject')}, change)).status, 200);`,
           ],
@@ -217,13 +225,14 @@ class ScenarioWriter {
       `  When ${who} ${when}`,
       `  Then it is refused with 403 naming ${rule.id}, and ${check.owner ? 'its creator' : 'another user'} is accepted`,
     ];
-    // The record acted on: made by the tester, or by whoever may make it when it belongs to the owned record.
-    const subject = check.related
-      ? [
-          ...madeBy('owned', owned),
-          `const subject = await create(${q(hook.collectionPath)}, ${this.body(hook, { [check.related.via]: 'owned' })});`,
-        ]
-      : madeBy('subject', hook);
+    // The record acted on (`subject`): made by the tester, or by whoever may make it when it belongs to the owned one.
+    const actedOn = (overrides: Record<string, string> = {}) =>
+      check.related
+        ? [
+            ...madeBy('owned', owned),
+            `const subject = await create(${q(hook.collectionPath)}, ${this.body(hook, { ...overrides, [check.related.via]: 'owned' })});`,
+          ]
+        : madeBy('subject', hook, overrides);
     const item = `${q(hook.collectionPath + '/')} + subject`;
     switch (trigger.on) {
       case 'create': {
@@ -242,17 +251,14 @@ class ScenarioWriter {
         };
       }
       case 'update': {
-        const body = validBody(hook, this.variant);
-        const field = Object.keys(body).find(
-          (name) => !hook.attributes.some((a) => a.name === name && a.uuid),
-        );
-        if (field === undefined || check.related) return undefined;
+        const change = this.unchanged(hook, item);
+        if (!change) return undefined;
         return {
           rule,
           gherkin: gherkin(`changes the ${hook.name}`),
           body: [
-            ...subject,
-            `const change = { ${field}: field(subjectBody, ${q(field)}) };`,
+            ...actedOn(),
+            change,
             refused(as(refusedCaller, 'PATCH', item, 'change')),
             `assert.equal((${as(acceptedCaller, 'PATCH', item, 'change')}).status, 200);`,
           ],
@@ -263,7 +269,7 @@ class ScenarioWriter {
           rule,
           gherkin: gherkin(`deletes the ${hook.name}`),
           body: [
-            ...subject,
+            ...actedOn(),
             refused(as(refusedCaller, 'DELETE', item)),
             `assert.equal((${as(acceptedCaller, 'DELETE', item)}).status, 204);`,
           ],
@@ -275,18 +281,12 @@ class ScenarioWriter {
         const setup = commandSetup(this.model, hook, [...path.map((c) => c.fn), command.fn], this.variant);
         this.variant += 5;
         const overrides = Object.fromEntries(Object.entries(setup.overrides).map(([k, v]) => [k, q(v)]));
-        const made = check.related
-          ? [
-              ...madeBy('owned', owned),
-              `const subject = await create(${q(hook.collectionPath)}, ${this.body(hook, { ...overrides, [check.related.via]: 'owned' })});`,
-            ]
-          : madeBy('subject', hook, overrides);
         const target = `${q(command.path)}.replace('{id}', subject)`;
         return {
           rule,
           gherkin: gherkin(`requests ${command.command.name}`),
           body: [
-            ...made,
+            ...actedOn(overrides),
             ...(setup.statements.length ? ['const id = subject;', ...setup.statements] : []),
             ...path.map((c) => `await ok(await run(${q(c.path)}, subject));`),
             refused(as(refusedCaller, 'POST', target)),

@@ -75,6 +75,13 @@ export function domainTestSource(entity: ServiceEntity): string {
   lines.push(
     `    assert.throws(() => create${name}({ ...valid, unexpected: 1 }, 'id', now, 'author'), ValidationError);`,
   );
+  // Who created a record is the caller's token's subject, never a value the body could claim.
+  lines.push(
+    `    assert.throws(() => create${name}({ ...valid, createdBy: 'someone else' }, 'id', now, 'author'), ValidationError);`,
+  );
+  lines.push(
+    `    assert.throws(() => update${name}(create${name}(valid, 'id', now, 'author'), { createdBy: 'someone else' }, later), ValidationError);`,
+  );
   lines.push(`    assert.throws(() => create${name}([valid], 'id', now, 'author'), ValidationError);`);
   lines.push(`    assert.throws(() => create${name}(null, 'id', now, 'author'), ValidationError);`);
   lines.push('  });');
