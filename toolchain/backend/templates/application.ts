@@ -45,6 +45,22 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     ...rulesFor(model, entity, { on: 'delete' }),
     ...entity.commands.flatMap((c) => rulesFor(model, entity, { on: 'command', command: c.fn })),
   ];
+  /** Publishing a domain event of the model about `record`, with the payload fields the record holds. */
+  const publish = (name: string, record: string, at: 'createdAt' | 'updatedAt') => {
+    const payload = (events.get(name)?.payload ?? []).filter((field) =>
+      [...entity.attributes, ...entity.derived].some((a) => a.name === field),
+    );
+    return [
+      '    await this.deps.events.publish({',
+      `      name: ${q(name)},`,
+      `      entityId: ${record}.id,`,
+      `      occurredAt: ${record}.${at},`,
+      `      payload: { ${payload.map((field) => `${field}: ${record}.${field}`).join(', ')} },`,
+      '    });',
+    ];
+  };
+  // The model's "<Entity>Created" event, where it declares one, is published by the create use case.
+  const createdEvent = events.has(`${name}Created`) ? `${name}Created` : undefined;
   const lines: string[] = [];
   const commandImports = entity.commands.map((c) => c.fn);
   lines.push(`import { ${unique.length ? 'ConflictError, ' : ''}NotFoundError } from '../domain/errors';`);
@@ -89,6 +105,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('    await this.ensureUnique(created);');
   lines.push('    await this.deps.repository.save(created);');
   if (effectsOnCreate.length) lines.push('    await this.effectsOnCreate(created);');
+  if (createdEvent) lines.push(...publish(createdEvent, 'created', 'createdAt'));
   lines.push('    return created;\n  }');
   lines.push('');
   lines.push(`  async get(id: string): Promise<${name}> {`);
@@ -115,10 +132,6 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push(`    if (!(await this.deps.repository.delete(id))) throw new NotFoundError(${q(name)}, id);`);
   lines.push('  }');
   for (const command of entity.commands) {
-    const event = events.get(command.command.emits);
-    const payload = (event?.payload ?? []).filter((field) =>
-      [...entity.attributes, ...entity.derived].some((a) => a.name === field),
-    );
     const checked = (onCommand.get(command.fn) ?? []).length > 0;
     lines.push('');
     lines.push(`  async ${command.fn}(id: string, actor: Actor): Promise<${name}> {`);
@@ -133,12 +146,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push('    await this.deps.repository.save(changed);');
     if ((effectsOnCommand.get(command.fn) ?? []).length)
       lines.push(`    await this.${effectName(command.fn)}(changed);`);
-    lines.push('    await this.deps.events.publish({');
-    lines.push(`      name: ${q(command.command.emits)},`);
-    lines.push('      entityId: changed.id,');
-    lines.push('      occurredAt: changed.updatedAt,');
-    lines.push(`      payload: { ${payload.map((field) => `${field}: changed.${field}`).join(', ')} },`);
-    lines.push('    });');
+    lines.push(...publish(command.command.emits, 'changed', 'updatedAt'));
     lines.push('    return changed;\n  }');
   }
   lines.push('');

@@ -169,9 +169,15 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   );
   lines.push('');
   lines.push(`describe('${name} use cases', () => {`);
+  // The model's "<Entity>Created" event, where it declares one, comes with every create.
+  const created = model.context.events.some((e) => e.name === `${name}Created`) ? [`${name}Created`] : [];
   lines.push(`  test('create, get, list with paging', async () => {`);
-  lines.push('    const { useCases } = setup();');
+  lines.push(`    const { useCases${created.length ? ', events' : ''} } = setup();`);
   lines.push('    const first = await useCases.create(body(1), tester);');
+  if (created.length)
+    lines.push(
+      `    assert.deepEqual(events.published.map((event) => [event.name, event.entityId]), [[${q(created[0])}, first.id]]);`,
+    );
   lines.push('    await useCases.create(body(2), tester);');
   lines.push('    await useCases.create(body(3), tester);');
   lines.push('    assert.deepEqual(await useCases.get(first.id), first);');
@@ -226,7 +232,7 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
     lines.push(`    const changed = await useCases.${command.fn}(created.id, ${callerOn(trigger)});`);
     if (command.transitionTo) lines.push(`    assert.equal(changed.status, ${q(command.transitionTo)});`);
     lines.push(
-      `    assert.deepEqual(events.published.map((event) => event.name), [${q(command.command.emits)}]);`,
+      `    assert.deepEqual(events.published.map((event) => event.name), ${q([...created, command.command.emits])});`,
     );
     lines.push('  });');
   }
