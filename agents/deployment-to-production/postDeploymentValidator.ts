@@ -80,20 +80,40 @@ async function withParents(
  * and checks it is gone, then deletes what it referred to: the live product keeps no record the factory made for
  * checking. A record that could not be deleted is named in the error, so a person can remove it.
  */
+/**
+ * Who the checks call as: `first`, and `second`, another subject, for what a rule forbids on one's own records
+ * ("cannot review their own submission"); absent where the target cannot sign for a chosen caller.
+ */
+interface Callers {
+  first: string;
+  second?: string;
+}
+
 async function createReadDelete(
-  authorization: string,
+  callers: Callers,
   service: string,
   base: string,
   target: DriverTarget,
   targets: DriverTarget[],
 ): Promise<CheckResult> {
   const made: string[] = [];
-  const checked = await createReadDeleteOne(authorization, service, base, target.collectionPath, () =>
-    withParents(authorization, base, target, targets, made),
+  const other = callers.second ?? callers.first;
+  const creator = target.notOwn.includes('create') ? other : callers.first;
+  const checked = await createReadDeleteOne(
+    {
+      create: creator,
+      delete: target.notOwn.includes('delete') && creator === callers.first ? other : creator,
+    },
+    service,
+    base,
+    target.collectionPath,
+    () => withParents(callers.first, base, target, targets, made),
   );
   const left: string[] = [];
   for (const path of made.reverse()) {
-    const deleted = await exchange(authorization, 'DELETE', `${base}${path}`).catch(() => ({ status: 0 }));
+    const parent = targets.find((t) => path.startsWith(`${t.collectionPath}/`));
+    const remover = parent?.notOwn.includes('delete') ? other : callers.first;
+    const deleted = await exchange(remover, 'DELETE', `${base}${path}`).catch(() => ({ status: 0 }));
     if (deleted.status !== 204) left.push(path);
   }
   if (left.length === 0) return checked;
@@ -104,7 +124,7 @@ async function createReadDelete(
 }
 
 async function createReadDeleteOne(
-  authorization: string,
+  authorization: { create: string; delete: string },
   service: string,
   base: string,
   collectionPath: string,
@@ -116,16 +136,16 @@ async function createReadDeleteOne(
   let failure: string | undefined;
   let status: number | undefined;
   try {
-    const created = await exchange(authorization, 'POST', `${base}${collectionPath}`, await bodyOf());
+    const created = await exchange(authorization.create, 'POST', `${base}${collectionPath}`, await bodyOf());
     status = created.status;
     if (created.status !== 201 || typeof created.json.id !== 'string')
       return result(status, `create answered ${created.status}${created.json.id ? '' : ' without an id'}`);
     id = created.json.id;
     const item = `${base}${collectionPath}/${encodeURIComponent(id)}`;
-    const read = await exchange(authorization, 'GET', item);
+    const read = await exchange(authorization.create, 'GET', item);
     status = read.status;
     if (read.status !== 200) failure = `read by id answered ${read.status}`;
-    const deleted = await exchange(authorization, 'DELETE', item);
+    const deleted = await exchange(authorization.delete, 'DELETE', item);
     status = deleted.status;
     if (deleted.status !== 204)
       return result(
@@ -135,7 +155,7 @@ async function createReadDeleteOne(
           .join('; '),
       );
     id = undefined;
-    const gone = await exchange(authorization, 'GET', item);
+    const gone = await exchange(authorization.create, 'GET', item);
     status = gone.status;
     if (gone.status !== 404)
       failure = [failure, `read after delete answered ${gone.status}`].filter(Boolean).join('; ');
@@ -160,16 +180,20 @@ function timedResult(service: string, name: string, url: string) {
   });
 }
 
-/** Whether creating a target, or a record it refers to, needs a role. */
-function needsRole(target: DriverTarget, targets: DriverTarget[], depth = 0): boolean {
-  if (target.roles.create.length > 0 || target.roles.delete.length > 0) return true;
+/**
+ * Whether checking a target needs a caller the target cannot sign for: a role, or a second user where a rule
+ * forbids acting on one's own records, for it or a record it refers to.
+ */
+function needsChosenCaller(target: DriverTarget, targets: DriverTarget[], depth = 0): boolean {
+  const { roles, notOwn } = target;
+  if (roles.create.length > 0 || roles.delete.length > 0 || notOwn.length > 0) return true;
   return target.parents.some((parent) => {
     const parentTarget = targets.find((t) => t.collectionPath === parent.collectionPath);
     return (
       parentTarget !== undefined &&
       parentTarget !== target &&
       depth < 3 &&
-      needsRole(parentTarget, targets, depth + 1)
+      needsChosenCaller(parentTarget, targets, depth + 1)
     );
   });
 }
@@ -195,7 +219,7 @@ async function refusedWithoutRole(
       passed: true,
       durationMs: 0,
       skipped:
-        "creating or deleting it, or a record it refers to, needs a role of the product that the factory's identity does not hold",
+        'creating or deleting it, or a record it refers to, needs a role of the product or a second user, and the factory has one identity without roles here',
     };
   }
   const name = `POST ${target.collectionPath} without the role ${create.join(' or ')}: refused with 403 naming the rule`;
@@ -243,9 +267,13 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     const roles = [
       ...new Set([...targetsOf.values()].flat().flatMap((t) => [...t.roles.create, ...t.roles.delete])),
     ].sort();
-    const authorization = live.length
-      ? `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, { subject: validatorSubject, roles }, 600)}`
-      : '';
+    const token = async (subject: string) =>
+      `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, { subject, roles }, 600)}`;
+    const authorization = live.length ? await token(validatorSubject) : '';
+    const callers: Callers = {
+      first: authorization,
+      ...(live.length && target.grantsRoles ? { second: await token(`${validatorSubject}:second`) } : {}),
+    };
     const health = await Promise.all(
       live.map((s) => httpCheck(s.service, 'GET /health', `${s.url}/health`, [200], 5000)),
     );
@@ -273,8 +301,8 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
       const targets = targetsOf.get(s.service) ?? [];
       for (const t of targets)
         integration.push(
-          target.grantsRoles || !needsRole(t, targets)
-            ? await createReadDelete(authorization, s.service, s.url, t, targets)
+          target.grantsRoles || !needsChosenCaller(t, targets)
+            ? await createReadDelete(callers, s.service, s.url, t, targets)
             : await refusedWithoutRole(authorization, s.service, s.url, t),
         );
     }

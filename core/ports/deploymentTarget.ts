@@ -100,9 +100,10 @@ export interface TokenCaller {
 export interface DeploymentTarget {
   readonly adapter: string;
   /**
-   * Whether `accessToken` grants the roles asked for. The local issuer signs them; in Azure a principal holds a
-   * product role only by an app role assignment, which the factory cannot make (that takes Graph's tenant-wide
-   * AppRoleAssignment.ReadWrite.All), so checks there see what a caller without roles sees.
+   * Whether `accessToken` signs for the caller asked for: its subject and roles. The local issuer does; in Azure
+   * the token names the factory's identity, which holds a product role only by an app role assignment the factory
+   * cannot make (that takes Graph's tenant-wide AppRoleAssignment.ReadWrite.All), so checks there see what one
+   * caller without roles sees.
    */
   readonly grantsRoles: boolean;
   /**

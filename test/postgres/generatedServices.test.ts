@@ -30,6 +30,11 @@ const ruleCounts: Record<string, number> = {
   'rules/seed-library.md seed-orders': 3,
   'rules/tool-ring.md loans': 1,
   'clinic-appointments.md appointments': 3,
+  'neighbourhood-tool-library.md tools': 1,
+  'rules/expense-desk.md expense-reports': 5,
+  'rules/volunteer-shifts.md shifts': 4,
+  'rules/volunteer-shifts.md volunteer-directory': 1,
+  'rules/peer-review.md submissions': 4,
 };
 
 const files = [

@@ -30,6 +30,15 @@ export function driverTargets(model: DomainModel, slug: string): DriverTarget[] 
       keyFields: entity.attributes.filter((a) => a.uuid).map((a) => a.name),
       parents: referencedRecords(service, entity),
       roles: { create: rolesOn(entity.name, 'create'), delete: rolesOn(entity.name, 'delete') },
+      notOwn: (['create', 'delete'] as const).filter((on) =>
+        service.rules.enforced.some(
+          (rule) =>
+            rule.hook === entity.name &&
+            rule.check.kind === 'ownership' &&
+            !rule.check.owner &&
+            runsOn(rule, { on }),
+        ),
+      ),
     };
   });
 }

@@ -17,6 +17,8 @@ export interface DriverTarget {
   parents: Array<{ field: string; collectionPath: string; body: Record<string, unknown> }>;
   /** Roles the vision's rules ask of a caller who creates or deletes such a record (one of each rule's). */
   roles: { create: string[]; delete: string[] };
+  /** Actions a rule forbids to whoever created the record (or the record it belongs to): "not their own". */
+  notOwn: Array<'create' | 'delete'>;
 }
 
 /**

@@ -109,3 +109,46 @@ describe('rules about who may act, deployed (volunteer-shifts vision, local blue
     expect(post.passed).toBe(true);
   });
 });
+
+describe("rules about one's own records, deployed (peer-review vision, local blue/green)", () => {
+  const home = mkdtempSync(join(tmpdir(), 'factory-own-'));
+  const target = new LocalBlueGreenTarget({ home, build: compileForDeployment });
+
+  afterAll(async () => {
+    await target.undeploy('test', 'run-1');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('makes a review of a submission as a second user, and skips it where the factory has one identity', async () => {
+    const visionText = readFileSync(
+      join(__dirname, '../../../examples/visions/rules/peer-review.md'),
+      'utf8',
+    );
+    const ports = { ...testAgentPorts(home), deploymentTarget: () => target };
+    const built = await runAgents([...visionToArchitectureAgents, ...architectureToDevelopmentAgents], {
+      visionText,
+      ports,
+    });
+    const released = await runPhase(
+      built.store,
+      testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
+      built.refs,
+      { iteration: 1, phase: 'testing-to-deployment', ports },
+    );
+    const validate = async (deploymentTarget: DeploymentTarget, iteration: number) => {
+      const refs = await runPhase(built.store, phase5, released, {
+        iteration,
+        phase: 'deployment-to-production',
+        ports: { ...ports, deploymentTarget: () => deploymentTarget },
+      });
+      return readJson<PostDeploymentCheck>(built.store, refs, 'health-check', 'health-check-post.json');
+    };
+    const local = await validate(target, 1);
+    expect(local.integration.filter((c) => !c.passed)).toEqual([]);
+    expect(local.integration.map((c) => c.name)).toContain('POST /v1/reviews, GET, DELETE and GET by id');
+    const azureLike = await validate(withoutRoles(target), 2);
+    const reviews = azureLike.integration.find((c) => c.url.endsWith('/v1/reviews'))!;
+    expect(reviews.skipped).toMatch(/second user/);
+    expect(azureLike.passed).toBe(true);
+  }, 240_000);
+});

@@ -233,4 +233,26 @@ describe("the vision's rules in generated services", () => {
     expect(blind).not.toEqual(files);
     expect(runAcceptance(blind).output).toMatch(/# fail 5\b/);
   });
+
+  it("has another user make what a rule forbids on one's own records, in every generated test (peer-review vision)", () => {
+    const review = modelOf('rules/peer-review.md');
+    const { context, generated } = service(review, 'submissions');
+    const plan = serviceModel(context, review.product.slug).rules;
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map((r) => `${r.id}:${r.check.kind}`)).toEqual([
+      'review-rule-1:ownership',
+      'submission-rule-1:ownership',
+      'submission-rule-2:ownership',
+      'submission-rule-3:permission',
+    ]);
+    const contract = {
+      path: 'test/contract/review.contract.test.ts',
+      content: contractTestSource(buildOpenApi(review, context), context.name),
+    };
+    const files = [...generated.files, contract];
+    expect(runAcceptance(files).output).toMatch(/# pass 4\b/);
+    const all = runAcceptance(files, 'test/');
+    expect(all.output).toMatch(/# fail 0\b/);
+    expect(all.status).toBe(0);
+  });
 });

@@ -205,7 +205,11 @@ class ScenarioWriter {
   ): RuleScenario | undefined {
     const trigger = rule.triggers[0];
     const roles = q(rolesOf(this.model.rules));
-    const creator = `{ subject: 'tester', roles: ${roles} }`;
+    // Whoever the other tests have make such records: the reviewer where a rule keeps one from making them of
+    // one's own, the tester otherwise.
+    const creator = reviewedOperations(this.model).includes(hook.collectionPath)
+      ? 'reviewer'
+      : `{ subject: 'tester', roles: ${roles} }`;
     const other = `{ subject: 'outsider', roles: ${roles} }`;
     const [refusedCaller, acceptedCaller] = check.owner ? [other, creator] : [creator, other];
     const owned = check.related ? this.entity(check.related.entity) : hook;
@@ -245,8 +249,9 @@ class ScenarioWriter {
             ...madeBy('owned', owned),
             `const first = await withReferences(port, ${q(hook.collectionPath)}, ${this.body(hook, { [via]: 'owned' })}, references);`,
             refused(as(refusedCaller, 'POST', q(hook.collectionPath), 'first')),
-            // The tester makes it where only the owner may; `post` makes it as another user where the owner may not.
-            `await create(${q(hook.collectionPath)}, ${this.body(hook, { [via]: 'owned' })});`,
+            `const second = await withReferences(port, ${q(hook.collectionPath)}, ${this.body(hook, { [via]: 'owned' })}, references);`,
+            `const accepted = ${as(acceptedCaller, 'POST', q(hook.collectionPath), 'second')};`,
+            'assert.equal(accepted.status, 201, accepted.text);',
           ],
         };
       }
@@ -677,51 +682,67 @@ export function commandSetup(
  * Who the generated HTTP tests call as (`actAs`), `references`, and `post`, which creates a record after the records
  * its body refers to (kit `withReferences`).
  */
-export function referencesPreamble(model: ServiceModel): string[] {
+export function referencesPreamble(
+  model: ServiceModel,
+  options = { post: true, run: true, reviewer: true },
+): string[] {
   const roles = q(rolesOf(model.rules));
   const reviewed = reviewedOperations(model);
-  return [
-    `/** The tests call as a tester signed in with every role the service's rules name, unless a test says otherwise. */`,
-    `actAs({ subject: 'tester', roles: ${roles} });`,
-    ...(reviewed.length
-      ? [
-          `/** Another signed-in user, for what a rule forbids on one's own records (creates by path, commands by path template). */`,
-          `const reviewer = { subject: 'reviewer', roles: ${roles} };`,
-          `const reviewed = new Set<string>(${q(reviewed)});`,
-        ]
-      : []),
-    '',
-    `const references: References = ${q(referencesOf(model))};`,
-    '',
+  const post = [
     'const post = async (path: string, body?: unknown) =>',
     reviewed.length
       ? `  call(port, 'POST', path, await withReferences(port, path, body, references), undefined, reviewed.has(path) ? reviewer : undefined);`
       : `  call(port, 'POST', path, await withReferences(port, path, body, references));`,
     '',
   ];
+  return [
+    `/** The tests call as a tester signed in with every role the service's rules name, unless a test says otherwise. */`,
+    `actAs({ subject: 'tester', roles: ${roles} });`,
+    // Declared where used only: an unused constant does not compile.
+    ...(reviewed.length && (options.reviewer || options.post || options.run)
+      ? [
+          `/** Another signed-in user, for what a rule forbids on one's own records (creates by path, commands by path template). */`,
+          `const reviewer = { subject: 'reviewer', roles: ${roles} };`,
+        ]
+      : []),
+    ...(reviewed.length && (options.post || options.run)
+      ? [`const reviewed = new Set<string>(${q(reviewed)});`]
+      : []),
+    '',
+    `const references: References = ${q(referencesOf(model))};`,
+    '',
+    ...(options.post ? post : []),
+  ];
 }
 
 /**
- * Operations a rule forbids on records the caller created ("cannot review their own"): the creates (collection
- * paths) and commands (path templates) the generated tests make as another signed-in user than the tester.
+ * What the generated tests do as another signed-in user than the tester, because a rule forbids it on one's own
+ * records: a command ("cannot approve their own": its path template), and the records of an entity one may not make
+ * of one's own record ("cannot review their own submission": the reviews' collection path and commands, so that
+ * whoever made a review also acts on it).
  */
 export function reviewedOperations(model: ServiceModel): string[] {
-  return model.rules.enforced.flatMap((rule) => {
+  const paths = model.rules.enforced.flatMap((rule) => {
     if (rule.check.kind !== 'ownership' || rule.check.owner) return [];
     const hook = model.entities.find((e) => e.name === rule.hook)!;
     return rule.triggers.flatMap((trigger) =>
       trigger.on === 'create'
-        ? [hook.collectionPath]
+        ? [hook.collectionPath, ...hook.commands.map((c) => c.path)]
         : trigger.on === 'command'
           ? hook.commands.filter((c) => c.fn === trigger.command).map((c) => c.path)
           : [],
     );
   });
+  return [...new Set(paths)];
 }
 
-/** The caller argument of a generated `call` of a command (the reviewer for commands a rule forbids on one's own). */
-export function commandCaller(model: ServiceModel, command: ServiceCommand): string {
-  return reviewedOperations(model).includes(command.path) ? ', undefined, undefined, reviewer' : '';
+/**
+ * The arguments a generated `call` on `path` (a collection or a command's path template) ends with to act as the
+ * reviewer where it must: after the path, or after the body when the call sends one.
+ */
+export function callerOf(model: ServiceModel, path: string, withBody = false): string {
+  if (!reviewedOperations(model).includes(path)) return '';
+  return withBody ? ', undefined, reviewer' : ', undefined, undefined, reviewer';
 }
 
 /** For each collection, its references to records of the service and bodies to create such records with. */
@@ -758,7 +779,11 @@ export function ruleAcceptanceTestSource(model: ServiceModel, scenarios: RuleSce
     'let service: RunningService;',
     'let port = 0;',
     '',
-    ...referencesPreamble(model),
+    ...referencesPreamble(model, {
+      post: uses('create') || uses('post'),
+      run: uses('run'),
+      reviewer: scenarios.some((s) => s.body.some((line) => line.includes('reviewer'))),
+    }),
     `before(async () => {\n  service = await main(serviceEnv());\n  port = service.port;\n});`,
     '',
     'after(async () => {\n  await service.stop();\n});',

@@ -1,7 +1,7 @@
 import type { ServiceEntity, ServiceModel } from '../model';
 import { invalidSamples, refusedState, validBody } from '../samples';
 import { tsLiteral } from '../../escaping/tsLiteral';
-import { commandCaller, commandSetup, referencesPreamble } from './ruleTests';
+import { callerOf, commandSetup, referencesPreamble } from './ruleTests';
 import { pathTo } from '../lifecycle';
 import { rolesOf, runsOn, type Trigger } from '../rulePlan';
 
@@ -339,15 +339,17 @@ export function apiTestSource(model: ServiceModel): string {
     lines.push(`      assert.equal((field(page.body, 'items') as unknown[]).length, 1);`);
     lines.push(`      assert.ok(Number(field(page.body, 'total')) >= 1);`);
     lines.push(
-      `      const updated = await call(port, 'PATCH', ${q(e.collectionPath + '/')} + id, { ${first.name}: ${q(changed)} });`,
+      `      const updated = await call(port, 'PATCH', ${q(e.collectionPath + '/')} + id, { ${first.name}: ${q(changed)} }${callerOf(model, e.collectionPath, true)});`,
     );
     lines.push('      assert.equal(updated.status, 200, updated.text);');
     lines.push(`      assert.deepEqual(field(updated.body, ${q(first.name)}), ${q(changed)});`);
     lines.push(
-      `      const invalidUpdate = await call(port, 'PATCH', ${q(e.collectionPath + '/')} + id, { ${first.name}: ${q(bad.value)} });`,
+      `      const invalidUpdate = await call(port, 'PATCH', ${q(e.collectionPath + '/')} + id, { ${first.name}: ${q(bad.value)} }${callerOf(model, e.collectionPath, true)});`,
     );
     lines.push('      assert.equal(invalidUpdate.status, 400);');
-    lines.push(`      const deleted = await call(port, 'DELETE', ${q(e.collectionPath + '/')} + id);`);
+    lines.push(
+      `      const deleted = await call(port, 'DELETE', ${q(e.collectionPath + '/')} + id${callerOf(model, e.collectionPath)});`,
+    );
     lines.push('      assert.equal(deleted.status, 204);');
     lines.push(
       `      assert.equal((await call(port, 'GET', ${q(e.collectionPath + '/')} + id)).status, 404);`,
@@ -424,26 +426,26 @@ export function apiTestSource(model: ServiceModel): string {
         const stepCommand = e.commands.find((c) => c.fn === step)!;
         const stepSuffix = stepCommand.path.slice(e.itemPath.length);
         lines.push(
-          `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(stepSuffix)}${commandCaller(model, stepCommand)})).status, 200);`,
+          `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(stepSuffix)}${callerOf(model, stepCommand.path)})).status, 200);`,
         );
       }
       const suffix = command.path.slice(e.itemPath.length);
       lines.push(
-        `      const reply = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)}${commandCaller(model, command)});`,
+        `      const reply = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)}${callerOf(model, command.path)});`,
       );
       lines.push('      assert.equal(reply.status, 200, reply.text);');
       if (command.transitionTo) {
         lines.push(`      assert.equal(field(reply.body, 'status'), ${q(command.transitionTo)});`);
         if (command.allowedFrom.length && !command.allowedFrom.includes(command.transitionTo)) {
           lines.push(
-            `      const repeated = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)}${commandCaller(model, command)});`,
+            `      const repeated = await call(port, 'POST', ${q(e.collectionPath + '/')} + id + ${q(suffix)}${callerOf(model, command.path)});`,
           );
           lines.push('      assert.equal(repeated.status, 409);');
           lines.push(`      assert.equal(repeated.headers['content-type'], 'application/problem+json');`);
         }
       }
       lines.push(
-        `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + missingId + ${q(suffix)}${commandCaller(model, command)})).status, 404);`,
+        `      assert.equal((await call(port, 'POST', ${q(e.collectionPath + '/')} + missingId + ${q(suffix)}${callerOf(model, command.path)})).status, 404);`,
       );
       lines.push('    });');
     }
