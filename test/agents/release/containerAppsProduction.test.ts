@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import type { DeploymentReport } from '../../../agents/blueprint/operations/reports';
 import {
@@ -8,17 +6,16 @@ import {
   productionProvisioner,
 } from '../../../agents/deployment-to-production';
 import type { ProvisioningRecord } from '../../../agents/deployment-to-production/productionProvisioner';
-import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
 import { buildOf, ContainerAppsTarget, productInstance } from '../../../platform/deployment';
 import { findBicep } from '../../../toolchain/infrastructure/compileBicep';
-import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
+import { testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { fakeAppName, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
 import { fakeEntraCredential } from '../../support/servers/sessionPool';
 import { FakeGraph } from '../../support/fakeGraph';
 import { GraphClient } from '../../../platform/identity/graphClient';
 import { builtProduct } from './fixtures';
-import { readJson, runPhase } from './phaseRunner';
+import { readJson, releasedProduct, runPhase } from './phaseRunner';
 
 const subscriptionId = '6a1f2c3d-0000-4000-8000-00000000c0de';
 const resourceGroup = 'rg-tool-library-prod';
@@ -47,20 +44,12 @@ const resourceGroup = 'rg-tool-library-prod';
         graph: new GraphClient({ credential: fakeEntraCredential(), endpoint: graph.url }),
       });
       const ports = { ...testAgentPorts(), deploymentTarget: () => target };
-      const visionText = readFileSync(
-        join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
-        'utf8',
-      );
-      built = await runAgents([visionArchitect as AgentDefinition<unknown>, ...builtProduct], {
-        visionText,
+      let released: ArtifactRef[];
+      ({ built, released } = await releasedProduct(
+        [visionArchitect as AgentDefinition<unknown>, ...builtProduct],
+        'neighbourhood-tool-library.md',
         ports,
-      });
-      const released = await runPhase(
-        built.store,
-        testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
-        built.refs,
-        { iteration: 1, phase: 'testing-to-deployment', ports },
-      );
+      ));
       refs = await runPhase(
         built.store,
         [preDeploymentValidator, productionProvisioner, productionDeployer] as Array<

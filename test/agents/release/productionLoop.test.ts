@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
@@ -27,9 +27,9 @@ import { deploymentToProductionGate } from '../../../gates/deployment-to-product
 import { productionToOptimizationGate } from '../../../gates/production-to-optimization';
 import { LocalBlueGreenTarget, type CurrentDeployment } from '../../../platform/deployment';
 import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
-import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
+import { testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
-import { evaluate, readJson, runPhase } from './phaseRunner';
+import { evaluate, readJson, releasedProduct, runPhase } from './phaseRunner';
 
 // The rollback runs only after a failed gate; the test calls it on its own.
 const phase5 = deploymentToProductionAgents.filter((agent) => agent.name !== rollbackCoordinator.name);
@@ -46,20 +46,12 @@ describe('Deployment to Production and Production to Optimization (tool library,
 
   beforeAll(async () => {
     delete process.env.FACTORY_KEEP_DEPLOYED;
-    const visionText = readFileSync(
-      join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
-      'utf8',
-    );
-    built = await runAgents([visionArchitect as AgentDefinition<unknown>, ...builtProduct], {
-      visionText,
+    let released: ArtifactRef[];
+    ({ built, released } = await releasedProduct(
+      [visionArchitect as AgentDefinition<unknown>, ...builtProduct],
+      'neighbourhood-tool-library.md',
       ports,
-    });
-    const released = await runPhase(
-      built.store,
-      testingToDeploymentAgents as Array<AgentDefinition<unknown>>,
-      built.refs,
-      { iteration: 1, phase: 'testing-to-deployment', ports },
-    );
+    ));
     first = await runPhase(built.store, phase5, released, {
       iteration: 1,
       phase: 'deployment-to-production',

@@ -99,6 +99,19 @@ class ScenarioWriter {
     );
   }
 
+  /**
+   * Running a command on a fresh record: the commands that bring it to a state the command runs from, and what the
+   * vision's rules on them need first (`commandSetup`); undefined when no state it runs from can be reached.
+   */
+  commandRun(hook: ServiceEntity, fn: string) {
+    const command = this.commandOf(hook, fn);
+    const path = pathTo(hook, runnableFrom(hook, command));
+    if (!path) return undefined;
+    const setup = commandSetup(this.model, hook, [...path.map((c) => c.fn), command.fn], this.variant);
+    this.variant += 5;
+    return { command, path, setup };
+  }
+
   commandOf(entity: ServiceEntity, fn: string): ServiceCommand {
     return entity.commands.find((c) => c.fn === fn)!;
   }
@@ -171,11 +184,9 @@ class ScenarioWriter {
           ],
         };
       case 'command': {
-        const command = this.commandOf(hook, trigger.command);
-        const path = pathTo(hook, runnableFrom(hook, command));
-        if (!path) return undefined;
-        const setup = commandSetup(this.model, hook, [...path.map((c) => c.fn), command.fn], this.variant);
-        this.variant += 5;
+        const run = this.commandRun(hook, trigger.command);
+        if (!run) return undefined;
+        const { command, path, setup } = run;
         const body = { ...validBody(hook, this.variant++), ...setup.overrides };
         return {
           rule,
@@ -280,11 +291,9 @@ class ScenarioWriter {
           ],
         };
       case 'command': {
-        const command = this.commandOf(hook, trigger.command);
-        const path = pathTo(hook, runnableFrom(hook, command));
-        if (!path) return undefined;
-        const setup = commandSetup(this.model, hook, [...path.map((c) => c.fn), command.fn], this.variant);
-        this.variant += 5;
+        const run = this.commandRun(hook, trigger.command);
+        if (!run) return undefined;
+        const { command, path, setup } = run;
         const overrides = Object.fromEntries(Object.entries(setup.overrides).map(([k, v]) => [k, q(v)]));
         const target = `${q(command.path)}.replace('{id}', subject)`;
         return {
