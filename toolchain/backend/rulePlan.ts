@@ -452,7 +452,8 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
           return refuse(`a ${owned.name} has no owner before it is created`);
         return {
           hook: place.hook.name,
-          triggers: [place.trigger],
+          // Moving a record to another owner's ("add a receipt" by changing its report) is checked like making one.
+          triggers: [place.trigger.on === 'create' ? { on: 'write' } : place.trigger],
           status: 403,
           check: { kind: 'ownership', owner: !rule.notSelf, ...(related ? { related } : {}) },
         };

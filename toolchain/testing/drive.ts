@@ -36,7 +36,7 @@ export function driverTargets(model: DomainModel, slug: string): DriverTarget[] 
             rule.hook === entity.name &&
             rule.check.kind === 'ownership' &&
             !rule.check.owner &&
-            runsOn(rule, { on }),
+            (runsOn(rule, { on }) || (on === 'create' && runsOn(rule, { on: 'write' }))),
         ),
       ),
     };

@@ -206,7 +206,7 @@ describe("the vision's rules in generated services", () => {
       ['expense-report-rule-3', 'command', 403, { kind: 'ownership', owner: true }],
       [
         'receipt-rule-1',
-        'create',
+        'write',
         403,
         { kind: 'ownership', owner: true, related: { entity: 'ExpenseReport', via: 'expenseReportId' } },
       ],

@@ -227,9 +227,14 @@ class ScenarioWriter {
     const refused = (reply: string) => `assertViolation(${reply}, 403, ${q(rule.id)});`;
     const as = (caller: string, method: string, path: string, body = 'undefined') =>
       `await call(port, '${method}', ${path}, ${body}, undefined, ${caller})`;
-    const madeBy = (name: string, entity: ServiceEntity, overrides: Record<string, string> = {}) => [
+    const madeBy = (
+      name: string,
+      entity: ServiceEntity,
+      overrides: Record<string, string> = {},
+      caller = creator,
+    ) => [
       `const ${name}Body = await withReferences(port, ${q(entity.collectionPath)}, ${this.body(entity, overrides)}, references);`,
-      `const ${name}Reply = ${as(creator, 'POST', q(entity.collectionPath), `${name}Body`)};`,
+      `const ${name}Reply = ${as(caller, 'POST', q(entity.collectionPath), `${name}Body`)};`,
       `assert.equal(${name}Reply.status, 201, ${name}Reply.text);`,
       `const ${name} = String(field(${name}Reply.body, 'id'));`,
     ];
@@ -250,7 +255,8 @@ class ScenarioWriter {
         : madeBy('subject', hook, overrides);
     const item = `${q(hook.collectionPath + '/')} + subject`;
     switch (trigger.on) {
-      case 'create': {
+      case 'create':
+      case 'write': {
         if (!check.related) return undefined;
         const via = check.related.via;
         return {
@@ -263,6 +269,16 @@ class ScenarioWriter {
             `const second = await withReferences(port, ${q(hook.collectionPath)}, ${this.body(hook, { [via]: 'owned' })}, references);`,
             `const accepted = ${as(acceptedCaller, 'POST', q(hook.collectionPath), 'second')};`,
             'assert.equal(accepted.status, 201, accepted.text);',
+            // Moving it to a record the rule keeps it from (one the other user made) is refused the same way.
+            ...madeBy('elsewhere', owned, {}, other),
+            refused(
+              as(
+                acceptedCaller,
+                'PATCH',
+                `${q(hook.collectionPath + '/')} + String(field(accepted.body, 'id'))`,
+                `{ ${via}: elsewhere }`,
+              ),
+            ),
           ],
         };
       }
@@ -735,7 +751,7 @@ export function reviewedOperations(model: ServiceModel): string[] {
     if (rule.check.kind !== 'ownership' || rule.check.owner) return [];
     const hook = model.entities.find((e) => e.name === rule.hook)!;
     return rule.triggers.flatMap((trigger) =>
-      trigger.on === 'create'
+      trigger.on === 'create' || trigger.on === 'write'
         ? [hook.collectionPath, ...hook.commands.map((c) => c.path)]
         : trigger.on === 'command'
           ? hook.commands.filter((c) => c.fn === trigger.command).map((c) => c.path)
