@@ -83,6 +83,8 @@ export interface CurrentDeployment {
   switchedAt: string;
   services: DeployedService[];
   previousVersion?: string;
+  /** The roles the live version's rules ask callers for, where the target records them (the local one does). */
+  roles?: string[];
   history: Array<{
     version: string;
     at: string;

@@ -396,6 +396,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         switchedAt: now,
         services,
         previousVersion: previousVersionOf(rollout),
+        roles: (request.roles ?? []).map((role) => role.value),
         history: [...(before?.history ?? []), { version, at: now, event: 'switched' }],
       };
       await writeJsonAtomic(this.routingFile(request.tenantId, request.runId), next);

@@ -35,7 +35,7 @@ export function describeDeployment(current: CurrentDeployment | undefined): stri
   return [
     `deployment: ${current.version} live (${current.adapter})`,
     ...current.services.map((s) => `  ${s.service}: ${s.url}`),
-    `  (a bearer token for it: factory token ${current.runId} --subject <you>)`,
+    `  (a bearer token for it: factory token ${current.runId} --subject <you>${(current.roles ?? []).map((role) => ` [--role ${role}]`).join('')})`,
   ];
 }
 

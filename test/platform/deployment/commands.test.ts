@@ -113,13 +113,15 @@ describe('factory undeploy', () => {
       archive,
       services: ['svc'],
       smoke: [],
+      roles: [{ value: 'Coordinator', description: 'rule svc-rule-1' }],
     });
     expect(outcome.status).toBe('deployed');
     const lines = describeDeployment(readCurrentDeployment(home, 'local', 'run-cli'));
+    // The hint names the roles the product's rules ask for.
     expect(lines).toEqual([
       'deployment: 1.0.0 live (local-blue-green)',
       `  svc: ${outcome.services[0].url}`,
-      '  (a bearer token for it: factory token run-cli --subject <you>)',
+      '  (a bearer token for it: factory token run-cli --subject <you> [--role Coordinator])',
     ]);
     // What `factory run` and `factory status` print and return: the deployment target's own view.
     expect(describeDeployment(await liveDeployment(home, 'local', 'run-cli'))).toEqual(lines);
