@@ -259,10 +259,9 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     const target = ctx.deploymentTarget();
     const current = await target.current(ctx.tenantId, ctx.runId);
     const live = current?.status === 'live' ? current.services : [];
-    const targetsOf = new Map(
-      await Promise.all(
-        live.map(async (s) => [s.service, await integrationTargets(ctx, s.service)] as const),
-      ),
+    const targetsOf = await integrationTargets(
+      ctx,
+      live.map((s) => s.service),
     );
     const roles = [
       ...new Set([...targetsOf.values()].flat().flatMap((t) => [...t.roles.create, ...t.roles.delete])),

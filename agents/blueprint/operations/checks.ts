@@ -24,9 +24,15 @@ export async function smokeChecks(ctx: AgentContext, services: string[]): Promis
   return checks;
 }
 
-/** Create-then-read targets per service for integration tests against the deployed product. */
-export async function integrationTargets(ctx: AgentContext, service: string): Promise<DriverTarget[]> {
-  if (!ctx.inputs('domain-model').length) return [];
+/**
+ * Create-then-read targets of each service for integration tests against the deployed product (the domain model
+ * read once for all of them).
+ */
+export async function integrationTargets(
+  ctx: AgentContext,
+  services: string[],
+): Promise<Map<string, DriverTarget[]>> {
+  if (!ctx.inputs('domain-model').length) return new Map();
   const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
-  return driverTargets(model, service);
+  return new Map(services.map((service) => [service, driverTargets(model, service)]));
 }
