@@ -27,6 +27,11 @@ export interface ServiceCommand {
   path: string;
   transitionTo?: string;
   allowedFrom: string[];
+  /**
+   * The attribute that records when the command happened, set to the current time by it: `returnedAt` for a
+   * command that moves a record to `returned`.
+   */
+  stamp?: Attribute;
 }
 
 export interface ServiceEntity {
@@ -119,6 +124,7 @@ export function serviceModel(context: BoundedContext, productSlug: string): Serv
           path: commandPath(entity, command),
           transitionTo: entity.states?.length ? command.transitionTo : undefined,
           allowedFrom: entity.states?.length ? (command.allowedFrom ?? []) : [],
+          ...stampOf(entity, entity.states?.length ? command.transitionTo : undefined),
         })),
     };
   });
@@ -146,4 +152,14 @@ export function tsType(attribute: ServiceAttribute): string {
       // Money is a decimal string too, so no amount passes through a binary float.
       return 'string';
   }
+}
+
+/** `returnedAt` for the state `returned`: a date or time attribute named after the state a command leads to. */
+function stampOf(entity: Entity, state: string | undefined): { stamp?: Attribute } {
+  if (!state) return {};
+  const name = `${state.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}At`;
+  const stamp = entity.attributes.find(
+    (a) => a.name === name && (a.type === 'datetime' || a.type === 'date'),
+  );
+  return stamp ? { stamp } : {};
 }

@@ -1,6 +1,7 @@
 import type { Attribute, BoundedContext, Entity } from '../schemas/domainModel';
 import type { TimeUnit, TypedRule } from '../schemas/typedRule';
 import { camel } from '../apiConventions';
+import { holderOf, isHoldingNoun, saysHeld, type Holder } from './holding';
 
 /**
  * How each typed rule of a bounded context is enforced by its service: where the check runs (the create or update
@@ -37,6 +38,11 @@ export type Check =
   | { kind: 'count-limit'; key: string; max: number; states?: string[] }
   | { kind: 'frequency-limit'; key: string; max: number; period: CalendarPeriod }
   | { kind: 'state-guard'; states: string[]; related?: RelatedRecord }
+  /**
+   * The thing the record refers to through `via` (`id`: the record itself) is not with anyone: no `holder` record of
+   * it is in one of `states` ("a tool cannot be reserved while it is on loan").
+   */
+  | { kind: 'in-use'; via: string; holder: RelatedRecord; states: string[] }
   | { kind: 'no-overlap'; key: string; start: string; end: string }
   | { kind: 'uniqueness'; fields: string[]; key?: string }
   | { kind: 'comparison'; left: Operand; operator: '<' | '<=' | '>' | '>=' | '='; right: Operand }
@@ -180,6 +186,14 @@ class ContextNames {
     return states;
   }
 
+  /** The record that hands `thing` over, for rules that say it is on loan or borrowed. */
+  holder(thing: Entity): Holder {
+    return (
+      holderOf(this.context, thing.name) ??
+      refuse(`no single record of the ${this.context.name} service hands a ${thing.name} over`)
+    );
+  }
+
   interval(entity: Entity): { start: string; end: string } {
     return intervalOf(entity) ?? refuse(`${entity.name} has no start and end dates`);
   }
@@ -259,6 +273,8 @@ type Planned = Omit<PlannedRule, 'id' | 'text' | 'entity'>;
 function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string): Planned {
   switch (rule.kind) {
     case 'count-limit': {
+      const borrowed = borrowing(names, entity, rule.per);
+      if (borrowed) return plan(names, borrowed.entity, { ...rule, states: borrowed.states }, text);
       const states = rule.states ? names.states(entity, rule.states) : activeStates(names.context, entity);
       // Commands that move a record into a counted state ("picked up") are checked too, before the move.
       const entering: Trigger[] = names.context.commands
@@ -290,8 +306,29 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
     }
     case 'state-guard': {
       const target = rule.related ? names.entity(rule.related) : entity;
-      const states = names.states(target, rule.states);
       const place = names.action(entity, rule.action);
+      if (saysHeld(rule.states) && !rule.states.some((s) => target.states?.includes(s))) {
+        // "while it is on loan": while a record that hands it over is in a hand-over state.
+        const holder = names.holder(target);
+        const via =
+          place.hook === target
+            ? 'id'
+            : place.related?.entity === target.name
+              ? place.related.via
+              : names.key(place.hook, target.name);
+        return {
+          hook: place.hook.name,
+          triggers: [place.trigger],
+          status: 409,
+          check: {
+            kind: 'in-use',
+            via,
+            holder: { entity: holder.entity.name, via: holder.via },
+            states: holder.states,
+          },
+        };
+      }
+      const states = names.states(target, rule.states);
       const related: RelatedRecord | undefined = rule.related
         ? { entity: rule.related, via: names.key(names.entity(place.hook.name), rule.related) }
         : place.related;
@@ -470,6 +507,31 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
     case 'unsupported':
       return refuse(rule.reason);
   }
+}
+
+/**
+ * "A member may borrow at most 3 tools at the same time", read as a limit on Loan records: when the loan has no
+ * lifecycle or no reference to whom it is limited per, the records that hand its thing over (reservations picked
+ * up and not yet returned) are what is counted.
+ */
+function borrowing(
+  names: ContextNames,
+  entity: Entity,
+  per: string,
+): { entity: Entity; states: string[] } | undefined {
+  if (!isHoldingNoun(entity)) return undefined;
+  const own = entity.relations.some((r) => r.kind === 'belongsTo' && r.target === per);
+  if (own && (entity.states ?? []).length > 0) return undefined;
+  for (const relation of entity.relations) {
+    const holder = relation.kind === 'belongsTo' ? holderOf(names.context, relation.target) : undefined;
+    if (
+      holder &&
+      holder.entity !== entity &&
+      holder.entity.relations.some((r) => r.kind === 'belongsTo' && r.target === per)
+    )
+      return { entity: holder.entity, states: holder.states };
+  }
+  return undefined;
 }
 
 /**

@@ -462,6 +462,9 @@ function clauses(chunks: Chunk[]): Clause[] {
   let lastRelative = false;
   let controller: NounPhrase | undefined;
   let lastObject: NounPhrase | undefined;
+  // "A reservation that is returned late carries a fee": a noun phrase that opens the sentence (or a part after a
+  // semicolon) and is described by a relative clause is the subject of the main verb that follows the clause.
+  let antecedent: NounPhrase | undefined;
   for (const c of chunks) {
     if (c.kind !== 'vp') continue;
     // Adverbs in front of a verb ("who repeatedly return") do not change its subject.
@@ -495,6 +498,16 @@ function clauses(chunks: Chunk[]): Clause[] {
     ) {
       subject = before;
       relative = prev.lower !== 'who';
+      const lead = chunks[before.index - 1];
+      if (!lead || /;/.test(lead.post)) antecedent = before;
+    } else if (
+      antecedent &&
+      prev &&
+      !(prev.kind === 'word' && ['and', 'or', 'to'].includes(prev.lower)) &&
+      previous?.relativeSubject !== false
+    ) {
+      subject = antecedent;
+      antecedent = undefined;
     } else if (
       prev &&
       prev.kind === 'word' &&

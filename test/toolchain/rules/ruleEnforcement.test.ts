@@ -148,6 +148,34 @@ describe("the vision's rules in generated services", () => {
     expect(result.status).toBe(0);
   });
 
+  it("keeps the sample vision's four rules, each proven over HTTP, and charges the late fee when a loan is returned (ToolShed)", () => {
+    const toolShed = modelOf('neighbourhood-tool-library.md');
+    const { context, generated: tools } = service(toolShed, 'tools');
+    const plan = serviceModel(context, toolShed.product.slug).rules;
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map((r) => `${r.id} ${r.hook} ${r.check.kind}`).sort()).toEqual([
+      'loan-rule-1 Reservation count-limit',
+      'reservation-rule-1 Reservation ownership',
+      'reservation-rule-2 Reservation derived-amount',
+      'tool-rule-1 Reservation in-use',
+    ]);
+    const feature = tools.files.find((f) => f.path === 'features/rules.feature')!.content;
+    expect(feature).toContain('Given a Tool with a Reservation that is picked_up');
+    const result = runAcceptance(tools.files);
+    expect(result.output).toMatch(/# pass 4\b/);
+    expect(result.status).toBe(0);
+    // A return that does not record when it happened leaves the late fee uncharged: the scenario notices.
+    const unstamped = tools.files.map((file) =>
+      file.path === 'src/domain/reservation.ts'
+        ? { ...file, content: file.content.replace('returnedAt: now.toISOString(), ', '') }
+        : file,
+    );
+    expect(unstamped).not.toEqual(tools.files);
+    const broken = runAcceptance(unstamped);
+    expect(broken.output).toMatch(/not ok \d+ - reservation-rule-2/);
+    expect(broken.output).toMatch(/# fail 1\b/);
+  });
+
   it('guards a command by state and answers 409 naming the rule (clinic vision)', () => {
     const clinic = modelOf('clinic-appointments.md');
     const { generated: appointments } = service(clinic, 'appointments');

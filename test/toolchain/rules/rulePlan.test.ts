@@ -171,4 +171,87 @@ describe('rule plan', () => {
       ],
     });
   });
+
+  it('reads "on loan" and "borrow" through the record that hands the thing over (picked up, not yet returned)', () => {
+    const reservation = entity('Reservation', {
+      relations: [
+        { kind: 'belongsTo', target: 'Tool', via: 'toolId' },
+        { kind: 'belongsTo', target: 'Member', via: 'memberId' },
+      ],
+      states: ['reserved', 'picked_up', 'returned'],
+    });
+    const command = (verb: string, to: string, from: string) => ({
+      name: `${verb[0].toUpperCase()}${verb.slice(1)}Reservation`,
+      entity: 'Reservation',
+      verb,
+      actor: 'member',
+      description: verb,
+      emits: `Reservation${verb}`,
+      transitionTo: to,
+      allowedFrom: [from],
+    });
+    const rules = (extra: Entity[] = []) =>
+      ({
+        name: 'Tools',
+        slug: 'tools',
+        description: 'tools',
+        entities: [
+          entity('Tool', {
+            rules: [
+              {
+                id: 'tool-rule-1',
+                text: 'A tool cannot be reserved while it is on loan.',
+                rule: { kind: 'state-guard', action: 'reserve', states: ['on_loan'] },
+              },
+            ],
+          }),
+          reservation,
+          entity('Loan', {
+            relations: [{ kind: 'belongsTo', target: 'Tool', via: 'toolId' }],
+            rules: [
+              {
+                id: 'loan-rule-1',
+                text: 'A member may borrow at most 3 tools at the same time.',
+                rule: { kind: 'count-limit', per: 'Member', max: 3 },
+              },
+            ],
+          }),
+          entity('Member'),
+          ...extra,
+        ],
+        commands: [command('pickUp', 'picked_up', 'reserved'), command('return', 'returned', 'picked_up')],
+        events: [],
+        dependsOn: [],
+      }) as unknown as BoundedContext;
+    const plan = planRules(rules());
+    expect(plan.unenforced).toEqual([]);
+    expect(plan.enforced.map(({ id, hook, triggers, check }) => ({ id, hook, triggers, check }))).toEqual([
+      {
+        id: 'tool-rule-1',
+        hook: 'Reservation',
+        triggers: [{ on: 'create' }],
+        check: {
+          kind: 'in-use',
+          via: 'toolId',
+          holder: { entity: 'Reservation', via: 'toolId' },
+          states: ['picked_up'],
+        },
+      },
+      {
+        id: 'loan-rule-1',
+        hook: 'Reservation',
+        triggers: [{ on: 'write' }, { on: 'command', command: 'pickUpReservation' }],
+        check: { kind: 'count-limit', key: 'memberId', max: 3, states: ['picked_up'] },
+      },
+    ]);
+    // Two kinds of record that hand a tool over: which one makes it "on loan" is not guessed.
+    const rental = entity('Rental', {
+      relations: [{ kind: 'belongsTo', target: 'Tool', via: 'toolId' }],
+      states: ['booked', 'collected'],
+    });
+    expect(planRules(rules([rental])).unenforced.map((u) => [u.id, u.reason])).toEqual([
+      ['tool-rule-1', 'no single record of the Tools service hands a Tool over'],
+      ['loan-rule-1', 'Loan has no reference to Member'],
+    ]);
+  });
 });

@@ -133,15 +133,19 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('  }');
   for (const command of entity.commands) {
     const checked = (onCommand.get(command.fn) ?? []).length > 0;
+    // A command that records a time the amounts are computed from (`returnedAt` of a late fee) computes them again.
+    const stamped = (code: string) => (command.stamp ? derived(code) : code);
     lines.push('');
     lines.push(`  async ${command.fn}(id: string, actor: Actor): Promise<${name}> {`);
     lines.push(...permitted({ on: 'command', command: command.fn }));
     if (checked) {
       lines.push('    const current = await this.get(id);');
       lines.push(`    await this.${method(command.fn)}(current, actor);`);
-      lines.push(`    const changed = ${command.fn}(current, this.deps.clock.now());`);
+      lines.push(`    const changed = ${stamped(`${command.fn}(current, this.deps.clock.now())`)};`);
     } else {
-      lines.push(`    const changed = ${command.fn}(await this.get(id), this.deps.clock.now());`);
+      lines.push(
+        `    const changed = ${stamped(`${command.fn}(await this.get(id), this.deps.clock.now())`)};`,
+      );
     }
     lines.push('    await this.deps.repository.save(changed);');
     if ((effectsOnCommand.get(command.fn) ?? []).length)

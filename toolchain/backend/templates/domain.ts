@@ -94,8 +94,12 @@ export function entitySource(entity: ServiceEntity): string {
         `    throw new TransitionError(${q(name)}, ${q(command.command.name)}, current.status, allowedFrom);`,
       );
       lines.push('  }');
+      // "returned" records when it was returned (`returnedAt`), unless the vision gives no such field.
+      const stamp = command.stamp
+        ? `${command.stamp.name}: now.toISOString()${command.stamp.type === 'date' ? '.slice(0, 10)' : ''}, `
+        : '';
       lines.push(
-        `  return { ...current, status: ${q(command.transitionTo)}, updatedAt: now.toISOString() };`,
+        `  return { ...current, status: ${q(command.transitionTo)}, ${stamp}updatedAt: now.toISOString() };`,
       );
     } else {
       lines.push('  return { ...current, updatedAt: now.toISOString() };');

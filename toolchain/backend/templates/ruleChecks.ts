@@ -194,6 +194,15 @@ function checkLines(
         '}',
       ];
     }
+    case 'in-use': {
+      const { holder } = check;
+      return [
+        `if (${record}.${check.via} !== undefined) {`,
+        `  const holding = (await ${repository(holder.entity)}.findAll(${q(holder.via)}, ${record}.${check.via})).filter((other) => other.id !== ${record}.id && (${q(check.states)} as readonly string[]).includes(other.status));`,
+        `  ensure(holding.length === 0, ${fail(`not allowed while a ${holder.entity} of it is ${check.states.join(' or ')}`)});`,
+        '}',
+      ];
+    }
     case 'uniqueness': {
       const [first, ...rest] = check.fields;
       const scoped = check.key ? [...rest, check.key] : rest;

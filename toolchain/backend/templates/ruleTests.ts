@@ -88,6 +88,98 @@ class ScenarioWriter {
   }
 
   /**
+   * An amount counted up to the time a command records ("2 euros per day late" up to `returnedAt`, which the return
+   * command sets): a record due long ago is taken through its commands, and the amount must be what the time the
+   * service recorded gives. Nothing when no command records that time or the path to it is blocked.
+   */
+  stampedAmount(
+    hook: ServiceEntity,
+    check: Extract<Check, { kind: 'derived-amount' }>,
+    body: Record<string, unknown>,
+    keys: string,
+  ): string[] {
+    const span = check.terms.flatMap((t) =>
+      t.kind === 'value' && t.operand.kind === 'duration' ? [t.operand] : [],
+    )[0];
+    const command = hook.commands.find((c) => c.stamp && c.stamp.name === span?.end);
+    const start = hook.attributes.find((a) => a.name === span?.start);
+    const end = hook.attributes.find((a) => a.name === span?.end);
+    if (!span || !command || !start || !end || end.required) return [];
+    const run = this.commandRun(hook, command.fn);
+    if (!run) return [];
+    const expected = amountCode(check, 'recorded');
+    if (!expected) return [];
+    const { [span.end]: _recorded, ...rest } = { ...body, ...run.setup.overrides };
+    const due = start.type === 'date' ? '2020-01-06' : '2020-01-06T09:00:00.000Z';
+    const late = { ...rest, [span.start]: due };
+    return [
+      `const id = await create(${q(hook.collectionPath)}, { ...${q(late)}${keys} });`,
+      ...run.setup.statements,
+      ...[...run.path, run.command].map((c) => `await ok(await run(${q(c.path)}, id));`),
+      `const returned = (await call(port, 'GET', ${q(hook.collectionPath + '/')} + id)).body;`,
+      `const recorded: Record<string, unknown> = { ...${q(late)}, ${span.end}: field(returned, ${q(span.end)}) };`,
+      `assert.ok(recorded.${span.end}, ${q(`${command.command.name} records ${span.end}`)});`,
+      `assert.equal(field(returned, ${q(check.attribute)}), ${expected});`,
+    ];
+  }
+
+  /**
+   * A thing that is with someone ("on loan"): a record that hands it over is moved into a hand-over state, and
+   * then the guarded action on the thing is refused, while the same action on a thing nobody has is accepted.
+   */
+  inUse(
+    rule: PlannedRule,
+    hook: ServiceEntity,
+    check: Extract<Check, { kind: 'in-use' }>,
+  ): RuleScenario | undefined {
+    const trigger = rule.triggers[0];
+    const holder = this.entity(check.holder.entity);
+    const held = pathTo(holder, check.states);
+    if (!held) return undefined;
+    const thing =
+      check.via === 'id'
+        ? hook
+        : this.model.entities.find((e) =>
+            hook.entity.relations.some((r) => r.via === check.via && r.target === e.name),
+          );
+    if (!thing) return undefined;
+    // The guarded request on the thing that is lent, and the statement that makes it on the free one.
+    let refusedCall: string;
+    let accepted: string;
+    let when: string;
+    if (trigger.on === 'create' && check.via !== 'id') {
+      refusedCall = `await post(${q(hook.collectionPath)}, ${this.body(hook, { [check.via]: 'lent' })})`;
+      accepted = this.created(hook, { [check.via]: 'free' });
+      when = `a ${hook.name} of it is created`;
+    } else if (trigger.on === 'command' && check.via === 'id') {
+      const command = this.commandOf(hook, trigger.command);
+      const path = pathTo(hook, runnableFrom(hook, command));
+      if (!path || path.length > 0) return undefined;
+      refusedCall = `await run(${q(command.path)}, lent)`;
+      accepted = `await ok(await run(${q(command.path)}, free));`;
+      when = `${command.command.name} is requested`;
+    } else return undefined;
+    return {
+      rule,
+      gherkin: [
+        `Scenario: ${rule.id} is enforced`,
+        `  Given a ${thing.name} with a ${holder.name} that is ${check.states.join(' or ')}`,
+        `  When ${when}`,
+        `  Then it is refused with ${rule.status} naming ${rule.id}, and the same for a ${thing.name} nobody has is accepted`,
+      ],
+      body: [
+        ...this.record('lent', thing, []),
+        ...(held.length > 0
+          ? this.record('holding', holder, held, { [check.holder.via]: 'lent' })
+          : [this.created(holder, { [check.holder.via]: 'lent' })]),
+        `assertViolation(${refusedCall}, ${rule.status}, ${q(rule.id)});`,
+        ...this.record('free', thing, []),
+        accepted,
+      ],
+    };
+  }
+
+  /**
    * `const change = ...`: a PATCH body setting a field that names no other record to the value it has at `item`, so
    * the change breaks no other rule; undefined when the entity has no such field.
    */
@@ -407,6 +499,8 @@ class ScenarioWriter {
         }
         return undefined;
       }
+      case 'in-use':
+        return this.inUse(rule, hook, check);
       case 'uniqueness': {
         const copied = [...check.fields, ...(check.key ? [check.key] : [])];
         const first = validBody(hook, this.variant);
@@ -552,6 +646,7 @@ class ScenarioWriter {
             `assert.equal(field(created.body, ${q(check.attribute)}), ${q(expected)});`,
             `const set = await post(${q(hook.collectionPath)}, { ...${q(body)}${keys}, ${check.attribute}: ${q(expected)} });`,
             'assert.equal(set.status, 400, set.text);',
+            ...this.stampedAmount(hook, check, body, keys),
           ],
         };
       }
@@ -614,6 +709,27 @@ class ScenarioWriter {
       }
     }
   }
+}
+
+/**
+ * The generated test's own arithmetic for a derived amount of `record` (a variable holding the record's fields), as
+ * TypeScript source; undefined when it reads another record's fields.
+ */
+function amountCode(check: Extract<Check, { kind: 'derived-amount' }>, record: string): string | undefined {
+  const parts: string[] = [];
+  for (const term of check.terms) {
+    if (term.kind !== 'value') parts.push(term.kind === 'symbol' ? term.symbol : String(term.value));
+    else if (term.operand.kind === 'duration') {
+      const { start, end, unit } = term.operand;
+      parts.push(
+        `Math.max(0, Math.ceil((Date.parse(String(${record}.${end})) - Date.parse(String(${record}.${start}))) / ${millisecondsIn(unit)}))`,
+      );
+    } else if (term.operand.kind === 'attribute') parts.push(`Number(${record}.${term.operand.name})`);
+    else return undefined;
+  }
+  const value = `(${parts.join(' ')})`;
+  if (check.type === 'money') return `(Math.round(${value} * 100) / 100).toFixed(2)`;
+  return check.type === 'integer' ? `Math.round(${value})` : value;
 }
 
 /** An amount of money as the API writes it, rounded to the cent. */
