@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildCacheMaxIdleMs, compileService } from '../../toolchain/backend/compileService';
 
 // Sources no other test compiles, so their builds are this test's own.
@@ -31,4 +33,27 @@ describe('compiled services kept in the temp folder', () => {
     build(4);
     expect(existsSync(third)).toBe(true);
   });
+
+  it('are never replaced once complete: processes that compile the same sources at once all use the first build', async () => {
+    // Each process compiles, then reports the identity (inode) of the build folder it got, and again a moment later
+    // while the others finish: a later finisher that replaced the folder would pull it from under the first one's
+    // tests or deployment copy.
+    const compiled = join(__dirname, '../../dist/toolchain/backend/compileService.js');
+    const sources = [{ path: 'src/main.ts', content: `export const value: number = ${seed + 100};\n` }];
+    const compile = () =>
+      new Promise<string>((done, fail) => {
+        let out = '';
+        const child = spawn(process.execPath, [
+          '-e',
+          `const { statSync } = require('node:fs');` +
+            `const { outDir } = require(${JSON.stringify(compiled)}).compileService(${JSON.stringify(sources)}, { emit: true });` +
+            `const first = statSync(outDir).ino; setTimeout(() => console.log(first, statSync(outDir).ino), 1500);`,
+        ]);
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.on('exit', (code) => (code === 0 ? done(out.trim()) : fail(new Error(`exit ${code}`))));
+      });
+    const reports = await Promise.all([compile(), compile(), compile(), compile()]);
+    const inodes = new Set(reports.flatMap((r) => r.split(' ')));
+    expect(inodes.size).toBe(1);
+  }, 60_000);
 });

@@ -121,12 +121,15 @@ export function compileService(files: SourceFile[], options: { emit?: boolean } 
     if (emitDiagnostics.length > 0 || !stagingOut) return { diagnostics: emitDiagnostics };
     installSandboxModules(stagingOut);
     writeFileSync(join(stagingOut, '.complete'), key);
-    try {
-      rmSync(outDir, { recursive: true, force: true });
-      renameSync(stagingOut, outDir);
-    } catch (error) {
-      // Another process finished the same build first; its output is identical.
-      if (!existsSync(join(outDir, '.complete'))) throw error;
+    // Another process that finished the same build first keeps it: its output is identical, and it may be running
+    // tests in it or copying it into a deployment right now. Only a leftover without `.complete` is replaced.
+    if (!existsSync(join(outDir, '.complete'))) {
+      try {
+        rmSync(outDir, { recursive: true, force: true });
+        renameSync(stagingOut, outDir);
+      } catch (error) {
+        if (!existsSync(join(outDir, '.complete'))) throw error;
+      }
     }
     touch(outDir);
     pruneBuilds(base);
