@@ -39,10 +39,11 @@ export type Check =
   | { kind: 'frequency-limit'; key: string; max: number; period: CalendarPeriod }
   | { kind: 'state-guard'; states: string[]; related?: RelatedRecord }
   /**
-   * The thing the record refers to through `via` (`id`: the record itself) is not with anyone: no `holder` record of
-   * it is in one of `states` ("a tool cannot be reserved while it is on loan").
+   * The thing the record refers to through `via` (`id`: the record itself) is not taken: no `holder` record of it
+   * exists, in one of `states` when given ("a tool cannot be reserved while it is on loan", "a plot that is already
+   * allocated").
    */
-  | { kind: 'in-use'; via: string; holder: RelatedRecord; states: string[] }
+  | { kind: 'in-use'; via: string; holder: RelatedRecord; states?: string[] }
   | { kind: 'no-overlap'; key: string; start: string; end: string }
   | { kind: 'uniqueness'; fields: string[]; key?: string }
   | { kind: 'comparison'; left: Operand; operator: '<' | '<=' | '>' | '>=' | '='; right: Operand }
@@ -174,6 +175,21 @@ class ContextNames {
     );
   }
 
+  /**
+   * The records named `name` that belong to `owner`, with their key. A vision shortens "donation item" to "item":
+   * when `name` itself has no reference to `owner`, the one entity whose name ends in it and has one is meant.
+   */
+  belongingTo(name: string, owner: Entity): { entity: Entity; via: string } {
+    const keyOf = (e: Entity) =>
+      e.relations.find((r) => r.kind === 'belongsTo' && r.target === owner.name)?.via;
+    const named = this.entity(name);
+    const own = keyOf(named);
+    if (own) return { entity: named, via: own };
+    const longer = this.context.entities.filter((e) => e.name.endsWith(name) && e !== named && keyOf(e));
+    if (longer.length === 1) return { entity: longer[0], via: keyOf(longer[0])! };
+    return refuse(`${name} has no reference to ${owner.name}`);
+  }
+
   attribute(entity: Entity, name: string): Attribute {
     return (
       entity.attributes.find((a) => a.name === name) ?? refuse(`${entity.name} has no attribute ${name}`)
@@ -203,7 +219,11 @@ class ContextNames {
    * (`create`, `add`), or the creation of a record named after the action that belongs to it
    * (`reserve` a tool -> create a Reservation with its toolId).
    */
-  action(subject: Entity, action: string): { hook: Entity; trigger: Trigger; related?: RelatedRecord } {
+  action(
+    subject: Entity,
+    action: string,
+    object?: Entity,
+  ): { hook: Entity; trigger: Trigger; related?: RelatedRecord } {
     const verb = normalise(action);
     const command = this.context.commands.find(
       (c) => c.entity === subject.name && normalise(c.verb) === verb,
@@ -212,21 +232,43 @@ class ContextNames {
     if (['create', 'add', 'register', 'submit', 'make', 'place'].includes(verb)) {
       return { hook: subject, trigger: { on: 'create' } };
     }
-    const stem = verb.replace(/e$/, '');
-    const record = this.context.entities.find(
-      (e) =>
-        stem.length >= 3 &&
-        e.name.toLowerCase().startsWith(stem) &&
-        e.relations.some((r) => r.kind === 'belongsTo' && r.target === subject.name),
-    );
-    if (record) {
-      return {
-        hook: record,
-        trigger: { on: 'create' },
-        related: { entity: subject.name, via: this.key(record, subject.name) },
-      };
+    // "an application cannot be offered a plot": making an Offer of the plot, when no record of the application is.
+    for (const owner of object ? [subject, object] : [subject]) {
+      const record = this.recordNamedAfter(verb, owner);
+      if (record) {
+        return {
+          hook: record.entity,
+          trigger: { on: 'create' },
+          related: { entity: owner.name, via: record.via },
+        };
+      }
     }
     return refuse(`no command or record of ${subject.name} matches the action '${action}'`);
+  }
+
+  /** The record named after a verb that belongs to `owner` ("reserve" a tool: a Reservation with its toolId). */
+  recordNamedAfter(verb: string, owner: Entity): { entity: Entity; via: string } | undefined {
+    const stem = normalise(verb).replace(/e$/, '');
+    if (stem.length < 3) return undefined;
+    for (const entity of this.context.entities) {
+      const via = entity.relations.find((r) => r.kind === 'belongsTo' && r.target === owner.name)?.via;
+      if (via && entity.name.toLowerCase().startsWith(stem)) return { entity, via };
+    }
+    return undefined;
+  }
+
+  /**
+   * What a state a thing does not have stands for: "on loan" while a record hands it over (`holder`), "allocated"
+   * while an Allocation of it exists (in an active state, when allocations have a lifecycle).
+   */
+  heldBy(thing: Entity, states: string[]): { entity: Entity; via: string; states?: string[] } | undefined {
+    if (states.some((s) => thing.states?.includes(s))) return undefined;
+    if (saysHeld(states)) return this.holder(thing);
+    if (states.length !== 1 || !/ed$/.test(states[0])) return undefined;
+    const record = this.recordNamedAfter(states[0].replace(/ed$/, ''), thing);
+    if (!record) return undefined;
+    const active = activeStates(this.context, record.entity);
+    return { ...record, ...(active ? { states: active } : {}) };
   }
 }
 
@@ -306,10 +348,10 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
     }
     case 'state-guard': {
       const target = rule.related ? names.entity(rule.related) : entity;
-      const place = names.action(entity, rule.action);
-      if (saysHeld(rule.states) && !rule.states.some((s) => target.states?.includes(s))) {
-        // "while it is on loan": while a record that hands it over is in a hand-over state.
-        const holder = names.holder(target);
+      const place = names.action(entity, rule.action, target);
+      // "while it is on loan", "already allocated": while another record of it says so.
+      const holder = names.heldBy(target, rule.states);
+      if (holder) {
         const via =
           place.hook === target
             ? 'id'
@@ -324,7 +366,7 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
             kind: 'in-use',
             via,
             holder: { entity: holder.entity.name, via: holder.via },
-            states: holder.states,
+            ...(holder.states ? { states: holder.states } : {}),
           },
         };
       }
@@ -393,17 +435,12 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
     case 'prerequisite': {
       const place = names.action(entity, rule.action);
       if (place.trigger.on !== 'command') refuse(`'${rule.action}' is not a command of ${entity.name}`);
-      const related = names.entity(rule.related);
+      const related = names.belongingTo(rule.related, entity);
       return {
         hook: entity.name,
         triggers: [place.trigger],
         status: 409,
-        check: {
-          kind: 'prerequisite',
-          related: related.name,
-          via: names.key(related, entity.name),
-          min: rule.min,
-        },
+        check: { kind: 'prerequisite', related: related.entity.name, via: related.via, min: rule.min },
       };
     }
     case 'derived-amount': {

@@ -8,6 +8,7 @@ import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDeriva
 import { compileService } from '../../../toolchain/backend/compileService';
 import { generateService, type GeneratedFile } from '../../../toolchain/backend/generateService';
 import { serviceModel } from '../../../toolchain/backend/model';
+import { ruleCoverage } from '../../../toolchain/backend/ruleCoverage';
 import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 
 const visions = join(__dirname, '..', '..', '..', 'examples', 'visions');
@@ -174,6 +175,32 @@ describe("the vision's rules in generated services", () => {
     const broken = runAcceptance(unstamped);
     expect(broken.output).toMatch(/not ok \d+ - reservation-rule-2/);
     expect(broken.output).toMatch(/# fail 1\b/);
+  });
+
+  it('covers the example visions: every stated rule tested over HTTP, or not enforced with the reason why', () => {
+    const coverage = (file: string) =>
+      ruleCoverage(modelOf(file)).rows.map((r) => `${r.id} ${r.status}${r.reason ? `: ${r.reason}` : ''}`);
+    expect(coverage('neighbourhood-tool-library.md')).toEqual([
+      'loan-rule-1 tested',
+      'reservation-rule-1 tested',
+      'reservation-rule-2 tested',
+      'tool-rule-1 tested',
+    ]);
+    expect(coverage('clinic-appointments.md')).toEqual([
+      'appointment-rule-1 tested',
+      'appointment-rule-2 tested',
+      'appointment-rule-3 tested',
+    ]);
+    // "an item" is the donation item; "allocated" means an Allocation of the plot exists.
+    expect(coverage('food-bank-donations.md')).toEqual([
+      'distribution-rule-1 tested',
+      'donation-item-rule-1 tested',
+      'item-rule-1 not enforced: no rule kind the engine knows matches its wording',
+    ]);
+    expect(coverage('community-garden-plots.md')).toEqual([
+      'application-rule-1 tested',
+      'plot-rule-1 not enforced: a season has no calendar definition in the vision',
+    ]);
   });
 
   it('guards a command by state and answers 409 naming the rule (clinic vision)', () => {

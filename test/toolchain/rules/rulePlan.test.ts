@@ -254,4 +254,69 @@ describe('rule plan', () => {
       ['loan-rule-1', 'Loan has no reference to Member'],
     ]);
   });
+
+  it('reads "already allocated" as an Allocation of it existing, and "an item" as the one kind of item that belongs', () => {
+    const context = {
+      name: 'Plots',
+      slug: 'plots',
+      description: 'plots',
+      entities: [
+        entity('Plot'),
+        entity('Allocation', { relations: [{ kind: 'belongsTo', target: 'Plot', via: 'plotId' }] }),
+        entity('Offer', { relations: [{ kind: 'belongsTo', target: 'Plot', via: 'plotId' }] }),
+        entity('Application', {
+          rules: [
+            {
+              id: 'application-rule-1',
+              text: 'An application cannot be offered a plot that is already allocated.',
+              rule: { kind: 'state-guard', action: 'offer', related: 'Plot', states: ['allocated'] },
+            },
+          ],
+        }),
+        entity('Item'),
+        entity('DonationItem', { relations: [{ kind: 'belongsTo', target: 'Plot', via: 'plotId' }] }),
+      ],
+      commands: [],
+      events: [],
+      dependsOn: [],
+    } as unknown as BoundedContext;
+    const [guard] = planRules(context).enforced;
+    expect(guard).toMatchObject({
+      hook: 'Offer',
+      triggers: [{ on: 'create' }],
+      check: { kind: 'in-use', via: 'plotId', holder: { entity: 'Allocation', via: 'plotId' } },
+    });
+    expect(guard.check).not.toHaveProperty('states');
+    const packed = planRules({
+      ...context,
+      entities: context.entities.map((e) =>
+        e.name === 'Plot'
+          ? {
+              ...e,
+              states: ['new', 'packed'],
+              rules: [
+                {
+                  id: 'plot-rule-1',
+                  text: 'A plot must have at least one item before it is packed.',
+                  rule: { kind: 'prerequisite', action: 'pack', related: 'Item', min: 1 },
+                },
+              ],
+            }
+          : e,
+      ),
+      commands: [
+        {
+          name: 'PackPlot',
+          entity: 'Plot',
+          verb: 'pack',
+          actor: 'volunteer',
+          description: 'pack',
+          emits: 'PlotPacked',
+          transitionTo: 'packed',
+          allowedFrom: ['new'],
+        },
+      ],
+    } as unknown as BoundedContext).enforced.find((r) => r.id === 'plot-rule-1');
+    expect(packed?.check).toEqual({ kind: 'prerequisite', related: 'DonationItem', via: 'plotId', min: 1 });
+  });
 });

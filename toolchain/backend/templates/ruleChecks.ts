@@ -195,11 +195,13 @@ function checkLines(
       ];
     }
     case 'in-use': {
-      const { holder } = check;
+      const { holder, states } = check;
+      const counted = states ? ` && (${q(states)} as readonly string[]).includes(other.status)` : '';
+      const detail = `not allowed while ${states ? `a ${holder.entity} of it is ${states.join(' or ')}` : `it has a ${holder.entity}`}`;
       return [
         `if (${record}.${check.via} !== undefined) {`,
-        `  const holding = (await ${repository(holder.entity)}.findAll(${q(holder.via)}, ${record}.${check.via})).filter((other) => other.id !== ${record}.id && (${q(check.states)} as readonly string[]).includes(other.status));`,
-        `  ensure(holding.length === 0, ${fail(`not allowed while a ${holder.entity} of it is ${check.states.join(' or ')}`)});`,
+        `  const holding = (await ${repository(holder.entity)}.findAll(${q(holder.via)}, ${record}.${check.via})).filter((other) => other.id !== ${record}.id${counted});`,
+        `  ensure(holding.length === 0, ${fail(detail)});`,
         '}',
       ];
     }

@@ -134,7 +134,7 @@ class ScenarioWriter {
   ): RuleScenario | undefined {
     const trigger = rule.triggers[0];
     const holder = this.entity(check.holder.entity);
-    const held = pathTo(holder, check.states);
+    const held = check.states ? pathTo(holder, check.states) : [];
     if (!held) return undefined;
     const thing =
       check.via === 'id'
@@ -163,7 +163,7 @@ class ScenarioWriter {
       rule,
       gherkin: [
         `Scenario: ${rule.id} is enforced`,
-        `  Given a ${thing.name} with a ${holder.name} that is ${check.states.join(' or ')}`,
+        `  Given a ${thing.name} with a ${holder.name}${check.states ? ` that is ${check.states.join(' or ')}` : ''}`,
         `  When ${when}`,
         `  Then it is refused with ${rule.status} naming ${rule.id}, and the same for a ${thing.name} nobody has is accepted`,
       ],

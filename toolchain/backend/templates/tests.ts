@@ -2,6 +2,7 @@ import type { ServiceEntity, ServiceModel } from '../model';
 import { invalidSamples, refusedState, validBody } from '../samples';
 import { tsLiteral } from '../../escaping/tsLiteral';
 import { callerOf, commandSetup, referencesPreamble } from './ruleTests';
+import { rulesFor } from './ruleChecks';
 import { pathTo } from '../lifecycle';
 import { rolesOf, runsOn, type Trigger } from '../rulePlan';
 
@@ -157,7 +158,7 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
   lines.push(`    ids: { next: () => '00000000-0000-4000-8000-' + String(++counter).padStart(12, '0') },`);
   lines.push(`    events,`);
   lines.push('  });');
-  lines.push(`  return { useCases: app.${entity.plural}, events };`);
+  lines.push(`  return { useCases: app.${entity.plural}, events, app };`);
   lines.push('}');
   lines.push('');
   lines.push(`/** The caller of every use case: signed in with each role the service's rules name. */`);
@@ -225,14 +226,30 @@ export function useCaseTestSource(entity: ServiceEntity, model: ServiceModel): s
     const start = commandStart(entity, command.allowedFrom);
     if (start && start !== entity.states[0]) continue; // reaching other states is covered through the API tests
     const trigger: Trigger = { on: 'command', command: command.fn };
+    // "at least one item before it is packed": the records the command needs first, made through their use cases.
+    const needed = model.rules.enforced.flatMap((r) =>
+      r.hook === name && r.check.kind === 'prerequisite' && runsOn(r, trigger) ? [r.check] : [],
+    );
+    const related = needed.map((check) => model.entities.find((e) => e.name === check.related)!);
+    if (related.some((e) => rulesFor(model, e, { on: 'create' }).length > 0)) continue; // set up through the API tests
     lines.push('');
     lines.push(`  test(${q(`${command.fn} publishes ${command.command.emits}`)}, async () => {`);
-    lines.push('    const { useCases, events } = setup();');
+    lines.push(`    const { useCases, events${needed.length ? ', app' : ''} } = setup();`);
     lines.push('    const created = await useCases.create(body(1), tester);');
+    needed.forEach((check, i) => {
+      const body = q(validBody(related[i], 1));
+      lines.push(`    for (let n = 0; n < ${check.min}; n++) {`);
+      lines.push(
+        `      await app.${related[i].plural}.create({ ...${body}, ${check.via}: created.id }, tester);`,
+      );
+      lines.push('    }');
+    });
     lines.push(`    const changed = await useCases.${command.fn}(created.id, ${callerOn(trigger)});`);
     if (command.transitionTo) lines.push(`    assert.equal(changed.status, ${q(command.transitionTo)});`);
+    // The events of this record (the records made first publish their own).
+    const own = needed.length ? '.filter((event) => event.entityId === created.id)' : '';
     lines.push(
-      `    assert.deepEqual(events.published.map((event) => event.name), ${q([...created, command.command.emits])});`,
+      `    assert.deepEqual(events.published${own}.map((event) => event.name), ${q([...created, command.command.emits])});`,
     );
     lines.push('  });');
   }
