@@ -65,10 +65,20 @@ function rulesOf(
     if (!named) continue;
     const reason = typed
       ? `it reads as a ${typed.rule.kind} rule about ${typed.entity}, which the domain model does not have`
-      : 'no rule kind the engine knows matches its wording';
+      : unreadReason(text);
     rules.push({ text, entity: named, rule: { kind: 'unsupported', reason }, source: 'stated' });
   }
   return rules;
+}
+
+/** Why no recogniser read a rule sentence, as precisely as its wording allows. */
+function unreadReason(text: string): string {
+  // "must be allocated within 3 days": a deadline, but counted from what?
+  const limit = /\bwithin \w+ (?:minute|hour|day|week|month)s?\b(?! (?:of|after|from|before|since)\b)/i.exec(
+    text,
+  );
+  if (limit) return `it sets a time limit (${limit[0]}) without saying from when it counts`;
+  return 'no rule kind the engine knows matches its wording';
 }
 
 /** Wording that states a rule: limits, prohibitions, obligations, uniqueness, timings, formulas and effects. */

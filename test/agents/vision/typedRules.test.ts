@@ -141,6 +141,18 @@ describe('rules the vision states, as typed specifications', () => {
     });
   });
 
+  it('says what a time limit it cannot type lacks: from when it counts', () => {
+    const text = 'Volunteers register donations. Chilled donations must be collected within 3 days.';
+    const [rule] = analyseVision(text).domain.rules;
+    expect(rule).toMatchObject({
+      text: 'Chilled donations must be collected within 3 days.',
+      rule: {
+        kind: 'unsupported',
+        reason: 'it sets a time limit (within 3 days) without saying from when it counts',
+      },
+    });
+  });
+
   it('lists a rule it cannot type with the reason, and the gate shows it', async () => {
     const text =
       '# Rules\n\nToday this is kept on paper and in email. Members reserve tools. A tool cannot be reserved while it is on loan. Reservations must be fair to everyone.\n';

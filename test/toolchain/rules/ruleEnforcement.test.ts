@@ -195,7 +195,7 @@ describe("the vision's rules in generated services", () => {
     expect(coverage('food-bank-donations.md')).toEqual([
       'distribution-rule-1 tested',
       'donation-item-rule-1 tested',
-      'item-rule-1 not enforced: no rule kind the engine knows matches its wording',
+      'item-rule-1 not enforced: it sets a time limit (within 3 days) without saying from when it counts',
     ]);
     expect(coverage('community-garden-plots.md')).toEqual([
       'application-rule-1 tested',
