@@ -42,33 +42,57 @@ function rulesOf(
 ): VisionRule[] {
   const rules: VisionRule[] = [];
   for (const s of sentences) {
-    const text = s.source.text;
-    if (!normative(text)) continue;
-    const typed = typeRule(text, state.entities, state.personas, state.finalActions);
-    if (typed && state.entityNames.has(typed.entity)) {
-      rules.push({ text, entity: typed.entity, rule: typed.rule, source: 'stated' });
-      continue;
-    }
-    // A target with a number ("within 24 hours") is a goal unless it says what may or must happen, or what an
-    // action changes ("a late return adds a fee of 2 euros per day").
-    if (
-      metricsInSentence(text).length > 0 &&
-      !/\b(can|cannot|can't|may|must|never|only|needs?|not|adds|charges|lowers|reduces|raises|increases|decreases)\b/i.test(
-        text,
-      )
-    )
-      continue;
-    // The entity the sentence is about: from its parse, else the first entity it names ("a seed order may ...").
-    const named =
-      s.parses.map(entityOf).find(Boolean) ??
-      prepareSentence(text, state.entities, state.personas, state.finalActions).entities[0]?.name;
-    if (!named) continue;
-    const reason = typed
-      ? `it reads as a ${typed.rule.kind} rule about ${typed.entity}, which the domain model does not have`
-      : unreadReason(text);
-    rules.push({ text, entity: named, rule: { kind: 'unsupported', reason }, source: 'stated' });
+    for (const text of ruleClauses(s.source.text)) rules.push(...ruleOf(s, text, entityOf, state));
   }
   return rules;
+}
+
+/**
+ * The parts of a sentence that each state a rule: "a car cannot be booked twice for overlapping times, and no
+ * booking may be longer than 72 hours" is two rules, and "members book a car for a time slot" before a semicolon
+ * none. A sentence is split at a semicolon or at ", and" / ", but" before a new subject.
+ */
+export function ruleClauses(text: string): string[] {
+  const parts = text
+    .split(/;\s+|,\s+(?:and|but|while|whereas)\s+(?=(?:no|a|an|the|each|every|any|only|members?|[a-z]+s)\b)/i)
+    .map((part) => part.trim().replace(/[.!]?$/, '.'))
+    .map((part) => part[0].toUpperCase() + part.slice(1));
+  const stating = parts.filter(normative);
+  return stating.length > 0 ? stating : [];
+}
+
+/** The rule one sentence (or one part of it) states, typed or listed as unsupported; none when it is a goal. */
+function ruleOf(
+  s: Sentence,
+  text: string,
+  entityOf: (p: ParsedSentence) => string | undefined,
+  state: WithVisionEntities,
+): VisionRule[] {
+  const typed = typeRule(text, state.entities, state.personas, state.finalActions);
+  if (typed && state.entityNames.has(typed.entity)) {
+    return [{ text, entity: typed.entity, rule: typed.rule, source: 'stated' }];
+  }
+  // A target with a number ("within 24 hours") is a goal unless it says what may or must happen, or what an
+  // action changes ("a late return adds a fee of 2 euros per day").
+  if (
+    metricsInSentence(text).length > 0 &&
+    !/\b(can|cannot|can't|may|must|never|only|needs?|not|adds|charges|lowers|reduces|raises|increases|decreases)\b/i.test(
+      text,
+    )
+  )
+    return [];
+  // The entity it is about: for a whole sentence from its parse, else the first entity it names ("a seed order
+  // may ...").
+  const whole = text === s.source.text;
+  const named =
+    (whole ? s.parses.map(entityOf).find(Boolean) : undefined) ??
+    prepareSentence(text, state.entities, state.personas, state.finalActions).entities[0]?.name ??
+    s.parses.map(entityOf).find(Boolean);
+  if (!named) return [];
+  const reason = typed
+    ? `it reads as a ${typed.rule.kind} rule about ${typed.entity}, which the domain model does not have`
+    : unreadReason(text);
+  return [{ text, entity: named, rule: { kind: 'unsupported', reason }, source: 'stated' }];
 }
 
 /** Why no recogniser read a rule sentence, as precisely as its wording allows. */
@@ -88,6 +112,8 @@ function normative(text: string): boolean {
     /\b(at most|no more than|not more than|more than|fewer than|exceed|exceeds|up to|maximum|at least|minimum|limited to)\b/.test(
       lower,
     ) ||
+    /\b(longer|shorter|later|earlier|older|younger|larger|smaller|heavier) than\b/.test(lower) ||
+    /\bno \w+ (may|can|is|shall)\b/.test(lower) ||
     /\b(cannot|can't|can not|must|may not|may only|can only|never|not allowed|no one|no longer|only)\b/.test(
       lower,
     ) ||

@@ -1,4 +1,4 @@
-import type { Recognised } from './limits';
+import { recordMadeBy, type Recognised } from './limits';
 import { negation } from './guards';
 import { attributeFor, nounAfter, numberOf, ownerOf, unitOf, type RuleSentence } from './ruleSentence';
 
@@ -7,9 +7,13 @@ type Operator = '<' | '<=' | '>' | '>=' | '=';
 /** "Two lessons in the same room must never overlap", "a sitter's visits may not overlap". */
 export function recogniseNoOverlap(s: RuleSentence): Recognised | undefined {
   const at = s.words.findIndex((w) => /^overlap/.test(w));
-  if (at < 0) return undefined;
+  if (at < 0) return atTheSameTime(s);
   const subject = nounAfter(s, 0);
   let entity = s.words[at] === 'overlapping' ? nounAfter(s, at + 1)?.name : subject?.name;
+  // "A car cannot be booked twice for overlapping times": the bookings of the car must not overlap.
+  const verb = s.words.slice(0, at).reduce((last, w, i) => (/ed$/.test(w) ? i : last), -1);
+  if (!(entity && s.known.has(entity)) && subject && verb > subject.index)
+    entity = recordMadeBy(s, verb, subject.name) ?? entity;
   let scope: string | undefined;
   const possessive = subject ? s.words[subject.index + 1] === "'s" : false;
   if (possessive && subject) {
@@ -21,6 +25,18 @@ export function recogniseNoOverlap(s: RuleSentence): Recognised | undefined {
   if (!scope && subject && subject.name !== entity) scope = subject.name;
   if (!entity || !scope) return undefined;
   return { entity, rule: { kind: 'no-overlap', scope } };
+}
+
+/** "A vet cannot have two appointments at the same time": the vet's appointments must not overlap. */
+function atTheSameTime(s: RuleSentence): Recognised | undefined {
+  const text = s.words.join(' ');
+  if (!/\b(cannot|can't|may not|must not|never)\b.*\btwo\b.*\bat the same time\b/.test(text))
+    return undefined;
+  const subject = nounAfter(s, 0);
+  const two = s.words.indexOf('two');
+  const entity = nounAfter(s, two + 1);
+  if (!subject || !entity || entity.name === subject.name || !s.known.has(entity.name)) return undefined;
+  return { entity: entity.name, rule: { kind: 'no-overlap', scope: subject.name } };
 }
 
 /** "Every microchip number must be unique", "no two tickets for the same event may share a seat number". */

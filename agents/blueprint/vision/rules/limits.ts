@@ -64,14 +64,21 @@ function notTwice(s: RuleSentence): Recognised | undefined {
   if (at < 1 || !/\b(cannot|can't|not|never)\b/.test(s.words.slice(0, at).join(' '))) return undefined;
   const subject = nounAfter(s, 0);
   if (!subject) return undefined;
-  const verb = verbOf(s.words[at - 1]);
-  const made = recordsOf(verb)
-    .map((noun) => knownNamed(s, noun))
-    .find(Boolean)?.name;
-  const referring = s.referrersOf(subject.name);
-  const entity = made ?? (referring.length === 1 ? referring[0] : undefined);
+  const entity = recordMadeBy(s, at - 1, subject.name);
   if (!entity) return undefined;
   return { entity, rule: { kind: 'count-limit', per: subject.name, max: 1 } };
+}
+
+/**
+ * The record the verb at `index` makes of `subject` ("a slot cannot be booked": an Appointment or Booking), or else
+ * the one entity that refers to the subject.
+ */
+export function recordMadeBy(s: RuleSentence, index: number, subject: string): string | undefined {
+  const made = recordsOf(verbOf(s.words[index]))
+    .map((noun) => knownNamed(s, noun))
+    .find(Boolean)?.name;
+  const referring = s.referrersOf(subject);
+  return made ?? (referring.length === 1 ? referring[0] : undefined);
 }
 
 /** "at most 3 tools per member", "no more than one pickup per month": a count or a frequency limit. */
