@@ -11,6 +11,7 @@ import type { BoundedContext, Entity } from '../schemas/domainModel';
 /** States a thing is said to be in while someone has it. */
 const heldWords = new Set([
   'on_loan',
+  'out_on_loan',
   'loaned',
   'lent',
   'lent_out',

@@ -54,7 +54,9 @@ function rulesOf(
  */
 export function ruleClauses(text: string): string[] {
   const parts = text
-    .split(/;\s+|,\s+(?:and|but|while|whereas)\s+(?=(?:no|a|an|the|each|every|any|only|members?|[a-z]+s)\b)/i)
+    .split(
+      /;\s+|,\s+(?:and|but|while|whereas)\s+(?=(?:no|a|an|the|each|every|any|only|when|if|after|once|[a-z]+s)\b)/i,
+    )
     .map((part) => part.trim().replace(/[.!]?$/, '.'))
     .map((part) => part[0].toUpperCase() + part.slice(1));
   const stating = parts.filter(normative);

@@ -141,6 +141,58 @@ describe('rules the vision states, as typed specifications', () => {
     });
   });
 
+  it('reads a sentence that states several rules clause by clause, leaving out the clause that states none', () => {
+    const vision = analyseVision(
+      'Members book a car for a time slot. Members book a car for a time slot; a car cannot be booked twice for overlapping times, and no booking may be longer than 72 hours. A member may have at most 5 bookings at a time, and when a car comes back dirty the member pays a fee.',
+    );
+    expect(vision.domain.rules.map((r) => [r.text, r.entity, r.rule])).toEqual([
+      [
+        'A car cannot be booked twice for overlapping times.',
+        'Booking',
+        { kind: 'no-overlap', scope: 'Car' },
+      ],
+      [
+        'No booking may be longer than 72 hours.',
+        'Booking',
+        { kind: 'comparison', left: 'duration', operator: '<=', right: 72, unit: 'hour' },
+      ],
+      [
+        'A member may have at most 5 bookings at a time.',
+        'Booking',
+        { kind: 'count-limit', per: 'Member', max: 5 },
+      ],
+    ]);
+  });
+
+  it('types rules about things at the same time and states given in a relative clause', () => {
+    const rules = rulesIn(
+      'Vets see appointments. Rooms hold lessons. Berths have contracts. Librarians transfer copies. ' +
+        'A vet cannot have two appointments at the same time. A room can only hold one lesson at a time. ' +
+        'A berth cannot have two contracts that overlap. A copy that is out on loan cannot be transferred.',
+    );
+    expect(rules.get('A vet cannot have two appointments at the same time.')).toEqual({
+      entity: 'Appointment',
+      kind: 'no-overlap',
+      scope: 'Vet',
+    });
+    expect(rules.get('A room can only hold one lesson at a time.')).toEqual({
+      entity: 'Lesson',
+      kind: 'no-overlap',
+      scope: 'Room',
+    });
+    expect(rules.get('A berth cannot have two contracts that overlap.')).toEqual({
+      entity: 'Contract',
+      kind: 'no-overlap',
+      scope: 'Berth',
+    });
+    expect(rules.get('A copy that is out on loan cannot be transferred.')).toEqual({
+      entity: 'Copy',
+      kind: 'state-guard',
+      action: 'transfer',
+      states: ['out_on_loan'],
+    });
+  });
+
   it('says what a time limit it cannot type lacks: from when it counts', () => {
     const text = 'Volunteers register donations. Chilled donations must be collected within 3 days.';
     const [rule] = analyseVision(text).domain.rules;

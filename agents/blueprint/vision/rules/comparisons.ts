@@ -9,7 +9,14 @@ export function recogniseNoOverlap(s: RuleSentence): Recognised | undefined {
   const at = s.words.findIndex((w) => /^overlap/.test(w));
   if (at < 0) return atTheSameTime(s);
   const subject = nounAfter(s, 0);
-  let entity = s.words[at] === 'overlapping' ? nounAfter(s, at + 1)?.name : subject?.name;
+  // "A berth cannot have two contracts that overlap": the contracts, within the berth.
+  const two = s.words.indexOf('two');
+  let entity =
+    s.words[at] === 'overlapping'
+      ? nounAfter(s, at + 1)?.name
+      : two > 0 && two < at
+        ? nounAfter(s, two + 1)?.name
+        : subject?.name;
   // "A car cannot be booked twice for overlapping times": the bookings of the car must not overlap.
   const verb = s.words.slice(0, at).reduce((last, w, i) => (/ed$/.test(w) ? i : last), -1);
   if (!(entity && s.known.has(entity)) && subject && verb > subject.index)
@@ -30,11 +37,13 @@ export function recogniseNoOverlap(s: RuleSentence): Recognised | undefined {
 /** "A vet cannot have two appointments at the same time": the vet's appointments must not overlap. */
 function atTheSameTime(s: RuleSentence): Recognised | undefined {
   const text = s.words.join(' ');
-  if (!/\b(cannot|can't|may not|must not|never)\b.*\btwo\b.*\bat the same time\b/.test(text))
-    return undefined;
+  // "... cannot have two appointments at the same time", "a room can only hold one lesson at a time".
+  const never = /\b(cannot|can't|may not|must not|never)\b.*\btwo\b.*\bat the same time\b/.test(text);
+  const single = /\bonly (hold|have|host|take)s? one\b.*\bat (a|the same) time\b/.test(text);
+  if (!never && !single) return undefined;
   const subject = nounAfter(s, 0);
-  const two = s.words.indexOf('two');
-  const entity = nounAfter(s, two + 1);
+  const count = s.words.indexOf(never ? 'two' : 'one');
+  const entity = nounAfter(s, count + 1);
   if (!subject || !entity || entity.name === subject.name || !s.known.has(entity.name)) return undefined;
   return { entity: entity.name, rule: { kind: 'no-overlap', scope: subject.name } };
 }

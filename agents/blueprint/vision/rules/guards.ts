@@ -109,6 +109,9 @@ export function recogniseStateGuard(s: RuleSentence): Recognised | undefined {
       if (words.length === 0) return undefined;
       states = [snakeCase(words.join(' '))];
     }
+  } else if (states.length === 0 && relativeState(s, no.start)) {
+    // "A copy that is out on loan cannot be transferred": the state the relative clause gives its subject.
+    states = [relativeState(s, no.start)!];
   } else if (states.length === 0) {
     // A state written before its noun: "Published articles", "Closed repair jobs".
     const first = s.words[0];
@@ -121,6 +124,14 @@ export function recogniseStateGuard(s: RuleSentence): Recognised | undefined {
     entity,
     rule: { kind: 'state-guard', action: verb.verb, ...(related ? { related } : {}), states },
   };
+}
+
+/** "that is out on loan" before the negation at `end`: the state, in snake case. */
+function relativeState(s: RuleSentence, end: number): string | undefined {
+  const that = s.words.findIndex((w, i) => ['that', 'which'].includes(w) && i < end);
+  if (that < 0 || !['is', 'are'].includes(s.words[that + 1])) return undefined;
+  const words = s.words.slice(that + 2, end).filter((w) => !['already', 'still', 'currently'].includes(w));
+  return words.length > 0 && words.length <= 3 ? snakeCase(words.join(' ')) : undefined;
 }
 
 function nounBefore(s: RuleSentence, index: number): string | undefined {

@@ -118,7 +118,9 @@ export function recogniseLimit(s: RuleSentence): Recognised | undefined {
   if (!per && /^(nobody|none)$/.test(s.words[0])) per = s.actorsOf(entity)[0];
   if (!per) return undefined;
 
-  const period = periodOf(s, counted.index);
+  // "at a time", "at once": held together, not made in a period.
+  const together = /^at (a time|once|the same time)\b/.test(s.words.slice(counted.index + 1).join(' '));
+  const period = together ? undefined : periodOf(s, counted.index);
   if (period) return { entity, rule: { kind: 'frequency-limit', per, max: bound.max, period } };
   return {
     entity,
