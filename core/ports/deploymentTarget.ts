@@ -71,6 +71,8 @@ export interface DeploymentOutcome {
   health: CheckResult[];
   smoke: CheckResult[];
   rollback?: { reason: string; restored?: string; detail: string };
+  /** Where people open the product: its web app, on the origin that also serves the services' APIs. */
+  web?: string;
 }
 
 /** What is live for a run: the routing entry `factory status` reads. */
@@ -83,6 +85,8 @@ export interface CurrentDeployment {
   switchedAt: string;
   services: DeployedService[];
   previousVersion?: string;
+  /** The product's web app (its installable app at `<web>app/`, the APIs at `<web>api/<service>/`), when it has one. */
+  web?: string;
   /** The roles the live version's rules ask callers for, where the target records them (the local one does). */
   roles?: string[];
   history: Array<{

@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../files/atomicWrite';
 import type { Confinement } from '../sandbox/confinement';
 import { processConfinement } from '../sandbox/processConfinement';
 import { ours, sleep, stopProcess, type ProcessRecord } from './detachedProcess';
+import { buildClient } from './clientBuild';
 import { applyPendingMigrations, migrationScripts } from './migrations';
 import { LocalProductDatabases } from './productDatabases';
 import { ProductIssuer } from './productIssuer';
@@ -66,9 +67,15 @@ const listening = /listening on port (\d+)/;
  * The compiled supervisor (`serviceSupervisor.ts`): next to this file in `dist/`; from the sources (tests run
  * them through ts-jest) the build's copy, which `npm test` builds first.
  */
-const supervisorScript = __filename.endsWith('.ts')
-  ? join(__dirname, '..', '..', 'dist', 'platform', 'deployment', 'serviceSupervisor.js')
-  : join(__dirname, 'serviceSupervisor.js');
+const compiled = (script: string) =>
+  __filename.endsWith('.ts')
+    ? join(__dirname, '..', '..', 'dist', 'platform', 'deployment', script)
+    : join(__dirname, script);
+const supervisorScript = compiled('serviceSupervisor.js');
+/** The product's one origin (`productGateway.ts`), compiled the same way. */
+const gatewayScript = compiled('productGateway.js');
+/** The generated clients a deployment serves: `web/` at the gateway's root, `mobile/` (the PWA) at `/app/`. */
+const clients = ['web', 'mobile'] as const;
 /** One deployment under way: what was asked, where the version goes, what served before, the steps so far. */
 interface Rollout {
   request: DeployRequest;
@@ -187,9 +194,12 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const { health, smoke } = await this.checkGreen(rollout, services);
     const failed = [...health, ...smoke].filter((c) => !c.passed);
     if (failed.length > 0) return this.rejectGreen(rollout, started, { services, health, smoke }, failed);
-    await this.switchTraffic(rollout, services);
+    const web = existsSync(join(rollout.versionDir, 'clients', 'web'))
+      ? await this.ensureGateway(rollout)
+      : undefined;
+    await this.switchTraffic(rollout, services, web);
     await this.stopBlue(rollout);
-    return this.outcome(rollout, 'deployed', { services, health, smoke });
+    return this.outcome(rollout, 'deployed', { services, health, smoke, ...(web ? { web } : {}) });
   }
 
   private stillRunning(versionDir: string): boolean {
@@ -246,7 +256,12 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     });
     const ok = [...health, ...smoke].every((c) => c.passed);
     return {
-      ...this.outcome(rollout, ok ? 'deployed' : 'failed', { services: before.services, health, smoke }),
+      ...this.outcome(rollout, ok ? 'deployed' : 'failed', {
+        services: before.services,
+        health,
+        smoke,
+        ...(before.web ? { web: before.web } : {}),
+      }),
       previousVersion: before.previousVersion,
     };
   }
@@ -258,6 +273,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     rmSync(versionDir, { recursive: true, force: true });
     const entries = await this.unpack(rollout);
     for (const service of request.services) await this.buildService(rollout, entries, service);
+    for (const client of clients) await this.buildClient(rollout, entries, client);
     for (const service of request.services) await this.migrate(rollout, entries, service);
     return rollout.log.run('start (green beside blue)', async () => {
       const records: ProcessRecord[] = [];
@@ -303,6 +319,71 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       cpSync(built.outDir, join(versionDir, 'build', service), { recursive: true });
       return { value: undefined, detail: `compiled ${files.length} files` };
     });
+  }
+
+  /** A client of the package compiled for the browser into `clients/<client>/`, its API paths on the gateway. */
+  private async buildClient(
+    { versionDir, log }: Rollout,
+    entries: TarEntry[],
+    client: (typeof clients)[number],
+  ): Promise<void> {
+    const files = entries
+      .filter((e) => e.path.startsWith(`${client}/`))
+      .map((e) => ({ path: e.path.slice(`${client}/`.length), content: e.content }));
+    if (files.length === 0) return;
+    await log.run(`build ${client} client`, async () => {
+      const built = buildClient(files, (service) => `/api/${service}`);
+      for (const file of built) {
+        const target = join(versionDir, 'clients', client, file.path);
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, file.content);
+      }
+      return { value: undefined, detail: `${built.length} files for the browser` };
+    });
+  }
+
+  /**
+   * The product's gateway, started once per deployment and kept: it follows `current.json`, so it outlives
+   * versions. One that stopped (the machine restarted) starts again on the port it had.
+   */
+  private async ensureGateway({ base, log }: Rollout): Promise<string> {
+    const recordFile = join(base, 'gateway.json');
+    const before = existsSync(recordFile)
+      ? (JSON.parse(readFileSync(recordFile, 'utf8')) as ProcessRecord)
+      : undefined;
+    if (before && ours(before)) return `http://127.0.0.1:${before.port}/`;
+    const record = await log.run('start the gateway', async () => {
+      const logPath = join(base, 'logs', 'gateway.log');
+      mkdirSync(dirname(logPath), { recursive: true });
+      writeFileSync(logPath, '');
+      const fd = openSync(logPath, 'a');
+      let child;
+      try {
+        child = spawn(process.execPath, [gatewayScript, base, String(before?.port ?? 0)], {
+          cwd: base,
+          detached: true,
+          stdio: ['ignore', fd, fd],
+          env: { PATH: process.env.PATH ?? '' },
+        });
+      } finally {
+        closeSync(fd);
+      }
+      child.unref();
+      if (!child.pid) throw new Error('the gateway did not start');
+      const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
+      while (Date.now() < deadline) {
+        const port = listening.exec(readFileSync(logPath, 'utf8'))?.[1];
+        if (port) {
+          const value: ProcessRecord = { service: 'gateway', pid: child.pid, port: Number(port), dir: base };
+          await writeJsonAtomic(recordFile, value);
+          return { value, detail: `port ${port}` };
+        }
+        await sleep(50);
+      }
+      await stopProcess({ service: 'gateway', pid: child.pid, port: 0, dir: base });
+      throw new Error(`the gateway did not listen: ${readFileSync(logPath, 'utf8').slice(-400)}`);
+    });
+    return `http://127.0.0.1:${record.port}/`;
   }
 
   /**
@@ -383,7 +464,11 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     );
   }
 
-  private async switchTraffic(rollout: Rollout, services: DeployedService[]): Promise<void> {
+  private async switchTraffic(
+    rollout: Rollout,
+    services: DeployedService[],
+    web: string | undefined,
+  ): Promise<void> {
     const { request, version, before } = rollout;
     await rollout.log.run('switch traffic', async () => {
       const now = new Date().toISOString();
@@ -396,6 +481,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         switchedAt: now,
         services,
         previousVersion: previousVersionOf(rollout),
+        ...(web ? { web } : {}),
         roles: (request.roles ?? []).map((role) => role.value),
         history: [...(before?.history ?? []), { version, at: now, event: 'switched' }],
       };
@@ -558,6 +644,12 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       if (any) versions.push(entry.name);
     }
     await this.databases.stopAll(base);
+    const gateway = join(base, 'gateway.json');
+    if (
+      existsSync(gateway) &&
+      (await stopProcess(JSON.parse(readFileSync(gateway, 'utf8')) as ProcessRecord))
+    )
+      stopped++;
     const current = await this.current(tenantId, runId);
     if (current && current.status !== 'stopped') {
       const now = new Date().toISOString();

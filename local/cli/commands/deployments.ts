@@ -34,8 +34,9 @@ export function describeDeployment(current: CurrentDeployment | undefined): stri
   if (current.status !== 'live') return [`deployment: ${current.version} stopped`];
   return [
     `deployment: ${current.version} live (${current.adapter})`,
+    ...(current.web ? [`  web app: ${current.web}`] : []),
     ...current.services.map((s) => `  ${s.service}: ${s.url}`),
-    `  (a bearer token for it: factory token ${current.runId} --subject <you>${(current.roles ?? []).map((role) => ` [--role ${role}]`).join('')})`,
+    `  (a bearer token for it: factory token ${current.runId} --subject <you>${(current.roles ?? []).map((role) => ` [--role ${role}]`).join('')}${current.web ? `; sign in to the web app by opening ${current.web}#access_token=<token>` : ''})`,
   ];
 }
 
