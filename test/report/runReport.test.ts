@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeRunReport } from '../../functions/activities/writeRunReport';
 import {
@@ -16,6 +16,7 @@ import { runInstanceId } from '../../platform/runs/instanceIds';
 import { sandboxIsolation } from '../../platform/sandbox';
 import { buildRunReport, reportResponse, writeReportFile } from '../../runs/report';
 import { startRun } from '../../runs/startRun';
+import { browserIt, chromiumPath, screenshotDir } from '../support/chromium';
 
 const vision = `# PlotShare
 
@@ -29,14 +30,7 @@ A gardener may hold at most one plot per season.
 We want every plot allocated within 2 weeks of the season opening.
 `;
 
-const outputDir = resolve(__dirname, '..', '..', 'test-output');
-const chromiumCandidates = [
-  process.env.CHROMIUM_PATH,
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-].filter(Boolean) as string[];
-const chromiumPath = chromiumCandidates.find((p) => existsSync(p));
+const outputDir = screenshotDir;
 
 describe('the HTML run report of a real run', () => {
   let home: string;
@@ -170,12 +164,7 @@ describe('the HTML run report of a real run', () => {
     expect(await reportResponse('GET', '/api/runs', source)).toBeUndefined();
   });
 
-  const browserTest = chromiumPath || process.env.CI ? it : it.skip;
-  if (!chromiumPath && !process.env.CI) {
-    process.stderr.write(
-      'run report browser check skipped: no Chromium found (install it with .ci/install-chromium.sh or set CHROMIUM_PATH)\n',
-    );
-  }
+  const browserTest = browserIt('run report browser check');
 
   browserTest(
     'opens in headless Chromium offline, without console errors, and is saved as a screenshot',

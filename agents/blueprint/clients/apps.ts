@@ -177,7 +177,6 @@ function indexHtml(model: DomainModel, clients: GeneratedClient[], variant: AppV
     <meta name="mobile-web-app-capable" content="yes" />
     <meta name="apple-mobile-web-app-capable" content="yes" />
     <link rel="manifest" href="manifest.webmanifest" />
-    <link rel="icon" href="icons/icon.svg" type="image/svg+xml" />
     <link rel="apple-touch-icon" href="icons/icon.svg" />`
       : '';
   const layout =
@@ -195,6 +194,7 @@ function indexHtml(model: DomainModel, clients: GeneratedClient[], variant: AppV
     <title>${html(model.product.name)}</title>
     <!-- Base URL of each service's API; empty = same origin (behind a gateway or reverse proxy). -->
 ${metas}${mobileHead}
+    <link rel="icon" href="icons/icon.svg" type="image/svg+xml" />
     <link rel="stylesheet" href="styles.css" />
     <script type="module" src="dist/main.js"></script>
   </head>
@@ -369,11 +369,12 @@ export function generateApp(
     ...views.map((view) => ({ path: view.path, content: view.content })),
     { path: 'src/main.ts', content: mainModule(model, clients, views, variant) },
   ];
+  // Both declare the icon, so no browser asks for a favicon the product does not have.
+  files.push({ path: 'icons/icon.svg', content: icon(model) });
   if (variant === 'mobile') {
     files.push(
       { path: 'manifest.webmanifest', content: `${manifest(model)}\n` },
       { path: 'sw.js', content: serviceWorker(model, clients) },
-      { path: 'icons/icon.svg', content: icon(model) },
     );
   }
   return { files, screens, missing, clients: clients.map((c) => c.slug) };
