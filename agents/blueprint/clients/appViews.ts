@@ -399,12 +399,25 @@ export interface Route {
 }
 
 export function startRouter(root: HTMLElement, routes: Route[], home: string, onError: (error: unknown) => void): void {
+  // Each navigation draws into its own element, shown once drawn: a slower earlier screen that finishes late
+  // draws into one that is no longer current instead of over the screen the person moved on to.
+  let current: HTMLElement | null = null;
   const show = () => {
     const hash = window.location.hash || home;
     for (const route of routes) {
       const match = hash.match(route.pattern);
       if (match) {
-        Promise.resolve(route.render(root, match)).catch(onError);
+        const screen = document.createElement('div');
+        screen.className = 'screen';
+        current = screen;
+        Promise.resolve(route.render(screen, match)).then(
+          () => {
+            if (current === screen) root.replaceChildren(screen);
+          },
+          (error: unknown) => {
+            if (current === screen) onError(error);
+          },
+        );
         return;
       }
     }

@@ -155,7 +155,7 @@ startRouter(root, [${views.map((view) => `...${view.routesExport}`).join(', ')}]
 ${
   variant === 'mobile'
     ? `
-// The service worker caches the app shell so the app opens offline; data always comes from the network.
+// The service worker caches the app shell so the app opens offline, and what the user read so it can be read again.
 if ('serviceWorker' in navigator) {
   window.addEventListener('load', () => {
     navigator.serviceWorker.register('./sw.js').catch((error: unknown) => console.warn('service worker not registered', error));
@@ -255,9 +255,12 @@ const mobileCss = `${sharedCss}body { min-height: 100vh; display: flex; flex-dir
 
 function serviceWorker(model: DomainModel, clients: GeneratedClient[]): string {
   const version = `${model.product.slug}-shell-v1`;
-  return `// Service worker: caches the app shell at install so the app starts offline. API calls always go to the
-// network (stale business data is worse than a clear "offline" error).
+  return `// Service worker: caches the app shell at install so the app starts offline, and keeps a copy of what the
+// signed-in user read (GET of the APIs on this origin) so it can be read again offline. Writes always need the
+// network. The copies are kept per token: another sign-in on the device cannot read them, and they go when it
+// signs in.
 const CACHE = ${tsLiteral(version)};
+const DATA = 'data-';
 const SHELL = ['./', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './dist/main.js', './dist/router.js', './dist/ui.js', './dist/api/http.js', ${clients.map((c) => `'./dist/api/${c.slug}.js', './dist/views/${c.slug}.js'`).join(', ')}];
 
 self.addEventListener('install', (event) => {
@@ -273,16 +276,51 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+/** The cache of the copies read with this request's token (one token's copies at a time). */
+async function dataCache(request) {
+  const token = new TextEncoder().encode(request.headers.get('authorization') || '');
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', token));
+  const name = DATA + Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
+  for (const key of await caches.keys()) if (key.startsWith(DATA) && key !== name) await caches.delete(key);
+  return caches.open(name);
+}
+
+/** Network first; what it answered is kept, and served when the network is gone. */
+async function readThrough(request) {
+  const cache = await dataCache(request);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const copy = await cache.match(request);
+    if (copy) return copy;
+    throw error;
+  }
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.pathname.includes('/v1/') || url.origin !== self.location.origin) return;
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.includes('/v1/')) {
+    event.respondWith(readThrough(request));
+    return;
+  }
   if (request.mode === 'navigate') {
     // Network first for the page itself, so a new version shows up; the cached shell when offline.
     event.respondWith(fetch(request).catch(() => caches.match('./index.html')));
     return;
   }
-  event.respondWith(caches.match(request).then((cached) => cached || fetch(request)));
+  // The shell too: network first, so a new version's scripts come with its page; the cached copy offline.
+  event.respondWith(
+    fetch(request)
+      .then(async (response) => {
+        if (response.ok) await (await caches.open(CACHE)).put(request, response.clone());
+        return response;
+      })
+      .catch(async () => (await caches.match(request)) || Response.error()),
+  );
 });
 `;
 }

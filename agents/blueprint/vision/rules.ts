@@ -50,12 +50,13 @@ function rulesOf(
 /**
  * The parts of a sentence that each state a rule: "a car cannot be booked twice for overlapping times, and no
  * booking may be longer than 72 hours" is two rules, and "members book a car for a time slot" before a semicolon
- * none. A sentence is split at a semicolon or at ", and" / ", but" before a new subject.
+ * none. A sentence is split at a semicolon, ", and" or ", but" before a new subject; what follows a semicolon
+ * otherwise stays with its clause.
  */
 export function ruleClauses(text: string): string[] {
   const parts = text
     .split(
-      /;\s+|,\s+(?:and|but|while|whereas)\s+(?=(?:no|a|an|the|each|every|any|only|when|if|after|once|[a-z]+s)\b)/i,
+      /(?:;|,\s+(?:and|but|while|whereas))\s+(?=(?:no|a|an|the|each|every|any|only|when|if|after|once|[a-z]+s)\b)/i,
     )
     .map((part) => part.trim().replace(/[.!]?$/, '.'))
     .map((part) => part[0].toUpperCase() + part.slice(1));

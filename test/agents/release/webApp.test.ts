@@ -85,6 +85,10 @@ async function screenshot(tab: Page, name: string): Promise<void> {
   await tab.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
+interface ServiceWorkerPage {
+  navigator: { serviceWorker: { controller: unknown } };
+}
+
 describe('the deployed web app in a browser (ToolShed, local blue/green)', () => {
   const product = deployed('neighbourhood-tool-library.md');
 
@@ -140,6 +144,60 @@ describe('the deployed web app in a browser (ToolShed, local blue/green)', () =>
         expect(await alert.textContent()).toMatch(/^Conflict: /);
 
         await screenshot(tab, 'toolshed-web-app');
+      });
+      expect(problems).toEqual([]);
+    },
+    120_000,
+  );
+
+  browserIt('deployed web app browser test')(
+    'keeps the screen the person moved on to when an earlier, slower screen finishes loading',
+    async () => {
+      const web = await product.web();
+      const token = await product.token('alice');
+      const problems = await inBrowser(0, async (open) => {
+        const tab = await open(`${web}#access_token=${token}`);
+        let answerList: () => void = () => undefined;
+        const listAnswered = new Promise<void>((resolve) => (answerList = resolve));
+        await tab.route(/\/v1\/tools(\?|$)/, async (route) => {
+          await listAnswered;
+          await route.continue();
+        });
+        await tab.getByRole('link', { name: 'Tools', exact: true }).click();
+        await tab.evaluate(() => {
+          (globalThis as unknown as { location: { hash: string } }).location.hash = '#/tools/tools/new';
+        });
+        await tab.getByLabel('Name *').waitFor();
+        answerList();
+        await tab.waitForResponse(/\/v1\/tools(\?|$)/);
+        // The list's answer is drawn a moment after it arrives; give it that moment.
+        await tab.waitForTimeout(500);
+        expect(await tab.getByLabel('Name *').isVisible()).toBe(true);
+        expect(await tab.getByRole('heading', { name: 'Tools' }).count()).toBe(0);
+      });
+      expect(problems).toEqual([]);
+    },
+    120_000,
+  );
+
+  browserIt('deployed web app browser test')(
+    'installs the PWA at /app/, whose service worker lets the user read offline what they loaded',
+    async () => {
+      const web = await product.web();
+      const token = await product.token('alice');
+      const problems = await inBrowser(0, async (open) => {
+        const tab = await open(`${web}app/#access_token=${token}`);
+        // The page's own navigator (this file is not compiled with the DOM library).
+        await tab.waitForFunction(
+          () => (globalThis as unknown as ServiceWorkerPage).navigator.serviceWorker.controller !== null,
+        );
+        await tab.getByRole('link', { name: 'Tools', exact: true }).click();
+        await tab.getByText('Hammer drill').waitFor();
+        await tab.context().setOffline(true);
+        await tab.reload();
+        await tab.getByRole('link', { name: 'Tools', exact: true }).waitFor();
+        await tab.getByText('Hammer drill').waitFor();
+        await screenshot(tab, 'toolshed-pwa-offline');
       });
       expect(problems).toEqual([]);
     },
