@@ -17,10 +17,10 @@ const sourceOnly = new Set([
 /**
  * A generated client (`web/` or `mobile/`) as a browser loads it: `src/**.ts` compiled to `dist/**.js` (ES
  * modules, as its own tsconfig builds them; the phase-2 gate has type-checked the sources), the other files
- * (page, styles, manifest, service worker, icons) as they are, and each `<meta name="api-base-url:<service>">` set
- * to the path the product's gateway serves that service under, so the app and its services share one origin.
+ * (page, styles, manifest, service worker, icons) as they are. The page names each service's API at
+ * `/api/<service>` on its own origin, where the product's gateway serves it.
  */
-export function buildClient(files: ClientFile[], apiPath: (service: string) => string): ClientFile[] {
+export function buildClient(files: ClientFile[]): ClientFile[] {
   const built: ClientFile[] = [];
   for (const file of files) {
     if (sourceOnly.has(file.path)) continue;
@@ -45,16 +45,6 @@ export function buildClient(files: ClientFile[], apiPath: (service: string) => s
         path: `dist/${file.path.slice('src/'.length, -'.ts'.length)}.js`,
         content: Buffer.from(output.outputText),
       });
-      continue;
-    }
-    if (file.path === 'index.html') {
-      const page = file.content
-        .toString('utf8')
-        .replace(
-          /(<meta name="api-base-url:([a-z0-9-]+)" content=")[^"]*(")/g,
-          (_, open: string, service: string, close: string) => `${open}${apiPath(service)}${close}`,
-        );
-      built.push({ path: file.path, content: Buffer.from(page) });
       continue;
     }
     built.push(file);

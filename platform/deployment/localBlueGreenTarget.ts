@@ -332,7 +332,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       .map((e) => ({ path: e.path.slice(`${client}/`.length), content: e.content }));
     if (files.length === 0) return;
     await log.run(`build ${client} client`, async () => {
-      const built = buildClient(files, (service) => `/api/${service}`);
+      const built = buildClient(files);
       for (const file of built) {
         const target = join(versionDir, 'clients', client, file.path);
         mkdirSync(dirname(target), { recursive: true });

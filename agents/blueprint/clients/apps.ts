@@ -107,7 +107,10 @@ ${views.map((view) => `import { ${view.routesExport} } from './views/${view.path
 import { startRouter } from './router.js';
 import { clear, el } from './ui.js';
 
-/** Each service's base URL comes from a \`<meta name="api-base-url:<service>">\` tag, set per environment. */
+/**
+ * Each service's base URL comes from a \`<meta name="api-base-url:<service>">\` tag: \`/api/<service>\` on the app's
+ * own origin, where the product's gateway serves it (locally and in Azure); a full URL reaches it elsewhere.
+ */
 function apiBase(service: string): string {
   return document.querySelector<HTMLMetaElement>(\`meta[name="api-base-url:\${service}"]\`)?.content ?? '';
 }
@@ -168,7 +171,7 @@ if ('serviceWorker' in navigator) {
 
 function indexHtml(model: DomainModel, clients: GeneratedClient[], variant: AppVariant): string {
   const metas = clients
-    .map((client) => `    <meta name="api-base-url:${client.slug}" content="" />`)
+    .map((client) => `    <meta name="api-base-url:${client.slug}" content="/api/${client.slug}" />`)
     .join('\n');
   const mobileHead =
     variant === 'mobile'
@@ -370,7 +373,8 @@ npm run build        # tsc -p . : src/ -> dist/
 npx http-server .    # any static file server
 \`\`\`
 
-Set each service's base URL in \`index.html\` (\`<meta name="api-base-url:<service>">\`); empty means the same origin.
+Each service's API is reached at \`/api/<service>\` on the app's own origin, where the product's gateway serves it
+(\`<meta name="api-base-url:<service>">\` in \`index.html\`; put a full URL there to reach a service elsewhere).
 The services need a bearer token: open the app once as \`index.html#access_token=<token>\` (locally
 \`factory token RUN_ID --subject <you>\` prints one); it is kept for the tab's session.
 ${variant === 'mobile' ? '\nThe service worker (`sw.js`) needs HTTPS (or localhost) to register; then the browser offers "Install".\n' : ''}

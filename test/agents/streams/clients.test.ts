@@ -45,6 +45,15 @@ describe.each(domains)('generated clients for the $name', ({ model, docs }) => {
     expect(app.screens.every((s) => s.list && s.create && s.detail)).toBe(true);
   });
 
+  it.each(['web', 'mobile'] as const)(
+    '%s app reaches each service under /api/<service> on its own origin',
+    (variant) => {
+      const page = generateApp(model, docs, variant).files.find((f) => f.path === 'index.html')!.content;
+      for (const context of model.contexts)
+        expect(page).toContain(`<meta name="api-base-url:${context.slug}" content="/api/${context.slug}" />`);
+    },
+  );
+
   it('fails the type check on a deliberately broken file, naming file and line', () => {
     const app = generateApp(model, docs, 'web');
     const context = model.contexts[0];

@@ -26,7 +26,7 @@ process.once('SIGTERM', () => server.close(() => process.exit(0)));
 /** A web client in the shape the factory generates: a page naming each service's base URL, TypeScript modules. */
 const page = (title: string) => `<!doctype html>
 <html lang="en"><head><title>${title}</title>
-<meta name="api-base-url:items" content="" />
+<meta name="api-base-url:items" content="/api/items" />
 <script type="module" src="dist/main.js"></script></head><body></body></html>
 `;
 
@@ -65,7 +65,7 @@ describe('the product gateway: one origin for the web app, its PWA and the servi
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('serves the compiled web app at its root, each API path pointing at the gateway', async () => {
+  it('serves the compiled web app at its root and the PWA at /app/', async () => {
     const outcome = await deploy('1.0.0', 'first');
     expect(outcome.status).toBe('deployed');
     web = outcome.web!;
@@ -77,7 +77,6 @@ describe('the product gateway: one origin for the web app, its PWA and the servi
     expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
     const html = await index.text();
     expect(html).toContain('<title>first</title>');
-    expect(html).toContain('<meta name="api-base-url:items" content="/api/items" />');
     const script = await fetch(`${web}dist/main.js`);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await script.text()).toContain("import { hello } from './hello.js';");
@@ -144,19 +143,16 @@ describe('the product gateway: one origin for the web app, its PWA and the servi
 describe('a generated client built for the browser', () => {
   it('compiles its modules, drops build settings, and refuses a client without a page or with broken code', () => {
     const file = (path: string, content: string) => ({ path, content: Buffer.from(content) });
-    const built = buildClient(
-      [
-        file('index.html', page('x')),
-        file('tsconfig.json', '{}'),
-        file('README.md', '# x'),
-        file('src/main.ts', 'const n: number = 1;\nexport default n;\n'),
-        file('styles.css', 'body{}'),
-      ],
-      (service) => `/api/${service}`,
-    );
+    const built = buildClient([
+      file('index.html', page('x')),
+      file('tsconfig.json', '{}'),
+      file('README.md', '# x'),
+      file('src/main.ts', 'const n: number = 1;\nexport default n;\n'),
+      file('styles.css', 'body{}'),
+    ]);
     expect(built.map((f) => f.path).sort()).toEqual(['dist/main.js', 'index.html', 'styles.css']);
-    expect(() => buildClient([file('styles.css', '')], () => '')).toThrow('the client has no index.html');
-    expect(() => buildClient([file('index.html', ''), file('src/main.ts', 'const = ;')], () => '')).toThrow(
+    expect(() => buildClient([file('styles.css', '')])).toThrow('the client has no index.html');
+    expect(() => buildClient([file('index.html', ''), file('src/main.ts', 'const = ;')])).toThrow(
       /src\/main.ts does not compile/,
     );
   });
