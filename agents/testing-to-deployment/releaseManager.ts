@@ -15,6 +15,7 @@ import type { Backlog } from '../../toolchain/schemas/backlog';
 import { markdownText } from '../../toolchain/escaping/markdownText';
 import { markdownAndJson } from '../runtime/reportFiles';
 import { serviceDockerfileEntry } from '../../toolchain/release/serviceDockerfile';
+import { gatewayEntries } from '../../toolchain/release/gatewayImage';
 
 export const releaseSchema = z.object({
   product: z.string(),
@@ -31,6 +32,8 @@ async function packageFiles(ctx: AgentContext): Promise<Array<{ path: string; co
   const files = (await loadProductFiles(ctx)).map((f) => ({ path: f.path, content: f.content }));
   // The image build of every service (Container Apps target) starts from the package itself.
   if (serviceSlugs(files).length) files.push(serviceDockerfileEntry());
+  // So does the product's gateway, which gives its clients and its APIs one origin.
+  files.push(...gatewayEntries(new Set(files.map((f) => f.path))));
   const pipeline = ctx.inputs('pipeline').filter((i) => i.ref.path.endsWith('.yml'));
   if (pipeline.length)
     files.push({

@@ -7,6 +7,8 @@
 
 /** The release package's Dockerfile, at its root: builds any one of its services (`--build-arg SERVICE=<slug>`). */
 export const serviceDockerfilePath = 'Dockerfile';
+/** The Dockerfile of the product's gateway (its web app, PWA and one origin for the APIs), when it has clients. */
+export const gatewayDockerfilePath = 'gateway/Dockerfile';
 
 /** One request a smoke test makes against a deployed service. */
 export interface SmokeCheck {
