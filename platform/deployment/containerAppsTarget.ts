@@ -6,6 +6,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/identity';
 import {
   assertSafeSegment,
+  gatewayDockerfilePath,
   httpCheck,
   serviceDockerfilePath,
   type CheckResult,
@@ -45,6 +46,8 @@ interface ProductOutputs {
   apps: Array<{ service: string; app: string }>;
   registryName: string;
   registryServer: string;
+  /** The gateway app (web app, PWA, one origin for the APIs), when the template has one. */
+  gateway?: string;
 }
 
 /** A service during one rollout: its app and the revision this version runs as. */
@@ -61,6 +64,13 @@ interface Rollout {
   /** The new revision exists, serving or not: a rerun of this build. */
   exists: boolean;
 }
+
+/**
+ * The gateway app's name among the product's apps (its `azd-service-name` tag): the product's one origin, rolled
+ * out blue/green with the services from the package's gateway Dockerfile. No service may be called so.
+ */
+const gatewayService = 'web';
+const healthPath = (rollout: Rollout) => (rollout.service === gatewayService ? '/healthz' : '/health');
 
 const deploymentsApiVersion = '2021-04-01';
 /** The product API's app registration (Graph `uniqueName`), one per product instance. */
@@ -84,7 +94,8 @@ const versionVariable = 'SERVICE_VERSION';
 
 /**
  * Deploys a release to Azure Container Apps with the Azure SDKs: the product's ARM template (once per version,
- * incremental), one image per service built by ACR Tasks from the release package, then blue/green between
+ * incremental), one image per service and one for the gateway (web app, PWA, `/api/<service>/`) built by ACR Tasks
+ * from the release package, then blue/green between
  * revisions: the new revision gets 0 % of the traffic and the `green` label, passes health and smoke checks at
  * the label's address, then takes 100 % and the `live` label; the old one keeps `previous` and is deactivated.
  * A failed check leaves the traffic where it was and deactivates the new revision.
@@ -141,7 +152,12 @@ export class ContainerAppsTarget implements DeploymentTarget {
       assertSafeSegment(service, 'service');
       if (!paths.has(`services/${service}/package.json`))
         throw new Error(`the release package has no services/${service}/package.json`);
+      if (service === gatewayService)
+        throw new Error(
+          `a service may not be called ${gatewayService}: the name belongs to the product's gateway app`,
+        );
     }
+    const withGateway = paths.has(gatewayDockerfilePath);
     const product = productOf(entries);
     const log = new StepLog();
     const before = await this.current(request.tenantId, request.runId);
@@ -180,6 +196,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
       if (!entry) throw new Error(`the template's SERVICE_APPS output names no app for ${service}`);
       rollouts.push(await this.prepare(service, entry.app, version, build));
     }
+    if (withGateway && !outputs.gateway)
+      throw new Error("the release package has a gateway but the template's outputs name no GATEWAY_APP");
+    if (withGateway) rollouts.push(await this.prepare(gatewayService, outputs.gateway!, version, build));
     const base = { adapter: this.adapter, version, previousVersion: before?.version };
 
     const toBuild = rollouts.filter((r) => !r.live && !r.exists);
@@ -202,8 +221,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
             {
               imageName,
               sourceLocation: source.relativePath,
-              dockerFilePath: serviceDockerfilePath,
-              buildArguments: { SERVICE: rollout.service },
+              ...(rollout.service === gatewayService
+                ? { dockerFilePath: gatewayDockerfilePath, buildArguments: {} }
+                : { dockerFilePath: serviceDockerfilePath, buildArguments: { SERVICE: rollout.service } }),
               timeoutSeconds: Math.max(300, Math.round((deadline - Date.now()) / 1000)),
             },
             deadline,
@@ -248,10 +268,19 @@ export class ContainerAppsTarget implements DeploymentTarget {
     );
     const health = await Promise.all(
       candidates.map((r) =>
-        this.waitHealthy(r.service, `${urls.get(r.service)}/health`, request.healthTimeoutMs ?? 120_000),
+        this.waitHealthy(
+          r.service,
+          `${urls.get(r.service)}${healthPath(r)}`,
+          healthPath(r),
+          request.healthTimeoutMs ?? 120_000,
+        ),
       ),
     );
     const smoke: CheckResult[] = [];
+    // The gateway's pages come from its own image; its API routes reach the services' live revisions, which
+    // the services' own checks cover.
+    const page = urls.get(gatewayService);
+    if (page) smoke.push(await httpCheck(gatewayService, 'GET /', `${page}/`, [200], 10_000));
     const authorization = request.smoke.length
       ? `Bearer ${await this.accessToken(request.tenantId, request.runId)}`
       : undefined;
@@ -282,10 +311,12 @@ export class ContainerAppsTarget implements DeploymentTarget {
       return this.notSwitched(base, log, before, reason, health, smoke, candidates);
     }
     for (const rollout of candidates) await this.switchTo(log, rollout);
+    const gateway = rollouts.find((r) => r.service === gatewayService);
     return {
       ...base,
       status: 'deployed',
-      services: rollouts.map((r) => this.service(r.service, r.app)),
+      services: rollouts.filter((r) => r !== gateway).map((r) => this.service(r.service, r.app)),
+      ...(gateway ? { web: this.webOf(gateway.app) } : {}),
       steps: log.steps,
       health,
       smoke,
@@ -297,7 +328,7 @@ export class ContainerAppsTarget implements DeploymentTarget {
     log: StepLog,
     request: DeployRequest,
     version: string,
-    deployedServices: string[],
+    deployed: string[],
     apiClientId: string,
   ): Promise<ProductOutputs> {
     const name = deploymentName(request.runId, version);
@@ -308,7 +339,8 @@ export class ContainerAppsTarget implements DeploymentTarget {
       services: request.services,
       // New apps start on the placeholder; apps already serving keep their revisions (see main.bicep).
       imageTag: '',
-      deployedServices,
+      deployedServices: deployed.filter((name) => name !== gatewayService),
+      gatewayDeployed: deployed.includes(gatewayService),
       instance: productInstance(request.tenantId, request.runId),
       apiClientId,
     };
@@ -465,11 +497,16 @@ export class ContainerAppsTarget implements DeploymentTarget {
     });
   }
 
-  private async waitHealthy(service: string, url: string, timeoutMs: number): Promise<CheckResult> {
+  private async waitHealthy(
+    service: string,
+    url: string,
+    path: string,
+    timeoutMs: number,
+  ): Promise<CheckResult> {
     // A new revision takes a while to pull its image and start; its health endpoint is asked until the timeout.
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const check = await httpCheck(service, 'GET /health', url, [200], 10_000);
+      const check = await httpCheck(service, `GET ${path}`, url, [200], 10_000);
       if (check.passed || Date.now() + 2000 > deadline) return check;
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(this.options.pollIntervalMs ?? 5000, 2000)),
@@ -489,7 +526,10 @@ export class ContainerAppsTarget implements DeploymentTarget {
     return {
       ...base,
       status: before ? 'rolled-back' : 'failed',
-      services: before?.services ?? candidates.map((r) => this.service(r.service, r.app)),
+      services:
+        before?.services ??
+        candidates.filter((r) => r.service !== gatewayService).map((r) => this.service(r.service, r.app)),
+      ...(before?.web ? { web: before.web } : {}),
       steps: log.steps,
       health,
       smoke,
@@ -506,6 +546,12 @@ export class ContainerAppsTarget implements DeploymentTarget {
   private service(service: string, app: ContainerApp): DeployedService {
     const fqdn = app.configuration?.ingress?.fqdn;
     return { service, url: fqdn ? this.productUrl(fqdn) : '' };
+  }
+
+  /** The web app's address: the gateway app's FQDN. */
+  private webOf(app: ContainerApp): string | undefined {
+    const fqdn = app.configuration?.ingress?.fqdn;
+    return fqdn ? `${this.productUrl(fqdn)}/` : undefined;
   }
 
   /** The run's apps (tagged by the target when it rolled out a revision on them). */
@@ -576,6 +622,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
     }
     const [version] = versions;
     if (!version) return undefined;
+    const named = apps.map((app) => ({ name: app.tags?.['azd-service-name'] ?? app.name, app }));
+    const gateway = named.find((a) => a.name === gatewayService);
+    const web = gateway && this.webOf(gateway.app);
     return {
       tenantId,
       runId,
@@ -583,7 +632,8 @@ export class ContainerAppsTarget implements DeploymentTarget {
       version,
       status: 'live',
       switchedAt: '',
-      services: apps.map((app) => this.service(app.tags?.['azd-service-name'] ?? app.name, app)),
+      services: named.filter((a) => a !== gateway).map((a) => this.service(a.name, a.app)),
+      ...(web ? { web } : {}),
       previousVersion: previous[0],
       history: [],
     };
@@ -743,7 +793,13 @@ function productOutputs(outputs: Record<string, { value?: unknown }>): ProductOu
     throw new Error(
       'the template deployment lacks the outputs SERVICE_APPS, AZURE_CONTAINER_REGISTRY_NAME and AZURE_CONTAINER_REGISTRY_ENDPOINT',
     );
-  return { apps: apps as ProductOutputs['apps'], registryName, registryServer };
+  const gateway = outputs.GATEWAY_APP?.value;
+  return {
+    apps: apps as ProductOutputs['apps'],
+    registryName,
+    registryServer,
+    ...(typeof gateway === 'string' && gateway ? { gateway } : {}),
+  };
 }
 
 /** The app's traffic with `latestRevision` entries replaced by the revision they point at now. */

@@ -207,7 +207,7 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
 
   /** The serving revision of each of a run's container apps, by revision name. */
   const serving = (runId: string) =>
-    [...new Set(environment.arm.builds.map((b) => b.arguments.SERVICE))]
+    [...new Set(environment.arm.builds.map((b) => b.arguments.SERVICE ?? 'web'))]
       .map((service) => environment.arm.app(fakeAppName(service, productInstance(tenantId, runId))))
       .filter((app) => app !== undefined)
       .map((app) => app.traffic.find((t) => t.weight === 100)?.revisionName);
@@ -309,7 +309,8 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
         expect.objectContaining({ resource: postgresTokenResource, clientId: environment.productClientId }),
       );
       const databases = environment.database.databases();
-      expect(databases.length).toBe(new Set(environment.arm.builds.map((b) => b.arguments.SERVICE)).size);
+      const services = new Set(environment.arm.builds.flatMap((b) => b.arguments.SERVICE ?? []));
+      expect(databases.length).toBe(services.size);
       for (const database of databases) {
         const [ledger] = await environment.database.query(
           database,
@@ -326,6 +327,49 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
         document: buildOpenApi(model, context),
       }));
       const command = await invokeCommand(runId, documents);
+
+      // The product's web app, PWA and APIs on one origin: the gateway app, built from the release package's
+      // gateway Dockerfile, which the deployment report names; its API routes reach the services' live revisions
+      // through the environment.
+      const reports = await api('GET', `/api/runs/${runId}/artifacts?kind=deployment-report`);
+      const reportUrl = (reports.body.artifacts as Array<{ path: string; url: string }>).find((a) =>
+        a.path.endsWith('.json'),
+      )!.url;
+      const report = (await (await fetch(reportUrl, { headers })).json()) as { web?: string };
+      const gateway = fakeAppName('web', productInstance(tenantId, runId));
+      // (Its address as people reach it, https://<app>.<environment domain>/; here mapped to a loopback front.)
+      expect(report.web).toBe(`https://${gateway}.${environment.arm.domain}/`);
+      expect(environment.arm.builds).toContainEqual(
+        expect.objectContaining({ imageName: expect.stringMatching(/-web:1\.0\.0-/), status: 'Succeeded' }),
+      );
+      const page = await fetch(`${environment.arm.appsUrl}/${gateway}.${environment.arm.domain}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain(`content="/api/${documents[0].service}"`);
+      const pwa = await fetch(
+        `${environment.arm.appsUrl}/${gateway}.${environment.arm.domain}/app/manifest.webmanifest`,
+      );
+      expect(pwa.status).toBe(200);
+      const collection = operationsOf(documents[0].document).find(
+        (o) => o.method === 'GET' && !o.path.includes('{'),
+      )!;
+      const signedIn = {
+        authorization: `Bearer ${environment.identity.token(`api://${environment.graph.state.applications[0].appId}`)}`,
+      };
+      const listed = await fetch(
+        `${environment.arm.appsUrl}/${gateway}.${environment.arm.domain}/api/${documents[0].service}${collection.path}`,
+        { headers: signedIn },
+      );
+      expect(listed.status).toBe(200);
+      expect(environment.arm.appRequests).toContainEqual(
+        expect.objectContaining({
+          url: expect.stringMatching(
+            new RegExp(
+              `^${fakeAppName(documents[0].service, productInstance(tenantId, runId))}${collection.path.replace(/[/]/g, '\\/')}`,
+            ),
+          ),
+          status: 200,
+        }),
+      );
       const observed = `${productEventsTopic}/subscriptions/${productEventsObserver}`;
       // (The SDK sends a JSON body as one data section holding its UTF-8 text.)
       const bodyOf = (message: { body?: { content?: Buffer } }) =>

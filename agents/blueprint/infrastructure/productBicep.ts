@@ -8,7 +8,8 @@ import { markdownText } from '../../../toolchain/escaping/markdownText';
  * context) in a shared Container Apps environment, PostgreSQL Flexible Server with Entra-only authentication
  * and one database per service, a Service Bus namespace with the domain-events topic and a subscription per
  * service, Log Analytics + Application Insights, a container registry, and one user-assigned identity that
- * the apps run as, with one role assignment per role it needs. No secrets: every connection is keyless.
+ * the apps run as, with one role assignment per role it needs; a gateway app gives the clients and the APIs one
+ * origin, under an identity that may only pull its image. No secrets: every connection is keyless.
  */
 export interface ProductInfrastructure {
   files: Array<{ path: string; content: string }>;
@@ -53,6 +54,9 @@ param imageTag string = 'latest'
 @description('Services whose container app already serves a release: their revisions are rolled out blue/green by the deployment target, so the template leaves these apps as they are.')
 param deployedServices array = []
 
+@description('The gateway app already serves a release: the deployment target rolls out its revisions, so the template leaves it as it is.')
+param gatewayDeployed bool = false
+
 @description('The factory run this product instance belongs to (set by the deployment target): part of every resource name, so the products of two runs never share a resource.')
 param instance string = ''
 
@@ -84,11 +88,23 @@ var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, 
 var tags = { 'azd-env-name': environmentName, product: ${bicepString(product)}, 'factory-instance': instance }
 var appNames = [for service in services: take('\${abbrs.appContainerApps}\${service}-\${resourceToken}', 32)]
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
+// The product's one origin (web app, PWA, /api/<service>/); \`web\` is reserved for it among service names.
+var gatewayName = take('\${abbrs.appContainerApps}web-\${resourceToken}', 32)
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
   params: {
     name: '\${abbrs.managedIdentityUserAssignedIdentities}${product}-\${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+// The gateway's own identity may only pull its image: it serves pages and forwards requests, and reaches no data.
+module gatewayIdentity 'modules/identity.bicep' = {
+  name: 'gateway-identity'
+  params: {
+    name: '\${abbrs.managedIdentityUserAssignedIdentities}${product}-web-\${resourceToken}'
     location: location
     tags: tags
   }
@@ -111,7 +127,7 @@ module registry 'modules/registry.bicep' = {
     name: take('\${abbrs.containerRegistryRegistries}\${replace('${product}', '-', '')}\${resourceToken}', 50)
     location: location
     tags: tags
-    pullPrincipalId: identity.outputs.principalId
+    pullPrincipalIds: [identity.outputs.principalId, gatewayIdentity.outputs.principalId]
   }
 }
 
@@ -190,15 +206,33 @@ module apps 'modules/containerApp.bicep' = [
   }
 ]
 
+module gateway 'modules/gatewayApp.bicep' = if (!gatewayDeployed) {
+  name: 'app-web'
+  params: {
+    name: gatewayName
+    location: location
+    tags: union(tags, { 'azd-service-name': 'web' })
+    environmentId: environment.outputs.id
+    identityId: gatewayIdentity.outputs.id
+    registryServer: registry.outputs.loginServer
+    image: empty(imageTag) ? placeholderImage : '\${registry.outputs.loginServer}/${product}-web:\${imageTag}'
+    minReplicas: empty(imageTag) ? 0 : minReplicas
+    maxReplicas: maxReplicas
+    // Each service inside the environment by its app name: the platform routes to its live revision.
+    routes: string(toObject(range(0, length(services)), i => services[i], i => 'http://\${appNames[i]}'))
+  }
+}
+
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output POSTGRES_HOST string = database.outputs.fqdn
 output SERVICE_BUS_NAMESPACE string = messaging.outputs.fullyQualifiedNamespace
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString
 output SERVICE_APPS array = [for (service, i) in services: { service: service, app: appNames[i] }]
+output GATEWAY_APP string = gatewayName
 `;
 
-const identityBicep = `// The one identity every service runs as; roles are granted to it resource by resource.
+const identityBicep = `// A user-assigned identity (the services' or the gateway's); roles are granted to it resource by resource.
 param name string
 param location string
 param tags object
@@ -248,13 +282,13 @@ output logAnalyticsName string = workspace.name
 output applicationInsightsConnectionString string = insights.properties.ConnectionString
 `;
 
-const registryBicep = `// Images of the services; pulled by the app identity (AcrPull), no admin user.
+const registryBicep = `// Images of the services and the gateway; pulled by their identities (AcrPull), no admin user.
 @minLength(5)
 @maxLength(50)
 param name string
 param location string
 param tags object
-param pullPrincipalId string
+param pullPrincipalIds array
 
 var acrPull = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '7f951dda-4ed3-4680-a7ca-43fe172d538d')
 
@@ -266,11 +300,13 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   properties: { adminUserEnabled: false }
 }
 
-resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: registry
-  name: guid(registry.id, pullPrincipalId, acrPull)
-  properties: { roleDefinitionId: acrPull, principalId: pullPrincipalId, principalType: 'ServicePrincipal' }
-}
+resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for principalId in pullPrincipalIds: {
+    scope: registry
+    name: guid(registry.id, principalId, acrPull)
+    properties: { roleDefinitionId: acrPull, principalId: principalId, principalType: 'ServicePrincipal' }
+  }
+]
 
 output name string = registry.name
 output loginServer string = registry.properties.loginServer
@@ -457,6 +493,53 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
 output fqdn string = app.properties.configuration.ingress.fqdn
 `;
 
+const gatewayAppBicep = `// The product's one origin: its web app at /, its PWA at /app/, each service's API under /api/<service>/
+// (forwarded inside the environment), on HTTPS ingress. It runs as an identity that may only pull its image.
+param name string
+param location string
+param tags object
+param environmentId string
+param identityId string
+param registryServer string
+param image string
+param minReplicas int
+param maxReplicas int
+@description('JSON object: service name to its base URL inside the environment.')
+param routes string
+
+resource app 'Microsoft.App/containerApps@2024-03-01' = {
+  name: name
+  location: location
+  tags: tags
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '\${identityId}': {} } }
+  properties: {
+    managedEnvironmentId: environmentId
+    configuration: {
+      activeRevisionsMode: 'Multiple'
+      ingress: { external: true, targetPort: 8080, transport: 'auto', allowInsecure: false }
+      registries: [{ server: registryServer, identity: identityId }]
+    }
+    template: {
+      containers: [
+        {
+          name: 'web'
+          image: image
+          env: [{ name: 'GATEWAY_ROUTES', value: routes }]
+          resources: { cpu: json('0.25'), memory: '0.5Gi' }
+          probes: [
+            { type: 'Liveness', httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 30 }
+            { type: 'Readiness', httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10 }
+          ]
+        }
+      ]
+      scale: { minReplicas: minReplicas, maxReplicas: maxReplicas, rules: [{ name: 'http', http: { metadata: { concurrentRequests: '100' } } }] }
+    }
+  }
+}
+
+output fqdn string = app.properties.configuration.ingress.fqdn
+`;
+
 function params(environment: 'dev' | 'prod', services: string[]): string {
   const prod = environment === 'prod';
   return `using 'main.bicep'
@@ -491,6 +574,7 @@ export function generateProductInfrastructure(
 | Resource | Purpose |
 | --- | --- |
 | Container Apps environment + one container app per service (${services.join(', ')}) | hosting, HTTPS ingress, scale rules |
+| Gateway container app \`web\` + its own identity (AcrPull only) | the web app at \`/\`, the PWA at \`/app/\`, each service's API at \`/api/<service>/\`: one origin |
 | PostgreSQL Flexible Server, Entra ID auth only, one database per service | each service owns its data |
 | Service Bus namespace, topic \`domain-events\`, one subscription per service | domain events between services |
 | Log Analytics + Application Insights | logs, traces, metrics |
@@ -535,6 +619,7 @@ ${feedback.length ? `\n## Review findings considered in this revision\n\n${feedb
       { path: 'modules/postgres.bicep', content: postgresBicep },
       { path: 'modules/containerAppsEnvironment.bicep', content: environmentBicep },
       { path: 'modules/containerApp.bicep', content: containerAppBicep },
+      { path: 'modules/gatewayApp.bicep', content: gatewayAppBicep },
       { path: 'README.md', content: readme },
     ],
   };

@@ -25,6 +25,8 @@ export const deploymentOutcomeSchema = z.object({
   status: z.enum(['deployed', 'rolled-back', 'failed']),
   previousVersion: z.string().optional(),
   services: z.array(deployedServiceSchema),
+  /** The web app (its PWA at `<web>app/`, the APIs at `<web>api/<service>/`), when the product has one. */
+  web: z.string().optional(),
   steps: z.array(
     z.object({
       name: z.string(),
@@ -52,6 +54,9 @@ export function renderDeploymentReport(title: string, r: DeploymentReport): stri
     '',
     `Target: ${r.adapter}.${r.previousVersion ? ` Previous version: ${r.previousVersion}.` : ''}${r.routingFile ? ` Routing entry: ${r.routingFile}.` : ''}`,
     '',
+    ...(r.web
+      ? [`Web app: ${r.web} (installable app at ${r.web}app/, APIs under ${r.web}api/<service>/).`, '']
+      : []),
     '## Services',
     '',
     ...r.services.map((s) => `- ${s.service}: ${s.url}`),

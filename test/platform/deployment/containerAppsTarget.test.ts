@@ -7,6 +7,7 @@ import {
 } from '../../../platform/deployment';
 import { writeTarGz } from '../../../platform/deployment/tarball';
 import { serviceDockerfileEntry } from '../../../toolchain/release/serviceDockerfile';
+import { gatewayDockerfilePath } from '../../../core/ports/deploymentTarget';
 import { fakeAppName, milestones, startFakeArm, type FakeArm } from '../../support/servers/fakeArm';
 import { fakeEntraCredential } from '../../support/servers/sessionPool';
 import { FakeGraph } from '../../support/fakeGraph';
@@ -17,8 +18,14 @@ const resourceGroup = 'rg-tool-library';
 const product = 'tool-library';
 const services = ['members', 'tools'];
 
-function release(version: string, code = 'export {};\n'): Buffer {
+function release(version: string, code = 'export {};\n', gateway = false): Buffer {
   return writeTarGz([
+    ...(gateway
+      ? [
+          { path: gatewayDockerfilePath, content: Buffer.from('FROM node:22-slim\n') },
+          { path: 'web/index.html', content: Buffer.from('<!doctype html>') },
+        ]
+      : []),
     { path: 'release-manifest.json', content: Buffer.from(JSON.stringify({ product, version, services })) },
     serviceDockerfileEntry(),
     ...services.flatMap((s) => [
@@ -164,6 +171,65 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     const current = await target.current('tenant-a', 'run-42');
     expect(current).toMatchObject({ version: '1.0.0', status: 'live', adapter: 'azure-container-apps' });
     expect(current!.previousVersion).toBeUndefined();
+  });
+
+  test("rolls out the package's gateway with the services: its own image, checked at its label, named as the web app", async () => {
+    const withGateway = { ...request('1.0.0'), archive: release('1.0.0', undefined, true) };
+    const build = buildOf(withGateway.archive);
+    const outcome = await target.deploy(withGateway);
+
+    expect(outcome.status).toBe('deployed');
+    expect(fake.builds.map((b) => [b.imageName, b.arguments])).toEqual([
+      [`${product}-members:1.0.0-${build}`, { SERVICE: 'members' }],
+      [`${product}-tools:1.0.0-${build}`, { SERVICE: 'tools' }],
+      [`${product}-web:1.0.0-${build}`, {}],
+    ]);
+    const gateway = app('web');
+    expect(fake.appRequests.map((r) => r.url)).toEqual(
+      expect.arrayContaining([
+        `${gateway}---green.${fake.domain}/healthz`,
+        `${gateway}---green.${fake.domain}/`,
+      ]),
+    );
+    expect(fake.app(gateway)!.traffic).toEqual([
+      { revisionName: `${gateway}--v1-0-0-${build}`, weight: 100, label: 'live' },
+    ]);
+    // The web app is the gateway's address; the services stay the services.
+    expect(outcome.web).toBe(`${fake.appsUrl}/${gateway}.${fake.domain}/`);
+    expect(outcome.services.map((s) => s.service)).toEqual(['members', 'tools']);
+    expect(await target.current('tenant-a', 'run-42')).toMatchObject({
+      web: outcome.web,
+      services: [
+        expect.objectContaining({ service: 'members' }),
+        expect.objectContaining({ service: 'tools' }),
+      ],
+    });
+    // The next template deployment leaves the gateway app, which now serves a release, as it is.
+    expect(
+      (await target.deploy({ ...request('1.1.0'), archive: release('1.1.0', undefined, true) })).status,
+    ).toBe('deployed');
+    expect(fake.templateParameters('factory-run-42-1.1.0')).toMatchObject({
+      gatewayDeployed: { value: true },
+      deployedServices: { value: ['members', 'tools'] },
+    });
+    expect((await target.rollback('tenant-a', 'run-42', 'test')).status).toBe('rolled-back');
+    expect(fake.app(gateway)!.traffic[0]).toEqual({
+      revisionName: `${gateway}--v1-0-0-${build}`,
+      weight: 100,
+      label: 'live',
+    });
+  });
+
+  test('refuses a service named as the gateway app', async () => {
+    const archive = writeTarGz([
+      { path: 'release-manifest.json', content: Buffer.from(JSON.stringify({ product, version: '1.0.0' })) },
+      serviceDockerfileEntry(),
+      { path: 'services/web/package.json', content: Buffer.from('{"name":"web"}') },
+    ]);
+    await expect(target.deploy({ ...request('1.0.0'), archive, services: ['web'] })).rejects.toThrow(
+      "a service may not be called web: the name belongs to the product's gateway app",
+    );
+    expect(fake.calls).toEqual([]);
   });
 
   test('a failing health check leaves the traffic on the old revision and reports rolled-back', async () => {

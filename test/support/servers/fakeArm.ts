@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { serviceDockerfilePath } from '../../../core/ports/deploymentTarget';
 import { readTarGz } from '../../../platform/deployment/tarball';
 import type { LocalImages } from '../localImages';
 import type { FlexibleServer } from './flexibleServer';
@@ -14,10 +15,12 @@ import { makeLoopbackCertificate, type LoopbackCertificate } from './loopbackTls
  * (listBuildSourceUploadUrl, scheduleRun, runs GET) with the SAS upload endpoint of the build source.
  *
  * The fake does not evaluate ARM templates: a deployment acts as the product's main.bicep does, from its
- * parameters (`services`, `deployedServices`, `imageTag`): every service not in `deployedServices` gets its
- * container app (re)created on the placeholder image, the outputs name the apps and the registry. Each app's
- * revision and label FQDNs are served by a second, plain-HTTP loopback server under `/apps/<fqdn>/...`, whose
- * answers the test decides per revision. ARM itself is served over TLS with a certificate made for 127.0.0.1,
+ * parameters (`services`, `deployedServices`, `gatewayDeployed`, `imageTag`): every service not in
+ * `deployedServices` gets its container app (re)created on the placeholder image, so does the gateway app (`web`,
+ * its routes naming each service's app) unless `gatewayDeployed`, and the outputs name the apps and the registry.
+ * Each app's revision and label FQDNs are served by a second, plain-HTTP loopback server under `/apps/<fqdn>/...`,
+ * whose answers the test decides per revision; `/apps/<app name>/...` is the app as the other apps of the
+ * environment reach it (`http://<app name>`, its live traffic). ARM itself is served over TLS with a certificate made for 127.0.0.1,
  * because the SDKs' bearer-token policy refuses plain HTTP; `certificate` is what a client must trust.
  */
 
@@ -246,6 +249,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     const location = String(parameters.location?.value ?? 'westeurope');
     const instance = String(parameters.instance?.value ?? '');
     const created = services.filter((service) => !deployed.includes(service));
+    const gatewayApp = fakeAppName('web', instance);
     const appSettings = options.appSettings;
     const databases = appSettings
       ? await appSettings.database.provision(`id-${options.product}-${instance}`, created)
@@ -283,6 +287,31 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       };
       app.traffic = [{ latestRevision: true, weight: 100 }];
     }
+    if (parameters.gatewayDeployed?.value !== true) {
+      const app: App = apps.get(gatewayApp) ?? {
+        name: gatewayApp,
+        service: 'web',
+        location,
+        tags: {},
+        template: { containers: [] },
+        traffic: [],
+        revisions: new Map(),
+        latestRevisionName: '',
+      };
+      apps.set(gatewayApp, app);
+      const routes = Object.fromEntries(services.map((s) => [s, `http://${fakeAppName(s, instance)}`]));
+      applyTemplate(app, {
+        containers: [
+          {
+            name: 'web',
+            image: placeholderImage,
+            env: [{ name: 'GATEWAY_ROUTES', value: JSON.stringify(routes) }],
+          },
+        ],
+      });
+      app.tags = { 'azd-service-name': 'web', product: options.product, 'factory-instance': instance };
+      app.traffic = [{ latestRevision: true, weight: 100 }];
+    }
     return {
       SERVICE_APPS: {
         type: 'Array',
@@ -293,6 +322,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       },
       AZURE_CONTAINER_REGISTRY_NAME: { type: 'String', value: registryName },
       AZURE_CONTAINER_REGISTRY_ENDPOINT: { type: 'String', value: registryServer },
+      GATEWAY_APP: { type: 'String', value: gatewayApp },
     };
   };
 
@@ -475,7 +505,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           if (!files.has(request.dockerFilePath ?? ''))
             return fail(res, 400, 'InvalidDockerFilePath', `${request.dockerFilePath}`);
           const args = Object.fromEntries((request.arguments ?? []).map((a) => [a.name, a.value]));
-          if (!files.has(`services/${args.SERVICE}/package.json`))
+          // (The product's own rule for its services' Dockerfile: SERVICE names one of them.)
+          if (
+            request.dockerFilePath === serviceDockerfilePath &&
+            !files.has(`services/${args.SERVICE}/package.json`)
+          )
             return fail(res, 400, 'InvalidRunRequest', `no services/${args.SERVICE}/ in the build context`);
           const imageName = request.imageNames?.[0] ?? '';
           if (!/^[a-z0-9-]+:[\w.-]+$/.test(imageName)) return fail(res, 400, 'InvalidImageName', imageName);
@@ -543,17 +577,26 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
       const app = /^\/apps\/([^/]+)(\/.*)$/.exec(url.pathname);
       if (!app) return fail(res, 404, 'NotFound', url.pathname);
       const [, fqdn, appPath] = app;
-      const host = /^([a-z0-9-]+?)(?:---([a-z0-9-]+))?\.(.+)$/.exec(fqdn);
-      const target = host && host[3] === domain ? apps.get(host[1]) : undefined;
+      // `<app>[---<label>].<domain>` from outside; a bare `<app>` from inside the environment.
+      const host = /^([a-z0-9-]+?)(?:---([a-z0-9-]+))?\.(.+)$/.exec(fqdn) ?? [fqdn, fqdn, undefined, domain];
+      const target = host[3] === domain ? apps.get(host[1]) : undefined;
       const entry = target
-        ? resolve(target).find((t) => (host![2] ? t.label === host![2] : t.weight === 100))
+        ? resolve(target).find((t) => (host[2] ? t.label === host[2] : t.weight === 100))
         : undefined;
       const revision = entry && target!.revisions.get(entry.revisionName ?? '');
       const status = !revision?.active ? 404 : (options.healthy?.(revision.name) ?? true) ? 200 : 500;
       calls.push({ method: req.method ?? 'GET', operation: 'app.get', path: `${fqdn}${appPath}` });
       const container = revision?.template.containers[0];
       if (status === 200 && options.images && container?.image.startsWith(`${registryServer}/`)) {
-        const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? '']));
+        // Inside the environment an app reaches another by its name: here, that app on this server.
+        const env = Object.fromEntries(
+          (container.env ?? []).map((e) => [
+            e.name,
+            (e.value ?? '').replace(/http:\/\/([a-z0-9-]+)(?=["/]|$)/g, (whole, name: string) =>
+              apps.has(name) ? `${appsUrl}/${name}` : whole,
+            ),
+          ]),
+        );
         const origin = await options.images.serve(
           revision!.name,
           container.image.slice(registryServer.length + 1),
