@@ -206,20 +206,25 @@ module apps 'modules/containerApp.bicep' = [
   }
 ]
 
-module gateway 'modules/gatewayApp.bicep' = if (!gatewayDeployed) {
+module gateway 'modules/containerApp.bicep' = if (!gatewayDeployed) {
   name: 'app-web'
   params: {
     name: gatewayName
+    serviceName: 'web'
     location: location
     tags: union(tags, { 'azd-service-name': 'web' })
     environmentId: environment.outputs.id
     identityId: gatewayIdentity.outputs.id
+    identityClientId: gatewayIdentity.outputs.clientId
     registryServer: registry.outputs.loginServer
     image: empty(imageTag) ? placeholderImage : '\${registry.outputs.loginServer}/${product}-web:\${imageTag}'
     minReplicas: empty(imageTag) ? 0 : minReplicas
     maxReplicas: maxReplicas
-    // Each service inside the environment by its app name: the platform routes to its live revision.
-    routes: string(toObject(range(0, length(services)), i => services[i], i => 'http://\${appNames[i]}'))
+    healthPath: '/healthz'
+    env: [
+      // Each service inside the environment by its app name: the platform routes to its live revision.
+      { name: 'GATEWAY_ROUTES', value: string(toObject(range(0, length(services)), i => services[i], i => 'http://\${appNames[i]}')) }
+    ]
   }
 }
 
@@ -445,8 +450,9 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
 output id string = environment.id
 `;
 
-const containerAppBicep = `// One service: HTTPS ingress on port 8080, runs as the shared identity, health probes on /health. Several
-// revisions may be active at once (blue/green): the deployment target moves the traffic between them.
+const containerAppBicep = `// One app of the product (a service, or the gateway): HTTPS ingress on port 8080, runs as the identity it is
+// given, health probes on its health path. Several revisions may be active at once (blue/green): the deployment
+// target moves the traffic between them.
 param name string
 param serviceName string
 param location string
@@ -459,6 +465,7 @@ param image string
 param minReplicas int
 param maxReplicas int
 param env array
+param healthPath string = '/health'
 
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
   name: name
@@ -480,59 +487,12 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           env: concat(env, [{ name: 'SERVICE_NAME', value: serviceName }, { name: 'MANAGED_IDENTITY_CLIENT_ID', value: identityClientId }])
           resources: { cpu: json('0.5'), memory: '1Gi' }
           probes: [
-            { type: 'Liveness', httpGet: { path: '/health', port: 8080 }, periodSeconds: 30 }
-            { type: 'Readiness', httpGet: { path: '/health', port: 8080 }, periodSeconds: 10 }
+            { type: 'Liveness', httpGet: { path: healthPath, port: 8080 }, periodSeconds: 30 }
+            { type: 'Readiness', httpGet: { path: healthPath, port: 8080 }, periodSeconds: 10 }
           ]
         }
       ]
       scale: { minReplicas: minReplicas, maxReplicas: maxReplicas, rules: [{ name: 'http', http: { metadata: { concurrentRequests: '50' } } }] }
-    }
-  }
-}
-
-output fqdn string = app.properties.configuration.ingress.fqdn
-`;
-
-const gatewayAppBicep = `// The product's one origin: its web app at /, its PWA at /app/, each service's API under /api/<service>/
-// (forwarded inside the environment), on HTTPS ingress. It runs as an identity that may only pull its image.
-param name string
-param location string
-param tags object
-param environmentId string
-param identityId string
-param registryServer string
-param image string
-param minReplicas int
-param maxReplicas int
-@description('JSON object: service name to its base URL inside the environment.')
-param routes string
-
-resource app 'Microsoft.App/containerApps@2024-03-01' = {
-  name: name
-  location: location
-  tags: tags
-  identity: { type: 'UserAssigned', userAssignedIdentities: { '\${identityId}': {} } }
-  properties: {
-    managedEnvironmentId: environmentId
-    configuration: {
-      activeRevisionsMode: 'Multiple'
-      ingress: { external: true, targetPort: 8080, transport: 'auto', allowInsecure: false }
-      registries: [{ server: registryServer, identity: identityId }]
-    }
-    template: {
-      containers: [
-        {
-          name: 'web'
-          image: image
-          env: [{ name: 'GATEWAY_ROUTES', value: routes }]
-          resources: { cpu: json('0.25'), memory: '0.5Gi' }
-          probes: [
-            { type: 'Liveness', httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 30 }
-            { type: 'Readiness', httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10 }
-          ]
-        }
-      ]
-      scale: { minReplicas: minReplicas, maxReplicas: maxReplicas, rules: [{ name: 'http', http: { metadata: { concurrentRequests: '100' } } }] }
     }
   }
 }
@@ -619,7 +579,6 @@ ${feedback.length ? `\n## Review findings considered in this revision\n\n${feedb
       { path: 'modules/postgres.bicep', content: postgresBicep },
       { path: 'modules/containerAppsEnvironment.bicep', content: environmentBicep },
       { path: 'modules/containerApp.bicep', content: containerAppBicep },
-      { path: 'modules/gatewayApp.bicep', content: gatewayAppBicep },
       { path: 'README.md', content: readme },
     ],
   };

@@ -54,6 +54,18 @@ describe('product Bicep', () => {
     );
   });
 
+  it("gives the product one origin: a gateway app whose identity may only pull the gateway's image", () => {
+    const main = infra.files.find((f) => f.path === 'main.bicep')!.content;
+    expect(main).toContain("module gateway 'modules/containerApp.bicep' = if (!gatewayDeployed)");
+    expect(main).toContain("healthPath: '/healthz'");
+    expect(main).toContain('output GATEWAY_APP string = gatewayName');
+    // The gateway's identity is named once for the app and once among the registry's pullers, nowhere else.
+    const grants = main.split('\n').filter((line) => line.includes('gatewayIdentity.outputs.principalId'));
+    expect(grants).toEqual([
+      '    pullPrincipalIds: [identity.outputs.principalId, gatewayIdentity.outputs.principalId]',
+    ]);
+  });
+
   it('skips, and says why, when no Bicep CLI can be found', async () => {
     const result = await compileBicep(infra.files, { env: { PATH: '/nonexistent' } });
     expect(result).toEqual({ skipped: true, reason: expect.stringContaining('BICEP_PATH') });

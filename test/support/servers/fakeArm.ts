@@ -254,9 +254,8 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     const databases = appSettings
       ? await appSettings.database.provision(`id-${options.product}-${instance}`, created)
       : {};
-    for (const service of created) {
-      // Named as the product's main.bicep names them: per service and per instance (the tenant's run).
-      const name = fakeAppName(service, instance);
+    /** As in Azure, the template's app replaces what the app was: back to the placeholder, all traffic to it. */
+    const placeApp = (name: string, service: string, env: Array<{ name: string; value: string }>) => {
       const app: App = apps.get(name) ?? {
         name,
         service,
@@ -268,7 +267,12 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         latestRevisionName: '',
       };
       apps.set(name, app);
-      // As in Azure, the template's app replaces what the app was: back to the placeholder, all traffic to it.
+      applyTemplate(app, { containers: [{ name: service, image: placeholderImage, env }] });
+      app.tags = { 'azd-service-name': service, product: options.product, 'factory-instance': instance };
+      app.traffic = [{ latestRevision: true, weight: 100 }];
+    };
+    for (const service of created) {
+      // Named as the product's main.bicep names them: per service and per instance (the tenant's run).
       const env = appSettings
         ? Object.entries({
             AZURE_CLIENT_ID: appSettings.identityClientId,
@@ -279,38 +283,11 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
             ...databases[service],
           }).map(([name, value]) => ({ name, value }))
         : [];
-      applyTemplate(app, { containers: [{ name: service, image: placeholderImage, env }] });
-      app.tags = {
-        'azd-service-name': service,
-        product: options.product,
-        'factory-instance': instance,
-      };
-      app.traffic = [{ latestRevision: true, weight: 100 }];
+      placeApp(fakeAppName(service, instance), service, env);
     }
     if (parameters.gatewayDeployed?.value !== true) {
-      const app: App = apps.get(gatewayApp) ?? {
-        name: gatewayApp,
-        service: 'web',
-        location,
-        tags: {},
-        template: { containers: [] },
-        traffic: [],
-        revisions: new Map(),
-        latestRevisionName: '',
-      };
-      apps.set(gatewayApp, app);
       const routes = Object.fromEntries(services.map((s) => [s, `http://${fakeAppName(s, instance)}`]));
-      applyTemplate(app, {
-        containers: [
-          {
-            name: 'web',
-            image: placeholderImage,
-            env: [{ name: 'GATEWAY_ROUTES', value: JSON.stringify(routes) }],
-          },
-        ],
-      });
-      app.tags = { 'azd-service-name': 'web', product: options.product, 'factory-instance': instance };
-      app.traffic = [{ latestRevision: true, weight: 100 }];
+      placeApp(gatewayApp, 'web', [{ name: 'GATEWAY_ROUTES', value: JSON.stringify(routes) }]);
     }
     return {
       SERVICE_APPS: {
