@@ -8,6 +8,8 @@ export interface ActivityExecution {
   /** The execution's own folder: HOME and TMPDIR of its process, the only place it could write. */
   folder: string;
   ok: boolean;
+  /** Why it failed: the activity's error, or how its process ended without a result. */
+  error?: string;
   durationMs: number;
   /** Files left in its HOME and TMPDIR when the process ended (scratch it did not remove). */
   leftovers: string[];
@@ -84,6 +86,13 @@ export class ActivityProcesses {
       name,
       folder,
       ok: !!outcome && !outcome.error,
+      ...(outcome?.error
+        ? { error: `${outcome.error.name}: ${outcome.error.message}` }
+        : outcome
+          ? {}
+          : {
+              error: `ended (code ${code}) without a result: ${Buffer.concat(stderr).toString('utf8').slice(-500)}`,
+            }),
       durationMs: Date.now() - started,
       leftovers: [...filesUnder(home), ...filesUnder(tmp).map((f) => `tmp/${f}`)],
     });

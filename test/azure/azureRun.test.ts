@@ -468,7 +468,7 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
     // Every activity ran in a process of its own, in a folder of its own.
     expect(executions.length).toBeGreaterThan(100);
     expect(new Set(executions.map((e) => e.folder)).size).toBe(executions.length);
-    expect(executions.filter((e) => !e.ok).map((e) => e.name)).toEqual([]);
+    expect(executions.filter((e) => !e.ok).map((e) => `${e.name}: ${e.error}`)).toEqual([]);
     // Scratch is removed by the activity that made it; only the compiled-service cache stays, which is removed
     // once idle (toolchain/backend/compileService.ts) and rebuilt where it is missing.
     const scratch = (e: ActivityExecution) =>
