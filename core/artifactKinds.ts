@@ -53,6 +53,7 @@ const documentKinds = [
   'load-test',
   'chaos-test',
   'contract-conformance',
+  'ui-test',
   'bug-report',
   'code-review',
   'quality-report',

@@ -9,6 +9,7 @@ import type { CoverageReport } from '../agents/development-to-testing/testCovera
 import type { LoadTestReport } from '../agents/development-to-testing/loadTester';
 import { defaultExitCriteria } from '../agents/development-to-testing/qaEngineer';
 import type { ServiceTestResults } from '../agents/development-to-testing/testAutomationEngineer';
+import type { BrowserTestReport } from '../agents/development-to-testing/uiTester';
 import { noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 import type { ArtifactKind } from '../core/artifactKinds';
 
@@ -55,6 +56,38 @@ function contractCriterion(reports: ContractConformance['services']): GateCriter
   };
 }
 
+/**
+ * Every screen of the web app and the PWA loaded in a browser, through the product's gateway, from the running
+ * services: a client that cannot reach its services shows an alert instead of its list. Where no browser can run
+ * confined (the Azure sandbox, a host without Chromium) the report says why and the criterion says it was not run.
+ */
+function browserCriterion(reports: BrowserTestReport[]): GateCriterion {
+  const report = reports[reports.length - 1];
+  const name = 'web app and PWA in a browser: every screen loads from its services';
+  if (!report) return noFindings(name, ['no browser test of the clients was run']);
+  if (report.skipped)
+    return {
+      name: `${name} (not run: ${report.skipped})`,
+      value: 0,
+      threshold: 0,
+      passed: true,
+      findings: [],
+    };
+  const findings = [
+    ...(report.error ? [`the browser test did not complete: ${report.error}`] : []),
+    ...report.screens.filter((s) => !s.ok).map((s) => `${s.client} ${s.screen} (${s.path}): ${s.detail}`),
+    ...report.problems,
+  ];
+  if (!report.error && report.screens.length === 0) findings.push('no screen was opened');
+  return {
+    name,
+    value: report.screens.filter((s) => s.ok).length,
+    threshold: report.screens.length,
+    passed: findings.length === 0,
+    findings,
+  };
+}
+
 /** The testing gate: every criterion lists specific findings a developer can act on. */
 export const developmentToTestingGate: GateDefinition = {
   phase: 'development-to-testing',
@@ -65,6 +98,7 @@ export const developmentToTestingGate: GateDefinition = {
     'load-test',
     'chaos-test',
     'contract-conformance',
+    'ui-test',
     'test-plan',
   ],
   async evaluate(ctx) {
@@ -154,6 +188,7 @@ export const developmentToTestingGate: GateDefinition = {
     criteria.push(
       contractCriterion(await all<ContractConformance['services'][number]>(ctx, 'contract-conformance')),
     );
+    criteria.push(browserCriterion(await all<BrowserTestReport>(ctx, 'ui-test')));
     return criteria;
   },
 };

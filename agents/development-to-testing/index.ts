@@ -8,6 +8,7 @@ import { qaEngineer } from './qaEngineer';
 import { testAutomationEngineer } from './testAutomationEngineer';
 import { testCoverageValidator } from './testCoverageValidator';
 import { testGenerator } from './testGenerator';
+import { uiTester } from './uiTester';
 
 export {
   bugInvestigator,
@@ -19,6 +20,7 @@ export {
   testAutomationEngineer,
   testCoverageValidator,
   testGenerator,
+  uiTester,
 };
 
 /**
@@ -33,6 +35,7 @@ export const developmentToTestingAgents = [
   loadTester,
   chaosEngineer,
   contractTester,
+  uiTester,
   bugInvestigator,
   codeReviewer,
 ] as Array<AgentDefinition<unknown>>;

@@ -66,6 +66,15 @@ const good: Input[] = [
     },
   },
   { path: 'contract/a.json', kind: 'contract-conformance', value: contractReport({}) },
+  {
+    path: 'ui/browser.json',
+    kind: 'ui-test',
+    value: {
+      browser: '/usr/lib/chromium/chromium',
+      screens: [{ client: 'web', screen: 'Tools', path: '#/tools/tools', ok: true }],
+      problems: [],
+    },
+  },
 ];
 
 /** A contract report of service `a`: 220 generated requests answered and 341 responses checked, unless changed. */
@@ -168,6 +177,24 @@ describe('developmentToTestingGate', () => {
         },
       },
       {
+        path: 'ui/browser.json',
+        kind: 'ui-test',
+        value: {
+          browser: '/usr/lib/chromium/chromium',
+          screens: [
+            { client: 'web', screen: 'Tools', path: '#/tools/tools', ok: true },
+            {
+              client: 'web',
+              screen: 'Loans',
+              path: '#/tools/loans',
+              ok: false,
+              detail: 'it shows an alert: Network error',
+            },
+          ],
+          problems: ['web: 404 GET /services/tools/v1/loans'],
+        },
+      },
+      {
         path: 'contract/a.json',
         kind: 'contract-conformance',
         value: contractReport({
@@ -201,6 +228,30 @@ describe('developmentToTestingGate', () => {
     ]);
     expect(contract.findings).toHaveLength(2 + 25 + 1);
     expect(contract.findings[27]).toBe('a: 2 more in testing/contract/a.json');
+    const browser = by['web app and PWA in a browser: every screen loads from its services'];
+    expect(browser).toMatchObject({ value: 1, threshold: 2 });
+    expect(browser.findings).toEqual([
+      'web Loans (#/tools/loans): it shows an alert: Network error',
+      'web: 404 GET /services/tools/v1/loans',
+    ]);
+  });
+
+  it('says the browser test was not run, and why, where no browser could be confined', async () => {
+    const criteria = await evaluate([
+      ...good.filter((a) => a.kind !== 'ui-test'),
+      {
+        path: 'ui/browser.json',
+        kind: 'ui-test',
+        value: { skipped: 'a browser runs only in the local-namespaces sandbox', screens: [], problems: [] },
+      },
+    ]);
+    expect(criteria.find((c) => c.name.startsWith('web app and PWA'))).toEqual({
+      name: 'web app and PWA in a browser: every screen loads from its services (not run: a browser runs only in the local-namespaces sandbox)',
+      value: 0,
+      threshold: 0,
+      passed: true,
+      findings: [],
+    });
   });
 
   it('fails when nothing was measured', async () => {

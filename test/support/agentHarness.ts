@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentContext, AgentDefinition, AgentResult, ArtifactRef } from '../../core/agent';
+import type { AgentContext, AgentDefinition, AgentResult, ArtifactRef, FolderIndex } from '../../core/agent';
+import { folderFileKind } from '../../core/artifactKinds';
 import { artifactFeedbackInbox } from '../../agents/blueprint/operations/feedbackInbox';
 import { createAgentContext, type AgentPorts } from '../../agents/runtime/agentContext';
 import { executeAgent } from '../../agents/runtime/executeAgent';
@@ -110,4 +111,33 @@ export function gateContext(run: HarnessRun, phase: PhaseId, refs: ArtifactRef[]
     agent: 'gate',
     inputs: refs,
   });
+}
+
+/** Copies artifacts of one run into another (the harness keeps runs apart), returning the new references. */
+export async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRef[]): Promise<ArtifactRef[]> {
+  const out: ArtifactRef[] = [];
+  for (const ref of refs) {
+    const body = await from.store.get(from.tenantId, from.runId, ref.path);
+    const head = await from.store.head(from.tenantId, from.runId, ref.path);
+    if (ref.path.endsWith('.folder.json')) {
+      const index = JSON.parse(body.toString()) as FolderIndex;
+      for (const file of index.files) {
+        const content = await from.store.get(from.tenantId, from.runId, `${index.root}/${file.path}`);
+        await from.store.put(from.tenantId, runId, `${index.root}/${file.path}`, content, {
+          kind: folderFileKind(index.kind),
+          phase: 'copy',
+          agent: 'test',
+          contentType: 'text/plain',
+        });
+      }
+    }
+    const entry = await from.store.put(from.tenantId, runId, ref.path, body, {
+      kind: ref.kind,
+      phase: head?.phase ?? 'copy',
+      agent: head?.agent ?? 'test',
+      contentType: head?.contentType ?? 'application/json',
+    });
+    out.push({ path: entry.path, sha256: entry.sha256, kind: ref.kind });
+  }
+  return out;
 }

@@ -6,11 +6,10 @@ import { developmentToTestingAgents } from '../../../agents/development-to-testi
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
-import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { copyInto, runAgents, type HarnessRun } from '../../support/agentHarness';
 import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
 import { toolLibraryBacklog } from '../../support/fixtures/toolLibraryBacklog';
 import { backlogInput, domainModelInput } from '../development/fixtures';
-import { folderFileKind } from '../../../core/artifactKinds';
 import { developmentToTesting } from '../../../orchestrations/developmentToTesting';
 import { phaseSteps } from '../../../orchestrations/phaseSteps';
 
@@ -56,6 +55,7 @@ describe('Development to Testing', () => {
       'testAutomationEngineer',
       'testCoverageValidator',
       ['loadTester', 'chaosEngineer', 'contractTester'],
+      'uiTester',
       'bugInvestigator',
       'codeReviewer',
     ]);
@@ -226,32 +226,3 @@ describe('Development to Testing', () => {
     expect(fixed.passed).toBe(fixed.tests);
   }, 300_000);
 });
-
-/** Copies artifacts of one run into another (the harness keeps runs apart), returning the new references. */
-async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRef[]): Promise<ArtifactRef[]> {
-  const out: ArtifactRef[] = [];
-  for (const ref of refs) {
-    const body = await from.store.get(from.tenantId, from.runId, ref.path);
-    const head = await from.store.head(from.tenantId, from.runId, ref.path);
-    if (ref.path.endsWith('.folder.json')) {
-      const index = JSON.parse(body.toString()) as FolderIndex;
-      for (const file of index.files) {
-        const content = await from.store.get(from.tenantId, from.runId, `${index.root}/${file.path}`);
-        await from.store.put(from.tenantId, runId, `${index.root}/${file.path}`, content, {
-          kind: folderFileKind(index.kind),
-          phase: 'copy',
-          agent: 'test',
-          contentType: 'text/plain',
-        });
-      }
-    }
-    const entry = await from.store.put(from.tenantId, runId, ref.path, body, {
-      kind: ref.kind,
-      phase: head?.phase ?? 'copy',
-      agent: head?.agent ?? 'test',
-      contentType: head?.contentType ?? 'application/json',
-    });
-    out.push({ path: entry.path, sha256: entry.sha256, kind: ref.kind });
-  }
-  return out;
-}

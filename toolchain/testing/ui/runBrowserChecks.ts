@@ -1,0 +1,145 @@
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import type { Sandbox, SandboxFile } from '../../../core/ports/sandbox';
+import { buildClient, type ClientFile } from '../../../platform/deployment/clientBuild';
+import { nodeHeapLimitArgs } from '../../../platform/sandbox/localProcessSandbox';
+import { kitFile } from '../../backend/kit';
+import { driverFiles } from '../runTests';
+import { browserDriverSource, browserResultMarker } from './browserDriverSource';
+
+export interface ScreenCheck {
+  client: string;
+  screen: string;
+  path: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export type BrowserChecks =
+  { ran: true; browser: string; screens: ScreenCheck[]; problems: string[] } | { ran: false; reason: string };
+
+/** The sandbox that can confine a browser: bubblewrap's namespaces (the others rely on Node's permission model). */
+const confiningAdapter = 'local-namespaces';
+
+/**
+ * Debian's Chromium as a program the sandbox can run: the binary itself, under /usr (mounted read-only inside),
+ * not `/usr/bin/chromium`, a shell wrapper that reads /etc, which the sandbox does not mount.
+ */
+export function sandboxedChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].filter(
+    (p): p is string => Boolean(p),
+  );
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    const real = realpathSync(candidate);
+    const script = readFileSync(real).subarray(0, 2).toString('latin1') === '#!';
+    const program = script ? '/usr/lib/chromium/chromium' : real;
+    if (program.startsWith('/usr/') && existsSync(program)) return program;
+  }
+  return undefined;
+}
+
+let playwrightFiles: SandboxFile[] | undefined;
+
+/** playwright-core as the driver loads it, from the factory's own installation. */
+function playwright(): SandboxFile[] {
+  if (playwrightFiles) return playwrightFiles;
+  const root = dirname(require.resolve('playwright-core/package.json'));
+  const files: SandboxFile[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile())
+        files.push({
+          path: `node_modules/playwright-core/${relative(root, path)}`,
+          content: readFileSync(path),
+        });
+    }
+  };
+  walk(root);
+  return (playwrightFiles = files);
+}
+
+/** The kit's gateway handler as CommonJS for the driver. */
+function gatewayModule(): string {
+  return ts.transpileModule(kitFile('src/gateway.ts', 'gateway'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+}
+
+export interface BrowserCheckInput {
+  /** Each service's compiled output folder, by slug. */
+  services: Array<{ slug: string; outDir: string }>;
+  /** The clients' source files as generated (`web` served at `/`, `mobile` at `/app/`). */
+  clients: { web?: ClientFile[]; mobile?: ClientFile[] };
+  /** Roles the product's rules name: the tester's token holds all of them, so no screen is refused for a role. */
+  roles: string[];
+}
+
+/** Opens every screen of the product's clients in Chromium, inside the sandbox, against its running services. */
+export async function runBrowserChecks(
+  sandbox: Sandbox,
+  input: BrowserCheckInput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BrowserChecks> {
+  if (sandbox.adapter !== confiningAdapter)
+    return {
+      ran: false,
+      reason: `a browser runs only in the ${confiningAdapter} sandbox, and this one is ${sandbox.adapter}`,
+    };
+  const chromium = sandboxedChromium(env);
+  if (!chromium)
+    return {
+      ran: false,
+      reason: "no Chromium on this host (Debian's chromium package; or set CHROMIUM_PATH)",
+    };
+  if (!input.clients.web) return { ran: false, reason: 'the product has no web client' };
+  if (input.services.length === 0) return { ran: false, reason: 'the product has no service to reach' };
+  const clients = [
+    { name: 'web', path: '/', files: input.clients.web },
+    ...(input.clients.mobile ? [{ name: 'mobile', path: '/app/', files: input.clients.mobile }] : []),
+  ];
+  const files: SandboxFile[] = [
+    ...input.services.flatMap(({ slug, outDir }) =>
+      driverFiles(outDir).map((f) => ({ ...f, path: `services/${slug}/${f.path}` })),
+    ),
+    ...clients.flatMap((c) =>
+      buildClient(c.files).map((f) => ({ path: `clients/${c.name}/${f.path}`, content: f.content })),
+    ),
+    ...playwright(),
+    { path: '.factory/gateway.js', content: gatewayModule() },
+    { path: '.factory/browser.js', content: browserDriverSource },
+    {
+      path: '.factory/browser.json',
+      content: JSON.stringify({
+        services: input.services.map((s) => s.slug),
+        clients: clients.map(({ name, path }) => ({ name, path })),
+        roles: input.roles,
+        chromium,
+        timeoutMs: 10_000,
+      }),
+    },
+  ];
+  const result = await sandbox.run({
+    files,
+    // No Node permission model here: the driver starts the browser, which the sandbox confines with the rest.
+    command: [process.execPath, ...nodeHeapLimitArgs(), '.factory/browser.js'],
+    timeoutMs: 120_000,
+    cpuSeconds: 120,
+    maxOutputBytes: 1024 * 1024,
+    memoryMiB: 2048,
+    maxProcesses: 512,
+  });
+  const line = result.stdout.split('\n').find((l) => l.startsWith(browserResultMarker));
+  if (!line || result.exitCode !== 0)
+    throw new Error(
+      `the browser checks did not complete (${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}): ${result.stderr.slice(-1500)}`,
+    );
+  const parsed = JSON.parse(line.slice(browserResultMarker.length)) as {
+    screens: ScreenCheck[];
+    problems: string[];
+  };
+  return { ran: true, browser: chromium, ...parsed };
+}
