@@ -4,7 +4,7 @@ import { compileService } from '../../toolchain/backend/compileService';
 import { productRoles } from '../../toolchain/backend/rulePlan';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import { loadServices } from '../../toolchain/testing/services';
-import { runBrowserChecks } from '../../toolchain/testing/ui/runBrowserChecks';
+import { browserUnavailable, runBrowserChecks } from '../../toolchain/testing/ui/runBrowserChecks';
 
 export const browserTestSchema = z.object({
   /** The browser the screens were opened in, or why none could be (then nothing below was checked). */
@@ -43,6 +43,11 @@ export const uiTester: AgentDefinition<BrowserTestReport> = {
   writes: ['ui-test'],
   output: browserTestSchema,
   async blueprint(ctx) {
+    const unavailable = browserUnavailable(ctx.sandbox());
+    if (unavailable) {
+      ctx.log(`browser checks not run: ${unavailable}`);
+      return { skipped: unavailable, screens: [], problems: [] };
+    }
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     const services: Array<{ slug: string; outDir: string }> = [];
     for (const service of await loadServices(ctx)) {

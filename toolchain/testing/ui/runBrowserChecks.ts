@@ -78,23 +78,27 @@ export interface BrowserCheckInput {
   roles: string[];
 }
 
+/** Why no browser can be run confined here, if it cannot. */
+export function browserUnavailable(
+  sandbox: Sandbox,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (sandbox.adapter !== confiningAdapter)
+    return `a browser runs only in the ${confiningAdapter} sandbox, and this one is ${sandbox.adapter}`;
+  if (!sandboxedChromium(env))
+    return "no Chromium on this host (Debian's chromium package; or set CHROMIUM_PATH)";
+  return undefined;
+}
+
 /** Opens every screen of the product's clients in Chromium, inside the sandbox, against its running services. */
 export async function runBrowserChecks(
   sandbox: Sandbox,
   input: BrowserCheckInput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<BrowserChecks> {
-  if (sandbox.adapter !== confiningAdapter)
-    return {
-      ran: false,
-      reason: `a browser runs only in the ${confiningAdapter} sandbox, and this one is ${sandbox.adapter}`,
-    };
   const chromium = sandboxedChromium(env);
-  if (!chromium)
-    return {
-      ran: false,
-      reason: "no Chromium on this host (Debian's chromium package; or set CHROMIUM_PATH)",
-    };
+  const unavailable = browserUnavailable(sandbox, env);
+  if (unavailable || !chromium) return { ran: false, reason: unavailable ?? 'no Chromium' };
   if (!input.clients.web) return { ran: false, reason: 'the product has no web client' };
   if (input.services.length === 0) return { ran: false, reason: 'the product has no service to reach' };
   const clients = [
