@@ -45,9 +45,6 @@ export function routesSource(model: ServiceModel): string {
 }
 
 export function mainSource(model: ServiceModel): string {
-  const imports = model.entities
-    .map((e) => `import type { ${e.name} } from './domain/${e.file}';`)
-    .join('\n');
   return `import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServiceApplication, type Repositories, type ServiceApplication } from './application/application';
@@ -55,7 +52,6 @@ import type { Repository } from './application/ports';
 import { bearerAuthentication } from './api/authentication';
 import { buildRoutes } from './api/routes';
 import { createHttpServer } from './api/server';
-${imports}
 import { FailingRepository, SlowRepository } from './infrastructure/faultyRepository';
 import { InMemoryRepository } from './infrastructure/inMemoryRepository';
 import type { Store } from './infrastructure/postgresStore';
@@ -78,10 +74,8 @@ function chaos<T extends { id: string }>(store: Repository<T>, env: NodeJS.Proce
   return store;
 }
 
-/** The records of each entity, by repository name. */
-type Records = {
-${model.entities.map((e) => `  ${e.plural}: ${e.name};`).join('\n')}
-};
+/** The records of each entity, by repository name (from the repositories, so no entity name meets this file's). */
+type Records = { [K in keyof Repositories]: Repositories[K] extends Repository<infer T> ? T : never };
 
 /**
  * PostgreSQL at DATABASE_URL, or in Azure at PGHOST with the managed identity (its schema written by the
@@ -97,7 +91,7 @@ async function openStore(env: NodeJS.ProcessEnv): Promise<Store<Records>> {
   } else if (env.REPOSITORY === 'memory') {
     store = {
       repositories: {
-${model.entities.map((e) => `        ${e.plural}: new InMemoryRepository<${e.name}>(),`).join('\n')}
+${model.entities.map((e) => `        ${e.plural}: new InMemoryRepository<Records['${e.plural}']>(),`).join('\n')}
       },
       events: new InMemoryEventPublisher(),
       unitOfWork: immediateUnitOfWork,

@@ -63,7 +63,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   const createdEvent = events.has(`${name}Created`) ? `${name}Created` : undefined;
   const lines: string[] = [];
   const commandImports = entity.commands.map((c) => c.fn);
-  lines.push(`import { ${unique.length ? 'ConflictError, ' : ''}NotFoundError } from '../domain/errors';`);
+  // The kit's names are reached through their modules, so an entity may be called Actor, Clock or Page.
+  lines.push(`import * as errors from '../domain/errors';`);
   lines.push(
     `import { create${name}, update${name}, ${[...commandImports, `type ${name}`].join(', ')} } from '../domain/${entity.file}';`,
   );
@@ -72,8 +73,8 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   ].sort();
   if (helpers.length > 0) lines.push(`import { ${helpers.join(', ')} } from '../domain/policies';`);
   lines.push(`import type { Repositories } from './application';`);
-  lines.push(`import type { Page, PageQuery } from './dto';`);
-  lines.push(`import type { Actor, Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
+  lines.push(`import type * as dto from './dto';`);
+  lines.push(`import type * as ports from './ports';`);
   lines.push('');
   if (rules.length > 0) {
     lines.push(`/** The vision's rules this use case enforces, named in the problems it answers. */`);
@@ -81,19 +82,19 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push('');
   }
   lines.push(`export interface ${name}UseCaseDeps {`);
-  lines.push(`  repository: Repository<${name}>;`);
+  lines.push(`  repository: ports.Repository<${name}>;`);
   lines.push(`  /** Every repository of the service, for rules that read related records. */`);
   lines.push(`  repositories: Repositories;`);
-  lines.push(`  clock: Clock;\n  ids: IdGenerator;\n  events: EventPublisher;\n}`);
+  lines.push(`  clock: ports.Clock;\n  ids: ports.IdGenerator;\n  events: ports.EventPublisher;\n}`);
   lines.push('');
   lines.push(`/** Every operation on ${entity.entity.plural}: one method per API operation. */`);
   lines.push(`export class ${name}UseCases {`);
   lines.push(`  constructor(private readonly deps: ${name}UseCaseDeps) {}`);
   lines.push('');
-  lines.push(`  list(query: PageQuery): Promise<Page<${name}>> {`);
+  lines.push(`  list(query: dto.PageQuery): Promise<dto.Page<${name}>> {`);
   lines.push('    return this.deps.repository.list(query.offset, query.limit);\n  }');
   lines.push('');
-  lines.push(`  async create(input: unknown, actor: Actor): Promise<${name}> {`);
+  lines.push(`  async create(input: unknown, actor: ports.Actor): Promise<${name}> {`);
   lines.push(...permitted({ on: 'create' }));
   const derived = (code: string) => (derive.length > 0 ? `await this.derive(${code})` : code);
   lines.push(
@@ -110,10 +111,10 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('');
   lines.push(`  async get(id: string): Promise<${name}> {`);
   lines.push('    const found = await this.deps.repository.get(id);');
-  lines.push(`    if (!found) throw new NotFoundError(${q(name)}, id);`);
+  lines.push(`    if (!found) throw new errors.NotFoundError(${q(name)}, id);`);
   lines.push('    return found;\n  }');
   lines.push('');
-  lines.push(`  async update(id: string, input: unknown, actor: Actor): Promise<${name}> {`);
+  lines.push(`  async update(id: string, input: unknown, actor: ports.Actor): Promise<${name}> {`);
   lines.push(...permitted({ on: 'update' }));
   if (onUpdate.length) {
     lines.push('    const current = await this.get(id);');
@@ -126,17 +127,17 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('    await this.deps.repository.save(updated);');
   lines.push('    return updated;\n  }');
   lines.push('');
-  lines.push('  async delete(id: string, actor: Actor): Promise<void> {');
+  lines.push('  async delete(id: string, actor: ports.Actor): Promise<void> {');
   lines.push(...permitted({ on: 'delete' }));
   if (onDelete.length) lines.push('    await this.rulesOnDelete(await this.get(id), actor);');
-  lines.push(`    if (!(await this.deps.repository.delete(id))) throw new NotFoundError(${q(name)}, id);`);
+  lines.push(`    if (!(await this.deps.repository.delete(id))) throw new errors.NotFoundError(${q(name)}, id);`);
   lines.push('  }');
   for (const command of entity.commands) {
     const checked = (onCommand.get(command.fn) ?? []).length > 0;
     // A command that records a time the amounts are computed from (`returnedAt` of a late fee) computes them again.
     const stamped = (code: string) => (command.stamp ? derived(code) : code);
     lines.push('');
-    lines.push(`  async ${command.fn}(id: string, actor: Actor): Promise<${name}> {`);
+    lines.push(`  async ${command.fn}(id: string, actor: ports.Actor): Promise<${name}> {`);
     lines.push(...permitted({ on: 'command', command: command.fn }));
     if (checked) {
       lines.push('    const current = await this.get(id);');
@@ -161,7 +162,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     lines.push(`    if (candidate.${field} !== undefined) {`);
     lines.push(`      const other = await this.deps.repository.findBy(${q(field)}, candidate.${field});`);
     lines.push(
-      `      if (other && other.id !== candidate.id) throw new ConflictError(${q(`${field} is already used by another ${name}`)});`,
+      `      if (other && other.id !== candidate.id) throw new errors.ConflictError(${q(`${field} is already used by another ${name}`)});`,
     );
     lines.push('    }');
   }
@@ -187,10 +188,10 @@ export function applicationSource(model: ServiceModel): string {
     lines.push(`import type { ${e.name} } from '../domain/${e.file}';`);
     lines.push(`import { ${e.name}UseCases } from './${e.var}UseCases';`);
   }
-  lines.push(`import type { Clock, EventPublisher, IdGenerator, Repository } from './ports';`);
+  lines.push(`import type * as ports from './ports';`);
   lines.push('');
   lines.push('export interface Repositories {');
-  for (const e of model.entities) lines.push(`  ${e.plural}: Repository<${e.name}>;`);
+  for (const e of model.entities) lines.push(`  ${e.plural}: ports.Repository<${e.name}>;`);
   lines.push('}');
   lines.push('');
   lines.push('export interface ServiceApplication {');
@@ -198,7 +199,7 @@ export function applicationSource(model: ServiceModel): string {
   lines.push('}');
   lines.push('');
   lines.push(
-    'export function createServiceApplication(deps: { repositories: Repositories; clock: Clock; ids: IdGenerator; events: EventPublisher }): ServiceApplication {',
+    'export function createServiceApplication(deps: { repositories: Repositories; clock: ports.Clock; ids: ports.IdGenerator; events: ports.EventPublisher }): ServiceApplication {',
   );
   lines.push(
     '  const shared = { repositories: deps.repositories, clock: deps.clock, ids: deps.ids, events: deps.events };',

@@ -306,7 +306,7 @@ export function ruleMethod(
   ]);
   return [
     '',
-    `  private async ${method}(record: ${entity.name}, actor: Actor): Promise<void> {`,
+    `  private async ${method}(record: ${entity.name}, actor: ports.Actor): Promise<void> {`,
     ...body,
     '  }',
   ];
