@@ -1,5 +1,5 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
-import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../core/agent';
+import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
 import { bugFeedback, type BugReport } from '../../../agents/development-to-testing/bugInvestigator';
 import type { ContractConformance } from '../../../agents/development-to-testing/contractTester';
 import { developmentToTestingAgents } from '../../../agents/development-to-testing';

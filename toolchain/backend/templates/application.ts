@@ -130,7 +130,9 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
   lines.push('  async delete(id: string, actor: ports.Actor): Promise<void> {');
   lines.push(...permitted({ on: 'delete' }));
   if (onDelete.length) lines.push('    await this.rulesOnDelete(await this.get(id), actor);');
-  lines.push(`    if (!(await this.deps.repository.delete(id))) throw new errors.NotFoundError(${q(name)}, id);`);
+  lines.push(
+    `    if (!(await this.deps.repository.delete(id))) throw new errors.NotFoundError(${q(name)}, id);`,
+  );
   lines.push('  }');
   for (const command of entity.commands) {
     const checked = (onCommand.get(command.fn) ?? []).length > 0;
