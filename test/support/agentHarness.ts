@@ -8,6 +8,7 @@ import { createAgentContext, type AgentPorts } from '../../agents/runtime/agentC
 import { executeAgent } from '../../agents/runtime/executeAgent';
 import { agentPortsFromSettings } from '../../functions/compositionRoot';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
+import type { GateCriterion, GateDefinition } from '../../core/gate';
 import type { PhaseId } from '../../core/phases';
 
 export interface HarnessRun {
@@ -140,4 +141,20 @@ export async function copyInto(from: HarnessRun, runId: string, refs: ArtifactRe
     out.push({ path: entry.path, sha256: entry.sha256, kind: ref.kind });
   }
   return out;
+}
+
+/** A phase's gate evaluated on what a harness run produced, as the gate activity of its first attempt sees it. */
+export function evaluateGate(gate: GateDefinition, run: HarnessRun): Promise<GateCriterion[]> {
+  return gate.evaluate(
+    createAgentContext({
+      store: run.store,
+      runId: run.runId,
+      tenantId: run.tenantId,
+      iteration: 1,
+      attempt: 1,
+      phase: gate.phase,
+      agent: 'gate',
+      inputs: run.refs,
+    }),
+  );
 }

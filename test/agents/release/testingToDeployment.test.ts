@@ -11,27 +11,12 @@ import { testingToDeploymentGate } from '../../../gates/testing-to-deployment';
 import { LocalBlueGreenTarget } from '../../../platform/deployment';
 import { readTarGz, sha256 } from '../../../platform/deployment/tarball';
 import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
-import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
+import { evaluateGate, runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { builtProduct, patchService } from './fixtures';
 import { testingToDeployment } from '../../../orchestrations/testingToDeployment';
 import { phaseSteps } from '../../../orchestrations/phaseSteps';
 import { serviceDockerfilePath } from '../../../core/ports/deploymentTarget';
 import { serviceDockerfile } from '../../../toolchain/release/serviceDockerfile';
-
-function gate(run: HarnessRun) {
-  return testingToDeploymentGate.evaluate(
-    createAgentContext({
-      store: run.store,
-      runId: run.runId,
-      tenantId: run.tenantId,
-      iteration: 1,
-      attempt: 1,
-      phase: testingToDeploymentGate.phase,
-      agent: 'gate',
-      inputs: run.refs,
-    }),
-  );
-}
 
 describe('Testing to Deployment', () => {
   const home = mkdtempSync(join(tmpdir(), 'factory-release-'));
@@ -115,7 +100,7 @@ describe('Testing to Deployment', () => {
     const security = await released.json<SecurityReport>('security-report');
     expect(security.summary.high).toBe(0);
     expect(security.dependencies.entries.map((e) => e.service)).toEqual(['lending']);
-    const criteria = await gate(released);
+    const criteria = await evaluateGate(testingToDeploymentGate, released);
     expect(criteria.filter((c) => !c.passed)).toEqual([]);
   });
 
@@ -152,7 +137,7 @@ describe('Testing to Deployment', () => {
       'secret/aws-access-key services/lending/src/config.ts:2',
     ]);
     expect(JSON.stringify(security)).not.toContain('AKIAIOSFODNN7EXAMPLQ');
-    const criteria = await gate(leaky);
+    const criteria = await evaluateGate(testingToDeploymentGate, leaky);
     const failed = criteria.filter((c) => !c.passed);
     expect(failed.map((c) => c.name)).toEqual([
       'high-severity security findings',

@@ -4,7 +4,7 @@ import { chaosEngineer, type ChaosTestReport } from '../../../agents/development
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
-import { runAgents } from '../../support/agentHarness';
+import { evaluateGate, runAgents } from '../../support/agentHarness';
 import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
 import { domainModelInput } from '../development/fixtures';
 
@@ -62,18 +62,7 @@ describe('Resiliency & Chaos Engineer against a fragile service', () => {
       report.experiments.filter((e) => e.category === 'malformed-request').every((e) => e.survived),
     ).toBe(true);
 
-    const criteria = await developmentToTestingGate.evaluate(
-      createAgentContext({
-        store: run.store,
-        runId: run.runId,
-        tenantId: run.tenantId,
-        iteration: 1,
-        attempt: 1,
-        phase: 'development-to-testing',
-        agent: 'gate',
-        inputs: run.refs,
-      }),
-    );
+    const criteria = await evaluateGate(developmentToTestingGate, run);
     expect(
       criteria.find((c) => c.name === 'chaos: malformed requests and repository faults survived')?.findings,
     ).toEqual(['lending: did not survive "failing repository": list 500; create 500; still healthy']);

@@ -1,12 +1,12 @@
 import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
-import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { AgentDefinition } from '../../../core/agent';
 import { bugFeedback, type BugReport } from '../../../agents/development-to-testing/bugInvestigator';
 import type { ContractConformance } from '../../../agents/development-to-testing/contractTester';
 import { developmentToTestingAgents } from '../../../agents/development-to-testing';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { apiDesigner } from '../../../agents/vision-to-architecture/apiDesigner';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
-import { copyInto, runAgents, type HarnessRun } from '../../support/agentHarness';
+import { copyInto, evaluateGate, runAgents, type HarnessRun } from '../../support/agentHarness';
 import { toolLibraryInOneContext } from '../../support/fixtures/toolLibrary';
 import { toolLibraryBacklog } from '../../support/fixtures/toolLibraryBacklog';
 import { backlogInput, domainModelInput } from '../development/fixtures';
@@ -19,21 +19,6 @@ const phase1 = [
   apiDesigner,
   backendDeveloper,
 ] as Array<AgentDefinition<unknown>>;
-
-function gate(run: HarnessRun, refs: ArtifactRef[]) {
-  return developmentToTestingGate.evaluate(
-    createAgentContext({
-      store: run.store,
-      runId: run.runId,
-      tenantId: run.tenantId,
-      iteration: 1,
-      attempt: 1,
-      phase: 'development-to-testing',
-      agent: 'gate',
-      inputs: refs,
-    }),
-  );
-}
 
 describe('Development to Testing', () => {
   let built: HarnessRun;
@@ -120,7 +105,7 @@ describe('Development to Testing', () => {
     expect(chaos.experiments.filter((e) => !e.survived)).toEqual([]);
     expect((await tested.json<BugReport>('bug-report')).bugs).toEqual([]);
     expect(await tested.text('quality-report')).toContain('"verdict": "pass"');
-    const criteria = await gate(tested, tested.refs);
+    const criteria = await evaluateGate(developmentToTestingGate, tested);
     expect(criteria.filter((c) => !c.passed)).toEqual([]);
   });
 
@@ -179,7 +164,7 @@ describe('Development to Testing', () => {
       'Lending service HTTP API > /v1/members > create, get, list, update and delete a Member',
     );
     expect(results.failures.find((f) => f.file === 'test/api.test.ts')?.message).toMatch(/200 !== 201/);
-    const criteria = await gate(run, run.refs);
+    const criteria = await evaluateGate(developmentToTestingGate, run);
     const tests = criteria.find((c) => c.name === 'failing tests')!;
     expect(tests.passed).toBe(false);
     expect(tests.findings.join('\n')).toContain(

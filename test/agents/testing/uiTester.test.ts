@@ -7,7 +7,14 @@ import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../core/ag
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
 import { sandboxedChromium } from '../../../toolchain/testing/ui/runBrowserChecks';
-import { copyInto, runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
+import {
+  copyInto,
+  evaluateGate,
+  runAgents,
+  testAgentPorts,
+  type HarnessRun,
+} from '../../support/agentHarness';
+import type { GateCriterion } from '../../../core/gate';
 import { browserIt } from '../../support/chromium';
 
 const vision = readFileSync(
@@ -18,22 +25,7 @@ const phases1and2 = [...visionToArchitectureAgents, ...architectureToDevelopment
   AgentDefinition<unknown>
 >;
 
-function gate(run: HarnessRun) {
-  return developmentToTestingGate.evaluate(
-    createAgentContext({
-      store: run.store,
-      runId: run.runId,
-      tenantId: run.tenantId,
-      iteration: 1,
-      attempt: 1,
-      phase: 'development-to-testing',
-      agent: 'gate',
-      inputs: run.refs,
-    }),
-  );
-}
-
-const criterion = (criteria: Awaited<ReturnType<typeof gate>>) =>
+const criterion = (criteria: GateCriterion[]) =>
   criteria.find((c) => c.name.startsWith('web app and PWA in a browser'))!;
 
 describe('UI Test Engineer: the clients in a browser inside the sandbox (ToolShed)', () => {
@@ -65,7 +57,7 @@ describe('UI Test Engineer: the clients in a browser inside the sandbox (ToolShe
         ]),
       );
       expect(report.screens.every((s) => s.ok)).toBe(true);
-      const passed = criterion(await gate(run));
+      const passed = criterion(await evaluateGate(developmentToTestingGate, run));
       expect(passed).toMatchObject({ passed: true, findings: [] });
       expect(passed.value).toBe(report.screens.length);
     },
@@ -115,7 +107,7 @@ describe('UI Test Engineer: the clients in a browser inside the sandbox (ToolShe
       expect(webScreens.length).toBeGreaterThan(0);
       expect(webScreens.every((s) => !s.ok)).toBe(true);
       expect(report.screens.filter((s) => s.client === 'mobile').every((s) => s.ok)).toBe(true);
-      const failed = criterion(await gate(run));
+      const failed = criterion(await evaluateGate(developmentToTestingGate, run));
       expect(failed.passed).toBe(false);
       expect(failed.findings).toEqual(
         expect.arrayContaining([
@@ -147,7 +139,7 @@ describe('UI Test Engineer: the clients in a browser inside the sandbox (ToolShe
     expect(report.skipped).toBe(
       'a browser runs only in the local-namespaces sandbox, and this one is local-process',
     );
-    const criteria = await gate(run);
+    const criteria = await evaluateGate(developmentToTestingGate, run);
     expect(criterion(criteria)).toMatchObject({
       name: expect.stringContaining('(not run: a browser runs only in the local-namespaces sandbox'),
       passed: true,
