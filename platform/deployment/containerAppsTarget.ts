@@ -170,24 +170,9 @@ export class ContainerAppsTarget implements DeploymentTarget {
           names.push(app.tags['azd-service-name']);
       return { value: names, detail: names.length ? `serving already: ${names.join(', ')}` : 'none yet' };
     });
-    const api = await log.run('register the product API in Entra ID', async () => {
-      const instance = productInstance(request.tenantId, request.runId);
-      const registered = await ensureApiRegistration(this.options.graph, {
-        uniqueName: productApiName(instance),
-        displayName: `${product} API (${instance})`,
-        roles: request.roles ?? [],
-        // Anyone signed in to the tenant may call; the product's own rules say what each may do.
-        assignmentRequired: false,
-        assigneeId: null,
-      });
-      this.apiClientIds.set(instance, registered.appId);
-      return {
-        value: registered.appId,
-        detail: registered.changes.length
-          ? registered.changes.join('; ')
-          : `up to date (${registered.appId})`,
-      };
-    });
+    const api = await log.run('register the product API in Entra ID', () =>
+      this.registerApi(request, product),
+    );
     const outputs = await this.deployInfrastructure(log, request, version, existing, api);
 
     const rollouts: Rollout[] = [];
@@ -198,7 +183,16 @@ export class ContainerAppsTarget implements DeploymentTarget {
     }
     if (withGateway && !outputs.gateway)
       throw new Error("the release package has a gateway but the template's outputs name no GATEWAY_APP");
-    if (withGateway) rollouts.push(await this.prepare(gatewayService, outputs.gateway!, version, build));
+    if (withGateway) {
+      const gateway = await this.prepare(gatewayService, outputs.gateway!, version, build);
+      rollouts.push(gateway);
+      // The web app and PWA sign in with the API's registration and come back to the gateway's address.
+      const fqdn = gateway.app.configuration?.ingress?.fqdn;
+      if (!fqdn) throw new Error(`the gateway app ${outputs.gateway} has no ingress address`);
+      await log.run('register the web app and PWA as sign-in clients', () =>
+        this.registerApi(request, product, [`https://${fqdn}/`, `https://${fqdn}/app/`]),
+      );
+    }
     const base = { adapter: this.adapter, version, previousVersion: before?.version };
 
     const toBuild = rollouts.filter((r) => !r.live && !r.exists);
@@ -320,6 +314,31 @@ export class ContainerAppsTarget implements DeploymentTarget {
       steps: log.steps,
       health,
       smoke,
+    };
+  }
+
+  /**
+   * The product API's registration in Entra ID (idempotent), with the clients' sign-in addresses when given.
+   * Anyone signed in to the tenant may call; the product's own rules say what each may do.
+   */
+  private async registerApi(
+    request: DeployRequest,
+    product: string,
+    spaRedirectUris?: string[],
+  ): Promise<{ value: string; detail: string }> {
+    const instance = productInstance(request.tenantId, request.runId);
+    const registered = await ensureApiRegistration(this.options.graph, {
+      uniqueName: productApiName(instance),
+      displayName: `${product} API (${instance})`,
+      roles: request.roles ?? [],
+      assignmentRequired: false,
+      assigneeId: null,
+      spaRedirectUris,
+    });
+    this.apiClientIds.set(instance, registered.appId);
+    return {
+      value: registered.appId,
+      detail: registered.changes.length ? registered.changes.join('; ') : `up to date (${registered.appId})`,
     };
   }
 

@@ -46,6 +46,7 @@ interface Application {
   identifierUris?: string[];
   appRoles?: AppRole[];
   api?: ApiApplication;
+  spa?: { redirectUris?: string[] };
 }
 
 export interface RegistrationOptions {
@@ -61,6 +62,11 @@ export interface RegistrationOptions {
   assignmentRequired: boolean;
   /** Object id to assign every API role to; the signed-in user (`/me`) when absent; nobody when null. */
   assigneeId?: string | null;
+  /**
+   * Addresses of single-page apps that sign people in with this registration (MSAL.js, authorization code with
+   * PKCE) and come back there; added to those registered already, never removed.
+   */
+  spaRedirectUris?: string[];
   /** Progress, for a person watching the hook. */
   log?: (line: string) => void;
 }
@@ -148,11 +154,11 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
-const applicationFields = 'id,appId,identifierUris,appRoles,api';
+const applicationFields = 'id,appId,identifierUris,appRoles,api,spa';
 
 /**
  * Creates or updates an API's app registration (its app roles; identifier URI api://<appId>; v2.0 access tokens;
- * a delegated scope pre-authorised for the Azure CLI), its service principal (role assignment required or not),
+ * a delegated scope pre-authorised for the Azure CLI; the redirect URIs of single-page apps that sign in with it), its service principal (role assignment required or not),
  * and assigns every role to one principal unless told not to. Idempotent: a second run writes nothing. The
  * factory's own API and each product's API are registered this way.
  */
@@ -184,20 +190,32 @@ export async function ensureApiRegistration(
     changes.push(`created the app registration ${options.uniqueName} (${app.appId})`);
   }
 
+  for (const uri of options.spaRedirectUris ?? [])
+    if (!/^https:\/\/[^/?#\s]+\/[^?#\s]*$/.test(uri))
+      throw new Error(
+        `a single-page app's redirect URI must be an https:// address, got ${JSON.stringify(uri)}`,
+      );
   const api = desiredApi(app.api, options.displayName);
+  const redirectUris = app.spa?.redirectUris ?? [];
   const wanted = {
     identifierUris: [...new Set([...(app.identifierUris ?? []), `api://${app.appId}`])],
     appRoles: desiredRoles(app.appRoles ?? [], options.roles),
     api: api.withScope,
+    ...(options.spaRedirectUris
+      ? { spa: { redirectUris: [...new Set([...redirectUris, ...options.spaRedirectUris])] } }
+      : {}),
   };
   const current = {
     identifierUris: app.identifierUris ?? [],
     appRoles: app.appRoles ?? [],
     api: app.api ?? {},
+    ...(options.spaRedirectUris ? { spa: { redirectUris } } : {}),
   };
   if (!same(wanted, current)) {
     await graph.write('PATCH', `/applications/${app.id}`, wanted);
-    changes.push('set the identifier URI, app roles, the user_impersonation scope and v2.0 access tokens');
+    changes.push(
+      `set the identifier URI, app roles, the user_impersonation scope and v2.0 access tokens${options.spaRedirectUris ? ', and the sign-in addresses of its single-page apps' : ''}`,
+    );
   }
   if (!same(api.complete, api.withScope)) {
     await graph.write('PATCH', `/applications/${app.id}`, { api: api.complete });

@@ -349,6 +349,35 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
         `${environment.arm.appsUrl}/${gateway}.${environment.arm.domain}/app/manifest.webmanifest`,
       );
       expect(pwa.status).toBe(200);
+      // People sign in with Entra ID: the gateway tells both clients the product API's registration, which now
+      // knows both pages as single-page apps; the pages may reach the login endpoint and load MSAL.js from here.
+      const productApi = environment.graph.state.applications.find((a) =>
+        String(a.uniqueName).startsWith('factory-product-api-'),
+      )!;
+      const signInSettings = {
+        method: 'entra',
+        clientId: productApi.appId,
+        authority: `https://login.microsoftonline.com/${environment.identity.tenantId}`,
+        scopes: [`api://${productApi.appId}/user_impersonation`],
+      };
+      for (const at of ['/', '/app/']) {
+        const settings = await fetch(
+          `${environment.arm.appsUrl}/${gateway}.${environment.arm.domain}${at}sign-in.json`,
+        );
+        expect(await settings.json()).toEqual(signInSettings);
+        const msal = await fetch(
+          `${environment.arm.appsUrl}/${gateway}.${environment.arm.domain}${at}vendor/msal-browser.min.js`,
+        );
+        expect(msal.status).toBe(200);
+        expect(await msal.text()).toMatch(/^\/\*! @azure\/msal-browser v5\./);
+      }
+      expect(page.headers.get('content-security-policy')).toContain(
+        "connect-src 'self' https://login.microsoftonline.com;",
+      );
+      expect((productApi.spa as { redirectUris: string[] }).redirectUris).toEqual([
+        `https://${gateway}.${environment.arm.domain}/`,
+        `https://${gateway}.${environment.arm.domain}/app/`,
+      ]);
       const collection = operationsOf(documents[0].document).find(
         (o) => o.method === 'GET' && !o.path.includes('{'),
       )!;

@@ -159,7 +159,11 @@ export async function startAzureShapedEnvironment(
         DOMAIN_EVENTS_TOPIC: productEventsTopic,
       },
       // One tenant: the factory's identity gets the tokens the product's services check.
-      auth: { issuer: identity.issuer, jwksUrl: identity.jwksUrl },
+      auth: {
+        issuer: identity.issuer,
+        jwksUrl: identity.jwksUrl,
+        authority: `https://login.microsoftonline.com/${identity.tenantId}`,
+      },
     },
   });
   if (arm.domain !== productDomain) throw new Error(`the fake names its apps under ${arm.domain}`);

@@ -108,6 +108,7 @@ export class FakeGraph {
               oauth2PermissionScopes: [],
               preAuthorizedApplications: [],
             },
+            spa: { redirectUris: [] },
             ...request.body,
           };
           this.state.applications.push(created);
@@ -150,6 +151,15 @@ export class FakeGraph {
             400,
             'HostNameNotOnVerifiedDomain',
             `Values of identifierUris property must use a verified domain of the organization or its subdomain: '${uri}'`,
+          );
+      }
+      // Graph's rule for single-page apps: https, or http only for localhost.
+      for (const uri of (body.spa?.redirectUris ?? []) as string[]) {
+        if (!/^(https:\/\/|http:\/\/localhost[:/])/.test(uri))
+          return fail(
+            400,
+            'InvalidValue',
+            `Invalid value specified for property 'redirectUris' of resource 'Application'.`,
           );
       }
       Object.assign(app, body);

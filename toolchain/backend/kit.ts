@@ -23,7 +23,7 @@ function kitRoot(): string {
 const cache = new Map<string, string>();
 
 /** A kit file's text, by its path inside the generated service or gateway (e.g. `src/domain/errors.ts`). */
-export function kitFile(path: string, part: 'service' | 'gateway' = 'service'): string {
+export function kitFile(path: string, part: 'service' | 'gateway' | 'client' = 'service'): string {
   const key = `${part}/${path}`;
   let text = cache.get(key);
   if (text === undefined) {

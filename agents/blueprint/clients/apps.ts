@@ -5,6 +5,7 @@ import { tsLiteral } from '../../../toolchain/escaping/tsLiteral';
 import { labelOf, routerModule, viewModule, type AppVariant, type EntityScreens } from './appViews';
 import { clientFiles, generateClientModule, type GeneratedClient } from './typescriptClient';
 import { uiModule } from './uiModule';
+import { kitFile } from '../../../toolchain/backend/kit';
 
 /**
  * The web app (`web/`) and the installable mobile PWA (`mobile/`): plain TypeScript and the DOM, no framework,
@@ -105,6 +106,7 @@ function mainModule(
 ${contexts.map((c) => `import { configure as ${alias(c.slug)} } from './api/${c.slug}.js';`).join('\n')}
 ${views.map((view) => `import { ${view.routesExport} } from './views/${view.path.replace(/^src\/views\/|\.ts$/g, '')}.js';`).join('\n')}
 import { startRouter } from './router.js';
+import { authorizedFetch, signIn } from './signIn.js';
 import { clear, el } from './ui.js';
 
 /**
@@ -115,46 +117,43 @@ function apiBase(service: string): string {
   return document.querySelector<HTMLMetaElement>(\`meta[name="api-base-url:\${service}"]\`)?.content ?? '';
 }
 
-/**
- * The bearer token the services expect: handed over once in the URL fragment (\`#access_token=...\`, which the
- * browser never sends to a server) and kept for this tab's session only.
- */
-function accessToken(): string | null {
-  const handed = /(?:^#|&)access_token=([^&]+)/.exec(window.location.hash);
-  if (handed) {
-    try {
-      sessionStorage.setItem('access_token', decodeURIComponent(handed[1]));
-    } catch {
-      // A token that is not valid percent-encoding is not kept; the services will ask for one.
-    }
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-  }
-  return sessionStorage.getItem('access_token');
-}
-
-const token = accessToken();
-const headers: Record<string, string> = token ? { authorization: \`Bearer \${token}\` } : {};
-${contexts.map((c) => `${alias(c.slug)}({ baseUrl: apiBase('${c.slug}'), headers });`).join('\n')}
-
 const links: Array<[string, string]> = [
 ${links.map((link) => `  ['#/${link.context}/${link.entity.slug}', ${tsLiteral(labelOf(link.entity.plural))}],`).join('\n')}
 ];
 
-const nav = document.getElementById('nav');
-if (nav) {
-  clear(nav, ...links.map(([href, text]) => el('a', { href, class: 'nav-link' }, text)));
-  const mark = () => {
-    for (const link of Array.from(nav.querySelectorAll('a'))) link.classList.toggle('active', window.location.hash.startsWith(link.getAttribute('href') ?? ''));
-  };
-  window.addEventListener('hashchange', mark);
-  mark();
+const page = document.getElementById('app');
+if (!page) throw new Error('index.html has no #app element');
+const root: HTMLElement = page;
+const showProblem = (error: unknown) =>
+  clear(root, el('p', { class: 'problem', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+
+/** Signs the person in (as the product's gateway says), then points each client at its service and routes. */
+async function start(): Promise<void> {
+  const session = await signIn();
+  // On the way to the identity provider: the app starts again when it comes back.
+  if (!session) return;
+  const fetchSignedIn = authorizedFetch(session);
+${contexts.map((c) => `  ${alias(c.slug)}({ baseUrl: apiBase('${c.slug}'), fetch: fetchSignedIn });`).join('\n')}
+  const account = document.getElementById('account');
+  if (account && session.name) {
+    const signOut = session.signOut;
+    const button = signOut ? el('button', { type: 'button', class: 'button' }, 'Sign out') : undefined;
+    button?.addEventListener('click', () => void signOut?.());
+    clear(account, el('span', {}, session.name), button);
+  }
+  const nav = document.getElementById('nav');
+  if (nav) {
+    clear(nav, ...links.map(([href, text]) => el('a', { href, class: 'nav-link' }, text)));
+    const mark = () => {
+      for (const link of Array.from(nav.querySelectorAll('a'))) link.classList.toggle('active', window.location.hash.startsWith(link.getAttribute('href') ?? ''));
+    };
+    window.addEventListener('hashchange', mark);
+    mark();
+  }
+  startRouter(root, [${views.map((view) => `...${view.routesExport}`).join(', ')}], '${home}', showProblem);
 }
 
-const root = document.getElementById('app');
-if (!root) throw new Error('index.html has no #app element');
-startRouter(root, [${views.map((view) => `...${view.routesExport}`).join(', ')}], '${home}', (error: unknown) => {
-  clear(root, el('p', { class: 'problem', role: 'alert' }, error instanceof Error ? error.message : String(error)));
-});
+start().catch(showProblem);
 ${
   variant === 'mobile'
     ? `
@@ -184,9 +183,9 @@ function indexHtml(model: DomainModel, clients: GeneratedClient[], variant: AppV
       : '';
   const layout =
     variant === 'web'
-      ? `    <header class="top"><strong>${html(model.product.name)}</strong><nav id="nav"></nav></header>
+      ? `    <header class="top"><strong>${html(model.product.name)}</strong><nav id="nav"></nav><span id="account" class="account"></span></header>
     <main id="app" class="content"><p>Loading…</p></main>`
-      : `    <header class="top"><strong>${html(model.product.name)}</strong></header>
+      : `    <header class="top"><strong>${html(model.product.name)}</strong><span id="account" class="account"></span></header>
     <main id="app" class="content"><p>Loading…</p></main>
     <nav id="nav" class="tabs"></nav>`;
   return `<!doctype html>
@@ -228,6 +227,7 @@ a { color: var(--accent); }
 .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-top: 1rem; }
 .pager { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; }
 .empty { color: var(--muted); }
+.account { margin-left: auto; display: flex; gap: 0.6rem; align-items: center; }
 `;
 
 const webCss = `${sharedCss}.top { display: flex; gap: 2rem; align-items: center; padding: 0.8rem 1.5rem; border-bottom: 1px solid var(--line); }
@@ -264,7 +264,7 @@ function serviceWorker(model: DomainModel, clients: GeneratedClient[]): string {
 // signs in.
 const CACHE = ${tsLiteral(version)};
 const DATA = 'data-';
-const SHELL = ['./', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './dist/main.js', './dist/router.js', './dist/ui.js', './dist/api/http.js', ${clients.map((c) => `'./dist/api/${c.slug}.js', './dist/views/${c.slug}.js'`).join(', ')}];
+const SHELL = ['./', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './dist/main.js', './dist/router.js', './dist/signIn.js', './dist/ui.js', './dist/api/http.js', ${clients.map((c) => `'./dist/api/${c.slug}.js', './dist/views/${c.slug}.js'`).join(', ')}];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -375,8 +375,10 @@ npx http-server .    # any static file server
 
 Each service's API is reached at \`/api/<service>\` on the app's own origin, where the product's gateway serves it
 (\`<meta name="api-base-url:<service>">\` in \`index.html\`; put a full URL there to reach a service elsewhere).
-The services need a bearer token: open the app once as \`index.html#access_token=<token>\` (locally
-\`factory token RUN_ID --subject <you>\` prints one); it is kept for the tab's session.
+Signing in follows the gateway's \`sign-in.json\` (\`src/signIn.ts\`): in Azure, Microsoft Entra ID through MSAL.js
+(\`vendor/msal-browser.min.js\`, which the gateway image adds); locally, or with no gateway, a bearer token handed
+over once as \`index.html#access_token=<token>\` (\`factory token RUN_ID --subject <you>\` prints one), kept for the
+tab's session.
 ${variant === 'mobile' ? '\nThe service worker (`sw.js`) needs HTTPS (or localhost) to register; then the browser offers "Install".\n' : ''}
 ## Screens
 
@@ -408,6 +410,7 @@ export function generateApp(
     ...clientFiles(clients).map((file) => ({ path: `src/api/${file.path}`, content: file.content })),
     { path: 'src/ui.ts', content: uiModule },
     { path: 'src/router.ts', content: routerModule },
+    { path: 'src/signIn.ts', content: kitFile('src/signIn.ts', 'client') },
     ...views.map((view) => ({ path: view.path, content: view.content })),
     { path: 'src/main.ts', content: mainModule(model, clients, views, variant) },
   ];

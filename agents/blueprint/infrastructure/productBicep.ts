@@ -224,6 +224,9 @@ module gateway 'modules/containerApp.bicep' = if (!gatewayDeployed) {
     env: [
       // Each service inside the environment by its app name: the platform routes to its live revision.
       { name: 'GATEWAY_ROUTES', value: string(toObject(range(0, length(services)), i => services[i], i => 'http://\${appNames[i]}')) }
+      // The web app and PWA sign in with Entra ID (MSAL.js) as a single-page app of the product API's registration,
+      // whose redirect URIs the deployment registers, for tokens of the API's user_impersonation scope.
+      { name: 'GATEWAY_SIGN_IN', value: string({ method: 'entra', clientId: apiClientId, authority: '\${az.environment().authentication.loginEndpoint}\${tenant().tenantId}', scopes: [ 'api://\${apiClientId}/user_impersonation' ] }) }
     ]
   }
 }

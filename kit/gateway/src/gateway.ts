@@ -17,8 +17,49 @@ import { extname, resolve, sep } from 'node:path';
 export interface LiveProduct {
   /** The folders of the built clients: `web` served at `/`, `mobile` at `/app/`. */
   clients: { web: string; mobile: string };
+  /** How the clients sign in, served to them as `sign-in.json`; the factory's local tokens when absent. */
+  signIn?: SignInSettings;
   /** The base URL of a service of the live version; undefined when the product has no such service. */
   service(name: string): string | undefined;
+}
+
+/**
+ * What the clients read at `sign-in.json` (their `src/signIn.ts`): Microsoft Entra ID through MSAL.js with the
+ * product API's registration, or a bearer token handed over in the page's fragment.
+ */
+export type SignInSettings =
+  { method: 'token' } | { method: 'entra'; clientId: string; authority: string; scopes: string[] };
+
+/** The settings as JSON names them, or why they are not usable (the gateway does not start with them). */
+export function parseSignIn(text: string | undefined): SignInSettings {
+  if (!text?.trim()) return { method: 'token' };
+  let value: Partial<Record<string, unknown>>;
+  try {
+    value = JSON.parse(text) as Partial<Record<string, unknown>>;
+  } catch {
+    throw new Error('the sign-in settings are not JSON');
+  }
+  if (value?.method === 'token') return { method: 'token' };
+  if (value?.method !== 'entra') throw new Error('the sign-in method must be "entra" or "token"');
+  const { clientId, authority, scopes } = value;
+  if (typeof clientId !== 'string' || !/^[0-9a-f-]{36}$/i.test(clientId))
+    throw new Error('the sign-in settings need the client id (a GUID) of the product API registration');
+  let url: URL | undefined;
+  try {
+    url = typeof authority === 'string' ? new URL(authority) : undefined;
+  } catch {
+    url = undefined;
+  }
+  // MSAL.js accepts only an https:// authority; a page would fail later and less clearly.
+  if (url?.protocol !== 'https:' || url.search || url.hash)
+    throw new Error('the sign-in authority must be an https:// URL (the tenant at the login endpoint)');
+  if (
+    !Array.isArray(scopes) ||
+    !scopes.length ||
+    !scopes.every((s) => typeof s === 'string' && /^\S+$/.test(s))
+  )
+    throw new Error('the sign-in settings need the scopes the clients ask for');
+  return { method: 'entra', clientId, authority: url.href.replace(/\/$/, ''), scopes: scopes as string[] };
 }
 
 const types: Record<string, string> = {
@@ -33,15 +74,24 @@ const types: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Pages may load only what this origin serves; nothing may frame them. */
-const pageHeaders = {
-  'content-security-policy':
-    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+const fileHeaders = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   // Each deployment may change a file under the same name: the browser asks again every time.
   'cache-control': 'no-cache',
 };
+
+/**
+ * Pages may load only what this origin serves and talk to nothing else, except the identity provider's token
+ * endpoint when they sign in with Entra ID; nothing may frame them.
+ */
+function pageHeaders(signIn?: SignInSettings) {
+  const provider = signIn?.method === 'entra' ? ` ${new URL(signIn.authority).origin}` : '';
+  return {
+    'content-security-policy': `default-src 'self'; connect-src 'self'${provider}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+    ...fileHeaders,
+  };
+}
 
 /** Headers that belong to one connection, never forwarded (RFC 9110, 7.6.1). */
 const hopByHop = new Set([
@@ -62,7 +112,7 @@ function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 }
 
 function problem(res: ServerResponse, status: number, title: string, detail: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json', ...pageHeaders });
+  res.writeHead(status, { 'content-type': 'application/problem+json', ...pageHeaders() });
   res.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
 }
 
@@ -105,14 +155,26 @@ function proxy(
   req.pipe(upstream);
 }
 
-/** A file of the live version's client: `web` at `/`, `mobile` at `/app/`; nothing outside its folder. */
+/**
+ * A file of the live version's client: `web` at `/`, `mobile` at `/app/`, nothing outside its folder; and the
+ * clients' sign-in settings at `sign-in.json` beside each.
+ */
 function serveFile(req: IncomingMessage, res: ServerResponse, live: LiveProduct, pathname: string): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     return problem(res, 405, 'Method Not Allowed', 'pages are only read');
   }
+  if (pathname === '/sign-in.json' || pathname === '/app/sign-in.json') {
+    const body = JSON.stringify(live.signIn ?? { method: 'token' });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      ...pageHeaders(),
+    });
+    return void res.end(req.method === 'HEAD' ? undefined : body);
+  }
   if (pathname === '/app') {
-    res.writeHead(308, { location: '/app/', ...pageHeaders });
+    res.writeHead(308, { location: '/app/', ...pageHeaders() });
     return void res.end();
   }
   const app = pathname.startsWith('/app/');
@@ -131,7 +193,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, live: LiveProduct,
   res.writeHead(200, {
     'content-type': types[extname(file)] ?? 'application/octet-stream',
     'content-length': stat.size,
-    ...pageHeaders,
+    ...pageHeaders(live.signIn),
   });
   if (req.method === 'HEAD') return void res.end();
   createReadStream(file).pipe(res);

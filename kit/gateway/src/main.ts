@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { gatewayHandler, type LiveProduct } from './gateway';
+import { gatewayHandler, parseSignIn, type LiveProduct } from './gateway';
 
 /**
  * The product's gateway container: serves the clients built into the image and forwards `/api/<service>/` to the
  * services named in GATEWAY_ROUTES (JSON, service name to base URL; in Container Apps each service's app inside
  * the environment, `http://<app name>`, which takes its traffic split, so a blue/green switch of a service moves
- * its API here too).
+ * its API here too), and tells the clients how to sign in (GATEWAY_SIGN_IN).
  */
 function routes(): Record<string, string> {
   let parsed: unknown;
@@ -25,9 +25,12 @@ function routes(): Record<string, string> {
 }
 
 const services = routes();
+// GATEWAY_SIGN_IN: how the clients sign in (JSON, see SignInSettings); absent, the handed-over token.
+const signIn = parseSignIn(process.env.GATEWAY_SIGN_IN);
 const clients = process.env.CLIENTS_DIR ?? join(__dirname, '..', '..', 'clients');
 const product: LiveProduct = {
   clients: { web: join(clients, 'web'), mobile: join(clients, 'mobile') },
+  signIn,
   service: (name) => (Object.hasOwn(services, name) ? services[name] : undefined),
 };
 const server = createServer(gatewayHandler(() => product));

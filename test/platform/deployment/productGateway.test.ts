@@ -87,6 +87,10 @@ describe('the product gateway: one origin for the web app, its PWA and the servi
       'application/manifest+json',
     );
     expect((await fetch(`${web}app`, { redirect: 'manual' })).headers.get('location')).toBe('/app/');
+    // Locally both clients sign in with a token the factory issues, and may talk to this origin only.
+    for (const at of ['', 'app/'])
+      expect(await (await fetch(`${web}${at}sign-in.json`)).json()).toEqual({ method: 'token' });
+    expect(index.headers.get('content-security-policy')).toContain("connect-src 'self';");
   });
 
   it('passes API calls to the live service as they were made, and answers what it cannot route', async () => {

@@ -82,6 +82,38 @@ describe('registering the API in Entra ID (Microsoft Graph)', () => {
     expect((await product()).changes).toEqual([]);
   });
 
+  it("registers the product's web app and PWA as single-page apps, keeping addresses someone else added", async () => {
+    const product = (spaRedirectUris?: string[]) =>
+      ensureApiRegistration(client, {
+        uniqueName: 'toolshed-3f2a-api',
+        displayName: 'ToolShed API',
+        roles: [],
+        assignmentRequired: false,
+        assigneeId: null,
+        spaRedirectUris,
+      });
+    await product();
+    const [app] = graph.state.applications;
+    expect(app.spa.redirectUris).toEqual([]);
+    // A developer's own address, added by hand in the portal, stays.
+    app.spa.redirectUris = ['http://localhost:5173/'];
+    const pages = [
+      'https://ca-web-3f2a.example.azurecontainerapps.io/',
+      'https://ca-web-3f2a.example.azurecontainerapps.io/app/',
+    ];
+    const result = await product(pages);
+    expect(result.changes).toEqual([
+      expect.stringContaining('the sign-in addresses of its single-page apps'),
+    ]);
+    expect(graph.state.applications[0].spa.redirectUris).toEqual(['http://localhost:5173/', ...pages]);
+    expect((await product(pages)).changes).toEqual([]);
+    // Without addresses, a later registration leaves them alone.
+    expect((await product()).changes).toEqual([]);
+    expect(graph.state.applications[0].spa.redirectUris).toHaveLength(3);
+    await expect(product(['http://ca-web.example/'])).rejects.toThrow(/https:\/\/ address/);
+    await expect(product(['https://ca-web.example'])).rejects.toThrow(/https:\/\/ address/);
+  });
+
   it('changes nothing on a second run', async () => {
     await register();
     const before = structuredClone(graph.state);

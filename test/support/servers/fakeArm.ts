@@ -58,8 +58,11 @@ export interface FakeArmOptions {
     identityClientId: string;
     database: FlexibleServer;
     shared?: Record<string, string>;
-    /** The tenant's token issuer and key set URL (the template's AUTH_ISSUER and AUTH_JWKS_URL). */
-    auth: { issuer: string; jwksUrl: string };
+    /**
+     * The tenant's token issuer and key set URL (the template's AUTH_ISSUER and AUTH_JWKS_URL), and the authority
+     * the clients sign in at (the login endpoint and the tenant, in the gateway's GATEWAY_SIGN_IN).
+     */
+    auth: { issuer: string; jwksUrl: string; authority: string };
   };
 }
 
@@ -287,7 +290,17 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     }
     if (parameters.gatewayDeployed?.value !== true) {
       const routes = Object.fromEntries(services.map((s) => [s, `http://${fakeAppName(s, instance)}`]));
-      placeApp(gatewayApp, 'web', [{ name: 'GATEWAY_ROUTES', value: JSON.stringify(routes) }]);
+      const apiClientId = String(parameters.apiClientId?.value ?? '');
+      const signIn = appSettings && {
+        method: 'entra',
+        clientId: apiClientId,
+        authority: appSettings.auth.authority,
+        scopes: [`api://${apiClientId}/user_impersonation`],
+      };
+      placeApp(gatewayApp, 'web', [
+        { name: 'GATEWAY_ROUTES', value: JSON.stringify(routes) },
+        ...(signIn ? [{ name: 'GATEWAY_SIGN_IN', value: JSON.stringify(signIn) }] : []),
+      ]);
     }
     return {
       SERVICE_APPS: {
