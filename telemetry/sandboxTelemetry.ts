@@ -7,6 +7,7 @@ export function instrumentSandbox(sandbox: Sandbox): Sandbox {
   return {
     adapter: sandbox.adapter,
     isolation: sandbox.isolation,
+    browser: sandbox.browser,
     run: async (request) => {
       const result = await sandbox.run(request);
       telemetry().metric(metricNames.sandboxExecutions, 1, {

@@ -49,6 +49,11 @@ export interface Sandbox {
   readonly adapter: string;
   /** What confines the code it runs, in a sentence, for run reports. */
   readonly isolation: string;
+  /**
+   * A headless Chromium its commands can start, confined with them (its path inside the sandbox); undefined when
+   * there is none, or when the sandbox could not confine a browser.
+   */
+  readonly browser?: string;
   run(request: SandboxRequest): Promise<SandboxResult>;
 }
 

@@ -109,6 +109,9 @@ param sourceRepositoryUrl string = ''
 @description('Image of the session pool that runs generated code: Node.js 20 and the session server, built from infra/sessions/Dockerfile (ADR 0033). The default is only its Node.js base: without the session server, sandbox runs fail until a built image is set.')
 param sessionImage string = 'docker.io/library/node:20-bookworm-slim'
 
+@description('Path of Chromium inside the session image (SANDBOX_SESSION_BROWSER): phase 3 opens the product\'s web app and PWA in it. The image built from infra/sessions/Dockerfile has Debian\'s at this path; empty for an image without a browser (the check is then skipped and says why).')
+param sessionBrowser string = '/usr/lib/chromium/chromium'
+
 var simpleModel modelDeployment = {
   name: simpleModelName
   model: simpleModelName
@@ -326,6 +329,7 @@ module functionApp 'modules/functionapp.bicep' = {
     openAiDeploymentCode: codeModel.name
     openAiApiVersion: openAiApiVersion
     sessionPoolManagementEndpoint: sessions.outputs.poolManagementEndpoint
+    sessionBrowser: sessionBrowser
     apiClientId: apiClientId
     targetSubscriptionId: subscription().subscriptionId
     targetResourceGroupName: productsRg.name

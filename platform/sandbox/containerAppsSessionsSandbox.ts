@@ -20,6 +20,8 @@ export interface ContainerAppsSessionsSandboxOptions {
   credential: TokenCredential;
   /** The session image's Node.js, standing in for this process's own `process.execPath` in argv[0]. */
   node?: string;
+  /** The session image's Chromium (`infra/sessions/Dockerfile` installs Debian's), if it has one. */
+  browser?: string;
   /** Uploads in flight at once. */
   uploadConcurrency?: number;
   /** Time the execution request may take beyond the command's own limit (allocation, upload of the result). */
@@ -75,8 +77,12 @@ export class ContainerAppsSessionsSandbox implements Sandbox {
     'isolated: a Hyper-V isolated Container Apps session per execution, no managed identity, egress disabled';
   private readonly base: string;
 
+  /** The session's own Hyper-V isolation confines a browser with the rest of the command. */
+  readonly browser?: string;
+
   constructor(private readonly options: ContainerAppsSessionsSandboxOptions) {
     this.base = options.endpoint.replace(/\/+$/, '');
+    this.browser = options.browser;
   }
 
   async run(request: SandboxRequest): Promise<SandboxResult> {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { hostChromium } from './chromium';
 import type { Confinement } from './confinement';
 import { processConfinement } from './processConfinement';
 import {
@@ -55,6 +56,16 @@ export class LocalProcessSandbox implements Sandbox {
   /** What confines the commands, for run reports. */
   get isolation(): string {
     return this.confinement.description;
+  }
+
+  /**
+   * The host's Chromium, with namespaces only: Node's permission model, all the process mode has, does not reach
+   * into a browser the command starts.
+   */
+  get browser(): string | undefined {
+    return this.adapter === 'local-namespaces'
+      ? hostChromium(this.options.parentEnv ?? process.env)
+      : undefined;
   }
 
   scrubbedEnv(workdir: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -6,9 +6,11 @@ import type { Sandbox } from '../../core/ports/sandbox';
 type Env = Record<string, string | undefined>;
 
 export const sessionPoolSetting = 'SANDBOX_SESSION_POOL_ENDPOINT';
+/** Where the session image has Chromium (phase 3 opens the product's clients in it); unset: it has none. */
+export const sessionBrowserSetting = 'SANDBOX_SESSION_BROWSER';
 
 export type SandboxSettings =
-  { kind: 'local' } | { kind: 'aca-sessions'; endpoint: string; clientId?: string };
+  { kind: 'local' } | { kind: 'aca-sessions'; endpoint: string; clientId?: string; browser?: string };
 
 /**
  * Variables App Service sets on every instance of a hosted app: any one of them means Azure. (Not
@@ -49,7 +51,15 @@ export function readSandboxSettings(env: Env): SandboxSettings {
     throw new SettingsError(sessionPoolSetting, 'must not carry a query or fragment');
   }
   const clientId = env.AZURE_CLIENT_ID?.trim() || undefined;
-  return { kind: 'aca-sessions', endpoint: url.href.replace(/\/+$/, ''), ...(clientId ? { clientId } : {}) };
+  const browser = env[sessionBrowserSetting]?.trim() || undefined;
+  if (browser && !/^\/[\w./-]+$/.test(browser))
+    throw new SettingsError(sessionBrowserSetting, 'must be an absolute path inside the session image');
+  return {
+    kind: 'aca-sessions',
+    endpoint: url.href.replace(/\/+$/, ''),
+    ...(clientId ? { clientId } : {}),
+    ...(browser ? { browser } : {}),
+  };
 }
 
 /** The adapter for these settings; the identity library and the sessions adapter load only when used. */
@@ -67,5 +77,6 @@ export function createSandbox(
   return new ContainerAppsSessionsSandbox({
     endpoint: settings.endpoint,
     credential: credential(settings.clientId),
+    browser: settings.browser,
   });
 }

@@ -328,6 +328,20 @@ describe('an Azure-shaped run: the compiled Functions app with the template’s 
       }));
       const command = await invokeCommand(runId, documents);
 
+      // Phase 3 opened every screen of both clients in the session image's Chromium, inside a session.
+      const uiTests = await api('GET', `/api/runs/${runId}/artifacts?kind=ui-test`);
+      const uiUrl = (uiTests.body.artifacts as Array<{ url: string }>)[0].url;
+      const ui = (await (await fetch(uiUrl, { headers })).json()) as {
+        browser?: string;
+        skipped?: string;
+        screens: Array<{ ok: boolean }>;
+        problems: string[];
+      };
+      expect(ui).toMatchObject({ browser: '/usr/lib/chromium/chromium', problems: [] });
+      expect(ui.skipped).toBeUndefined();
+      expect(ui.screens.length).toBeGreaterThan(0);
+      expect(ui.screens.every((screen) => screen.ok)).toBe(true);
+
       // The product's web app, PWA and APIs on one origin: the gateway app, built from the release package's
       // gateway Dockerfile, which the deployment report names; its API routes reach the services' live revisions
       // through the environment.

@@ -267,7 +267,13 @@ const DATA = 'data-';
 const SHELL = ['./', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './dist/main.js', './dist/router.js', './dist/signIn.js', './dist/ui.js', './dist/api/http.js', ${clients.map((c) => `'./dist/api/${c.slug}.js', './dist/views/${c.slug}.js'`).join(', ')}];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      // How to sign in, from the product's gateway; a static server without one has none (the app then asks for a token).
+      .then((cache) => cache.addAll(SHELL).then(() => cache.add('./sign-in.json').catch(() => undefined)))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener('activate', (event) => {

@@ -26,6 +26,9 @@ param openAiApiVersion string
 @description('Management endpoint of the session pool that runs generated code (ADR 0033).')
 param sessionPoolManagementEndpoint string
 
+@description('Path of Chromium inside the session image; empty when it has none.')
+param sessionBrowser string
+
 @description('Client id of the Entra ID app registration that represents the factory API.')
 param apiClientId string
 
@@ -160,6 +163,8 @@ var settings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
   // Generated code runs in the session pool, never in this worker; without it the sandbox refuses to start.
   SANDBOX_SESSION_POOL_ENDPOINT: sessionPoolManagementEndpoint
+  // Phase 3 opens the product's clients in the session's Chromium (ADR 0071).
+  SANDBOX_SESSION_BROWSER: sessionBrowser
   FACTORY_AUTH_MODE: 'appservice'
   FACTORY_MODEL: 'azure-openai'
   // Products go to Container Apps in the products resource group (ADR 0054).

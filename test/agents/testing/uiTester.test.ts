@@ -6,7 +6,7 @@ import { visionToArchitectureAgents } from '../../../agents/vision-to-architectu
 import type { AgentDefinition, ArtifactRef, FolderIndex } from '../../../core/agent';
 import { createAgentContext } from '../../../agents/runtime/agentContext';
 import { developmentToTestingGate } from '../../../gates/development-to-testing';
-import { sandboxedChromium } from '../../../toolchain/testing/ui/runBrowserChecks';
+import { hostChromium } from '../../../platform/sandbox/chromium';
 import {
   copyInto,
   evaluateGate,
@@ -47,7 +47,7 @@ describe('UI Test Engineer: the clients in a browser inside the sandbox (ToolShe
       const report = await run.json<BrowserTestReport>('ui-test');
       expect(report.error).toBeUndefined();
       expect(report.skipped).toBeUndefined();
-      expect(report.browser).toBe(sandboxedChromium());
+      expect(report.browser).toBe(hostChromium());
       expect(report.problems).toEqual([]);
       expect(report.screens.map((s) => [s.client, s.screen, s.ok])).toEqual(
         expect.arrayContaining([
@@ -137,11 +137,11 @@ describe('UI Test Engineer: the clients in a browser inside the sandbox (ToolShe
     });
     const report = await run.json<BrowserTestReport>('ui-test');
     expect(report.skipped).toBe(
-      'a browser runs only in the local-namespaces sandbox, and this one is local-process',
+      'a browser runs only where the sandbox confines it (namespaces, or a Container Apps session), and this one is local-process',
     );
     const criteria = await evaluateGate(developmentToTestingGate, run);
     expect(criterion(criteria)).toMatchObject({
-      name: expect.stringContaining('(not run: a browser runs only in the local-namespaces sandbox'),
+      name: expect.stringContaining('(not run: a browser runs only where the sandbox confines it'),
       passed: true,
     });
   }, 120_000);

@@ -43,6 +43,21 @@ describe('sandbox selection from settings', () => {
     expect(clientIds).toEqual([undefined]);
   });
 
+  it("knows the session image's browser only when the settings name it, as an absolute path", () => {
+    expect(
+      createSandbox({ SANDBOX_SESSION_POOL_ENDPOINT: endpoint }, fakeEntraCredential).browser,
+    ).toBeUndefined();
+    const sandbox = createSandbox(
+      { SANDBOX_SESSION_POOL_ENDPOINT: endpoint, SANDBOX_SESSION_BROWSER: '/usr/lib/chromium/chromium' },
+      fakeEntraCredential,
+    );
+    expect(sandbox.browser).toBe('/usr/lib/chromium/chromium');
+    for (const value of ['chromium', '/usr/bin/chromium --remote-debugging-port=9222'])
+      expect(() =>
+        readSandboxSettings({ SANDBOX_SESSION_POOL_ENDPOINT: endpoint, SANDBOX_SESSION_BROWSER: value }),
+      ).toThrow(/SANDBOX_SESSION_BROWSER/);
+  });
+
   it.each([
     ['http://pool.example.azurecontainerapps.io', /must use https, got http/],
     ['pool.example.azurecontainerapps.io', /is not a URL/],

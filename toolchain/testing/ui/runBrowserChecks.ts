@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import type { Sandbox, SandboxFile } from '../../../core/ports/sandbox';
@@ -18,27 +18,6 @@ export interface ScreenCheck {
 
 export type BrowserChecks =
   { ran: true; browser: string; screens: ScreenCheck[]; problems: string[] } | { ran: false; reason: string };
-
-/** The sandbox that can confine a browser: bubblewrap's namespaces (the others rely on Node's permission model). */
-const confiningAdapter = 'local-namespaces';
-
-/**
- * Debian's Chromium as a program the sandbox can run: the binary itself, under /usr (mounted read-only inside),
- * not `/usr/bin/chromium`, a shell wrapper that reads /etc, which the sandbox does not mount.
- */
-export function sandboxedChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].filter(
-    (p): p is string => Boolean(p),
-  );
-  for (const candidate of candidates) {
-    if (!existsSync(candidate)) continue;
-    const real = realpathSync(candidate);
-    const script = readFileSync(real).subarray(0, 2).toString('latin1') === '#!';
-    const program = script ? '/usr/lib/chromium/chromium' : real;
-    if (program.startsWith('/usr/') && existsSync(program)) return program;
-  }
-  return undefined;
-}
 
 let playwrightFiles: SandboxFile[] | undefined;
 
@@ -78,27 +57,20 @@ export interface BrowserCheckInput {
   roles: string[];
 }
 
-/** Why no browser can be run confined here, if it cannot. */
-export function browserUnavailable(
-  sandbox: Sandbox,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  if (sandbox.adapter !== confiningAdapter)
-    return `a browser runs only in the ${confiningAdapter} sandbox, and this one is ${sandbox.adapter}`;
-  if (!sandboxedChromium(env))
-    return "no Chromium on this host (Debian's chromium package; or set CHROMIUM_PATH)";
-  return undefined;
+/** Why no browser can be run confined in this sandbox, if it cannot. */
+export function browserUnavailable(sandbox: Sandbox): string | undefined {
+  if (sandbox.browser) return undefined;
+  if (sandbox.adapter === 'local-process')
+    return 'a browser runs only where the sandbox confines it (namespaces, or a Container Apps session), and this one is local-process';
+  if (sandbox.adapter === 'aca-sessions')
+    return 'the session image has no browser (SANDBOX_SESSION_BROWSER is not set)';
+  return "no Chromium on this host (Debian's chromium package; or set CHROMIUM_PATH)";
 }
 
 /** Opens every screen of the product's clients in Chromium, inside the sandbox, against its running services. */
-export async function runBrowserChecks(
-  sandbox: Sandbox,
-  input: BrowserCheckInput,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<BrowserChecks> {
-  const chromium = sandboxedChromium(env);
-  const unavailable = browserUnavailable(sandbox, env);
-  if (unavailable || !chromium) return { ran: false, reason: unavailable ?? 'no Chromium' };
+export async function runBrowserChecks(sandbox: Sandbox, input: BrowserCheckInput): Promise<BrowserChecks> {
+  const chromium = sandbox.browser;
+  if (!chromium) return { ran: false, reason: browserUnavailable(sandbox) ?? 'no browser' };
   if (!input.clients.web) return { ran: false, reason: 'the product has no web client' };
   if (input.services.length === 0) return { ran: false, reason: 'the product has no service to reach' };
   const clients = [

@@ -1,0 +1,20 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+
+/**
+ * Debian's Chromium (or CHROMIUM_PATH) as a program a confined command can start: the binary itself, under /usr
+ * (which the namespaces sandbox mounts read-only inside), not `/usr/bin/chromium`, a shell wrapper that reads
+ * /etc, which the sandbox does not mount. Undefined when this host has none.
+ */
+export function hostChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].filter(
+    (p): p is string => Boolean(p),
+  );
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    const real = realpathSync(candidate);
+    const script = readFileSync(real).subarray(0, 2).toString('latin1') === '#!';
+    const program = script ? '/usr/lib/chromium/chromium' : real;
+    if (program.startsWith('/usr/') && existsSync(program)) return program;
+  }
+  return undefined;
+}
