@@ -4,7 +4,11 @@ import { compileService } from '../../toolchain/backend/compileService';
 import { productRoles } from '../../toolchain/backend/rulePlan';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import { loadServices } from '../../toolchain/testing/services';
-import { browserUnavailable, runBrowserChecks } from '../../toolchain/testing/ui/runBrowserChecks';
+import {
+  browserUnavailable,
+  formSamples,
+  runBrowserChecks,
+} from '../../toolchain/testing/ui/runBrowserChecks';
 
 export const browserTestSchema = z.object({
   /** The browser the screens were opened in, or why none could be (then nothing below was checked). */
@@ -17,6 +21,8 @@ export const browserTestSchema = z.object({
       path: z.string(),
       ok: z.boolean(),
       detail: z.string().optional(),
+      /** What became of the sample record submitted through its "New" form. */
+      submitted: z.string().optional(),
     }),
   ),
   /** Console errors, page errors, requests without an answer and answers of 400 or more, per client. */
@@ -37,7 +43,7 @@ export const uiTester: AgentDefinition<BrowserTestReport> = {
   role: 'UI Test Engineer',
   phase: 'development-to-testing',
   purpose:
-    'Opens every screen of the web app and the PWA in a headless browser, inside the sandbox, against the running services behind the product gateway, and reports what did not load.',
+    'Opens every screen of the web app and the PWA in a headless browser, inside the sandbox, against the running services behind the product gateway, submits a sample record through each "New" form, and reports what did not load or save.',
   uses: 'tools',
   reads: ['service-source', 'frontend-source', 'mobile-source', 'domain-model'],
   writes: ['ui-test'],
@@ -64,6 +70,7 @@ export const uiTester: AgentDefinition<BrowserTestReport> = {
           mobile: await clientFiles(ctx, 'mobile-source'),
         },
         roles: productRoles(model.contexts).map((r) => r.value),
+        forms: formSamples(model),
       });
       if (!checks.ran) {
         ctx.log(`browser checks skipped: ${checks.reason}`);

@@ -2,6 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import type { Sandbox, SandboxFile } from '../../../core/ports/sandbox';
+import { serviceModel } from '../../backend/model';
+import { referencedRecords, uniqueFields, validBody } from '../../backend/samples';
+import type { DomainModel } from '../../schemas/domainModel';
 import { buildClient, type ClientFile } from '../../../platform/deployment/clientBuild';
 import { nodeHeapLimitArgs } from '../../../platform/sandbox/localProcessSandbox';
 import { kitFile } from '../../backend/kit';
@@ -14,6 +17,43 @@ export interface ScreenCheck {
   path: string;
   ok: boolean;
   detail?: string;
+  /** What became of the sample record submitted through the screen's "New" form, when it has one. */
+  submitted?: string;
+}
+
+/** A valid record for a screen's "New" form, and the records of its service it refers to (made first). */
+export interface FormSample {
+  /** The screen's route, `#/<context>/<entity>`. */
+  path: string;
+  service: string;
+  body: Record<string, unknown>;
+  /** Fields no two records may share: made distinct per client. */
+  unique: string[];
+  parents: Array<{ field: string; collectionPath: string; body: Record<string, unknown>; unique: string[] }>;
+}
+
+/** A sample record for the "New" form of every entity of the product, by screen route. */
+export function formSamples(model: DomainModel): Record<string, FormSample> {
+  const samples: Record<string, FormSample> = {};
+  for (const context of model.contexts) {
+    const service = serviceModel(context, model.product.slug);
+    for (const entity of service.entities) {
+      const slug = context.entities.find((e) => e.name === entity.name)?.slug;
+      if (!slug) continue;
+      const path = `#/${context.slug}/${slug}`;
+      samples[path] = {
+        path,
+        service: context.slug,
+        body: validBody(entity, 1),
+        unique: uniqueFields(entity),
+        parents: referencedRecords(service, entity).map((parent) => ({
+          ...parent,
+          unique: uniqueFields(service.entities.find((e) => e.collectionPath === parent.collectionPath)!),
+        })),
+      };
+    }
+  }
+  return samples;
 }
 
 export type BrowserChecks =
@@ -55,6 +95,8 @@ export interface BrowserCheckInput {
   clients: { web?: ClientFile[]; mobile?: ClientFile[] };
   /** Roles the product's rules name: the tester's token holds all of them, so no screen is refused for a role. */
   roles: string[];
+  /** Sample records for the screens' "New" forms (`formSamples`); a screen without one is only opened. */
+  forms?: Record<string, FormSample>;
 }
 
 /** Why no browser can be run confined in this sandbox, if it cannot. */
@@ -93,6 +135,7 @@ export async function runBrowserChecks(sandbox: Sandbox, input: BrowserCheckInpu
         services: input.services.map((s) => s.slug),
         clients: clients.map(({ name, path }) => ({ name, path })),
         roles: input.roles,
+        forms: input.forms ?? {},
         chromium,
         timeoutMs: 10_000,
       }),
