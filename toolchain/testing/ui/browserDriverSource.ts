@@ -57,7 +57,7 @@ async function parentsOf(origin, token, form, client) {
 }
 
 /** Fills and submits the "New" form on screen: the record's page, or a refusal shown at the form. */
-async function submitForm(page, origin, token, form, client, expected) {
+async function submitForm(page, origin, token, form, client, forgive) {
   const parents = await parentsOf(origin, token, form, client.name);
   if (parents.missing) return { submitted: 'not submitted: the record it refers to could not be made (' + parents.missing + ')' };
   const body = { ...form.body, ...parents.ids };
@@ -78,12 +78,12 @@ async function submitForm(page, origin, token, form, client, expected) {
   if (status >= 500) return { problem: 'the service failed to create it (' + status + ')' };
   // A valid sample the service finds invalid: the form sent something else than what was filled in.
   if (status === 400) {
-    expected.add(status);
+    forgive(status, new URL(response.url()).pathname);
     return { problem: 'the service found the record the form sent invalid (400), though every field was filled with a valid value' };
   }
   // A rule of the product refused it (403, 409, 422): people must see why, next to the form.
   if (status >= 400) {
-    expected.add(status);
+    forgive(status, new URL(response.url()).pathname);
     const shown = await page.locator('form .problem').first().waitFor({ timeout: config.timeoutMs })
       .then(async () => firstLine(await page.locator('form .problem').first().textContent()), () => undefined);
     return shown ? { submitted: 'refused: ' + shown } : { problem: 'the service refused it (' + status + ') and the form does not say why' };
@@ -99,6 +99,12 @@ async function checkClient(browser, origin, client, token) {
   // Refusals the service gave a submitted form, which the form showed: the product's rules at work, not problems.
   const expected = new Set();
   const refusal = (text) => [...expected].some((status) => text.includes('status of ' + status));
+  /** The submission's answer is not a problem of its own (it may have been recorded before it was known). */
+  const forgive = (status, pathname) => {
+    expected.add(status);
+    for (let i = problems.length - 1; i >= 0; i--)
+      if (problems[i] === status + ' POST ' + pathname || (problems[i].startsWith('console error: ') && refusal(problems[i]))) problems.splice(i, 1);
+  };
   page.on('console', (m) => { if (m.type() === 'error' && !refusal(m.text())) problems.push('console error: ' + firstLine(m.text())); });
   page.on('pageerror', (e) => problems.push('page error: ' + firstLine(e.message)));
   page.on('response', (r) => { if (r.status() >= 400 && !(r.request().method() === 'POST' && expected.has(r.status()))) problems.push(r.status() + ' ' + r.request().method() + ' ' + new URL(r.url()).pathname); });
@@ -122,7 +128,7 @@ async function checkClient(browser, origin, client, token) {
         .then(() => undefined, () => 'its form did not appear');
       const sample = config.forms[link.href];
       if (!form && sample) {
-        const outcome = await submitForm(page, origin, token, sample, client, expected);
+        const outcome = await submitForm(page, origin, token, sample, client, forgive);
         form = outcome.problem;
         submitted = outcome.submitted;
       }
