@@ -67,18 +67,25 @@ export async function startEntraSignIn(options: {
     const refresh = randomBytes(24).toString('base64url');
     refreshTokens.add(refresh);
     const { user } = options;
+    // Both tokens are v2.0 tokens of this app's registration, about the same person.
+    const common = {
+      aud: options.clientId,
+      iss: issuer(),
+      ver: '2.0',
+      tid: tenant,
+      oid: user.oid,
+      sub: user.oid,
+      name: user.name,
+      iat: now,
+      nbf: now,
+    };
     return {
       token_type: 'Bearer',
       scope,
       expires_in: lifetime,
       ext_expires_in: lifetime,
       access_token: jwt({
-        aud: options.clientId,
-        iss: issuer(),
-        ver: '2.0',
-        tid: tenant,
-        oid: user.oid,
-        sub: user.oid,
+        ...common,
         azp: options.clientId,
         scp: scope
           .split(' ')
@@ -86,24 +93,13 @@ export async function startEntraSignIn(options: {
           .map((s) => s.slice(s.lastIndexOf('/') + 1))
           .join(' '),
         ...(user.roles?.length ? { roles: user.roles } : {}),
-        name: user.name,
-        iat: now,
-        nbf: now,
         exp: now + lifetime,
       }),
       refresh_token: refresh,
       id_token: jwt({
-        aud: options.clientId,
-        iss: issuer(),
-        ver: '2.0',
-        tid: tenant,
-        oid: user.oid,
-        sub: user.oid,
-        name: user.name,
+        ...common,
         preferred_username: user.username,
         ...(nonce ? { nonce } : {}),
-        iat: now,
-        nbf: now,
         exp: now + 3600,
       }),
       client_info: b64url({ uid: user.oid, utid: tenant }),
