@@ -260,8 +260,8 @@ function serviceWorker(model: DomainModel, clients: GeneratedClient[]): string {
   const version = `${model.product.slug}-shell-v1`;
   return `// Service worker: caches the app shell at install so the app starts offline, and keeps a copy of what the
 // signed-in user read (GET of the APIs on this origin) so it can be read again offline. Writes always need the
-// network. The copies are kept per token: another sign-in on the device cannot read them, and they go when it
-// signs in.
+// network. The copies are kept per person: renewing the token keeps them, another person signing in on the device
+// cannot read them through the app, and they go when that person signs in.
 const CACHE = ${tsLiteral(version)};
 const DATA = 'data-';
 const SHELL = ['./', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './dist/main.js', './dist/router.js', './dist/signIn.js', './dist/ui.js', './dist/api/http.js', ${clients.map((c) => `'./dist/api/${c.slug}.js', './dist/views/${c.slug}.js'`).join(', ')}];
@@ -285,10 +285,26 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-/** The cache of the copies read with this request's token (one token's copies at a time). */
+/**
+ * Who a bearer token names (issuer and subject, read without checking: the services check it), so the copies
+ * survive the token's renewal; the whole header when it is not a JSON Web Token.
+ */
+function signedInAs(authorization) {
+  try {
+    const payload = authorization.split(' ')[1].split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(payload));
+    const subject = claims.oid || claims.sub;
+    if (typeof claims.iss === 'string' && typeof subject === 'string') return claims.iss + ' ' + subject;
+  } catch {
+    // Not a JSON Web Token: the header itself tells people apart.
+  }
+  return authorization;
+}
+
+/** The cache of the copies read by this request's signed-in person (one person's copies at a time). */
 async function dataCache(request) {
-  const token = new TextEncoder().encode(request.headers.get('authorization') || '');
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', token));
+  const person = new TextEncoder().encode(signedInAs(request.headers.get('authorization') || ''));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', person));
   const name = DATA + Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
   for (const key of await caches.keys()) if (key.startsWith(DATA) && key !== name) await caches.delete(key);
   return caches.open(name);

@@ -145,6 +145,7 @@ async function entraSession(
     await app.loginRedirect({ scopes: settings.scopes });
     return undefined;
   }
+  let last: string | undefined;
   return {
     name: account.name ?? account.username,
     async authorization() {
@@ -154,12 +155,16 @@ async function entraSession(
           account,
           cacheLookupPolicy: msal.CacheLookupPolicy.AccessTokenAndRefreshToken,
         });
-        return `Bearer ${result.accessToken}`;
+        return (last = `Bearer ${result.accessToken}`);
       } catch (error) {
-        // The refresh token is gone or refused (expired, revoked, consent needed): sign in again. Other failures
-        // (offline, the identity provider unreachable) are the call's: the page says so and the person retries.
-        if (error instanceof msal.InteractionRequiredAuthError)
+        // The refresh token is gone or refused (expired, revoked, consent needed): sign in again.
+        if (error instanceof msal.InteractionRequiredAuthError) {
           await app.acquireTokenRedirect({ scopes: settings.scopes, account });
+          throw error;
+        }
+        // Offline, or the identity provider unreachable: the call goes with the token it had, so the PWA's worker
+        // can still answer with the person's offline copies; online, the service decides whether it still holds.
+        if (last) return last;
         throw error;
       }
     },
