@@ -606,10 +606,16 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
           status: answer.status,
           authorization: req.headers.authorization,
         });
-        const challenge = answer.headers.get('www-authenticate');
+        // The ingress passes the app's headers on, but those of the connection (fetch has decoded the body).
+        const passed = [...answer.headers].filter(
+          ([name]) =>
+            !['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length'].includes(
+              name,
+            ),
+        );
         res.writeHead(answer.status, {
-          'content-type': answer.headers.get('content-type') ?? 'text/plain',
-          ...(challenge ? { 'www-authenticate': challenge } : {}),
+          'content-type': 'text/plain',
+          ...Object.fromEntries(passed),
         });
         return res.end(Buffer.from(await answer.arrayBuffer()));
       }
