@@ -130,8 +130,9 @@ async function entraSession(
     auth: {
       clientId: settings.clientId,
       authority: settings.authority,
-      // The page itself (`/` for the web app, `/app/` for the PWA): both are registered as redirect URIs.
-      redirectUri: window.location.origin + window.location.pathname,
+      // The app's folder (`/` for the web app, `/app/` for the PWA, however the page was opened): both are
+      // registered as redirect URIs.
+      redirectUri: window.location.origin + window.location.pathname.replace(/[^/]*$/, ''),
       // The authority is the tenant's own: no instance discovery call before signing in.
       knownAuthorities: [new URL(settings.authority).host],
     },
