@@ -1,4 +1,15 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, realpathSync } from 'node:fs';
+
+/** Whether a file begins with `prefix`, reading only that many bytes (the Chromium binary is hundreds of MB). */
+function startsWith(file: string, prefix: string): boolean {
+  const head = Buffer.alloc(prefix.length);
+  const fd = openSync(file, 'r');
+  try {
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.toString('latin1') === prefix;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Debian's Chromium (or CHROMIUM_PATH) as a program a confined command can start: the binary itself, under /usr
@@ -12,7 +23,7 @@ export function hostChromium(env: NodeJS.ProcessEnv = process.env): string | und
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     const real = realpathSync(candidate);
-    const script = readFileSync(real).subarray(0, 2).toString('latin1') === '#!';
+    const script = startsWith(real, '#!');
     const program = script ? '/usr/lib/chromium/chromium' : real;
     if (program.startsWith('/usr/') && existsSync(program)) return program;
   }

@@ -254,19 +254,21 @@ function referenceBody(
 }
 
 /**
- * The records of the service an entity's body refers to: the field, the collection such a record is created in and
- * a body for it that the entity's rules accept (tests and drivers create them first, as foreign keys require).
+ * The records of the service an entity's body refers to: the field, the collection such a record is created in, a
+ * body for it that the entity's rules accept (tests and drivers create them first, as foreign keys require) and the
+ * fields of that body no two such records may share.
  */
 export function referencedRecords(
   model: ServiceModel,
   entity: ServiceEntity,
-): Array<{ field: string; collectionPath: string; body: Record<string, unknown> }> {
+): Array<{ field: string; collectionPath: string; body: Record<string, unknown>; unique: string[] }> {
   return entity.references.map((r) => {
     const target = model.entities.find((e) => e.name === r.entity)!;
     return {
       field: r.field,
       collectionPath: target.collectionPath,
       body: referenceBody(model, entity, target),
+      unique: uniqueFields(target),
     };
   });
 }

@@ -1,6 +1,6 @@
 import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
 import { millisecondsIn, rolesOf, type Check, type PlannedRule, type Term } from '../rulePlan';
-import { bodyFor, farFuture, farPast, referencedRecords, uniqueFields, validBody } from '../samples';
+import { bodyFor, farFuture, farPast, referencedRecords, validBody } from '../samples';
 import { pathTo } from '../lifecycle';
 import { tsLiteral } from '../../escaping/tsLiteral';
 
@@ -891,13 +891,7 @@ function referencesOf(model: ServiceModel): Record<string, unknown> {
   return Object.fromEntries(
     model.entities
       .filter((e) => e.references.length > 0)
-      .map((e) => [
-        e.collectionPath,
-        referencedRecords(model, e).map((parent) => ({
-          ...parent,
-          unique: uniqueFields(model.entities.find((t) => t.collectionPath === parent.collectionPath)!),
-        })),
-      ]),
+      .map((e) => [e.collectionPath, referencedRecords(model, e)]),
   );
 }
 

@@ -46,10 +46,7 @@ export function formSamples(model: DomainModel): Record<string, FormSample> {
         service: context.slug,
         body: validBody(entity, 1),
         unique: uniqueFields(entity),
-        parents: referencedRecords(service, entity).map((parent) => ({
-          ...parent,
-          unique: uniqueFields(service.entities.find((e) => e.collectionPath === parent.collectionPath)!),
-        })),
+        parents: referencedRecords(service, entity),
       };
     }
   }
