@@ -142,7 +142,9 @@ export async function runBrowserChecks(sandbox: Sandbox, input: BrowserCheckInpu
     files,
     // No Node permission model here: the driver starts the browser, which the sandbox confines with the rest.
     command: [process.execPath, ...nodeHeapLimitArgs(), '.factory/browser.js'],
-    timeoutMs: 120_000,
+    // Wall clock stretches when many runs share the machine (20 at once in the concurrency suite, forms now
+    // submitted); the CPU the check may use stays bounded.
+    timeoutMs: 300_000,
     cpuSeconds: 120,
     maxOutputBytes: 1024 * 1024,
     memoryMiB: 2048,
