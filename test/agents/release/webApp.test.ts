@@ -163,7 +163,11 @@ describe('the deployed web app in a browser (ToolShed, local blue/green)', () =>
           await listAnswered;
           await route.continue();
         });
+        // The person moves on only once the list has been asked for: two hash changes within one task would
+        // both be handled at the later address, and the list would never load.
+        const listAsked = tab.waitForRequest(/\/v1\/tools(\?|$)/);
         await tab.getByRole('link', { name: 'Tools', exact: true }).click();
+        await listAsked;
         await tab.evaluate(() => {
           (globalThis as unknown as { location: { hash: string } }).location.hash = '#/tools/tools/new';
         });
