@@ -1,10 +1,11 @@
-// `node dist/bench/tokens.js [vision.md]`: the prompt tokens each agent would send to Azure OpenAI for a
-// vision, measured with the tokenizer on the rendered prompts. No network: the agents' inputs come from the
+// `node dist/bench/tokens.js [vision.md]`: the prompt tokens each model agent would send to Azure OpenAI for a
+// vision, measured with the tokenizer on the rendered prompts (compiling and tool agents send none). No network: the agents' inputs come from the
 // blueprint engine, which also gives the size of the answer a model would have to write.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ArtifactRef, ModelDeployment } from '../core/agent';
+import { artifactFeedbackInbox } from '../agents/blueprint/operations/feedbackInbox';
 import { agentCatalog } from '../agents/catalog';
 import { createAgentContext } from '../agents/runtime/agentContext';
 import { responseFormatFor } from '../agents/runtime/azureOpenAi/jsonSchema';
@@ -20,8 +21,8 @@ export const metaGptPublishedTokensPerProject = 31_255;
 export interface AgentTokens {
   agent: string;
   phase: string;
-  /** The deployment that would answer, or `tools` for an agent no model answers. */
-  deployment: ModelDeployment | 'tools';
+  /** The deployment that would answer, or how an agent no model answers works (`tools`, `compiler`). */
+  deployment: ModelDeployment | 'tools' | 'compiler';
   promptTokens: number;
   /** Input tokens before trimming to the prompt budget. */
   untrimmedInputTokens: number;
@@ -46,7 +47,10 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
     const refs: ArtifactRef[] = [{ path: vision.path, sha256: vision.sha256, kind: 'vision-text' }];
     const rows: AgentTokens[] = [];
     // The tool agents work: they need the sandbox, the deployment target and the run's repository.
-    const ports = agentPortsFromSettings(process.env, home);
+    const ports = {
+      ...agentPortsFromSettings(process.env, home),
+      feedbackInbox: artifactFeedbackInbox(store),
+    };
     for (const agent of agentCatalog) {
       const ctx = createAgentContext({
         store,
@@ -62,13 +66,13 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
       const format = responseFormatFor(agent.name, agent.output);
       let answer: unknown;
       const recording = { ...agent, blueprint: async (c: typeof ctx) => (answer = await agent.blueprint(c)) };
-      if (agent.uses === 'tools') {
+      if (agent.uses !== 'model') {
         const result = await executeAgent(recording, ctx);
         refs.push(...result.artifacts);
         rows.push({
           agent: agent.name,
           phase: agent.phase,
-          deployment: 'tools',
+          deployment: agent.uses,
           promptTokens: 0,
           untrimmedInputTokens: 0,
           trimmed: 0,
@@ -144,6 +148,11 @@ export function tokenReport(rows: AgentTokens[], visionPath: string, maxPromptTo
     `${'run'.padEnd(36)} prompt ${pad(prompt, 8)}   answer ${pad(answer, 8)}   total ${prompt + answer}`,
     '',
     `estimated cost at gpt-4o list prices (2.50 / 10.00 USD per 1M tokens, no prompt caching): ${cost.toFixed(2)} USD`,
+    `largest answer: ${Math.max(...rows.map((r) => r.answerTokens))} tokens; goals for one pass: prompt <= 100,000 ${
+      prompt <= 100_000 ? 'met' : 'NOT met'
+    }, answer <= 30,000 ${answer <= 30_000 ? 'met' : 'NOT met'}, no answer over 8,000 ${
+      rows.every((r) => r.answerTokens <= 8_000) ? 'met' : 'NOT met'
+    }`,
     `agents that exceed a 16,384-token answer limit: ${
       rows
         .filter((r) => r.answerTokens > 16_384)

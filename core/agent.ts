@@ -129,7 +129,17 @@ export interface ToolAgentDefinition<O = unknown> extends AgentBase<O> {
   uses: 'tools';
 }
 
-export type AgentDefinition<O = unknown> = ModelAgentDefinition<O> | ToolAgentDefinition<O>;
+/**
+ * An agent that writes what follows from typed documents (OpenAPI from the domain model, services, clients,
+ * migrations, tests, Bicep, pipelines, plans): a compiler does it exactly and for free, so it runs `blueprint`
+ * under every provider. The model's understanding reaches its output through the documents it reads.
+ */
+export interface CompilerAgentDefinition<O = unknown> extends AgentBase<O> {
+  uses: 'compiler';
+}
+
+export type AgentDefinition<O = unknown> =
+  ModelAgentDefinition<O> | ToolAgentDefinition<O> | CompilerAgentDefinition<O>;
 
 /** What an agent activity returns to its orchestrator. */
 export interface AgentResult {

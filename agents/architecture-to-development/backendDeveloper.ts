@@ -31,31 +31,10 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
   phase: 'architecture-to-development',
   purpose:
     'Writes one Clean Architecture TypeScript service per bounded context that implements its OpenAPI document, with tests.',
-  uses: 'model',
-  deployment: 'code',
+  uses: 'compiler',
   reads: ['domain-model', 'openapi', 'development-plan'],
   writes: ['service-source'],
   output: backendOutputSchema,
-  prompt: {
-    version: '1.1.0',
-    system: [
-      'You are the Backend Developer of a software factory. For each bounded context write a TypeScript service that',
-      'runs on Node.js and the PostgreSQL driver pg (no other runtime dependency) in Clean Architecture layers: src/domain',
-      '(entities enforcing required fields, types, enum values, min/max, maxLength and lifecycle transitions',
-      'allowedFrom -> transitionTo; domain errors), src/application (one use case per operation, DTOs, ports for the',
-      'repository, clock, id generator, event publisher and unit of work), src/infrastructure (PostgreSQL repositories, a',
-      'transactional outbox, the in-memory test double, fault-injecting',
-      'slow/failing repositories), src/api (node:http server implementing the OpenAPI document exactly: a route table',
-      'in src/api/routes.ts with method, path, operationId and handler per operation; JSON parsing with 415/413/400;',
-      'validation errors listing each field; RFC 9457 problem+json; 201 with Location; paging with limit/offset; 404;',
-      '409; GET /health) and src/main.ts (PORT default 8080, graceful SIGTERM, CHAOS_REPOSITORY=slow|failing read',
-      'only there). Include package.json (build/test/start scripts, no dependencies), a strict tsconfig.json and',
-      'node:test tests: unit tests for domain and use cases, integration tests over an ephemeral loopback port that',
-      'exercise every operation and error path (80% line coverage or more). When feedback (failing tests, bug',
-      'reports, gate findings) is given, fix the cause in the files it names and say what you changed.',
-    ].join(' '),
-    user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nDevelopment plan:\n{{development-plan}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { services: [{ context, slug, folder, files: [{ path, content }] }], feedbackAddressed: [{ feedback, files, action }] }.',
-  },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     const services = model.contexts.map((context) =>

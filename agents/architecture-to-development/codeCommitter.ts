@@ -71,23 +71,10 @@ export const codeCommitter: AgentDefinition<CommitPlan> = {
   phase: 'architecture-to-development',
   purpose:
     "Commits the generated product to the run's git repository on branch factory/<runId>, one meaningful commit per stream.",
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'tools',
   reads: [...productKinds, 'development-plan'],
   writes: ['commit'],
   output: outputSchema,
-  prompt: {
-    version: '1.0.0',
-    system: [
-      'You are the Code Committer of a software factory. You receive the folders each development stream produced',
-      '(backend services, web client, mobile app, infrastructure, database migrations). Write one commit message per',
-      'stream that has files, in the conventional-commit style: a subject under 72 characters ("feat(<stream>): ..."',
-      'naming what was built, e.g. the services or contexts), a blank line, then a body listing the folders and file',
-      'counts, the iteration and attempt, and, when review feedback is given, an "Addresses:" list of the findings this',
-      'attempt answers. Never invent files; the commits are made by the factory from the folders as they are.',
-    ].join(' '),
-    user: 'Branch: factory/{{runId}}\nIteration {{iteration}}, attempt {{attempt}}\n\nFolders per stream:\n{{folders}}\n\nFeedback (may be empty):\n{{feedback}}\n\nReturn JSON: { branch, streams: [{ stream, folders, files, message }] }.',
-  },
   async blueprint(ctx) {
     const planned = [];
     for (const spec of streams) {

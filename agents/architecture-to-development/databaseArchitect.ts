@@ -28,27 +28,10 @@ export const databaseArchitect: AgentDefinition<z.infer<typeof outputSchema>> = 
   phase: 'architecture-to-development',
   purpose:
     'Designs one PostgreSQL database per service: ordered migration scripts from the domain model, constraints that enforce it, and seed data.',
-  uses: 'model',
-  deployment: 'code',
+  uses: 'compiler',
   reads: ['domain-model', 'development-plan'],
   writes: ['migration'],
   output: outputSchema,
-  prompt: {
-    version: '1.0.0',
-    system: [
-      'You are the Database Architect of a software factory. For each bounded context (one service, one PostgreSQL',
-      'database) write ordered migrations db/<context-slug>/NNN_create_<table>.sql: a table per entity (snake_case',
-      'plural), id uuid primary key default gen_random_uuid(), created_at/updated_at timestamptz; columns typed from',
-      'attributes (string -> varchar(maxLength) or text, money -> numeric(12,2), integer, number -> double precision,',
-      'boolean, date, datetime -> timestamptz, email -> text with a format CHECK, enum -> text with CHECK IN values);',
-      'NOT NULL for required, UNIQUE for unique, CHECK for minimum/maximum; status text NOT NULL with a CHECK of the',
-      'lifecycle states, default the first state; foreign keys for belongsTo inside the context, cross-context references',
-      'as plain uuid columns with a COMMENT and a README note (another service owns that row); indexes on every foreign',
-      'key and on status; parents created before children. Add seed.sql with three realistic rows per table that satisfy',
-      'every constraint. When feedback reports a failing script, fix that script and say how.',
-    ].join(' '),
-    user: 'Domain model:\n{{domain-model}}\n\nDevelopment plan:\n{{development-plan}}\n\nFeedback to fix (may be empty):\n{{feedback}}\n\nReturn JSON: { deferForeignKeys, databases: [{ context, folder, tables, files: [{ path, content }] }], feedbackAddressed: [{ feedback, action }] }.',
-  },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     const failures = ctx.feedback.filter(applyFailure);

@@ -91,23 +91,10 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
   phase: 'architecture-to-development',
   purpose:
     "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'tools',
   reads: ['commit', 'backlog', 'domain-model', 'development-plan'],
   writes: ['pull-request'],
   output: outputSchema,
-  prompt: {
-    version: '1.0.0',
-    system: [
-      'You are the Pull Request Creator of a software factory. From the commit record, the diff statistics (per file:',
-      'lines added and removed, from git diff --numstat) and the backlog, write a pull request: a title under 72',
-      'characters naming the product and iteration, and a Markdown description with what was built per stream (one',
-      'line per commit), the user stories it implements listed by id and title and grouped by bounded context, a table',
-      'of changed files with added/removed lines and the totals, and, when feedback is given, the findings this change',
-      'addresses. Use only the numbers given; never estimate them.',
-    ].join(' '),
-    user: 'Commit record:\n{{commit}}\n\nDiff statistics:\n{{numstat}}\n\nBacklog:\n{{backlog}}\n\nFeedback (may be empty):\n{{feedback}}\n\nReturn JSON: { title, repository, sourceBranch, targetBranch, base, head, stories, commits, files, totals, description }.',
-  },
   async blueprint(ctx) {
     const record = await ctx.inputJson<CommitRecord>('commit');
     // The run's repository: the one the Code Committer wrote the record from.

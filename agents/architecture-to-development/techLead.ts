@@ -159,23 +159,10 @@ export const techLead: AgentDefinition<DevelopmentPlan> = {
   phase: 'architecture-to-development',
   purpose:
     'Splits the architecture into work streams with tasks per bounded context, dependencies and coding standards.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: ['domain-model', 'openapi', 'solution-architecture'],
   writes: ['development-plan'],
   output: developmentPlanSchema,
-  prompt: {
-    version: '1.0.0',
-    system: [
-      'You are the Tech Lead of a software factory. From a domain model, one OpenAPI document per bounded context and',
-      'the solution architecture, write the development plan: streams backend, frontend, mobile, infrastructure and',
-      'database, each with tasks per bounded context (id, title, description, dependsOn task ids, estimate S/M/L);',
-      'backend API tasks depend on their domain tasks and on the APIs of upstream contexts; frontend and mobile tasks',
-      'depend on the API they call. State coding standards (strict TypeScript, Clean Architecture dependency rule, Node',
-      'built-ins only, OpenAPI conformance, complexity under 10, no secrets, 80% coverage) and a definition of done.',
-    ].join(' '),
-    user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nSolution architecture (optional):\n{{solution-architecture}}\n\nReturn the plan as JSON.',
-  },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     return planFor(model, ctx.inputs('solution-architecture').length > 0);

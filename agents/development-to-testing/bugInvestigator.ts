@@ -69,17 +69,10 @@ export const bugInvestigator: AgentDefinition<BugReport> = {
   phase: 'development-to-testing',
   purpose:
     'Turns failing tests into bug reports with the likely root cause and a fix recommendation; empty when everything passed.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: ['test-results', 'service-source'],
   writes: ['bug-report'],
   output: bugReportSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Bug Investigator of a software factory. For each failing test in the test results, write a bug: service, full test name, test file and location, the error output, the most likely root cause (which layer and file of the service) and a concrete fix recommendation a developer can act on. Report no bugs when every test passed.',
-    user: 'Test results:\n{{test-results}}\n\nService sources:\n{{service-source}}',
-  },
   async blueprint(ctx) {
     const bugs: BugReport['bugs'] = [];
     for (const input of ctx.inputs('test-results')) {

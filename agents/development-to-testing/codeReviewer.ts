@@ -65,17 +65,10 @@ export const codeReviewer: AgentDefinition<CodeReview> = {
   phase: 'development-to-testing',
   purpose:
     'Reviews each service statically (complexity, lint rules, secrets, architecture) and writes the phase quality report.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'tools',
   reads: ['service-source', 'test-results', 'coverage', 'load-test', 'chaos-test', 'bug-report'],
   writes: ['code-review', 'quality-report'],
   output: codeReviewSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      "You are the Code Reviewer of a software factory. Review each service's source: cyclomatic complexity per function (limit 10), explicit any, console output in the domain layer, secrets (keys, passwords, connection strings, credentials in URLs) and the Clean Architecture dependency rule (domain imports neither application, infrastructure nor api; application does not import infrastructure or api). Give every finding a file, line, severity and whether it blocks (secrets and architecture violations block). Then summarise the phase: tests, coverage, load, chaos, review and bugs per service, and a verdict.",
-    user: 'Service sources:\n{{service-source}}\n\nTest results, coverage, load, chaos and bug reports:\n{{test-results}}\n{{coverage}}\n{{load-test}}\n{{chaos-test}}\n{{bug-report}}',
-  },
   async blueprint(ctx) {
     const services: CodeReview['services'] = [];
     for (const service of await loadServices(ctx)) {

@@ -40,17 +40,10 @@ export const qaEngineer: AgentDefinition<TestPlan> = {
   phase: 'development-to-testing',
   purpose:
     'Writes the test plan: levels, scope per service, risks and the exit criteria of the testing gate.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: ['domain-model', 'openapi', 'backlog'],
   writes: ['test-plan'],
   output: testPlanSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the QA Engineer of a software factory. Write a risk-based test plan for the generated services: test levels (unit, integration, API contract, BDD acceptance, load, chaos), scope per service (operations, lifecycle commands, risky rules such as unique values and state transitions) and measurable exit criteria (all tests pass, line coverage >= 80%, error rate <= 1% and a p95 latency limit under load, survival of malformed requests and repository faults).',
-    user: 'Domain model:\n{{domain-model}}\n\nOpenAPI documents:\n{{openapi}}\n\nBacklog (optional):\n{{backlog}}\n\nReturn the plan as JSON.',
-  },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     return {

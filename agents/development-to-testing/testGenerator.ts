@@ -81,17 +81,10 @@ export const testGenerator: AgentDefinition<TestCases> = {
   phase: 'development-to-testing',
   purpose:
     'Derives API contract tests from the OpenAPI documents and BDD features from the user stories, to run with each service.',
-  uses: 'model',
-  deployment: 'code',
+  uses: 'compiler',
   reads: ['domain-model', 'openapi', 'service-source', 'backlog', 'test-plan'],
   writes: ['test-case'],
   output: testCasesSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      "You are the Test Generator of a software factory. For each service write (1) a node:test contract test file (TypeScript, node: modules only, importing main from ../../src/main and starting it on an ephemeral loopback port) that calls every operation of its OpenAPI document and asserts the status code is a declared one and the body matches the declared response schema, including 404 for unknown ids and 400 with the field list for bodies without required fields; (2) one Gherkin .feature file per entity from the user stories' acceptance criteria.",
-    user: 'OpenAPI documents:\n{{openapi}}\n\nBacklog:\n{{backlog}}\n\nService sources (index):\n{{service-source}}\n\nReturn JSON: { services: [{ slug, operations, files: [{ path, content }] }] }.',
-  },
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
     const stories = await backlogStories(ctx);

@@ -46,17 +46,10 @@ export const cloudProvisioner: AgentDefinition<ProvisioningPlan> = {
   phase: 'testing-to-deployment',
   purpose:
     'Plans the Azure resources the product Bicep creates per environment (a what-if-like report) and compiles the Bicep when a CLI is available.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: ['product-bicep', 'service-source'],
   writes: ['provisioning-plan'],
   output: provisioningPlanSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Cloud Provisioner of a software factory. From the product Bicep and its parameter files, list per environment every resource that a deployment would create (type, API version, module, count, the settings that size it), like `az deployment group what-if`. Never claim a compile you did not run.',
-    user: 'Bicep files:\n{{product-bicep}}',
-  },
   async blueprint(ctx) {
     const all = await loadProductFiles(ctx);
     const infra = all

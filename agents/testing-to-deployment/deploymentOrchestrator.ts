@@ -33,8 +33,7 @@ export const deploymentOrchestrator: AgentDefinition<DeploymentPlan> = {
   phase: 'testing-to-deployment',
   purpose:
     'Checks deployment readiness (environment, dependencies, configuration, health checks, rollback plan) and writes the deployment plan.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: [
     'release-package',
     'release-notes',
@@ -48,12 +47,6 @@ export const deploymentOrchestrator: AgentDefinition<DeploymentPlan> = {
   ],
   writes: ['deployment-plan'],
   output: deploymentPlanSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Deployment Orchestrator of a software factory. Decide whether the release is ready for production: the package verifies, the environment and its dependencies are planned, configuration is known, every service has a health check and smoke tests, and there is a rollback plan. List each readiness check with passed and a detail.',
-    user: 'Release package manifest:\n{{release-package}}\n\nProvisioning plan:\n{{provisioning-plan}}\n\nSecurity summary:\n{{security-report}}',
-  },
   async blueprint(ctx) {
     const release = await loadReleasePackage(ctx);
     const verification = verifyPackage(release.archive, release.manifest);

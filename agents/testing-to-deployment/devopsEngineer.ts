@@ -27,17 +27,10 @@ export const devopsEngineer: AgentDefinition<PipelineReport> = {
   phase: 'testing-to-deployment',
   purpose:
     "Writes the product's CI/CD pipeline (build, test, package, deploy stages) and validates it against the product tree.",
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: [...productKinds, 'domain-model'],
   writes: ['pipeline'],
   output: pipelineSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the DevOps Engineer of a software factory. Write an azure-pipelines.yml for the product with stages build, test, package and one deploy stage per environment. Use only folders, files and npm scripts that exist in the product tree you are given; the factory parses the YAML and rejects any reference that does not exist.',
-    user: 'Product tree (paths):\n{{files}}\n\nService package.json scripts:\n{{scripts}}',
-  },
   async blueprint(ctx) {
     const files = await loadProductFiles(ctx);
     if (files.length === 0)

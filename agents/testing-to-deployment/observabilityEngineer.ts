@@ -44,17 +44,10 @@ export const observabilityEngineer: AgentDefinition<ObservabilityConfig> = {
   phase: 'testing-to-deployment',
   purpose:
     'Defines logging, metrics, tracing, alert rules and a dashboard for the product, with thresholds from the test plan.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: ['service-source', 'product-bicep', 'test-plan', 'domain-model'],
   writes: ['observability-config'],
   output: observabilityConfigSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Observability Engineer of a software factory. For each service define structured logs, request rate, latency and error metrics, distributed tracing with W3C trace context, alert rules (KQL over Application Insights requests) with thresholds taken from the test plan, and a dashboard.',
-    user: 'Services:\n{{services}}\n\nTest plan exit criteria:\n{{test-plan}}',
-  },
   async blueprint(ctx) {
     const files = await loadProductFiles(ctx);
     const services = serviceSlugs(files);

@@ -49,17 +49,10 @@ export const releaseManager: AgentDefinition<ReleaseNotes> = {
   phase: 'testing-to-deployment',
   purpose:
     'Versions the release, writes release notes from the commits and stories, and builds a verified release package (.tgz with a manifest of file hashes).',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: [...productKinds, 'commit', 'backlog', 'domain-model', 'pipeline'],
   writes: ['release-notes', 'release-package'],
   output: releaseSchema,
-  prompt: {
-    version: '1.0.0',
-    system:
-      'You are the Release Manager of a software factory. Version the release semantically (1.0.0 for the first iteration, a minor bump per iteration), and write release notes that list the commits of this release and the user stories it delivers, grouped by priority. The package itself is built and verified by the factory.',
-    user: 'Commits:\n{{commit}}\n\nBacklog:\n{{backlog}}\n\nIteration {{iteration}}',
-  },
   async blueprint(ctx) {
     const files = await packageFiles(ctx);
     if (files.length === 0) throw new Error('nothing to release: no product files were given');

@@ -10,7 +10,6 @@ import {
 import { eventDecisions } from '../blueprint/architecture/decisions';
 import { feedbackMentioning, jsonInput } from '../blueprint/architecture/inputs';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
-import { moneyPattern } from '../../toolchain/money';
 
 const asyncApiDocumentSchema = z.looseObject({
   asyncapi: z.literal('3.0.0'),
@@ -60,37 +59,10 @@ export const eventDrivenArchitect: AgentDefinition<EventDesign> = {
   phase: 'vision-to-architecture',
   purpose:
     'Designs the domain-event contracts: an AsyncAPI 3.0 document for Service Bus and a JSON Schema per event.',
-  uses: 'model',
-  deployment: 'simple',
+  uses: 'compiler',
   reads: ['domain-model'],
   writes: ['asyncapi', 'event-schema', 'adr'],
   output: eventDesignSchema,
-  prompt: {
-    version: '1.1.0',
-    system: [
-      'You are the Event-Driven Architect of a software factory. From a domain model you design how bounded contexts',
-      'integrate asynchronously on Azure Service Bus. Write one AsyncAPI 3.0.0 document: a server for the Service Bus',
-      'namespace (AMQP 1.0), one channel per bounded context whose address is its topic <product>.<context>.events, a send',
-      'operation per publishing context and a receive operation per subscribing context (downstream contexts, and contexts',
-      'whose entity ids an event carries), one message per domain event with contentType application/cloudevents+json.',
-      'For every domain event also write a standalone JSON Schema (draft 2020-12) of its CloudEvents 1.0 envelope',
-      '(specversion, id, source, type <product>.<context>.<Event>, subject, time, datacontenttype, data) whose data object',
-      'requires <entity>Id (uuid), types every payload attribute from the model and sets additionalProperties: false.',
-      'Money is always a string (never a number) with pattern',
-      `${moneyPattern({})} (${moneyPattern({ minimum: 0 })} when its minimum is 0 or more) and a description stating the format.`,
-      'Record the decision as a MADR ADR. Apply every review finding you are given.',
-    ].join(' '),
-    user: [
-      'Domain model (JSON):',
-      '{{domain-model}}',
-      '',
-      'Review feedback to address (may be empty):',
-      '{{feedback}}',
-      '',
-      'Return JSON: { payload: "thin" | "state", asyncapi, eventSchemas: [{ event, context, path:',
-      '"events/<EventName>.schema.json", schema }], adrs: [...], feedbackAddressed: [{ feedback, outcome }] }.',
-    ].join('\n'),
-  },
   async blueprint(ctx) {
     const model = await jsonInput(ctx, 'domain-model', domainModelSchema);
     const options = eventOptions(ctx.feedback);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens, decode, encode } from 'gpt-tokenizer';
 
 /** One request the fake received, as the real service would see it. */
 export interface FakeRequest {
@@ -34,7 +34,7 @@ export type FakeHandler = (request: FakeRequest, index: number) => FakeReply | P
 const plain = { disallowedSpecial: new Set<string>() };
 
 /**
- * A chat completion body in Azure OpenAI's shape. Token counts default to what the tokenizer counts for the
+ * A chat completion body in Azure OpenAI's shape, held to the request's `max_completion_tokens`. Token counts default to what the tokenizer counts for the
  * request's messages and the answer, so accounting tests see realistic numbers.
  */
 export function completion(
@@ -48,7 +48,12 @@ export function completion(
     cachedTokens?: number;
   } = {},
 ): FakeReply {
-  const text = content === null ? null : typeof content === 'string' ? content : JSON.stringify(content);
+  const whole = content === null ? null : typeof content === 'string' ? content : JSON.stringify(content);
+  // Like the service, an answer longer than max_completion_tokens stops there, cut mid-JSON, with reason `length`.
+  const limit = request.body.max_completion_tokens;
+  const tokens = whole === null ? [] : encode(whole, plain);
+  const cut = limit !== undefined && tokens.length > limit;
+  const text = cut ? decode(tokens.slice(0, limit)) : whole;
   const promptTokens =
     options.promptTokens ??
     request.body.messages.reduce((sum, m) => sum + 4 + countTokens(m.content ?? '', plain), 3);
@@ -67,7 +72,7 @@ export function completion(
             content: options.refusal ? null : text,
             refusal: options.refusal ?? null,
           },
-          finish_reason: options.finishReason ?? 'stop',
+          finish_reason: options.finishReason ?? (cut ? 'length' : 'stop'),
         },
       ],
       usage: {

@@ -94,7 +94,20 @@ async function collect(agent: AgentDefinition<unknown>, ctx: AgentContext, named
 }
 
 function item(kind: ArtifactKind, label: string, text: string): Item {
-  return { kind, label, text, tokens: tokensOf(text) };
+  const shown = label.endsWith('.json') ? compactJson(text) : text;
+  return { kind, label, text: shown, tokens: tokensOf(shown) };
+}
+
+/**
+ * JSON documents are stored indented for people; the model reads them without the indentation, which is about
+ * half of their tokens. A file that is not valid JSON is shown as it is.
+ */
+function compactJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
+  }
 }
 
 /**

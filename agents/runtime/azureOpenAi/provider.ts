@@ -65,8 +65,12 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
     name: 'azure-openai',
     async generate<O>(definition: AgentDefinition<O>, ctx: RecordingAgentContext): Promise<Generation> {
       const agent = definition as AgentDefinition<unknown>;
-      if (agent.uses === 'tools') {
-        ctx.log(`${agent.role} reports what its tools measured; no model is asked`);
+      if (agent.uses !== 'model') {
+        ctx.log(
+          agent.uses === 'tools'
+            ? `${agent.role} reports what its tools measured or did; no model is asked`
+            : `${agent.role} compiles its output from the typed documents it reads; no model is asked`,
+        );
         return { output: await agent.blueprint(ctx), usage: zeroUsage() };
       }
       const deployment = settings.deployments[agent.deployment];

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { AgentDefinition, ArtifactRef, ModelAgentDefinition } from '../../../core/agent';
 import { testAutomationEngineer } from '../../../agents/development-to-testing/testAutomationEngineer';
-import { backendDeveloper } from '../../../agents/architecture-to-development/backendDeveloper';
 import { ArtifactResponseCache, tenantCacheRun } from '../../../agents/runtime/azureOpenAi/cache';
 import {
   ContentFilteredError,
@@ -31,9 +30,13 @@ const vision = readFileSync(
 );
 const byName = (name: string) =>
   visionToArchitectureAgents.find((a): a is ModelAgentDefinition => a.uses === 'model' && a.name === name)!;
-const chain = ['visionArchitect', 'productManager', 'productOwner', 'enterpriseArchitect', 'apiDesigner'].map(
-  byName,
-);
+const chain = [
+  'visionArchitect',
+  'productManager',
+  'productOwner',
+  'enterpriseArchitect',
+  'businessAnalyst',
+].map(byName);
 
 describe('azure-openai provider against a local fake Azure OpenAI', () => {
   let fake: FakeAzureOpenAi;
@@ -57,7 +60,9 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
     contextIn(run, agent, seen.get(agent.name) ?? run.refs, options);
 
   it('drives several agents with structured outputs and writes exactly what their schemas describe', async () => {
-    const targets = ['visionArchitect', 'productManager', 'enterpriseArchitect', 'apiDesigner'].map(byName);
+    const targets = ['visionArchitect', 'productManager', 'enterpriseArchitect', 'businessAnalyst'].map(
+      byName,
+    );
     fake.handle(blueprintAnswers(targets.map((agent) => ({ agent, ctx: () => ctxFor(agent) }))));
     const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
     for (const [i, agent] of targets.entries()) {
@@ -81,9 +86,15 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
     expect(fake.requests[0].body.messages[1].content).toContain(
       'A member may borrow at most 3 tools at the same time.',
     );
-    expect(fake.requests[0].body.response_format?.json_schema?.strict).toBe(true);
-    // The API Designer's output has free-form keys (records): sent non-strict, still validated by zod.
-    expect(fake.requests[3].body.response_format?.json_schema?.strict).toBe(false);
+    expect(fake.requests.map((r) => r.body.response_format?.json_schema?.strict)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    // JSON inputs reach the model without their indentation: the Business Analyst reads the stored backlog.
+    expect(fake.requests[3].body.messages[1].content).toContain('{"');
+    expect(fake.requests[3].body.messages[1].content).not.toMatch(/\{\n {2}"/);
   });
 
   it('retries an answer that fails the schema with the validation errors, then accepts the valid one', async () => {
@@ -249,18 +260,20 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
     expect(fake.maxInFlight).toBe(2);
   });
 
-  it('sends code-writing agents to the code deployment and lets measuring agents run their tools', async () => {
+  it('sends an agent to the deployment it names, and lets compiling and measuring agents work without a model', async () => {
     const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
-    fake.handle((request) => completion(request, { services: [], feedbackAddressed: [] }));
-    await expect(
-      executeAgent(
-        backendDeveloper as AgentDefinition<unknown>,
-        ctxFor(backendDeveloper as AgentDefinition<unknown>),
-        provider,
-      ),
-    ).rejects.toThrow(ModelOutputError);
+    const coder = { ...byName('productManager'), deployment: 'code' } as AgentDefinition<unknown>;
+    fake.handle((request) => completion(request, { nothing: true }));
+    await expect(executeAgent(coder, ctxFor(coder), provider)).rejects.toThrow(ModelOutputError);
+    expect(fake.requests.length).toBeGreaterThan(0);
     expect(fake.requests.every((r) => r.deployment === deployments.code)).toBe(true);
     fake.reset();
+    // The API Designer compiles the OpenAPI documents from the domain model: the blueprint's exact output, free.
+    const apiDesigner = visionToArchitectureAgents.find((a) => a.name === 'apiDesigner')!;
+    const compiled = await provider.generate(apiDesigner, ctxFor(apiDesigner));
+    expect(compiled.usage).toMatchObject({ calls: 0, promptTokens: 0 });
+    expect(compiled.output).toEqual(await apiDesigner.blueprint(ctxFor(apiDesigner)));
+    expect(fake.requests).toHaveLength(0);
     const measured = await provider.generate(
       testAutomationEngineer,
       ctxFor(testAutomationEngineer as AgentDefinition<unknown>),
@@ -268,6 +281,18 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
     expect(measured.usage).toMatchObject({ calls: 0, promptTokens: 0 });
     expect(measured.output).toEqual({ services: [] });
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('fails with TruncatedOutputError when the answer needs more than max_completion_tokens', async () => {
+    const agent = byName('visionArchitect');
+    fake.handle(blueprintAnswers([{ agent, ctx: () => ctxFor(agent) }]));
+    const provider = createAzureOpenAiProvider({
+      settings: fakeSettings(fake, { AZURE_OPENAI_MAX_COMPLETION_TOKENS: '256' }),
+    });
+    const error = await executeAgent(agent, ctxFor(agent), provider).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TruncatedOutputError);
+    expect((error as TruncatedOutputError).message).toMatch(/cut off at 256 completion tokens/);
+    expect(fake.requests.map((r) => r.body.max_completion_tokens)).toEqual([256]);
   });
 
   it('counts cached prompt tokens and prices them from FACTORY_MODEL_PRICES', async () => {
@@ -607,12 +632,16 @@ describe('azure-openai provider: schema rounds, accounting, failures and the cac
   });
 
   it('logs a schema sent without strict mode and why, and a tool agent asks no model', async () => {
-    const apiDesigner = byName('apiDesigner') as AgentDefinition<unknown>;
+    const freeForm = {
+      ...architect,
+      name: 'freeForm',
+      output: z.object({ byService: z.record(z.string(), z.number()) }),
+    } as unknown as AgentDefinition<unknown>;
     fake.script((request) => completion(request, {}));
     const provider = createAzureOpenAiProvider({
       settings: fakeSettings(fake, { AZURE_OPENAI_SCHEMA_RETRIES: '0' }),
     });
-    await failureOf(provider.generate(apiDesigner, ctxOf(apiDesigner)));
+    await failureOf(provider.generate(freeForm, ctxOf(freeForm)));
     expect(logs[0]).toMatch(/^response schema sent with strict: false \(.+\)$/);
     expect(logs[0].split('; ').length).toBeLessThanOrEqual(3);
 
@@ -621,7 +650,7 @@ describe('azure-openai provider: schema rounds, accounting, failures and the cac
     const measured = await provider.generate(tester, ctxOf(tester));
     expect(measured.usage).toEqual(zeroUsage());
     expect(Object.keys(measured.usage!)).not.toContain('deployment');
-    expect(logs).toEqual([`${tester.role} reports what its tools measured; no model is asked`]);
+    expect(logs).toEqual([`${tester.role} reports what its tools measured or did; no model is asked`]);
   });
 });
 
