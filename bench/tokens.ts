@@ -21,8 +21,11 @@ export const metaGptPublishedTokensPerProject = 31_255;
 export interface AgentTokens {
   agent: string;
   phase: string;
-  /** The deployment that would answer, or how an agent no model answers works (`tools`, `compiler`). */
-  deployment: ModelDeployment | 'tools' | 'compiler';
+  /**
+   * The deployment that would answer, or how an agent no model answers works (`tools`, `compiler`); `slots` for a
+   * writer of policy bodies, which has nothing to write for rules the blueprint engine typed.
+   */
+  deployment: ModelDeployment | 'tools' | 'compiler' | 'slots';
   promptTokens: number;
   /** Input tokens before trimming to the prompt budget. */
   untrimmedInputTokens: number;

@@ -138,8 +138,57 @@ export interface CompilerAgentDefinition<O = unknown> extends AgentBase<O> {
   uses: 'compiler';
 }
 
+/** A piece of code a model writes into a fixed slot of compiled code: one small call with only what it needs. */
+export interface CodeSlot {
+  /** Unique within the agent's run (e.g. the rule id); part of the response cache key. */
+  id: string;
+  system: string;
+  user: string;
+}
+
+/** What the compiler and the slot's tests said of an answer: passed, or the output to show the model. */
+export interface SlotCheck {
+  passed: boolean;
+  /** Compiler errors or failing tests, as the model should read them; empty when passed. */
+  report: string;
+  /**
+   * Whether the answer may go into the product as it is: it compiled and stayed in its slot, even if it failed
+   * its tests (then the product's own tests fail). An answer that did not is never compiled in.
+   */
+  usable: boolean;
+}
+
+/** Each answer a slot got, in order, and what its check said. */
+export interface SlotResult {
+  slot: CodeSlot;
+  attempts: Array<{ body: string; check: SlotCheck }>;
+}
+
+/**
+ * An agent whose model writes code only into fixed slots (a policy function's body for a rule no compiler can
+ * type), one small call per slot, each answer compiled and tested in the sandbox, failures sent back with the
+ * compiler's or the tests' output until it passes or `maxAttempts` answers were tried (docs/adr/0073). Without a
+ * model its `blueprint` runs: it can write no slot, so it says which ones need a model.
+ */
+export interface SlotWriterAgentDefinition<O = unknown> extends AgentBase<O> {
+  uses: 'slots';
+  deployment: ModelDeployment;
+  /** Part of the response cache key: raise it when the slot prompts change. */
+  promptVersion: string;
+  /** The slots this run needs, each with its messages. */
+  slots(ctx: AgentContext): Promise<CodeSlot[]>;
+  /** Compiles and tests one answer. */
+  check(slot: CodeSlot, body: string, ctx: AgentContext): Promise<SlotCheck>;
+  maxAttempts: number;
+  /** The agent's output from every slot's answers. */
+  assemble(results: SlotResult[], ctx: AgentContext): Promise<O>;
+}
+
 export type AgentDefinition<O = unknown> =
-  ModelAgentDefinition<O> | ToolAgentDefinition<O> | CompilerAgentDefinition<O>;
+  | ModelAgentDefinition<O>
+  | ToolAgentDefinition<O>
+  | CompilerAgentDefinition<O>
+  | SlotWriterAgentDefinition<O>;
 
 /** What an agent activity returns to its orchestrator. */
 export interface AgentResult {

@@ -43,6 +43,7 @@ const documentKinds = [
   'adr',
   // Architecture to Development.
   'development-plan',
+  'policy-source',
   'commit',
   'pull-request',
   // Development to Testing.

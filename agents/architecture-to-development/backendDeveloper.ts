@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { generateService } from '../../toolchain/backend/generateService';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
+import { policySourceSchema } from './policyWriter';
 
 const serviceSchema = z.object({
   context: z.string(),
@@ -32,14 +33,18 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
   purpose:
     'Writes one Clean Architecture TypeScript service per bounded context that implements its OpenAPI document, with tests.',
   uses: 'compiler',
-  reads: ['domain-model', 'openapi', 'development-plan'],
+  reads: ['domain-model', 'openapi', 'development-plan', 'policy-source'],
   writes: ['service-source'],
   output: backendOutputSchema,
   async blueprint(ctx) {
     const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
+    // The bodies the Policy Writer's model wrote for rules no compiler can type (none when every rule is typed).
+    const written = ctx.inputs('policy-source').filter((input) => input.ref.path.endsWith('.json'));
+    const source = written.length ? policySourceSchema.parse(await written.at(-1)!.json()) : { policies: [] };
+    const policies = Object.fromEntries(source.policies.map((p) => [p.ruleId, p.body]));
     const services = model.contexts.map((context) =>
       // The service's version is the release it ships in: each iteration's product is the next minor version.
-      generateService(model, context, { version: releaseVersion(ctx.iteration) }),
+      generateService(model, context, { version: releaseVersion(ctx.iteration), policies }),
     );
     // The blueprint regenerates every file from the model and its templates, so a defect found in a previous
     // attempt's files (a hand edit, a corrupted artifact) is replaced by the template's version. It cannot

@@ -5,6 +5,7 @@ import { databaseArchitect } from './databaseArchitect';
 import { frontendDeveloper } from './frontendDeveloper';
 import { infrastructureEngineer } from './infrastructureEngineer';
 import { mobileDeveloper } from './mobileDeveloper';
+import { policyWriter } from './policyWriter';
 import { pullRequestCreator } from './pullRequestCreator';
 import { techLead } from './techLead';
 
@@ -15,6 +16,7 @@ export {
   frontendDeveloper,
   infrastructureEngineer,
   mobileDeveloper,
+  policyWriter,
   pullRequestCreator,
   techLead,
 };
@@ -25,6 +27,7 @@ export {
  */
 export const architectureToDevelopmentAgents = [
   techLead,
+  policyWriter,
   backendDeveloper,
   frontendDeveloper,
   mobileDeveloper,

@@ -40,7 +40,7 @@ export const enterpriseArchitect: AgentDefinition<DomainModel> = {
   writes: ['domain-model', 'context-map', 'architecture-blueprint', 'adr'],
   output: domainModelSchema,
   prompt: {
-    version: '1.0.0',
+    version: '1.1.0',
     system: [
       'You are the Enterprise Architect of a software factory. You apply domain-driven design to the analysed vision',
       'and the product backlog: group the entities into 2-4 bounded contexts by cohesion (entities linked by relations',
@@ -50,7 +50,13 @@ export const enterpriseArchitect: AgentDefinition<DomainModel> = {
       'commands (verb, actor, transitionTo, allowedFrom) that each emit a past-tense domain event with a payload, and',
       'dependsOn between contexts (upstream = owner of a referenced entity). Every user story of the backlog must be',
       'about an entity of some bounded context. Casing: contexts and entities PascalCase, attributes camelCase, slugs',
-      'kebab-case. Apply every review finding you are given; it overrides your own grouping.',
+      'kebab-case. Give each entity the rules of the vision about it, typed with the kind that says them (limits,',
+      'guards, windows, comparisons, formulas, effects, prerequisites, who may act). A rule that no kind expresses but',
+      'that a reader can decide for a single record is kind "policy": when it is checked (create, update, write), the',
+      'status it answers (422 when the record itself breaks it, 409 when it conflicts with the state of things), and',
+      '2-12 examples of the record values it allows and refuses, each with why; its check is then written and tested',
+      'against those examples. Keep "unsupported" with the reason for a rule that is neither.',
+      'Apply every review finding you are given; it overrides your own grouping.',
     ].join(' '),
     user: [
       'Vision document with the analysed domain (JSON):',

@@ -1,3 +1,4 @@
+import { policyPath, policySource } from './rulePolicies';
 import type { BoundedContext, DomainModel } from '../schemas/domainModel';
 import { markdownText } from '../escaping/markdownText';
 import { serviceModel, type ServiceModel } from './model';
@@ -131,9 +132,28 @@ const kitPaths = [
 export function generateService(
   model: DomainModel,
   context: BoundedContext,
-  options: { version?: string } = {},
+  options: { version?: string; policies?: Readonly<Record<string, string>> } = {},
 ): GeneratedService {
   const service = serviceModel(context, model.product.slug);
+  // A policy rule's check calls the function whose body the model wrote (docs/adr/0073); without one the service
+  // would not compile, so it is an error here, named.
+  const policyFiles = service.rules.enforced
+    .filter((rule) => rule.check.kind === 'policy')
+    .map((rule) => {
+      const body = options.policies?.[rule.id];
+      if (body === undefined)
+        throw new Error(
+          `rule ${rule.id} ("${rule.text}") is checked by a policy function and none was written for it; policies are written by a language model (--model azure-openai)`,
+        );
+      return {
+        path: policyPath(rule.id),
+        content: policySource(
+          service.entities.find((e) => e.name === rule.hook)!,
+          rule,
+          body,
+        ),
+      };
+    });
   const kitFiles = kitPaths.map((path) => ({ path, content: kitFile(path) }));
   const files: GeneratedFile[] = [
     ...projectFiles(service, options.version ?? '1.0.0'),
@@ -153,6 +173,7 @@ export function generateService(
       content: useCaseTestSource(e, service),
     })),
     { path: 'test/api.test.ts', content: apiTestSource(service) },
+    ...policyFiles,
   ];
   const scenarios = ruleScenarios(service);
   const acceptance = ruleAcceptanceTestSource(service, scenarios);

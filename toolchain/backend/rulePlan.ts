@@ -72,7 +72,19 @@ export type Check =
    * The caller must be (`owner`) or must not be (`!owner`) who created the record, or the record it belongs to
    * (`related`).
    */
-  | { kind: 'ownership'; owner: boolean; related?: RelatedRecord };
+  | { kind: 'ownership'; owner: boolean; related?: RelatedRecord }
+  /**
+   * The record must satisfy the rule's policy function, which the model writes against the rule's examples
+   * (`toolchain/backend/rulePolicies.ts`); the examples' values are typed as the record's attributes.
+   */
+  | { kind: 'policy'; examples: PolicyExample[] };
+
+/** A record's values a policy rule allows or refuses, typed as the entity's attributes. */
+export interface PolicyExample {
+  values: Record<string, string | number | boolean>;
+  allowed: boolean;
+  why: string;
+}
 
 /** One token of a derived amount's arithmetic: an operator or parenthesis, a number, or a value it reads. */
 export type Term =
@@ -541,8 +553,42 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
         check: { kind: 'permission', roles: [...new Set(rule.actors)] },
       };
     }
+    case 'policy': {
+      const examples = rule.examples.map((example): PolicyExample => ({
+        values: Object.fromEntries(
+          example.fields.map((f) => [f.name, typedValue(names.attribute(entity, f.name), f.value)]),
+        ),
+        allowed: example.allowed,
+        why: example.why,
+      }));
+      const triggers: Trigger[] = rule.on === 'write' ? writes : [{ on: rule.on }];
+      return { hook: entity.name, triggers, status: rule.status, check: { kind: 'policy', examples } };
+    }
     case 'unsupported':
       return refuse(rule.reason);
+  }
+}
+
+/** An example's value as the attribute's type: the text a person types, read as the form would send it. */
+function typedValue(attribute: Attribute, value: string): string | number | boolean {
+  switch (attribute.type) {
+    case 'integer':
+    case 'number': {
+      const number = Number(value);
+      if (
+        value.trim() === '' ||
+        !Number.isFinite(number) ||
+        (attribute.type === 'integer' && !Number.isInteger(number))
+      )
+        refuse(`its example value "${value}" for ${attribute.name} is not a ${attribute.type}`);
+      return number;
+    }
+    case 'boolean':
+      if (!['true', 'false'].includes(value))
+        refuse(`its example value "${value}" for ${attribute.name} is not true or false`);
+      return value === 'true';
+    default:
+      return value;
   }
 }
 

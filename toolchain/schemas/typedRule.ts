@@ -134,6 +134,37 @@ export const typedRuleSchema = z.discriminatedUnion('kind', [
      */
     of: entity.optional(),
   }),
+  /**
+   * A rule no kind above can express, stated as examples a reader agrees with: records the rule allows and records
+   * it refuses ("a tool's name must not mention that it is broken"). Only a language model reads a rule this way;
+   * its check is a policy function the model writes in phase 2, tested against these examples (docs/adr/0073).
+   */
+  z
+    .object({
+      kind: z.literal('policy'),
+      /** When the check runs: on the record's creation, its updates, or both. */
+      on: z.enum(['create', 'update', 'write']),
+      /** 422 when the record itself breaks the rule, 409 when it conflicts with the state of things. */
+      status: z.union([z.literal(409), z.literal(422)]),
+      examples: z
+        .array(
+          z.object({
+            /** The record's values the rule looks at, each as the text a person would type in the form. */
+            fields: z
+              .array(z.object({ name: attribute, value: z.string().max(200) }))
+              .min(1)
+              .max(12),
+            allowed: z.boolean(),
+            why: z.string().min(1).max(300),
+          }),
+        )
+        .min(2)
+        .max(12),
+    })
+    .refine(
+      (rule) => rule.examples.some((e) => e.allowed) && rule.examples.some((e) => !e.allowed),
+      'the examples must include a record the rule allows and one it refuses',
+    ),
   /** A sentence that states a rule the engine cannot type: kept with the reason, never dropped. */
   z.object({ kind: z.literal('unsupported'), reason: z.string().min(1).max(500) }),
 ]);

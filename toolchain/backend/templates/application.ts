@@ -3,7 +3,15 @@ import type { Trigger } from '../rulePlan';
 import { tsLiteral } from '../../escaping/tsLiteral';
 import { derivationHelpers, derivationMethod, derivationsFor } from './derivations';
 import { effectHelpers, effectMethod, effectsFor } from './effects';
-import { helpersUsed, permissionLines, permissionsFor, ruleMethod, rulesFor, ruleTable } from './ruleChecks';
+import {
+  helpersUsed,
+  permissionLines,
+  permissionsFor,
+  policyImports,
+  ruleMethod,
+  rulesFor,
+  ruleTable,
+} from './ruleChecks';
 
 const q = tsLiteral;
 const recordTriggers: Trigger[] = [{ on: 'create' }, { on: 'update' }, { on: 'delete' }];
@@ -72,6 +80,7 @@ export function useCasesSource(entity: ServiceEntity, model: ServiceModel): stri
     ...new Set([...helpersUsed(rules), ...derivationHelpers(rules), ...effectHelpers(rules)]),
   ].sort();
   if (helpers.length > 0) lines.push(`import { ${helpers.join(', ')} } from '../domain/policies';`);
+  lines.push(...policyImports(rules));
   lines.push(`import type { Repositories } from './application';`);
   lines.push(`import type * as dto from './dto';`);
   lines.push(`import type * as ports from './ports';`);

@@ -8,6 +8,7 @@ import {
   type Trigger,
 } from '../rulePlan';
 import { commentText } from '../../escaping/commentText';
+import { policyFunction } from '../rulePolicies';
 import { tsLiteral } from '../../escaping/tsLiteral';
 
 const q = tsLiteral;
@@ -74,6 +75,14 @@ export function helpersUsed(rules: PlannedRule[]): string[] {
     }
   }
   return [...used].sort();
+}
+
+/** The imports of the policy functions these rules call (written by the model, in `src/domain/rulePolicies/`). */
+export function policyImports(rules: PlannedRule[]): string[] {
+  const called = [
+    ...new Set(rules.filter((r) => r.check.kind === 'policy').map((r) => policyFunction(r.id))),
+  ];
+  return called.sort().map((fn) => `import { ${fn} } from '../domain/rulePolicies/${fn}';`);
 }
 
 /** `rules` constant of a use-case file: each rule's id and sentence as data, for problem details. */
@@ -281,6 +290,10 @@ function checkLines(
         '}',
       ];
     }
+    case 'policy':
+      return [
+        `ensure(${policyFunction(rule.id)}(${record}), ${fail(`the ${entity.name} does not keep this rule`)});`,
+      ];
     case 'prerequisite':
       return [
         `{`,

@@ -1,5 +1,12 @@
 import type { ServiceCommand, ServiceEntity, ServiceModel } from '../model';
-import { millisecondsIn, rolesOf, type Check, type PlannedRule, type Term } from '../rulePlan';
+import {
+  millisecondsIn,
+  rolesOf,
+  type Check,
+  type PlannedRule,
+  type PolicyExample,
+  type Term,
+} from '../rulePlan';
 import { bodyFor, farFuture, farPast, referencedRecords, validBody } from '../samples';
 import { pathTo } from '../lifecycle';
 import { tsLiteral } from '../../escaping/tsLiteral';
@@ -681,6 +688,41 @@ class ScenarioWriter {
             `const changed = await call(port, 'GET', ${q(`${holder.collectionPath}/`)} + target);`,
             `assert.equal(field(changed.body, ${q(check.attribute)}), ${q(expected)});`,
           ],
+        };
+      }
+      case 'policy': {
+        // Each of the rule's examples as a request: a record it allows is accepted, one it refuses answers the rule.
+        const values = (example: PolicyExample) =>
+          Object.fromEntries(Object.entries(example.values).map(([field, value]) => [field, q(value)]));
+        const onUpdate = trigger.on === 'update';
+        const item = `${q(hook.collectionPath + '/')} + subject`;
+        return {
+          rule,
+          gherkin: given(
+            `the examples of ${rule.id}: ${check.examples.filter((e) => !e.allowed).length} records it refuses and ${check.examples.filter((e) => e.allowed).length} it allows`,
+            onUpdate ? `a ${hook.name} is changed to each` : `each is created as a ${hook.name}`,
+          ),
+          body: check.examples.flatMap((example) => {
+            if (!onUpdate) {
+              return example.allowed
+                ? [this.created(hook, values(example))]
+                : [
+                    expectRefused(
+                      `await post(${q(hook.collectionPath)}, ${this.body(hook, values(example))})`,
+                    ),
+                  ];
+            }
+            const change = `{ ${Object.entries(values(example))
+              .map(([field, code]) => `${field}: ${code}`)
+              .join(', ')} }`;
+            const reply = `await call(port, 'PATCH', ${item}, ${change})`;
+            return [
+              '{',
+              ...this.record('subject', hook, []).map((line) => `  ${line}`),
+              example.allowed ? `  assert.equal((${reply}).status, 200);` : `  ${expectRefused(reply)}`,
+              '}',
+            ];
+          }),
         };
       }
       case 'permission':
