@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The crash and security suites run on their own (`npm run test:chaos`, `npm run test:security`): full runs;
+  // The crash, security and model suites run on their own (`npm run test:chaos`, `test:security`, `test:model`):
+  // full runs;
   // so do the generated services on PostgreSQL (`npm run test:postgres`), a database and a test run per service.
   testPathIgnorePatterns: [
     '/node_modules/',
@@ -11,6 +12,7 @@ module.exports = {
     '/test/security/',
     '/test/azure/',
     '/test/postgres/',
+    '/test/model/',
   ],
   // Type checking is done once by `npm run build`; tests are only transpiled.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },

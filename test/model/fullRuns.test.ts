@@ -1,0 +1,249 @@
+// Model suite (npm run test:model): whole factory runs with --model azure-openai against a fake Azure OpenAI
+// that behaves like the service a run meets: it holds answers to max_completion_tokens, refuses a call with 429
+// and retry-after, answers one agent off-schema first, and writes a policy body with a bug before fixing it.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { phases } from '../../core/phases';
+import { agentCatalog } from '../../agents/catalog';
+import '../../functions';
+import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
+import { completion, failure, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
+import { answerFrom, fakeEnv, recordBlueprintAnswers } from '../agents/azureOpenAi/support';
+
+const root = join(__dirname, '..', '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+/** A rule the model types as a policy, and the bodies its Policy Writer answers in turn. */
+interface PolicyCase {
+  /** The rule's sentence, added to the vision's rules. */
+  text: string;
+  /** Its id in the domain model, and the function the compiler names after it. */
+  ruleId: string;
+  fn: string;
+  rule: unknown;
+  /** The first body (with a bug the examples catch) and the fix, once shown the failing example. */
+  bodies: [string, string];
+  /** What the report of the first body says. */
+  failing: string;
+}
+
+interface RunCase {
+  name: string;
+  vision: string;
+  /** The agent whose first answer is off-schema, and that answer. */
+  offSchema: { agent: string; answer: unknown };
+  policy?: PolicyCase;
+}
+
+const brokenTools: PolicyCase = {
+  text: "A tool's name must never mention that the tool is broken.",
+  ruleId: 'tool-rule-1',
+  fn: 'policyToolRule1',
+  rule: {
+    kind: 'policy',
+    on: 'write',
+    status: 422,
+    examples: [
+      {
+        fields: [{ name: 'name', value: 'Hammer drill' }],
+        allowed: true,
+        why: 'it says nothing of its state',
+      },
+      {
+        fields: [{ name: 'name', value: 'Broken ladder' }],
+        allowed: false,
+        why: 'it says the tool is broken',
+      },
+      {
+        fields: [{ name: 'name', value: 'Saw (BROKEN)' }],
+        allowed: false,
+        why: 'it says the tool is broken',
+      },
+    ],
+  },
+  bodies: ["return !record.name.includes('broken');", 'return !/\\bbroken\\b/i.test(record.name);'],
+  failing: 'example 3 (name = "Saw (BROKEN)")',
+};
+
+const cases: RunCase[] = [
+  {
+    name: 'the sample vision, with a rule only a policy expresses',
+    vision: read('examples/visions/neighbourhood-tool-library.md').replace(
+      '- A tool cannot be reserved',
+      `- ${brokenTools.text}\n- A tool cannot be reserved`,
+    ),
+    offSchema: { agent: 'productOwner', answer: { epics: 'a list, surely' } },
+    policy: brokenTools,
+  },
+  {
+    name: 'the clinic appointments vision',
+    vision: read('examples/visions/clinic-appointments.md'),
+    offSchema: { agent: 'enterpriseArchitect', answer: { product: 'Clinic' } },
+  },
+  {
+    name: 'the community garden plots vision',
+    vision: read('examples/visions/community-garden-plots.md'),
+    offSchema: { agent: 'visionArchitect', answer: { title: 'Shifts' } },
+  },
+];
+
+/** The Enterprise Architect's answer with the case's rule typed as a policy instead of left unsupported. */
+function withPolicy(model: unknown, policy: PolicyCase): unknown {
+  const copy = JSON.parse(JSON.stringify(model)) as {
+    contexts: Array<{ entities: Array<{ rules?: Array<{ id: string; text: string; rule: unknown }> }> }>;
+  };
+  const rule = copy.contexts
+    .flatMap((c) => c.entities)
+    .flatMap((e) => e.rules ?? [])
+    .find((r) => r.text === policy.text);
+  if (!rule) throw new Error(`the blueprint did not keep the rule "${policy.text}"`);
+  expect(rule.id).toBe(policy.ruleId);
+  rule.rule = policy.rule;
+  return copy;
+}
+
+describe.each(cases)('a whole run with --model azure-openai: $name', ({ vision, offSchema, policy }) => {
+  const runId = 'full-azure-run';
+  let fake: FakeAzureOpenAi;
+  let test: TestFactory;
+  const saved = { ...process.env };
+  /** Each answer the fake gave: its agent, size and finish reason. */
+  const answers: Array<{ agent: string; completionTokens: number; finishReason: string }> = [];
+
+  beforeAll(async () => {
+    // The answers: every agent's blueprint output for this vision, computed once in a separate home with the
+    // same run id (the Code Committer's branch is named after it).
+    const outputs = await recordBlueprintAnswers(agentCatalog, vision, {
+      runId,
+      home: mkdtempSync(join(tmpdir(), 'factory-answers-')),
+    });
+    if (policy) outputs.set('enterpriseArchitect', withPolicy(outputs.get('enterpriseArchitect'), policy));
+    const answer = answerFrom(outputs);
+    let rateLimited = false;
+    let offSchemaGiven = false;
+    fake = await FakeAzureOpenAi.start(async (request, index) => {
+      const agent = request.body.response_format!.json_schema!.name;
+      if (index === 2 && !rateLimited) {
+        rateLimited = true;
+        return failure(429, 'Rate limit is exceeded. Try again in 1 second.', { 'retry-after': '1' }, '429');
+      }
+      if (agent === offSchema.agent && !offSchemaGiven) {
+        offSchemaGiven = true;
+        return completion(request, offSchema.answer);
+      }
+      const fixing = request.body.messages.at(-1)!.content.includes('does not pass');
+      const reply =
+        agent === 'policyWriter' && policy
+          ? completion(request, { body: policy.bodies[fixing ? 1 : 0] })
+          : await answer(request, index);
+      const body = reply.body as {
+        usage: { completion_tokens: number };
+        choices: [{ finish_reason: string }];
+      };
+      answers.push({
+        agent,
+        completionTokens: body.usage.completion_tokens,
+        finishReason: body.choices[0].finish_reason,
+      });
+      return reply;
+    });
+    Object.assign(process.env, fakeEnv(fake));
+    test = await startTestFactory();
+  }, 300_000);
+
+  afterAll(async () => {
+    await test?.close();
+    await fake?.close();
+    process.env = saved;
+  });
+
+  it('completes every phase, asking the model only what needs understanding, in small calls', async () => {
+    await test.start(vision, { model: 'azure-openai' }, runId);
+    const status = await test.waitFor(
+      runId,
+      (s) => ['Completed', 'Failed', 'Rejected', 'Terminated'].includes(s),
+      400_000,
+    );
+    const doc = (await test.ports.runs.get('test', runId))!;
+    expect([status, doc.failure]).toEqual(['Completed', undefined]);
+    expect(doc.gates.every((g) => g.passed)).toBe(true);
+    const policyCalls = policy ? 2 : 0;
+    const asked = [
+      ...agentCatalog.filter((a) => a.uses === 'model').map((a) => a.name),
+      ...(policy ? ['policyWriter'] : []),
+    ];
+    expect(new Set(fake.requests.map((r) => r.body.response_format!.json_schema!.name))).toEqual(
+      new Set(asked),
+    );
+    // One call per model agent and per policy answer, plus the retry after the 429 and the second round of the
+    // off-schema answer.
+    const modelAgents = asked.length - (policy ? 1 : 0);
+    expect(fake.requests).toHaveLength(modelAgents + policyCalls + 2);
+    expect(doc.usage!.byAgent[offSchema.agent].calls).toBe(2);
+    // Code, tests, migrations, clients and Bicep are compiled: of those phases only the Policy Writer asked.
+    expect(doc.usage!.byPhase['architecture-to-development']?.calls ?? 0).toBe(policyCalls);
+    for (const phase of phases.slice(2, 5)) expect(doc.usage!.byPhase[phase.id]?.calls ?? 0).toBe(0);
+    expect(fake.requests.every((r) => r.body.max_completion_tokens === 16_384)).toBe(true);
+    // Small calls: no answer needed more than 8,000 tokens, none was cut off.
+    expect(answers).toHaveLength(modelAgents + policyCalls);
+    for (const a of answers) {
+      expect([a.agent, a.finishReason]).toEqual([a.agent, 'stop']);
+      expect([a.agent, a.completionTokens <= 8_000]).toEqual([a.agent, true]);
+    }
+    // One pass is under 100,000 prompt and 30,000 completion tokens (npm run bench -- tokens); the off-schema
+    // answer's second round adds that agent's prompt once more.
+    expect(doc.counters.promptTokens).toBeLessThan(
+      100_000 + doc.usage!.byAgent[offSchema.agent].promptTokens / 2,
+    );
+    expect(doc.counters.completionTokens).toBeLessThan(30_000);
+  }, 420_000);
+
+  if (policy) {
+    it('fixed the policy by the loop, compiled it into the service and ran its examples in phase 3', async () => {
+      const doc = (await test.ports.runs.get('test', runId))!;
+      const text = async (path: string) =>
+        (await test.ports.artifacts.get('test', runId, path)).toString('utf8');
+      expect(doc.usage!.byAgent.policyWriter).toMatchObject({ calls: 2 });
+      const record = doc.artifacts.find((a) => a.path.endsWith('policies/policies.json'))!;
+      const source = JSON.parse(await text(record.path)) as { policies: unknown[] };
+      expect(source.policies).toEqual([
+        expect.objectContaining({
+          ruleId: policy.ruleId,
+          function: policy.fn,
+          body: policy.bodies[1],
+          passed: true,
+          attempts: [
+            { body: policy.bodies[0], passed: false, report: expect.stringContaining(policy.failing) },
+            { body: policy.bodies[1], passed: true, report: '' },
+          ],
+        }),
+      ]);
+      const services = doc.artifacts.filter((a) => a.kind === 'service-source');
+      const indexes = await Promise.all(
+        services.map(async (a) => JSON.parse(await text(a.path)) as { files: Array<{ path: string }> }),
+      );
+      expect(indexes.flatMap((i) => i.files.map((f) => f.path))).toContain(
+        `src/domain/rulePolicies/${policy.fn}.ts`,
+      );
+      const results = doc.artifacts.filter((a) => a.kind === 'test-results' && a.path.endsWith('.json'));
+      const ran = (
+        await Promise.all(
+          results.map(
+            async (a) =>
+              (
+                JSON.parse(await text(a.path)) as {
+                  services: Array<{ cases: Array<{ name: string; status: string }> }>;
+                }
+              ).services,
+          ),
+        )
+      )
+        .flat()
+        .flatMap((service) => service.cases);
+      expect(ran.filter((c) => c.name.startsWith(`${policy.ruleId}: `)).map((c) => c.status)).toEqual([
+        'pass',
+      ]);
+    });
+  }
+});
