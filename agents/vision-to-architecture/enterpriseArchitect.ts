@@ -53,9 +53,10 @@ export const enterpriseArchitect: AgentDefinition<DomainModel> = {
       'kebab-case. Give each entity the rules of the vision about it, typed with the kind that says them (limits,',
       'guards, windows, comparisons, formulas, effects, prerequisites, who may act). A rule that no kind expresses but',
       'that a reader can decide for a single record is kind "policy": when it is checked (create, update, write), the',
-      'status it answers (422 when the record itself breaks it, 409 when it conflicts with the state of things), and',
-      '2-12 examples of the record values it allows and refuses, each with why; its check is then written and tested',
-      'against those examples. Keep "unsupported" with the reason for a rule that is neither.',
+      'status it answers (422 when the record itself breaks it, 409 when it conflicts with the state of things), 2-12',
+      'examples it allows and refuses, each with why, and the values each example sets (attribute name and the text',
+      'a person would type, numbered by example); its check is then written and tested against those examples. Keep',
+      '"unsupported" with the reason for a rule that is neither.',
       'Apply every review finding you are given; it overrides your own grouping.',
     ].join(' '),
     user: [

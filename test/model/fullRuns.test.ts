@@ -45,21 +45,14 @@ const brokenTools: PolicyCase = {
     on: 'write',
     status: 422,
     examples: [
-      {
-        fields: [{ name: 'name', value: 'Hammer drill' }],
-        allowed: true,
-        why: 'it says nothing of its state',
-      },
-      {
-        fields: [{ name: 'name', value: 'Broken ladder' }],
-        allowed: false,
-        why: 'it says the tool is broken',
-      },
-      {
-        fields: [{ name: 'name', value: 'Saw (BROKEN)' }],
-        allowed: false,
-        why: 'it says the tool is broken',
-      },
+      { allowed: true, why: 'it says nothing of its state' },
+      { allowed: false, why: 'it says the tool is broken' },
+      { allowed: false, why: 'it says the tool is broken' },
+    ],
+    values: [
+      { example: 1, name: 'name', value: 'Hammer drill' },
+      { example: 2, name: 'name', value: 'Broken ladder' },
+      { example: 3, name: 'name', value: 'Saw (BROKEN)' },
     ],
   },
   bodies: ["return !record.name.includes('broken');", 'return !/\\bbroken\\b/i.test(record.name);'],

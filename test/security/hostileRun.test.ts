@@ -86,8 +86,12 @@ function withAttackersRule(model: unknown): unknown {
         on: 'create',
         status: 422,
         examples: [
-          { fields: [{ name: field, value: 'kept' }], allowed: true, why: 'it is kept' },
-          { fields: [{ name: field, value: 'refused' }], allowed: false, why: 'it is refused' },
+          { allowed: true, why: 'it is kept' },
+          { allowed: false, why: 'it is refused' },
+        ],
+        values: [
+          { example: 1, name: field, value: 'kept' },
+          { example: 2, name: field, value: 'refused' },
         ],
       },
     },

@@ -554,9 +554,11 @@ function plan(names: ContextNames, entity: Entity, rule: TypedRule, text: string
       };
     }
     case 'policy': {
-      const examples = rule.examples.map((example): PolicyExample => ({
+      const examples = rule.examples.map((example, i): PolicyExample => ({
         values: Object.fromEntries(
-          example.fields.map((f) => [f.name, typedValue(names.attribute(entity, f.name), f.value)]),
+          rule.values
+            .filter((v) => v.example === i + 1)
+            .map((v) => [v.name, typedValue(names.attribute(entity, v.name), v.value)]),
         ),
         allowed: example.allowed,
         why: example.why,

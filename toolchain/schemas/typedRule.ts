@@ -138,6 +138,8 @@ export const typedRuleSchema = z.discriminatedUnion('kind', [
    * A rule no kind above can express, stated as examples a reader agrees with: records the rule allows and records
    * it refuses ("a tool's name must not mention that it is broken"). Only a language model reads a rule this way;
    * its check is a policy function the model writes in phase 2, tested against these examples (docs/adr/0073).
+   * The examples' values are a separate list naming their example, so the domain model stays within the nesting
+   * Azure OpenAI's strict structured outputs allow.
    */
   z
     .object({
@@ -147,23 +149,24 @@ export const typedRuleSchema = z.discriminatedUnion('kind', [
       /** 422 when the record itself breaks the rule, 409 when it conflicts with the state of things. */
       status: z.union([z.literal(409), z.literal(422)]),
       examples: z
-        .array(
-          z.object({
-            /** The record's values the rule looks at, each as the text a person would type in the form. */
-            fields: z
-              .array(z.object({ name: attribute, value: z.string().max(200) }))
-              .min(1)
-              .max(12),
-            allowed: z.boolean(),
-            why: z.string().min(1).max(300),
-          }),
-        )
+        .array(z.object({ allowed: z.boolean(), why: z.string().min(1).max(300) }))
         .min(2)
         .max(12),
+      /** The record's values each example sets (1 = the first example), as the text a person would type. */
+      values: z
+        .array(z.object({ example: z.number().int().min(1), name: attribute, value: z.string().max(200) }))
+        .min(2)
+        .max(60),
     })
     .refine(
       (rule) => rule.examples.some((e) => e.allowed) && rule.examples.some((e) => !e.allowed),
       'the examples must include a record the rule allows and one it refuses',
+    )
+    .refine(
+      (rule) =>
+        rule.values.every((v) => v.example <= rule.examples.length) &&
+        rule.examples.every((_, i) => rule.values.some((v) => v.example === i + 1)),
+      'every value must name an example, and every example must set a value',
     ),
   /** A sentence that states a rule the engine cannot type: kept with the reason, never dropped. */
   z.object({ kind: z.literal('unsupported'), reason: z.string().min(1).max(500) }),

@@ -132,6 +132,7 @@ describe('phase 2 streams', () => {
   it('lists the phase in order with the five streams as one parallel group', () => {
     expect(phaseSteps(architectureToDevelopment, 'architecture-to-development')).toEqual([
       'techLead',
+      'policyWriter',
       [
         'backendDeveloper',
         'frontendDeveloper',

@@ -34,8 +34,12 @@ const planned = (model: DomainModel) => {
 describe('policy rules: the model writes the body, the compiler writes the rest', () => {
   it('is a typed rule only with examples the rule allows and refuses, each field one the record has', () => {
     expect(typedRuleSchema.safeParse(roomNames).success).toBe(true);
-    const onlyAllowed = { ...roomNames, examples: roomNames.examples.filter((e) => e.allowed) };
+    const onlyAllowed = { ...roomNames, examples: roomNames.examples.map((e) => ({ ...e, allowed: true })) };
     expect(typedRuleSchema.safeParse(onlyAllowed).success).toBe(false);
+    const valueless = { ...roomNames, values: roomNames.values.filter((v) => v.example !== 3) };
+    expect(typedRuleSchema.safeParse(valueless).error?.issues[0].message).toBe(
+      'every value must name an example, and every example must set a value',
+    );
     const { rule } = planned(withPolicy());
     expect(rule).toMatchObject({ hook: 'Room', status: 422, triggers: [{ on: 'write' }] });
     expect(rule.check.kind === 'policy' && rule.check.examples[0]).toEqual({
@@ -45,10 +49,7 @@ describe('policy rules: the model writes the body, the compiler writes the rest'
     });
     const unknownField = {
       ...roomNames,
-      examples: [
-        ...roomNames.examples,
-        { fields: [{ name: 'colour', value: 'red' }], allowed: true, why: 'x' },
-      ],
+      values: [...roomNames.values, { example: 1, name: 'colour', value: 'red' }],
     };
     const plan = serviceModel(bookings(withPolicy(unknownField)), 'x').rules;
     expect(plan.unenforced.map((u) => [u.id, u.reason])).toEqual([
