@@ -219,22 +219,18 @@ describe.each(cases)('a whole run with --model azure-openai: $name', ({ vision, 
       expect(indexes.flatMap((i) => i.files.map((f) => f.path))).toContain(
         `src/domain/rulePolicies/${policy.fn}.ts`,
       );
-      const results = doc.artifacts.filter((a) => a.kind === 'test-results' && a.path.endsWith('.json'));
+      // Each service's test results (testing/results/<service>.json) list its cases.
+      const results = doc.artifacts.filter((a) => /testing\/results\/[^/]+\.json$/.test(a.path));
       const ran = (
         await Promise.all(
           results.map(
             async (a) =>
-              (
-                JSON.parse(await text(a.path)) as {
-                  services: Array<{ cases: Array<{ name: string; status: string }> }>;
-                }
-              ).services,
+              (JSON.parse(await text(a.path)) as { cases: Array<{ name: string; status: string }> }).cases,
           ),
         )
-      )
-        .flat()
-        .flatMap((service) => service.cases);
-      expect(ran.filter((c) => c.name.startsWith(`${policy.ruleId}: `)).map((c) => c.status)).toEqual([
+      ).flat();
+      // Full test names: "<service>: the vision's rules over HTTP > <rule id>: <sentence>".
+      expect(ran.filter((c) => c.name.includes(` > ${policy.ruleId}: `)).map((c) => c.status)).toEqual([
         'pass',
       ]);
     });
