@@ -167,6 +167,14 @@ describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP 
       const { resource: doc } = await container.item(run.runId, run.tenant).read<RunDocument>();
       if (!doc) throw new Error(`no run document for ${run.runId} in partition ${run.tenant}`);
       expect(doc.status).toBe('Completed');
+      // A phase that failed its gate (and was reworked) says why here, so that a failure under load can be read.
+      for (const gate of doc.gates.filter((g) => !g.passed))
+        console.log(
+          `${run.runId}: ${gate.phase} failed: ${gate.criteria
+            .filter((c) => !c.passed)
+            .map((c) => `${c.name}: ${c.findings.slice(0, 3).join(' | ')}`)
+            .join('; ')}`,
+        );
       expect(doc.phases.map((p) => `${p.phase} ${p.status}`)).toEqual([
         'vision-to-architecture Completed',
         'architecture-to-development Completed',

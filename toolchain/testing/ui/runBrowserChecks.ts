@@ -134,7 +134,9 @@ export async function runBrowserChecks(sandbox: Sandbox, input: BrowserCheckInpu
         roles: input.roles,
         forms: input.forms ?? {},
         chromium,
-        timeoutMs: 10_000,
+        // Each screen, answer or form within this: a few hundred milliseconds alone, many seconds when 20 runs share
+        // two cores. A client that cannot reach its services still fails, only later.
+        timeoutMs: 30_000,
       }),
     },
   ];
