@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { servePglite } from './pgliteSession';
 
 /**
  * One deployed service's database when no PostgreSQL server is configured: PGlite (PostgreSQL compiled to
- * WebAssembly) keeping its files in DATA_DIR, served over the PostgreSQL protocol on loopback by pglite-socket.
+ * WebAssembly) keeping its files in DATA_DIR, served over the PostgreSQL protocol on loopback (pgliteSession.ts).
  * The local target runs it under the service supervisor, which restarts it on the same port after a crash;
  * the data stays in DATA_DIR across restarts and versions.
  *
@@ -20,8 +20,8 @@ const dataDir = process.argv[initOnly ? 3 : 2];
 const smallServer = ['shared_buffers = 16MB', 'wal_buffers = 1MB', 'work_mem = 2MB'];
 
 /**
- * PGlite runs one statement at a time; pglite-socket queues the connections' queries and, while one of them is
- * in a transaction, runs only that connection's, so transactions stay isolated.
+ * PGlite is one session running one message at a time; the connections share it in turns (pgliteSession.ts), a
+ * connection keeping it for a whole extended query or transaction.
  */
 const maxConnections = 32;
 
@@ -41,17 +41,11 @@ async function serve(): Promise<void> {
   setInterval(() => {
     if (!existsSync(dataDir)) void stop();
   }, 5000).unref();
-  const server = new PGLiteSocketServer({
-    db,
-    host: '127.0.0.1',
-    port: Number(process.env.PORT ?? 0),
-    maxConnections,
-  });
-  await server.start();
-  const port = server.getServerConn().split(':').pop();
+  const server = await servePglite(db, { port: Number(process.env.PORT ?? 0), maxConnections });
+  const port = server.port;
   process.stdout.write(`embedded PostgreSQL (PGlite) on ${dataDir} listening on port ${port}\n`);
   async function stop(): Promise<void> {
-    await server.stop().catch(() => undefined);
+    await server.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     process.exit(0);
   }
