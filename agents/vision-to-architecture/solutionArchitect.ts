@@ -12,8 +12,8 @@ import {
 import { domainModelSchema, type DomainModel } from '../../toolchain/schemas/domainModel';
 import { markdownAndJson } from '../runtime/reportFiles';
 
+/** The design only: the domain model it follows is the Enterprise Architect's, read again when it is written. */
 export const solutionDesignSchema = z.object({
-  model: domainModelSchema,
   solution: solutionArchitectureSchema,
   adrs: z.array(adrSchema).min(1),
 });
@@ -61,7 +61,7 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
   writes: ['solution-architecture', 'adr'],
   output: solutionDesignSchema,
   prompt: {
-    version: '1.0.0',
+    version: '1.1.0',
     system: [
       'You are the Solution Architect of a software factory. From a domain model you design the solution on Azure:',
       'one Node.js/TypeScript service per bounded context, hosted on Azure Container Apps (contexts with commands,',
@@ -79,7 +79,7 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
       'Review feedback to address (may be empty):',
       '{{feedback}}',
       '',
-      'Return JSON: { model, solution: { product, services, data, security, integration, feedbackAddressed }, adrs }.',
+      'Return JSON: { solution: { product, services, data, security, integration, feedbackAddressed }, adrs }.',
     ].join('\n'),
   },
   async blueprint(ctx) {
@@ -91,18 +91,18 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
     });
     const applied = addressed.filter((a) => !a.outcome.startsWith('Recorded')).map((a) => a.outcome);
     return {
-      model,
       solution,
       adrs: solutionDecisions(model, solution, feedbackNotes(ctx.feedback, applied)),
     };
   },
   // The JSON goes last: readers that take the newest artifact of a kind get the machine-readable one.
-  artifacts(output) {
+  async artifacts(output, ctx) {
+    const model = await jsonInput(ctx, 'domain-model', domainModelSchema);
     return [
       ...markdownAndJson(
         'architecture/solution-architecture',
         'solution-architecture',
-        renderSolutionArchitecture(output.model, output.solution),
+        renderSolutionArchitecture(model, output.solution),
         output.solution,
       ),
       ...adrFiles(output.adrs),
