@@ -114,11 +114,32 @@ export interface AgentPrompt {
   user: string;
 }
 
+/** One call of an answer asked in parts: what it covers, said to the model after the inputs. */
+export interface AnswerPart {
+  /** Unique within the agent's run (e.g. the features it covers); part of the response cache key. */
+  id: string;
+  focus: string;
+}
+
+/**
+ * How an agent whose answer grows with the product (a backlog grows with its features) asks for it in parts, so
+ * that no call has to write more than a small answer: each part is one call with the whole prompt and a focus,
+ * each answer valid against the agent's schema, and the merge makes the output (docs/adr/0074).
+ */
+export interface AnswerSplit<O> {
+  /** The parts this run needs; one part or none means one call as usual. */
+  parts(ctx: AgentContext): Promise<AnswerPart[]>;
+  merge(answers: O[], ctx: AgentContext): O;
+  /** The share of a whole answer a part asks for: sizes a part's answer without a model (the token bench). */
+  pick(whole: O, part: AnswerPart): O;
+}
+
 /** An agent a language model can answer; under the blueprint provider its `blueprint` rules answer instead. */
 export interface ModelAgentDefinition<O = unknown> extends AgentBase<O> {
   uses: 'model';
   deployment: ModelDeployment;
   prompt: AgentPrompt;
+  split?: AnswerSplit<O>;
 }
 
 /**

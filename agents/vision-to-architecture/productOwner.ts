@@ -3,6 +3,12 @@ import { backlogSchema, type Backlog } from '../../toolchain/schemas/backlog';
 import type { Vision } from '../../toolchain/schemas/vision';
 import type { Roadmap } from '../blueprint/vision/roadmap';
 import { buildBacklog, renderBacklog, renderFeatureFile } from '../blueprint/vision/backlogBuilder';
+import {
+  backlogPart,
+  backlogParts,
+  featuresOfPart,
+  mergeBacklogParts,
+} from '../blueprint/vision/backlogParts';
 import { markdownAndJson } from '../runtime/reportFiles';
 
 export const productOwner: AgentDefinition<Backlog> = {
@@ -21,6 +27,12 @@ export const productOwner: AgentDefinition<Backlog> = {
     system:
       'You are a Product Owner. Write one epic per feature of the roadmap and user stories in the form "As a <persona>, I want <action>, so that <benefit>", using only personas and entities of the vision. Every story names the entity it is about and the operation it exercises, has a priority (must/should/could from its feature), an estimate in Fibonacci story points and at least one Gherkin scenario (Given/When/Then); every story that changes data also has a negative scenario, taken from the vision\'s rules or lifecycle when one applies. Answer with JSON matching the schema.',
     user: 'Vision (JSON):\n{{vision}}\n\nRoadmap (JSON):\n{{roadmap}}',
+  },
+  // A backlog grows with the features: a model writes it a few features per call.
+  split: {
+    parts: async (ctx) => backlogParts(await ctx.inputJson<Roadmap>('roadmap')),
+    merge: mergeBacklogParts,
+    pick: (whole, part) => backlogPart(whole, featuresOfPart(part.focus)),
   },
   async blueprint(ctx) {
     return buildBacklog(await ctx.inputJson<Vision>('vision'), await ctx.inputJson<Roadmap>('roadmap'));

@@ -268,13 +268,38 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
         attempt: ctx.attempt,
       };
       const usage = zeroUsage(deployment);
-      const { output } = await ask(
-        agent,
-        ctx,
-        { deployment, format, output: agent.output, messages: prompt.messages, parts },
-        usage,
-      );
-      return { output, usage };
+      const pieces = agent.split ? await agent.split.parts(ctx) : [];
+      if (!agent.split || pieces.length <= 1) {
+        const { output } = await ask(
+          agent,
+          ctx,
+          { deployment, format, output: agent.output, messages: prompt.messages, parts },
+          usage,
+        );
+        return { output, usage };
+      }
+      // One call per part, in turn (a deployment's rate limit is shared anyway), each with the whole prompt and
+      // its focus last; the agent merges the answers.
+      const answers: unknown[] = [];
+      for (const piece of pieces) {
+        const [system, user, ...rest] = prompt.messages;
+        const messages = [system, { ...user, content: `${user.content}\n\n${piece.focus}` }, ...rest];
+        const { output } = await ask(
+          agent,
+          ctx,
+          {
+            deployment,
+            format,
+            output: agent.output,
+            messages,
+            parts: { ...parts, agent: `${agent.name}/${piece.id}`, messagesSha256: sha256Of(messages) },
+          },
+          usage,
+        );
+        answers.push(output);
+      }
+      ctx.log(`answered in ${pieces.length} parts`);
+      return { output: agent.split.merge(answers, ctx), usage };
     },
   };
 }

@@ -20,9 +20,18 @@ import {
   ModelConfigurationError,
 } from '../../../agents/runtime/modelProviders';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
+import type { Backlog } from '../../../toolchain/schemas/backlog';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { completion, failure, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
-import { asStrictAnswer, blueprintAnswers, contextIn, deployments, fakeEnv, fakeSettings } from './support';
+import {
+  answerFrom,
+  asStrictAnswer,
+  blueprintAnswers,
+  contextIn,
+  deployments,
+  fakeEnv,
+  fakeSettings,
+} from './support';
 
 const vision = readFileSync(
   join(__dirname, '../../../examples/visions/neighbourhood-tool-library.md'),
@@ -95,6 +104,31 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
     // JSON inputs reach the model without their indentation: the Business Analyst reads the stored backlog.
     expect(fake.requests[3].body.messages[1].content).toContain('{"');
     expect(fake.requests[3].body.messages[1].content).not.toMatch(/\{\n {2}"/);
+  });
+
+  it('asks for a backlog a few features per call and merges the parts into the backlog one call would give', async () => {
+    const productOwner = byName('productOwner');
+    const whole = JSON.parse(JSON.stringify(await productOwner.blueprint(ctxFor(productOwner)))) as Backlog;
+    fake.handle(answerFrom(new Map([['productOwner', whole]])));
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    const logged: string[] = [];
+    const result = await executeAgent(
+      productOwner,
+      ctxFor(productOwner, { log: (m) => logged.push(m) }),
+      provider,
+    );
+    // The sample's eight features: two calls of four, each told which features are its own.
+    expect(whole.epics).toHaveLength(8);
+    expect(fake.requests).toHaveLength(2);
+    const focus = fake.requests.map((r) =>
+      r.body.messages[1].content.split('\n').find((l) => l.startsWith('Features of this part:')),
+    );
+    expect(focus[0]).toMatch(/^Features of this part: F\d+ \(.+\)(, F\d+ \(.+\)){3}\.$/);
+    expect(new Set(focus).size).toBe(2);
+    expect(result.usage).toMatchObject({ calls: 2, cacheHits: 0 });
+    expect(logged).toContain('answered in 2 parts');
+    // Each part was answered numbered from 1; the merge renumbered them into the one backlog.
+    expect(result.artifacts).toEqual(run.results[chain.indexOf(productOwner)].artifacts);
   });
 
   it('retries an answer that fails the schema with the validation errors, then accepts the valid one', async () => {

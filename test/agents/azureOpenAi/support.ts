@@ -5,6 +5,8 @@ import {
   type AzureOpenAiSettings,
 } from '../../../agents/runtime/azureOpenAi/settings';
 import { join } from 'node:path';
+import { backlogPart, featuresOfPart } from '../../../agents/blueprint/vision/backlogParts';
+import type { Backlog } from '../../../toolchain/schemas/backlog';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { completion, type FakeAzureOpenAi, type FakeHandler } from '../../support/fakeAzureOpenAi';
@@ -133,11 +135,20 @@ export async function recordBlueprintAnswers(
   return outputs;
 }
 
-/** A fake model's handler answering each agent (its schema's name) with the recorded output. */
+/**
+ * A fake model's handler answering each agent (its schema's name) with the recorded output; asked for part of a
+ * backlog, it answers that part only, numbered from 1 as the focus asks.
+ */
 export function answerFrom(outputs: Map<string, unknown>): FakeHandler {
   return (request) => {
     const format = request.body.response_format!.json_schema!;
     if (!outputs.has(format.name)) throw new Error(`no answer for ${format.name}`);
-    return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
+    const user = request.body.messages.find((m) => m.role === 'user')?.content ?? '';
+    return completion(request, asStrictAnswer(partOf(outputs.get(format.name), user), format.schema));
   };
+}
+
+function partOf(answer: unknown, user: string): unknown {
+  const features = featuresOfPart(user);
+  return features.length ? backlogPart(answer as Backlog, features) : answer;
 }
