@@ -3,6 +3,7 @@ import { visionSchema, type Vision } from '../../toolchain/schemas/vision';
 import { analyseVision } from '../blueprint/vision/analyse';
 import { applyFeedback } from '../blueprint/vision/feedback';
 import { renderVision } from '../blueprint/vision/visionDocument';
+import { mergeVisionParts, visionPart, visionParts } from '../blueprint/vision/visionParts';
 import { markdownAndJson } from '../runtime/reportFiles';
 
 export const visionArchitect: AgentDefinition<Vision> = {
@@ -22,6 +23,12 @@ export const visionArchitect: AgentDefinition<Vision> = {
     system:
       'You are a Vision Architect. From a product vision you produce a precise, testable vision document. Quote success metrics exactly as stated (name, target with its number and unit, source "stated"); propose metrics only when none are stated and mark them "derived". Personas are the roles that act in the product. Entities are the things the product stores, singular PascalCase, each with typed attributes (string, text, integer, number, boolean, date, datetime, email, money, enum with values), references to other entities and lifecycle states when the vision implies them. Actions are verb + entity performed by a persona. Rules ("at most", "must", "cannot", "only") become rules on an entity. When reviewer feedback is given, apply it and list each item with what you did. Use front-matter hints over your own inference. Answer with JSON matching the schema.',
     user: 'Vision text:\n{{vision-text}}\n\nEvolution plan of the previous iteration (may be empty):\n{{evolution-plan}}\n\nReviewer feedback (may be empty):\n{{feedback}}',
+  },
+  // The document grows with the text: a model reads a long vision a few paragraphs per call.
+  split: {
+    parts: async (ctx) => visionParts(await ctx.inputText('vision-text')),
+    merge: mergeVisionParts,
+    pick: (whole, part) => visionPart(whole, part.focus),
   },
   async blueprint(ctx) {
     const text = await ctx.inputText('vision-text');

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phases } from '../../core/phases';
 import { agentCatalog } from '../../agents/catalog';
+import { backlogParts } from '../../agents/blueprint/vision/backlogParts';
+import type { Roadmap } from '../../agents/blueprint/vision/roadmap';
 import '../../functions';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 import { completion, failure, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
@@ -169,17 +171,27 @@ describe.each(cases)('a whole run with --model azure-openai: $name', ({ vision, 
     expect(new Set(fake.requests.map((r) => r.body.response_format!.json_schema!.name))).toEqual(
       new Set(asked),
     );
-    // One call per model agent and per policy answer, plus the retry after the 429 and the second round of the
-    // off-schema answer.
-    const modelAgents = asked.length - (policy ? 1 : 0);
-    expect(fake.requests).toHaveLength(modelAgents + policyCalls + 2);
-    expect(doc.usage!.byAgent[offSchema.agent].calls).toBe(2);
+    // One call per model agent, except the Product Owner's one per four roadmap features, and one per policy
+    // answer, plus the retry after the 429 and the second round of the off-schema answer.
+    const roadmapRef = doc.artifacts.find((a) => a.kind === 'roadmap' && a.path.endsWith('.json'))!;
+    const roadmap = JSON.parse(
+      (await test.ports.artifacts.get('test', runId, roadmapRef.path)).toString('utf8'),
+    ) as Roadmap;
+    const backlogCalls = Math.max(1, backlogParts(roadmap).length);
+    const modelCalls = asked.length - (policy ? 1 : 0) - 1 + backlogCalls;
+    expect(doc.usage!.byAgent.productOwner.calls).toBe(
+      backlogCalls + (offSchema.agent === 'productOwner' ? 1 : 0),
+    );
+    expect(fake.requests).toHaveLength(modelCalls + policyCalls + 2);
+    expect(doc.usage!.byAgent[offSchema.agent].calls).toBe(
+      (offSchema.agent === 'productOwner' ? backlogCalls : 1) + 1,
+    );
     // Code, tests, migrations, clients and Bicep are compiled: of those phases only the Policy Writer asked.
     expect(doc.usage!.byPhase['architecture-to-development']?.calls ?? 0).toBe(policyCalls);
     for (const phase of phases.slice(2, 5)) expect(doc.usage!.byPhase[phase.id]?.calls ?? 0).toBe(0);
     expect(fake.requests.every((r) => r.body.max_completion_tokens === 16_384)).toBe(true);
     // Small calls: no answer needed more than 8,000 tokens, none was cut off.
-    expect(answers).toHaveLength(modelAgents + policyCalls);
+    expect(answers).toHaveLength(modelCalls + policyCalls);
     for (const a of answers) {
       expect([a.agent, a.finishReason]).toEqual([a.agent, 'stop']);
       expect([a.agent, a.completionTokens <= 8_000]).toEqual([a.agent, true]);

@@ -21,6 +21,7 @@ import {
 } from '../../../agents/runtime/modelProviders';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import type { Backlog } from '../../../toolchain/schemas/backlog';
+import type { Vision } from '../../../toolchain/schemas/vision';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { completion, failure, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
 import {
@@ -129,6 +130,32 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
     expect(logged).toContain('answered in 2 parts');
     // Each part was answered numbered from 1; the merge renumbered them into the one backlog.
     expect(result.artifacts).toEqual(run.results[chain.indexOf(productOwner)].artifacts);
+  });
+
+  it('reads a long vision a few paragraphs per call and merges the parts into one vision document', async () => {
+    const visionArchitect = byName('visionArchitect');
+    const large = readFileSync(join(__dirname, '../../../bench/visions/large/harbour-town.md'), 'utf8');
+    // Only the vision is stored: the blueprint's answer is computed, not written, so the merge writes the documents.
+    const own = await runAgents([], { visionText: large });
+    const ctx = () => contextIn(own, visionArchitect, own.refs.slice(0, 1));
+    const whole = JSON.parse(JSON.stringify(await visionArchitect.blueprint(ctx()))) as Vision;
+    fake.handle(answerFrom(new Map([['visionArchitect', whole]])));
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    const result = await executeAgent(visionArchitect, ctx(), provider);
+    expect(fake.requests.length).toBeGreaterThanOrEqual(2);
+    expect(result.usage!.calls).toBe(fake.requests.length);
+    // Every call carries the whole vision and quotes the paragraphs it writes.
+    for (const request of fake.requests) {
+      expect(request.body.messages[1].content).toContain('A payment may not exceed the amount still owed');
+      expect(request.body.messages[1].content).toMatch(/<<< paragraphs of this part/);
+    }
+    const json = result.artifacts.find((a) => a.path.endsWith('vision/vision.json'))!;
+    const merged = JSON.parse(
+      (await own.store.get(own.tenantId, own.runId, json.path)).toString('utf8'),
+    ) as Vision;
+    const entities = (v: Vision) => v.domain.entities.map((e) => e.name).sort();
+    expect(entities(merged)).toEqual(entities(whole));
+    expect(merged.domain.rules).toHaveLength(whole.domain.rules.length);
   });
 
   it('retries an answer that fails the schema with the validation errors, then accepts the valid one', async () => {

@@ -5,8 +5,7 @@ import {
   type AzureOpenAiSettings,
 } from '../../../agents/runtime/azureOpenAi/settings';
 import { join } from 'node:path';
-import { backlogPart, featuresOfPart } from '../../../agents/blueprint/vision/backlogParts';
-import type { Backlog } from '../../../toolchain/schemas/backlog';
+import { agentCatalog } from '../../../agents/catalog';
 import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
 import { runAgents, testAgentPorts, type HarnessRun } from '../../support/agentHarness';
 import { completion, type FakeAzureOpenAi, type FakeHandler } from '../../support/fakeAzureOpenAi';
@@ -136,19 +135,25 @@ export async function recordBlueprintAnswers(
 }
 
 /**
- * A fake model's handler answering each agent (its schema's name) with the recorded output; asked for part of a
- * backlog, it answers that part only, numbered from 1 as the focus asks.
+ * A fake model's handler answering each agent (its schema's name) with the recorded output, or the share of it
+ * that a part asks for.
  */
 export function answerFrom(outputs: Map<string, unknown>): FakeHandler {
   return (request) => {
     const format = request.body.response_format!.json_schema!;
     if (!outputs.has(format.name)) throw new Error(`no answer for ${format.name}`);
     const user = request.body.messages.find((m) => m.role === 'user')?.content ?? '';
-    return completion(request, asStrictAnswer(partOf(outputs.get(format.name), user), format.schema));
+    return completion(
+      request,
+      asStrictAnswer(partOf(format.name, outputs.get(format.name), user), format.schema),
+    );
   };
 }
 
-function partOf(answer: unknown, user: string): unknown {
-  const features = featuresOfPart(user);
-  return features.length ? backlogPart(answer as Backlog, features) : answer;
+/** Asked for part of an answer, a model writes that part: the agent's own account of a part's share. */
+function partOf(name: string, answer: unknown, user: string): unknown {
+  const agent = agentCatalog.find((a) => a.name === name);
+  if (agent?.uses !== 'model' || !agent.split || !/^This call writes part \d+ of \d+/m.test(user))
+    return answer;
+  return agent.split.pick(answer, { id: '', focus: user });
 }
