@@ -38,14 +38,22 @@ function statedLifecycles({ sentences, registry, resolve, entityNames, chosen }:
 }
 
 /** From a status attribute's values, else from the creating and transition verbs; the status field goes. */
-function deriveLifecycle({ chosen, finalActions, actionKinds }: WithActions, c: Candidate): void {
+function deriveLifecycle(state: WithActions, c: Candidate): void {
   const status = c.attributes.get('status') ?? c.attributes.get('state');
   if (!c.states && status?.enumValues && status.enumValues.length >= 2) c.states = status.enumValues;
+  if (!c.states) c.states = statesFromVerbs(state, c);
+  // The lifecycle is the status: a stated one would be a second, unchecked field of the same name.
   if (c.states) {
     c.attributes.delete('status');
     c.attributes.delete('state');
-    return;
   }
+}
+
+/** The creating verb's past tense, then each transition's (terminating ones last); none without transitions. */
+function statesFromVerbs(
+  { chosen, finalActions, actionKinds }: WithActions,
+  c: Candidate,
+): string[] | undefined {
   const transitions = finalActions.filter(
     (a) => a.entity === c.name && actionKinds.get(a.name) === 'transition',
   );
@@ -53,13 +61,13 @@ function deriveLifecycle({ chosen, finalActions, actionKinds }: WithActions, c: 
     (a) =>
       a.entity === c.name && actionKinds.get(a.name) === 'create' && nominalFor(chosen, a.verb) === c.name,
   );
-  if (transitions.length === 0) return;
+  if (transitions.length === 0) return undefined;
   const initial = creator ? snakeCase(pastTense(creator.verb.replace(/-/g, ' '))) : 'new';
   const ordered = [
     ...transitions.filter((t) => !terminatingVerbs.has(t.verb)),
     ...transitions.filter((t) => terminatingVerbs.has(t.verb)),
   ];
-  c.states = [...new Set([initial, ...ordered.map((t) => snakeCase(pastTense(t.verb.replace(/-/g, ' '))))])];
+  return [...new Set([initial, ...ordered.map((t) => snakeCase(pastTense(t.verb.replace(/-/g, ' '))))])];
 }
 
 /** A transition whose past tense is a state of its entity moves the entity to that state. */

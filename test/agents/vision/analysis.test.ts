@@ -111,6 +111,15 @@ describe('vision analysis', () => {
     expect(item.attributes.find((a) => a.name === 'expiryDate')?.type).toBe('date');
   });
 
+  it('keeps one status for an entity whose lifecycle comes from its verbs, even when the vision lists a status', () => {
+    const vision = analyseVision(
+      '# Ledger\n\n## Opportunity\n\nThe finance officer issues invoices. Each invoice has a number, an amount and a status. The finance officer writes off invoices that cannot be collected.\n',
+    );
+    const invoice = vision.domain.entities.find((e) => e.name === 'Invoice')!;
+    expect(invoice.states?.length).toBeGreaterThanOrEqual(2);
+    expect(invoice.attributes.map((a) => a.name)).not.toContain('status');
+  });
+
   it('gives different visions different entity sets', () => {
     const sets = [...examples, ...shared].map((p) =>
       entityNames(deriveDomainModel(analyse(read(p))))
