@@ -123,8 +123,8 @@ function entitySchemas(context: BoundedContext, entity: Entity): Record<string, 
 
 /**
  * An entity operation with the responses every one of them can give (storage that is unavailable) and the
- * business rules that may refuse it (`x-rules`: id, sentence, status, and the roles a caller needs when the rule
- * is about who may act), so clients and contract checks know them.
+ * business rules that may refuse it (`x-rules`: id, sentence, status, the roles a caller needs when the rule is
+ * about who may act, the two fields a comparison rule relates), so clients and contract checks know them.
  */
 function operationObject(context: BoundedContext, entity: Entity, op: Operation): JsonSchema {
   const operation = entityOperation(context, entity, op);
@@ -139,6 +139,18 @@ function operationObject(context: BoundedContext, entity: Entity, op: Operation)
             rule: r.text,
             status: r.status,
             ...(r.check.kind === 'permission' ? { roles: r.check.roles } : {}),
+            // Two fields of the body compared ("departure after arrival"): what a valid body must keep.
+            ...(r.check.kind === 'comparison' &&
+            r.check.left.kind === 'attribute' &&
+            r.check.right.kind === 'attribute'
+              ? {
+                  compares: {
+                    left: r.check.left.name,
+                    operator: r.check.operator,
+                    right: r.check.right.name,
+                  },
+                }
+              : {}),
           })),
         }
       : {}),

@@ -8,8 +8,27 @@ interface OpenApiOperation {
   path: string;
   responses: Record<string, Json>;
   requestSchema?: Json;
-  /** The vision's rules that may refuse it (`x-rules`): status, and the roles a caller needs where it names them. */
-  rules: Array<{ status: number; roles: string[] }>;
+  /**
+   * The vision's rules that may refuse it (`x-rules`): status, the roles a caller needs where it names them, and
+   * the two body fields a comparison rule relates.
+   */
+  rules: Array<{ status: number; roles: string[]; compares?: Comparison }>;
+}
+
+/** `left operator right` between two fields of a body, from a rule's `x-rules` entry. */
+interface Comparison {
+  left: string;
+  operator: '<' | '<=' | '>' | '>=' | '=';
+  right: string;
+}
+
+function comparisonOf(value: unknown): Comparison | undefined {
+  const c = value as Partial<Comparison> | undefined;
+  return typeof c?.left === 'string' &&
+    typeof c.right === 'string' &&
+    ['<', '<=', '>', '>=', '='].includes(String(c.operator))
+    ? (c as Comparison)
+    : undefined;
 }
 
 const methods = ['get', 'post', 'patch', 'put', 'delete'];
@@ -63,6 +82,7 @@ export function operationsOf(doc: Json): OpenApiOperation[] {
           roles: Array.isArray(rule.roles)
             ? rule.roles.filter((r): r is string => typeof r === 'string')
             : [],
+          ...(comparisonOf(rule.compares) ? { compares: comparisonOf(rule.compares) } : {}),
         })),
       });
     }
@@ -105,14 +125,30 @@ export function sampleFor(schema: Json, n: number, later = false): unknown {
   }
 }
 
-export function sampleBody(schema: Json | undefined, n: number): Json {
+/**
+ * A body of valid values; the fields a comparison rule relates get an earlier and a later value (numbers one
+ * apart) so that the rule holds.
+ */
+export function sampleBody(schema: Json | undefined, n: number, comparisons: Comparison[] = []): Json {
   const properties = (schema?.properties ?? {}) as Record<string, Json>;
-  return Object.fromEntries(
+  const body = Object.fromEntries(
     Object.entries(properties)
       .filter(([, property]) => !property.readOnly)
       .map(([name, property]) => [name, sampleFor(property, n, closesSpan.test(name))]),
   );
+  for (const { left, operator, right } of comparisons) {
+    if (!(left in body) || !(right in body)) continue;
+    const [early, late] = operator.startsWith('<') ? [left, right] : [right, left];
+    const earlier = sampleFor(properties[early], n, false);
+    const later = sampleFor(properties[late], n, true);
+    body[early] = earlier;
+    body[late] = operator === '=' ? earlier : typeof earlier === 'number' ? earlier + 1 : later;
+  }
+  return body;
 }
+
+const comparisonsOf = (op: OpenApiOperation | undefined): Comparison[] =>
+  (op?.rules ?? []).flatMap((rule) => (rule.compares ? [rule.compares] : []));
 
 function schemaOf(response: Json | undefined): Json | undefined {
   const content = response?.content as Record<string, Json> | undefined;
@@ -244,7 +280,7 @@ function expectDeclared(reply: Reply, responses: Record<string, Schema | undefin
         lines.push(`    const id = missingId;`);
       } else {
         lines.push(
-          `    const created = await send('POST', ${q(collection)}, unique(${q(sampleBody(create.requestSchema, 1))}));`,
+          `    const created = await send('POST', ${q(collection)}, unique(${q(sampleBody(create.requestSchema, 1, comparisonsOf(create)))}));`,
         );
         lines.push(
           `    assert.equal(created.status, 201, 'creating the resource first failed: ' + JSON.stringify(created.body));`,
@@ -253,7 +289,7 @@ function expectDeclared(reply: Reply, responses: Record<string, Schema | undefin
       }
       path = `${q(op.path.split('{id}')[0])} + id + ${q(op.path.split('{id}')[1])}`;
     }
-    const body = op.requestSchema ? q(sampleBody(op.requestSchema, 1)) : undefined;
+    const body = op.requestSchema ? q(sampleBody(op.requestSchema, 1, comparisonsOf(op))) : undefined;
     lines.push(`    const reply = await send(${q(op.method)}, ${path}${body ? `, unique(${body})` : ''});`);
     lines.push(`    expectDeclared(reply, responses, ${q(declared)});`);
     if (op.operationId.startsWith('create') || op.responses['201']) {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApi } from '../../../agents/blueprint/architecture/openapi';
-import { contractTestSource } from '../../../agents/blueprint/testing/contractTests';
+import { contractTestSource, operationsOf } from '../../../agents/blueprint/testing/contractTests';
 import { analyseVision } from '../../../agents/blueprint/vision/analyse';
 import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDerivation';
 import { compileService } from '../../../toolchain/backend/compileService';
@@ -62,6 +62,33 @@ describe("the vision's rules in generated services", () => {
     const result = runAcceptance([...generated.files, contract], 'test/contract/bookings.contract.test.js');
     expect(result.output).toMatch(/# fail 0\b/);
     expect(result.output).toMatch(/createRoom: POST/);
+    expect(result.status).toBe(0);
+  });
+
+  it('keeps a comparison between two fields whose names say nothing of their order in its contract samples', () => {
+    const marina = deriveDomainModel(
+      analyseVision(
+        "# Marina\n\n## Opportunity\n\nBoat owners book berths. Each berth booking has an arrival date, a departure date and a boat name.\n\n## Rules\n\n- A berth booking's departure date must be after its arrival date.\n",
+      ),
+    );
+    const booking = marina.contexts.find((c) => c.entities.some((e) => e.name === 'BerthBooking'))!;
+    const doc = buildOpenApi(marina, booking);
+    const create = operationsOf(doc).find((op) => op.operationId === 'createBerthBooking')!;
+    expect(create.rules.map((r) => r.compares)).toContainEqual({
+      left: 'departureDate',
+      operator: '>',
+      right: 'arrivalDate',
+    });
+    const contract = {
+      path: 'test/contract/marina.contract.test.ts',
+      content: contractTestSource(doc, 'Marina service'),
+    };
+    const result = runAcceptance(
+      [...generateService(marina, booking).files, contract],
+      'test/contract/marina.contract.test.js',
+    );
+    expect(result.output).toMatch(/createBerthBooking: POST/);
+    expect(result.output).toMatch(/# fail 0\b/);
     expect(result.status).toBe(0);
   });
 
