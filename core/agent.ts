@@ -76,7 +76,7 @@ export interface AgentContext {
   sourceRepository(): Promise<SourceRepository>;
   /** Feedback users gave on the run's deployed product. */
   userFeedback(): Promise<FeedbackEntry[]>;
-  /** The run's document (its options and history). */
+  /** The run's document (its options and history); none where the host keeps no runs. */
   run(): Promise<RunDocument | undefined>;
 }
 

@@ -140,7 +140,8 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
     deploymentTarget: () => port('deploymentTarget')(),
     sourceRepository: async () => port('sourceRepository')(tenantId, runId),
     userFeedback: async () => port('feedbackInbox').read(tenantId, runId),
-    run: async () => port('runs').get(tenantId, runId),
+    // A host without a run store (a harness running agents alone) has no run document: no options, no budget.
+    run: async () => options.ports?.runs?.get(tenantId, runId),
     written: () => [...written],
   };
 }

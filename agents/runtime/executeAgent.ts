@@ -30,6 +30,14 @@ export class ModelCallError extends Error {
   }
 }
 
+/** The run's token or cost budget ran out between the calls of one agent: the agent stops with what it spent. */
+export class BudgetExceededError extends ModelCallError {
+  constructor(message: string, usage: ModelUsage) {
+    super(message, usage);
+    this.name = 'BudgetExceededError';
+  }
+}
+
 /** The deterministic, offline provider: each agent's own rules. It is not a language model. */
 export const blueprintProvider: ModelProvider = {
   name: 'blueprint',

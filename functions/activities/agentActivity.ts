@@ -1,30 +1,18 @@
 import type { InvocationContext } from '@azure/functions';
 import type { AgentDefinition } from '../../core/agent';
-import { executeAgent, ModelCallError, type ModelUsage } from '../../agents/runtime/executeAgent';
+import {
+  BudgetExceededError,
+  executeAgent,
+  ModelCallError,
+  type ModelUsage,
+} from '../../agents/runtime/executeAgent';
 import type { AgentActivityInput, AgentActivityResult } from '../../core/workflowContracts';
+import { budgetStop } from '../../core/budget';
 import type { RunDocument, UsageTotals } from '../../core/ports/runStore';
 import { recordModelUsage, traceAgent } from '../../telemetry';
 import { indexArtifacts } from '../../runs/runState';
 import { composition } from '../compositionRoot';
 import { stepContext } from './stepContext';
-
-/** Why the run's budget forbids another agent call, if it does. */
-export function budgetStop(doc: RunDocument): string | undefined {
-  const budget = doc.options.budget;
-  if (!budget) return undefined;
-  const c = doc.counters;
-  if (budget.maxAgentCalls !== undefined && c.agentCalls >= budget.maxAgentCalls) {
-    return `budget-exceeded: ${c.agentCalls} agent calls made, the budget allows ${budget.maxAgentCalls}`;
-  }
-  const tokens = c.promptTokens + c.completionTokens;
-  if (budget.maxTokens !== undefined && tokens >= budget.maxTokens) {
-    return `budget-exceeded: ${tokens} tokens used, the budget allows ${budget.maxTokens}`;
-  }
-  if (budget.maxCost !== undefined && c.estimatedCost >= budget.maxCost) {
-    return `budget-exceeded: estimated cost ${c.estimatedCost.toFixed(4)} reached the budget of ${budget.maxCost}`;
-  }
-  return undefined;
-}
 
 const addTotals = (into: UsageTotals | undefined, usage: ModelUsage): UsageTotals => ({
   calls: (into?.calls ?? 0) + usage.calls,
@@ -101,6 +89,8 @@ async function runAgent(
         recordUsage(doc, agent.name, input.phase, error.usage),
       );
     }
+    if (error instanceof BudgetExceededError)
+      return { status: 'budget-exceeded', agent: agent.name, reason: error.message };
     throw error;
   }
   if (result.usage) recordModelUsage(tokensOf(result.usage));

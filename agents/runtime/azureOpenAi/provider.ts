@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { AgentDefinition, SlotResult, SlotWriterAgentDefinition } from '../../../core/agent';
 import type { ArtifactStore } from '../../../core/ports/artifactStore';
 import type { RecordingAgentContext } from '../agentContext';
-import { ModelCallError, type Generation, type ModelProvider, type ModelUsage } from '../executeAgent';
+import { modelBudgetStop } from '../../../core/budget';
+import {
+  BudgetExceededError,
+  ModelCallError,
+  type Generation,
+  type ModelProvider,
+  type ModelUsage,
+} from '../executeAgent';
 import { ArtifactResponseCache, cacheKey, sha256Of, type CacheKeyParts, type ResponseCache } from './cache';
 import { ContentFilteredError, ModelOutputError, ModelRefusalError, TruncatedOutputError } from './errors';
 import { dropNullOptionals, responseFormatFor, type ResponseFormat } from './jsonSchema';
@@ -281,7 +288,15 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
       // One call per part, in turn (a deployment's rate limit is shared anyway), each with the whole prompt and
       // its focus last; the agent merges the answers.
       const answers: unknown[] = [];
-      for (const piece of pieces) {
+      for (const [index, piece] of pieces.entries()) {
+        // The budget was checked before the agent; between its parts it counts what they spent.
+        const run = index > 0 ? await ctx.run() : undefined;
+        const stop = run && modelBudgetStop(run, usage);
+        if (stop)
+          throw new BudgetExceededError(
+            `agent ${agent.name} stopped after ${index} of ${pieces.length} parts: ${stop}`,
+            { ...usage },
+          );
         const [system, user, ...rest] = prompt.messages;
         const messages = [system, { ...user, content: `${user.content}\n\n${piece.focus}` }, ...rest];
         const { output } = await ask(

@@ -1,5 +1,6 @@
 import { estimateCost, parsePriceTable, priceOf } from '../../../agents/runtime/azureOpenAi/prices';
-import { budgetStop, recordUsage } from '../../../functions/activities/agentActivity';
+import { budgetStop } from '../../../core/budget';
+import { recordUsage } from '../../../functions/activities/agentActivity';
 import type { RunDocument } from '../../../core/ports/runStore';
 
 function runDoc(budget: RunDocument['options']['budget']): RunDocument {

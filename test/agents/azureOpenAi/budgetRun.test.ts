@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
+import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
 import '../../../functions';
 import type { RunDocument } from '../../../core/ports/runStore';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
@@ -105,5 +106,31 @@ describe('factory runs with --model azure-openai against the fake service', () =
     expect(made).toBeLessThan(modelAgents);
     expect(doc.counters.promptTokens + doc.counters.completionTokens).toBeGreaterThanOrEqual(3000);
     expect(doc.usage!.byPhase['vision-to-architecture'].calls).toBe(made);
+  });
+
+  it('stops between the parts of one agent once they cross the token budget, counting what they spent', async () => {
+    process.env.AZURE_OPENAI_CACHE = 'run';
+    const large = readFileSync(join(__dirname, '../../../bench/visions/large/harbour-town.md'), 'utf8');
+    fake.handle(answerFrom(await recordBlueprintAnswers([visionArchitect], large)));
+    try {
+      const before = fake.requests.length;
+      const runId = await test.start(
+        large,
+        { model: 'azure-openai', budget: { maxTokens: 3000 } },
+        'budget-run-4',
+      );
+      const doc = await finished(runId);
+      expect(doc.failure?.reason).toBe('budget-exceeded');
+      expect(doc.failure?.message).toMatch(
+        /agent visionArchitect stopped after 1 of [2-9] parts: budget-exceeded: \d+ tokens used, the budget allows 3000/,
+      );
+      // The first part was asked and paid for; the others were not asked.
+      expect(fake.requests.length - before).toBe(1);
+      expect(doc.usage!.byAgent.visionArchitect.calls).toBe(1);
+      expect(doc.counters.promptTokens + doc.counters.completionTokens).toBeGreaterThanOrEqual(3000);
+    } finally {
+      fake.handle(answerFrom(outputs));
+      delete process.env.AZURE_OPENAI_CACHE;
+    }
   });
 });
