@@ -180,6 +180,22 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
   }
 
   /**
+   * The budget is checked before an agent starts; an agent that makes several calls (parts, slots) is stopped
+   * between them once the run's counters and what it spent so far reach the token or cost limit.
+   */
+  async function withinBudget(
+    agent: AgentDefinition<unknown>,
+    ctx: RecordingAgentContext,
+    usage: ModelUsage,
+    where: string,
+  ): Promise<void> {
+    if (usage.calls === 0) return;
+    const run = await ctx.run();
+    const stop = run && modelBudgetStop(run, usage);
+    if (stop) throw new BudgetExceededError(`agent ${agent.name} stopped ${where}: ${stop}`, { ...usage });
+  }
+
+  /**
    * The test-driven fix loop of a slot writer: per slot, one small call; the answer is compiled and tested by the
    * agent's check; a failure goes back to the model with the check's report, until it passes or `maxAttempts`
    * answers were tried. A slot that still fails keeps its last answer, and the check's report says why.
@@ -213,6 +229,7 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
           iteration: ctx.iteration,
           attempt: ctx.attempt,
         };
+        await withinBudget(agent, ctx, usage, `before answer ${attempt} of slot ${slot.id}`);
         const answer = await ask(
           agent,
           ctx,
@@ -289,14 +306,7 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
       // its focus last; the agent merges the answers.
       const answers: unknown[] = [];
       for (const [index, piece] of pieces.entries()) {
-        // The budget was checked before the agent; between its parts it counts what they spent.
-        const run = index > 0 ? await ctx.run() : undefined;
-        const stop = run && modelBudgetStop(run, usage);
-        if (stop)
-          throw new BudgetExceededError(
-            `agent ${agent.name} stopped after ${index} of ${pieces.length} parts: ${stop}`,
-            { ...usage },
-          );
+        await withinBudget(agent, ctx, usage, `after ${index} of ${pieces.length} parts`);
         const [system, user, ...rest] = prompt.messages;
         const messages = [system, { ...user, content: `${user.content}\n\n${piece.focus}` }, ...rest];
         const { output } = await ask(

@@ -1,4 +1,6 @@
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { AgentPorts } from '../../../agents/runtime/agentContext';
+import type { RunDocument } from '../../../core/ports/runStore';
 import { policyWriter, type PolicySource } from '../../../agents/architecture-to-development/policyWriter';
 import { createAzureOpenAiProvider } from '../../../agents/runtime/azureOpenAi/provider';
 import { executeAgent } from '../../../agents/runtime/executeAgent';
@@ -95,6 +97,29 @@ describe('the Policy Writer on azure-openai: a policy body fixed by its failing 
     const [policy] = (await written(result.artifacts)).policies;
     expect(policy).toMatchObject({ body: floorsBodyCaseSensitive, passed: false });
     expect(policy.attempts.map((a) => a.passed)).toEqual([false, false, false]);
+  });
+
+  it("stops between answers once the run's token budget is spent, with what the answers cost", async () => {
+    fake.handle((request) => completion(request, { body: floorsBodyCaseSensitive }));
+    const doc = {
+      options: { budget: { maxTokens: 100 } },
+      counters: { agentCalls: 3, promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimatedCost: 0 },
+    } as unknown as RunDocument;
+    const runs = { get: async () => doc } as unknown as AgentPorts['runs'];
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    const stopped = executeAgent(
+      writer,
+      contextIn(run, writer, refs, { attempt: ++attempt, runs }),
+      provider,
+    );
+    await expect(stopped).rejects.toMatchObject({
+      name: 'BudgetExceededError',
+      message: expect.stringMatching(
+        /^agent policyWriter stopped before answer 2 of slot room-floors: budget-exceeded: \d+ tokens used, the budget allows 100$/,
+      ),
+      usage: expect.objectContaining({ calls: 1 }),
+    });
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('never compiles in an answer that left its slot: the rule then refuses every record', async () => {

@@ -386,14 +386,17 @@ describe('azure-openai provider: schema rounds, accounting, failures and the cac
   let run: HarnessRun;
   const architect = byName('visionArchitect');
   /** A small agent on the Vision Architect's inputs, so answers and their issues are easy to write. */
+  // Agents of one small answer: the Vision Architect's prompt without its parts.
   const counter = {
     ...architect,
+    split: undefined,
     name: 'toolCounter',
     output: z.object({ name: z.string(), count: z.number().int() }),
   } as unknown as AgentDefinition<unknown>;
   /** An agent whose every answer missing its fields has 35 issues, more than a retry shows. */
   const wide = {
     ...architect,
+    split: undefined,
     name: 'wideForm',
     output: z.object(
       Object.fromEntries(

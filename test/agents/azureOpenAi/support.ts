@@ -1,4 +1,5 @@
 import type { AgentDefinition, ArtifactRef } from '../../../core/agent';
+import type { AgentPorts } from '../../../agents/runtime/agentContext';
 import { createAgentContext, type RecordingAgentContext } from '../../../agents/runtime/agentContext';
 import {
   readAzureOpenAiSettings,
@@ -40,7 +41,14 @@ export function contextIn(
   run: Pick<HarnessRun, 'store' | 'tenantId' | 'runId' | 'ports'>,
   agent: AgentDefinition<unknown>,
   refs: ArtifactRef[],
-  options: { feedback?: string[]; attempt?: number; runId?: string; log?: (message: string) => void } = {},
+  options: {
+    feedback?: string[];
+    attempt?: number;
+    runId?: string;
+    log?: (message: string) => void;
+    /** A run store for the context (the run's document: its options and budget). */
+    runs?: AgentPorts['runs'];
+  } = {},
 ): RecordingAgentContext {
   return createAgentContext({
     store: run.store,
@@ -52,7 +60,7 @@ export function contextIn(
     agent: agent.name,
     inputs: refs,
     feedback: options.feedback,
-    ports: run.ports,
+    ports: options.runs ? { ...run.ports, runs: options.runs } : run.ports,
     log: options.log,
   });
 }
