@@ -8,9 +8,12 @@ import type { AgentDefinition } from '../../core/agent';
 import { agentCatalog } from '../../agents/catalog';
 import { tenantCacheRun } from '../../agents/runtime/azureOpenAi';
 import { FilesystemArtifactStore } from '../../platform/artifacts/filesystemArtifactStore';
-import { asStrictAnswer, fakeEnv } from '../agents/azureOpenAi/support';
+import { backlogParts } from '../../agents/blueprint/vision/backlogParts';
+import type { Roadmap } from '../../agents/blueprint/vision/roadmap';
+import { visionParts } from '../../agents/blueprint/vision/visionParts';
+import { answerFrom, fakeEnv } from '../agents/azureOpenAi/support';
 import { runAgents, testAgentPorts } from '../support/agentHarness';
-import { completion, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
+import { FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { bin, cliJson, root } from './support';
 
 const vision = 'neighbourhood-tool-library';
@@ -52,12 +55,13 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
         ports: testAgentPorts(answersHome),
       },
     );
-    fake = await FakeAzureOpenAi.start(async (request) => {
+    const answer = answerFrom(outputs);
+    fake = await FakeAzureOpenAi.start(async (request, index) => {
       const format = request.body.response_format!.json_schema!;
       asked.push({ agent: format.name, phase });
       if (format.name === heldAgent && phase === 'first') await killed;
       setImmediate(() => onAnswered(format.name));
-      return completion(request, asStrictAnswer(outputs.get(format.name), format.schema));
+      return answer(request, index);
     });
   }, 300000);
 
@@ -93,7 +97,10 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
     onAnswered = () => undefined;
 
     // What the run had when it died: answers in the response cache, agents whose activities had completed.
-    const cachedAgents = new Set((await cache.list(tenant, tenantCacheRun)).map((e) => e.agent));
+    // A part's or a slot's answer is cached under `<agent>/<part>`: it belongs to its agent.
+    const cachedAgents = new Set(
+      (await cache.list(tenant, tenantCacheRun)).map((e) => e.agent.split('/')[0]),
+    );
     const json = (command: string[]) => cliJson(env, command);
     const completedBefore = new Set(
       (json(['trace', runId]).activities as Array<{ functionName: string; outcome: string }>)
@@ -112,12 +119,19 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
 
     const askedAfter = asked.filter((a) => a.phase === 'resumed').map((a) => a.agent);
     const modelAgents = agentCatalog.filter((a) => a.uses === 'model').map((a) => a.name);
+    // One call per model agent, the Vision Architect's and the Product Owner's per part.
+    const text = readFileSync(join(root, 'examples/visions', `${vision}.md`), 'utf8');
+    const parts: Record<string, number> = {
+      visionArchitect: Math.max(1, visionParts(text).length),
+      productOwner: Math.max(1, backlogParts(outputs.get('productManager') as Roadmap).length),
+    };
+    const calls = modelAgents.reduce((sum, agent) => sum + (parts[agent] ?? 1), 0);
     // Re-executed on resume with an answer already in the cache: these must be cache hits.
     const rerunWithAnswer = [...cachedAgents].filter((agent) => !completedBefore.has(agent));
     const hits = rerunWithAnswer.filter((agent) => !askedAfter.includes(agent));
     console.log(
-      `killed after ${askedBefore.length} of ${modelAgents.length} model calls; ${completedBefore.size} activities ` +
-        `had completed, ${cachedAgents.size} answers were cached; on resume ${askedAfter.length} calls ` +
+      `killed after ${askedBefore.length} of ${calls} model calls; ${completedBefore.size} activities ` +
+        `had completed, ${cachedAgents.size} agents had answers cached; on resume ${askedAfter.length} calls ` +
         `(${askedAfter.join(', ')}); re-executed agents with a cached answer: ${rerunWithAnswer.join(', ') || 'none'}; ` +
         `cache hit rate for them ${hits.length}/${rerunWithAnswer.length}; answered but not yet stored at the ` +
         `kill: ${askedAfter.filter((agent) => askedBefore.includes(agent)).join(', ') || 'none'}`,
@@ -132,6 +146,6 @@ describe('model answers survive a crash: a resumed run asks the model nothing it
     // The held answer never arrived: that call, and only such calls, is paid twice.
     expect(inFlight).toContain(heldAgent);
     expect(cachedAgents.has(killAgent)).toBe(true);
-    expect(asked.length).toBe(modelAgents.length + inFlight.length);
+    expect(asked.length).toBe(calls + inFlight.length);
   }, 600000);
 });
