@@ -111,6 +111,8 @@ async function checkClient(browser, origin, client, token) {
   page.on('requestfailed', (r) => problems.push('no answer: ' + r.method() + ' ' + new URL(r.url()).pathname + ' (' + (r.failure() ? r.failure().errorText : '') + ')'));
   const screens = [];
   await page.goto(origin + client.path + '#access_token=' + token);
+  // The app draws its navigation once the person is signed in, which can be after the page's load event.
+  await page.locator('a.nav-link').first().waitFor({ timeout: config.timeoutMs }).catch(() => undefined);
   const links = await page.locator('a.nav-link').evaluateAll((as) => as.map((a) => ({ href: a.getAttribute('href'), text: (a.textContent || '').trim() })));
   if (links.length === 0) problems.push('the page shows no navigation');
   for (const link of links) {
