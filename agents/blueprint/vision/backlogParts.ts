@@ -15,9 +15,9 @@ export const partFeaturesLine = 'Features of this part:';
 export function backlogParts(roadmap: Roadmap): AnswerPart[] {
   const features = roadmap.releases.flatMap((r) => r.features);
   const parts: AnswerPart[] = [];
+  const count = Math.ceil(features.length / featuresPerPart);
   for (let i = 0; i < features.length; i += featuresPerPart) {
     const chunk = features.slice(i, i + featuresPerPart);
-    const count = Math.ceil(features.length / featuresPerPart);
     const number = parts.length + 1;
     parts.push({
       id: `features-${chunk.map((f) => f.id).join('-')}`,
