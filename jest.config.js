@@ -19,6 +19,9 @@ module.exports = {
   // The embedded host provides the Functions worker's core API module (see local/durableHost/functionsCore.ts).
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/local/durableHost/functionsCoreModule.ts' },
   setupFiles: ['<rootDir>/test/support/environment.ts'],
+  // One temporary folder per run, removed at its end (see test/support/tempRoot.ts).
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,
 };

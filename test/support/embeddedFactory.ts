@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentPorts } from '../../agents/runtime/agentContext';
@@ -22,6 +22,7 @@ export interface TestFactory {
     timeoutMs?: number,
     tenantId?: string,
   ): Promise<string>;
+  /** Stops the factory; removes its home unless the caller gave one. */
   close(): Promise<void>;
 }
 
@@ -84,6 +85,8 @@ export async function startTestFactory(
     async close() {
       await factory.stop();
       await ports.close();
+      // A home this harness made is its own to remove: long suites start many factories.
+      if (!options.home) rmSync(home, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }

@@ -1,0 +1,5 @@
+import { setupTempRoot } from './tempRoot';
+
+export default function globalSetup(): void {
+  setupTempRoot();
+}

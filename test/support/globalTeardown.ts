@@ -1,0 +1,5 @@
+import { teardownTempRoot } from './tempRoot';
+
+export default function globalTeardown(): void {
+  teardownTempRoot();
+}
