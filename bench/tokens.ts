@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ArtifactRef, ModelDeployment } from '../core/agent';
+import { partFocus, type ArtifactRef, type ModelDeployment } from '../core/agent';
 import { artifactFeedbackInbox } from '../agents/blueprint/operations/feedbackInbox';
 import { agentCatalog } from '../agents/catalog';
 import { createAgentContext } from '../agents/runtime/agentContext';
@@ -104,8 +104,14 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
       refs.push(...result.artifacts);
       // A split agent sends its whole prompt with each part's focus and writes a share of the answer per call.
       const parts = agent.split ? await agent.split.parts(ctx) : [];
-      const shares = parts.length > 1 ? parts.map((part) => agent.split!.pick(answer, part)) : [answer];
-      const focusTokens = parts.length > 1 ? parts.reduce((sum, part) => sum + tokensOf(part.focus), 0) : 0;
+      const shares = parts.length > 1 ? [] : [answer];
+      let focusTokens = 0;
+      if (parts.length > 1)
+        for (const part of parts) {
+          const focus = partFocus(agent.split!, part, shares);
+          focusTokens += tokensOf(focus);
+          shares.push(agent.split!.pick(answer, { ...part, focus }));
+        }
       rows.push({
         agent: agent.name,
         phase: agent.phase,

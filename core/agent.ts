@@ -132,6 +132,17 @@ export interface AnswerSplit<O> {
   merge(answers: O[], ctx: AgentContext): O;
   /** The share of a whole answer a part asks for: sizes a part's answer without a model (the token bench). */
   pick(whole: O, part: AnswerPart): O;
+  /**
+   * What a part is told of the answers before it, after its focus, when later parts build on the first (the
+   * contexts a domain model's frame drew); empty for none.
+   */
+  recall?(part: AnswerPart, earlier: O[]): string;
+}
+
+/** The text a part's call ends with: its focus, then what it is told of the earlier answers. */
+export function partFocus<O>(split: AnswerSplit<O>, part: AnswerPart, earlier: O[]): string {
+  const recalled = split.recall?.(part, earlier);
+  return recalled ? `${part.focus}\n\n${recalled}` : part.focus;
 }
 
 /** An agent a language model can answer; under the blueprint provider its `blueprint` rules answer instead. */

@@ -2,6 +2,12 @@ import type { AgentDefinition } from '../../core/agent';
 import { adrFiles } from '../../toolchain/architecture/adr';
 import { enterpriseDecisions } from '../blueprint/architecture/decisions';
 import { jsonInput } from '../blueprint/architecture/inputs';
+import {
+  domainModelPart,
+  domainModelParts,
+  mergeDomainModelParts,
+  recallFrame,
+} from '../blueprint/architecture/domainModelParts';
 import { renderArchitectureBlueprint, renderContextMap } from '../blueprint/architecture/landscape';
 import { findEntity } from '../../toolchain/architecture/model';
 import { refineDomainModel } from '../blueprint/architecture/refinement';
@@ -72,6 +78,13 @@ export const enterpriseArchitect: AgentDefinition<DomainModel> = {
       'Return the domain model JSON: { product: { name, slug }, actors, contexts: [{ name, slug, description, entities,',
       'commands, events, dependsOn }] }.',
     ].join('\n'),
+  },
+  // A domain model grows with its entities: a model draws the frame, then writes a few entities per call.
+  split: {
+    parts: async (ctx) => domainModelParts(await jsonInput(ctx, 'vision', visionSchema)),
+    merge: mergeDomainModelParts,
+    pick: domainModelPart,
+    recall: recallFrame,
   },
   async blueprint(ctx) {
     const vision = await jsonInput(ctx, 'vision', visionSchema);

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { AgentDefinition, SlotResult, SlotWriterAgentDefinition } from '../../../core/agent';
+import {
+  partFocus,
+  type AgentDefinition,
+  type SlotResult,
+  type SlotWriterAgentDefinition,
+} from '../../../core/agent';
 import type { ArtifactStore } from '../../../core/ports/artifactStore';
 import type { RecordingAgentContext } from '../agentContext';
 import { modelBudgetStop } from '../../../core/budget';
@@ -308,7 +313,8 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
       for (const [index, piece] of pieces.entries()) {
         await withinBudget(agent, ctx, usage, `after ${index} of ${pieces.length} parts`);
         const [system, user, ...rest] = prompt.messages;
-        const messages = [system, { ...user, content: `${user.content}\n\n${piece.focus}` }, ...rest];
+        const focus = partFocus(agent.split, piece, answers);
+        const messages = [system, { ...user, content: `${user.content}\n\n${focus}` }, ...rest];
         const { output } = await ask(
           agent,
           ctx,

@@ -1,0 +1,196 @@
+import type { AnswerPart } from '../../../core/agent';
+import type { BoundedContext, DomainModel, Entity } from '../../../toolchain/schemas/domainModel';
+import type { Vision } from '../../../toolchain/schemas/vision';
+
+/**
+ * A domain model grows with its entities (about 500 answer tokens each, with their commands and events), so a
+ * model writes a larger one in parts: first the frame (contexts, and which entity lives in which), then at most
+ * this many entities per call in full (about 4,500 tokens with the long example's rules). A vision with at most
+ * this many entities is one call.
+ */
+export const entitiesPerPart = 8;
+
+const frameHeader = /^This call writes part 1 of \d+ of the domain model\b/m;
+/** The lines of a part's focus that name its entities. */
+export const partEntitiesLine = 'Entities of this part:';
+const leftoverLine = 'Also write in full:';
+
+/** The frame first, then the vision's entities in groups of at most `entitiesPerPart`, in the vision's order. */
+export function domainModelParts(vision: Vision): AnswerPart[] {
+  const names = vision.domain.entities.map((e) => e.name);
+  if (names.length <= entitiesPerPart) return [];
+  // Groups of even size: ten entities are two parts of five, not eight and two.
+  const size = Math.ceil(names.length / Math.ceil(names.length / entitiesPerPart));
+  const groups: string[][] = [];
+  for (let i = 0; i < names.length; i += size) groups.push(names.slice(i, i + size));
+  const count = groups.length + 1;
+  return [
+    {
+      id: 'frame',
+      focus: [
+        `This call writes part 1 of ${count} of the domain model: its frame; the parts are merged.`,
+        'Write the product, the actors and every bounded context with its description and dependsOn, and place every entity of the vision (and any other entity the backlog needs) in one context.',
+        'Give each entity only its name, plural, slug, description, aggregateRoot and one identifying attribute; leave relations, invariants, rules and states out and commands and events empty: the next parts write them.',
+      ].join('\n'),
+    },
+    ...groups.map((group, i) => ({
+      id: `entities-${group.join('-')}`,
+      focus: [
+        `This call writes part ${i + 2} of ${count} of the domain model: some entities in full; the parts are merged.`,
+        `${partEntitiesLine} ${group.join(', ')}.`,
+        'Write each of them in the context the frame below gives it, with all its attributes, relations, invariants, rules and states, and the commands and events about it. Write only those contexts, with only these entities (relations may name entities of other parts).',
+      ].join('\n'),
+    })),
+  ];
+}
+
+/** Where the frame placed each entity: what every part after the first is told, and the last one's leftovers. */
+export function recallFrame(part: AnswerPart, earlier: DomainModel[]): string {
+  const frame = earlier[0];
+  if (!frame || frameHeader.test(part.focus)) return '';
+  const lines = [
+    'The frame (part 1) that this part follows, each context with its entities:',
+    ...frame.contexts.map((c) => `- ${c.name} (${c.slug}): ${c.entities.map((e) => e.name).join(', ')}`),
+  ];
+  // The frame may add entities the vision does not list (the backlog needs them): the last part writes them.
+  const header = /^This call writes part (\d+) of (\d+) /m.exec(part.focus);
+  if (header && header[1] === header[2]) {
+    const named = new Set(
+      [...part.focus.matchAll(/^Entities of this part: (.*)\.$/gm)].flatMap((m) => m[1].split(', ')),
+    );
+    const listed = new Set(earlier.slice(1).flatMap(entityNames));
+    const leftover = entityNames(frame).filter((n) => !named.has(n) && !listed.has(n));
+    if (leftover.length)
+      lines.push(`${leftoverLine} ${leftover.join(', ')} (entities of the frame no other part writes).`);
+  }
+  return lines.join('\n');
+}
+
+function entityNames(model: DomainModel): string[] {
+  return model.contexts.flatMap((c) => c.entities.map((e) => e.name));
+}
+
+/** The entities a part writes in full, from its focus and what it was told of the frame. */
+export function entitiesOfPart(focus: string): string[] {
+  return focus
+    .split('\n')
+    .filter((l) => l.startsWith(partEntitiesLine) || l.startsWith(leftoverLine))
+    .flatMap((l) =>
+      l
+        .slice(l.indexOf(':') + 1)
+        .replace(/ \(entities of the frame.*$|\.$/g, '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    );
+}
+
+/** An entity as the frame gives it: who it is and one identifying attribute. */
+function framed(entity: Entity): Entity {
+  const { name, plural, slug, description, aggregateRoot, attributes } = entity;
+  return {
+    name,
+    plural,
+    slug,
+    description,
+    aggregateRoot,
+    attributes: attributes.slice(0, 1),
+    relations: [],
+    invariants: [],
+  };
+}
+
+/**
+ * The share of a whole domain model a part asks for: what a model answering that part would write (the token
+ * bench measures parts with it, the test model answers with it).
+ */
+export function domainModelPart(whole: DomainModel, part: AnswerPart): DomainModel {
+  if (frameHeader.test(part.focus))
+    return {
+      ...whole,
+      contexts: whole.contexts.map((c) => ({
+        ...c,
+        entities: c.entities.map(framed),
+        commands: [],
+        events: [],
+      })),
+    };
+  const names = new Set(entitiesOfPart(part.focus));
+  return {
+    ...whole,
+    contexts: whole.contexts
+      .map((c) => ({
+        ...c,
+        entities: c.entities.filter((e) => names.has(e.name)),
+        commands: c.commands.filter((x) => names.has(x.entity)),
+        events: c.events.filter((x) => names.has(x.entity)),
+      }))
+      .filter((c) => c.entities.length > 0),
+  };
+}
+
+/**
+ * One domain model from the parts' answers. The frame decides the contexts, their order and where each entity
+ * lives; an entity comes from the first part that wrote it in full (the frame's sketch when none did); commands
+ * and events go to the context of their entity, each once; an entity only a later part wrote joins the context
+ * that part named (a new one if the frame has no such context).
+ */
+export function mergeDomainModelParts(answers: DomainModel[]): DomainModel {
+  const [frame, ...details] = answers;
+  const written = new Map<string, { entity: Entity; context: BoundedContext }>();
+  for (const answer of details)
+    for (const context of answer.contexts)
+      for (const entity of context.entities)
+        if (!written.has(entity.name)) written.set(entity.name, { entity, context });
+  const contexts: BoundedContext[] = frame.contexts.map((c) => ({
+    ...c,
+    entities: c.entities.map((e) => written.get(e.name)?.entity ?? e),
+    commands: [],
+    events: [],
+    dependsOn: [...c.dependsOn],
+  }));
+  const placed = new Set(entityNames(frame));
+  const same = (a: BoundedContext) => (b: BoundedContext) => a.slug === b.slug || a.name === b.name;
+  for (const [name, { entity, context }] of written) {
+    if (placed.has(name)) continue;
+    let target = contexts.find(same(context));
+    if (!target) contexts.push((target = { ...context, entities: [], commands: [], events: [] }));
+    target.entities.push(entity);
+    placed.add(name);
+  }
+  const home = new Map(contexts.flatMap((c) => c.entities.map((e) => [e.name, c] as const)));
+  // The frame's own commands count only for entities no part wrote in full.
+  const sources = [...details, { ...frame, contexts: frame.contexts.map((c) => filterWritten(c, written)) }];
+  for (const answer of sources)
+    for (const context of answer.contexts) {
+      const fallback = contexts.find(same(context));
+      for (const command of context.commands) {
+        const target = home.get(command.entity) ?? fallback;
+        if (target && !target.commands.some((x) => x.name === command.name)) target.commands.push(command);
+      }
+      for (const event of context.events) {
+        const target = home.get(event.entity) ?? fallback;
+        if (target && !target.events.some((x) => x.name === event.name)) target.events.push(event);
+      }
+      if (fallback)
+        for (const slug of context.dependsOn)
+          if (!fallback.dependsOn.includes(slug)) fallback.dependsOn.push(slug);
+    }
+  for (const context of contexts) {
+    const rank = (entity: string) => context.entities.findIndex((e) => e.name === entity);
+    context.commands.sort((a, b) => rank(a.entity) - rank(b.entity));
+    context.events.sort((a, b) => rank(a.entity) - rank(b.entity));
+  }
+  const actors = [...frame.actors];
+  for (const answer of details)
+    for (const actor of answer.actors) if (!actors.some((a) => a.name === actor.name)) actors.push(actor);
+  return { ...frame, actors, contexts };
+}
+
+function filterWritten(context: BoundedContext, written: Map<string, unknown>): BoundedContext {
+  return {
+    ...context,
+    commands: context.commands.filter((c) => !written.has(c.entity)),
+    events: context.events.filter((e) => !written.has(e.entity)),
+  };
+}
