@@ -90,26 +90,35 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
         });
         continue;
       }
-      const prompt = await renderPrompt(agent, ctx, {
+      const rendering = {
         maxPromptTokens,
         schemaTokens: tokensOf(JSON.stringify(format.schema)),
         schemaName: format.name,
+      };
+      // A part may go without some inputs: each call's prompt is rendered as the provider renders it.
+      const prompts = async (leave?: string[]) => ({
+        trimmed: await renderPrompt(agent, ctx, { ...rendering, leave }),
+        untrimmed: await renderPrompt(agent, ctx, {
+          maxPromptTokens: 10_000_000,
+          schemaTokens: 0,
+          schemaName: format.name,
+          leave,
+        }),
       });
-      const untrimmed = await renderPrompt(agent, ctx, {
-        maxPromptTokens: 10_000_000,
-        schemaTokens: 0,
-        schemaName: format.name,
-      });
+      const whole = await prompts();
       const result = await executeAgent(recording, ctx);
       refs.push(...result.artifacts);
       // A split agent sends its whole prompt with each part's focus and writes a share of the answer per call.
       const parts = agent.split ? await agent.split.parts(ctx) : [];
       const shares = parts.length > 1 ? [] : [answer];
-      let focusTokens = 0;
+      let promptTokens = parts.length > 1 ? 0 : whole.trimmed.estimatedPromptTokens;
+      let untrimmedInputTokens = parts.length > 1 ? 0 : whole.untrimmed.estimatedPromptTokens;
       if (parts.length > 1)
         for (const part of parts) {
           const focus = partFocus(agent.split!, part, shares);
-          focusTokens += tokensOf(focus);
+          const own = part.leaves?.length ? await prompts(part.leaves) : whole;
+          promptTokens += own.trimmed.estimatedPromptTokens + tokensOf(focus);
+          untrimmedInputTokens += own.untrimmed.estimatedPromptTokens + tokensOf(focus);
           shares.push(agent.split!.pick(answer, { ...part, focus }));
         }
       rows.push({
@@ -117,9 +126,9 @@ export async function benchTokens(visionPath: string, maxPromptTokens = 48_000):
         phase: agent.phase,
         deployment: agent.deployment,
         calls: shares.length,
-        promptTokens: prompt.estimatedPromptTokens * shares.length + focusTokens,
-        untrimmedInputTokens: untrimmed.estimatedPromptTokens * shares.length + focusTokens,
-        trimmed: prompt.trimmed.length,
+        promptTokens,
+        untrimmedInputTokens,
+        trimmed: whole.trimmed.trimmed.length,
         answerTokens: shares.reduce<number>((sum, share) => sum + tokensOf(JSON.stringify(share)), 0),
         largestCallTokens: Math.max(...shares.map((share) => tokensOf(JSON.stringify(share)))),
       });

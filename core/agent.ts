@@ -119,6 +119,8 @@ export interface AnswerPart {
   /** Unique within the agent's run (e.g. the features it covers); part of the response cache key. */
   id: string;
   focus: string;
+  /** Input kinds this part's call goes without: they only matter to other parts (the frame's backlog). */
+  leaves?: string[];
 }
 
 /**

@@ -5,6 +5,7 @@ import { solutionDecisions } from '../blueprint/architecture/decisions';
 import { jsonInput } from '../blueprint/architecture/inputs';
 import {
   buildSolutionArchitecture,
+  dataArchitecture,
   renderSolutionArchitecture,
   solutionArchitectureSchema,
   type Hosting,
@@ -12,9 +13,12 @@ import {
 import { domainModelSchema, type DomainModel } from '../../toolchain/schemas/domainModel';
 import { markdownAndJson } from '../runtime/reportFiles';
 
-/** The design only: the domain model it follows is the Enterprise Architect's, read again when it is written. */
+/**
+ * The design only: the domain model it follows is the Enterprise Architect's, read again when it is written, and
+ * the data section (tables and columns, most of a whole design's size) is compiled from it.
+ */
 export const solutionDesignSchema = z.object({
-  solution: solutionArchitectureSchema,
+  solution: solutionArchitectureSchema.omit({ data: true }),
   adrs: z.array(adrSchema).min(1),
 });
 
@@ -61,7 +65,7 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
   writes: ['solution-architecture', 'adr'],
   output: solutionDesignSchema,
   prompt: {
-    version: '1.1.0',
+    version: '1.2.0',
     system: [
       'You are the Solution Architect of a software factory. From a domain model you design the solution on Azure:',
       'one Node.js/TypeScript service per bounded context, hosted on Azure Container Apps (contexts with commands,',
@@ -70,7 +74,8 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
       'security with Microsoft Entra ID (bearer JWT, one app role per actor, commands allowed per actor), user-assigned',
       'managed identities per service with least-privilege grants, TLS everywhere and the remaining secrets in Key Vault;',
       'integration through one Service Bus topic per context with a subscription per consuming service. Record the',
-      'significant decisions as MADR ADRs. Apply every review finding you are given.',
+      'significant decisions as MADR ADRs. Apply every review finding you are given. The data section (databases,',
+      'tables, columns) is compiled from the domain model: do not write it.',
     ].join(' '),
     user: [
       'Domain model (JSON):',
@@ -79,7 +84,7 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
       'Review feedback to address (may be empty):',
       '{{feedback}}',
       '',
-      'Return JSON: { solution: { product, services, data, security, integration, feedbackAddressed }, adrs }.',
+      'Return JSON: { solution: { product, services, security, integration, feedbackAddressed }, adrs }.',
     ].join('\n'),
   },
   async blueprint(ctx) {
@@ -90,20 +95,22 @@ export const solutionArchitect: AgentDefinition<SolutionDesign> = {
       feedbackAddressed: addressed,
     });
     const applied = addressed.filter((a) => !a.outcome.startsWith('Recorded')).map((a) => a.outcome);
+    const { product, services, security, integration, feedbackAddressed } = solution;
     return {
-      solution,
+      solution: { product, services, security, integration, feedbackAddressed },
       adrs: solutionDecisions(model, solution, feedbackNotes(ctx.feedback, applied)),
     };
   },
   // The JSON goes last: readers that take the newest artifact of a kind get the machine-readable one.
   async artifacts(output, ctx) {
     const model = await jsonInput(ctx, 'domain-model', domainModelSchema);
+    const solution = { ...output.solution, data: dataArchitecture(model) };
     return [
       ...markdownAndJson(
         'architecture/solution-architecture',
         'solution-architecture',
-        renderSolutionArchitecture(model, output.solution),
-        output.solution,
+        renderSolutionArchitecture(model, solution),
+        solution,
       ),
       ...adrFiles(output.adrs),
     ];

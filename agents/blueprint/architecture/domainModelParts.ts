@@ -35,6 +35,8 @@ export function domainModelParts(vision: Vision): AnswerPart[] {
     },
     ...groups.map((group, i) => ({
       id: `entities-${group.join('-')}`,
+      // The backlog decides where entities live (the frame's work); writing an entity needs the vision only.
+      leaves: ['backlog'],
       focus: [
         `This call writes part ${i + 2} of ${count} of the domain model: some entities in full; the parts are merged.`,
         `${partEntitiesLine} ${group.join(', ')}.`,

@@ -209,6 +209,21 @@ export interface SolutionOptions {
   feedbackAddressed: Array<{ feedback: string; outcome: string }>;
 }
 
+/**
+ * The data section follows from the domain model (a database per context, a table per entity, a column per
+ * attribute), as the migrations do: compiled, never asked of a model.
+ */
+export function dataArchitecture(model: DomainModel): SolutionArchitecture['data'] {
+  return {
+    engine: 'PostgreSQL 16 on Azure Database for PostgreSQL Flexible Server, one database per service',
+    databases: model.contexts.map((context) => ({
+      name: databaseName(context),
+      service: serviceName(model, context),
+      tables: context.entities.map((entity) => tableOf(model, context, entity)),
+    })),
+  };
+}
+
 export function buildSolutionArchitecture(
   model: DomainModel,
   options: SolutionOptions = { hostingOverrides: {}, feedbackAddressed: [] },
@@ -240,14 +255,7 @@ export function buildSolutionArchitecture(
   return {
     product: { ...model.product },
     services,
-    data: {
-      engine: 'PostgreSQL 16 on Azure Database for PostgreSQL Flexible Server, one database per service',
-      databases: model.contexts.map((context) => ({
-        name: databaseName(context),
-        service: serviceName(model, context),
-        tables: context.entities.map((entity) => tableOf(model, context, entity)),
-      })),
-    },
+    data: dataArchitecture(model),
     security: {
       authentication:
         'Microsoft Entra ID: users sign in with OpenID Connect; every API call carries an Entra ID access token (bearer JWT) that each service validates (issuer, audience, signature, expiry) and authorises by app role.',

@@ -63,10 +63,15 @@ function newestPerName<T extends { ref: { path: string } }>(found: T[]): T[] {
 const placeholders = (template: string) =>
   new Set([...template.matchAll(/\{\{([^}]+)\}\}/g)].map((m) => m[1].trim()));
 
-async function collect(agent: AgentDefinition<unknown>, ctx: AgentContext, named: Set<string>) {
+async function collect(
+  agent: AgentDefinition<unknown>,
+  ctx: AgentContext,
+  named: Set<string>,
+  leave: Set<string>,
+) {
   const items: Item[] = [];
   const inputs: RenderedInput[] = [];
-  for (const kind of [...new Set(agent.reads)]) {
+  for (const kind of [...new Set(agent.reads)].filter((k) => !leave.has(k))) {
     for (const input of newestPerName(ctx.inputs(kind))) {
       const { ref } = input;
       inputs.push({ kind, name: logicalName(ref.path), path: ref.path, sha256: ref.sha256 });
@@ -166,10 +171,17 @@ export function countMessages(messages: ChatMessage[]): number {
 export async function renderPrompt(
   agent: ModelAgentDefinition<unknown>,
   ctx: AgentContext,
-  options: { maxPromptTokens: number; schemaTokens: number; schemaName: string },
+  options: {
+    maxPromptTokens: number;
+    schemaTokens: number;
+    schemaName: string;
+    /** Input kinds left out (a part of an answer that does not need them). */
+    leave?: string[];
+  },
 ): Promise<RenderedPrompt> {
   const named = placeholders(agent.prompt.user);
-  const { items, inputs } = await collect(agent, ctx, named);
+  const leave = new Set(options.leave);
+  const { items, inputs } = await collect(agent, ctx, named, leave);
   const system = `${agent.prompt.system}\n\nAnswer with a single JSON object that follows the response schema "${options.schemaName}". Base it on the inputs given; do not invent inputs that are absent.`;
 
   const assemble = (rendered: Item[], trimmed: Trimmed[]): ChatMessage[] => {
@@ -182,10 +194,11 @@ export async function renderPrompt(
       phase: ctx.phase,
     };
     // A set of strings: the template's placeholders are looked up in it.
-    const kinds = new Set<string>(agent.reads);
+    const kinds = new Set<string>(agent.reads.filter((k) => !leave.has(k)));
     let user = agent.prompt.user.replace(/\{\{([^}]+)\}\}/g, (_match, raw: string) => {
       const key = raw.trim();
       if (kinds.has(key)) return section(byKind(key));
+      if (leave.has(key)) return '(not given to this part of the answer)';
       if (key in values) return values[key];
       return '(see the inputs below)';
     });

@@ -278,11 +278,12 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
       const format = formatOf(agent);
       if (!format.strict)
         ctx.log(`response schema sent with strict: false (${format.notStrict.slice(0, 3).join('; ')})`);
-      const prompt = await renderPrompt(agent, ctx, {
+      const rendering = {
         maxPromptTokens: settings.maxPromptTokens,
         schemaTokens: tokensOf(JSON.stringify(format.schema)),
         schemaName: format.name,
-      });
+      };
+      const prompt = await renderPrompt(agent, ctx, rendering);
       for (const t of prompt.trimmed)
         ctx.log(`input ${t.label} trimmed to ${t.keptTokens} of ${t.totalTokens} tokens`);
       const parts: CacheKeyParts = {
@@ -312,7 +313,10 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
       const answers: unknown[] = [];
       for (const [index, piece] of pieces.entries()) {
         await withinBudget(agent, ctx, usage, `after ${index} of ${pieces.length} parts`);
-        const [system, user, ...rest] = prompt.messages;
+        const own = piece.leaves?.length
+          ? await renderPrompt(agent, ctx, { ...rendering, leave: piece.leaves })
+          : prompt;
+        const [system, user, ...rest] = own.messages;
         const focus = partFocus(agent.split, piece, answers);
         const messages = [system, { ...user, content: `${user.content}\n\n${focus}` }, ...rest];
         const { output } = await ask(
@@ -323,7 +327,12 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
             format,
             output: agent.output,
             messages,
-            parts: { ...parts, agent: `${agent.name}/${piece.id}`, messagesSha256: sha256Of(messages) },
+            parts: {
+              ...parts,
+              agent: `${agent.name}/${piece.id}`,
+              messagesSha256: sha256Of(messages),
+              inputs: own.inputs.map(({ kind, name, sha256 }) => ({ kind, name, sha256 })),
+            },
           },
           usage,
         );

@@ -21,6 +21,7 @@ import {
 } from '../../../agents/runtime/modelProviders';
 import { visionToArchitectureAgents } from '../../../agents/vision-to-architecture';
 import type { Backlog } from '../../../toolchain/schemas/backlog';
+import type { DomainModel } from '../../../toolchain/schemas/domainModel';
 import type { Vision } from '../../../toolchain/schemas/vision';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
 import { completion, failure, FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
@@ -156,6 +157,37 @@ describe('azure-openai provider against a local fake Azure OpenAI', () => {
     const entities = (v: Vision) => v.domain.entities.map((e) => e.name).sort();
     expect(entities(merged)).toEqual(entities(whole));
     expect(merged.domain.rules).toHaveLength(whole.domain.rules.length);
+  });
+
+  it('writes a large domain model as a frame, then entities in full told the frame, and merges them', async () => {
+    const large = readFileSync(join(__dirname, '../../../bench/visions/large/harbour-town.md'), 'utf8');
+    const own = await runAgents(chain.slice(0, 3), { visionText: large });
+    const enterpriseArchitect = byName('enterpriseArchitect');
+    const ctx = () => contextIn(own, enterpriseArchitect, own.refs);
+    const whole = JSON.parse(JSON.stringify(await enterpriseArchitect.blueprint(ctx()))) as DomainModel;
+    const expected = await runAgents([enterpriseArchitect], {
+      visionText: large,
+      store: own.store,
+      runId: own.runId,
+      inputs: own.refs.slice(1),
+    });
+    fake.handle(answerFrom(new Map([['enterpriseArchitect', whole]])));
+    const provider = createAzureOpenAiProvider({ settings: fakeSettings(fake) });
+    const result = await executeAgent(enterpriseArchitect, ctx(), provider);
+    // Twelve entities: the frame, then two parts of six.
+    const users = fake.requests.map((r) => r.body.messages[1].content);
+    expect(users).toHaveLength(3);
+    expect(users[0]).toMatch(/^This call writes part 1 of 3 of the domain model: its frame/m);
+    // Only the frame reads the backlog; the later parts are told where the frame put each entity.
+    const backlogStory = /As an? [^,]+, I want/;
+    expect(users[0]).toMatch(backlogStory);
+    for (const user of users.slice(1)) {
+      expect(user).not.toMatch(backlogStory);
+      expect(user).toContain('(not given to this part of the answer)');
+      expect(user).toContain('The frame (part 1) that this part follows');
+    }
+    expect(result.usage).toMatchObject({ calls: 3 });
+    expect(result.artifacts).toEqual(expected.results[0].artifacts);
   });
 
   it('retries an answer that fails the schema with the validation errors, then accepts the valid one', async () => {
