@@ -39,8 +39,17 @@ interface PolicyRule {
   rule: PlannedRule;
 }
 
+/** Read once per agent context: the slots, each check of the fix loop and the assembly all ask. */
+const rulesOfContext = new WeakMap<AgentContext, Promise<PolicyRule[]>>();
+
 /** Every rule of the domain model checked by a policy function, with the entity whose record it reads. */
-async function policyRules(ctx: AgentContext): Promise<PolicyRule[]> {
+function policyRules(ctx: AgentContext): Promise<PolicyRule[]> {
+  let rules = rulesOfContext.get(ctx);
+  if (!rules) rulesOfContext.set(ctx, (rules = readPolicyRules(ctx)));
+  return rules;
+}
+
+async function readPolicyRules(ctx: AgentContext): Promise<PolicyRule[]> {
   const model = domainModelSchema.parse(await ctx.inputJson('domain-model'));
   return model.contexts.flatMap((context) => {
     const service = serviceModel(context, model.product.slug);

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { phases } from '../../core/phases';
 import { agentCatalog } from '../../agents/catalog';
 import { backlogParts } from '../../agents/blueprint/vision/backlogParts';
+import { domainModelParts } from '../../agents/blueprint/architecture/domainModelParts';
 import { visionParts } from '../../agents/blueprint/vision/visionParts';
 import type { Roadmap } from '../../agents/blueprint/vision/roadmap';
+import type { Vision } from '../../toolchain/schemas/vision';
 import '../../functions';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 import { completion, failure, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
@@ -188,16 +190,18 @@ describe.each(cases)(
       expect(new Set(fake.requests.map((r) => r.body.response_format!.json_schema!.name))).toEqual(
         new Set(asked),
       );
-      // One call per model agent, except the parts of a long vision (a few paragraphs each) and of the backlog
-      // (four roadmap features each), and one per policy answer, plus the retry after the 429 and the second
-      // round of the off-schema answer.
-      const roadmapRef = doc.artifacts.find((a) => a.kind === 'roadmap' && a.path.endsWith('.json'))!;
-      const roadmap = JSON.parse(
-        (await test.ports.artifacts.get('test', runId, roadmapRef.path)).toString('utf8'),
-      ) as Roadmap;
+      // One call per model agent, except the parts of a long vision (a few paragraphs each), of the backlog
+      // (four roadmap features each) and of a domain model of many entities (a frame, then a few entities
+      // each), and one per policy answer, plus the retry after the 429 and the second round of the off-schema
+      // answer.
+      const json = async <T>(kind: string) => {
+        const ref = doc.artifacts.find((a) => a.kind === kind && a.path.endsWith('.json'))!;
+        return JSON.parse((await test.ports.artifacts.get('test', runId, ref.path)).toString('utf8')) as T;
+      };
       const parts: Record<string, number> = {
         visionArchitect: Math.max(1, visionParts(vision).length),
-        productOwner: Math.max(1, backlogParts(roadmap).length),
+        productOwner: Math.max(1, backlogParts(await json<Roadmap>('roadmap')).length),
+        enterpriseArchitect: Math.max(1, domainModelParts(await json<Vision>('vision')).length),
       };
       const callsOf = (agent: string) => parts[agent] ?? 1;
       const modelCalls = asked.filter((a) => a !== 'policyWriter').reduce((sum, a) => sum + callsOf(a), 0);

@@ -10,6 +10,13 @@ import type { Vision } from '../../../toolchain/schemas/vision';
  */
 export const entitiesPerPart = 8;
 
+/**
+ * The most entities a product may have when a model writes its architecture: the frame (about 120 answer tokens
+ * an entity) and the Solution Architect's design (about 150) are still one call each, and stay under 8,000
+ * tokens with room to spare up to here. A larger vision is several products.
+ */
+export const maxEntities = 40;
+
 const frameHeader = /^This call writes part 1 of \d+ of the domain model\b/m;
 /** The lines of a part's focus that name its entities. */
 export const partEntitiesLine = 'Entities of this part:';
@@ -18,6 +25,10 @@ const leftoverLine = 'Also write in full:';
 /** The frame first, then the vision's entities in groups of at most `entitiesPerPart`, in the vision's order. */
 export function domainModelParts(vision: Vision): AnswerPart[] {
   const names = vision.domain.entities.map((e) => e.name);
+  if (names.length > maxEntities)
+    throw new Error(
+      `the vision describes ${names.length} entities; a product whose architecture a language model writes may have at most ${maxEntities} (its design is one answer of at most 8,000 tokens): split the vision into several products`,
+    );
   if (names.length <= entitiesPerPart) return [];
   // Groups of even size: ten entities are two parts of five, not eight and two.
   const size = Math.ceil(names.length / Math.ceil(names.length / entitiesPerPart));

@@ -6,6 +6,7 @@ import {
   domainModelParts,
   entitiesOfPart,
   entitiesPerPart,
+  maxEntities,
   mergeDomainModelParts,
   recallFrame,
 } from '../../../agents/blueprint/architecture/domainModelParts';
@@ -66,6 +67,23 @@ describe('a domain model asked of a model in parts', () => {
     expect(entitiesOfPart(parts[0].focus)).toEqual([]);
     expect(parts.slice(1).flatMap((p) => entitiesOfPart(p.focus))).toEqual(names);
     expect(new Set(parts.map((p) => p.id)).size).toBe(parts.length);
+  });
+
+  it('refuses a product of more entities than one design answer can hold, saying why', () => {
+    const many = (count: number): Vision => ({
+      ...vision,
+      domain: {
+        ...vision.domain,
+        entities: Array.from({ length: count }, (_, i) => ({
+          ...vision.domain.entities[0],
+          name: `Thing${i + 1}`,
+        })),
+      },
+    });
+    expect(domainModelParts(many(maxEntities))).toHaveLength(1 + Math.ceil(maxEntities / entitiesPerPart));
+    expect(() => domainModelParts(many(maxEntities + 1))).toThrow(
+      `the vision describes ${maxEntities + 1} entities; a product whose architecture a language model writes may have at most ${maxEntities}`,
+    );
   });
 
   it('tells every later part where the frame placed each entity', () => {
