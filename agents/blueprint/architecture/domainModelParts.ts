@@ -3,12 +3,13 @@ import type { BoundedContext, DomainModel, Entity } from '../../../toolchain/sch
 import type { Vision } from '../../../toolchain/schemas/vision';
 
 /**
- * A domain model grows with its entities (about 500 answer tokens each, with their commands and events), so a
- * model writes a larger one in parts: first the frame (contexts, and which entity lives in which), then at most
- * this many entities per call in full (about 4,500 tokens with the long example's rules). A vision with at most
- * this many entities is one call.
+ * A domain model grows with what the vision says of its entities: its answer is about 1.2 to 1.4 times the
+ * vision's domain section (entities, their actions and rules) in tokens, on the examples. A vision whose domain
+ * section is over this many bytes (about 3,000 tokens, so an answer near 4,000) is written in parts: first the
+ * frame (contexts, and which entity lives in which), then runs of consecutive entities whose share of the domain
+ * section stays under it, in full.
  */
-export const entitiesPerPart = 8;
+export const partDomainBytes = 12_000;
 
 /**
  * The most entities a product may have when a model writes its architecture: the frame (about 120 answer tokens
@@ -22,19 +23,39 @@ const frameHeader = /^This call writes part 1 of \d+ of the domain model\b/m;
 export const partEntitiesLine = 'Entities of this part:';
 const leftoverLine = 'Also write in full:';
 
-/** The frame first, then the vision's entities in groups of at most `entitiesPerPart`, in the vision's order. */
+/** The bytes of the vision's domain section that are about one entity: the entity, its actions and its rules. */
+function shareOf(vision: Vision, entity: string): number {
+  const { entities, actions, rules } = vision.domain;
+  return Buffer.byteLength(
+    JSON.stringify([
+      entities.find((e) => e.name === entity),
+      actions.filter((a) => a.entity === entity),
+      rules.filter((r) => r.entity === entity),
+    ]),
+  );
+}
+
+/** The frame first, then the vision's entities in runs of about `partDomainBytes`, in the vision's order. */
 export function domainModelParts(vision: Vision): AnswerPart[] {
   const names = vision.domain.entities.map((e) => e.name);
   if (names.length > maxEntities)
     throw new Error(
       `the vision describes ${names.length} entities; a product whose architecture a language model writes may have at most ${maxEntities} (its design is one answer of at most 8,000 tokens): split the vision into several products`,
     );
-  if (names.length <= entitiesPerPart) return [];
-  // Groups of even size: ten entities are two parts of five, not eight and two.
-  const size = Math.ceil(names.length / Math.ceil(names.length / entitiesPerPart));
-  const groups: string[][] = [];
-  for (let i = 0; i < names.length; i += size) groups.push(names.slice(i, i + size));
-  const count = groups.length + 1;
+  const shares = names.map((name) => shareOf(vision, name));
+  const total = shares.reduce((sum, bytes) => sum + bytes, 0);
+  if (total <= partDomainBytes) return [];
+  // Runs of even size: a domain section of 1.5 parts is two parts of 0.75, not one full and one small. An entity
+  // goes to the run its middle falls in.
+  const runs = Math.ceil(total / partDomainBytes);
+  const groups: string[][] = Array.from({ length: runs }, () => []);
+  let before = 0;
+  for (const [i, name] of names.entries()) {
+    groups[Math.min(runs - 1, Math.floor(((before + shares[i] / 2) / total) * runs))].push(name);
+    before += shares[i];
+  }
+  const filled = groups.filter((group) => group.length > 0);
+  const count = filled.length + 1;
   return [
     {
       id: 'frame',
@@ -44,7 +65,7 @@ export function domainModelParts(vision: Vision): AnswerPart[] {
         'Give each entity only its name, plural, slug, description, aggregateRoot and one identifying attribute; leave relations, invariants, rules and states out and commands and events empty: the next parts write them.',
       ].join('\n'),
     },
-    ...groups.map((group, i) => ({
+    ...filled.map((group, i) => ({
       id: `entities-${group.join('-')}`,
       // The backlog decides where entities live (the frame's work); writing an entity needs the vision only.
       leaves: ['backlog'],
