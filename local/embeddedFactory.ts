@@ -3,6 +3,7 @@ import { InvocationContext } from '@azure/functions';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { useComposition, type Composition } from '../functions/compositionRoot';
+import { alive } from '../platform/deployment/detachedProcess';
 import { runInstanceId } from '../platform/runs/instanceIds';
 import type { Clock } from './durableHost/clock';
 import {
@@ -38,7 +39,7 @@ function lockHome(factoryHome: string): () => void {
     writeFileSync(file, String(process.pid), { flag: 'wx' });
   } catch {
     const holder = Number(readFileSync(file, 'utf8'));
-    if (holder && holder !== process.pid && isAlive(holder)) {
+    if (holder && holder !== process.pid && alive(holder)) {
       throw new HomeLockedError(
         `another factory process (pid ${holder}) is processing runs in ${factoryHome}; use it, or stop it first`,
       );
@@ -52,15 +53,6 @@ function lockHome(factoryHome: string): () => void {
       // already gone
     }
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** host.json's activity concurrency, the embedded host's default as the Functions host's. */

@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alive } from '../../platform/deployment/detachedProcess';
 
 /**
  * Every temporary folder a test run makes (factory homes, artifact stores, deployed products, compiled
@@ -10,15 +11,6 @@ import { join } from 'node:path';
  */
 const prefix = 'factory-tests-';
 const ownerFile = 'owner.pid';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Folders of earlier runs whose process is gone (killed before its teardown). */
 function abandoned(parent: string): string[] {
