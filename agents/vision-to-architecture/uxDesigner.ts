@@ -54,6 +54,15 @@ export const uxDesigner: AgentDefinition<UxOutput> = {
   },
   async artifacts(ux, ctx) {
     const vision = await ctx.inputJson<Vision>('vision');
+    // A model's screens may name an entity the vision does not have: say which, rather than fail to draw it.
+    const known = new Set(vision.domain.entities.map((e) => e.name));
+    const strays = ux.screens.filter((s) => !known.has(s.entity));
+    if (strays.length)
+      throw new Error(
+        `the UX design's screens name entities the vision does not have: ${strays
+          .map((s) => `${s.id} (${s.entity})`)
+          .join(', ')}`,
+      );
     const mockups: ArtifactFile[] = ux.screens.map((s) => ({
       path: s.mockup,
       kind: 'ux-mockup',

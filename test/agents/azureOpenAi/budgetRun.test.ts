@@ -4,6 +4,8 @@ import { visionToArchitectureAgents } from '../../../agents/vision-to-architectu
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
 import '../../../functions';
 import type { RunDocument } from '../../../core/ports/runStore';
+import { maxEntities } from '../../../agents/blueprint/architecture/domainModelParts';
+import type { Vision } from '../../../toolchain/schemas/vision';
 import { startTestFactory, type TestFactory } from '../../support/embeddedFactory';
 import { FakeAzureOpenAi } from '../../support/fakeAzureOpenAi';
 import { answerFrom, fakeEnv, recordBlueprintAnswers } from './support';
@@ -128,6 +130,43 @@ describe('factory runs with --model azure-openai against the fake service', () =
       expect(fake.requests.length - before).toBe(1);
       expect(doc.usage!.byAgent.visionArchitect.calls).toBe(1);
       expect(doc.counters.promptTokens + doc.counters.completionTokens).toBeGreaterThanOrEqual(3000);
+    } finally {
+      fake.handle(answerFrom(outputs));
+      delete process.env.AZURE_OPENAI_CACHE;
+    }
+  });
+
+  it('fails a run whose vision has more entities than a model-written architecture holds, before asking for it', async () => {
+    process.env.AZURE_OPENAI_CACHE = 'run';
+    // The model reads the sample's entities and more, 41 in all, into the vision document.
+    const read = outputs.get('visionArchitect') as Vision;
+    const entities = [
+      ...read.domain.entities,
+      ...Array.from({ length: maxEntities + 1 - read.domain.entities.length }, (_, i) => ({
+        ...read.domain.entities[0],
+        name: `Thing${i + 1}`,
+        plural: `Thing${i + 1}s`,
+      })),
+    ];
+    fake.handle(
+      answerFrom(
+        new Map([...outputs, ['visionArchitect', { ...read, domain: { ...read.domain, entities } }]]),
+      ),
+    );
+    try {
+      const before = fake.requests.length;
+      const runId = await test.start(vision, { model: 'azure-openai' }, 'too-large-run');
+      const doc = await finished(runId);
+      expect(doc.status).toBe('Failed');
+      expect(doc.failure?.message).toContain(
+        `the vision describes ${maxEntities + 1} entities; a product whose architecture a language model writes may have at most ${maxEntities}`,
+      );
+      // The Enterprise Architect asked nothing in this run.
+      expect(
+        fake.requests
+          .slice(before)
+          .some((r) => r.body.response_format!.json_schema!.name === 'enterpriseArchitect'),
+      ).toBe(false);
     } finally {
       fake.handle(answerFrom(outputs));
       delete process.env.AZURE_OPENAI_CACHE;

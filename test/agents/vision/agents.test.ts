@@ -11,6 +11,8 @@ import { deriveDomainModel } from '../../../agents/blueprint/vision/domainDeriva
 import { backlogSchema, type Backlog } from '../../../toolchain/schemas/backlog';
 import { visionSchema, type Vision } from '../../../toolchain/schemas/vision';
 import { runAgents, type HarnessRun } from '../../support/agentHarness';
+import { contextIn } from '../azureOpenAi/support';
+import type { UxJourneys } from '../../../agents/blueprint/vision/ux';
 
 const agents = [visionArchitect, productManager, productOwner, businessAnalyst, uxDesigner] as Array<
   AgentDefinition<unknown>
@@ -120,6 +122,17 @@ describe('vision-to-architecture product agents', () => {
     ).toString();
     expect(detail).toContain('type="date"');
     expect(detail).toContain('data-command="ApproveReservation"');
+  });
+
+  it('refuses UX screens about an entity the vision does not have, naming them', async () => {
+    const ux = await run.json<UxJourneys>('ux-journeys');
+    const stray = {
+      ...ux,
+      screens: [...ux.screens, { ...ux.screens[0], id: 'spaceship-list', entity: 'Spaceship' }],
+    };
+    await expect(uxDesigner.artifacts(stray, contextIn(run, uxDesigner, run.refs))).rejects.toThrow(
+      "the UX design's screens name entities the vision does not have: spaceship-list (Spaceship)",
+    );
   });
 
   it('is deterministic: two runs write byte-identical artifacts', async () => {
