@@ -89,9 +89,7 @@ export function recallFrame(part: AnswerPart, earlier: DomainModel[]): string {
   // The frame may add entities the vision does not list (the backlog needs them): the last part writes them.
   const header = /^This call writes part (\d+) of (\d+) /m.exec(part.focus);
   if (header && header[1] === header[2]) {
-    const named = new Set(
-      [...part.focus.matchAll(/^Entities of this part: (.*)\.$/gm)].flatMap((m) => m[1].split(', ')),
-    );
+    const named = new Set(entitiesOfPart(part.focus));
     const listed = new Set(earlier.slice(1).flatMap(entityNames));
     const leftover = entityNames(frame).filter((n) => !named.has(n) && !listed.has(n));
     if (leftover.length)

@@ -1,5 +1,5 @@
 import { countTokens, decode, encode } from 'gpt-tokenizer';
-import type { AgentContext, AgentDefinition, FolderIndex, ModelAgentDefinition } from '../../../core/agent';
+import type { AgentContext, FolderIndex, ModelAgentDefinition } from '../../../core/agent';
 import type { ArtifactKind } from '../../../core/artifactKinds';
 
 /** Counts as plain text: agent inputs may contain strings that look like the tokenizer's special tokens. */
@@ -63,15 +63,10 @@ function newestPerName<T extends { ref: { path: string } }>(found: T[]): T[] {
 const placeholders = (template: string) =>
   new Set([...template.matchAll(/\{\{([^}]+)\}\}/g)].map((m) => m[1].trim()));
 
-async function collect(
-  agent: AgentDefinition<unknown>,
-  ctx: AgentContext,
-  named: Set<string>,
-  leave: Set<string>,
-) {
+async function collect(reads: ArtifactKind[], ctx: AgentContext, named: Set<string>) {
   const items: Item[] = [];
   const inputs: RenderedInput[] = [];
-  for (const kind of [...new Set(agent.reads)].filter((k) => !leave.has(k))) {
+  for (const kind of new Set(reads)) {
     for (const input of newestPerName(ctx.inputs(kind))) {
       const { ref } = input;
       inputs.push({ kind, name: logicalName(ref.path), path: ref.path, sha256: ref.sha256 });
@@ -181,7 +176,10 @@ export async function renderPrompt(
 ): Promise<RenderedPrompt> {
   const named = placeholders(agent.prompt.user);
   const leave = new Set(options.leave);
-  const { items, inputs } = await collect(agent, ctx, named, leave);
+  const reads = agent.reads.filter((k) => !leave.has(k));
+  // A set of strings: the template's placeholders are looked up in it.
+  const kinds = new Set<string>(reads);
+  const { items, inputs } = await collect(reads, ctx, named);
   const system = `${agent.prompt.system}\n\nAnswer with a single JSON object that follows the response schema "${options.schemaName}". Base it on the inputs given; do not invent inputs that are absent.`;
 
   const assemble = (rendered: Item[], trimmed: Trimmed[]): ChatMessage[] => {
@@ -193,8 +191,6 @@ export async function renderPrompt(
       attempt: String(ctx.attempt),
       phase: ctx.phase,
     };
-    // A set of strings: the template's placeholders are looked up in it.
-    const kinds = new Set<string>(agent.reads.filter((k) => !leave.has(k)));
     let user = agent.prompt.user.replace(/\{\{([^}]+)\}\}/g, (_match, raw: string) => {
       const key = raw.trim();
       if (kinds.has(key)) return section(byKind(key));

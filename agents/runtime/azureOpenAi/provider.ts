@@ -19,7 +19,7 @@ import { ArtifactResponseCache, cacheKey, sha256Of, type CacheKeyParts, type Res
 import { ContentFilteredError, ModelOutputError, ModelRefusalError, TruncatedOutputError } from './errors';
 import { dropNullOptionals, responseFormatFor, type ResponseFormat } from './jsonSchema';
 import { estimateCost, priceOf } from './prices';
-import { renderPrompt, tokensOf, type ChatMessage } from './prompt';
+import { renderPrompt, tokensOf, type ChatMessage, type RenderedPrompt } from './prompt';
 import { readAzureOpenAiSettings, type AzureOpenAiSettings } from './settings';
 import { completeChat, type TransportOptions } from './transport';
 
@@ -311,11 +311,17 @@ export function createAzureOpenAiProvider(options: AzureOpenAiProviderOptions = 
       // One call per part, in turn (a deployment's rate limit is shared anyway), each with the whole prompt and
       // its focus last; the agent merges the answers.
       const answers: unknown[] = [];
+      // Parts that leave out the same inputs share one rendering (their inputs are read once).
+      const withoutInputs = new Map<string, Promise<RenderedPrompt>>();
+      const promptLeaving = (leaves: string[]) => {
+        const key = [...leaves].sort().join(',');
+        if (!withoutInputs.has(key))
+          withoutInputs.set(key, renderPrompt(agent, ctx, { ...rendering, leave: leaves }));
+        return withoutInputs.get(key)!;
+      };
       for (const [index, piece] of pieces.entries()) {
         await withinBudget(agent, ctx, usage, `after ${index} of ${pieces.length} parts`);
-        const own = piece.leaves?.length
-          ? await renderPrompt(agent, ctx, { ...rendering, leave: piece.leaves })
-          : prompt;
+        const own = piece.leaves?.length ? await promptLeaving(piece.leaves) : prompt;
         const [system, user, ...rest] = own.messages;
         const focus = partFocus(agent.split, piece, answers);
         const messages = [system, { ...user, content: `${user.content}\n\n${focus}` }, ...rest];
