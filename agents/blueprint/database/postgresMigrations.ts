@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Attribute, BoundedContext, DomainModel, Entity } from '../../../toolchain/schemas/domainModel';
 import { markdownText } from '../../../toolchain/escaping/markdownText';
 import { tableName } from '../../../toolchain/architecture/model';
+import { commentText } from '../../../toolchain/escaping/commentText';
+import { nextMigration, type NextMigrationOptions } from './nextMigration';
 import { columns, createTable, creationOrder, id, quote } from './tables';
 
 /**
@@ -60,10 +62,59 @@ export function generateMigrations(
   const tables = order.map(tableName);
   files.push({
     path: 'README.md',
-    content: readme(context, tables, crossContextReferences, files, options.feedback ?? []),
+    content: readme(context, tables, crossContextReferences, files, options.feedback ?? [], undefined),
   });
   return { context: context.slug, folder: `db/${context.slug}`, files, tables, crossContextReferences };
 }
+
+/** A version's migrations folder and what its own migration changes. */
+export interface EvolvedMigrations extends MigrationFolder {
+  changes: string[];
+  /** Why the next migration cannot be written (see `nextMigration`); when there are any, no script is added. */
+  refusals: string[];
+}
+
+/**
+ * The migrations folder of the next version of a service: every script the previous version had, unchanged (the
+ * database has applied them), and one more that moves the schema to `model`, named after `label`. A context the
+ * previous model did not have gets a new database's scripts.
+ */
+export function evolveMigrations(
+  previous: { model: DomainModel; files: Array<{ path: string; content: string }> },
+  model: DomainModel,
+  context: BoundedContext,
+  options: NextMigrationOptions & { label: string; feedback?: string[] },
+): EvolvedMigrations {
+  if (!/^[a-z0-9][a-z0-9_]*$/.test(options.label))
+    throw new Error(
+      `a migration label is lower-case letters, digits and underscores, not "${options.label}"`,
+    );
+  const fresh = generateMigrations(model, context, { feedback: options.feedback });
+  if (!previous.model.contexts.some((c) => c.slug === context.slug))
+    return { ...fresh, changes: [`adds the database of ${context.name}`], refusals: [] };
+  const kept = previous.files.filter((f) => migrationFile.test(f.path));
+  const next = nextMigration(previous.model, model, context, options);
+  const number = Math.max(0, ...kept.map((f) => Number(migrationFile.exec(f.path)![1]))) + 1;
+  const files = [...kept];
+  if (next.statements.length)
+    files.push({
+      path: `${pad(number)}_${options.label}.sql`,
+      content: `-- ${options.label}: the schema moves to the new model; rows written before are kept.\n${next.changes.map((line) => `--   ${commentText(line)}`).join('\n')}\n\n${next.statements.join('\n\n')}\n`,
+    });
+  files.push(
+    fresh.files.find((f) => f.path === 'seed.sql')!,
+    {
+      path: 'README.md',
+      content: readme(context, fresh.tables, fresh.crossContextReferences, files, options.feedback ?? [], {
+        label: options.label,
+        lines: next.refusals.length ? [] : next.changes,
+      }),
+    },
+  );
+  return { ...fresh, files, changes: next.changes, refusals: next.refusals };
+}
+
+const migrationFile = /^(\d{3,})_[^/]*\.sql$/;
 
 /**
  * The transactional outbox the service writes its domain events to, in the transaction of the change that raised
@@ -159,6 +210,7 @@ function readme(
   cross: MigrationFolder['crossContextReferences'],
   files: Array<{ path: string }>,
   feedback: string[],
+  changes: { label: string; lines: string[] } | undefined,
 ): string {
   return `# ${context.name} database
 
@@ -179,5 +231,5 @@ ${
     ? `Each service owns its database, so these columns hold ids of rows in another service and have no foreign key; the service checks them through the other service's API or events.\n\n${cross.map((c) => `- \`${c.table}.${c.column}\` → ${c.target} (${c.context})`).join('\n')}`
     : 'None.'
 }
-${feedback.length ? `\n## Review findings considered in this revision\n\n${feedback.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
+${changes ? `\n## Changes in ${changes.label}\n\n${changes.lines.length ? changes.lines.map((line) => `- ${markdownText(line)}`).join('\n') : 'None: the schema is as before.'}\n` : ''}${feedback.length ? `\n## Review findings considered in this revision\n\n${feedback.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
 }
