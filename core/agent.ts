@@ -3,7 +3,7 @@ import type { ArtifactKind, FolderKind } from './artifactKinds';
 import type { PhaseId } from './phases';
 import type { DeploymentTarget } from './ports/deploymentTarget';
 import type { FeedbackEntry } from './ports/feedbackInbox';
-import type { RunDocument } from './ports/runStore';
+import type { ChangeLineage, RunDocument } from './ports/runStore';
 import type { Sandbox } from './ports/sandbox';
 import type { SourceRepository } from './ports/sourceRepository';
 
@@ -49,6 +49,8 @@ export interface AgentContext {
   iteration: number;
   attempt: number;
   phase: PhaseId;
+  /** Set when the run changes a product an earlier run built. */
+  change?: ChangeLineage;
   /** Findings from a failed gate or a reviewer's rejection, for a rerun. */
   feedback: string[];
   /** Artifacts given to the agent, by kind, in the order the orchestrator passed them. */
@@ -230,3 +232,10 @@ export interface AgentResult {
   artifacts: ArtifactRef[];
   summary: string;
 }
+
+/**
+ * The id the product is known by outside the run: its deployment, its data and its repository. A run that
+ * changes a product works on the product of its first run.
+ */
+export const productOf = (ctx: Pick<AgentContext, 'runId' | 'change'>): string =>
+  ctx.change?.product ?? ctx.runId;

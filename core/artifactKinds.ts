@@ -26,6 +26,10 @@ const documentKinds = [
   // Given to the run: the user's vision and, in production, what the product's users said.
   'vision-text',
   'feedback',
+  // Given to a run that changes a product: the change asked for, and what the last release was built from.
+  'change-request',
+  'previous-domain-model',
+  'previous-migrations',
   // Vision to Architecture.
   'vision',
   'roadmap',

@@ -1,5 +1,5 @@
 import type { ArtifactRef } from './agent';
-import type { GateCriterion, RunOptions } from './ports/runStore';
+import type { ChangeLineage, GateCriterion, RunOptions } from './ports/runStore';
 import type { PhaseId } from './phases';
 
 /**
@@ -15,6 +15,8 @@ export interface RunInput {
   manifest: ArtifactRef;
   /** The starter's W3C trace context (or none: the trace id then derives from the run id). */
   traceparent?: string;
+  /** Set when the run changes a product an earlier run built. */
+  change?: ChangeLineage;
 }
 
 export interface PhaseInput {
@@ -28,6 +30,7 @@ export interface PhaseInput {
   feedback: string[];
   /** The run's W3C trace context, handed on so every activity records into the run's trace. */
   traceparent?: string;
+  change?: ChangeLineage;
 }
 
 export type PhaseOutcome = 'passed' | 'failed' | 'budget-exceeded';

@@ -139,7 +139,7 @@ class RunScope {
   }
 
   phaseInput(phase: Phase, attempt: number, manifest: RunInput['manifest'], feedback: string[]): PhaseInput {
-    const { runId, tenantId, iteration, options, traceparent } = this.input;
+    const { runId, tenantId, iteration, options, traceparent, change } = this.input;
     return {
       runId,
       tenantId,
@@ -150,6 +150,7 @@ class RunScope {
       manifest,
       feedback,
       traceparent,
+      ...(change ? { change } : {}),
     };
   }
 

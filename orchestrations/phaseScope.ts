@@ -149,8 +149,18 @@ export class PhaseScope {
   }
 
   private activityBase(): Omit<AgentActivityInput, 'inputs' | 'feedback'> {
-    const { runId, tenantId, phase, iteration, attempt, model, manifest, traceparent } = this.input;
-    return { runId, tenantId, phase, iteration, attempt, model, manifest, traceparent };
+    const { runId, tenantId, phase, iteration, attempt, model, manifest, traceparent, change } = this.input;
+    return {
+      runId,
+      tenantId,
+      phase,
+      iteration,
+      attempt,
+      model,
+      manifest,
+      traceparent,
+      ...(change ? { change } : {}),
+    };
   }
 
   private agentInput(agent: AgentDefinition<unknown>): AgentActivityInput {

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ArtifactRef } from '../core/agent';
 import type { RunInput } from '../core/workflowContracts';
 import { splitFrontMatter, VisionFrontMatterError } from '../agents/blueprint/vision/markdown';
-import type { RunDocument, RunOptions } from '../core/ports/runStore';
+import type { ArtifactKind } from '../core/artifactKinds';
+import type { ChangeLineage, RunDocument, RunOptions } from '../core/ports/runStore';
 import type { Ports } from '../platform/config';
 import { runInstanceId } from '../platform/runs/instanceIds';
 import { runIdPattern, runIdRule } from '../platform/runs/runChecks';
@@ -31,6 +32,10 @@ export interface StartRunRequest {
   idempotencyKey?: string;
   traceparent?: string;
   now?: Date;
+  /** Set when the run changes a product an earlier run built. */
+  change?: ChangeLineage;
+  /** Inputs besides the vision, stored in the run before it starts. */
+  inputs?: Array<{ path: string; content: string; kind: ArtifactKind }>;
 }
 
 export class RunConflictError extends Error {
@@ -88,7 +93,14 @@ export async function startRun(
     (request.idempotencyKey ? runIdForKey(request.tenantId, request.idempotencyKey) : newRunId(now));
   if (!runIdPattern.test(runId)) throw new InvalidRunRequestError(`invalid run id '${runId}': ${runIdRule}`);
   const bodySha256 = createHash('sha256')
-    .update(JSON.stringify({ vision: request.vision, name: request.name ?? null, options: request.options }))
+    .update(
+      JSON.stringify({
+        vision: request.vision,
+        name: request.name ?? null,
+        options: request.options,
+        ...(request.change ? { change: request.change } : {}),
+      }),
+    )
     .digest('hex');
 
   // The run store's conditional create decides, atomically, whether this request starts the run: Cosmos DB's
@@ -114,6 +126,7 @@ export async function startRun(
     artifacts: [],
     counters: { agentCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimatedCost: 0 },
     idempotency: { key: request.idempotencyKey ?? runId, bodySha256 },
+    ...(request.change ? { change: request.change } : {}),
   });
   if (!created && doc.idempotency?.bodySha256 !== bodySha256) {
     throw new RunConflictError(`run ${runId} already exists with a different request`);
@@ -127,13 +140,22 @@ export async function startRun(
     agent: 'user',
     contentType: 'text/markdown',
   });
-  const visionRef: ArtifactRef = { path: stored.path, sha256: stored.sha256, kind: 'vision-text' };
+  const refs: ArtifactRef[] = [{ path: stored.path, sha256: stored.sha256, kind: 'vision-text' }];
+  for (const input of request.inputs ?? []) {
+    const entry = await ports.artifacts.put(request.tenantId, runId, input.path, input.content, {
+      kind: input.kind,
+      phase: 'input',
+      agent: 'user',
+      contentType: input.path.endsWith('.json') ? 'application/json' : 'text/markdown',
+    });
+    refs.push({ path: entry.path, sha256: entry.sha256, kind: input.kind });
+  }
   const manifest = await writeManifest(
     ports.artifacts,
     request.tenantId,
     runId,
     'input/manifest.json',
-    [visionRef],
+    refs,
     'input',
   );
   // A run past Pending has been started; starting it again would replace a finished instance.
@@ -145,6 +167,7 @@ export async function startRun(
     iteration: 1,
     manifest,
     traceparent: request.traceparent,
+    ...(request.change ? { change: request.change } : {}),
   };
   const instanceId = runInstanceId(request.tenantId, runId);
   // A repeated request may start it at the same moment as the first: the second start fails (or, on Azure

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
 import { generateService } from '../../toolchain/backend/generateService';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
+import { previousRelease } from '../blueprint/change/previousRelease';
 import { policySourceSchema } from './policyWriter';
 
 const serviceSchema = z.object({
@@ -33,7 +34,7 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
   purpose:
     'Writes one Clean Architecture TypeScript service per bounded context that implements its OpenAPI document, with tests.',
   uses: 'compiler',
-  reads: ['domain-model', 'openapi', 'development-plan', 'policy-source'],
+  reads: ['domain-model', 'openapi', 'development-plan', 'policy-source', 'previous-domain-model'],
   writes: ['service-source'],
   output: backendOutputSchema,
   async blueprint(ctx) {
@@ -42,10 +43,19 @@ export const backendDeveloper: AgentDefinition<BackendOutput> = {
     const written = ctx.inputs('policy-source').filter((input) => input.ref.path.endsWith('.json'));
     const source = written.length ? policySourceSchema.parse(await written.at(-1)!.json()) : { policies: [] };
     const policies = Object.fromEntries(source.policies.map((p) => [p.ruleId, p.body]));
-    const services = model.contexts.map((context) =>
-      // The service's version is the release it ships in: each iteration's product is the next minor version.
-      generateService(model, context, { version: releaseVersion(ctx.iteration), policies }),
-    );
+    const version = releaseVersion(ctx.iteration, ctx.change?.after);
+    const previous = await previousRelease(ctx);
+    const services = model.contexts.map((context) => {
+      // A service whose code the release it follows already had keeps that code and its version, byte for byte.
+      const before = previous?.model.contexts.find((c) => c.slug === context.slug);
+      if (previous && before) {
+        const kept = generateService(model, context, { version: previous.version, policies });
+        const released = generateService(previous.model, before, { version: previous.version, policies });
+        if (JSON.stringify(kept.files) === JSON.stringify(released.files)) return kept;
+      }
+      // Otherwise its version is the release it ships in: each iteration's product is the next minor version.
+      return generateService(model, context, { version, policies });
+    });
     // The blueprint regenerates every file from the model and its templates, so a defect found in a previous
     // attempt's files (a hand edit, a corrupted artifact) is replaced by the template's version. It cannot
     // repair a defect that lives in the templates themselves; such a finding stays visible in FEEDBACK.md.

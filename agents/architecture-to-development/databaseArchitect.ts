@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { AgentDefinition } from '../../core/agent';
-import { generateMigrations } from '../blueprint/database/postgresMigrations';
+import { releaseVersion } from '../../core/version';
+import { readChangeRequest } from '../blueprint/change/changeRequest';
+import { previousRelease } from '../blueprint/change/previousRelease';
+import { evolveMigrations, generateMigrations } from '../blueprint/database/postgresMigrations';
+import { refusalsFile } from '../../toolchain/database/criteria';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
 const outputSchema = z.object({
@@ -13,6 +17,10 @@ const outputSchema = z.object({
         folder: z.string().regex(/^db\/[a-z0-9-]+$/),
         tables: z.array(z.string()).min(1),
         files: z.array(z.object({ path: z.string(), content: z.string() })).min(1),
+        /** What the version's migration changes, when the database had a version before. */
+        changes: z.array(z.string()).optional(),
+        /** Why the version's migration could not be written (data it would lose, rows left without a value). */
+        refusals: z.array(z.string()).optional(),
       }),
     )
     .min(1),
@@ -29,7 +37,14 @@ export const databaseArchitect: AgentDefinition<z.infer<typeof outputSchema>> = 
   purpose:
     'Designs one PostgreSQL database per service: ordered migration scripts from the domain model, constraints that enforce it, and seed data.',
   uses: 'compiler',
-  reads: ['domain-model', 'development-plan'],
+  reads: [
+    'domain-model',
+    'development-plan',
+    'migration',
+    'change-request',
+    'previous-domain-model',
+    'previous-migrations',
+  ],
   writes: ['migration'],
   output: outputSchema,
   async blueprint(ctx) {
@@ -38,13 +53,45 @@ export const databaseArchitect: AgentDefinition<z.infer<typeof outputSchema>> = 
     // A failed apply is most often an ordering problem between tables: moving every foreign key into a last
     // migration removes that whole class of failure.
     const deferForeignKeys = failures.length > 0;
-    const databases = model.contexts.map((context) => {
-      const folder = generateMigrations(model, context, {
-        deferForeignKeys,
-        feedback: failures.filter((f) => f.includes(`db/${context.slug}/`)),
+    const previous = await previousRelease(ctx);
+    const terms = ctx.inputs('change-request').length
+      ? readChangeRequest(await ctx.inputText('change-request')).terms
+      : {};
+    const databases: z.infer<typeof outputSchema>['databases'] = [];
+    for (const context of model.contexts) {
+      const feedback = failures.filter((f) => f.includes(`db/${context.slug}/`));
+      if (!previous) {
+        const folder = generateMigrations(model, context, { deferForeignKeys, feedback });
+        databases.push({
+          context: context.name,
+          folder: folder.folder,
+          tables: folder.tables,
+          files: folder.files,
+        });
+        continue;
+      }
+      // The databases hold rows: they move to this version with one more script.
+      const folder = evolveMigrations(
+        { model: previous.model, files: await previous.migrations(`db/${context.slug}`) },
+        model,
+        context,
+        {
+          ...terms,
+          label: `release_${releaseVersion(ctx.iteration, ctx.change?.after).replace(/\./g, '_')}`,
+          feedback,
+        },
+      );
+      databases.push({
+        context: context.name,
+        folder: folder.folder,
+        tables: folder.tables,
+        files: folder.refusals.length
+          ? [...folder.files, { path: refusalsFile, content: JSON.stringify(folder.refusals, null, 2) }]
+          : folder.files,
+        changes: folder.changes,
+        refusals: folder.refusals,
       });
-      return { context: context.name, folder: folder.folder, tables: folder.tables, files: folder.files };
-    });
+    }
     return {
       deferForeignKeys,
       databases,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import { productOf, type AgentDefinition } from '../../core/agent';
 import { newestJson } from '../../toolchain/release/productFiles';
 import type { ObservabilityConfig } from '../testing-to-deployment/observabilityEngineer';
 
@@ -33,7 +33,7 @@ export const observabilityActivator: AgentDefinition<ObservabilityActivation> = 
   async blueprint(ctx) {
     const config = await newestJson<ObservabilityConfig>(ctx, 'observability-config');
     const target = ctx.deploymentTarget();
-    const current = await target.current(ctx.tenantId, ctx.runId);
+    const current = await target.current(ctx.tenantId, productOf(ctx));
     const live = current?.status === 'live' ? current : undefined;
     return {
       version: live?.version,

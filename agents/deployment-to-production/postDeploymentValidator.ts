@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import { productOf, type AgentDefinition } from '../../core/agent';
 import { integrationTargets } from '../blueprint/operations/checks';
 import { checkResultSchema, type DeploymentReport } from '../blueprint/operations/reports';
 import { newestJson } from '../../toolchain/release/productFiles';
@@ -257,7 +257,7 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
     if (!report) throw new Error('no deployment-report was given: the Production Deployer writes it');
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
     const target = ctx.deploymentTarget();
-    const current = await target.current(ctx.tenantId, ctx.runId);
+    const current = await target.current(ctx.tenantId, productOf(ctx));
     const live = current?.status === 'live' ? current.services : [];
     const targetsOf = await integrationTargets(
       ctx,
@@ -267,7 +267,7 @@ export const postDeploymentValidator: AgentDefinition<PostDeploymentCheck> = {
       ...new Set([...targetsOf.values()].flat().flatMap((t) => [...t.roles.create, ...t.roles.delete])),
     ].sort();
     const token = async (subject: string) =>
-      `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, { subject, roles }, 600)}`;
+      `Bearer ${await target.accessToken(ctx.tenantId, productOf(ctx), { subject, roles }, 600)}`;
     const authorization = live.length ? await token(validatorSubject) : '';
     const callers: Callers = {
       first: authorization,

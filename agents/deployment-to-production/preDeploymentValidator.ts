@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import { productOf, type AgentDefinition } from '../../core/agent';
 import { loadReleasePackage, newestJson, verifyPackage } from '../../toolchain/release/productFiles';
 import type { DeploymentPlan } from '../testing-to-deployment/deploymentOrchestrator';
 
@@ -30,7 +30,7 @@ export const preDeploymentValidator: AgentDefinition<PreDeploymentCheck> = {
     let live: string | undefined;
     let reachable = { passed: true, detail: '' };
     try {
-      const current = await target.current(ctx.tenantId, ctx.runId);
+      const current = await target.current(ctx.tenantId, productOf(ctx));
       live = current?.status === 'live' ? current.version : undefined;
       reachable.detail = live ? `version ${live} serves now` : 'nothing serves yet (first deployment)';
     } catch (error) {

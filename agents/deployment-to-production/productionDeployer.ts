@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../../core/agent';
+import { productOf, type AgentDefinition } from '../../core/agent';
 import {
   deploymentReportSchema,
   renderDeploymentReport,
@@ -35,14 +35,14 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
     const pre = await newestJson<PreDeploymentCheck>(ctx, 'pre-deployment-check');
     const provisioning = await newestJson<ProvisioningRecord>(ctx, 'provisioning-record');
     const target = ctx.deploymentTarget();
-    const routingFile = target.routingFile?.(ctx.tenantId, ctx.runId);
+    const routingFile = target.routingFile?.(ctx.tenantId, productOf(ctx));
     if (pre && !pre.passed) {
       const reason = `pre-deployment validation failed: ${pre.checks
         .filter((c) => !c.passed)
         .map((c) => `${c.name} (${c.detail})`)
         .join('; ')}`;
       return {
-        runId: ctx.runId,
+        runId: productOf(ctx),
         adapter: target.adapter,
         version: release.manifest.version,
         status: 'failed',
@@ -64,7 +64,7 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
     );
     const outcome = await target.deploy({
       tenantId: ctx.tenantId,
-      runId: ctx.runId,
+      runId: productOf(ctx),
       version: release.manifest.version,
       archive: release.archive,
       services: release.manifest.services,
@@ -78,7 +78,7 @@ export const productionDeployer: AgentDefinition<DeploymentReport> = {
         : [],
     });
     ctx.log(`deployment of ${outcome.version}: ${outcome.status}`);
-    return { ...outcome, runId: ctx.runId, routingFile };
+    return { ...outcome, runId: productOf(ctx), routingFile };
   },
   artifacts(report) {
     return [

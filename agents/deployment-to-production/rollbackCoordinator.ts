@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import { productOf, type AgentDefinition } from '../../core/agent';
 import { deploymentOutcomeSchema, type DeploymentReport } from '../blueprint/operations/reports';
 import { newestJson } from '../../toolchain/release/productFiles';
 import type { PostDeploymentCheck } from './postDeploymentValidator';
@@ -43,14 +43,14 @@ export const rollbackCoordinator: AgentDefinition<RollbackReport> = {
           .join('; ')}`
       : 'the production gate failed';
     const target = ctx.deploymentTarget();
-    const current = await target.current(ctx.tenantId, ctx.runId);
+    const current = await target.current(ctx.tenantId, productOf(ctx));
     if (current?.status !== 'live' || current.version !== report.version)
       return {
         action: 'already-rolled-back',
         reason:
           `${report.version} no longer serves (${current?.status ?? 'nothing'} ${current?.version ?? ''})`.trim(),
       };
-    const outcome = await target.rollback(ctx.tenantId, ctx.runId, reason);
+    const outcome = await target.rollback(ctx.tenantId, productOf(ctx), reason);
     return { action: outcome.status === 'rolled-back' ? 'rolled-back' : 'rollback-failed', reason, outcome };
   },
   artifacts(output) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import { productOf, type AgentDefinition } from '../../core/agent';
 import { parseFeedback } from '../blueprint/operations/feedbackInbox';
 import type { FeedbackEntry } from '../../core/ports/feedbackInbox';
 import { newestJson } from '../../toolchain/release/productFiles';
@@ -63,7 +63,7 @@ export const customerSuccess: AgentDefinition<CustomerInsights> = {
         ctx.log(`skipped feedback artifact: ${(error as Error).message}`);
       }
     }
-    const logs = await ctx.deploymentTarget().logs(ctx.tenantId, ctx.runId);
+    const logs = await ctx.deploymentTarget().logs(ctx.tenantId, productOf(ctx));
     const byService: Record<string, number> = {};
     let requests = 0;
     let errorsLogged = 0;

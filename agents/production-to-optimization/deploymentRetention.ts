@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentContext, AgentDefinition } from '../../core/agent';
+import { productOf, type AgentContext, type AgentDefinition } from '../../core/agent';
 import { keepDeployed } from '../../platform/deployment';
 
 export const retentionSchema = z.object({
@@ -38,12 +38,12 @@ export const deploymentRetention: AgentDefinition<Retention> = {
   output: retentionSchema,
   async blueprint(ctx) {
     const target = ctx.deploymentTarget();
-    const current = await target.current(ctx.tenantId, ctx.runId);
+    const current = await target.current(ctx.tenantId, productOf(ctx));
     if (!current || current.status !== 'live') {
       // What a failed deployment left (its databases) stops with the run too, unless the product is kept.
       const stopped =
         !keepDeployed() && ctx.iteration >= (await plannedIterations(ctx))
-          ? (await target.undeploy(ctx.tenantId, ctx.runId)).stopped
+          ? (await target.undeploy(ctx.tenantId, productOf(ctx))).stopped
           : 0;
       return {
         decision: 'nothing-deployed',
@@ -57,7 +57,7 @@ export const deploymentRetention: AgentDefinition<Retention> = {
     if (keep)
       return {
         decision: 'kept',
-        reason: `FACTORY_KEEP_DEPLOYED is not false: stop it with factory undeploy ${ctx.runId}`,
+        reason: `FACTORY_KEEP_DEPLOYED is not false: stop it with factory undeploy ${productOf(ctx)}`,
         version: current.version,
         urls,
         stopped: 0,
@@ -71,7 +71,7 @@ export const deploymentRetention: AgentDefinition<Retention> = {
         urls,
         stopped: 0,
       };
-    const { stopped } = await target.undeploy(ctx.tenantId, ctx.runId);
+    const { stopped } = await target.undeploy(ctx.tenantId, productOf(ctx));
     return {
       decision: 'stopped',
       reason: 'FACTORY_KEEP_DEPLOYED=false: the product is stopped at the end of the run',

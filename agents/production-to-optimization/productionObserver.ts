@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentDefinition } from '../../core/agent';
+import { productOf, type AgentDefinition } from '../../core/agent';
 import { probe } from '../blueprint/operations/probe';
 import { newestJson } from '../../toolchain/release/productFiles';
 import { loadMeasurementSchema } from '../../toolchain/testing/loadMeasurement';
@@ -46,7 +46,7 @@ export const productionObserver: AgentDefinition<PerformanceReport> = {
   output: performanceReportSchema,
   async blueprint(ctx) {
     const target = ctx.deploymentTarget();
-    const current = await target.current(ctx.tenantId, ctx.runId);
+    const current = await target.current(ctx.tenantId, productOf(ctx));
     if (!current || current.status !== 'live') {
       return {
         measured: false,
@@ -58,7 +58,7 @@ export const productionObserver: AgentDefinition<PerformanceReport> = {
     const plan = await newestJson<DeploymentPlan>(ctx, 'deployment-plan');
     const config = await newestJson<ObservabilityConfig>(ctx, 'observability-config');
     const services: PerformanceReport['services'] = [];
-    const authorization = `Bearer ${await target.accessToken(ctx.tenantId, ctx.runId, observerCaller, 600)}`;
+    const authorization = `Bearer ${await target.accessToken(ctx.tenantId, productOf(ctx), observerCaller, 600)}`;
     for (const s of current.services) {
       const paths = plan?.services
         .find((p) => p.service === s.service)

@@ -1,5 +1,6 @@
 import type { ArtifactStore, StoredArtifact } from '../../core/ports/artifactStore';
 import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
+import type { ChangeLineage } from '../../core/ports/runStore';
 import type { FeedbackInbox } from '../../core/ports/feedbackInbox';
 import type { RunStore } from '../../core/ports/runStore';
 import type { Sandbox } from '../../core/ports/sandbox';
@@ -32,6 +33,7 @@ export interface AgentContextOptions {
   phase: PhaseId;
   agent: string;
   inputs: ArtifactRef[];
+  change?: ChangeLineage;
   feedback?: string[];
   log?: (message: string) => void;
   /** What the agent may work through; one it is not given throws when the agent reaches for it. */
@@ -98,6 +100,7 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
     iteration,
     attempt,
     phase,
+    ...(options.change ? { change: options.change } : {}),
     feedback: options.feedback ?? [],
     inputs,
     inputText: (kind) => one(kind).text(),

@@ -60,7 +60,7 @@ export const releaseManager: AgentDefinition<ReleaseNotes> = {
     const backlog = await newestJson<Backlog>(ctx, 'backlog');
     return {
       product: await productSlug(ctx, files),
-      version: releaseVersion(ctx.iteration),
+      version: releaseVersion(ctx.iteration, ctx.change?.after),
       iteration: ctx.iteration,
       commits: (commit?.commits ?? []).filter((c) => c.sha).map((c) => ({ sha: c.sha, subject: c.subject })),
       stories: (backlog?.stories ?? []).map((s) => ({ id: s.id, title: s.title, priority: s.priority })),

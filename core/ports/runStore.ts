@@ -74,6 +74,21 @@ export interface RunOptions {
   maxReworks?: number;
 }
 
+/**
+ * What makes a run a change of a product built before: the run it changes, the product's first run (whose
+ * deployment and database the new version takes over) and the release it follows.
+ */
+export interface ChangeLineage {
+  /** The run whose product this run changes. */
+  of: string;
+  /** The product's first run: its deployment, data and repository are the product's. */
+  product: string;
+  /** The release this run's first version follows, e.g. `1.0.0`. */
+  after: string;
+  /** 1 for the first change of the product, then one more per change. */
+  number: number;
+}
+
 /** One document per run (Cosmos DB container `runs`, partition key `/tenantId`). */
 export interface RunDocument {
   id: string;
@@ -97,6 +112,8 @@ export interface RunDocument {
   failure?: { reason: string; message: string };
   /** Idempotency key and body hash the run was started with, if any. */
   idempotency?: { key: string; bodySha256: string };
+  /** Set when the run changes a product an earlier run built. */
+  change?: ChangeLineage;
 }
 
 export interface RunPage {

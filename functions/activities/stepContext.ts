@@ -23,6 +23,7 @@ export async function stepContext(
     phase: input.phase,
     agent,
     inputs: [...fromManifest, ...input.inputs],
+    change: input.change,
     ...extra,
   });
 }

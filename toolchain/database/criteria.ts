@@ -2,9 +2,13 @@ import type { AgentContext } from '../../core/agent';
 import type { GateCriterion } from '../../core/gate';
 import { applyMigrations } from './applyMigrations';
 
+/** Written into a database's folder when the migration to the next version is refused, one reason each. */
+export const refusalsFile = 'refusals.json';
+
 /**
  * Gate criterion: every service's migrations (artifacts of kind `migration`) apply in order on a fresh
- * PostgreSQL (PGlite) and the seed loads. Value = folders that applied cleanly, threshold = all of them.
+ * PostgreSQL (PGlite) and the seed loads, and no database's move to this version was refused (it would lose data or
+ * leave rows written before without a value). Value = folders that applied cleanly, threshold = all of them.
  */
 export async function migrationsApplyCriterion(ctx: AgentContext): Promise<GateCriterion> {
   const folders = ctx.inputs('migration');
@@ -13,6 +17,12 @@ export async function migrationsApplyCriterion(ctx: AgentContext): Promise<GateC
   for (const input of folders) {
     const index = await input.json<{ folder: string }>();
     const files = await ctx.readFolder(input.ref);
+    const refused = files.find((file) => file.path === refusalsFile);
+    if (refused) {
+      for (const reason of JSON.parse(refused.content.toString('utf8')) as string[])
+        findings.push(`${index.folder}: the migration to this version ${reason}`);
+      continue;
+    }
     const result = await applyMigrations(files);
     if (result.errors.length === 0) clean += 1;
     for (const error of result.errors) {

@@ -177,7 +177,7 @@ export function nextMigration(
   const refusals: string[] = [];
   const losing = (what: string) => {
     if (options.allowDataLoss) changes.push(`${what} (the change allows losing data)`);
-    else refusals.push(`${what}; the change must say that this data may be lost`);
+    else refusals.push(`${what}; the change must say that this data may be lost (allowDataLoss: true)`);
   };
 
   // New tables first, so that new columns of kept tables can refer to them.
@@ -209,7 +209,7 @@ export function nextMigration(
         if (col.notNull && !col.default) {
           if (literal === undefined) {
             refusals.push(
-              `adds the required column ${where} (${named}): rows written before have no value for it; give one for them, or make it optional`,
+              `adds the required column ${where} (${named}): rows written before have no value for it; give one for them (backfill: ${named}: <value>), or make it optional`,
             );
             continue;
           }
@@ -252,7 +252,7 @@ export function nextMigration(
         const fill = literal ?? (col.default ? 'DEFAULT' : undefined);
         if (fill === undefined) {
           refusals.push(
-            `makes ${where} (${named}) required: rows written before may have no value for it; give one for them`,
+            `makes ${where} (${named}) required: rows written before may have no value for it; give one for them (backfill: ${named}: <value>)`,
           );
         } else {
           statements.push(

@@ -95,20 +95,29 @@ export function evolveMigrations(
   const kept = previous.files.filter((f) => migrationFile.test(f.path));
   const next = nextMigration(previous.model, model, context, options);
   const number = Math.max(0, ...kept.map((f) => Number(migrationFile.exec(f.path)![1]))) + 1;
+  const unchanged = !next.statements.length && !next.refusals.length;
+  // A database this version does not change keeps its folder as it was, byte for byte.
+  if (unchanged && ['seed.sql', 'README.md'].every((name) => previous.files.some((f) => f.path === name)))
+    return { ...fresh, files: previous.files, changes: [], refusals: [] };
   const files = [...kept];
   if (next.statements.length)
     files.push({
       path: `${pad(number)}_${options.label}.sql`,
       content: `-- ${options.label}: the schema moves to the new model; rows written before are kept.\n${next.changes.map((line) => `--   ${commentText(line)}`).join('\n')}\n\n${next.statements.join('\n\n')}\n`,
     });
+  const changes = next.statements.length ? { label: options.label, lines: next.changes } : undefined;
   files.push(
     fresh.files.find((f) => f.path === 'seed.sql')!,
     {
       path: 'README.md',
-      content: readme(context, fresh.tables, fresh.crossContextReferences, files, options.feedback ?? [], {
-        label: options.label,
-        lines: next.refusals.length ? [] : next.changes,
-      }),
+      content: readme(
+        context,
+        fresh.tables,
+        fresh.crossContextReferences,
+        files,
+        options.feedback ?? [],
+        changes,
+      ),
     },
   );
   return { ...fresh, files, changes: next.changes, refusals: next.refusals };
@@ -231,5 +240,5 @@ ${
     ? `Each service owns its database, so these columns hold ids of rows in another service and have no foreign key; the service checks them through the other service's API or events.\n\n${cross.map((c) => `- \`${c.table}.${c.column}\` → ${c.target} (${c.context})`).join('\n')}`
     : 'None.'
 }
-${changes ? `\n## Changes in ${changes.label}\n\n${changes.lines.length ? changes.lines.map((line) => `- ${markdownText(line)}`).join('\n') : 'None: the schema is as before.'}\n` : ''}${feedback.length ? `\n## Review findings considered in this revision\n\n${feedback.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
+${changes ? `\n## Changes in ${changes.label}\n\n${changes.lines.map((line) => `- ${markdownText(line)}`).join('\n')}\n` : ''}${feedback.length ? `\n## Review findings considered in this revision\n\n${feedback.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
 }

@@ -182,11 +182,11 @@ describe('the next version of a service database', () => {
       backfill: { 'Tool.fragile': 'maybe' },
     });
     expect(next.refusals).toEqual([
-      'drops the values ladder on tools.category: rows written before may break the new rule; the change must say that this data may be lost',
-      'converts tools.replacement_value from numeric(12,2) to integer, which not every value survives; the change must say that this data may be lost',
+      'drops the values ladder on tools.category: rows written before may break the new rule; the change must say that this data may be lost (allowDataLoss: true)',
+      'converts tools.replacement_value from numeric(12,2) to integer, which not every value survives; the change must say that this data may be lost (allowDataLoss: true)',
       'the value given for Tool.fragile for rows written before: "maybe" is not true or false',
-      'adds the required column tools.barcode (Tool.barcode): rows written before have no value for it; give one for them, or make it optional',
-      'drops the column tools.notes and the values in it (a renamed entity or attribute shows as one dropped and one added: the data is not carried across a rename); the change must say that this data may be lost',
+      'adds the required column tools.barcode (Tool.barcode): rows written before have no value for it; give one for them (backfill: Tool.barcode: <value>), or make it optional',
+      'drops the column tools.notes and the values in it (a renamed entity or attribute shows as one dropped and one added: the data is not carried across a rename); the change must say that this data may be lost (allowDataLoss: true)',
     ]);
     // Nothing is half-written: the folder holds version 1's scripts and no new one.
     expect(next.files.filter((f) => /^\d{3}_/.test(f.path)).map((f) => f.path)).toEqual([
@@ -210,9 +210,9 @@ describe('the next version of a service database', () => {
     });
     const refused = evolveMigrations(version1, version2, lendingOf(version2), { label: 'version_2' });
     expect(refused.refusals).toEqual([
-      'drops the values garden on tools.category: rows written before may break the new rule; the change must say that this data may be lost',
-      'drops the column tools.notes and the values in it (a renamed entity or attribute shows as one dropped and one added: the data is not carried across a rename); the change must say that this data may be lost',
-      'drops the table loans and every row in it (a renamed entity or attribute shows as one dropped and one added: the data is not carried across a rename); the change must say that this data may be lost',
+      'drops the values garden on tools.category: rows written before may break the new rule; the change must say that this data may be lost (allowDataLoss: true)',
+      'drops the column tools.notes and the values in it (a renamed entity or attribute shows as one dropped and one added: the data is not carried across a rename); the change must say that this data may be lost (allowDataLoss: true)',
+      'drops the table loans and every row in it (a renamed entity or attribute shows as one dropped and one added: the data is not carried across a rename); the change must say that this data may be lost (allowDataLoss: true)',
     ]);
     const next = evolveMigrations(version1, version2, lendingOf(version2), {
       label: 'version_2',
@@ -307,14 +307,13 @@ describe('the next version of a service database', () => {
     expect(result.errors).toEqual([]);
   });
 
-  it('adds no script when the schema does not change, and a whole database for a new context', () => {
+  it('keeps the folder as it was when the schema does not change, and a whole database for a new context', () => {
     const same = evolveMigrations(version1, toolLibraryModel, lendingOf(toolLibraryModel), {
       label: 'version_2',
     });
     expect(same.changes).toEqual([]);
-    expect(same.files.filter((f) => /^\d{3}_/.test(f.path))).toEqual(
-      version1.files.filter((f) => /^\d{3}_/.test(f.path)),
-    );
+    // The folder stays as it was, byte for byte: its README and seed too.
+    expect(same.files).toEqual(version1.files);
 
     const version2 = changed((model) => {
       model.contexts.push({

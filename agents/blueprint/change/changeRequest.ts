@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { splitFrontMatter } from '../vision/markdown';
+
+/** A change request the factory cannot read: the message says what to fix. */
+export class ChangeRequestError extends Error {
+  override name = 'ChangeRequestError';
+}
+
+/** What a change request may say in its front matter, besides its text. */
+export const changeTermsSchema = z
+  .object({
+    /** The change may lose data: drop tables or columns, narrow rules rows written before may break. */
+    allowDataLoss: z.boolean().optional(),
+    /** What rows written before hold for a new required attribute, per `Entity.attribute`. */
+    backfill: z
+      .record(
+        z.string().regex(/^[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'a backfill key is Entity.attribute'),
+        z.union([z.string(), z.number(), z.boolean()]).transform(String),
+      )
+      .optional(),
+  })
+  .strict();
+
+export type ChangeTerms = z.infer<typeof changeTermsSchema>;
+
+/** The change request's terms and text; a clear error for front matter that is not valid terms. */
+export function readChangeRequest(text: string): { terms: ChangeTerms; body: string } {
+  let split: { data: Record<string, unknown>; body: string };
+  try {
+    split = splitFrontMatter(text);
+  } catch (error) {
+    throw new ChangeRequestError((error as Error).message.replace("the vision's", "the change request's"));
+  }
+  const terms = changeTermsSchema.safeParse(split.data);
+  if (!terms.success)
+    throw new ChangeRequestError(
+      `the change request's front matter: ${terms.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  if (!split.body.trim()) throw new ChangeRequestError('the change request says nothing');
+  return { terms: terms.data, body: split.body.trim() };
+}

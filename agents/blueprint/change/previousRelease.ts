@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { AgentContext } from '../../../core/agent';
+import { releaseVersion } from '../../../core/version';
+import { domainModelSchema, type DomainModel } from '../../../toolchain/schemas/domainModel';
+
+/** The migrations each database of the product's last release has applied (`previous-migrations`). */
+export const previousMigrationsSchema = z.object({
+  folders: z.array(
+    z.object({
+      /** `db/<context-slug>` */
+      folder: z.string().regex(/^db\/[a-z0-9-]+$/),
+      files: z.array(z.object({ path: z.string(), content: z.string() })),
+    }),
+  ),
+});
+
+export type PreviousMigrations = z.infer<typeof previousMigrationsSchema>;
+
+/** What the product's databases and services were last released from. */
+export interface PreviousRelease {
+  model: DomainModel;
+  version: string;
+  /** The migration scripts a database (`db/<slug>`) has applied, in that release's folder. */
+  migrations(folder: string): Promise<Array<{ path: string; content: string }>>;
+}
+
+/**
+ * The release this run's work follows, when there is one: this run's previous iteration, or, in a run that
+ * changes a product, the product's last release.
+ */
+export async function previousRelease(ctx: AgentContext): Promise<PreviousRelease | undefined> {
+  const iterationOf = (path: string) => Number(/^iteration-(\d+)\//.exec(path)?.[1] ?? ctx.iteration);
+  const models = ctx
+    .inputs('domain-model')
+    .filter((input) => iterationOf(input.ref.path) < ctx.iteration && input.ref.path.endsWith('.json'));
+  if (models.length) {
+    const iteration = iterationOf(models.at(-1)!.ref.path);
+    const folders = ctx.inputs('migration').filter((input) => iterationOf(input.ref.path) === iteration);
+    return {
+      model: domainModelSchema.parse(await models.at(-1)!.json()),
+      version: releaseVersion(iteration, ctx.change?.after),
+      async migrations(folder) {
+        for (const input of folders)
+          if ((await input.json<{ folder: string }>()).folder === folder)
+            return (await ctx.readFolder(input.ref)).map((f) => ({
+              path: f.path,
+              content: f.content.toString('utf8'),
+            }));
+        return [];
+      },
+    };
+  }
+  if (!ctx.inputs('previous-domain-model').length) return undefined;
+  return {
+    model: domainModelSchema.parse(await ctx.inputJson('previous-domain-model')),
+    version: ctx.change?.after ?? releaseVersion(1),
+    async migrations(folder) {
+      const released = previousMigrationsSchema.parse(await ctx.inputJson('previous-migrations'));
+      return released.folders.find((f) => f.folder === folder)?.files ?? [];
+    },
+  };
+}
