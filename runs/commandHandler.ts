@@ -8,6 +8,7 @@ import {
 } from '../platform/commands';
 import { cancelRun, decideApproval, GateNotWaitingError, RunNotFoundError } from './runCommands';
 import { parseRunOptions } from './runOptions';
+import { startChange } from './startChange';
 import { InvalidRunRequestError, RunConflictError, startRun, type RunsClient } from './startRun';
 
 /** Tenant of commands that name none: commands come from systems inside the namespace, not from end users. */
@@ -91,6 +92,19 @@ async function execute(
         by: 'service-bus',
       });
       return { type: command.type, runId: command.runId, result: command.decision };
+    case 'RequestChange': {
+      const { doc, created } = await startChange(ports, client, {
+        tenantId,
+        of: command.runId,
+        request: command.request,
+        runId:
+          command.changeRunId ??
+          (meta.messageId ? `cmd-${meta.messageId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 56)}` : undefined),
+        options: parseRunOptions(command.options ?? {}),
+        traceparent: meta.traceparent,
+      });
+      return { type: command.type, runId: doc.id, result: created ? 'started' : 'already started' };
+    }
     case 'CancelRun': {
       const doc = await cancelRun(
         ports,

@@ -4,5 +4,6 @@ import './run';
 import './trace';
 import './artifacts';
 import './control';
+import './changes';
 import './health';
 import './openapi';

@@ -8,6 +8,7 @@ import { approvalBodySchema } from './control';
 import { handle } from './handle';
 import { problemTypes, problemTypeUri } from './problem';
 import { startRunBodySchema } from './runs';
+import { changeRequestBodySchema } from './changes';
 
 type Json = Record<string, unknown>;
 
@@ -342,6 +343,42 @@ export function openApiDocument(): Json {
           },
         },
       },
+      '/runs/{runId}/changes': {
+        post: {
+          operationId: 'requestChange',
+          summary: 'Change the product a completed run built',
+          description:
+            "Starts a run that applies the change request to the run's product: the run's vision with the change as its last section, its databases moved to the new version with their rows kept (front matter `allowDataLoss: true` allows dropping data; `backfill: { Entity.attribute: value }` fills a new required attribute in rows written before), deployed over the running version.",
+          ...secured('Runs.Start'),
+          parameters: [
+            runIdParameter,
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              schema: { type: 'string', maxLength: 200 },
+              description: 'The same key and body return the same change run.',
+            },
+          ],
+          requestBody: {
+            required: true,
+            description: `A JSON change request, or the change itself as Markdown or plain text (at most ${maxVisionBytes} bytes).`,
+            content: {
+              'application/json': { schema: ref('ChangeRequest') },
+              'text/markdown': { schema: { type: 'string', maxLength: maxVisionBytes } },
+              'text/plain': { schema: { type: 'string', maxLength: maxVisionBytes } },
+            },
+          },
+          responses: {
+            '202': json(ref('RunStarted'), 'The change run started', {
+              Location: { schema: { type: 'string', format: 'uri' } },
+            }),
+            '200': json(ref('RunStarted'), 'The change run this idempotency key already started', {
+              Location: { schema: { type: 'string', format: 'uri' } },
+            }),
+            ...commonErrors(400, 404, 409, 413, 415),
+          },
+        },
+      },
       '/health': {
         get: {
           operationId: 'health',
@@ -376,6 +413,7 @@ export function openApiDocument(): Json {
       schemas: {
         RunStatus: { type: 'string', enum: [...runStatuses] },
         StartRunRequest: fromZod(startRunBodySchema),
+        ChangeRequest: fromZod(changeRequestBodySchema),
         ApprovalRequest: fromZod(approvalBodySchema),
         FieldError: {
           type: 'object',

@@ -40,7 +40,7 @@ export const startRunBodySchema = z
   })
   .strict();
 
-const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
+export const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
 
 interface StartRequest {
   vision: string;
@@ -62,7 +62,7 @@ function checkVisionSize(vision: unknown): void {
 }
 
 /** The model must exist and be configured here; what is missing in the configuration goes to the log only. */
-function checkModel(call: ApiCall, options: RunOptions): void {
+export function checkModel(call: ApiCall, options: RunOptions): void {
   const problem = (message: string) => validationProblem([{ field: 'options.model', message }]);
   if (!modelNames().includes(options.model)) {
     throw problem(`unknown model '${options.model}' (available: ${modelNames().join(', ')})`);
@@ -135,7 +135,7 @@ async function startRequest(call: ApiCall): Promise<StartRequest> {
   return { vision: parsed.vision, name: parsed.name, options };
 }
 
-function runSummary(origin: string, doc: RunDocument) {
+export function runSummary(origin: string, doc: RunDocument) {
   return {
     runId: doc.id,
     name: doc.name,

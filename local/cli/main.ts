@@ -8,6 +8,8 @@ const usage = `factory: the software factory on the embedded durable host (data 
 
   factory run (--vision-file FILE | --vision TEXT) [--approve auto|manual] [--approvals G1,G2]
               [--iterations N] [--model blueprint] [--max-agent-calls N] [--run-id ID] [--name NAME]
+  factory change RUN_ID (--request-file FILE | --request TEXT) [run options as above]
+                                       the next version of the run's product, its data kept
   factory resume                       continue every unfinished run
   factory list [--status S]            runs in FACTORY_HOME
   factory status RUN_ID                where a run is and what it waits for
@@ -28,6 +30,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Command> = {
   run: () => require('./commands/run').runCommand,
+  change: () => require('./commands/change').changeCommand,
   resume: () => require('./commands/resume').resumeCommand,
   list: () => require('./commands/inspect').listCommand,
   status: () => require('./commands/inspect').statusCommand,

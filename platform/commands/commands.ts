@@ -63,18 +63,32 @@ export const cancelRunSchema = z
   })
   .strict();
 
+/** A change to the product a completed run built: a new run, `changeRunId` if given, applies `request` to it. */
+export const requestChangeSchema = z
+  .object({
+    type: z.literal('RequestChange'),
+    runId,
+    tenantId: segment.optional(),
+    changeRunId: runId.optional(),
+    request: z.string().trim().min(1, 'must not be empty').max(64 * 1024),
+    options: runOptions.optional(),
+  })
+  .strict();
+
 export const commandSchema = z.discriminatedUnion('type', [
   startRunSchema,
   approveGateSchema,
   cancelRunSchema,
+  requestChangeSchema,
 ]);
 
 export type StartRunCommand = z.infer<typeof startRunSchema>;
 export type ApproveGateCommand = z.infer<typeof approveGateSchema>;
 export type CancelRunCommand = z.infer<typeof cancelRunSchema>;
+export type RequestChangeCommand = z.infer<typeof requestChangeSchema>;
 export type Command = z.infer<typeof commandSchema>;
 export type CommandType = Command['type'];
-export const commandTypes: readonly CommandType[] = ['StartRun', 'ApproveGate', 'CancelRun'];
+export const commandTypes: readonly CommandType[] = ['StartRun', 'ApproveGate', 'CancelRun', 'RequestChange'];
 
 export interface CommandIssue {
   /** Dotted path of the failing field (`options.iterations`), or `body` / `type` for the message itself. */

@@ -93,8 +93,10 @@ export const statusCommand = (args: string[]) =>
         count: doc.artifacts.length,
         location: session.ports.artifacts.describeLocation(doc.tenantId, runId),
       },
+      /** The product this run changes, when it changes one. */
+      change: doc.change ?? null,
       /** Where the deployed product answers, when it is deployed. */
-      deployment: (await liveDeployment(session.home, doc.tenantId, runId)) ?? null,
+      deployment: (await liveDeployment(session.home, doc.tenantId, doc.change?.product ?? runId)) ?? null,
     };
     out.result(view, () => {
       // The same view `factory run` draws live.
@@ -106,6 +108,10 @@ export const statusCommand = (args: string[]) =>
       if (progress && !['Completed', 'Failed', 'Rejected', 'Terminated'].includes(status))
         out.line(
           `now: ${progress.phaseTitle ?? ''} — ${progress.step ?? ''}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`,
+        );
+      if (doc.change)
+        out.line(
+          `change ${doc.change.number} of the product of run ${doc.change.product}, after release ${doc.change.after} (run ${doc.change.of})`,
         );
       out.line(`artifacts: ${view.artifacts.count} in ${view.artifacts.location}`);
       for (const line of describeDeployment(view.deployment ?? undefined)) out.line(line);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { checkModelConfiguration } from '../../../agents/runtime/modelProviders';
 import { approvalGates } from '../../../core/phases';
+import type { RunOptions } from '../../../core/ports/runStore';
 import { parseRunOptions } from '../../../runs/runOptions';
 import { startRun } from '../../../runs/startRun';
 import { effectiveStatus, phaseSummary } from '../../../runs/runView';
@@ -13,33 +14,20 @@ import { describeDeployment, liveDeployment } from './deployments';
 export const runUsage = `factory run (--vision-file FILE | --vision TEXT) [--approve auto|manual] [--approvals G1,G2]
               [--iterations N] [--model blueprint] [--max-agent-calls N] [--run-id ID] [--name NAME] [--json]`;
 
-/** Starts a run and follows it to its end. Exit code 0 only when the run completed. */
-export async function runCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    'vision-file': { type: 'string' },
-    vision: { type: 'string' },
-    approve: { type: 'string' },
-    approvals: { type: 'string' },
-    iterations: { type: 'string' },
-    model: { type: 'string' },
-    'max-agent-calls': { type: 'string' },
-    'run-id': { type: 'string' },
-    name: { type: 'string' },
-    verbose: { type: 'boolean' },
-  });
-  const out = new Output(Boolean(values.json));
-  if (Boolean(values['vision-file']) === Boolean(values.vision))
-    throw new UsageError('give exactly one of --vision-file FILE or --vision TEXT');
-  let vision: string;
-  if (values['vision-file']) {
-    try {
-      vision = readFileSync(String(values['vision-file']), 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read the vision file: ${(error as Error).message}`);
-    }
-  } else {
-    vision = String(values.vision);
-  }
+/** The flags that set a run's options, shared by every command that starts a run. */
+export const runOptionFlags = {
+  approve: { type: 'string' },
+  approvals: { type: 'string' },
+  iterations: { type: 'string' },
+  model: { type: 'string' },
+  'max-agent-calls': { type: 'string' },
+  'run-id': { type: 'string' },
+  name: { type: 'string' },
+  verbose: { type: 'boolean' },
+} as const;
+
+/** The run options the flags ask for, checked, with the model configured here. */
+export function runOptionsFrom(values: Record<string, string | boolean | undefined>): RunOptions {
   if (values.approve && !['auto', 'manual'].includes(String(values.approve)))
     throw new UsageError('--approve must be auto or manual');
   const approvals = values.approvals
@@ -50,7 +38,7 @@ export async function runCommand(args: string[]): Promise<number> {
     : values.approve === 'manual'
       ? approvalGates.filter((g) => g === 'architecture' || g === 'production')
       : [];
-  let options;
+  let options: RunOptions;
   try {
     options = parseRunOptions({
       approvals,
@@ -63,12 +51,37 @@ export async function runCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`invalid run options: ${(error as Error).message}`);
   }
-
   try {
     checkModelConfiguration(options.model);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  return options;
+}
+
+/** The text of `--<name>-file FILE` or `--<name> TEXT`, exactly one of them. */
+export function textOrFile(values: Record<string, string | boolean | undefined>, name: string): string {
+  const file = values[`${name}-file`];
+  if (Boolean(file) === Boolean(values[name]))
+    throw new UsageError(`give exactly one of --${name}-file FILE or --${name} TEXT`);
+  if (!file) return String(values[name]);
+  try {
+    return readFileSync(String(file), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the ${name} file: ${(error as Error).message}`);
+  }
+}
+
+/** Starts a run and follows it to its end. Exit code 0 only when the run completed. */
+export async function runCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    'vision-file': { type: 'string' },
+    vision: { type: 'string' },
+    ...runOptionFlags,
+  });
+  const out = new Output(Boolean(values.json));
+  const vision = textOrFile(values, 'vision');
+  const options = runOptionsFrom(values);
 
   const session = await openSession({ process: true, verbose: Boolean(values.verbose) });
   try {
@@ -113,7 +126,7 @@ export async function finish(
   const report = await saveLocalRunReport(session, doc.tenantId, runId);
   const { status, failure } = effectiveStatus(doc, runtime);
   const location = session.ports.artifacts.describeLocation(doc.tenantId, doc.id);
-  const deployment = await liveDeployment(session.home, doc.tenantId, runId);
+  const deployment = await liveDeployment(session.home, doc.tenantId, doc.change?.product ?? runId);
   const summary = {
     runId: doc.id,
     status,
