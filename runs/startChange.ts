@@ -54,6 +54,8 @@ export async function startChange(
     throw new InvalidRunRequestError(
       `run ${before.id} is ${before.status}: a change applies to the product of a completed run`,
     );
+  const architecture = releasedFolder(before, 'vision-to-architecture');
+  const development = releasedFolder(before, 'architecture-to-development');
   const read = async (path: string) =>
     (await ports.artifacts.get(request.tenantId, before.id, path)).toString('utf8');
   const vision = `${(await read(before.visionPath)).trimEnd()}\n\n${/^#{1,6}\s/.test(body) ? '' : `## Change ${(before.change?.number ?? 0) + 1}\n\n`}${body}\n`;
@@ -63,8 +65,6 @@ export async function startChange(
     );
 
   const stored = await ports.artifacts.list(request.tenantId, before.id);
-  const architecture = releasedFolder(before, 'vision-to-architecture');
-  const development = releasedFolder(before, 'architecture-to-development');
   const model = stored.find(
     (a) => a.kind === 'domain-model' && a.path.startsWith(architecture) && a.path.endsWith('.json'),
   );

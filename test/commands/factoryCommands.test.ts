@@ -101,5 +101,31 @@ describe('commands on the factory-commands queue (embedded bus, the registered S
       reason: 'cancelled',
       message: 'not needed',
     });
+
+    // A change applies to the product of a completed run of the sender's tenant, and says something.
+    const change = { type: 'RequestChange', runId: 'cmd-run-1', request: 'Each plot has a soil type.' };
+    send(change, 'change-cancelled');
+    send({ ...change, tenantId: 'mallory-2' }, 'change-stolen');
+    send({ ...change, request: ' ' }, 'change-empty');
+    send(
+      { ...change, request: '---\nbackfill: { plot: 1 }\n---\nEach plot has a soil type.' },
+      'change-terms',
+    );
+    const changes = (await deadLettered(11)).filter((m) => String(m.messageId).startsWith('change-'));
+    expect(Object.fromEntries(changes.map((m) => [m.messageId, [m.reason, m.description]]))).toEqual({
+      'change-cancelled': [
+        'invalid-command',
+        'invalid command: run cmd-run-1 is Terminated: a change applies to the product of a completed run',
+      ],
+      'change-stolen': ['run-not-found', 'run cmd-run-1 not found'],
+      'change-empty': ['invalid-command', expect.stringContaining('request: must not be empty')],
+      'change-terms': [
+        'invalid-command',
+        expect.stringContaining(
+          "the change request's front matter: backfill.plot: a backfill key is Entity.attribute",
+        ),
+      ],
+    });
+    expect((await t.ports.runs.list('default', {})).items.map((r) => r.id)).toEqual(['cmd-run-1']);
   }, 300000);
 });

@@ -277,6 +277,12 @@ describe('bad input, no run needed', () => {
         404,
       );
       expectProblem(await send(api.url, 'POST', `/api/runs/${id}/cancel`, { token: tokens.a }), 404);
+      expectProblem(
+        await sendJson(api.url, 'POST', `/api/runs/${id}/changes`, tokens.a, {
+          request: 'Add a waiting list.',
+        }),
+        404,
+      );
     }
   });
 
@@ -321,6 +327,31 @@ describe('listing, paging and artifact integrity (seeded runs)', () => {
   const ids = ['run-seed-1', 'run-seed-2', 'run-seed-3', 'run-seed-4', 'run-seed-5'];
   beforeAll(async () => {
     for (const [i, id] of ids.entries()) await seedRun(id, `2026-01-0${i + 1}T00:00:00.000Z`);
+  });
+
+  test("a change request: only for the caller's own completed run, refused with the reason when it cannot apply", async () => {
+    const url = `/api/runs/${ids[0]}/changes`;
+    // Another tenant's run does not exist for the caller; a reader may not start runs.
+    expectProblem(
+      await sendJson(api.url, 'POST', url, tokens.a, { request: 'Each plot has a soil type.' }),
+      404,
+    );
+    expectProblem(await sendJson(api.url, 'POST', url, tokens.aRead, { request: 'x' }), 403);
+    const empty = await sendJson(api.url, 'POST', url, tokens.b, { request: ' ', extra: 1 });
+    expectProblem(empty, 400);
+    expect(empty.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(['extra', 'request']);
+    const terms = await send(api.url, 'POST', url, {
+      token: tokens.b,
+      contentType: 'text/markdown',
+      body: '---\nallowDataLoss: yes please\n---\nDrop the plots.',
+    });
+    expectProblem(terms, 400);
+    expect(terms.json.detail).toContain("the change request's front matter: allowDataLoss");
+    // A run that completed without building anything has no product to change.
+    const nothing = await sendJson(api.url, 'POST', url, tokens.b, { request: 'Each plot has a soil type.' });
+    expectProblem(nothing, 400);
+    expect(nothing.json.detail).toContain(`run ${ids[0]} has no completed vision-to-architecture`);
+    expect((await api.session.ports.runs.list('tenant-b', {})).items).toHaveLength(ids.length);
   });
 
   test('pages with limit and a continuation token (query or header), newest first, one tenant only', async () => {

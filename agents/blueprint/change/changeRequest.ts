@@ -13,10 +13,16 @@ export const changeTermsSchema = z
     allowDataLoss: z.boolean().optional(),
     /** What rows written before hold for a new required attribute, per `Entity.attribute`. */
     backfill: z
-      .record(
-        z.string().regex(/^[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/, 'a backfill key is Entity.attribute'),
-        z.union([z.string(), z.number(), z.boolean()]).transform(String),
-      )
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+      .superRefine((values, check) => {
+        for (const key of Object.keys(values))
+          if (!/^[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/.test(key))
+            check.addIssue({
+              code: 'custom',
+              path: [key],
+              message: 'a backfill key is Entity.attribute, e.g. Tool.purchasedOn',
+            });
+      })
       .optional(),
   })
   .strict();
