@@ -42,9 +42,9 @@ export async function startChange(
   client: RunsClient,
   request: StartChangeRequest,
 ): Promise<{ doc: RunDocument; created: boolean }> {
-  let body: string;
+  let prose: string;
   try {
-    body = readChangeRequest(request.request).body;
+    prose = readChangeRequest(request.request).prose;
   } catch (error) {
     if (error instanceof ChangeRequestError) throw new InvalidRunRequestError(error.message);
     throw error;
@@ -58,7 +58,11 @@ export async function startChange(
   const development = releasedFolder(before, 'architecture-to-development');
   const read = async (path: string) =>
     (await ports.artifacts.get(request.tenantId, before.id, path)).toString('utf8');
-  const vision = `${(await read(before.visionPath)).trimEnd()}\n\n${/^#{1,6}\s/.test(body) ? '' : `## Change ${(before.change?.number ?? 0) + 1}\n\n`}${body}\n`;
+  // What the change removes is carried out on the analysed vision; only what it adds is read as vision text.
+  const previousVision = (await read(before.visionPath)).trimEnd();
+  const vision = /^(#{1,6}\s+\S[^\n]*\s*)?$/.test(prose)
+    ? `${previousVision}\n`
+    : `${previousVision}\n\n${/^#{1,6}\s/.test(prose) ? '' : `## Change ${(before.change?.number ?? 0) + 1}\n\n`}${prose}\n`;
   if (Buffer.byteLength(vision) > maxVisionBytes)
     throw new InvalidRunRequestError(
       `the vision with the change is over ${maxVisionBytes} bytes: split the product, or start it anew`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { removeAttributePattern, removeEntityPattern } from '../vision/feedback';
 import { splitFrontMatter } from '../vision/markdown';
 
 /** A change request the factory cannot read: the message says what to fix. */
@@ -29,8 +30,19 @@ export const changeTermsSchema = z
 
 export type ChangeTerms = z.infer<typeof changeTermsSchema>;
 
-/** The change request's terms and text; a clear error for front matter that is not valid terms. */
-export function readChangeRequest(text: string): { terms: ChangeTerms; body: string } {
+/** A line of a change request that removes something the product has ("Remove the attribute condition of Tool."). */
+const isInstruction = (line: string) => removeEntityPattern.test(line) || removeAttributePattern.test(line);
+
+/**
+ * The change request's terms, its text, the removals it asks for (a line each) and the rest of its text (what the
+ * product gains, read like the vision); a clear error for front matter that is not valid terms.
+ */
+export function readChangeRequest(text: string): {
+  terms: ChangeTerms;
+  body: string;
+  removals: string[];
+  prose: string;
+} {
   let split: { data: Record<string, unknown>; body: string };
   try {
     split = splitFrontMatter(text);
@@ -42,6 +54,16 @@ export function readChangeRequest(text: string): { terms: ChangeTerms; body: str
     throw new ChangeRequestError(
       `the change request's front matter: ${terms.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
-  if (!split.body.trim()) throw new ChangeRequestError('the change request says nothing');
-  return { terms: terms.data, body: split.body.trim() };
+  const body = split.body.trim();
+  if (!body) throw new ChangeRequestError('the change request says nothing');
+  const lines = body.split('\n');
+  return {
+    terms: terms.data,
+    body,
+    removals: lines.filter(isInstruction).map((line) => line.replace(/^\s*[-*]\s+/, '').trim()),
+    prose: lines
+      .filter((line) => !isInstruction(line))
+      .join('\n')
+      .trim(),
+  };
 }

@@ -4,9 +4,31 @@ import { entityNameOf, labelOf, pluralNameOf } from '../../../toolchain/vision/l
 
 /**
  * Applies reviewer or gate feedback to a vision. Simple instructions are carried out ("add entity Deposit",
- * "remove feature Dispute management", "add persona Treasurer", "out of scope: deliveries"); everything else is
+ * "remove entity Dispute", "remove attribute condition of Tool", "remove feature Dispute management", "add
+ * persona Treasurer", "out of scope: deliveries"); everything else is
  * recorded as received, so the document shows it was read and what could not be applied automatically.
  */
+/** "remove entity Dispute", "Remove the entity Dispute." */
+export const removeEntityPattern =
+  /\b(?:remove|drop) (?:the )?entity\s+["'`]?([A-Za-z][A-Za-z ]*?)["'`]?\s*(?:[.,;]|$)/i;
+/** "remove attribute condition of Tool", "Remove the attribute condition from the Tool." */
+export const removeAttributePattern =
+  /\b(?:remove|drop) (?:the )?attribute\s+["'`]?([a-z][A-Za-z0-9]*)["'`]?\s+(?:of|from)\s+(?:the |a |an )?["'`]?([A-Za-z][A-Za-z ]*?)["'`]?\s*(?:[.,;]|$)/i;
+
+/** Removes an entity and everything of the vision that only makes sense with it; false when there is none. */
+function removeEntityFrom(vision: Vision, name: string): boolean {
+  const { domain } = vision;
+  if (!domain.entities.some((e) => e.name === name) || domain.entities.length === 1) return false;
+  domain.entities = domain.entities.filter((e) => e.name !== name);
+  for (const entity of domain.entities) entity.references = entity.references.filter((r) => r !== name);
+  domain.actions = domain.actions.filter((a) => a.entity !== name);
+  domain.rules = domain.rules.filter((r) => r.entity !== name);
+  const gone = new Set(vision.features.filter((f) => f.entity === name).map((f) => f.name));
+  vision.features = vision.features.filter((f) => f.entity !== name);
+  vision.scope.in = vision.scope.in.filter((s) => !gone.has(s));
+  return true;
+}
+
 export function applyFeedback(vision: Vision, feedback: string[]): Vision {
   const next: Vision = structuredClone(vision);
   for (const raw of feedback) {
@@ -19,7 +41,32 @@ export function applyFeedback(vision: Vision, feedback: string[]): Vision {
     const addPersona =
       /\badd (?:a )?(?:persona|actor|role)\s+["'`]?([A-Za-z][A-Za-z ]*?)["'`]?(?:[.,;]|$)/i.exec(item);
     const outOfScope = /\bout of scope\s*:\s*(.+)$/i.exec(item);
-    if (addEntity) {
+    const removeEntity = removeEntityPattern.exec(item);
+    const removeAttribute = removeAttributePattern.exec(item);
+    if (removeEntity) {
+      const name = entityNameOf(removeEntity[1]);
+      applied = removeEntityFrom(next, name);
+      outcome = applied
+        ? `Removed entity ${name}, the references to it, its actions, rules and features.`
+        : `No entity named ${name}; nothing removed.`;
+    } else if (removeAttribute) {
+      const [, attribute, entityName] = removeAttribute;
+      const entity = next.domain.entities.find((e) => e.name === entityNameOf(entityName));
+      const index = entity?.attributes.findIndex((a) => a.name === attribute) ?? -1;
+      if (!entity || index < 0)
+        outcome = `No attribute ${attribute} of ${entityNameOf(entityName)}; nothing removed.`;
+      else if (entity.attributes.length === 1)
+        outcome = `${attribute} is the only attribute of ${entity.name}; an entity keeps at least one, so nothing was removed.`;
+      else {
+        entity.attributes.splice(index, 1);
+        // A rule that reads the attribute has nothing to read any more.
+        next.domain.rules = next.domain.rules.filter(
+          (r) => r.entity !== entity.name || !JSON.stringify(r.rule).includes(`"${attribute}"`),
+        );
+        outcome = `Removed attribute ${attribute} of ${entity.name} and the rules that read it.`;
+        applied = true;
+      }
+    } else if (addEntity) {
       const name = entityNameOf(addEntity[1]);
       if (next.domain.entities.some((e) => e.name === name))
         outcome = `Entity ${name} was already part of the domain.`;
