@@ -70,7 +70,11 @@ export const requestChangeSchema = z
     runId,
     tenantId: segment.optional(),
     changeRunId: runId.optional(),
-    request: z.string().trim().min(1, 'must not be empty').max(64 * 1024),
+    request: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(64 * 1024),
     options: runOptions.optional(),
   })
   .strict();
