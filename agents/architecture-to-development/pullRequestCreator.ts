@@ -2,6 +2,12 @@ import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../../core/agent';
 import { backlogSchema } from '../../toolchain/schemas/backlog';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
+import { previousRelease } from '../blueprint/change/previousRelease';
+import {
+  productChanges,
+  renderProductChanges,
+  type ProductChanges,
+} from '../blueprint/change/productChanges';
 import type { CommitRecord } from './codeCommitter';
 import { markdownText } from '../../toolchain/escaping/markdownText';
 import { markdownAndJson } from '../runtime/reportFiles';
@@ -26,6 +32,8 @@ const outputSchema = z.object({
   ),
   files: z.array(fileSchema),
   totals: z.object({ files: z.number().int(), added: z.number().int(), removed: z.number().int() }),
+  /** What this version changes against the release it follows, when it follows one. */
+  changes: z.custom<ProductChanges>((value) => typeof value === 'object' && value !== null).optional(),
   description: z.string(),
 });
 
@@ -49,6 +57,7 @@ async function readStories(
 }
 
 function describe(pr: Omit<PullRequest, 'description'>, iteration: number, feedback: string[]): string {
+  const since = pr.changes ? [renderProductChanges(pr.changes)] : [];
   const byContext = new Map<string, PullRequest['stories']>();
   for (const story of pr.stories)
     byContext.set(story.context ?? 'Other', [...(byContext.get(story.context ?? 'Other') ?? []), story]);
@@ -61,6 +70,7 @@ function describe(pr: Omit<PullRequest, 'description'>, iteration: number, feedb
       (c) => `- \`${c.sha.slice(0, 10)}\` ${markdownText(c.subject)}${c.changed ? '' : ' (unchanged)'}`,
     ),
     '',
+    ...since,
     `## User stories`,
     '',
     ...(pr.stories.length
@@ -92,7 +102,7 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
   purpose:
     "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
   uses: 'tools',
-  reads: ['commit', 'backlog', 'domain-model', 'development-plan'],
+  reads: ['commit', 'backlog', 'domain-model', 'development-plan', 'previous-domain-model'],
   writes: ['pull-request'],
   output: outputSchema,
   async blueprint(ctx) {
@@ -124,6 +134,7 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
       ...(contextOf(s.entity) ? { context: contextOf(s.entity) } : {}),
     }));
     const product = model?.success ? model.data.product.name : record.branch;
+    const previous = model?.success ? await previousRelease(ctx) : undefined;
     const draft = {
       title:
         `${product}: iteration ${record.iteration}${record.attempt > 1 ? ` (attempt ${record.attempt})` : ''}, ${stories.length} user stories`.slice(
@@ -144,6 +155,9 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
       })),
       files,
       totals,
+      ...(previous && model?.success
+        ? { changes: productChanges(previous.model, model.data, previous.version) }
+        : {}),
     };
     return { ...draft, description: describe(draft, record.iteration, ctx.feedback) };
   },

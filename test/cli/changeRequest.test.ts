@@ -192,6 +192,17 @@ describe('factory change', () => {
       expect(Object.keys(before).length).toBeGreaterThan(10);
       expect(contextFiles('second', context)).toEqual(before);
     }
+    // The pull request says what changed since 1.0.0, and nothing about the contexts the change did not touch.
+    const { artifacts, location } = factory(['artifacts', 'second']).body;
+    const pr = artifacts!.find((a) => a.path.endsWith('/pull-request/pull-request.md'))!;
+    const description = readFileSync(join(location!, pr.path), 'utf8');
+    const since = description.slice(description.indexOf('## Changes since release 1.0.0'));
+    expect(since).toContain('### Entities added\n\n- WaitingListEntry\n');
+    expect(since).toContain('- Tool.serialNumber added');
+    expect(since).toContain('- waiting-list-entry-rule-1: A member may hold at most 3 waiting list entries');
+    expect(since).toContain('- tools: POST /v1/waiting-list-entries added');
+    expect(since).toContain('- adds the optional column tools.serial\\_number');
+    expect(since).not.toMatch(/member-directory:|ratings:/);
     expect(contextFiles('second', 'tools')['services/tools/package.json']).not.toBe(
       contextFiles('first', 'tools')['services/tools/package.json'],
     );
