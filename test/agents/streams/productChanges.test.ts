@@ -78,7 +78,9 @@ describe('what a version changes against the release it follows', () => {
     const markdown = renderProductChanges(changes);
     expect(markdown).toMatch(/^## Changes since release 1\.0\.0\n/);
     expect(markdown).toContain('### Entities added\n\n- WaitlistEntry\n');
-    expect(markdown).toContain('### Migration of db/lending\n\n- adds the table waitlist\\_entries (WaitlistEntry)');
+    expect(markdown).toContain(
+      '### Migration of db/lending\n\n- adds the table waitlist\\_entries (WaitlistEntry)',
+    );
     expect(markdown).toContain('- lending: POST /v1/waitlist-entries added\n');
     expect(markdown).toContain('- lending: schema Tool changed (');
     expect(markdown).toMatch(/schema Tool changed \([^)]*\) \*\*breaking\*\*/);
