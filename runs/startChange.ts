@@ -5,7 +5,13 @@ import { ChangeRequestError, readChangeRequest } from '../agents/blueprint/chang
 import type { Ports } from '../platform/config';
 import { requireRun } from './runCommands';
 import { maxVisionBytes } from './runOptions';
-import { InvalidRunRequestError, startRun, type RunsClient, type StartRunRequest } from './startRun';
+import {
+  InvalidRunRequestError,
+  runIdForKey,
+  startRun,
+  type RunsClient,
+  type StartRunRequest,
+} from './startRun';
 
 /*
  * A change request: a new run of a product an earlier run built, from the vision that product was built from plus
@@ -32,6 +38,34 @@ function releasedFolder(doc: RunDocument, phase: string): string {
 }
 
 /**
+ * A change applies to the product's latest release, one change at a time: refused when a later run of the product
+ * completed (its changes would be lost) or one is under way (both would deploy to the product).
+ */
+async function checkLatest(ports: Ports, before: RunDocument, request: StartChangeRequest): Promise<void> {
+  const product = before.change?.product ?? before.id;
+  // The run this request names or keys: asking again for a change under way returns that run.
+  const wanted =
+    request.runId ??
+    (request.idempotencyKey ? runIdForKey(request.tenantId, request.idempotencyKey) : undefined);
+  let continuationToken: string | undefined;
+  do {
+    const page = await ports.runs.list(request.tenantId, { limit: 100, continuationToken });
+    for (const doc of page.items) {
+      if (doc.id === before.id || doc.id === wanted || doc.change?.product !== product) continue;
+      if (doc.status === 'Completed' && doc.change.number > (before.change?.number ?? 0))
+        throw new InvalidRunRequestError(
+          `run ${doc.id} changed this product after run ${before.id}: change the product's latest release, run ${doc.id} or a later one`,
+        );
+      if (['Pending', 'Running', 'WaitingForApproval'].includes(doc.status))
+        throw new InvalidRunRequestError(
+          `run ${doc.id} is changing this product now (${doc.status}): one change at a time; try again when it has ended`,
+        );
+    }
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+}
+
+/**
  * Starts the run that applies a change request to the product of a completed run of the same tenant. The new
  * run's vision is the changed run's vision with the change as its last section, so every agent reads the change
  * in the context of what was built; the change's terms and the last release's domain model and migrations are
@@ -43,8 +77,9 @@ export async function startChange(
   request: StartChangeRequest,
 ): Promise<{ doc: RunDocument; created: boolean }> {
   let prose: string;
+  let removals: string[];
   try {
-    prose = readChangeRequest(request.request).prose;
+    ({ prose, removals } = readChangeRequest(request.request));
   } catch (error) {
     if (error instanceof ChangeRequestError) throw new InvalidRunRequestError(error.message);
     throw error;
@@ -54,6 +89,7 @@ export async function startChange(
     throw new InvalidRunRequestError(
       `run ${before.id} is ${before.status}: a change applies to the product of a completed run`,
     );
+  await checkLatest(ports, before, request);
   const architecture = releasedFolder(before, 'vision-to-architecture');
   const development = releasedFolder(before, 'architecture-to-development');
   const read = async (path: string) =>
@@ -84,6 +120,7 @@ export async function startChange(
     product: before.change?.product ?? before.id,
     after: releaseVersion(before.iteration, before.change?.after),
     number: (before.change?.number ?? 0) + 1,
+    removals: [...(before.change?.removals ?? []), ...removals],
   };
   const inputs: Array<{ path: string; content: string; kind: ArtifactKind }> = [
     { path: 'input/change-request.md', content: request.request, kind: 'change-request' },

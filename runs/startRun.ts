@@ -99,6 +99,14 @@ export async function startRun(
         name: request.name ?? null,
         options: request.options,
         ...(request.change ? { change: request.change } : {}),
+        ...(request.inputs?.length
+          ? {
+              inputs: request.inputs.map((i) => [
+                i.path,
+                createHash('sha256').update(i.content).digest('hex'),
+              ]),
+            }
+          : {}),
       }),
     )
     .digest('hex');

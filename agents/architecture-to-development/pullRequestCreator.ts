@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../../core/agent';
 import { backlogSchema } from '../../toolchain/schemas/backlog';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
+import { readChangeRequest } from '../blueprint/change/changeRequest';
 import { previousRelease } from '../blueprint/change/previousRelease';
 import {
   productChanges,
@@ -102,7 +103,7 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
   purpose:
     "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
   uses: 'tools',
-  reads: ['commit', 'backlog', 'domain-model', 'development-plan', 'previous-domain-model'],
+  reads: ['commit', 'backlog', 'domain-model', 'development-plan', 'previous-domain-model', 'change-request'],
   writes: ['pull-request'],
   output: outputSchema,
   async blueprint(ctx) {
@@ -156,7 +157,16 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
       files,
       totals,
       ...(previous && model?.success
-        ? { changes: productChanges(previous.model, model.data, previous.version) }
+        ? {
+            changes: productChanges(
+              previous.model,
+              model.data,
+              previous.version,
+              ctx.inputs('change-request').length
+                ? readChangeRequest(await ctx.inputText('change-request')).terms
+                : {},
+            ),
+          }
         : {}),
     };
     return { ...draft, description: describe(draft, record.iteration, ctx.feedback) };

@@ -38,9 +38,12 @@ export const visionArchitect: AgentDefinition<Vision> = {
     const evolution = plans.length
       ? ((await plans[plans.length - 1].json<{ visionFeedback?: string[] }>()).visionFeedback ?? [])
       : [];
-    const removals = ctx.inputs('change-request').length
-      ? readChangeRequest(await ctx.inputText('change-request')).removals
-      : [];
+    // Every removal of the product's changes so far: the vision text still describes what earlier ones removed.
+    const removals =
+      ctx.change?.removals ??
+      (ctx.inputs('change-request').length
+        ? readChangeRequest(await ctx.inputText('change-request')).removals
+        : []);
     const feedback = [
       ...evolution.map((item) => `Evolution plan: ${item}`),
       ...removals.map((item) => `Change request: ${item}`),

@@ -87,6 +87,8 @@ export interface ChangeLineage {
   after: string;
   /** 1 for the first change of the product, then one more per change. */
   number: number;
+  /** What this change and the product's earlier changes removed ("Remove the attribute a of X."), in order. */
+  removals?: string[];
 }
 
 /** One document per run (Cosmos DB container `runs`, partition key `/tenantId`). */

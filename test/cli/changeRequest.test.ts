@@ -152,6 +152,7 @@ describe('factory change', () => {
       product: 'first',
       after: '1.0.0',
       number: 1,
+      removals: [],
     });
 
     // The data written under 1.0.0 is there, and 1.1.0's new attribute and entity work on it.

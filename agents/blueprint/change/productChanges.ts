@@ -1,7 +1,7 @@
 import type { BoundedContext, DomainModel } from '../../../toolchain/schemas/domainModel';
 import { markdownText } from '../../../toolchain/escaping/markdownText';
 import { buildOpenApi } from '../architecture/openapi';
-import { nextMigration } from '../database/nextMigration';
+import { nextMigration, type NextMigrationOptions } from '../database/nextMigration';
 
 /*
  * What a version of a product changes against the release it follows, from the two domain models: entities,
@@ -105,7 +105,13 @@ function endpointChanges(
 }
 
 /** What `model` changes against `previous`, the model of the release `after`. */
-export function productChanges(previous: DomainModel, model: DomainModel, after: string): ProductChanges {
+export function productChanges(
+  previous: DomainModel,
+  model: DomainModel,
+  after: string,
+  /** The change's terms, as the Database Architect applied them. */
+  terms: NextMigrationOptions = {},
+): ProductChanges {
   const [was, now] = [entitiesOf(previous), entitiesOf(model)];
   const attributes: string[] = [];
   for (const [name, entity] of now) {
@@ -155,7 +161,7 @@ export function productChanges(previous: DomainModel, model: DomainModel, after:
     }),
     migrations: model.contexts
       .filter((c) => contextOf(previous, c.slug))
-      .map((c) => ({ database: `db/${c.slug}`, ...nextMigration(previous, model, c) }))
+      .map((c) => ({ database: `db/${c.slug}`, ...nextMigration(previous, model, c, terms) }))
       .filter((m) => m.changes.length || m.refusals.length)
       .map(({ database, changes, refusals }) => ({ database, changes, refusals })),
     services: {

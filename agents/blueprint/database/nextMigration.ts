@@ -235,6 +235,11 @@ export function nextMigration(
         continue;
       }
       const c = id(col.name);
+      // The old rules go before a type change (PostgreSQL re-reads them under the new type) and come back after it.
+      const rulesChange = prior.checks.join('\n') !== col.checks.join('\n') || prior.sqlType !== col.sqlType;
+      if (rulesChange)
+        for (const name of checkNames(table, prior))
+          statements.push(`ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${id(name)};`);
       if (prior.sqlType !== col.sqlType) {
         const convert = `ALTER TABLE ${t} ALTER COLUMN ${c} TYPE ${col.sqlType} USING ${c}::${col.sqlType};`;
         if (widens(prior.sqlType, col.sqlType)) {
@@ -250,7 +255,11 @@ export function nextMigration(
         changes.push(`makes ${where} optional`);
       } else if (!prior.notNull && col.notNull) {
         const fill = literal ?? (col.default ? 'DEFAULT' : undefined);
-        if (fill === undefined) {
+        if (col.unique && literal !== undefined) {
+          refusals.push(
+            `makes the unique column ${where} (${named}) required: one value cannot fill every row written before without one`,
+          );
+        } else if (fill === undefined) {
           refusals.push(
             `makes ${where} (${named}) required: rows written before may have no value for it; give one for them (backfill: ${named}: <value>)`,
           );
@@ -279,15 +288,15 @@ export function nextMigration(
         statements.push(dropUnique(table, col.name));
         changes.push(`lets rows share a value of ${where}`);
       }
-      if (prior.checks.join('\n') !== col.checks.join('\n')) {
-        const narrowed = narrows(prior, col);
+      if (rulesChange) {
+        const narrowed = prior.checks.join('\n') === col.checks.join('\n') ? undefined : narrows(prior, col);
         if (narrowed) losing(`${narrowed} on ${where}: rows written before may break the new rule`);
-        for (const name of checkNames(table, prior))
-          statements.push(`ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${id(name)};`);
-        // Rows written before are not checked against a narrower rule the change allowed: they stay readable.
+        // A replaced rule holds for the rows written from now on; rows written before are not checked again (an
+        // earlier version may have narrowed a rule without checking them), so they stay as they are.
         for (const check of checkConstraints(table, col))
-          statements.push(`ALTER TABLE ${t} ADD ${check}${narrowed ? ' NOT VALID' : ''};`);
-        if (!narrowed) changes.push(`${widened(prior, col) ?? 'changes the rule of'} ${where}`);
+          statements.push(`ALTER TABLE ${t} ADD ${check} NOT VALID;`);
+        if (!narrowed && prior.checks.join('\n') !== col.checks.join('\n'))
+          changes.push(`${widened(prior, col) ?? 'changes the rule of'} ${where}`);
       }
       const [from, to] = [prior.references, col.references];
       if (from?.entity !== to?.entity || from?.sameContext !== to?.sameContext) {
@@ -296,7 +305,9 @@ export function nextMigration(
           statements.push(
             `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${id(constraintName(table, `${col.name}_fkey`))};`,
           );
-        if (to?.sameContext) laterKeys.push(`ALTER TABLE ${t} ADD ${foreignKeyConstraint(table, col)};`);
+        // Values written before may name rows the referenced table does not have: they are not checked again.
+        if (to?.sameContext)
+          laterKeys.push(`ALTER TABLE ${t} ADD ${foreignKeyConstraint(table, col)} NOT VALID;`);
         if (!from) statements.push(...columnIndexes(table, col));
         if (!to) statements.push(`DROP INDEX IF EXISTS ${id(constraintName(table, `${col.name}_idx`))};`);
       }

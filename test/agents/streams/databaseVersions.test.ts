@@ -307,6 +307,99 @@ describe('the next version of a service database', () => {
     expect(result.errors).toEqual([]);
   });
 
+  it('converts a column whose old rules read its old type, keeping its values', async () => {
+    const membershipOf = (model: DomainModel) => model.contexts.find((c) => c.slug === 'membership')!;
+    const before = generateMigrations(toolLibraryModel, membershipOf(toolLibraryModel)).files;
+    const version2 = changed((model) => {
+      entityOf(model, 'Member').attributes.find((a) => a.name === 'borrowingLimit')!.type = 'string';
+    });
+    const next = evolveMigrations(
+      { model: toolLibraryModel, files: before },
+      version2,
+      membershipOf(version2),
+      {
+        label: 'limits_as_text',
+        allowDataLoss: true,
+      },
+    );
+    expect(next.refusals).toEqual([]);
+    const result = await applyMigrations([
+      ...before.filter((f) => /^\d{3}_/.test(f.path)),
+      { path: '002_zz_rows.sql', content: before.find((f) => f.path === 'seed.sql')!.content },
+      ...next.files.filter((f) => f.path.includes('limits_as_text')),
+      {
+        path: '999_check.sql',
+        content: expectSql(
+          `(SELECT string_agg(borrowing_limit, ',' ORDER BY borrowing_limit) FROM members) = '2,3,4'`,
+          'the limits were not kept as text',
+        ),
+      },
+    ]);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('keeps rows a narrowed rule let stay when a later version widens the rule again', async () => {
+    const narrowed = changed((model) => {
+      entityOf(model, 'Tool').attributes.find((a) => a.name === 'category')!.enumValues = [
+        'power_tool',
+        'hand_tool',
+        'ladder',
+      ];
+    });
+    const version2 = evolveMigrations(version1, narrowed, lendingOf(narrowed), {
+      label: 'version_2',
+      allowDataLoss: true,
+    });
+    const widened = changed((model) => {
+      entityOf(model, 'Tool').attributes.find((a) => a.name === 'category')!.enumValues = [
+        'power_tool',
+        'hand_tool',
+        'ladder',
+        'workshop',
+      ];
+    });
+    const version3 = evolveMigrations(
+      { model: narrowed, files: version2.files },
+      widened,
+      lendingOf(widened),
+      {
+        label: 'version_3',
+      },
+    );
+    expect(version3.changes).toEqual(['admits the values workshop to tools.category']);
+    const result = await applyMigrations([
+      ...version1.files.filter((f) => /^\d{3}_/.test(f.path)),
+      { path: '003_zz_rows.sql', content: version1.files.find((f) => f.path === 'seed.sql')!.content },
+      ...version3.files.filter((f) => /^00[45]_/.test(f.path)),
+      {
+        path: '999_check.sql',
+        content: expectSql(
+          `(SELECT count(*) FROM tools WHERE category = 'garden') = 1`,
+          'the garden tool was lost',
+        ),
+      },
+    ]);
+    expect(result.errors).toEqual([]);
+    expect(result.applied).toEqual(expect.arrayContaining(['004_version_2.sql', '005_version_3.sql']));
+  });
+
+  it('refuses to fill a unique column that becomes required with one value', () => {
+    const optionalUnique = changed((model) => {
+      entityOf(model, 'Tool').attributes.find((a) => a.name === 'notes')!.unique = true;
+    });
+    const required = structuredClone(optionalUnique);
+    entityOf(required, 'Tool').attributes.find((a) => a.name === 'notes')!.required = true;
+    const next = evolveMigrations(
+      { model: optionalUnique, files: generateMigrations(optionalUnique, lendingOf(optionalUnique)).files },
+      required,
+      lendingOf(required),
+      { label: 'version_2', backfill: { 'Tool.notes': 'none' } },
+    );
+    expect(next.refusals).toEqual([
+      'makes the unique column tools.notes (Tool.notes) required: one value cannot fill every row written before without one',
+    ]);
+  });
+
   it('keeps the folder as it was when the schema does not change, and a whole database for a new context', () => {
     const same = evolveMigrations(version1, toolLibraryModel, lendingOf(toolLibraryModel), {
       label: 'version_2',
