@@ -29,7 +29,14 @@ function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) =>
 
 /** SQLSTATEs after which the whole unit runs again: serialization failure and deadlock. */
 const retried = new Set(['40001', '40P01']);
-const maxAttempts = 5;
+const maxAttempts = 8;
+
+/**
+ * A random wait that doubles with each attempt (at most about 1.3 s before the last): units that lost the same race
+ * and ran again at once would meet again, and under load one of them could lose every time.
+ */
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
 
 const code = (error: unknown) => (error as { code?: unknown } | null)?.code;
 
@@ -93,11 +100,11 @@ export class PostgresDatabase implements UnitOfWork {
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         const state = code(error);
-        if (typeof state === 'string' && retried.has(state) && attempt < maxAttempts) continue;
-        throw error;
+        if (typeof state !== 'string' || !retried.has(state) || attempt >= maxAttempts) throw error;
       } finally {
         client.release();
       }
+      await backoff(attempt);
     }
   }
 
