@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChangeLineage, RunDocument, RunStatus } from '../../core/ports/runStore';
+import type { ChangeLineage, RunStatus } from '../../core/ports/runStore';
 import { createPorts, type Ports } from '../../platform/config';
 import { startChange } from '../../runs/startChange';
 import { InvalidRunRequestError, type RunsClient } from '../../runs/startRun';
+import { makeRun } from '../platform/runStoreContract';
 
 /*
  * A change applies to the product's latest release, one at a time. The runs are made directly in the run store;
@@ -20,28 +21,10 @@ const client: RunsClient = {
   terminate: () => Promise.reject(new Error('nothing may start')),
 };
 
-async function run(id: string, status: RunStatus, change?: ChangeLineage): Promise<RunDocument> {
-  const now = new Date().toISOString();
-  const doc: RunDocument = {
-    id,
-    tenantId: 'test',
-    name: id,
-    visionTitle: 'ToolShed',
-    visionPath: 'input/vision.md',
-    status,
-    createdAt: now,
-    updatedAt: now,
-    options: { approvals: [], iterations: 1, model: 'blueprint' },
-    iteration: 1,
-    phases: [],
-    gates: [],
-    approvals: [],
-    artifacts: [],
-    counters: { agentCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimatedCost: 0 },
-    ...(change ? { change } : {}),
-  };
-  await ports.runs.create(doc);
-  return doc;
+async function run(id: string, status: RunStatus, change?: ChangeLineage): Promise<void> {
+  await ports.runs.create(
+    makeRun('test', id, new Date().toISOString(), { status, ...(change ? { change } : {}) }),
+  );
 }
 
 const change = (of: string, number: number): ChangeLineage => ({
