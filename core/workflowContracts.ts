@@ -17,6 +17,8 @@ export interface RunInput {
   traceparent?: string;
   /** Set when the run changes a product an earlier run built. */
   change?: ChangeLineage;
+  /** The phase the run starts at, on artifacts a person gave in place of the earlier phases' outputs. */
+  fromPhase?: PhaseId;
 }
 
 export interface PhaseInput {

@@ -1,7 +1,8 @@
-import type { AgentContext, ArtifactRef } from '../core/agent';
+import type { AgentContext } from '../core/agent';
 import { camel, collectionPath, commandPath, kebab } from '../toolchain/apiConventions';
 import { missingMadrSections } from '../toolchain/architecture/adr';
 import { allEntities, words } from '../toolchain/architecture/model';
+import { domainModelProblems } from '../toolchain/architecture/modelConsistency';
 import { storiesOf, type StoryRef } from '../toolchain/architecture/stories';
 import { asyncApiProblems, jsonSchemaProblems, openApiProblems } from '../toolchain/architecture/validation';
 import { domainModelSchema, type DomainModel, type Entity } from '../toolchain/schemas/domainModel';
@@ -9,8 +10,8 @@ import { visionSchema } from '../toolchain/schemas/vision';
 import { atLeast, noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
 import type { ArtifactKind } from '../core/artifactKinds';
 
-interface Loaded {
-  ref: ArtifactRef;
+/** An artifact as the criteria read it. */
+export interface Loaded {
   /** Path inside the phase folder, as agents name it (`api/lending.openapi.json`). */
   name: string;
   text: string;
@@ -32,13 +33,12 @@ async function load(ctx: AgentContext, kind: ArtifactKind): Promise<Loaded[]> {
       // A folder artifact: every file in it counts as one artifact of the kind.
       for (const file of await ctx.readFolder(input.ref)) {
         loaded.push({
-          ref: input.ref,
           name: `${shortName(input.ref.path).replace(/\.folder\.json$/, '')}${file.path}`,
           text: file.content.toString('utf8'),
         });
       }
     } else {
-      loaded.push({ ref: input.ref, name: shortName(input.ref.path), text: await input.text() });
+      loaded.push({ name: shortName(input.ref.path), text: await input.text() });
     }
   }
   return loaded;
@@ -62,8 +62,8 @@ function condense(message: string): string {
   return pointer ? `${lines[0].trim()} (${pointer.trim()})` : lines[0].trim();
 }
 
-async function loadDomainModel(ctx: AgentContext): Promise<{ model?: DomainModel; problem?: string }> {
-  const artifacts = (await load(ctx, 'domain-model')).filter((a) => a.name.endsWith('.json'));
+function readDomainModel(loaded: Loaded[]): { model?: DomainModel; problem?: string } {
+  const artifacts = loaded.filter((a) => a.name.endsWith('.json'));
   if (artifacts.length === 0)
     return { problem: 'no domain model (architecture/domain-model.json) was written' };
   const artifact = artifacts[artifacts.length - 1];
@@ -379,6 +379,13 @@ function mockupCriterion(
   return { name, value, threshold: 1, passed: value >= 1 && findings.length === 0, findings };
 }
 
+function consistencyCriterion(model: DomainModel | undefined, modelProblem?: string): GateCriterion {
+  return noFindings(
+    'The domain model is consistent',
+    model ? domainModelProblems(model) : [`The domain model cannot be checked: ${modelProblem}`],
+  );
+}
+
 function contextMapCriterion(
   maps: Loaded[],
   model: DomainModel | undefined,
@@ -397,6 +404,21 @@ function contextMapCriterion(
   return noFindings('The context map shows every bounded context', findings);
 }
 
+/**
+ * The criteria on the domain model and the OpenAPI documents: what a run that starts after this phase, from an
+ * architecture a person wrote, must meet before it starts.
+ */
+export async function architectureCriteria(models: Loaded[], openapi: Loaded[]): Promise<GateCriterion[]> {
+  const { model, problem } = readDomainModel(models);
+  return [
+    consistencyCriterion(model, problem),
+    rulesCriterion(model),
+    await openApiCriterion(openapi),
+    entitiesCriterion(openapi, model, problem),
+    commandsCriterion(openapi, model, problem),
+  ];
+}
+
 export const visionToArchitectureGate: GateDefinition = {
   phase: 'vision-to-architecture',
   reads: [
@@ -411,8 +433,8 @@ export const visionToArchitectureGate: GateDefinition = {
     'context-map',
   ],
   async evaluate(ctx) {
-    const { model, problem } = await loadDomainModel(ctx);
-    const [openapi, asyncapi, eventSchemas, adrs, mockups, maps, backlog, vision] = await Promise.all([
+    const [models, openapi, asyncapi, eventSchemas, adrs, mockups, maps, backlog, vision] = await Promise.all([
+      load(ctx, 'domain-model'),
       load(ctx, 'openapi'),
       load(ctx, 'asyncapi'),
       load(ctx, 'event-schema'),
@@ -422,16 +444,14 @@ export const visionToArchitectureGate: GateDefinition = {
       load(ctx, 'backlog'),
       load(ctx, 'vision'),
     ]);
+    const { model, problem } = readDomainModel(models);
     return [
       domainCriterion(vision),
       readingCriterion(vision),
-      rulesCriterion(model),
-      await openApiCriterion(openapi),
+      ...(await architectureCriteria(models, openapi)),
       await asyncApiCriterion(asyncapi),
       eventSchemaCriterion(eventSchemas, model),
       storiesCriterion(backlog, model, problem, visionEntities(vision)),
-      entitiesCriterion(openapi, model, problem),
-      commandsCriterion(openapi, model, problem),
       adrCriterion(adrs),
       mockupCriterion(mockups, model, backlogStories(backlog)),
       contextMapCriterion(maps, model, problem),

@@ -30,15 +30,18 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
   });
   yield* run.record({ kind: 'run-status', status: 'Running', iteration });
 
+  // A run on artifacts a person gave starts at the phase after them.
+  const first = run.input.fromPhase ? phases.findIndex((p) => p.id === run.input.fromPhase) : 0;
   // The manifest each phase starts from: a rerun sees what the first attempt saw (plus feedback), never the
   // outputs of the attempt it replaces.
-  const entry = [run.input.manifest];
+  const entry: Array<RunInput['manifest']> = [];
+  entry[first] = run.input.manifest;
   const attempts: Record<string, number> = {};
   const feedback: Record<string, string[]> = {};
   let reworks = 0;
   const maxReworks = options.maxReworks ?? 3;
 
-  for (let index = 0; index < phases.length;) {
+  for (let index = first; index < phases.length;) {
     const phase = phases[index];
     const attempt = (attempts[phase.id] = (attempts[phase.id] ?? 0) + 1);
     run.status(phase, attempt, 'running');
@@ -69,8 +72,15 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
           phase,
         );
       }
-      reworks++;
       const target = phases.findIndex((p) => p.id === phase.reworkPhase);
+      // The work to redo is a person's (the run started after the phase that would redo it): theirs to fix.
+      if (target < first)
+        return yield* run.fail(
+          'gate-failed',
+          `${phase.title} did not pass its gate on the artifacts given to the run: ${result.findings.slice(0, 5).join('; ')}`,
+          phase,
+        );
+      reworks++;
       feedback[phase.reworkPhase] = result.findings;
       yield* run.publish(
         'FeedbackLoop',

@@ -9,7 +9,8 @@ import {
 import { cancelRun, decideApproval, GateNotWaitingError, RunNotFoundError } from './runCommands';
 import { parseRunOptions } from './runOptions';
 import { startChange } from './startChange';
-import { InvalidRunRequestError, RunConflictError, startRun, type RunsClient } from './startRun';
+import { InvalidRunRequestError, RunConflictError, type RunsClient } from './startRun';
+import { startRequestedRun } from './startFromPhase';
 
 /** Tenant of commands that name none: commands come from systems inside the namespace, not from end users. */
 export const defaultCommandTenant = 'default';
@@ -72,13 +73,14 @@ async function execute(
       const runId =
         command.runId ??
         (meta.messageId ? `cmd-${meta.messageId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 56)}` : undefined);
-      const { doc, created } = await startRun(ports, client, {
+      const { doc, created } = await startRequestedRun(ports, client, {
         tenantId,
         vision: command.vision,
         name: command.name,
         runId,
         options: parseRunOptions(command.options ?? {}),
         traceparent: meta.traceparent,
+        ...(command.fromPhase ? { from: { phase: command.fromPhase, files: command.artifacts ?? [] } } : {}),
       });
       return { type: command.type, runId: doc.id, result: created ? 'started' : 'already started' };
     }

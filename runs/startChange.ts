@@ -85,6 +85,10 @@ export async function startChange(
     throw error;
   }
   const before = await requireRun(ports, request.tenantId, request.of);
+  if (before.fromPhase)
+    throw new InvalidRunRequestError(
+      `run ${before.id} started at ${before.fromPhase} on a given architecture: a change request changes a product built from a vision; change the architecture and start a run on it again`,
+    );
   if (before.status !== 'Completed')
     throw new InvalidRunRequestError(
       `run ${before.id} is ${before.status}: a change applies to the product of a completed run`,

@@ -3,10 +3,12 @@ import type { ArtifactRef } from '../core/agent';
 import type { RunInput } from '../core/workflowContracts';
 import { splitFrontMatter, VisionFrontMatterError } from '../agents/blueprint/vision/markdown';
 import type { ArtifactKind } from '../core/artifactKinds';
+import type { PhaseId } from '../core/phases';
 import type { ChangeLineage, RunDocument, RunOptions } from '../core/ports/runStore';
 import type { Ports } from '../platform/config';
 import { runInstanceId } from '../platform/runs/instanceIds';
 import { runIdPattern, runIdRule } from '../platform/runs/runChecks';
+import { contentTypeOf } from '../agents/runtime/contentTypes';
 import { writeManifest } from './manifest';
 import { maxVisionBytes } from './runOptions';
 
@@ -36,6 +38,8 @@ export interface StartRunRequest {
   change?: ChangeLineage;
   /** Inputs besides the vision, stored in the run before it starts. */
   inputs?: Array<{ path: string; content: string; kind: ArtifactKind }>;
+  /** The phase the run starts at; `inputs` then hold what the earlier phases would have written. */
+  fromPhase?: PhaseId;
 }
 
 export class RunConflictError extends Error {
@@ -44,6 +48,13 @@ export class RunConflictError extends Error {
 
 export class InvalidRunRequestError extends Error {
   override name = 'InvalidRunRequestError';
+  constructor(
+    message: string,
+    /** What is wrong, one entry per field or given artifact, when there is more than the message. */
+    readonly errors?: Array<{ field: string; message: string }>,
+  ) {
+    super(message);
+  }
 }
 
 export function newRunId(now: Date): string {
@@ -99,6 +110,7 @@ export async function startRun(
         name: request.name ?? null,
         options: request.options,
         ...(request.change ? { change: request.change } : {}),
+        ...(request.fromPhase ? { fromPhase: request.fromPhase } : {}),
         ...(request.inputs?.length
           ? {
               inputs: request.inputs.map((i) => [
@@ -135,6 +147,7 @@ export async function startRun(
     counters: { agentCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimatedCost: 0 },
     idempotency: { key: request.idempotencyKey ?? runId, bodySha256 },
     ...(request.change ? { change: request.change } : {}),
+    ...(request.fromPhase ? { fromPhase: request.fromPhase } : {}),
   });
   if (!created && doc.idempotency?.bodySha256 !== bodySha256) {
     throw new RunConflictError(`run ${runId} already exists with a different request`);
@@ -154,7 +167,7 @@ export async function startRun(
       kind: input.kind,
       phase: 'input',
       agent: 'user',
-      contentType: input.path.endsWith('.json') ? 'application/json' : 'text/markdown',
+      contentType: contentTypeOf(input.path),
     });
     refs.push({ path: entry.path, sha256: entry.sha256, kind: input.kind });
   }
@@ -176,6 +189,7 @@ export async function startRun(
     manifest,
     traceparent: request.traceparent,
     ...(request.change ? { change: request.change } : {}),
+    ...(request.fromPhase ? { fromPhase: request.fromPhase } : {}),
   };
   const instanceId = runInstanceId(request.tenantId, runId);
   // A repeated request may start it at the same moment as the first: the second start fails (or, on Azure

@@ -1,5 +1,6 @@
 import type { StoredArtifact } from './artifactStore';
 import type { CloudEvent } from './eventBus';
+import type { PhaseId } from '../phases';
 
 export type RunStatus =
   'Pending' | 'Running' | 'WaitingForApproval' | 'Completed' | 'Failed' | 'Rejected' | 'Terminated';
@@ -116,6 +117,8 @@ export interface RunDocument {
   idempotency?: { key: string; bodySha256: string };
   /** Set when the run changes a product an earlier run built. */
   change?: ChangeLineage;
+  /** Set when the run started at a later phase, on artifacts a person gave in place of the earlier phases'. */
+  fromPhase?: PhaseId;
 }
 
 export interface RunPage {

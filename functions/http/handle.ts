@@ -118,7 +118,7 @@ export function handle(access: ApiRole | 'anonymous', handler: ApiHandler) {
       if (error instanceof InvalidRunRequestError) {
         return problemResponse('validation', error.message, {
           ...meta,
-          errors: [{ field: '(body)', message: error.message }],
+          errors: error.errors ?? [{ field: '(body)', message: error.message }],
         });
       }
       for (const [type, slug] of knownErrors) {

@@ -1,6 +1,8 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { maxVisionBytes } from '../../runs/runOptions';
+import { givenLayout, startablePhases } from '../../runs/startFromPhase';
+import { maxGivenBytes, maxGivenFiles } from '../../platform/runs/runSource';
 import { apiRoles } from '../../platform/auth/principal';
 import { maxPageSize, runIdPattern, runStatuses } from '../../platform/runs/runChecks';
 import { approvalGates } from '../../core/phases';
@@ -101,7 +103,7 @@ export function openApiDocument(): Json {
       '/runs': {
         post: {
           operationId: 'startRun',
-          summary: 'Start a run from a vision',
+          summary: 'Start a run from a vision, or from a later phase on given artifacts',
           ...secured('Runs.Start'),
           parameters: [
             {
@@ -139,7 +141,7 @@ export function openApiDocument(): Json {
           ],
           requestBody: {
             required: true,
-            description: `A JSON run request, or the vision itself as Markdown or plain text (at most ${maxVisionBytes} bytes).`,
+            description: `A JSON run request, or the vision itself as Markdown or plain text (at most ${maxVisionBytes} bytes). With \`fromPhase\` (${startablePhases.join(', ')}) and \`artifacts\` (each \`{path, content}\`: ${givenLayout}; at most ${maxGivenFiles} files, ${maxGivenBytes} bytes) the run starts at that phase on the given architecture, refused with a 400 naming each missing or invalid artifact; the vision is then optional.`,
             content: {
               'application/json': { schema: ref('StartRunRequest') },
               'text/markdown': { schema: { type: 'string', maxLength: maxVisionBytes } },
@@ -443,7 +445,12 @@ export function openApiDocument(): Json {
             runSummarySchema,
             {
               type: 'object',
-              properties: { created: { type: 'boolean' }, options: { type: 'object' }, links: linkSchema },
+              properties: {
+                created: { type: 'boolean' },
+                options: { type: 'object' },
+                fromPhase: { type: 'string', description: 'The phase a run on given artifacts started at.' },
+                links: linkSchema,
+              },
             },
           ],
         },

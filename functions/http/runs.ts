@@ -17,7 +17,8 @@ import type { RunDocument, RunOptions, RunStatus } from '../../core/ports/runSto
 import { composition } from '../compositionRoot';
 import { incomingTraceparent } from '../../platform/telemetry';
 import { maxVisionBytes, runOptionsSchema } from '../../runs/runOptions';
-import { startRun } from '../../runs/startRun';
+import { startRequestedRun, type GivenFile } from '../../runs/startFromPhase';
+import { checkRunSource, maxGivenBytes, runSourceFields } from '../../platform/runs/runSource';
 import { maxJsonBytes, parseJson, readBody, validate } from './body';
 import { handle, type ApiCall } from './handle';
 import { ProblemError, validationProblem, type FieldError } from './problem';
@@ -33,20 +34,23 @@ const visionSchema = z
 
 export const startRunBodySchema = z
   .object({
-    vision: visionSchema,
+    vision: visionSchema.optional(),
     name: z.string().trim().min(1).max(200).optional(),
     runId: z.string().regex(runIdPattern, runIdRule).optional(),
     options: runOptionsSchema.optional(),
+    ...runSourceFields,
   })
-  .strict();
+  .strict()
+  .superRefine(checkRunSource);
 
 export const idempotencyKeyPattern = /^[\x21-\x7e]{1,200}$/;
 
 interface StartRequest {
-  vision: string;
+  vision?: string;
   name?: string;
   runId?: string;
   options: RunOptions;
+  from?: { phase: string; files: GivenFile[] };
 }
 
 function checkVisionSize(vision: unknown): void {
@@ -81,7 +85,8 @@ async function startRequest(call: ApiCall): Promise<StartRequest> {
   const body = await readBody(
     call.request,
     { json: true, text: textMediaTypes },
-    Math.max(maxJsonBytes, maxVisionBytes + 1024),
+    // Room for given artifacts besides the vision (a run from a later phase).
+    maxGivenBytes + maxVisionBytes + maxJsonBytes,
   );
   if (!body)
     throw validationProblem([
@@ -106,6 +111,7 @@ async function startRequest(call: ApiCall): Promise<StartRequest> {
       name: parsed.name,
       runId: parsed.runId,
       options: (parsed.options ?? runOptionsSchema.parse({})) as RunOptions,
+      ...(parsed.fromPhase ? { from: { phase: parsed.fromPhase, files: parsed.artifacts ?? [] } } : {}),
     };
   }
   checkVisionSize(body.text);
@@ -135,6 +141,7 @@ async function startRequest(call: ApiCall): Promise<StartRequest> {
   return { vision: parsed.vision, name: parsed.name, options };
 }
 
+
 export function runSummary(origin: string, doc: RunDocument) {
   return {
     runId: doc.id,
@@ -158,12 +165,9 @@ export const startRunHandler = handle('Runs.Start', async (call) => {
   }
   const request = await startRequest(call);
   checkModel(call, request.options);
-  const { doc, created } = await startRun(composition().ports, call.client(), {
+  const { doc, created } = await startRequestedRun(composition().ports, call.client(), {
+    ...request,
     tenantId,
-    vision: request.vision,
-    name: request.name,
-    runId: request.runId,
-    options: request.options,
     idempotencyKey: key,
     // The run continues the request's trace: the invocation's in Azure, the `traceparent` header locally.
     traceparent: incomingTraceparent(call.request.headers.get('traceparent')),
@@ -174,7 +178,13 @@ export const startRunHandler = handle('Runs.Start', async (call) => {
   const links = runLinks(call.origin, doc.id);
   return jsonResponse(
     created ? 202 : 200,
-    { ...runSummary(call.origin, doc), options: doc.options, created, links },
+    {
+      ...runSummary(call.origin, doc),
+      options: doc.options,
+      ...(doc.fromPhase ? { fromPhase: doc.fromPhase } : {}),
+      created,
+      links,
+    },
     { location: links.self },
   );
 });

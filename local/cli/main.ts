@@ -1,4 +1,5 @@
 import { installFunctionsCore } from '../durableHost/functionsCore';
+import { InvalidRunRequestError } from '../../runs/startRun';
 import { UsageError } from './args';
 
 // Before anything loads @azure/functions: registrations must reach the embedded host's registry.
@@ -8,6 +9,8 @@ const usage = `factory: the software factory on the embedded durable host (data 
 
   factory run (--vision-file FILE | --vision TEXT) [--approve auto|manual] [--approvals G1,G2]
               [--iterations N] [--model blueprint] [--max-agent-calls N] [--run-id ID] [--name NAME]
+  factory run --from-phase architecture-to-development --artifacts DIR [--vision-file FILE] [run options]
+                                       a run on a domain model and OpenAPI documents of your own
   factory change RUN_ID (--request-file FILE | --request TEXT) [run options as above]
                                        the next version of the run's product, its data kept
   factory resume                       continue every unfinished run
@@ -67,6 +70,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `factory ${name}: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`,
     );
+    // A refused request names each problem (every invalid artifact, say): one per line reads better.
+    if (error instanceof InvalidRunRequestError && error.errors && error.errors.length > 1)
+      for (const problem of error.errors) process.stderr.write(`  ${problem.field}: ${problem.message}\n`);
     if (process.env.FACTORY_VERBOSE) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runIdPattern, runIdRule } from '../runs/runChecks';
+import { checkRunSource, runSourceFields } from '../runs/runSource';
 
 /** Service Bus Standard's message size limit; a command is a few kilobytes, a vision at most this. */
 export const maxCommandBytes = 256 * 1024;
@@ -37,11 +38,13 @@ export const startRunSchema = z
     type: z.literal('StartRun'),
     runId: runId.optional(),
     tenantId: segment.optional(),
-    vision: z.string().trim().min(1, 'must not be empty').max(200_000),
+    vision: z.string().trim().min(1, 'must not be empty').max(200_000).optional(),
     name: z.string().trim().min(1).max(200).optional(),
     options: runOptions.optional(),
+    ...runSourceFields,
   })
-  .strict();
+  .strict()
+  .superRefine(checkRunSource);
 
 export const approveGateSchema = z
   .object({

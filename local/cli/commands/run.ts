@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkModelConfiguration } from '../../../agents/runtime/modelProviders';
 import { approvalGates } from '../../../core/phases';
 import type { RunOptions } from '../../../core/ports/runStore';
 import { parseRunOptions } from '../../../runs/runOptions';
-import { startRun } from '../../../runs/startRun';
+import { givenLayout, startRequestedRun, type GivenFile } from '../../../runs/startFromPhase';
+import { maxGivenBytes, maxGivenFiles } from '../../../platform/runs/runSource';
 import { effectiveStatus, phaseSummary } from '../../../runs/runView';
 import { parse, positiveInt, UsageError } from '../args';
 import { Output } from '../output';
@@ -12,7 +14,8 @@ import { openSession } from '../session';
 import { describeDeployment, liveDeployment } from './deployments';
 
 export const runUsage = `factory run (--vision-file FILE | --vision TEXT) [--approve auto|manual] [--approvals G1,G2]
-              [--iterations N] [--model blueprint] [--max-agent-calls N] [--run-id ID] [--name NAME] [--json]`;
+              [--iterations N] [--model blueprint] [--max-agent-calls N] [--run-id ID] [--name NAME] [--json]
+       factory run --from-phase architecture-to-development --artifacts DIR [run options as above]`;
 
 /** The flags that set a run's options, shared by every command that starts a run. */
 export const runOptionFlags = {
@@ -72,31 +75,75 @@ export function textOrFile(values: Record<string, string | boolean | undefined>,
   }
 }
 
+/** The files of a folder of given artifacts, paths relative to it; stops reading past the bounds a run takes. */
+function readArtifactsFolder(root: string): GivenFile[] {
+  const files: GivenFile[] = [];
+  let bytes = 0;
+  const visit = (relative: string) => {
+    const at = relative ? join(root, relative) : root;
+    for (const entry of readdirSync(at, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) visit(path);
+      else if (!entry.isFile())
+        throw new UsageError(`--artifacts: ${path} is not a regular file (links are not followed)`);
+      else {
+        bytes += statSync(join(root, path)).size;
+        if (files.length >= maxGivenFiles || bytes > maxGivenBytes)
+          throw new UsageError(
+            `--artifacts: over ${maxGivenFiles} files or ${maxGivenBytes} bytes; give only ${givenLayout}`,
+          );
+        files.push({ path, content: readFileSync(join(root, path), 'utf8') });
+      }
+    }
+  };
+  try {
+    visit('');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read --artifacts ${root}: ${(error as Error).message}`);
+  }
+  return files;
+}
+
 /** Starts a run and follows it to its end. Exit code 0 only when the run completed. */
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
     'vision-file': { type: 'string' },
     vision: { type: 'string' },
+    'from-phase': { type: 'string' },
+    artifacts: { type: 'string' },
     ...runOptionFlags,
   });
   const out = new Output(Boolean(values.json));
-  const vision = textOrFile(values, 'vision');
+  const fromPhase = values['from-phase'] ? String(values['from-phase']) : undefined;
+  if (Boolean(fromPhase) !== Boolean(values.artifacts))
+    throw new UsageError('--from-phase and --artifacts DIR go together');
+  // On given artifacts the vision is optional: the architecture is what the run builds on.
+  const vision =
+    fromPhase && !values.vision && !values['vision-file'] ? undefined : textOrFile(values, 'vision');
   const options = runOptionsFrom(values);
+  const from = fromPhase
+    ? { phase: fromPhase, files: readArtifactsFolder(String(values.artifacts)) }
+    : undefined;
 
   const session = await openSession({ process: true, verbose: Boolean(values.verbose) });
   try {
     for (const [port, adapter] of Object.entries(session.ports.describe()))
       out.line(`${port.padEnd(10)} ${adapter}`);
-    const { doc } = await startRun(session.ports, session.factory.client(), {
+    const { doc } = await startRequestedRun(session.ports, session.factory.client(), {
       tenantId: session.tenantId,
       vision,
       name: values.name ? String(values.name) : undefined,
       runId: values['run-id'] ? String(values['run-id']) : undefined,
       options,
+      ...(from ? { from } : {}),
     });
     out.line(
       `run ${doc.id}: ${doc.visionTitle}  (model: ${options.model}${options.model === 'blueprint' ? ', the deterministic offline engine, not a language model' : ''})`,
     );
+    if (doc.fromPhase) out.line(`starts at ${doc.fromPhase} on the artifacts in ${String(values.artifacts)}`);
     const { code, summary } = await finish(session, doc.id, out);
     printSummary(out, summary);
     return code;
