@@ -433,17 +433,19 @@ export const visionToArchitectureGate: GateDefinition = {
     'context-map',
   ],
   async evaluate(ctx) {
-    const [models, openapi, asyncapi, eventSchemas, adrs, mockups, maps, backlog, vision] = await Promise.all([
-      load(ctx, 'domain-model'),
-      load(ctx, 'openapi'),
-      load(ctx, 'asyncapi'),
-      load(ctx, 'event-schema'),
-      load(ctx, 'adr'),
-      load(ctx, 'ux-mockup'),
-      load(ctx, 'context-map'),
-      load(ctx, 'backlog'),
-      load(ctx, 'vision'),
-    ]);
+    const [models, openapi, asyncapi, eventSchemas, adrs, mockups, maps, backlog, vision] = await Promise.all(
+      [
+        load(ctx, 'domain-model'),
+        load(ctx, 'openapi'),
+        load(ctx, 'asyncapi'),
+        load(ctx, 'event-schema'),
+        load(ctx, 'adr'),
+        load(ctx, 'ux-mockup'),
+        load(ctx, 'context-map'),
+        load(ctx, 'backlog'),
+        load(ctx, 'vision'),
+      ],
+    );
     const { model, problem } = readDomainModel(models);
     return [
       domainCriterion(vision),

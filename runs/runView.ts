@@ -1,4 +1,4 @@
-import { phases } from '../core/phases';
+import { phases, type PhaseId } from '../core/phases';
 import type { RunDocument, RunStatus } from '../core/ports/runStore';
 
 /**
@@ -21,6 +21,17 @@ export function effectiveStatus(
   return { status: doc.status, failure: doc.failure };
 }
 
+/**
+ * A phase's state in a run: its latest attempt's, `Skipped` for a phase before the one a run on given artifacts
+ * started at, else `NotStarted`.
+ */
+export function phaseState(doc: RunDocument, phase: PhaseId): string {
+  const records = doc.phases.filter((p) => p.phase === phase);
+  if (records.length) return records[records.length - 1].status;
+  const first = doc.fromPhase ? phases.findIndex((p) => p.id === doc.fromPhase) : 0;
+  return phases.findIndex((p) => p.id === phase) < first ? 'Skipped' : 'NotStarted';
+}
+
 /** Per phase, the latest attempt's state. */
 export function phaseSummary(doc: RunDocument) {
   return phases.map((phase) => {
@@ -30,7 +41,7 @@ export function phaseSummary(doc: RunDocument) {
     return {
       phase: phase.id,
       title: phase.title,
-      status: last?.status ?? 'NotStarted',
+      status: phaseState(doc, phase.id),
       attempts: records.length,
       iteration: last?.iteration,
       gate: gate

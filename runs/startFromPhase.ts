@@ -24,18 +24,23 @@ export interface GivenFile {
   content: string;
 }
 
-export interface StartFromPhaseRequest
-  extends Omit<StartRunRequest, 'vision' | 'change' | 'inputs' | 'fromPhase'> {
+export interface StartFromPhaseRequest extends Omit<
+  StartRunRequest,
+  'vision' | 'change' | 'inputs' | 'fromPhase'
+> {
   fromPhase: string;
   files: GivenFile[];
   /** The vision the architecture was written for, if there is one; the run's title comes from it. */
   vision?: string;
 }
 
-
 /** The given files a run from Architecture to Development reads, where it stores them, and as what. */
 const layout: Array<{ pattern: RegExp; kind: ArtifactKind; stored: (path: string) => string }> = [
-  { pattern: /^domain-model\.json$/, kind: 'domain-model', stored: () => 'input/architecture/domain-model.json' },
+  {
+    pattern: /^domain-model\.json$/,
+    kind: 'domain-model',
+    stored: () => 'input/architecture/domain-model.json',
+  },
   { pattern: /^api\/[a-z][a-z0-9-]*\.openapi\.json$/, kind: 'openapi', stored: (path) => `input/${path}` },
   { pattern: /^backlog\.json$/, kind: 'backlog', stored: () => 'input/plan/backlog.json' },
 ];
@@ -164,7 +169,10 @@ export async function startFromPhase(
     );
   const { given, problems } = readGiven(request.files);
   if (given.has('vision.md') && request.vision !== undefined)
-    problems.push({ field: 'artifacts/vision.md', message: 'the vision is given twice: in the folder and apart' });
+    problems.push({
+      field: 'artifacts/vision.md',
+      message: 'the vision is given twice: in the folder and apart',
+    });
   if (problems.length) throw invalid('the given artifacts cannot be read', problems);
   const vision = given.get('vision.md') ?? request.vision;
   if (vision !== undefined && Buffer.byteLength(vision) > maxVisionBytes)
@@ -199,7 +207,8 @@ export function startRequestedRun(
   },
 ): Promise<{ doc: RunDocument; created: boolean }> {
   const { from, vision, ...common } = request;
-  if (from) return startFromPhase(ports, client, { ...common, fromPhase: from.phase, files: from.files, vision });
+  if (from)
+    return startFromPhase(ports, client, { ...common, fromPhase: from.phase, files: from.files, vision });
   if (vision === undefined) throw new InvalidRunRequestError('the vision is empty');
   return startRun(ports, client, { ...common, vision });
 }

@@ -141,7 +141,6 @@ async function startRequest(call: ApiCall): Promise<StartRequest> {
   return { vision: parsed.vision, name: parsed.name, options };
 }
 
-
 export function runSummary(origin: string, doc: RunDocument) {
   return {
     runId: doc.id,

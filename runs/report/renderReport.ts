@@ -4,6 +4,7 @@ import type { ActivityExecution } from '../../core/ports/activityTrace';
 import type { StoredArtifact } from '../../core/ports/artifactStore';
 import type { CloudEvent } from '../../core/ports/eventBus';
 import type { RunDocument, RunStatus } from '../../core/ports/runStore';
+import { phaseState } from '../runView';
 import { html, raw, type Html } from './html';
 import { renderMarkdown } from './markdown';
 import { renderMermaid } from './mermaid';
@@ -147,13 +148,15 @@ function flow(data: ReportData): Html {
     const records = doc.phases.filter((p) => p.phase === phase.id);
     const last = records[records.length - 1];
     const gate = [...doc.gates].reverse().find((g) => g.phase === phase.id);
-    const state: string = last?.status ?? 'NotStarted';
+    const state = phaseState(doc, phase.id);
     const approval = [...doc.approvals].reverse().find((a) => a.gate === phase.approvalGate);
     return html`${i > 0 ? raw('<div class="arrow" aria-hidden="true">→</div>') : ''}
       <div class="phase ${statusClass(state)}">
         <span class="step">${i + 1}</span>
         <strong>${phase.title}</strong>
-        <span class="badge ${statusClass(state)}">${state === 'NotStarted' ? 'not started' : state}</span>
+        <span class="badge ${statusClass(state)}"
+          >${state === 'NotStarted' ? 'not started' : state === 'Skipped' ? 'skipped: artifacts given' : state}</span
+        >
         <span class="muted small"
           >${records.length ? `${records.length} attempt(s)` : ''}${last?.endedAt ? ` · ${fmtDuration(Date.parse(last.endedAt) - Date.parse(last.startedAt))}` : ''}</span
         >

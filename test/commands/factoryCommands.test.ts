@@ -111,7 +111,22 @@ describe('commands on the factory-commands queue (embedded bus, the registered S
       { ...change, request: '---\nbackfill: { plot: 1 }\n---\nEach plot has a soil type.' },
       'change-terms',
     );
-    const changes = (await deadLettered(11)).filter((m) => String(m.messageId).startsWith('change-'));
+    // A run on given artifacts that do not pass the checks: the reason names each problem.
+    send(
+      {
+        type: 'StartRun',
+        fromPhase: 'architecture-to-development',
+        artifacts: [{ path: 'notes.txt', content: 'x' }],
+      },
+      'given-artifacts',
+    );
+    const letters = await deadLettered(12);
+    const given = letters.find((m) => m.messageId === 'given-artifacts')!;
+    expect([given.reason, given.description]).toEqual([
+      'invalid-command',
+      expect.stringContaining('artifacts/notes.txt: not an input of this phase'),
+    ]);
+    const changes = letters.filter((m) => String(m.messageId).startsWith('change-'));
     expect(Object.fromEntries(changes.map((m) => [m.messageId, [m.reason, m.description]]))).toEqual({
       'change-cancelled': [
         'invalid-command',

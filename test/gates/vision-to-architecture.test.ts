@@ -120,7 +120,7 @@ describe('the Vision to Architecture gate', () => {
 
   it('passes every criterion on good artifacts', () => {
     expect(good.filter((c) => !c.passed)).toEqual([]);
-    expect(good).toHaveLength(12);
+    expect(good).toHaveLength(13);
     expect(criterion(good, 'Architecture decisions').value).toBeGreaterThanOrEqual(3);
     expect(criterion(good, 'Every user story')).toMatchObject({ value: 1, threshold: 1 });
   });

@@ -197,6 +197,36 @@ describe('bad input, no run needed', () => {
     ).toEqual(['iterations']);
   });
 
+  test('a run on given artifacts: 400 naming each missing or invalid artifact, nothing stored', async () => {
+    expect(
+      fields(
+        await sendJson(api.url, 'POST', '/api/runs', tokens.a, { fromPhase: 'architecture-to-development' }),
+      ),
+    ).toEqual(['artifacts']);
+    expect(
+      fields(await sendJson(api.url, 'POST', '/api/runs', tokens.a, { artifacts: [], vision: shortVision })),
+    ).toEqual(['fromPhase']);
+    const before = await send(api.url, 'GET', '/api/runs', { token: tokens.a });
+    const reply = await sendJson(api.url, 'POST', '/api/runs', tokens.a, {
+      fromPhase: 'architecture-to-development',
+      artifacts: [
+        { path: 'domain-model.json', content: '{"product": {}}' },
+        { path: '../api/x.openapi.json', content: '{}' },
+      ],
+    });
+    expectProblem(reply, 400, 'validation');
+    expect(reply.json.errors).toEqual([
+      { field: 'artifacts/../api/x.openapi.json', message: 'not a plain relative path inside the folder' },
+      {
+        field: 'artifacts/api',
+        message: 'missing: one OpenAPI document per bounded context (api/<context-slug>.openapi.json)',
+      },
+    ]);
+    expect((await send(api.url, 'GET', '/api/runs', { token: tokens.a })).json.items).toEqual(
+      before.json.items,
+    );
+  });
+
   test('wrong or missing content type: 415', async () => {
     expectProblem(
       await send(api.url, 'POST', '/api/runs', {

@@ -44,7 +44,10 @@ const client: RunsClient = {
 };
 
 const options = { approvals: [], iterations: 1, model: 'blueprint' };
-const start = (files: GivenFile[], extra: { fromPhase?: string; vision?: string; iterations?: number } = {}) =>
+const start = (
+  files: GivenFile[],
+  extra: { fromPhase?: string; vision?: string; iterations?: number } = {},
+) =>
   startFromPhase(ports, client, {
     tenantId: 'test',
     fromPhase: extra.fromPhase ?? 'architecture-to-development',
@@ -144,7 +147,9 @@ describe('a run from Architecture to Development on given artifacts', () => {
       ]),
     ).toEqual([
       'artifacts/../secrets.json: not a plain relative path inside the folder',
-      expect.stringMatching(/^artifacts\/notes\.txt: not an input of this phase \(the folder holds domain-model\.json/),
+      expect.stringMatching(
+        /^artifacts\/notes\.txt: not an input of this phase \(the folder holds domain-model\.json/,
+      ),
       'artifacts/api/workshop.openapi.json: given twice',
       expect.stringMatching(/^artifacts\/domain-model\.json: not JSON: /),
     ]);
@@ -157,7 +162,9 @@ describe('a run from Architecture to Development on given artifacts', () => {
       }),
     );
     expect(problems).toEqual([
-      expect.stringMatching(/^artifacts\/domain-model\.json: contexts\.0\.entities\.0\.attributes\.0\.type: /),
+      expect.stringMatching(
+        /^artifacts\/domain-model\.json: contexts\.0\.entities\.0\.attributes\.0\.type: /,
+      ),
     ]);
   });
 
@@ -166,7 +173,11 @@ describe('a run from Architecture to Development on given artifacts', () => {
       edited((model) => {
         const context = model.contexts[0];
         // A command the OpenAPI document has no operation for, and a state the entity does not have.
-        context.commands.push({ ...context.commands[0], name: 'ReopenRepairJob', allowedFrom: ['collected', 'lost'] });
+        context.commands.push({
+          ...context.commands[0],
+          name: 'ReopenRepairJob',
+          allowedFrom: ['collected', 'lost'],
+        });
         // A relation to nothing.
         context.entities[0].relations.push({ kind: 'belongsTo', target: 'Shop', via: 'shopId' });
       }),
@@ -188,12 +199,14 @@ describe('a run from Architecture to Development on given artifacts', () => {
     expect(problems[0]).toBe(
       "artifacts/api/billing.openapi.json: no bounded context of the domain model has the slug 'billing' (workshop)",
     );
-    expect(problems.some((p) => p.startsWith('OpenAPI documents are valid OpenAPI 3.1: api/workshop.openapi.json'))).toBe(
-      true,
-    );
+    expect(
+      problems.some((p) =>
+        p.startsWith('OpenAPI documents are valid OpenAPI 3.1: api/workshop.openapi.json'),
+      ),
+    ).toBe(true);
   });
 
-  it("refuses a backlog whose stories are about entities the model does not have", async () => {
+  it('refuses a backlog whose stories are about entities the model does not have', async () => {
     const story = { ...toolLibraryBacklog.stories[0], entity: 'Tool' };
     const problems = await refusal([
       ...exampleFiles(),

@@ -95,6 +95,8 @@ export const statusCommand = (args: string[]) =>
       },
       /** The product this run changes, when it changes one. */
       change: doc.change ?? null,
+      /** The phase a run on given artifacts started at. */
+      fromPhase: doc.fromPhase ?? null,
       /** Where the deployed product answers, when it is deployed. */
       deployment: (await liveDeployment(session.home, doc.tenantId, doc.change?.product ?? runId)) ?? null,
     };
@@ -109,6 +111,7 @@ export const statusCommand = (args: string[]) =>
         out.line(
           `now: ${progress.phaseTitle ?? ''} — ${progress.step ?? ''}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`,
         );
+      if (doc.fromPhase) out.line(`started at ${doc.fromPhase} on given artifacts (input/ in the artifacts)`);
       if (doc.change)
         out.line(
           `change ${doc.change.number} of the product of run ${doc.change.product}, after release ${doc.change.after} (run ${doc.change.of})`,
