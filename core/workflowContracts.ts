@@ -44,7 +44,13 @@ export interface PhaseResult {
   manifest: ArtifactRef;
   /** Gate findings, trimmed, to feed back to the rework phase. */
   findings: string[];
-  gate?: { passed: boolean; criteria: Array<Pick<GateCriterion, 'name' | 'passed'>>; report: ArtifactRef };
+  gate?: {
+    passed: boolean;
+    criteria: Array<Pick<GateCriterion, 'name' | 'passed'>>;
+    report: ArtifactRef;
+    /** A failed criterion is final: reworking the phase cannot pass the gate. */
+    final?: boolean;
+  };
   /** Set by phases whose outcome is a named event (e.g. DeploymentFailed) besides the gate. */
   reason?: string;
 }
@@ -65,6 +71,8 @@ export interface GateActivityInput extends Omit<AgentActivityInput, 'feedback'> 
 
 export interface GateActivityResult {
   passed: boolean;
+  /** A failed criterion is final (`GateCriterion.final`). */
+  final?: boolean;
   criteria: Array<Pick<GateCriterion, 'name' | 'passed'>>;
   findings: string[];
   report: ArtifactRef;

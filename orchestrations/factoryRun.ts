@@ -72,6 +72,12 @@ export function* factoryRun(context: OrchestrationContext): Step<unknown> {
           phase,
         );
       }
+      if (result.gate?.final)
+        return yield* run.fail(
+          'gate-failed',
+          `${phase.title} did not pass its gate, and no rework can change that: ${result.findings.slice(0, 5).join('; ')}`,
+          phase,
+        );
       const target = phases.findIndex((p) => p.id === phase.reworkPhase);
       // The work to redo is a person's (the run started after the phase that would redo it): theirs to fix.
       if (target < first)

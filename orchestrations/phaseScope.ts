@@ -144,7 +144,12 @@ export class PhaseScope {
       findings: (gate?.passed === false ? gate.findings : reason ? [reason] : [])
         .slice(0, maxFindings)
         .map((f) => (f.length > maxFindingLength ? `${f.slice(0, maxFindingLength)}…` : f)),
-      gate: gate && { passed: gate.passed, criteria: gate.criteria, report: gate.report },
+      gate: gate && {
+        passed: gate.passed,
+        criteria: gate.criteria,
+        report: gate.report,
+        ...(gate.final ? { final: true } : {}),
+      },
     };
   }
 

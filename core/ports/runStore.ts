@@ -11,6 +11,8 @@ export interface GateCriterion {
   threshold: number | string | boolean;
   passed: boolean;
   findings: string[];
+  /** Set on a failed criterion no rework can make pass: what the run was asked for must change. */
+  final?: boolean;
 }
 
 export interface GateRecord {

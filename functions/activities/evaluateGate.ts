@@ -67,6 +67,7 @@ async function evaluate(input: GateActivityInput, evaluatedAt: Date): Promise<Ga
     .slice(0, maxFindings);
   return {
     passed,
+    ...(criteria.some((c) => !c.passed && c.final) ? { final: true } : {}),
     criteria: criteria.map(({ name, passed: ok }) => ({ name, passed: ok })),
     findings,
     report,

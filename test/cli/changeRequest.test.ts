@@ -159,6 +159,9 @@ describe('factory change', () => {
     const toolsNow = serviceUrl(second.body, 'tools');
     const listed = await api(`${toolsNow}/v1/tools`, token);
     expect(listed.body.items).toEqual([expect.objectContaining({ id: drill.body.id, name: 'Hammer drill' })]);
+    // The change run's id names the product as well as its first run's.
+    const byChange = factory(['token', 'second', '--subject', 'bob']).body.token!;
+    expect((await api(`${toolsNow}/v1/tools`, byChange)).body.items).toEqual(listed.body.items);
     const saw = await api(`${toolsNow}/v1/tools`, token, {
       method: 'POST',
       body: { name: 'Saw', condition: 'good', replacementValue: '20.00', serialNumber: 77, memberId: member },

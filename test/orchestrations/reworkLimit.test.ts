@@ -87,6 +87,23 @@ describe('feedback loops of a factory run, up to the rework limit (fake agents, 
     expect((await f.t.ports.artifacts.list('test', runId)).map((a) => a.kind)).toContain('run-report');
   });
 
+  it('fails at once, without a feedback loop, when a failed criterion is final (no rework can pass it)', async () => {
+    f.gates.failFinal('architecture-to-development', [
+      'db/tools: the migration to this version drops Tool.condition',
+    ]);
+    const runId = await f.t.start(vision, {}, 'run-final-finding');
+    expect(await f.t.waitFor(runId, finished)).toBe('Failed');
+    expect(await attemptsOf(runId, 'architecture-to-development')).toEqual([
+      { attempt: 1, status: 'Failed', feedback: undefined },
+    ]);
+    expect(named(await eventsOf(runId), 'FeedbackLoop')).toEqual([]);
+    expect((await f.t.ports.runs.get('test', runId))!.failure).toEqual({
+      reason: 'gate-failed',
+      message:
+        'Architecture to Development did not pass its gate, and no rework can change that: scripted: db/tools: the migration to this version drops Tool.condition',
+    });
+  });
+
   it('allows three reruns when the run sets no limit', async () => {
     f.gates.fail('vision-to-architecture', ['a'], ['b'], ['c'], ['d']);
     const runId = await f.t.start(vision, {}, 'run-default-limit');

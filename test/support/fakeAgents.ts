@@ -71,6 +71,8 @@ export function fakeAgents(): FakeAgents {
 export interface ScriptedGates {
   /** The next `verdicts.length` evaluations of the phase's gate fail, each with its findings. */
   fail(phase: PhaseId, ...verdicts: string[][]): void;
+  /** Queues a failure no rework can pass (its criterion `final`). */
+  failFinal(phase: PhaseId, findings: string[]): void;
   /** Forgets failures not yet used. */
   reset(): void;
   restore(): void;
@@ -81,21 +83,29 @@ export interface ScriptedGates {
  * the phase; the gate activity around it (report, run document, findings) stays the real one.
  */
 export function scriptedGates(): ScriptedGates {
-  const queued = new Map<PhaseId, string[][]>();
+  const queued = new Map<PhaseId, Array<{ findings: string[]; final?: boolean }>>();
   const spies = phases.map((phase) =>
     jest.spyOn(gateFor(phase.id), 'evaluate').mockImplementation(async (): Promise<GateCriterion[]> => {
-      const findings = queued.get(phase.id)?.shift();
+      const verdict = queued.get(phase.id)?.shift();
       return [
-        findings
-          ? { name: 'scripted', value: findings.length, threshold: 0, passed: false, findings }
+        verdict
+          ? {
+              name: 'scripted',
+              value: verdict.findings.length,
+              threshold: 0,
+              passed: false,
+              findings: verdict.findings,
+              ...(verdict.final ? { final: true } : {}),
+            }
           : { name: 'scripted', value: 0, threshold: 0, passed: true, findings: [] },
       ];
     }),
   );
+  const queue = (phase: PhaseId, ...verdicts: Array<{ findings: string[]; final?: boolean }>) =>
+    queued.set(phase, [...(queued.get(phase) ?? []), ...verdicts]);
   return {
-    fail(phase, ...verdicts) {
-      queued.set(phase, [...(queued.get(phase) ?? []), ...verdicts]);
-    },
+    fail: (phase, ...verdicts) => queue(phase, ...verdicts.map((findings) => ({ findings }))),
+    failFinal: (phase, findings) => queue(phase, { findings, final: true }),
     reset: () => queued.clear(),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
   };

@@ -14,13 +14,16 @@ export async function migrationsApplyCriterion(ctx: AgentContext): Promise<GateC
   const folders = ctx.inputs('migration');
   const findings: string[] = [];
   let clean = 0;
+  let refusals = 0;
   for (const input of folders) {
     const index = await input.json<{ folder: string }>();
     const files = await ctx.readFolder(input.ref);
     const refused = files.find((file) => file.path === refusalsFile);
     if (refused) {
-      for (const reason of JSON.parse(refused.content.toString('utf8')) as string[])
+      for (const reason of JSON.parse(refused.content.toString('utf8')) as string[]) {
         findings.push(`${index.folder}: the migration to this version ${reason}`);
+        refusals += 1;
+      }
       continue;
     }
     const result = await applyMigrations(files);
@@ -41,5 +44,7 @@ export async function migrationsApplyCriterion(ctx: AgentContext): Promise<GateC
     threshold: folders.length || 1,
     passed: folders.length > 0 && clean === folders.length,
     findings,
+    // The same change asks for the same refused migration however often the phase runs again.
+    ...(refusals ? { final: true } : {}),
   };
 }

@@ -56,7 +56,17 @@ export async function liveDeployment(
   }
 }
 
-/** `factory undeploy RUN_ID`: stops every process of the run's local deployment. */
+/** The product a run id names: the run's own, or, for a run that changed a product, that product's first run. */
+async function productRun(runId: string): Promise<string> {
+  const session = await openSession({ process: false });
+  try {
+    return (await session.ports.runs.get(session.tenantId, runId))?.change?.product ?? runId;
+  } finally {
+    await session.close();
+  }
+}
+
+/** `factory undeploy RUN_ID`: stops every process of the run's (product's) local deployment. */
 export async function undeployCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {}, ['RUN_ID']);
   const out = new Output(Boolean(values.json));
@@ -68,14 +78,16 @@ export async function undeployCommand(args: string[]): Promise<number> {
   }
   const home = factoryHome();
   const tenantId = localTenant();
-  const before = readCurrentDeployment(home, tenantId, runId);
+  const product = await productRun(runId);
+  const before = readCurrentDeployment(home, tenantId, product);
   if (!before) throw new Error(`run ${runId} has no deployment under ${join(home, 'deployments', tenantId)}`);
-  const result = await deploymentTargetFromSettings(process.env, home).undeploy(tenantId, runId);
-  out.result({ runId, ...result }, () =>
+  const result = await deploymentTargetFromSettings(process.env, home).undeploy(tenantId, product);
+  const name = product === runId ? runId : `${runId} (the product of run ${product})`;
+  out.result({ runId, product, ...result }, () =>
     out.line(
       result.stopped
-        ? `${runId}: stopped ${result.stopped} process(es) of ${result.versions.join(', ')}`
-        : `${runId}: nothing was running`,
+        ? `${name}: stopped ${result.stopped} process(es) of ${result.versions.join(', ')}`
+        : `${name}: nothing was running`,
     ),
   );
   return 0;
@@ -148,11 +160,12 @@ export async function tokenCommand(args: string[]): Promise<number> {
     throw new UsageError(
       'in Azure the product trusts Entra ID: az account get-access-token --resource api://<product API app id>',
     );
-  const current = await target.current(tenantId, runId);
+  const product = await productRun(runId);
+  const current = await target.current(tenantId, product);
   if (!current) throw new Error(`run ${runId} has no deployment: nothing would accept a token`);
   const token = await target.accessToken(
     tenantId,
-    runId,
+    product,
     { subject, roles: [...new Set(roles)] },
     hours * 3600,
   );

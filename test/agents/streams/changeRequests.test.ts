@@ -73,6 +73,8 @@ describe('a change request that removes what the product has', () => {
     expect(tool.attributes.map((a) => a.name)).not.toContain('condition');
     const criterion = await migrationsApplyCriterion(gateContext(run, 'architecture-to-development'));
     expect(criterion.passed).toBe(false);
+    // Final: the run fails at once, since reworking the phase would refuse the same migration again.
+    expect(criterion.final).toBe(true);
     expect(criterion.findings).toEqual([
       'db/tools: the migration to this version drops the column tools.condition and the values in it (a renamed entity or attribute shows as one dropped and one added: the data is not carried across a rename); the change must say that this data may be lost (allowDataLoss: true)',
     ]);
@@ -85,6 +87,7 @@ describe('a change request that removes what the product has', () => {
     );
     const criterion = await migrationsApplyCriterion(gateContext(run, 'architecture-to-development'));
     expect(criterion).toMatchObject({ passed: true, findings: [] });
+    expect(criterion.final).toBeUndefined();
     const index = run.all('migration').find((ref) => ref.path.endsWith('db/tools/.folder.json'))!;
     const { root, files } = JSON.parse(
       (await run.store.get(run.tenantId, run.runId, index.path)).toString(),
