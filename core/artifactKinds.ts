@@ -30,6 +30,7 @@ const documentKinds = [
   'change-request',
   'previous-domain-model',
   'previous-migrations',
+  'previous-backlog',
   // Vision to Architecture.
   'vision',
   'roadmap',

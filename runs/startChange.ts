@@ -112,6 +112,9 @@ export async function startChange(
   const model = stored.find(
     (a) => a.kind === 'domain-model' && a.path.startsWith(architecture) && a.path.endsWith('.json'),
   );
+  const backlog = stored.find(
+    (a) => a.kind === 'backlog' && a.path.startsWith(architecture) && a.path.endsWith('.json'),
+  );
   if (!model) throw new InvalidRunRequestError(`run ${before.id} has no domain model to change`);
   const folders = new Map<string, Array<{ path: string; content: string }>>();
   for (const file of stored.filter((a) => a.kind === 'migration-file' && a.path.startsWith(development))) {
@@ -138,6 +141,15 @@ export async function startChange(
       content: JSON.stringify({ folders: [...folders].map(([folder, files]) => ({ folder, files })) }),
       kind: 'previous-migrations',
     },
+    ...(backlog
+      ? [
+          {
+            path: 'input/previous/backlog.json',
+            content: await read(backlog.path),
+            kind: 'previous-backlog' as const,
+          },
+        ]
+      : []),
   ];
   return startRun(ports, client, {
     ...request,

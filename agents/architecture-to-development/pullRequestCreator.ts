@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AgentContext, AgentDefinition } from '../../core/agent';
-import { backlogSchema } from '../../toolchain/schemas/backlog';
+import { backlogSchema, type Story } from '../../toolchain/schemas/backlog';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import { readChangeRequest } from '../blueprint/change/changeRequest';
 import { previousRelease } from '../blueprint/change/previousRelease';
@@ -46,15 +46,22 @@ export type PullRequestRecord = PullRequest & { opened?: { url: string; id: stri
 /** Stories from the backlog; a backlog in another shape still yields every `{ id, title }` it holds. */
 async function readStories(
   ctx: AgentContext,
-): Promise<Array<{ id: string; title: string; entity?: string }>> {
-  if (ctx.inputs('backlog').length === 0) return [];
+): Promise<{ stories: Array<{ id: string; title: string; entity?: string }>; parsed: Story[] }> {
+  if (ctx.inputs('backlog').length === 0) return { stories: [], parsed: [] };
   const raw = await ctx.inputJson('backlog').catch(() => undefined);
   const parsed = backlogSchema.safeParse(raw);
-  if (parsed.success) return parsed.data.stories.map((s) => ({ id: s.id, title: s.title, entity: s.entity }));
+  if (parsed.success)
+    return {
+      stories: parsed.data.stories.map((s) => ({ id: s.id, title: s.title, entity: s.entity })),
+      parsed: parsed.data.stories,
+    };
   const stories = (raw as { stories?: Array<{ id?: unknown; title?: unknown }> } | undefined)?.stories ?? [];
-  return stories
-    .filter((s) => typeof s.id === 'string')
-    .map((s) => ({ id: String(s.id), title: String(s.title ?? '') }));
+  return {
+    stories: stories
+      .filter((s) => typeof s.id === 'string')
+      .map((s) => ({ id: String(s.id), title: String(s.title ?? '') })),
+    parsed: [],
+  };
 }
 
 function describe(pr: Omit<PullRequest, 'description'>, iteration: number, feedback: string[]): string {
@@ -103,7 +110,15 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
   purpose:
     "Opens the pull request for the iteration's commits: title, a description linking the user stories, and per-file line changes from git.",
   uses: 'tools',
-  reads: ['commit', 'backlog', 'domain-model', 'development-plan', 'previous-domain-model', 'change-request'],
+  reads: [
+    'commit',
+    'backlog',
+    'domain-model',
+    'development-plan',
+    'previous-domain-model',
+    'previous-backlog',
+    'change-request',
+  ],
   writes: ['pull-request'],
   output: outputSchema,
   async blueprint(ctx) {
@@ -129,7 +144,8 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
       model?.success
         ? model.data.contexts.find((c) => c.entities.some((e) => e.name === entity))?.name
         : undefined;
-    const stories = (await readStories(ctx)).map((s) => ({
+    const backlog = await readStories(ctx);
+    const stories = backlog.stories.map((s) => ({
       id: s.id,
       title: s.title,
       ...(contextOf(s.entity) ? { context: contextOf(s.entity) } : {}),
@@ -165,6 +181,7 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
               ctx.inputs('change-request').length
                 ? readChangeRequest(await ctx.inputText('change-request')).terms
                 : {},
+              { before: previous.stories, now: backlog.parsed },
             ),
           }
         : {}),

@@ -11,6 +11,8 @@ import { renderMermaid } from './mermaid';
 import { renderOpenApi } from './openapi';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 import { ruleCoverage, type RuleCoverage } from '../../toolchain/backend/ruleCoverage';
+import { renderProductChanges, type ProductChanges } from '../../agents/blueprint/change/productChanges';
+import type { PullRequestRecord } from '../../agents/architecture-to-development/pullRequestCreator';
 import { reportCss, reportScript } from './style';
 
 /** Everything a report shows, gathered beforehand so rendering is a pure function. */
@@ -69,6 +71,7 @@ export function renderRunReport(data: ReportData): string {
   const ended = ['Completed', 'Failed', 'Rejected', 'Terminated'].includes(data.status);
   const endTime = ended ? Date.parse(doc.updatedAt) : data.generatedAt.getTime();
   const coverage = coverageOf(data);
+  const changed = changesOf(data);
   const body = html` <header class="top">
       <div>
         <p class="eyebrow">Software factory run report</p>
@@ -83,10 +86,20 @@ export function renderRunReport(data: ReportData): string {
     </header>
     ${data.failure ? html`<div class="alert"><strong>${data.failure.reason}</strong>: ${data.failure.message}</div>` : ''}
     <nav class="toc">
-      ${['Flow', 'Timeline', 'Gates', 'Rules', 'Approvals', 'Usage', 'Events', 'Artifacts'].map((s) => html`<a href="#${s.toLowerCase()}">${s}</a>`)}
+      ${[
+        'Flow',
+        ...(changed ? ['Changes'] : []),
+        'Timeline',
+        'Gates',
+        'Rules',
+        'Approvals',
+        'Usage',
+        'Events',
+        'Artifacts',
+      ].map((s) => html`<a href="#${s.toLowerCase()}">${s}</a>`)}
     </nav>
-    ${summary(data, endTime, coverage)} ${flow(data)} ${timeline(data, endTime)} ${gates(data)}
-    ${rules(coverage)} ${approvals(data)} ${usage(data)} ${events(data)} ${artifacts(data)}
+    ${summary(data, endTime, coverage)} ${flow(data)} ${changes(changed)} ${timeline(data, endTime)}
+    ${gates(data)} ${rules(coverage)} ${approvals(data)} ${usage(data)} ${events(data)} ${artifacts(data)}
     <footer class="muted">
       Generated
       ${fmtTime(data.generatedAt.toISOString())}${data.operationId ? html` · Application Insights operation <code>${data.operationId}</code>` : ''}${data.location ? html` · artifacts in <code>${data.location}</code>` : ''}
@@ -305,6 +318,30 @@ function coverageOf(data: ReportData): RuleCoverage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the product's latest version changes against the release it follows (the pull request's), if it follows one. */
+function changesOf(data: ReportData): ProductChanges | undefined {
+  const record = [...data.artifacts]
+    .reverse()
+    .find((a) => a.kind === 'pull-request' && a.path.endsWith('.json'));
+  const body = record && data.contents.get(record.path);
+  try {
+    return body ? (JSON.parse(body.toString('utf8')) as PullRequestRecord).changes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function changes(changed: ProductChanges | undefined): Html {
+  if (!changed) return html``;
+  return html`<section id="changes">
+    <h2>Changes since release ${changed.after}</h2>
+    <div class="markdown">${raw(renderMarkdown(renderProductChanges(changed).replace(/^## .*\n/, '')))}</div>
+    <p class="muted small">
+      As the pull request of the latest Architecture to Development attempt lists them.
+    </p>
+  </section>`;
 }
 
 function rules(coverage: RuleCoverage | undefined): Html {

@@ -31,6 +31,7 @@ interface Printed {
   token?: string;
   artifacts?: Artifact[];
   location?: string;
+  report?: { file: string };
 }
 
 function factory(args: string[]) {
@@ -207,6 +208,15 @@ describe('factory change', () => {
     expect(since).toContain('- tools: POST /v1/waiting-list-entries added');
     expect(since).toContain('- adds the optional column tools.serial\\_number');
     expect(since).not.toMatch(/member-directory:|ratings:/);
+    // The user stories the change brings, known by their text.
+    expect(since).toMatch(/### User stories added\n\n(- US-\d+: .*\n)*- US-\d+: .*waiting list entr/i);
+    expect(since).not.toContain('### User stories removed');
+    // The run report shows the same changes.
+    const report = readFileSync(second.body.report!.file, 'utf8');
+    const section = report.slice(report.indexOf('<section id="changes">'));
+    expect(section).toContain('Changes since release 1.0.0');
+    expect(section).toContain('WaitingListEntry');
+    expect(section).toContain('POST /v1/waiting-list-entries added');
     expect(contextFiles('second', 'tools')['services/tools/package.json']).not.toBe(
       contextFiles('first', 'tools')['services/tools/package.json'],
     );

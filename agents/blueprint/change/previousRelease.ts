@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentContext } from '../../../core/agent';
 import { releaseVersion } from '../../../core/version';
+import { backlogSchema, type Story } from '../../../toolchain/schemas/backlog';
 import { domainModelSchema, type DomainModel } from '../../../toolchain/schemas/domainModel';
 
 /** The migrations each database of the product's last release has applied (`previous-migrations`). */
@@ -16,10 +17,18 @@ export const previousMigrationsSchema = z.object({
 
 export type PreviousMigrations = z.infer<typeof previousMigrationsSchema>;
 
+/** The stories of a backlog, none when it cannot be read as one. */
+export function storiesIn(backlog: unknown): Story[] {
+  const parsed = backlogSchema.safeParse(backlog);
+  return parsed.success ? parsed.data.stories : [];
+}
+
 /** What the product's databases and services were last released from. */
 export interface PreviousRelease {
   model: DomainModel;
   version: string;
+  /** The user stories of that release's backlog (none when it had no readable one). */
+  stories: Story[];
   /** The migration scripts a database (`db/<slug>`) has applied, in that release's folder. */
   migrations(folder: string): Promise<Array<{ path: string; content: string }>>;
 }
@@ -36,9 +45,14 @@ export async function previousRelease(ctx: AgentContext): Promise<PreviousReleas
   if (models.length) {
     const iteration = iterationOf(models.at(-1)!.ref.path);
     const folders = ctx.inputs('migration').filter((input) => iterationOf(input.ref.path) === iteration);
+    const backlog = ctx
+      .inputs('backlog')
+      .filter((input) => iterationOf(input.ref.path) === iteration && input.ref.path.endsWith('.json'))
+      .at(-1);
     return {
       model: domainModelSchema.parse(await models.at(-1)!.json()),
       version: releaseVersion(iteration, ctx.change?.after),
+      stories: storiesIn(await backlog?.json()),
       async migrations(folder) {
         for (const input of folders)
           if ((await input.json<{ folder: string }>()).folder === folder)
@@ -54,6 +68,7 @@ export async function previousRelease(ctx: AgentContext): Promise<PreviousReleas
   return {
     model: domainModelSchema.parse(await ctx.inputJson('previous-domain-model')),
     version: ctx.change?.after ?? releaseVersion(1),
+    stories: ctx.inputs('previous-backlog').length ? storiesIn(await ctx.inputJson('previous-backlog')) : [],
     async migrations(folder) {
       const released = previousMigrationsSchema.parse(await ctx.inputJson('previous-migrations'));
       return released.folders.find((f) => f.folder === folder)?.files ?? [];

@@ -1,5 +1,6 @@
 import type { BoundedContext, DomainModel } from '../../../toolchain/schemas/domainModel';
 import { markdownText } from '../../../toolchain/escaping/markdownText';
+import type { Story } from '../../../toolchain/schemas/backlog';
 import { buildOpenApi } from '../architecture/openapi';
 import { nextMigration, type NextMigrationOptions } from '../database/nextMigration';
 
@@ -20,6 +21,8 @@ export interface EndpointChange {
 
 export interface ProductChanges {
   after: string;
+  /** User stories by their text ("As a …, I want …, so that …"): new, gone, or with other acceptance criteria. */
+  stories: { added: string[]; removed: string[]; changed: string[] };
   entities: { added: string[]; removed: string[] };
   attributes: string[];
   rules: { added: string[]; removed: string[] };
@@ -104,6 +107,24 @@ function endpointChanges(
   return changes;
 }
 
+/** Stories are known by what they say: the Product Owner numbers them afresh each time. */
+function storyChanges(before: Story[], now: Story[]): ProductChanges['stories'] {
+  const byText = (stories: Story[]) => new Map(stories.map((s) => [s.text, s]));
+  const [was, is] = [byText(before), byText(now)];
+  const named = (s: Story) => `${s.id}: ${s.title} (${s.text})`;
+  return {
+    added: now.filter((s) => !was.has(s.text)).map(named),
+    removed: before.filter((s) => !is.has(s.text)).map(named),
+    changed: now
+      .filter(
+        (s) =>
+          was.has(s.text) &&
+          JSON.stringify(was.get(s.text)!.acceptanceCriteria) !== JSON.stringify(s.acceptanceCriteria),
+      )
+      .map((s) => `${named(s)}: acceptance criteria changed`),
+  };
+}
+
 /** What `model` changes against `previous`, the model of the release `after`. */
 export function productChanges(
   previous: DomainModel,
@@ -111,6 +132,8 @@ export function productChanges(
   after: string,
   /** The change's terms, as the Database Architect applied them. */
   terms: NextMigrationOptions = {},
+  /** The user stories of both releases' backlogs. */
+  stories: { before: Story[]; now: Story[] } = { before: [], now: [] },
 ): ProductChanges {
   const [was, now] = [entitiesOf(previous), entitiesOf(model)];
   const attributes: string[] = [];
@@ -138,6 +161,7 @@ export function productChanges(
   const slugs = [...new Set([...previous.contexts, ...model.contexts].map((c) => c.slug))];
   return {
     after,
+    stories: storyChanges(stories.before, stories.now),
     entities: {
       added: [...now.keys()].filter((n) => !was.has(n)),
       removed: [...was.keys()].filter((n) => !now.has(n)),
@@ -180,6 +204,9 @@ export function renderProductChanges(changes: ProductChanges): string {
       `- ${markdownText(`${e.service}: ${e.what} ${e.change}${e.detail ? ` (${e.detail})` : ''}`)}${e.breaking ? ' **breaking**' : ''}`,
   );
   const lines = [
+    ...list('User stories added', changes.stories.added),
+    ...list('User stories removed', changes.stories.removed),
+    ...list('User stories changed', changes.stories.changed),
     ...list('Entities added', changes.entities.added),
     ...list('Entities removed', changes.entities.removed),
     ...list('Attributes', changes.attributes),

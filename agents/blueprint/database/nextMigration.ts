@@ -219,10 +219,9 @@ export function nextMigration(
             );
             continue;
           }
-          statements.push(
-            `ALTER TABLE ${t} ADD COLUMN ${columnDefinition({ ...col, default: literal })};`,
-            `ALTER TABLE ${t} ALTER COLUMN ${id(col.name)} DROP DEFAULT;`,
-          );
+          // The value stays the column's default: a version that does not know the column (the one before, after a
+          // rollback) still writes rows, which get it as the rows written before did.
+          statements.push(`ALTER TABLE ${t} ADD COLUMN ${columnDefinition({ ...col, default: literal })};`);
           changes.push(`adds the required column ${where}, ${given} in rows written before`);
         } else {
           statements.push(`ALTER TABLE ${t} ADD COLUMN ${columnDefinition(col)};`);
@@ -267,6 +266,10 @@ export function nextMigration(
           statements.push(
             `UPDATE ${t} SET ${c} = ${fill} WHERE ${c} IS NULL;`,
             `ALTER TABLE ${t} ALTER COLUMN ${c} SET NOT NULL;`,
+            // As for a new required column: the version before may write rows without it after a rollback.
+            ...(literal !== undefined && !col.default
+              ? [`ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT ${literal};`]
+              : []),
           );
           changes.push(
             `makes ${where} required${given === undefined ? '' : `, ${given} where rows had none`}`,

@@ -1,6 +1,8 @@
 import { productChanges, renderProductChanges } from '../../../agents/blueprint/change/productChanges';
 import type { DomainModel } from '../../../toolchain/schemas/domainModel';
+import type { Story } from '../../../toolchain/schemas/backlog';
 import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
+import { toolLibraryBacklog } from '../../support/fixtures/toolLibraryBacklog';
 
 /** The tool library after a change: a waiting list with a rule, a serial number, a required deposit, no notes. */
 function changed(): DomainModel {
@@ -86,9 +88,47 @@ describe('what a version changes against the release it follows', () => {
     expect(markdown).toMatch(/schema Tool changed \([^)]*\) \*\*breaking\*\*/);
   });
 
+  it('lists the user stories added, removed, or with other acceptance criteria, whatever their numbers', () => {
+    const [request, approve] = [toolLibraryBacklog.stories[0], toolLibraryBacklog.stories[1]];
+    const waitlist: Story = {
+      ...request,
+      id: 'US-001',
+      title: 'Join the waiting list',
+      entity: 'WaitlistEntry',
+      iWant: 'to join the waiting list of a tool',
+      text: 'As a member, I want to join the waiting list of a tool, so that I get it when it is back',
+    };
+    // Renumbered as the Product Owner numbers them afresh; the approval story gets one more scenario.
+    const now = [
+      waitlist,
+      {
+        ...approve,
+        id: 'US-003',
+        acceptanceCriteria: [...approve.acceptanceCriteria, approve.acceptanceCriteria[0]],
+      },
+    ];
+    const stories = productChanges(
+      toolLibraryModel,
+      changed(),
+      '1.0.0',
+      {},
+      { before: [request, approve], now },
+    ).stories;
+    expect(stories).toEqual({
+      added: [`US-001: Join the waiting list (${waitlist.text})`],
+      removed: [`${request.id}: ${request.title} (${request.text})`],
+      changed: [`US-003: ${approve.title} (${approve.text}): acceptance criteria changed`],
+    });
+  });
+
   it('says so when nothing changed', () => {
     const none = productChanges(toolLibraryModel, structuredClone(toolLibraryModel), '1.2.0');
-    expect(none).toMatchObject({ attributes: [], endpoints: [], migrations: [] });
+    expect(none).toMatchObject({
+      attributes: [],
+      endpoints: [],
+      migrations: [],
+      stories: { added: [], removed: [], changed: [] },
+    });
     expect(renderProductChanges(none)).toBe(
       '## Changes since release 1.2.0\n\nNone: the product is as it was released.\n',
     );

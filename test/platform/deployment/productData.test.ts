@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { generateMigrations } from '../../../agents/blueprint/database/postgresMigrations';
+import { evolveMigrations, generateMigrations } from '../../../agents/blueprint/database/postgresMigrations';
 import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
 import { generateService } from '../../../toolchain/backend/generateService';
 import { serviceModel } from '../../../toolchain/backend/model';
@@ -28,9 +28,25 @@ const tool = service.entities.find((e) => e.name === 'Tool')!;
 const loan = service.entities.find((e) => e.name === 'Loan')!;
 const approve = loan.commands.find((c) => c.command.name === 'ApproveLoan')!;
 
-function release(version: string): Buffer {
-  const files = generateService(toolLibraryModel, lending, { version }).files;
-  const migrations = generateMigrations(toolLibraryModel, lending).files;
+/** The next model: every tool gets a serial number (required, `unknown` in the rows written before). */
+const nextModel = structuredClone(toolLibraryModel);
+nextModel.contexts
+  .find((c) => c.slug === 'lending')!
+  .entities.find((e) => e.name === 'Tool')!
+  .attributes.push({ name: 'serialNumber', type: 'string', required: true, description: 'Maker serial' });
+
+function release(version: string, model = toolLibraryModel): Buffer {
+  const context = model.contexts.find((c) => c.slug === 'lending')!;
+  const files = generateService(model, context, { version }).files;
+  const migrations =
+    model === toolLibraryModel
+      ? generateMigrations(model, context).files
+      : evolveMigrations(
+          { model: toolLibraryModel, files: generateMigrations(toolLibraryModel, lending).files },
+          model,
+          context,
+          { label: `release_${version.replace(/\./g, '_')}`, backfill: { 'Tool.serialNumber': 'unknown' } },
+        ).files;
   return writeTarGz([
     ...files.map((f) => ({ path: `services/lending/${f.path}`, content: Buffer.from(f.content) })),
     ...migrations.map((f) => ({ path: `db/lending/${f.path}`, content: Buffer.from(f.content) })),
@@ -180,6 +196,33 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
     expect(reply).toEqual({ status: 200, body: created });
   }, 120_000);
 
+  it('moves to the next model with its migration, and a rollback to the version before still reads and writes', async () => {
+    const outcome = await target.deploy({ ...request('1.2.0'), archive: release('1.2.0', nextModel) });
+    expect(outcome.status).toBe('deployed');
+    expect(outcome.steps.find((s) => s.name === 'migrate lending')!.detail).toMatch(
+      /PostgreSQL: applied \d{3}_release_1_2_0\.sql, \d+ applied before$/,
+    );
+    const url = outcome.services[0].url;
+    // The row written before has the value the change gave those rows.
+    expect(await json(`${url}${tool.collectionPath}/${toolId}`)).toEqual({
+      status: 200,
+      body: { ...created, serialNumber: 'unknown' },
+    });
+    const newer = await post(`${url}${tool.collectionPath}`, { ...validBody(tool), serialNumber: 'SN-7' });
+    expect(newer.status).toBe(201);
+
+    const back = await target.rollback('test', runId, 'trying the rollback');
+    expect([back.status, back.rollback?.restored]).toEqual(['rolled-back', '1.1.0']);
+    const before = (await target.current('test', runId))!.services[0].url;
+    // The version before reads what it wrote and what the next version wrote, and still writes.
+    expect(await json(`${before}${tool.collectionPath}/${toolId}`)).toEqual({ status: 200, body: created });
+    const read = await json(`${before}${tool.collectionPath}/${String(newer.body.id)}`);
+    expect(read.status).toBe(200);
+    expect(read.body).not.toHaveProperty('serialNumber');
+    const written = await post(`${before}${tool.collectionPath}`, validBody(tool));
+    expect(written.status).toBe(201);
+  }, 180_000);
+
   const embedded = serverUrl ? it.skip : it;
   const onServer = serverUrl ? it : it.skip;
 
@@ -207,7 +250,7 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
       const client = new Client({ connectionString: db.url });
       await client.connect();
       try {
-        expect((await client.query('SELECT count(*)::int AS n FROM tools')).rows[0].n).toBe(1);
+        expect((await client.query('SELECT count(*)::int AS n FROM tools')).rows[0].n).toBe(3);
         await expect(client.query('DROP TABLE outbox')).rejects.toThrow(/must be owner|permission denied/);
         await expect(client.query('CREATE TABLE extra (id int)')).rejects.toThrow(/permission denied/);
         await expect(client.query('SELECT * FROM schema_migrations')).rejects.toThrow(/permission denied/);
@@ -234,7 +277,8 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
       const client = new Client({ connectionString: database.url });
       await client.connect();
       try {
-        expect((await client.query('SELECT count(*)::int AS n FROM tools')).rows[0].n).toBe(1);
+        // The first test's tool, and the two written across the rollback.
+        expect((await client.query('SELECT count(*)::int AS n FROM tools')).rows[0].n).toBe(3);
       } finally {
         await client.end();
       }
