@@ -4,6 +4,7 @@ import { implementedRoutes, missingOperations } from '../toolchain/backend/route
 import { describeDiagnostics, loadServices, type ServiceSources } from '../toolchain/testing/services';
 import { clientsTypeCheckCriterion } from '../toolchain/clients/criteria';
 import { migrationsApplyCriterion } from '../toolchain/database/criteria';
+import { previousRelease } from '../agents/blueprint/change/previousRelease';
 import { productBicepCriterion } from '../toolchain/infrastructure/criteria';
 import { rulesEnforcedCriterion } from '../toolchain/backend/ruleCriteria';
 import { atLeast, noFindings, type GateCriterion, type GateDefinition } from '../core/gate';
@@ -68,7 +69,8 @@ export const architectureToDevelopmentCriteria: DevelopmentCriterion[] = [
   servicesTypeCheck,
   everyOperationHasHandler,
   async (ctx) => rulesEnforcedCriterion(ctx, await services(ctx)),
-  migrationsApplyCriterion,
+  // Over the rows of the release the run follows, when it follows one.
+  async (ctx) => migrationsApplyCriterion(ctx, await previousRelease(ctx)),
   clientsTypeCheckCriterion,
   (ctx) => productBicepCriterion(ctx),
 ];
@@ -80,6 +82,8 @@ export const architectureToDevelopmentGate: GateDefinition = {
     'domain-model',
     'openapi',
     'migration',
+    'previous-domain-model',
+    'previous-migrations',
     'frontend-source',
     'mobile-source',
     'product-bicep',

@@ -119,7 +119,14 @@ export async function applyMigrations(
       rowCounts: {},
     };
   const seed = folderFiles.find((file) => /(^|\/)seed\.sql$/.test(file.path));
-  const ordered = [...scripts, ...(seed ? [seed] : [])].map((file) => ({
+  return applyInOrder([...scripts, ...(seed ? [seed] : [])]);
+}
+
+/** Applies scripts in the order given on a fresh PostgreSQL (PGlite), stopping at the first that fails. */
+export async function applyInOrder(
+  files: Array<{ path: string; content: string | Buffer }>,
+): Promise<ApplyResult> {
+  const ordered = files.map((file) => ({
     path: file.path,
     sql: typeof file.content === 'string' ? file.content : file.content.toString('utf8'),
   }));

@@ -5,6 +5,13 @@ import {
   seedId,
 } from '../../../agents/blueprint/database/postgresMigrations';
 import type { DomainModel, Entity } from '../../../toolchain/schemas/domainModel';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAgentContext } from '../../../agents/runtime/agentContext';
+import type { ArtifactRef } from '../../../core/agent';
+import { FilesystemArtifactStore } from '../../../platform/artifacts/filesystemArtifactStore';
+import { migrationsApplyCriterion } from '../../../toolchain/database/criteria';
 import { toolLibraryModel } from '../../support/fixtures/toolLibrary';
 
 /*
@@ -440,6 +447,50 @@ describe('the next version of a service database', () => {
     expect(created.files.map((f) => f.path)).toEqual(
       generateMigrations(version2, repairs).files.map((f) => f.path),
     );
+  });
+
+  it('fails the gate, before any deployment, when the move fails only on the rows written before', async () => {
+    // Allowed by the request, but not one tool name written before is a number.
+    const version2 = changed((model) => {
+      const tool = entityOf(model, 'Tool');
+      tool.attributes[0] = { ...tool.attributes[0], type: 'integer' };
+    });
+    const next = evolveMigrations(version1, version2, lendingOf(version2), {
+      label: 'version_2',
+      allowDataLoss: true,
+    });
+    expect(next.refusals).toEqual([]);
+    const root = mkdtempSync(join(tmpdir(), 'migration-gate-'));
+    try {
+      const context = (inputs: ArtifactRef[]) =>
+        createAgentContext({
+          store: new FilesystemArtifactStore(root),
+          runId: 'run-1',
+          tenantId: 'test',
+          iteration: 1,
+          attempt: 1,
+          phase: 'architecture-to-development',
+          agent: 'test',
+          inputs,
+        });
+      const folder = await context([]).writeFolder({
+        folder: 'db/lending',
+        kind: 'migration',
+        files: next.files,
+      });
+      const released = { migrations: () => Promise.resolve(version1.files) };
+      // On an empty database every script applies; over the rows of version 1 the conversion fails.
+      expect((await migrationsApplyCriterion(context([folder]))).passed).toBe(true);
+      const criterion = await migrationsApplyCriterion(context([folder]), released);
+      expect([criterion.passed, criterion.final]).toEqual([false, true]);
+      expect(criterion.findings).toEqual([
+        expect.stringMatching(
+          /^db\/lending\/004_version_2\.sql( line \d+)?: invalid input syntax for type integer: "Ada Lovelace" \(SQLSTATE 22P02\), applied over the rows of the release before \(its seed data\)/,
+        ),
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses a label that is not a file name part', () => {
