@@ -59,7 +59,7 @@ export function agentPortsFromSettings(env: Env, home: string): Omit<AgentPorts,
     // Every execution is counted in telemetry (metric SandboxExecutions).
     sandbox: once(() => instrumentSandbox(createSandbox(env))),
     deploymentTarget: once(() => deploymentTargetFromSettings(env, home)),
-    sourceRepository: async (tenantId, runId) => repositories()(tenantId, runId),
+    sourceRepository: async (tenantId, runId, change) => repositories()(tenantId, runId, change),
   };
 }
 

@@ -4,6 +4,8 @@ import { releaseVersion } from '../../core/version';
 import { readChangeRequest } from '../blueprint/change/changeRequest';
 import { previousRelease } from '../blueprint/change/previousRelease';
 import { evolveMigrations, generateMigrations } from '../blueprint/database/postgresMigrations';
+import { removedDatabase } from '../blueprint/database/nextMigration';
+import { tableName } from '../../toolchain/architecture/model';
 import { refusalsFile } from '../../toolchain/database/criteria';
 import { domainModelSchema } from '../../toolchain/schemas/domainModel';
 
@@ -91,6 +93,20 @@ export const databaseArchitect: AgentDefinition<z.infer<typeof outputSchema>> = 
         changes: folder.changes,
         refusals: folder.refusals,
       });
+    }
+    // A database whose service the change removes: refused unless the change allows losing its rows. Its folder
+    // then holds only the reasons, for the gate.
+    for (const context of previous?.model.contexts ?? []) {
+      if (model.contexts.some((c) => c.slug === context.slug)) continue;
+      const { refusals } = removedDatabase(context, terms);
+      if (refusals.length)
+        databases.push({
+          context: context.name,
+          folder: `db/${context.slug}`,
+          tables: context.entities.map(tableName),
+          files: [{ path: refusalsFile, content: JSON.stringify(refusals, null, 2) }],
+          refusals,
+        });
     }
     return {
       deferForeignKeys,

@@ -160,7 +160,8 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
         ),
       repository: record.repository,
       sourceBranch: record.branch,
-      targetBranch: repository.baseBranch ?? 'main',
+      // A change is reviewed against the release it follows.
+      targetBranch: repository.startBranch ?? repository.baseBranch ?? 'main',
       base: record.base,
       head: record.head,
       stories,

@@ -19,7 +19,7 @@ export interface AgentPorts {
   sandbox: () => Sandbox;
   deploymentTarget: () => DeploymentTarget;
   /** Opens, creating when missing, the repository a run's code is committed to. */
-  sourceRepository: (tenantId: string, runId: string) => Promise<SourceRepository>;
+  sourceRepository: (tenantId: string, runId: string, change?: ChangeLineage) => Promise<SourceRepository>;
   feedbackInbox: FeedbackInbox;
   runs: Pick<RunStore, 'get'>;
 }
@@ -141,7 +141,7 @@ export function createAgentContext(options: AgentContextOptions): RecordingAgent
     log: options.log ?? (() => undefined),
     sandbox: () => port('sandbox')(),
     deploymentTarget: () => port('deploymentTarget')(),
-    sourceRepository: async () => port('sourceRepository')(tenantId, runId),
+    sourceRepository: async () => port('sourceRepository')(tenantId, runId, options.change),
     userFeedback: async () => port('feedbackInbox').read(tenantId, runId),
     // A host without a run store (a harness running agents alone) has no run document: no options, no budget.
     run: async () => options.ports?.runs?.get(tenantId, runId),

@@ -78,6 +78,12 @@ export interface SourceRepository {
   readonly runBranch?: string;
   /** The branch pull requests target; absent: `main`. */
   readonly baseBranch?: string;
+  /**
+   * Where a new run branch starts, and what its pull request targets: the branch of the release a change run
+   * follows, so that its commits and pull request hold the change only. Absent: the base branch (or, locally, an
+   * empty history).
+   */
+  readonly startBranch?: string;
   commitFiles(request: CommitRequest): Promise<CommitResult>;
   /** Per-file line changes from `base` (undefined = the empty tree) to `head`, like `git diff --numstat`. */
   diffStat(base: string | undefined, head: string): Promise<FileChange[]>;

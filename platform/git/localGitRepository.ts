@@ -19,6 +19,8 @@ export interface LocalRepositoryOptions {
   home: string;
   tenantId: string;
   runId: string;
+  /** Where a new branch starts (`SourceRepository.startBranch`). */
+  startBranch?: string;
 }
 
 /** `<home>/repos/<tenant>/<runId>.git` */
@@ -44,18 +46,21 @@ interface GitResult {
 export class LocalGitRepository implements SourceRepository {
   readonly location: string;
 
-  constructor(gitDir: string) {
+  constructor(
+    gitDir: string,
+    readonly startBranch?: string,
+  ) {
     this.location = gitDir;
   }
 
   static async open(options: LocalRepositoryOptions): Promise<LocalGitRepository> {
-    return LocalGitRepository.at(repositoryPath(options));
+    return LocalGitRepository.at(repositoryPath(options), options.startBranch);
   }
 
   /** Opens (creating when missing) the bare repository at a path. */
-  static async at(gitDir: string): Promise<LocalGitRepository> {
+  static async at(gitDir: string, startBranch?: string): Promise<LocalGitRepository> {
     mkdirSync(gitDir, { recursive: true });
-    const repo = new LocalGitRepository(gitDir);
+    const repo = new LocalGitRepository(gitDir, startBranch);
     await repo.git(['init', '--bare', '--quiet', '--initial-branch=main']);
     return repo;
   }
@@ -104,7 +109,9 @@ export class LocalGitRepository implements SourceRepository {
     const check = await this.git(['check-ref-format', '--branch', request.branch]).catch(() => undefined);
     if (!check) throw new Error(`'${request.branch}' is not a valid branch name`);
     for (const file of request.files) assertCommitPath(file.path);
-    const parent = await this.head(request.branch);
+    const head = await this.head(request.branch);
+    // A new branch starts where the start branch is (when it exists), as if branched from it.
+    const parent = head ?? (this.startBranch ? await this.head(this.startBranch) : undefined);
     const work = mkdtempSync(join(tmpdir(), 'factory-git-'));
     try {
       // Blobs: the contents go through temporary files so one hash-object call stores them all.
@@ -143,7 +150,10 @@ export class LocalGitRepository implements SourceRepository {
       const parentTree = parent
         ? (await this.git(['rev-parse', `${parent}^{tree}`])).stdout.trim()
         : emptyTree;
-      if (tree === parentTree && parent) return { sha: parent, created: false, parent };
+      if (tree === parentTree && parent) {
+        if (!head) await this.git(['update-ref', `refs/heads/${request.branch}`, parent, '0'.repeat(40)]);
+        return { sha: parent, created: false, parent };
+      }
       if (tree === emptyTree && !parent)
         throw new Error('nothing to commit: the first commit of a branch needs files');
       const date = request.date ?? new Date().toISOString();
@@ -162,7 +172,7 @@ export class LocalGitRepository implements SourceRepository {
         })
       ).stdout.trim();
       // Compare-and-swap on the ref: a concurrent writer makes this fail instead of losing its commit.
-      await this.git(['update-ref', `refs/heads/${request.branch}`, sha, parent ?? '0'.repeat(40)]);
+      await this.git(['update-ref', `refs/heads/${request.branch}`, sha, head ?? '0'.repeat(40)]);
       return { sha, created: true, parent };
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -39,6 +39,8 @@ export interface RemoteRepositoryOptions {
   writablePrefix: string;
   /** Where pull requests go and new run branches start; created with an empty first commit on an empty remote. */
   baseBranch: string;
+  /** Where a new run branch starts instead, when it exists (`SourceRepository.startBranch`). */
+  startBranch?: string;
   pullRequests?: PullRequestService;
 }
 
@@ -74,6 +76,7 @@ export class RemoteGitRepository implements SourceRepository {
   readonly location: string;
   readonly runBranch: string;
   readonly baseBranch: string;
+  readonly startBranch?: string;
   readonly openPullRequest?: (request: PullRequestRequest) => Promise<OpenedPullRequest>;
 
   constructor(private readonly options: RemoteRepositoryOptions) {
@@ -82,6 +85,10 @@ export class RemoteGitRepository implements SourceRepository {
     this.baseBranch = options.baseBranch;
     assertBranch(options.runBranch);
     assertBranch(options.baseBranch);
+    if (options.startBranch) {
+      assertBranch(options.startBranch);
+      this.startBranch = options.startBranch;
+    }
     const service = options.pullRequests;
     if (service)
       this.openPullRequest = async (request) => {
@@ -263,8 +270,9 @@ export class RemoteGitRepository implements SourceRepository {
         timestamp: Math.floor(Date.parse(date) / 1000),
         timezoneOffset: 0,
       };
-      const start = parent ?? (await this.baseHead(gitdir, refs, identity));
-      await this.fetch(gitdir, parent ? request.branch : this.baseBranch, 1);
+      const from = this.startBranch && refs.has(this.startBranch) ? this.startBranch : undefined;
+      const start = parent ?? (from ? refs.get(from)! : await this.baseHead(gitdir, refs, identity));
+      await this.fetch(gitdir, parent ? request.branch : (from ?? this.baseBranch), 1);
       const startTree = (await git.readCommit({ fs, gitdir, oid: start })).commit.tree;
       const files = await this.flatten(gitdir, startTree);
       const wanted = new Set(request.files.map((file) => file.path));
@@ -306,7 +314,7 @@ export class RemoteGitRepository implements SourceRepository {
       return absent;
     };
     const refs = await this.refs();
-    for (const branch of [this.runBranch, this.baseBranch]) {
+    for (const branch of [this.runBranch, ...(this.startBranch ? [this.startBranch] : []), this.baseBranch]) {
       if (!refs.has(branch)) continue;
       await this.fetch(gitdir, branch, historyDepth);
       if ((await missing()).length === 0) return;

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import type { ChangeLineage } from '../../core/ports/runStore';
 import type { SourceRepository } from '../../core/ports/sourceRepository';
 import { localByDefault, SettingsError } from '../config';
 import { LocalGitRepository } from './localGitRepository';
@@ -99,10 +100,17 @@ export function sourceRepositoryFromSettings(
     const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
     return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
   },
-): (tenantId: string, runId: string) => Promise<SourceRepository> {
+): (tenantId: string, runId: string, change?: ChangeLineage) => Promise<SourceRepository> {
   const settings = readSourceRepositorySettings(env);
+  // A change run's branch starts from the branch of the release it follows, in the product's repository.
   if (settings.kind === 'local')
-    return (tenantId, runId) => LocalGitRepository.open({ home, tenantId, runId });
+    return (tenantId, runId, change) =>
+      LocalGitRepository.open({
+        home,
+        tenantId,
+        runId: change?.product ?? runId,
+        ...(change ? { startBranch: `factory/${nameSegment(change.of, 'run id')}` } : {}),
+      });
   if (settings.kind === 'azure-repos') {
     const identity = credential(settings.clientId);
     const authorization = async () => {
@@ -111,11 +119,12 @@ export function sourceRepositoryFromSettings(
       return `Bearer ${token.token}`;
     };
     const pullRequests = azureReposPullRequests({ repositoryUrl: settings.url, authorization });
-    return async (tenantId, runId) =>
+    return async (tenantId, runId, change) =>
       new RemoteGitRepository({
         url: settings.url,
         authorization,
         runBranch: remoteRunBranch(tenantId, runId),
+        ...(change ? { startBranch: remoteRunBranch(tenantId, change.of) } : {}),
         writablePrefix: `factory/${tenantId}/`,
         baseBranch,
         pullRequests,
@@ -127,11 +136,12 @@ export function sourceRepositoryFromSettings(
     apiUrl: settings.apiUrl,
     authorization: async () => `Bearer ${settings.token}`,
   });
-  return async (tenantId, runId) =>
+  return async (tenantId, runId, change) =>
     new RemoteGitRepository({
       url: `${settings.url}.git`,
       authorization: async () => basic,
       runBranch: remoteRunBranch(tenantId, runId),
+      ...(change ? { startBranch: remoteRunBranch(tenantId, change.of) } : {}),
       writablePrefix: `factory/${tenantId}/`,
       baseBranch,
       pullRequests,

@@ -208,6 +208,19 @@ describe('factory change', () => {
     expect(since).toContain('- tools: POST /v1/waiting-list-entries added');
     expect(since).toContain('- adds the optional column tools.serial\\_number');
     expect(since).not.toMatch(/member-directory:|ratings:/);
+    // On a branch from the release it follows: the commits and files of the change only.
+    const record = JSON.parse(readFileSync(join(location!, pr.path.replace(/\.md$/, '.json')), 'utf8')) as {
+      targetBranch: string;
+      files: Array<{ path: string }>;
+      commits: Array<{ stream: string; changed: boolean }>;
+    };
+    expect(record.targetBranch).toBe('factory/first');
+    const paths = record.files.map((f) => f.path);
+    expect(paths).toContain('db/tools/006_release_1_1_0.sql');
+    expect(paths.filter((p) => /^(services|db)\/(member-directory|ratings)\//.test(p))).toEqual([]);
+    expect(record.commits.filter((c) => c.changed).map((c) => c.stream)).toEqual(
+      expect.arrayContaining(['backend', 'database']),
+    );
     // The user stories the change brings, known by their text.
     expect(since).toMatch(/### User stories added\n\n(- US-\d+: .*\n)*- US-\d+: .*waiting list entr/i);
     expect(since).not.toContain('### User stories removed');

@@ -206,6 +206,27 @@ describe('a run from Architecture to Development on given artifacts', () => {
     ).toBe(true);
   });
 
+  it('never follows a $ref out of a given document, and refuses one that resolves to nothing', async () => {
+    const withSchemas = (schemas: Record<string, unknown>) =>
+      exampleFiles().map((file) => {
+        if (!file.path.startsWith('api/')) return file;
+        const document = JSON.parse(file.content) as { components: { schemas: Record<string, unknown> } };
+        Object.assign(document.components.schemas, schemas);
+        return { path: file.path, content: JSON.stringify(document) };
+      });
+    const outside = await refusal(
+      withSchemas({ Os: { $ref: '/etc/os-release' }, Meta: { $ref: 'http://169.254.169.254/metadata' } }),
+    );
+    expect(outside).toEqual([
+      "OpenAPI documents are valid OpenAPI 3.1: api/workshop.openapi.json: #/components/schemas/Os: $ref '/etc/os-release' points outside the document; a document must hold what it refers to",
+      "OpenAPI documents are valid OpenAPI 3.1: api/workshop.openapi.json: #/components/schemas/Meta: $ref 'http://169.254.169.254/metadata' points outside the document; a document must hold what it refers to",
+    ]);
+    const dangling = await refusal(withSchemas({ Gone: { $ref: '#/components/schemas/Nowhere' } }));
+    expect(dangling).toEqual([
+      expect.stringMatching(/^OpenAPI documents are valid OpenAPI 3\.1: api\/workshop\.openapi\.json: /),
+    ]);
+  });
+
   it('refuses a backlog whose stories are about entities the model does not have', async () => {
     const story = { ...toolLibraryBacklog.stories[0], entity: 'Tool' };
     const problems = await refusal([

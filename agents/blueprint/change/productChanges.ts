@@ -2,7 +2,7 @@ import type { BoundedContext, DomainModel } from '../../../toolchain/schemas/dom
 import { markdownText } from '../../../toolchain/escaping/markdownText';
 import type { Story } from '../../../toolchain/schemas/backlog';
 import { buildOpenApi } from '../architecture/openapi';
-import { nextMigration, type NextMigrationOptions } from '../database/nextMigration';
+import { nextMigration, removedDatabase, type NextMigrationOptions } from '../database/nextMigration';
 
 /*
  * What a version of a product changes against the release it follows, from the two domain models: entities,
@@ -183,9 +183,14 @@ export function productChanges(
         after_ && (buildOpenApi(model, after_) as Json),
       );
     }),
-    migrations: model.contexts
-      .filter((c) => contextOf(previous, c.slug))
-      .map((c) => ({ database: `db/${c.slug}`, ...nextMigration(previous, model, c, terms) }))
+    migrations: [
+      ...model.contexts
+        .filter((c) => contextOf(previous, c.slug))
+        .map((c) => ({ database: `db/${c.slug}`, ...nextMigration(previous, model, c, terms) })),
+      ...previous.contexts
+        .filter((c) => !contextOf(model, c.slug))
+        .map((c) => ({ database: `db/${c.slug}`, ...removedDatabase(c, terms) })),
+    ]
       .filter((m) => m.changes.length || m.refusals.length)
       .map(({ database, changes, refusals }) => ({ database, changes, refusals })),
     services: {

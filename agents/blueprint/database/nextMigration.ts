@@ -158,6 +158,27 @@ function tablesOf(model: DomainModel, context: BoundedContext): Map<string, Tabl
 }
 
 /**
+ * A context of `previous` that the next model no longer has: its service goes, and with it every row of its
+ * database, which only a change that allows losing data may do. The database itself is left as it was (no
+ * migration runs on a database no service uses), not dropped.
+ */
+export function removedDatabase(
+  context: BoundedContext,
+  options: NextMigrationOptions = {},
+): { changes: string[]; refusals: string[] } {
+  const what = `removes the service ${context.slug} and, with it, the rows of its tables (${context.entities.map(tableName).join(', ')})`;
+  return options.allowDataLoss
+    ? {
+        changes: [`${what} (the change allows losing data; the database is kept as it was, no longer used)`],
+        refusals: [],
+      }
+    : {
+        changes: [],
+        refusals: [`${what}; the change must say that this data may be lost (allowDataLoss: true)`],
+      };
+}
+
+/**
  * The migration from `previous` to `next` for the database of `context` (a context of `next` that `previous`
  * has too, by slug).
  */

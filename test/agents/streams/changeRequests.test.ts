@@ -80,6 +80,29 @@ describe('a change request that removes what the product has', () => {
     ]);
   }, 120_000);
 
+  it('stops a change that removes a whole service with its rows, unless it allows losing them', async () => {
+    const before = await released.json<DomainModel>('domain-model');
+    const ratings = before.contexts.find((c) => c.slug === 'ratings')!;
+    const removals = ratings.entities.map((e) => `- Remove the entity ${e.name}.`).join('\n');
+    const refused = await changeRun('run-no-ratings', `## No ratings\n\n${removals}\n`);
+    expect((await refused.json<DomainModel>('domain-model')).contexts.map((c) => c.slug)).not.toContain(
+      'ratings',
+    );
+    const criterion = await migrationsApplyCriterion(gateContext(refused, 'architecture-to-development'));
+    expect([criterion.passed, criterion.final]).toEqual([false, true]);
+    expect(criterion.findings).toEqual([
+      expect.stringMatching(
+        /^db\/ratings: the migration to this version removes the service ratings and, with it, the rows of its tables \(.+\); the change must say that this data may be lost \(allowDataLoss: true\)$/,
+      ),
+    ]);
+    const allowed = await changeRun(
+      'run-no-ratings-allowed',
+      `---\nallowDataLoss: true\n---\n## No ratings\n\n${removals}\n`,
+    );
+    const passed = await migrationsApplyCriterion(gateContext(allowed, 'architecture-to-development'));
+    expect(passed).toMatchObject({ passed: true, findings: [] });
+  }, 120_000);
+
   it('drops the column when the request allows losing data, and the migrations apply', async () => {
     const run = await changeRun(
       'run-allowed',

@@ -66,6 +66,56 @@ describe('LocalGitRepository', () => {
     ]);
   });
 
+  it("starts a new branch at the start branch's head, so that its commits and diff hold the change only", async () => {
+    const first = await LocalGitRepository.open({ home, tenantId: 't', runId: 'product' });
+    const released = await first.commitFiles({
+      branch: 'factory/product',
+      files: [
+        { path: 'services/a/x.ts', content: 'a\n' },
+        { path: 'services/b/y.ts', content: 'b\n' },
+      ],
+      message: 'backend: add',
+      author,
+      scopes: ['services'],
+    });
+    const change = await LocalGitRepository.open({
+      home,
+      tenantId: 't',
+      runId: 'product',
+      startBranch: 'factory/product',
+    });
+    expect(change.location).toBe(first.location);
+    // A stream the change does not touch: no commit, but the branch exists at the release.
+    const same = await change.commitFiles({
+      branch: 'factory/change-1',
+      files: [
+        { path: 'services/a/x.ts', content: 'a\n' },
+        { path: 'services/b/y.ts', content: 'b\n' },
+      ],
+      message: 'backend: update',
+      author,
+      scopes: ['services'],
+    });
+    expect(same).toEqual({ sha: released.sha, created: false, parent: released.sha });
+    expect(await change.head('factory/change-1')).toBe(released.sha);
+    const changed = await change.commitFiles({
+      branch: 'factory/change-1',
+      files: [{ path: 'db/a/002.sql', content: 'select 2;\n' }],
+      message: 'database: update',
+      author,
+      scopes: ['db'],
+    });
+    expect(changed.parent).toBe(released.sha);
+    expect(await change.diffStat(released.sha, changed.sha)).toEqual([
+      { path: 'db/a/002.sql', added: 1, removed: 0, binary: false },
+    ]);
+    expect((await change.log('factory/change-1')).map((e) => e.subject)).toEqual([
+      'database: update',
+      'backend: add',
+    ]);
+    expect(await change.head('factory/product')).toBe(released.sha);
+  });
+
   it('removes files a scope no longer contains and reports the same numstat as git diff', async () => {
     const repo = await LocalGitRepository.open({ home, tenantId: 't', runId: 'r2' });
     const one = await repo.commitFiles({

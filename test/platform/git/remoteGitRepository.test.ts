@@ -142,6 +142,36 @@ describe.each(['azure-repos', 'github'] as const)('RemoteGitRepository on %s', (
     expect(await repo.head('factory/acme/none')).toBeUndefined();
   });
 
+  it("starts a change run's branch at the branch of the release it follows, so its diff holds the change only", async () => {
+    const { open } = remote(flavour);
+    const first = await open('acme', 'run-a');
+    const released = await first.commitFiles({
+      branch: first.runBranch!,
+      files: [{ path: 'services/a/x.ts', content: 'a\n' }],
+      message: 'backend: add',
+      author,
+      scopes: ['services'],
+    });
+    const change = await open('acme', 'run-b', { of: 'run-a', product: 'run-a', after: '1.0.0', number: 1 });
+    expect([change.runBranch, change.startBranch]).toEqual(['factory/acme/run-b', 'factory/acme/run-a']);
+    const changed = await change.commitFiles({
+      branch: change.runBranch!,
+      files: [{ path: 'db/a/002.sql', content: 'select 2;\n' }],
+      message: 'database: update',
+      author,
+      scopes: ['db'],
+    });
+    expect(changed.parent).toBe(released.sha);
+    expect(await change.diffStat(released.sha, changed.sha)).toEqual([
+      { path: 'db/a/002.sql', added: 1, removed: 0, binary: false },
+    ]);
+    expect((await change.log(change.runBranch!)).map((e) => e.subject)).toEqual([
+      'database: update',
+      'backend: add',
+      'chore: start the repository',
+    ]);
+  });
+
   it('removes what a scope no longer holds and reports the numstat git diff reports', async () => {
     const { gitDir, open } = remote(flavour);
     const repo = await open('acme', 'run-2');
