@@ -271,7 +271,11 @@ export function nextMigration(
         }
       }
       if (prior.notNull && !col.notNull) {
-        statements.push(`ALTER TABLE ${t} ALTER COLUMN ${c} DROP NOT NULL;`);
+        statements.push(
+          `ALTER TABLE ${t} ALTER COLUMN ${c} DROP NOT NULL;`,
+          // A value an earlier change gave rows written before stays the default until the column is optional.
+          ...(col.default ? [] : [`ALTER TABLE ${t} ALTER COLUMN ${c} DROP DEFAULT;`]),
+        );
         changes.push(`makes ${where} optional`);
       } else if (!prior.notNull && col.notNull) {
         const fill = literal ?? (col.default ? 'DEFAULT' : undefined);

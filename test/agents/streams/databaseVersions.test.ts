@@ -143,9 +143,11 @@ describe('the next version of a service database', () => {
         // What version 2 writes: a tool of the new category with a serial number, a member on its waitlist.
         `INSERT INTO tools (name, category, replacement_value, purchased_on, serial_number, created_by) VALUES ('Bandsaw', 'workshop', 300, '2026-05-01', 'SN-1', 'ada');`,
         `INSERT INTO waitlist_entries (tool_id, member_id, position, created_by) VALUES ('${toolId}', '${seedId('Member', 0)}', 1, 'ada');`,
-        // What version 1 still writes after a rollback, knowing neither value: its rows get the ones the change gave.
-        `INSERT INTO tools (name, category, replacement_value, created_by) VALUES ('Rake', 'garden', 10, 'bob');`,
-        `INSERT INTO loans (tool_id, member_id, due_on, created_by) VALUES ('${toolId}', '${seedId('Member', 0)}', '2026-06-01', 'bob');`,
+        // What version 1 still writes after a rollback, as its repository writes it (a field without a value is
+        // DEFAULT): a tool without the column it does not know, a loan without a deposit. Their rows get the values
+        // the change gave.
+        `INSERT INTO tools (name, category, replacement_value, fragile, notes, created_by) VALUES ('Rake', 'garden', 10, DEFAULT, DEFAULT, 'bob');`,
+        `INSERT INTO loans (tool_id, member_id, due_on, returned_at, deposit, created_by) VALUES ('${toolId}', '${seedId('Member', 0)}', '2026-06-01', DEFAULT, DEFAULT, 'bob');`,
         expectSql(
           `(SELECT purchased_on FROM tools WHERE name = 'Rake') = '2025-01-01' AND (SELECT deposit FROM loans WHERE created_by = 'bob') = 0`,
           'a row written by version 1 after a rollback has no value',

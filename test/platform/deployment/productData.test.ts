@@ -28,12 +28,17 @@ const tool = service.entities.find((e) => e.name === 'Tool')!;
 const loan = service.entities.find((e) => e.name === 'Loan')!;
 const approve = loan.commands.find((c) => c.command.name === 'ApproveLoan')!;
 
-/** The next model: every tool gets a serial number (required, `unknown` in the rows written before). */
+/**
+ * The next model: every tool gets a serial number (required, `unknown` in the rows written before), and a loan's
+ * deposit becomes required (0 where rows had none).
+ */
 const nextModel = structuredClone(toolLibraryModel);
-nextModel.contexts
-  .find((c) => c.slug === 'lending')!
-  .entities.find((e) => e.name === 'Tool')!
+const nextLending = nextModel.contexts.find((c) => c.slug === 'lending')!;
+nextLending.entities
+  .find((e) => e.name === 'Tool')!
   .attributes.push({ name: 'serialNumber', type: 'string', required: true, description: 'Maker serial' });
+nextLending.entities.find((e) => e.name === 'Loan')!.attributes.find((a) => a.name === 'deposit')!.required =
+  true;
 
 function release(version: string, model = toolLibraryModel): Buffer {
   const context = model.contexts.find((c) => c.slug === 'lending')!;
@@ -45,7 +50,10 @@ function release(version: string, model = toolLibraryModel): Buffer {
           { model: toolLibraryModel, files: generateMigrations(toolLibraryModel, lending).files },
           model,
           context,
-          { label: `release_${version.replace(/\./g, '_')}`, backfill: { 'Tool.serialNumber': 'unknown' } },
+          {
+            label: `release_${version.replace(/\./g, '_')}`,
+            backfill: { 'Tool.serialNumber': 'unknown', 'Loan.deposit': '0' },
+          },
         ).files;
   return writeTarGz([
     ...files.map((f) => ({ path: `services/lending/${f.path}`, content: Buffer.from(f.content) })),
@@ -221,6 +229,11 @@ describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverU
     expect(read.body).not.toHaveProperty('serialNumber');
     const written = await post(`${before}${tool.collectionPath}`, validBody(tool));
     expect(written.status).toBe(201);
+    // A loan without the deposit the next version requires: the row gets the value the change gave.
+    const lent = await post(`${before}${loan.collectionPath}`, { ...validBody(loan, 1, true), toolId });
+    expect([lent.status, lent.body.deposit]).toEqual([201, undefined]);
+    const stored = await json(`${before}${loan.collectionPath}/${String(lent.body.id)}`);
+    expect(stored.body.deposit).toBe('0.00');
   }, 180_000);
 
   const embedded = serverUrl ? it.skip : it;

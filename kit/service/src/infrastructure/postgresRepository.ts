@@ -72,11 +72,20 @@ export class PostgresRepository<T extends { id: string }> implements Repository<
     return rows.map((row) => this.entity(row));
   }
 
-  /** Inserts, or replaces every mapped column of the row with the same id. */
+  /**
+   * Inserts, or replaces every mapped column of the row with the same id. A field without a value takes the
+   * column's default (NULL where it has none): a column a later version made required with a value for the rows
+   * written before keeps that value as its default, so this version still writes after a rollback.
+   */
   async save(entity: T): Promise<void> {
     const record = entity as Record<string, unknown>;
     const columns = this.fields.map((f) => this.column(f));
-    const values = this.fields.map((f) => record[f] ?? null);
+    const values: unknown[] = [];
+    const placeholders = this.fields.map((f) => {
+      if (record[f] === undefined || record[f] === null) return 'DEFAULT';
+      values.push(record[f]);
+      return '$' + values.length;
+    });
     const updates = columns.filter((c) => c !== this.column('id')).map((c) => c + ' = EXCLUDED.' + c);
     await this.db.query(
       'INSERT INTO ' +
@@ -84,7 +93,7 @@ export class PostgresRepository<T extends { id: string }> implements Repository<
         ' (' +
         columns.join(', ') +
         ') VALUES (' +
-        values.map((_value, index) => '$' + (index + 1)).join(', ') +
+        placeholders.join(', ') +
         ') ON CONFLICT (' +
         this.column('id') +
         ') DO UPDATE SET ' +
