@@ -56,7 +56,8 @@ const invalid = (summary: string, problems: Problem[]) =>
       .slice(0, 8)
       .map((p) => `${p.field}: ${p.message}`)
       .join('; ')}${problems.length > 8 ? `; and ${problems.length - 8} more` : ''}`,
-    problems,
+    // The message names the first few; the list stops at a hundred, however broken the folder.
+    problems.slice(0, 100),
   );
 
 /** Each given path once, inside the folder, in the layout; each known file's content parsed where it is JSON. */

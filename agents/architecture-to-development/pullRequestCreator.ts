@@ -46,8 +46,8 @@ export type PullRequestRecord = PullRequest & { opened?: { url: string; id: stri
 /** Stories from the backlog; a backlog in another shape still yields every `{ id, title }` it holds. */
 async function readStories(
   ctx: AgentContext,
-): Promise<{ stories: Array<{ id: string; title: string; entity?: string }>; parsed: Story[] }> {
-  if (ctx.inputs('backlog').length === 0) return { stories: [], parsed: [] };
+): Promise<{ stories: Array<{ id: string; title: string; entity?: string }>; parsed?: Story[] }> {
+  if (ctx.inputs('backlog').length === 0) return { stories: [] };
   const raw = await ctx.inputJson('backlog').catch(() => undefined);
   const parsed = backlogSchema.safeParse(raw);
   if (parsed.success)
@@ -60,7 +60,6 @@ async function readStories(
     stories: stories
       .filter((s) => typeof s.id === 'string')
       .map((s) => ({ id: String(s.id), title: String(s.title ?? '') })),
-    parsed: [],
   };
 }
 
@@ -182,7 +181,9 @@ export const pullRequestCreator: AgentDefinition<PullRequest> = {
               ctx.inputs('change-request').length
                 ? readChangeRequest(await ctx.inputText('change-request')).terms
                 : {},
-              { before: previous.stories, now: backlog.parsed },
+              previous.stories && backlog.parsed
+                ? { before: previous.stories, now: backlog.parsed }
+                : undefined,
             ),
           }
         : {}),

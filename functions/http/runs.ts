@@ -85,8 +85,8 @@ async function startRequest(call: ApiCall): Promise<StartRequest> {
   const body = await readBody(
     call.request,
     { json: true, text: textMediaTypes },
-    // Room for given artifacts besides the vision (a run from a later phase).
-    maxGivenBytes + maxVisionBytes + maxJsonBytes,
+    // Room for given artifacts, JSON-escaped, besides the vision (a run from a later phase); checked below.
+    2 * maxGivenBytes,
   );
   if (!body)
     throw validationProblem([
@@ -106,6 +106,12 @@ async function startRequest(call: ApiCall): Promise<StartRequest> {
     const json = parseJson(body.text);
     checkVisionSize((json as { vision?: unknown } | null)?.vision);
     const parsed = validate(startRunBodySchema, json);
+    // Only a request that gives artifacts may be larger than a run request is otherwise.
+    if (!parsed.artifacts && Buffer.byteLength(body.text) > maxJsonBytes)
+      throw new ProblemError(
+        'payload-too-large',
+        `a run request is at most ${maxJsonBytes} bytes (with given artifacts, ${2 * maxGivenBytes})`,
+      );
     return {
       vision: parsed.vision,
       name: parsed.name,

@@ -6,8 +6,8 @@ import { z } from 'zod';
  */
 
 export const maxGivenFiles = 100;
-/** With the vision and the rest of a request, under the 1 MB a request body may have on `factory serve`. */
-export const maxGivenBytes = 768 * 1024;
+/** JSON-escaped, with the vision and the rest of a request, under the 1 MB a request body may have on `factory serve`. */
+export const maxGivenBytes = 448 * 1024;
 
 export const runSourceFields = {
   /** Start at this phase on `artifacts`. */

@@ -272,6 +272,17 @@ describe('bad input, no run needed', () => {
       }),
       413,
     );
+    // A run request is small unless it gives artifacts.
+    const padded = `{"vision": ${JSON.stringify(shortVision)}${' '.repeat(120 * 1024)}}`;
+    expectProblem(
+      await send(api.url, 'POST', '/api/runs', {
+        token: tokens.a,
+        body: padded,
+        contentType: 'application/json',
+      }),
+      413,
+      'payload-too-large',
+    );
   });
 
   test('a missing body: 400', async () => {

@@ -64,6 +64,11 @@ describe('the consistency of a domain model', () => {
           { kind: 'hasMany', target: 'Member', via: 'toolId' },
         );
         loan.states = [...loan.states!, 'approved'];
+        loan.relations.push(
+          { kind: 'belongsTo', target: 'Tool', via: 'createdBy' },
+          { kind: 'belongsTo', target: 'Member', via: 'lender' },
+          { kind: 'belongsTo', target: 'Member', via: 'lender' },
+        );
         model.contexts[lending].commands[0].allowedFrom = ['pending'];
         model.contexts[lending].commands[1].emits = 'LoanClosed';
         model.contexts[lending].events[0].payload.push('colour');
@@ -81,6 +86,8 @@ describe('the consistency of a domain model', () => {
       'Entity Tool (context Lending) has a belongsTo relation to Shelf, which no context has.',
       'Entity Tool (context Lending) hasMany Member via toolId, but Member has no belongsTo Tool relation that holds the key.',
       'Entity Loan (context Lending) lists state approved twice.',
+      'Entity Loan (context Lending): the key of a reference, column created_by, is also another column; rename the via.',
+      'Entity Loan (context Lending): two references keep their key in column lender.',
       'Command ApproveLoan (context Lending) names state pending, which Loan does not have (requested, approved, returned, cancelled, approved).',
       'Command ReturnLoan (context Lending) emits LoanClosed, which is not an event of Lending.',
       'Event LoanApproved (context Lending) carries colour, which is not an attribute of Loan.',

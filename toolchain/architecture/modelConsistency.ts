@@ -5,7 +5,10 @@ import { allEntities, findEntity, snake } from './model';
 const generatedColumns = ['id', 'created_by', 'created_at', 'updated_at'];
 
 function duplicates(names: string[]): string[] {
-  return [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const name of names) (seen.has(name) ? twice : seen).add(name);
+  return [...twice];
 }
 
 function entityProblems(model: DomainModel, context: BoundedContext, entity: Entity): string[] {
@@ -30,6 +33,18 @@ function entityProblems(model: DomainModel, context: BoundedContext, entity: Ent
       problems.push(`${at}: minimum ${attribute.minimum} is above maximum ${attribute.maximum}.`);
   }
   for (const state of duplicates(entity.states ?? [])) problems.push(`${where} lists state ${state} twice.`);
+  // A reference's key becomes a column of its own unless an attribute of the same name holds it.
+  const keys = entity.relations
+    .filter((r) => r.kind === 'belongsTo' && !entity.attributes.some((a) => a.name === r.via))
+    .map((r) => snake(r.via));
+  const columns = [...reserved, ...entity.attributes.map((a) => snake(a.name))];
+  for (const key of [...new Set(keys)])
+    if (columns.includes(key))
+      problems.push(
+        `${where}: the key of a reference, column ${key}, is also another column; rename the via.`,
+      );
+  for (const key of duplicates(keys))
+    problems.push(`${where}: two references keep their key in column ${key}.`);
   for (const relation of entity.relations) {
     const target = findEntity(model, relation.target);
     if (!target) {

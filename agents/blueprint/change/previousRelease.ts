@@ -17,18 +17,18 @@ export const previousMigrationsSchema = z.object({
 
 export type PreviousMigrations = z.infer<typeof previousMigrationsSchema>;
 
-/** The stories of a backlog, none when it cannot be read as one. */
-export function storiesIn(backlog: unknown): Story[] {
+/** The stories of a backlog; undefined when there is none that can be read as one (nothing to compare). */
+export function storiesIn(backlog: unknown): Story[] | undefined {
   const parsed = backlogSchema.safeParse(backlog);
-  return parsed.success ? parsed.data.stories : [];
+  return parsed.success ? parsed.data.stories : undefined;
 }
 
 /** What the product's databases and services were last released from. */
 export interface PreviousRelease {
   model: DomainModel;
   version: string;
-  /** The user stories of that release's backlog (none when it had no readable one). */
-  stories: Story[];
+  /** The user stories of that release's backlog (undefined when it had no readable one). */
+  stories?: Story[];
   /** The migration scripts a database (`db/<slug>`) has applied, in that release's folder. */
   migrations(folder: string): Promise<Array<{ path: string; content: string }>>;
 }
@@ -68,7 +68,9 @@ export async function previousRelease(ctx: AgentContext): Promise<PreviousReleas
   return {
     model: domainModelSchema.parse(await ctx.inputJson('previous-domain-model')),
     version: ctx.change?.after ?? releaseVersion(1),
-    stories: ctx.inputs('previous-backlog').length ? storiesIn(await ctx.inputJson('previous-backlog')) : [],
+    stories: ctx.inputs('previous-backlog').length
+      ? storiesIn(await ctx.inputJson('previous-backlog'))
+      : undefined,
     async migrations(folder) {
       const released = previousMigrationsSchema.parse(await ctx.inputJson('previous-migrations'));
       return released.folders.find((f) => f.folder === folder)?.files ?? [];

@@ -21,8 +21,11 @@ export interface EndpointChange {
 
 export interface ProductChanges {
   after: string;
-  /** User stories by their text ("As a …, I want …, so that …"): new, gone, or with other acceptance criteria. */
-  stories: { added: string[]; removed: string[]; changed: string[] };
+  /**
+   * User stories by their text ("As a …, I want …, so that …"): new, gone, or with other acceptance criteria.
+   * Absent when either backlog could not be read.
+   */
+  stories?: { added: string[]; removed: string[]; changed: string[] };
   entities: { added: string[]; removed: string[] };
   attributes: string[];
   rules: { added: string[]; removed: string[] };
@@ -108,7 +111,7 @@ function endpointChanges(
 }
 
 /** Stories are known by what they say: the Product Owner numbers them afresh each time. */
-function storyChanges(before: Story[], now: Story[]): ProductChanges['stories'] {
+function storyChanges(before: Story[], now: Story[]): NonNullable<ProductChanges['stories']> {
   const byText = (stories: Story[]) => new Map(stories.map((s) => [s.text, s]));
   const [was, is] = [byText(before), byText(now)];
   const named = (s: Story) => `${s.id}: ${s.title} (${s.text})`;
@@ -132,8 +135,8 @@ export function productChanges(
   after: string,
   /** The change's terms, as the Database Architect applied them. */
   terms: NextMigrationOptions = {},
-  /** The user stories of both releases' backlogs. */
-  stories: { before: Story[]; now: Story[] } = { before: [], now: [] },
+  /** The user stories of both releases' backlogs, when both could be read. */
+  stories?: { before: Story[]; now: Story[] },
 ): ProductChanges {
   const [was, now] = [entitiesOf(previous), entitiesOf(model)];
   const attributes: string[] = [];
@@ -161,7 +164,7 @@ export function productChanges(
   const slugs = [...new Set([...previous.contexts, ...model.contexts].map((c) => c.slug))];
   return {
     after,
-    stories: storyChanges(stories.before, stories.now),
+    ...(stories ? { stories: storyChanges(stories.before, stories.now) } : {}),
     entities: {
       added: [...now.keys()].filter((n) => !was.has(n)),
       removed: [...was.keys()].filter((n) => !now.has(n)),
@@ -209,9 +212,9 @@ export function renderProductChanges(changes: ProductChanges): string {
       `- ${markdownText(`${e.service}: ${e.what} ${e.change}${e.detail ? ` (${e.detail})` : ''}`)}${e.breaking ? ' **breaking**' : ''}`,
   );
   const lines = [
-    ...list('User stories added', changes.stories.added),
-    ...list('User stories removed', changes.stories.removed),
-    ...list('User stories changed', changes.stories.changed),
+    ...list('User stories added', changes.stories?.added ?? []),
+    ...list('User stories removed', changes.stories?.removed ?? []),
+    ...list('User stories changed', changes.stories?.changed ?? []),
     ...list('Entities added', changes.entities.added),
     ...list('Entities removed', changes.entities.removed),
     ...list('Attributes', changes.attributes),
