@@ -3,6 +3,8 @@ import type { ArtifactKind } from '../core/artifactKinds';
 import { phaseById, phases, type PhaseId } from '../core/phases';
 import type { RunDocument } from '../core/ports/runStore';
 import { architectureCriteria, type Loaded } from '../gates/vision-to-architecture';
+import { buildOpenApi } from '../agents/blueprint/architecture/openapi';
+import { endpointChanges } from '../agents/blueprint/change/productChanges';
 import { backlogSchema } from '../toolchain/schemas/backlog';
 import { domainModelSchema } from '../toolchain/schemas/domainModel';
 import type { Ports } from '../platform/config';
@@ -97,6 +99,21 @@ function readGiven(files: GivenFile[]): { given: Map<string, string>; problems: 
   return { given, problems };
 }
 
+/** What of an OpenAPI document the services answer by: the document without its prose. */
+function structure(value: unknown): Record<string, unknown> {
+  const strip = (node: unknown): unknown =>
+    Array.isArray(node)
+      ? node.map(strip)
+      : typeof node === 'object' && node !== null
+        ? Object.fromEntries(
+            Object.entries(node)
+              .filter(([key]) => !['description', 'summary', 'title', 'example', 'examples'].includes(key))
+              .map(([key, item]) => [key, strip(item)]),
+          )
+        : node;
+  return strip(value) as Record<string, unknown>;
+}
+
 /** The domain model, the backlog and the OpenAPI documents against each other and the phase-1 gate's criteria. */
 async function checkArchitecture(given: Map<string, string>): Promise<Problem[]> {
   const problems: Problem[] = [];
@@ -120,6 +137,29 @@ async function checkArchitecture(given: Map<string, string>): Promise<Problem[]>
   for (const criterion of await architectureCriteria(loaded(/^domain-model\.json$/), loaded(/^api\//)))
     for (const finding of criterion.passed ? [] : criterion.findings.length ? criterion.findings : ['failed'])
       problems.push({ field: criterion.name, message: finding });
+
+  // The services are compiled from the domain model: a document that describes other operations or schemas would
+  // fail the contract tests after the services are built, every rework building the same services again.
+  if (!problems.length)
+    for (const context of model.data.contexts) {
+      const path = `api/${context.slug}.openapi.json`;
+      const document = given.get(path);
+      if (document === undefined) continue;
+      for (const change of endpointChanges(
+        context.slug,
+        structure(buildOpenApi(model.data, context)),
+        structure(JSON.parse(document)),
+      ))
+        problems.push({
+          field: `artifacts/${path}`,
+          message:
+            change.change === 'removed'
+              ? `does not describe ${change.what}, which the services built from the domain model answer`
+              : change.change === 'added'
+                ? `describes ${change.what}, which the services built from the domain model do not answer`
+                : `${change.what} differs from what the services answer (${change.detail})`,
+        });
+    }
 
   const backlog = given.get('backlog.json');
   if (backlog !== undefined) {

@@ -10,6 +10,8 @@ import { InvalidRunRequestError, type RunsClient } from '../../runs/startRun';
 import type { DomainModel } from '../../toolchain/schemas/domainModel';
 import { toolLibraryBacklog } from '../support/fixtures/toolLibraryBacklog';
 
+type Json = Record<string, unknown>;
+
 /*
  * A run on an architecture a person wrote: the example folder starts a run at Architecture to Development with
  * its files as the run's inputs; a folder with anything missing, unreadable or inconsistent is refused with each
@@ -204,6 +206,37 @@ describe('a run from Architecture to Development on given artifacts', () => {
         p.startsWith('OpenAPI documents are valid OpenAPI 3.1: api/workshop.openapi.json'),
       ),
     ).toBe(true);
+  });
+
+  it('refuses a document that describes other operations or schemas than the services answer, not other prose', async () => {
+    const edited = (edit: (document: Json) => void) =>
+      exampleFiles().map((file) => {
+        if (!file.path.startsWith('api/')) return file;
+        const document = JSON.parse(file.content) as Json;
+        edit(document);
+        return { path: file.path, content: JSON.stringify(document) };
+      });
+    const schemas = (document: Json) => (document.components as Json).schemas as Record<string, Json>;
+    const bike = (document: Json) => (schemas(document).Bike.properties as Record<string, Json>).frameNumber;
+    const problems = await refusal(
+      edited((document) => {
+        bike(document).type = 'integer';
+        (document.paths as Json)['/v1/paint-jobs'] = {
+          get: { operationId: 'listPaintJobs', responses: { '200': { description: 'Paint jobs' } } },
+        };
+      }),
+    );
+    expect(problems).toEqual([
+      'artifacts/api/workshop.openapi.json: describes GET /v1/paint-jobs, which the services built from the domain model do not answer',
+      expect.stringMatching(
+        /^artifacts\/api\/workshop\.openapi\.json: schema Bike differs from what the services answer \(frameNumber changed\)$/,
+      ),
+    ]);
+    // Prose is the person's: other descriptions and summaries start the run.
+    const { created } = await start(
+      edited((document) => (bike(document).description = 'As stamped under the bottom bracket')),
+    );
+    expect(created).toBe(true);
   });
 
   it('never follows a $ref out of a given document, and refuses one that resolves to nothing', async () => {

@@ -74,7 +74,7 @@ function schemaChange(before: Json, after: Json): { detail: string; breaking: bo
   return { detail: notes.join(', ') || 'changed', breaking };
 }
 
-function endpointChanges(
+export function endpointChanges(
   service: string,
   before: Json | undefined,
   after: Json | undefined,
