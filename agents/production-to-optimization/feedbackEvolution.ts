@@ -15,6 +15,8 @@ const item = z.object({
   rationale: z.string(),
   priority: z.enum(['must', 'should', 'could']),
   source: z.enum(['performance', 'customer', 'growth', 'cost', 'security']),
+  /** Why the next iteration does not apply it, when it does not (it is not in `visionFeedback`). */
+  leftOut: z.string().optional(),
 });
 
 export const evolutionPlanSchema = z.object({
@@ -28,6 +30,20 @@ export const evolutionPlanSchema = z.object({
 export type EvolutionPlan = z.infer<typeof evolutionPlanSchema>;
 
 const rank = { must: 0, should: 1, could: 2 } as const;
+
+/**
+ * Why an item does not go to the next iteration's vision, if it does not: only what changes the product's scope or
+ * behaviour does; the rest is said where it is reported, with who acts on it.
+ */
+function leftOutBecause(item: { priority: string; source: string }): string | undefined {
+  if (item.source === 'cost')
+    return 'a sizing of the deployed resources, not a change of the product: the cost report names the setting; the vision does not decide it';
+  if (item.source === 'security')
+    return 'a finding in generated code or configuration, which the generators decide, not the vision: it stays in the security report until they change';
+  if (item.priority === 'could')
+    return 'a could-have: left to people to decide; a change request (factory change) applies it when wanted';
+  return undefined;
+}
 
 export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
   name: 'feedbackEvolution',
@@ -115,7 +131,10 @@ export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
     const backlog = items
       .map((x, i) => ({ x, i }))
       .sort((a, b) => rank[a.x.priority] - rank[b.x.priority] || a.i - b.i)
-      .map(({ x }, i) => ({ id: `EV-${String(i + 1).padStart(3, '0')}`, ...x }));
+      .map(({ x }, i) => {
+        const leftOut = leftOutBecause(x);
+        return { id: `EV-${String(i + 1).padStart(3, '0')}`, ...x, ...(leftOut ? { leftOut } : {}) };
+      });
     const recommendations = [
       ...(backlog.some((b) => b.priority === 'must')
         ? [
@@ -142,8 +161,7 @@ export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
       recommendations,
       backlog,
       visionFeedback: backlog
-        // What changes the product's scope or behaviour; security and cost items go to the infrastructure.
-        .filter((b) => b.priority !== 'could' && ['customer', 'performance', 'growth'].includes(b.source))
+        .filter((b) => !b.leftOut)
         .map((b) => `${b.id} (${b.priority}, ${b.source}): ${b.title}. ${b.rationale}`),
     };
   },
@@ -153,11 +171,11 @@ export const feedbackEvolution: AgentDefinition<EvolutionPlan> = {
       '',
       ...plan.recommendations.map((r) => `- ${markdownText(r)}`),
       '',
-      '| id | priority | source | item | rationale |',
-      '| --- | --- | --- | --- | --- |',
+      '| id | priority | source | item | rationale | next iteration |',
+      '| --- | --- | --- | --- | --- | --- |',
       ...plan.backlog.map(
         (b) =>
-          `| ${b.id} | ${b.priority} | ${b.source} | ${markdownText(b.title)} | ${markdownText(b.rationale)} |`,
+          `| ${b.id} | ${b.priority} | ${b.source} | ${markdownText(b.title)} | ${markdownText(b.rationale)} | ${b.leftOut ? `left out: ${markdownText(b.leftOut)}` : 'given to the Vision Architect'} |`,
       ),
       '',
     ].join('\n');

@@ -35,9 +35,13 @@ export const visionArchitect: AgentDefinition<Vision> = {
     const text = await ctx.inputText('vision-text');
     const vision = analyseVision(text);
     const plans = ctx.inputs('evolution-plan').filter((input) => input.ref.path.endsWith('.json'));
-    const evolution = plans.length
-      ? ((await plans[plans.length - 1].json<{ visionFeedback?: string[] }>()).visionFeedback ?? [])
-      : [];
+    const plan = plans.length
+      ? await plans[plans.length - 1].json<{
+          visionFeedback?: string[];
+          backlog?: Array<{ id: string; title: string; leftOut?: string }>;
+        }>()
+      : undefined;
+    const evolution = plan?.visionFeedback ?? [];
     // Every removal of the product's changes so far: the vision text still describes what earlier ones removed.
     const removals =
       ctx.change?.removals ??
@@ -49,7 +53,16 @@ export const visionArchitect: AgentDefinition<Vision> = {
       ...removals.map((item) => `Change request: ${item}`),
       ...ctx.feedback,
     ];
-    return feedback.length > 0 ? applyFeedback(vision, feedback) : vision;
+    const applied = feedback.length > 0 ? applyFeedback(vision, feedback) : vision;
+    // Every item of the plan is accounted for: those it left out with its reason.
+    for (const item of plan?.backlog ?? [])
+      if (item.leftOut)
+        applied.feedbackAddressed.push({
+          feedback: `Evolution plan: ${item.id}: ${item.title}`,
+          outcome: `Left out: ${item.leftOut}.`,
+          applied: false,
+        });
+    return applied;
   },
   artifacts: (vision) => markdownAndJson('vision/vision', 'vision', renderVision(vision), vision),
 };

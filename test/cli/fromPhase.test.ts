@@ -83,7 +83,7 @@ describe('factory run --from-phase', () => {
       'The domain model is consistent: Entity Bike (context Workshop) has a belongsTo relation to Shop, which no context has.',
     );
     expect(factory(['list', '--json']).body).toMatchObject({ runs: [] });
-  });
+  }, 120_000);
 
   it("builds, tests and deploys the product of a person's domain model and OpenAPI, whose rules hold", async () => {
     const run = factory([
@@ -124,5 +124,5 @@ describe('factory run --from-phase', () => {
       status: 409,
       body: { rule: 'one-open-job-per-bike' },
     });
-  });
+  }, 600_000);
 });

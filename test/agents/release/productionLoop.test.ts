@@ -23,6 +23,7 @@ import type { GrowthReport } from '../../../agents/production-to-optimization/gr
 import type { PerformanceReport } from '../../../agents/production-to-optimization/productionObserver';
 import { testingToDeploymentAgents } from '../../../agents/testing-to-deployment';
 import { visionArchitect } from '../../../agents/vision-to-architecture/visionArchitect';
+import type { Vision } from '../../../toolchain/schemas/vision';
 import { deploymentToProductionGate } from '../../../gates/deployment-to-production';
 import { productionToOptimizationGate } from '../../../gates/production-to-optimization';
 import { LocalBlueGreenTarget, type CurrentDeployment } from '../../../platform/deployment';
@@ -139,6 +140,24 @@ describe('Deployment to Production and Production to Optimization (tool library,
     expect(plan.nextIteration).toBe(2);
     expect(plan.backlog[0]).toMatchObject({ id: 'EV-001', priority: 'must', source: 'customer' });
     expect(plan.visionFeedback.some((f) => f.includes('errors and failures'))).toBe(true);
+    // Each item goes to the next iteration's vision or says why not; the cost item is a setting, not the product.
+    for (const item of plan.backlog)
+      expect([item.id, Boolean(item.leftOut)]).toEqual([
+        item.id,
+        !plan.visionFeedback.some((f) => f.startsWith(`${item.id} `)),
+      ]);
+    expect(plan.backlog.find((b) => b.source === 'cost')?.leftOut).toMatch(
+      /^a sizing of the deployed resources/,
+    );
+    // The next iteration's Vision Architect accounts for every item of the plan.
+    const next = await runPhase(built.store, [visionArchitect as AgentDefinition<unknown>], learned, {
+      iteration: 2,
+      phase: 'vision-to-architecture',
+      ports,
+    });
+    const vision = await readJson<Vision>(built.store, next, 'vision');
+    for (const item of plan.backlog)
+      expect(vision.feedbackAddressed.filter((f) => f.feedback.includes(item.id))).toHaveLength(1);
     const retention = await readJson<Retention>(built.store, learned, 'deployment-retention');
     expect(retention).toMatchObject({ decision: 'kept', version: '1.0.0' });
     expect(

@@ -154,6 +154,8 @@ describe('factory undeploy', () => {
       expect(await undeployCommand(['run-cli', '--json'])).toBe(0);
       expect(JSON.parse(String(write.mock.calls[0][0]))).toEqual({
         runId: 'run-cli',
+        // The run is its own product (a change run would name the product's first run here).
+        product: 'run-cli',
         stopped: 1,
         versions: ['1.0.0'],
       });
