@@ -414,7 +414,11 @@ export function openApiDocument(): Json {
       },
       schemas: {
         RunStatus: { type: 'string', enum: [...runStatuses] },
-        StartRunRequest: fromZod(startRunBodySchema),
+        // A vision, or a phase with the artifacts given in place of the earlier phases' (the validator's refinement).
+        StartRunRequest: {
+          ...fromZod(startRunBodySchema),
+          anyOf: [{ required: ['vision'] }, { required: ['fromPhase', 'artifacts'] }],
+        },
         ChangeRequest: fromZod(changeRequestBodySchema),
         ApprovalRequest: fromZod(approvalBodySchema),
         FieldError: {

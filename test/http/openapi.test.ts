@@ -66,10 +66,15 @@ test('secured operations name the app role they need; only health and the docume
 test('request schemas come from the validators: the run request rejects unknown fields', () => {
   const schemas = (
     openApiDocument().components as {
-      schemas: Record<string, { additionalProperties?: unknown; required?: string[] }>;
+      schemas: Record<string, { additionalProperties?: unknown; required?: string[]; anyOf?: unknown[] }>;
     }
   ).schemas;
   expect(schemas.StartRunRequest.additionalProperties).toBe(false);
-  expect(schemas.StartRunRequest.required).toEqual(['vision']);
+  // A vision, or a phase and the artifacts a person gives in place of the earlier phases' outputs.
+  expect(schemas.StartRunRequest.required).toBeUndefined();
+  expect(schemas.StartRunRequest.anyOf).toEqual([
+    { required: ['vision'] },
+    { required: ['fromPhase', 'artifacts'] },
+  ]);
   expect(schemas.ApprovalRequest.required).toEqual(['decision']);
 });
