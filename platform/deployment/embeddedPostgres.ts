@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { servePglite } from './pgliteSession';
 
@@ -12,6 +12,8 @@ import { servePglite } from './pgliteSession';
  *
  * Usage: node embeddedPostgres.js DATA_DIR (PORT: the port, 0 for any free one);
  * node embeddedPostgres.js --init DATA_DIR only initialises the folder.
+ * With EMBEDDED_POSTGRES_TEMPLATES (a folder), a fresh DATA_DIR is a copy of an initialised cluster kept there
+ * per PGlite version: initdb in WebAssembly costs about 8 s of CPU, a copy a fraction of a second.
  */
 const initOnly = process.argv[2] === '--init';
 const dataDir = process.argv[initOnly ? 3 : 2];
@@ -33,8 +35,9 @@ async function serve(): Promise<void> {
   // initdb leaves the WebAssembly heap at several hundred MB for the life of the process: a fresh folder is
   // initialised by a short-lived process of its own, and this one only opens it.
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    const init = spawnSync(process.execPath, [__filename, '--init', dataDir], { stdio: 'inherit' });
-    if (init.status !== 0) throw new Error(`initialising ${dataDir} failed (exit ${init.status})`);
+    const templates = process.env.EMBEDDED_POSTGRES_TEMPLATES;
+    if (templates) cpSync(template(templates), dataDir, { recursive: true });
+    else initialiseIn(dataDir);
   }
   const db = await PGlite.create(dataDir, { postgresqlconf: smallServer });
   // A deployment folder that was removed (its product deleted) takes its database with it.
@@ -51,6 +54,32 @@ async function serve(): Promise<void> {
   }
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+}
+
+function initialiseIn(folder: string): void {
+  const init = spawnSync(process.execPath, [__filename, '--init', folder], { stdio: 'inherit' });
+  if (init.status !== 0) throw new Error(`initialising ${folder} failed (exit ${init.status})`);
+}
+
+/**
+ * The initialised cluster of this PGlite version, made once: in a folder of its own, then renamed into place, so
+ * that databases started at the same moment never copy a half-made one (the loser of the rename drops its own).
+ */
+function template(root: string): string {
+  const packageFile = join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  const { version } = JSON.parse(readFileSync(packageFile, 'utf8')) as { version: string };
+  const ready = join(root, `pglite-${version}`);
+  if (existsSync(join(ready, 'PG_VERSION'))) return ready;
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const making = mkdtempSync(join(root, '.making-'));
+  initialiseIn(making);
+  try {
+    renameSync(making, ready);
+  } catch (error) {
+    rmSync(making, { recursive: true, force: true });
+    if (!existsSync(join(ready, 'PG_VERSION'))) throw error;
+  }
+  return ready;
 }
 
 /** A creation that runs initdb and ends (see above). */

@@ -4,7 +4,7 @@ import { localConfinement } from '../sandbox';
 import { ContainerAppsTarget, placementProblems } from './containerAppsTarget';
 import type { DeploymentTarget } from '../../core/ports/deploymentTarget';
 import { GraphClient } from '../identity/graphClient';
-import { LocalProductDatabases } from './productDatabases';
+import { databaseTemplates, LocalProductDatabases } from './productDatabases';
 import { LocalBlueGreenTarget, type ServiceBuilder } from './localBlueGreenTarget';
 
 export * from '../../core/ports/deploymentTarget';
@@ -69,7 +69,10 @@ export function createDeploymentTarget(
     home,
     build,
     confinement: () => localConfinement(env),
-    databases: new LocalProductDatabases({ serverUrl: productDatabaseUrl(env) }),
+    databases: new LocalProductDatabases({
+      serverUrl: productDatabaseUrl(env),
+      templates: databaseTemplates(env, home),
+    }),
   });
 }
 

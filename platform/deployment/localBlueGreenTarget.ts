@@ -19,7 +19,7 @@ import { processConfinement } from '../sandbox/processConfinement';
 import { ours, sleep, stopProcess, type ProcessRecord } from './detachedProcess';
 import { buildClient } from './clientBuild';
 import { applyPendingMigrations, migrationScripts } from './migrations';
-import { LocalProductDatabases } from './productDatabases';
+import { databaseTemplates, LocalProductDatabases } from './productDatabases';
 import { ProductIssuer } from './productIssuer';
 import { StepLog } from './stepLog';
 import { readTarGz, type TarEntry } from './tarball';
@@ -135,7 +135,9 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
   private readonly databases: LocalProductDatabases;
 
   constructor(private readonly options: LocalBlueGreenOptions) {
-    this.databases = options.databases ?? new LocalProductDatabases();
+    this.databases =
+      options.databases ??
+      new LocalProductDatabases({ templates: databaseTemplates(process.env, options.home) });
   }
 
   root(tenantId: string, runId: string): string {

@@ -38,6 +38,14 @@ const compiled = (name: string) =>
     : join(__dirname, `${name}.js`);
 
 /**
+ * Where embedded databases keep the initialised cluster they start from: FACTORY_DATABASE_TEMPLATES, else
+ * `<FACTORY_HOME>/database-templates`.
+ */
+export function databaseTemplates(env: NodeJS.ProcessEnv, home: string): string {
+  return env.FACTORY_DATABASE_TEMPLATES?.trim() || join(home, 'database-templates');
+}
+
+/**
  * The databases of a product deployed on this machine, one per service (each service owns its data). With
  * PRODUCT_DATABASE_URL (a PostgreSQL server and a role that may create databases and roles), each service gets
  * a database of its own there and a login role limited to reading and writing rows; without it, each service
@@ -45,7 +53,13 @@ const compiled = (name: string) =>
  * migrates and uses the same one, so data written through the API survives redeploys and crashes.
  */
 export class LocalProductDatabases {
-  constructor(private readonly options: { serverUrl?: string; startTimeoutMs?: number } = {}) {}
+  /**
+   * `templates`: a folder where embedded databases keep an initialised cluster to copy (embeddedPostgres.ts);
+   * without it, each new embedded database runs initdb.
+   */
+  constructor(
+    private readonly options: { serverUrl?: string; startTimeoutMs?: number; templates?: string } = {},
+  ) {}
 
   /** The engine a new database gets. */
   get engine(): ServiceDatabase['engine'] {
@@ -117,7 +131,11 @@ export class LocalProductDatabases {
         {
           detached: true,
           stdio: ['ignore', fd, fd],
-          env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+          env: {
+            PATH: process.env.PATH ?? '',
+            PORT: String(port),
+            ...(this.options.templates ? { EMBEDDED_POSTGRES_TEMPLATES: this.options.templates } : {}),
+          },
         },
       );
     } finally {

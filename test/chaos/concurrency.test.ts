@@ -167,15 +167,27 @@ describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP 
       const { resource: doc } = await container.item(run.runId, run.tenant).read<RunDocument>();
       if (!doc) throw new Error(`no run document for ${run.runId} in partition ${run.tenant}`);
       expect(doc.status).toBe('Completed');
-      // A phase that failed its gate (and was reworked) says why here, so that a failure under load can be read.
-      for (const gate of doc.gates.filter((g) => !g.passed))
+      // Twenty runs share two cores, so a load test may measure the machine rather than the service: a gate that
+      // fails on the load criterion's latency alone sends the run back to Development, as designed. That is the one
+      // failure accepted here; it is logged, and the run must then pass every gate.
+      const failedGates = doc.gates.filter((g) => !g.passed);
+      for (const gate of failedGates) {
+        const failed = gate.criteria.filter((c) => !c.passed);
         console.log(
-          `${run.runId}: ${gate.phase} failed: ${gate.criteria
-            .filter((c) => !c.passed)
+          `${run.runId}: ${gate.phase} failed: ${failed
             .map((c) => `${c.name}: ${c.findings.slice(0, 3).join(' | ')}`)
             .join('; ')}`,
         );
-      expect(doc.phases.map((p) => `${p.phase} ${p.status}`)).toEqual([
+        expect(
+          failed.map((c) => ({
+            criterion: c.name.split(':')[0],
+            latencyOnly: c.findings.every((f) => /: p95 latency [\d.]+ ms exceeds \d+ ms$/.test(f)),
+          })),
+        ).toEqual([{ criterion: 'load', latencyOnly: true }]);
+      }
+      const reworked = failedGates.length > 0;
+      const lastRecord = new Map(doc.phases.map((p) => [p.phase, p.status]));
+      expect([...lastRecord].map(([phase, status]) => `${phase} ${status}`)).toEqual([
         'vision-to-architecture Completed',
         'architecture-to-development Completed',
         'development-to-testing Completed',
@@ -183,8 +195,8 @@ describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP 
         'deployment-to-production Completed',
         'production-to-optimization Completed',
       ]);
-      expect(doc.gates).toHaveLength(6);
-      expect(doc.gates.every((g) => g.passed)).toBe(true);
+      if (!reworked) expect(doc.phases).toHaveLength(6);
+      expect(new Set(doc.gates.filter((g) => g.passed).map((g) => g.phase)).size).toBe(6);
 
       // Every artifact stored for the run is in its document's index, inside a folder the index lists, or
       // written by the workflow itself (the vision, the phases' context manifests, the run report).
@@ -236,6 +248,8 @@ describe(`concurrency: ${runCount} runs of two tenants at once through the HTTP 
       eventTotal += events.length;
 
       // Runs of one vision produce the same deterministic artifacts, whatever ran beside them.
+      // (Only runs without a rework are compared: a rework adds its attempts' phase manifests.)
+      if (reworked) continue;
       const digest = deterministicDigest(manifest, 'anyRun');
       const first = digests.get(run.vision);
       if (first) expect(digest).toEqual(first);

@@ -84,7 +84,7 @@ function booking(overrides: Partial<Booking> = {}): Booking {
 }
 
 const base = mkdtempSync(join(tmpdir(), 'kit-postgres-'));
-const databases = new LocalProductDatabases();
+const databases = new LocalProductDatabases({ templates: process.env.FACTORY_DATABASE_TEMPLATES });
 
 const servers: Array<[string, () => Promise<string>]> = [
   ['the embedded PostgreSQL', async () => (await databases.ensure(base, 'kit', 'test/kit')).url],

@@ -87,7 +87,10 @@ afterAll(async () => {
 });
 
 describe.each(engines)('generated services pass their tests on %s', (engine, serverUrl) => {
-  const databases = new LocalProductDatabases({ serverUrl });
+  const databases = new LocalProductDatabases({
+    serverUrl,
+    templates: process.env.FACTORY_DATABASE_TEMPLATES,
+  });
   const owner = `services/${Date.now().toString(36)}`;
   const cases = services.filter((s) => !serverUrl || `${s.file} ${s.slug}` in ruleCounts);
 

@@ -34,6 +34,8 @@ export function setupTempRoot(): void {
   chmodSync(root, 0o711);
   writeFileSync(join(root, ownerFile), String(process.pid));
   process.env.FACTORY_TESTS_TMPDIR = root;
+  // Every factory home of the run starts its embedded databases from one initialised cluster.
+  process.env.FACTORY_DATABASE_TEMPLATES = join(root, 'database-templates');
   // os.tmpdir() reads TMPDIR on every call; test workers are started after this and inherit it.
   process.env.TMPDIR = root;
 }

@@ -100,7 +100,10 @@ const confinement =
 
 describe.each(engines)('a deployed product keeps its data (%s)', (_name, serverUrl) => {
   const home = mkdtempSync(join(tmpdir(), 'factory-data-'));
-  const databases = new LocalProductDatabases({ serverUrl });
+  const databases = new LocalProductDatabases({
+    serverUrl,
+    templates: process.env.FACTORY_DATABASE_TEMPLATES,
+  });
   const target = new LocalBlueGreenTarget({ home, build: compileForDeployment, confinement, databases });
   // A run of its own each time: a server keeps the databases of earlier test runs.
   const runId = `run-data-${Date.now().toString(36)}`;
