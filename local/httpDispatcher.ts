@@ -2,6 +2,7 @@ import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } f
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FunctionRegistration } from './durableHost/registry';
 
 interface Route {
@@ -163,13 +164,12 @@ async function writeResponse(res: ServerResponse, response: HttpResponse): Promi
     res.end();
     return;
   }
-  await new Promise<void>((resolve, reject) => {
-    Readable.fromWeb(response.body as never)
-      .on('error', reject)
-      .pipe(res)
-      .on('finish', resolve)
-      .on('error', reject);
-  });
+  try {
+    // pipeline, not pipe: a client that goes away cancels the body (a long stream stops being produced).
+    await pipeline(Readable.fromWeb(response.body as never), res);
+  } catch (error) {
+    if (!res.destroyed) throw error;
+  }
 }
 
 function decodeURIComponentSafe(path: string): string {

@@ -392,6 +392,73 @@ export function openApiDocument(): Json {
           },
         },
       },
+      '/me': {
+        get: {
+          operationId: 'getMe',
+          summary: 'The caller: subject, tenant and app roles',
+          ...secured('Runs.Read'),
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['subject', 'tenantId', 'roles'],
+                properties: {
+                  subject: { type: 'string' },
+                  tenantId: { type: 'string' },
+                  roles: { type: 'array', items: { type: 'string', enum: [...apiRoles] } },
+                },
+              },
+              'The caller',
+            ),
+            ...commonErrors(),
+          },
+        },
+      },
+      '/runs/{runId}/stream': {
+        get: {
+          operationId: 'streamRun',
+          summary:
+            'Server-Sent Events: `cloudevent` (each event once, `id` = its position), `run` (the run as GET /runs/{runId} shows it, on each change), `end`',
+          description:
+            'A response stays open for at most 30 s; the client reconnects with `Last-Event-ID` and gets only the events it has not seen.',
+          ...secured('Runs.Read'),
+          parameters: [
+            runIdParameter,
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', pattern: '^\\d{1,9}$' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The event stream',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...commonErrors(400, 404),
+          },
+        },
+      },
+      '/dashboard/{path}': {
+        get: {
+          operationId: 'dashboard',
+          summary: "The dashboard's page, script and styles (no data; the page calls the API as the person)",
+          security: [],
+          parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'The file',
+              content: {
+                'text/html': { schema: { type: 'string' } },
+                'text/javascript': { schema: { type: 'string' } },
+                'text/css': { schema: { type: 'string' } },
+              },
+            },
+            '404': problem('No such file'),
+          },
+        },
+      },
       '/openapi.json': {
         get: {
           operationId: 'openApi',

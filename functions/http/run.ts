@@ -3,13 +3,14 @@ import * as df from 'durable-functions';
 import { phaseInstanceId, runInstanceId } from '../../platform/runs/instanceIds';
 import { composition } from '../compositionRoot';
 import { effectiveStatus, phaseSummary } from '../../runs/runView';
-import { handle } from './handle';
+import type { RunDocument } from '../../core/ports/runStore';
+import { handle, type ApiCall } from './handle';
 import { validationProblem } from './problem';
 import { instanceStatus } from '../../runs/instanceStatus';
 import { callersRun, jsonResponse, runLinks, runUrl } from './runAccess';
 
 /** Endpoints of this group take no query parameters; a typo should not pass silently. */
-function noQuery(query: URLSearchParams): void {
+export function noQuery(query: URLSearchParams): void {
   const keys = [...query.keys()];
   if (keys.length)
     throw validationProblem(keys.map((key) => ({ field: `query.${key}`, message: 'unknown parameter' })));
@@ -18,7 +19,11 @@ function noQuery(query: URLSearchParams): void {
 /** GET /api/runs/{runId}: the run document with the orchestration's runtime status and progress. */
 export const getRunHandler = handle('Runs.Read', async (call) => {
   noQuery(call.request.query);
-  const doc = await callersRun(call);
+  return jsonResponse(200, await runView(call, await callersRun(call)));
+});
+
+/** What a person sees of a run: its document, the orchestration's runtime status and the current step. */
+export async function runView(call: ApiCall, doc: RunDocument) {
   const client = call.client();
   const instanceId = runInstanceId(doc.tenantId, doc.id);
   const runtime = await instanceStatus(client, instanceId);
@@ -35,7 +40,7 @@ export const getRunHandler = handle('Runs.Read', async (call) => {
     );
     if (child?.customStatus) progress = child.customStatus;
   }
-  return jsonResponse(200, {
+  return {
     runId: doc.id,
     name: doc.name,
     visionTitle: doc.visionTitle,
@@ -68,8 +73,8 @@ export const getRunHandler = handle('Runs.Read', async (call) => {
     counters: doc.counters,
     artifactCount: doc.artifacts.length,
     links: runLinks(call.origin, doc.id),
-  });
-});
+  };
+}
 
 /** GET /api/runs/{runId}/events: the run's CloudEvents in order, with whether each was published. */
 export const runEventsHandler = handle('Runs.Read', async (call) => {

@@ -46,7 +46,7 @@ test('the document is valid OpenAPI 3.1', async () => {
   expect(await openApiProblems(openApiDocument())).toEqual([]);
 });
 
-test('secured operations name the app role they need; only health and the document are anonymous', () => {
+test('secured operations name the app role they need; only health, the document and the dashboard files are anonymous', () => {
   const paths = openApiDocument().paths as Operations;
   const anonymous: string[] = [];
   for (const [path, operations] of Object.entries(paths)) {
@@ -60,7 +60,7 @@ test('secured operations name the app role they need; only health and the docume
         ]);
     }
   }
-  expect(anonymous.sort()).toEqual(['get /health', 'get /openapi.json']);
+  expect(anonymous.sort()).toEqual(['get /dashboard/{path}', 'get /health', 'get /openapi.json']);
 });
 
 test('request schemas come from the validators: the run request rejects unknown fields', () => {

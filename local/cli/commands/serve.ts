@@ -57,6 +57,9 @@ export async function serve(session: Session, port: number, host = '127.0.0.1'):
         detail: `this server does not answer for the host ${JSON.stringify(String(req.headers.host ?? '').slice(0, 100))}; use ${origin}, or set FACTORY_PUBLIC_ORIGIN to the origin clients use`,
       });
     }
+    // The dashboard is the server's front page.
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD'))
+      return void res.writeHead(302, { location: '/api/dashboard/' }).end();
     const report = isReportPath(path);
     if (report || hasBody(req)) {
       try {

@@ -1,0 +1,215 @@
+import { api, ApiError, follow, type Me } from './api.js';
+import { h, show, statusBadge, when, type Child } from './dom.js';
+
+interface Criterion {
+  name: string;
+  passed: boolean;
+  findings: string[];
+}
+interface RunView {
+  runId: string;
+  name?: string;
+  visionTitle?: string;
+  status: string;
+  failure: { reason: string; message: string } | null;
+  progress: { step?: string; phaseTitle?: string } | null;
+  phases: Array<{
+    phase: string;
+    title: string;
+    status: string;
+    attempts: number;
+    gate?: { passed: boolean; failed: string[] };
+  }>;
+  gates: Array<{ phase: string; iteration: number; attempt: number; passed: boolean; criteria: Criterion[] }>;
+  approvals: Array<{ gate: string; waiting: boolean; decision?: string; reason?: string; by?: string }>;
+  counters: {
+    agentCalls: number;
+    promptTokens: number;
+    completionTokens: number;
+    cachedTokens: number;
+    estimatedCost: number;
+  };
+  artifactCount: number;
+}
+interface RunEvent {
+  id: string;
+  type: string;
+  time: string;
+  data?: Record<string, unknown>;
+}
+
+const ended = ['Completed', 'Failed', 'Rejected', 'Terminated'];
+
+/** One run, kept current by the run's event stream: phases, gates, approvals, counters and events. */
+export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
+  const summary = h('section', { 'aria-labelledby': 'run-title' });
+  const decisions = h('section', { id: 'approvals', 'aria-live': 'polite' });
+  const phases = h('ol', { class: 'phases', 'aria-label': 'Phases' });
+  const gates = h('section', { id: 'gates' });
+  const events = h('ol', { class: 'events', id: 'events' });
+  const problems = h('p', { role: 'alert', class: 'errors' });
+  show(
+    main,
+    summary,
+    problems,
+    decisions,
+    h('h2', {}, 'Phases'),
+    phases,
+    h('h2', {}, 'Gates'),
+    gates,
+    h('h2', {}, 'Events'),
+    events,
+  );
+  const act = async (what: () => Promise<unknown>) => {
+    problems.replaceChildren();
+    try {
+      await what();
+    } catch (error) {
+      problems.textContent =
+        error instanceof ApiError && error.problem.errors?.length
+          ? error.problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ')
+          : (error as Error).message;
+    }
+  };
+
+  const render = (run: RunView) => {
+    const canCancel = me.roles.includes('Runs.Start') && !ended.includes(run.status);
+    show(
+      summary,
+      h('h1', { id: 'run-title' }, run.name ?? run.visionTitle ?? run.runId),
+      h('p', {}, h('code', {}, run.runId), ' ', statusBadge(run.status)),
+      run.failure && h('p', { class: 'failure' }, `${run.failure.reason}: ${run.failure.message}`),
+      run.progress?.step && !ended.includes(run.status)
+        ? h('p', { class: 'progress' }, `${run.progress.phaseTitle ?? ''}: ${run.progress.step}`)
+        : null,
+      h(
+        'p',
+        { class: 'counters' },
+        `${run.counters.agentCalls} agent calls · ${run.counters.promptTokens + run.counters.completionTokens} tokens · ` +
+          `estimated cost ${run.counters.estimatedCost.toFixed(2)} · ${run.artifactCount} artifacts`,
+      ),
+      canCancel &&
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () =>
+              act(() =>
+                api('POST', `/runs/${encodeURIComponent(run.runId)}/cancel`, {
+                  reason: 'cancelled from the dashboard',
+                }),
+              ),
+          },
+          'Cancel the run',
+        ),
+    );
+    const waiting = run.approvals.filter((a) => a.waiting);
+    show(
+      decisions,
+      ...waiting.map((approval) => {
+        const reason = h('input', { id: `reason-${approval.gate}`, maxlength: '2000' });
+        const decide = (decision: 'approve' | 'reject') =>
+          act(() =>
+            api(
+              'POST',
+              `/runs/${encodeURIComponent(run.runId)}/approvals/${encodeURIComponent(approval.gate)}`,
+              {
+                decision,
+                ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+              },
+            ),
+          );
+        return h(
+          'div',
+          { class: 'approval' },
+          h('h2', {}, `Waiting for approval: ${approval.gate}`),
+          me.roles.includes('Gates.Approve')
+            ? h(
+                'p',
+                {},
+                h('label', { for: `reason-${approval.gate}` }, 'Reason '),
+                reason,
+                ' ',
+                h('button', { type: 'button', onclick: () => decide('approve') }, 'Approve'),
+                ' ',
+                h(
+                  'button',
+                  { type: 'button', class: 'secondary', onclick: () => decide('reject') },
+                  'Reject',
+                ),
+              )
+            : h('p', {}, 'A person with the Gates.Approve role decides here.'),
+        );
+      }),
+    );
+    show(
+      phases,
+      ...run.phases.map((phase) =>
+        h(
+          'li',
+          { class: `phase status-${phase.status}`, 'data-phase': phase.phase },
+          h('strong', {}, phase.title),
+          statusBadge(phase.status),
+          phase.attempts > 1 && h('span', { class: 'attempts' }, `${phase.attempts} attempts`),
+          phase.gate &&
+            h(
+              'span',
+              { class: phase.gate.passed ? 'gate passed' : 'gate failed' },
+              phase.gate.passed ? 'gate passed' : `gate failed: ${phase.gate.failed.join(', ')}`,
+            ),
+        ),
+      ),
+    );
+    show(
+      gates,
+      run.gates.length === 0 ? h('p', { class: 'empty' }, 'No gate evaluated yet.') : null,
+      ...run.gates.map((gate) =>
+        h(
+          'details',
+          { class: gate.passed ? 'gate passed' : 'gate failed' },
+          h(
+            'summary',
+            {},
+            `${gate.phase} · iteration ${gate.iteration} · attempt ${gate.attempt} · ${gate.passed ? 'passed' : 'failed'}`,
+          ),
+          h(
+            'ul',
+            {},
+            ...gate.criteria.map((c) =>
+              h(
+                'li',
+                { class: c.passed ? 'passed' : 'failed' },
+                `${c.passed ? '✓' : '✗'} ${c.name}`,
+                c.findings.length ? h('ul', {}, ...c.findings.slice(0, 20).map((f) => h('li', {}, f))) : null,
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+
+  const addEvent = (event: RunEvent) => {
+    const detail: Child = event.data?.phase ? ` ${String(event.data.phase)}` : '';
+    events.appendChild(
+      h(
+        'li',
+        {},
+        h('time', { datetime: event.time }, when(event.time)),
+        ' ',
+        h('code', {}, event.type),
+        detail,
+      ),
+    );
+  };
+
+  return follow(
+    `/runs/${encodeURIComponent(runId)}/stream`,
+    (message) => {
+      if (message.event === 'run') render(JSON.parse(message.data) as RunView);
+      else if (message.event === 'cloudevent') addEvent(JSON.parse(message.data) as RunEvent);
+    },
+    (error) => (problems.textContent = error.message),
+  );
+}

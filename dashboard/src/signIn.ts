@@ -1,0 +1,27 @@
+import { token } from './api.js';
+import { h, show } from './dom.js';
+
+/**
+ * Asks for the API's bearer token (the factory's own tokens, `factory serve`). Behind App Service Authentication
+ * the host's session identifies the person and this form is never shown.
+ */
+export function signIn(main: HTMLElement, message: string, done: () => void): void {
+  const field = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true });
+  show(
+    main,
+    h('h1', {}, 'Sign in'),
+    h('p', {}, message),
+    h(
+      'form',
+      {
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          token.set(field.value.trim());
+          done();
+        },
+      },
+      h('p', {}, h('label', { for: 'token' }, 'API token '), field),
+      h('button', { type: 'submit' }, 'Sign in'),
+    ),
+  );
+}
