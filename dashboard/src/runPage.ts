@@ -72,39 +72,8 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
     }
   };
 
-  const render = (run: RunView) => {
-    const canCancel = me.roles.includes('Runs.Start') && !ended.includes(run.status);
-    show(
-      summary,
-      h('h1', { id: 'run-title' }, run.name ?? run.visionTitle ?? run.runId),
-      h('p', {}, h('code', {}, run.runId), ' ', statusBadge(run.status)),
-      run.failure && h('p', { class: 'failure' }, `${run.failure.reason}: ${run.failure.message}`),
-      run.progress?.step && !ended.includes(run.status)
-        ? h('p', { class: 'progress' }, `${run.progress.phaseTitle ?? ''}: ${run.progress.step}`)
-        : null,
-      h(
-        'p',
-        { class: 'counters' },
-        `${run.counters.agentCalls} agent calls · ${run.counters.promptTokens + run.counters.completionTokens} tokens · ` +
-          `estimated cost ${run.counters.estimatedCost.toFixed(2)} · ${run.artifactCount} artifacts`,
-      ),
-      canCancel &&
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            onclick: () =>
-              act(() =>
-                api('POST', `/runs/${encodeURIComponent(run.runId)}/cancel`, {
-                  reason: 'cancelled from the dashboard',
-                }),
-              ),
-          },
-          'Cancel the run',
-        ),
-    );
-    const waiting = run.approvals.filter((a) => a.waiting);
+  let shownWaiting: string | undefined;
+  const showDecisions = (run: RunView, waiting: RunView['approvals']) =>
     show(
       decisions,
       ...waiting.map((approval) => {
@@ -143,6 +112,46 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
         );
       }),
     );
+
+  const render = (run: RunView) => {
+    const canCancel = me.roles.includes('Runs.Start') && !ended.includes(run.status);
+    show(
+      summary,
+      h('h1', { id: 'run-title' }, run.name ?? run.visionTitle ?? run.runId),
+      h('p', {}, h('code', {}, run.runId), ' ', statusBadge(run.status)),
+      run.failure && h('p', { class: 'failure' }, `${run.failure.reason}: ${run.failure.message}`),
+      run.progress?.step && !ended.includes(run.status)
+        ? h('p', { class: 'progress' }, `${run.progress.phaseTitle ?? ''}: ${run.progress.step}`)
+        : null,
+      h(
+        'p',
+        { class: 'counters' },
+        `${run.counters.agentCalls} agent calls · ${run.counters.promptTokens + run.counters.completionTokens} tokens · ` +
+          `estimated cost ${run.counters.estimatedCost.toFixed(2)} · ${run.artifactCount} artifacts`,
+      ),
+      canCancel &&
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () =>
+              act(() =>
+                api('POST', `/runs/${encodeURIComponent(run.runId)}/cancel`, {
+                  reason: 'cancelled from the dashboard',
+                }),
+              ),
+          },
+          'Cancel the run',
+        ),
+    );
+    const waiting = run.approvals.filter((a) => a.waiting);
+    // Redrawn only when the waiting gates change, so that a reason being typed is not wiped by an update.
+    const waitingKey = waiting.map((a) => a.gate).join(',');
+    if (waitingKey !== shownWaiting) {
+      shownWaiting = waitingKey;
+      showDecisions(run, waiting);
+    }
     show(
       phases,
       ...run.phases.map((phase) =>

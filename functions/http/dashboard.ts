@@ -13,6 +13,7 @@ const types: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   css: 'text/css; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
 };
 
 /** Only the build's own files are served, by exact name: a path can name nothing else. */
@@ -22,7 +23,8 @@ function served(): Map<string, Buffer> {
   files = new Map();
   if (existsSync(folder))
     for (const name of readdirSync(folder))
-      if (/^[a-z][A-Za-z0-9-]*\.(html|css|js)$/.test(name)) files.set(name, readFileSync(join(folder, name)));
+      if (/^[a-z][A-Za-z0-9-]*\.(html|css|js|svg)$/.test(name))
+        files.set(name, readFileSync(join(folder, name)));
   return files;
 }
 
@@ -50,7 +52,9 @@ export const dashboardHandler = handle('anonymous', async (call) => {
   if (!content)
     throw new ProblemError(
       'not-found',
-      files?.size ? `the dashboard has no file ${JSON.stringify(name.slice(0, 80))}` : 'the dashboard is not built',
+      files?.size
+        ? `the dashboard has no file ${JSON.stringify(name.slice(0, 80))}`
+        : 'the dashboard is not built',
     );
   return {
     status: 200,

@@ -68,6 +68,8 @@ export const runStreamHandler = handle('Runs.Read', async (call) => {
         }
       };
       follow().catch((error: unknown) => {
+        // A client that has gone away while the stream was reading is no failure.
+        if (!open) return;
         call.context.error(`[${call.correlationId}] run stream of ${first.id} failed:`, error);
         send(`event: error\ndata: ${JSON.stringify({ correlationId: call.correlationId })}\n\n`);
         finish();

@@ -182,8 +182,10 @@ export async function serveCommand(args: string[]): Promise<number> {
       );
       out.line(`  curl -H "Authorization: Bearer $(cat ${token.path})" ${serving.url}/api/runs`);
       out.line('(reports under /reports/ need the same Authorization header)');
+      out.line(`The dashboard: ${serving.url}/ (sign in with the token in ${token.path})`);
     } else {
       out.line('API tokens: FACTORY_API_TOKENS');
+      out.line(`The dashboard: ${serving.url}/ (sign in with one of those tokens)`);
     }
   }
   out.result({ url: serving.url }, () => undefined);
