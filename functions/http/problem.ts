@@ -18,6 +18,7 @@ export const problemTypes = {
   'gate-not-waiting': { status: 409, title: 'Gate not waiting for approval' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
   'artifact-corrupt': { status: 500, title: 'Artifact failed its integrity check' },
   'server-configuration': { status: 500, title: 'Server misconfigured' },
   internal: { status: 500, title: 'Internal server error' },

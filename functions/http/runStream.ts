@@ -4,14 +4,19 @@ import type { RunStatus } from '../../core/ports/runStore';
 import { requireRun } from '../../runs/runCommands';
 import { composition } from '../compositionRoot';
 import { handle } from './handle';
-import { validationProblem } from './problem';
+import { ProblemError, validationProblem } from './problem';
 import { noQuery, runView } from './run';
 import { callersRun } from './runAccess';
 
 const endedStatuses: readonly RunStatus[] = ['Completed', 'Failed', 'Rejected', 'Terminated'];
 
-/** How often the stream looks for changes, and how long one response stays open before the client reconnects. */
-export const streamTiming = { pollMs: 1000, maxOpenMs: 30_000, retryMs: 2000 };
+/**
+ * How often a stream looks for changes, how long one response stays open before the client reconnects, and how
+ * many streams one tenant may hold open on an instance (each reads the run store once a second).
+ */
+export const streamLimits = { pollMs: 1000, maxOpenMs: 30_000, retryMs: 2000, perTenant: 32 };
+
+const openStreams = new Map<string, number>();
 
 /** `Last-Event-ID`: the number of the run's events the client already has (each event's `id` is its position). */
 function seenEvents(header: string | null): number {
@@ -34,9 +39,22 @@ export const runStreamHandler = handle('Runs.Read', async (call) => {
   noQuery(call.request.query);
   const first = await callersRun(call);
   let seen = seenEvents(call.request.headers.get('last-event-id'));
+  const tenant = first.tenantId;
+  if ((openStreams.get(tenant) ?? 0) >= streamLimits.perTenant)
+    throw new ProblemError(
+      'too-many-requests',
+      `this tenant already has ${streamLimits.perTenant} run streams open here; close one or try again later`,
+      { headers: { 'retry-after': String(streamLimits.retryMs / 1000) } },
+    );
+  openStreams.set(tenant, (openStreams.get(tenant) ?? 0) + 1);
   const { ports } = composition();
   const encoder = new TextEncoder();
   let open = true;
+  const release = () => {
+    if (!open) return;
+    open = false;
+    openStreams.set(tenant, (openStreams.get(tenant) ?? 1) - 1);
+  };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       const send = (text: string) => {
@@ -44,12 +62,12 @@ export const runStreamHandler = handle('Runs.Read', async (call) => {
       };
       const finish = () => {
         if (!open) return;
-        open = false;
+        release();
         controller.close();
       };
       const follow = async () => {
-        send(`retry: ${streamTiming.retryMs}\n\n`);
-        const deadline = Date.now() + streamTiming.maxOpenMs;
+        send(`retry: ${streamLimits.retryMs}\n\n`);
+        const deadline = Date.now() + streamLimits.maxOpenMs;
         let shown = '';
         let doc = first;
         while (open) {
@@ -63,7 +81,7 @@ export const runStreamHandler = handle('Runs.Read', async (call) => {
           const ended = endedStatuses.includes(view.status) && view.durable?.runtimeStatus !== 'Running';
           if (ended) send('event: end\ndata: {}\n\n');
           if (ended || Date.now() >= deadline) return finish();
-          await new Promise((resolve) => setTimeout(resolve, streamTiming.pollMs));
+          await new Promise((resolve) => setTimeout(resolve, streamLimits.pollMs));
           doc = await requireRun(ports, doc.tenantId, doc.id);
         }
       };
@@ -76,7 +94,7 @@ export const runStreamHandler = handle('Runs.Read', async (call) => {
       });
     },
     cancel() {
-      open = false;
+      release();
     },
   });
   return {

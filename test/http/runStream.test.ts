@@ -1,4 +1,4 @@
-import { send, sendJson, shortVision, startApi, tokens, type Api } from './support';
+import { eventually, send, sendJson, shortVision, startApi, tokens, type Api } from './support';
 
 interface Message {
   event: string;
@@ -115,6 +115,38 @@ describe("a run's event stream", () => {
     const again = messages.filter((m) => m.event === 'cloudevent');
     expect(again.map((m) => m.id)).toEqual([String(from + 1), String(from + 2)]);
     expect(again.map((m) => m.data)).toEqual(seen.slice(from).map((m) => m.data));
+  });
+
+  test('one tenant holds at most 32 streams open on an instance: the next is a 429 until one closes', async () => {
+    const open = (token: string) => {
+      const controller = new AbortController();
+      const answer = fetch(`${api.url}/api/runs/${runId}/stream`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+      return { controller, answer };
+    };
+    const streams = Array.from({ length: 32 }, () => open(tokens.aRead));
+    try {
+      expect((await Promise.all(streams.map((s) => s.answer))).map((r) => r.status)).toEqual(
+        streams.map(() => 200),
+      );
+      const refused = await send(api.url, 'GET', `/api/runs/${runId}/stream`, { token: tokens.a });
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('2');
+      expect(refused.json.type).toBe('urn:software-factory:problem:too-many-requests');
+      streams[0].controller.abort();
+      const next = await eventually('a stream to be accepted again', async () => {
+        const attempt = open(tokens.a);
+        const response = await attempt.answer;
+        if (response.status === 200) return attempt;
+        await response.body?.cancel();
+        return undefined;
+      });
+      next.controller.abort();
+    } finally {
+      for (const stream of streams) stream.controller.abort();
+    }
   });
 
   test('a Last-Event-ID that is not a position, another tenant and no credentials are refused', async () => {
