@@ -1,4 +1,4 @@
-/** The factory's HTTP API, called with the signed-in person's bearer token (or the host's session cookie). */
+/** The factory's HTTP API, called with the signed-in person's bearer token. */
 
 const tokenKey = 'factory.token';
 

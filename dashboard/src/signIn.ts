@@ -1,10 +1,7 @@
 import { token } from './api.js';
 import { h, show } from './dom.js';
 
-/**
- * Asks for the API's bearer token (the factory's own tokens, `factory serve`). Behind App Service Authentication
- * the host's session identifies the person and this form is never shown.
- */
+/** Asks for the API's bearer token (the factory's own tokens, `factory serve`), kept for this tab only. */
 export function signIn(main: HTMLElement, message: string, done: () => void): void {
   const field = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true });
   show(
