@@ -29,10 +29,18 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
   return { accept: 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...extra };
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
   const response = await fetch(`/api${path}`, {
     method,
-    headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+    headers: headers({
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...extraHeaders,
+    }),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -81,7 +89,11 @@ export function follow(
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
+          // The SSE format allows CRLF and CR line ends as well as LF; a CR at the end of a chunk waits for the
+          // next one, which may start with its LF.
+          const raw = buffer + value;
+          const carry = raw.endsWith('\r') ? '\r' : '';
+          buffer = raw.slice(0, raw.length - carry.length).replace(/\r\n?/g, '\n');
           let cut: number;
           while ((cut = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, cut);
@@ -101,8 +113,14 @@ export function follow(
             if (!data.length) continue;
             message.data = data.join('\n');
             if (message.event === 'end') ended = true;
-            onMessage(message);
+            // A message the page cannot show is reported, and the stream goes on.
+            try {
+              onMessage(message);
+            } catch (error) {
+              onProblem(error as Error);
+            }
           }
+          buffer += carry;
         }
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -114,4 +132,29 @@ export function follow(
   };
   void run();
   return () => controller.abort();
+}
+
+/** Words the API defines (run statuses, approval gates), read from its OpenAPI document so they cannot drift. */
+export interface Vocabulary {
+  statuses: string[];
+  gates: string[];
+}
+
+let vocabulary: Promise<Vocabulary> | undefined;
+export function apiVocabulary(): Promise<Vocabulary> {
+  interface Document {
+    components: {
+      schemas: {
+        RunStatus: { enum: string[] };
+        StartRunRequest: {
+          properties: { options: { properties: { approvals: { items: { enum: string[] } } } } };
+        };
+      };
+    };
+  }
+  vocabulary ??= api<Document>('GET', '/openapi.json').then(({ components: { schemas } }) => ({
+    statuses: schemas.RunStatus.enum,
+    gates: schemas.StartRunRequest.properties.options.properties.approvals.items.enum,
+  }));
+  return vocabulary;
 }

@@ -1,4 +1,4 @@
-import { api, ApiError, follow, type Me } from './api.js';
+import { api, ApiError, follow, token, type Me } from './api.js';
 import { h, show, statusBadge, when, type Child } from './dom.js';
 
 interface Criterion {
@@ -41,7 +41,7 @@ interface RunEvent {
 const ended = ['Completed', 'Failed', 'Rejected', 'Terminated'];
 
 /** One run, kept current by the run's event stream: phases, gates, approvals, counters and events. */
-export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
+export function runPage(main: HTMLElement, runId: string, me: Me, reroute: () => void): () => void {
   const summary = h('section', { 'aria-labelledby': 'run-title' });
   const decisions = h('section', { id: 'approvals', 'aria-live': 'polite' });
   const phases = h('ol', { class: 'phases', 'aria-label': 'Phases' });
@@ -60,11 +60,14 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
     h('h2', {}, 'Events'),
     events,
   );
-  const act = async (what: () => Promise<unknown>) => {
+  /** One action at a time: its buttons are disabled until the API has answered. */
+  const act = async (buttons: HTMLButtonElement[], what: () => Promise<unknown>) => {
     problems.replaceChildren();
+    for (const button of buttons) button.disabled = true;
     try {
       await what();
     } catch (error) {
+      for (const button of buttons) button.disabled = false;
       problems.textContent =
         error instanceof ApiError && error.problem.errors?.length
           ? error.problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ')
@@ -78,8 +81,9 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
       decisions,
       ...waiting.map((approval) => {
         const reason = h('input', { id: `reason-${approval.gate}`, maxlength: '2000' });
+        const buttons: HTMLButtonElement[] = [];
         const decide = (decision: 'approve' | 'reject') =>
-          act(() =>
+          act(buttons, () =>
             api(
               'POST',
               `/runs/${encodeURIComponent(run.runId)}/approvals/${encodeURIComponent(approval.gate)}`,
@@ -100,20 +104,28 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
                 h('label', { for: `reason-${approval.gate}` }, 'Reason '),
                 reason,
                 ' ',
-                h('button', { type: 'button', onclick: () => decide('approve') }, 'Approve'),
+                (buttons[0] = h('button', { type: 'button', onclick: () => decide('approve') }, 'Approve')),
                 ' ',
-                h(
+                (buttons[1] = h(
                   'button',
                   { type: 'button', class: 'secondary', onclick: () => decide('reject') },
                   'Reject',
-                ),
+                )),
               )
             : h('p', {}, 'A person with the Gates.Approve role decides here.'),
         );
       }),
     );
 
-  const render = (run: RunView) => {
+  let rendered = '';
+  const render = (data: string) => {
+    if (data === rendered) return;
+    rendered = data;
+    const run = JSON.parse(data) as RunView;
+    // Gates a person has opened stay open when the run is redrawn.
+    const opened = new Set(
+      [...gates.querySelectorAll('details[open]')].map((d) => d.getAttribute('data-key')),
+    );
     const canCancel = me.roles.includes('Runs.Start') && !ended.includes(run.status);
     show(
       summary,
@@ -135,8 +147,9 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
           {
             type: 'button',
             class: 'secondary',
-            onclick: () =>
-              act(() =>
+            onclick: (event: Event) =>
+              confirm('Cancel this run? It stops where it is and cannot be resumed.') &&
+              act([event.currentTarget as HTMLButtonElement], () =>
                 api('POST', `/runs/${encodeURIComponent(run.runId)}/cancel`, {
                   reason: 'cancelled from the dashboard',
                 }),
@@ -176,7 +189,11 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
       ...run.gates.map((gate) =>
         h(
           'details',
-          { class: gate.passed ? 'gate passed' : 'gate failed' },
+          {
+            class: gate.passed ? 'gate passed' : 'gate failed',
+            'data-key': `${gate.phase}/${gate.iteration}/${gate.attempt}`,
+            open: opened.has(`${gate.phase}/${gate.iteration}/${gate.attempt}`),
+          },
           h(
             'summary',
             {},
@@ -199,6 +216,7 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
     );
   };
 
+  const shownEvents = new Set<string>();
   const addEvent = (event: RunEvent) => {
     const detail: Child = event.data?.phase ? ` ${String(event.data.phase)}` : '';
     events.appendChild(
@@ -216,9 +234,22 @@ export function runPage(main: HTMLElement, runId: string, me: Me): () => void {
   return follow(
     `/runs/${encodeURIComponent(runId)}/stream`,
     (message) => {
-      if (message.event === 'run') render(JSON.parse(message.data) as RunView);
-      else if (message.event === 'cloudevent') addEvent(JSON.parse(message.data) as RunEvent);
+      if (message.event === 'run') {
+        problems.replaceChildren();
+        render(message.data);
+      } else if (message.event === 'cloudevent') {
+        const event = JSON.parse(message.data) as RunEvent;
+        if (!shownEvents.has(event.id)) addEvent(event);
+        shownEvents.add(event.id);
+      } else if (message.event === 'error')
+        problems.textContent = `The server could not follow the run (correlation id ${String(JSON.parse(message.data).correlationId)}); retrying.`;
     },
-    (error) => (problems.textContent = error.message),
+    (error) => {
+      if (error instanceof ApiError && error.status === 401) {
+        token.clear();
+        return reroute();
+      }
+      problems.textContent = error.message;
+    },
   );
 }

@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { app, type HttpResponseInit } from '@azure/functions';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handle } from './handle';
@@ -19,7 +19,8 @@ const types: Record<string, string> = {
 /** Only the build's own files are served, by exact name: a path can name nothing else. */
 let files: Map<string, Buffer> | undefined;
 function served(): Map<string, Buffer> {
-  if (files) return files;
+  if (files?.size) return files;
+  // Read until there is a build to read (a server may start before `npm run build` has finished).
   files = new Map();
   if (existsSync(folder))
     for (const name of readdirSync(folder))
@@ -46,7 +47,11 @@ const contentSecurityPolicy = [
  * GET /api/dashboard/{path}: the dashboard's page, script and styles. They hold no data and need no sign-in; every
  * call the page makes goes to the API with the person's credentials.
  */
-export const dashboardHandler = handle('anonymous', async (call) => {
+export const dashboardHandler = handle('anonymous', async (call): Promise<HttpResponseInit> => {
+  const { pathname } = new URL(call.request.url);
+  // The page's files are named relative to it: /api/dashboard must become /api/dashboard/ for them to resolve.
+  if (!call.request.params.path && !pathname.endsWith('/'))
+    return { status: 302, headers: { location: `${pathname}/`, 'cache-control': 'no-cache' } };
   const name = call.request.params.path || 'index.html';
   const content = served().get(name);
   if (!content)

@@ -74,6 +74,11 @@ export function handle(access: ApiRole | 'anonymous', handler: ApiHandler) {
     const correlationId = correlationIdOf(request);
     const instance = problemInstance(request);
     try {
+      // A browser says where a request comes from: a page of another site must not make a signed-in person's
+      // browser change anything here (App Service Authentication signs browsers in with a cookie).
+      const site = request.headers.get('sec-fetch-site');
+      if (!['GET', 'HEAD'].includes(request.method) && (site === 'cross-site' || site === 'same-site'))
+        throw new ProblemError('forbidden', 'requests from pages of other sites are refused');
       let principal: Principal | undefined;
       if (access !== 'anonymous') {
         principal = resolvePrincipal(request.headers, process.env, factoryHome());

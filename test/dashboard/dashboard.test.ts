@@ -118,6 +118,7 @@ describe('the dashboard', () => {
       await page.getByRole('link', { name: 'Runs' }).first().click();
       await page.getByRole('link', { name: runId }).waitFor();
       await page.getByLabel('Status').selectOption('Failed');
+      await page.getByRole('button', { name: 'Show' }).click();
       await page.getByText('No run is Failed.').waitFor();
       await context.close();
       expect(problems).toEqual([]);

@@ -115,6 +115,27 @@ describe('authentication and authorization', () => {
     );
     expectProblem(await send(api.url, 'POST', '/api/runs/run-whatever/cancel', { token: tokens.aRead }), 403);
   });
+
+  test("a change asked by a browser from another site's page is refused (403) and starts nothing", async () => {
+    const before = (await send(api.url, 'GET', '/api/runs', { token: tokens.a })).json.items.length;
+    for (const site of ['cross-site', 'same-site']) {
+      const reply = await send(api.url, 'POST', '/api/runs', {
+        token: tokens.a,
+        body: shortVision,
+        contentType: 'text/plain',
+        headers: { 'sec-fetch-site': site },
+      });
+      expectProblem(reply, 403, 'forbidden');
+      expect(reply.json.detail).toBe('requests from pages of other sites are refused');
+    }
+    expect((await send(api.url, 'GET', '/api/runs', { token: tokens.a })).json.items).toHaveLength(before);
+    // The dashboard's own requests (same origin) and clients that are not browsers are unaffected.
+    const own = await send(api.url, 'GET', '/api/me', {
+      token: tokens.a,
+      headers: { 'sec-fetch-site': 'same-origin' },
+    });
+    expect(own.status).toBe(200);
+  });
 });
 
 describe('bad input, no run needed', () => {

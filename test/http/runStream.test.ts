@@ -187,6 +187,8 @@ describe('who am I, and the dashboard', () => {
     const front = await send(api.url, 'GET', '/');
     expect(front.status).toBe(302);
     expect(front.headers.location).toBe('/api/dashboard/');
+    const bare = await send(api.url, 'GET', '/api/dashboard');
+    expect([bare.status, bare.headers.location]).toEqual([302, '/api/dashboard/']);
     const page = await send(api.url, 'GET', '/api/dashboard/');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');

@@ -52,13 +52,16 @@ describe('the HTML run report of a real run', () => {
       options: { approvals: [], iterations: 1, model: 'blueprint', maxReworks: 1 },
     });
     runId = doc.id;
-    await factory.host.waitForCompletion(runInstanceId('acme', runId), 240_000);
+    // waitForCompletion answers with the status it has when the time is up: a report of an unfinished run would
+    // fail below for the wrong reason.
+    const ended = await factory.host.waitForCompletion(runInstanceId('acme', runId), 420_000);
+    expect(ended?.runtimeStatus).toBe('Completed');
     page = await buildRunReport(ports, 'acme', runId, {
       trace: factory.runTrace('acme', runId),
       runtime: factory.runStatus('acme', runId),
     });
     file = await writeReportFile(home, 'acme', runId, page);
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await factory?.stop();

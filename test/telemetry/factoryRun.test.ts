@@ -62,10 +62,10 @@ describe('telemetry of a factory run, end to end', () => {
       traceparent: `00-${traceId}-${callerSpan}-01`,
     });
     runId = doc.id;
-    outcome = (await factory.host.waitForCompletion(runInstanceId('acme', runId), 240_000))?.runtimeStatus;
+    outcome = (await factory.host.waitForCompletion(runInstanceId('acme', runId), 420_000))?.runtimeStatus;
     runStatus = (await ports.runs.get('acme', runId))?.status;
     await flushTelemetry();
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await factory?.stop();
