@@ -37,7 +37,8 @@ const isProblem = (reply: Reply) =>
 test('every documented operation answers 401 without credentials unless it is documented as anonymous', async () => {
   const paths = openApiDocument().paths as Record<string, Record<string, { security?: unknown[] }>>;
   for (const [template, operations] of Object.entries(paths)) {
-    const path = `/api${template.replace('{runId}', runOfA).replace('{gate}', 'architecture').replace('{path}', 'input/vision.md')}`;
+    const file = template.startsWith('/dashboard/') ? 'index.html' : 'input/vision.md';
+    const path = `/api${template.replace('{runId}', runOfA).replace('{gate}', 'architecture').replace('{path}', file)}`;
     for (const [method, operation] of Object.entries(operations)) {
       const reply = await send(api.url, method.toUpperCase(), path);
       const anonymous = Array.isArray(operation.security) && operation.security.length === 0;
