@@ -33,10 +33,13 @@ export const atLeastOneService: DevelopmentCriterion = async (ctx) => {
   );
 };
 
-/** Every service type-checks under its strict tsconfig with zero diagnostics; findings are file:line. */
+/**
+ * Every service type-checks under its strict tsconfig with zero diagnostics; findings are file:line. The check
+ * emits too: the testing agents that compile the same sources next then find the build made.
+ */
 export const servicesTypeCheck: DevelopmentCriterion = async (ctx) => {
   const findings = (await services(ctx)).flatMap((service) =>
-    describeDiagnostics(compileService(service.files).diagnostics).map(
+    describeDiagnostics(compileService(service.files, { emit: true }).diagnostics).map(
       (d) => `services/${service.slug}/${d}`,
     ),
   );

@@ -22,6 +22,7 @@ import { applyPendingMigrations, migrationScripts } from './migrations';
 import { databaseTemplates, LocalProductDatabases } from './productDatabases';
 import { ProductIssuer } from './productIssuer';
 import { StepLog } from './stepLog';
+import { sharedNodeModules } from './sharedNodeModules';
 import { readTarGz, type TarEntry } from './tarball';
 import {
   assertSafeSegment,
@@ -701,7 +702,16 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const dir = confinement.needsReachableFolder
       ? mkdtempSync(join(tmpdir(), `factory-service-${service}-`))
       : built;
-    if (dir !== built) cpSync(built, dir, { recursive: true });
+    // A service confined in namespaces gets a copy of its own code and its packages mounted read-only.
+    const modules = join(built, 'node_modules');
+    const readOnly =
+      dir !== built && existsSync(modules)
+        ? [{ source: sharedNodeModules(built), target: join(dir, 'node_modules') }]
+        : [];
+    if (dir !== built) {
+      cpSync(built, dir, { recursive: true, filter: (source) => source !== modules });
+      for (const mount of readOnly) mkdirSync(mount.target);
+    }
     const logPath = join(versionDir, 'logs', `${service}.log`);
     mkdirSync(dirname(logPath), { recursive: true });
     writeFileSync(logPath, '');
@@ -719,7 +729,7 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       ],
       dir,
       serviceLimits,
-      { network: 'host', service: true },
+      { network: 'host', service: true, readOnly },
     );
     try {
       // Through the supervisor, which starts the service again after a crash, on the same port.

@@ -23,6 +23,12 @@ export interface ConfinedExecution {
   limitNote(): string | undefined;
 }
 
+/** A host folder seen read-only at `target`, an empty folder inside the working directory. */
+export interface ReadOnlyMount {
+  source: string;
+  target: string;
+}
+
 /**
  * How the local sandbox confines a command: `namespaces` (user, PID, network, mount namespaces, a control group
  * and another user) or `process` (a scrubbed environment, CPU time and a process group only).
@@ -39,12 +45,13 @@ export interface Confinement {
   /**
    * `network: 'own'` (default): only the execution's own loopback. `'host'`: the host's network, for a deployed
    * service that people and health checks must reach. `service: true`: it outlives the factory process that
-   * started it (a deployed product), and ends when its process group is signalled.
+   * started it (a deployed product), and ends when its process group is signalled. `readOnly`: folders mounted
+   * read-only at a path inside the working directory (only where `needsReachableFolder`: namespaces mount them).
    */
   prepare(
     command: string[],
     workdir: string,
     limits: ExecutionLimits,
-    options?: { network?: 'own' | 'host'; service?: boolean },
+    options?: { network?: 'own' | 'host'; service?: boolean; readOnly?: ReadOnlyMount[] },
   ): ConfinedExecution;
 }

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { Cgroup } from './cgroup';
-import type { Confinement } from './confinement';
+import type { Confinement, ReadOnlyMount } from './confinement';
 import { withCpuLimit } from './processConfinement';
 
 /** The user generated code runs as when the factory runs as root: nobody owns nothing of the factory's. */
@@ -32,9 +32,15 @@ const find = (candidates: string[]) => candidates.find((path) => existsSync(path
  * bubblewrap's mounts: the system read-only (`/usr` and the merged-usr links, or the folders themselves), the
  * Node.js installation that runs generated code, a fresh /proc, /dev and /tmp, and the working directory, the
  * only writable place. FACTORY_HOME, the project, /home, /root, /etc (but the dynamic loader's cache) and the
- * factory's sockets are not mounted, so they do not exist inside.
+ * factory's sockets are not mounted, so they do not exist inside. Folders the caller names are mounted read-only
+ * inside the working directory (a deployed service's packages, shared by every service started from them).
  */
-function bwrapArgs(workdir: string, uid: number, network: 'own' | 'host' = 'own'): string[] {
+function bwrapArgs(
+  workdir: string,
+  uid: number,
+  network: 'own' | 'host' = 'own',
+  readOnly: ReadOnlyMount[] = [],
+): string[] {
   const args = [
     '--unshare-all',
     '--unshare-user',
@@ -78,6 +84,12 @@ function bwrapArgs(workdir: string, uid: number, network: 'own' | 'host' = 'own'
     '--chdir',
     workdir,
   );
+  for (const mount of readOnly) {
+    const inside = relative(workdir, mount.target);
+    if (!inside || inside.startsWith('..') || isAbsolute(inside))
+      throw new Error(`a read-only mount must be inside the working directory: ${mount.target}`);
+    args.push('--ro-bind', mount.source, mount.target);
+  }
   return args;
 }
 
@@ -172,7 +184,7 @@ export function namespaceConfinement(found: Extract<NamespaceSupport, { availabl
       if (found.setpriv) chownTree(workdir, sandboxUid);
       const inner = [
         found.bwrap,
-        ...bwrapArgs(workdir, sandboxUid, options.network),
+        ...bwrapArgs(workdir, sandboxUid, options.network, options.readOnly),
         '--',
         ...withCpuLimit(command, limits.cpuSeconds),
       ];

@@ -34,7 +34,8 @@ export const processConfinement: Confinement = {
   needsReachableFolder: false,
   description:
     'NOT ISOLATED: generated code runs as the factory user with its files, processes and network visible (scrubbed environment, CPU and time limits only)',
-  prepare(command, _workdir, limits) {
+  prepare(command, _workdir, limits, options = {}) {
+    if (options.readOnly?.length) throw new Error('process confinement cannot mount folders read-only');
     return {
       argv: withCpuLimit(command, limits.cpuSeconds),
       cgroup: [],

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
@@ -131,7 +131,7 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
     const current = (await target.current('test', 'run-bg'))!;
     const records = JSON.parse(
       readFileSync(join(home, 'deployments/test/run-bg', current.version, 'processes.json'), 'utf8'),
-    ) as Array<{ pid: number; cgroup?: string[] }>;
+    ) as Array<{ pid: number; dir: string; cgroup?: string[] }>;
     expect(records).toHaveLength(1);
     const confined = confinement !== undefined;
     expect((records[0].cgroup ?? []).length > 0).toBe(confined && process.getuid?.() === 0);
@@ -140,6 +140,15 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
     expect(service).toBeDefined();
     if (confined && process.getuid?.() === 0)
       expect(readFileSync(`/proc/${service}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
+    if (confined) {
+      // Its packages are one shared copy, mounted read-only where its own copy of them would be.
+      const mounts = readFileSync(`/proc/${service}/mountinfo`, 'utf8')
+        .split('\n')
+        .map((line) => line.split(' '))
+        .filter((fields) => fields[4] === join(records[0].dir, 'node_modules'));
+      expect(mounts.map((fields) => fields[5].split(',')[0])).toEqual(['ro']);
+      expect(readdirSync(join(records[0].dir, 'node_modules'))).toEqual([]);
+    }
   });
 
   it('starts a crashed service again, on the same URL, as a platform would', async () => {
