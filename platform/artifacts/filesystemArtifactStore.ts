@@ -13,6 +13,8 @@ import { writeFileAtomic } from '../files/atomicWrite';
 import { storedEntry, validateArtifactPath, validateSegment, verified, verifiedStream } from './artifactPath';
 
 const manifestName = '.manifest.json';
+/** How many runs' parsed manifests a store keeps. */
+const parsedManifestsKept = 64;
 
 const entrySchema = z.object({
   path: z.string(),
@@ -69,6 +71,7 @@ function parseManifest(file: string, text: string): Map<string, StoredArtifact> 
 export class FilesystemArtifactStore implements ArtifactStore {
   readonly adapter = 'filesystem';
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly parsed = new Map<string, { text: string; manifest: Map<string, StoredArtifact> }>();
 
   constructor(private readonly root: string) {}
 
@@ -152,7 +155,16 @@ export class FilesystemArtifactStore implements ArtifactStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw error;
     }
-    return parseManifest(file, text);
+    // A run's activities read the manifest at every artifact they open: the last text parsed per folder is kept,
+    // and a copy of its entries is handed out (a writer changes the copy it holds).
+    const last = this.parsed.get(folder);
+    if (last?.text === text) return new Map(last.manifest);
+    const manifest = parseManifest(file, text);
+    this.parsed.delete(folder);
+    this.parsed.set(folder, { text, manifest });
+    // The runs in progress, not every run a long-lived host ever served.
+    if (this.parsed.size > parsedManifestsKept) this.parsed.delete(this.parsed.keys().next().value!);
+    return new Map(manifest);
   }
 
   /** Manifest updates of one run are serialized within the process (activities run concurrently). */
