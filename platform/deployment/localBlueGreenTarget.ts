@@ -8,12 +8,14 @@ import {
   closeSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite';
+import { linkTree } from '../files/linkTree';
 import type { Confinement } from '../sandbox/confinement';
 import { processConfinement } from '../sandbox/processConfinement';
 import { ours, sleep, stopProcess, type ProcessRecord } from './detachedProcess';
@@ -36,6 +38,9 @@ import {
   type SmokeCheck,
   type TokenCaller,
 } from '../../core/ports/deploymentTarget';
+
+/** In a version's build of a service whose packages are hard links (see `buildService`). */
+const linkedModulesMarker = '.linked-modules';
 
 /** Compiles one service's files (paths relative to the service folder) to a folder holding `src/main.js`. */
 export type ServiceBuilder = (files: Array<{ path: string; content: Buffer }>) => {
@@ -305,6 +310,11 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     });
   }
 
+  /** How deployed services are confined (chosen per start: the setting may change while the factory runs). */
+  private confinement(): Confinement {
+    return this.options.confinement?.() ?? processConfinement;
+  }
+
   private async buildService(
     { versionDir, log }: Rollout,
     entries: TarEntry[],
@@ -319,7 +329,17 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       const built = this.options.build(files);
       if (!built.outDir)
         throw new Error(`${service} does not compile: ${built.problems.slice(0, 3).join('; ')}`);
-      cpSync(built.outDir, join(versionDir, 'build', service), { recursive: true });
+      const target = join(versionDir, 'build', service);
+      const modules = join(built.outDir, 'node_modules');
+      // A service confined in namespaces never runs from this folder (it gets a copy of its code and its packages
+      // mounted read-only), so its packages are linked, not copied: 30 MB per service and version. A service that
+      // runs here (process confinement, which lets it write its folder) gets a copy of its own.
+      const linked = this.confinement().needsReachableFolder && existsSync(modules);
+      cpSync(built.outDir, target, { recursive: true, filter: (path) => !linked || path !== modules });
+      if (linked) {
+        linkTree(modules, join(target, 'node_modules'));
+        writeFileSync(join(target, linkedModulesMarker), '');
+      }
       return { value: undefined, detail: `compiled ${files.length} files` };
     });
   }
@@ -698,12 +718,20 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
     const database = this.databases.has(base, service)
       ? await this.databases.ensure(base, service, '')
       : undefined;
-    const confinement = this.options.confinement?.() ?? processConfinement;
+    const confinement = this.confinement();
     const dir = confinement.needsReachableFolder
       ? mkdtempSync(join(tmpdir(), `factory-service-${service}-`))
       : built;
-    // A service confined in namespaces gets a copy of its own code and its packages mounted read-only.
     const modules = join(built, 'node_modules');
+    // Built for namespaces, started without them (the setting changed): the service is about to run where it
+    // may write, so its linked packages become a copy of its own first.
+    if (dir === built && existsSync(join(built, linkedModulesMarker))) {
+      cpSync(modules, `${modules}.copy`, { recursive: true });
+      rmSync(modules, { recursive: true, force: true });
+      renameSync(`${modules}.copy`, modules);
+      rmSync(join(built, linkedModulesMarker));
+    }
+    // A service confined in namespaces gets a copy of its own code and its packages mounted read-only.
     const readOnly =
       dir !== built && existsSync(modules)
         ? [{ source: sharedNodeModules(built), target: join(dir, 'node_modules') }]

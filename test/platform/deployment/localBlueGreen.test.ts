@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileForDeployment } from '../../../toolchain/backend/compileForDeployment';
@@ -140,6 +140,14 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
     expect(service).toBeDefined();
     if (confined && process.getuid?.() === 0)
       expect(readFileSync(`/proc/${service}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
+    // The version's packages are links to the build's when the service runs elsewhere, a copy when it runs there.
+    const versionPackage = join(
+      home,
+      'deployments/test/run-bg',
+      current.version,
+      'build/items/node_modules/pg/package.json',
+    );
+    expect(statSync(versionPackage).nlink > 1).toBe(confined);
     if (confined) {
       // Its packages are one shared copy, mounted read-only where its own copy of them would be.
       const mounts = readFileSync(`/proc/${service}/mountinfo`, 'utf8')
