@@ -42,6 +42,28 @@ import {
 /** In a version's build of a service whose packages are hard links (see `buildService`). */
 const linkedModulesMarker = '.linked-modules';
 
+/**
+ * A version built for namespaces and started without them (the setting changed) is about to run where it may
+ * write: its linked packages become a copy of its own first. Each step is a rename or redone from the start, so a
+ * factory killed halfway leaves the packages whole.
+ */
+function unlinkPackages(built: string): void {
+  const marker = join(built, linkedModulesMarker);
+  if (!existsSync(marker)) return;
+  const modules = join(built, 'node_modules');
+  const copy = `${modules}.copy`;
+  const old = `${modules}.linked`;
+  if (existsSync(modules)) {
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(modules, copy, { recursive: true });
+    rmSync(old, { recursive: true, force: true });
+    renameSync(modules, old);
+  }
+  renameSync(copy, modules);
+  rmSync(marker);
+  rmSync(old, { recursive: true, force: true });
+}
+
 /** Compiles one service's files (paths relative to the service folder) to a folder holding `src/main.js`. */
 export type ServiceBuilder = (files: Array<{ path: string; content: Buffer }>) => {
   outDir?: string;
@@ -723,21 +745,15 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
       ? mkdtempSync(join(tmpdir(), `factory-service-${service}-`))
       : built;
     const modules = join(built, 'node_modules');
-    // Built for namespaces, started without them (the setting changed): the service is about to run where it
-    // may write, so its linked packages become a copy of its own first.
-    if (dir === built && existsSync(join(built, linkedModulesMarker))) {
-      cpSync(modules, `${modules}.copy`, { recursive: true });
-      rmSync(modules, { recursive: true, force: true });
-      renameSync(`${modules}.copy`, modules);
-      rmSync(join(built, linkedModulesMarker));
-    }
+    if (dir === built) unlinkPackages(built);
     // A service confined in namespaces gets a copy of its own code and its packages mounted read-only.
     const readOnly =
       dir !== built && existsSync(modules)
         ? [{ source: sharedNodeModules(built), target: join(dir, 'node_modules') }]
         : [];
     if (dir !== built) {
-      cpSync(built, dir, { recursive: true, filter: (source) => source !== modules });
+      const marker = join(built, linkedModulesMarker);
+      cpSync(built, dir, { recursive: true, filter: (source) => source !== modules && source !== marker });
       for (const mount of readOnly) mkdirSync(mount.target);
     }
     const logPath = join(versionDir, 'logs', `${service}.log`);

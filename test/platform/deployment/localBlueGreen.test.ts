@@ -7,6 +7,7 @@ import { LocalBlueGreenTarget, type CurrentDeployment } from '../../../platform/
 import { localConfinement } from '../../../platform/sandbox';
 import type { Confinement } from '../../../platform/sandbox/confinement';
 import { namespaceSupport } from '../../../platform/sandbox/namespaceConfinement';
+import { processConfinement } from '../../../platform/sandbox/processConfinement';
 import { writeTarGz } from '../../../platform/deployment/tarball';
 import { supervised } from '../../support/processTree';
 
@@ -209,6 +210,47 @@ describe.each(confinements)('local blue/green deployment target (%s)', (_name, c
       "version '../x' is not a safe path segment",
     );
   });
+});
+
+(namespaces ? describe : describe.skip)('a version built for namespaces and started without them', () => {
+  it('runs from a copy of its packages of its own, leaving the build it was linked to as it was', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'factory-deploy-'));
+    let confinement = localConfinement({ FACTORY_SANDBOX: 'namespaces' });
+    const target = new LocalBlueGreenTarget({
+      home,
+      build: compileForDeployment,
+      confinement: () => confinement,
+    });
+    const request = (version: string, archive: Buffer) => ({
+      tenantId: 'test',
+      runId: 'run-switch',
+      version,
+      archive,
+      services: ['items'],
+      smoke: [],
+      healthTimeoutMs: 1500,
+    });
+    try {
+      expect((await target.deploy(request('1.0.0', release(200, 'blue')))).status).toBe('deployed');
+      expect((await target.deploy(request('1.1.0', release(200, 'green')))).status).toBe('deployed');
+      const build = join(home, 'deployments/test/run-switch/1.0.0/build/items');
+      const linked = join(build, 'node_modules/pg/package.json');
+      expect(statSync(linked).nlink).toBeGreaterThan(1);
+      const before = readFileSync(linked, 'utf8');
+
+      confinement = processConfinement;
+      const rolled = await target.rollback('test', 'run-switch', 'the operator asked');
+      expect(rolled).toMatchObject({ status: 'rolled-back', rollback: { restored: '1.0.0' } });
+      const current = (await target.current('test', 'run-switch'))!;
+      expect((await get(`${current.services[0].url}/health`)).body.marker).toBe('blue');
+      expect(statSync(linked).nlink).toBe(1);
+      expect(readFileSync(linked, 'utf8')).toBe(before);
+      expect(readdirSync(build).filter((name) => /^\.linked|node_modules\./.test(name))).toEqual([]);
+    } finally {
+      await target.undeploy('test', 'run-switch');
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 (namespaces ? describe : describe.skip)('a confined deployed service and the factory process', () => {
