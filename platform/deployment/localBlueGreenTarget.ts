@@ -49,10 +49,13 @@ const linkedModulesMarker = '.linked-modules';
  */
 function unlinkPackages(built: string): void {
   const marker = join(built, linkedModulesMarker);
-  if (!existsSync(marker)) return;
   const modules = join(built, 'node_modules');
   const copy = `${modules}.copy`;
   const old = `${modules}.linked`;
+  if (!existsSync(marker)) {
+    rmSync(old, { recursive: true, force: true }); // killed after the marker went, before this did
+    return;
+  }
   if (existsSync(modules)) {
     rmSync(copy, { recursive: true, force: true });
     cpSync(modules, copy, { recursive: true });
@@ -752,8 +755,9 @@ export class LocalBlueGreenTarget implements DeploymentTarget {
         ? [{ source: sharedNodeModules(built), target: join(dir, 'node_modules') }]
         : [];
     if (dir !== built) {
-      const marker = join(built, linkedModulesMarker);
-      cpSync(built, dir, { recursive: true, filter: (source) => source !== modules && source !== marker });
+      // Its code only: not the packages, nor the marker or what a killed unlinkPackages left beside them.
+      const left = [modules, join(built, linkedModulesMarker), `${modules}.copy`, `${modules}.linked`];
+      cpSync(built, dir, { recursive: true, filter: (source) => !left.includes(source) });
       for (const mount of readOnly) mkdirSync(mount.target);
     }
     const logPath = join(versionDir, 'logs', `${service}.log`);

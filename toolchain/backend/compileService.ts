@@ -88,6 +88,8 @@ export function compileService(files: SourceFile[], options: { emit?: boolean } 
     hash.update(file.path).update('\0').update(file.content);
   // The output carries the sandbox packages: another version of them is another build.
   for (const { name, version } of sandboxModules()) hash.update(`\0${name}@${version}`);
+  // So does another compiler or other options: a build found under the key passed the same checks.
+  hash.update(`\0typescript@${ts.version}\0${JSON.stringify(serviceCompilerOptions)}`);
   const key = hash.digest('hex').slice(0, 24);
   const base = join(tmpdir(), buildCacheFolder);
   const outDir = join(base, `${key}-dist`);
