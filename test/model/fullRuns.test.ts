@@ -15,6 +15,7 @@ import '../../functions';
 import { startTestFactory, type TestFactory } from '../support/embeddedFactory';
 import { completion, failure, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { answerFrom, fakeEnv, recordBlueprintAnswers } from '../agents/azureOpenAi/support';
+import { selectedCases } from '../support/selectedCases';
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -120,18 +121,7 @@ function withPolicy(model: unknown, policy: PolicyCase): unknown {
  * `MODEL_SUITE_CASES=policy,long` runs only the cases named (CI runs the two that exercise more than the others: a
  * policy fixed by the loop, a vision asked in parts); all four by default.
  */
-function selected(all: RunCase[]): RunCase[] {
-  const keys = process.env.MODEL_SUITE_CASES?.split(',').map((k) => k.trim());
-  if (!keys) return all;
-  const unknown = keys.filter((k) => !all.some((c) => c.key === k));
-  if (unknown.length)
-    throw new Error(
-      `MODEL_SUITE_CASES names no case ${unknown.join(', ')} (known: ${all.map((c) => c.key)})`,
-    );
-  return all.filter((c) => keys.includes(c.key));
-}
-
-describe.each(selected(cases))(
+describe.each(selectedCases('MODEL_SUITE_CASES', cases, (c) => c.key))(
   'a whole run with --model azure-openai: $name',
   ({ vision, offSchema, policy, onePass }) => {
     const runId = 'full-azure-run';

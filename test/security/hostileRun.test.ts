@@ -27,6 +27,7 @@ import { completion, FakeAzureOpenAi } from '../support/fakeAzureOpenAi';
 import { answerFrom, fakeEnv, recordBlueprintAnswers } from '../agents/azureOpenAi/support';
 import { hostileVisionText } from '../agents/escaping/hostileVisionText';
 import { attackNames, attackSource, type AttackTargets } from './attackSource';
+import { selectedCases } from '../support/selectedCases';
 
 /** An example vision, and one whose title, descriptions and rules carry the hostile-string corpus. */
 const visions: Array<[string, string]> = [
@@ -116,15 +117,7 @@ function hostileBodies(exfilFile: string, marker: string): string[] {
 }
 
 /** `SECURITY_SUITE_VISIONS=hostile-text` runs only the visions named (CI runs that one); both by default. */
-function selected(all: Array<[string, string]>): Array<[string, string]> {
-  const names = process.env.SECURITY_SUITE_VISIONS?.split(',').map((n) => n.trim());
-  if (!names) return all;
-  const unknown = names.filter((n) => !all.some(([name]) => name === n));
-  if (unknown.length) throw new Error(`SECURITY_SUITE_VISIONS names no vision ${unknown.join(', ')}`);
-  return all.filter(([name]) => names.includes(name));
-}
-
-describe.each(selected(visions))(
+describe.each(selectedCases('SECURITY_SUITE_VISIONS', visions, ([name]) => name))(
   'a run of %s whose model and generated tests attack the factory',
   (_name, vision) => {
     // The npm script puts the canary in the factory process's own environment, where /proc shows it.
