@@ -1,4 +1,4 @@
-import ts from 'typescript';
+import { ts } from '../typescript';
 
 export interface ClientFile {
   path: string;

@@ -11,7 +11,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import ts from 'typescript';
+import type TS from 'typescript';
+import { ts } from '../../platform/typescript';
 import { serviceCompilerOptions } from './generateService';
 import { installSandboxModules, linkTypeModules, sandboxModules } from './runtimeDependencies';
 
@@ -41,7 +42,7 @@ function typeRoots(): string[] {
   return [join(dirname(require.resolve('@types/node/package.json')), '..')];
 }
 
-function compilerOptions(root: string, outDir?: string): ts.CompilerOptions {
+function compilerOptions(root: string, outDir?: string): TS.CompilerOptions {
   const converted = ts.convertCompilerOptionsFromJson(
     { ...serviceCompilerOptions, outDir: outDir ?? 'dist', rootDir: root },
     root,
@@ -53,9 +54,9 @@ function compilerOptions(root: string, outDir?: string): ts.CompilerOptions {
  * Parsed library files (lib.*.d.ts, @types/node) are the bulk of a compile and never change, so they are
  * parsed once per process and shared by every compile.
  */
-const sharedSourceFiles = new Map<string, ts.SourceFile>();
+const sharedSourceFiles = new Map<string, TS.SourceFile>();
 
-function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
+function cachingHost(options: TS.CompilerOptions): TS.CompilerHost {
   const host = ts.createCompilerHost(options);
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
@@ -71,7 +72,7 @@ function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
   return host;
 }
 
-function format(diagnostic: ts.Diagnostic, root: string): Diagnostic {
+function format(diagnostic: TS.Diagnostic, root: string): Diagnostic {
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
   if (!diagnostic.file || diagnostic.start === undefined) return { code: diagnostic.code, message };
   const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);

@@ -1,4 +1,5 @@
-import ts from 'typescript';
+import type TS from 'typescript';
+import { ts } from '../../platform/typescript';
 
 export interface ImplementedRoute {
   method: string;
@@ -13,7 +14,7 @@ export interface ImplementedRoute {
 export function implementedRoutes(routesSource: string): ImplementedRoute[] {
   const source = ts.createSourceFile('routes.ts', routesSource, ts.ScriptTarget.ES2022, true);
   const routes: ImplementedRoute[] = [];
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     if (ts.isObjectLiteralExpression(node)) {
       const values = new Map<string, string>();
       let hasHandler = false;

@@ -1,4 +1,5 @@
-import ts from 'typescript';
+import type TS from 'typescript';
+import { ts } from '../../platform/typescript';
 import { commentText } from '../escaping/commentText';
 import { tsLiteral } from '../escaping/tsLiteral';
 import { kitFile } from './kit';
@@ -96,7 +97,7 @@ const reflective = new Set([
   '__lookupSetter__',
 ]);
 
-const compilerOptions: ts.CompilerOptions = {
+const compilerOptions = (): TS.CompilerOptions => ({
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.CommonJS,
   lib: ['lib.es2022.d.ts'],
@@ -104,7 +105,7 @@ const compilerOptions: ts.CompilerOptions = {
   noEmit: true,
   types: [],
   skipLibCheck: true,
-};
+});
 
 /**
  * Type-checks a body in its slot, with the entity's real source, and checks its shape: the file keeps exactly the
@@ -126,8 +127,8 @@ export function checkPolicyBody(
     ['/service/src/domain/errors.ts', kitFile('src/domain/errors.ts')],
     ['/service/src/domain/rules.ts', kitFile('src/domain/rules.ts')],
   ]);
-  const libFolder = ts.getDefaultLibFilePath(compilerOptions).replace(/[^/\\]+$/, '');
-  const host = ts.createCompilerHost(compilerOptions);
+  const libFolder = ts.getDefaultLibFilePath(compilerOptions()).replace(/[^/\\]+$/, '');
+  const host = ts.createCompilerHost(compilerOptions());
   const read = (name: string) =>
     files.get(name) ?? (name.startsWith(libFolder) ? ts.sys.readFile(name) : undefined);
   host.fileExists = (name) => read(name) !== undefined;
@@ -141,14 +142,14 @@ export function checkPolicyBody(
   };
   host.getCurrentDirectory = () => '/service';
   host.writeFile = () => undefined;
-  const program = ts.createProgram([slotPath], compilerOptions, host);
+  const program = ts.createProgram([slotPath], compilerOptions(), host);
   const slot = program.getSourceFile(slotPath)!;
   // The body starts on the slot's line after the signature; report lines as the model numbered them.
   const firstLine =
     policySource(entity, rule, '')
       .split('\n')
       .findIndex((l) => l.startsWith('export function')) + 1;
-  const where = (node: ts.Node | number) => {
+  const where = (node: TS.Node | number) => {
     const line = slot.getLineAndCharacterOfPosition(typeof node === 'number' ? node : node.getStart()).line;
     return line < firstLine ? 'the slot' : `line ${line - firstLine + 1}`;
   };
@@ -171,9 +172,9 @@ export function checkPolicyBody(
       'compiler directives (@ts-ignore, @ts-nocheck, @ts-expect-error) are not allowed in a policy',
     );
   const checker = program.getTypeChecker();
-  const refuse = (node: ts.Node, what: string) =>
+  const refuse = (node: TS.Node, what: string) =>
     problems.push(`${where(node)}: ${what} is not allowed in a policy`);
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     if (node.kind === ts.SyntaxKind.ImportKeyword) refuse(node, 'import()');
     // The ways from a value to the Function constructor or to prototypes, which reach the process.
     if (ts.isPropertyAccessExpression(node) && reflective.has(node.name.text)) refuse(node, node.name.text);
@@ -205,7 +206,7 @@ export function checkPolicyBody(
 }
 
 /** A name that does not refer to a value: a property's name, or a name being declared. */
-function isNameOnly(node: ts.Identifier): boolean {
+function isNameOnly(node: TS.Identifier): boolean {
   const parent = node.parent;
   return (
     (ts.isPropertyAccessExpression(parent) && parent.name === node) ||

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
-import ts from 'typescript';
+import type TS from 'typescript';
+import { ts } from '../../platform/typescript';
 
 export interface TypeCheckOptions {
   /** Libraries when the folder has no tsconfig.json (or to override it), e.g. `['ES2022', 'DOM']`. */
@@ -8,7 +9,7 @@ export interface TypeCheckOptions {
   /** A sub folder of `files` that holds the project (its tsconfig.json), e.g. `web`. Default: the root. */
   project?: string;
   /** Extra compiler options applied over the folder's tsconfig.json. */
-  compilerOptions?: ts.CompilerOptions;
+  compilerOptions?: TS.CompilerOptions;
 }
 
 export interface TypeCheckDiagnostic {
@@ -28,11 +29,11 @@ export interface TypeCheckResult {
 }
 
 const root = '/project';
-const libFolder = dirname(ts.getDefaultLibFilePath({ target: ts.ScriptTarget.ES2022 }));
+const libFolder = () => dirname(ts.getDefaultLibFilePath({ target: ts.ScriptTarget.ES2022 }));
 // Library declaration files are large (lib.dom.d.ts alone is ~1 MB) and never change: parse them once.
-const libCache = new Map<string, ts.SourceFile>();
+const libCache = new Map<string, TS.SourceFile>();
 
-function category(value: ts.DiagnosticCategory): TypeCheckDiagnostic['category'] {
+function category(value: TS.DiagnosticCategory): TypeCheckDiagnostic['category'] {
   return value === ts.DiagnosticCategory.Error
     ? 'error'
     : value === ts.DiagnosticCategory.Warning
@@ -66,11 +67,12 @@ export function typeCheckFolder(
     for (let dir = posix.dirname(path); dir !== '/' && !directories.has(dir); dir = posix.dirname(dir))
       directories.add(dir);
   }
-  const isLib = (path: string) => path.startsWith(libFolder);
+  const libs = libFolder();
+  const isLib = (path: string) => path.startsWith(libs);
   const fileExists = (path: string) => virtual.has(path) || (isLib(path) && ts.sys.fileExists(path));
   const readFile = (path: string) => virtual.get(path) ?? (isLib(path) ? ts.sys.readFile(path) : undefined);
 
-  const parseHost: ts.ParseConfigHost = {
+  const parseHost: TS.ParseConfigHost = {
     useCaseSensitiveFileNames: true,
     fileExists,
     readFile,
@@ -104,7 +106,7 @@ export function typeCheckFolder(
   };
 
   const diagnostics: TypeCheckDiagnostic[] = [];
-  let compilerOptions: ts.CompilerOptions;
+  let compilerOptions: TS.CompilerOptions;
   let rootNames: string[];
   const tsconfigPath = posix.join(root, 'tsconfig.json');
   const sourceFiles = [...virtual.keys()].filter(
@@ -136,7 +138,7 @@ export function typeCheckFolder(
     skipLibCheck: true,
   };
 
-  const host: ts.CompilerHost = {
+  const host: TS.CompilerHost = {
     fileExists,
     readFile,
     getSourceFile: (fileName, languageVersion) => {
@@ -153,7 +155,7 @@ export function typeCheckFolder(
       return text === undefined ? undefined : ts.createSourceFile(fileName, text, languageVersion, true);
     },
     getDefaultLibFileName: (opts) => ts.getDefaultLibFilePath(opts),
-    getDefaultLibLocation: () => libFolder,
+    getDefaultLibLocation: libFolder,
     writeFile: () => undefined,
     getCurrentDirectory: () => root,
     getDirectories: (path) => listing(path).directories,
@@ -171,7 +173,7 @@ export function typeCheckFolder(
     if (!/\.(js|mjs)$/.test(path)) continue;
     const source = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
     const parseDiagnostics =
-      (source as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
+      (source as unknown as { parseDiagnostics?: TS.Diagnostic[] }).parseDiagnostics ?? [];
     diagnostics.push(...parseDiagnostics.map((d) => toDiagnostic(d, prefix)));
   }
 
@@ -187,7 +189,7 @@ function relative(fileName: string, prefix: string): string {
   return fileName.startsWith(`${root}/`) ? `${prefix}${fileName.slice(root.length + 1)}` : fileName;
 }
 
-function toDiagnostic(diagnostic: ts.Diagnostic, prefix: string): TypeCheckDiagnostic {
+function toDiagnostic(diagnostic: TS.Diagnostic, prefix: string): TypeCheckDiagnostic {
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
   if (diagnostic.file && diagnostic.start !== undefined) {
     const position = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);

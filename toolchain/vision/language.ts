@@ -1,4 +1,8 @@
-import nlp from 'compromise';
+import type Compromise from 'compromise';
+import { lazyModule } from '../../platform/lazyModule';
+
+/** The compromise library, loaded when a vision is first read. */
+export const nlp = lazyModule<typeof Compromise>(() => require('compromise'));
 
 /**
  * Word-level language functions on top of compromise: inflection (singular, plural, past participle) and the

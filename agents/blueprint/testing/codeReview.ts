@@ -1,4 +1,5 @@
-import ts from 'typescript';
+import type TS from 'typescript';
+import { ts } from '../../../platform/typescript';
 
 export type Severity = 'info' | 'minor' | 'major' | 'critical';
 
@@ -43,7 +44,7 @@ function layerOf(path: string): string | undefined {
   return /^src\/(domain|application|infrastructure|api)\//.exec(path)?.[1];
 }
 
-function functionName(node: ts.Node, source: ts.SourceFile): string {
+function functionName(node: TS.Node, source: TS.SourceFile): string {
   if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name)
     return node.name.getText(source);
   if (ts.isConstructorDeclaration(node)) return 'constructor';
@@ -54,9 +55,9 @@ function functionName(node: ts.Node, source: ts.SourceFile): string {
 }
 
 /** McCabe complexity: 1 + decision points (branches, loops, cases, catch, && || ??, ?:) inside the function body. */
-function complexityOf(fn: ts.Node): number {
+function complexityOf(fn: TS.Node): number {
   let count = 1;
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     if (node !== fn && ts.isFunctionLike(node)) return;
     switch (node.kind) {
       case ts.SyntaxKind.IfStatement:
@@ -71,7 +72,7 @@ function complexityOf(fn: ts.Node): number {
         count += 1;
         break;
       case ts.SyntaxKind.BinaryExpression: {
-        const operator = (node as ts.BinaryExpression).operatorToken.kind;
+        const operator = (node as TS.BinaryExpression).operatorToken.kind;
         if (
           operator === ts.SyntaxKind.AmpersandAmpersandToken ||
           operator === ts.SyntaxKind.BarBarToken ||
@@ -114,8 +115,8 @@ export function reviewSources(files: Array<{ path: string; content: string }>): 
     if (!file.path.endsWith('.ts')) continue;
     const source = ts.createSourceFile(file.path, file.content, ts.ScriptTarget.ES2022, true);
     const layer = layerOf(file.path);
-    const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
-    const visit = (node: ts.Node) => {
+    const lineOf = (node: TS.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+    const visit = (node: TS.Node) => {
       if (ts.isImportDeclaration(node) && layer && ts.isStringLiteral(node.moduleSpecifier)) {
         const target = /^\.\.\/(domain|application|infrastructure|api)\//.exec(
           node.moduleSpecifier.text,

@@ -1,9 +1,8 @@
 import type { Backlog, Epic, Scenario, Story } from '../../../toolchain/schemas/backlog';
 import { backlogSchema } from '../../../toolchain/schemas/backlog';
 import type { Vision, VisionAction, VisionEntity, VisionRule } from '../../../toolchain/schemas/vision';
-import nlp from 'compromise';
 import { allowedStates } from './domainDerivation';
-import { actionObject, kebabCase, labelOf, pastTense, plural } from '../../../toolchain/vision/language';
+import { actionObject, kebabCase, labelOf, nlp, pastTense, plural } from '../../../toolchain/vision/language';
 import type { Roadmap } from './roadmap';
 import { notifyVerbs, viewVerbs } from './vocabulary';
 import { markdownText } from '../../../toolchain/escaping/markdownText';

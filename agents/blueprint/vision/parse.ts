@@ -1,5 +1,4 @@
-import nlp from 'compromise';
-import { infinitive, singular } from '../../../toolchain/vision/language';
+import { infinitive, nlp, singular } from '../../../toolchain/vision/language';
 import { retagVerbs } from './verbRetagging';
 
 /**

@@ -1,10 +1,13 @@
-import { countTokens, decode, encode } from 'gpt-tokenizer';
+import type * as Tokenizer from 'gpt-tokenizer';
+import { lazyModule } from '../../../platform/lazyModule';
 import type { AgentContext, FolderIndex, ModelAgentDefinition } from '../../../core/agent';
 import type { ArtifactKind } from '../../../core/artifactKinds';
 
+const tokenizer = lazyModule<typeof Tokenizer>(() => require('gpt-tokenizer'));
+
 /** Counts as plain text: agent inputs may contain strings that look like the tokenizer's special tokens. */
 const plain = { disallowedSpecial: new Set<string>() };
-export const tokensOf = (text: string): number => countTokens(text, plain);
+export const tokensOf = (text: string): number => tokenizer.countTokens(text, plain);
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -135,7 +138,7 @@ export function trimToBudget<T extends { tokens: number; text: string; label: st
   const out = items.map((entry) => {
     if (entry.tokens <= cap) return entry;
     const keep = Math.max(0, cap - trimMarkerTokens);
-    const head = keep > 0 ? decode(encode(entry.text, plain).slice(0, keep)) : '';
+    const head = keep > 0 ? tokenizer.decode(tokenizer.encode(entry.text, plain).slice(0, keep)) : '';
     trimmed.push({ label: entry.label, keptTokens: keep, totalTokens: entry.tokens });
     return {
       ...entry,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity';
-import { APIConnectionError, APIError, AzureOpenAI } from 'openai';
+import type * as OpenAi from 'openai';
+import type { APIError, AzureOpenAI } from 'openai';
+import { lazyModule } from '../../../platform/lazyModule';
 import type { ChatMessage } from './prompt';
 import type { ResponseFormat } from './jsonSchema';
 import type { AzureOpenAiSettings } from './settings';
@@ -54,6 +56,9 @@ export class Semaphore {
 
 // Process-wide: every activity invocation in this worker shares the clients and the per-deployment limits,
 // which is what keeps a parallel fan-out under the deployment's rate limit.
+/** The OpenAI library (150 modules), loaded when a model is first called. */
+const openai = lazyModule<typeof OpenAi>(() => require('openai'));
+
 const clients = new Map<string, AzureOpenAI>();
 const semaphores = new Map<string, Semaphore>();
 
@@ -72,8 +77,8 @@ function clientFor(settings: AzureOpenAiSettings): AzureOpenAI {
     };
     // Retries are ours (bounded, honouring retry-after); the client's own are off so they do not multiply.
     client = settings.apiKey
-      ? new AzureOpenAI({ ...common, apiKey: settings.apiKey })
-      : new AzureOpenAI({
+      ? new openai.AzureOpenAI({ ...common, apiKey: settings.apiKey })
+      : new openai.AzureOpenAI({
           ...common,
           azureADTokenProvider: getBearerTokenProvider(new DefaultAzureCredential(), cognitiveServicesScope),
         });
@@ -117,10 +122,10 @@ function retryAfterMs(headers: Headers | undefined, now: number): number | undef
 }
 
 function retryable(error: unknown): boolean {
-  if (error instanceof APIError && error.status !== undefined) {
+  if (error instanceof openai.APIError && error.status !== undefined) {
     return error.status === 408 || error.status === 409 || error.status === 429 || error.status >= 500;
   }
-  return error instanceof APIConnectionError;
+  return error instanceof openai.APIConnectionError;
 }
 
 export interface TransportOptions {
@@ -179,7 +184,7 @@ export async function completeChat(
         };
       } catch (error) {
         if (
-          error instanceof APIError &&
+          error instanceof openai.APIError &&
           error.status === 400 &&
           (error.code === 'content_filter' ||
             /content.?filter|ResponsibleAIPolicyViolation/i.test(error.message))
@@ -192,12 +197,12 @@ export async function completeChat(
           if (!retryable(error)) throw error;
           // A connection failure is an APIError too, without a status: its message says what failed.
           const status =
-            error instanceof APIConnectionError ? error.message : `HTTP ${(error as APIError).status}`;
+            error instanceof openai.APIConnectionError ? error.message : `HTTP ${(error as APIError).status}`;
           throw new ModelServiceError(
             `deployment ${request.deployment} still failing after ${attempt} attempt(s) (${status}); AZURE_OPENAI_MAX_RETRIES is ${settings.maxRetries}`,
           );
         }
-        const asked = error instanceof APIError ? retryAfterMs(error.headers, now()) : undefined;
+        const asked = error instanceof openai.APIError ? retryAfterMs(error.headers, now()) : undefined;
         const backoff = 1000 * 2 ** (attempt - 1) * (1 - random() * 0.25);
         await sleep(Math.min(asked ?? backoff, settings.maxRetryDelayMs));
       }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import ts from 'typescript';
+import { ts } from '../../../platform/typescript';
 import type { Sandbox, SandboxFile } from '../../../core/ports/sandbox';
 import { serviceModel } from '../../backend/model';
 import { referencedRecords, uniqueFields, validBody } from '../../backend/samples';
