@@ -158,10 +158,16 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     `/subscriptions/${options.subscriptionId}/resourcegroups/${options.resourceGroup}`.toLowerCase();
   const domain = 'fakeenv-7f3a.westeurope.azurecontainerapps.io';
 
+  // Resource Manager says when to ask again (the Retry-After header of an operation in progress); the SDK's
+  // pollers wait that long instead of their own interval.
+  const retryAfterSeconds = '1';
   const asyncOperation = (outcome: () => Outcome | Promise<Outcome>) => {
     const id = `op-${++counter}`;
     operations.set(id, { polls: 0, outcome });
-    return { 'azure-asyncoperation': `${endpoint}/providers/fake/operations/${id}?api-version=fake` };
+    return {
+      'azure-asyncoperation': `${endpoint}/providers/fake/operations/${id}?api-version=fake`,
+      'retry-after': retryAfterSeconds,
+    };
   };
 
   const revisionJson = (app: App, revision: Revision) => {
@@ -336,7 +342,9 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         const op = operations.get(match[1]);
         if (!op) return fail(res, 404, 'NotFound', 'no such operation');
         op.polls++;
-        return send(res, 200, op.polls < 2 ? { status: 'InProgress' } : await op.outcome());
+        return op.polls < 2
+          ? send(res, 200, { status: 'InProgress' }, { 'retry-after': retryAfterSeconds })
+          : send(res, 200, await op.outcome());
       }
       if (!lower.startsWith(group)) return fail(res, 404, 'ResourceGroupNotFound', path);
       const rest = path.slice(group.length);
