@@ -3,11 +3,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The crash, security and model suites run on their own (`npm run test:chaos`, `test:security`, `test:model`):
-  // full runs;
-  // so do the generated services on PostgreSQL (`npm run test:postgres`), a database and a test run per service.
+  // Suites of whole factory runs run on their own: `*.run.test.ts` (`npm run test:runs`), the crash, security, model
+  // and Azure-shaped suites (`npm run test:chaos`, `test:security`, `test:model`, `test:azure`); so do the generated
+  // services on PostgreSQL (`npm run test:postgres`), a database and a test run per service.
   testPathIgnorePatterns: [
     '/node_modules/',
+    '\\.run\\.test\\.ts$',
     '/test/chaos/',
     '/test/security/',
     '/test/azure/',
