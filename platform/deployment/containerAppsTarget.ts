@@ -16,7 +16,7 @@ import {
   type DeploymentTarget,
   type DeployRequest,
 } from '../../core/ports/deploymentTarget';
-import { AcrTasks, type AcrRun } from './acrTasks';
+import { AcrTasks } from './acrTasks';
 import { StepLog } from './stepLog';
 import { readTarGz } from './tarball';
 import { ensureApiRegistration } from '../identity/apiRegistration';
@@ -208,30 +208,34 @@ export class ContainerAppsTarget implements DeploymentTarget {
         return { value: upload, detail: `${request.archive.length} bytes to ${upload.relativePath}` };
       });
       const deadline = Date.now() + (this.options.buildTimeoutMs ?? 20 * 60_000);
-      for (const rollout of toBuild) {
-        const imageName = `${product}-${rollout.service}:${version}-${build}`;
-        const run: AcrRun = await log.run(`build image ${imageName}`, async () => {
-          const result = await tasks.build(
-            {
-              imageName,
-              sourceLocation: source.relativePath,
-              ...(rollout.service === gatewayService
-                ? { dockerFilePath: gatewayDockerfilePath, buildArguments: {} }
-                : { dockerFilePath: serviceDockerfilePath, buildArguments: { SERVICE: rollout.service } }),
-              timeoutSeconds: Math.max(300, Math.round((deadline - Date.now()) / 1000)),
-            },
-            deadline,
-          );
-          return {
-            value: result,
-            ok: result.status === 'Succeeded',
-            detail: `run ${result.runId}: ${result.status}`,
-          };
-        });
-        if (run.status !== 'Succeeded') {
-          const reason = `image build of ${imageName} ended ${run.status} (ACR run ${run.runId})`;
-          return this.notSwitched(base, log, before, reason, [], [], []);
-        }
+      // ACR Tasks runs builds side by side: a product's images build at once, not one after the other.
+      const runs = await Promise.all(
+        toBuild.map((rollout) => {
+          const imageName = `${product}-${rollout.service}:${version}-${build}`;
+          return log.run(`build image ${imageName}`, async () => {
+            const result = await tasks.build(
+              {
+                imageName,
+                sourceLocation: source.relativePath,
+                ...(rollout.service === gatewayService
+                  ? { dockerFilePath: gatewayDockerfilePath, buildArguments: {} }
+                  : { dockerFilePath: serviceDockerfilePath, buildArguments: { SERVICE: rollout.service } }),
+                timeoutSeconds: Math.max(300, Math.round((deadline - Date.now()) / 1000)),
+              },
+              deadline,
+            );
+            return {
+              value: { imageName, run: result },
+              ok: result.status === 'Succeeded',
+              detail: `run ${result.runId}: ${result.status}`,
+            };
+          });
+        }),
+      );
+      const failed = runs.find(({ run }) => run.status !== 'Succeeded');
+      if (failed) {
+        const reason = `image build of ${failed.imageName} ended ${failed.run.status} (ACR run ${failed.run.runId})`;
+        return this.notSwitched(base, log, before, reason, [], [], []);
       }
       for (const rollout of toBuild)
         await log.run(`new revision ${rollout.revision}`, async () => {
