@@ -16,7 +16,7 @@ import {
   type DeploymentTarget,
   type DeployRequest,
 } from '../../core/ports/deploymentTarget';
-import { AcrTasks } from './acrTasks';
+import { AcrTasks, type AcrRun } from './acrTasks';
 import { StepLog } from './stepLog';
 import { readTarGz } from './tarball';
 import { ensureApiRegistration } from '../identity/apiRegistration';
@@ -209,7 +209,8 @@ export class ContainerAppsTarget implements DeploymentTarget {
       });
       const deadline = Date.now() + (this.options.buildTimeoutMs ?? 20 * 60_000);
       // ACR Tasks runs builds side by side: a product's images build at once, not one after the other.
-      const runs = await Promise.all(
+      // Every build is waited for, even when one throws: none keeps polling after the deployment has answered.
+      const settled = await Promise.allSettled(
         toBuild.map((rollout) => {
           const imageName = `${product}-${rollout.service}:${version}-${build}`;
           return log.run(`build image ${imageName}`, async () => {
@@ -231,6 +232,11 @@ export class ContainerAppsTarget implements DeploymentTarget {
             };
           });
         }),
+      );
+      const thrown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (thrown) throw thrown.reason;
+      const runs = settled.map(
+        (r) => (r as PromiseFulfilledResult<{ imageName: string; run: AcrRun }>).value,
       );
       const failed = runs.find(({ run }) => run.status !== 'Succeeded');
       if (failed) {

@@ -149,6 +149,8 @@ export async function startAzureShapedEnvironment(
     product: 'toolshed',
     certificate,
     healthy: (revision) => options.healthyRevision?.(revision) ?? true,
+    // The deployer polls every 5 s, as it should in Azure; here Resource Manager answers within a second.
+    retryAfterSeconds: 1,
     // The product's own services answer at their revisions' names, built from the uploaded release package.
     images,
     appSettings: {

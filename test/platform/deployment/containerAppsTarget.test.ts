@@ -118,7 +118,8 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     ]);
     const deployment = fake.calls.find((c) => c.operation === 'deployments.createOrUpdate')!;
     expect(deployment.path).toMatch(/\/deployments\/factory-run-42-1\.0\.0$/);
-    expect(fake.builds.map((b) => [b.imageName, b.arguments.SERVICE])).toEqual([
+    // Builds run side by side: in whatever order they reached the registry.
+    expect(fake.builds.map((b) => [b.imageName, b.arguments.SERVICE]).sort()).toEqual([
       [image('members', '1.0.0'), 'members'],
       [image('tools', '1.0.0'), 'tools'],
     ]);
@@ -179,7 +180,9 @@ describe('Container Apps deployment target (fake Resource Manager on loopback)',
     const outcome = await target.deploy(withGateway);
 
     expect(outcome.status).toBe('deployed');
-    expect(fake.builds.map((b) => [b.imageName, b.arguments])).toEqual([
+    expect(
+      fake.builds.map((b) => [b.imageName, b.arguments] as const).sort(([a], [b]) => a.localeCompare(b)),
+    ).toEqual([
       [`${product}-members:1.0.0-${build}`, { SERVICE: 'members' }],
       [`${product}-tools:1.0.0-${build}`, { SERVICE: 'tools' }],
       [`${product}-web:1.0.0-${build}`, {}],

@@ -37,6 +37,8 @@ export interface FakeArmOptions {
   resourceGroup: string;
   /** The product slug the template tags its apps with. */
   product: string;
+  /** The Retry-After (seconds) of operations in progress; default none, so the client's own interval applies. */
+  retryAfterSeconds?: number;
   /** Whether a revision's app answers `/health` (and smoke paths) with 200; default every revision does. */
   healthy?: (revision: string) => boolean;
   /** The end state of an image build, by image name; default `Succeeded`. */
@@ -158,15 +160,16 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
     `/subscriptions/${options.subscriptionId}/resourcegroups/${options.resourceGroup}`.toLowerCase();
   const domain = 'fakeenv-7f3a.westeurope.azurecontainerapps.io';
 
-  // Resource Manager says when to ask again (the Retry-After header of an operation in progress); the SDK's
-  // pollers wait that long instead of their own interval.
-  const retryAfterSeconds = '1';
+  // Resource Manager may say when to ask again (the Retry-After header of an operation in progress); the SDK's
+  // pollers then wait that long instead of their own interval.
+  const retryAfter: Record<string, string> =
+    options.retryAfterSeconds === undefined ? {} : { 'retry-after': String(options.retryAfterSeconds) };
   const asyncOperation = (outcome: () => Outcome | Promise<Outcome>) => {
     const id = `op-${++counter}`;
     operations.set(id, { polls: 0, outcome });
     return {
       'azure-asyncoperation': `${endpoint}/providers/fake/operations/${id}?api-version=fake`,
-      'retry-after': retryAfterSeconds,
+      ...retryAfter,
     };
   };
 
@@ -343,7 +346,7 @@ export async function startFakeArm(options: FakeArmOptions): Promise<FakeArm> {
         if (!op) return fail(res, 404, 'NotFound', 'no such operation');
         op.polls++;
         return op.polls < 2
-          ? send(res, 200, { status: 'InProgress' }, { 'retry-after': retryAfterSeconds })
+          ? send(res, 200, { status: 'InProgress' }, retryAfter)
           : send(res, 200, await op.outcome());
       }
       if (!lower.startsWith(group)) return fail(res, 404, 'ResourceGroupNotFound', path);
