@@ -127,8 +127,9 @@ export function checkPolicyBody(
     ['/service/src/domain/errors.ts', kitFile('src/domain/errors.ts')],
     ['/service/src/domain/rules.ts', kitFile('src/domain/rules.ts')],
   ]);
-  const libFolder = ts.getDefaultLibFilePath(compilerOptions()).replace(/[^/\\]+$/, '');
-  const host = ts.createCompilerHost(compilerOptions());
+  const options = compilerOptions();
+  const libFolder = ts.getDefaultLibFilePath(options).replace(/[^/\\]+$/, '');
+  const host = ts.createCompilerHost(options);
   const read = (name: string) =>
     files.get(name) ?? (name.startsWith(libFolder) ? ts.sys.readFile(name) : undefined);
   host.fileExists = (name) => read(name) !== undefined;
@@ -142,7 +143,7 @@ export function checkPolicyBody(
   };
   host.getCurrentDirectory = () => '/service';
   host.writeFile = () => undefined;
-  const program = ts.createProgram([slotPath], compilerOptions(), host);
+  const program = ts.createProgram([slotPath], options, host);
   const slot = program.getSourceFile(slotPath)!;
   // The body starts on the slot's line after the signature; report lines as the model numbered them.
   const firstLine =
